@@ -1,0 +1,47 @@
+# reviewer: the two commands are `make run` and `make test`. Both set up what
+# they need on a fresh machine (templ comes from go.mod's tool directive;
+# Chromium for the browser tests from Debian's packages).
+
+GO      ?= go
+DATA    ?= ./data
+ADDR    ?= 127.0.0.1:8080
+FUZZTIME ?= 15s
+export CGO_ENABLED ?= 1
+
+.PHONY: run build test generate check-generated chromium fuzz bench clean
+
+build:
+	$(GO) build -o bin/reviewer ./cmd/reviewer
+
+run: build
+	./bin/reviewer serve --demo --addr $(ADDR) --data $(DATA)
+
+generate:
+	$(GO) tool templ generate
+
+# Generated templ files are committed; regenerating must change nothing.
+check-generated: generate
+	@git diff --exit-code -- views || (echo "templ output differs from the committed files: run 'make generate' and commit" && exit 1)
+
+# Browser tests drive Debian's Chromium; nothing downloads a browser.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: chromium check-generated
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) fuzz
+
+# Fuzzing runs for a bounded time on every test run.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./review
+	$(GO) test -run '^$$' -fuzz '^FuzzInterpret$$' -fuzztime $(FUZZTIME) ./review
+
+bench:
+	$(GO) run ./cmd/bench
+
+clean:
+	rm -rf bin $(DATA)

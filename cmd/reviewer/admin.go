@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// userCmd is "reviewer user add": the password comes as one line on
+// standard input, so it never shows in the process list or shell history.
+func userCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New(`usage: reviewer user add --email E --role reviewer|supervisor|admin [--name N]`)
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	email := fs.String("email", "", "the user's email address")
+	role := fs.String("role", "", "reviewer, supervisor or admin")
+	name := fs.String("name", "", "the user's name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	r, err := review.ParseRole(*role)
+	if err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("--email is required")
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	store, err := storage.Open(ctx, *data, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := store.CreateUser(ctx, *email, *name, r, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s %s\n", u.Role, u.Email)
+	return nil
+}
+
+// tokenCmd is "reviewer token create": the token is printed once.
+func tokenCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New(`usage: reviewer token create --name N --role R`)
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	name := fs.String("name", "", "what the token is for")
+	role := fs.String("role", "reviewer", "reviewer, supervisor or admin")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	r, err := review.ParseRole(*role)
+	if err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, *data, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	tok, err := store.CreateToken(ctx, *name, r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}

@@ -1,0 +1,57 @@
+// Command reviewer is a self-hosted review web UI for Extend's document
+// processing results. See the README for the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "reviewer:", err)
+		os.Exit(1)
+	}
+}
+
+// usage is printed for -h and unknown commands.
+const usage = `reviewer: review Extend workflow runs in the browser.
+
+Commands:
+  reviewer serve [flags]        run the web server (the default)
+  reviewer demo [flags]         serve with the bundled demo documents loaded
+  reviewer user add --email E --role reviewer|supervisor|admin [--name N]
+                                create a user; the password is read from standard input
+  reviewer token create --name N --role R
+                                print a new API token
+Run "reviewer serve -h" for the server's flags.
+`
+
+// run is the whole program; tests call it too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr, false)
+	case "demo":
+		return serve(ctx, args, getenv, stdout, stderr, true)
+	case "user":
+		return userCmd(ctx, args, getenv, stdin, stdout, stderr)
+	case "token":
+		return tokenCmd(ctx, args, getenv, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}

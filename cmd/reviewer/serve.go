@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reviewer-app/reviewer/extend"
+	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/storage"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// config is every setting of the server, from flags with environment fallback.
+type config struct {
+	addr          string
+	data          string
+	webhookSecret string
+	extendURL     string
+	extendKey     string
+	baseURL       string
+	maxBody       int64
+	demo          bool
+	logFormat     string
+}
+
+func (c *config) secrets() []string {
+	var out []string
+	for _, s := range strings.Split(c.webhookSecret, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// env returns the environment value of key, or def.
+func env(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *config) {
+	c := &config{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env(getenv, "REVIEWER_ADDR", "127.0.0.1:8080"), "listen address (REVIEWER_ADDR)")
+	fs.StringVar(&c.data, "data", env(getenv, "REVIEWER_DATA", "./data"), "data directory: database, documents, page cache (REVIEWER_DATA)")
+	fs.StringVar(&c.webhookSecret, "webhook-secret", env(getenv, "REVIEWER_WEBHOOK_SECRET", ""), "Extend webhook signing secret(s), comma-separated (REVIEWER_WEBHOOK_SECRET)")
+	fs.StringVar(&c.extendURL, "extend-api-url", env(getenv, "REVIEWER_EXTEND_API_URL", "https://api.extend.ai"), "Extend API base URL (REVIEWER_EXTEND_API_URL)")
+	fs.StringVar(&c.extendKey, "extend-api-key", env(getenv, "REVIEWER_EXTEND_API_KEY", ""), "Extend API key, to fetch documents (REVIEWER_EXTEND_API_KEY)")
+	fs.StringVar(&c.baseURL, "base-url", env(getenv, "REVIEWER_BASE_URL", ""), "URL browsers use to reach reviewer; derived from --addr by default (REVIEWER_BASE_URL)")
+	maxBody, _ := strconv.ParseInt(env(getenv, "REVIEWER_MAX_BODY", "33554432"), 10, 64)
+	fs.Int64Var(&c.maxBody, "max-body", maxBody, "largest webhook body accepted, in bytes (REVIEWER_MAX_BODY)")
+	fs.BoolVar(&c.demo, "demo", false, "load the bundled demo documents")
+	fs.StringVar(&c.logFormat, "log", env(getenv, "REVIEWER_LOG", "text"), "log format: text or json (REVIEWER_LOG)")
+	return fs, c
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+	fs, c := serveFlags(getenv, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.demo = c.demo || demo
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if c.logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+
+	store, err := storage.Open(ctx, c.data, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if c.baseURL == "" {
+		c.baseURL = "http://" + browserAddr(ln.Addr().String())
+	}
+	c.baseURL = strings.TrimRight(c.baseURL, "/")
+
+	client := extend.New(c.extendURL, c.extendKey)
+	worker := ingest.NewWorker(store, client, log)
+	setupToken := randomHex(16)
+	srv, err := web.NewServer(ctx, web.Config{
+		BaseURL: c.baseURL, WebhookSecrets: c.secrets(), MaxBody: c.maxBody,
+		APIKeySet: c.extendKey != "", SetupToken: setupToken,
+	}, web.Deps{Store: store, Worker: worker, Log: log})
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+
+	workCtx, stopWork := context.WithCancel(context.Background())
+	workDone := make(chan struct{})
+	go func() { defer close(workDone); worker.Run(workCtx) }()
+
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	fmt.Fprintf(stdout, "reviewer listening on %s\n", c.baseURL)
+	if err := greet(ctx, store, c, setupToken, stdout); err != nil {
+		log.Error("start-up", "err", err)
+	}
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "reviewer shutting down")
+	}
+	// Finish in-flight requests (every acknowledged webhook is committed by
+	// then), then stop the worker; what it had not done stays pending.
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if serr := httpSrv.Shutdown(shutCtx); serr != nil && err == nil {
+		err = serr
+	}
+	stopWork()
+	<-workDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// greet tells the newcomer what to do next: how to create the first
+// account, and whether Extend can reach the webhook.
+func greet(ctx context.Context, store *storage.Store, c *config, setupToken string, stdout io.Writer) error {
+	n, err := store.UserCount(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintf(stdout, "\nNo account exists yet. Create the first administrator in the browser:\n  %s/setup?token=%s\nor on the command line:\n  reviewer user add --data %s --email you@example.com --role admin\n\n", c.baseURL, setupToken, c.data)
+	}
+	if len(c.secrets()) == 0 {
+		fmt.Fprintf(stdout, "No webhook secret is set: %s/webhooks/extend answers 503 until reviewer runs with --webhook-secret.\n", c.baseURL)
+	}
+	return nil
+}
+
+// browserAddr turns a listen address into one a browser can open.
+func browserAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

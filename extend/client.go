@@ -1,0 +1,127 @@
+// Package extend is reviewer's client for Extend's REST API: it fetches
+// documents (GET /files/{id}, then the file's presigned URL) and large
+// webhook payloads delivered as signed download links.
+package extend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// DefaultVersion is the API version asked for when a run does not say.
+const DefaultVersion = review.Version2026
+
+// Client talks to one Extend API base URL with one API key.
+type Client struct {
+	BaseURL string
+	APIKey  string
+	HTTP    *http.Client
+}
+
+// New returns a client with a bounded timeout on every request.
+func New(baseURL, apiKey string) *Client {
+	return &Client{
+		BaseURL: strings.TrimRight(baseURL, "/"),
+		APIKey:  apiKey,
+		HTTP:    &http.Client{Timeout: 2 * time.Minute},
+	}
+}
+
+// Configured reports whether the client can call the API at all.
+func (c *Client) Configured() bool { return c != nil && c.APIKey != "" }
+
+// File is what GET /files/{id} says of a document.
+type File struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Type         string `json:"type"`
+	PresignedURL string `json:"presignedUrl"`
+}
+
+// GetFile asks Extend for a file's record, which carries a presigned
+// download URL valid for 15 minutes.
+func (c *Client) GetFile(ctx context.Context, id, version string) (File, error) {
+	if version == "" {
+		version = DefaultVersion
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/files/"+url.PathEscape(id), nil)
+	if err != nil {
+		return File{}, fmt.Errorf("get file %s: %w", id, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.APIKey)
+	req.Header.Set("x-extend-api-version", version)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return File{}, fmt.Errorf("get file %s: %w", id, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return File{}, statusError("get file "+id, resp)
+	}
+	// 2024-12-23 wrapped resources as {success, file}; later versions do not.
+	var body struct {
+		File
+		Wrapped *File `json:"file"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
+		return File{}, fmt.Errorf("get file %s: %w", id, err)
+	}
+	f := body.File
+	if body.Wrapped != nil {
+		f = *body.Wrapped
+	}
+	if f.PresignedURL == "" {
+		return f, fmt.Errorf("get file %s: Extend gave no presignedUrl", id)
+	}
+	return f, nil
+}
+
+// Download opens a URL that needs no API key (a presigned file URL or a
+// signed data URL). The caller closes the body.
+func (c *Client) Download(ctx context.Context, link string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return nil, fmt.Errorf("download: %w", err)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("download: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		return nil, statusError("download", resp)
+	}
+	return resp.Body, nil
+}
+
+// StatusError is an unexpected HTTP answer. Temporary tells whether trying
+// again later may help.
+type StatusError struct {
+	Op      string
+	Status  int
+	Snippet string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s: HTTP %d: %s", e.Op, e.Status, e.Snippet)
+}
+
+// Temporary reports whether a retry may succeed: server errors, rate limits
+// and timeouts; not a missing file or a refused key.
+func (e *StatusError) Temporary() bool {
+	return e.Status >= 500 || e.Status == http.StatusTooManyRequests || e.Status == http.StatusRequestTimeout
+}
+
+func statusError(op string, resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+	return &StatusError{Op: op, Status: resp.StatusCode, Snippet: strings.TrimSpace(string(b))}
+}

@@ -1,0 +1,241 @@
+// Package ingest turns stored webhook events into reviewer's state and
+// fetches the documents they name. It runs behind the webhook receiver: the
+// receiver only makes an event durable; everything that can fail slowly or
+// be retried happens here, after the acknowledgement.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/reviewer-app/reviewer/extend"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// Limits on what is fetched.
+const (
+	MaxPayloadBytes = 256 << 20 // a signed-data-URL payload
+	MaxFileBytes    = 512 << 20 // a document
+	maxFileAttempts = 12        // about a day of backoff, capped at 4 h between tries
+)
+
+// Worker processes pending events and fetches due documents.
+type Worker struct {
+	Store   *storage.Store
+	Extend  *extend.Client
+	Log     *slog.Logger
+	Publish func(runIDs []string) // called after each commit that changed runs
+	Now     func() time.Time
+
+	filesWake chan struct{}
+
+	Processed, Failed, FilesFetched, FileErrors atomic.Int64
+}
+
+// NewWorker returns a worker over store, fetching through client.
+func NewWorker(store *storage.Store, client *extend.Client, log *slog.Logger) *Worker {
+	return &Worker{Store: store, Extend: client, Log: log, Now: time.Now, Publish: func([]string) {}, filesWake: make(chan struct{}, 1)}
+}
+
+// Run processes events and fetches documents until ctx ends. Work cut short
+// stays pending in the database and is done on the next start.
+func (w *Worker) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { defer close(done); w.fetchLoop(ctx) }()
+	w.eventLoop(ctx)
+	<-done
+}
+
+func (w *Worker) eventLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := w.ProcessPending(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.Log.Error("process events", "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-w.Store.Wake():
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// ProcessPending interprets and applies one batch of pending events and
+// returns how many it handled.
+func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
+	evs, err := w.Store.PendingEvents(ctx, 200)
+	if err != nil || len(evs) == 0 {
+		return 0, err
+	}
+	outs := make([]storage.Outcome, len(evs))
+	for i, e := range evs {
+		outs[i] = storage.Outcome{Seq: e.Seq}
+		outs[i].Change, outs[i].Err = w.interpret(ctx, e)
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+	}
+	applied, err := w.Store.ApplyEvents(ctx, outs)
+	if err != nil {
+		// One event's change broke the batch: apply them one by one so
+		// only the bad one fails.
+		applied = storage.Applied{}
+		for _, o := range outs {
+			a, err := w.Store.ApplyEvents(ctx, []storage.Outcome{o})
+			if err != nil {
+				if ctx.Err() != nil {
+					return 0, ctx.Err()
+				}
+				o.Err = err
+				if err := w.Store.FailEvent(ctx, o.Seq, err.Error()); err != nil {
+					return 0, err
+				}
+			}
+			applied.Runs = append(applied.Runs, a.Runs...)
+		}
+	}
+	for _, o := range outs {
+		if o.Err != nil {
+			w.Failed.Add(1)
+			w.Log.Warn("event failed", "seq", o.Seq, "err", o.Err)
+		} else {
+			w.Processed.Add(1)
+		}
+	}
+	if len(applied.Runs) > 0 {
+		w.Publish(applied.Runs)
+		select {
+		case w.filesWake <- struct{}{}:
+		default:
+		}
+	}
+	return len(evs), nil
+}
+
+func (w *Worker) interpret(ctx context.Context, e storage.StoredEvent) (review.Change, error) {
+	ev, err := review.DecodeEvent(e.Body)
+	if err != nil {
+		return review.Change{}, err
+	}
+	if e.Resolved != nil {
+		ev.Payload = e.Resolved
+	} else if link, ok := review.SignedDataURL(ev.Payload); ok {
+		payload, err := w.fetchPayload(ctx, link)
+		if err != nil {
+			return review.Change{}, fmt.Errorf("fetch signed payload: %w", err)
+		}
+		if err := w.Store.SetResolved(ctx, e.Seq, payload); err != nil {
+			return review.Change{}, err
+		}
+		ev.Payload = payload
+	}
+	return review.Interpret(ev)
+}
+
+func (w *Worker) fetchPayload(ctx context.Context, link string) ([]byte, error) {
+	if u, err := url.Parse(link); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("%q is not an http(s) URL", link)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	body, err := w.Extend.Download(ctx, link)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return readAll(body, MaxPayloadBytes)
+}
+
+func (w *Worker) fetchLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		tasks, err := w.Store.DueFiles(ctx, 4)
+		if err != nil && ctx.Err() == nil {
+			w.Log.Error("due files", "err", err)
+		}
+		for _, t := range tasks {
+			w.fetchFile(ctx, t)
+		}
+		if len(tasks) > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-w.filesWake:
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// fetchFile downloads one document: Extend's file record first, then its
+// presigned URL. A failure is retried with exponential backoff and jitter and
+// stays visible on the run page with its reason.
+func (w *Worker) fetchFile(ctx context.Context, t storage.FileTask) {
+	if !w.Extend.Configured() {
+		w.Store.FileFailed(ctx, t.ID, "no Extend API key is configured: upload the document or set --extend-api-key", time.Time{})
+		return
+	}
+	err := func() error {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		f, err := w.Extend.GetFile(ctx, t.ID, t.APIVersion)
+		if err != nil {
+			return err
+		}
+		body, err := w.Extend.Download(ctx, f.PresignedURL)
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		_, err = w.Store.PutFile(ctx, t.ID, body, MaxFileBytes)
+		return err
+	}()
+	if err == nil {
+		w.FilesFetched.Add(1)
+		return
+	}
+	if ctx.Err() != nil {
+		return // shutting down: the file stays due
+	}
+	w.FileErrors.Add(1)
+	retryAt := time.Time{}
+	var se *extend.StatusError
+	if t.Attempts+1 < maxFileAttempts && (!errors.As(err, &se) || se.Temporary()) {
+		retryAt = w.Now().Add(Backoff(t.Attempts))
+	}
+	w.Log.Warn("fetch file", "file", t.ID, "attempt", t.Attempts+1, "retry_at", retryAt, "err", err)
+	if err := w.Store.FileFailed(ctx, t.ID, err.Error(), retryAt); err != nil {
+		w.Log.Error("record file failure", "file", t.ID, "err", err)
+	}
+}
+
+// Backoff is the wait before retry number attempt+1: exponential from two
+// seconds, capped at four hours, with up to 20% random jitter so that many
+// failures do not retry in step.
+func Backoff(attempt int) time.Duration {
+	d := 2 * time.Second << min(attempt, 13)
+	d = min(d, 4*time.Hour)
+	return d + time.Duration(rand.Int64N(int64(d/5)+1))
+}
+
+// readAll reads r to the end, refusing more than limit bytes.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return b, nil
+}

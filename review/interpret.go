@@ -1,0 +1,79 @@
+package review
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Change is what one webhook event asks of reviewer's state. At most one of
+// its parts is set; an event that changes nothing (an unknown type) has none.
+type Change struct {
+	Run             *Run     // upsert this run (status rules permitting)
+	StepRun         *StepRun // store this step's result against its run
+	StepRaw         json.RawMessage
+	Output          *Output // a standalone processor run: update the run output with its id
+	OutputRaw       json.RawMessage
+	Workflow        *Workflow
+	WorkflowDeleted bool
+}
+
+// statusOf is the status a workflow_run event asserts, whatever the payload says.
+var statusOf = map[string]Status{
+	EventRunNeedsReview: StatusNeedsReview,
+	EventRunCompleted:   StatusProcessed,
+	EventRunFailed:      StatusFailed,
+	EventRunRejected:    StatusRejected,
+	EventRunCancelled:   StatusCancelled,
+}
+
+// processorRunEvents are the standalone run events of both versions whose
+// payload is a processor run (2025: processor_run.*; 2026: extract_run.* …).
+var processorRunEvents = []string{"processor_run.", "extract_run.", "classify_run.", "split_run."}
+
+// Interpret decodes an event's payload into the change it asks for. Unknown
+// event types are not errors: they change nothing and stay stored.
+func Interpret(ev Event) (Change, error) {
+	p := ev.Payload
+	if len(p) == 0 || string(p) == "null" {
+		return Change{}, Errorf(EINVALID, "event %s has no payload", ev.Type)
+	}
+	switch {
+	case ev.Type == EventStepRunProcessed:
+		s, err := DecodeStepRun(p)
+		if err != nil {
+			return Change{}, err
+		}
+		if s.RunID == "" {
+			return Change{}, Errorf(EINVALID, "step run %s has no workflowRunId", s.ID)
+		}
+		return Change{StepRun: s, StepRaw: p}, nil
+	case strings.HasPrefix(ev.Type, "workflow_run."):
+		r, err := DecodeRun(p)
+		if err != nil {
+			return Change{}, err
+		}
+		if s, ok := statusOf[ev.Type]; ok {
+			r.Status = s
+		}
+		return Change{Run: r}, nil
+	case strings.HasPrefix(ev.Type, "workflow."):
+		w, err := DecodeWorkflow(p)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Workflow: &w, WorkflowDeleted: ev.Type == EventWorkflowDeleted}, nil
+	}
+	for _, prefix := range processorRunEvents {
+		if strings.HasPrefix(ev.Type, prefix) {
+			o, err := decodeProcessorRun(p)
+			if err != nil {
+				return Change{}, err
+			}
+			if o.ID == "" {
+				return Change{}, Errorf(EINVALID, "processor run has no id")
+			}
+			return Change{Output: o, OutputRaw: p}, nil
+		}
+	}
+	return Change{}, nil
+}

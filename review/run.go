@@ -1,0 +1,356 @@
+package review
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// API versions whose payload shapes reviewer understands.
+const (
+	Version2025 = "2025-04-21"
+	Version2026 = "2026-02-09"
+)
+
+// Status is a workflow run's status as Extend reports it. The set is open:
+// an unknown status is kept as it came.
+type Status string
+
+// Extend's workflow run statuses.
+const (
+	StatusPending     Status = "PENDING"
+	StatusProcessing  Status = "PROCESSING"
+	StatusNeedsReview Status = "NEEDS_REVIEW"
+	StatusProcessed   Status = "PROCESSED"
+	StatusRejected    Status = "REJECTED"
+	StatusFailed      Status = "FAILED"
+	StatusCancelled   Status = "CANCELLED"
+	StatusCancelling  Status = "CANCELLING"
+)
+
+// Decided reports whether s is final: nothing Extend sends later moves a run
+// out of it.
+func (s Status) Decided() bool {
+	switch s {
+	case StatusProcessed, StatusRejected, StatusFailed, StatusCancelled:
+		return true
+	}
+	return false
+}
+
+// stage orders statuses along a run's life, so that late or repeated events
+// never move a run backwards.
+func (s Status) stage() int {
+	switch {
+	case s.Decided():
+		return 3
+	case s == StatusNeedsReview:
+		return 2
+	case s == StatusCancelling:
+		return 1
+	}
+	return 0
+}
+
+// Advances reports whether a run in status from may take status to from a
+// newer event: never out of a decided status, never back to an earlier stage.
+// A repeat of the same undecided status advances, so its payload is taken.
+func (from Status) Advances(to Status) bool {
+	if from == "" {
+		return true
+	}
+	if from.Decided() {
+		return false
+	}
+	return to.stage() >= from.stage()
+}
+
+// Run is a workflow run: Extend's resource normalised into what a reviewer
+// works on, with the payload it came from kept in Raw so a reviewed result can
+// be written back in the same shape and version.
+type Run struct {
+	ID            string
+	Name          string
+	APIVersion    string
+	Status        Status
+	Workflow      Workflow
+	Files         []File
+	Outputs       []Output
+	Parses        []Parse
+	StepRunIDs    []string // ids of the step runs the payload carries
+	ReviewedBy    string
+	ReviewedAt    *time.Time
+	RejectionNote string
+	DashboardURL  string
+	Raw           json.RawMessage
+}
+
+// Workflow names the workflow (and version) a run belongs to.
+type Workflow struct {
+	ID      string
+	Name    string
+	Version string
+}
+
+// File is a document of a run.
+type File struct {
+	ID           string
+	Name         string
+	Type         string // PDF, IMG, …; open set
+	PageCount    int
+	ParentFileID string
+
+	// What reviewer holds of it: the blob's hash once fetched, and the state
+	// of fetching (pending, fetched, failed) with the last error.
+	Blob       string
+	FetchState string
+	FetchError string
+}
+
+// File states.
+const (
+	FilePending = "pending"
+	FileFetched = "fetched"
+	FileFailed  = "failed"
+)
+
+// RunSummary is what lists show of a run, without its payload.
+type RunSummary struct {
+	ID            string
+	WorkflowID    string
+	WorkflowName  string
+	APIVersion    string
+	Status        Status
+	FileName      string
+	FileType      string
+	PageCount     int
+	MinConfidence *float64
+	QueuedAt      *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Summary returns the run's list columns.
+func (r *Run) Summary() RunSummary {
+	s := RunSummary{
+		ID: r.ID, WorkflowID: r.Workflow.ID, WorkflowName: r.Workflow.Name,
+		APIVersion: r.APIVersion, Status: r.Status, PageCount: r.PageCount(),
+	}
+	if len(r.Files) > 0 {
+		s.FileName, s.FileType = r.Files[0].Name, r.Files[0].Type
+	}
+	if c, ok := r.MinConfidence(); ok {
+		s.MinConfidence = &c
+	}
+	return s
+}
+
+// OutputType is the kind of processor output.
+type OutputType string
+
+// Processor output kinds (Extend's legacy names; 2026 step types map to them).
+const (
+	OutputExtract  OutputType = "EXTRACT"
+	OutputClassify OutputType = "CLASSIFY"
+	OutputSplitter OutputType = "SPLITTER"
+)
+
+// ExtractForm tells the two shapes of an extraction output apart.
+type ExtractForm string
+
+// The extraction output forms.
+const (
+	FormFieldMap ExtractForm = "field_map"   // legacy {name: {type, value, confidence, references}}
+	FormSchema   ExtractForm = "json_schema" // {value, metadata: {PATH: {citations, …}}}
+)
+
+// Output is one processor's result in a run.
+type Output struct {
+	ID       string // exr_, clr_, splr_ or legacy dpr_
+	Type     OutputType
+	Name     string
+	Location []string // JSON path of the processor run inside Run.Raw
+	FileIDs  []string
+	Reviewed bool
+	Edited   bool
+
+	Form   ExtractForm // EXTRACT only
+	Fields []Field     // EXTRACT only, in document order, parents before children
+
+	Class   *Classification // CLASSIFY only
+	Classes []ClassOption   // CLASSIFY only: the configured classes
+
+	Splits []Split // SPLITTER only
+
+	Value   json.RawMessage // output as received
+	Initial json.RawMessage // initialOutput, when Extend sent one
+	Config  json.RawMessage
+}
+
+// Field returns the field at path, if any.
+func (o *Output) Field(path string) (*Field, bool) {
+	for i := range o.Fields {
+		if o.Fields[i].Path == path {
+			return &o.Fields[i], true
+		}
+	}
+	return nil, false
+}
+
+// FieldType is an extracted field's type. Open set: unknown types are kept.
+type FieldType string
+
+// Extend's field types.
+const (
+	TypeString    FieldType = "string"
+	TypeNumber    FieldType = "number"
+	TypeCurrency  FieldType = "currency"
+	TypeEnum      FieldType = "enum"
+	TypeBoolean   FieldType = "boolean"
+	TypeDate      FieldType = "date"
+	TypeArray     FieldType = "array"
+	TypeObject    FieldType = "object"
+	TypeSignature FieldType = "signature"
+	TypeNull      FieldType = "null"
+)
+
+// Container reports whether fields of type t hold other fields.
+func (t FieldType) Container() bool { return t == TypeArray || t == TypeObject }
+
+// Field is one value of an extraction, addressed by Extend's metadata path
+// (invoice_number, line_items[0], line_items[0].description).
+type Field struct {
+	Path        string
+	Name        string // last path segment: "description" or "[0]"
+	Depth       int
+	Type        FieldType
+	Nullable    bool
+	Description string
+	Value       json.RawMessage
+	Confidence  Confidence
+	Insights    []Insight
+	Enum        []EnumOption
+	Refs        []Ref
+}
+
+// Confidence is what the model said about a field. Nil means not reported.
+type Confidence struct {
+	Score       *float64 // legacy confidence, 0..1
+	OCR         *float64 // ocrConfidence, 0..1
+	Logprobs    *float64 // logprobsConfidence, 0..1
+	ReviewAgent *float64 // reviewAgentScore, 1..5
+}
+
+// Value returns the single 0..1 figure to sort and colour by: the legacy
+// confidence, else OCR confidence, else logprobs, else the review agent score
+// mapped onto 0..1 (5 → 1, 1 → 0).
+func (c Confidence) Value() (float64, bool) {
+	switch {
+	case c.Score != nil:
+		return *c.Score, true
+	case c.OCR != nil:
+		return *c.OCR, true
+	case c.Logprobs != nil:
+		return *c.Logprobs, true
+	case c.ReviewAgent != nil:
+		return (*c.ReviewAgent - 1) / 4, true
+	}
+	return 0, false
+}
+
+// Insight is a note of the model's: reasoning, issue, review_summary, …
+type Insight struct {
+	Type    string `json:"type"`
+	Content string `json:"content"`
+}
+
+// EnumOption is one allowed value of an enum field.
+type EnumOption struct {
+	Value       *string `json:"value"` // nil: null is allowed
+	Description string  `json:"description,omitempty"`
+}
+
+// Classification is a classifier's answer.
+type Classification struct {
+	ID         string
+	Type       string
+	Confidence *float64
+	Insights   []Insight
+}
+
+// ClassOption is a class the classifier could choose.
+type ClassOption struct {
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Description string `json:"description"`
+}
+
+// Split is one sub-document found by a splitter. Pages are 1-based, inclusive.
+type Split struct {
+	ID               string `json:"id,omitempty"`
+	Type             string `json:"type"`
+	ClassificationID string `json:"classificationId,omitempty"`
+	Identifier       string `json:"identifier"`
+	Observation      string `json:"observation,omitempty"`
+	Name             string `json:"name,omitempty"`
+	FileID           string `json:"fileId,omitempty"`
+	StartPage        int    `json:"startPage"`
+	EndPage          int    `json:"endPage"`
+}
+
+// Parse is a PARSE step's result: text blocks with their places on the pages.
+type Parse struct {
+	ID     string
+	FileID string
+	Blocks []Block
+}
+
+// Block is a piece of parsed text (a line, a paragraph, a table cell).
+type Block struct {
+	ID      string
+	Type    string
+	Content string
+	Ref     Ref
+}
+
+// StepRun is one step of a workflow run, as workflow_run.step_run.processed
+// delivers it.
+type StepRun struct {
+	ID     string
+	RunID  string
+	Type   string // PARSE, EXTRACT, CLASSIFY, SPLIT, …
+	Name   string
+	Status string
+	Output *Output // EXTRACT, CLASSIFY, SPLIT results
+	Parse  *Parse  // PARSE results
+}
+
+// MinConfidence returns the lowest confidence of any field or classification
+// in the run, the figure the queue sorts by.
+func (r *Run) MinConfidence() (float64, bool) {
+	low, ok := 1.0, false
+	see := func(v float64) {
+		if !ok || v < low {
+			low, ok = v, true
+		}
+	}
+	for _, o := range r.Outputs {
+		for _, f := range o.Fields {
+			if v, has := f.Confidence.Value(); has {
+				see(v)
+			}
+		}
+		if o.Class != nil && o.Class.Confidence != nil {
+			see(*o.Class.Confidence)
+		}
+	}
+	return low, ok
+}
+
+// PageCount is the number of pages in the run's files, as far as Extend said.
+func (r *Run) PageCount() int {
+	n := 0
+	for _, f := range r.Files {
+		n += f.PageCount
+	}
+	return n
+}

@@ -1,0 +1,56 @@
+package review
+
+import "time"
+
+// Role is what a signed-in person (or an API token) may do. Each role can do
+// everything the roles before it can.
+type Role string
+
+// Roles, least to most privileged.
+const (
+	RoleReviewer   Role = "reviewer"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+var roleRank = map[Role]int{RoleReviewer: 1, RoleSupervisor: 2, RoleAdmin: 3}
+
+// ParseRole checks a role name.
+func ParseRole(s string) (Role, error) {
+	if _, ok := roleRank[Role(s)]; !ok {
+		return "", Errorf(EINVALID, "unknown role %q (want reviewer, supervisor or admin)", s)
+	}
+	return Role(s), nil
+}
+
+// AtLeast reports whether r includes the powers of min.
+func (r Role) AtLeast(min Role) bool { return roleRank[r] >= roleRank[min] && roleRank[r] > 0 }
+
+// User is a person who signs in.
+type User struct {
+	ID        int64
+	Email     string
+	Name      string
+	Role      Role
+	Disabled  bool
+	CreatedAt time.Time
+}
+
+// DisplayName is the name to show: the name, else the email.
+func (u User) DisplayName() string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+// Token is an API token's record; the token itself is shown once and only
+// its hash is kept.
+type Token struct {
+	ID         int64
+	Name       string
+	Role       Role
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}

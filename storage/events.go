@@ -1,0 +1,214 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+type appendReq struct {
+	ctx   context.Context
+	ev    review.Event
+	body  []byte
+	reply chan appendResult
+}
+
+type appendResult struct {
+	fresh bool
+	err   error
+}
+
+// ErrClosed is returned by AppendEvent once the store is closing.
+var ErrClosed = review.Errorf(review.EUNAVAILABLE, "the server is shutting down")
+
+// AppendEvent stores a webhook event's raw body durably. It returns once the
+// transaction holding it has committed; fresh is false when an event with the
+// same id was stored before (Extend delivers at least once).
+func (s *Store) AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error) {
+	req := appendReq{ctx: ctx, ev: ev, body: body, reply: make(chan appendResult, 1)}
+	s.closing.RLock()
+	if s.closed {
+		s.closing.RUnlock()
+		return false, ErrClosed
+	}
+	select {
+	case s.appends <- req:
+	case <-ctx.Done():
+		s.closing.RUnlock()
+		return false, ctx.Err()
+	}
+	s.closing.RUnlock()
+	res := <-req.reply
+	return res.fresh, res.err
+}
+
+// Wake is signalled after events are committed, so a processor can sleep
+// until there is work.
+func (s *Store) Wake() <-chan struct{} { return s.wake }
+
+// groupCommit takes appends off the queue and commits as many as are waiting
+// (up to max) in one transaction: one fsync pays for the whole batch.
+func (s *Store) groupCommit(max int) {
+	defer close(s.done)
+	batch := make([]appendReq, 0, max)
+	for req := range s.appends {
+		batch = append(batch[:0], req)
+	drain:
+		for len(batch) < max {
+			select {
+			case r, ok := <-s.appends:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+func (s *Store) commitBatch(batch []appendReq) {
+	fresh := make([]bool, len(batch))
+	err := s.write(context.Background(), func(tx *sql.Tx) error {
+		stmt, err := tx.Prepare(`INSERT INTO events (event_id, event_type, body, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		now := ms(s.now())
+		for i, r := range batch {
+			if r.ctx.Err() != nil {
+				continue // the sender gave up; it was never acknowledged
+			}
+			res, err := stmt.Exec(r.ev.ID, r.ev.Type, r.body, now)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			fresh[i] = n == 1
+		}
+		return nil
+	})
+	for i, r := range batch {
+		switch {
+		case err != nil:
+			r.reply <- appendResult{err: fmt.Errorf("append event: %w", err)}
+		case r.ctx.Err() != nil:
+			r.reply <- appendResult{err: r.ctx.Err()}
+		default:
+			r.reply <- appendResult{fresh: fresh[i]}
+		}
+	}
+	if err == nil {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// StoredEvent is an event as kept in the database.
+type StoredEvent struct {
+	Seq      int64
+	Event    review.Event
+	Body     []byte // the raw request body
+	State    string // pending, done, failed
+	Attempts int
+	Error    string
+	Resolved []byte // payload fetched from a signed data URL, if any
+}
+
+// PendingEvents returns up to limit events not yet processed, oldest first.
+func (s *Store) PendingEvents(ctx context.Context, limit int) ([]StoredEvent, error) {
+	return s.events(ctx, `WHERE state = 'pending' ORDER BY seq LIMIT ?`, limit)
+}
+
+// FailedEvents returns up to limit events whose processing failed, newest first.
+func (s *Store) FailedEvents(ctx context.Context, limit int) ([]StoredEvent, error) {
+	return s.events(ctx, `WHERE state = 'failed' ORDER BY seq DESC LIMIT ?`, limit)
+}
+
+// Event returns one stored event by Extend's event id.
+func (s *Store) Event(ctx context.Context, eventID string) (StoredEvent, error) {
+	evs, err := s.events(ctx, `WHERE event_id = ?`, eventID)
+	if err != nil {
+		return StoredEvent{}, err
+	}
+	if len(evs) == 0 {
+		return StoredEvent{}, review.Errorf(review.ENOTFOUND, "no event %q", eventID)
+	}
+	return evs[0], nil
+}
+
+func (s *Store) events(ctx context.Context, where string, args ...any) ([]StoredEvent, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, event_id, event_type, body, received_at, state, attempts, error, resolved FROM events `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredEvent
+	for rows.Next() {
+		var e StoredEvent
+		var received int64
+		if err := rows.Scan(&e.Seq, &e.Event.ID, &e.Event.Type, &e.Body, &received, &e.State, &e.Attempts, &e.Error, &e.Resolved); err != nil {
+			return nil, fmt.Errorf("events: %w", err)
+		}
+		e.Event.ReceivedAt = fromMS(received)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EventCounts returns how many events are in each state.
+func (s *Store) EventCounts(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM events GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("event counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("event counts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// SetResolved keeps the payload fetched from an event's signed data URL, so a
+// replay after the URL expired still has it.
+func (s *Store) SetResolved(ctx context.Context, seq int64, payload []byte) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE events SET resolved = ? WHERE seq = ?`, payload, seq)
+	if err != nil {
+		return fmt.Errorf("set resolved: %w", err)
+	}
+	return nil
+}
+
+// Replay puts a failed event back in the pending state.
+func (s *Store) Replay(ctx context.Context, eventID string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE events SET state = 'pending', error = '' WHERE event_id = ? AND state = 'failed'`, eventID)
+	if err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return review.Errorf(review.ENOTFOUND, "no failed event %q", eventID)
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+var errNoRows = sql.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, errNoRows) }

@@ -1,0 +1,108 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// FileTask is a document still to be fetched.
+type FileTask struct {
+	ID         string
+	Attempts   int
+	APIVersion string // of a run that holds it: the version to ask Extend in
+}
+
+// DueFiles returns up to limit documents whose next fetch attempt is due.
+func (s *Store) DueFiles(ctx context.Context, limit int) ([]FileTask, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT f.id, f.attempts, coalesce((SELECT r.api_version FROM run_files rf JOIN runs r ON r.id = rf.run_id WHERE rf.file_id = f.id LIMIT 1), '')
+		FROM files f WHERE f.state = 'pending' AND f.next_attempt_at <= ? ORDER BY f.next_attempt_at LIMIT ?`, ms(s.now()), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due files: %w", err)
+	}
+	defer rows.Close()
+	var out []FileTask
+	for rows.Next() {
+		var t FileTask
+		if err := rows.Scan(&t.ID, &t.Attempts, &t.APIVersion); err != nil {
+			return nil, fmt.Errorf("due files: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// PutFile stores a document's bytes (at most limit) and marks it fetched.
+// It serves both the fetcher and uploads.
+func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error) {
+	hash, size, err := s.Blobs.Put(r, limit)
+	if err != nil {
+		return "", err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO files (id, blob, size, state, error, updated_at) VALUES (?, ?, ?, 'fetched', '', ?)
+		ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, size = excluded.size, state = 'fetched', error = '', updated_at = excluded.updated_at`,
+		id, hash, size, ms(s.now()))
+	if err != nil {
+		return "", fmt.Errorf("put file: %w", err)
+	}
+	return hash, nil
+}
+
+// FileFailed records a failed fetch. With retryAt zero the file is given up
+// on (state failed); otherwise it is tried again then.
+func (s *Store) FileFailed(ctx context.Context, id string, reason string, retryAt time.Time) error {
+	state, next := review.FileFailed, int64(0)
+	if !retryAt.IsZero() {
+		state, next = review.FilePending, ms(retryAt)
+	}
+	_, err := s.w.ExecContext(ctx, `UPDATE files SET state = ?, attempts = attempts + 1, next_attempt_at = ?, error = ?, updated_at = ? WHERE id = ?`,
+		state, next, reason, ms(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("file failed: %w", err)
+	}
+	return nil
+}
+
+// RetryFile puts a failed document back in the fetch queue now.
+func (s *Store) RetryFile(ctx context.Context, id string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE files SET state = 'pending', next_attempt_at = 0, attempts = 0 WHERE id = ? AND state = 'failed'`, id)
+	if err != nil {
+		return fmt.Errorf("retry file: %w", err)
+	}
+	return nil
+}
+
+// File returns a document's record.
+func (s *Store) File(ctx context.Context, id string) (review.File, error) {
+	f := review.File{ID: id}
+	err := s.r.QueryRowContext(ctx, `SELECT name, type, blob, state, error FROM files WHERE id = ?`, id).Scan(&f.Name, &f.Type, &f.Blob, &f.FetchState, &f.FetchError)
+	if isNoRows(err) {
+		return f, review.Errorf(review.ENOTFOUND, "no file %q", id)
+	}
+	if err != nil {
+		return f, fmt.Errorf("file: %w", err)
+	}
+	return f, nil
+}
+
+// FileCounts returns how many documents are in each fetch state.
+func (s *Store) FileCounts(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM files GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("file counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("file counts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

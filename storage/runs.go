@@ -1,0 +1,203 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Run returns a run with its files and any step results delivered apart
+// from the run.
+func (s *Store) Run(ctx context.Context, id string) (*review.Run, error) {
+	var payload []byte
+	err := s.r.QueryRowContext(ctx, `SELECT payload FROM runs WHERE id = ?`, id).Scan(&payload)
+	if isNoRows(err) {
+		return nil, review.Errorf(review.ENOTFOUND, "no run %q", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	run, err := review.DecodeRun(payload)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", id, err)
+	}
+	if err := s.addStepRuns(ctx, run); err != nil {
+		return nil, err
+	}
+	if err := s.addFileStates(ctx, run); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+func (s *Store) addStepRuns(ctx context.Context, run *review.Run) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT body FROM step_runs WHERE run_id = ? ORDER BY updated_at, id`, run.ID)
+	if err != nil {
+		return fmt.Errorf("step runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return fmt.Errorf("step runs: %w", err)
+		}
+		if err := run.AddStepRun(body); err != nil {
+			return fmt.Errorf("step runs: %w", err)
+		}
+	}
+	return rows.Err()
+}
+
+func (s *Store) addFileStates(ctx context.Context, run *review.Run) error {
+	for i := range run.Files {
+		f := &run.Files[i]
+		err := s.r.QueryRowContext(ctx, `SELECT blob, state, error FROM files WHERE id = ?`, f.ID).Scan(&f.Blob, &f.FetchState, &f.FetchError)
+		if err != nil && !isNoRows(err) {
+			return fmt.Errorf("file %s: %w", f.ID, err)
+		}
+	}
+	return nil
+}
+
+// RunFilter selects runs for a list. Cursor is opaque, from a previous page.
+type RunFilter struct {
+	Status     review.Status
+	WorkflowID string
+	Limit      int
+	Cursor     string
+}
+
+// Runs lists run summaries, newest first, a page at a time. next is the
+// cursor of the following page, empty on the last.
+func (s *Store) Runs(ctx context.Context, f RunFilter) (runs []review.RunSummary, next string, err error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	if f.WorkflowID != "" {
+		where, args = append(where, "workflow_id = ?"), append(args, f.WorkflowID)
+	}
+	if f.Cursor != "" {
+		created, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where, args = append(where, "(created_at, id) < (?, ?)"), append(args, created, id)
+	}
+	q := `SELECT ` + summaryColumns + ` FROM runs`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	rows, err := s.r.QueryContext(ctx, q, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanSummary(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("runs: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("runs: %w", err)
+	}
+	if len(runs) > f.Limit {
+		runs = runs[:f.Limit]
+		last := runs[len(runs)-1]
+		next = encodeCursor(ms(last.CreatedAt), last.ID)
+	}
+	return runs, next, nil
+}
+
+// Queue lists runs waiting for review, oldest first.
+func (s *Store) Queue(ctx context.Context, limit int) ([]review.RunSummary, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM runs WHERE status = 'NEEDS_REVIEW' ORDER BY queued_at, id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	defer rows.Close()
+	var out []review.RunSummary
+	for rows.Next() {
+		r, err := scanSummary(rows)
+		if err != nil {
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// QueueDepth counts runs waiting for review.
+func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE status = 'NEEDS_REVIEW'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("queue depth: %w", err)
+	}
+	return n, nil
+}
+
+const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at`
+
+func scanSummary(rows *sql.Rows) (review.RunSummary, error) {
+	var r review.RunSummary
+	var status string
+	var queued sql.NullInt64
+	var created, updated int64
+	if err := rows.Scan(&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated); err != nil {
+		return r, err
+	}
+	r.Status = review.Status(status)
+	if queued.Valid {
+		t := fromMS(queued.Int64)
+		r.QueuedAt = &t
+	}
+	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+	return r, nil
+}
+
+func encodeCursor(created int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created, 10) + "|" + id))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if at, id, ok := strings.Cut(string(b), "|"); ok {
+			if n, err := strconv.ParseInt(at, 10, 64); err == nil {
+				return n, id, nil
+			}
+		}
+	}
+	return 0, "", review.Errorf(review.EINVALID, "cursor is not one this server gave out")
+}
+
+// Workflows lists the workflow catalogue, by name.
+func (s *Store) Workflows(ctx context.Context) ([]review.Workflow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, version FROM workflows WHERE deleted = 0 ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("workflows: %w", err)
+	}
+	defer rows.Close()
+	var out []review.Workflow
+	for rows.Next() {
+		var w review.Workflow
+		if err := rows.Scan(&w.ID, &w.Name, &w.Version); err != nil {
+			return nil, fmt.Errorf("workflows: %w", err)
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,213 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// bcryptCost is deliberately slow: a stolen database must not give up
+// passwords cheaply. Tests lower it through Options.
+const bcryptCost = 12
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// CreateUser adds a person who can sign in. The password is stored as a
+// bcrypt hash only.
+func (s *Store) CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error) {
+	addr, err := mail.ParseAddress(strings.TrimSpace(email))
+	if err != nil || addr.Address != strings.TrimSpace(email) {
+		return review.User{}, review.Errorf(review.EINVALID, "%q is not an email address", email)
+	}
+	if _, err := review.ParseRole(string(role)); err != nil {
+		return review.User{}, err
+	}
+	if len(password) < MinPasswordLength {
+		return review.User{}, review.Errorf(review.EINVALID, "the password must be at least %d characters", MinPasswordLength)
+	}
+	if len(password) > 72 {
+		return review.User{}, review.Errorf(review.EINVALID, "the password must be at most 72 bytes")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	if err != nil {
+		return review.User{}, fmt.Errorf("create user: %w", err)
+	}
+	u := review.User{Email: addr.Address, Name: strings.TrimSpace(name), Role: role, CreatedAt: s.now()}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`,
+		u.Email, u.Name, string(u.Role), string(hash), ms(u.CreatedAt))
+	if err != nil {
+		return review.User{}, fmt.Errorf("create user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return review.User{}, review.Errorf(review.ECONFLICT, "a user with email %s exists", u.Email)
+	}
+	u.ID, _ = res.LastInsertId()
+	return u, nil
+}
+
+// dummyHash is compared against when the email is unknown, so a wrong email
+// takes as long as a wrong password and does not reveal who has an account.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user, no such password"), bcrypt.MinCost)
+
+// Authenticate checks an email and password and returns the user.
+func (s *Store) Authenticate(ctx context.Context, email, password string) (review.User, error) {
+	var u review.User
+	var hash string
+	var role string
+	var created int64
+	err := s.r.QueryRowContext(ctx, `SELECT id, email, name, role, password_hash, disabled, created_at FROM users WHERE email = ?`, strings.TrimSpace(email)).
+		Scan(&u.ID, &u.Email, &u.Name, &role, &hash, &u.Disabled, &created)
+	bad := review.Errorf(review.EUNAUTHORIZED, "Wrong email or password.")
+	if isNoRows(err) {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return u, bad
+	}
+	if err != nil {
+		return u, fmt.Errorf("authenticate: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return u, bad
+	}
+	if u.Disabled {
+		return u, review.Errorf(review.EFORBIDDEN, "This account is disabled.")
+	}
+	u.Role, u.CreatedAt = review.Role(role), fromMS(created)
+	return u, nil
+}
+
+// UserCount counts users, so a fresh install can tell the newcomer to add one.
+func (s *Store) UserCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("user count: %w", err)
+	}
+	return n, nil
+}
+
+// CreateSession starts a server-side session and returns its id.
+func (s *Store) CreateSession(ctx context.Context, userID int64) (string, error) {
+	id := randomToken(32)
+	now := ms(s.now())
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)`, id, userID, now, now); err != nil {
+		return "", fmt.Errorf("create session: %w", err)
+	}
+	return id, nil
+}
+
+// Session is a signed-in session with its user.
+type Session struct {
+	ID        string
+	User      review.User
+	CreatedAt time.Time
+	LastSeen  time.Time
+}
+
+// Session returns a live session of an enabled user.
+func (s *Store) Session(ctx context.Context, id string) (Session, error) {
+	var se Session
+	var role string
+	var created, seen, userCreated int64
+	err := s.r.QueryRowContext(ctx, `SELECT s.id, s.created_at, s.last_seen_at, u.id, u.email, u.name, u.role, u.disabled, u.created_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, id).
+		Scan(&se.ID, &created, &seen, &se.User.ID, &se.User.Email, &se.User.Name, &role, &se.User.Disabled, &userCreated)
+	if isNoRows(err) {
+		return se, review.Errorf(review.EUNAUTHORIZED, "Your session has ended. Please sign in again.")
+	}
+	if err != nil {
+		return se, fmt.Errorf("session: %w", err)
+	}
+	if se.User.Disabled {
+		return se, review.Errorf(review.EUNAUTHORIZED, "This account is disabled.")
+	}
+	se.User.Role, se.User.CreatedAt = review.Role(role), fromMS(userCreated)
+	se.CreatedAt, se.LastSeen = fromMS(created), fromMS(seen)
+	return se, nil
+}
+
+// TouchSession records activity on a session (for the idle timeout).
+func (s *Store) TouchSession(ctx context.Context, id string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, ms(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session server-side.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// CreateToken makes an API token and returns it; only its hash is kept.
+func (s *Store) CreateToken(ctx context.Context, name string, role review.Role) (string, error) {
+	if strings.TrimSpace(name) == "" {
+		return "", review.Errorf(review.EINVALID, "a token needs a name")
+	}
+	if _, err := review.ParseRole(string(role)); err != nil {
+		return "", err
+	}
+	tok := "rvw_" + randomToken(32)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`, strings.TrimSpace(name), string(role), tokenHash(tok), ms(s.now()))
+	if err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	return tok, nil
+}
+
+// TokenRole returns the role of a live API token and records its use.
+func (s *Store) TokenRole(ctx context.Context, token string) (review.Role, error) {
+	var id int64
+	var role string
+	err := s.r.QueryRowContext(ctx, `SELECT id, role FROM tokens WHERE hash = ? AND revoked_at IS NULL`, tokenHash(token)).Scan(&id, &role)
+	if isNoRows(err) {
+		return "", review.Errorf(review.EUNAUTHORIZED, "unknown or revoked API token")
+	}
+	if err != nil {
+		return "", fmt.Errorf("token: %w", err)
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, ms(s.now()), id); err != nil {
+		return "", fmt.Errorf("token: %w", err)
+	}
+	return review.Role(role), nil
+}
+
+// Secret returns the named server secret of n random bytes, made and stored
+// on first use (session cookie keys, for instance).
+func (s *Store) Secret(ctx context.Context, name string, n int) ([]byte, error) {
+	fresh := make([]byte, n)
+	rand.Read(fresh)
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, "secret:"+name, fresh); err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	var v []byte
+	if err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, "secret:"+name).Scan(&v); err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	return v, nil
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func tokenHash(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+

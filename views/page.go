@@ -1,0 +1,45 @@
+package views
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Page is what every full page needs: the title, who is signed in, which
+// navigation entry is current, and the asset URL function.
+type Page struct {
+	Title string
+	User  *review.User
+	Nav   string
+	Asset func(name string) string
+}
+
+// confClass names the colour band of a 0..1 confidence.
+func confClass(c float64) string {
+	switch {
+	case c >= 0.9:
+		return "high"
+	case c >= 0.7:
+		return "mid"
+	}
+	return "low"
+}
+
+func percent(c float64) string { return fmt.Sprintf("%.0f%%", math.Floor(c*100)) }
+
+// age renders a duration the way a queue reads: 45s, 12m, 3h 5m, 2d 4h.
+func age(since time.Time, now time.Time) string {
+	d := now.Sub(since)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
+}

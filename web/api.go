@@ -1,0 +1,76 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// apiRunSummary is a run in a list, in Extend's naming.
+type apiRunSummary struct {
+	Object        string   `json:"object"`
+	ID            string   `json:"id"`
+	Status        string   `json:"status"`
+	WorkflowID    string   `json:"workflowId"`
+	WorkflowName  string   `json:"workflowName"`
+	APIVersion    string   `json:"apiVersion"`
+	FileName      string   `json:"fileName"`
+	PageCount     int      `json:"pageCount"`
+	MinConfidence *float64 `json:"minConfidence"`
+	QueuedAt      *string  `json:"queuedAt"`
+	CreatedAt     string   `json:"createdAt"`
+	UpdatedAt     string   `json:"updatedAt"`
+}
+
+func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := storage.RunFilter{Status: review.Status(q.Get("status")), WorkflowID: q.Get("workflowId"), Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return review.Errorf(review.EINVALID, "limit must be a whole number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	runs, next, err := s.store.Runs(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	data := make([]apiRunSummary, 0, len(runs))
+	for _, run := range runs {
+		a := apiRunSummary{
+			Object: "workflow_run", ID: run.ID, Status: string(run.Status), WorkflowID: run.WorkflowID, WorkflowName: run.WorkflowName,
+			APIVersion: run.APIVersion, FileName: run.FileName, PageCount: run.PageCount, MinConfidence: run.MinConfidence,
+			CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat),
+		}
+		if run.QueuedAt != nil {
+			t := run.QueuedAt.Format(timeFormat)
+			a.QueuedAt = &t
+		}
+		data = append(data, a)
+	}
+	var nextCursor any
+	if next != "" {
+		nextCursor = next
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "nextCursor": nextCursor})
+	return nil
+}
+
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// apiRun returns the run as Extend sent it, in its API version and shape.
+func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.store.Run(r.Context(), r.PathValue("runID"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Extend-Api-Version", run.APIVersion)
+	_, err = w.Write(json.RawMessage(run.Raw))
+	return err
+}

@@ -1,0 +1,43 @@
+package web
+
+import "net/http"
+
+// access is who may call a route.
+type access int
+
+const (
+	anyone     access = iota // no sign-in (sign-in page, health, the signed webhook)
+	reviewer                 // any signed-in person
+	supervisor               // supervisors and admins
+	admin                    // admins only
+	apiToken                 // Authorization: Bearer <token>
+)
+
+type route struct {
+	pattern string
+	access  access
+	handle  handlerFunc
+}
+
+// routes is every route reviewer serves, with who may call it. A route
+// without an entry here does not exist.
+func (s *Server) routes() []route {
+	return []route{
+		{"POST /webhooks/extend", anyone, s.webhook},
+		{"GET /healthz", anyone, s.healthz},
+		{"GET /metrics", anyone, s.serveMetrics},
+		{"GET /login", anyone, s.loginPage},
+		{"POST /login", anyone, s.login},
+		{"POST /logout", anyone, s.logout},
+		{"GET /setup", anyone, s.setupPage},
+		{"POST /setup", anyone, s.setup},
+
+		{"GET /{$}", reviewer, s.queuePage},
+		{"GET /runs/{runID}", reviewer, s.runPage},
+
+		{"GET /api/v1/runs", apiToken, s.apiRuns},
+		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
+	}
+}
+
+var _ http.Handler = (*Server)(nil)

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/static"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// Config is what the server is told at start.
+type Config struct {
+	BaseURL        string   // how browsers reach the server, e.g. http://127.0.0.1:8080
+	WebhookSecrets []string // Extend signing secrets; several during a rotation
+	MaxBody        int64    // webhook body limit in bytes
+	APIKeySet      bool     // an Extend API key is configured (documents can be fetched)
+	SetupToken     string   // guards the first-run page while no user exists
+}
+
+// Secure reports whether browsers reach the server over HTTPS, which makes
+// session cookies Secure.
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// Server is reviewer's http.Handler.
+type Server struct {
+	cfg     Config
+	store   *storage.Store
+	worker  *ingest.Worker
+	log     *slog.Logger
+	now     func() time.Time
+	assets  *static.Assets
+	cookies *sessions.CookieStore
+	metrics *metrics
+	handler http.Handler
+}
+
+// Deps are the server's collaborators.
+type Deps struct {
+	Store  *storage.Store
+	Worker *ingest.Worker // for its counters in /metrics; may be nil
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// NewServer builds the handler: routes, access rules and browser protections.
+func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 32 << 20
+	}
+	cookies, err := newCookieStore(ctx, d.Store, cfg.Secure())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, store: d.Store, worker: d.Worker, log: d.Log, now: d.Now,
+		assets: static.New(), cookies: cookies, metrics: newMetrics(),
+	}
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.guard(rt))
+	}
+	mux.Handle("GET /static/", s.assets)
+	cop := http.NewCrossOriginProtection()
+	// Extend calls the webhook server to server; its signature protects it.
+	cop.AddInsecureBypassPattern("POST /webhooks/extend")
+	s.handler = securityHeaders(cop.Handler(mux))
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// securityHeaders sets the headers every answer carries: no inline scripts,
+// no framing, no sniffing, no referrer leaking run ids to other sites.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
