@@ -25,7 +25,7 @@ func TestFraction(t *testing.T) {
 			r(0.5, 0.25, 1, 0.5), true},
 		{"citation page size wins over the rendered page",
 			review.Ref{Kind: review.RefCitation, HasBox: true, Rect: r(637.5, 825, 1275, 1651), PageWidth: 1275, PageHeight: 1651}, letter,
-			r(0.5, 825.0 / 1651, 1, 1), true},
+			r(0.5, 825.0/1651, 1, 1), true},
 		{"citation without page size: page points",
 			review.Ref{Kind: review.RefCitation, HasBox: true, Rect: r(61.2, 79.2, 122.4, 158.4)}, letter,
 			r(0.1, 0.1, 0.2, 0.2), true},

@@ -41,10 +41,10 @@ func TestDecodeEvent(t *testing.T) {
 func TestSignedDataURL(t *testing.T) {
 	for payload, want := range map[string]string{
 		`{"object":"signed_data_url","data":"https://x.example/p?sig=1","id":"evt"}`: "https://x.example/p?sig=1",
-		`{"data":"https://x.example/p"}`:                                            "https://x.example/p",
-		`{"data":"not a link"}`:                                                     "",
-		`{"object":"workflow_run","data":"https://x"}`:                              "",
-		`{"object":"workflow_run","id":"workflow_run_1"}`:                           "",
+		`{"data":"https://x.example/p"}`:                                             "https://x.example/p",
+		`{"data":"not a link"}`:                                                      "",
+		`{"object":"workflow_run","data":"https://x"}`:                               "",
+		`{"object":"workflow_run","id":"workflow_run_1"}`:                            "",
 	} {
 		got, ok := review.SignedDataURL(json.RawMessage(payload))
 		if got != want || ok != (want != "") {
