@@ -34,6 +34,7 @@ type Worker struct {
 	Log     *slog.Logger
 	Publish func(runIDs []string) // called after each commit that changed runs
 	Now     func() time.Time
+	Backoff func(attempt int) time.Duration // wait before a document is fetched again
 
 	filesWake chan struct{}
 
@@ -42,7 +43,10 @@ type Worker struct {
 
 // NewWorker returns a worker over store, fetching through client.
 func NewWorker(store *storage.Store, client *extend.Client, log *slog.Logger) *Worker {
-	return &Worker{Store: store, Extend: client, Log: log, Now: time.Now, Publish: func([]string) {}, filesWake: make(chan struct{}, 1)}
+	return &Worker{
+		Store: store, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
+		Publish: func([]string) {}, filesWake: make(chan struct{}, 1),
+	}
 }
 
 // Run processes events and fetches documents until ctx ends. Work cut short
@@ -211,7 +215,7 @@ func (w *Worker) fetchFile(ctx context.Context, t storage.FileTask) {
 	retryAt := time.Time{}
 	var se *extend.StatusError
 	if t.Attempts+1 < maxFileAttempts && (!errors.As(err, &se) || se.Temporary()) {
-		retryAt = w.Now().Add(Backoff(t.Attempts))
+		retryAt = w.Now().Add(w.Backoff(t.Attempts))
 	}
 	w.Log.Warn("fetch file", "file", t.ID, "attempt", t.Attempts+1, "retry_at", retryAt, "err", err)
 	if err := w.Store.FileFailed(ctx, t.ID, err.Error(), retryAt); err != nil {

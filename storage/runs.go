@@ -15,7 +15,8 @@ import (
 // from the run.
 func (s *Store) Run(ctx context.Context, id string) (*review.Run, error) {
 	var payload []byte
-	err := s.r.QueryRowContext(ctx, `SELECT payload FROM runs WHERE id = ?`, id).Scan(&payload)
+	var status string
+	err := s.r.QueryRowContext(ctx, `SELECT status, payload FROM runs WHERE id = ?`, id).Scan(&status, &payload)
 	if isNoRows(err) {
 		return nil, review.Errorf(review.ENOTFOUND, "no run %q", id)
 	}
@@ -26,6 +27,9 @@ func (s *Store) Run(ctx context.Context, id string) (*review.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", id, err)
 	}
+	// The status column is authoritative: the event type, not the payload,
+	// says what happened, and late events never move it back.
+	run.Status = review.Status(status)
 	if err := s.addStepRuns(ctx, run); err != nil {
 		return nil, err
 	}

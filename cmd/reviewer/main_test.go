@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+func noEnv(string) string { return "" }
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	args := []string{"user", "add", "--data", dir, "--email", "ana@example.com", "--role", "admin", "--name", "Ana"}
+	if err := run(ctx, args, noEnv, strings.NewReader("a long password\n"), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "created admin ana@example.com") {
+		t.Fatalf("output %q", out.String())
+	}
+	if err := run(ctx, args, noEnv, strings.NewReader("another password\n"), &out, &errOut); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("duplicate email: %v", err)
+	}
+	bad := []string{"user", "add", "--data", dir, "--email", "b@example.com", "--role", "boss"}
+	if err := run(ctx, bad, noEnv, strings.NewReader("a long password\n"), &out, &errOut); err == nil || !strings.Contains(err.Error(), "unknown role") {
+		t.Fatalf("unknown role: %v", err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"token", "create", "--data", dir, "--name", "erp", "--role", "reviewer"}, noEnv, nil, &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "rvw_") {
+		t.Fatalf("token create: %q %v", out.String(), err)
+	}
+}
+
+func TestEnvFallbackAndFlagWins(t *testing.T) {
+	getenv := func(k string) string {
+		return map[string]string{"REVIEWER_ADDR": "127.0.0.1:9999", "REVIEWER_WEBHOOK_SECRET": "wss_a, wss_b"}[k]
+	}
+	fs, c := serveFlags(getenv, io.Discard)
+	if err := fs.Parse(nil); err != nil || c.addr != "127.0.0.1:9999" || len(c.secrets()) != 2 || c.data != "./data" {
+		t.Fatalf("env: %+v %v", c, err)
+	}
+	fs, c = serveFlags(getenv, io.Discard)
+	if err := fs.Parse([]string{"--addr", "127.0.0.1:1234"}); err != nil || c.addr != "127.0.0.1:1234" {
+		t.Fatalf("flag: %+v", c)
+	}
+}
+
+// TestKilledServerLosesNothing sends signed events from many senders, kills
+// the server with SIGKILL in the middle, restarts it, and checks that every
+// event that was acknowledged is stored and processed exactly once.
+func TestKilledServerLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a server process")
+	}
+	bin := filepath.Join(t.TempDir(), "reviewer")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	data := t.TempDir()
+	const secret = "wss_crash"
+
+	cmd, base := start(t, bin, data, secret)
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	client := &http.Client{Timeout: 5 * time.Second}
+	for g := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("evt_%d_%d", g, i)
+				payload := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_%d_%d","status":"NEEDS_REVIEW","workflow":{"id":"wf","name":"Crash"}}`, g, i)
+				if demo.Send(context.Background(), client, base+"/webhooks/extend", secret, demo.Event(id, review.EventRunNeedsReview, json.RawMessage(payload))) != nil {
+					return // the server is gone
+				}
+				mu.Lock()
+				acked[id] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	for {
+		time.Sleep(50 * time.Millisecond)
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 2000 {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	close(stop)
+	wg.Wait()
+
+	// Restart: the worker processes whatever was pending, then shut down cleanly.
+	cmd, base = start(t, bin, data, secret)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := client.Get(base + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(b), `reviewer_events{state="pending"}`) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("events still pending after restart")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+
+	store, err := storage.Open(context.Background(), data, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for id := range acked {
+		ev, err := store.Event(context.Background(), id)
+		if err != nil {
+			t.Fatalf("acknowledged event %s lost: %v", id, err)
+		}
+		if ev.State != "done" || ev.Attempts != 1 {
+			t.Fatalf("event %s: state %s after %d attempts, want done once", id, ev.State, ev.Attempts)
+		}
+	}
+	depth, _ := store.QueueDepth(context.Background())
+	if depth < int64(len(acked)) {
+		t.Fatalf("queue holds %d runs for %d acknowledged events", depth, len(acked))
+	}
+	t.Logf("%d events acknowledged before the kill, all stored and processed once", len(acked))
+}
+
+// start runs the binary on a free port and returns it with its base URL.
+func start(t *testing.T, bin, data, secret string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", secret)
+	cmd.Env = append(os.Environ(), "REVIEWER_LOG=json")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "reviewer listening on "); ok {
+			go io.Copy(io.Discard, stdout)
+			return cmd, u
+		}
+	}
+	t.Fatal("server did not say where it listens")
+	return nil, ""
+}

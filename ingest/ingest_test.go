@@ -1,0 +1,218 @@
+package ingest_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/extend"
+	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// fakeExtend serves GET /files/{id} and the presigned download it points to,
+// failing the first failures requests of each kind with a 503.
+type fakeExtend struct {
+	srv      *httptest.Server
+	failures int32
+	calls    atomic.Int32
+	files    map[string][]byte
+	payloads map[string][]byte
+}
+
+func newFakeExtend(t *testing.T, failures int32) *fakeExtend {
+	f := &fakeExtend{failures: failures, files: map[string][]byte{}, payloads: map[string][]byte{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /files/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer sk_test" || r.Header.Get("x-extend-api-version") == "" {
+			http.Error(w, `{"error":"unauthorized"}`, 401)
+			return
+		}
+		if f.calls.Add(1) <= f.failures {
+			http.Error(w, "overloaded", 503)
+			return
+		}
+		id := r.PathValue("id")
+		if _, ok := f.files[id]; !ok {
+			http.Error(w, `{"error":"not found"}`, 404)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"object": "file", "id": id, "presignedUrl": f.srv.URL + "/blob/" + id + "?X-Amz-Signature=abc"})
+	})
+	mux.HandleFunc("GET /blob/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			http.Error(w, "presigned URLs take no API key", 400)
+			return
+		}
+		w.Write(f.files[r.PathValue("id")])
+	})
+	mux.HandleFunc("GET /payload/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(f.payloads[r.PathValue("id")])
+	})
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func setup(t *testing.T, apiURL, key string) (*storage.Store, *ingest.Worker) {
+	t.Helper()
+	store, err := storage.Open(context.Background(), t.TempDir(), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	w := ingest.NewWorker(store, extend.New(apiURL, key), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w.Backoff = func(int) time.Duration { return 10 * time.Millisecond }
+	return store, w
+}
+
+func send(t *testing.T, s *storage.Store, id, typ string, payload json.RawMessage) {
+	t.Helper()
+	body := demo.Event(id, typ, payload)
+	ev, _ := review.DecodeEvent(body)
+	if _, err := s.AppendEvent(context.Background(), ev, body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runUntil runs the worker until cond holds or five seconds pass.
+func runUntil(t *testing.T, w *ingest.Worker, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestFetchesDocumentsWithRetries(t *testing.T) {
+	fake := newFakeExtend(t, 2)
+	pdf, _ := demo.File("AmazonWebServices.pdf")
+	fake.files["file_demo_aws"], _ = io.ReadAll(pdf)
+	store, w := setup(t, fake.srv.URL, "sk_test")
+	runs, _ := demo.Runs()
+	var published atomic.Int32
+	w.Publish = func(ids []string) { published.Add(int32(len(ids))) }
+	send(t, store, "e1", review.EventRunNeedsReview, runs[0].Payload)
+	ctx := context.Background()
+	runUntil(t, w, func() bool {
+		f, _ := store.File(ctx, "file_demo_aws")
+		return f.FetchState == review.FileFetched
+	})
+	if fake.calls.Load() != 3 {
+		t.Fatalf("GET /files calls = %d, want 2 failures then 1 success", fake.calls.Load())
+	}
+	f, _ := store.File(ctx, "file_demo_aws")
+	b, err := store.Blobs.Open(f.Blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	got, _ := io.ReadAll(b)
+	if string(got) != string(fake.files["file_demo_aws"]) {
+		t.Fatalf("stored %d bytes, want the document's %d", len(got), len(fake.files["file_demo_aws"]))
+	}
+	if published.Load() != 1 || w.FileErrors.Load() != 2 || w.FilesFetched.Load() != 1 {
+		t.Fatalf("published %d, errors %d, fetched %d", published.Load(), w.FileErrors.Load(), w.FilesFetched.Load())
+	}
+}
+
+func TestMissingDocumentFailsVisibly(t *testing.T) {
+	fake := newFakeExtend(t, 0)
+	store, w := setup(t, fake.srv.URL, "sk_test")
+	runs, _ := demo.Runs()
+	send(t, store, "e1", review.EventRunNeedsReview, runs[0].Payload)
+	ctx := context.Background()
+	runUntil(t, w, func() bool {
+		f, _ := store.File(ctx, "file_demo_aws")
+		return f.FetchState == review.FileFailed
+	})
+	f, _ := store.File(ctx, "file_demo_aws")
+	if !strings.Contains(f.FetchError, "404") {
+		t.Fatalf("error = %q", f.FetchError)
+	}
+}
+
+func TestNoAPIKeySaysSo(t *testing.T) {
+	store, w := setup(t, "http://127.0.0.1:1", "")
+	runs, _ := demo.Runs()
+	send(t, store, "e1", review.EventRunNeedsReview, runs[0].Payload)
+	ctx := context.Background()
+	runUntil(t, w, func() bool {
+		f, _ := store.File(ctx, "file_demo_aws")
+		return f.FetchState == review.FileFailed
+	})
+	run, _ := store.Run(ctx, "workflow_run_demo_aws_2026")
+	if !strings.Contains(run.Files[0].FetchError, "upload") {
+		t.Fatalf("error = %q", run.Files[0].FetchError)
+	}
+}
+
+func TestSignedDataURLPayload(t *testing.T) {
+	fake := newFakeExtend(t, 0)
+	runs, _ := demo.Runs()
+	fake.payloads["p1"] = runs[1].Payload
+	store, w := setup(t, fake.srv.URL, "")
+	link, _ := json.Marshal(map[string]string{"object": "signed_data_url", "data": fake.srv.URL + "/payload/p1", "id": "evt_big"})
+	send(t, store, "evt_big", review.EventRunNeedsReview, link)
+	if _, err := w.ProcessPending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	run, err := store.Run(context.Background(), "workflow_run_demo_qh_2025")
+	if err != nil || len(run.Outputs) != 3 {
+		t.Fatalf("run from signed URL: %v", err)
+	}
+	// The fetched payload is kept: a replay does not need the expired URL.
+	ev, _ := store.Event(context.Background(), "evt_big")
+	if len(ev.Resolved) != len(runs[1].Payload) {
+		t.Fatalf("resolved payload %d bytes", len(ev.Resolved))
+	}
+}
+
+func TestBadEventFailsAlone(t *testing.T) {
+	store, w := setup(t, "http://127.0.0.1:1", "")
+	runs, _ := demo.Runs()
+	send(t, store, "good1", review.EventRunNeedsReview, runs[0].Payload)
+	send(t, store, "bad", review.EventRunNeedsReview, json.RawMessage(`{"id":"workflow_run_bad","outputs":[{"type":"EXTRACT","output":{"a":{"confidence":"high"}}}]}`))
+	send(t, store, "good2", review.EventRunNeedsReview, runs[1].Payload)
+	if _, err := w.ProcessPending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := store.EventCounts(context.Background())
+	if counts["done"] != 2 || counts["failed"] != 1 {
+		t.Fatalf("counts = %v", counts)
+	}
+	failed, _ := store.FailedEvents(context.Background(), 5)
+	if failed[0].Event.ID != "bad" || !strings.Contains(failed[0].Error, "confidence") {
+		t.Fatalf("failed = %+v", failed[0])
+	}
+}
+
+func TestBackoffGrowsWithJitter(t *testing.T) {
+	prev := time.Duration(0)
+	for a := range 12 {
+		d := ingest.Backoff(a)
+		if d <= prev/2 || d > 5*time.Hour {
+			t.Fatalf("Backoff(%d) = %s after %s", a, d, prev)
+		}
+		prev = d
+	}
+	if ingest.Backoff(0) < 2*time.Second || ingest.Backoff(0) > 2400*time.Millisecond {
+		t.Fatalf("first backoff %s", ingest.Backoff(0))
+	}
+}
