@@ -96,6 +96,7 @@ func Send(ctx context.Context, client *http.Client, url, secret string, body []b
 		return err
 	}
 	defer resp.Body.Close()
+	defer io.Copy(io.Discard, resp.Body) // drained, so the connection is reused
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 500))
 		return fmt.Errorf("webhook answered %s: %s", resp.Status, b)

@@ -25,6 +25,9 @@ const (
 	MaxPayloadBytes = 256 << 20 // a signed-data-URL payload
 	MaxFileBytes    = 512 << 20 // a document
 	maxFileAttempts = 12        // about a day of backoff, capped at 4 h between tries
+	batchSize       = 64        // events applied per transaction
+	busyBatchSize   = 8         // … while a burst of webhooks arrives
+	yieldPause      = 200 * time.Millisecond
 )
 
 // Worker processes pending events and fetches due documents.
@@ -65,6 +68,16 @@ func (w *Worker) eventLoop(ctx context.Context) {
 			w.Log.Error("process events", "err", err)
 		}
 		if n > 0 && err == nil {
+			// Acknowledging webhooks comes first: while events are pouring
+			// in, give the receiver the CPU and the write lock for a moment
+			// between batches. Applying falls behind under a burst and
+			// catches up after it; it never stops.
+			if w.Store.IngestBusy() {
+				select {
+				case <-ctx.Done():
+				case <-time.After(yieldPause):
+				}
+			}
 			continue
 		}
 		select {
@@ -78,7 +91,11 @@ func (w *Worker) eventLoop(ctx context.Context) {
 // ProcessPending interprets and applies one batch of pending events and
 // returns how many it handled.
 func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
-	evs, err := w.Store.PendingEvents(ctx, 200)
+	limit := batchSize
+	if w.Store.IngestBusy() {
+		limit = busyBatchSize
+	}
+	evs, err := w.Store.PendingEvents(ctx, limit)
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}

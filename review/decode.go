@@ -1,7 +1,6 @@
 package review
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -9,117 +8,86 @@ import (
 	"time"
 )
 
-// runJSON is the part of a workflow run both API versions share, plus each
-// version's own names. Unknown members stay in the raw payload.
-type runJSON struct {
-	Object          string          `json:"object"`
-	ID              string          `json:"id"`
-	Name            string          `json:"name"`
-	Status          Status          `json:"status"`
-	Workflow        json.RawMessage `json:"workflow"`
-	WorkflowVersion *struct {
-		Version json.RawMessage `json:"version"`
-	} `json:"workflowVersion"`
-	Files          []fileJSON      `json:"files"`
-	Outputs        json.RawMessage `json:"outputs"`  // 2025-04-21
-	StepRuns       json.RawMessage `json:"stepRuns"` // 2026-02-09 (2025: validations only)
-	ReviewedBy     string          `json:"reviewedBy"`
-	ReviewedByUser string          `json:"reviewedByUser"`
-	ReviewedAt     *time.Time      `json:"reviewedAt"`
-	RejectionNote  string          `json:"rejectionNote"`
-	URL            string          `json:"url"`
-	DashboardURL   string          `json:"dashboardUrl"`
-}
-
-type fileJSON struct {
-	ID           string `json:"id"`
-	Name         string `json:"name"`
-	Type         string `json:"type"`
-	ParentFileID string `json:"parentFileId"`
-	Metadata     struct {
-		PageCount int `json:"pageCount"`
-	} `json:"metadata"`
-}
-
-func (f fileJSON) file() File {
-	return File{ID: f.ID, Name: f.Name, Type: f.Type, PageCount: f.Metadata.PageCount, ParentFileID: f.ParentFileID}
-}
-
 // DecodeRun interprets a workflow run payload of either API version. The
 // version is recognised by shape: 2025-04-21 runs carry outputs[], 2026-02-09
 // runs carry results in stepRuns[].result.
 func DecodeRun(raw json.RawMessage) (*Run, error) {
-	var j runJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, Errorf(EINVALID, "workflow run: %s", jsonProblem(err))
+	root, err := parseTree(raw)
+	if err != nil {
+		return nil, Errorf(EINVALID, "workflow run: %v", err)
 	}
-	if j.Object != "" && j.Object != "workflow_run" {
-		return nil, Errorf(EINVALID, "payload is a %q, not a workflow_run", j.Object)
+	var rd reader
+	if rd.object(root, "workflow run") == nil {
+		return nil, orInvalid(rd.err, "workflow run is not an object")
 	}
-	if !strings.HasPrefix(j.ID, "workflow_run") {
-		return nil, Errorf(EINVALID, "workflow run id %q does not start with workflow_run", j.ID)
+	if obj := rd.str(root.get("object"), "object"); obj != "" && obj != "workflow_run" {
+		return nil, Errorf(EINVALID, "payload is a %q, not a workflow_run", obj)
 	}
 	r := &Run{
-		ID:            j.ID,
-		Name:          j.Name,
-		Status:        j.Status,
-		ReviewedBy:    firstNonEmpty(j.ReviewedByUser, j.ReviewedBy),
-		ReviewedAt:    j.ReviewedAt,
-		RejectionNote: j.RejectionNote,
-		DashboardURL:  firstNonEmpty(j.DashboardURL, j.URL),
+		ID:            rd.str(root.get("id"), "id"),
+		Name:          rd.str(root.get("name"), "name"),
+		Status:        Status(rd.str(root.get("status"), "status")),
+		ReviewedBy:    firstNonEmpty(rd.str(root.get("reviewedByUser"), "reviewedByUser"), rd.str(root.get("reviewedBy"), "reviewedBy")),
+		RejectionNote: rd.str(root.get("rejectionNote"), "rejectionNote"),
+		DashboardURL:  firstNonEmpty(rd.str(root.get("dashboardUrl"), "dashboardUrl"), rd.str(root.get("url"), "url")),
 		Raw:           raw,
 	}
-	wf, err := decodeWorkflow(j.Workflow)
-	if err != nil {
-		return nil, err
+	if !strings.HasPrefix(r.ID, "workflow_run") {
+		return nil, orInvalid(rd.err, fmt.Sprintf("workflow run id %q does not start with workflow_run", r.ID))
 	}
-	r.Workflow = wf
-	if j.WorkflowVersion != nil {
-		r.Workflow.Version = scalarString(j.WorkflowVersion.Version)
+	if at := rd.str(root.get("reviewedAt"), "reviewedAt"); at != "" {
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return nil, Errorf(EINVALID, "reviewedAt %q is not an RFC 3339 time", at)
+		}
+		r.ReviewedAt = &t
 	}
-	for _, f := range j.Files {
-		r.Files = append(r.Files, f.file())
+	r.Workflow = rd.workflow(root.get("workflow"))
+	if v := rd.object(root.get("workflowVersion"), "workflowVersion"); v != nil {
+		r.Workflow.Version = rd.str(v.get("version"), "workflowVersion.version")
+	}
+	for i, f := range rd.array(root.get("files"), "files") {
+		r.Files = append(r.Files, rd.file(f, "files["+strconv.Itoa(i)+"]"))
 	}
 	r.APIVersion = Version2026
-	if isJSONArray(j.Outputs) {
+	if outs := root.get("outputs"); outs != nil && outs.kind == '[' {
 		r.APIVersion = Version2025
-		var outs []json.RawMessage
-		if err := json.Unmarshal(j.Outputs, &outs); err != nil {
-			return nil, Errorf(EINVALID, "outputs: %s", jsonProblem(err))
-		}
-		for i, o := range outs {
-			out, err := decodeProcessorRun(o)
-			if err != nil {
-				return nil, fmt.Errorf("outputs[%d]: %w", i, err)
+		for i, o := range outs.kids {
+			out := rd.processorRun(o, "outputs["+strconv.Itoa(i)+"]")
+			if out != nil {
+				out.Location = []string{"outputs", strconv.Itoa(i)}
+				r.Outputs = append(r.Outputs, *out)
 			}
-			out.Location = []string{"outputs", strconv.Itoa(i)}
-			r.Outputs = append(r.Outputs, *out)
 		}
 	}
-	if isJSONArray(j.StepRuns) {
-		var steps []json.RawMessage
-		if err := json.Unmarshal(j.StepRuns, &steps); err != nil {
-			return nil, Errorf(EINVALID, "stepRuns: %s", jsonProblem(err))
+	for i, s := range rd.array(root.get("stepRuns"), "stepRuns") {
+		sr := rd.stepRun(s, "stepRuns["+strconv.Itoa(i)+"]")
+		if sr == nil {
+			continue
 		}
-		for i, s := range steps {
-			sr, err := DecodeStepRun(s)
-			if err != nil {
-				return nil, fmt.Errorf("stepRuns[%d]: %w", i, err)
-			}
-			if sr.ID != "" {
-				r.StepRunIDs = append(r.StepRunIDs, sr.ID)
-			}
-			if sr.Output != nil {
-				sr.Output.Location = append([]string{"stepRuns", strconv.Itoa(i)}, sr.Output.Location...)
-				r.Outputs = append(r.Outputs, *sr.Output)
-			}
-			if sr.Parse != nil {
-				r.Parses = append(r.Parses, *sr.Parse)
-			}
+		if sr.ID != "" {
+			r.StepRunIDs = append(r.StepRunIDs, sr.ID)
 		}
+		if sr.Output != nil {
+			sr.Output.Location = append([]string{"stepRuns", strconv.Itoa(i)}, sr.Output.Location...)
+			r.Outputs = append(r.Outputs, *sr.Output)
+		}
+		if sr.Parse != nil {
+			r.Parses = append(r.Parses, *sr.Parse)
+		}
+	}
+	if rd.err != nil {
+		return nil, rd.err
 	}
 	r.defaultFiles()
 	return r, nil
+}
+
+func orInvalid(err error, msg string) error {
+	if err != nil {
+		return err
+	}
+	return Errorf(EINVALID, "%s", msg)
 }
 
 // AddStepRun adds a step result delivered on its own (step_run.processed) to
@@ -180,118 +148,100 @@ func (r *Run) defaultFiles() {
 	}
 }
 
-func decodeWorkflow(raw json.RawMessage) (Workflow, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return Workflow{}, nil
+func (rd *reader) workflow(n *node) Workflow {
+	if rd.object(n, "workflow") == nil {
+		return Workflow{}
 	}
-	var w struct {
-		ID      string          `json:"id"`
-		Name    string          `json:"name"`
-		Version json.RawMessage `json:"version"`
+	return Workflow{
+		ID:      rd.str(n.get("id"), "workflow.id"),
+		Name:    rd.str(n.get("name"), "workflow.name"),
+		Version: rd.str(n.get("version"), "workflow.version"),
 	}
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return Workflow{}, Errorf(EINVALID, "workflow: %s", jsonProblem(err))
-	}
-	return Workflow{ID: w.ID, Name: w.Name, Version: scalarString(w.Version)}, nil
 }
 
 // DecodeWorkflow interprets a workflow.* event's payload.
 func DecodeWorkflow(raw json.RawMessage) (Workflow, error) {
-	w, err := decodeWorkflow(raw)
-	if err == nil && w.ID == "" {
-		err = Errorf(EINVALID, "workflow has no id")
+	root, err := parseTree(raw)
+	if err != nil {
+		return Workflow{}, Errorf(EINVALID, "workflow: %v", err)
 	}
-	return w, err
-}
-
-// processorRunJSON covers a 2025-04-21 document_processor_run and the 2026
-// extract_run, classify_run and split_run objects.
-type processorRunJSON struct {
-	Object         string          `json:"object"`
-	ID             string          `json:"id"`
-	Type           OutputType      `json:"type"`
-	ProcessorName  string          `json:"processorName"`
-	Output         json.RawMessage `json:"output"`
-	InitialOutput  json.RawMessage `json:"initialOutput"`
-	ReviewedOutput json.RawMessage `json:"reviewedOutput"`
-	Reviewed       bool            `json:"reviewed"`
-	Edited         bool            `json:"edited"`
-	Config         json.RawMessage `json:"config"`
-	File           *fileJSON       `json:"file"`
-	Files          []fileJSON      `json:"files"`
-	Extractor      *named          `json:"extractor"`
-	Classifier     *named          `json:"classifier"`
-	Splitter       *named          `json:"splitter"`
-}
-
-type named struct {
-	Name string `json:"name"`
-}
-
-func decodeProcessorRun(raw json.RawMessage) (*Output, error) {
-	var j processorRunJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, Errorf(EINVALID, "processor run: %s", jsonProblem(err))
+	var rd reader
+	w := rd.workflow(root)
+	if rd.err == nil && w.ID == "" {
+		rd.err = Errorf(EINVALID, "workflow has no id")
 	}
-	if j.Type == "" {
-		switch j.Object {
-		case "extract_run":
-			j.Type = OutputExtract
-		case "classify_run":
-			j.Type = OutputClassify
-		case "split_run":
-			j.Type = OutputSplitter
-		}
+	return w, rd.err
+}
+
+func (rd *reader) file(n *node, path string) File {
+	if rd.object(n, path) == nil {
+		return File{}
+	}
+	f := File{
+		ID:           rd.str(n.get("id"), path+".id"),
+		Name:         rd.str(n.get("name"), path+".name"),
+		Type:         rd.str(n.get("type"), path+".type"),
+		ParentFileID: rd.str(n.get("parentFileId"), path+".parentFileId"),
+	}
+	if m := rd.object(n.get("metadata"), path+".metadata"); m != nil {
+		f.PageCount = rd.int(m.get("pageCount"), path+".metadata.pageCount")
+	}
+	return f
+}
+
+// processorRun reads a 2025-04-21 document_processor_run or a 2026
+// extract_run, classify_run or split_run.
+func (rd *reader) processorRun(n *node, path string) *Output {
+	if rd.object(n, path) == nil {
+		return nil
 	}
 	o := &Output{
-		ID:       j.ID,
-		Type:     j.Type,
-		Name:     j.ProcessorName,
-		Reviewed: j.Reviewed,
-		Edited:   j.Edited,
-		Value:    j.Output,
-		Initial:  nullToNil(j.InitialOutput),
-		Config:   j.Config,
+		ID:       rd.str(n.get("id"), path+".id"),
+		Type:     OutputType(rd.str(n.get("type"), path+".type")),
+		Name:     rd.str(n.get("processorName"), path+".processorName"),
+		Reviewed: rd.boolean(n.get("reviewed"), path+".reviewed"),
+		Edited:   rd.boolean(n.get("edited"), path+".edited"),
+		Value:    n.get("output").rawOr(),
+		Config:   n.get("config").rawOr(),
 	}
-	for _, n := range []*named{j.Extractor, j.Classifier, j.Splitter} {
-		if n != nil && o.Name == "" {
-			o.Name = n.Name
+	if in := n.get("initialOutput"); !in.isNull() {
+		o.Initial = json.RawMessage(in.raw)
+	}
+	if o.Type == "" {
+		switch rd.str(n.get("object"), path+".object") {
+		case "extract_run":
+			o.Type = OutputExtract
+		case "classify_run":
+			o.Type = OutputClassify
+		case "split_run":
+			o.Type = OutputSplitter
 		}
 	}
-	if j.File != nil && j.File.ID != "" {
-		o.FileIDs = append(o.FileIDs, j.File.ID)
-	}
-	for _, f := range j.Files {
-		if f.ID != "" {
-			o.FileIDs = append(o.FileIDs, f.ID)
+	for _, k := range []string{"extractor", "classifier", "splitter"} {
+		if x := rd.object(n.get(k), path+"."+k); x != nil && o.Name == "" {
+			o.Name = rd.str(x.get("name"), path+"."+k+".name")
 		}
 	}
-	var err error
+	if f := rd.object(n.get("file"), path+".file"); f != nil {
+		if id := rd.str(f.get("id"), path+".file.id"); id != "" {
+			o.FileIDs = append(o.FileIDs, id)
+		}
+	}
+	for i, f := range rd.array(n.get("files"), path+".files") {
+		if id := rd.file(f, path+".files["+strconv.Itoa(i)+"]").ID; id != "" {
+			o.FileIDs = append(o.FileIDs, id)
+		}
+	}
+	out := n.get("output")
 	switch o.Type {
 	case OutputExtract:
-		o.Form, o.Fields, err = decodeExtract(j.Output, j.Config)
+		o.Form, o.Fields = rd.extract(out, n.get("config"), path+".output")
 	case OutputClassify:
-		o.Class, o.Classes, err = decodeClassify(j.Output, j.Config)
+		o.Class, o.Classes = rd.classify(out, n.get("config"), path)
 	case OutputSplitter:
-		o.Splits, err = decodeSplits(j.Output)
+		o.Splits = rd.splits(out, path+".output")
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", o.Type, o.ID, err)
-	}
-	return o, nil
-}
-
-// stepRunJSON is a 2026 workflow_step_run (and the 2025 validation steps).
-type stepRunJSON struct {
-	ID            string `json:"id"`
-	WorkflowRunID string `json:"workflowRunId"`
-	Status        string `json:"status"`
-	StepType      string `json:"stepType"`
-	Step          struct {
-		Name string `json:"name"`
-		Type string `json:"type"`
-	} `json:"step"`
-	Result map[string]json.RawMessage `json:"result"`
+	return o
 }
 
 // stepResults maps a step result's member to the output type it carries.
@@ -307,25 +257,41 @@ var stepResults = []struct {
 // DecodeStepRun interprets one workflow step run (2026-02-09), as found in a
 // run's stepRuns or in a workflow_run.step_run.processed event.
 func DecodeStepRun(raw json.RawMessage) (*StepRun, error) {
-	var j stepRunJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, Errorf(EINVALID, "step run: %s", jsonProblem(err))
+	root, err := parseTree(raw)
+	if err != nil {
+		return nil, Errorf(EINVALID, "step run: %v", err)
+	}
+	var rd reader
+	s := rd.stepRun(root, "step run")
+	if rd.err != nil {
+		return nil, rd.err
+	}
+	return s, nil
+}
+
+func (rd *reader) stepRun(n *node, path string) *StepRun {
+	if rd.object(n, path) == nil {
+		return nil
 	}
 	s := &StepRun{
-		ID:     j.ID,
-		RunID:  j.WorkflowRunID,
-		Type:   firstNonEmpty(j.Step.Type, j.StepType),
-		Name:   j.Step.Name,
-		Status: j.Status,
+		ID:     rd.str(n.get("id"), path+".id"),
+		RunID:  rd.str(n.get("workflowRunId"), path+".workflowRunId"),
+		Type:   rd.str(n.get("stepType"), path+".stepType"),
+		Status: rd.str(n.get("status"), path+".status"),
 	}
+	if step := rd.object(n.get("step"), path+".step"); step != nil {
+		s.Name = rd.str(step.get("name"), path+".step.name")
+		s.Type = firstNonEmpty(rd.str(step.get("type"), path+".step.type"), s.Type)
+	}
+	result := rd.object(n.get("result"), path+".result")
 	for _, r := range stepResults {
-		body, ok := j.Result[r.key]
-		if !ok || string(body) == "null" {
+		body := result.get(r.key)
+		if body.isNull() {
 			continue
 		}
-		out, err := decodeProcessorRun(body)
-		if err != nil {
-			return nil, fmt.Errorf("result.%s: %w", r.key, err)
+		out := rd.processorRun(body, path+".result."+r.key)
+		if out == nil {
+			continue
 		}
 		if out.Type == "" {
 			out.Type = r.typ
@@ -337,133 +303,111 @@ func DecodeStepRun(raw json.RawMessage) (*StepRun, error) {
 		s.Output = out
 		break
 	}
-	if body, ok := j.Result["parseRun"]; ok && string(body) != "null" {
-		p, err := decodeParseRun(body)
-		if err != nil {
-			return nil, fmt.Errorf("result.parseRun: %w", err)
-		}
-		s.Parse = p
+	if body := result.get("parseRun"); !body.isNull() {
+		s.Parse = rd.parseRun(body, path+".result.parseRun")
 	}
-	return s, nil
+	return s
 }
 
-func decodeClassify(out, config json.RawMessage) (*Classification, []ClassOption, error) {
-	var cfg struct {
-		Classifications []ClassOption `json:"classifications"`
-	}
-	if len(config) > 0 && string(config) != "null" {
-		if err := json.Unmarshal(config, &cfg); err != nil {
-			return nil, nil, Errorf(EINVALID, "config: %s", jsonProblem(err))
+func (rd *reader) classify(out, config *node, path string) (*Classification, []ClassOption) {
+	var classes []ClassOption
+	if cfg := rd.object(config, path+".config"); cfg != nil {
+		for i, c := range rd.array(cfg.get("classifications"), path+".config.classifications") {
+			p := path + ".config.classifications[" + strconv.Itoa(i) + "]"
+			if rd.object(c, p) != nil {
+				classes = append(classes, ClassOption{ID: rd.str(c.get("id"), p+".id"), Type: rd.str(c.get("type"), p+".type"), Description: rd.str(c.get("description"), p+".description")})
+			}
 		}
 	}
-	if len(out) == 0 || string(out) == "null" {
-		return nil, cfg.Classifications, nil
+	if rd.object(out, path+".output") == nil {
+		return nil, classes
 	}
-	var c struct {
-		ID         string    `json:"id"`
-		Type       string    `json:"type"`
-		Confidence *float64  `json:"confidence"`
-		Insights   []Insight `json:"insights"`
-	}
-	if err := json.Unmarshal(out, &c); err != nil {
-		return nil, nil, Errorf(EINVALID, "output: %s", jsonProblem(err))
-	}
-	return &Classification{ID: c.ID, Type: c.Type, Confidence: c.Confidence, Insights: c.Insights}, cfg.Classifications, nil
+	return &Classification{
+		ID:         rd.str(out.get("id"), path+".output.id"),
+		Type:       rd.str(out.get("type"), path+".output.type"),
+		Confidence: rd.num(out.get("confidence"), path+".output.confidence"),
+		Insights:   rd.insights(out.get("insights"), path+".output.insights"),
+	}, classes
 }
 
-func decodeSplits(out json.RawMessage) ([]Split, error) {
-	if len(out) == 0 || string(out) == "null" {
-		return nil, nil
+func (rd *reader) splits(out *node, path string) []Split {
+	if rd.object(out, path) == nil {
+		return nil
 	}
-	var s struct {
-		SubDocuments []Split `json:"subDocuments"` // 2025-04-21
-		Splits       []Split `json:"splits"`       // 2026-02-09
-	}
-	if err := json.Unmarshal(out, &s); err != nil {
-		return nil, Errorf(EINVALID, "output: %s", jsonProblem(err))
-	}
-	return append(s.SubDocuments, s.Splits...), nil
-}
-
-func decodeParseRun(raw json.RawMessage) (*Parse, error) {
-	var j struct {
-		ID   string    `json:"id"`
-		File *fileJSON `json:"file"`
-		// Output.Chunks[].Blocks[] hold the text; each block says its page.
-		Output *struct {
-			Chunks []struct {
-				Blocks []blockJSON `json:"blocks"`
-			} `json:"chunks"`
-		} `json:"output"`
-	}
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, Errorf(EINVALID, "parse run: %s", jsonProblem(err))
-	}
-	p := &Parse{ID: j.ID}
-	if j.File != nil {
-		p.FileID = j.File.ID
-	}
-	if j.Output == nil {
-		return p, nil
-	}
-	for _, c := range j.Output.Chunks {
-		for _, b := range c.Blocks {
-			p.Blocks = append(p.Blocks, b.walk(nil)...)
+	var splits []Split
+	for _, key := range []string{"subDocuments", "splits"} { // 2025-04-21, 2026-02-09
+		for i, s := range rd.array(out.get(key), path+"."+key) {
+			p := path + "." + key + "[" + strconv.Itoa(i) + "]"
+			if rd.object(s, p) == nil {
+				continue
+			}
+			splits = append(splits, Split{
+				ID:               rd.str(s.get("id"), p+".id"),
+				Type:             rd.str(s.get("type"), p+".type"),
+				ClassificationID: rd.str(s.get("classificationId"), p+".classificationId"),
+				Identifier:       rd.str(s.get("identifier"), p+".identifier"),
+				Observation:      rd.str(s.get("observation"), p+".observation"),
+				Name:             rd.str(s.get("name"), p+".name"),
+				FileID:           rd.str(s.get("fileId"), p+".fileId"),
+				StartPage:        rd.int(s.get("startPage"), p+".startPage"),
+				EndPage:          rd.int(s.get("endPage"), p+".endPage"),
+			})
 		}
 	}
-	return p, nil
+	return splits
 }
 
-type blockJSON struct {
-	ID       string  `json:"id"`
-	Type     string  `json:"type"`
-	Content  string  `json:"content"`
-	Polygon  []Point `json:"polygon"`
-	BBox     *Rect   `json:"boundingBox"`
-	Metadata struct {
-		Page *pageJSON `json:"page"`
-	} `json:"metadata"`
-	Children []blockJSON `json:"children"`
+func (rd *reader) parseRun(n *node, path string) *Parse {
+	if rd.object(n, path) == nil {
+		return nil
+	}
+	p := &Parse{ID: rd.str(n.get("id"), path+".id")}
+	if f := rd.object(n.get("file"), path+".file"); f != nil {
+		p.FileID = rd.str(f.get("id"), path+".file.id")
+	}
+	out := rd.object(n.get("output"), path+".output")
+	for ci, c := range rd.array(out.get("chunks"), path+".output.chunks") {
+		cp := path + ".output.chunks[" + strconv.Itoa(ci) + "]"
+		if rd.object(c, cp) == nil {
+			continue
+		}
+		for bi, b := range rd.array(c.get("blocks"), cp+".blocks") {
+			p.Blocks = rd.block(p.Blocks, b, nil, cp+".blocks["+strconv.Itoa(bi)+"]")
+		}
+	}
+	return p
 }
 
-// walk flattens a block and its children, children inheriting the page.
-func (b blockJSON) walk(parent *pageJSON) []Block {
-	page := b.Metadata.Page
+// block flattens a parse block and its children, children inheriting the page.
+func (rd *reader) block(out []Block, n, parentPage *node, path string) []Block {
+	if rd.object(n, path) == nil {
+		return out
+	}
+	page := rd.object(rd.object(n.get("metadata"), path+".metadata").get("page"), path+".metadata.page")
 	if page == nil {
-		page = parent
+		page = parentPage
 	}
 	ref := Ref{Kind: RefBlock}
 	if page != nil {
-		ref.Page, ref.PageWidth, ref.PageHeight = page.Number, page.Width, page.Height
+		ref.Page = rd.int(page.get("number"), path+".metadata.page.number")
+		ref.PageWidth = rd.float(page.get("width"), path+".metadata.page.width")
+		ref.PageHeight = rd.float(page.get("height"), path+".metadata.page.height")
 	}
-	if b.BBox != nil {
-		ref.Rect, ref.HasBox = *b.BBox, true
+	if bb := n.get("boundingBox"); !bb.isNull() {
+		ref.Rect, ref.HasBox = rd.rect(bb, path+".boundingBox")
 	} else {
-		ref.Rect, ref.HasBox = bounds(b.Polygon)
+		ref.Rect, ref.HasBox = bounds(rd.polygon(n.get("polygon"), path+".polygon"))
 	}
-	out := []Block{{ID: b.ID, Type: b.Type, Content: b.Content, Ref: ref}}
-	for _, c := range b.Children {
-		out = append(out, c.walk(page)...)
+	out = append(out, Block{
+		ID:      rd.str(n.get("id"), path+".id"),
+		Type:    rd.str(n.get("type"), path+".type"),
+		Content: rd.str(n.get("content"), path+".content"),
+		Ref:     ref,
+	})
+	for i, c := range rd.array(n.get("children"), path+".children") {
+		out = rd.block(out, c, page, path+".children["+strconv.Itoa(i)+"]")
 	}
 	return out
-}
-
-type pageJSON struct {
-	Number int     `json:"number"`
-	Width  float64 `json:"width"`
-	Height float64 `json:"height"`
-}
-
-func isJSONArray(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && raw[0] == '['
-}
-
-func nullToNil(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	return raw
 }
 
 func firstNonEmpty(s ...string) string {
@@ -475,15 +419,20 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// scalarString renders a JSON string or number as text ("3" for 3 or "3").
-func scalarString(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
+// decodeProcessorRun interprets a standalone processor run payload
+// (processor_run.*, extract_run.*, classify_run.*, split_run.* events).
+func decodeProcessorRun(raw json.RawMessage) (*Output, error) {
+	root, err := parseTree(raw)
+	if err != nil {
+		return nil, Errorf(EINVALID, "processor run: %v", err)
 	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		return n.String()
+	var rd reader
+	o := rd.processorRun(root, "processor run")
+	if rd.err != nil {
+		return nil, rd.err
 	}
-	return ""
+	if o == nil {
+		return nil, Errorf(EINVALID, "processor run is not an object")
+	}
+	return o, nil
 }

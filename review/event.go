@@ -1,7 +1,6 @@
 package review
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -32,31 +31,121 @@ type Event struct {
 
 // DecodeEvent reads the envelope of a webhook body. It checks only what the
 // receiver must know before acknowledging; the payload is interpreted later.
+//
+// It runs on every delivery, so it scans the body once to validate it and
+// then walks only the top level (encoding/json would scan the payload twice
+// more); the payload is a slice of body, not a copy.
 func DecodeEvent(body []byte) (Event, error) {
-	var env struct {
-		EventID   any             `json:"eventId"`
-		EventType any             `json:"eventType"`
-		Payload   json.RawMessage `json:"payload"`
-	}
-	d := json.NewDecoder(bytes.NewReader(body))
-	if err := d.Decode(&env); err != nil {
+	if !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v) // for the position of the fault
 		return Event{}, Errorf(EINVALID, "body is not a JSON object: %v", jsonProblem(err))
 	}
-	if d.More() {
-		return Event{}, Errorf(EINVALID, "body has data after the JSON object")
+	members, ok := topLevel(body)
+	if !ok {
+		return Event{}, Errorf(EINVALID, "body is not a JSON object")
 	}
-	id, ok := env.EventID.(string)
-	if !ok || strings.TrimSpace(id) == "" {
+	var ev Event
+	var id, typ json.RawMessage
+	for _, m := range members {
+		switch m.Key {
+		case "eventId":
+			id = m.Value
+		case "eventType":
+			typ = m.Value
+		case "payload":
+			ev.Payload = m.Value
+		}
+	}
+	if json.Unmarshal(id, &ev.ID) != nil || strings.TrimSpace(ev.ID) == "" {
 		return Event{}, Errorf(EINVALID, "eventId must be a non-empty string")
 	}
-	typ, ok := env.EventType.(string)
-	if !ok || strings.TrimSpace(typ) == "" {
+	if json.Unmarshal(typ, &ev.Type) != nil || strings.TrimSpace(ev.Type) == "" {
 		return Event{}, Errorf(EINVALID, "eventType must be a non-empty string")
 	}
-	if len(id) > 200 || len(typ) > 200 {
+	if len(ev.ID) > 200 || len(ev.Type) > 200 {
 		return Event{}, Errorf(EINVALID, "eventId and eventType must be at most 200 bytes")
 	}
-	return Event{ID: id, Type: typ, Payload: env.Payload}, nil
+	return ev, nil
+}
+
+// topLevel splits a valid JSON document's top-level object into members
+// (the last of a repeated key wins, as with encoding/json). Keys with escapes
+// are decoded; values are slices of doc. ok is false when doc is not an
+// object. doc must be valid JSON.
+func topLevel(doc []byte) (ms []member, ok bool) {
+	i := skipSpace(doc, 0)
+	if i >= len(doc) || doc[i] != '{' {
+		return nil, false
+	}
+	i++
+	for {
+		i = skipSpace(doc, i)
+		if doc[i] == '}' {
+			return ms, true
+		}
+		if doc[i] == ',' {
+			i = skipSpace(doc, i+1)
+		}
+		kEnd := skipString(doc, i)
+		var key string
+		if json.Unmarshal(doc[i:kEnd], &key) != nil {
+			return nil, false
+		}
+		i = skipSpace(doc, kEnd)
+		i = skipSpace(doc, i+1) // the colon
+		vEnd := skipValue(doc, i)
+		ms = append(ms, member{Key: key, Value: doc[i:vEnd]})
+		i = vEnd
+	}
+}
+
+func skipSpace(doc []byte, i int) int {
+	for i < len(doc) && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\n' || doc[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at doc[i].
+func skipString(doc []byte, i int) int {
+	for i++; i < len(doc); i++ {
+		switch doc[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipValue returns the index just past the value starting at doc[i].
+func skipValue(doc []byte, i int) int {
+	switch doc[i] {
+	case '"':
+		return skipString(doc, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(doc); i++ {
+			switch doc[i] {
+			case '"':
+				i = skipString(doc, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(doc) && doc[i] != ',' && doc[i] != '}' && doc[i] != ']' && doc[i] != ' ' && doc[i] != '\t' && doc[i] != '\n' && doc[i] != '\r' {
+		i++
+	}
+	return i
 }
 
 // jsonProblem shortens encoding/json's messages to the part a sender can use.

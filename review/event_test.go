@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ func TestDecodeEvent(t *testing.T) {
 		{"not json", `not json`, "not a JSON object"},
 		{"truncated", `{"eventId":"evt_1"`, "not a JSON object"},
 		{"array", `[1,2]`, "not a JSON object"},
-		{"trailing data", `{"eventId":"e","eventType":"t"} {}`, "after the JSON"},
+		{"trailing data", `{"eventId":"e","eventType":"t"} {}`, "after top-level value"},
 		{"missing eventId", `{"eventType":"workflow.created"}`, "eventId"},
 		{"empty eventId", `{"eventId":"  ","eventType":"workflow.created"}`, "eventId"},
 		{"eventId a number", `{"eventId":7,"eventType":"workflow.created"}`, "eventId"},
@@ -133,15 +134,47 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add([]byte(`{"eventId":"evt_1","eventType":"workflow.created","payload":{}}`))
 	f.Add([]byte(`{"eventId":"","eventType":1}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"payload":{"a":"}\"]"},"eventType":"x","eventId":"e\u0031","eventId":"last"}`))
+	f.Add([]byte(` {"eventId" : "e" , "eventType":"t", "payload" : [1, {"x": "y"}, "\\"] } `))
+	// Differential: DecodeEvent walks the body by hand, so it must agree
+	// with encoding/json on every input.
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := review.DecodeEvent(body)
-		if err == nil && (ev.ID == "" || ev.Type == "") {
-			t.Fatalf("accepted an event without id or type: %q", body)
+		// Keys match exactly (encoding/json's struct decoding would also
+		// take "eventtype"; Extend's keys are exact).
+		var members map[string]json.RawMessage
+		refErr := json.Unmarshal(body, &members)
+		var ref struct {
+			EventID, EventType any
+			Payload            json.RawMessage
 		}
-		if err != nil && review.ErrorCode(err) != review.EINVALID {
-			t.Fatalf("error %v is not EINVALID", err)
+		json.Unmarshal(members["eventId"], &ref.EventID)
+		json.Unmarshal(members["eventType"], &ref.EventType)
+		ref.Payload = members["payload"]
+		id, idOK := ref.EventID.(string)
+		typ, typOK := ref.EventType.(string)
+		refOK := refErr == nil && idOK && typOK && strings.TrimSpace(id) != "" && strings.TrimSpace(typ) != "" && len(id) <= 200 && len(typ) <= 200
+		if (err == nil) != refOK {
+			t.Fatalf("DecodeEvent err = %v; encoding/json says ok=%v (%v) for %q", err, refOK, refErr, body)
+		}
+		if err != nil {
+			if review.ErrorCode(err) != review.EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			return
+		}
+		if ev.ID != id || ev.Type != typ {
+			t.Fatalf("got %q %q, encoding/json %q %q", ev.ID, ev.Type, id, typ)
+		}
+		if (len(ref.Payload) == 0) != (len(ev.Payload) == 0) || (len(ref.Payload) > 0 && !jsonEqual(ref.Payload, ev.Payload)) {
+			t.Fatalf("payload %q, encoding/json %q", ev.Payload, ref.Payload)
 		}
 	})
+}
+
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
 
 func FuzzInterpret(f *testing.F) {

@@ -1,173 +1,160 @@
 package review
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 )
 
-// decodeExtract reads an extraction output in either form. The JSON Schema
-// form is recognised, as Extend advises, by top-level value and metadata.
-func decodeExtract(out, config json.RawMessage) (ExtractForm, []Field, error) {
-	if len(out) == 0 || string(out) == "null" {
-		return FormSchema, nil, nil
+// extract reads an extraction output in either form. The JSON Schema form is
+// recognised, as Extend advises, by top-level value and metadata.
+func (rd *reader) extract(out, config *node, path string) (ExtractForm, []Field) {
+	if rd.object(out, path) == nil {
+		return FormSchema, nil
 	}
-	top, err := members(out)
-	if err != nil {
-		return "", nil, Errorf(EINVALID, "output is not an object: %v", err)
-	}
-	if v, m := lookup(top, "value"), lookup(top, "metadata"); v != nil && m != nil {
-		fields, err := decodeSchemaOutput(v, m, schemaOf(config))
-		return FormSchema, fields, err
-	}
-	fields, err := decodeFieldMap(top)
-	return FormFieldMap, fields, err
-}
-
-// member is one key and value of a JSON object, kept in document order
-// because reviewers expect fields in the order the model gave them.
-type member struct {
-	Key   string
-	Value json.RawMessage
-}
-
-func members(raw json.RawMessage) ([]member, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if t, err := d.Token(); err != nil || t != json.Delim('{') {
-		return nil, Errorf(EINVALID, "not a JSON object")
-	}
-	var ms []member
-	for d.More() {
-		t, err := d.Token()
-		if err != nil {
-			return nil, Errorf(EINVALID, "%s", jsonProblem(err))
+	if v, m := out.get("value"), out.get("metadata"); v != nil && m != nil {
+		var schema *jsonSchema
+		if cfg := rd.object(config, "config"); cfg != nil {
+			schema = rd.schema(cfg.get("schema"), "config.schema")
 		}
-		var v json.RawMessage
-		if err := d.Decode(&v); err != nil {
-			return nil, Errorf(EINVALID, "%s", jsonProblem(err))
+		w := schemaWalker{rd: rd, meta: rd.object(m, path+".metadata")}
+		if rd.object(v, path+".value") != nil {
+			for _, k := range orderBySchema(v, schema) {
+				w.walk(k, k, 0, v.get(k), schema.property(k))
+			}
 		}
-		ms = append(ms, member{Key: t.(string), Value: v})
+		return FormSchema, w.fields
 	}
-	return ms, nil
-}
-
-func lookup(ms []member, key string) json.RawMessage {
-	for _, m := range ms {
-		if m.Key == key {
-			return m.Value
-		}
-	}
-	return nil
+	return FormFieldMap, rd.fieldMap(out, path)
 }
 
 // --- legacy field map ---
 
-type legacyField struct {
-	ID         string          `json:"id"`
-	Type       FieldType       `json:"type"`
-	Value      json.RawMessage `json:"value"`
-	Confidence *float64        `json:"confidence"`
-	Insights   []Insight       `json:"insights"`
-	References []struct {
-		ID            json.RawMessage `json:"id"`
-		Page          int             `json:"page"`
-		BoundingBoxes []Rect          `json:"boundingBoxes"`
-	} `json:"references"`
-	Enum   []EnumOption   `json:"enum"`
-	Schema []legacySchema `json:"schema"`
-}
-
-type legacySchema struct {
-	FieldName   string         `json:"fieldName"`
-	Type        FieldType      `json:"type"`
-	Description string         `json:"description"`
-	Schema      []legacySchema `json:"schema"`
-}
-
-func decodeFieldMap(top []member) ([]Field, error) {
+func (rd *reader) fieldMap(out *node, path string) []Field {
 	var fields []Field
-	for _, m := range top {
-		var lf legacyField
-		if err := json.Unmarshal(m.Value, &lf); err != nil {
-			return nil, Errorf(EINVALID, "field %s: %s", m.Key, jsonProblem(err))
+	for i, key := range out.keys {
+		fn := out.kids[i]
+		p := path + "." + key
+		if rd.object(fn, p) == nil {
+			continue
 		}
+		value := fn.get("value")
 		root := Field{
-			Path:     m.Key,
-			Name:     m.Key,
-			Type:     lf.Type,
+			Path:     key,
+			Name:     key,
+			Type:     FieldType(rd.str(fn.get("type"), p+".type")),
 			Nullable: true,
-			Value:    orNull(lf.Value),
-			Insights: lf.Insights,
-			Enum:     lf.Enum,
+			Value:    value.rawOr(),
+			Insights: rd.insights(fn.get("insights"), p+".insights"),
+			Enum:     rd.enum(fn.get("enum"), p+".enum"),
 		}
 		if root.Type == "" {
-			root.Type = inferType(root.Value)
+			root.Type = inferType(value)
 		}
-		root.Confidence.Score = lf.Confidence
+		root.Confidence.Score = rd.num(fn.get("confidence"), p+".confidence")
 		rows := map[int][]Ref{}
-		for _, ref := range lf.References {
-			var refs []Ref
-			for _, b := range ref.BoundingBoxes {
-				refs = append(refs, Ref{Kind: RefBox, Page: ref.Page, HasBox: true, Rect: b})
+		for j, ref := range rd.array(fn.get("references"), p+".references") {
+			rp := p + ".references[" + strconv.Itoa(j) + "]"
+			if rd.object(ref, rp) == nil {
+				continue
 			}
-			if len(refs) == 0 && ref.Page > 0 {
-				refs = append(refs, Ref{Kind: RefBox, Page: ref.Page})
+			page := rd.int(ref.get("page"), rp+".page")
+			var refs []Ref
+			for k, b := range rd.array(ref.get("boundingBoxes"), rp+".boundingBoxes") {
+				if rect, ok := rd.rect(b, rp+".boundingBoxes["+strconv.Itoa(k)+"]"); ok {
+					refs = append(refs, Ref{Kind: RefBox, Page: page, HasBox: true, Rect: rect})
+				}
+			}
+			if len(refs) == 0 && page > 0 {
+				refs = append(refs, Ref{Kind: RefBox, Page: page})
 			}
 			// In arrays a reference's id is the row it belongs to.
-			if row, err := strconv.Atoi(scalarString(ref.ID)); err == nil && root.Type == TypeArray {
+			if row, err := strconv.Atoi(rd.str(ref.get("id"), rp+".id")); err == nil && root.Type == TypeArray {
 				rows[row] = append(rows[row], refs...)
 				continue
 			}
 			root.Refs = append(root.Refs, refs...)
 		}
 		fields = append(fields, root)
-		fields = append(fields, legacyChildren(root, lf.Schema, rows)...)
+		fields = append(fields, rd.legacyChildren(root, value, rd.legacySchema(fn.get("schema"), p+".schema"), rows)...)
 	}
-	return fields, nil
+	return fields
+}
+
+type legacySchema struct {
+	FieldName   string
+	Type        FieldType
+	Description string
+}
+
+func (rd *reader) legacySchema(n *node, path string) []legacySchema {
+	var out []legacySchema
+	for i, s := range rd.array(n, path) {
+		p := path + "[" + strconv.Itoa(i) + "]"
+		if rd.object(s, p) == nil {
+			continue
+		}
+		out = append(out, legacySchema{
+			FieldName:   rd.str(s.get("fieldName"), p+".fieldName"),
+			Type:        FieldType(rd.str(s.get("type"), p+".type")),
+			Description: rd.str(s.get("description"), p+".description"),
+		})
+	}
+	return out
+}
+
+func (rd *reader) enum(n *node, path string) []EnumOption {
+	var out []EnumOption
+	for i, e := range rd.array(n, path) {
+		p := path + "[" + strconv.Itoa(i) + "]"
+		if rd.object(e, p) == nil {
+			continue
+		}
+		o := EnumOption{Description: rd.str(e.get("description"), p+".description")}
+		if v := e.get("value"); !v.isNull() {
+			s := rd.str(v, p+".value")
+			o.Value = &s
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // legacyChildren expands array rows and object members of a legacy field,
 // typing them by the field's schema where it has one.
-func legacyChildren(parent Field, schema []legacySchema, rows map[int][]Ref) []Field {
+func (rd *reader) legacyChildren(parent Field, value *node, schema []legacySchema, rows map[int][]Ref) []Field {
 	var out []Field
 	switch parent.Type {
 	case TypeArray:
-		var items []json.RawMessage
-		if json.Unmarshal(parent.Value, &items) != nil {
-			return nil
-		}
-		for i, item := range items {
+		for i, item := range value.items() {
+			idx := "[" + strconv.Itoa(i) + "]"
 			row := Field{
-				Path:  parent.Path + "[" + strconv.Itoa(i) + "]",
-				Name:  "[" + strconv.Itoa(i) + "]",
+				Path:  parent.Path + idx,
+				Name:  idx,
 				Depth: parent.Depth + 1,
 				Type:  inferType(item),
-				Value: item,
+				Value: item.rawOr(),
 				Refs:  rows[i],
 			}
 			out = append(out, row)
-			out = append(out, legacyChildren(row, schema, nil)...)
+			out = append(out, rd.legacyChildren(row, item, schema, nil)...)
 		}
 	case TypeObject:
-		ms, err := members(parent.Value)
-		if err != nil {
+		if value == nil || value.kind != '{' {
 			return nil
 		}
 		for _, s := range schema {
-			out = append(out, legacyMember(parent, s.FieldName, lookup(ms, s.FieldName), s))
+			out = append(out, legacyMember(parent, s.FieldName, value.get(s.FieldName), s))
 		}
-		for _, m := range ms {
-			if !hasSchema(schema, m.Key) {
-				out = append(out, legacyMember(parent, m.Key, m.Value, legacySchema{}))
+		for _, k := range value.keys {
+			if !hasSchema(schema, k) {
+				out = append(out, legacyMember(parent, k, value.get(k), legacySchema{}))
 			}
 		}
 	}
 	return out
 }
 
-func legacyMember(parent Field, key string, value json.RawMessage, s legacySchema) Field {
-	value = orNull(value)
+func legacyMember(parent Field, key string, value *node, s legacySchema) Field {
 	f := Field{
 		Path:        parent.Path + "." + key,
 		Name:        key,
@@ -175,7 +162,7 @@ func legacyMember(parent Field, key string, value json.RawMessage, s legacySchem
 		Type:        s.Type,
 		Nullable:    true,
 		Description: s.Description,
-		Value:       value,
+		Value:       value.rawOr(),
 	}
 	if f.Type == "" || f.Type == TypeNull {
 		f.Type = inferType(value)
@@ -194,140 +181,98 @@ func hasSchema(schema []legacySchema, key string) bool {
 
 // --- JSON Schema form ---
 
-type metadataJSON struct {
-	OCRConfidence      *float64       `json:"ocrConfidence"`
-	LogprobsConfidence *float64       `json:"logprobsConfidence"`
-	ReviewAgentScore   *float64       `json:"reviewAgentScore"`
-	Citations          []citationJSON `json:"citations"`
-	Insights           []Insight      `json:"insights"`
-}
-
-// citationJSON accepts both versions: 2026 page {number,width,height},
-// 2025 page as a number with pageWidth/pageHeight beside it.
-type citationJSON struct {
-	Page          json.RawMessage `json:"page"`
-	PageWidth     float64         `json:"pageWidth"`
-	PageHeight    float64         `json:"pageHeight"`
-	FileID        string          `json:"fileId"`
-	Polygon       []Point         `json:"polygon"`
-	ReferenceText string          `json:"referenceText"`
-}
-
-func (c citationJSON) ref() (Ref, error) {
-	r := Ref{Kind: RefCitation, FileID: c.FileID, Text: c.ReferenceText, PageWidth: c.PageWidth, PageHeight: c.PageHeight}
-	if len(c.Page) > 0 && c.Page[0] == '{' {
-		var p pageJSON
-		if err := json.Unmarshal(c.Page, &p); err != nil {
-			return r, Errorf(EINVALID, "citation page: %s", jsonProblem(err))
-		}
-		r.Page, r.PageWidth, r.PageHeight = p.Number, p.Width, p.Height
-	} else if len(c.Page) > 0 && string(c.Page) != "null" {
-		if err := json.Unmarshal(c.Page, &r.Page); err != nil {
-			return r, Errorf(EINVALID, "citation page: %s", jsonProblem(err))
-		}
-	}
-	r.Rect, r.HasBox = bounds(c.Polygon)
-	return r, nil
-}
-
-func decodeSchemaOutput(value, metadata json.RawMessage, schema *jsonSchema) ([]Field, error) {
-	var meta map[string]metadataJSON
-	if string(metadata) != "null" {
-		if err := json.Unmarshal(metadata, &meta); err != nil {
-			return nil, Errorf(EINVALID, "metadata: %s", jsonProblem(err))
-		}
-	}
-	ms, err := members(value)
-	if err != nil {
-		return nil, Errorf(EINVALID, "value is not an object")
-	}
-	w := schemaWalker{meta: meta}
-	for _, m := range orderBySchema(ms, schema) {
-		if err := w.walk(m.Key, m.Key, 0, m.Value, schema.property(m.Key)); err != nil {
-			return nil, err
-		}
-	}
-	return w.fields, nil
-}
-
 type schemaWalker struct {
-	meta   map[string]metadataJSON
+	rd     *reader
+	meta   *node // output.metadata: PATH → {ocrConfidence, citations, …}
 	fields []Field
 }
 
-func (w *schemaWalker) walk(path, name string, depth int, value json.RawMessage, s *jsonSchema) error {
-	value = orNull(value)
-	f := Field{Path: path, Name: name, Depth: depth, Value: value, Nullable: true}
+func (w *schemaWalker) walk(path, name string, depth int, value *node, s *jsonSchema) {
+	rd := w.rd
+	f := Field{Path: path, Name: name, Depth: depth, Value: value.rawOr(), Nullable: true}
 	if s != nil {
 		f.Type, f.Nullable, f.Enum, f.Description = s.fieldType(), s.nullable(), s.enumOptions(), s.Description
 	}
 	if f.Type == "" {
 		f.Type = inferType(value)
 	}
-	if m, ok := w.meta[path]; ok {
-		f.Confidence = Confidence{OCR: m.OCRConfidence, Logprobs: m.LogprobsConfidence, ReviewAgent: m.ReviewAgentScore}
-		f.Insights = m.Insights
-		for _, c := range m.Citations {
-			r, err := c.ref()
-			if err != nil {
-				return Errorf(EINVALID, "metadata[%s]: %v", path, err)
+	if m := w.meta.get(path); m != nil {
+		mp := "metadata[" + path + "]"
+		if rd.object(m, mp) != nil {
+			f.Confidence = Confidence{
+				OCR:         rd.num(m.get("ocrConfidence"), mp+".ocrConfidence"),
+				Logprobs:    rd.num(m.get("logprobsConfidence"), mp+".logprobsConfidence"),
+				ReviewAgent: rd.num(m.get("reviewAgentScore"), mp+".reviewAgentScore"),
 			}
-			f.Refs = append(f.Refs, r)
+			f.Insights = rd.insights(m.get("insights"), mp+".insights")
+			for i, c := range rd.array(m.get("citations"), mp+".citations") {
+				if r, ok := rd.citation(c, mp+".citations["+strconv.Itoa(i)+"]"); ok {
+					f.Refs = append(f.Refs, r)
+				}
+			}
 		}
 	}
 	w.fields = append(w.fields, f)
 	switch f.Type {
 	case TypeObject:
-		ms, err := members(value)
-		if err != nil {
-			return nil // null or not an object: nothing below it
+		if value == nil || value.kind != '{' {
+			return // null: nothing below it
 		}
-		for _, m := range orderBySchema(ms, s) {
-			if err := w.walk(path+"."+m.Key, m.Key, depth+1, m.Value, s.property(m.Key)); err != nil {
-				return err
-			}
+		for _, k := range orderBySchema(value, s) {
+			w.walk(path+"."+k, k, depth+1, value.get(k), s.property(k))
 		}
 	case TypeArray:
-		var items []json.RawMessage
-		if json.Unmarshal(value, &items) != nil {
-			return nil
-		}
-		for i, item := range items {
+		for i, item := range value.items() {
 			idx := "[" + strconv.Itoa(i) + "]"
-			if err := w.walk(path+idx, idx, depth+1, item, s.items()); err != nil {
-				return err
-			}
+			w.walk(path+idx, idx, depth+1, item, s.items())
 		}
 	}
-	return nil
+}
+
+// citation reads both versions: 2026 page {number,width,height}, 2025 page
+// as a number with pageWidth/pageHeight beside it.
+func (rd *reader) citation(c *node, path string) (Ref, bool) {
+	if rd.object(c, path) == nil {
+		return Ref{}, false
+	}
+	r := Ref{
+		Kind:       RefCitation,
+		FileID:     rd.str(c.get("fileId"), path+".fileId"),
+		Text:       rd.str(c.get("referenceText"), path+".referenceText"),
+		PageWidth:  rd.float(c.get("pageWidth"), path+".pageWidth"),
+		PageHeight: rd.float(c.get("pageHeight"), path+".pageHeight"),
+	}
+	if page := c.get("page"); page != nil && page.kind == '{' {
+		r.Page = rd.int(page.get("number"), path+".page.number")
+		r.PageWidth = rd.float(page.get("width"), path+".page.width")
+		r.PageHeight = rd.float(page.get("height"), path+".page.height")
+	} else {
+		r.Page = rd.int(page, path+".page")
+	}
+	r.Rect, r.HasBox = bounds(rd.polygon(c.get("polygon"), path+".polygon"))
+	return r, true
 }
 
 // inferType guesses a field's type from its value, for outputs without a
 // schema. Extend's composite types are recognised by their members.
-func inferType(v json.RawMessage) FieldType {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
+func inferType(v *node) FieldType {
+	switch {
+	case v.isNull():
 		return TypeNull
-	}
-	switch v[0] {
-	case '"':
-		var s string
-		if json.Unmarshal(v, &s) == nil && isISODate(s) {
+	case v.kind == '"':
+		if isISODate(unquote(v.raw)) {
 			return TypeDate
 		}
 		return TypeString
-	case 't', 'f':
+	case v.kind == 't' || v.kind == 'f':
 		return TypeBoolean
-	case 'n':
-		return TypeNull
-	case '[':
+	case v.kind == '[':
 		return TypeArray
-	case '{':
-		ms, _ := members(v)
+	case v.kind == '{':
 		switch {
-		case lookup(ms, "iso_4217_currency_code") != nil && lookup(ms, "amount") != nil:
+		case v.get("iso_4217_currency_code") != nil && v.get("amount") != nil:
 			return TypeCurrency
-		case lookup(ms, "is_signed") != nil:
+		case v.get("is_signed") != nil:
 			return TypeSignature
 		}
 		return TypeObject
@@ -347,9 +292,8 @@ func isISODate(s string) bool {
 	return true
 }
 
-func orNull(v json.RawMessage) json.RawMessage {
-	if len(bytes.TrimSpace(v)) == 0 {
-		return json.RawMessage("null")
-	}
-	return v
+// member is one key and value of a JSON object.
+type member struct {
+	Key   string
+	Value json.RawMessage
 }

@@ -1,47 +1,57 @@
 package review
 
-import "encoding/json"
+import "strconv"
 
 // jsonSchema is the part of an extractor's JSON Schema that decides how a
 // field is edited. Methods are nil-safe: a missing schema means "infer".
 type jsonSchema struct {
-	Type         json.RawMessage        `json:"type"`
-	ExtendType   string                 `json:"extend:type"`
-	Description  string                 `json:"description"`
-	Enum         []*string              `json:"enum"`
-	Descriptions []string               `json:"extend:descriptions"`
-	Properties   map[string]*jsonSchema `json:"properties"`
-	Order        []string               `json:"-"`
-	Items        *jsonSchema            `json:"items"`
+	Types        []string
+	ExtendType   string
+	Description  string
+	Enum         []*string
+	Descriptions []string
+	Properties   map[string]*jsonSchema
+	Order        []string // property names in the schema's order
+	Items        *jsonSchema
 }
 
-func (s *jsonSchema) UnmarshalJSON(b []byte) error {
-	type plain jsonSchema
-	if err := json.Unmarshal(b, (*plain)(s)); err != nil {
-		return err
-	}
-	var raw struct {
-		Properties json.RawMessage `json:"properties"`
-	}
-	if json.Unmarshal(b, &raw) == nil && len(raw.Properties) > 0 {
-		if ms, err := members(raw.Properties); err == nil {
-			for _, m := range ms {
-				s.Order = append(s.Order, m.Key)
-			}
-		}
-	}
-	return nil
-}
-
-// schemaOf finds the JSON Schema in an extractor's config ({"schema": …}).
-func schemaOf(config json.RawMessage) *jsonSchema {
-	var c struct {
-		Schema *jsonSchema `json:"schema"`
-	}
-	if len(config) == 0 || json.Unmarshal(config, &c) != nil {
+func (rd *reader) schema(n *node, path string) *jsonSchema {
+	if rd.object(n, path) == nil {
 		return nil
 	}
-	return c.Schema
+	s := &jsonSchema{
+		ExtendType:  rd.str(n.get("extend:type"), path+".extend:type"),
+		Description: rd.str(n.get("description"), path+".description"),
+	}
+	if t := n.get("type"); t != nil && t.kind == '[' {
+		for i, x := range t.kids {
+			s.Types = append(s.Types, rd.str(x, path+".type["+strconv.Itoa(i)+"]"))
+		}
+	} else {
+		s.Types = []string{rd.str(t, path+".type")}
+	}
+	for _, e := range rd.array(n.get("enum"), path+".enum") {
+		if e.isNull() {
+			s.Enum = append(s.Enum, nil)
+			continue
+		}
+		v := rd.str(e, path+".enum[]")
+		s.Enum = append(s.Enum, &v)
+	}
+	if d := n.get("extend:descriptions"); d != nil && d.kind == '[' {
+		for _, x := range d.kids {
+			s.Descriptions = append(s.Descriptions, rd.str(x, path+".extend:descriptions[]"))
+		}
+	}
+	if props := rd.object(n.get("properties"), path+".properties"); props != nil {
+		s.Properties = map[string]*jsonSchema{}
+		for i, k := range props.keys {
+			s.Properties[k] = rd.schema(props.kids[i], path+".properties."+k)
+			s.Order = append(s.Order, k)
+		}
+	}
+	s.Items = rd.schema(n.get("items"), path+".items")
+	return s
 }
 
 func (s *jsonSchema) property(key string) *jsonSchema {
@@ -58,16 +68,6 @@ func (s *jsonSchema) items() *jsonSchema {
 	return s.Items
 }
 
-func (s *jsonSchema) types() []string {
-	var one string
-	if json.Unmarshal(s.Type, &one) == nil {
-		return []string{one}
-	}
-	var many []string
-	json.Unmarshal(s.Type, &many)
-	return many
-}
-
 func (s *jsonSchema) fieldType() FieldType {
 	switch s.ExtendType {
 	case "date", "currency", "signature":
@@ -76,10 +76,8 @@ func (s *jsonSchema) fieldType() FieldType {
 	if len(s.Enum) > 0 {
 		return TypeEnum
 	}
-	for _, t := range s.types() {
+	for _, t := range s.Types {
 		switch t {
-		case "null":
-			continue
 		case "integer":
 			return TypeNumber
 		case "string", "number", "boolean", "object", "array":
@@ -90,7 +88,7 @@ func (s *jsonSchema) fieldType() FieldType {
 }
 
 func (s *jsonSchema) nullable() bool {
-	for _, t := range s.types() {
+	for _, t := range s.Types {
 		if t == "null" {
 			return true
 		}
@@ -115,21 +113,21 @@ func (s *jsonSchema) enumOptions() []EnumOption {
 	return opts
 }
 
-// orderBySchema puts an object's members in the schema's property order,
-// members the schema does not name last, in the order they came.
-func orderBySchema(ms []member, s *jsonSchema) []member {
+// orderBySchema lists an object's keys in the schema's property order, keys
+// the schema does not name last, in the order they came.
+func orderBySchema(obj *node, s *jsonSchema) []string {
 	if s == nil || len(s.Order) == 0 {
-		return ms
+		return obj.keys
 	}
-	out := make([]member, 0, len(ms))
+	out := make([]string, 0, len(obj.keys))
 	for _, k := range s.Order {
-		if v := lookup(ms, k); v != nil {
-			out = append(out, member{k, v})
+		if obj.get(k) != nil {
+			out = append(out, k)
 		}
 	}
-	for _, m := range ms {
-		if s.Properties[m.Key] == nil {
-			out = append(out, m)
+	for _, k := range obj.keys {
+		if s.Properties[k] == nil {
+			out = append(out, k)
 		}
 	}
 	return out

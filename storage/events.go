@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -105,11 +106,18 @@ func (s *Store) commitBatch(batch []appendReq) {
 		}
 	}
 	if err == nil {
+		s.lastAppend.Store(time.Now().UnixNano())
 		select {
 		case s.wake <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// IngestBusy reports whether webhook events were committed in the last
+// 20 ms, that is, whether a burst is arriving right now.
+func (s *Store) IngestBusy() bool {
+	return time.Since(time.Unix(0, s.lastAppend.Load())) < 20*time.Millisecond
 }
 
 // StoredEvent is an event as kept in the database.

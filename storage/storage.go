@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -26,6 +27,7 @@ var migrations embed.FS
 // Store is reviewer's database and blob store.
 type Store struct {
 	w, r  *sql.DB
+	ckpt  *sql.DB // one connection that checkpoints the WAL
 	Blobs *Blobs
 	now   func() time.Time
 	cost  int // bcrypt cost
@@ -35,6 +37,10 @@ type Store struct {
 	appends chan appendReq
 	done    chan struct{}
 	wake    chan struct{} // signalled after events commit
+
+	lastAppend atomic.Int64 // Unix ns of the last event commit
+
+	stopCk, ckDone chan struct{}
 }
 
 // Options tune a Store. The zero value is fine.
@@ -70,10 +76,18 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
+	ckpt, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	ckpt.SetMaxOpenConns(1)
 	blobs, err := OpenBlobs(filepath.Join(dir, "blobs"))
 	if err != nil {
 		w.Close()
 		r.Close()
+		ckpt.Close()
 		return nil, err
 	}
 	if opt.Now == nil {
@@ -87,13 +101,34 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		cost = bcrypt.MinCost
 	}
 	s := &Store{
-		w: w, r: r, Blobs: blobs, now: func() time.Time { return opt.Now().UTC() }, cost: cost,
+		w: w, r: r, ckpt: ckpt, Blobs: blobs, now: func() time.Time { return opt.Now().UTC() }, cost: cost,
 		appends: make(chan appendReq, 4*opt.MaxBatch),
 		done:    make(chan struct{}),
 		wake:    make(chan struct{}, 1),
+		stopCk:  make(chan struct{}),
+		ckDone:  make(chan struct{}),
 	}
 	go s.groupCommit(opt.MaxBatch)
+	go s.checkpointLoop()
 	return s, nil
+}
+
+// checkpointLoop copies committed WAL frames into the database file every
+// half second. PASSIVE never waits for, nor blocks, the writer: commits stay
+// short, and the WAL stays small whenever readers let it.
+func (s *Store) checkpointLoop() {
+	defer close(s.ckDone)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCk:
+			s.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+			return
+		case <-t.C:
+			s.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 // dsn sets every pragma in the connection string, so each pooled connection
@@ -109,6 +144,9 @@ func dsn(path string, readOnly bool) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
+		// Checkpoints run in the background (checkpointLoop), not inside a
+		// commit that webhook senders are waiting for.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -124,7 +162,9 @@ func (s *Store) Close() error {
 	}
 	s.closing.Unlock()
 	<-s.done
-	return errors.Join(s.r.Close(), s.w.Close())
+	close(s.stopCk)
+	<-s.ckDone
+	return errors.Join(s.r.Close(), s.w.Close(), s.ckpt.Close())
 }
 
 // Ping checks that the database answers.

@@ -1,0 +1,100 @@
+// Command bench measures reviewer's speed goals, each beside a raw baseline
+// measured in the same run, and writes the figures to BENCHMARKS.md.
+//
+//	go run ./cmd/bench            # every benchmark, writes BENCHMARKS.md
+//	go run ./cmd/bench -only ingest -out -
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"time"
+)
+
+// result is one measured figure beside its baseline and goal.
+type result struct {
+	Name     string
+	Value    string
+	Baseline string
+	Goal     string
+}
+
+type benchmark struct {
+	name string
+	run  func(ctx context.Context, log io.Writer) ([]result, error)
+}
+
+func main() {
+	only := flag.String("only", "", "run only the benchmark with this name")
+	out := flag.String("out", "BENCHMARKS.md", "where to write the report (- for standard output)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	benches := []benchmark{
+		{"ingest", benchIngest},
+	}
+	ctx := context.Background()
+	var all []result
+	for _, b := range benches {
+		if *only != "" && b.name != *only {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "== %s\n", b.name)
+		rs, err := b.run(ctx, os.Stderr)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench %s: %v\n", b.name, err)
+			os.Exit(1)
+		}
+		all = append(all, rs...)
+	}
+	report := render(all)
+	if *out == "-" {
+		fmt.Print(report)
+		return
+	}
+	defer fmt.Print(report)
+	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+}
+
+func render(rs []result) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "# reviewer benchmarks\n\nMeasured %s on %s (%s/%s, %d CPUs, %s) with `make bench`.\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	fmt.Fprintf(&b, "Each figure stands beside a baseline measured in the same run.\n\n")
+	fmt.Fprintf(&b, "| what | measured | baseline (same run) | goal |\n|---|---|---|---|\n")
+	for _, r := range rs {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.Name, r.Value, r.Baseline, r.Goal)
+	}
+	return b.String()
+}
+
+// percentile returns the p-th percentile (0..100) of durations.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(float64(len(s)-1) * p / 100)
+	return s[i]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
