@@ -156,10 +156,12 @@ func dsn(path string, readOnly bool) string {
 // queued are committed first.
 func (s *Store) Close() error {
 	s.closing.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.appends)
+	if s.closed {
+		s.closing.Unlock()
+		return nil
 	}
+	s.closed = true
+	close(s.appends)
 	s.closing.Unlock()
 	<-s.done
 	close(s.stopCk)
