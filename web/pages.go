@@ -22,11 +22,3 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, http.StatusOK, views.QueuePage(vm))
 }
-
-func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
-	run, err := s.store.Run(r.Context(), r.PathValue("runID"))
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, http.StatusOK, views.RunPage(views.RunPageVM{Page: s.page(r, run.ID, "queue"), Run: run}))
-}

@@ -34,6 +34,8 @@ func (s *Server) routes() []route {
 
 		{"GET /{$}", reviewer, s.queuePage},
 		{"GET /runs/{runID}", reviewer, s.runPage},
+		{"GET /pages/{blob}/{page}", reviewer, s.pageImage},
+		{"POST /runs/{runID}/files/{fileID}", supervisor, s.uploadFile},
 
 		{"GET /api/v1/runs", apiToken, s.apiRuns},
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/static"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -29,23 +30,25 @@ func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") 
 
 // Server is reviewer's http.Handler.
 type Server struct {
-	cfg     Config
-	store   *storage.Store
-	worker  *ingest.Worker
-	log     *slog.Logger
-	now     func() time.Time
-	assets  *static.Assets
-	cookies *sessions.CookieStore
-	metrics *metrics
-	handler http.Handler
+	cfg      Config
+	store    *storage.Store
+	worker   *ingest.Worker
+	renderer *pages.Renderer
+	log      *slog.Logger
+	now      func() time.Time
+	assets   *static.Assets
+	cookies  *sessions.CookieStore
+	metrics  *metrics
+	handler  http.Handler
 }
 
 // Deps are the server's collaborators.
 type Deps struct {
-	Store  *storage.Store
-	Worker *ingest.Worker // for its counters in /metrics; may be nil
-	Log    *slog.Logger
-	Now    func() time.Time
+	Store    *storage.Store
+	Worker   *ingest.Worker // for its counters in /metrics; may be nil
+	Renderer *pages.Renderer
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // NewServer builds the handler: routes, access rules and browser protections.
@@ -61,7 +64,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: cfg, store: d.Store, worker: d.Worker, log: d.Log, now: d.Now,
+		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(),
 	}
 	mux := http.NewServeMux()

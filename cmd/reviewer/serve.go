@@ -17,6 +17,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -95,14 +96,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		c.baseURL = "http://" + browserAddr(ln.Addr().String())
 	}
 	c.baseURL = strings.TrimRight(c.baseURL, "/")
+	secrets := c.secrets()
+	demoSecret := ""
+	if c.demo {
+		// The demo signs its events like Extend does, with a secret of its own.
+		demoSecret = "wss_demo_" + randomHex(16)
+		secrets = append(secrets, demoSecret)
+	}
+
+	renderer, err := pages.Open(ctx, c.data, 2)
+	if err != nil {
+		return err
+	}
+	defer renderer.Close()
 
 	client := extend.New(c.extendURL, c.extendKey)
 	worker := ingest.NewWorker(store, client, log)
 	setupToken := randomHex(16)
 	srv, err := web.NewServer(ctx, web.Config{
-		BaseURL: c.baseURL, WebhookSecrets: c.secrets(), MaxBody: c.maxBody,
+		BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody,
 		APIKeySet: c.extendKey != "", SetupToken: setupToken,
-	}, web.Deps{Store: store, Worker: worker, Log: log})
+	}, web.Deps{Store: store, Worker: worker, Renderer: renderer, Log: log})
 	if err != nil {
 		return err
 	}
@@ -124,6 +138,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(stdout, "reviewer listening on %s\n", c.baseURL)
 	if err := greet(ctx, store, c, setupToken, stdout); err != nil {
 		log.Error("start-up", "err", err)
+	}
+	if c.demo {
+		if n, err := loadDemo(ctx, store, c.baseURL, demoSecret); err != nil {
+			log.Error("demo", "err", err)
+		} else {
+			fmt.Fprintf(stdout, "Loaded %d demo runs through the signed webhook: open %s\n", n, c.baseURL)
+		}
 	}
 
 	select {
@@ -156,7 +177,7 @@ func greet(ctx context.Context, store *storage.Store, c *config, setupToken stri
 	if n == 0 {
 		fmt.Fprintf(stdout, "\nNo account exists yet. Create the first administrator in the browser:\n  %s/setup?token=%s\nor on the command line:\n  reviewer user add --data %s --email you@example.com --role admin\n\n", c.baseURL, setupToken, c.data)
 	}
-	if len(c.secrets()) == 0 {
+	if len(c.secrets()) == 0 && !c.demo {
 		fmt.Fprintf(stdout, "No webhook secret is set: %s/webhooks/extend answers 503 until reviewer runs with --webhook-secret.\n", c.baseURL)
 	}
 	return nil

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// loadDemo stores the demo documents and sends their runs to the server's
+// own webhook, signed, exactly as Extend would: the demo exercises the real
+// ingest path. Event ids are fixed, so a restart adds nothing twice.
+func loadDemo(ctx context.Context, store *storage.Store, baseURL, secret string) (int, error) {
+	runs, err := demo.Runs()
+	if err != nil {
+		return 0, err
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	for _, r := range runs {
+		// The documents first: the demo has no Extend account to fetch from.
+		for id, name := range r.Files {
+			if f, err := store.File(ctx, id); err == nil && f.Blob != "" {
+				continue
+			}
+			body, err := demo.File(name)
+			if err != nil {
+				return 0, fmt.Errorf("demo %s: %w", name, err)
+			}
+			if _, err := store.PutFile(ctx, id, body, 64<<20); err != nil {
+				return 0, fmt.Errorf("demo %s: %w", name, err)
+			}
+		}
+		ev := demo.Event("evt_demo_"+r.Name, review.EventRunNeedsReview, r.Payload)
+		if err := demo.Send(ctx, client, baseURL+"/webhooks/extend", secret, ev); err != nil {
+			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
+		}
+	}
+	return len(runs), nil
+}

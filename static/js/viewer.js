@@ -1,0 +1,219 @@
+// The document viewer: zoom, page navigation, and the link between fields
+// and their boxes. Boxes are placed in percent by the server, so zooming
+// only changes --scale and never moves them.
+
+const pagesEl = document.getElementById("pages");
+const pageEls = [...document.querySelectorAll(".page")];
+const thumbs = new Map([...document.querySelectorAll("[data-thumb]")].map((a) => [a.dataset.thumb, a]));
+const zoomLabel = document.getElementById("zoom-level");
+const pageNow = document.getElementById("page-now");
+const PX_PER_PT = 96 / 72;
+let scale = 1;
+let fit = "width"; // "width", "page" or "" (manual zoom)
+
+function widest() {
+  return Math.max(...pageEls.map((p) => +p.style.getPropertyValue("--w") || 612));
+}
+
+function setScale(s, keepCenter = true) {
+  s = Math.min(Math.max(s, 0.2), 6);
+  const before = pagesEl.scrollHeight;
+  const ratio = before ? (pagesEl.scrollTop + pagesEl.clientHeight / 2) / before : 0;
+  scale = s;
+  pagesEl.style.setProperty("--scale", s.toFixed(4));
+  zoomLabel.textContent = Math.round((s / PX_PER_PT) * 100) + "%";
+  // Tell the browser how wide page images now are, so it fetches a sharper
+  // rendering when zooming in (srcset).
+  const px = Math.round(widest() * s);
+  for (const img of pagesEl.querySelectorAll(".page > img")) img.sizes = px + "px";
+  if (keepCenter) pagesEl.scrollTop = ratio * pagesEl.scrollHeight - pagesEl.clientHeight / 2;
+}
+
+function fitWidth() {
+  fit = "width";
+  setScale((pagesEl.clientWidth - 40) / widest());
+}
+
+function fitPage() {
+  fit = "page";
+  const p = currentPage();
+  const w = +p.style.getPropertyValue("--w");
+  const [, rw, rh] = p.style.aspectRatio.match(/([\d.]+)\s*\/\s*([\d.]+)/) || [0, w, w * 1.3];
+  const h = (w * rh) / rw;
+  setScale(Math.min((pagesEl.clientWidth - 40) / w, (pagesEl.clientHeight - 32) / h));
+  p.scrollIntoView({ block: "start" });
+}
+
+function zoom(f) {
+  fit = "";
+  setScale(scale * f);
+}
+
+// The current page is the one nearest the top of the view.
+let current = pageEls[0];
+function currentPage() {
+  return current || pageEls[0];
+}
+const seen = new IntersectionObserver(
+  (entries) => {
+    for (const e of entries) e.target._visible = e.isIntersecting ? e.intersectionRatio : 0;
+    let best = null;
+    for (const p of pageEls) if (p._visible && (!best || p._visible > best._visible + 0.001)) best = p;
+    if (best && best !== current) {
+      thumbs.get(current?.dataset.index)?.removeAttribute("aria-current");
+      current = best;
+      pageNow.textContent = best.dataset.index;
+      const t = thumbs.get(best.dataset.index);
+      t?.setAttribute("aria-current", "true");
+      t?.scrollIntoView({ block: "nearest" });
+    }
+  },
+  { root: pagesEl, threshold: [0, 0.25, 0.5, 0.75, 1] },
+);
+pageEls.forEach((p) => seen.observe(p));
+
+function goPage(delta) {
+  const i = pageEls.indexOf(currentPage()) + delta;
+  pageEls[Math.min(Math.max(i, 0), pageEls.length - 1)]?.scrollIntoView({ block: "start" });
+}
+
+// --- fields and boxes ---
+
+let active = null;
+function boxesOf(path) {
+  return pagesEl.querySelectorAll(`.box[data-ref-field="${CSS.escape(path)}"]`);
+}
+
+// focusField highlights a field and its boxes; with reveal, the first box is
+// scrolled to the middle of the view.
+export function focusField(path, { reveal = true, fromBox = false } = {}) {
+  document.querySelectorAll(".box.active, .field.active").forEach((el) => el.classList.remove("active"));
+  active = path;
+  const field = document.querySelector(`.field[data-field="${CSS.escape(path)}"]`);
+  field?.classList.add("active");
+  if (fromBox) field?.scrollIntoView({ block: "nearest" });
+  const boxes = boxesOf(path);
+  boxes.forEach((b) => b.classList.add("active"));
+  if (reveal && boxes.length) {
+    const b = boxes[0];
+    const page = b.parentElement;
+    const top = page.offsetTop + (b.offsetTop + b.offsetHeight / 2) - pagesEl.clientHeight / 2;
+    const left = page.offsetLeft + (b.offsetLeft + b.offsetWidth / 2) - pagesEl.clientWidth / 2;
+    pagesEl.scrollTo({ top, left, behavior: "smooth" });
+  }
+  document.dispatchEvent(new CustomEvent("reviewer:focus", { detail: { path } }));
+}
+
+document.addEventListener("focusin", (e) => {
+  const f = e.target.closest?.(".field");
+  if (f) focusField(f.dataset.field);
+});
+document.addEventListener("click", (e) => {
+  const f = e.target.closest(".field");
+  if (f && !e.target.closest("input, select, textarea, button")) focusField(f.dataset.field);
+});
+pagesEl.addEventListener("mouseover", (e) => {
+  const b = e.target.closest(".box");
+  if (!b) return;
+  document.querySelectorAll(`.field[data-field="${CSS.escape(b.dataset.refField)}"]`).forEach((f) => f.classList.add("hover"));
+});
+pagesEl.addEventListener("mouseout", (e) => {
+  if (e.target.closest(".box")) document.querySelectorAll(".field.hover").forEach((f) => f.classList.remove("hover"));
+});
+pagesEl.addEventListener("click", (e) => {
+  const box = e.target.closest(".box");
+  if (box && !drawing) {
+    focusField(box.dataset.refField, { reveal: false, fromBox: true });
+    return;
+  }
+  const block = e.target.closest(".block");
+  if (block && active) {
+    const page = block.parentElement;
+    document.dispatchEvent(new CustomEvent("reviewer:pick", {
+      detail: { path: active, text: block.dataset.text, fileId: page.dataset.fileId, page: +page.dataset.page, rect: fractions(block, page), how: "clicked text" },
+    }));
+  }
+});
+
+function fractions(el, page) {
+  const p = page.getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  return { left: (r.left - p.left) / p.width, top: (r.top - p.top) / p.height, right: (r.right - p.left) / p.width, bottom: (r.bottom - p.top) / p.height };
+}
+
+// --- drawing a box by hand ---
+
+let drawing = false;
+function setDrawing(on) {
+  drawing = on;
+  pagesEl.classList.toggle("drawing", on);
+  document.querySelector('[data-viewer="draw"]').setAttribute("aria-pressed", on);
+}
+pagesEl.addEventListener("pointerdown", (e) => {
+  const page = e.target.closest(".page");
+  if (!drawing || !page || e.button !== 0) return;
+  e.preventDefault();
+  const p = page.getBoundingClientRect();
+  const x0 = (e.clientX - p.left) / p.width, y0 = (e.clientY - p.top) / p.height;
+  const draft = document.createElement("div");
+  draft.className = "draft-box";
+  page.append(draft);
+  const move = (m) => {
+    const x1 = (m.clientX - p.left) / p.width, y1 = (m.clientY - p.top) / p.height;
+    Object.assign(draft.style, {
+      left: Math.min(x0, x1) * 100 + "%", top: Math.min(y0, y1) * 100 + "%",
+      width: Math.abs(x1 - x0) * 100 + "%", height: Math.abs(y1 - y0) * 100 + "%",
+    });
+  };
+  const up = () => {
+    pagesEl.removeEventListener("pointermove", move);
+    const rect = fractions(draft, page);
+    draft.remove();
+    setDrawing(false);
+    if (active && rect.right - rect.left > 0.002 && rect.bottom - rect.top > 0.002) {
+      document.dispatchEvent(new CustomEvent("reviewer:pick", {
+        detail: { path: active, fileId: page.dataset.fileId, page: +page.dataset.page, rect, how: "drawn box" },
+      }));
+    }
+  };
+  pagesEl.addEventListener("pointermove", move);
+  pagesEl.addEventListener("pointerup", up, { once: true });
+});
+
+// --- toolbar and keys ---
+
+const actions = {
+  prev: () => goPage(-1),
+  next: () => goPage(1),
+  "zoom-in": () => zoom(1.25),
+  "zoom-out": () => zoom(0.8),
+  "fit-width": fitWidth,
+  "fit-page": fitPage,
+  text: () => {
+    const on = pagesEl.classList.toggle("show-text");
+    document.querySelector('[data-viewer="text"]').setAttribute("aria-pressed", on);
+  },
+  draw: () => setDrawing(!drawing),
+};
+document.querySelectorAll("[data-viewer]").forEach((b) => b.addEventListener("click", () => actions[b.dataset.viewer]()));
+const keys = { "[": "prev", "]": "next", "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", 0: "fit-width", 9: "fit-page", t: "text", d: "draw" };
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, textarea, select, [contenteditable]") || e.metaKey || e.ctrlKey || e.altKey) return;
+  if (e.key === "Escape" && drawing) return setDrawing(false);
+  const a = keys[e.key];
+  if (a) {
+    e.preventDefault();
+    actions[a]();
+  }
+});
+// Ctrl + wheel zooms the document, not the whole page.
+pagesEl.addEventListener("wheel", (e) => {
+  if (!e.ctrlKey) return;
+  e.preventDefault();
+  zoom(e.deltaY < 0 ? 1.1 : 0.9);
+}, { passive: false });
+new ResizeObserver(() => (fit === "width" ? fitWidth() : fit === "page" ? fitPage() : null)).observe(pagesEl);
+
+setScale(1.2, false);
+fitWidth();
+window.reviewerViewer = { focusField, setScale, get scale() { return scale; } };

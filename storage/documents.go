@@ -1,0 +1,59 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Document is what a blob holds: its kind and its pages as displayed.
+type Document struct {
+	Kind  string
+	Pages []review.PageSize
+}
+
+// Document returns what was learnt of a blob; found is false until
+// PutDocument has been called for it.
+func (s *Store) Document(ctx context.Context, blob string) (doc Document, found bool, err error) {
+	var raw []byte
+	err = s.r.QueryRowContext(ctx, `SELECT kind, pages FROM documents WHERE blob = ?`, blob).Scan(&doc.Kind, &raw)
+	if isNoRows(err) {
+		return doc, false, nil
+	}
+	if err != nil {
+		return doc, false, fmt.Errorf("document: %w", err)
+	}
+	var pages [][3]float64
+	if err := json.Unmarshal(raw, &pages); err != nil {
+		return doc, false, fmt.Errorf("document %s: %w", blob, err)
+	}
+	for _, p := range pages {
+		doc.Pages = append(doc.Pages, review.PageSize{Width: p[0], Height: p[1], Rotate: int(p[2])})
+	}
+	return doc, true, nil
+}
+
+// PutDocument records a blob's kind and page sizes.
+func (s *Store) PutDocument(ctx context.Context, blob string, doc Document) error {
+	pages := make([][3]float64, len(doc.Pages))
+	for i, p := range doc.Pages {
+		pages[i] = [3]float64{p.Width, p.Height, float64(p.Rotate)}
+	}
+	raw, _ := json.Marshal(pages)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (blob, kind, pages, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (blob) DO NOTHING`,
+		blob, doc.Kind, raw, ms(s.now()))
+	if err != nil {
+		return fmt.Errorf("put document: %w", err)
+	}
+	return nil
+}
+
+// BlobPath returns where a blob's bytes are on disk, for the renderer.
+func (s *Store) BlobPath(hash string) (string, error) {
+	if !validHash(hash) {
+		return "", review.Errorf(review.ENOTFOUND, "no document %q", hash)
+	}
+	return s.Blobs.path(hash), nil
+}

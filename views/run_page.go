@@ -1,0 +1,125 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// RunPageVM is the review page of one run: the documents with their pages
+// and overlays, and the outputs with their fields.
+type RunPageVM struct {
+	Page
+	Run       review.RunSummary
+	Name      string
+	Files     []DocFileVM
+	Outputs   []OutputVM
+	Pages     int // pages in all files
+	CanUpload bool
+}
+
+// DocFileVM is one document of the run.
+type DocFileVM struct {
+	ID      string
+	Name    string
+	Missing string // why there is no image (not fetched yet, failed, …); empty when there is
+	Pages   []DocPageVM
+}
+
+// DocPageVM is one page: its size as displayed (in points; images are taken
+// at 150 dpi), the image URLs, and the overlays drawn on it.
+type DocPageVM struct {
+	N      int
+	Index  int // position among all pages of the run, 1-based
+	Width  float64
+	Height float64
+	Image  string // URL without the width parameter; empty when missing
+	Boxes  []BoxVM
+	Blocks []BlockVM
+}
+
+// BoxVM is one reference of a field, in percent of its page.
+type BoxVM struct {
+	Field string
+	Rect  review.Rect // fractions
+	Band  string      // confidence band: high, mid, low, or none
+	Title string
+}
+
+// BlockVM is a piece of parsed text a reviewer can click.
+type BlockVM struct {
+	ID   string
+	Text string
+	Rect review.Rect
+}
+
+// OutputVM is one processor output.
+type OutputVM struct {
+	ID      string
+	Type    review.OutputType
+	Name    string
+	Fields  []FieldVM
+	Class   *review.Classification
+	Classes []review.ClassOption
+	Splits  []review.Split
+}
+
+// FieldVM is one field as the outputs panel shows it.
+type FieldVM struct {
+	review.Field
+	Text      string // the value as text
+	Null      bool
+	Band      string // high, mid, low, or "" when no confidence was given
+	Score     string // "93%" or ""
+	Where     string // "p. 2", "p. 1, 3", or "" when the model gave no location
+	Located   bool   // at least one box can be drawn
+	Container bool
+}
+
+// ImageSrc returns the URL of a page image w pixels wide.
+func (p DocPageVM) ImageSrc(w int) string { return p.Image + "?w=" + strconv.Itoa(w) }
+
+// ImageSrcset lists the page image at every rendered width.
+func (p DocPageVM) ImageSrcset(widths []int) string {
+	s := ""
+	for i, w := range widths {
+		if i > 0 {
+			s += ", "
+		}
+		s += p.ImageSrc(w) + " " + strconv.Itoa(w) + "w"
+	}
+	return s
+}
+
+// pageStyle sizes a page element: its width follows the viewer's zoom
+// (--scale, set by the script) and its height follows from the aspect ratio,
+// so the element's rectangle is exactly the image's.
+func pageStyle(p DocPageVM) templ.SafeCSS {
+	return templ.SafeCSS(fmt.Sprintf("--w:%.2f;aspect-ratio:%.2f/%.2f", p.Width, p.Width, p.Height))
+}
+
+// rectStyle places an overlay in percent of its page, so zoom never moves it.
+func rectStyle(r review.Rect) templ.SafeCSS {
+	return templ.SafeCSS(fmt.Sprintf("left:%.4f%%;top:%.4f%%;width:%.4f%%;height:%.4f%%",
+		r.Left*100, r.Top*100, (r.Right-r.Left)*100, (r.Bottom-r.Top)*100))
+}
+
+func pageID(file string, n int) string { return "p-" + file + "-" + strconv.Itoa(n) }
+
+// pageWidths are the widths page images are offered at (pages.Widths).
+var pageWidths = []int{1000, 1600, 2400}
+
+func outputLabel(t review.OutputType) string {
+	switch t {
+	case review.OutputExtract:
+		return "Extraction"
+	case review.OutputClassify:
+		return "Classification"
+	case review.OutputSplitter:
+		return "Split"
+	}
+	return string(t)
+}
