@@ -120,10 +120,15 @@ func (r *Renderer) Close() error {
 	return r.pool.Close()
 }
 
-// Sniff tells a document's kind from its first bytes.
+// SniffLen is how many leading bytes Sniff needs.
+const SniffLen = 1024
+
+// Sniff tells a document's kind from its first bytes (SniffLen of them).
+// Readers accept a PDF header anywhere in the first kilobyte, and some
+// producers put junk before it.
 func Sniff(head []byte) (string, error) {
 	switch {
-	case bytes.HasPrefix(head, []byte("%PDF-")):
+	case bytes.Contains(head[:min(len(head), SniffLen)], []byte("%PDF-")):
 		return KindPDF, nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
 		return KindJPEG, nil
@@ -142,7 +147,7 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 	if err != nil {
 		return "", nil, fmt.Errorf("inspect: %w", err)
 	}
-	kind, err := Sniff(data[:min(len(data), 16)])
+	kind, err := Sniff(data)
 	if err != nil {
 		return "", nil, err
 	}

@@ -99,7 +99,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		if _, params, _ := mime.ParseMediaType(part.Header.Get("Content-Disposition")); params["name"] != "document" {
 			continue
 		}
-		head := make([]byte, 16)
+		head := make([]byte, pages.SniffLen)
 		k, _ := io.ReadFull(part, head)
 		if _, err := pages.Sniff(head[:k]); err != nil {
 			return err
