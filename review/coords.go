@@ -37,7 +37,6 @@ type Ref struct {
 // in PDF points or image pixels.
 type PageSize struct {
 	Width, Height float64
-	Rotate        int // 0, 90, 180 or 270
 }
 
 // Fraction returns the reference's rectangle as fractions 0..1 of the
@@ -52,9 +51,13 @@ func (r Ref) Fraction(page PageSize) (Rect, bool) {
 	}
 	w, h := r.PageWidth, r.PageHeight
 	if w > 0 && h > 0 {
-		// Rotated pages: coordinates are in the displayed frame, but a given
-		// size may still be the unrotated one.
-		if page.Rotate%180 == 90 && page.Width > 0 && (w > h) != (page.Width > page.Height) {
+		// Coordinates are in the displayed frame, but the size given with
+		// them may be the page's unrotated one (/Rotate 90 or 270). A given
+		// size whose orientation differs from the page as displayed is that
+		// case, and is swapped: the page's own /Rotate need not be known
+		// (reading it means loading every page), and Extend's own viewer
+		// decides the same way.
+		if page.Width > 0 && page.Width != page.Height && w != h && (w > h) != (page.Width > page.Height) {
 			w, h = h, w
 		}
 	} else {

@@ -11,7 +11,7 @@ func TestFraction(t *testing.T) {
 	letter := review.PageSize{Width: 612, Height: 792}
 	image := review.PageSize{Width: 463, Height: 1013}
 	// nics-background-checks: MediaBox 1008×612 with /Rotate 90, displayed 612×1008.
-	rotated := review.PageSize{Width: 612, Height: 1008, Rotate: 90}
+	rotated := review.PageSize{Width: 612, Height: 1008}
 	r := func(l, t, rt, b float64) review.Rect { return review.Rect{Left: l, Top: t, Right: rt, Bottom: b} }
 	tests := []struct {
 		name string
@@ -56,6 +56,9 @@ func TestFraction(t *testing.T) {
 		{"upside-down corners are put right and clamped",
 			review.Ref{Kind: review.RefBox, HasBox: true, Rect: r(700, 800, 306, 396)}, letter,
 			r(0.5, 0.5, 1, 1), true},
+		{"upright page, size given in the other orientation: swapped, as Extend's viewer does",
+			review.Ref{Kind: review.RefBlock, HasBox: true, Rect: r(61.2, 79.2, 306, 396), PageWidth: 792, PageHeight: 612}, letter,
+			r(0.1, 0.1, 0.5, 0.5), true},
 		{"manual box is fractions",
 			review.Ref{Kind: review.RefManual, HasBox: true, Rect: r(0.2, 0.2, 0.4, 0.3)}, review.PageSize{},
 			r(0.2, 0.2, 0.4, 0.3), true},

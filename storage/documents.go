@@ -25,21 +25,21 @@ func (s *Store) Document(ctx context.Context, blob string) (doc Document, found 
 	if err != nil {
 		return doc, false, fmt.Errorf("document: %w", err)
 	}
-	var pages [][3]float64
+	var pages [][2]float64
 	if err := json.Unmarshal(raw, &pages); err != nil {
 		return doc, false, fmt.Errorf("document %s: %w", blob, err)
 	}
 	for _, p := range pages {
-		doc.Pages = append(doc.Pages, review.PageSize{Width: p[0], Height: p[1], Rotate: int(p[2])})
+		doc.Pages = append(doc.Pages, review.PageSize{Width: p[0], Height: p[1]})
 	}
 	return doc, true, nil
 }
 
 // PutDocument records a blob's kind and page sizes.
 func (s *Store) PutDocument(ctx context.Context, blob string, doc Document) error {
-	pages := make([][3]float64, len(doc.Pages))
+	pages := make([][2]float64, len(doc.Pages))
 	for i, p := range doc.Pages {
-		pages[i] = [3]float64{p.Width, p.Height, float64(p.Rotate)}
+		pages[i] = [2]float64{p.Width, p.Height}
 	}
 	raw, _ := json.Marshal(pages)
 	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (blob, kind, pages, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (blob) DO NOTHING`,

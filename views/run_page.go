@@ -47,6 +47,9 @@ type BoxVM struct {
 	Rect  review.Rect // fractions
 	Band  string      // confidence band: high, mid, low, or none
 	Title string
+	// Container boxes (a whole table, a row) are drawn only while their
+	// field is focused; otherwise they would bury the values' boxes.
+	Container bool
 }
 
 // BlockVM is a piece of parsed text a reviewer can click.

@@ -155,7 +155,7 @@ func buildRunPage(run *review.Run, docs []fileDoc) views.RunPageVM {
 					continue
 				}
 				fv.Located = true
-				page.Boxes = append(page.Boxes, views.BoxVM{Field: f.Path, Rect: rect, Band: fv.Band, Title: boxTitle(f, ref)})
+				page.Boxes = append(page.Boxes, views.BoxVM{Field: f.Path, Rect: rect, Band: fv.Band, Title: boxTitle(f, ref), Container: f.Type.Container() || f.Depth > 0 && strings.HasSuffix(f.Path, "]")})
 			}
 			fv.Where = whereText(where, fv.Located)
 			ov.Fields = append(ov.Fields, fv)

@@ -47,6 +47,7 @@ func main() {
 	}
 	benches := []benchmark{
 		{"ingest", benchIngest},
+		{"viewer", benchViewer},
 	}
 	ctx := context.Background()
 	var all []result

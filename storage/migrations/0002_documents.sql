@@ -3,6 +3,6 @@
 CREATE TABLE documents (
 	blob       TEXT PRIMARY KEY,
 	kind       TEXT NOT NULL,            -- pdf | jpeg | png
-	pages      BLOB NOT NULL,            -- JSON [[width, height, rotate], …]
+	pages      BLOB NOT NULL,            -- JSON [[width, height], …] as displayed
 	created_at INTEGER NOT NULL
 ) STRICT;

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/extend"
+	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/pages"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// viewerEnv is a server with a signed-in session, in process.
+type viewerEnv struct {
+	store    *storage.Store
+	renderer *pages.Renderer
+	handler  http.Handler
+	cookie   *http.Cookie
+	close    func()
+}
+
+func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
+	store, err := storage.Open(ctx, dir, storage.Options{FastPasswordHash: true})
+	if err != nil {
+		return nil, err
+	}
+	renderer, err := pages.Open(ctx, dir, 2)
+	if err != nil {
+		return nil, err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", ""), quiet)
+	h, err := web.NewServer(ctx, web.Config{WebhookSecrets: []string{benchSecret}}, web.Deps{Store: store, Worker: worker, Renderer: renderer, Log: quiet})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.CreateUser(ctx, "bench@example.com", "", review.RoleReviewer, "a long enough password"); err != nil {
+		return nil, err
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/login", bytes.NewBufferString(url.Values{"email": {"bench@example.com"}, "password": {"a long enough password"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.ServeHTTP(rec, req)
+	cookies := rec.Result().Cookies()
+	if len(cookies) == 0 {
+		return nil, fmt.Errorf("bench sign-in failed: %d", rec.Code)
+	}
+	return &viewerEnv{store: store, renderer: renderer, handler: h, cookie: cookies[0], close: func() { renderer.Close(); store.Close() }}, nil
+}
+
+// get serves one request in process and returns the time the server took.
+func (e *viewerEnv) get(path string) (time.Duration, *httptest.ResponseRecorder) {
+	req := httptest.NewRequest("GET", path, nil)
+	req.AddCookie(e.cookie)
+	rec := httptest.NewRecorder()
+	t0 := time.Now()
+	e.handler.ServeHTTP(rec, req)
+	return time.Since(t0), rec
+}
+
+// benchViewer measures the document viewer's server side: the first page
+// image of a 300-page PDF cold and cached, page rendering, and the review
+// page of a run with 50 fields and 500 references.
+func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
+	dir, err := os.MkdirTemp("", "reviewer-bench-viewer-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	// Warm wazero's compilation cache once, as any start after the first is.
+	if r, err := pages.Open(ctx, dir, 1); err == nil {
+		r.Close()
+	}
+	e, err := newViewerEnv(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+
+	pdf := manyPagePDF(300)
+	hash, err := e.store.PutFile(ctx, "file_bench_300", bytes.NewReader(pdf), int64(len(pdf)))
+	if err != nil {
+		return nil, err
+	}
+	cold, rec := e.get("/pages/" + hash + "/1?w=1000")
+	if rec.Code != 200 {
+		return nil, fmt.Errorf("first page: %d %s", rec.Code, rec.Body)
+	}
+	var cached []time.Duration
+	for range 200 {
+		d, rec := e.get("/pages/" + hash + "/1?w=1000")
+		if rec.Code != 200 {
+			return nil, fmt.Errorf("cached page: %d", rec.Code)
+		}
+		cached = append(cached, d)
+	}
+	// Rendering other pages of the open document (not cached yet).
+	var renders []time.Duration
+	for p := 2; p <= 41; p++ {
+		d, rec := e.get(fmt.Sprintf("/pages/%s/%d?w=1000", hash, p))
+		if rec.Code != 200 {
+			return nil, fmt.Errorf("page %d: %d", p, rec.Code)
+		}
+		renders = append(renders, d)
+	}
+	// Baseline: reading the same cached PNG straight from disk.
+	var raw []time.Duration
+	files, _ := filepath.Glob(filepath.Join(dir, "pages", hash[:2], hash, "1-1000.png"))
+	for range 200 {
+		t0 := time.Now()
+		if _, err := os.ReadFile(files[0]); err != nil {
+			return nil, err
+		}
+		raw = append(raw, time.Since(t0))
+	}
+	fmt.Fprintf(log, "300-page PDF: first page cold %s, cached p50 %s p99 %s, render p50 %s\n", ms(cold), ms(percentile(cached, 50)), ms(percentile(cached, 99)), ms(percentile(renders, 50)))
+
+	runID, err := loadBigRun(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	var page []time.Duration
+	for i := range 300 {
+		d, rec := e.get("/runs/" + runID)
+		if rec.Code != 200 {
+			return nil, fmt.Errorf("review page: %d", rec.Code)
+		}
+		if i >= 20 { // after the first document inspection
+			page = append(page, d)
+		}
+	}
+	fmt.Fprintf(log, "review page, 50 fields / 500 references: p50 %s p99 %s\n", ms(percentile(page, 50)), ms(percentile(page, 99)))
+	return []result{
+		{"first page image of a 300-page PDF, cold (inspect, open, render 1000 px, encode PNG)", ms(cold), "", "< 150 ms"},
+		{"a cached page image, p50 (p99), in-process request", fmt.Sprintf("%s (%s)", ms(percentile(cached, 50)), ms(percentile(cached, 99))),
+			fmt.Sprintf("%s p50 reading the same PNG from disk", ms(percentile(raw, 50))), "< 2 ms"},
+		{"rendering a page of an open PDF, p50 (p99), 1000 px PNG", fmt.Sprintf("%s (%s)", ms(percentile(renders, 50)), ms(percentile(renders, 99))), "", ""},
+		{"review page, run with 50 fields and 500 references, server time p50 (p99)", fmt.Sprintf("%s (%s)", ms(percentile(page, 50)), ms(percentile(page, 99))), "", "< 10 ms"},
+	}, nil
+}
+
+// loadBigRun ingests a run with 50 fields of 10 references each over the
+// 2-page AWS invoice, through the worker, and returns its id.
+func loadBigRun(ctx context.Context, e *viewerEnv) (string, error) {
+	var value, meta bytes.Buffer
+	value.WriteString("{")
+	meta.WriteString("{")
+	for i := range 50 {
+		if i > 0 {
+			value.WriteString(",")
+			meta.WriteString(",")
+		}
+		fmt.Fprintf(&value, `"field_%02d":"value %d"`, i, i)
+		fmt.Fprintf(&meta, `"field_%02d":{"ocrConfidence":0.%02d,"citations":[`, i, 50+i)
+		for j := range 10 {
+			if j > 0 {
+				meta.WriteString(",")
+			}
+			y := 60 + float64(j)*70 + float64(i)
+			fmt.Fprintf(&meta, `{"page":{"number":1,"width":612,"height":792},"polygon":[{"x":40,"y":%g},{"x":200,"y":%g},{"x":200,"y":%g},{"x":40,"y":%g}],"referenceText":"text %d"}`, y, y, y+9, y+9, j)
+		}
+		meta.WriteString("]}")
+	}
+	value.WriteString("}")
+	meta.WriteString("}")
+	payload := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_bench_page","status":"NEEDS_REVIEW","workflow":{"id":"wf","name":"Bench"},
+		"files":[{"id":"file_bench_aws","name":"AmazonWebServices.pdf","type":"PDF","metadata":{"pageCount":1}}],
+		"stepRuns":[{"id":"wsr_1","step":{"name":"extract","type":"EXTRACT"},"result":{"extractRun":{"id":"exr_bench","output":{"value":%s,"metadata":%s}}}}]}`, value.String(), meta.String())
+	doc, err := demo.File("AmazonWebServices.pdf")
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.store.PutFile(ctx, "file_bench_aws", doc, 1<<24); err != nil {
+		return "", err
+	}
+	body := demo.Event("evt_bench_page", review.EventRunNeedsReview, []byte(payload))
+	ev, err := review.DecodeEvent(body)
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.store.AppendEvent(ctx, ev, body); err != nil {
+		return "", err
+	}
+	w := ingest.NewWorker(e.store, extend.New("http://127.0.0.1:1", ""), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := w.ProcessPending(ctx); err != nil {
+		return "", err
+	}
+	return "workflow_run_bench_page", nil
+}
+
+// manyPagePDF writes a valid PDF of n text pages (Helvetica, no embedded
+// fonts), so the benchmark needs no document it cannot ship.
+func manyPagePDF(n int) []byte {
+	var b bytes.Buffer
+	var offsets []int
+	obj := func(body string) {
+		offsets = append(offsets, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
+	}
+	b.WriteString("%PDF-1.4\n")
+	// 1: catalog, 2: pages, 3: font; then per page a page and its content.
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	kids := ""
+	for i := range n {
+		kids += fmt.Sprintf("%d 0 R ", 4+2*i)
+	}
+	obj(fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s] >>", n, kids))
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	for i := range n {
+		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		var text bytes.Buffer
+		fmt.Fprintf(&text, "BT /F1 28 Tf 72 700 Td (Page %d of %d) Tj ET\n", i+1, n)
+		for l := range 40 {
+			fmt.Fprintf(&text, "BT /F1 10 Tf 72 %d Td (Line %d of a long document, with numbers 1234.56 and words.) Tj ET\n", 660-l*14, l+1)
+		}
+		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", text.Len(), text.String()))
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
+	return b.Bytes()
+}
