@@ -19,6 +19,13 @@ type RunPageVM struct {
 	Outputs   []OutputVM
 	Pages     int // pages in all files
 	CanUpload bool
+	CanReopen bool
+	Review    review.Review
+	Editable  bool   // the run waits for review and nothing blocks editing
+	Locked    string // why it cannot be edited, when it cannot
+	Audit     []review.AuditEntry
+	Warnings  []string // cross-field checks that failed
+	Edited    int      // fields changed from the model's values
 }
 
 // DocFileVM is one document of the run.
@@ -61,18 +68,22 @@ type BlockVM struct {
 
 // OutputVM is one processor output.
 type OutputVM struct {
-	ID      string
-	Type    review.OutputType
-	Name    string
-	Fields  []FieldVM
-	Class   *review.Classification
-	Classes []review.ClassOption
-	Splits  []review.Split
+	ID           string
+	Type         review.OutputType
+	Name         string
+	Editable     bool
+	ClassChoices []Choice
+	SplitsJSON   string // the current splits, for the split editor
+	Fields       []FieldVM
+	Class        *review.Classification
+	Classes      []review.ClassOption
+	Splits       []review.Split
 }
 
-// FieldVM is one field as the outputs panel shows it.
+// FieldVM is one field as the outputs panel shows it, with its editor.
 type FieldVM struct {
 	review.Field
+	OutputID  string
 	Text      string // the value as text
 	Null      bool
 	Band      string // high, mid, low, or "" when no confidence was given
@@ -80,6 +91,27 @@ type FieldVM struct {
 	Where     string // "p. 2", "p. 1, 3", or "" when the model gave no location
 	Located   bool   // at least one box can be drawn
 	Container bool
+	Edited    bool   // differs from the model's value
+	Original  string // the model's value as text
+	Attention bool   // low confidence, an issue from the model, or no location
+	Row       int    // for a row of a list: its index; -1 otherwise
+	List      string // for a row: the list's path
+	Choices   []Choice
+	Amount    string // currency
+	Code      string
+	Sig       Signature
+}
+
+// Choice is an option of a select.
+type Choice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Signature is a signature field's parts.
+type Signature struct {
+	Signed            string // "true", "false" or ""
+	Name, Title, Date string
 }
 
 // ImageSrc returns the URL of a page image w pixels wide.
@@ -125,4 +157,15 @@ func outputLabel(t review.OutputType) string {
 		return "Split"
 	}
 	return string(t)
+}
+
+// editorID is the id of a field's (first) input, for its label.
+func editorID(f FieldVM) string { return "ed-" + f.OutputID + "-" + f.Path }
+
+// nullOr is an editor's text: empty for null.
+func nullOr(f FieldVM) string {
+	if f.Null {
+		return ""
+	}
+	return f.Text
 }

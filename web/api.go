@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -62,15 +61,25 @@ func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
 
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
-// apiRun returns the run as Extend sent it, in its API version and shape.
+// apiRun returns the run in the API version and shape it arrived in: once
+// decided here, with the review applied (reviewedOutput, output, edited,
+// edits, reviewer, reviewedAt, rejectionNote).
 func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) error {
 	run, err := s.store.Run(r.Context(), r.PathValue("runID"))
 	if err != nil {
 		return err
 	}
+	body := run.Raw
+	reviewed, err := s.store.ReviewedPayload(r.Context(), run.ID)
+	if err != nil {
+		return err
+	}
+	if reviewed != nil {
+		body = reviewed
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Extend-Api-Version", run.APIVersion)
-	_, err = w.Write(json.RawMessage(run.Raw))
+	_, err = w.Write(body)
 	return err
 }

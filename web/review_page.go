@@ -1,11 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"net/http"
 	"os"
 	"slices"
@@ -22,14 +22,46 @@ import (
 var placeholder = review.PageSize{Width: 612, Height: 792}
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
-	run, err := s.store.Run(r.Context(), r.PathValue("runID"))
+	ctx := r.Context()
+	run, err := s.store.Run(ctx, r.PathValue("runID"))
 	if err != nil {
 		return err
 	}
-	docs := s.documents(r.Context(), run)
-	vm := buildRunPage(run, docs)
+	rv, err := s.store.Review(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	docs := s.documents(ctx, run)
+	current, err := run.WithEdits(rv.Edits, s.sizer(ctx, run))
+	if err != nil {
+		return err
+	}
+	audit, err := s.store.Audit(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	vm := buildRunPage(run, current, docs)
 	vm.Page = s.page(r, vm.Name, "queue")
-	vm.CanUpload = userFrom(r.Context()).Role.AtLeast(review.RoleSupervisor)
+	user := userFrom(ctx)
+	vm.CanUpload = user.Role.AtLeast(review.RoleSupervisor)
+	vm.CanReopen = user.Role.AtLeast(review.RoleAdmin)
+	vm.Review, vm.Audit = rv, audit
+	switch {
+	case rv.Decision != "":
+		vm.Locked = fmt.Sprintf("%s by %s on %s.", strings.ToUpper(rv.Decision[:1])+rv.Decision[1:], rv.DecidedBy, rv.DecidedAt.Format("2 Jan 2006 15:04 UTC"))
+	case run.Status != review.StatusNeedsReview:
+		vm.Locked = "Extend reports this run " + string(run.Status) + ": it is not waiting for review, so it is shown read-only."
+	default:
+		vm.Editable = true
+	}
+	for i := range vm.Outputs {
+		vm.Outputs[i].Editable = vm.Editable && vm.Outputs[i].Editable
+		for _, f := range vm.Outputs[i].Fields {
+			if f.Edited {
+				vm.Edited++
+			}
+		}
+	}
 	return s.render(w, r, http.StatusOK, views.RunPage(vm))
 }
 
@@ -87,7 +119,7 @@ func (s *Server) document(ctx context.Context, blob string) (storage.Document, e
 
 // buildRunPage lays out a run for the review page: every page of every file
 // with the boxes of the fields read from it, and the outputs' fields.
-func buildRunPage(run *review.Run, docs []fileDoc) views.RunPageVM {
+func buildRunPage(orig, run *review.Run, docs []fileDoc) views.RunPageVM {
 	vm := views.RunPageVM{Run: run.Summary(), Name: firstNonEmpty(run.Name, runFileName(run), run.ID)}
 	vm.Run.Status = run.Status
 	// Pages by file id, and the highest page each output references, so a
@@ -142,9 +174,24 @@ func buildRunPage(run *review.Run, docs []fileDoc) views.RunPageVM {
 		return ps[ref.Page-1], rect, ok
 	}
 	for _, o := range run.Outputs {
-		ov := views.OutputVM{ID: o.ID, Type: o.Type, Name: firstNonEmpty(o.Name, string(o.Type)), Class: o.Class, Classes: o.Classes, Splits: o.Splits}
+		ov := views.OutputVM{ID: o.ID, Type: o.Type, Name: firstNonEmpty(o.Name, string(o.Type)), Class: o.Class, Classes: o.Classes, Splits: o.Splits,
+			Editable: o.Location != nil}
+		if o.Type == review.OutputClassify {
+			ov.ClassChoices = classChoices(o)
+		}
+		model := outputByID(orig, o.ID)
 		for _, f := range o.Fields {
 			fv := fieldVM(f)
+			fv.OutputID = o.ID
+			fv.Original, fv.Edited = fv.Text, false
+			if model != nil {
+				if mf, ok := model.Field(f.Path); ok {
+					fv.Original = review.Text(mf.Value)
+					fv.Edited = string(compact(mf.Value)) != string(compact(f.Value))
+				} else {
+					fv.Original, fv.Edited = "(not there)", true
+				}
+			}
 			var where []int
 			for _, ref := range f.Refs {
 				page, rect, ok := place(ref)
@@ -158,9 +205,11 @@ func buildRunPage(run *review.Run, docs []fileDoc) views.RunPageVM {
 				page.Boxes = append(page.Boxes, views.BoxVM{Field: f.Path, Rect: rect, Band: fv.Band, Title: boxTitle(f, ref), Container: f.Type.Container() || f.Depth > 0 && strings.HasSuffix(f.Path, "]")})
 			}
 			fv.Where = whereText(where, fv.Located)
+			fv.Attention = fv.Band == "low" || fv.Band == "mid" || (!fv.Located && !fv.Container) || hasIssue(f)
 			ov.Fields = append(ov.Fields, fv)
 		}
 		vm.Outputs = append(vm.Outputs, ov)
+		vm.Warnings = append(vm.Warnings, sumWarnings(o)...)
 	}
 	for _, p := range run.Parses {
 		for _, b := range p.Blocks {
@@ -173,13 +222,163 @@ func buildRunPage(run *review.Run, docs []fileDoc) views.RunPageVM {
 }
 
 func fieldVM(f review.Field) views.FieldVM {
-	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null"}
-	fv.Text = valueText(f.Value)
+	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1}
+	fv.Text = review.Text(f.Value)
 	if c, ok := f.Confidence.Value(); ok {
 		fv.Band = band(c)
 		fv.Score = strconv.Itoa(int(math.Floor(c*100))) + "%"
 	}
+	if strings.HasSuffix(f.Path, "]") {
+		i := strings.LastIndex(f.Path, "[")
+		fv.List = f.Path[:i]
+		fv.Row, _ = strconv.Atoi(f.Path[i+1 : len(f.Path)-1])
+	}
+	switch f.Type {
+	case review.TypeBoolean:
+		fv.Choices = []views.Choice{{Value: "", Label: "—", Selected: fv.Null}, {Value: "true", Label: "Yes", Selected: fv.Text == "true"}, {Value: "false", Label: "No", Selected: fv.Text == "false"}}
+	case review.TypeEnum:
+		fv.Choices = []views.Choice{{Value: "", Label: "— empty —", Selected: fv.Null}}
+		found := fv.Null
+		for _, o := range f.Enum {
+			if o.Value == nil {
+				continue
+			}
+			label := *o.Value
+			if o.Description != "" {
+				label += " — " + o.Description
+			}
+			fv.Choices = append(fv.Choices, views.Choice{Value: *o.Value, Label: label, Selected: *o.Value == fv.Text && !fv.Null})
+			found = found || *o.Value == fv.Text
+		}
+		if !found { // a value outside the options is kept and shown, never dropped
+			fv.Choices = append(fv.Choices, views.Choice{Value: fv.Text, Label: fv.Text + " (not an option)", Selected: true})
+		}
+	case review.TypeCurrency:
+		var c struct {
+			Amount json.Number `json:"amount"`
+			Code   string      `json:"iso_4217_currency_code"`
+		}
+		json.Unmarshal(f.Value, &c)
+		fv.Amount, fv.Code = c.Amount.String(), c.Code
+		codes := review.Currencies
+		if c.Code != "" && !slices.Contains(codes, c.Code) {
+			codes = append([]string{c.Code}, codes...)
+		}
+		fv.Choices = []views.Choice{{Value: "", Label: "—", Selected: c.Code == ""}}
+		for _, code := range codes {
+			fv.Choices = append(fv.Choices, views.Choice{Value: code, Label: code, Selected: code == c.Code})
+		}
+	case review.TypeSignature:
+		var sg struct {
+			IsSigned *bool   `json:"is_signed"`
+			Name     *string `json:"printed_name"`
+			Title    *string `json:"title_or_role"`
+			Date     *string `json:"signature_date"`
+		}
+		json.Unmarshal(f.Value, &sg)
+		if sg.IsSigned != nil {
+			fv.Sig.Signed = strconv.FormatBool(*sg.IsSigned)
+		}
+		deref := func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		}
+		fv.Sig.Name, fv.Sig.Title, fv.Sig.Date = deref(sg.Name), deref(sg.Title), deref(sg.Date)
+	}
 	return fv
+}
+
+func classChoices(o review.Output) []views.Choice {
+	var out []views.Choice
+	found := false
+	for _, c := range o.Classes {
+		sel := o.Class != nil && c.ID == o.Class.ID
+		found = found || sel
+		label := c.Type
+		if c.Description != "" {
+			label += " — " + c.Description
+		}
+		out = append(out, views.Choice{Value: string(marshalJSON(map[string]string{"id": c.ID, "type": c.Type})), Label: label, Selected: sel})
+	}
+	if o.Class != nil && !found {
+		out = append(out, views.Choice{Value: string(marshalJSON(map[string]string{"id": o.Class.ID, "type": o.Class.Type})), Label: o.Class.Type, Selected: true})
+	}
+	return out
+}
+
+func outputByID(run *review.Run, id string) *review.Output {
+	for i := range run.Outputs {
+		if run.Outputs[i].ID == id {
+			return &run.Outputs[i]
+		}
+	}
+	return nil
+}
+
+func hasIssue(f review.Field) bool {
+	for _, in := range f.Insights {
+		if in.Type == "issue" {
+			return true
+		}
+	}
+	return false
+}
+
+// sumWarnings checks, where the data allows it, that line amounts add up
+// to the total: a top-level total (number or currency) against a list whose
+// rows have an amount.
+func sumWarnings(o review.Output) []string {
+	var total *big.Float
+	var totalPath string
+	for _, f := range o.Fields {
+		if f.Depth != 0 || !strings.Contains(strings.ToLower(f.Path), "total") {
+			continue
+		}
+		if v := amountOf(f.Value); v != nil {
+			total, totalPath = v, f.Path
+			break
+		}
+	}
+	if total == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range o.Fields {
+		if f.Type != review.TypeArray || f.Depth != 0 {
+			continue
+		}
+		sum, n := new(big.Float), 0
+		for _, g := range o.Fields {
+			if g.Depth == 2 && strings.HasPrefix(g.Path, f.Path+"[") && (g.Name == "amount" || g.Name == "total" || g.Name == "line_total") {
+				if v := amountOf(g.Value); v != nil {
+					sum.Add(sum, v)
+					n++
+				}
+			}
+		}
+		diff := new(big.Float).Sub(sum, total)
+		if n > 0 && diff.Abs(diff).Cmp(big.NewFloat(0.005)) > 0 {
+			out = append(out, fmt.Sprintf("The %d amounts of %s add up to %s, but %s is %s.", n, f.Path, sum.Text('f', 2), totalPath, total.Text('f', 2)))
+		}
+	}
+	return out
+}
+
+func amountOf(raw json.RawMessage) *big.Float {
+	var c struct {
+		Amount json.Number `json:"amount"`
+	}
+	s := string(raw)
+	if json.Unmarshal(raw, &c) == nil && c.Amount != "" {
+		s = c.Amount.String()
+	}
+	v, ok := new(big.Float).SetString(s)
+	if !ok {
+		return nil
+	}
+	return v
 }
 
 // band names the colour band of a 0..1 confidence.
@@ -213,30 +412,6 @@ func whereText(pages []int, located bool) string {
 		s += " (no box)"
 	}
 	return s
-}
-
-// valueText is how a value reads on screen: a string without its quotes,
-// numbers exactly as Extend sent them, composite values as compact JSON.
-func valueText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var v any
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber() // amounts print exactly as sent
-	if d.Decode(&v) != nil {
-		return string(raw)
-	}
-	if m, ok := v.(map[string]any); ok {
-		if amt, ok := m["amount"]; ok {
-			if cur, ok := m["iso_4217_currency_code"].(string); ok {
-				return fmt.Sprintf("%v %s", amt, cur)
-			}
-		}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 func runFileName(run *review.Run) string {

@@ -36,9 +36,14 @@ func (s *Server) routes() []route {
 		{"GET /runs/{runID}", reviewer, s.runPage},
 		{"GET /pages/{blob}/{page}", reviewer, s.pageImage},
 		{"POST /runs/{runID}/files/{fileID}", supervisor, s.uploadFile},
+		{"POST /runs/{runID}/edits", reviewer, s.saveEdit},
+		{"POST /runs/{runID}/approve", reviewer, s.approve},
+		{"POST /runs/{runID}/reject", reviewer, s.reject},
+		{"POST /runs/{runID}/reopen", admin, s.reopen},
 
 		{"GET /api/v1/runs", apiToken, s.apiRuns},
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
+		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},
 	}
 }
 

@@ -89,7 +89,7 @@ function boxesOf(path) {
 export function focusField(path, { reveal = true, fromBox = false } = {}) {
   document.querySelectorAll(".box.active, .field.active").forEach((el) => el.classList.remove("active"));
   active = path;
-  const field = document.querySelector(`.field[data-field="${CSS.escape(path)}"]`);
+  const field = document.querySelector(`.field[data-path="${CSS.escape(path)}"]`);
   field?.classList.add("active");
   if (fromBox) field?.scrollIntoView({ block: "nearest" });
   const boxes = boxesOf(path);
@@ -106,24 +106,28 @@ export function focusField(path, { reveal = true, fromBox = false } = {}) {
 
 document.addEventListener("focusin", (e) => {
   const f = e.target.closest?.(".field");
-  if (f) focusField(f.dataset.field);
+  if (f && f.dataset.path !== active) focusField(f.dataset.path);
 });
 document.addEventListener("click", (e) => {
   const f = e.target.closest(".field");
-  if (f && !e.target.closest("input, select, textarea, button")) focusField(f.dataset.field);
+  if (f && !e.target.closest("input, select, textarea, button")) {
+    focusField(f.dataset.path);
+    f.querySelector(".ed")?.focus();
+  }
 });
 pagesEl.addEventListener("mouseover", (e) => {
   const b = e.target.closest(".box");
   if (!b) return;
-  document.querySelectorAll(`.field[data-field="${CSS.escape(b.dataset.refField)}"]`).forEach((f) => f.classList.add("hover"));
+  document.querySelectorAll(`.field[data-path="${CSS.escape(b.dataset.refField)}"]`).forEach((f) => f.classList.add("hover"));
 });
 pagesEl.addEventListener("mouseout", (e) => {
   if (e.target.closest(".box")) document.querySelectorAll(".field.hover").forEach((f) => f.classList.remove("hover"));
 });
 pagesEl.addEventListener("click", (e) => {
   const box = e.target.closest(".box");
-  if (box && !drawing) {
+  if (box && !drawing && !pagesEl.classList.contains("show-text")) {
     focusField(box.dataset.refField, { reveal: false, fromBox: true });
+    document.querySelector(`.field[data-path="${CSS.escape(box.dataset.refField)}"] .ed`)?.focus({ preventScroll: true });
     return;
   }
   const block = e.target.closest(".block");

@@ -1,0 +1,47 @@
+package review
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Audit actions.
+const (
+	ActionEdit    = "edit"
+	ActionApprove = "approve"
+	ActionReject  = "reject"
+	ActionReopen  = "reopen"
+)
+
+// AuditEntry is one line of a run's append-only history.
+type AuditEntry struct {
+	ID       int64           `json:"id"`
+	At       time.Time       `json:"at"`
+	Actor    string          `json:"actor"`
+	Action   string          `json:"action"`
+	OutputID string          `json:"outputId,omitempty"`
+	Path     string          `json:"path,omitempty"`
+	Before   json.RawMessage `json:"before,omitempty"`
+	After    json.RawMessage `json:"after,omitempty"`
+	How      string          `json:"how,omitempty"`
+	Note     string          `json:"note,omitempty"`
+}
+
+// Review is the state of a run's review: the draft's edits, its version,
+// and the decision once made.
+type Review struct {
+	Version    int
+	Edits      []Edit
+	Decision   string // "", "approved", "rejected"
+	DecidedBy  string
+	DecidedAt  *time.Time
+	Note       string
+	LastEditor string
+	LastEditAt *time.Time
+}
+
+// Decision names.
+const (
+	DecisionApproved = "approved"
+	DecisionRejected = "rejected"
+)

@@ -1,0 +1,291 @@
+package review
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Ways a value can be changed, recorded in the audit trail.
+const (
+	HowTyped   = "typed"
+	HowClicked = "clicked text"
+	HowDrawn   = "drawn box"
+	HowReset   = "reset"
+)
+
+// Edit is one change a reviewer made to one field.
+type Edit struct {
+	OutputID string
+	Path     string
+	Value    json.RawMessage // the new value, valid for the field's type
+	Refs     []Ref           // a re-pointed reference; nil leaves the model's
+	How      string
+}
+
+// PathSegments splits a metadata path (line_items[0].description) into the
+// keys and indexes Splice walks: ["line_items", "0", "description"].
+func PathSegments(path string) ([]string, error) {
+	var segs []string
+	for _, part := range strings.Split(path, ".") {
+		key, rest, _ := strings.Cut(part, "[")
+		if key == "" && len(segs) == 0 {
+			return nil, Errorf(EINVALID, "path %q starts with an index", path)
+		}
+		if key != "" {
+			segs = append(segs, key)
+		}
+		for rest != "" {
+			idx, after, ok := strings.Cut(rest, "]")
+			if _, err := strconv.Atoi(idx); !ok || err != nil {
+				return nil, Errorf(EINVALID, "path %q has a bad index", path)
+			}
+			segs = append(segs, idx)
+			rest = strings.TrimPrefix(after, "[")
+			if after != "" && !strings.HasPrefix(after, "[") {
+				return nil, Errorf(EINVALID, "path %q is malformed", path)
+			}
+		}
+	}
+	if len(segs) == 0 {
+		return nil, Errorf(EINVALID, "empty path")
+	}
+	return segs, nil
+}
+
+// Currencies are the ISO 4217 codes offered in the currency editor, the
+// most used first. Any three-letter code is accepted.
+var Currencies = []string{"USD", "EUR", "GBP", "JPY", "CNY", "CAD", "AUD", "CHF", "HKD", "SGD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR", "MYR", "IDR", "THB", "PHP", "VND", "KRW", "TWD", "NZD", "ZAR", "BRL", "MXN", "ARS", "CLP", "COP", "PEN", "TRY", "ILS", "AED", "SAR", "QAR", "KWD", "EGP", "NGN", "KES", "RUB", "UAH", "RON", "BGN", "ISK"}
+
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// CheckValue checks a new value for a field and returns it in canonical
+// JSON: numbers exactly as typed (never through a float), dates as
+// YYYY-MM-DD. null is accepted for nullable fields.
+func CheckValue(f Field, raw json.RawMessage) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || !json.Valid(raw) {
+		return nil, Errorf(EINVALID, "%s: the value is not JSON", f.Path)
+	}
+	if string(raw) == "null" {
+		return raw, nil // every Extend field may be empty
+	}
+	bad := func(format string, args ...any) error {
+		return Errorf(EINVALID, "%s: "+format, append([]any{f.Path}, args...)...)
+	}
+	switch f.Type {
+	case TypeString, TypeNull, "":
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return nil, bad("must be text")
+		}
+	case TypeNumber:
+		if raw[0] == '"' || raw[0] == '{' || raw[0] == '[' || raw[0] == 't' || raw[0] == 'f' {
+			return nil, bad("must be a number")
+		}
+	case TypeBoolean:
+		if string(raw) != "true" && string(raw) != "false" {
+			return nil, bad("must be true or false")
+		}
+	case TypeDate:
+		var s string
+		if json.Unmarshal(raw, &s) != nil || !isISODate(s) {
+			return nil, bad("must be a date written YYYY-MM-DD")
+		}
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return nil, bad("%s is not a day of the calendar", s)
+		}
+	case TypeEnum:
+		var s *string
+		if json.Unmarshal(raw, &s) != nil {
+			return nil, bad("must be one of the options")
+		}
+		if len(f.Enum) > 0 && !hasOption(f.Enum, s) {
+			return nil, bad("%q is not one of the options", *s)
+		}
+	case TypeCurrency:
+		var c struct {
+			Amount *json.Number `json:"amount"`
+			Code   *string      `json:"iso_4217_currency_code"`
+		}
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if d.Decode(&c) != nil {
+			return nil, bad("must be an amount and a currency")
+		}
+		if c.Code != nil && !currencyCode.MatchString(*c.Code) {
+			return nil, bad("%q is not an ISO 4217 currency code", *c.Code)
+		}
+	case TypeSignature:
+		var s struct {
+			IsSigned      *bool   `json:"is_signed"`
+			PrintedName   *string `json:"printed_name"`
+			TitleOrRole   *string `json:"title_or_role"`
+			SignatureDate *string `json:"signature_date"`
+		}
+		if json.Unmarshal(raw, &s) != nil {
+			return nil, bad("must be a signature (is_signed, printed_name, title_or_role, signature_date)")
+		}
+		if s.SignatureDate != nil && *s.SignatureDate != "" && !isISODate(*s.SignatureDate) {
+			return nil, bad("signature_date must be written YYYY-MM-DD")
+		}
+	case TypeArray:
+		if raw[0] != '[' {
+			return nil, bad("must be a list")
+		}
+	case TypeObject:
+		if raw[0] != '{' {
+			return nil, bad("must be an object")
+		}
+	}
+	var buf bytes.Buffer
+	json.Compact(&buf, raw)
+	return buf.Bytes(), nil
+}
+
+func hasOption(opts []EnumOption, v *string) bool {
+	for _, o := range opts {
+		if (o.Value == nil && v == nil) || (o.Value != nil && v != nil && *o.Value == *v) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseNumber reads a number as a person types it ("1,234.50", "-3",
+// "1 234,50" with a decimal comma) and returns it exactly, as JSON.
+func ParseNumber(s string) (json.Number, error) {
+	s = strings.TrimSpace(strings.NewReplacer(" ", "", "\u00a0", "", "'", "").Replace(s))
+	s = strings.TrimLeft(s, "$€£¥")
+	if c, d := strings.LastIndex(s, ","), strings.LastIndex(s, "."); c > d && (d >= 0 || len(s)-c-1 != 3) {
+		// 1.234,50 or 3,5: the comma is the decimal mark.
+		s = strings.ReplaceAll(s, ".", "")
+		s = strings.Replace(s, ",", ".", 1)
+	} else {
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	if _, ok := new(big.Float).SetString(s); !ok || s == "" || strings.ContainsAny(s, "eE_xXpP") || strings.HasPrefix(s, "+") {
+		return "", Errorf(EINVALID, "%q is not a number", s)
+	}
+	if !json.Valid([]byte(s)) { // "1." or ".5"
+		f, _ := new(big.Float).SetString(s)
+		s = f.Text('f', -1)
+	}
+	return json.Number(s), nil
+}
+
+// DateReading is how a typed date was understood. Alternative is set when
+// the text could also mean another day (04/03/2018: 4 March or 3 April).
+type DateReading struct {
+	ISO         string
+	Alternative string
+}
+
+var monthNames = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+	"mai": 5, "okt": 10, "dez": 12, "mär": 3, "janv": 1, "févr": 2, "avr": 4, "juin": 6, "juil": 7, "août": 8, "déc": 12}
+
+var (
+	numericDate = regexp.MustCompile(`^(\d{1,4})[./\-\s](\d{1,2})[./\-\s](\d{2,4})$`)
+	wordDate    = regexp.MustCompile(`^(\d{1,2})\.?\s*([[:alpha:]éûä]+)\.?,?\s*(\d{2,4})$|^([[:alpha:]éûä]+)\.?\s+(\d{1,2}),?\s*(\d{2,4})$`)
+)
+
+// ParseDate understands the common ways a date is written: 2018-03-04,
+// 04/03/2018, 4.3.18, 20180304, 4 Mar 2018, March 4, 2018, 7. Mai 2014.
+// Day-first is assumed for numeric dates (as on most documents outside the
+// US); when month-first would also be a valid day, it is given as the
+// Alternative so the reviewer sees the ambiguity.
+func ParseDate(s string) (DateReading, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	bad := Errorf(EINVALID, "%q is not a date this reader understands; write it YYYY-MM-DD", s)
+	if len(s) == 8 && isDigits(s) {
+		s = s[:4] + "-" + s[4:6] + "-" + s[6:]
+	}
+	mk := func(y, m, d int) (string, bool) {
+		if y < 100 {
+			y += 2000
+			if y > time.Now().Year()+20 {
+				y -= 100
+			}
+		}
+		t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+		if m < 1 || m > 12 || t.Day() != d || t.Month() != time.Month(m) {
+			return "", false
+		}
+		return t.Format(time.DateOnly), true
+	}
+	if m := numericDate.FindStringSubmatch(s); m != nil {
+		a, _ := strconv.Atoi(m[1])
+		b, _ := strconv.Atoi(m[2])
+		c, _ := strconv.Atoi(m[3])
+		if len(m[1]) == 4 { // year first
+			if iso, ok := mk(a, b, c); ok {
+				return DateReading{ISO: iso}, nil
+			}
+			return DateReading{}, bad
+		}
+		dayFirst, okD := mk(c, b, a)
+		monthFirst, okM := mk(c, a, b)
+		switch {
+		case okD && okM && dayFirst != monthFirst:
+			return DateReading{ISO: dayFirst, Alternative: monthFirst}, nil
+		case okD:
+			return DateReading{ISO: dayFirst}, nil
+		case okM:
+			return DateReading{ISO: monthFirst}, nil
+		}
+		return DateReading{}, bad
+	}
+	if m := wordDate.FindStringSubmatch(s); m != nil {
+		day, month, year := m[1], m[2], m[3]
+		if m[4] != "" {
+			month, day, year = m[4], m[5], m[6]
+		}
+		mon := 0
+		for name, n := range monthNames {
+			if strings.HasPrefix(month, name) && len(name) >= 3 {
+				mon = n
+			}
+		}
+		d, _ := strconv.Atoi(day)
+		y, _ := strconv.Atoi(year)
+		if iso, ok := mk(y, mon, d); ok {
+			return DateReading{ISO: iso}, nil
+		}
+	}
+	return DateReading{}, bad
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Text is how a value reads on screen: text without quotes, numbers as
+// sent, an amount with its currency, other values as compact JSON.
+func Text(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var c struct {
+		Amount json.Number `json:"amount"`
+		Code   string      `json:"iso_4217_currency_code"`
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) && json.Unmarshal(raw, &c) == nil && c.Code != "" {
+		return fmt.Sprintf("%s %s", c.Amount, c.Code)
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return string(raw)
+	}
+	return buf.String()
+}

@@ -1,0 +1,220 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// refJSON is a re-pointed reference as a draft keeps it.
+type refJSON struct {
+	FileID string      `json:"fileId"`
+	Page   int         `json:"page"`
+	Rect   review.Rect `json:"rect"`
+	Text   string      `json:"text,omitempty"`
+}
+
+// Review returns a run's draft and decision.
+func (s *Store) Review(ctx context.Context, runID string) (review.Review, error) {
+	var rv review.Review
+	var decided, edited sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT version, decision, decided_by, decided_at, rejection_note, last_editor, last_edit_at FROM runs WHERE id = ?`, runID).
+		Scan(&rv.Version, &rv.Decision, &rv.DecidedBy, &decided, &rv.Note, &rv.LastEditor, &edited)
+	if isNoRows(err) {
+		return rv, review.Errorf(review.ENOTFOUND, "no run %q", runID)
+	}
+	if err != nil {
+		return rv, fmt.Errorf("review: %w", err)
+	}
+	if decided.Valid {
+		t := fromMS(decided.Int64)
+		rv.DecidedAt = &t
+	}
+	if edited.Valid {
+		t := fromMS(edited.Int64)
+		rv.LastEditAt = &t
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT output_id, path, value, refs, how FROM drafts WHERE run_id = ? ORDER BY seq`, runID)
+	if err != nil {
+		return rv, fmt.Errorf("review: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e review.Edit
+		var value, refs []byte
+		if err := rows.Scan(&e.OutputID, &e.Path, &value, &refs, &e.How); err != nil {
+			return rv, fmt.Errorf("review: %w", err)
+		}
+		e.Value = value
+		if refs != nil {
+			var rs []refJSON
+			if err := json.Unmarshal(refs, &rs); err != nil {
+				return rv, fmt.Errorf("review: %w", err)
+			}
+			e.Refs = []review.Ref{}
+			for _, r := range rs {
+				e.Refs = append(e.Refs, review.Ref{Kind: review.RefManual, FileID: r.FileID, Page: r.Page, HasBox: true, Rect: r.Rect, Text: r.Text})
+			}
+		}
+		rv.Edits = append(rv.Edits, e)
+	}
+	return rv, rows.Err()
+}
+
+// SaveEdit saves one change to a run's draft, if the draft is still at the
+// version the editor saw, and records it in the audit trail. It returns the
+// new version. A change to a list replaces the drafts of its rows, which
+// the list's new value already holds.
+func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor string, e review.Edit, before json.RawMessage) (int, error) {
+	var refs []byte
+	if e.Refs != nil {
+		rs := []refJSON{}
+		for _, r := range e.Refs {
+			rs = append(rs, refJSON{FileID: r.FileID, Page: r.Page, Rect: r.Rect, Text: r.Text})
+		}
+		refs, _ = json.Marshal(rs)
+	}
+	next := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkVersion(ctx, tx, runID, version); err != nil {
+			return err
+		}
+		now := ms(s.now())
+		if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE run_id = ? AND output_id = ? AND (path LIKE ? ESCAPE '\' OR path LIKE ? ESCAPE '\')`,
+			runID, e.OutputID, likePrefix(e.Path)+"[%", likePrefix(e.Path)+".%"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (run_id, output_id, path, value, refs, how, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (run_id, output_id, path) DO UPDATE SET value = excluded.value, refs = coalesce(excluded.refs, refs), how = excluded.how, seq = excluded.seq`,
+			runID, e.OutputID, e.Path, []byte(e.Value), refs, e.How, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, output_id, path, before, after, how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			runID, now, actor, review.ActionEdit, e.OutputID, e.Path, []byte(before), []byte(e.Value), e.How); err != nil {
+			return err
+		}
+		next = version + 1
+		_, err := tx.ExecContext(ctx, `UPDATE runs SET version = ?, last_editor = ?, last_edit_at = ? WHERE id = ?`, next, actor, now, runID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save edit: %w", err)
+	}
+	return next, nil
+}
+
+// checkVersion refuses a change made on a stale view or to a decided run.
+func checkVersion(ctx context.Context, tx *sql.Tx, runID string, version int) error {
+	var have int
+	var decision, editor, status string
+	var at sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT version, decision, last_editor, last_edit_at, status FROM runs WHERE id = ?`, runID).Scan(&have, &decision, &editor, &at, &status)
+	if isNoRows(err) {
+		return review.Errorf(review.ENOTFOUND, "no run %q", runID)
+	}
+	if err != nil {
+		return err
+	}
+	if decision != "" {
+		return review.Errorf(review.ECONFLICT, "This run was %s already; an admin can reopen it.", decision)
+	}
+	if review.Status(status).Decided() {
+		return review.Errorf(review.ECONFLICT, "Extend reports this run %s: it was decided outside reviewer and can no longer be changed here.", status)
+	}
+	if have != version {
+		when := ""
+		if at.Valid {
+			when = " at " + fromMS(at.Int64).Format("15:04:05 UTC")
+		}
+		return review.Errorf(review.ECONFLICT, "%s changed this run%s, after you opened it. Reload to see the latest values; your last change was not saved.", firstOr(editor, "Someone"), when)
+	}
+	return nil
+}
+
+// Decide records a decision with the reviewed payload, if the draft is at
+// the version the reviewer saw. The run leaves the queue.
+func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage) error {
+	action, decision, status := review.ActionApprove, review.DecisionApproved, review.StatusProcessed
+	if !d.Approved {
+		action, decision, status = review.ActionReject, review.DecisionRejected, review.StatusRejected
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkVersion(ctx, tx, runID, version); err != nil {
+			return err
+		}
+		now := ms(d.At)
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET decision = ?, decided_by = ?, decided_at = ?, rejection_note = ?, reviewed_payload = ?, status = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			decision, d.By, now, d.Note, []byte(reviewed), string(status), now, runID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)`, runID, now, d.By, action, d.Note)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("decide: %w", err)
+	}
+	return nil
+}
+
+// Reopen puts a decided run back in the queue, keeping its draft.
+func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		now := ms(s.now())
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET decision = '', decided_by = '', decided_at = NULL, rejection_note = '', reviewed_payload = NULL,
+			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND decision != ''`, now, now, runID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.Errorf(review.ECONFLICT, "run %s was not decided here, so there is nothing to reopen", runID)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionReopen)
+		return err
+	})
+}
+
+// Audit returns a run's history, oldest first.
+func (s *Store) Audit(ctx context.Context, runID string) ([]review.AuditEntry, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor, action, output_id, path, before, after, how, note FROM audit WHERE run_id = ? ORDER BY id`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	defer rows.Close()
+	var out []review.AuditEntry
+	for rows.Next() {
+		var a review.AuditEntry
+		var at int64
+		var before, after []byte
+		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.OutputID, &a.Path, &before, &after, &a.How, &a.Note); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		a.At, a.Before, a.After = fromMS(at), before, after
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ReviewedPayload returns the payload sent on for a decided run.
+func (s *Store) ReviewedPayload(ctx context.Context, runID string) (json.RawMessage, error) {
+	var b []byte
+	err := s.r.QueryRowContext(ctx, `SELECT reviewed_payload FROM runs WHERE id = ?`, runID).Scan(&b)
+	if err != nil && !isNoRows(err) {
+		return nil, fmt.Errorf("reviewed payload: %w", err)
+	}
+	return b, nil
+}
+
+func likePrefix(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+func firstOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,448 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// editRequest is one change from the review page. The reviewer's text is
+// sent as typed and parsed here by the field's type, so numbers never pass
+// through a float and dates are read one way for everyone.
+type editRequest struct {
+	Version  int             `json:"version"`
+	OutputID string          `json:"outputId"`
+	Path     string          `json:"path"`
+	Text     *string         `json:"text"`  // what was typed (string, number, date, boolean, enum, currency amount)
+	Code     string          `json:"code"`  // currency code, with Text as the amount
+	Value    json.RawMessage `json:"value"` // a JSON value (signature, null, a split list, a class)
+	Reset    bool            `json:"reset"` // back to the model's value
+	Keep     bool            `json:"keep"`  // value unchanged: only the reference is re-pointed
+	Row      *rowOp          `json:"row"`   // add, remove or move a row of a list
+	How      string          `json:"how"`
+	Ref      *struct {
+		FileID string      `json:"fileId"`
+		Page   int         `json:"page"`
+		Rect   review.Rect `json:"rect"`
+	} `json:"ref"`
+}
+
+type rowOp struct {
+	Op    string `json:"op"` // add, remove, up, down
+	Index int    `json:"index"`
+}
+
+// editResponse tells the page what was saved.
+type editResponse struct {
+	Version     int             `json:"version"`
+	Value       json.RawMessage `json:"value"`
+	Text        string          `json:"text"`
+	Edited      bool            `json:"edited"`
+	Original    string          `json:"original"`
+	Alternative string          `json:"alternative,omitempty"` // another reading of a typed date
+	Reload      bool            `json:"reload,omitempty"`      // rows changed: the page must be redrawn
+}
+
+func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
+	var req editRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+		return review.Errorf(review.EINVALID, "the change is not JSON: %v", err)
+	}
+	ctx := r.Context()
+	run, err := s.store.Run(ctx, r.PathValue("runID"))
+	if err != nil {
+		return err
+	}
+	rv, err := s.store.Review(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	current, err := run.WithEdits(rv.Edits, s.sizer(ctx, run))
+	if err != nil {
+		return err
+	}
+	out, field, err := findField(current, req.OutputID, req.Path)
+	if err != nil {
+		return err
+	}
+	orig, _, _ := findField(run, req.OutputID, req.Path)
+	model := json.RawMessage("null")
+	if orig != nil {
+		if f, ok := orig.Field(req.Path); ok {
+			model = f.Value
+		}
+	}
+	resp := editResponse{}
+	value, err := editValue(req, out, field, model, &resp)
+	if err != nil {
+		return err
+	}
+	switch out.Type {
+	case review.OutputClassify:
+		if value, err = classValue(out, value); err != nil {
+			return err
+		}
+	case review.OutputSplitter:
+		if err := checkSplits(value, pageCount(s.documents(ctx, run))); err != nil {
+			return err
+		}
+	}
+	if field != nil {
+		if value, err = review.CheckValue(*field, value); err != nil {
+			return err
+		}
+	}
+	edit := review.Edit{OutputID: req.OutputID, Path: req.Path, Value: value, How: firstNonEmpty(req.How, review.HowTyped)}
+	if req.Reset {
+		edit.How = review.HowReset
+	}
+	if req.Ref != nil {
+		text := ""
+		if req.Text != nil {
+			text = *req.Text
+		}
+		edit.Refs = []review.Ref{{Kind: review.RefManual, FileID: req.Ref.FileID, Page: req.Ref.Page, HasBox: true, Rect: req.Ref.Rect, Text: text}}
+	}
+	before := json.RawMessage("null")
+	if field != nil {
+		before = field.Value
+	}
+	version, err := s.store.SaveEdit(ctx, run.ID, req.Version, userFrom(ctx).Email, edit, before)
+	if err != nil {
+		return err
+	}
+	resp.Version, resp.Value, resp.Text = version, value, review.Text(value)
+	if orig != nil && out.Type != review.OutputExtract {
+		model, _ = orig.Model(req.Path)
+	}
+	resp.Original = review.Text(model)
+	resp.Edited = string(compact(value)) != string(compact(model))
+	resp.Reload = resp.Reload || req.Row != nil || edit.Refs != nil
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// findField finds an output and, for extractions, the field at path.
+func findField(run *review.Run, outputID, path string) (*review.Output, *review.Field, error) {
+	for i := range run.Outputs {
+		o := &run.Outputs[i]
+		if o.ID != outputID {
+			continue
+		}
+		if o.Location == nil {
+			return nil, nil, review.Errorf(review.EINVALID, "output %s came as a separate step and cannot be edited here", o.ID)
+		}
+		if o.Type != review.OutputExtract {
+			return o, nil, nil
+		}
+		f, ok := o.Field(path)
+		if !ok {
+			return nil, nil, review.Errorf(review.ENOTFOUND, "output %s has no field %q", outputID, path)
+		}
+		return o, f, nil
+	}
+	return nil, nil, review.Errorf(review.ENOTFOUND, "run %s has no output %q", run.ID, outputID)
+}
+
+// editValue turns a request into the field's new JSON value.
+func editValue(req editRequest, o *review.Output, f *review.Field, model json.RawMessage, resp *editResponse) (json.RawMessage, error) {
+	switch {
+	case req.Reset:
+		return model, nil
+	case req.Keep && f != nil:
+		return f.Value, nil
+	case req.Row != nil:
+		return rowEdit(f, *req.Row)
+	case req.Value != nil:
+		if f != nil && f.Type == review.TypeSignature {
+			return signatureValue(req.Value)
+		}
+		return req.Value, nil
+	case req.Text == nil:
+		return nil, review.Errorf(review.EINVALID, "the change carries no value")
+	}
+	text := strings.TrimSpace(*req.Text)
+	if f == nil {
+		return nil, review.Errorf(review.EINVALID, "%s takes a value, not text", o.Type)
+	}
+	switch f.Type {
+	case review.TypeNumber:
+		if text == "" {
+			return json.RawMessage("null"), nil
+		}
+		n, err := review.ParseNumber(text)
+		return json.RawMessage(n), err
+	case review.TypeDate:
+		if text == "" {
+			return json.RawMessage("null"), nil
+		}
+		d, err := review.ParseDate(text)
+		if err != nil {
+			return nil, err
+		}
+		resp.Alternative = d.Alternative
+		return marshalJSON(d.ISO), nil
+	case review.TypeBoolean:
+		switch strings.ToLower(text) {
+		case "", "null":
+			return json.RawMessage("null"), nil
+		case "true", "yes":
+			return json.RawMessage("true"), nil
+		case "false", "no":
+			return json.RawMessage("false"), nil
+		}
+		return nil, review.Errorf(review.EINVALID, "%s: answer yes or no", f.Path)
+	case review.TypeEnum:
+		if text == "" {
+			return json.RawMessage("null"), nil
+		}
+		return marshalJSON(text), nil
+	case review.TypeCurrency:
+		if text == "" && req.Code == "" {
+			return json.RawMessage("null"), nil
+		}
+		n, err := review.ParseNumber(text)
+		if err != nil {
+			return nil, err
+		}
+		code, _ := json.Marshal(strings.ToUpper(strings.TrimSpace(req.Code)))
+		return json.RawMessage(`{"amount":` + string(n) + `,"iso_4217_currency_code":` + string(code) + `}`), nil
+	}
+	return marshalJSON(*req.Text), nil
+}
+
+// signatureValue normalises a signature's date as typed.
+func signatureValue(raw json.RawMessage) (json.RawMessage, error) {
+	var sig map[string]any
+	if err := json.Unmarshal(raw, &sig); err != nil || sig == nil {
+		return raw, nil // null, or let CheckValue say what is wrong
+	}
+	if d, ok := sig["signature_date"].(string); ok && strings.TrimSpace(d) != "" {
+		r, err := review.ParseDate(d)
+		if err != nil {
+			return nil, err
+		}
+		sig["signature_date"] = r.ISO
+	}
+	return marshalJSON(sig), nil
+}
+
+// rowEdit returns a list with one row added, removed or moved.
+func rowEdit(f *review.Field, op rowOp) (json.RawMessage, error) {
+	if f == nil || f.Type != review.TypeArray {
+		return nil, review.Errorf(review.EINVALID, "rows can only be changed in a list")
+	}
+	var rows []json.RawMessage
+	if string(f.Value) != "null" {
+		if err := json.Unmarshal(f.Value, &rows); err != nil {
+			return nil, review.Errorf(review.EINVALID, "%s is not a list", f.Path)
+		}
+	}
+	i := op.Index
+	inRange := i >= 0 && i < len(rows)
+	switch op.Op {
+	case "add":
+		rows = append(rows, emptyRow(rows))
+	case "remove":
+		if !inRange {
+			return nil, review.Errorf(review.EINVALID, "no row %d", i)
+		}
+		rows = append(rows[:i], rows[i+1:]...)
+	case "up", "down":
+		j := i - 1
+		if op.Op == "down" {
+			j = i + 1
+		}
+		if !inRange || j < 0 || j >= len(rows) {
+			return nil, review.Errorf(review.EINVALID, "row %d cannot move %s", i, op.Op)
+		}
+		rows[i], rows[j] = rows[j], rows[i]
+	default:
+		return nil, review.Errorf(review.EINVALID, "unknown row operation %q", op.Op)
+	}
+	if rows == nil {
+		rows = []json.RawMessage{}
+	}
+	return marshalJSON(rows), nil
+}
+
+// emptyRow is a new row with the columns of the others, all empty.
+func emptyRow(rows []json.RawMessage) json.RawMessage {
+	if len(rows) == 0 {
+		return json.RawMessage("{}")
+	}
+	var first map[string]json.RawMessage
+	if json.Unmarshal(rows[0], &first) != nil {
+		return json.RawMessage("null")
+	}
+	empty := map[string]json.RawMessage{}
+	for k := range first {
+		empty[k] = json.RawMessage("null")
+	}
+	return marshalJSON(empty)
+}
+
+func marshalJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func compact(raw json.RawMessage) []byte {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return raw
+	}
+	return marshalJSON(v)
+}
+
+// sizer tells the displayed size of a page of a run's file, from what was
+// learnt of the document.
+func (s *Server) sizer(ctx context.Context, run *review.Run) review.PageSizer {
+	blobs := map[string]string{}
+	for _, f := range run.Files {
+		blobs[f.ID] = f.Blob
+	}
+	return func(fileID string, page int) review.PageSize {
+		doc, found, err := s.store.Document(ctx, blobs[fileID])
+		if err != nil || !found || page < 1 || page > len(doc.Pages) {
+			return review.PageSize{}
+		}
+		return doc.Pages[page-1]
+	}
+}
+
+// decide approves or rejects a run: the reviewed payload, in Extend's shape,
+// is written with the decision in one transaction.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	ctx := r.Context()
+	version, err := strconv.Atoi(r.PostFormValue("version"))
+	if err != nil {
+		return review.Errorf(review.EINVALID, "the form has no version")
+	}
+	note := strings.TrimSpace(r.PostFormValue("rejectionNote"))
+	if !approve && note == "" {
+		return review.Errorf(review.EINVALID, "A rejection needs a note saying why.")
+	}
+	run, err := s.store.Run(ctx, r.PathValue("runID"))
+	if err != nil {
+		return err
+	}
+	rv, err := s.store.Review(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	d := review.Decision{Approved: approve, Note: note, By: userFrom(ctx).Email, At: s.now()}
+	reviewed, err := run.Reviewed(rv.Edits, d, s.sizer(ctx, run))
+	if err != nil {
+		return err
+	}
+	if err := s.store.Decide(ctx, run.ID, version, d, reviewed); err != nil {
+		return err
+	}
+	next := "/"
+	if r.PostFormValue("next") == "1" {
+		if q, err := s.store.Queue(ctx, 1); err == nil && len(q) > 0 {
+			next = "/runs/" + url.PathEscape(q[0].ID)
+		}
+	} else {
+		next = "/runs/" + url.PathEscape(run.ID)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) approve(w http.ResponseWriter, r *http.Request) error { return s.decide(w, r, true) }
+func (s *Server) reject(w http.ResponseWriter, r *http.Request) error  { return s.decide(w, r, false) }
+
+func (s *Server) reopen(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("runID")
+	if err := s.store.Reopen(r.Context(), id, userFrom(r.Context()).Email); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/runs/"+url.PathEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("runID")
+	if _, err := s.store.Review(r.Context(), id); err != nil {
+		return err
+	}
+	entries, err := s.store.Audit(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []review.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": entries})
+	return nil
+}
+
+// classValue is a classification with the class a reviewer chose: the
+// model's output with its id and type replaced.
+func classValue(o *review.Output, choice json.RawMessage) (json.RawMessage, error) {
+	var c struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(choice, &c); err != nil || c.Type == "" {
+		return nil, review.Errorf(review.EINVALID, "choose one of the classes")
+	}
+	if len(o.Classes) > 0 && !slices.ContainsFunc(o.Classes, func(k review.ClassOption) bool { return k.ID == c.ID && k.Type == c.Type }) &&
+		(o.Class == nil || o.Class.ID != c.ID) {
+		return nil, review.Errorf(review.EINVALID, "%q is not one of the configured classes", c.Type)
+	}
+	out := o.Value
+	if string(out) == "null" || len(out) == 0 {
+		out = json.RawMessage(`{}`)
+	}
+	out, err := review.Splice(out, []string{"id"}, marshalJSON(c.ID))
+	if err == nil {
+		out, err = review.Splice(out, []string{"type"}, marshalJSON(c.Type))
+	}
+	return out, err
+}
+
+// checkSplits checks corrected sub-documents against the document's pages.
+func checkSplits(value json.RawMessage, pages int) error {
+	var splits []struct {
+		Type      string `json:"type"`
+		StartPage int    `json:"startPage"`
+		EndPage   int    `json:"endPage"`
+	}
+	if err := json.Unmarshal(value, &splits); err != nil {
+		return review.Errorf(review.EINVALID, "sub-documents must be a list of {type, identifier, startPage, endPage}")
+	}
+	for i, sp := range splits {
+		switch {
+		case strings.TrimSpace(sp.Type) == "":
+			return review.Errorf(review.EINVALID, "sub-document %d needs a type", i+1)
+		case sp.StartPage < 1 || sp.EndPage < sp.StartPage:
+			return review.Errorf(review.EINVALID, "sub-document %d: pages %d–%d are not a range", i+1, sp.StartPage, sp.EndPage)
+		case pages > 0 && sp.EndPage > pages:
+			return review.Errorf(review.EINVALID, "sub-document %d ends on page %d, but the document has %d pages", i+1, sp.EndPage, pages)
+		}
+	}
+	return nil
+}
+
+func pageCount(docs []fileDoc) int {
+	n := 0
+	for _, d := range docs {
+		if d.sizes != nil {
+			n += len(d.sizes)
+		} else {
+			n += d.file.PageCount
+		}
+	}
+	return n
+}
