@@ -214,7 +214,7 @@ func TestBoxesLandOnTheWords(t *testing.T) {
 		byField[e.field] = e
 	}
 	for _, runID := range []string{"workflow_run_rotated", "workflow_run_mixed", "workflow_run_image"} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/"+runID), chromedp.WaitVisible(".page img")); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/"+runID), chromedp.WaitVisible(chromedp.CSS(".page img"))); err != nil {
 			t.Fatal(err)
 		}
 		for _, zoom := range []float64{1, 2.2} {

@@ -29,9 +29,10 @@ const (
 
 // server is a reviewer started by run on a free loopback port.
 type server struct {
-	t    *testing.T
-	base string
-	data string
+	t     *testing.T
+	base  string
+	data  string
+	token string
 }
 
 func startServer(t *testing.T, extra ...string) *server {
@@ -166,10 +167,10 @@ func signIn(t *testing.T, ctx context.Context, base, email string) {
 	t.Helper()
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys("#email", email),
-		chromedp.SendKeys("#password", testPassword),
-		chromedp.Submit("#password"),
-		chromedp.WaitVisible(".topbar nav"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".topbar nav")),
 	)
 	if err != nil {
 		t.Fatalf("browser sign-in: %v", err)

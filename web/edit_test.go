@@ -1,0 +1,180 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// editEnv has the 2025 demo run ingested and a reviewer signed in.
+func editEnv(t *testing.T) (*env, *http.Client) {
+	e := newEnv(t, web.Config{})
+	runs, _ := demo.Runs()
+	for i, r := range runs {
+		e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, time.Now())
+	}
+	e.process()
+	return e, e.signIn("rev@example.com", review.RoleReviewer)
+}
+
+const qh = "workflow_run_demo_qh_2025"
+
+func edit(t *testing.T, e *env, c *http.Client, body map[string]any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", e.srv.URL+"/runs/"+qh+"/edits", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	d := json.NewDecoder(resp.Body)
+	d.UseNumber()
+	d.Decode(&out)
+	return resp.StatusCode, out
+}
+
+func message(out map[string]any) string {
+	m, _ := out["error"].(map[string]any)
+	s, _ := m["message"].(string)
+	return s
+}
+
+func TestEditingFlow(t *testing.T) {
+	e, c := editEnv(t)
+	ex := "dpr_demo_qh_extract"
+	status, out := edit(t, e, c, map[string]any{"version": 0, "outputId": ex, "path": "customer_number", "text": "47.775,50"})
+	if status != 200 || out["value"] != json.Number("47775.50") || out["edited"] != true || out["original"] != "47774" {
+		t.Fatalf("number: %d %v", status, out)
+	}
+	status, out = edit(t, e, c, map[string]any{"version": 1, "outputId": ex, "path": "invoice_date", "text": "04/05/2014"})
+	if status != 200 || out["value"] != "2014-05-04" || out["alternative"] != "2014-04-05" {
+		t.Fatalf("ambiguous date: %d %v", status, out)
+	}
+	status, out = edit(t, e, c, map[string]any{"version": 2, "outputId": ex, "path": "invoice_date", "text": "31/02/2014"})
+	if status != 400 || !strings.Contains(message(out), "not a date") {
+		t.Fatalf("bad date: %d %v", status, out)
+	}
+	status, out = edit(t, e, c, map[string]any{"version": 2, "outputId": ex, "path": "payment_method", "text": "CHEQUE"})
+	if status != 400 || !strings.Contains(message(out), "not one of the options") {
+		t.Fatalf("bad enum: %d %v", status, out)
+	}
+	status, out = edit(t, e, c, map[string]any{"version": 2, "outputId": ex, "path": "total", "text": "34,70", "code": "EUR"})
+	if status != 200 || out["text"] != "34.70 EUR" {
+		t.Fatalf("currency: %d %v", status, out)
+	}
+	// A stale tab: still at version 2 after this save moved the run to 3.
+	status, out = edit(t, e, c, map[string]any{"version": 2, "outputId": ex, "path": "notes", "text": "x"})
+	if status != 409 || !strings.Contains(message(out), "rev@example.com changed this run") {
+		t.Fatalf("stale version: %d %v", status, out)
+	}
+	status, out = edit(t, e, c, map[string]any{"version": 3, "outputId": ex, "path": "line_items", "row": map[string]any{"op": "remove", "index": 6}})
+	if status != 200 || out["reload"] != true {
+		t.Fatalf("remove row: %d %v", status, out)
+	}
+	status, _ = edit(t, e, c, map[string]any{"version": 4, "outputId": "dpr_demo_qh_split", "path": "splits", "value": []any{map[string]any{"type": "invoice", "identifier": "x", "startPage": 1, "endPage": 9}}})
+	if status != 400 {
+		t.Fatalf("split past the last page accepted: %d", status)
+	}
+	status, out = edit(t, e, c, map[string]any{"version": 4, "outputId": "dpr_demo_qh_classify", "path": "class", "value": map[string]any{"id": "classification3", "type": "credit_note"}})
+	if status != 200 || out["edited"] != true {
+		t.Fatalf("class: %d %v", status, out)
+	}
+
+	// The draft is on the page after a reload.
+	_, page := get(t, c, e.srv.URL+"/runs/"+qh)
+	if !strings.Contains(page, `value="47775.50"`) || !strings.Contains(page, `was <q>47774</q>`) {
+		t.Fatalf("the saved draft is not on the page")
+	}
+
+	// Reject needs a note.
+	resp, _ := c.PostForm(e.srv.URL+"/runs/"+qh+"/reject", url.Values{"version": {"5"}, "rejectionNote": {"  "}})
+	if resp.StatusCode != 400 {
+		t.Fatalf("reject without a note: %s", resp.Status)
+	}
+	resp, _ = c.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"4"}})
+	if resp.StatusCode != 409 {
+		t.Fatalf("approve on a stale view: %s", resp.Status)
+	}
+	resp, _ = c.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"5"}, "next": {"1"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/runs/workflow_run_demo_aws_2026" {
+		t.Fatalf("approve and next: %s %s", resp.Status, resp.Header.Get("Location"))
+	}
+	status, _ = edit(t, e, c, map[string]any{"version": 6, "outputId": ex, "path": "notes", "text": "late"})
+	if status != 409 {
+		t.Fatalf("edit after the decision: %d", status)
+	}
+
+	// The API gives the reviewed run in its own shape and the audit trail.
+	tok, _ := e.store.CreateToken(t.Context(), "erp", review.RoleReviewer)
+	api := func(path string) []byte {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", path, resp.Status, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return b
+	}
+	run := json.RawMessage(api("/api/v1/runs/" + qh))
+	for path, want := range map[string]string{
+		"status": `"PROCESSED"`,
+		"outputs.0.reviewedOutput.customer_number.value": `47775.50`,
+		"outputs.0.output.total.value":                   `{"amount":34.70,"iso_4217_currency_code":"EUR"}`,
+		"outputs.0.edited":                               `true`,
+		"outputs.1.reviewedOutput.type":                  `"credit_note"`,
+		"reviewedBy":                                     `"rev@example.com"`,
+	} {
+		got, ok := review.At(run, strings.Split(path, "."))
+		if !ok || string(got) != want {
+			t.Errorf("%s = %s, want %s", path, got, want)
+		}
+	}
+	if n := strings.Count(string(mustAt(t, run, "outputs.0.reviewedOutput.line_items.value")), `"description"`); n != 6 {
+		t.Errorf("rows after removing one: %d", n)
+	}
+	var audit struct {
+		Data []review.AuditEntry `json:"data"`
+	}
+	json.Unmarshal(api("/api/v1/runs/"+qh+"/audit"), &audit)
+	if len(audit.Data) != 6 || audit.Data[0].Path != "customer_number" || audit.Data[5].Action != review.ActionApprove {
+		t.Fatalf("audit = %+v", audit.Data)
+	}
+
+	// Reopening is for admins.
+	resp, _ = c.PostForm(e.srv.URL+"/runs/"+qh+"/reopen", nil)
+	if resp.StatusCode != 403 {
+		t.Fatalf("a reviewer reopened: %s", resp.Status)
+	}
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	resp, _ = admin.PostForm(e.srv.URL+"/runs/"+qh+"/reopen", nil)
+	if resp.StatusCode != 303 {
+		t.Fatalf("reopen: %s", resp.Status)
+	}
+	if d, _ := e.store.QueueDepth(t.Context()); d != 2 {
+		t.Fatalf("queue after reopening: %d", d)
+	}
+}
+
+func mustAt(t *testing.T, doc json.RawMessage, path string) json.RawMessage {
+	v, ok := review.At(doc, strings.Split(path, "."))
+	if !ok {
+		t.Fatalf("nothing at %s", path)
+	}
+	return v
+}
