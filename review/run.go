@@ -127,6 +127,17 @@ type RunSummary struct {
 	QueuedAt      *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	Decision      string
+	ClaimedBy     string // empty, or who holds the run while ClaimExpires lies ahead
+	ClaimExpires  time.Time
+}
+
+// HeldBy returns who holds the run at now, if anyone.
+func (s RunSummary) HeldBy(now time.Time) string {
+	if s.ClaimedBy != "" && s.ClaimExpires.After(now) {
+		return s.ClaimedBy
+	}
+	return ""
 }
 
 // Summary returns the run's list columns.

@@ -38,6 +38,11 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []Outcome) (Applied, error
 				if err != nil {
 					return fmt.Errorf("event %d: %w", o.Seq, err)
 				}
+				for _, id := range changed {
+					if err := s.logChange(ctx, tx, ChangeRun, id, ""); err != nil {
+						return err
+					}
+				}
 				applied.Runs = append(applied.Runs, changed...)
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE events SET state = ?, error = ?, attempts = attempts + 1, processed_at = ? WHERE seq = ?`, state, reason, now, o.Seq); err != nil {
@@ -48,6 +53,9 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []Outcome) (Applied, error
 	})
 	if err != nil {
 		return Applied{}, fmt.Errorf("apply events: %w", err)
+	}
+	if len(applied.Runs) > 0 {
+		s.notify()
 	}
 	return applied, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -80,7 +81,7 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 	}
 	next := 0
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := checkVersion(ctx, tx, runID, version); err != nil {
+		if err := s.checkWrite(ctx, tx, runID, version, actor); err != nil {
 			return err
 		}
 		now := ms(s.now())
@@ -98,21 +99,30 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 			return err
 		}
 		next = version + 1
-		_, err := tx.ExecContext(ctx, `UPDATE runs SET version = ?, last_editor = ?, last_edit_at = ? WHERE id = ?`, next, actor, now, runID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET version = ?, last_editor = ?, last_edit_at = ? WHERE id = ?`, next, actor, now, runID); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, ChangeEdit, runID, actor)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("save edit: %w", err)
 	}
+	s.notify()
 	return next, nil
 }
 
-// checkVersion refuses a change made on a stale view or to a decided run.
-func checkVersion(ctx context.Context, tx *sql.Tx, runID string, version int) error {
+// ClaimLease is how long a claim lasts without the open page renewing it.
+const ClaimLease = 2 * time.Minute
+
+// checkWrite refuses a change made on a stale view, to a decided run, or to
+// a run someone else holds; a run nobody holds is claimed for actor.
+func (s *Store) checkWrite(ctx context.Context, tx *sql.Tx, runID string, version int, actor string) error {
 	var have int
-	var decision, editor, status string
+	var decision, editor, status, holder string
 	var at sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT version, decision, last_editor, last_edit_at, status FROM runs WHERE id = ?`, runID).Scan(&have, &decision, &editor, &at, &status)
+	var expires int64
+	err := tx.QueryRowContext(ctx, `SELECT version, decision, last_editor, last_edit_at, status, claimed_by, claim_expires FROM runs WHERE id = ?`, runID).
+		Scan(&have, &decision, &editor, &at, &status, &holder, &expires)
 	if isNoRows(err) {
 		return review.Errorf(review.ENOTFOUND, "no run %q", runID)
 	}
@@ -132,37 +142,58 @@ func checkVersion(ctx context.Context, tx *sql.Tx, runID string, version int) er
 		}
 		return review.Errorf(review.ECONFLICT, "%s changed this run%s, after you opened it. Reload to see the latest values; your last change was not saved.", firstOr(editor, "Someone"), when)
 	}
-	return nil
+	now := s.now()
+	if holder != "" && holder != actor && expires > ms(now) {
+		return review.Errorf(review.ECONFLICT, "%s is working on this run; you can read it but not change it.", holder)
+	}
+	var c Claim
+	return s.claim(ctx, tx, runID, actor, holder != actor || expires <= ms(now), now, ClaimLease, &c)
 }
 
 // Decide records a decision with the reviewed payload, if the draft is at
 // the version the reviewer saw. The run leaves the queue.
-func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage) error {
+//
+// outcomes tells, for every field path (indexes folded), whether the review
+// corrected it: the dashboard's correction rates are made of them.
+func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool) error {
 	action, decision, status := review.ActionApprove, review.DecisionApproved, review.StatusProcessed
 	if !d.Approved {
 		action, decision, status = review.ActionReject, review.DecisionRejected, review.StatusRejected
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := checkVersion(ctx, tx, runID, version); err != nil {
+		if err := s.checkWrite(ctx, tx, runID, version, d.By); err != nil {
 			return err
 		}
 		now := ms(d.At)
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET decision = ?, decided_by = ?, decided_at = ?, rejection_note = ?, reviewed_payload = ?, status = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-			decision, d.By, now, d.Note, []byte(reviewed), string(status), now, runID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET decision = ?, decided_by = ?, decided_at = ?, rejection_note = ?, reviewed_payload = ?, status = ?,
+			version = version + 1, updated_at = ?, handling_ms = ? - coalesce(claimed_at, ?), claimed_by = '', claim_expires = 0 WHERE id = ?`,
+			decision, d.By, now, d.Note, []byte(reviewed), string(status), now, now, now, runID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)`, runID, now, d.By, action, d.Note)
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)`, runID, now, d.By, action, d.Note); err != nil {
+			return err
+		}
+		var workflow string
+		if err := tx.QueryRowContext(ctx, `SELECT workflow_id FROM runs WHERE id = ?`, runID).Scan(&workflow); err != nil {
+			return err
+		}
+		for path, edited := range outcomes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at) VALUES (?, ?, ?, ?, ?)`, runID, workflow, path, edited, now); err != nil {
+				return err
+			}
+		}
+		return s.logChange(ctx, tx, ChangeDecision, runID, d.By)
 	})
 	if err != nil {
 		return fmt.Errorf("decide: %w", err)
 	}
+	s.notify()
 	return nil
 }
 
 // Reopen puts a decided run back in the queue, keeping its draft.
 func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := ms(s.now())
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET decision = '', decided_by = '', decided_at = NULL, rejection_note = '', reviewed_payload = NULL,
 			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND decision != ''`, now, now, runID)
@@ -172,9 +203,18 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return review.Errorf(review.ECONFLICT, "run %s was not decided here, so there is nothing to reopen", runID)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionReopen)
-		return err
+		if _, err = tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionReopen); err != nil {
+			return err
+		}
+		if _, err = tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, ChangeDecision, runID, actor)
 	})
+	if err == nil {
+		s.notify()
+	}
+	return err
 }
 
 // Audit returns a run's history, oldest first.

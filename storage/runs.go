@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -125,22 +126,143 @@ func (s *Store) Runs(ctx context.Context, f RunFilter) (runs []review.RunSummary
 	return runs, next, nil
 }
 
-// Queue lists runs waiting for review, oldest first.
-func (s *Store) Queue(ctx context.Context, limit int) ([]review.RunSummary, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM runs WHERE status = 'NEEDS_REVIEW' ORDER BY queued_at, id LIMIT ?`, limit)
+// Queue lists a page of runs waiting for review, by the filter's order,
+// and the cursor of the next page ("" on the last). It reads summary
+// columns only and walks an index by key, so a page costs the same at the
+// first run as at the hundred-thousandth.
+func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]review.RunSummary, string, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	where, args := queueWhere(f, s.now())
+	if f.After != "" {
+		key, id, err := decodeQueueCursor(f.After)
+		if err != nil {
+			return nil, "", err
+		}
+		op := ">"
+		if f.Sort == "newest" {
+			op = "<"
+		}
+		where += " AND (" + queueKey(f.Sort) + ", id) " + op + " (?, ?)"
+		args = append(args, key, id)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+`, `+queueKey(f.Sort)+` FROM runs WHERE `+where+` ORDER BY `+queueOrder(f.Sort)+` LIMIT ?`, append(args, f.Limit+1)...)
 	if err != nil {
-		return nil, fmt.Errorf("queue: %w", err)
+		return nil, "", fmt.Errorf("queue: %w", err)
 	}
 	defer rows.Close()
 	var out []review.RunSummary
+	var keys []float64
 	for rows.Next() {
-		r, err := scanSummary(rows)
+		r, key, err := scanSummaryKey(rows)
 		if err != nil {
-			return nil, fmt.Errorf("queue: %w", err)
+			return nil, "", fmt.Errorf("queue: %w", err)
 		}
-		out = append(out, r)
+		out, keys = append(out, r), append(keys, key)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("queue: %w", err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = encodeQueueCursor(keys[f.Limit-1], out[f.Limit-1].ID)
+	}
+	return out, next, nil
+}
+
+// QueueRun returns one run's queue row, if the run is in the queue.
+func (s *Store) QueueRun(ctx context.Context, id string) (review.RunSummary, bool, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM runs WHERE id = ? AND status = 'NEEDS_REVIEW'`, id)
+	if err != nil {
+		return review.RunSummary{}, false, fmt.Errorf("queue run: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return review.RunSummary{}, false, rows.Err()
+	}
+	r, err := scanSummary(rows)
+	return r, err == nil, err
+}
+
+func queueKey(sort string) string {
+	if sort == "confidence" {
+		return "coalesce(min_confidence, -1)"
+	}
+	return "queued_at"
+}
+
+func queueOrder(sort string) string {
+	switch sort {
+	case "newest":
+		return "queued_at DESC, id DESC"
+	case "confidence":
+		return "coalesce(min_confidence, -1), id"
+	}
+	return "queued_at, id"
+}
+
+func queueWhere(f QueueFilter, now time.Time) (string, []any) {
+	where := []string{"status = 'NEEDS_REVIEW'"}
+	var args []any
+	if f.WorkflowID != "" {
+		where, args = append(where, "workflow_id = ?"), append(args, f.WorkflowID)
+	}
+	if f.FileType != "" {
+		where, args = append(where, "file_type = ?"), append(args, f.FileType)
+	}
+	switch f.Assignee {
+	case "":
+	case "-":
+		where, args = append(where, "(claimed_by = '' OR claim_expires <= ?)"), append(args, ms(now))
+	default:
+		where, args = append(where, "claimed_by = ? AND claim_expires > ?"), append(args, f.Assignee, ms(now))
+	}
+	if f.MaxConfidence != nil {
+		where, args = append(where, "min_confidence < ?"), append(args, *f.MaxConfidence)
+	}
+	if f.OlderThan > 0 {
+		where, args = append(where, "queued_at <= ?"), append(args, ms(now.Add(-f.OlderThan)))
+	}
+	if q := strings.TrimSpace(f.Search); q != "" {
+		where = append(where, "(id = ? OR file_name LIKE ? ESCAPE '\\')")
+		args = append(args, q, "%"+likePrefix(q)+"%")
+	}
+	return strings.Join(where, " AND "), args
+}
+
+func scanSummaryKey(rows *sql.Rows) (review.RunSummary, float64, error) {
+	var r review.RunSummary
+	var status string
+	var queued sql.NullInt64
+	var created, updated, expires int64
+	var key float64
+	err := rows.Scan(&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
+		&r.Decision, &r.ClaimedBy, &expires, &key)
+	r.Status = review.Status(status)
+	if queued.Valid {
+		t := fromMS(queued.Int64)
+		r.QueuedAt = &t
+	}
+	r.CreatedAt, r.UpdatedAt, r.ClaimExpires = fromMS(created), fromMS(updated), fromMS(expires)
+	return r, key, err
+}
+
+func encodeQueueCursor(key float64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatFloat(key, 'g', -1, 64) + "|" + id))
+}
+
+func decodeQueueCursor(c string) (float64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if k, id, ok := strings.Cut(string(b), "|"); ok {
+			if v, err := strconv.ParseFloat(k, 64); err == nil {
+				return v, id, nil
+			}
+		}
+	}
+	return 0, "", review.Errorf(review.EINVALID, "cursor is not one this server gave out")
 }
 
 // QueueDepth counts runs waiting for review.
@@ -153,16 +275,18 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at`
+const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, claimed_by, claim_expires`
 
 func scanSummary(rows *sql.Rows) (review.RunSummary, error) {
 	var r review.RunSummary
 	var status string
 	var queued sql.NullInt64
-	var created, updated int64
-	if err := rows.Scan(&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated); err != nil {
+	var created, updated, expires int64
+	if err := rows.Scan(&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
+		&r.Decision, &r.ClaimedBy, &expires); err != nil {
 		return r, err
 	}
+	r.ClaimExpires = fromMS(expires)
 	r.Status = review.Status(status)
 	if queued.Valid {
 		t := fromMS(queued.Int64)

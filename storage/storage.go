@@ -37,6 +37,7 @@ type Store struct {
 	appends chan appendReq
 	done    chan struct{}
 	wake    chan struct{} // signalled after events commit
+	changed chan struct{} // signalled after the change feed grew
 
 	lastAppend atomic.Int64 // Unix ns of the last event commit
 
@@ -105,6 +106,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		appends: make(chan appendReq, 4*opt.MaxBatch),
 		done:    make(chan struct{}),
 		wake:    make(chan struct{}, 1),
+		changed: make(chan struct{}, 1),
 		stopCk:  make(chan struct{}),
 		ckDone:  make(chan struct{}),
 	}

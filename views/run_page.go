@@ -13,19 +13,21 @@ import (
 // and overlays, and the outputs with their fields.
 type RunPageVM struct {
 	Page
-	Run       review.RunSummary
-	Name      string
-	Files     []DocFileVM
-	Outputs   []OutputVM
-	Pages     int // pages in all files
-	CanUpload bool
-	CanReopen bool
-	Review    review.Review
-	Editable  bool   // the run waits for review and nothing blocks editing
-	Locked    string // why it cannot be edited, when it cannot
-	Audit     []review.AuditEntry
-	Warnings  []string // cross-field checks that failed
-	Edited    int      // fields changed from the model's values
+	Run         review.RunSummary
+	Name        string
+	Files       []DocFileVM
+	Outputs     []OutputVM
+	Pages       int // pages in all files
+	CanUpload   bool
+	CanReopen   bool
+	Review      review.Review
+	Editable    bool   // the run waits for review and nothing blocks editing
+	Locked      string // why it cannot be edited, when it cannot
+	Audit       []review.AuditEntry
+	Warnings    []string // cross-field checks that failed
+	Edited      int      // fields changed from the model's values
+	HeldBy      string   // who else holds the run
+	CanTakeOver bool     // a supervisor may release or take the claim
 }
 
 // DocFileVM is one document of the run.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
 )
 
 // editRequest is one change from the review page. The reviewer's text is
@@ -344,19 +345,55 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	if err != nil {
 		return err
 	}
-	if err := s.store.Decide(ctx, run.ID, version, d, reviewed); err != nil {
+	current, err := run.WithEdits(rv.Edits, s.sizer(ctx, run))
+	if err != nil {
 		return err
 	}
-	next := "/"
+	if err := s.store.Decide(ctx, run.ID, version, d, reviewed, outcomes(run, current, rv.Edits)); err != nil {
+		return err
+	}
+	next := "/runs/" + url.PathEscape(run.ID)
 	if r.PostFormValue("next") == "1" {
-		if q, err := s.store.Queue(ctx, 1); err == nil && len(q) > 0 {
-			next = "/runs/" + url.PathEscape(q[0].ID)
+		// Approve and open the next: claim the next run of the queue.
+		next = "/"
+		if id, err := s.store.Next(ctx, d.By, storage.QueueFilter{}, storage.ClaimLease); err == nil {
+			next = "/runs/" + url.PathEscape(id)
 		}
-	} else {
-		next = "/runs/" + url.PathEscape(run.ID)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// outcomes tells, for each field of the run's extractions (row indexes
+// folded) and each class and split, whether the review changed it.
+func outcomes(orig, current *review.Run, edits []review.Edit) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range current.Outputs {
+		model := outputByID(orig, o.ID)
+		if model == nil {
+			continue
+		}
+		switch o.Type {
+		case review.OutputExtract:
+			for _, f := range o.Fields {
+				if f.Type.Container() {
+					continue
+				}
+				mf, ok := model.Field(f.Path)
+				path := storage.FoldPath(f.Path)
+				out[path] = out[path] || !ok || string(compact(mf.Value)) != string(compact(f.Value))
+			}
+		default:
+			path := review.PathClass
+			if o.Type == review.OutputSplitter {
+				path = review.PathSplits
+			}
+			m, _ := model.Model(path)
+			c, _ := o.Model(path)
+			out[path] = string(compact(m)) != string(compact(c))
+		}
+	}
+	return out
 }
 
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) error { return s.decide(w, r, true) }

@@ -2,13 +2,41 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
+	"time"
 
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/views"
 )
 
+// queueFilter reads the queue's filter from the query string.
+func queueFilter(q url.Values, me string) (storage.QueueFilter, views.QueueFilterVM) {
+	vm := views.QueueFilterVM{Workflow: q.Get("workflow"), FileType: q.Get("type"), Assignee: q.Get("assignee"), Age: q.Get("age"), Conf: q.Get("conf"), Search: q.Get("q"), Sort: q.Get("sort")}
+	f := storage.QueueFilter{WorkflowID: vm.Workflow, FileType: vm.FileType, Search: vm.Search, Sort: vm.Sort, After: q.Get("after"), Limit: 100}
+	switch vm.Assignee {
+	case "me":
+		f.Assignee = me
+	case "none":
+		f.Assignee = "-"
+	default:
+		f.Assignee = vm.Assignee
+	}
+	if h, err := strconv.Atoi(vm.Age); err == nil && h > 0 {
+		f.OlderThan = time.Duration(h) * time.Hour
+	}
+	if c, err := strconv.ParseFloat(vm.Conf, 64); err == nil && c > 0 {
+		f.MaxConfidence = &c
+	}
+	return f, vm
+}
+
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	runs, err := s.store.Queue(ctx, 200)
+	user := userFrom(ctx)
+	f, fvm := queueFilter(r.URL.Query(), user.Email)
+	runs, next, err := s.store.Queue(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -16,9 +44,98 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vm := views.QueuePageVM{Page: s.page(r, "Queue", "queue"), Runs: runs, Depth: depth, Now: s.now()}
-	if u := userFrom(ctx); len(runs) == 0 && u.Role.AtLeast("admin") {
+	workflows, err := s.store.Workflows(ctx)
+	if err != nil {
+		return err
+	}
+	vm := views.QueuePageVM{Page: s.page(r, "Queue", "queue"), Runs: runs, Depth: depth, Now: s.now(), Filter: fvm, Workflows: workflows,
+		Me: user.Email, Flash: r.URL.Query().Get("flash"), Paged: f.After != ""}
+	if next != "" {
+		q := r.URL.Query()
+		q.Set("after", next)
+		vm.NextPage = "/?" + q.Encode()
+	}
+	if len(runs) == 0 && depth == 0 && user.Role.AtLeast(review.RoleAdmin) {
 		vm.Setup = &views.SetupHint{WebhookURL: s.cfg.BaseURL + "/webhooks/extend", SecretSet: len(s.cfg.WebhookSecrets) > 0, APIKeySet: s.cfg.APIKeySet}
 	}
 	return s.render(w, r, http.StatusOK, views.QueuePage(vm))
+}
+
+// queueRow renders one queue row for a live update, or answers 204 when the
+// run is no longer in the queue or outside the page's filter.
+func (s *Server) queueRow(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, _ := queueFilter(r.URL.Query(), userFrom(ctx).Email)
+	f.Search, f.After, f.Limit = r.PathValue("runID"), "", 1
+	runs, _, err := s.store.Queue(ctx, f)
+	if err != nil {
+		return err
+	}
+	depth, err := s.store.QueueDepth(ctx)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("X-Queue-Depth", strconv.FormatInt(depth, 10))
+	if len(runs) == 0 || runs[0].ID != r.PathValue("runID") {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, views.QueueRow(runs[0], s.now(), userFrom(ctx).Email))
+}
+
+// next claims the next run of the reviewer's current filter and opens it.
+func (s *Server) next(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	r.ParseForm()
+	user := userFrom(r.Context())
+	f, _ := queueFilter(r.PostForm, user.Email)
+	f.After, f.Search = "", ""
+	id, err := s.store.Next(r.Context(), user.Email, f, storage.ClaimLease)
+	if review.ErrorCode(err) == review.ENOTFOUND {
+		q := r.PostForm
+		q.Set("flash", "Nothing is waiting that nobody holds in this view.")
+		http.Redirect(w, r, "/?"+q.Encode(), http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/runs/"+url.PathEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+// claim renews the page's claim on a run (its heartbeat).
+func (s *Server) claim(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.store.ClaimRun(r.Context(), r.PathValue("runID"), userFrom(r.Context()).Email, storage.ClaimLease)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"by": c.By, "expires": c.Expires})
+	return nil
+}
+
+// release gives a run back: the page sends it when it closes. A supervisor
+// may release anyone's claim (force=1) or hand it to someone (to=email).
+func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	ctx := r.Context()
+	user := userFrom(ctx)
+	id := r.PathValue("runID")
+	supervisor := user.Role.AtLeast(review.RoleSupervisor)
+	if to := r.FormValue("to"); to != "" {
+		if !supervisor {
+			return review.Errorf(review.EFORBIDDEN, "Only supervisors reassign runs.")
+		}
+		if err := s.store.Reassign(ctx, id, to, user.Email, storage.ClaimLease); err != nil {
+			return err
+		}
+	} else if err := s.store.Release(ctx, id, user.Email, supervisor && r.FormValue("force") == "1"); err != nil {
+		return err
+	}
+	if r.FormValue("back") != "" {
+		http.Redirect(w, r, "/runs/"+url.PathEscape(id), http.StatusSeeOther)
+		return nil
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

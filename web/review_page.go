@@ -52,7 +52,17 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 	case run.Status != review.StatusNeedsReview:
 		vm.Locked = "Extend reports this run " + string(run.Status) + ": it is not waiting for review, so it is shown read-only."
 	default:
-		vm.Editable = true
+		// Opening a run for editing claims it; the page keeps the claim alive.
+		if _, err := s.store.ClaimRun(ctx, run.ID, user.Email, storage.ClaimLease); err != nil {
+			if review.ErrorCode(err) != review.ECONFLICT {
+				return err
+			}
+			vm.Locked = review.ErrorMessage(err)
+			vm.HeldBy = strings.TrimSuffix(strings.SplitN(vm.Locked, " is working", 2)[0], " ")
+			vm.CanTakeOver = user.Role.AtLeast(review.RoleSupervisor)
+		} else {
+			vm.Editable = true
+		}
 	}
 	for i := range vm.Outputs {
 		vm.Outputs[i].Editable = vm.Editable && vm.Outputs[i].Editable

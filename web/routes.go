@@ -33,6 +33,11 @@ func (s *Server) routes() []route {
 		{"POST /setup", anyone, s.setup},
 
 		{"GET /{$}", reviewer, s.queuePage},
+		{"GET /queue/rows/{runID}", reviewer, s.queueRow},
+		{"POST /queue/next", reviewer, s.next},
+		{"GET /ws", reviewer, s.socket},
+		{"POST /runs/{runID}/claim", reviewer, s.claim},
+		{"POST /runs/{runID}/release", reviewer, s.release},
 		{"GET /runs/{runID}", reviewer, s.runPage},
 		{"GET /pages/{blob}/{page}", reviewer, s.pageImage},
 		{"POST /runs/{runID}/files/{fileID}", supervisor, s.uploadFile},

@@ -13,6 +13,7 @@ import (
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/static"
 	"github.com/reviewer-app/reviewer/storage"
+	"github.com/reviewer-app/reviewer/web/live"
 )
 
 // Config is what the server is told at start.
@@ -39,6 +40,7 @@ type Server struct {
 	assets   *static.Assets
 	cookies  *sessions.CookieStore
 	metrics  *metrics
+	hub      *live.Hub
 	handler  http.Handler
 }
 
@@ -65,7 +67,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
-		assets: static.New(), cookies: cookies, metrics: newMetrics(),
+		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

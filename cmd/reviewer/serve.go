@@ -132,6 +132,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan struct{})
 	go func() { defer close(workDone); worker.Run(workCtx) }()
+	feedDone := make(chan struct{})
+	go func() { defer close(feedDone); srv.Run(workCtx) }()
 
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
@@ -161,6 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	stopWork()
 	<-workDone
+	<-feedDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -1,0 +1,32 @@
+// The live channel: one websocket per page, reconnecting by itself. After a
+// reconnect the server replays what the page missed since the last sequence
+// number it saw; if that is too much, the page reloads.
+export function connect({ run = "", onMessage }) {
+  let since = 0;
+  let delay = 500;
+  const dot = document.getElementById("live");
+  function open() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws?since=${since}&run=${encodeURIComponent(run)}`);
+    ws.onopen = () => {
+      delay = 500;
+      dot?.setAttribute("data-live", "on");
+    };
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.kind === "reset") return location.reload();
+      if (m.kind === "hello") {
+        if (!since) since = m.seq;
+        return;
+      }
+      if (m.seq) since = Math.max(since, m.seq);
+      onMessage(m);
+    };
+    ws.onclose = () => {
+      dot?.setAttribute("data-live", "off");
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
+  }
+  open();
+}

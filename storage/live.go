@@ -1,0 +1,219 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Change kinds in the feed.
+const (
+	ChangeRun      = "run"      // Extend changed a run (arrived, status)
+	ChangeClaim    = "claim"    // claimed, renewed, released, reassigned
+	ChangeEdit     = "edit"     // a draft changed
+	ChangeDecision = "decision" // approved, rejected, reopened
+)
+
+// Change is one entry of the change feed.
+type Change struct {
+	Seq   int64     `json:"seq"`
+	At    time.Time `json:"at"`
+	Kind  string    `json:"kind"`
+	RunID string    `json:"runId"`
+	Actor string    `json:"actor,omitempty"`
+}
+
+// logChange appends to the feed inside a write transaction; subscribers are
+// woken after the commit.
+func (s *Store) logChange(ctx context.Context, tx *sql.Tx, kind, runID, actor string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO changes (at, kind, run_id, actor) VALUES (?, ?, ?, ?)`, ms(s.now()), kind, runID, actor)
+	return err
+}
+
+// notify wakes the change feed's readers; called after a commit.
+func (s *Store) notify() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Changed is signalled after commits that added to the change feed.
+func (s *Store) Changed() <-chan struct{} { return s.changed }
+
+// ChangesSince returns up to limit changes after seq, oldest first.
+func (s *Store) ChangesSince(ctx context.Context, seq int64, limit int) ([]Change, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, at, kind, run_id, actor FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		var at int64
+		if err := rows.Scan(&c.Seq, &at, &c.Kind, &c.RunID, &c.Actor); err != nil {
+			return nil, fmt.Errorf("changes: %w", err)
+		}
+		c.At = fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// LastChange returns the newest sequence number of the feed.
+func (s *Store) LastChange(ctx context.Context) (int64, error) {
+	var seq sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT max(seq) FROM changes`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("last change: %w", err)
+	}
+	return seq.Int64, nil
+}
+
+// Claim is who holds a run.
+type Claim struct {
+	By      string
+	Since   time.Time
+	Expires time.Time
+}
+
+// ClaimRun gives actor the run for lease, or renews actor's claim. It fails
+// with ECONFLICT naming the holder when someone else holds a live claim.
+func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Duration) (Claim, error) {
+	var c Claim
+	fresh := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		var status, decision, by string
+		var expires int64
+		err := tx.QueryRowContext(ctx, `SELECT status, decision, claimed_by, claim_expires FROM runs WHERE id = ?`, runID).Scan(&status, &decision, &by, &expires)
+		if isNoRows(err) {
+			return review.Errorf(review.ENOTFOUND, "no run %q", runID)
+		}
+		if err != nil {
+			return err
+		}
+		if status != string(review.StatusNeedsReview) || decision != "" {
+			return review.Errorf(review.ECONFLICT, "run %s is not waiting for review", runID)
+		}
+		if by != "" && by != actor && expires > ms(now) {
+			return review.Errorf(review.ECONFLICT, "%s is working on this run", by)
+		}
+		fresh = by != actor || expires <= ms(now)
+		return s.claim(ctx, tx, runID, actor, fresh, now, lease, &c)
+	})
+	if err == nil && fresh {
+		s.notify()
+	}
+	return c, err
+}
+
+// claim sets the claim; fresh starts the handling clock and tells the feed.
+func (s *Store) claim(ctx context.Context, tx *sql.Tx, runID, actor string, fresh bool, now time.Time, lease time.Duration, c *Claim) error {
+	exp := now.Add(lease)
+	if fresh {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET claimed_by = ?, claimed_at = ?, claim_expires = ? WHERE id = ?`, actor, ms(now), ms(exp), runID); err != nil {
+			return err
+		}
+		*c = Claim{By: actor, Since: now, Expires: exp}
+		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+	}
+	var since int64
+	if err := tx.QueryRowContext(ctx, `UPDATE runs SET claim_expires = ? WHERE id = ? RETURNING coalesce(claimed_at, 0)`, ms(exp), runID).Scan(&since); err != nil {
+		return err
+	}
+	*c = Claim{By: actor, Since: fromMS(since), Expires: exp}
+	return nil
+}
+
+// QueueFilter narrows the queue; the zero value is the whole queue, oldest
+// first.
+type QueueFilter struct {
+	WorkflowID    string
+	FileType      string
+	Assignee      string // a reviewer's email, or "-" for runs nobody holds
+	MaxConfidence *float64
+	OlderThan     time.Duration
+	Search        string // a run id or part of a file name
+	Sort          string // oldest (default), newest, confidence
+	After         string // cursor from the previous page
+	Limit         int
+}
+
+// Next claims, for actor, the first run of the filter that nobody else
+// holds. Two reviewers asking at once never get the same run: the choice
+// and the claim are one write transaction, and there is one writer.
+func (s *Store) Next(ctx context.Context, actor string, f QueueFilter, lease time.Duration) (string, error) {
+	var runID string
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		where, args := queueWhere(f, now)
+		where += " AND (claimed_by = '' OR claimed_by = ? OR claim_expires <= ?)"
+		args = append(args, actor, ms(now))
+		q := `SELECT id FROM runs WHERE ` + where + ` ORDER BY ` + queueOrder(f.Sort) + ` LIMIT 1`
+		err := tx.QueryRowContext(ctx, q, args...).Scan(&runID)
+		if isNoRows(err) {
+			return review.Errorf(review.ENOTFOUND, "Nothing is waiting for review in this view.")
+		}
+		if err != nil {
+			return err
+		}
+		var c Claim
+		return s.claim(ctx, tx, runID, actor, true, now, lease, &c)
+	})
+	if err != nil {
+		return "", err
+	}
+	s.notify()
+	return runID, nil
+}
+
+// Release gives a run back. Only its holder releases it, unless force (a
+// supervisor).
+func (s *Store) Release(ctx context.Context, runID, actor string, force bool) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE runs SET claimed_by = '', claimed_at = NULL, claim_expires = 0 WHERE id = ? AND claimed_by != ''`
+		args := []any{runID}
+		if !force {
+			q += ` AND claimed_by = ?`
+			args = append(args, actor)
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // nothing held: releasing twice is fine
+		}
+		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+	})
+	if err == nil {
+		s.notify()
+	}
+	return err
+}
+
+// Reassign hands a run to another reviewer (a supervisor's move).
+func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var c Claim
+		if err := s.claim(ctx, tx, runID, to, true, s.now(), lease, &c); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+	})
+	if err == nil {
+		s.notify()
+	}
+	return err
+}
+
+var rowIndex = regexp.MustCompile(`\[\d+\]`)
+
+// FoldPath folds array indexes out of a field path: line_items[3].amount
+// becomes line_items[].amount, so corrections count per column.
+func FoldPath(path string) string { return rowIndex.ReplaceAllString(path, "[]") }
