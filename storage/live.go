@@ -197,14 +197,12 @@ func (s *Store) Release(ctx context.Context, runID, actor string, force bool) er
 	return err
 }
 
-// Reassign hands a run to another reviewer (a supervisor's move).
+// Reassign hands a run to another reviewer (a supervisor's move; the
+// audit of who did it is the supervisor's request log).
 func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var c Claim
-		if err := s.claim(ctx, tx, runID, to, true, s.now(), lease, &c); err != nil {
-			return err
-		}
-		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+		return s.claim(ctx, tx, runID, to, true, s.now(), lease, &c) // logs the change
 	})
 	if err == nil {
 		s.notify()

@@ -76,7 +76,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 func wantsJSON(r *http.Request) bool {
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html")
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || r.Header.Get("Upgrade") != "" ||
+		strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

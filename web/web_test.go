@@ -26,10 +26,11 @@ import (
 const secret = "wss_test_secret"
 
 type env struct {
-	t      *testing.T
-	srv    *httptest.Server
-	store  *storage.Store
-	worker *ingest.Worker
+	t       *testing.T
+	srv     *httptest.Server
+	store   *storage.Store
+	worker  *ingest.Worker
+	handler *web.Server
 }
 
 func newEnv(t *testing.T, cfg web.Config) *env {
@@ -49,7 +50,7 @@ func newEnv(t *testing.T, cfg web.Config) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); store.Close() })
-	return &env{t: t, srv: srv, store: store, worker: worker}
+	return &env{t: t, srv: srv, store: store, worker: worker, handler: h}
 }
 
 // post sends a webhook body signed with secret at time ts.

@@ -1,0 +1,181 @@
+package storage_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// queueRuns ingests n waiting runs, one second apart, oldest first.
+func queueRuns(t *testing.T, s *storage.Store, n int) {
+	t.Helper()
+	for i := range n {
+		p := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_%03d","status":"NEEDS_REVIEW","workflow":{"id":"wf_%d","name":"W"},
+			"files":[{"id":"file_%d","name":"doc %03d.pdf","type":"PDF"}],
+			"outputs":[{"id":"dpr_%d","type":"EXTRACT","output":{"a":{"type":"string","value":"x","confidence":0.%02d}}}]}`, i, i%2, i, i, i, 10+i%90)
+		send(t, s, fmt.Sprint("e", i), review.EventRunNeedsReview, json.RawMessage(p))
+		apply(t, s)
+	}
+}
+
+func clockStore(t *testing.T) (*storage.Store, *time.Time) {
+	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{Now: func() time.Time { now = now.Add(time.Millisecond); return now }, FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, &now
+}
+
+// TestNextUnderConcurrency: 50 reviewers ask for the next run of 20 at
+// once; 20 get distinct runs, 30 are told the queue is empty.
+func TestNextUnderConcurrency(t *testing.T) {
+	s, _ := clockStore(t)
+	queueRuns(t, s, 20)
+	var mu sync.Mutex
+	got := map[string]string{}
+	empty := 0
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			who := fmt.Sprintf("r%02d@example.com", i)
+			id, err := s.Next(context.Background(), who, storage.QueueFilter{}, time.Minute)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case review.ErrorCode(err) == review.ENOTFOUND:
+				empty++
+			case err != nil:
+				t.Error(err)
+			default:
+				if prev, dup := got[id]; dup {
+					t.Errorf("%s given to %s and %s", id, prev, who)
+				}
+				got[id] = who
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got) != 20 || empty != 30 {
+		t.Fatalf("%d claims, %d empty; want 20 and 30", len(got), empty)
+	}
+}
+
+func TestClaims(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	queueRuns(t, s, 2)
+	const run = "workflow_run_000"
+	if _, err := s.ClaimRun(ctx, run, "ana@example.com", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimRun(ctx, run, "bo@example.com", time.Minute); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("second claim: %v", err)
+	}
+	// Bo cannot edit what Ana holds.
+	if _, err := s.SaveEdit(ctx, run, 0, "bo@example.com", review.Edit{OutputID: "dpr_0", Path: "a", Value: json.RawMessage(`"y"`)}, nil); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("edit by a non-holder: %v", err)
+	}
+	// Next skips held runs.
+	if id, err := s.Next(ctx, "bo@example.com", storage.QueueFilter{}, time.Minute); err != nil || id != "workflow_run_001" {
+		t.Fatalf("next for bo: %s %v", id, err)
+	}
+	// The lease ends: Bo may take it.
+	*now = now.Add(2 * time.Minute)
+	if _, err := s.ClaimRun(ctx, run, "bo@example.com", time.Minute); err != nil {
+		t.Fatalf("claim after the lease: %v", err)
+	}
+	if err := s.Release(ctx, run, "ana@example.com", false); err != nil {
+		t.Fatal(err)
+	}
+	// Bo's claim on run 001 lapsed with the clock; run 000 is still his.
+	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Assignee: "bo@example.com"}); len(q) != 1 || q[0].ID != run {
+		t.Fatalf("ana released bo's claim: %+v", q)
+	}
+	if err := s.Reassign(ctx, run, "cy@example.com", "sup@example.com", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Assignee: "cy@example.com"}); len(q) != 1 || q[0].ClaimedBy != "cy@example.com" {
+		t.Fatalf("reassigned: %+v", q)
+	}
+	if err := s.Release(ctx, run, "sup@example.com", true); err != nil {
+		t.Fatal(err)
+	}
+	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Assignee: "-"}); len(q) != 2 || q[0].ID != run {
+		t.Fatalf("unheld after a forced release (and a lapsed lease): %+v", q)
+	}
+	changes, _ := s.ChangesSince(ctx, 0, 100)
+	claims := 0
+	for _, c := range changes {
+		if c.Kind == storage.ChangeClaim {
+			claims++
+		}
+	}
+	// ana, bo's next, bo after the lease, (ana's release of what she does
+	// not hold changes nothing), the reassignment, the forced release.
+	if claims != 5 {
+		t.Fatalf("claim changes in the feed: %d, want 5", claims)
+	}
+}
+
+func TestQueueFiltersAndPaging(t *testing.T) {
+	s, _ := clockStore(t)
+	ctx := context.Background()
+	queueRuns(t, s, 25)
+	walk := func(f storage.QueueFilter) []string {
+		var ids []string
+		f.Limit = 7
+		for range 10 {
+			page, next, err := s.Queue(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page {
+				ids = append(ids, r.ID)
+			}
+			if next == "" {
+				return ids
+			}
+			f.After = next
+		}
+		t.Fatal("paging does not end")
+		return nil
+	}
+	oldest := walk(storage.QueueFilter{})
+	if len(oldest) != 25 || oldest[0] != "workflow_run_000" || oldest[24] != "workflow_run_024" {
+		t.Fatalf("oldest first: %v", oldest)
+	}
+	newest := walk(storage.QueueFilter{Sort: "newest"})
+	if newest[0] != "workflow_run_024" || len(newest) != 25 {
+		t.Fatalf("newest first: %v", newest)
+	}
+	conf := walk(storage.QueueFilter{Sort: "confidence"})
+	if len(conf) != 25 || conf[0] != "workflow_run_000" || conf[1] != "workflow_run_001" {
+		t.Fatalf("lowest confidence first: %v", conf)
+	}
+	if w := walk(storage.QueueFilter{WorkflowID: "wf_1"}); len(w) != 12 {
+		t.Fatalf("workflow filter: %d", len(w))
+	}
+	low := 0.15
+	if w := walk(storage.QueueFilter{MaxConfidence: &low}); len(w) != 5 {
+		t.Fatalf("below 15%%: %v", w)
+	}
+	if w := walk(storage.QueueFilter{Search: "doc 017"}); len(w) != 1 || w[0] != "workflow_run_017" {
+		t.Fatalf("search by file name: %v", w)
+	}
+	if w := walk(storage.QueueFilter{Search: "workflow_run_003"}); len(w) != 1 {
+		t.Fatalf("search by id: %v", w)
+	}
+	if w := walk(storage.QueueFilter{Search: "100%_"}); len(w) != 0 {
+		t.Fatalf("LIKE wildcards are literal: %v", w)
+	}
+}

@@ -1,0 +1,150 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// feed runs the server's change feed for the test.
+func (e *env) feed() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.handler.Run(ctx) }()
+	e.t.Cleanup(func() { cancel(); <-done })
+}
+
+// dial opens /ws as the signed-in client c, from origin.
+func (e *env) dial(c *http.Client, origin, query string) (*websocket.Conn, *http.Response, error) {
+	u, _ := url.Parse(e.srv.URL)
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	if c != nil {
+		var cookies []string
+		for _, ck := range c.Jar.Cookies(u) {
+			cookies = append(cookies, ck.Name+"="+ck.Value)
+		}
+		h.Set("Cookie", strings.Join(cookies, "; "))
+	}
+	return websocket.DefaultDialer.Dial("ws://"+u.Host+"/ws"+query, h)
+}
+
+type wsMsg struct {
+	Kind  string `json:"kind"`
+	Seq   int64  `json:"seq"`
+	RunID string `json:"runId"`
+}
+
+func read(t *testing.T, conn *websocket.Conn) wsMsg {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, b, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var m wsMsg
+	json.Unmarshal(b, &m)
+	return m
+}
+
+func TestSocketChecksSessionAndOrigin(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	e.feed()
+	if _, resp, err := e.dial(nil, e.srv.URL, ""); err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without a session: %v %v", resp.Status, err)
+	}
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	if _, resp, err := e.dial(c, "https://evil.example", ""); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("from another origin: %v %v", resp.Status, err)
+	}
+	conn, _, err := e.dial(c, e.srv.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+}
+
+// TestSocketFanOutAndCatchUp: a change reaches every open page after its
+// commit; a page that was away catches up from its last sequence number.
+func TestSocketFanOutAndCatchUp(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	e.feed()
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	var conns []*websocket.Conn
+	for range 10 {
+		conn, _, err := e.dial(c, e.srv.URL, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if m := read(t, conn); m.Kind != "hello" {
+			t.Fatalf("first message %+v", m)
+		}
+		conns = append(conns, conn)
+	}
+	runs, _ := demo.Runs()
+	e.post(demo.Event("evt_1", review.EventRunNeedsReview, runs[0].Payload), secret, time.Now())
+	e.process()
+	var last int64
+	for i, conn := range conns {
+		m := read(t, conn)
+		if m.Kind != "run" || m.RunID != "workflow_run_demo_aws_2026" {
+			t.Fatalf("page %d got %+v", i, m)
+		}
+		last = m.Seq
+	}
+	// One page goes away; two changes happen; it comes back.
+	conns[0].Close()
+	e.post(demo.Event("evt_2", review.EventRunNeedsReview, runs[1].Payload), secret, time.Now())
+	e.process()
+	if _, err := e.store.ClaimRun(t.Context(), "workflow_run_demo_qh_2025", "bo@example.com", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := e.dial(c, e.srv.URL, fmt.Sprintf("?since=%d", last))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	read(t, back) // hello
+	got := []wsMsg{read(t, back), read(t, back)}
+	if got[0].Kind != "run" || got[0].RunID != "workflow_run_demo_qh_2025" || got[1].Kind != "claim" || got[1].Seq <= got[0].Seq {
+		t.Fatalf("catch-up = %+v", got)
+	}
+}
+
+func TestSocketPresence(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	e.feed()
+	a := e.signIn("ana@example.com", review.RoleReviewer)
+	b := e.signIn("bo@example.com", review.RoleReviewer)
+	ca, _, err := e.dial(a, e.srv.URL, "?run=workflow_run_x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close()
+	read(t, ca) // hello or presence, in either order
+	read(t, ca)
+	cb, _, err := e.dial(b, e.srv.URL, "?run=workflow_run_x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close()
+	ca.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, raw, err := ca.ReadMessage()
+	if err != nil || !strings.Contains(string(raw), `"viewers":["ana@example.com","bo@example.com"]`) {
+		t.Fatalf("presence for ana: %s %v", raw, err)
+	}
+}
