@@ -36,6 +36,8 @@ func (s *Server) routes() []route {
 		{"GET /queue/rows/{runID}", reviewer, s.queueRow},
 		{"POST /queue/next", reviewer, s.next},
 		{"GET /ws", reviewer, s.socket},
+		{"GET /dashboard", supervisor, s.dashboard},
+		{"GET /dashboard/corrections", supervisor, s.correctedRuns},
 		{"POST /runs/{runID}/claim", reviewer, s.claim},
 		{"POST /runs/{runID}/release", reviewer, s.release},
 		{"GET /runs/{runID}", reviewer, s.runPage},

@@ -18,11 +18,12 @@ import (
 
 // Config is what the server is told at start.
 type Config struct {
-	BaseURL        string   // how browsers reach the server, e.g. http://127.0.0.1:8080
-	WebhookSecrets []string // Extend signing secrets; several during a rotation
-	MaxBody        int64    // webhook body limit in bytes
-	APIKeySet      bool     // an Extend API key is configured (documents can be fetched)
-	SetupToken     string   // guards the first-run page while no user exists
+	BaseURL        string        // how browsers reach the server, e.g. http://127.0.0.1:8080
+	WebhookSecrets []string      // Extend signing secrets; several during a rotation
+	MaxBody        int64         // webhook body limit in bytes
+	APIKeySet      bool          // an Extend API key is configured (documents can be fetched)
+	SetupToken     string        // guards the first-run page while no user exists
+	SLA            time.Duration // how long a run may wait before the dashboard flags it
 }
 
 // Secure reports whether browsers reach the server over HTTPS, which makes
@@ -60,6 +61,9 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 32 << 20
+	}
+	if cfg.SLA <= 0 {
+		cfg.SLA = 4 * time.Hour
 	}
 	cookies, err := newCookieStore(ctx, d.Store, cfg.Secure())
 	if err != nil {

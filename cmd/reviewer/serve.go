@@ -33,6 +33,7 @@ type config struct {
 	maxBody       int64
 	demo          bool
 	logFormat     string
+	sla           time.Duration
 }
 
 func (c *config) secrets() []string {
@@ -67,6 +68,8 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *c
 	fs.Int64Var(&c.maxBody, "max-body", maxBody, "largest webhook body accepted, in bytes (REVIEWER_MAX_BODY)")
 	fs.BoolVar(&c.demo, "demo", false, "load the bundled demo documents")
 	fs.StringVar(&c.logFormat, "log", env(getenv, "REVIEWER_LOG", "text"), "log format: text or json (REVIEWER_LOG)")
+	sla, _ := time.ParseDuration(env(getenv, "REVIEWER_SLA", "4h"))
+	fs.DurationVar(&c.sla, "sla", sla, "how long a run may wait before the dashboard flags it (REVIEWER_SLA)")
 	return fs, c
 }
 
@@ -115,7 +118,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	setupToken := randomHex(16)
 	srv, err := web.NewServer(ctx, web.Config{
 		BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody,
-		APIKeySet: c.extendKey != "", SetupToken: setupToken,
+		APIKeySet: c.extendKey != "", SetupToken: setupToken, SLA: c.sla,
 	}, web.Deps{Store: store, Worker: worker, Renderer: renderer, Log: log})
 	if err != nil {
 		return err

@@ -1,0 +1,152 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Dashboard gathers the supervisor's figures. Every query reads summary
+// columns through an index; none reads a payload.
+func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashboard, error) {
+	now := s.now()
+	d := review.Dashboard{Now: now, SLA: sla}
+	n := ms(now)
+	h := int64(time.Hour / time.Millisecond)
+	var oldest sql.NullInt64
+	var b1, b4, b24, b72, bOld int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*), min(queued_at), count(*) FILTER (WHERE queued_at <= ?),
+		count(*) FILTER (WHERE queued_at > ?), count(*) FILTER (WHERE queued_at <= ? AND queued_at > ?),
+		count(*) FILTER (WHERE queued_at <= ? AND queued_at > ?), count(*) FILTER (WHERE queued_at <= ? AND queued_at > ?),
+		count(*) FILTER (WHERE queued_at <= ?)
+		FROM runs WHERE status = 'NEEDS_REVIEW'`,
+		ms(now.Add(-sla)), n-h, n-h, n-4*h, n-4*h, n-24*h, n-24*h, n-72*h, n-72*h).
+		Scan(&d.Waiting, &oldest, &d.PastSLA, &b1, &b4, &b24, &b72, &bOld)
+	if err != nil {
+		return d, fmt.Errorf("dashboard: %w", err)
+	}
+	if oldest.Valid {
+		t := fromMS(oldest.Int64)
+		d.Oldest = &t
+	}
+	d.Ages = []review.Bucket{{Label: "< 1 h", Count: b1}, {Label: "1–4 h", Count: b4, Link: "/?age=1"}, {Label: "4–24 h", Count: b24, Link: "/?age=4"},
+		{Label: "1–3 d", Count: b72, Link: "/?age=24"}, {Label: "> 3 d", Count: bOld, Link: "/?age=72"}}
+
+	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, max(workflow_name), count(*), min(queued_at) FROM runs WHERE status = 'NEEDS_REVIEW' GROUP BY workflow_id ORDER BY count(*) DESC`)
+	if err != nil {
+		return d, fmt.Errorf("dashboard: %w", err)
+	}
+	for rows.Next() {
+		var w review.WorkflowDepth
+		var old int64
+		if err := rows.Scan(&w.ID, &w.Name, &w.Waiting, &old); err != nil {
+			rows.Close()
+			return d, fmt.Errorf("dashboard: %w", err)
+		}
+		w.Oldest = fromMS(old)
+		d.ByWorkflow = append(d.ByWorkflow, w)
+	}
+	rows.Close()
+
+	// Decisions per hour (24 h) and per day (7 d).
+	hours := map[int64]int{}
+	days := map[string]int{}
+	type decided struct {
+		by       string
+		decision string
+		handling sql.NullInt64
+	}
+	var recent []decided
+	rows, err = s.r.QueryContext(ctx, `SELECT decided_at, decided_by, decision, handling_ms FROM runs WHERE decided_at >= ?`, ms(now.Add(-7*24*time.Hour)))
+	if err != nil {
+		return d, fmt.Errorf("dashboard: %w", err)
+	}
+	for rows.Next() {
+		var at int64
+		var x decided
+		if err := rows.Scan(&at, &x.by, &x.decision, &x.handling); err != nil {
+			rows.Close()
+			return d, fmt.Errorf("dashboard: %w", err)
+		}
+		if at > n-24*h {
+			hours[(n-at)/h]++
+		}
+		days[fromMS(at).Format("Mon 2")]++
+		recent = append(recent, x)
+	}
+	rows.Close()
+	for i := int64(23); i >= 0; i-- {
+		d.PerHour = append(d.PerHour, review.Bucket{Label: now.Add(-time.Duration(i) * time.Hour).Format("15h"), Count: hours[i]})
+	}
+	for i := 6; i >= 0; i-- {
+		label := now.AddDate(0, 0, -i).Format("Mon 2")
+		d.PerDay = append(d.PerDay, review.Bucket{Label: label, Count: days[label]})
+	}
+	byReviewer := map[string]*review.ReviewerStats{}
+	handling := map[string][]int64{}
+	for _, x := range recent {
+		r := byReviewer[x.by]
+		if r == nil {
+			r = &review.ReviewerStats{Email: x.by}
+			byReviewer[x.by] = r
+		}
+		if x.decision == review.DecisionApproved {
+			r.Approved++
+		} else {
+			r.Rejected++
+		}
+		if x.handling.Valid {
+			handling[x.by] = append(handling[x.by], x.handling.Int64)
+		}
+	}
+	for by, r := range byReviewer {
+		hs := handling[by]
+		sort.Slice(hs, func(i, j int) bool { return hs[i] < hs[j] })
+		if len(hs) > 0 {
+			r.MedianFor = time.Duration(hs[len(hs)/2]) * time.Millisecond
+		}
+		d.Reviewers = append(d.Reviewers, *r)
+	}
+	sort.Slice(d.Reviewers, func(i, j int) bool {
+		return d.Reviewers[i].Approved+d.Reviewers[i].Rejected > d.Reviewers[j].Approved+d.Reviewers[j].Rejected
+	})
+
+	rows, err = s.r.QueryContext(ctx, `SELECT f.workflow_id, coalesce(w.name, ''), f.path, sum(f.edited), count(*) FROM field_outcomes f LEFT JOIN workflows w ON w.id = f.workflow_id
+		GROUP BY f.workflow_id, f.path HAVING sum(f.edited) > 0 ORDER BY 1.0 * sum(f.edited) / count(*) DESC, count(*) DESC LIMIT 25`)
+	if err != nil {
+		return d, fmt.Errorf("dashboard: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c review.FieldCorrections
+		if err := rows.Scan(&c.WorkflowID, &c.WorkflowName, &c.Path, &c.Edited, &c.Decided); err != nil {
+			return d, fmt.Errorf("dashboard: %w", err)
+		}
+		d.Corrections = append(d.Corrections, c)
+	}
+	return d, rows.Err()
+}
+
+// CorrectedRuns lists the decided runs of a workflow in which a field was
+// corrected, newest first: the runs behind a correction rate.
+func (s *Store) CorrectedRuns(ctx context.Context, workflowID, path string, limit int) ([]review.RunSummary, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM runs WHERE id IN (SELECT run_id FROM field_outcomes WHERE workflow_id = ? AND path = ? AND edited = 1)
+		ORDER BY decided_at DESC LIMIT ?`, workflowID, path, limit)
+	if err != nil {
+		return nil, fmt.Errorf("corrected runs: %w", err)
+	}
+	defer rows.Close()
+	var out []review.RunSummary
+	for rows.Next() {
+		r, err := scanSummary(rows)
+		if err != nil {
+			return nil, fmt.Errorf("corrected runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

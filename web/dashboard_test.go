@@ -1,0 +1,50 @@
+package web_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+func TestDashboard(t *testing.T) {
+	e, rev := editEnv(t)
+	if resp, _ := get(t, rev, e.srv.URL+"/dashboard"); resp.StatusCode != 403 {
+		t.Fatalf("a reviewer opened the dashboard: %s", resp.Status)
+	}
+	// A decision with one corrected field.
+	if status, out := edit(t, e, rev, map[string]any{"version": 0, "outputId": "dpr_demo_qh_extract", "path": "line_items[2].amount", "text": "5.40"}); status != 200 {
+		t.Fatalf("edit: %d %v", status, out)
+	}
+	resp, _ := rev.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("approve: %s", resp.Status)
+	}
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	resp, page := get(t, sup, e.srv.URL+"/dashboard")
+	if resp.StatusCode != 200 {
+		t.Fatalf("dashboard: %s", resp.Status)
+	}
+	for _, want := range []string{
+		`<span class="big">1</span> <span>waiting</span>`,
+		`<code>line_items[].amount</code>`, // indexes folded: a column's rate
+		`1 of 1</a>`,
+		"rev@example.com",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<code>invoice_number</code>") {
+		t.Errorf("an uncorrected field is listed as corrected")
+	}
+	_, drill := get(t, sup, e.srv.URL+"/dashboard/corrections?workflow=workflow_demo_legacy&path="+url.QueryEscape("line_items[].amount"))
+	if !strings.Contains(drill, `data-run-id="`+qh+`"`) {
+		t.Fatalf("the drill-down does not list the run")
+	}
+	_, body := get(t, sup, e.srv.URL+"/dashboard?part=body")
+	if strings.Contains(body, "<html") || !strings.Contains(body, "Fields corrected most") {
+		t.Fatalf("the live redraw is not the body alone")
+	}
+}
