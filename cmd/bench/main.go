@@ -48,6 +48,7 @@ func main() {
 	benches := []benchmark{
 		{"ingest", benchIngest},
 		{"viewer", benchViewer},
+		{"live", benchLive},
 	}
 	ctx := context.Background()
 	var all []result

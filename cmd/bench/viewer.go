@@ -26,6 +26,7 @@ import (
 type viewerEnv struct {
 	store    *storage.Store
 	renderer *pages.Renderer
+	server   *web.Server
 	handler  http.Handler
 	cookie   *http.Cookie
 	close    func()
@@ -57,7 +58,7 @@ func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
 	if len(cookies) == 0 {
 		return nil, fmt.Errorf("bench sign-in failed: %d", rec.Code)
 	}
-	return &viewerEnv{store: store, renderer: renderer, handler: h, cookie: cookies[0], close: func() { renderer.Close(); store.Close() }}, nil
+	return &viewerEnv{store: store, renderer: renderer, server: h, handler: h, cookie: cookies[0], close: func() { renderer.Close(); store.Close() }}, nil
 }
 
 // get serves one request in process and returns the time the server took.
