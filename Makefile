@@ -8,7 +8,7 @@ ADDR    ?= 127.0.0.1:8080
 FUZZTIME ?= 15s
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test generate check-generated chromium fuzz bench clean
+.PHONY: run build test generate check-generated chromium fuzz bench screenshots clean
 
 build:
 	$(GO) build -o bin/reviewer ./cmd/reviewer
@@ -40,8 +40,13 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./review
 	$(GO) test -run '^$$' -fuzz '^FuzzInterpret$$' -fuzztime $(FUZZTIME) ./review
 
+# Writes BENCHMARKS.md: every figure beside a baseline measured in the same run.
 bench:
 	$(GO) run ./cmd/bench
+
+# The README's screenshots, taken by a browser test from the running demo.
+screenshots: chromium
+	REVIEWER_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run '^TestScreens$$' ./cmd/reviewer
 
 clean:
 	rm -rf bin $(DATA)
