@@ -155,7 +155,10 @@ func (s *Store) checkWrite(ctx context.Context, tx *sql.Tx, runID string, versio
 //
 // outcomes tells, for every field path (indexes folded), whether the review
 // corrected it: the dashboard's correction rates are made of them.
-func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool) error {
+//
+// out is the event the decision sends on; its deliveries are written in the
+// same transaction (an outbox), so a decision is never without them.
+func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out Outbound) error {
 	action, decision, status := review.ActionApprove, review.DecisionApproved, review.StatusProcessed
 	if !d.Approved {
 		action, decision, status = review.ActionReject, review.DecisionRejected, review.StatusRejected
@@ -181,6 +184,9 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at) VALUES (?, ?, ?, ?, ?)`, runID, workflow, path, edited, now); err != nil {
 				return err
 			}
+		}
+		if err := s.enqueue(ctx, tx, runID, workflow, out); err != nil {
+			return err
 		}
 		return s.logChange(ctx, tx, ChangeDecision, runID, d.By)
 	})

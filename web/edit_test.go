@@ -109,6 +109,9 @@ func TestEditingFlow(t *testing.T) {
 	if resp.StatusCode != 409 {
 		t.Fatalf("approve on a stale view: %s", resp.Status)
 	}
+	if _, err := e.store.AddDestination(t.Context(), review.Destination{URL: "https://erp.example/hooks", Secret: "whsec_0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
 	resp, _ = c.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"5"}, "next": {"1"}})
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/runs/workflow_run_demo_aws_2026" {
 		t.Fatalf("approve and next: %s %s", resp.Status, resp.Header.Get("Location"))
@@ -154,6 +157,22 @@ func TestEditingFlow(t *testing.T) {
 	json.Unmarshal(api("/api/v1/runs/"+qh+"/audit"), &audit)
 	if len(audit.Data) != 6 || audit.Data[0].Path != "customer_number" || audit.Data[5].Action != review.ActionApprove {
 		t.Fatalf("audit = %+v", audit.Data)
+	}
+
+	// The decision queued its delivery in the same transaction: Extend's
+	// envelope, the reviewed run as payload, the audit trail beside it.
+	outbox, _ := e.store.RecentDeliveries(t.Context(), 5)
+	if len(outbox) != 1 || outbox[0].EventType != review.EventRunCompleted {
+		t.Fatalf("outbox = %+v", outbox)
+	}
+	var env struct {
+		EventType string              `json:"eventType"`
+		Payload   json.RawMessage     `json:"payload"`
+		Audit     []review.AuditEntry `json:"reviewerAudit"`
+	}
+	json.Unmarshal(outbox[0].Body, &env)
+	if v, _ := review.At(env.Payload, []string{"outputs", "0", "reviewedOutput", "customer_number", "value"}); string(v) != "47775.50" || len(env.Audit) != 6 {
+		t.Fatalf("delivery body: %s, %d audit entries", v, len(env.Audit))
 	}
 
 	// Reopening is for admins.

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -349,7 +351,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	if err != nil {
 		return err
 	}
-	if err := s.store.Decide(ctx, run.ID, version, d, reviewed, outcomes(run, current, rv.Edits)); err != nil {
+	out, err := s.outbound(ctx, run.ID, d, reviewed)
+	if err != nil {
+		return err
+	}
+	if err := s.store.Decide(ctx, run.ID, version, d, reviewed, outcomes(run, current, rv.Edits), out); err != nil {
 		return err
 	}
 	next := "/runs/" + url.PathEscape(run.ID)
@@ -482,4 +488,39 @@ func pageCount(docs []fileDoc) int {
 		}
 	}
 	return n
+}
+
+// outbound builds the event a decision sends on, in Extend's envelope:
+// workflow_run.completed for an approval, workflow_run.rejected for a
+// rejection, the payload the run in the shape and version it arrived in. The
+// audit trail travels beside it as reviewerAudit, a member Extend's readers
+// ignore.
+func (s *Server) outbound(ctx context.Context, runID string, d review.Decision, reviewed json.RawMessage) (storage.Outbound, error) {
+	audit, err := s.store.Audit(ctx, runID)
+	if err != nil {
+		return storage.Outbound{}, err
+	}
+	action := review.ActionApprove
+	eventType := review.EventRunCompleted
+	if !d.Approved {
+		action, eventType = review.ActionReject, review.EventRunRejected
+	}
+	audit = append(audit, review.AuditEntry{At: d.At, Actor: d.By, Action: action, Note: d.Note})
+	id := "evt_rvw_" + randomID()
+	body, err := json.Marshal(struct {
+		EventID   string              `json:"eventId"`
+		EventType string              `json:"eventType"`
+		Payload   json.RawMessage     `json:"payload"`
+		Audit     []review.AuditEntry `json:"reviewerAudit"`
+	}{id, eventType, reviewed, audit})
+	if err != nil {
+		return storage.Outbound{}, err
+	}
+	return storage.Outbound{EventID: id, EventType: eventType, Body: body}, nil
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

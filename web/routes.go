@@ -48,6 +48,10 @@ func (s *Server) routes() []route {
 		{"POST /runs/{runID}/reject", reviewer, s.reject},
 		{"POST /runs/{runID}/reopen", admin, s.reopen},
 
+		{"GET /admin/deliveries", admin, s.deliveriesPage},
+		{"POST /admin/deliveries/{id}/redeliver", admin, s.redeliver},
+		{"POST /admin/events/{eventID}/replay", admin, s.replayEvent},
+
 		{"GET /api/v1/runs", apiToken, s.apiRuns},
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
 		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},

@@ -82,3 +82,41 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintln(stdout, tok)
 	return nil
 }
+
+// destinationCmd is "reviewer destination add".
+func destinationCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New(`usage: reviewer destination add --url U --secret S [--events E,E] [--workflows W,W] [--allow-private]`)
+	}
+	fs := flag.NewFlagSet("destination add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	u := fs.String("url", "", "where to POST decided runs")
+	secret := fs.String("secret", "", "the signing secret the receiver verifies with")
+	events := fs.String("events", "", "event types to send (default: workflow_run.completed and workflow_run.rejected)")
+	workflows := fs.String("workflows", "", "workflow ids to send (default: all)")
+	private := fs.Bool("allow-private", false, "allow private and loopback addresses (refused by default)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, *data, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	split := func(s string) []string {
+		var out []string
+		for _, v := range strings.Split(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	id, err := store.AddDestination(ctx, review.Destination{URL: *u, Secret: *secret, Events: split(*events), Workflows: split(*workflows), AllowPrivate: *private})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "destination %d: %s\n", id, *u)
+	return nil
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/outbound"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
@@ -137,6 +138,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { defer close(workDone); worker.Run(workCtx) }()
 	feedDone := make(chan struct{})
 	go func() { defer close(feedDone); srv.Run(workCtx) }()
+	sendDone := make(chan struct{})
+	go func() { defer close(sendDone); outbound.NewWorker(store, log).Run(workCtx) }()
 
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
@@ -167,6 +170,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	stopWork()
 	<-workDone
 	<-feedDone
+	<-sendDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

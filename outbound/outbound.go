@@ -1,0 +1,179 @@
+// Package outbound sends decided runs downstream: from the outbox that the
+// decision's transaction wrote, each delivery is posted in Extend's own
+// envelope and signed the way Extend signs, retried with exponential backoff
+// and jitter for more than a day, and given up (dead, visible to an admin)
+// only after that. A run's events reach a destination in decision order.
+package outbound
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// GiveUpAfter is how long a delivery is retried before it is dead.
+const GiveUpAfter = 26 * time.Hour
+
+// ErrPrivate is a refused connection to a private, loopback or link-local
+// address (a server-side request forgery guard).
+var ErrPrivate = errors.New("refused: the address is private (allow private addresses for this destination to send there)")
+
+// client returns an HTTP client with timeouts whose connections to private
+// addresses are refused unless allowed; the check runs on the resolved
+// address of every connection, redirects included, so DNS tricks and
+// redirects do not get around it.
+func client(allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{
+		Timeout: 10 * time.Second,
+		Control: func(_, address string, _ syscall.RawConn) error {
+			if allowPrivate {
+				return nil
+			}
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return ErrPrivate
+			}
+			a := ap.Addr().Unmap()
+			if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified() || a.IsMulticast() ||
+				netip.MustParsePrefix("100.64.0.0/10").Contains(a) {
+				return ErrPrivate
+			}
+			return nil
+		},
+	}
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			DialContext:           dialer.DialContext,
+			Proxy:                 nil,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 20 * time.Second,
+			MaxIdleConnsPerHost:   4,
+		},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 3 {
+				return errors.New("too many redirects")
+			}
+			return nil
+		},
+	}
+}
+
+// Worker delivers due deliveries until its context ends.
+type Worker struct {
+	Store   *storage.Store
+	Log     *slog.Logger
+	Now     func() time.Time
+	Backoff func(attempt int) time.Duration
+
+	public, private *http.Client
+	Delivered, Failed atomic.Int64
+}
+
+// NewWorker returns a delivery worker over store.
+func NewWorker(store *storage.Store, log *slog.Logger) *Worker {
+	return &Worker{Store: store, Log: log, Now: time.Now, Backoff: Backoff, public: client(false), private: client(true)}
+}
+
+// Backoff waits 10 s, then twice as long each time up to an hour, with up
+// to 20% jitter.
+func Backoff(attempt int) time.Duration {
+	d := min(10*time.Second<<min(attempt, 12), time.Hour)
+	return d + time.Duration(rand.Int64N(int64(d/5)+1))
+}
+
+// Run delivers until ctx ends. What is due stays due across restarts.
+func (w *Worker) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := w.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.Log.Error("deliveries", "err", err)
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-w.Store.Changed():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// DeliverDue makes one attempt at each due delivery and returns how many.
+func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
+	due, err := w.Store.DueDeliveries(ctx, 16)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	for _, d := range due {
+		status, snippet, err := w.send(ctx, d)
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		ok := err == nil && status >= 200 && status < 300
+		errText := ""
+		if err != nil {
+			errText = err.Error()
+		} else if !ok {
+			errText = "HTTP " + strconv.Itoa(status)
+		}
+		var retryAt time.Time
+		if !ok && w.Now().Sub(d.CreatedAt) < GiveUpAfter && !errors.Is(err, ErrPrivate) {
+			retryAt = w.Now().Add(w.Backoff(d.Attempts))
+		}
+		if ok {
+			w.Delivered.Add(1)
+		} else {
+			w.Failed.Add(1)
+			w.Log.Warn("delivery failed", "delivery", d.ID, "url", d.URL, "attempt", d.Attempts+1, "err", errText, "retry_at", retryAt)
+		}
+		if err := w.Store.Attempt(ctx, d.ID, status, snippet, errText, ok, retryAt); err != nil {
+			return 0, err
+		}
+	}
+	return len(due), nil
+}
+
+// send posts one delivery, signed, and returns the status and the start of
+// the answer.
+func (w *Worker) send(ctx context.Context, d review.Delivery) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
+	if err != nil {
+		return 0, "", err
+	}
+	ts := w.Now().Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "reviewer")
+	req.Header.Set(review.HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(review.HeaderSignature, review.Sign(d.Secret, ts, d.Body))
+	c := w.public
+	if d.AllowPrivate {
+		c = w.private
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		if errors.Is(err, ErrPrivate) {
+			return 0, "", ErrPrivate
+		}
+		return 0, "", fmt.Errorf("post: %w", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	return resp.StatusCode, strings.TrimSpace(string(b)), nil
+}

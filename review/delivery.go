@@ -1,0 +1,54 @@
+package review
+
+import "time"
+
+// Destination is where reviewed runs are sent, signed the way Extend signs.
+type Destination struct {
+	ID           int64
+	URL          string
+	Secret       string
+	Events       []string // event types; empty: all
+	Workflows    []string // workflow ids; empty: all
+	AllowPrivate bool     // may reach private and loopback addresses
+	Disabled     bool
+}
+
+// Wants reports whether the destination takes an event of a workflow.
+func (d Destination) Wants(eventType, workflowID string) bool {
+	return !d.Disabled && (len(d.Events) == 0 || contains(d.Events, eventType)) && (len(d.Workflows) == 0 || contains(d.Workflows, workflowID))
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryDead      = "dead"
+)
+
+// Delivery is one event on its way to one destination.
+type Delivery struct {
+	ID            int64
+	DestinationID int64
+	URL           string
+	Secret        string
+	AllowPrivate  bool
+	RunID         string
+	EventID       string
+	EventType     string
+	Body          []byte
+	State         string
+	Attempts      int
+	LastStatus    int
+	LastError     string
+	CreatedAt     time.Time
+	DeliveredAt   *time.Time
+}
