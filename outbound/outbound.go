@@ -81,7 +81,7 @@ type Worker struct {
 	Now     func() time.Time
 	Backoff func(attempt int) time.Duration
 
-	public, private *http.Client
+	public, private   *http.Client
 	Delivered, Failed atomic.Int64
 }
 
