@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "modernc.org/sqlite"
+
+	"github.com/reviewer-app/reviewer/review" // registers the "sqlite" driver
 )
 
 //go:embed migrations/*.sql
@@ -238,3 +240,19 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// Backup writes a consistent copy of the database to path while the server
+// runs (SQLite's VACUUM INTO reads one snapshot; writers are not blocked).
+// The document blobs are files under blobs/, content-addressed and never
+// changed once written: copy them alongside.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return review.Errorf(review.ECONFLICT, "%s exists; choose a new file", path)
+	}
+	// On the checkpointer's connection: the readers are query-only, and the
+	// writer must stay free for webhooks.
+	if _, err := s.ckpt.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}

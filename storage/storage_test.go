@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -381,5 +383,40 @@ func TestFiles(t *testing.T) {
 	big := strings.NewReader(strings.Repeat("x", 2000))
 	if _, err := s.PutFile(ctx, "file_2", big, 1000); err == nil {
 		t.Fatal("a blob over the limit was stored")
+	}
+}
+
+// TestBackupWhileWriting copies the database while events keep arriving;
+// the copy opens and holds a consistent state.
+func TestBackupWhileWriting(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 300 {
+			ev, body := event(fmt.Sprint("w", i), "x.y", json.RawMessage(`{}`))
+			s.AppendEvent(ctx, ev, body)
+		}
+	}()
+	time.Sleep(20 * time.Millisecond)
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := s.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if err := s.Backup(ctx, path); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("overwriting a backup: %v", err)
+	}
+	dir := t.TempDir()
+	data, _ := os.ReadFile(path)
+	os.WriteFile(filepath.Join(dir, "reviewer.db"), data, 0o600)
+	restored := open(t, dir)
+	counts, err := restored.EventCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := counts["pending"]; n < 1 || n > 300 {
+		t.Fatalf("restored %d events", n)
 	}
 }

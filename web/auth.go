@@ -3,8 +3,11 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,15 +135,24 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	account, addr := "account:"+strings.ToLower(strings.TrimSpace(email)), "addr:"+clientAddr(r)
+	if wait := s.logins.wait(s.now(), account, addr); wait > 0 {
+		vm := views.LoginPageVM{Page: s.page(r, "Sign in", ""), Email: email, Next: r.PostFormValue("next"),
+			Error: fmt.Sprintf("Too many failed sign-ins. Try again in %d minutes.", int(wait.Minutes())+1)}
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return s.render(w, r, http.StatusTooManyRequests, views.LoginPage(vm))
+	}
 	u, err := s.store.Authenticate(r.Context(), email, password)
 	if err != nil {
 		code := review.ErrorCode(err)
 		if code != review.EUNAUTHORIZED && code != review.EFORBIDDEN {
 			return err
 		}
+		s.logins.fail(s.now(), account, addr)
 		vm := views.LoginPageVM{Page: s.page(r, "Sign in", ""), Email: email, Error: review.ErrorMessage(err), Next: r.PostFormValue("next")}
 		return s.render(w, r, http.StatusUnauthorized, views.LoginPage(vm))
 	}
+	s.logins.forget(account)
 	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}
@@ -225,4 +237,14 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
+}
+
+// clientAddr is the address a request came from (the TCP peer: reviewer
+// does not trust forwarding headers it cannot verify).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

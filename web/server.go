@@ -42,6 +42,7 @@ type Server struct {
 	cookies  *sessions.CookieStore
 	metrics  *metrics
 	hub      *live.Hub
+	logins   *limiter
 	handler  http.Handler
 }
 
@@ -72,6 +73,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
+		logins: newLimiter(8, 15*time.Minute),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -120,3 +120,26 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 	fmt.Fprintf(stdout, "destination %d: %s\n", id, *u)
 	return nil
 }
+
+// backupCmd is "reviewer backup FILE": an online copy of the database.
+func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: reviewer backup [--data DIR] FILE")
+	}
+	store, err := storage.Open(ctx, *data, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Backup(ctx, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s; copy %s/blobs alongside\n", *data, fs.Arg(0), *data)
+	return nil
+}

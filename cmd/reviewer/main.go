@@ -30,6 +30,7 @@ Commands:
                                 create a user; the password is read from standard input
   reviewer token create --name N --role R
                                 print a new API token
+  reviewer backup FILE          a consistent copy of the database, while the server runs
   reviewer destination add --url U --secret S [--events E,E] [--workflows W,W] [--allow-private]
                                 send decisions to U, signed with S as Extend signs
 Run "reviewer serve -h" for the server's flags.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "token":
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "destination":
 		return destinationCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
