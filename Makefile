@@ -5,7 +5,7 @@
 GO      ?= go
 DATA    ?= ./data
 ADDR    ?= 127.0.0.1:8080
-FUZZTIME ?= 15s
+FUZZTIME ?= 12s
 export CGO_ENABLED ?= 1
 
 .PHONY: run build test generate check-generated chromium fuzz bench screenshots clean
@@ -37,8 +37,9 @@ test: chromium check-generated
 
 # Fuzzing runs for a bounded time on every test run.
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./review
-	$(GO) test -run '^$$' -fuzz '^FuzzInterpret$$' -fuzztime $(FUZZTIME) ./review
+	@for f in FuzzDecodeEvent FuzzInterpret FuzzParseNumber FuzzParseDate; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./review || exit 1; \
+	done
 
 # Writes BENCHMARKS.md: every figure beside a baseline measured in the same run.
 bench:

@@ -55,6 +55,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/runs", apiToken, s.apiRuns},
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
 		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},
+		{"GET /api/v1/exports/runs.jsonl", apiToken, s.exportJSONL},
+		{"GET /api/v1/exports/runs.csv", apiToken, s.exportCSV},
 	}
 }
 

@@ -1,0 +1,65 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// ExportFilter selects decided runs for an export.
+type ExportFilter struct {
+	WorkflowID string
+	From, To   time.Time // decided in [From, To); zero: unbounded
+}
+
+// ExportedRun is one decided run as it was sent on.
+type ExportedRun struct {
+	ID, WorkflowID, Decision, DecidedBy string
+	DecidedAt                           time.Time
+	Payload                             json.RawMessage // the reviewed run, in Extend's shape
+}
+
+// EachDecided calls fn for every decided run of the filter, oldest decision
+// first. It reads in pages by key, so an export of any size holds one page
+// in memory and no read transaction for long.
+func (s *Store) EachDecided(ctx context.Context, f ExportFilter, fn func(ExportedRun) error) error {
+	to := f.To
+	if to.IsZero() {
+		to = time.Unix(1<<40, 0)
+	}
+	after, afterID := ms(f.From)-1, ""
+	for {
+		rows, err := s.r.QueryContext(ctx, `SELECT id, workflow_id, decision, decided_by, decided_at, reviewed_payload FROM runs
+			WHERE decided_at IS NOT NULL AND reviewed_payload IS NOT NULL AND (decided_at, id) > (?, ?) AND decided_at < ? AND (? = '' OR workflow_id = ?)
+			ORDER BY decided_at, id LIMIT 500`, after, afterID, ms(to), f.WorkflowID, f.WorkflowID)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		var page []ExportedRun
+		for rows.Next() {
+			var r ExportedRun
+			var at int64
+			if err := rows.Scan(&r.ID, &r.WorkflowID, &r.Decision, &r.DecidedBy, &at, &r.Payload); err != nil {
+				rows.Close()
+				return fmt.Errorf("export: %w", err)
+			}
+			r.DecidedAt = fromMS(at)
+			page = append(page, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < 500 {
+			return nil
+		}
+		last := page[len(page)-1]
+		after, afterID = ms(last.DecidedAt), last.ID
+	}
+}
