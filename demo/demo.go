@@ -103,3 +103,8 @@ func Send(ctx context.Context, client *http.Client, url, secret string, body []b
 	}
 	return nil
 }
+
+// Payload returns the payload of the demo run in runs/name.
+func Payload(name string) (json.RawMessage, error) {
+	return content.ReadFile("runs/" + name)
+}

@@ -165,8 +165,8 @@ func TestNoAPIKeySaysSo(t *testing.T) {
 
 func TestSignedDataURLPayload(t *testing.T) {
 	fake := newFakeExtend(t, 0)
-	runs, _ := demo.Runs()
-	fake.payloads["p1"] = runs[1].Payload
+	qh, _ := demo.Payload("qualityhosting_2025.json")
+	fake.payloads["p1"] = qh
 	store, w := setup(t, fake.srv.URL, "")
 	link, _ := json.Marshal(map[string]string{"object": "signed_data_url", "data": fake.srv.URL + "/payload/p1", "id": "evt_big"})
 	send(t, store, "evt_big", review.EventRunNeedsReview, link)
@@ -179,17 +179,18 @@ func TestSignedDataURLPayload(t *testing.T) {
 	}
 	// The fetched payload is kept: a replay does not need the expired URL.
 	ev, _ := store.Event(context.Background(), "evt_big")
-	if len(ev.Resolved) != len(runs[1].Payload) {
+	if len(ev.Resolved) != len(qh) {
 		t.Fatalf("resolved payload %d bytes", len(ev.Resolved))
 	}
 }
 
 func TestBadEventFailsAlone(t *testing.T) {
 	store, w := setup(t, "http://127.0.0.1:1", "")
-	runs, _ := demo.Runs()
-	send(t, store, "good1", review.EventRunNeedsReview, runs[0].Payload)
+	aws, _ := demo.Payload("aws_2026.json")
+	qh, _ := demo.Payload("qualityhosting_2025.json")
+	send(t, store, "good1", review.EventRunNeedsReview, aws)
 	send(t, store, "bad", review.EventRunNeedsReview, json.RawMessage(`{"id":"workflow_run_bad","outputs":[{"type":"EXTRACT","output":{"a":{"confidence":"high"}}}]}`))
-	send(t, store, "good2", review.EventRunNeedsReview, runs[1].Payload)
+	send(t, store, "good2", review.EventRunNeedsReview, qh)
 	if _, err := w.ProcessPending(context.Background()); err != nil {
 		t.Fatal(err)
 	}

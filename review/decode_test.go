@@ -266,3 +266,21 @@ func TestStepRunSeed(t *testing.T) {
 		t.Errorf("block = %+v", b)
 	}
 }
+
+// TestDecodeRotatedDemo: the NICS demo gives its page size unrotated
+// (1008×612) for a page displayed 612×1008; boxes still land in the
+// displayed frame.
+func TestDecodeRotatedDemo(t *testing.T) {
+	run, err := review.DecodeRun(demoRun(t, "nics_rotated_2026.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := field(t, output(t, run, review.OutputExtract), "state")
+	box, ok := f.Refs[0].Fraction(review.PageSize{Width: 612, Height: 1008})
+	if !ok || !near(box.Left, 525.79888/612) || !near(box.Top, 43.2/1008) {
+		t.Fatalf("state box = %+v", box)
+	}
+	if sp := output(t, run, review.OutputSplitter); len(sp.Splits) != 1 || sp.Splits[0].Identifier != "2015-11" {
+		t.Fatalf("split = %+v", sp.Splits)
+	}
+}

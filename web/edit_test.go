@@ -19,8 +19,7 @@ import (
 // editEnv has the 2025 demo run ingested and a reviewer signed in.
 func editEnv(t *testing.T) (*env, *http.Client) {
 	e := newEnv(t, web.Config{})
-	runs, _ := demo.Runs()
-	for i, r := range runs {
+	for i, r := range invoiceRuns(t) {
 		e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, time.Now())
 	}
 	e.process()

@@ -198,8 +198,7 @@ func TestRotatedSecrets(t *testing.T) {
 
 func TestQueuePageAndAPI(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	runs, _ := demo.Runs()
-	for i, r := range runs {
+	for i, r := range invoiceRuns(t) {
 		if resp, b := e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, time.Now()); resp.StatusCode != 200 {
 			t.Fatalf("post: %s %v", resp.Status, b)
 		}
@@ -390,4 +389,19 @@ func TestSecurityHeaders(t *testing.T) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-eval") {
 		t.Errorf("CSP = %q", csp)
 	}
+}
+
+// invoiceRuns are the two demo invoices: the 2026 AWS run, then the 2025
+// QualityHosting run.
+func invoiceRuns(t *testing.T) []demo.Run {
+	t.Helper()
+	var out []demo.Run
+	for _, name := range []string{"aws_2026.json", "qualityhosting_2025.json"} {
+		p, err := demo.Payload(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, demo.Run{Name: name, Payload: p})
+	}
+	return out
 }

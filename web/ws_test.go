@@ -95,7 +95,7 @@ func TestSocketFanOutAndCatchUp(t *testing.T) {
 		}
 		conns = append(conns, conn)
 	}
-	runs, _ := demo.Runs()
+	runs := invoiceRuns(t)
 	e.post(demo.Event("evt_1", review.EventRunNeedsReview, runs[0].Payload), secret, time.Now())
 	e.process()
 	var last int64

@@ -53,5 +53,5 @@ func TestQueueIsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText(t, ana, row, func(s string) bool { return s == "<gone>" }, "the approved run stayed in the queue")
-	waitText(t, ana, "#queue-depth", func(s string) bool { return strings.HasPrefix(s, "1 waiting") }, "the count did not follow")
+	waitText(t, ana, "#queue-depth", func(s string) bool { return strings.HasPrefix(s, "2 waiting") }, "the count did not follow")
 }
