@@ -174,19 +174,24 @@ func (s *Store) events(ctx context.Context, where string, args ...any) ([]Stored
 
 // EventCounts returns how many events are in each state.
 func (s *Store) EventCounts(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM events GROUP BY state`)
+	return s.countBy(ctx, `SELECT state, count(*) FROM events GROUP BY state`)
+}
+
+// countBy runs a "SELECT key, count(*) … GROUP BY key" query into a map.
+func (s *Store) countBy(ctx context.Context, q string) (map[string]int64, error) {
+	rows, err := s.r.QueryContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("event counts: %w", err)
+		return nil, fmt.Errorf("count: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]int64{}
 	for rows.Next() {
-		var st string
+		var k string
 		var n int64
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("event counts: %w", err)
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("count: %w", err)
 		}
-		out[st] = n
+		out[k] = n
 	}
 	return out, rows.Err()
 }

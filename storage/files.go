@@ -90,19 +90,5 @@ func (s *Store) File(ctx context.Context, id string) (review.File, error) {
 
 // FileCounts returns how many documents are in each fetch state.
 func (s *Store) FileCounts(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM files GROUP BY state`)
-	if err != nil {
-		return nil, fmt.Errorf("file counts: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var st string
-		var n int64
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("file counts: %w", err)
-		}
-		out[st] = n
-	}
-	return out, rows.Err()
+	return s.countBy(ctx, `SELECT state, count(*) FROM files GROUP BY state`)
 }

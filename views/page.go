@@ -17,8 +17,8 @@ type Page struct {
 	Asset func(name string) string
 }
 
-// confClass names the colour band of a 0..1 confidence.
-func confClass(c float64) string {
+// Band names the colour band of a 0..1 confidence: high, mid or low.
+func Band(c float64) string {
 	switch {
 	case c >= 0.9:
 		return "high"

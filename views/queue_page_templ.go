@@ -668,7 +668,7 @@ func QueueRow(r review.RunSummary, now time.Time, me string) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if r.MinConfidence != nil {
-			var templ_7745c5c3_Var31 = []any{"conf", confClass(*r.MinConfidence)}
+			var templ_7745c5c3_Var31 = []any{"conf", Band(*r.MinConfidence)}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var31...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -693,7 +693,7 @@ func QueueRow(r review.RunSummary, now time.Time, me string) templ.Component {
 			var templ_7745c5c3_Var33 string
 			templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(percent(*r.MinConfidence))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/queue_page.templ`, Line: 167, Col: 83}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/queue_page.templ`, Line: 167, Col: 78}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 			if templ_7745c5c3_Err != nil {

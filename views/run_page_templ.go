@@ -1740,7 +1740,7 @@ func classification(o OutputVM) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if o.Class != nil && o.Class.Confidence != nil {
-			var templ_7745c5c3_Var103 = []any{"conf", confClass(*o.Class.Confidence)}
+			var templ_7745c5c3_Var103 = []any{"conf", Band(*o.Class.Confidence)}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var103...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -1765,7 +1765,7 @@ func classification(o OutputVM) templ.Component {
 			var templ_7745c5c3_Var105 string
 			templ_7745c5c3_Var105, templ_7745c5c3_Err = templ.JoinStringErrs(percent(*o.Class.Confidence))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/run_page.templ`, Line: 283, Col: 89}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/run_page.templ`, Line: 283, Col: 84}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var105))
 			if templ_7745c5c3_Err != nil {

@@ -59,15 +59,7 @@ func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 		return review.Errorf(review.EINVALID, "the change is not JSON: %v", err)
 	}
 	ctx := r.Context()
-	run, err := s.store.Run(ctx, r.PathValue("runID"))
-	if err != nil {
-		return err
-	}
-	rv, err := s.store.Review(ctx, run.ID)
-	if err != nil {
-		return err
-	}
-	current, err := run.WithEdits(rv.Edits, s.sizer(ctx, run))
+	run, _, current, err := s.loadReview(ctx, r.PathValue("runID"))
 	if err != nil {
 		return err
 	}
@@ -130,6 +122,21 @@ func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 	resp.Reload = resp.Reload || req.Row != nil || edit.Refs != nil
 	writeJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+// loadReview reads a run as Extend sent it, its draft, and the run as the
+// draft's edits make it read.
+func (s *Server) loadReview(ctx context.Context, id string) (*review.Run, review.Review, *review.Run, error) {
+	run, err := s.store.Run(ctx, id)
+	if err != nil {
+		return nil, review.Review{}, nil, err
+	}
+	rv, err := s.store.Review(ctx, run.ID)
+	if err != nil {
+		return nil, review.Review{}, nil, err
+	}
+	current, err := run.WithEdits(rv.Edits, s.sizer(ctx, run))
+	return run, rv, current, err
 }
 
 // findField finds an output and, for extractions, the field at path.
@@ -334,20 +341,12 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	if !approve && note == "" {
 		return review.Errorf(review.EINVALID, "A rejection needs a note saying why.")
 	}
-	run, err := s.store.Run(ctx, r.PathValue("runID"))
-	if err != nil {
-		return err
-	}
-	rv, err := s.store.Review(ctx, run.ID)
+	run, rv, current, err := s.loadReview(ctx, r.PathValue("runID"))
 	if err != nil {
 		return err
 	}
 	d := review.Decision{Approved: approve, Note: note, By: userFrom(ctx).Email, At: s.now()}
 	reviewed, err := run.Reviewed(rv.Edits, d, s.sizer(ctx, run))
-	if err != nil {
-		return err
-	}
-	current, err := run.WithEdits(rv.Edits, s.sizer(ctx, run))
 	if err != nil {
 		return err
 	}

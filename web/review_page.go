@@ -23,19 +23,11 @@ var placeholder = review.PageSize{Width: 612, Height: 792}
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	run, err := s.store.Run(ctx, r.PathValue("runID"))
-	if err != nil {
-		return err
-	}
-	rv, err := s.store.Review(ctx, run.ID)
+	run, rv, current, err := s.loadReview(ctx, r.PathValue("runID"))
 	if err != nil {
 		return err
 	}
 	docs := s.documents(ctx, run)
-	current, err := run.WithEdits(rv.Edits, s.sizer(ctx, run))
-	if err != nil {
-		return err
-	}
 	audit, err := s.store.Audit(ctx, run.ID)
 	if err != nil {
 		return err
@@ -235,7 +227,7 @@ func fieldVM(f review.Field) views.FieldVM {
 	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1}
 	fv.Text = review.Text(f.Value)
 	if c, ok := f.Confidence.Value(); ok {
-		fv.Band = band(c)
+		fv.Band = views.Band(c)
 		fv.Score = strconv.Itoa(int(math.Floor(c*100))) + "%"
 	}
 	if strings.HasSuffix(f.Path, "]") {
@@ -389,17 +381,6 @@ func amountOf(raw json.RawMessage) *big.Float {
 		return nil
 	}
 	return v
-}
-
-// band names the colour band of a 0..1 confidence.
-func band(c float64) string {
-	switch {
-	case c >= 0.9:
-		return "high"
-	case c >= 0.7:
-		return "mid"
-	}
-	return "low"
 }
 
 func boxTitle(f review.Field, ref review.Ref) string {
