@@ -48,6 +48,11 @@ func (s *Server) routes() []route {
 		{"POST /runs/{runID}/reject", reviewer, s.reject},
 		{"POST /runs/{runID}/reopen", admin, s.reopen},
 
+		{"GET /admin/users", admin, s.usersPage},
+		{"POST /admin/users", admin, s.createUser},
+		{"POST /admin/users/{id}", admin, s.updateUser},
+		{"POST /admin/tokens", admin, s.createToken},
+		{"POST /admin/tokens/{id}/revoke", admin, s.revokeToken},
 		{"GET /admin/deliveries", admin, s.deliveriesPage},
 		{"POST /admin/deliveries/{id}/redeliver", admin, s.redeliver},
 		{"POST /admin/events/{eventID}/replay", admin, s.replayEvent},
