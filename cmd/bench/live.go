@@ -234,7 +234,7 @@ func benchFanOut(ctx context.Context, e *viewerEnv) (fan, base, mem []result, er
 				fmt.Sprintf("%s (%s)", ms(percentile(lat, 99)), ms(percentile(lat, 50))),
 				fmt.Sprintf("%s (%s) for a bare gorilla/websocket loop writing to every socket", ms(percentile(rawLat, 99)), ms(percentile(rawLat, 50))), "p99 < 50 ms"},
 		}, nil, []result{
-			{fmt.Sprintf("memory with %d sockets open", sockets), fmt.Sprintf("heap +%.1f MiB for %d server sockets and their %d in-process clients; process RSS %s",
+			{fmt.Sprintf("memory with %d sockets open", sockets), fmt.Sprintf("heap +%.1f MiB for %d server sockets and their %d in-process clients (the whole bench process: RSS %s, with two PDFium instances and the 100,000-run queue work)",
 				float64(ms1.HeapInuse-ms0.HeapInuse)/(1<<20), sockets, sockets, trimSpace(rss)), "", "< 200 MB"},
 		}, nil
 }
