@@ -15,6 +15,14 @@ type Dashboard struct {
 	PerDay      []Bucket // decisions on each of the last 7 days
 	Reviewers   []ReviewerStats
 	Corrections []FieldCorrections
+	Routing     []RoutingCount
+}
+
+// RoutingCount is what a workflow's quality-check rule did with runs that
+// arrived already completed.
+type RoutingCount struct {
+	WorkflowID                  string
+	LowConfidence, Sample, Auto int
 }
 
 // WorkflowDepth is one workflow's share of the queue.

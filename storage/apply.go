@@ -100,27 +100,41 @@ func applyChange(ctx context.Context, tx *sql.Tx, c review.Change, now int64) ([
 // putRun stores a run unless its current status forbids the move (a decided
 // run never goes back). It reports whether the run changed.
 func putRun(ctx context.Context, tx *sql.Tx, r *review.Run, now int64) (bool, error) {
-	var old string
-	err := tx.QueryRowContext(ctx, `SELECT status FROM runs WHERE id = ?`, r.ID).Scan(&old)
+	var old, wasRouted string
+	err := tx.QueryRowContext(ctx, `SELECT status, routed FROM runs WHERE id = ?`, r.ID).Scan(&old, &wasRouted)
 	if err != nil && !isNoRows(err) {
 		return false, err
 	}
 	if !review.Status(old).Advances(r.Status) {
 		return false, nil
 	}
+	if (wasRouted == RoutedLow || wasRouted == RoutedSample) && r.Status == review.StatusProcessed {
+		return false, nil // Extend's completion again: the quality check here still owns the run
+	}
+	// A run that arrives already completed, with no human review in Extend,
+	// meets its workflow's quality-check rule, if there is one.
+	routed := ""
+	if old == "" && r.Status == review.StatusProcessed {
+		if routed, err = route(ctx, tx, r); err != nil {
+			return false, err
+		}
+		if routed == RoutedLow || routed == RoutedSample {
+			r.Status = review.StatusNeedsReview
+		}
+	}
 	sum := r.Summary()
 	var queued any
 	if r.Status == review.StatusNeedsReview {
 		queued = now
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
 			status = excluded.status, file_name = excluded.file_name, file_type = excluded.file_type, page_count = excluded.page_count,
 			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = coalesce(runs.queued_at, excluded.queued_at),
 			updated_at = excluded.updated_at`,
 		r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(r.Status), sum.FileName, sum.FileType, sum.PageCount,
-		sum.MinConfidence, []byte(r.Raw), queued, now, now)
+		sum.MinConfidence, []byte(r.Raw), queued, now, now, routed)
 	if err != nil {
 		return false, err
 	}

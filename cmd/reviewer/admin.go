@@ -143,3 +143,34 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "backed up %s to %s; copy %s/blobs alongside\n", *data, fs.Arg(0), *data)
 	return nil
 }
+
+// routeCmd is "reviewer route": a workflow's quality-check rule for runs that
+// arrive as workflow_run.completed without a human review step in Extend.
+func routeCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("route", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	workflow := fs.String("workflow", "", "the workflow id")
+	below := fs.Float64("below", -1, "send a run to review when any confidence is below this (0..1)")
+	sample := fs.Int("sample", 0, "and send this percentage of the rest (0..100)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *workflow == "" {
+		return errors.New("usage: reviewer route --workflow W [--below 0.9] [--sample 5]")
+	}
+	rule := storage.RoutingRule{WorkflowID: *workflow, SamplePercent: *sample}
+	if *below >= 0 {
+		rule.Below = below
+	}
+	store, err := storage.Open(ctx, *data, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.SetRoutingRule(ctx, rule); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "workflow %s: completed runs go to review when a confidence is below %v or in a %d%% sample\n", *workflow, *below, *sample)
+	return nil
+}

@@ -30,6 +30,8 @@ Commands:
                                 create a user; the password is read from standard input
   reviewer token create --name N --role R
                                 print a new API token
+  reviewer route --workflow W [--below 0.9] [--sample 5]
+                                quality-check runs that arrive already completed
   reviewer backup FILE          a consistent copy of the database, while the server runs
   reviewer destination add --url U --secret S [--events E,E] [--workflows W,W] [--allow-private]
                                 send decisions to U, signed with S as Extend signs
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "token":
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
+	case "route":
+		return routeCmd(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "destination":

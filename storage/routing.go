@@ -1,0 +1,89 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Routing outcomes.
+const (
+	RoutedLow    = "low confidence"
+	RoutedSample = "sample"
+	RoutedAuto   = "auto-approved"
+)
+
+// RoutingRule is a workflow's quality check on straight-through runs.
+type RoutingRule struct {
+	WorkflowID    string
+	Below         *float64 // send to review when a confidence is below this
+	SamplePercent int      // and this share of the rest
+}
+
+// SetRoutingRule sets (or, with neither threshold nor sample, removes) a
+// workflow's rule.
+func (s *Store) SetRoutingRule(ctx context.Context, r RoutingRule) error {
+	if r.SamplePercent < 0 || r.SamplePercent > 100 || r.Below != nil && (*r.Below < 0 || *r.Below > 1) {
+		return review.Errorf(review.EINVALID, "the threshold is a confidence from 0 to 1 and the sample a percentage")
+	}
+	var err error
+	if r.Below == nil && r.SamplePercent == 0 {
+		_, err = s.w.ExecContext(ctx, `DELETE FROM routing_rules WHERE workflow_id = ?`, r.WorkflowID)
+	} else {
+		_, err = s.w.ExecContext(ctx, `INSERT INTO routing_rules (workflow_id, below, sample_percent) VALUES (?, ?, ?)
+			ON CONFLICT (workflow_id) DO UPDATE SET below = excluded.below, sample_percent = excluded.sample_percent`, r.WorkflowID, r.Below, r.SamplePercent)
+	}
+	if err != nil {
+		return fmt.Errorf("routing rule: %w", err)
+	}
+	return nil
+}
+
+// route decides, inside the apply transaction, what happens to a run that
+// arrives already completed: "" when its workflow has no rule.
+func route(ctx context.Context, tx *sql.Tx, r *review.Run) (string, error) {
+	var below sql.NullFloat64
+	var sample int
+	err := tx.QueryRowContext(ctx, `SELECT below, sample_percent FROM routing_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&below, &sample)
+	if isNoRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if low, ok := r.MinConfidence(); ok && below.Valid && low < below.Float64 {
+		return RoutedLow, nil
+	}
+	// The sample is decided by the run id, so a repeated event decides alike.
+	h := fnv.New32a()
+	h.Write([]byte(r.ID))
+	if int(h.Sum32()%100) < sample {
+		return RoutedSample, nil
+	}
+	return RoutedAuto, nil
+}
+
+// RoutingCounts counts, per workflow, the runs each outcome covered.
+func (s *Store) RoutingCounts(ctx context.Context) (map[string]map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, routed, count(*) FROM runs WHERE routed != '' GROUP BY workflow_id, routed`)
+	if err != nil {
+		return nil, fmt.Errorf("routing counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var wf, routed string
+		var n int
+		if err := rows.Scan(&wf, &routed, &n); err != nil {
+			return nil, fmt.Errorf("routing counts: %w", err)
+		}
+		if out[wf] == nil {
+			out[wf] = map[string]int{}
+		}
+		out[wf][routed] = n
+	}
+	return out, rows.Err()
+}
