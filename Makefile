@@ -42,7 +42,7 @@ fuzz:
 	done
 
 # Writes BENCHMARKS.md: every figure beside a baseline measured in the same run.
-bench:
+bench: chromium
 	$(GO) run ./cmd/bench
 
 # The README's screenshots, taken by a browser test from the running demo.

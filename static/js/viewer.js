@@ -15,6 +15,10 @@ function widest() {
   return Math.max(...pageEls.map((p) => +p.style.getPropertyValue("--w") || 612));
 }
 
+// The width the page images were last told to be; sizes (and with it the
+// image the browser picks) changes only when a zoom really needs another.
+let sizedFor = 0;
+
 function setScale(s, keepCenter = true) {
   s = Math.min(Math.max(s, 0.2), 6);
   const before = pagesEl.scrollHeight;
@@ -23,9 +27,14 @@ function setScale(s, keepCenter = true) {
   pagesEl.style.setProperty("--scale", s.toFixed(4));
   zoomLabel.textContent = Math.round((s / PX_PER_PT) * 100) + "%";
   // Tell the browser how wide page images now are, so it fetches a sharper
-  // rendering when zooming in (srcset).
+  // rendering when zooming in (srcset); the server's first guess (the
+  // viewer's width) stands until the zoom moves well away from it.
   const px = Math.round(widest() * s);
-  for (const img of pagesEl.querySelectorAll(".page > img")) img.sizes = px + "px";
+  if (!sizedFor) sizedFor = px;
+  if (px > sizedFor * 1.25 || px < sizedFor * 0.6) {
+    sizedFor = px;
+    for (const img of pagesEl.querySelectorAll(".page > img")) img.sizes = px + "px";
+  }
   if (keepCenter) pagesEl.scrollTop = ratio * pagesEl.scrollHeight - pagesEl.clientHeight / 2;
 }
 
