@@ -336,10 +336,10 @@ func TestUsersSessionsTokens(t *testing.T) {
 	if _, err := s.TokenRole(ctx, tok+"x"); review.ErrorCode(err) != review.EUNAUTHORIZED {
 		t.Fatalf("wrong token: %v", err)
 	}
-	a, _ := s.Secret(ctx, "k", 32)
-	b, _ := s.Secret(ctx, "k", 32)
-	if len(a) != 32 || string(a) != string(b) {
-		t.Fatalf("secret not stable")
+	a, _ := s.SessionKeys(ctx)
+	b, _ := s.SessionKeys(ctx)
+	if len(a) != 2 || len(a[0]) != 64 || string(a[0]) != string(b[0]) {
+		t.Fatalf("session keys not stable")
 	}
 }
 

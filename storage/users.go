@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -185,21 +187,6 @@ func (s *Store) TokenRole(ctx context.Context, token string) (review.Role, error
 	return review.Role(role), nil
 }
 
-// Secret returns the named server secret of n random bytes, made and stored
-// on first use (session cookie keys, for instance).
-func (s *Store) Secret(ctx context.Context, name string, n int) ([]byte, error) {
-	fresh := make([]byte, n)
-	rand.Read(fresh)
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, "secret:"+name, fresh); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
-	var v []byte
-	if err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, "secret:"+name).Scan(&v); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
-	return v, nil
-}
-
 func randomToken(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
@@ -209,4 +196,74 @@ func randomToken(n int) string {
 func tokenHash(tok string) string {
 	h := sha256.Sum256([]byte(tok))
 	return hex.EncodeToString(h[:])
+}
+
+// SessionKeys returns the session cookie key pairs, newest first (hash key,
+// block key, …), making the first pair on first use. Cookies are signed
+// with the newest pair and accepted under any kept pair, so rotating keys
+// does not sign anyone out; a second rotation retires the oldest.
+func (s *Store) SessionKeys(ctx context.Context) ([][]byte, error) {
+	var raw []byte
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'session-keys'`).Scan(&raw)
+	if isNoRows(err) {
+		return s.RotateSessionKeys(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
+	var keys [][]byte
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
+	return keys, nil
+}
+
+// RotateSessionKeys makes a new key pair and keeps the previous one.
+func (s *Store) RotateSessionKeys(ctx context.Context) ([][]byte, error) {
+	var keys [][]byte
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var raw []byte
+		if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'session-keys'`).Scan(&raw); err != nil && !isNoRows(err) {
+			return err
+		}
+		var old [][]byte
+		if raw != nil {
+			if err := json.Unmarshal(raw, &old); err != nil {
+				return err
+			}
+		}
+		hash, block := make([]byte, 64), make([]byte, 32)
+		rand.Read(hash)
+		rand.Read(block)
+		keys = append([][]byte{hash, block}, old[:min(len(old), 2)]...)
+		b, _ := json.Marshal(keys)
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('session-keys', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, b)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rotate session keys: %w", err)
+	}
+	return keys, nil
+}
+
+// Setting returns a stored setting, or def.
+func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
+	var v []byte
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, "setting:"+key).Scan(&v)
+	if isNoRows(err) {
+		return def, nil
+	}
+	if err != nil {
+		return def, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return string(v), nil
+}
+
+// SetSetting stores a setting.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "setting:"+key, []byte(value))
+	if err != nil {
+		return fmt.Errorf("setting %s: %w", key, err)
+	}
+	return nil
 }

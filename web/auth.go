@@ -31,15 +31,11 @@ const (
 // database, so sessions survive restarts. The cookie holds only the session
 // id; the session itself lives server-side.
 func newCookieStore(ctx context.Context, store *storage.Store, secure bool) (*sessions.CookieStore, error) {
-	hashKey, err := store.Secret(ctx, "session-hash-key", 64)
+	keys, err := store.SessionKeys(ctx) // newest pair first; older pairs still accepted
 	if err != nil {
 		return nil, err
 	}
-	blockKey, err := store.Secret(ctx, "session-block-key", 32)
-	if err != nil {
-		return nil, err
-	}
-	cs := sessions.NewCookieStore(hashKey, blockKey)
+	cs := sessions.NewCookieStore(keys...)
 	cs.Options = &sessions.Options{
 		Path:     "/",
 		MaxAge:   int(sessionLifetime.Seconds()),

@@ -123,3 +123,45 @@ func TestSignInIsRateLimited(t *testing.T) {
 		t.Fatalf("after 8 failures: %d", rec.Code)
 	}
 }
+
+// TestSessionKeyRotation: after a rotation, a cookie signed with the old
+// keys still opens its session; new cookies use the new keys.
+func TestSessionKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	store, err := storage.Open(ctx, t.TempDir(), storage.Options{FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	old, _ := NewServer(ctx, Config{}, Deps{Store: store, Log: quiet})
+	u, _ := store.CreateUser(ctx, "ana@example.com", "", review.RoleReviewer, "a long enough password")
+	rec := httptest.NewRecorder()
+	old.startSession(rec, httptest.NewRequest("GET", "/", nil), u.ID)
+	oldCookie := rec.Result().Cookies()[0]
+	if _, err := store.RotateSessionKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rotated, _ := NewServer(ctx, Config{}, Deps{Store: store, Log: quiet})
+	req := httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(oldCookie)
+	if _, err := rotated.session(req); err != nil {
+		t.Fatalf("an old cookie after one rotation: %v", err)
+	}
+	rec = httptest.NewRecorder()
+	rotated.startSession(rec, httptest.NewRequest("GET", "/", nil), u.ID)
+	fresh := rec.Result().Cookies()[0]
+	req = httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(fresh)
+	if _, err := old.session(req); err == nil {
+		t.Fatal("a cookie signed with the new keys opened under the old keys alone")
+	}
+	store.RotateSessionKeys(ctx)
+	store.RotateSessionKeys(ctx)
+	retired, _ := NewServer(ctx, Config{}, Deps{Store: store, Log: quiet})
+	req = httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(oldCookie)
+	if _, err := retired.session(req); err == nil {
+		t.Fatal("a cookie outlived its keys' retirement")
+	}
+}

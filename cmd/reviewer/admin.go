@@ -174,3 +174,23 @@ func routeCmd(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "workflow %s: completed runs go to review when a confidence is below %v or in a %d%% sample\n", *workflow, *below, *sample)
 	return nil
 }
+
+// rotateCmd is "reviewer rotate-session-keys".
+func rotateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rotate-session-keys", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, *data, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.RotateSessionKeys(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "new session keys made; restart reviewer to sign new sessions with them (current sessions stay valid)")
+	return nil
+}

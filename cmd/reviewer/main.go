@@ -32,6 +32,8 @@ Commands:
                                 print a new API token
   reviewer route --workflow W [--below 0.9] [--sample 5]
                                 quality-check runs that arrive already completed
+  reviewer rotate-session-keys  new cookie keys; sessions signed with the previous keys stay valid
+                                until the next rotation (restart the server to use them)
   reviewer backup FILE          a consistent copy of the database, while the server runs
   reviewer destination add --url U --secret S [--events E,E] [--workflows W,W] [--allow-private]
                                 send decisions to U, signed with S as Extend signs
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
 	case "route":
 		return routeCmd(ctx, args, getenv, stdout, stderr)
+	case "rotate-session-keys":
+		return rotateCmd(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "destination":
