@@ -87,3 +87,25 @@ func (s *Store) RoutingCounts(ctx context.Context) (map[string]map[string]int, e
 	}
 	return out, rows.Err()
 }
+
+// RoutingRules lists the workflows' quality-check rules.
+func (s *Store) RoutingRules(ctx context.Context) (map[string]RoutingRule, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, below, sample_percent FROM routing_rules`)
+	if err != nil {
+		return nil, fmt.Errorf("routing rules: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]RoutingRule{}
+	for rows.Next() {
+		var r RoutingRule
+		var below sql.NullFloat64
+		if err := rows.Scan(&r.WorkflowID, &below, &r.SamplePercent); err != nil {
+			return nil, fmt.Errorf("routing rules: %w", err)
+		}
+		if below.Valid {
+			r.Below = &below.Float64
+		}
+		out[r.WorkflowID] = r
+	}
+	return out, rows.Err()
+}

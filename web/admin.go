@@ -1,6 +1,11 @@
 package web
 
 import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/reviewer-app/reviewer/storage"
 	"net/http"
 	"strconv"
 
@@ -141,4 +146,108 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	return s.adminAction(w, r, "revoke token", r.PathValue("id"), func() (string, error) {
 		return "", s.store.RevokeToken(r.Context(), id)
 	})
+}
+
+// sla is how long a run may wait: the admin's setting, else the flag.
+func (s *Server) sla(ctx context.Context) time.Duration {
+	v, err := s.store.Setting(ctx, "sla", "")
+	if d, perr := time.ParseDuration(v); err == nil && perr == nil && d > 0 {
+		return d
+	}
+	return s.cfg.SLA
+}
+
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderSettings(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, flash string) error {
+	ctx := r.Context()
+	workflows, err := s.store.Workflows(ctx)
+	if err != nil {
+		return err
+	}
+	rules, err := s.store.RoutingRules(ctx)
+	if err != nil {
+		return err
+	}
+	vm := views.SettingsVM{Page: s.page(r, "Settings", "settings"), SLAHours: s.sla(ctx).Hours(), Flash: flash}
+	for _, wf := range workflows {
+		row := views.RuleVM{Workflow: wf}
+		if rule, ok := rules[wf.ID]; ok {
+			row.Below, row.Sample = rule.Below, rule.SamplePercent
+		}
+		vm.Rules = append(vm.Rules, row)
+	}
+	return s.render(w, r, status, views.SettingsPage(vm))
+}
+
+func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	ctx := r.Context()
+	actor := userFrom(ctx).Email
+	if v := r.FormValue("sla_hours"); v != "" {
+		h, err := strconv.ParseFloat(v, 64)
+		if err != nil || h <= 0 || h > 24*365 {
+			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.")
+		}
+		d := time.Duration(h * float64(time.Hour))
+		if err := s.store.SetSetting(ctx, "sla", d.String()); err != nil {
+			return err
+		}
+		if err := s.store.LogAdmin(ctx, actor, "set SLA", d.String()); err != nil {
+			return err
+		}
+	}
+	if wf := r.FormValue("workflow"); wf != "" {
+		rule := storage.RoutingRule{WorkflowID: wf}
+		if v := r.FormValue("below"); v != "" {
+			b, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return s.renderSettings(w, r, http.StatusBadRequest, "The threshold is a confidence from 0 to 1.")
+			}
+			rule.Below = &b
+		}
+		if v := r.FormValue("sample"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return s.renderSettings(w, r, http.StatusBadRequest, "The sample is a whole percentage.")
+			}
+			rule.SamplePercent = n
+		}
+		if err := s.store.SetRoutingRule(ctx, rule); err != nil {
+			if review.ErrorCode(err) == review.EINTERNAL {
+				return err
+			}
+			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err))
+		}
+		if err := s.store.LogAdmin(ctx, actor, "set routing rule", wf); err != nil {
+			return err
+		}
+	}
+	return s.renderSettings(w, r, http.StatusOK, "Saved.")
+}
+
+func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	ctx := r.Context()
+	split := func(v string) []string {
+		var out []string
+		for _, x := range strings.Split(v, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	d := review.Destination{URL: r.FormValue("url"), Secret: r.FormValue("secret"), Events: split(r.FormValue("events")),
+		Workflows: split(r.FormValue("workflows")), AllowPrivate: r.FormValue("allow_private") == "1"}
+	if _, err := s.store.AddDestination(ctx, d); err != nil {
+		return err
+	}
+	if err := s.store.LogAdmin(ctx, userFrom(ctx).Email, "add destination", d.URL); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/deliveries", http.StatusSeeOther)
+	return nil
 }

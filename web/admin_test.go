@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -108,4 +111,55 @@ func signInAs(t *testing.T, e *env, email string) *http.Client {
 		t.Fatalf("sign in %s: %v %v", email, resp.Status, err)
 	}
 	return c
+}
+
+func TestSettingsAndDestinations(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	for i, r := range invoiceRuns(t) {
+		e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, time.Now())
+	}
+	e.process()
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	post := func(path string, form url.Values) int {
+		resp, err := admin.PostForm(e.srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := post("/admin/settings", url.Values{"sla_hours": {"0.5"}}); s != 200 {
+		t.Fatalf("sla: %d", s)
+	}
+	if s := post("/admin/settings", url.Values{"sla_hours": {"soon"}}); s != 400 {
+		t.Fatalf("bad sla: %d", s)
+	}
+	_, page := get(t, admin, e.srv.URL+"/dashboard")
+	if !strings.Contains(page, "past the 30m 0s SLA") {
+		t.Fatalf("the dashboard does not use the saved SLA")
+	}
+	if s := post("/admin/settings", url.Values{"workflow": {"workflow_demo_invoices"}, "below": {"0.9"}, "sample": {"10"}}); s != 200 {
+		t.Fatalf("routing rule: %d", s)
+	}
+	rules, _ := e.store.RoutingRules(t.Context())
+	if r := rules["workflow_demo_invoices"]; r.Below == nil || *r.Below != 0.9 || r.SamplePercent != 10 {
+		t.Fatalf("rule = %+v", r)
+	}
+	if s := post("/admin/settings", url.Values{"workflow": {"workflow_demo_invoices"}, "sample": {"200"}}); s != 400 {
+		t.Fatalf("a 200%% sample: %d", s)
+	}
+	if s := post("/admin/destinations", url.Values{"url": {"https://erp.example/hooks"}, "secret": {"whsec_0123456789abcdef"}, "events": {"workflow_run.completed"}}); s != 303 {
+		t.Fatalf("add destination: %d", s)
+	}
+	if s := post("/admin/destinations", url.Values{"url": {"ftp://x"}, "secret": {"whsec_0123456789abcdef"}}); s != 400 {
+		t.Fatalf("a bad destination URL: %d", s)
+	}
+	ds, _ := e.store.Destinations(t.Context())
+	if len(ds) != 1 || ds[0].Events[0] != "workflow_run.completed" {
+		t.Fatalf("destinations = %+v", ds)
+	}
+	log, _ := e.store.AdminLog(t.Context(), 10)
+	if len(log) != 3 {
+		t.Fatalf("admin log = %+v", log)
+	}
 }

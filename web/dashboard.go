@@ -7,7 +7,7 @@ import (
 )
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.store.Dashboard(r.Context(), s.cfg.SLA)
+	d, err := s.store.Dashboard(r.Context(), s.sla(r.Context()))
 	if err != nil {
 		return err
 	}
