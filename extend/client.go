@@ -4,8 +4,10 @@
 package extend
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -125,3 +127,32 @@ func statusError(op string, resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
 	return &StatusError{Op: op, Status: resp.StatusCode, Snippet: strings.TrimSpace(string(b))}
 }
+
+// Post sends a JSON body to an API path (POST /evaluation_sets/{id}/items,
+// POST /workflow_runs/{id}) and returns the status and the start of the
+// answer.
+func (c *Client) Post(ctx context.Context, path, version string, body []byte) (int, string, error) {
+	if !c.Configured() {
+		return 0, "", ErrNoKey
+	}
+	if version == "" {
+		version = DefaultVersion
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.APIKey)
+	req.Header.Set("x-extend-api-version", version)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("post %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	return resp.StatusCode, strings.TrimSpace(string(b)), nil
+}
+
+// ErrNoKey is returned for a call that needs an API key when none is set.
+var ErrNoKey = errors.New("no Extend API key is configured (--extend-api-key)")

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -77,6 +78,7 @@ func client(allowPrivate bool) *http.Client {
 // Worker delivers due deliveries until its context ends.
 type Worker struct {
 	Store   *storage.Store
+	Extend  *extend.Client // for feedback calls; may be unconfigured
 	Log     *slog.Logger
 	Now     func() time.Time
 	Backoff func(attempt int) time.Duration
@@ -86,8 +88,8 @@ type Worker struct {
 }
 
 // NewWorker returns a delivery worker over store.
-func NewWorker(store *storage.Store, log *slog.Logger) *Worker {
-	return &Worker{Store: store, Log: log, Now: time.Now, Backoff: Backoff, public: client(false), private: client(true)}
+func NewWorker(store *storage.Store, api *extend.Client, log *slog.Logger) *Worker {
+	return &Worker{Store: store, Extend: api, Log: log, Now: time.Now, Backoff: Backoff, public: client(false), private: client(true)}
 }
 
 // Backoff waits 10 s, then twice as long each time up to an hour, with up
@@ -115,11 +117,16 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// DeliverDue makes one attempt at each due delivery and returns how many.
+// DeliverDue makes one attempt at each due delivery and Extend call and
+// returns how many.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
+	calls, err := w.callDue(ctx)
+	if err != nil {
+		return calls, err
+	}
 	due, err := w.Store.DueDeliveries(ctx, 16)
 	if err != nil || len(due) == 0 {
-		return 0, err
+		return calls, err
 	}
 	for _, d := range due {
 		status, snippet, err := w.send(ctx, d)
@@ -144,6 +151,41 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 			w.Log.Warn("delivery failed", "delivery", d.ID, "url", d.URL, "attempt", d.Attempts+1, "err", errText, "retry_at", retryAt)
 		}
 		if err := w.Store.Attempt(ctx, d.ID, status, snippet, errText, ok, retryAt); err != nil {
+			return 0, err
+		}
+	}
+	return calls + len(due), nil
+}
+
+// callDue makes one attempt at each due call to Extend's API, with the
+// deliveries' retry rules.
+func (w *Worker) callDue(ctx context.Context) (int, error) {
+	due, err := w.Store.DueCalls(ctx, 16)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	for _, c := range due {
+		status, snippet, err := w.Extend.Post(ctx, c.Path, c.APIVersion, c.Body)
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		ok := err == nil && status >= 200 && status < 300
+		errText := ""
+		switch {
+		case err != nil:
+			errText = err.Error()
+		case !ok:
+			errText = "HTTP " + strconv.Itoa(status) + ": " + snippet
+		}
+		var retryAt time.Time
+		permanent := errors.Is(err, extend.ErrNoKey) || status == http.StatusUnauthorized || status == http.StatusNotFound || status == http.StatusBadRequest
+		if !ok && !permanent && w.Now().Sub(c.CreatedAt) < GiveUpAfter {
+			retryAt = w.Now().Add(w.Backoff(c.Attempts))
+		}
+		if !ok {
+			w.Log.Warn("extend call failed", "path", c.Path, "attempt", c.Attempts+1, "err", errText, "retry_at", retryAt)
+		}
+		if err := w.Store.CallAttempt(ctx, c.ID, status, errText, ok, retryAt); err != nil {
 			return 0, err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/outbound"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -66,7 +67,7 @@ func setup(t *testing.T, dir string) (*storage.Store, *outbound.Worker) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	w := outbound.NewWorker(s, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := outbound.NewWorker(s, extend.New("http://127.0.0.1:1", ""), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	w.Backoff = func(int) time.Duration { return 0 }
 	return s, w
 }

@@ -27,7 +27,11 @@ func (s *Server) deliveriesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, views.DeliveriesPage(views.DeliveriesVM{Page: s.page(r, "Deliveries", "admin"), Destinations: ds, Deliveries: log, FailedEvents: failed}))
+	calls, err := s.store.RecentCalls(r.Context(), 100)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, views.DeliveriesPage(views.DeliveriesVM{Page: s.page(r, "Deliveries", "admin"), Destinations: ds, Deliveries: log, FailedEvents: failed, Calls: calls}))
 }
 
 func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) error {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -354,6 +355,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	if err != nil {
 		return err
 	}
+	if out.Calls, err = s.feedback(ctx, run, d, reviewed); err != nil {
+		return err
+	}
 	if err := s.store.Decide(ctx, run.ID, version, d, reviewed, outcomes(run, current, rv.Edits), out); err != nil {
 		return err
 	}
@@ -522,4 +526,77 @@ func randomID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// feedback builds the calls a decision makes to Extend under its workflow's
+// rule: each approved output as an evaluation-set item (the reviewed value
+// as expectedOutput), and the review state merged into the run's metadata.
+func (s *Server) feedback(ctx context.Context, run *review.Run, d review.Decision, reviewed json.RawMessage) ([]storage.ExtendCall, error) {
+	rule, err := s.store.FeedbackRuleFor(ctx, run.Workflow.ID)
+	if err != nil || (rule.EvaluationSetID == "" && !rule.MirrorMetadata) {
+		return nil, err
+	}
+	var calls []storage.ExtendCall
+	add := func(path string, body any) {
+		b, _ := json.Marshal(body)
+		calls = append(calls, storage.ExtendCall{APIVersion: review.Version2026, Path: path, Body: b})
+	}
+	if rule.EvaluationSetID != "" && d.Approved {
+		done, err := review.DecodeRun(reviewed)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range done.Outputs {
+			expected := expectedOutput(o)
+			file := firstNonEmpty(append(o.FileIDs, runFileID(run))...)
+			if expected == nil || file == "" {
+				continue
+			}
+			add("/evaluation_sets/"+url.PathEscape(rule.EvaluationSetID)+"/items",
+				map[string]any{"items": []any{map[string]any{"fileId": file, "expectedOutput": expected}}})
+		}
+	}
+	if rule.MirrorMetadata {
+		meta := map[string]any{"reviewer:decision": map[bool]string{true: review.DecisionApproved, false: review.DecisionRejected}[d.Approved],
+			"reviewer:reviewedBy": d.By, "reviewer:reviewedAt": d.At.UTC().Format(time.RFC3339)}
+		if !d.Approved {
+			meta["reviewer:rejectionNote"] = d.Note
+		}
+		add("/workflow_runs/"+url.PathEscape(run.ID), map[string]any{"metadata": meta})
+	}
+	return calls, nil
+}
+
+// expectedOutput is an output's reviewed result in the form Extend's
+// evaluation sets take: {value} for extractions, {id, type} for a class,
+// {splits} for a split.
+func expectedOutput(o review.Output) any {
+	switch o.Type {
+	case review.OutputExtract:
+		if o.Form == review.FormSchema {
+			v, _ := review.At(o.Value, []string{"value"})
+			return map[string]json.RawMessage{"value": v}
+		}
+		value := map[string]json.RawMessage{}
+		for _, f := range o.Fields {
+			if f.Depth == 0 {
+				value[f.Path] = f.Value
+			}
+		}
+		return map[string]any{"value": value}
+	case review.OutputClassify:
+		if o.Class != nil {
+			return map[string]string{"id": o.Class.ID, "type": o.Class.Type}
+		}
+	case review.OutputSplitter:
+		return map[string]any{"splits": o.Splits}
+	}
+	return nil
+}
+
+func runFileID(run *review.Run) string {
+	if len(run.Files) > 0 {
+		return run.Files[0].ID
+	}
+	return ""
 }

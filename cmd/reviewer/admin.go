@@ -194,3 +194,30 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintln(stdout, "new session keys made; restart reviewer to sign new sessions with them (current sessions stay valid)")
 	return nil
 }
+
+// feedbackCmd is "reviewer feedback": what a workflow's decisions feed back
+// to Extend (needs --extend-api-key on the server).
+func feedbackCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("feedback", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	workflow := fs.String("workflow", "", "the workflow id")
+	set := fs.String("evaluation-set", "", "add approved corrections to this Extend evaluation set")
+	mirror := fs.Bool("mirror-metadata", false, "merge the review state into the run's metadata in Extend")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *workflow == "" {
+		return errors.New("usage: reviewer feedback --workflow W [--evaluation-set ES] [--mirror-metadata]")
+	}
+	store, err := storage.Open(ctx, *data, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.SetFeedbackRule(ctx, storage.FeedbackRule{WorkflowID: *workflow, EvaluationSetID: *set, MirrorMetadata: *mirror}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "workflow %s: evaluation set %q, mirror metadata %v\n", *workflow, *set, *mirror)
+	return nil
+}

@@ -32,6 +32,8 @@ Commands:
                                 print a new API token
   reviewer route --workflow W [--below 0.9] [--sample 5]
                                 quality-check runs that arrive already completed
+  reviewer feedback --workflow W [--evaluation-set ES] [--mirror-metadata]
+                                feed approved corrections back to Extend
   reviewer rotate-session-keys  new cookie keys; sessions signed with the previous keys stay valid
                                 until the next rotation (restart the server to use them)
   reviewer backup FILE          a consistent copy of the database, while the server runs
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
 	case "route":
 		return routeCmd(ctx, args, getenv, stdout, stderr)
+	case "feedback":
+		return feedbackCmd(ctx, args, getenv, stdout, stderr)
 	case "rotate-session-keys":
 		return rotateCmd(ctx, args, getenv, stdout, stderr)
 	case "backup":

@@ -139,7 +139,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	feedDone := make(chan struct{})
 	go func() { defer close(feedDone); srv.Run(workCtx) }()
 	sendDone := make(chan struct{})
-	go func() { defer close(sendDone); outbound.NewWorker(store, log).Run(workCtx) }()
+	go func() { defer close(sendDone); outbound.NewWorker(store, client, log).Run(workCtx) }()
 
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()

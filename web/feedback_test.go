@@ -1,0 +1,99 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/extend"
+	"github.com/reviewer-app/reviewer/outbound"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// TestFeedbackToExtend: an approval under a feedback rule adds the reviewed
+// value to an Extend evaluation set and mirrors the review state into the
+// run's metadata, through the outbox, retried after a failure, against a
+// fake Extend API that checks the key and version headers.
+func TestFeedbackToExtend(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string][]json.RawMessage{}
+	failures := 1
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer sk_test" || r.Header.Get("x-extend-api-version") != review.Version2026 {
+			http.Error(w, "unauthorized", 401)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if failures > 0 {
+			failures--
+			http.Error(w, "busy", 503)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		got[r.URL.Path] = append(got[r.URL.Path], b)
+		w.Write([]byte(`{"success":true}`))
+	}))
+	defer fake.Close()
+
+	e, c := editEnv(t)
+	ctx := context.Background()
+	if err := e.store.SetFeedbackRule(ctx, storage.FeedbackRule{WorkflowID: "workflow_demo_legacy", EvaluationSetID: "es_demo", MirrorMetadata: true}); err != nil {
+		t.Fatal(err)
+	}
+	if status, out := edit(t, e, c, map[string]any{"version": 0, "outputId": "dpr_demo_qh_extract", "path": "notes", "text": "checked"}); status != 200 {
+		t.Fatalf("edit: %d %v", status, out)
+	}
+	resp, _ := c.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("approve: %s", resp.Status)
+	}
+	w := outbound.NewWorker(e.store, extend.New(fake.URL, "sk_test"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w.Backoff = func(int) time.Duration { return 0 }
+	for range 10 {
+		if n, err := w.DeliverDue(ctx); err != nil || n == 0 {
+			break
+		}
+	}
+	items := got["/evaluation_sets/es_demo/items"]
+	if len(items) != 3 { // extraction, classification, split
+		t.Fatalf("evaluation set items: %d", len(items))
+	}
+	var first struct {
+		Items []struct {
+			FileID         string `json:"fileId"`
+			ExpectedOutput struct {
+				Value map[string]json.RawMessage `json:"value"`
+			} `json:"expectedOutput"`
+		} `json:"items"`
+	}
+	json.Unmarshal(items[0], &first)
+	if first.Items[0].FileID != "file_demo_qualityhosting" || string(first.Items[0].ExpectedOutput.Value["notes"]) != `"checked"` {
+		t.Fatalf("item = %s", items[0])
+	}
+	meta := got["/workflow_runs/"+qh]
+	if len(meta) != 1 {
+		t.Fatalf("metadata calls: %d", len(meta))
+	}
+	var m struct {
+		Metadata map[string]string `json:"metadata"`
+	}
+	json.Unmarshal(meta[0], &m)
+	if m.Metadata["reviewer:decision"] != "approved" || m.Metadata["reviewer:reviewedBy"] != "rev@example.com" {
+		t.Fatalf("metadata = %s", meta[0])
+	}
+	calls, _ := e.store.RecentCalls(ctx, 10)
+	for _, call := range calls {
+		if call.State != review.DeliveryDelivered {
+			t.Fatalf("call %s: %s after %d attempts (%s)", call.Path, call.State, call.Attempts, call.LastError)
+		}
+	}
+}
