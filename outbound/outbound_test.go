@@ -128,7 +128,7 @@ func TestDeliveredOnceAfterFailures(t *testing.T) {
 		t.Fatalf("envelope = %+v", e)
 	}
 	log, _ := s.RecentDeliveries(context.Background(), 10)
-	if log[0].State != review.DeliveryDelivered || log[0].Attempts != 4 || log[0].LastStatus != 200 {
+	if log[0].State != review.DeliveryDelivered || log[0].Attempts != 4 || log[0].LastStatus != 200 || log[0].LastSnippet != "" {
 		t.Fatalf("log = %+v", log[0])
 	}
 }
@@ -177,7 +177,7 @@ func TestSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	log, _ := s.RecentDeliveries(context.Background(), 10)
-	if log[0].State != review.DeliveryPending || log[0].Attempts != 1 || log[0].LastError == "" {
+	if log[0].State != review.DeliveryPending || log[0].Attempts != 1 || log[0].LastError == "" || log[0].LastSnippet != "" {
 		t.Fatalf("while down: %+v", log[0])
 	}
 	s.Close() // reviewer stops
@@ -224,5 +224,23 @@ func TestBackoffReachesADay(t *testing.T) {
 	}
 	if d := outbound.Backoff(30); d > 72*time.Minute {
 		t.Fatalf("backoff grows past an hour and a fifth: %s", d)
+	}
+}
+
+// TestSnippetsKept: the start of a failed answer is kept for the admin.
+func TestSnippetsKept(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"schema mismatch on payload.outputs"}`, 422)
+	}))
+	defer srv.Close()
+	s, w := setup(t, t.TempDir())
+	s.AddDestination(context.Background(), review.Destination{URL: srv.URL, Secret: secret, AllowPrivate: true})
+	decide(t, s, "workflow_run_e", true, 0)
+	if _, err := w.DeliverDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := s.RecentDeliveries(context.Background(), 1)
+	if log[0].LastStatus != 422 || log[0].LastSnippet != `{"error":"schema mismatch on payload.outputs"}` {
+		t.Fatalf("log = %+v", log[0])
 	}
 }

@@ -49,6 +49,7 @@ type Delivery struct {
 	Attempts      int
 	LastStatus    int
 	LastError     string
+	LastSnippet   string // the start of the last answer's body
 	CreatedAt     time.Time
 	DeliveredAt   *time.Time
 }

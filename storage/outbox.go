@@ -116,7 +116,9 @@ func (s *Store) RecentDeliveries(ctx context.Context, limit int) ([]review.Deliv
 
 func (s *Store) deliveries(ctx context.Context, where string, args ...any) ([]review.Delivery, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.destination_id, t.url, t.secret, t.allow_private, d.run_id, d.event_id, d.event_type, d.body, d.state, d.attempts,
-		d.last_status, d.last_error, d.created_at, d.delivered_at FROM deliveries d JOIN destinations t ON t.id = d.destination_id `+where, args...)
+		d.last_status, d.last_error, d.created_at, d.delivered_at,
+		coalesce((SELECT a.snippet FROM delivery_attempts a WHERE a.delivery_id = d.id ORDER BY a.rowid DESC LIMIT 1), '')
+		FROM deliveries d JOIN destinations t ON t.id = d.destination_id `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries: %w", err)
 	}
@@ -127,7 +129,7 @@ func (s *Store) deliveries(ctx context.Context, where string, args ...any) ([]re
 		var created int64
 		var delivered sql.NullInt64
 		if err := rows.Scan(&d.ID, &d.DestinationID, &d.URL, &d.Secret, &d.AllowPrivate, &d.RunID, &d.EventID, &d.EventType, &d.Body, &d.State, &d.Attempts,
-			&d.LastStatus, &d.LastError, &created, &delivered); err != nil {
+			&d.LastStatus, &d.LastError, &created, &delivered, &d.LastSnippet); err != nil {
 			return nil, fmt.Errorf("deliveries: %w", err)
 		}
 		d.CreatedAt = fromMS(created)
