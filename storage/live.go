@@ -82,7 +82,8 @@ type Claim struct {
 }
 
 // ClaimRun gives actor the run for lease, or renews actor's claim. It fails
-// with ECONFLICT naming the holder when someone else holds a live claim.
+// with ECONFLICT when someone else holds a live claim; the Claim returned
+// then names that holder.
 func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Duration) (Claim, error) {
 	// A claim with more than half its lease left needs no write: reloading
 	// a page or a heartbeat then costs a read, not a durable commit.
@@ -108,6 +109,7 @@ func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Du
 			return review.Errorf(review.ECONFLICT, "run %s is not waiting for review", runID)
 		}
 		if by != "" && by != actor && expires > ms(now) {
+			c = Claim{By: by, Expires: fromMS(expires)}
 			return review.Errorf(review.ECONFLICT, "%s is working on this run", by)
 		}
 		fresh = by != actor || expires <= ms(now)
@@ -146,6 +148,7 @@ type QueueFilter struct {
 	MaxConfidence *float64
 	OlderThan     time.Duration
 	Search        string // a run id or part of a file name
+	RunID         string // exactly this run (a live update of one row)
 	Sort          string // oldest (default), newest, confidence
 	After         string // cursor from the previous page
 	Limit         int

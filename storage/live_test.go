@@ -221,3 +221,21 @@ func TestRouting(t *testing.T) {
 		t.Fatalf("a sample of 101%%: %v", err)
 	}
 }
+
+// TestQueueRunIDIsExact: one row's live update finds that run, even when
+// another run's file name contains its id.
+func TestQueueRunIDIsExact(t *testing.T) {
+	s, _ := clockStore(t)
+	ctx := context.Background()
+	for i, p := range []string{
+		`{"object":"workflow_run","id":"workflow_run_b","status":"NEEDS_REVIEW","files":[{"id":"f1","name":"copy of workflow_run_a.pdf"}]}`,
+		`{"object":"workflow_run","id":"workflow_run_a","status":"NEEDS_REVIEW"}`,
+	} {
+		send(t, s, fmt.Sprint("e", i), review.EventRunNeedsReview, json.RawMessage(p))
+		apply(t, s)
+	}
+	q, _, err := s.Queue(ctx, storage.QueueFilter{RunID: "workflow_run_a", Limit: 1})
+	if err != nil || len(q) != 1 || q[0].ID != "workflow_run_a" {
+		t.Fatalf("queue row = %+v %v", q, err)
+	}
+}

@@ -50,13 +50,14 @@ func destinations(ctx context.Context, q querier) ([]review.Destination, error) 
 		if err := rows.Scan(&d.ID, &d.URL, &d.Secret, &events, &workflows, &d.AllowPrivate, &d.Disabled); err != nil {
 			return nil, fmt.Errorf("destinations: %w", err)
 		}
-		d.Events, d.Workflows = splitList(events), splitList(workflows)
+		d.Events, d.Workflows = SplitList(events), SplitList(workflows)
 		out = append(out, d)
 	}
 	return out, rows.Err()
 }
 
-func splitList(s string) []string {
+// SplitList reads a comma-separated list, dropping blanks.
+func SplitList(s string) []string {
 	var out []string
 	for _, v := range strings.Split(s, ",") {
 		if v = strings.TrimSpace(v); v != "" {

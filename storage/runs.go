@@ -225,6 +225,9 @@ func queueWhere(f QueueFilter, now time.Time) (string, []any) {
 	if f.OlderThan > 0 {
 		where, args = append(where, "queued_at <= ?"), append(args, ms(now.Add(-f.OlderThan)))
 	}
+	if f.RunID != "" {
+		where, args = append(where, "id = ?"), append(args, f.RunID)
+	}
 	if q := strings.TrimSpace(f.Search); q != "" {
 		where = append(where, "(id = ? OR file_name LIKE ? ESCAPE '\\')")
 		args = append(args, q, "%"+likePrefix(q)+"%")

@@ -28,7 +28,8 @@ func Band(c float64) string {
 	return "low"
 }
 
-func percent(c float64) string { return fmt.Sprintf("%.0f%%", math.Floor(c*100)) }
+// Percent renders a 0..1 confidence as a whole percentage, rounded down.
+func Percent(c float64) string { return fmt.Sprintf("%.0f%%", math.Floor(c*100)) }
 
 // age renders a duration the way a queue reads: 45s, 12m, 3h 5m, 2d 4h.
 func age(since time.Time, now time.Time) string {

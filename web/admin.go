@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/storage"
@@ -235,17 +234,8 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	ctx := r.Context()
-	split := func(v string) []string {
-		var out []string
-		for _, x := range strings.Split(v, ",") {
-			if x = strings.TrimSpace(x); x != "" {
-				out = append(out, x)
-			}
-		}
-		return out
-	}
-	d := review.Destination{URL: r.FormValue("url"), Secret: r.FormValue("secret"), Events: split(r.FormValue("events")),
-		Workflows: split(r.FormValue("workflows")), AllowPrivate: r.FormValue("allow_private") == "1"}
+	d := review.Destination{URL: r.FormValue("url"), Secret: r.FormValue("secret"), Events: storage.SplitList(r.FormValue("events")),
+		Workflows: storage.SplitList(r.FormValue("workflows")), AllowPrivate: r.FormValue("allow_private") == "1"}
 	if _, err := s.store.AddDestination(ctx, d); err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) queueRow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, _ := queueFilter(r.URL.Query(), userFrom(ctx).Email)
-	f.Search, f.After, f.Limit = r.PathValue("runID"), "", 1
+	f.RunID, f.After, f.Limit = r.PathValue("runID"), "", 1
 	runs, _, err := s.store.Queue(ctx, f)
 	if err != nil {
 		return err
@@ -76,7 +76,7 @@ func (s *Server) queueRow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("X-Queue-Depth", strconv.FormatInt(depth, 10))
-	if len(runs) == 0 || runs[0].ID != r.PathValue("runID") {
+	if len(runs) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/big"
 	"net/http"
 	"os"
@@ -45,12 +44,11 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 		vm.Locked = "Extend reports this run " + string(run.Status) + ": it is not waiting for review, so it is shown read-only."
 	default:
 		// Opening a run for editing claims it; the page keeps the claim alive.
-		if _, err := s.store.ClaimRun(ctx, run.ID, user.Email, storage.ClaimLease); err != nil {
+		if c, err := s.store.ClaimRun(ctx, run.ID, user.Email, storage.ClaimLease); err != nil {
 			if review.ErrorCode(err) != review.ECONFLICT {
 				return err
 			}
-			vm.Locked = review.ErrorMessage(err)
-			vm.HeldBy = strings.TrimSuffix(strings.SplitN(vm.Locked, " is working", 2)[0], " ")
+			vm.Locked, vm.HeldBy = review.ErrorMessage(err), c.By
 			vm.CanTakeOver = user.Role.AtLeast(review.RoleSupervisor)
 		} else {
 			vm.Editable = true
@@ -228,7 +226,7 @@ func fieldVM(f review.Field) views.FieldVM {
 	fv.Text = review.Text(f.Value)
 	if c, ok := f.Confidence.Value(); ok {
 		fv.Band = views.Band(c)
-		fv.Score = strconv.Itoa(int(math.Floor(c*100))) + "%"
+		fv.Score = views.Percent(c)
 	}
 	if strings.HasSuffix(f.Path, "]") {
 		i := strings.LastIndex(f.Path, "[")

@@ -104,16 +104,7 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer store.Close()
-	split := func(s string) []string {
-		var out []string
-		for _, v := range strings.Split(s, ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
-	id, err := store.AddDestination(ctx, review.Destination{URL: *u, Secret: *secret, Events: split(*events), Workflows: split(*workflows), AllowPrivate: *private})
+	id, err := store.AddDestination(ctx, review.Destination{URL: *u, Secret: *secret, Events: storage.SplitList(*events), Workflows: storage.SplitList(*workflows), AllowPrivate: *private})
 	if err != nil {
 		return err
 	}
