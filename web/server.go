@@ -21,6 +21,7 @@ type Config struct {
 	BaseURL        string        // how browsers reach the server, e.g. http://127.0.0.1:8080
 	WebhookSecrets []string      // Extend signing secrets; several during a rotation
 	MaxBody        int64         // webhook body limit in bytes
+	BodyMemory     int64         // bytes of webhook bodies held at once (DefaultBodyMemory)
 	APIKeySet      bool          // an Extend API key is configured (documents can be fetched)
 	SetupToken     string        // guards the first-run page while no user exists
 	SLA            time.Duration // how long a run may wait before the dashboard flags it
@@ -43,6 +44,7 @@ type Server struct {
 	metrics  *metrics
 	hub      *live.Hub
 	logins   *limiter
+	bodies   *bodies
 	handler  http.Handler
 }
 
@@ -63,6 +65,10 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 32 << 20
 	}
+	if cfg.BodyMemory <= 0 {
+		cfg.BodyMemory = DefaultBodyMemory
+	}
+	cfg.BodyMemory = max(cfg.BodyMemory, cfg.MaxBody) // the largest body must fit
 	if cfg.SLA <= 0 {
 		cfg.SLA = 4 * time.Hour
 	}
@@ -73,7 +79,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
-		logins: newLimiter(8, 15*time.Minute),
+		logins: newLimiter(8, 15*time.Minute), bodies: newBodies(cfg.BodyMemory),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

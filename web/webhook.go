@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -17,20 +15,24 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// receive checks everything it can before reading the body: a secret is
+// configured, the signature headers are well formed and fresh, the declared
+// length is within the limit. Only then is the body read, within the server's
+// memory cap for bodies.
 func (s *Server) receive(r *http.Request, w http.ResponseWriter) error {
 	if len(s.cfg.WebhookSecrets) == 0 {
 		return review.Errorf(review.EUNAVAILABLE, "no webhook signing secret is configured: start reviewer with --webhook-secret (or REVIEWER_WEBHOOK_SECRET)")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	sig, err := review.ParseSignature(r.Header.Get(review.HeaderTimestamp), r.Header.Get(review.HeaderSignature), s.now())
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return review.Errorf(review.ETOOLARGE, "body is larger than %d bytes", s.cfg.MaxBody)
-		}
-		return review.Errorf(review.EINVALID, "reading body: %v", err)
+		return err
 	}
-	err = review.Verify(s.cfg.WebhookSecrets, r.Header.Get(review.HeaderTimestamp), r.Header.Get(review.HeaderSignature), body, s.now())
+	body, release, err := s.bodies.read(w, r, s.cfg.MaxBody)
 	if err != nil {
+		return err
+	}
+	defer release()
+	if err := sig.Matches(s.cfg.WebhookSecrets, body); err != nil {
 		return err
 	}
 	ev, err := review.DecodeEvent(body)

@@ -1,0 +1,184 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// zeros is a body of n bytes made as it is read, so 64 senders of 31 MiB
+// cost the test nothing.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), z.n)
+	clear(p[:k])
+	z.n -= k
+	return int(k), nil
+}
+
+// peakHeap samples the live heap every few milliseconds until stop is
+// called, and returns the highest value seen.
+func peakHeap() (stop func() uint64) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(done); <-finished; return peak.Load() }
+}
+
+// TestWebhookFloodKeepsMemoryBounded reproduces the red team's attack: 64
+// concurrent 31 MiB bodies, once without signature headers (refused before
+// a byte of body is read) and once with fresh, well-formed but wrong
+// signatures (read, within the cap on bodies in flight). Signed events sent
+// during the flood still ingest.
+func TestWebhookFloodKeepsMemoryBounded(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	const senders, size = 64, 31 << 20
+	// The bound: the cap on bodies held at once, plus as much again for
+	// garbage the collector has not yet taken, plus the test's own heap.
+	const bound = 2 * (web.DefaultBodyMemory + 64<<20)
+
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0, DisableKeepAlives: true}}
+	flood := func(headers func(h http.Header)) (answers map[int]int, failed int) {
+		var mu sync.Mutex
+		answers = map[int]int{}
+		var wg sync.WaitGroup
+		for range senders {
+			wg.Go(func() {
+				req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/webhooks/extend", &zeros{size})
+				req.ContentLength = size
+				headers(req.Header)
+				resp, err := client.Do(req)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil { // the server may close while the body is still being sent
+					failed++
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				answers[resp.StatusCode]++
+			})
+		}
+		wg.Wait()
+		return answers, failed
+	}
+
+	t.Run("unsigned", func(t *testing.T) {
+		stop := peakHeap()
+		answers, failed := flood(func(http.Header) {})
+		peak := stop()
+		t.Logf("answers %v, connections cut %d, peak heap %d MiB", answers, failed, peak>>20)
+		if answers[http.StatusUnauthorized]+failed != senders {
+			t.Fatalf("answers %v: every unsigned request must be refused", answers)
+		}
+		if peak > 96<<20 {
+			t.Fatalf("peak heap %d MiB: unsigned bodies must not be read", peak>>20)
+		}
+	})
+
+	t.Run("wrong signature", func(t *testing.T) {
+		stop := peakHeap()
+		ingested := make(chan error, 1)
+		go func() { ingested <- sendWithRetry(e, 5) }()
+		answers, failed := flood(func(h http.Header) {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			h.Set(review.HeaderTimestamp, ts)
+			h.Set(review.HeaderSignature, review.Sign("wss_not_the_secret", 1, nil))
+		})
+		peak := stop()
+		t.Logf("answers %v, connections cut %d, peak heap %d MiB (bound %d MiB)", answers, failed, peak>>20, bound>>20)
+		if answers[http.StatusOK] != 0 || answers[http.StatusUnauthorized]+answers[http.StatusServiceUnavailable]+failed != senders {
+			t.Fatalf("answers %v: each must be 401, or 503 when the cap is reached", answers)
+		}
+		if peak > bound {
+			t.Fatalf("peak heap %d MiB, bound %d MiB", peak>>20, bound>>20)
+		}
+		if err := <-ingested; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// sendWithRetry sends n signed events, retrying each on 503 as Extend does.
+func sendWithRetry(e *env, n int) error {
+	for i := range n {
+		body := demo.Event(fmt.Sprintf("evt_flood_%d", i), review.EventWorkflowCreated, json.RawMessage(`{"object":"workflow","id":"workflow_f","name":"F"}`))
+		for try := 0; ; try++ {
+			resp, _ := e.post(body, secret, time.Now())
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+			if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || try > 100 {
+				return fmt.Errorf("signed event %d: %s", i, resp.Status)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	counts, err := e.store.EventCounts(context.Background())
+	if err != nil {
+		return err
+	}
+	if counts["pending"] != int64(n) {
+		return fmt.Errorf("stored events %v, want %d pending", counts, n)
+	}
+	return nil
+}
+
+// TestWebhookSlowBodyIsCut: a sender that declares a body and then stalls
+// is cut off by a deadline proportionate to the declared size.
+func TestWebhookSlowBodyIsCut(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	fmt.Fprintf(conn, "POST /webhooks/extend HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n%s: %s\r\n%s: %s\r\n\r\n{\"eventId\":",
+		review.HeaderTimestamp, ts, review.HeaderSignature, review.Sign(secret, 1, nil))
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(2 * time.Minute)) // a ceiling, not the expectation
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body after %s: %v", time.Since(start), err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("stalled body: %s %s", resp.Status, b)
+	}
+	t.Logf("stalled body cut after %s: %s", time.Since(start).Round(time.Second), b)
+}
