@@ -14,7 +14,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime/debug"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/klippa-app/go-pdfium"
@@ -43,13 +47,44 @@ var Widths = []int{240, 1000, 1600, 2400}
 // MaxPages caps what is inspected of one document.
 const MaxPages = 5000
 
+// MaxPixels caps one rendered page: a page of unusual shape is drawn smaller
+// rather than into a bitmap of hundreds of megabytes.
+const MaxPixels = 12_000_000
+
+// Options bound what one document may cost PDFium.
+type Options struct {
+	Instances int           // PDFium instances working at once; 2 by default
+	Timeout   time.Duration // one call (open, measure, draw) at most; 10 s by default
+	Memory    uint64        // an instance's memory at most, in bytes; 512 MiB by default
+}
+
+func (o Options) withDefaults() Options {
+	if o.Instances < 1 {
+		o.Instances = 2
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Memory == 0 {
+		o.Memory = 512 << 20
+	}
+	return o
+}
+
 // Renderer renders pages. It is safe for concurrent use.
 type Renderer struct {
+	opt    Options
 	pool   pdfium.Pool
 	slots  chan *slot
-	dir    string // rendered page cache
+	dir    string // rendered page cache, and what failed
 	flight singleflight.Group
+
+	restarts atomic.Int64
 }
+
+// Restarts returns how many PDFium instances were replaced because a call
+// ran out of time or memory, failed, or left its instance large.
+func (r *Renderer) Restarts() int64 { return r.restarts.Load() }
 
 // slot is one PDFium instance with the documents it has open. A document
 // stays open in the slot that opened it, so scrolling through a long PDF
@@ -67,28 +102,31 @@ type openDoc struct {
 
 const docsPerSlot = 4
 
-// Open starts PDFium with n instances. wazero's compilation cache lives in
-// dataDir, so only the first start compiles PDFium (seconds); later starts
-// take a fraction of a second.
-func Open(ctx context.Context, dataDir string, n int) (*Renderer, error) {
-	if n < 1 {
-		n = 1
-	}
+// Open starts PDFium. wazero's compilation cache lives in dataDir, so only
+// the first start compiles PDFium (seconds); later starts take a fraction of
+// a second.
+func Open(ctx context.Context, dataDir string, opt Options) (*Renderer, error) {
+	opt = opt.withDefaults()
+	n := opt.Instances
 	cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dataDir, "wazero-cache"))
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
 	pool, err := webassembly.Init(webassembly.Config{
-		Context:  ctx,
+		Context:  experimental.WithMemoryAllocator(ctx, reserved(opt.Memory)),
 		MinIdle:  0,
 		MaxIdle:  n,
 		MaxTotal: n,
 		// No file system: documents are handed over as bytes, so PDFium
 		// never sees the host's files.
 		FSConfig: wazero.NewFSConfig(),
+		// A call past its deadline is stopped by closing its instance
+		// (CloseOnContextDone), and no instance grows past opt.Memory.
 		RuntimeConfig: wazero.NewRuntimeConfig().
 			WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
-			WithCompilationCache(cache),
+			WithCompilationCache(cache).
+			WithCloseOnContextDone(true).
+			WithMemoryLimitPages(uint32(opt.Memory / wasmPage)),
 		Stdout:       io.Discard,
 		Stderr:       io.Discard,
 		ReuseWorkers: true,
@@ -96,16 +134,26 @@ func Open(ctx context.Context, dataDir string, n int) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pages: start PDFium: %w", err)
 	}
-	r := &Renderer{pool: pool, slots: make(chan *slot, n), dir: filepath.Join(dataDir, "pages")}
+	r := &Renderer{opt: opt, pool: pool, slots: make(chan *slot, n), dir: filepath.Join(dataDir, "pages")}
 	for range n {
-		inst, err := pool.GetInstance(time.Minute)
-		if err != nil {
+		s := &slot{}
+		if err := r.start(s); err != nil {
 			pool.Close()
-			return nil, fmt.Errorf("pages: PDFium instance: %w", err)
+			return nil, err
 		}
-		r.slots <- &slot{inst: inst, docs: map[string]*openDoc{}}
+		r.slots <- s
 	}
 	return r, nil
+}
+
+// start gives s a fresh PDFium instance.
+func (r *Renderer) start(s *slot) error {
+	inst, err := r.pool.GetInstance(time.Minute)
+	if err != nil {
+		return fmt.Errorf("pages: PDFium instance: %w", err)
+	}
+	s.inst, s.docs = inst, map[string]*openDoc{}
+	return nil
 }
 
 // Close stops PDFium.
@@ -196,7 +244,9 @@ func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) 
 		}
 		var buf bytes.Buffer
 		err = r.withDoc(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
-			res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: byIndex(doc, page-1), Width: width, Height: width * 20})
+			// The aspect ratio is kept within both bounds, so the bitmap
+			// has at most MaxPixels whatever the page's shape.
+			res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: byIndex(doc, page-1), Width: width, Height: MaxPixels / width})
 			if err != nil {
 				return err
 			}
@@ -215,8 +265,15 @@ func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) 
 	return out, nil
 }
 
-// withDoc runs fn with the document open in a free PDFium instance.
+// withDoc runs fn with the document open in a free PDFium instance, within
+// the time and memory bounds. A document that exceeds them, or that PDFium
+// cannot read, is remembered as failed and refused at once from then on; an
+// instance that was stopped, failed or grew large is replaced by a fresh one,
+// so its memory comes back.
 func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
+	if err := r.failed(hash); err != nil {
+		return err
+	}
 	var s *slot
 	select {
 	case s = <-r.slots:
@@ -224,6 +281,41 @@ func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn fun
 		return ctx.Err()
 	}
 	defer func() { r.slots <- s }()
+
+	inst := s.inst
+	var stopped atomic.Bool
+	killed := make(chan struct{})
+	timer := time.AfterFunc(r.opt.Timeout, func() {
+		stopped.Store(true)
+		inst.Kill() // interrupts the running call
+		close(killed)
+	})
+	err := s.run(hash, data, fn)
+	if !timer.Stop() {
+		<-killed
+	}
+
+	switch {
+	case stopped.Load():
+		err = r.fail(hash, fmt.Sprintf("This document is too complex to show: drawing it took longer than %s.", r.opt.Timeout))
+	case err != nil:
+		err = r.fail(hash, pdfiumError(err, r.opt.Memory))
+	}
+	if err != nil || memoryOf(inst) > r.opt.Memory/2 {
+		if !stopped.Load() {
+			inst.Kill()
+		}
+		if serr := r.start(s); serr != nil {
+			return serr
+		}
+		r.restarts.Add(1)
+		debug.FreeOSMemory() // give the old instance's memory back now, not in minutes
+	}
+	return err
+}
+
+// run opens the document in the slot, if it is not open there, and calls fn.
+func (s *slot) run(hash string, data []byte, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	s.used++
 	d, ok := s.docs[hash]
 	if !ok {
@@ -232,13 +324,69 @@ func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn fun
 		}
 		doc, err := s.inst.OpenDocument(&requests.OpenDocument{File: &data})
 		if err != nil {
-			return review.Errorf(review.EINVALID, "the PDF cannot be opened: %v", err)
+			return err
 		}
 		d = &openDoc{doc: doc.Document}
 		s.docs[hash] = d
 	}
 	d.used = s.used
 	return fn(s.inst, d.doc)
+}
+
+// wasmPage is WebAssembly's unit of memory.
+const wasmPage = 65536
+
+// pdfiumError turns what PDFium answered into a sentence for the reviewer.
+// A trap (an allocation past the memory cap aborts the instance) says so.
+func pdfiumError(err error, limit uint64) string {
+	msg := err.Error()
+	if strings.Contains(msg, "wasm error") || strings.Contains(msg, "out of memory") || strings.Contains(msg, "module closed") {
+		return fmt.Sprintf("This document is too complex to show: drawing it needs more than %d MiB of memory.", limit>>20)
+	}
+	return "This document cannot be shown: PDFium cannot read it (" + msg + ")."
+}
+
+// memoryOf returns the bytes of WebAssembly memory an instance holds.
+// go-pdfium hands out its implementation only as an interface value whose
+// type lives in an internal package; its exported Module field is read by
+// reflection.
+func memoryOf(inst pdfium.Pdfium) uint64 {
+	v := reflect.ValueOf(inst.GetImplementation())
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return 0
+	}
+	f := v.FieldByName("Module")
+	if !f.IsValid() || !f.CanInterface() {
+		return 0
+	}
+	m, ok := f.Interface().(api.Module)
+	if !ok || m == nil || m.Memory() == nil {
+		return 0
+	}
+	return uint64(m.Memory().Size())
+}
+
+// failedFile is where a document's failure is remembered, beside its pages.
+func (r *Renderer) failedFile(hash string) string {
+	return filepath.Join(r.dir, hash[:2], hash, "failed")
+}
+
+// failed returns the remembered failure of a document, nil if none.
+func (r *Renderer) failed(hash string) error {
+	msg, err := os.ReadFile(r.failedFile(hash))
+	if err != nil {
+		return nil
+	}
+	return &review.Error{Code: review.EUNPROCESSABLE, Msg: string(msg)}
+}
+
+// fail remembers that a document cannot be shown, and why (a sentence).
+func (r *Renderer) fail(hash, why string) error {
+	writeAtomic(r.failedFile(hash), []byte(why)) // best effort: if not remembered, it fails again
+	return &review.Error{Code: review.EUNPROCESSABLE, Msg: why}
 }
 
 func (s *slot) closeLeastUsed() {

@@ -13,8 +13,11 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	ETOOLARGE     = "too_large"
-	EUNAVAILABLE  = "unavailable"
-	EINTERNAL     = "internal"
+	// EUNPROCESSABLE: well formed, but beyond what reviewer will process
+	// (a document too complex to draw within its time and memory bounds).
+	EUNPROCESSABLE = "unprocessable"
+	EUNAVAILABLE   = "unavailable"
+	EINTERNAL      = "internal"
 )
 
 // Error is a failure a user or client can act on: Code is stable and

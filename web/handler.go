@@ -45,14 +45,15 @@ func (s *Server) guard(rt route) http.Handler {
 }
 
 var statusOf = map[string]int{
-	review.EINVALID:      http.StatusBadRequest,
-	review.ENOTFOUND:     http.StatusNotFound,
-	review.ECONFLICT:     http.StatusConflict,
-	review.EUNAUTHORIZED: http.StatusUnauthorized,
-	review.EFORBIDDEN:    http.StatusForbidden,
-	review.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	review.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	review.EINTERNAL:     http.StatusInternalServerError,
+	review.EINVALID:       http.StatusBadRequest,
+	review.ENOTFOUND:      http.StatusNotFound,
+	review.ECONFLICT:      http.StatusConflict,
+	review.EUNAUTHORIZED:  http.StatusUnauthorized,
+	review.EFORBIDDEN:     http.StatusForbidden,
+	review.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	review.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	review.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	review.EINTERNAL:      http.StatusInternalServerError,
 }
 
 // fail answers with err: JSON for API and webhook requests, an error page

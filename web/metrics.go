@@ -52,6 +52,9 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 		p("reviewer_webhook_requests_total{result=%q} %d\n", k, s.metrics.webhooks[k])
 	}
 	s.metrics.mu.Unlock()
+	if s.renderer != nil {
+		p("# HELP reviewer_pdfium_restarts_total PDFium instances replaced after running out of time or memory, or failing.\n# TYPE reviewer_pdfium_restarts_total counter\nreviewer_pdfium_restarts_total %d\n", s.renderer.Restarts())
+	}
 	if s.worker != nil {
 		p("# HELP reviewer_events_processed_total Events applied since start.\n# TYPE reviewer_events_processed_total counter\nreviewer_events_processed_total %d\n", s.worker.Processed.Load())
 		p("# HELP reviewer_events_failed_total Events whose processing failed since start.\n# TYPE reviewer_events_failed_total counter\nreviewer_events_failed_total %d\n", s.worker.Failed.Load())

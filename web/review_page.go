@@ -82,7 +82,10 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 		case f.Blob != "":
 			doc, err := s.document(ctx, f.Blob)
 			if err != nil {
-				d.missing = "This document cannot be shown: " + review.ErrorMessage(err)
+				d.missing = review.ErrorMessage(err)
+				if review.ErrorCode(err) != review.EUNPROCESSABLE {
+					d.missing = "This document cannot be shown: " + d.missing
+				}
 				s.log.Warn("inspect document", "file", f.ID, "err", err)
 				break
 			}

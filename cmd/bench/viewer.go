@@ -37,7 +37,7 @@ func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	renderer, err := pages.Open(ctx, dir, 2)
+	renderer, err := pages.Open(ctx, dir, pages.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	defer os.RemoveAll(dir)
 	// Warm wazero's compilation cache once, as any start after the first is.
-	if r, err := pages.Open(ctx, dir, 1); err == nil {
+	if r, err := pages.Open(ctx, dir, pages.Options{Instances: 1}); err == nil {
 		r.Close()
 	}
 	e, err := newViewerEnv(ctx, dir)

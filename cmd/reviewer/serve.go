@@ -108,7 +108,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		secrets = append(secrets, demoSecret)
 	}
 
-	renderer, err := pages.Open(ctx, c.data, 2)
+	renderer, err := pages.Open(ctx, c.data, pages.Options{})
 	if err != nil {
 		return err
 	}

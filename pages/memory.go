@@ -1,0 +1,42 @@
+//go:build unix
+
+package pages
+
+import (
+	"syscall"
+
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// reserved backs each PDFium instance's memory with an anonymous mapping
+// reserved at the cap and filled by the kernel only where touched. Growing
+// never copies (the default allocator appends, leaving each old copy to the
+// collector: a 256 MiB instance cost 800 MiB resident at its peak), a grow
+// past the cap fails inside PDFium, and closing the instance unmaps it at once.
+func reserved(limit uint64) experimental.MemoryAllocator {
+	return experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {
+		size := min(max, limit)
+		buf, err := syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+		if err != nil {
+			return &mapping{} // every grow fails: PDFium reports it is out of memory
+		}
+		return &mapping{buf: buf[:0]}
+	})
+}
+
+type mapping struct{ buf []byte }
+
+func (m *mapping) Reallocate(size uint64) []byte {
+	if size > uint64(cap(m.buf)) {
+		return nil
+	}
+	m.buf = m.buf[:size]
+	return m.buf
+}
+
+func (m *mapping) Free() {
+	if cap(m.buf) > 0 {
+		syscall.Munmap(m.buf[:cap(m.buf)])
+		m.buf = nil
+	}
+}
