@@ -31,8 +31,71 @@ var statusOf = map[string]Status{
 var processorRunEvents = []string{"processor_run.", "extract_run.", "classify_run.", "split_run."}
 
 // Interpret decodes an event's payload into the change it asks for. Unknown
-// event types are not errors: they change nothing and stay stored.
+// event types are not errors: they change nothing and stay stored. Every id
+// must be of Extend's alphabet (ValidID): ids go into URLs and file names.
 func Interpret(ev Event) (Change, error) {
+	c, err := interpret(ev)
+	if err != nil {
+		return Change{}, err
+	}
+	return c, c.checkIDs(ev.ID)
+}
+
+// MaxIDLen is the longest id accepted from Extend.
+const MaxIDLen = 128
+
+// ValidID reports whether id is of Extend's alphabet: letters, digits, "_"
+// and "-", 1 to MaxIDLen of them (workflow_run_xK3…, file_…, exr_…).
+func ValidID(id string) bool {
+	if id == "" || len(id) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkIDs refuses a change carrying an id outside Extend's alphabet.
+func (c Change) checkIDs(eventID string) error {
+	ids := []string{eventID}
+	if r := c.Run; r != nil {
+		ids = append(ids, r.ID, r.Workflow.ID)
+		for _, f := range r.Files {
+			ids = append(ids, f.ID)
+		}
+		for _, o := range r.Outputs {
+			ids = append(ids, o.ID)
+		}
+	}
+	if c.StepRun != nil {
+		ids = append(ids, c.StepRun.ID, c.StepRun.RunID)
+	}
+	if c.Output != nil {
+		ids = append(ids, c.Output.ID)
+	}
+	if c.Workflow != nil {
+		ids = append(ids, c.Workflow.ID)
+	}
+	for _, id := range ids {
+		if id != "" && !ValidID(id) { // absent ids are the decoders' to refuse
+			return Errorf(EINVALID, "id %q is not an Extend id (letters, digits, _ and -, at most %d)", truncate(id, 80), MaxIDLen)
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func interpret(ev Event) (Change, error) {
 	p := ev.Payload
 	if len(p) == 0 || string(p) == "null" {
 		return Change{}, Errorf(EINVALID, "event %s has no payload", ev.Type)

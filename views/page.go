@@ -3,7 +3,11 @@ package views
 import (
 	"fmt"
 	"math"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -52,4 +56,17 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// Path builds a same-site path from segments, each path-escaped, so an id
+// holding "/", "..", "?" or "#" stays one segment: Path("runs", id,
+// "approve") is /runs/<id>/approve. Every link and form action built from an
+// id goes through it.
+func Path(segments ...string) templ.SafeURL {
+	var b strings.Builder
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return templ.SafeURL(b.String())
 }

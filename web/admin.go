@@ -98,9 +98,9 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, action, tar
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	email := r.FormValue("email")
+	email := r.PostFormValue("email")
 	return s.adminAction(w, r, "create user", email, func() (string, error) {
-		_, err := s.store.CreateUser(r.Context(), email, r.FormValue("name"), review.Role(r.FormValue("role")), r.FormValue("password"))
+		_, err := s.store.CreateUser(r.Context(), email, r.PostFormValue("name"), review.Role(r.PostFormValue("role")), r.PostFormValue("password"))
 		return "", err
 	})
 }
@@ -114,16 +114,16 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	var disabled *bool
 	var password *string
 	action := "update user"
-	if v := r.FormValue("role"); v != "" {
+	if v := r.PostFormValue("role"); v != "" {
 		rl := review.Role(v)
 		role, action = &rl, "set role "+v+" for user"
 	}
-	if v := r.FormValue("disabled"); v != "" {
+	if v := r.PostFormValue("disabled"); v != "" {
 		b := v == "1"
 		disabled = &b
 		action = map[bool]string{true: "disable user", false: "enable user"}[b]
 	}
-	if v := r.FormValue("password"); v != "" {
+	if v := r.PostFormValue("password"); v != "" {
 		password, action = &v, "reset password of user"
 	}
 	if userFrom(r.Context()).ID == id && (disabled != nil && *disabled || role != nil && *role != review.RoleAdmin) {
@@ -135,9 +135,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
-	name := r.FormValue("name")
+	name := r.PostFormValue("name")
 	return s.adminAction(w, r, "create token", name, func() (string, error) {
-		return s.store.CreateToken(r.Context(), name, review.Role(r.FormValue("role")))
+		return s.store.CreateToken(r.Context(), name, review.Role(r.PostFormValue("role")))
 	})
 }
 
@@ -189,7 +189,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	ctx := r.Context()
 	actor := userFrom(ctx).Email
-	if v := r.FormValue("sla_hours"); v != "" {
+	if v := r.PostFormValue("sla_hours"); v != "" {
 		h, err := strconv.ParseFloat(v, 64)
 		if err != nil || h <= 0 || h > 24*365 {
 			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.")
@@ -202,16 +202,16 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if wf := r.FormValue("workflow"); wf != "" {
+	if wf := r.PostFormValue("workflow"); wf != "" {
 		rule := storage.RoutingRule{WorkflowID: wf}
-		if v := r.FormValue("below"); v != "" {
+		if v := r.PostFormValue("below"); v != "" {
 			b, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				return s.renderSettings(w, r, http.StatusBadRequest, "The threshold is a confidence from 0 to 1.")
 			}
 			rule.Below = &b
 		}
-		if v := r.FormValue("sample"); v != "" {
+		if v := r.PostFormValue("sample"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
 				return s.renderSettings(w, r, http.StatusBadRequest, "The sample is a whole percentage.")
@@ -234,8 +234,8 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	ctx := r.Context()
-	d := review.Destination{URL: r.FormValue("url"), Secret: r.FormValue("secret"), Events: storage.SplitList(r.FormValue("events")),
-		Workflows: storage.SplitList(r.FormValue("workflows")), AllowPrivate: r.FormValue("allow_private") == "1"}
+	d := review.Destination{URL: r.PostFormValue("url"), Secret: r.PostFormValue("secret"), Events: storage.SplitList(r.PostFormValue("events")),
+		Workflows: storage.SplitList(r.PostFormValue("workflows")), AllowPrivate: r.PostFormValue("allow_private") == "1"}
 	if _, err := s.store.AddDestination(ctx, d); err != nil {
 		return err
 	}

@@ -122,17 +122,17 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
 	user := userFrom(ctx)
 	id := r.PathValue("runID")
 	supervisor := user.Role.AtLeast(review.RoleSupervisor)
-	if to := r.FormValue("to"); to != "" {
+	if to := r.PostFormValue("to"); to != "" {
 		if !supervisor {
 			return review.Errorf(review.EFORBIDDEN, "Only supervisors reassign runs.")
 		}
 		if err := s.store.Reassign(ctx, id, to, user.Email, storage.ClaimLease); err != nil {
 			return err
 		}
-	} else if err := s.store.Release(ctx, id, user.Email, supervisor && r.FormValue("force") == "1"); err != nil {
+	} else if err := s.store.Release(ctx, id, user.Email, supervisor && r.PostFormValue("force") == "1"); err != nil {
 		return err
 	}
-	if r.FormValue("back") != "" {
+	if r.PostFormValue("back") != "" {
 		http.Redirect(w, r, "/runs/"+url.PathEscape(id), http.StatusSeeOther)
 		return nil
 	}

@@ -155,7 +155,7 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc) views.RunPageVM {
 			}
 			p := views.DocPageVM{N: i + 1, Index: index, Width: shown.Width, Height: shown.Height}
 			if d.sizes != nil {
-				p.Image = "/pages/" + d.file.Blob + "/" + strconv.Itoa(i+1)
+				p.Image = string(views.Path("pages", d.file.Blob, strconv.Itoa(i+1)))
 			}
 			fv.Pages = append(fv.Pages, p)
 		}

@@ -1,9 +1,15 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
 
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
@@ -43,5 +49,58 @@ func TestPathTraversal(t *testing.T) {
 				t.Errorf("%s %s served something", method, id)
 			}
 		}
+	}
+}
+
+// TestHostileIDsStayOneSegment reproduces the red team's promotion: an
+// event id holding "../" and "?" turned the admin's Replay into
+// POST /admin/users/N?role=admin. Such an event is now stored as failed,
+// its Replay form path-escapes the id, and a POST reads no query values.
+func TestHostileIDsStayOneSegment(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	e.signIn("rev@example.com", review.RoleReviewer)
+	roleOf := func(email string) review.User {
+		users, _ := e.store.Users(t.Context())
+		for _, u := range users {
+			if u.Email == email {
+				return u
+			}
+		}
+		t.Fatalf("no user %s", email)
+		return review.User{}
+	}
+	rev := roleOf("rev@example.com")
+
+	hostile := "../../users/" + strconv.FormatInt(rev.ID, 10) + "?role=admin&x="
+	body := demo.Event(hostile, review.EventRunNeedsReview, json.RawMessage(`{"object":"workflow_run","id":"workflow_run_ok","status":"NEEDS_REVIEW"}`))
+	if resp, b := e.post(body, secret, time.Now()); resp.StatusCode != 200 {
+		t.Fatalf("webhook: %s %v", resp.Status, b)
+	}
+	e.process()
+	failed, err := e.store.FailedEvents(t.Context(), 10)
+	if err != nil || len(failed) != 1 || !strings.Contains(failed[0].Error, "is not an Extend id") {
+		t.Fatalf("failed events %+v, %v", failed, err)
+	}
+	_, page := get(t, admin, e.srv.URL+"/admin/deliveries")
+	want := `action="/admin/events/..%2F..%2Fusers%2F` + strconv.FormatInt(rev.ID, 10) + `%3Frole=admin&amp;x=/replay"`
+	if !strings.Contains(page, want) {
+		t.Fatalf("the replay form's action is not the escaped id; want %s in\n%s", want, page)
+	}
+	// A run id of the same kind in a run payload is refused too.
+	body = demo.Event("evt_2", review.EventRunNeedsReview, json.RawMessage(`{"object":"workflow_run","id":"workflow_run_x/../../admin","status":"NEEDS_REVIEW"}`))
+	e.post(body, secret, time.Now())
+	e.process()
+	if failed, _ = e.store.FailedEvents(t.Context(), 10); len(failed) != 2 {
+		t.Fatalf("a hostile run id was accepted: %+v", failed)
+	}
+	// Query values never drive a POST state change.
+	resp, err := admin.PostForm(e.srv.URL+"/admin/users/"+strconv.FormatInt(rev.ID, 10)+"?role=admin", url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if u := roleOf("rev@example.com"); u.Role != review.RoleReviewer {
+		t.Fatalf("a query value changed the role to %s", u.Role)
 	}
 }
