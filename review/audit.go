@@ -11,6 +11,7 @@ const (
 	ActionApprove = "approve"
 	ActionReject  = "reject"
 	ActionReopen  = "reopen"
+	ActionDiscard = "discard draft"
 )
 
 // AuditEntry is one line of a run's append-only history.

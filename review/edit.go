@@ -28,28 +28,66 @@ type Edit struct {
 	How      string
 }
 
-// PathSegments splits a metadata path (line_items[0].description) into the
-// keys and indexes Splice walks: ["line_items", "0", "description"].
+// KeyPath is the path of key inside parent ("" for a root field), in
+// Extend's metadata-key syntax: parent.key, or parent["key"] (a JSON string)
+// for a key holding ".", "[", "]", a quote or a backslash, which the dotted
+// form cannot carry: unit.price as a key is ["unit.price"].
+func KeyPath(parent, key string) string {
+	if key == "" || strings.ContainsAny(key, `.[]"\`) {
+		return parent + "[" + strconv.Quote(key) + "]"
+	}
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+// PathSegments splits a metadata path (line_items[0].description,
+// ["unit.price"]) into the keys and indexes Splice walks: ["line_items",
+// "0", "description"]. Indexes are digits in brackets; a key is a dotted
+// name or a JSON string in brackets.
 func PathSegments(path string) ([]string, error) {
+	bad := func(why string) error { return Errorf(EINVALID, "path %q %s", path, why) }
 	var segs []string
-	for _, part := range strings.Split(path, ".") {
-		key, rest, _ := strings.Cut(part, "[")
-		if key == "" && len(segs) == 0 {
-			return nil, Errorf(EINVALID, "path %q starts with an index", path)
-		}
-		if key != "" {
+	for i := 0; i < len(path); {
+		switch {
+		case path[i] == '[' && i+1 < len(path) && path[i+1] == '"':
+			q, err := strconv.QuotedPrefix(path[i+1:])
+			if err != nil || !strings.HasPrefix(path[i+1+len(q):], "]") {
+				return nil, bad("has a bad quoted key")
+			}
+			key, _ := strconv.Unquote(q)
 			segs = append(segs, key)
-		}
-		for rest != "" {
-			idx, after, ok := strings.Cut(rest, "]")
-			if _, err := strconv.Atoi(idx); !ok || err != nil {
-				return nil, Errorf(EINVALID, "path %q has a bad index", path)
+			i += 1 + len(q) + 1
+		case path[i] == '[':
+			end := strings.IndexByte(path[i:], ']')
+			if end < 0 {
+				return nil, bad("has a bad index")
+			}
+			idx := path[i+1 : i+end]
+			if _, err := strconv.Atoi(idx); err != nil || len(segs) == 0 {
+				return nil, bad("has a bad index")
 			}
 			segs = append(segs, idx)
-			rest = strings.TrimPrefix(after, "[")
-			if after != "" && !strings.HasPrefix(after, "[") {
-				return nil, Errorf(EINVALID, "path %q is malformed", path)
+			i += end + 1
+		default:
+			if path[i] == '.' {
+				if len(segs) == 0 {
+					return nil, bad("starts with a dot")
+				}
+				i++
+			} else if len(segs) > 0 {
+				return nil, bad("is malformed")
 			}
+			end := strings.IndexAny(path[i:], ".[")
+			if end < 0 {
+				end = len(path) - i
+			}
+			if end == 0 {
+				return nil, bad("has an empty key")
+			}
+			segs = append(segs, path[i:i+end])
+			i += end
 		}
 	}
 	if len(segs) == 0 {

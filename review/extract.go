@@ -19,7 +19,7 @@ func (rd *reader) extract(out, config *node, path string) (ExtractForm, []Field)
 		w := schemaWalker{rd: rd, meta: rd.object(m, path+".metadata")}
 		if rd.object(v, path+".value") != nil {
 			for _, k := range orderBySchema(v, schema) {
-				w.walk(k, k, 0, v.get(k), schema.property(k))
+				w.walk(KeyPath("", k), k, 0, v.get(k), schema.property(k))
 			}
 		}
 		return FormSchema, w.fields
@@ -39,7 +39,7 @@ func (rd *reader) fieldMap(out *node, path string) []Field {
 		}
 		value := fn.get("value")
 		root := Field{
-			Path:     key,
+			Path:     KeyPath("", key),
 			Name:     key,
 			Type:     FieldType(rd.str(fn.get("type"), p+".type")),
 			Nullable: true,
@@ -156,7 +156,7 @@ func (rd *reader) legacyChildren(parent Field, value *node, schema []legacySchem
 
 func legacyMember(parent Field, key string, value *node, s legacySchema) Field {
 	f := Field{
-		Path:        parent.Path + "." + key,
+		Path:        KeyPath(parent.Path, key),
 		Name:        key,
 		Depth:       parent.Depth + 1,
 		Type:        s.Type,
@@ -219,7 +219,7 @@ func (w *schemaWalker) walk(path, name string, depth int, value *node, s *jsonSc
 			return // null: nothing below it
 		}
 		for _, k := range orderBySchema(value, s) {
-			w.walk(path+"."+k, k, depth+1, value.get(k), s.property(k))
+			w.walk(KeyPath(path, k), k, depth+1, value.get(k), s.property(k))
 		}
 	case TypeArray:
 		for i, item := range value.items() {

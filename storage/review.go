@@ -223,6 +223,32 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 	return err
 }
 
+// DiscardDraft drops every saved change of an undecided run, so it reads
+// as the model gave it: the way back from a draft that no longer applies.
+func (s *Store) DiscardDraft(ctx context.Context, runID, actor string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := ms(s.now())
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET version = version + 1, last_editor = ?, last_edit_at = ? WHERE id = ? AND decision = ''`, actor, now, runID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.Errorf(review.ECONFLICT, "run %s is decided or does not exist; reopen it first", runID)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE run_id = ?`, runID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionDiscard); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, ChangeEdit, runID, actor)
+	})
+	if err == nil {
+		s.notify()
+	}
+	return err
+}
+
 // Audit returns a run's history, oldest first.
 func (s *Store) Audit(ctx context.Context, runID string) ([]review.AuditEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor, action, output_id, path, before, after, how, note FROM audit WHERE run_id = ? ORDER BY id`, runID)

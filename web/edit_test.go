@@ -196,3 +196,86 @@ func mustAt(t *testing.T, doc json.RawMessage, path string) json.RawMessage {
 	}
 	return v
 }
+
+// TestEditsThatWouldBreakARun reproduces the red team's unopenable runs:
+// a key holding "." is addressed in quoted form and its edit reaches the
+// reviewed output; an invented path on a classification is refused before
+// it is stored; and a draft that no longer applies (stored by an older
+// version) gets a page that says why, with an admin's way back.
+func TestEditsThatWouldBreakARun(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	raw, err := demo.Payload("aws_2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.Replace(raw, []byte(`"invoice_number": "42183017"`), []byte(`"unit.price": "12.50", "invoice_number": "42183017"`), 1)
+	if !bytes.Contains(raw, []byte("unit.price")) {
+		t.Fatal("could not add the key to the payload")
+	}
+	e.post(demo.Event("evt_dot", review.EventRunNeedsReview, raw), secret, time.Now())
+	qr, _ := demo.Payload("qualityhosting_2025.json")
+	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qr), secret, time.Now())
+	e.process()
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	const run = "workflow_run_demo_aws_2026"
+	post := func(id string, body map[string]any) (int, map[string]any) {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", e.srv.URL+"/runs/"+id+"/edits", bytes.NewReader(b))
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+
+	if resp, page := get(t, c, e.srv.URL+"/runs/"+run); resp.StatusCode != 200 || !strings.Contains(page, `data-field="[&#34;unit.price&#34;]"`) {
+		t.Fatalf("run page %s: no editor for the quoted key", resp.Status)
+	}
+	if status, out := post(run, map[string]any{"version": 0, "outputId": "exr_demo_aws", "path": `["unit.price"]`, "text": "13.00"}); status != 200 {
+		t.Fatalf("edit of the dotted key: %d %v", status, out)
+	}
+	if status, out := post(run, map[string]any{"version": 1, "outputId": "clr_demo_aws", "path": "invented.path", "value": "cls_receipt"}); status != 400 {
+		t.Fatalf("invented path on a classification: %d %v, want 400", status, out)
+	}
+	if resp, _ := get(t, c, e.srv.URL+"/runs/"+run); resp.StatusCode != 200 {
+		t.Fatalf("run page after the refused edit: %s", resp.Status)
+	}
+	resp, err := c.PostForm(e.srv.URL+"/runs/"+run+"/approve", url.Values{"version": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	reviewed, err := e.store.ReviewedPayload(t.Context(), run)
+	if err != nil || !bytes.Contains(reviewed, []byte(`"unit.price":"13.00"`)) && !bytes.Contains(reviewed, []byte(`"unit.price": "13.00"`)) {
+		t.Fatalf("approve %s; the reviewed output lacks the edit: %v", resp.Status, err)
+	}
+
+	// A draft stored before these checks existed, which does not apply.
+	if _, err := e.store.SaveEdit(t.Context(), qh, 0, "old@example.com", review.Edit{OutputID: "dpr_demo_qh_extract", Path: "customer_number.no[0].such", Value: json.RawMessage(`1`), How: review.HowTyped}, nil); err != nil {
+		t.Fatal(err)
+	}
+	resp, page := get(t, c, e.srv.URL+"/runs/"+qh)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "no longer apply") || strings.Contains(page, "Discard the saved changes") {
+		t.Fatalf("broken draft, reviewer: %s\n%s", resp.Status, page)
+	}
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	if _, page = get(t, admin, e.srv.URL+"/runs/"+qh); !strings.Contains(page, `action="/runs/`+qh+`/discard"`) {
+		t.Fatalf("the admin is not offered the way back:\n%s", page)
+	}
+	resp, err = admin.PostForm(e.srv.URL+"/runs/"+qh+"/discard", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp, _ := get(t, c, e.srv.URL+"/runs/"+qh); resp.StatusCode != 200 {
+		t.Fatalf("after discarding: %s", resp.Status)
+	}
+	audit, _ := e.store.Audit(t.Context(), qh)
+	if last := audit[len(audit)-1]; last.Action != review.ActionDiscard || last.Actor != "admin@example.com" {
+		t.Fatalf("audit ends with %+v", last)
+	}
+}

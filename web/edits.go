@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -60,7 +62,7 @@ func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 		return review.Errorf(review.EINVALID, "the change is not JSON: %v", err)
 	}
 	ctx := r.Context()
-	run, _, current, err := s.loadReview(ctx, r.PathValue("runID"))
+	run, rv, current, err := s.loadReview(ctx, r.PathValue("runID"))
 	if err != nil {
 		return err
 	}
@@ -106,6 +108,11 @@ func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 		}
 		edit.Refs = []review.Ref{{Kind: review.RefManual, FileID: req.Ref.FileID, Page: req.Ref.Page, HasBox: true, Rect: req.Ref.Rect, Text: text}}
 	}
+	// Applied to a copy first: a change that does not apply to the run is
+	// refused rather than stored where it would break the run for everyone.
+	if _, err := run.WithEdits(append(slices.Clone(rv.Edits), edit), s.sizer(ctx, run)); err != nil {
+		return review.Errorf(review.EINVALID, "This change cannot be applied to the run: %s", review.ErrorMessage(err))
+	}
 	before := json.RawMessage("null")
 	if field != nil {
 		before = field.Value
@@ -137,8 +144,14 @@ func (s *Server) loadReview(ctx context.Context, id string) (*review.Run, review
 		return nil, review.Review{}, nil, err
 	}
 	current, err := run.WithEdits(rv.Edits, s.sizer(ctx, run))
-	return run, rv, current, err
+	if err != nil {
+		return run, rv, nil, fmt.Errorf("%w: %w", errBrokenDraft, err)
+	}
+	return run, rv, current, nil
 }
+
+// errBrokenDraft marks a draft that no longer applies to its run.
+var errBrokenDraft = errors.New("the saved changes do not apply")
 
 // findField finds an output and, for extractions, the field at path.
 func findField(run *review.Run, outputID, path string) (*review.Output, *review.Field, error) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -23,6 +24,9 @@ var placeholder = review.PageSize{Width: 612, Height: 792}
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	run, rv, current, err := s.loadReview(ctx, r.PathValue("runID"))
+	if errors.Is(err, errBrokenDraft) {
+		return s.brokenDraft(w, r, run, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -63,6 +67,28 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.render(w, r, http.StatusOK, views.RunPage(vm))
+}
+
+// brokenDraft says why a run cannot be shown when its saved changes no
+// longer apply, and offers an admin the way back.
+func (s *Server) brokenDraft(w http.ResponseWriter, r *http.Request, run *review.Run, err error) error {
+	s.log.Error("draft does not apply", "run", run.ID, "err", err)
+	vm := views.ErrorPageVM{Page: s.page(r, "This run cannot be shown", "queue"), Status: http.StatusConflict,
+		Message: "Its saved changes no longer apply to the run Extend sent (" + review.ErrorMessage(err) + "). An admin can discard the changes to show the model's values again."}
+	if userFrom(r.Context()).Role.AtLeast(review.RoleAdmin) {
+		vm.Action, vm.ActionLabel = views.Path("runs", run.ID, "discard"), "Discard the saved changes"
+	}
+	return s.render(w, r, http.StatusConflict, views.ErrorPage(vm))
+}
+
+// discardDraft drops a run's saved changes (admins only).
+func (s *Server) discardDraft(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("runID")
+	if err := s.store.DiscardDraft(r.Context(), id, userFrom(r.Context()).Email); err != nil {
+		return err
+	}
+	http.Redirect(w, r, string(views.Path("runs", id)), http.StatusSeeOther)
+	return nil
 }
 
 // fileDoc is a run's file with what is known of its pages.

@@ -47,6 +47,7 @@ func (s *Server) routes() []route {
 		{"POST /runs/{runID}/approve", reviewer, s.approve},
 		{"POST /runs/{runID}/reject", reviewer, s.reject},
 		{"POST /runs/{runID}/reopen", admin, s.reopen},
+		{"POST /runs/{runID}/discard", admin, s.discardDraft},
 
 		{"GET /admin/users", admin, s.usersPage},
 		{"POST /admin/users", admin, s.createUser},
