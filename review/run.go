@@ -195,16 +195,24 @@ type Output struct {
 	Value   json.RawMessage // output as received
 	Initial json.RawMessage // initialOutput, when Extend sent one
 	Config  json.RawMessage
+
+	byPath map[string]int // Fields by path, built by Field
 }
 
-// Field returns the field at path, if any.
+// Field returns the field at path, if any. The first lookup indexes the
+// fields by path, so looking every field up costs linear time, not square.
 func (o *Output) Field(path string) (*Field, bool) {
-	for i := range o.Fields {
-		if o.Fields[i].Path == path {
-			return &o.Fields[i], true
+	if len(o.byPath) != len(o.Fields) {
+		o.byPath = make(map[string]int, len(o.Fields))
+		for i := range o.Fields {
+			o.byPath[o.Fields[i].Path] = i
 		}
 	}
-	return nil, false
+	i, ok := o.byPath[path]
+	if !ok {
+		return nil, false
+	}
+	return &o.Fields[i], true
 }
 
 // FieldType is an extracted field's type. Open set: unknown types are kept.

@@ -120,3 +120,38 @@ func emptyBefore(doc []byte, i int) bool {
 	}
 	return j >= 0 && doc[j] == '{'
 }
+
+// Len returns how many items a JSON array holds; 0 for anything else.
+func Len(doc json.RawMessage) int {
+	d := json.NewDecoder(bytes.NewReader(doc))
+	if t, err := d.Token(); err != nil || t != json.Delim('[') {
+		return 0
+	}
+	n := 0
+	for d.More() {
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return n
+		}
+		n++
+	}
+	return n
+}
+
+// CountValues returns how many JSON values and object keys doc holds,
+// nested ones included, counting no further than limit.
+func CountValues(doc json.RawMessage, limit int) int {
+	d := json.NewDecoder(bytes.NewReader(doc))
+	n := 0
+	for n < limit {
+		t, err := d.Token()
+		if err != nil {
+			return n
+		}
+		if delim, ok := t.(json.Delim); ok && (delim == '}' || delim == ']') {
+			continue
+		}
+		n++
+	}
+	return n
+}

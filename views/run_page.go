@@ -80,6 +80,14 @@ type OutputVM struct {
 	Class        *review.Classification
 	Classes      []review.ClassOption
 	Splits       []review.Split
+	Edited       int // fields that differ from the model's, shown or not
+}
+
+// RowWindow is the part of a long list the page shows (1-based, inclusive),
+// with links to the rows before and after.
+type RowWindow struct {
+	From, To, Total int
+	Prev, Next      templ.SafeURL
 }
 
 // FieldVM is one field as the outputs panel shows it, with its editor.
@@ -102,6 +110,7 @@ type FieldVM struct {
 	Amount    string // currency
 	Code      string
 	Sig       Signature
+	Window    *RowWindow // for a long list: the rows shown
 }
 
 // Choice is an option of a select.

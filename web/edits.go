@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -56,10 +55,23 @@ type editResponse struct {
 	Reload      bool            `json:"reload,omitempty"`      // rows changed: the page must be redrawn
 }
 
+// Bounds on one change from the review page.
+const (
+	maxEdit       = 1 << 20 // bytes
+	maxEditValues = 10_000  // JSON values in a change's value
+)
+
 func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 	var req editRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxEdit)).Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return review.Errorf(review.ETOOLARGE, "A change may be at most %d KiB.", maxEdit>>10)
+		}
 		return review.Errorf(review.EINVALID, "the change is not JSON: %v", err)
+	}
+	if n := review.CountValues(req.Value, maxEditValues+1); n > maxEditValues {
+		return review.Errorf(review.ETOOLARGE, "A change may hold at most %d values; this one holds more.", maxEditValues)
 	}
 	ctx := r.Context()
 	run, rv, current, err := s.loadReview(ctx, r.PathValue("runID"))

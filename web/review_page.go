@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/a-h/templ"
 
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -35,7 +38,7 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vm := buildRunPage(run, current, docs)
+	vm := buildRunPage(run, current, docs, rowWindows(r.URL.Query()["rows"]))
 	vm.Page = s.page(r, vm.Name, "queue")
 	user := userFrom(ctx)
 	vm.CanUpload = user.Role.AtLeast(review.RoleSupervisor)
@@ -60,11 +63,7 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	for i := range vm.Outputs {
 		vm.Outputs[i].Editable = vm.Editable && vm.Outputs[i].Editable
-		for _, f := range vm.Outputs[i].Fields {
-			if f.Edited {
-				vm.Edited++
-			}
-		}
+		vm.Edited += vm.Outputs[i].Edited
 	}
 	return s.render(w, r, http.StatusOK, views.RunPage(vm))
 }
@@ -89,6 +88,23 @@ func (s *Server) discardDraft(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, string(views.Path("runs", id)), http.StatusSeeOther)
 	return nil
+}
+
+// window is the rows of a long list shown from first (0-based), with the
+// links to the rows before and after.
+func window(runID, list string, first, total int) *views.RowWindow {
+	first = min(first, (total-1)/pageRows*pageRows)
+	w := &views.RowWindow{From: first + 1, To: min(first+pageRows, total), Total: total}
+	link := func(from int) templ.SafeURL {
+		return views.Path("runs", runID) + templ.SafeURL("?rows="+url.QueryEscape(list+"@"+strconv.Itoa(from)))
+	}
+	if first > 0 {
+		w.Prev = link(first - pageRows)
+	}
+	if first+pageRows < total {
+		w.Next = link(first + pageRows)
+	}
+	return w
 }
 
 // fileDoc is a run's file with what is known of its pages.
@@ -146,9 +162,47 @@ func (s *Server) document(ctx context.Context, blob string) (storage.Document, e
 	return doc, s.store.PutDocument(ctx, blob, doc)
 }
 
+// pageRows is how many rows of a list the review page shows at once: a
+// table of 20,000 rows is shown a hundred rows at a time, so the page stays
+// small whatever the run holds.
+const pageRows = 100
+
+// rowWindows reads the page's "rows" parameters, each "PATH@FIRST": which
+// rows of which list are shown (the first hundred by default).
+func rowWindows(params []string) map[string]int {
+	out := map[string]int{}
+	for _, p := range params {
+		if i := strings.LastIndexByte(p, '@'); i > 0 {
+			if n, err := strconv.Atoi(p[i+1:]); err == nil && n >= 0 {
+				out[p[:i]] = n - n%pageRows
+			}
+		}
+	}
+	return out
+}
+
+// rowIndex returns the row of list that path lies in, or -1.
+func rowIndex(list, path string) int {
+	rest, ok := strings.CutPrefix(path, list+"[")
+	if !ok {
+		return -1
+	}
+	end := strings.IndexByte(rest, ']')
+	if end < 0 {
+		return -1
+	}
+	n, err := strconv.Atoi(rest[:end])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
 // buildRunPage lays out a run for the review page: every page of every file
-// with the boxes of the fields read from it, and the outputs' fields.
-func buildRunPage(orig, run *review.Run, docs []fileDoc) views.RunPageVM {
+// with the boxes of the fields read from it, and the outputs' fields. Of a
+// top-level list longer than pageRows, only the window of rows chosen in
+// windows is laid out.
+func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int) views.RunPageVM {
 	vm := views.RunPageVM{Run: run.Summary(), Name: firstNonEmpty(run.Name, runFileName(run), run.ID)}
 	vm.Run.Status = run.Status
 	// Pages by file id, and the highest page each output references, so a
@@ -209,16 +263,37 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc) views.RunPageVM {
 			ov.ClassChoices = classChoices(o)
 		}
 		model := outputByID(orig, o.ID)
+		var list *views.FieldVM // the top-level list being laid out, if paged
 		for _, f := range o.Fields {
+			edited := false
+			if model != nil {
+				mf, ok := model.Field(f.Path)
+				edited = !ok || string(compact(mf.Value)) != string(compact(f.Value))
+			}
+			if edited && !f.Type.Container() {
+				ov.Edited++
+			}
+			if f.Depth == 0 {
+				list = nil
+			} else if list != nil {
+				if row := rowIndex(list.Path, f.Path); row < list.Window.From-1 || row >= list.Window.To {
+					continue
+				}
+			}
 			fv := fieldVM(f)
 			fv.OutputID = o.ID
-			fv.Original, fv.Edited = fv.Text, false
+			fv.Original, fv.Edited = fv.Text, edited
 			if model != nil {
 				if mf, ok := model.Field(f.Path); ok {
 					fv.Original = review.Text(mf.Value)
-					fv.Edited = string(compact(mf.Value)) != string(compact(f.Value))
 				} else {
-					fv.Original, fv.Edited = "(not there)", true
+					fv.Original = "(not there)"
+				}
+			}
+			if f.Depth == 0 && f.Type == review.TypeArray {
+				if n := review.Len(f.Value); n > pageRows {
+					fv.Window = window(run.ID, f.Path, windows[f.Path], n)
+					list = &fv
 				}
 			}
 			var where []int
@@ -236,6 +311,9 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc) views.RunPageVM {
 			fv.Where = whereText(where, fv.Located)
 			fv.Attention = fv.Band == "low" || fv.Band == "mid" || (!fv.Located && !fv.Container) || hasIssue(f)
 			ov.Fields = append(ov.Fields, fv)
+			if list != nil && list.Path == f.Path {
+				list = &ov.Fields[len(ov.Fields)-1]
+			}
 		}
 		vm.Outputs = append(vm.Outputs, ov)
 		vm.Warnings = append(vm.Warnings, sumWarnings(o)...)
