@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -93,7 +95,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="reviewed-runs.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write(append([]string{"run_id", "workflow_id", "decision", "decided_by", "decided_at"}, cols...))
+	writeSafe(cw, append([]string{"run_id", "workflow_id", "decision", "decided_by", "decided_at"}, cols...))
 	err = s.store.EachDecided(r.Context(), f, func(run storage.ExportedRun) error {
 		rr, err := review.DecodeRun(run.Payload)
 		if err != nil {
@@ -104,11 +106,11 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) error {
 		for _, o := range rr.Outputs {
 			for _, fl := range o.Fields {
 				if i, ok := seen[fl.Path]; ok && string(fl.Value) != "null" {
-					row[5+i] = safeCell(review.Text(fl.Value))
+					row[5+i] = review.Text(fl.Value)
 				}
 			}
 		}
-		return cw.Write(row)
+		return writeSafe(cw, row)
 	})
 	if err != nil {
 		return err
@@ -117,10 +119,24 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) error {
 	return cw.Error()
 }
 
-// safeCell keeps a spreadsheet from reading a value as a formula.
-func safeCell(v string) string {
-	if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' && len(v) > 1 && (v[1] < '0' || v[1] > '9') || v[0] == '@') {
-		return "'" + v
+// writeSafe writes a CSV row, every cell (headers included) through
+// safeCell.
+func writeSafe(cw *csv.Writer, row []string) error {
+	for i, v := range row {
+		row[i] = safeCell(v)
 	}
-	return v
+	return cw.Write(row)
+}
+
+// safeCell keeps a spreadsheet from reading a cell as a formula: a cell
+// starting with = + - @, a tab or a carriage return gets a leading
+// apostrophe, unless the whole cell is a number (-12.50 stays a number).
+func safeCell(v string) string {
+	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return v
+	}
+	if _, err := strconv.ParseFloat(v, 64); err == nil {
+		return v
+	}
+	return "'" + v
 }
