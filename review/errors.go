@@ -13,6 +13,7 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	ETOOLARGE     = "too_large"
+	ETOOMANY      = "too_many" // a per-person cap (open connections, attempts)
 	// EUNPROCESSABLE: well formed, but beyond what reviewer will process
 	// (a document too complex to draw within its time and memory bounds).
 	EUNPROCESSABLE = "unprocessable"

@@ -130,7 +130,11 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return s.renderUsers(w, r, http.StatusBadRequest, "You cannot disable yourself or give up your own admin role: ask another admin.", "")
 	}
 	return s.adminAction(w, r, action, r.PathValue("id"), func() (string, error) {
-		return "", s.store.UpdateUser(r.Context(), id, role, disabled, password)
+		err := s.store.UpdateUser(r.Context(), id, role, disabled, password)
+		if err == nil {
+			s.sockets.closeUser(id) // their pages reconnect, or sign in again, under the new rules
+		}
+		return "", err
 	})
 }
 

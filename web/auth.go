@@ -61,7 +61,8 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, need access
 		http.Redirect(w, r, target, http.StatusSeeOther)
 		return nil
 	}
-	r = r.WithContext(context.WithValue(r.Context(), userKey, &se.User))
+	ctx := context.WithValue(r.Context(), userKey, &se.User)
+	r = r.WithContext(context.WithValue(ctx, sessionKey, se.ID))
 	if role := roleFor(need); !se.User.Role.AtLeast(role) {
 		return review.Errorf(review.EFORBIDDEN, "This page is for %ss and above; you are signed in as a %s.", role, se.User.Role)
 	}
@@ -188,6 +189,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		if err := s.store.DeleteSession(r.Context(), id); err != nil {
 			return err
 		}
+		s.sockets.closeSession(id)
 	}
 	cs.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode}
 	cs.Values = map[any]any{}

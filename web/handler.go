@@ -18,7 +18,10 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 type ctxKey int
 
-const userKey ctxKey = iota
+const (
+	userKey    ctxKey = iota
+	sessionKey        // the session id of a page request
+)
 
 // userFrom returns the signed-in user of a page request.
 func userFrom(ctx context.Context) *review.User {
@@ -52,6 +55,7 @@ var statusOf = map[string]int{
 	review.EFORBIDDEN:     http.StatusForbidden,
 	review.ETOOLARGE:      http.StatusRequestEntityTooLarge,
 	review.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	review.ETOOMANY:       http.StatusTooManyRequests,
 	review.EUNAVAILABLE:   http.StatusServiceUnavailable,
 	review.EINTERNAL:      http.StatusInternalServerError,
 }

@@ -22,6 +22,7 @@ type Config struct {
 	WebhookSecrets []string      // Extend signing secrets; several during a rotation
 	MaxBody        int64         // webhook body limit in bytes
 	BodyMemory     int64         // bytes of webhook bodies held at once (DefaultBodyMemory)
+	MaxSockets     int           // open websockets at most; half the file descriptor limit by default
 	APIKeySet      bool          // an Extend API key is configured (documents can be fetched)
 	SetupToken     string        // guards the first-run page while no user exists
 	SLA            time.Duration // how long a run may wait before the dashboard flags it
@@ -45,6 +46,7 @@ type Server struct {
 	hub      *live.Hub
 	logins   *limiter
 	bodies   *bodies
+	sockets  *sockets
 	handler  http.Handler
 }
 
@@ -80,6 +82,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
 		logins: newLimiter(8, 15*time.Minute), bodies: newBodies(cfg.BodyMemory),
+		sockets: newSockets(cfg.MaxSockets),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

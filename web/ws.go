@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web/live"
 )
 
@@ -39,15 +40,25 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) error {
 	}
 	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
 	user := userFrom(r.Context())
+	session, _ := r.Context().Value(sessionKey).(string)
+	place, err := s.sockets.open(session, user.ID)
+	if err != nil {
+		if review.ErrorCode(err) == review.EUNAVAILABLE {
+			w.Header().Set("Retry-After", "30")
+		}
+		return err
+	}
+	defer s.sockets.done(place)
 	conn, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		return nil // the upgrader has answered
 	}
+	s.sockets.attach(place, func() { conn.Close() })
 	c := live.NewClient(user.DisplayName(), r.URL.Query().Get("run"), wsBuffer)
 	// Catch up before joining would miss what commits in between; join
 	// first, then replay: a page may see a change twice, never not at all.
 	s.hub.Join(c)
-	go s.writeLoop(conn, c, since)
+	go s.writeLoop(conn, c, since, session)
 	s.readLoop(conn, c)
 	return nil
 }
@@ -83,7 +94,10 @@ func (s *Server) readLoop(conn *websocket.Conn, c *live.Client) {
 
 // writeLoop replays what the page missed, then forwards the hub's messages
 // and pings; it closes the connection when the hub drops the page.
-func (s *Server) writeLoop(conn *websocket.Conn, c *live.Client, since int64) {
+//
+// At every ping it checks that the session still lives, so a socket outlasts
+// neither a sign-out nor an expiry elsewhere (another instance, the CLI).
+func (s *Server) writeLoop(conn *websocket.Conn, c *live.Client, since int64, session string) {
 	ping := time.NewTicker(wsPingPeriod)
 	defer func() {
 		ping.Stop()
@@ -123,6 +137,11 @@ func (s *Server) writeLoop(conn *websocket.Conn, c *live.Client, since int64) {
 				return
 			}
 		case <-ping.C:
+			if _, err := s.store.Session(context.Background(), session); review.ErrorCode(err) == review.EUNAUTHORIZED || review.ErrorCode(err) == review.ENOTFOUND {
+				conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+				conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "signed out"))
+				return
+			}
 			conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
 			if conn.WriteMessage(websocket.PingMessage, nil) != nil {
 				return
