@@ -32,7 +32,8 @@ type Store struct {
 	ckpt  *sql.DB // one connection that checkpoints the WAL
 	Blobs *Blobs
 	now   func() time.Time
-	cost  int // bcrypt cost
+	cost  int           // bcrypt cost
+	dummy func() []byte // a hash at cost, compared against for unknown emails
 
 	closing sync.RWMutex // held for reading while sending on appends
 	closed  bool
@@ -112,6 +113,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		stopCk:  make(chan struct{}),
 		ckDone:  make(chan struct{}),
 	}
+	s.dummy = sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), cost)
+		return h
+	})
 	go s.groupCommit(opt.MaxBatch)
 	go s.checkpointLoop()
 	return s, nil

@@ -3,8 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -132,10 +130,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
-	account, addr := "account:"+strings.ToLower(strings.TrimSpace(email)), "addr:"+clientAddr(r)
+	account, addr := strings.ToLower(strings.TrimSpace(email)), clientAddr(r, s.cfg.TrustedProxies)
 	if wait := s.logins.wait(s.now(), account, addr); wait > 0 {
 		vm := views.LoginPageVM{Page: s.page(r, "Sign in", ""), Email: email, Next: r.PostFormValue("next"),
-			Error: fmt.Sprintf("Too many failed sign-ins. Try again in %d minutes.", int(wait.Minutes())+1)}
+			Error: "Too many failed sign-ins. Try again in " + humanWait(wait) + "."}
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return s.render(w, r, http.StatusTooManyRequests, views.LoginPage(vm))
 	}
@@ -149,7 +147,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		vm := views.LoginPageVM{Page: s.page(r, "Sign in", ""), Email: email, Error: review.ErrorMessage(err), Next: r.PostFormValue("next")}
 		return s.render(w, r, http.StatusUnauthorized, views.LoginPage(vm))
 	}
-	s.logins.forget(account)
+	s.logins.forget(account, addr)
 	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}
@@ -237,12 +235,10 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// clientAddr is the address a request came from (the TCP peer: reviewer
-// does not trust forwarding headers it cannot verify).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// humanWait says a wait the way a person reads it: "12 seconds", "3 minutes".
+func humanWait(d time.Duration) string {
+	if d < time.Minute {
+		return strconv.Itoa(int(d.Seconds())+1) + " seconds"
 	}
-	return host
+	return strconv.Itoa(int(d.Minutes())+1) + " minutes"
 }

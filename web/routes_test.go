@@ -6,8 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -96,31 +99,89 @@ func TestRouteAccessMatrix(t *testing.T) {
 	}
 }
 
-func TestSignInIsRateLimited(t *testing.T) {
+// TestSignInLimits: guessing is slowed per address and per account and
+// address; nobody can lock another person out (an account's own delay
+// never passes a minute); behind a trusted proxy the client's address is
+// read from X-Forwarded-For, and from nobody else.
+func TestSignInLimits(t *testing.T) {
 	ctx := context.Background()
 	store, err := storage.Open(ctx, t.TempDir(), storage.Options{FastPasswordHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	s, _ := NewServer(ctx, Config{}, Deps{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	store.CreateUser(ctx, "ana@example.com", "", review.RoleReviewer, "the right password")
-	try := func(pw, from string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/login", strings.NewReader("email=ana%40example.com&password="+pw))
+	now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
+	proxies, _ := ParseProxies("10.0.0.1, 10.9.0.0/16")
+	s, _ := NewServer(ctx, Config{TrustedProxies: proxies}, Deps{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	for _, e := range []string{"ana@example.com", "bo@example.com"} {
+		store.CreateUser(ctx, e, "", review.RoleReviewer, "the right password")
+	}
+	try := func(email, pw, from, xff string) int {
+		t.Helper()
+		req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"email": {email}, "password": {pw}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.RemoteAddr = from + ":1234"
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
-		return rec
+		if rec.Code == http.StatusTooManyRequests && (rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "Too many failed sign-ins")) {
+			t.Fatal("a refusal without Retry-After or a sentence")
+		}
+		return rec.Code
 	}
-	for i := range 8 {
-		if rec := try("wrong", "203.0.113.9"); rec.Code != http.StatusUnauthorized {
-			t.Fatalf("attempt %d: %d", i, rec.Code)
+	const ok, wrong, limited = http.StatusSeeOther, http.StatusUnauthorized, http.StatusTooManyRequests
+
+	// One address guessing one account: five tries, then the window.
+	for i := range 5 {
+		if got := try("ana@example.com", "guess", "203.0.113.9", ""); got != wrong {
+			t.Fatalf("guess %d: %d", i, got)
 		}
 	}
-	rec := try("the+right+password", "203.0.113.10") // another address, same account
-	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "Too many failed sign-ins") || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("after 8 failures: %d", rec.Code)
+	if got := try("ana@example.com", "the right password", "203.0.113.9", ""); got != limited {
+		t.Fatalf("sixth try from the guessing address: %d", got)
+	}
+	// Ana, elsewhere, waits a second, not fifteen minutes.
+	if got := try("ana@example.com", "the right password", "198.51.100.20", ""); got != limited {
+		t.Fatalf("right after the guesses: %d, want a short delay", got)
+	}
+	now = now.Add(2 * time.Second)
+	if got := try("ana@example.com", "the right password", "198.51.100.20", ""); got != ok {
+		t.Fatalf("Ana from her address: %d", got)
+	}
+
+	// Many addresses guessing Bo: his delay never passes a minute.
+	for i := range 40 {
+		try("bo@example.com", "guess", "192.0.2."+strconv.Itoa(i+1), "")
+		now = now.Add(61 * time.Second)
+	}
+	if got := try("bo@example.com", "the right password", "198.51.100.30", ""); got != ok {
+		t.Fatalf("Bo after 40 guesses from 40 addresses, a minute after the last: %d", got)
+	}
+
+	// One address guessing many accounts: refused for the window.
+	for i := range 20 {
+		try("nobody"+strconv.Itoa(i)+"@example.com", "guess", "203.0.113.50", "")
+	}
+	if got := try("bo@example.com", "the right password", "203.0.113.50", ""); got != limited {
+		t.Fatalf("an address after 20 failures: %d", got)
+	}
+
+	// Behind the proxy, the client is the right-most untrusted hop: one
+	// client's failures do not lock out everyone behind the proxy.
+	for i := range 20 {
+		try("nobody"+strconv.Itoa(i)+"@example.com", "guess", "10.0.0.1", "203.0.113.77, 10.9.3.4")
+	}
+	if got := try("bo@example.com", "the right password", "10.0.0.1", "198.51.100.40"); got != ok {
+		t.Fatalf("another client behind the proxy: %d", got)
+	}
+	if got := try("bo@example.com", "the right password", "10.0.0.1", "203.0.113.77"); got != limited {
+		t.Fatalf("the guessing client behind the proxy: %d", got)
+	}
+	// From an untrusted peer the header is ignored: a forged one changes nothing.
+	if got := try("bo@example.com", "the right password", "203.0.113.50", "198.51.100.99"); got != limited {
+		t.Fatalf("a forged X-Forwarded-For: %d", got)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -18,14 +19,15 @@ import (
 
 // Config is what the server is told at start.
 type Config struct {
-	BaseURL        string        // how browsers reach the server, e.g. http://127.0.0.1:8080
-	WebhookSecrets []string      // Extend signing secrets; several during a rotation
-	MaxBody        int64         // webhook body limit in bytes
-	BodyMemory     int64         // bytes of webhook bodies held at once (DefaultBodyMemory)
-	MaxSockets     int           // open websockets at most; half the file descriptor limit by default
-	APIKeySet      bool          // an Extend API key is configured (documents can be fetched)
-	SetupToken     string        // guards the first-run page while no user exists
-	SLA            time.Duration // how long a run may wait before the dashboard flags it
+	BaseURL        string         // how browsers reach the server, e.g. http://127.0.0.1:8080
+	WebhookSecrets []string       // Extend signing secrets; several during a rotation
+	MaxBody        int64          // webhook body limit in bytes
+	BodyMemory     int64          // bytes of webhook bodies held at once (DefaultBodyMemory)
+	MaxSockets     int            // open websockets at most; half the file descriptor limit by default
+	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client (--trusted-proxies)
+	APIKeySet      bool           // an Extend API key is configured (documents can be fetched)
+	SetupToken     string         // guards the first-run page while no user exists
+	SLA            time.Duration  // how long a run may wait before the dashboard flags it
 }
 
 // Secure reports whether browsers reach the server over HTTPS, which makes
@@ -81,7 +83,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
-		logins: newLimiter(8, 15*time.Minute), bodies: newBodies(cfg.BodyMemory),
+		logins: newLimiter(15 * time.Minute), bodies: newBodies(cfg.BodyMemory),
 		sockets: newSockets(cfg.MaxSockets),
 	}
 	mux := http.NewServeMux()

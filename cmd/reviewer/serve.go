@@ -35,6 +35,7 @@ type config struct {
 	demo          bool
 	logFormat     string
 	sla           time.Duration
+	proxies       string
 }
 
 func (c *config) secrets() []string {
@@ -71,6 +72,7 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *c
 	fs.StringVar(&c.logFormat, "log", env(getenv, "REVIEWER_LOG", "text"), "log format: text or json (REVIEWER_LOG)")
 	sla, _ := time.ParseDuration(env(getenv, "REVIEWER_SLA", "4h"))
 	fs.DurationVar(&c.sla, "sla", sla, "how long a run may wait before the dashboard flags it (REVIEWER_SLA)")
+	fs.StringVar(&c.proxies, "trusted-proxies", env(getenv, "REVIEWER_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: addresses or CIDR ranges, comma-separated (REVIEWER_TRUSTED_PROXIES)")
 	return fs, c
 }
 
@@ -80,6 +82,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	c.demo = c.demo || demo
+	proxies, err := web.ParseProxies(c.proxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
 	if c.logFormat == "json" {
 		handler = slog.NewJSONHandler(stderr, nil)
@@ -119,7 +125,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	setupToken := randomHex(16)
 	srv, err := web.NewServer(ctx, web.Config{
 		BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody,
-		APIKeySet: c.extendKey != "", SetupToken: setupToken, SLA: c.sla,
+		APIKeySet: c.extendKey != "", SetupToken: setupToken, SLA: c.sla, TrustedProxies: proxies,
 	}, web.Deps{Store: store, Worker: worker, Renderer: renderer, Log: log})
 	if err != nil {
 		return err
