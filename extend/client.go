@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/reviewer-app/reviewer/egress"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -26,15 +28,25 @@ type Client struct {
 	BaseURL string
 	APIKey  string
 	HTTP    *http.Client
+
+	trusted sync.Map // host names that may be private: the API's, and the presigned hosts it named
 }
 
-// New returns a client with a bounded timeout on every request.
-func New(baseURL, apiKey string) *Client {
-	return &Client{
-		BaseURL: strings.TrimRight(baseURL, "/"),
-		APIKey:  apiKey,
-		HTTP:    &http.Client{Timeout: 2 * time.Minute},
+// New returns a client with a bounded timeout on every request. It reaches
+// private addresses only at the API's own host and the hosts of presigned
+// URLs the API returned, unless allowPrivate (an on-premise setup): a
+// signed data URL or redirect cannot aim it at the machine's neighbours.
+func New(baseURL, apiKey string, allowPrivate bool) *Client {
+	c := &Client{BaseURL: strings.TrimRight(baseURL, "/"), APIKey: apiKey}
+	if u, err := url.Parse(c.BaseURL); err == nil {
+		c.trusted.Store(u.Hostname(), true)
 	}
+	c.HTTP = egress.Client(egress.Options{
+		Timeout:      2 * time.Minute,
+		AllowPrivate: allowPrivate,
+		Trusted:      func(host string) bool { _, ok := c.trusted.Load(host); return ok },
+	})
+	return c
 }
 
 // Configured reports whether the client can call the API at all.
@@ -84,6 +96,9 @@ func (c *Client) GetFile(ctx context.Context, id, version string) (File, error) 
 	if f.PresignedURL == "" {
 		return f, fmt.Errorf("get file %s: Extend gave no presignedUrl", id)
 	}
+	if u, err := url.Parse(f.PresignedURL); err == nil {
+		c.trusted.Store(u.Hostname(), true) // named by the API itself
+	}
 	return f, nil
 }
 
@@ -95,6 +110,9 @@ func (c *Client) Download(ctx context.Context, link string) (io.ReadCloser, erro
 		return nil, fmt.Errorf("download: %w", err)
 	}
 	resp, err := c.HTTP.Do(req)
+	if errors.Is(err, egress.ErrPrivate) {
+		return nil, fmt.Errorf("download: %w (the link points at a private address; start reviewer with --extend-allow-private for an on-premise setup)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("download: %w", err)
 	}

@@ -70,7 +70,7 @@ func setup(t *testing.T, apiURL, key string) (*storage.Store, *ingest.Worker) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	w := ingest.NewWorker(store, extend.New(apiURL, key), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := ingest.NewWorker(store, extend.New(apiURL, key, false), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	w.Backoff = func(int) time.Duration { return 10 * time.Millisecond }
 	return store, w
 }
@@ -215,5 +215,26 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 	}
 	if ingest.Backoff(0) < 2*time.Second || ingest.Backoff(0) > 2400*time.Millisecond {
 		t.Fatalf("first backoff %s", ingest.Backoff(0))
+	}
+}
+
+// TestSignedDataURLToAnInternalAddress: a payload link at a private address
+// other than the configured API's host is not fetched; the event fails with
+// the reason, and nothing reached the address.
+func TestSignedDataURLToAnInternalAddress(t *testing.T) {
+	var reached atomic.Int32
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Add(1) }))
+	defer internal.Close()
+	fake := newFakeExtend(t, 0)
+	api := strings.Replace(fake.srv.URL, "127.0.0.1", "localhost", 1) // the API is reached by name
+	store, w := setup(t, api, "")
+	link, _ := json.Marshal(map[string]string{"object": "signed_data_url", "data": internal.URL + "/latest/meta-data", "id": "evt_in"})
+	send(t, store, "evt_in", review.EventRunNeedsReview, link)
+	for range 5 {
+		w.ProcessPending(context.Background())
+	}
+	ev, _ := store.Event(context.Background(), "evt_in")
+	if ev.State == "done" || !strings.Contains(ev.Error, "private address") || reached.Load() != 0 {
+		t.Fatalf("event %s %q; %d requests reached the address", ev.State, ev.Error, reached.Load())
 	}
 }

@@ -13,15 +13,13 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/reviewer-app/reviewer/egress"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -34,45 +32,11 @@ const GiveUpAfter = 26 * time.Hour
 // address (a server-side request forgery guard).
 var ErrPrivate = errors.New("refused: the address is private (allow private addresses for this destination to send there)")
 
-// client returns an HTTP client with timeouts whose connections to private
-// addresses are refused unless allowed; the check runs on the resolved
-// address of every connection, redirects included, so DNS tricks and
-// redirects do not get around it.
+// client posts deliveries: the egress guard unless the destination allows
+// private addresses, and no redirect followed (a 302 answered as a GET
+// without the body would otherwise be recorded as delivered).
 func client(allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{
-		Timeout: 10 * time.Second,
-		Control: func(_, address string, _ syscall.RawConn) error {
-			if allowPrivate {
-				return nil
-			}
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return ErrPrivate
-			}
-			a := ap.Addr().Unmap()
-			if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified() || a.IsMulticast() ||
-				netip.MustParsePrefix("100.64.0.0/10").Contains(a) {
-				return ErrPrivate
-			}
-			return nil
-		},
-	}
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			DialContext:           dialer.DialContext,
-			Proxy:                 nil,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 20 * time.Second,
-			MaxIdleConnsPerHost:   4,
-		},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("too many redirects")
-			}
-			return nil
-		},
-	}
+	return egress.Client(egress.Options{Timeout: 30 * time.Second, AllowPrivate: allowPrivate, NoRedirects: true})
 }
 
 // Worker delivers due deliveries until its context ends.
@@ -139,6 +103,9 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 			errText = err.Error()
 		} else if !ok {
 			errText = "HTTP " + strconv.Itoa(status)
+			if status >= 300 && status < 400 {
+				errText += ", " + snippet
+			}
 		}
 		var retryAt time.Time
 		if !ok && w.Now().Sub(d.CreatedAt) < GiveUpAfter && !errors.Is(err, ErrPrivate) {
@@ -210,12 +177,15 @@ func (w *Worker) send(ctx context.Context, d review.Delivery) (int, string, erro
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		if errors.Is(err, ErrPrivate) {
+		if errors.Is(err, egress.ErrPrivate) {
 			return 0, "", ErrPrivate
 		}
 		return 0, "", fmt.Errorf("post: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return resp.StatusCode, "redirected to " + resp.Header.Get("Location") + " (deliveries do not follow redirects: give the final URL)", nil
+	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	return resp.StatusCode, strings.TrimSpace(string(b)), nil
 }

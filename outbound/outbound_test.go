@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ func setup(t *testing.T, dir string) (*storage.Store, *outbound.Worker) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	w := outbound.NewWorker(s, extend.New("http://127.0.0.1:1", ""), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := outbound.NewWorker(s, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	w.Backoff = func(int) time.Duration { return 0 }
 	return s, w
 }
@@ -242,5 +243,27 @@ func TestSnippetsKept(t *testing.T) {
 	log, _ := s.RecentDeliveries(context.Background(), 1)
 	if log[0].LastStatus != 422 || log[0].LastSnippet != `{"error":"schema mismatch on payload.outputs"}` {
 		t.Fatalf("log = %+v", log[0])
+	}
+}
+
+// TestRedirectIsAFailure: a receiver answering 302 gets no GET without the
+// body; the delivery fails with the Location shown, and is retried.
+func TestRedirectIsAFailure(t *testing.T) {
+	followed := 0
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed++ }))
+	defer target.Close()
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/elsewhere", http.StatusFound)
+	}))
+	defer moved.Close()
+	s, w := setup(t, t.TempDir())
+	s.AddDestination(context.Background(), review.Destination{URL: moved.URL, Secret: secret, AllowPrivate: true})
+	decide(t, s, "workflow_run_r", true, 0)
+	if _, err := w.DeliverDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := s.RecentDeliveries(context.Background(), 10)
+	if followed != 0 || log[0].State == review.DeliveryDelivered || !strings.Contains(log[0].LastError, "HTTP 302, redirected to "+target.URL+"/elsewhere") {
+		t.Fatalf("followed %d times; log %+v", followed, log[0])
 	}
 }

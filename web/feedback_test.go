@@ -56,7 +56,7 @@ func TestFeedbackToExtend(t *testing.T) {
 	if resp.StatusCode != 303 {
 		t.Fatalf("approve: %s", resp.Status)
 	}
-	w := outbound.NewWorker(e.store, extend.New(fake.URL, "sk_test"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := outbound.NewWorker(e.store, extend.New(fake.URL, "sk_test", false), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	w.Backoff = func(int) time.Duration { return 0 }
 	for range 10 {
 		if n, err := w.DeliverDue(ctx); err != nil || n == 0 {

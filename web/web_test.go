@@ -40,7 +40,7 @@ func newEnv(t *testing.T, cfg web.Config) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", ""), log)
+	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", "", false), log)
 	if cfg.WebhookSecrets == nil {
 		cfg.WebhookSecrets = []string{secret}
 	}

@@ -59,7 +59,7 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	defer store.Close()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", ""), quiet)
+	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", "", false), quiet)
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); worker.Run(wctx) }()

@@ -42,7 +42,7 @@ func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
 		return nil, err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", ""), quiet)
+	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", "", false), quiet)
 	h, err := web.NewServer(ctx, web.Config{WebhookSecrets: []string{benchSecret}}, web.Deps{Store: store, Worker: worker, Renderer: renderer, Log: quiet})
 	if err != nil {
 		return nil, err
@@ -216,7 +216,7 @@ func loadBigRunOn(ctx context.Context, e *viewerEnv, runID, fileID string, pdf [
 	if _, err := e.store.AppendEvent(ctx, ev, body); err != nil {
 		return "", err
 	}
-	w := ingest.NewWorker(e.store, extend.New("http://127.0.0.1:1", ""), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := ingest.NewWorker(e.store, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := w.ProcessPending(ctx); err != nil {
 		return "", err
 	}

@@ -36,6 +36,7 @@ type config struct {
 	logFormat     string
 	sla           time.Duration
 	proxies       string
+	extendPrivate bool
 }
 
 func (c *config) secrets() []string {
@@ -72,6 +73,7 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *c
 	fs.StringVar(&c.logFormat, "log", env(getenv, "REVIEWER_LOG", "text"), "log format: text or json (REVIEWER_LOG)")
 	sla, _ := time.ParseDuration(env(getenv, "REVIEWER_SLA", "4h"))
 	fs.DurationVar(&c.sla, "sla", sla, "how long a run may wait before the dashboard flags it (REVIEWER_SLA)")
+	fs.BoolVar(&c.extendPrivate, "extend-allow-private", env(getenv, "REVIEWER_EXTEND_ALLOW_PRIVATE", "") == "1", "let document and payload links reach private addresses, for an on-premise setup (REVIEWER_EXTEND_ALLOW_PRIVATE=1)")
 	fs.StringVar(&c.proxies, "trusted-proxies", env(getenv, "REVIEWER_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: addresses or CIDR ranges, comma-separated (REVIEWER_TRUSTED_PROXIES)")
 	return fs, c
 }
@@ -120,7 +122,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer renderer.Close()
 
-	client := extend.New(c.extendURL, c.extendKey)
+	client := extend.New(c.extendURL, c.extendKey, c.extendPrivate)
 	worker := ingest.NewWorker(store, client, log)
 	setupToken := randomHex(16)
 	srv, err := web.NewServer(ctx, web.Config{
