@@ -12,6 +12,8 @@ const (
 	ActionReject  = "reject"
 	ActionReopen  = "reopen"
 	ActionDiscard = "discard draft"
+	// ActionReplaceDocument: a supervisor uploaded the run's document.
+	ActionReplaceDocument = "replace document"
 )
 
 // AuditEntry is one line of a run's append-only history.

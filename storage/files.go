@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"time"
@@ -48,6 +49,47 @@ func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64
 	if err != nil {
 		return "", fmt.Errorf("put file: %w", err)
 	}
+	return hash, nil
+}
+
+// PutRunFile stores a document uploaded for one run's file, for that run
+// only, and records who did it in the run's audit trail. A decided run
+// keeps the document it was decided on.
+func (s *Store) PutRunFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) (string, error) {
+	hash, _, err := s.Blobs.Put(r, limit)
+	if err != nil {
+		return "", err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var decision, status string
+		err := tx.QueryRowContext(ctx, `SELECT decision, status FROM runs WHERE id = ?`, runID).Scan(&decision, &status)
+		if isNoRows(err) {
+			return review.Errorf(review.ENOTFOUND, "no run %q", runID)
+		}
+		if err != nil {
+			return err
+		}
+		if decision != "" || review.Status(status).Decided() {
+			return review.Errorf(review.ECONFLICT, "This run is decided: it keeps the document it was decided on.")
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE run_files SET blob = ? WHERE run_id = ? AND file_id = ?`, hash, runID, fileID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.Errorf(review.ENOTFOUND, "run %s has no file %q", runID, fileID)
+		}
+		now := ms(s.now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)`,
+			runID, now, actor, review.ActionReplaceDocument, fileID+": sha256 "+hash[:16]); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, ChangeEdit, runID, actor)
+	})
+	if err != nil {
+		return "", fmt.Errorf("put run file: %w", err)
+	}
+	s.notify()
 	return hash, nil
 }
 

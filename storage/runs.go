@@ -61,7 +61,10 @@ func (s *Store) addStepRuns(ctx context.Context, run *review.Run) error {
 func (s *Store) addFileStates(ctx context.Context, run *review.Run) error {
 	for i := range run.Files {
 		f := &run.Files[i]
-		err := s.r.QueryRowContext(ctx, `SELECT blob, state, error FROM files WHERE id = ?`, f.ID).Scan(&f.Blob, &f.FetchState, &f.FetchError)
+		// A document uploaded for this run wins over the shared one.
+		err := s.r.QueryRowContext(ctx, `SELECT CASE WHEN rf.blob != '' THEN rf.blob ELSE coalesce(f.blob, '') END,
+				CASE WHEN rf.blob != '' THEN 'fetched' ELSE coalesce(f.state, 'pending') END, CASE WHEN rf.blob != '' THEN '' ELSE coalesce(f.error, '') END
+			FROM run_files rf LEFT JOIN files f ON f.id = rf.file_id WHERE rf.run_id = ? AND rf.file_id = ?`, run.ID, f.ID).Scan(&f.Blob, &f.FetchState, &f.FetchError)
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("file %s: %w", f.ID, err)
 		}
