@@ -73,4 +73,3 @@ func TestUploadIsScopedAndAudited(t *testing.T) {
 		t.Fatalf("upload to a decided run: %s", resp.Status)
 	}
 }
-
