@@ -211,6 +211,13 @@ func (s *Store) Release(ctx context.Context, runID, actor string, force bool) er
 // audit of who did it is the supervisor's request log).
 func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE email = ? AND NOT disabled`, to).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return review.Errorf(review.EINVALID, "Nobody with the email %s can sign in: a run is handed to a person with an account.", to)
+		}
 		var c Claim
 		return s.claim(ctx, tx, runID, to, true, s.now(), lease, &c) // logs the change
 	})

@@ -26,7 +26,9 @@ type RoutingRule struct {
 // SetRoutingRule sets (or, with neither threshold nor sample, removes) a
 // workflow's rule.
 func (s *Store) SetRoutingRule(ctx context.Context, r RoutingRule) error {
-	if r.SamplePercent < 0 || r.SamplePercent > 100 || r.Below != nil && (*r.Below < 0 || *r.Below > 1) {
+	// Written as what must hold, so NaN (for which every comparison is
+	// false) is refused too.
+	if r.SamplePercent < 0 || r.SamplePercent > 100 || r.Below != nil && !(*r.Below >= 0 && *r.Below <= 1) {
 		return review.Errorf(review.EINVALID, "the threshold is a confidence from 0 to 1 and the sample a percentage")
 	}
 	var err error

@@ -28,6 +28,17 @@ const MinPasswordLength = 10
 // CreateUser adds a person who can sign in. The password is stored as a
 // bcrypt hash only.
 func (s *Store) CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error) {
+	return s.createUser(ctx, email, name, role, password, false)
+}
+
+// CreateFirstAdmin adds the installation's first admin, only while nobody
+// has an account: the check and the insert are one statement, so the
+// one-time setup link makes one admin however many requests race for it.
+func (s *Store) CreateFirstAdmin(ctx context.Context, email, name, password string) (review.User, error) {
+	return s.createUser(ctx, email, name, review.RoleAdmin, password, true)
+}
+
+func (s *Store) createUser(ctx context.Context, email, name string, role review.Role, password string, first bool) (review.User, error) {
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Address != strings.TrimSpace(email) {
 		return review.User{}, review.Errorf(review.EINVALID, "%q is not an email address", email)
@@ -46,10 +57,16 @@ func (s *Store) CreateUser(ctx context.Context, email, name string, role review.
 		return review.User{}, fmt.Errorf("create user: %w", err)
 	}
 	u := review.User{Email: addr.Address, Name: strings.TrimSpace(name), Role: role, CreatedAt: s.now()}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`,
-		u.Email, u.Name, string(u.Role), string(hash), ms(u.CreatedAt))
+	insert := `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`
+	if first {
+		insert = `INSERT INTO users (email, name, role, password_hash, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT (email) DO NOTHING`
+	}
+	res, err := s.w.ExecContext(ctx, insert, u.Email, u.Name, string(u.Role), string(hash), ms(u.CreatedAt))
 	if err != nil {
 		return review.User{}, fmt.Errorf("create user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 && first {
+		return review.User{}, review.Errorf(review.EFORBIDDEN, "This installation is set up already. Sign in instead.")
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return review.User{}, review.Errorf(review.ECONFLICT, "a user with email %s exists", u.Email)

@@ -83,7 +83,6 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 // adminAction runs an admin's change, logs it, and shows the page again
 // with what happened (or why it could not).
 func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, action, target string, do func() (string, error)) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	token, err := do()
 	if err != nil {
 		if review.ErrorCode(err) == review.EINTERNAL {
@@ -190,12 +189,11 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	ctx := r.Context()
 	actor := userFrom(ctx).Email
 	if v := r.PostFormValue("sla_hours"); v != "" {
 		h, err := strconv.ParseFloat(v, 64)
-		if err != nil || h <= 0 || h > 24*365 {
+		if err != nil || !(h > 0 && h <= 24*365) { // NaN fails every comparison
 			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.")
 		}
 		d := time.Duration(h * float64(time.Hour))
@@ -236,7 +234,6 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	ctx := r.Context()
 	d := review.Destination{URL: r.PostFormValue("url"), Secret: r.PostFormValue("secret"), Events: storage.SplitList(r.PostFormValue("events")),
 		Workflows: storage.SplitList(r.PostFormValue("workflows")), AllowPrivate: r.PostFormValue("allow_private") == "1"}

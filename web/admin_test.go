@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"time"
-
-	"github.com/reviewer-app/reviewer/demo"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -161,5 +160,44 @@ func TestSettingsAndDestinations(t *testing.T) {
 	log, _ := e.store.AdminLog(t.Context(), 10)
 	if len(log) != 3 {
 		t.Fatalf("admin log = %+v", log)
+	}
+}
+
+// TestSettingsRefuseWhatIsNotSaved: an oversized form is answered 413 with
+// a sentence (it said "Saved." before); NaN is no threshold and no SLA; a
+// run is not handed to somebody without an account.
+func TestSettingsRefuseWhatIsNotSaved(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	post := func(path string, form url.Values) (int, string) {
+		t.Helper()
+		resp, err := admin.PostForm(e.srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, page := post("/admin/settings", url.Values{"sla_hours": {"2"}, "pad": {strings.Repeat("x", 100<<10)}}); status != http.StatusRequestEntityTooLarge || !strings.Contains(page, "nothing was saved") {
+		t.Fatalf("oversized form: %d", status)
+	}
+	if sla, _ := e.store.Setting(t.Context(), "sla", ""); sla != "" {
+		t.Fatalf("the oversized form saved the SLA %q", sla)
+	}
+	for _, form := range []url.Values{{"sla_hours": {"NaN"}}, {"sla_hours": {"+Inf"}}, {"workflow": {"wf_1"}, "below": {"NaN"}}} {
+		if status, _ := post("/admin/settings", form); status != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", form, status)
+		}
+	}
+	if rules, _ := e.store.RoutingRules(t.Context()); len(rules) != 0 {
+		t.Fatalf("a NaN threshold was stored: %+v", rules)
+	}
+	for i, r := range invoiceRuns(t) {
+		e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, time.Now())
+	}
+	e.process()
+	if status, page := post("/runs/workflow_run_demo_qh_2025/release", url.Values{"to": {"nobody@example.com"}}); status != http.StatusBadRequest || !strings.Contains(page, "Nobody with the email nobody@example.com") {
+		t.Fatalf("reassign to nobody: %d %s", status, page)
 	}
 }

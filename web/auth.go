@@ -128,7 +128,6 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	account, addr := strings.ToLower(strings.TrimSpace(email)), clientAddr(r, s.cfg.TrustedProxies)
 	if wait := s.logins.wait(s.now(), account, addr); wait > 0 {
@@ -173,12 +172,27 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int
 	return cs.Save(r, w)
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site. It first normalises
+// the path as a browser would (leading and trailing spaces and controls
+// trimmed, tabs and newlines removed, backslashes read as slashes), so
+// "/\t/evil.example" cannot become "//evil.example" in the browser, then
+// accepts only a path with no scheme and no host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	clean := strings.TrimFunc(next, func(r rune) bool { return r <= ' ' })
+	clean = strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, clean)
+	u, err := url.Parse(clean)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
 		return "/"
 	}
-	return next
+	return clean
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
@@ -207,7 +221,6 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	n, err := s.store.UserCount(r.Context())
 	if err != nil {
 		return err
@@ -220,9 +233,9 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
 		vm.Error = "Open the setup link printed in the server's log (it carries a one-time token), or create a user with `reviewer user add`."
 		return s.render(w, r, http.StatusForbidden, views.SetupPage(vm))
 	}
-	u, err := s.store.CreateUser(r.Context(), vm.Email, vm.Name, review.RoleAdmin, r.PostFormValue("password"))
+	u, err := s.store.CreateFirstAdmin(r.Context(), vm.Email, vm.Name, r.PostFormValue("password"))
 	if err != nil {
-		if review.ErrorCode(err) == review.EINTERNAL {
+		if code := review.ErrorCode(err); code == review.EINTERNAL || code == review.EFORBIDDEN {
 			return err
 		}
 		vm.Error = review.ErrorMessage(err)

@@ -357,7 +357,6 @@ func (s *Server) sizer(ctx context.Context, run *review.Run) review.PageSizer {
 // decide approves or rejects a run: the reviewed payload, in Extend's shape,
 // is written with the decision in one transaction.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	ctx := r.Context()
 	version, err := strconv.Atoi(r.PostFormValue("version"))
 	if err != nil {

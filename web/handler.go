@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -32,19 +33,49 @@ func userFrom(ctx context.Context) *review.User {
 // guard enforces a route's access rule, then runs it and renders its error.
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handle := func(w http.ResponseWriter, r *http.Request) error {
+			if err := readForm(w, r); err != nil {
+				return err
+			}
+			return rt.handle(w, r)
+		}
 		var err error
 		switch rt.access {
 		case anyone:
-			err = rt.handle(w, r)
+			err = handle(w, r)
 		case apiToken:
-			err = s.withToken(w, r, rt.handle)
+			err = s.withToken(w, r, handle)
 		default:
-			err = s.withSession(w, r, rt.access, rt.handle)
+			err = s.withSession(w, r, rt.access, handle)
 		}
 		if err != nil {
 			s.fail(w, r, err)
 		}
 	})
+}
+
+// maxForm bounds a posted form: every form of reviewer's is a few fields.
+const maxForm = 64 << 10
+
+// readForm reads a posted form before its handler runs, so a form too large
+// is refused whole with a sentence, never half-read and answered "Saved.".
+// Uploads and JSON bodies have limits of their own.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return review.Errorf(review.ETOOLARGE, "The form is larger than %d KiB, so nothing was saved.", maxForm>>10)
+		}
+		return review.Errorf(review.EINVALID, "The form cannot be read: %v", err)
+	}
+	return nil
 }
 
 var statusOf = map[string]int{

@@ -85,7 +85,6 @@ func (s *Server) queueRow(w http.ResponseWriter, r *http.Request) error {
 
 // next claims the next run of the reviewer's current filter and opens it.
 func (s *Server) next(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	r.ParseForm()
 	user := userFrom(r.Context())
 	f, _ := queueFilter(r.PostForm, user.Email)
@@ -117,7 +116,6 @@ func (s *Server) claim(w http.ResponseWriter, r *http.Request) error {
 // release gives a run back: the page sends it when it closes. A supervisor
 // may release anyone's claim (force=1) or hand it to someone (to=email).
 func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	ctx := r.Context()
 	user := userFrom(ctx)
 	id := r.PathValue("runID")

@@ -226,3 +226,28 @@ func TestSessionKeyRotation(t *testing.T) {
 		t.Fatal("a cookie outlived its keys' retirement")
 	}
 }
+
+// TestSafeNext: the sign-in redirect stays on this site after the
+// normalisation a browser applies ("/\t/evil.example" passed before).
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/runs/workflow_run_1":  "/runs/workflow_run_1",
+		"/?workflow=a&age=4":    "/?workflow=a&age=4",
+		"/\t/evil.example":      "/",
+		"/\n/evil.example":      "/",
+		"/\\evil.example":       "/",
+		"\\/evil.example":       "/",
+		" //evil.example":       "/",
+		"//evil.example":        "/",
+		"https://evil.example/": "/",
+		"javascript:alert(1)":   "/",
+		"/\r\n/evil.example":    "/",
+		"\x01/runs":             "/runs",
+		"":                      "/",
+		"runs":                  "/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

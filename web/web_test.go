@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -351,6 +353,29 @@ func TestSetupCreatesFirstAdmin(t *testing.T) {
 	resp, _ = c.PostForm(e.srv.URL+"/setup", form)
 	if resp.StatusCode != 403 {
 		t.Fatalf("second setup: %s", resp.Status)
+	}
+}
+
+// TestSetupTokenMakesOneAdmin: many concurrent requests with the one-time
+// token make exactly one admin (three did before).
+func TestSetupTokenMakesOneAdmin(t *testing.T) {
+	e := newEnv(t, web.Config{SetupToken: "tok123"})
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var wg sync.WaitGroup
+	var made atomic.Int32
+	for i := range 20 {
+		wg.Go(func() {
+			form := url.Values{"email": {"admin" + strconv.Itoa(i) + "@example.com"}, "password": {"a long enough password"}, "token": {"tok123"}}
+			resp, err := c.PostForm(e.srv.URL+"/setup", form)
+			if err == nil && resp.StatusCode == http.StatusSeeOther {
+				made.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	users, _ := e.store.Users(t.Context())
+	if made.Load() != 1 || len(users) != 1 {
+		t.Fatalf("%d setups succeeded, %d users exist; want one", made.Load(), len(users))
 	}
 }
 
