@@ -101,6 +101,12 @@ func TestClaims(t *testing.T) {
 	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Assignee: "bo@example.com"}); len(q) != 1 || q[0].ID != run {
 		t.Fatalf("ana released bo's claim: %+v", q)
 	}
+	if err := s.Reassign(ctx, run, "nobody@example.com", "sup@example.com", time.Minute); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("reassigned to somebody without an account: %v", err)
+	}
+	if _, err := s.CreateUser(ctx, "cy@example.com", "", review.RoleReviewer, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Reassign(ctx, run, "cy@example.com", "sup@example.com", time.Minute); err != nil {
 		t.Fatal(err)
 	}
