@@ -52,6 +52,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 		p("reviewer_webhook_requests_total{result=%q} %d\n", k, s.metrics.webhooks[k])
 	}
 	s.metrics.mu.Unlock()
+	p("# HELP reviewer_live_bursts_total Times a page's queue of changes was folded into one burst message.\n# TYPE reviewer_live_bursts_total counter\nreviewer_live_bursts_total %d\n", s.hub.Bursts())
 	p("# HELP reviewer_websockets_open Live-update connections open.\n# TYPE reviewer_websockets_open gauge\nreviewer_websockets_open %d\n", s.sockets.count())
 	if s.renderer != nil {
 		p("# HELP reviewer_pdfium_restarts_total PDFium instances replaced after running out of time or memory, or failing.\n# TYPE reviewer_pdfium_restarts_total counter\nreviewer_pdfium_restarts_total %d\n", s.renderer.Restarts())

@@ -22,14 +22,6 @@ const (
 	catchUpLimit = 500 // changes replayed to a reconnecting page; more means reload
 )
 
-// message is what pages receive: a change from the feed.
-type message struct {
-	Kind  string `json:"kind"`
-	Seq   int64  `json:"seq"`
-	RunID string `json:"runId,omitempty"`
-	Actor string `json:"actor,omitempty"`
-}
-
 // socket upgrades a signed-in page to a websocket. The session was checked
 // by the route's access rule before this runs; the Origin must be this
 // server's, so another site cannot open a socket with the user's cookie.
@@ -118,7 +110,7 @@ func (s *Server) writeLoop(conn *websocket.Conn, c *live.Client, since int64, se
 			write(reset)
 		} else {
 			for _, ch := range changes {
-				b, _ := json.Marshal(message{Kind: ch.Kind, Seq: ch.Seq, RunID: ch.RunID, Actor: ch.Actor})
+				b, _ := json.Marshal(live.Message{Kind: ch.Kind, Seq: ch.Seq, RunID: ch.RunID, Actor: ch.Actor})
 				if !write(b) {
 					return
 				}
@@ -130,7 +122,7 @@ func (s *Server) writeLoop(conn *websocket.Conn, c *live.Client, since int64, se
 		case msg, ok := <-c.Messages():
 			if !ok {
 				conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
-				conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "fell behind"))
+				conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server closing"))
 				return
 			}
 			if !write(msg) {
@@ -176,8 +168,7 @@ func (s *Server) Run(ctx context.Context) {
 				break
 			}
 			for _, ch := range changes {
-				b, _ := json.Marshal(message{Kind: ch.Kind, Seq: ch.Seq, RunID: ch.RunID, Actor: ch.Actor})
-				s.hub.Publish(b)
+				s.hub.Publish(live.Message{Kind: ch.Kind, Seq: ch.Seq, RunID: ch.RunID, Actor: ch.Actor})
 				seq = ch.Seq
 			}
 			if len(changes) < 500 {

@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,5 +148,53 @@ func TestSocketPresence(t *testing.T) {
 	_, raw, err := ca.ReadMessage()
 	if err != nil || !strings.Contains(string(raw), `"viewers":["ana@example.com","bo@example.com"]`) {
 		t.Fatalf("presence for ana: %s %v", raw, err)
+	}
+}
+
+// TestBurstKeepsPromptPages reproduces the red team's burst: more than 64
+// webhooks at once disconnected every live page. A page that reads as it
+// should now stays connected and learns of every run that arrived.
+func TestBurstKeepsPromptPages(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	e.feed()
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	conn, _, err := e.dial(c, e.srv.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	read(t, conn) // hello
+	qh, _ := demo.Payload("qualityhosting_2025.json")
+	const n = 300
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			p := bytes.ReplaceAll(qh, []byte("demo_qh"), []byte(fmt.Sprintf("b%03d", i)))
+			e.post(demo.Event(fmt.Sprintf("evt_b%03d", i), review.EventRunNeedsReview, p), secret, time.Now())
+		})
+	}
+	wg.Wait()
+	e.process()
+	seen := map[string]bool{}
+	for len(seen) < n {
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, b, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("after %d of %d runs: %v", len(seen), n, err)
+		}
+		var m struct {
+			RunID  string   `json:"runId"`
+			RunIDs []string `json:"runIds"`
+			All    bool     `json:"all"`
+		}
+		json.Unmarshal(b, &m)
+		if m.All {
+			return // told to refresh everything: nothing is missed
+		}
+		for _, id := range append(m.RunIDs, m.RunID) {
+			if strings.HasPrefix(id, "workflow_run_b") {
+				seen[id] = true
+			}
+		}
 	}
 }

@@ -1,6 +1,9 @@
 // The live channel: one websocket per page, reconnecting by itself. After a
 // reconnect the server replays what the page missed since the last sequence
-// number it saw; if that is too much, the page reloads.
+// number it saw. When that is too much, or a burst of changes came faster
+// than the page read them, the page is told in one "burst" message naming
+// the runs that changed (or "all"), and refreshes what it shows of them:
+// nothing reloads the page from under the person using it.
 export function connect({ run = "", onMessage }) {
   let since = 0;
   let delay = 500;
@@ -14,7 +17,7 @@ export function connect({ run = "", onMessage }) {
     };
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
-      if (m.kind === "reset") return location.reload();
+      if (m.kind === "reset") return onMessage({ kind: "burst", all: true });
       if (m.kind === "hello") {
         if (!since) since = m.seq;
         return;

@@ -4,7 +4,7 @@
 import { connect } from "./live.js";
 
 const table = document.getElementById("queue");
-const tbody = table.querySelector("tbody");
+let tbody = table.querySelector("tbody");
 const depth = document.getElementById("queue-depth");
 const newRuns = document.getElementById("new-runs");
 const paged = table.dataset.paged === "true";
@@ -48,7 +48,28 @@ async function refresh(runID) {
   }
 }
 
-connect({ onMessage: (m) => m.runId && refresh(m.runId) });
+// Every row of the page, as the server now renders it (a burst too large
+// to name its runs).
+async function refreshAll() {
+  const res = await fetch(location.href, { headers: { Accept: "text/html" } });
+  if (!res.ok) return;
+  const fresh = new DOMParser().parseFromString(await res.text(), "text/html");
+  const body = fresh.querySelector("#queue tbody");
+  const n = fresh.getElementById("queue-depth");
+  if (body) {
+    tbody.replaceWith(body);
+    tbody = body;
+    leaving.clear();
+  }
+  if (n) depth.textContent = n.textContent;
+}
+
+connect({
+  onMessage: (m) => {
+    if (m.kind === "burst") return m.all ? refreshAll() : m.runIds.forEach(refresh);
+    if (m.runId) refresh(m.runId);
+  },
+});
 
 document.addEventListener("keydown", (e) => {
   if (e.target.closest("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;

@@ -24,6 +24,10 @@ connect({
       presence.textContent = others.length ? `Also viewing: ${others.join(", ")}` : "";
       return;
     }
+    if (m.kind === "burst" && (m.all || m.runIds.includes(runID))) {
+      presence.textContent = "This run changed while many others did: reload to see the latest.";
+      return;
+    }
     if (m.runId === runID && m.kind === "decision" && m.actor) {
       presence.textContent = `${m.actor} decided this run.`;
     }

@@ -1,7 +1,9 @@
 // Package live fans changes out to open pages. The hub knows nothing of
 // websockets: a Client is a bounded queue of messages that a connection's
-// writer drains. Publishing never blocks; a client that falls behind is
-// dropped (its queue closed) and reconnects, catching up by sequence number.
+// writer drains. Publishing never blocks. A client whose queue is full is
+// not dropped: what it holds is folded into one "burst" message naming the
+// runs that changed, so a burst of webhooks costs a prompt page one
+// refresh of those rows, never its connection.
 package live
 
 import (
@@ -9,6 +11,26 @@ import (
 	"sort"
 	"sync"
 )
+
+// Message is a change from the feed, as pages receive it.
+type Message struct {
+	Kind   string   `json:"kind"`
+	Seq    int64    `json:"seq"`
+	RunID  string   `json:"runId,omitempty"`
+	Actor  string   `json:"actor,omitempty"`
+	RunIDs []string `json:"runIds,omitempty"` // a burst: the runs that changed
+	All    bool     `json:"all,omitempty"`    // a burst too large to name its runs
+}
+
+// Kinds the hub makes itself.
+const (
+	KindBurst    = "burst"
+	KindPresence = "presence"
+)
+
+// maxBurstRuns is how many runs a burst names; past it, a page reloads
+// what it shows (All).
+const maxBurstRuns = 200
 
 // Client is one open page.
 type Client struct {
@@ -34,7 +56,7 @@ type Hub struct {
 	mu      sync.Mutex
 	clients map[*Client]struct{}
 	closed  bool
-	Dropped int // clients dropped for falling behind
+	bursts  int // times a client's queue was folded into a burst
 }
 
 // NewHub returns an empty hub.
@@ -64,9 +86,9 @@ func (h *Hub) Leave(c *Client) {
 	h.presence(c.Run)
 }
 
-// Publish queues msg for every client. A client whose queue is full is
-// dropped instead of slowing anyone else.
-func (h *Hub) Publish(msg []byte) {
+// Publish queues m for every client, without waiting for any.
+func (h *Hub) Publish(m Message) {
+	msg, _ := json.Marshal(m)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for c := range h.clients {
@@ -74,14 +96,57 @@ func (h *Hub) Publish(msg []byte) {
 	}
 }
 
+// offer queues msg for c; a full queue is folded into a burst first.
 func (h *Hub) offer(c *Client, msg []byte) {
 	select {
 	case c.send <- msg:
+		return
 	default:
-		delete(h.clients, c)
-		c.close()
-		h.Dropped++
 	}
+	h.bursts++
+	burst := Message{Kind: KindBurst}
+	var presence []byte
+	seen := map[string]bool{}
+	fold := func(b []byte) {
+		var m Message
+		json.Unmarshal(b, &m)
+		if m.Kind == KindPresence {
+			presence = b // the latest says who is there
+			return
+		}
+		burst.Seq = max(burst.Seq, m.Seq)
+		burst.All = burst.All || m.All
+		for _, id := range append(m.RunIDs, m.RunID) {
+			if id != "" && !seen[id] {
+				seen[id] = true
+				burst.RunIDs = append(burst.RunIDs, id)
+			}
+		}
+	}
+	for drained := false; !drained; {
+		select {
+		case b := <-c.send: // the page's writer may take some meanwhile: fine
+			fold(b)
+		default:
+			drained = true
+		}
+	}
+	fold(msg)
+	if burst.All || len(burst.RunIDs) > maxBurstRuns {
+		burst.All, burst.RunIDs = true, nil
+	}
+	b, _ := json.Marshal(burst)
+	c.send <- b // room: only the hub sends, under mu, and the queue is empty
+	if presence != nil && cap(c.send) > 1 {
+		c.send <- presence
+	}
+}
+
+// Bursts counts the times a page's queue was folded into a burst.
+func (h *Hub) Bursts() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.bursts
 }
 
 // Presence is who has a run open.
@@ -104,7 +169,7 @@ func (h *Hub) presence(run string) {
 			names[c.User] = true
 		}
 	}
-	p := Presence{Kind: "presence", RunID: run, Viewers: []string{}}
+	p := Presence{Kind: KindPresence, RunID: run, Viewers: []string{}}
 	for n := range names {
 		p.Viewers = append(p.Viewers, n)
 	}

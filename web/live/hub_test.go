@@ -9,25 +9,53 @@ import (
 	"github.com/reviewer-app/reviewer/web/live"
 )
 
-func TestSlowClientIsDropped(t *testing.T) {
+// TestFullQueueBecomesABurst: a page that reads more slowly than changes
+// arrive keeps its connection; what its queue held is folded into one
+// burst naming every run that changed, the latest sequence number, and the
+// latest presence.
+func TestFullQueueBecomesABurst(t *testing.T) {
 	h := live.NewHub()
 	fast := live.NewClient("a", "", 8)
-	slow := live.NewClient("b", "", 2)
+	slow := live.NewClient("b", "run_0", 4)
 	h.Join(fast)
 	h.Join(slow)
-	for i := range 5 {
-		h.Publish([]byte(fmt.Sprint(i)))
+	for i := range 100 {
+		h.Publish(live.Message{Kind: "edit", Seq: int64(i + 1), RunID: fmt.Sprintf("run_%d", i%10)})
 		<-fast.Messages() // the fast page keeps up
 	}
-	if h.Len() != 1 || h.Dropped != 1 {
-		t.Fatalf("%d clients, %d dropped; want the slow one dropped", h.Len(), h.Dropped)
+	if h.Len() != 2 || h.Bursts() == 0 {
+		t.Fatalf("%d clients, %d bursts; want both kept and a burst", h.Len(), h.Bursts())
 	}
-	n := 0
-	for range slow.Messages() { // closed after what fit
-		n++
+	runs := map[string]bool{}
+	var last int64
+	for len(slow.Messages()) > 0 {
+		var m live.Message
+		b := <-slow.Messages()
+		json.Unmarshal(b, &m)
+		for _, id := range append(m.RunIDs, m.RunID) {
+			if id != "" {
+				runs[id] = true
+			}
+		}
+		last = max(last, m.Seq)
 	}
-	if n != 2 {
-		t.Fatalf("slow client got %d messages before being dropped", n)
+	if len(runs) != 10 || last != 100 {
+		t.Fatalf("the slow page learnt of %d runs up to change %d; want 10 runs up to 100", len(runs), last)
+	}
+}
+
+// TestHugeBurstSaysAll: past the runs a burst names, it says "all".
+func TestHugeBurstSaysAll(t *testing.T) {
+	h := live.NewHub()
+	slow := live.NewClient("b", "", 2)
+	h.Join(slow)
+	for i := range 1000 {
+		h.Publish(live.Message{Kind: "edit", Seq: int64(i + 1), RunID: fmt.Sprintf("run_%d", i)})
+	}
+	var m live.Message
+	json.Unmarshal(<-slow.Messages(), &m)
+	if m.Kind != live.KindBurst || !m.All || len(m.RunIDs) != 0 {
+		t.Fatalf("burst %+v", m)
 	}
 }
 
@@ -62,7 +90,7 @@ func TestPublishIsSafeConcurrently(t *testing.T) {
 		c := live.NewClient("u", "", 4)
 		h.Join(c)
 		wg.Add(2)
-		go func() { defer wg.Done(); h.Publish([]byte("x")) }()
+		go func() { defer wg.Done(); h.Publish(live.Message{Kind: "x"}) }()
 		go func() {
 			defer wg.Done()
 			if i%2 == 0 {
