@@ -50,10 +50,10 @@ func (b *bodies) read(w http.ResponseWriter, r *http.Request, limit int64) (body
 		return nil, nil, tooLarge(limit)
 	}
 	var held int64
-	release = func() { b.room.Release(held) }
+	free := func() { b.room.Release(held) }
 	defer func() {
 		if err != nil {
-			release()
+			free() // every error path gives its reservation back
 		}
 	}()
 	reserve := func(n int64) error {
@@ -79,8 +79,10 @@ func (b *bodies) read(w http.ResponseWriter, r *http.Request, limit int64) (body
 			return nil, nil, err
 		}
 		body = make([]byte, r.ContentLength)
-		_, err = io.ReadFull(src, body)
-		return body, release, bodyError(err, limit, deadline)
+		if _, err := io.ReadFull(src, body); err != nil {
+			return nil, nil, bodyError(err, limit, deadline)
+		}
+		return body, free, nil
 	}
 	// Sent without a length: reserve as it grows.
 	if err := reserve(min(firstChunk, limit)); err != nil {
@@ -101,7 +103,7 @@ func (b *bodies) read(w http.ResponseWriter, r *http.Request, limit int64) (body
 		n, err := src.Read(body[len(body):cap(body)])
 		body = body[:len(body)+n]
 		if err == io.EOF {
-			return body, release, nil
+			return body, free, nil
 		}
 		if err != nil {
 			return nil, nil, bodyError(err, limit, deadline)
