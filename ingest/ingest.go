@@ -63,6 +63,7 @@ func (w *Worker) Run(ctx context.Context) {
 
 func (w *Worker) eventLoop(ctx context.Context) {
 	for ctx.Err() == nil {
+		wake := w.Store.Wake() // before looking: an event committed meanwhile wakes the wait below
 		n, err := w.ProcessPending(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.Log.Error("process events", "err", err)
@@ -82,7 +83,7 @@ func (w *Worker) eventLoop(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-		case <-w.Store.Wake():
+		case <-wake:
 		case <-time.After(5 * time.Second):
 		}
 	}

@@ -66,6 +66,7 @@ func Backoff(attempt int) time.Duration {
 // Run delivers until ctx ends. What is due stays due across restarts.
 func (w *Worker) Run(ctx context.Context) {
 	for ctx.Err() == nil {
+		wake := w.Store.Outbox() // before looking: a decision meanwhile wakes the wait below
 		n, err := w.DeliverDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.Log.Error("deliveries", "err", err)
@@ -75,8 +76,8 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-		case <-w.Store.Changed():
-		case <-time.After(time.Second):
+		case <-wake:
+		case <-time.After(time.Second): // retries come due with time
 		}
 	}
 }

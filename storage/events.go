@@ -48,7 +48,7 @@ func (s *Store) AppendEvent(ctx context.Context, ev review.Event, body []byte) (
 
 // Wake is signalled after events are committed, so a processor can sleep
 // until there is work.
-func (s *Store) Wake() <-chan struct{} { return s.wake }
+func (s *Store) Wake() <-chan struct{} { return s.wake.C() }
 
 // groupCommit takes appends off the queue and commits as many as are waiting
 // (up to max) in one transaction: one fsync pays for the whole batch.
@@ -107,10 +107,7 @@ func (s *Store) commitBatch(batch []appendReq) {
 	}
 	if err == nil {
 		s.lastAppend.Store(time.Now().UnixNano())
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+		s.wake.Notify()
 	}
 }
 
@@ -215,10 +212,7 @@ func (s *Store) Replay(ctx context.Context, eventID string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return review.Errorf(review.ENOTFOUND, "no failed event %q", eventID)
 	}
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.wake.Notify()
 	return nil
 }
 

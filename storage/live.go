@@ -34,16 +34,16 @@ func (s *Store) logChange(ctx context.Context, tx *sql.Tx, kind, runID, actor st
 	return err
 }
 
-// notify wakes the change feed's readers; called after a commit.
-func (s *Store) notify() {
-	select {
-	case s.changed <- struct{}{}:
-	default:
-	}
-}
+// notify wakes every reader of the change feed; called after a commit.
+func (s *Store) notify() { s.changed.Notify() }
 
-// Changed is signalled after commits that added to the change feed.
-func (s *Store) Changed() <-chan struct{} { return s.changed }
+// Changed returns a channel closed at the next commit that adds to the
+// change feed. Take it before reading the feed.
+func (s *Store) Changed() <-chan struct{} { return s.changed.C() }
+
+// Outbox returns a channel closed when deliveries or Extend calls are next
+// written or put back in line. Take it before looking for due ones.
+func (s *Store) Outbox() <-chan struct{} { return s.outbox.C() }
 
 // ChangesSince returns up to limit changes after seq, oldest first.
 func (s *Store) ChangesSince(ctx context.Context, seq int64, limit int) ([]Change, error) {

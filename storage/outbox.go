@@ -174,5 +174,6 @@ func (s *Store) Redeliver(ctx context.Context, id int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return review.Errorf(review.ENOTFOUND, "no finished delivery %d", id)
 	}
+	s.outbox.Notify()
 	return nil
 }

@@ -194,6 +194,7 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 		return fmt.Errorf("decide: %w", err)
 	}
 	s.notify()
+	s.outbox.Notify()
 	return nil
 }
 

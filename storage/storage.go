@@ -20,7 +20,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite"
 
-	"github.com/reviewer-app/reviewer/review" // registers the "sqlite" driver
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/wakeup" // registers the "sqlite" driver
 )
 
 //go:embed migrations/*.sql
@@ -39,8 +40,9 @@ type Store struct {
 	closed  bool
 	appends chan appendReq
 	done    chan struct{}
-	wake    chan struct{} // signalled after events commit
-	changed chan struct{} // signalled after the change feed grew
+	wake    wakeup.Signal // events committed (the ingest worker)
+	changed wakeup.Signal // the change feed grew (the live relay)
+	outbox  wakeup.Signal // deliveries or Extend calls are due (the outbound worker)
 
 	lastAppend atomic.Int64 // Unix ns of the last event commit
 
@@ -108,8 +110,6 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		w: w, r: r, ckpt: ckpt, Blobs: blobs, now: func() time.Time { return opt.Now().UTC() }, cost: cost,
 		appends: make(chan appendReq, 4*opt.MaxBatch),
 		done:    make(chan struct{}),
-		wake:    make(chan struct{}, 1),
-		changed: make(chan struct{}, 1),
 		stopCk:  make(chan struct{}),
 		ckDone:  make(chan struct{}),
 	}

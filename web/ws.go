@@ -153,12 +153,7 @@ func (s *Server) Run(ctx context.Context) {
 	defer s.hub.Close()
 	seq := s.lastSeq()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.store.Changed():
-		case <-time.After(2 * time.Second): // a commit from another process (the CLI)
-		}
+		wake := s.store.Changed() // before reading: a commit meanwhile wakes the wait below
 		for {
 			changes, err := s.store.ChangesSince(ctx, seq, 500)
 			if err != nil {
@@ -174,6 +169,12 @@ func (s *Server) Run(ctx context.Context) {
 			if len(changes) < 500 {
 				break
 			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-time.After(2 * time.Second): // a commit from another process (the CLI)
 		}
 	}
 }
