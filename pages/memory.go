@@ -4,6 +4,7 @@ package pages
 
 import (
 	"syscall"
+	"time"
 
 	"github.com/tetratelabs/wazero/experimental"
 )
@@ -12,7 +13,8 @@ import (
 // reserved at the cap and filled by the kernel only where touched. Growing
 // never copies (the default allocator appends, leaving each old copy to the
 // collector: a 256 MiB instance cost 800 MiB resident at its peak), a grow
-// past the cap fails inside PDFium, and closing the instance unmaps it at once.
+// past the cap fails inside PDFium, and closing the instance gives its pages
+// back at once.
 func reserved(limit uint64) experimental.MemoryAllocator {
 	return experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {
 		size := min(max, limit)
@@ -34,9 +36,18 @@ func (m *mapping) Reallocate(size uint64) []byte {
 	return m.buf
 }
 
+// unmapAfter is how long a freed mapping stays mapped. An instance stopped
+// at its deadline is closed while its call may still be unwinding (it stops
+// at its next check, within milliseconds): unmapping at once would fault that
+// call. Its pages are given back at once all the same.
+const unmapAfter = time.Minute
+
 func (m *mapping) Free() {
-	if cap(m.buf) > 0 {
-		syscall.Munmap(m.buf[:cap(m.buf)])
-		m.buf = nil
+	if cap(m.buf) == 0 {
+		return
 	}
+	all := m.buf[:cap(m.buf)]
+	m.buf = nil
+	syscall.Madvise(all, syscall.MADV_DONTNEED) // resident memory comes back now
+	time.AfterFunc(unmapAfter, func() { syscall.Munmap(all) })
 }
