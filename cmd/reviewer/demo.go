@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
@@ -34,7 +35,8 @@ func loadDemo(ctx context.Context, store *storage.Store, baseURL, secret string)
 				return 0, fmt.Errorf("demo %s: %w", name, err)
 			}
 		}
-		ev := demo.Event("evt_demo_"+r.Name, review.EventRunNeedsReview, r.Payload)
+		// Event ids are of Extend's alphabet: the file name without ".json".
+		ev := demo.Event("evt_demo_"+strings.TrimSuffix(r.Name, ".json"), review.EventRunNeedsReview, r.Payload)
 		if err := demo.Send(ctx, client, baseURL+"/webhooks/extend", secret, ev); err != nil {
 			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
 		}
