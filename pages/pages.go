@@ -56,6 +56,10 @@ type Options struct {
 	Instances int           // PDFium instances working at once; 2 by default
 	Timeout   time.Duration // one call (open, measure, draw) at most; 10 s by default
 	Memory    uint64        // an instance's memory at most, in bytes; 512 MiB by default
+
+	// CompileCache is where wazero keeps PDFium compiled to machine code;
+	// dataDir/wazero-cache by default. Tests share one.
+	CompileCache string
 }
 
 func (o Options) withDefaults() Options {
@@ -108,7 +112,10 @@ const docsPerSlot = 4
 func Open(ctx context.Context, dataDir string, opt Options) (*Renderer, error) {
 	opt = opt.withDefaults()
 	n := opt.Instances
-	cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dataDir, "wazero-cache"))
+	if opt.CompileCache == "" {
+		opt.CompileCache = filepath.Join(dataDir, "wazero-cache")
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(opt.CompileCache)
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}

@@ -4,18 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/reviewer-app/reviewer/extend"
-	"github.com/reviewer-app/reviewer/outbound"
+	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
+	"github.com/reviewer-app/reviewer/web"
 )
 
 // TestFeedbackToExtend: an approval under a feedback rule adds the reviewed
@@ -44,7 +45,15 @@ func TestFeedbackToExtend(t *testing.T) {
 	}))
 	defer fake.Close()
 
-	e, c := editEnv(t)
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	e := newEnvWith(t, web.Config{}, envOptions{extendURL: fake.URL, extendKey: "sk_test", now: now})
+	for i, r := range invoiceRuns(t) {
+		e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, now())
+	}
+	e.process()
+	c := e.signIn("rev@example.com", review.RoleReviewer)
 	ctx := context.Background()
 	if err := e.store.SetFeedbackRule(ctx, storage.FeedbackRule{WorkflowID: "workflow_demo_legacy", EvaluationSetID: "es_demo", MirrorMetadata: true}); err != nil {
 		t.Fatal(err)
@@ -56,14 +65,18 @@ func TestFeedbackToExtend(t *testing.T) {
 	if resp.StatusCode != 303 {
 		t.Fatalf("approve: %s", resp.Status)
 	}
-	w := outbound.NewWorker(e.store, extend.New(fake.URL, "sk_test", false), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	w.Backoff = func(int) time.Duration { return 0 }
-	for range 10 {
-		if n, err := w.DeliverDue(ctx); err != nil || n == 0 {
-			break
-		}
-	}
-	items := got["/evaluation_sets/es_demo/items"]
+	// The instance's outbound worker makes the calls; the first fails and
+	// is retried once the (test's) clock passes its backoff.
+	var items []json.RawMessage
+	waitFor(t, func() bool {
+		clock.Add(int64(15 * time.Second)) // past the first backoff (10-12 s)
+		mu.Lock()
+		defer mu.Unlock()
+		items = got["/evaluation_sets/es_demo/items"]
+		return len(items) >= 3 && len(got["/workflow_runs/"+qh]) >= 1
+	})
+	mu.Lock()
+	defer mu.Unlock()
 	if len(items) != 3 { // extraction, classification, split
 		t.Fatalf("evaluation set items: %d", len(items))
 	}

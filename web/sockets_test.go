@@ -61,7 +61,6 @@ func waitFor(t *testing.T, cond func() bool) {
 // with a sentence, and the webhook and health check still answer.
 func TestSocketCaps(t *testing.T) {
 	e := newEnv(t, web.Config{MaxSockets: 40})
-	e.feed()
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	var open []*websocket.Conn
 	defer func() {
@@ -130,7 +129,6 @@ func TestSocketCaps(t *testing.T) {
 // disabled account's, and a reset password's, close at once.
 func TestSocketsEndWithAccess(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	e.feed()
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	conn, _, err := e.dial(c, e.srv.URL, "")
 	if err != nil {

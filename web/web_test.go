@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,8 +18,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
-	"github.com/reviewer-app/reviewer/extend"
-	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
@@ -28,31 +27,56 @@ import (
 const secret = "wss_test_secret"
 
 type env struct {
-	t       *testing.T
-	srv     *httptest.Server
-	store   *storage.Store
-	worker  *ingest.Worker
-	handler *web.Server
+	t     *testing.T
+	srv   testServer
+	store *storage.Store
 }
 
+// testServer is where a test reaches the running instance.
+type testServer struct{ URL string }
+
+// compileCache keeps PDFium's compiled code for every test of the package,
+// so it is compiled once.
+var compileCache = filepath.Join(os.TempDir(), "reviewer-test-wazero")
+
+// newEnv starts a reviewer through the one wiring, every worker running,
+// on a free loopback port, with a fast password hash.
 func newEnv(t *testing.T, cfg web.Config) *env {
 	t.Helper()
-	store, err := storage.Open(context.Background(), t.TempDir(), storage.Options{FastPasswordHash: true})
-	if err != nil {
-		t.Fatal(err)
+	return newEnvWith(t, cfg, envOptions{})
+}
+
+// envOptions are what a test may choose: a fake Extend and the clock.
+type envOptions struct {
+	extendURL, extendKey string
+	now                  func() time.Time
+}
+
+func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
+	t.Helper()
+	if o.extendURL == "" {
+		o.extendURL = "http://127.0.0.1:1"
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", "", false), log)
 	if cfg.WebhookSecrets == nil {
 		cfg.WebhookSecrets = []string{secret}
 	}
-	h, err := web.NewServer(context.Background(), cfg, web.Deps{Store: store, Worker: worker, Log: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	in, err := instance.New(ctx, instance.Config{
+		Addr: "127.0.0.1:0", Data: t.TempDir(), ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
+		FastPasswordHash: true, CompileCache: compileCache, Now: o.now,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	return &env{t: t, srv: srv, store: store, worker: worker, handler: h}
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("instance: %v", err)
+		}
+	})
+	return &env{t: t, srv: testServer{URL: in.URL}, store: in.Store}
 }
 
 // post sends a webhook body signed with secret at time ts.
@@ -71,15 +95,20 @@ func (e *env) post(body []byte, secret string, ts time.Time) (*http.Response, ma
 	return resp, out
 }
 
+// process waits, with a generous ceiling, until the ingest worker has
+// applied every stored event.
 func (e *env) process() {
 	e.t.Helper()
-	for {
-		n, err := e.worker.ProcessPending(context.Background())
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		counts, err := e.store.EventCounts(context.Background())
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if n == 0 {
+		if counts["pending"] == 0 {
 			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("events still pending after a minute: %v", counts)
 		}
 	}
 }
@@ -165,7 +194,7 @@ func TestWebhookAnswers(t *testing.T) {
 		t.Fatalf("unsigned: %v %v", resp2.Status, err)
 	}
 	counts, _ := e.store.EventCounts(context.Background())
-	if counts["pending"] != 1 {
+	if counts["pending"]+counts["done"] != 1 || counts["failed"] != 0 {
 		t.Fatalf("stored events = %v; only the one good event may be stored", counts)
 	}
 }

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,14 +17,6 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
-
-// feed runs the server's change feed for the test.
-func (e *env) feed() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e.handler.Run(ctx) }()
-	e.t.Cleanup(func() { cancel(); <-done })
-}
 
 // dial opens /ws as the signed-in client c, from origin.
 func (e *env) dial(c *http.Client, origin, query string) (*websocket.Conn, *http.Response, error) {
@@ -64,7 +55,6 @@ func read(t *testing.T, conn *websocket.Conn) wsMsg {
 
 func TestSocketChecksSessionAndOrigin(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	e.feed()
 	if _, resp, err := e.dial(nil, e.srv.URL, ""); err == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("without a session: %v %v", resp.Status, err)
 	}
@@ -83,7 +73,6 @@ func TestSocketChecksSessionAndOrigin(t *testing.T) {
 // commit; a page that was away catches up from its last sequence number.
 func TestSocketFanOutAndCatchUp(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	e.feed()
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	var conns []*websocket.Conn
 	for range 10 {
@@ -129,7 +118,6 @@ func TestSocketFanOutAndCatchUp(t *testing.T) {
 
 func TestSocketPresence(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	e.feed()
 	a := e.signIn("ana@example.com", review.RoleReviewer)
 	b := e.signIn("bo@example.com", review.RoleReviewer)
 	ca, _, err := e.dial(a, e.srv.URL, "?run=workflow_run_x")
@@ -156,7 +144,6 @@ func TestSocketPresence(t *testing.T) {
 // should now stays connected and learns of every run that arrived.
 func TestBurstKeepsPromptPages(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	e.feed()
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	conn, _, err := e.dial(c, e.srv.URL, "")
 	if err != nil {

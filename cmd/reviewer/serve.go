@@ -4,21 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/reviewer-app/reviewer/extend"
-	"github.com/reviewer-app/reviewer/ingest"
-	"github.com/reviewer-app/reviewer/outbound"
-	"github.com/reviewer-app/reviewer/pages"
+	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -93,21 +87,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		handler = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(handler)
-
-	store, err := storage.Open(ctx, c.data, storage.Options{})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	if c.baseURL == "" {
-		c.baseURL = "http://" + browserAddr(ln.Addr().String())
-	}
-	c.baseURL = strings.TrimRight(c.baseURL, "/")
 	secrets := c.secrets()
 	demoSecret := ""
 	if c.demo {
@@ -115,73 +94,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		demoSecret = "wss_demo_" + randomHex(16)
 		secrets = append(secrets, demoSecret)
 	}
-
-	renderer, err := pages.Open(ctx, c.data, pages.Options{})
-	if err != nil {
-		return err
-	}
-	defer renderer.Close()
-
-	client := extend.New(c.extendURL, c.extendKey, c.extendPrivate)
-	worker := ingest.NewWorker(store, client, log)
 	setupToken := randomHex(16)
-	srv, err := web.NewServer(ctx, web.Config{
-		BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody,
-		APIKeySet: c.extendKey != "", SetupToken: setupToken, SLA: c.sla, TrustedProxies: proxies,
-	}, web.Deps{Store: store, Worker: worker, Renderer: renderer, Log: log})
+	in, err := instance.New(ctx, instance.Config{
+		Addr: c.addr, Data: c.data, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log,
+		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, TrustedProxies: proxies, SetupToken: setupToken},
+	})
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
-	}
-
-	workCtx, stopWork := context.WithCancel(context.Background())
-	workDone := make(chan struct{})
-	go func() { defer close(workDone); worker.Run(workCtx) }()
-	feedDone := make(chan struct{})
-	go func() { defer close(feedDone); srv.Run(workCtx) }()
-	sendDone := make(chan struct{})
-	go func() { defer close(sendDone); outbound.NewWorker(store, client, log).Run(workCtx) }()
-
-	served := make(chan error, 1)
-	go func() { served <- httpSrv.Serve(ln) }()
-	fmt.Fprintf(stdout, "reviewer listening on %s\n", c.baseURL)
-	if err := greet(ctx, store, c, setupToken, stdout); err != nil {
+	c.baseURL = in.URL
+	running := make(chan error, 1)
+	go func() { running <- in.Run(ctx) }()
+	fmt.Fprintf(stdout, "reviewer listening on %s\n", in.URL)
+	if err := greet(ctx, in.Store, c, setupToken, stdout); err != nil {
 		log.Error("start-up", "err", err)
 	}
 	if c.demo {
-		if n, err := loadDemo(ctx, store, c.baseURL, demoSecret); err != nil {
+		if n, err := loadDemo(ctx, in.Store, in.URL, demoSecret); err != nil {
 			log.Error("demo", "err", err)
 		} else {
-			fmt.Fprintf(stdout, "Loaded %d demo runs through the signed webhook: open %s\n", n, c.baseURL)
+			fmt.Fprintf(stdout, "Loaded %d demo runs through the signed webhook: open %s\n", n, in.URL)
 		}
 	}
-
-	select {
-	case err = <-served:
-	case <-ctx.Done():
-		fmt.Fprintln(stdout, "reviewer shutting down")
-	}
-	// Finish in-flight requests (every acknowledged webhook is committed by
-	// then), then stop the worker; what it had not done stays pending.
-	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if serr := httpSrv.Shutdown(shutCtx); serr != nil && err == nil {
-		err = serr
-	}
-	stopWork()
-	<-workDone
-	<-feedDone
-	<-sendDone
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
+	err = <-running
+	fmt.Fprintln(stdout, "reviewer stopped")
 	return err
 }
 
@@ -199,18 +135,6 @@ func greet(ctx context.Context, store *storage.Store, c *config, setupToken stri
 		fmt.Fprintf(stdout, "No webhook secret is set: %s/webhooks/extend answers 503 until reviewer runs with --webhook-secret.\n", c.baseURL)
 	}
 	return nil
-}
-
-// browserAddr turns a listen address into one a browser can open.
-func browserAddr(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
 }
 
 func randomHex(n int) string {

@@ -1,0 +1,175 @@
+// Package instance is the one wiring of reviewer: a running reviewer is
+// its store, PDFium, the Extend client, the ingest and outbound workers, the
+// live relay and the HTTP server, started and stopped together by Run.
+// `reviewer serve`, the tests that need a server and `make bench` all build
+// it here, so what they measure and check is what production runs.
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/reviewer-app/reviewer/extend"
+	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/outbound"
+	"github.com/reviewer-app/reviewer/pages"
+	"github.com/reviewer-app/reviewer/storage"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// Config is every setting of a running reviewer.
+type Config struct {
+	Addr               string // listen address; "127.0.0.1:0" picks a free port
+	Data               string // database, documents, page cache
+	ExtendURL          string
+	ExtendKey          string
+	ExtendAllowPrivate bool
+	Web                web.Config   // the HTTP side; BaseURL from the listener when empty
+	Log                *slog.Logger // discarded when nil
+
+	// For tests: the clock, a low bcrypt cost, and where PDFium's compiled
+	// code is kept (shared between tests, so it is compiled once).
+	Now              func() time.Time
+	FastPasswordHash bool
+	CompileCache     string
+}
+
+// Instance is one running reviewer.
+type Instance struct {
+	URL      string // the base URL browsers use
+	Store    *storage.Store
+	Server   *web.Server
+	Ingest   *ingest.Worker
+	Outbound *outbound.Worker
+	Extend   *extend.Client
+	Renderer *pages.Renderer
+
+	log  *slog.Logger
+	ln   net.Listener
+	http *http.Server
+}
+
+// New opens everything a reviewer needs and listens, but starts no work:
+// Run does.
+func New(ctx context.Context, c Config) (*Instance, error) {
+	if c.Log == nil {
+		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.ExtendURL == "" {
+		c.ExtendURL = "https://api.extend.ai"
+	}
+	in := &Instance{log: c.Log}
+	var err error
+	in.Store, err = storage.Open(ctx, c.Data, storage.Options{Now: c.Now, FastPasswordHash: c.FastPasswordHash})
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Instance, error) {
+		in.Close()
+		return nil, err
+	}
+	in.Renderer, err = pages.Open(ctx, c.Data, pages.Options{CompileCache: c.CompileCache})
+	if err != nil {
+		return fail(err)
+	}
+	in.ln, err = net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fail(fmt.Errorf("listen: %w", err))
+	}
+	in.URL = strings.TrimRight(c.Web.BaseURL, "/")
+	if in.URL == "" {
+		in.URL = "http://" + browserAddr(in.ln.Addr().String())
+	}
+	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
+	in.Ingest = ingest.NewWorker(in.Store, in.Extend, c.Log)
+	in.Outbound = outbound.NewWorker(in.Store, in.Extend, c.Log)
+	if c.Now != nil {
+		in.Ingest.Now, in.Outbound.Now = c.Now, c.Now
+	}
+	c.Web.BaseURL, c.Web.APIKeySet = in.URL, c.ExtendKey != ""
+	in.Server, err = web.NewServer(ctx, c.Web, web.Deps{Store: in.Store, Worker: in.Ingest, Renderer: in.Renderer, Log: c.Log, Now: c.Now})
+	if err != nil {
+		return fail(err)
+	}
+	in.http = &http.Server{
+		Handler:           in.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(c.Log.Handler(), slog.LevelWarn),
+	}
+	return in, nil
+}
+
+// Run serves and works until ctx ends: the HTTP server, the ingest worker,
+// the outbound worker and the live relay. At the end it finishes in-flight
+// requests first (every acknowledged webhook is committed by then), then
+// stops the workers (what they had not done stays pending) and closes
+// everything.
+func (in *Instance) Run(ctx context.Context) error {
+	defer in.Close()
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	g, gctx := errgroup.WithContext(work)
+	g.Go(func() error { in.Ingest.Run(gctx); return nil })
+	g.Go(func() error { in.Outbound.Run(gctx); return nil })
+	g.Go(func() error { in.Server.Run(gctx); return nil })
+
+	served := make(chan error, 1)
+	go func() { served <- in.http.Serve(in.ln) }()
+	var err error
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if serr := in.http.Shutdown(shut); serr != nil && err == nil {
+		err = serr
+	}
+	stopWork()
+	g.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases what New opened; Run calls it on the way out.
+func (in *Instance) Close() error {
+	if in.ln != nil {
+		in.ln.Close()
+	}
+	if in.Renderer != nil {
+		in.Renderer.Close()
+		in.Renderer = nil
+	}
+	if in.Store != nil {
+		err := in.Store.Close()
+		in.Store = nil
+		return err
+	}
+	return nil
+}
+
+// browserAddr turns a listen address into one a browser can open.
+func browserAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
