@@ -2,11 +2,8 @@ package pages_test
 
 import (
 	"bufio"
-	"bytes"
-	"compress/flate"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"image/png"
@@ -19,75 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/internal/hostile"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 )
-
-// pdf assembles a PDF from object bodies (object i+1 is objs[i]; object 1
-// is the catalog) with a correct cross-reference table.
-func pdf(objs ...[]byte) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n", i+1)
-		b.Write(o)
-		b.WriteString("\nendobj\n")
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
-
-func obj(s string) []byte { return []byte(s) }
-
-func stream(dict string, data []byte) []byte {
-	return append(append([]byte(fmt.Sprintf("<< %s /Length %d >>\nstream\n", dict, len(data))), data...), "\nendstream"...)
-}
-
-// zlibZeros returns a zlib stream that inflates to n MiB of zero bytes in
-// about n KiB: one sync-flushed deflate chunk of a MiB of zeros, repeated
-// (after the first, the window holds only zeros, so every chunk decodes the
-// same), closed by a final empty stored block and the Adler-32 of n zeros.
-func zlibZeros(mib int) []byte {
-	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
-	zeros := make([]byte, 1<<20)
-	w.Write(zeros)
-	w.Flush()
-	first := bytes.Clone(buf.Bytes())
-	buf.Reset()
-	w.Write(zeros)
-	w.Flush()
-	chunk := buf.Bytes()
-	out := []byte{0x78, 0xDA}
-	out = append(out, first...)
-	for range mib - 1 {
-		out = append(out, chunk...)
-	}
-	out = append(out, 0x01, 0x00, 0x00, 0xFF, 0xFF)
-	n := uint32((uint64(mib) << 20) % 65521)
-	return binary.BigEndian.AppendUint32(out, n<<16|1)
-}
-
-// onePage is a PDF with one page of the given media box and content,
-// and optional resources.
-func onePage(mediaBox, resources string, content []byte, extra ...[]byte) []byte {
-	objs := [][]byte{
-		obj("<< /Type /Catalog /Pages 2 0 R >>"),
-		obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-		obj("<< /Type /Page /Parent 2 0 R /MediaBox [" + mediaBox + "] /Resources << " + resources + " >> /Contents 4 0 R >>"),
-		content,
-	}
-	return pdf(append(objs, extra...)...)
-}
-
-var plain = onePage("0 0 612 792", "", stream("", []byte("0 0 1 rg 72 72 200 100 re f")))
 
 // rss returns the process's resident memory in bytes.
 func rss(t *testing.T) uint64 {
@@ -151,7 +83,7 @@ func TestHostileDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	warm, warmPath := save(t, dir, plain)
+	warm, warmPath := save(t, dir, hostile.Plain())
 	if _, err := r.PNG(ctx, warm, warmPath, 1, 1000); err != nil {
 		t.Fatal(err)
 	}
@@ -159,27 +91,27 @@ func TestHostileDocuments(t *testing.T) {
 	base := rss(t)
 	t.Logf("resident memory with %d instances warm: %d MiB", 2, base>>20)
 
-	deep := [][]byte{obj("<< /Type /Catalog /Pages 2 0 R >>")}
+	deep := [][]byte{hostile.Obj("<< /Type /Catalog /Pages 2 0 R >>")}
 	const depth = 3000
 	for i := 2; i < depth; i++ {
-		deep = append(deep, obj(fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", i+1)))
+		deep = append(deep, hostile.Obj(fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", i+1)))
 	}
-	deep = append(deep, obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] >>", depth-1)))
+	deep = append(deep, hostile.Obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] >>", depth-1)))
 
 	tests := []struct {
 		name string
 		doc  []byte
 		want string // in the error; "" when the page must be drawn
 	}{
-		{"flate bomb in the content stream (1 GiB of zeros)", onePage("0 0 612 792", "", stream("/Filter /FlateDecode", zlibZeros(1024))), "too complex"},
-		{"flate bomb as a 20000x20000 image", onePage("0 0 612 792", "/XObject << /Im 5 0 R >>", stream("", []byte("q 612 0 0 792 0 0 cm /Im Do Q")),
-			stream("/Type /XObject /Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode", zlibZeros(1145))), "too complex"},
-		{"30000x30000 image", onePage("0 0 612 792", "/XObject << /Im 5 0 R >>", stream("", []byte("q 612 0 0 792 0 0 cm /Im Do Q")),
-			stream("/Type /XObject /Subtype /Image /Width 30000 /Height 30000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", zlibZeros(859))), "too complex"},
-		{"cyclic page tree", pdf(obj("<< /Type /Catalog /Pages 2 0 R >>"), obj("<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>"),
-			obj("<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>")), "cannot"},
-		{"page tree 3000 deep", pdf(deep...), "cannot"},
-		{"720x14400 pt page", onePage("0 0 720 14400", "", stream("", []byte("0 0 1 rg 0 0 720 14400 re f"))), ""},
+		{"flate bomb in the content stream (1 GiB of zeros)", hostile.OnePage("0 0 612 792", "", hostile.Stream("/Filter /FlateDecode", hostile.ZlibZeros(1024))), "too complex"},
+		{"flate bomb as a 20000x20000 image", hostile.OnePage("0 0 612 792", "/XObject << /Im 5 0 R >>", hostile.Stream("", []byte("q 612 0 0 792 0 0 cm /Im Do Q")),
+			hostile.Stream("/Type /XObject /Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode", hostile.ZlibZeros(1145))), "too complex"},
+		{"30000x30000 image", hostile.OnePage("0 0 612 792", "/XObject << /Im 5 0 R >>", hostile.Stream("", []byte("q 612 0 0 792 0 0 cm /Im Do Q")),
+			hostile.Stream("/Type /XObject /Subtype /Image /Width 30000 /Height 30000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", hostile.ZlibZeros(859))), "too complex"},
+		{"cyclic page tree", hostile.PDF(hostile.Obj("<< /Type /Catalog /Pages 2 0 R >>"), hostile.Obj("<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>"),
+			hostile.Obj("<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>")), "cannot"},
+		{"page tree 3000 deep", hostile.PDF(deep...), "cannot"},
+		{"720x14400 pt page", hostile.OnePage("0 0 720 14400", "", hostile.Stream("", []byte("0 0 1 rg 0 0 720 14400 re f"))), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http/httptest"
 	"os/exec"
 	"time"
 
@@ -31,10 +29,6 @@ func browserFirstPaint(ctx context.Context, e *viewerEnv, runID string) (first t
 	if err != nil {
 		return 0, nil, fmt.Errorf("chromium is needed for the browser figures (make bench installs it): %w", err)
 	}
-	srv := httptest.NewUnstartedServer(e.handler)
-	srv.Listener, _ = net.Listen("tcp", "127.0.0.1:0")
-	srv.Start()
-	defer srv.Close()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1440, 900),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
@@ -44,7 +38,7 @@ func browserFirstPaint(ctx context.Context, e *viewerEnv, runID string) (first t
 	bctx, cancelT := context.WithTimeout(bctx, 2*time.Minute)
 	defer cancelT()
 	if err := chromedp.Do(bctx,
-		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.Navigate(e.url+"/login"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "bench@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 		chromedp.Submit(chromedp.CSS("#password")),
@@ -53,7 +47,7 @@ func browserFirstPaint(ctx context.Context, e *viewerEnv, runID string) (first t
 		return 0, nil, err
 	}
 	for i := range 11 {
-		if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/runs/"+runID)); err != nil {
+		if err := chromedp.Do(bctx, chromedp.Navigate(e.url+"/runs/"+runID)); err != nil {
 			return 0, nil, err
 		}
 		ms, err := chromedp.Run(bctx, chromedp.Evaluate[float64](firstPaint, chromedp.EvalAwaitPromise))

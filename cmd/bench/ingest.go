@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,10 +17,8 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
-	"github.com/reviewer-app/reviewer/extend"
-	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
 
@@ -53,29 +49,20 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	fmt.Fprintf(log, "raw SQLite, one row per transaction: %.0f rows/s\n", base)
 
-	store, err := storage.Open(ctx, filepath.Join(dir, "server"), storage.Options{})
+	// The real wiring, every worker running while the events arrive.
+	in, err := instance.New(ctx, instance.Config{
+		Addr: "127.0.0.1:0", Data: filepath.Join(dir, "server"), ExtendURL: "http://127.0.0.1:1",
+		Web: web.Config{WebhookSecrets: []string{benchSecret}},
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer store.Close()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", "", false), quiet)
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); worker.Run(wctx) }()
+	store := in.Store
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(runCtx) }()
 	defer func() { stop(); <-done }()
-	h, err := web.NewServer(ctx, web.Config{WebhookSecrets: []string{benchSecret}}, web.Deps{Store: store, Worker: worker, Log: quiet})
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	defer srv.Close()
-	target := "http://" + ln.Addr().String() + "/webhooks/extend"
+	target := in.URL + "/webhooks/extend"
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestSenders}, Timeout: 30 * time.Second}
 	start := time.Now()

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -130,21 +129,22 @@ func fillQueue(ctx context.Context, s *storage.Store, n int) error {
 // (a claim, committed) takes to reach each; then the same for a bare
 // gorilla/websocket broadcast; then the memory in use.
 func benchFanOut(ctx context.Context, e *viewerEnv) (fan, base, mem []result, err error) {
-	srv := httptest.NewUnstartedServer(e.handler)
-	srv.Listener, _ = net.Listen("tcp", "127.0.0.1:0")
-	srv.Start()
-	defer srv.Close()
-	feedCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go e.server.Run(feedCtx)
-
+	// A thousand dashboards are a hundred people with ten tabs each (one
+	// person may hold 32 sockets).
+	var people []http.Header
+	for i := range sockets / 10 {
+		c, err := e.signIn(ctx, fmt.Sprintf("watcher%03d@example.com", i))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		people = append(people, http.Header{"Origin": {e.url}, "Cookie": {c.Name + "=" + c.Value}})
+	}
 	var ms0 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms0)
-	h := http.Header{"Origin": {srv.URL}, "Cookie": {e.cookie.Name + "=" + e.cookie.Value}}
 	conns := make([]*websocket.Conn, 0, sockets)
-	for range sockets {
-		c, _, err := websocket.DefaultDialer.Dial("ws"+srv.URL[len("http"):]+"/ws", h)
+	for i := range sockets {
+		c, _, err := websocket.DefaultDialer.Dial("ws"+e.url[len("http"):]+"/ws", people[i%len(people)])
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("dial: %w", err)
 		}

@@ -49,6 +49,7 @@ func main() {
 		{"ingest", benchIngest},
 		{"viewer", benchViewer},
 		{"live", benchLive},
+		{"hardening", benchHardening},
 	}
 	ctx := context.Background()
 	var all []result

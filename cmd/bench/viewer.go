@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,51 +13,57 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
-	"github.com/reviewer-app/reviewer/extend"
-	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
 
-// viewerEnv is a server with a signed-in session, in process.
+// viewerEnv is a reviewer started through the one wiring (every worker
+// running) with a signed-in session.
 type viewerEnv struct {
+	url      string
 	store    *storage.Store
 	renderer *pages.Renderer
-	server   *web.Server
 	handler  http.Handler
 	cookie   *http.Cookie
 	close    func()
 }
 
 func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
-	store, err := storage.Open(ctx, dir, storage.Options{FastPasswordHash: true})
+	in, err := instance.New(ctx, instance.Config{
+		Addr: "127.0.0.1:0", Data: dir, ExtendURL: "http://127.0.0.1:1", FastPasswordHash: true,
+		Web: web.Config{WebhookSecrets: []string{benchSecret}},
+	})
 	if err != nil {
 		return nil, err
 	}
-	renderer, err := pages.Open(ctx, dir, pages.Options{})
-	if err != nil {
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(runCtx) }()
+	e := &viewerEnv{url: in.URL, store: in.Store, renderer: in.Renderer, handler: in.Server, close: func() { stop(); <-done }}
+	if e.cookie, err = e.signIn(ctx, "bench@example.com"); err != nil {
+		e.close()
 		return nil, err
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	worker := ingest.NewWorker(store, extend.New("http://127.0.0.1:1", "", false), quiet)
-	h, err := web.NewServer(ctx, web.Config{WebhookSecrets: []string{benchSecret}}, web.Deps{Store: store, Worker: worker, Renderer: renderer, Log: quiet})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := store.CreateUser(ctx, "bench@example.com", "", review.RoleReviewer, "a long enough password"); err != nil {
+	return e, nil
+}
+
+// signIn creates a reviewer and returns a session cookie of theirs.
+func (e *viewerEnv) signIn(ctx context.Context, email string) (*http.Cookie, error) {
+	if _, err := e.store.CreateUser(ctx, email, "", review.RoleReviewer, "a long enough password"); err != nil {
 		return nil, err
 	}
 	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("POST", "/login", bytes.NewBufferString(url.Values{"email": {"bench@example.com"}, "password": {"a long enough password"}}.Encode()))
+	req := httptest.NewRequest("POST", "/login", bytes.NewBufferString(url.Values{"email": {email}, "password": {"a long enough password"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	h.ServeHTTP(rec, req)
+	e.handler.ServeHTTP(rec, req)
 	cookies := rec.Result().Cookies()
 	if len(cookies) == 0 {
 		return nil, fmt.Errorf("bench sign-in failed: %d", rec.Code)
 	}
-	return &viewerEnv{store: store, renderer: renderer, server: h, handler: h, cookie: cookies[0], close: func() { renderer.Close(); store.Close() }}, nil
+	return cookies[0], nil
 }
 
 // get serves one request in process and returns the time the server took.
@@ -216,11 +221,17 @@ func loadBigRunOn(ctx context.Context, e *viewerEnv, runID, fileID string, pdf [
 	if _, err := e.store.AppendEvent(ctx, ev, body); err != nil {
 		return "", err
 	}
-	w := ingest.NewWorker(e.store, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if _, err := w.ProcessPending(ctx); err != nil {
-		return "", err
+	// The instance's ingest worker applies it.
+	for {
+		c, err := e.store.EventCounts(ctx)
+		if err != nil {
+			return "", err
+		}
+		if c["pending"] == 0 {
+			return runID, nil
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	return runID, nil
 }
 
 // manyPagePDF writes a valid PDF of n text pages (Helvetica, no embedded

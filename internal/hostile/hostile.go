@@ -1,0 +1,87 @@
+// Package hostile builds the documents that attack reviewer's renderer, for
+// its tests and benchmarks: PDFs assembled object by object, and Flate
+// bombs made without compressing a gigabyte.
+package hostile
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"fmt"
+)
+
+// PDF assembles a PDF from object bodies (object i+1 is objs[i]; object 1
+// is the catalog) with a correct cross-reference table.
+func PDF(objs ...[]byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n", i+1)
+		b.Write(o)
+		b.WriteString("\nendobj\n")
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+// Obj is an object body written as text.
+func Obj(s string) []byte { return []byte(s) }
+
+// Stream is a stream object with dict's entries and data.
+func Stream(dict string, data []byte) []byte {
+	return append(append([]byte(fmt.Sprintf("<< %s /Length %d >>\nstream\n", dict, len(data))), data...), "\nendstream"...)
+}
+
+// OnePage is a PDF of one page with the given media box, resources,
+// content stream object, and further objects (numbered from 5).
+func OnePage(mediaBox, resources string, content []byte, extra ...[]byte) []byte {
+	objs := [][]byte{
+		Obj("<< /Type /Catalog /Pages 2 0 R >>"),
+		Obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+		Obj("<< /Type /Page /Parent 2 0 R /MediaBox [" + mediaBox + "] /Resources << " + resources + " >> /Contents 4 0 R >>"),
+		content,
+	}
+	return PDF(append(objs, extra...)...)
+}
+
+// ZlibZeros returns a zlib stream that inflates to mib MiB of zero bytes in
+// about mib KiB: one sync-flushed deflate chunk of a MiB of zeros, repeated
+// (after the first, the window holds only zeros, so every chunk decodes the
+// same), closed by a final empty stored block and the Adler-32 of the zeros.
+func ZlibZeros(mib int) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	zeros := make([]byte, 1<<20)
+	w.Write(zeros)
+	w.Flush()
+	first := bytes.Clone(buf.Bytes())
+	buf.Reset()
+	w.Write(zeros)
+	w.Flush()
+	chunk := buf.Bytes()
+	out := []byte{0x78, 0xDA}
+	out = append(out, first...)
+	for range mib - 1 {
+		out = append(out, chunk...)
+	}
+	out = append(out, 0x01, 0x00, 0x00, 0xFF, 0xFF)
+	n := uint32((uint64(mib) << 20) % 65521)
+	return binary.BigEndian.AppendUint32(out, n<<16|1)
+}
+
+// FlateBomb is a one-page PDF whose content stream inflates to a GiB.
+func FlateBomb() []byte {
+	return OnePage("0 0 612 792", "", Stream("/Filter /FlateDecode", ZlibZeros(1024)))
+}
+
+// Plain is an ordinary one-page PDF: a blue rectangle.
+func Plain() []byte {
+	return OnePage("0 0 612 792", "", Stream("", []byte("0 0 1 rg 72 72 200 100 re f")))
+}
