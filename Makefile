@@ -44,6 +44,7 @@ fuzz:
 # Writes BENCHMARKS.md: every figure beside a baseline measured in the same run.
 bench: chromium
 	$(GO) run ./cmd/bench
+	$(GO) run ./cmd/bench -neighbour
 
 # The README's screenshots, taken by a browser test from the running demo.
 screenshots: chromium

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -35,7 +36,16 @@ func main() {
 	only := flag.String("only", "", "run only the benchmark with this name")
 	out := flag.String("out", "BENCHMARKS.md", "where to write the report (- for standard output)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	neighbour := flag.Bool("neighbour", false, "run beside a CPU neighbour (a busy process on one core) and append the report")
 	flag.Parse()
+	if *neighbour {
+		busy := exec.Command("sh", "-c", "while :; do :; done")
+		if err := busy.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer busy.Process.Kill()
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -65,21 +75,35 @@ func main() {
 		}
 		all = append(all, rs...)
 	}
-	report := render(all)
+	report := render(all, *neighbour)
 	if *out == "-" {
 		fmt.Print(report)
 		return
 	}
 	defer fmt.Print(report)
-	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if *neighbour {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(*out, flags, 0o644)
+	if err == nil {
+		_, err = f.WriteString(report)
+		f.Close()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
 }
 
-func render(rs []result) string {
+func render(rs []result, neighbour bool) string {
 	var b strings.Builder
 	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "# reviewer benchmarks\n\nMeasured %s on %s (%s/%s, %d CPUs, %s) with `make bench`.\n",
+	if neighbour {
+		fmt.Fprintf(&b, "\n## With a CPU neighbour\n\nThe same, beside a busy process that keeps one core spinning (`go run ./cmd/bench -neighbour`).\n")
+	} else {
+		fmt.Fprintf(&b, "# reviewer benchmarks\n\nQuiet machine first, then the same beside a CPU neighbour.\n")
+	}
+	fmt.Fprintf(&b, "Measured %s on %s (%s/%s, %d CPUs, %s) with `make bench`.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 	fmt.Fprintf(&b, "Each figure stands beside a baseline measured in the same run.\n\n")
 	fmt.Fprintf(&b, "| what | measured | baseline (same run) | goal |\n|---|---|---|---|\n")
