@@ -8,7 +8,7 @@ ADDR    ?= 127.0.0.1:8080
 FUZZTIME ?= 12s
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test generate check-generated chromium fuzz bench screenshots clean
+.PHONY: run build test lint generate check-generated chromium fuzz bench screenshots clean
 
 build:
 	$(GO) build -o bin/reviewer ./cmd/reviewer
@@ -30,8 +30,16 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: chromium check-generated
+# Lint: formatting (Go and templ), vet, staticcheck and unused code; the
+# tools are pinned in go.mod's tool directive, so nothing else is installed.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }
+	$(GO) tool templ fmt -fail views
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@out=$$($(GO) tool deadcode -test ./...); test -z "$$out" || { echo "unused code:"; echo "$$out"; exit 1; }
+
+test: chromium check-generated lint
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 

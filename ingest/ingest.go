@@ -35,7 +35,6 @@ type Worker struct {
 	Store   *storage.Store
 	Extend  *extend.Client
 	Log     *slog.Logger
-	Publish func(runIDs []string) // called after each commit that changed runs
 	Now     func() time.Time
 	Backoff func(attempt int) time.Duration // wait before a document is fetched again
 
@@ -48,7 +47,7 @@ type Worker struct {
 func NewWorker(store *storage.Store, client *extend.Client, log *slog.Logger) *Worker {
 	return &Worker{
 		Store: store, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
-		Publish: func([]string) {}, filesWake: make(chan struct{}, 1),
+		filesWake: make(chan struct{}, 1),
 	}
 }
 
@@ -136,7 +135,6 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 		}
 	}
 	if len(applied.Runs) > 0 {
-		w.Publish(applied.Runs)
 		select {
 		case w.filesWake <- struct{}{}:
 		default:

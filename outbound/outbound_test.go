@@ -43,14 +43,14 @@ func newReceiver(t *testing.T, fail int) *receiver {
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		if err := review.Verify([]string{secret}, req.Header.Get(review.HeaderTimestamp), req.Header.Get(review.HeaderSignature), body, time.Now()); err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.requests++
 		if r.requests <= r.fail {
-			http.Error(w, "try later", 503)
+			http.Error(w, "try later", http.StatusServiceUnavailable)
 			return
 		}
 		var e envelope
@@ -231,7 +231,7 @@ func TestBackoffReachesADay(t *testing.T) {
 // TestSnippetsKept: the start of a failed answer is kept for the admin.
 func TestSnippetsKept(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, `{"error":"schema mismatch on payload.outputs"}`, 422)
+		http.Error(w, `{"error":"schema mismatch on payload.outputs"}`, http.StatusUnprocessableEntity)
 	}))
 	defer srv.Close()
 	s, w := setup(t, t.TempDir())

@@ -36,7 +36,6 @@ type WorkflowDepth struct {
 type Bucket struct {
 	Label string
 	Count int
-	Link  string // the runs behind the number, where there is a list of them
 }
 
 // ReviewerStats is one reviewer's decisions over the last seven days.

@@ -33,8 +33,8 @@ func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashbo
 		t := fromMS(oldest.Int64)
 		d.Oldest = &t
 	}
-	d.Ages = []review.Bucket{{Label: "< 1 h", Count: b1}, {Label: "1–4 h", Count: b4, Link: "/?age=1"}, {Label: "4–24 h", Count: b24, Link: "/?age=4"},
-		{Label: "1–3 d", Count: b72, Link: "/?age=24"}, {Label: "> 3 d", Count: bOld, Link: "/?age=72"}}
+	d.Ages = []review.Bucket{{Label: "< 1 h", Count: b1}, {Label: "1–4 h", Count: b4}, {Label: "4–24 h", Count: b24},
+		{Label: "1–3 d", Count: b72}, {Label: "> 3 d", Count: bOld}}
 
 	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, max(workflow_name), count(*), min(queued_at) FROM runs WHERE status = 'NEEDS_REVIEW' GROUP BY workflow_id ORDER BY count(*) DESC`)
 	if err != nil {

@@ -108,15 +108,6 @@ func (s *Store) FileFailed(ctx context.Context, id string, reason string, retryA
 	return nil
 }
 
-// RetryFile puts a failed document back in the fetch queue now.
-func (s *Store) RetryFile(ctx context.Context, id string) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE files SET state = 'pending', next_attempt_at = 0, attempts = 0 WHERE id = ? AND state = 'failed'`, id)
-	if err != nil {
-		return fmt.Errorf("retry file: %w", err)
-	}
-	return nil
-}
-
 // File returns a document's record.
 func (s *Store) File(ctx context.Context, id string) (review.File, error) {
 	f := review.File{ID: id}

@@ -175,20 +175,6 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]review.RunSummary, 
 	return out, next, nil
 }
 
-// QueueRun returns one run's queue row, if the run is in the queue.
-func (s *Store) QueueRun(ctx context.Context, id string) (review.RunSummary, bool, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM runs WHERE id = ? AND status = 'NEEDS_REVIEW'`, id)
-	if err != nil {
-		return review.RunSummary{}, false, fmt.Errorf("queue run: %w", err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return review.RunSummary{}, false, rows.Err()
-	}
-	r, err := scanSummary(rows)
-	return r, err == nil, err
-}
-
 func queueKey(sort string) string {
 	if sort == "confidence" {
 		return "coalesce(min_confidence, -1)"

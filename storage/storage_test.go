@@ -363,7 +363,6 @@ func TestFiles(t *testing.T) {
 	if f.FetchState != review.FileFailed || f.FetchError != "HTTP 404" {
 		t.Fatalf("file = %+v", f)
 	}
-	s.RetryFile(ctx, "file_demo_aws")
 	pdf, _ := demo.File("AmazonWebServices.pdf")
 	hash, err := s.PutFile(ctx, "file_demo_aws", pdf, 1<<20)
 	if err != nil {

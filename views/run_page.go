@@ -75,7 +75,6 @@ type OutputVM struct {
 	Name         string
 	Editable     bool
 	ClassChoices []Choice
-	SplitsJSON   string // the current splits, for the split editor
 	Fields       []FieldVM
 	Class        *review.Classification
 	Classes      []review.ClassOption

@@ -29,14 +29,14 @@ func TestFeedbackToExtend(t *testing.T) {
 	failures := 1
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer sk_test" || r.Header.Get("x-extend-api-version") != review.Version2026 {
-			http.Error(w, "unauthorized", 401)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		if failures > 0 {
 			failures--
-			http.Error(w, "busy", 503)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
 		b, _ := io.ReadAll(r.Body)
