@@ -1,7 +1,6 @@
 package pages_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,54 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/reviewer-app/reviewer/internal/hostile"
+	"github.com/reviewer-app/reviewer/internal/memwatch"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 )
-
-// rss returns the process's resident memory in bytes.
-func rss(t *testing.T) uint64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmRSS")
-	return 0
-}
-
-// peakRSS samples resident memory until stop is called.
-func peakRSS(t *testing.T) (stop func() uint64) {
-	var peak atomic.Uint64
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			if v := rss(t); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 { close(done); <-finished; return peak.Load() }
-}
 
 func save(t *testing.T, dir string, data []byte) (hash, path string) {
 	sum := sha256.Sum256(data)
@@ -88,7 +48,7 @@ func TestHostileDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	debug.FreeOSMemory()
-	base := rss(t)
+	base := memwatch.RSS()
 	t.Logf("resident memory with %d instances warm: %d MiB", 2, base>>20)
 
 	deep := [][]byte{hostile.Obj("<< /Type /Catalog /Pages 2 0 R >>")}
@@ -116,7 +76,7 @@ func TestHostileDocuments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hash, path := save(t, dir, tt.doc)
-			stop := peakRSS(t)
+			stop := memwatch.Peak(memwatch.RSS)
 			start := time.Now()
 			_, _, err := r.Inspect(ctx, hash, path)
 			var out string
@@ -126,7 +86,7 @@ func TestHostileDocuments(t *testing.T) {
 			took := time.Since(start)
 			peak := stop()
 			debug.FreeOSMemory()
-			after := rss(t)
+			after := memwatch.RSS()
 			t.Logf("%v after %s; resident memory peak %+d MiB, after %+d MiB", err, took.Round(time.Millisecond), (int64(peak)-int64(base))>>20, (int64(after)-int64(base))>>20)
 
 			// Bounds: two instances' memory caps above the start while

@@ -8,15 +8,14 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/memwatch"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -33,30 +32,6 @@ func (z *zeros) Read(p []byte) (int, error) {
 	clear(p[:k])
 	z.n -= k
 	return int(k), nil
-}
-
-// peakHeap samples the live heap every few milliseconds until stop is
-// called, and returns the highest value seen.
-func peakHeap() (stop func() uint64) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 { close(done); <-finished; return peak.Load() }
 }
 
 // TestWebhookFloodKeepsMemoryBounded reproduces the red team's attack: 64
@@ -98,7 +73,7 @@ func TestWebhookFloodKeepsMemoryBounded(t *testing.T) {
 	}
 
 	t.Run("unsigned", func(t *testing.T) {
-		stop := peakHeap()
+		stop := memwatch.Peak(memwatch.Heap)
 		answers, failed := flood(func(http.Header) {})
 		peak := stop()
 		t.Logf("answers %v, connections cut %d, peak heap %d MiB", answers, failed, peak>>20)
@@ -111,7 +86,7 @@ func TestWebhookFloodKeepsMemoryBounded(t *testing.T) {
 	})
 
 	t.Run("wrong signature", func(t *testing.T) {
-		stop := peakHeap()
+		stop := memwatch.Peak(memwatch.Heap)
 		ingested := make(chan error, 1)
 		go func() { ingested <- sendWithRetry(e, 5) }()
 		answers, failed := flood(func(h http.Header) {

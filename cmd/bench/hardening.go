@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,18 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/internal/hostile"
+	"github.com/reviewer-app/reviewer/internal/memwatch"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/web"
 )
 
 // benchHardening records the exact memory figures the hardening tests bound
@@ -35,23 +30,17 @@ func benchHardening(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	in, err := instance.New(ctx, instance.Config{
-		Addr: "127.0.0.1:0", Data: filepath.Join(dir, "server"), ExtendURL: "http://127.0.0.1:1",
-		Web: web.Config{WebhookSecrets: []string{benchSecret}},
-	})
+	in, stop, err := start(ctx, filepath.Join(dir, "server"))
 	if err != nil {
 		return nil, err
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- in.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	defer stop()
 
 	const senders, size = 64, 31 << 20
 	flood := func(signed bool) (uint64, map[int]int) {
 		answers := map[int]int{}
 		var mu sync.Mutex
-		stopPeak := peakHeap()
+		stopPeak := memwatch.Peak(memwatch.Heap)
 		var wg sync.WaitGroup
 		client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 		for range senders {
@@ -78,13 +67,13 @@ func benchHardening(ctx context.Context, log io.Writer) ([]result, error) {
 		return stopPeak(), answers
 	}
 	debug.FreeOSMemory()
-	idle := heapNow()
+	idle := memwatch.Heap()
 	unsignedPeak, ua := flood(false)
 	debug.FreeOSMemory()
 	wrongPeak, wa := flood(true)
 	debug.FreeOSMemory()
 	// Baseline: the same bodies read whole, as the receiver did before.
-	stopPeak := peakHeap()
+	stopPeak := memwatch.Peak(memwatch.Heap)
 	var wg sync.WaitGroup
 	for range senders {
 		wg.Go(func() { io.ReadAll(io.LimitReader(zeroReader{}, size)) })
@@ -115,9 +104,9 @@ func benchHardening(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	debug.FreeOSMemory()
-	base := rss()
+	base := memwatch.RSS()
 	ph2, pp2, _ := save(append(hostile.Plain(), ' '))
-	stopRSS := peakRSS()
+	stopRSS := memwatch.Peak(memwatch.RSS)
 	t0 := time.Now()
 	if _, err := r.PNG(ctx, ph2, pp2, 1, 2400); err != nil {
 		return nil, err
@@ -127,12 +116,12 @@ func benchHardening(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	stopRSS = peakRSS()
+	stopRSS = memwatch.Peak(memwatch.RSS)
 	t0 = time.Now()
 	_, berr := r.PNG(ctx, bh, bp, 1, 2400)
 	bombTook, bombPeak := time.Since(t0), stopRSS()
 	debug.FreeOSMemory()
-	after := rss()
+	after := memwatch.RSS()
 	t0 = time.Now()
 	_, berr2 := r.PNG(ctx, bh, bp, 1, 1000)
 	again := time.Since(t0)
@@ -157,51 +146,3 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 func mib(v, base uint64) int64 { return (int64(v) - int64(base)) >> 20 }
-
-func heapNow() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// peakHeap samples the live heap until stop is called.
-func peakHeap() (stop func() uint64) { return sampler(heapNow) }
-
-// peakRSS samples resident memory until stop is called.
-func peakRSS() (stop func() uint64) { return sampler(rss) }
-
-func sampler(read func() uint64) func() uint64 {
-	var peak atomic.Uint64
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			if v := read(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 { close(done); <-finished; return peak.Load() }
-}
-
-// rss returns the process's resident memory in bytes.
-func rss() uint64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}

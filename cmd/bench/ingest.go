@@ -17,9 +17,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
-	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/web"
 )
 
 const (
@@ -50,18 +48,11 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	fmt.Fprintf(log, "raw SQLite, one row per transaction: %.0f rows/s\n", base)
 
 	// The real wiring, every worker running while the events arrive.
-	in, err := instance.New(ctx, instance.Config{
-		Addr: "127.0.0.1:0", Data: filepath.Join(dir, "server"), ExtendURL: "http://127.0.0.1:1",
-		Web: web.Config{WebhookSecrets: []string{benchSecret}},
-	})
+	in, stop, err := start(ctx, filepath.Join(dir, "server"))
 	if err != nil {
 		return nil, err
 	}
-	store := in.Store
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- in.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	defer stop()
 	target := in.URL + "/webhooks/extend"
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestSenders}, Timeout: 30 * time.Second}
@@ -85,7 +76,7 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 
 	// How long until the worker has applied them all.
 	for {
-		c, err := store.EventCounts(ctx)
+		c, err := in.Store.EventCounts(ctx)
 		if err != nil {
 			return nil, err
 		}

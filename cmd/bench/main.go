@@ -17,6 +17,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/web"
 )
 
 // result is one measured figure beside its baseline and goal.
@@ -125,3 +128,19 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// start runs a reviewer on dir through the one wiring, every worker
+// running, on a free loopback port, until stop is called.
+func start(ctx context.Context, dir string) (in *instance.Instance, stop func(), err error) {
+	in, err = instance.New(ctx, instance.Config{
+		Addr: "127.0.0.1:0", Data: dir, ExtendURL: "http://127.0.0.1:1", FastPasswordHash: true,
+		Web: web.Config{WebhookSecrets: []string{benchSecret}},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(runCtx) }()
+	return in, func() { cancel(); <-done }, nil
+}

@@ -13,11 +13,10 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
-	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/internal/hostile"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
-	"github.com/reviewer-app/reviewer/web"
 )
 
 // viewerEnv is a reviewer started through the one wiring (every worker
@@ -32,17 +31,11 @@ type viewerEnv struct {
 }
 
 func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
-	in, err := instance.New(ctx, instance.Config{
-		Addr: "127.0.0.1:0", Data: dir, ExtendURL: "http://127.0.0.1:1", FastPasswordHash: true,
-		Web: web.Config{WebhookSecrets: []string{benchSecret}},
-	})
+	in, stop, err := start(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- in.Run(runCtx) }()
-	e := &viewerEnv{url: in.URL, store: in.Store, renderer: in.Renderer, handler: in.Server, close: func() { stop(); <-done }}
+	e := &viewerEnv{url: in.URL, store: in.Store, renderer: in.Renderer, handler: in.Server, close: stop}
 	if e.cookie, err = e.signIn(ctx, "bench@example.com"); err != nil {
 		e.close()
 		return nil, err
@@ -237,35 +230,24 @@ func loadBigRunOn(ctx context.Context, e *viewerEnv, runID, fileID string, pdf [
 // manyPagePDF writes a valid PDF of n text pages (Helvetica, no embedded
 // fonts), so the benchmark needs no document it cannot ship.
 func manyPagePDF(n int) []byte {
-	var b bytes.Buffer
-	var offsets []int
-	obj := func(body string) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
-	}
-	b.WriteString("%PDF-1.4\n")
 	// 1: catalog, 2: pages, 3: font; then per page a page and its content.
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
 	kids := ""
 	for i := range n {
 		kids += fmt.Sprintf("%d 0 R ", 4+2*i)
 	}
-	obj(fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s] >>", n, kids))
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	objs := [][]byte{
+		hostile.Obj("<< /Type /Catalog /Pages 2 0 R >>"),
+		hostile.Obj(fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s] >>", n, kids)),
+		hostile.Obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+	}
 	for i := range n {
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		objs = append(objs, hostile.Obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i)))
 		var text bytes.Buffer
 		fmt.Fprintf(&text, "BT /F1 28 Tf 72 700 Td (Page %d of %d) Tj ET\n", i+1, n)
 		for l := range 40 {
 			fmt.Fprintf(&text, "BT /F1 10 Tf 72 %d Td (Line %d of a long document, with numbers 1234.56 and words.) Tj ET\n", 660-l*14, l+1)
 		}
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", text.Len(), text.String()))
+		objs = append(objs, hostile.Stream("", text.Bytes()))
 	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
+	return hostile.PDF(objs...)
 }
