@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -226,9 +225,3 @@ func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease tim
 	}
 	return err
 }
-
-var rowIndex = regexp.MustCompile(`\[\d+\]`)
-
-// FoldPath folds array indexes out of a field path: line_items[3].amount
-// becomes line_items[].amount, so corrections count per column.
-func FoldPath(path string) string { return rowIndex.ReplaceAllString(path, "[]") }

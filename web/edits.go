@@ -96,11 +96,11 @@ func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch out.Type {
 	case review.OutputClassify:
-		if value, err = classValue(out, value); err != nil {
+		if value, err = review.ChooseClass(out, value); err != nil {
 			return err
 		}
 	case review.OutputSplitter:
-		if err := checkSplits(value, pageCount(s.documents(ctx, run))); err != nil {
+		if err := review.CheckSplits(value, pageCount(s.documents(ctx, run))); err != nil {
 			return err
 		}
 	}
@@ -138,7 +138,7 @@ func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 		model, _ = orig.Model(req.Path)
 	}
 	resp.Original = review.Text(model)
-	resp.Edited = string(compact(value)) != string(compact(model))
+	resp.Edited = !review.SameValue(value, model)
 	resp.Reload = resp.Reload || req.Row != nil || edit.Refs != nil
 	writeJSON(w, http.StatusOK, resp)
 	return nil
@@ -195,139 +195,20 @@ func editValue(req editRequest, o *review.Output, f *review.Field, model json.Ra
 	case req.Keep && f != nil:
 		return f.Value, nil
 	case req.Row != nil:
-		return rowEdit(f, *req.Row)
+		return review.EditRows(f, req.Row.Op, req.Row.Index)
 	case req.Value != nil:
 		if f != nil && f.Type == review.TypeSignature {
-			return signatureValue(req.Value)
+			return review.NormaliseSignature(req.Value)
 		}
 		return req.Value, nil
 	case req.Text == nil:
 		return nil, review.Errorf(review.EINVALID, "the change carries no value")
-	}
-	text := strings.TrimSpace(*req.Text)
-	if f == nil {
+	case f == nil:
 		return nil, review.Errorf(review.EINVALID, "%s takes a value, not text", o.Type)
 	}
-	switch f.Type {
-	case review.TypeNumber:
-		if text == "" {
-			return json.RawMessage("null"), nil
-		}
-		n, err := review.ParseNumber(text)
-		return json.RawMessage(n), err
-	case review.TypeDate:
-		if text == "" {
-			return json.RawMessage("null"), nil
-		}
-		d, err := review.ParseDate(text)
-		if err != nil {
-			return nil, err
-		}
-		resp.Alternative = d.Alternative
-		return marshalJSON(d.ISO), nil
-	case review.TypeBoolean:
-		switch strings.ToLower(text) {
-		case "", "null":
-			return json.RawMessage("null"), nil
-		case "true", "yes":
-			return json.RawMessage("true"), nil
-		case "false", "no":
-			return json.RawMessage("false"), nil
-		}
-		return nil, review.Errorf(review.EINVALID, "%s: answer yes or no", f.Path)
-	case review.TypeEnum:
-		if text == "" {
-			return json.RawMessage("null"), nil
-		}
-		return marshalJSON(text), nil
-	case review.TypeCurrency:
-		if text == "" && req.Code == "" {
-			return json.RawMessage("null"), nil
-		}
-		n, err := review.ParseNumber(text)
-		if err != nil {
-			return nil, err
-		}
-		code, _ := json.Marshal(strings.ToUpper(strings.TrimSpace(req.Code)))
-		return json.RawMessage(`{"amount":` + string(n) + `,"iso_4217_currency_code":` + string(code) + `}`), nil
-	}
-	return marshalJSON(*req.Text), nil
-}
-
-// signatureValue normalises a signature's date as typed.
-func signatureValue(raw json.RawMessage) (json.RawMessage, error) {
-	var sig map[string]any
-	if err := json.Unmarshal(raw, &sig); err != nil || sig == nil {
-		return raw, nil // null, or let CheckValue say what is wrong
-	}
-	if d, ok := sig["signature_date"].(string); ok && strings.TrimSpace(d) != "" {
-		r, err := review.ParseDate(d)
-		if err != nil {
-			return nil, err
-		}
-		sig["signature_date"] = r.ISO
-	}
-	return marshalJSON(sig), nil
-}
-
-// rowEdit returns a list with one row added, removed or moved.
-func rowEdit(f *review.Field, op rowOp) (json.RawMessage, error) {
-	if f == nil || f.Type != review.TypeArray {
-		return nil, review.Errorf(review.EINVALID, "rows can only be changed in a list")
-	}
-	var rows []json.RawMessage
-	if string(f.Value) != "null" {
-		if err := json.Unmarshal(f.Value, &rows); err != nil {
-			return nil, review.Errorf(review.EINVALID, "%s is not a list", f.Path)
-		}
-	}
-	i := op.Index
-	inRange := i >= 0 && i < len(rows)
-	switch op.Op {
-	case "add":
-		rows = append(rows, emptyRow(rows))
-	case "remove":
-		if !inRange {
-			return nil, review.Errorf(review.EINVALID, "no row %d", i)
-		}
-		rows = append(rows[:i], rows[i+1:]...)
-	case "up", "down":
-		j := i - 1
-		if op.Op == "down" {
-			j = i + 1
-		}
-		if !inRange || j < 0 || j >= len(rows) {
-			return nil, review.Errorf(review.EINVALID, "row %d cannot move %s", i, op.Op)
-		}
-		rows[i], rows[j] = rows[j], rows[i]
-	default:
-		return nil, review.Errorf(review.EINVALID, "unknown row operation %q", op.Op)
-	}
-	if rows == nil {
-		rows = []json.RawMessage{}
-	}
-	return marshalJSON(rows), nil
-}
-
-// emptyRow is a new row with the columns of the others, all empty.
-func emptyRow(rows []json.RawMessage) json.RawMessage {
-	if len(rows) == 0 {
-		return json.RawMessage("{}")
-	}
-	var first map[string]json.RawMessage
-	if json.Unmarshal(rows[0], &first) != nil {
-		return json.RawMessage("null")
-	}
-	empty := map[string]json.RawMessage{}
-	for k := range first {
-		empty[k] = json.RawMessage("null")
-	}
-	return marshalJSON(empty)
-}
-
-func marshalJSON(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
+	value, alternative, err := review.ParseText(f, *req.Text, req.Code)
+	resp.Alternative = alternative
+	return value, err
 }
 
 func compact(raw json.RawMessage) []byte {
@@ -335,7 +216,8 @@ func compact(raw json.RawMessage) []byte {
 	if json.Unmarshal(raw, &v) != nil {
 		return raw
 	}
-	return marshalJSON(v)
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // sizer tells the displayed size of a page of a run's file, from what was
@@ -382,7 +264,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	if out.Calls, err = s.feedback(ctx, run, d, reviewed); err != nil {
 		return err
 	}
-	if err := s.store.Decide(ctx, run.ID, version, d, reviewed, outcomes(run, current, rv.Edits), out); err != nil {
+	if err := s.store.Decide(ctx, run.ID, version, d, reviewed, review.Outcomes(run, current), out); err != nil {
 		return err
 	}
 	next := "/runs/" + url.PathEscape(run.ID)
@@ -395,38 +277,6 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
-}
-
-// outcomes tells, for each field of the run's extractions (row indexes
-// folded) and each class and split, whether the review changed it.
-func outcomes(orig, current *review.Run, edits []review.Edit) map[string]bool {
-	out := map[string]bool{}
-	for _, o := range current.Outputs {
-		model := outputByID(orig, o.ID)
-		if model == nil {
-			continue
-		}
-		switch o.Type {
-		case review.OutputExtract:
-			for _, f := range o.Fields {
-				if f.Type.Container() {
-					continue
-				}
-				mf, ok := model.Field(f.Path)
-				path := storage.FoldPath(f.Path)
-				out[path] = out[path] || !ok || string(compact(mf.Value)) != string(compact(f.Value))
-			}
-		default:
-			path := review.PathClass
-			if o.Type == review.OutputSplitter {
-				path = review.PathSplits
-			}
-			m, _ := model.Model(path)
-			c, _ := o.Model(path)
-			out[path] = string(compact(m)) != string(compact(c))
-		}
-	}
-	return out
 }
 
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) error { return s.decide(w, r, true) }
@@ -454,54 +304,6 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 		entries = []review.AuditEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": entries})
-	return nil
-}
-
-// classValue is a classification with the class a reviewer chose: the
-// model's output with its id and type replaced.
-func classValue(o *review.Output, choice json.RawMessage) (json.RawMessage, error) {
-	var c struct {
-		ID   string `json:"id"`
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(choice, &c); err != nil || c.Type == "" {
-		return nil, review.Errorf(review.EINVALID, "choose one of the classes")
-	}
-	if len(o.Classes) > 0 && !slices.ContainsFunc(o.Classes, func(k review.ClassOption) bool { return k.ID == c.ID && k.Type == c.Type }) &&
-		(o.Class == nil || o.Class.ID != c.ID) {
-		return nil, review.Errorf(review.EINVALID, "%q is not one of the configured classes", c.Type)
-	}
-	out := o.Value
-	if string(out) == "null" || len(out) == 0 {
-		out = json.RawMessage(`{}`)
-	}
-	out, err := review.Splice(out, []string{"id"}, marshalJSON(c.ID))
-	if err == nil {
-		out, err = review.Splice(out, []string{"type"}, marshalJSON(c.Type))
-	}
-	return out, err
-}
-
-// checkSplits checks corrected sub-documents against the document's pages.
-func checkSplits(value json.RawMessage, pages int) error {
-	var splits []struct {
-		Type      string `json:"type"`
-		StartPage int    `json:"startPage"`
-		EndPage   int    `json:"endPage"`
-	}
-	if err := json.Unmarshal(value, &splits); err != nil {
-		return review.Errorf(review.EINVALID, "sub-documents must be a list of {type, identifier, startPage, endPage}")
-	}
-	for i, sp := range splits {
-		switch {
-		case strings.TrimSpace(sp.Type) == "":
-			return review.Errorf(review.EINVALID, "sub-document %d needs a type", i+1)
-		case sp.StartPage < 1 || sp.EndPage < sp.StartPage:
-			return review.Errorf(review.EINVALID, "sub-document %d: pages %d–%d are not a range", i+1, sp.StartPage, sp.EndPage)
-		case pages > 0 && sp.EndPage > pages:
-			return review.Errorf(review.EINVALID, "sub-document %d ends on page %d, but the document has %d pages", i+1, sp.EndPage, pages)
-		}
-	}
 	return nil
 }
 
@@ -571,7 +373,7 @@ func (s *Server) feedback(ctx context.Context, run *review.Run, d review.Decisio
 			return nil, err
 		}
 		for _, o := range done.Outputs {
-			expected := expectedOutput(o)
+			expected := review.ExpectedOutput(o)
 			file := firstNonEmpty(append(o.FileIDs, runFileID(run))...)
 			if expected == nil || file == "" {
 				continue
@@ -589,33 +391,6 @@ func (s *Server) feedback(ctx context.Context, run *review.Run, d review.Decisio
 		add("/workflow_runs/"+url.PathEscape(run.ID), map[string]any{"metadata": meta})
 	}
 	return calls, nil
-}
-
-// expectedOutput is an output's reviewed result in the form Extend's
-// evaluation sets take: {value} for extractions, {id, type} for a class,
-// {splits} for a split.
-func expectedOutput(o review.Output) any {
-	switch o.Type {
-	case review.OutputExtract:
-		if o.Form == review.FormSchema {
-			v, _ := review.At(o.Value, []string{"value"})
-			return map[string]json.RawMessage{"value": v}
-		}
-		value := map[string]json.RawMessage{}
-		for _, f := range o.Fields {
-			if f.Depth == 0 {
-				value[f.Path] = f.Value
-			}
-		}
-		return map[string]any{"value": value}
-	case review.OutputClassify:
-		if o.Class != nil {
-			return map[string]string{"id": o.Class.ID, "type": o.Class.Type}
-		}
-	case review.OutputSplitter:
-		return map[string]any{"splits": o.Splits}
-	}
-	return nil
 }
 
 func runFileID(run *review.Run) string {

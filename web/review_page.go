@@ -262,13 +262,13 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 		if o.Type == review.OutputClassify {
 			ov.ClassChoices = classChoices(o)
 		}
-		model := outputByID(orig, o.ID)
+		model := orig.Output(o.ID)
 		var list *views.FieldVM // the top-level list being laid out, if paged
 		for _, f := range o.Fields {
 			edited := false
 			if model != nil {
 				mf, ok := model.Field(f.Path)
-				edited = !ok || string(compact(mf.Value)) != string(compact(f.Value))
+				edited = !ok || !review.SameValue(mf.Value, f.Value)
 			}
 			if edited && !f.Type.Container() {
 				ov.Edited++
@@ -407,21 +407,12 @@ func classChoices(o review.Output) []views.Choice {
 		if c.Description != "" {
 			label += " — " + c.Description
 		}
-		out = append(out, views.Choice{Value: string(marshalJSON(map[string]string{"id": c.ID, "type": c.Type})), Label: label, Selected: sel})
+		out = append(out, views.Choice{Value: classChoice(c.ID, c.Type), Label: label, Selected: sel})
 	}
 	if o.Class != nil && !found {
-		out = append(out, views.Choice{Value: string(marshalJSON(map[string]string{"id": o.Class.ID, "type": o.Class.Type})), Label: o.Class.Type, Selected: true})
+		out = append(out, views.Choice{Value: classChoice(o.Class.ID, o.Class.Type), Label: o.Class.Type, Selected: true})
 	}
 	return out
-}
-
-func outputByID(run *review.Run, id string) *review.Output {
-	for i := range run.Outputs {
-		if run.Outputs[i].ID == id {
-			return &run.Outputs[i]
-		}
-	}
-	return nil
 }
 
 func hasIssue(f review.Field) bool {
@@ -524,4 +515,10 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// classChoice is the value a class option sends: {id, type}.
+func classChoice(id, typ string) string {
+	b, _ := json.Marshal(map[string]string{"id": id, "type": typ})
+	return string(b)
 }

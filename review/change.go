@@ -1,0 +1,293 @@
+package review
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The rules of a reviewer's change to a field, a class or a split: how
+// typed text becomes a value of the field's type, how rows are added,
+// removed and moved, what a class or a split may be, and which fields a
+// decision corrected. Pure functions: the web layer decodes the request,
+// these decide, storage keeps the result.
+
+// ParseText turns what a reviewer typed into a value of f's type: numbers
+// exactly as typed (never through a float, decimal commas understood),
+// dates read one way for everyone (alternative is the other reading of an
+// ambiguous date), yes/no, an option, an amount with its currency code.
+// Empty text is null.
+func ParseText(f *Field, text, code string) (value json.RawMessage, alternative string, err error) {
+	raw := text
+	text = strings.TrimSpace(text)
+	null := json.RawMessage("null")
+	switch f.Type {
+	case TypeNumber:
+		if text == "" {
+			return null, "", nil
+		}
+		n, err := ParseNumber(text)
+		return json.RawMessage(n), "", err
+	case TypeDate:
+		if text == "" {
+			return null, "", nil
+		}
+		d, err := ParseDate(text)
+		if err != nil {
+			return nil, "", err
+		}
+		return jsonOf(d.ISO), d.Alternative, nil
+	case TypeBoolean:
+		switch strings.ToLower(text) {
+		case "", "null":
+			return null, "", nil
+		case "true", "yes":
+			return json.RawMessage("true"), "", nil
+		case "false", "no":
+			return json.RawMessage("false"), "", nil
+		}
+		return nil, "", Errorf(EINVALID, "%s: answer yes or no", f.Path)
+	case TypeEnum:
+		if text == "" {
+			return null, "", nil
+		}
+		return jsonOf(text), "", nil
+	case TypeCurrency:
+		if text == "" && code == "" {
+			return null, "", nil
+		}
+		n, err := ParseNumber(text)
+		if err != nil {
+			return nil, "", err
+		}
+		c := jsonOf(strings.ToUpper(strings.TrimSpace(code)))
+		return json.RawMessage(`{"amount":` + string(n) + `,"iso_4217_currency_code":` + string(c) + `}`), "", nil
+	}
+	return jsonOf(raw), "", nil
+}
+
+// NormaliseSignature writes a signature's date as YYYY-MM-DD, read from the
+// way it was typed.
+func NormaliseSignature(raw json.RawMessage) (json.RawMessage, error) {
+	var sig map[string]any
+	if err := json.Unmarshal(raw, &sig); err != nil || sig == nil {
+		return raw, nil // null, or let CheckValue say what is wrong
+	}
+	if d, ok := sig["signature_date"].(string); ok && strings.TrimSpace(d) != "" {
+		r, err := ParseDate(d)
+		if err != nil {
+			return nil, err
+		}
+		sig["signature_date"] = r.ISO
+	}
+	return jsonOf(sig), nil
+}
+
+// Row operations on a list.
+const (
+	RowAdd    = "add"
+	RowRemove = "remove"
+	RowUp     = "up"
+	RowDown   = "down"
+)
+
+// EditRows returns list field f's value with one row added (at the end,
+// with the other rows' columns, empty), removed, or moved up or down.
+func EditRows(f *Field, op string, i int) (json.RawMessage, error) {
+	if f == nil || f.Type != TypeArray {
+		return nil, Errorf(EINVALID, "rows can only be changed in a list")
+	}
+	var rows []json.RawMessage
+	if string(f.Value) != "null" {
+		if err := json.Unmarshal(f.Value, &rows); err != nil {
+			return nil, Errorf(EINVALID, "%s is not a list", f.Path)
+		}
+	}
+	inRange := i >= 0 && i < len(rows)
+	switch op {
+	case RowAdd:
+		rows = append(rows, emptyRow(rows))
+	case RowRemove:
+		if !inRange {
+			return nil, Errorf(EINVALID, "no row %d", i)
+		}
+		rows = append(rows[:i], rows[i+1:]...)
+	case RowUp, RowDown:
+		j := i - 1
+		if op == RowDown {
+			j = i + 1
+		}
+		if !inRange || j < 0 || j >= len(rows) {
+			return nil, Errorf(EINVALID, "row %d cannot move %s", i, op)
+		}
+		rows[i], rows[j] = rows[j], rows[i]
+	default:
+		return nil, Errorf(EINVALID, "unknown row operation %q", op)
+	}
+	if rows == nil {
+		rows = []json.RawMessage{}
+	}
+	return jsonOf(rows), nil
+}
+
+// emptyRow is a new row with the columns of the others, all empty.
+func emptyRow(rows []json.RawMessage) json.RawMessage {
+	if len(rows) == 0 {
+		return json.RawMessage("{}")
+	}
+	var first map[string]json.RawMessage
+	if json.Unmarshal(rows[0], &first) != nil {
+		return json.RawMessage("null")
+	}
+	empty := map[string]json.RawMessage{}
+	for k := range first {
+		empty[k] = json.RawMessage("null")
+	}
+	return jsonOf(empty)
+}
+
+// ChooseClass returns classification o's output with the class a reviewer
+// chose ({id, type}): one of the configured classes, or the model's own.
+func ChooseClass(o *Output, choice json.RawMessage) (json.RawMessage, error) {
+	var c struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(choice, &c); err != nil || c.Type == "" {
+		return nil, Errorf(EINVALID, "choose one of the classes")
+	}
+	if len(o.Classes) > 0 && !slices.ContainsFunc(o.Classes, func(k ClassOption) bool { return k.ID == c.ID && k.Type == c.Type }) &&
+		(o.Class == nil || o.Class.ID != c.ID) {
+		return nil, Errorf(EINVALID, "%q is not one of the configured classes", c.Type)
+	}
+	out := o.Value
+	if string(out) == "null" || len(out) == 0 {
+		out = json.RawMessage(`{}`)
+	}
+	out, err := Splice(out, []string{"id"}, jsonOf(c.ID))
+	if err == nil {
+		out, err = Splice(out, []string{"type"}, jsonOf(c.Type))
+	}
+	return out, err
+}
+
+// CheckSplits checks corrected sub-documents against a document of pages
+// pages (0 when unknown).
+func CheckSplits(value json.RawMessage, pages int) error {
+	var splits []struct {
+		Type      string `json:"type"`
+		StartPage int    `json:"startPage"`
+		EndPage   int    `json:"endPage"`
+	}
+	if err := json.Unmarshal(value, &splits); err != nil {
+		return Errorf(EINVALID, "sub-documents must be a list of {type, identifier, startPage, endPage}")
+	}
+	for i, sp := range splits {
+		switch {
+		case strings.TrimSpace(sp.Type) == "":
+			return Errorf(EINVALID, "sub-document %d needs a type", i+1)
+		case sp.StartPage < 1 || sp.EndPage < sp.StartPage:
+			return Errorf(EINVALID, "sub-document %d: pages %d–%d are not a range", i+1, sp.StartPage, sp.EndPage)
+		case pages > 0 && sp.EndPage > pages:
+			return Errorf(EINVALID, "sub-document %d ends on page %d, but the document has %d pages", i+1, sp.EndPage, pages)
+		}
+	}
+	return nil
+}
+
+// SameValue reports whether two JSON values mean the same: members in any
+// order, numbers by value (1.10 is 1.1).
+func SameValue(a, b json.RawMessage) bool {
+	return string(canonical(a)) == string(canonical(b))
+}
+
+func canonical(raw json.RawMessage) []byte {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return raw
+	}
+	return jsonOf(v)
+}
+
+var rowIndex = regexp.MustCompile(`\[\d+\]`)
+
+// FoldPath folds list indexes out of a field path: line_items[3].amount
+// becomes line_items[].amount, so corrections count per column.
+func FoldPath(path string) string { return rowIndex.ReplaceAllString(path, "[]") }
+
+// Outcomes tells, for each field of the run's extractions (row indexes
+// folded) and each class and split, whether the review changed it from the
+// model's: what the dashboard's correction rates are made of. current is
+// the run as reviewed, orig as Extend sent it.
+func Outcomes(orig, current *Run) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range current.Outputs {
+		model := orig.Output(o.ID)
+		if model == nil {
+			continue
+		}
+		switch o.Type {
+		case OutputExtract:
+			for _, f := range o.Fields {
+				if f.Type.Container() {
+					continue
+				}
+				mf, ok := model.Field(f.Path)
+				path := FoldPath(f.Path)
+				out[path] = out[path] || !ok || !SameValue(mf.Value, f.Value)
+			}
+		default:
+			path := PathClass
+			if o.Type == OutputSplitter {
+				path = PathSplits
+			}
+			m, _ := model.Model(path)
+			c, _ := o.Model(path)
+			out[path] = !SameValue(m, c)
+		}
+	}
+	return out
+}
+
+// Output returns the run's output with id, or nil.
+func (r *Run) Output(id string) *Output {
+	for i := range r.Outputs {
+		if r.Outputs[i].ID == id {
+			return &r.Outputs[i]
+		}
+	}
+	return nil
+}
+
+// ExpectedOutput is an output's reviewed result in the form Extend's
+// evaluation sets take: {value} for extractions, {id, type} for a class,
+// {splits} for a split; nil when there is nothing to say.
+func ExpectedOutput(o Output) any {
+	switch o.Type {
+	case OutputExtract:
+		if o.Form == FormSchema {
+			v, _ := At(o.Value, []string{"value"})
+			return map[string]json.RawMessage{"value": v}
+		}
+		value := map[string]json.RawMessage{}
+		for _, f := range o.Fields {
+			if f.Depth == 0 {
+				value[f.Name] = f.Value // the key itself, not its path
+			}
+		}
+		return map[string]any{"value": value}
+	case OutputClassify:
+		if o.Class != nil {
+			return map[string]string{"id": o.Class.ID, "type": o.Class.Type}
+		}
+	case OutputSplitter:
+		return map[string]any{"splits": o.Splits}
+	}
+	return nil
+}
+
+func jsonOf(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -1,0 +1,100 @@
+package review_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+func TestParseText(t *testing.T) {
+	tests := []struct {
+		typ        review.FieldType
+		text, code string
+		want, alt  string
+		bad        bool
+	}{
+		{review.TypeNumber, "1.234,56", "", "1234.56", "", false},
+		{review.TypeNumber, " 0.10 ", "", "0.10", "", false},
+		{review.TypeNumber, "", "", "null", "", false},
+		{review.TypeNumber, "twelve", "", "", "", true},
+		{review.TypeDate, "2014-08-03", "", `"2014-08-03"`, "", false},
+		{review.TypeBoolean, "Yes", "", "true", "", false},
+		{review.TypeBoolean, "maybe", "", "", "", true},
+		{review.TypeEnum, "MONTHLY", "", `"MONTHLY"`, "", false},
+		{review.TypeCurrency, "4,11", "usd", `{"amount":4.11,"iso_4217_currency_code":"USD"}`, "", false},
+		{review.TypeString, "  as typed ", "", `"  as typed "`, "", false},
+	}
+	for _, tt := range tests {
+		f := &review.Field{Path: "f", Type: tt.typ}
+		got, alt, err := review.ParseText(f, tt.text, tt.code)
+		if tt.bad != (err != nil) || !tt.bad && (string(got) != tt.want || alt != tt.alt) {
+			t.Errorf("%s %q: %s %q %v, want %s %q bad=%v", tt.typ, tt.text, got, alt, err, tt.want, tt.alt, tt.bad)
+		}
+	}
+	// An ambiguous date says its other reading.
+	if _, alt, err := review.ParseText(&review.Field{Type: review.TypeDate}, "03/04/2024", ""); err != nil || alt == "" {
+		t.Errorf("03/04/2024: alternative %q, %v", alt, err)
+	}
+}
+
+func TestEditRows(t *testing.T) {
+	list := &review.Field{Path: "rows", Type: review.TypeArray, Value: json.RawMessage(`[{"a":1,"b":2},{"a":3,"b":4}]`)}
+	tests := []struct {
+		op   string
+		i    int
+		want string
+	}{
+		{review.RowAdd, -1, `[{"a":1,"b":2},{"a":3,"b":4},{"a":null,"b":null}]`},
+		{review.RowRemove, 0, `[{"a":3,"b":4}]`},
+		{review.RowDown, 0, `[{"a":3,"b":4},{"a":1,"b":2}]`},
+		{review.RowUp, 1, `[{"a":3,"b":4},{"a":1,"b":2}]`},
+		{review.RowUp, 0, ""},
+		{review.RowRemove, 2, ""},
+		{"sideways", 0, ""},
+	}
+	for _, tt := range tests {
+		got, err := review.EditRows(list, tt.op, tt.i)
+		if (tt.want == "") != (err != nil) || tt.want != "" && string(got) != tt.want {
+			t.Errorf("%s %d: %s %v, want %s", tt.op, tt.i, got, err, tt.want)
+		}
+	}
+	if _, err := review.EditRows(&review.Field{Type: review.TypeString}, review.RowAdd, 0); err == nil {
+		t.Error("rows added to a string")
+	}
+}
+
+func TestChooseClassAndCheckSplits(t *testing.T) {
+	o := &review.Output{Value: json.RawMessage(`{"id":"cls_a","type":"invoice","confidence":0.9}`),
+		Classes: []review.ClassOption{{ID: "cls_a", Type: "invoice"}, {ID: "cls_b", Type: "receipt"}}}
+	got, err := review.ChooseClass(o, json.RawMessage(`{"id":"cls_b","type":"receipt"}`))
+	if err != nil || string(got) != `{"id":"cls_b","type":"receipt","confidence":0.9}` {
+		t.Errorf("choose: %s %v", got, err)
+	}
+	if _, err := review.ChooseClass(o, json.RawMessage(`{"id":"cls_x","type":"poem"}`)); err == nil {
+		t.Error("a class outside the configured ones was accepted")
+	}
+	for splits, ok := range map[string]bool{
+		`[{"type":"invoice","startPage":1,"endPage":2}]`: true,
+		`[{"type":"","startPage":1,"endPage":1}]`:        false,
+		`[{"type":"a","startPage":2,"endPage":1}]`:       false,
+		`[{"type":"a","startPage":1,"endPage":3}]`:       false,
+		`{"not":"a list"}`:                               false,
+	} {
+		if err := review.CheckSplits(json.RawMessage(splits), 2); ok != (err == nil) {
+			t.Errorf("%s: %v", splits, err)
+		}
+	}
+}
+
+func TestSameValueAndFoldPath(t *testing.T) {
+	if !review.SameValue(json.RawMessage(`{"a":1.10,"b":[1]}`), json.RawMessage(`{"b":[1], "a":1.1}`)) {
+		t.Error("the same value read as different")
+	}
+	if review.SameValue(json.RawMessage(`"1"`), json.RawMessage(`1`)) {
+		t.Error("a string and a number read as the same")
+	}
+	if got := review.FoldPath(`line_items[12].amount`); got != "line_items[].amount" {
+		t.Errorf("FoldPath = %s", got)
+	}
+}
