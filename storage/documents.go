@@ -8,15 +8,9 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// Document is what a blob holds: its kind and its pages as displayed.
-type Document struct {
-	Kind  string
-	Pages []review.PageSize
-}
-
 // Document returns what was learnt of a blob; found is false until
 // PutDocument has been called for it.
-func (s *Store) Document(ctx context.Context, blob string) (doc Document, found bool, err error) {
+func (s *Store) Document(ctx context.Context, blob string) (doc review.Document, found bool, err error) {
 	var raw []byte
 	err = s.r.QueryRowContext(ctx, `SELECT kind, pages FROM documents WHERE blob = ?`, blob).Scan(&doc.Kind, &raw)
 	if isNoRows(err) {
@@ -36,7 +30,7 @@ func (s *Store) Document(ctx context.Context, blob string) (doc Document, found 
 }
 
 // PutDocument records a blob's kind and page sizes.
-func (s *Store) PutDocument(ctx context.Context, blob string, doc Document) error {
+func (s *Store) PutDocument(ctx context.Context, blob string, doc review.Document) error {
 	pages := make([][2]float64, len(doc.Pages))
 	for i, p := range doc.Pages {
 		pages[i] = [2]float64{p.Width, p.Height}

@@ -9,15 +9,8 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// FeedbackRule says what a workflow's decisions feed back to Extend.
-type FeedbackRule struct {
-	WorkflowID      string
-	EvaluationSetID string // approved corrections become items of this set
-	MirrorMetadata  bool   // the review state goes into the run's metadata
-}
-
 // SetFeedbackRule sets (or, when it asks for nothing, removes) a rule.
-func (s *Store) SetFeedbackRule(ctx context.Context, r FeedbackRule) error {
+func (s *Store) SetFeedbackRule(ctx context.Context, r review.FeedbackRule) error {
 	var err error
 	if r.EvaluationSetID == "" && !r.MirrorMetadata {
 		_, err = s.w.ExecContext(ctx, `DELETE FROM feedback_rules WHERE workflow_id = ?`, r.WorkflowID)
@@ -33,8 +26,8 @@ func (s *Store) SetFeedbackRule(ctx context.Context, r FeedbackRule) error {
 }
 
 // FeedbackRuleFor returns a workflow's rule (the zero rule when none).
-func (s *Store) FeedbackRuleFor(ctx context.Context, workflowID string) (FeedbackRule, error) {
-	r := FeedbackRule{WorkflowID: workflowID}
+func (s *Store) FeedbackRuleFor(ctx context.Context, workflowID string) (review.FeedbackRule, error) {
+	r := review.FeedbackRule{WorkflowID: workflowID}
 	err := s.r.QueryRowContext(ctx, `SELECT evaluation_set_id, mirror_metadata FROM feedback_rules WHERE workflow_id = ?`, workflowID).Scan(&r.EvaluationSetID, &r.MirrorMetadata)
 	if err != nil && !isNoRows(err) {
 		return r, fmt.Errorf("feedback rule: %w", err)
@@ -42,21 +35,7 @@ func (s *Store) FeedbackRuleFor(ctx context.Context, workflowID string) (Feedbac
 	return r, nil
 }
 
-// ExtendCall is one call to Extend's API waiting in the outbox.
-type ExtendCall struct {
-	ID         int64
-	RunID      string
-	APIVersion string
-	Path       string
-	Body       []byte
-	State      string
-	Attempts   int
-	LastStatus int
-	LastError  string
-	CreatedAt  time.Time
-}
-
-func (s *Store) enqueueCalls(ctx context.Context, tx *sql.Tx, runID string, calls []ExtendCall) error {
+func (s *Store) enqueueCalls(ctx context.Context, tx *sql.Tx, runID string, calls []review.ExtendCall) error {
 	for _, c := range calls {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO extend_calls (run_id, api_version, path, body, created_at) VALUES (?, ?, ?, ?, ?)`,
 			runID, c.APIVersion, c.Path, c.Body, ms(s.now())); err != nil {
@@ -67,26 +46,26 @@ func (s *Store) enqueueCalls(ctx context.Context, tx *sql.Tx, runID string, call
 }
 
 // DueCalls returns Extend calls due now, first in line for their run.
-func (s *Store) DueCalls(ctx context.Context, limit int) ([]ExtendCall, error) {
+func (s *Store) DueCalls(ctx context.Context, limit int) ([]review.ExtendCall, error) {
 	return s.calls(ctx, `WHERE c.state = 'pending' AND c.next_attempt_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM extend_calls e WHERE e.run_id = c.run_id AND e.id < c.id AND e.state = 'pending')
 		ORDER BY c.id LIMIT ?`, ms(s.now()), limit)
 }
 
 // RecentCalls lists the newest Extend calls, for the admin.
-func (s *Store) RecentCalls(ctx context.Context, limit int) ([]ExtendCall, error) {
+func (s *Store) RecentCalls(ctx context.Context, limit int) ([]review.ExtendCall, error) {
 	return s.calls(ctx, `ORDER BY c.id DESC LIMIT ?`, limit)
 }
 
-func (s *Store) calls(ctx context.Context, where string, args ...any) ([]ExtendCall, error) {
+func (s *Store) calls(ctx context.Context, where string, args ...any) ([]review.ExtendCall, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.run_id, c.api_version, c.path, c.body, c.state, c.attempts, c.last_status, c.last_error, c.created_at FROM extend_calls c `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("extend calls: %w", err)
 	}
 	defer rows.Close()
-	var out []ExtendCall
+	var out []review.ExtendCall
 	for rows.Next() {
-		var c ExtendCall
+		var c review.ExtendCall
 		var created int64
 		if err := rows.Scan(&c.ID, &c.RunID, &c.APIVersion, &c.Path, &c.Body, &c.State, &c.Attempts, &c.LastStatus, &c.LastError, &created); err != nil {
 			return nil, fmt.Errorf("extend calls: %w", err)

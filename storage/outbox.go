@@ -67,18 +67,9 @@ func SplitList(s string) []string {
 	return out
 }
 
-// Outbound is what a decision sends on: an event to every destination that
-// wants it, and calls to Extend's API.
-type Outbound struct {
-	EventID   string
-	EventType string
-	Body      []byte // the envelope, as sent
-	Calls     []ExtendCall
-}
-
 // enqueue writes the outbound event's deliveries inside the decision's
 // transaction.
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, runID, workflowID string, o Outbound) error {
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, runID, workflowID string, o review.Outbound) error {
 	if err := s.enqueueCalls(ctx, tx, runID, o.Calls); err != nil {
 		return err
 	}

@@ -158,7 +158,7 @@ func (s *Store) checkWrite(ctx context.Context, tx *sql.Tx, runID string, versio
 //
 // out is the event the decision sends on; its deliveries are written in the
 // same transaction (an outbox), so a decision is never without them.
-func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out Outbound) error {
+func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error {
 	action, decision, status := review.ActionApprove, review.DecisionApproved, review.StatusProcessed
 	if !d.Approved {
 		action, decision, status = review.ActionReject, review.DecisionRejected, review.StatusRejected

@@ -22,7 +22,7 @@ type DeliveriesVM struct {
 	Destinations []review.Destination
 	Deliveries   []review.Delivery
 	FailedEvents []storage.StoredEvent
-	Calls        []storage.ExtendCall
+	Calls        []review.ExtendCall
 }
 
 // DeliveriesPage lists destinations, the delivery log and failed events.

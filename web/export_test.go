@@ -57,7 +57,7 @@ func TestExports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.store.Decide(ctx, id, 0, d, reviewed, nil, storage.Outbound{}); err != nil {
+		if err := e.store.Decide(ctx, id, 0, d, reviewed, nil, review.Outbound{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
 
@@ -55,7 +54,7 @@ func TestFeedbackToExtend(t *testing.T) {
 	e.process()
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	ctx := context.Background()
-	if err := e.store.SetFeedbackRule(ctx, storage.FeedbackRule{WorkflowID: "workflow_demo_legacy", EvaluationSetID: "es_demo", MirrorMetadata: true}); err != nil {
+	if err := e.store.SetFeedbackRule(ctx, review.FeedbackRule{WorkflowID: "workflow_demo_legacy", EvaluationSetID: "es_demo", MirrorMetadata: true}); err != nil {
 		t.Fatal(err)
 	}
 	if status, out := edit(t, e, c, map[string]any{"version": 0, "outputId": "dpr_demo_qh_extract", "path": "notes", "text": "checked"}); status != 200 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/views"
@@ -26,13 +27,14 @@ var placeholder = review.PageSize{Width: 612, Height: 792}
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	run, rv, current, err := s.loadReview(ctx, r.PathValue("runID"))
-	if errors.Is(err, errBrokenDraft) {
-		return s.brokenDraft(w, r, run, err)
+	opened, err := s.desk.Open(ctx, r.PathValue("runID"))
+	if errors.Is(err, desk.ErrBrokenDraft) {
+		return s.brokenDraft(w, r, opened.Run, err)
 	}
 	if err != nil {
 		return err
 	}
+	run, rv, current := opened.Run, opened.Review, opened.Current
 	docs := s.documents(ctx, run)
 	audit, err := s.store.Audit(ctx, run.ID)
 	if err != nil {
@@ -142,7 +144,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 	return out
 }
 
-func (s *Server) document(ctx context.Context, blob string) (storage.Document, error) {
+func (s *Server) document(ctx context.Context, blob string) (review.Document, error) {
 	doc, found, err := s.store.Document(ctx, blob)
 	if err != nil || found {
 		return doc, err
@@ -158,7 +160,7 @@ func (s *Server) document(ctx context.Context, blob string) (storage.Document, e
 	if err != nil {
 		return doc, err
 	}
-	doc = storage.Document{Kind: kind, Pages: sizes}
+	doc = review.Document{Kind: kind, Pages: sizes}
 	return doc, s.store.PutDocument(ctx, blob, doc)
 }
 

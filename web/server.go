@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/static"
@@ -49,6 +50,7 @@ type Server struct {
 	logins   *limiter
 	bodies   *bodies
 	sockets  *sockets
+	desk     *desk.Desk
 	handler  http.Handler
 }
 
@@ -84,7 +86,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
 		logins: newLimiter(15 * time.Minute), bodies: newBodies(cfg.BodyMemory),
-		sockets: newSockets(cfg.MaxSockets),
+		sockets: newSockets(cfg.MaxSockets), desk: desk.New(d.Store, d.Now),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

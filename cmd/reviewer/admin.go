@@ -206,7 +206,7 @@ func feedbackCmd(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer store.Close()
-	if err := store.SetFeedbackRule(ctx, storage.FeedbackRule{WorkflowID: *workflow, EvaluationSetID: *set, MirrorMetadata: *mirror}); err != nil {
+	if err := store.SetFeedbackRule(ctx, review.FeedbackRule{WorkflowID: *workflow, EvaluationSetID: *set, MirrorMetadata: *mirror}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "workflow %s: evaluation set %q, mirror metadata %v\n", *workflow, *set, *mirror)

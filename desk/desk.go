@@ -1,0 +1,287 @@
+// Package desk is reviewer's application layer: the use-cases of the
+// review desk, one method each (open a run, save a change, decide). It
+// decides with review's rules and persists through the narrow Store it
+// declares; the web layer calls it, storage implements Store. It imports
+// only review.
+package desk
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Store is what the desk needs persisted and read.
+type Store interface {
+	Run(ctx context.Context, id string) (*review.Run, error)
+	Review(ctx context.Context, runID string) (review.Review, error)
+	Document(ctx context.Context, blob string) (doc review.Document, found bool, err error)
+	Audit(ctx context.Context, runID string) ([]review.AuditEntry, error)
+	FeedbackRuleFor(ctx context.Context, workflowID string) (review.FeedbackRule, error)
+	SaveEdit(ctx context.Context, runID string, version int, actor string, e review.Edit, before json.RawMessage) (int, error)
+	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error
+}
+
+// Desk runs the review desk's use-cases.
+type Desk struct {
+	store Store
+	now   func() time.Time
+}
+
+// New returns a desk over store, telling time by now.
+func New(store Store, now func() time.Time) *Desk {
+	if now == nil {
+		now = time.Now
+	}
+	return &Desk{store: store, now: now}
+}
+
+// ErrBrokenDraft marks a run whose saved changes no longer apply to it.
+var ErrBrokenDraft = errors.New("the saved changes do not apply")
+
+// Opened is a run as the review desk works on it.
+type Opened struct {
+	Run     *review.Run   // as Extend sent it
+	Review  review.Review // the draft, its version, the decision
+	Current *review.Run   // as the draft's edits make it read
+}
+
+// Open reads a run, its draft and the run as the draft makes it read. A
+// draft that no longer applies is an ErrBrokenDraft, with Run and Review
+// still set, so the page can say why and offer the way back.
+func (d *Desk) Open(ctx context.Context, id string) (Opened, error) {
+	run, err := d.store.Run(ctx, id)
+	if err != nil {
+		return Opened{}, err
+	}
+	rv, err := d.store.Review(ctx, run.ID)
+	if err != nil {
+		return Opened{}, err
+	}
+	o := Opened{Run: run, Review: rv}
+	if o.Current, err = run.WithEdits(rv.Edits, d.Sizer(ctx, run)); err != nil {
+		return o, fmt.Errorf("%w: %w", ErrBrokenDraft, err)
+	}
+	return o, nil
+}
+
+// Sizer tells the displayed size of a page of a run's file, from what was
+// learnt of the document; zero when unknown.
+func (d *Desk) Sizer(ctx context.Context, run *review.Run) review.PageSizer {
+	blobs := map[string]string{}
+	for _, f := range run.Files {
+		blobs[f.ID] = f.Blob
+	}
+	return func(fileID string, page int) review.PageSize {
+		doc, found, err := d.store.Document(ctx, blobs[fileID])
+		if err != nil || !found || page < 1 || page > len(doc.Pages) {
+			return review.PageSize{}
+		}
+		return doc.Pages[page-1]
+	}
+}
+
+// pages counts the pages of a run's documents: as measured where known,
+// as Extend said otherwise.
+func (d *Desk) pages(ctx context.Context, run *review.Run) int {
+	n := 0
+	for _, f := range run.Files {
+		if doc, found, err := d.store.Document(ctx, f.Blob); err == nil && found {
+			n += len(doc.Pages)
+		} else {
+			n += f.PageCount
+		}
+	}
+	return n
+}
+
+// Change is one change a reviewer made on the review page.
+type Change struct {
+	Version  int             // the draft's version the reviewer saw
+	OutputID string          //
+	Path     string          // a field, review.PathClass or review.PathSplits
+	Text     *string         // what was typed, parsed by the field's type
+	Code     string          // a currency code, with Text as the amount
+	Value    json.RawMessage // a JSON value (signature, null, splits, a class)
+	Reset    bool            // back to the model's value and references
+	Keep     bool            // the value unchanged: only the reference re-pointed
+	Row      *Row            // a row of a list added, removed or moved
+	How      string          // review.HowTyped, HowClicked, HowDrawn
+	Box      *review.Ref     // a re-pointed reference (a drawn or clicked box)
+}
+
+// Row is a row operation on a list (review.RowAdd …).
+type Row struct {
+	Op    string
+	Index int
+}
+
+// Saved is what a saved change made of the field.
+type Saved struct {
+	Version     int
+	Value       json.RawMessage
+	Text        string
+	Edited      bool   // differs from the model's value
+	Original    string // the model's value as text
+	Alternative string // another reading of a typed date
+	Reload      bool   // rows or references changed: the page must redraw them
+}
+
+// SaveEdit checks a change by the rules of its field's type, applies it to
+// a copy of the run (a change that does not apply is refused, never stored
+// where it would break the run for everyone), and saves it to the draft
+// if the draft is still at the version the reviewer saw.
+func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Saved, error) {
+	o, err := d.Open(ctx, runID)
+	if err != nil {
+		return Saved{}, err
+	}
+	out, field, err := findField(o.Current, c.OutputID, c.Path)
+	if err != nil {
+		return Saved{}, err
+	}
+	orig, _, _ := findField(o.Run, c.OutputID, c.Path)
+	model := json.RawMessage("null")
+	if orig != nil {
+		if f, ok := orig.Field(c.Path); ok {
+			model = f.Value
+		}
+	}
+	var saved Saved
+	value, err := newValue(c, out, field, model, &saved)
+	if err != nil {
+		return Saved{}, err
+	}
+	switch out.Type {
+	case review.OutputClassify:
+		if value, err = review.ChooseClass(out, value); err != nil {
+			return Saved{}, err
+		}
+	case review.OutputSplitter:
+		if err := review.CheckSplits(value, d.pages(ctx, o.Run)); err != nil {
+			return Saved{}, err
+		}
+	}
+	if field != nil {
+		if value, err = review.CheckValue(*field, value); err != nil {
+			return Saved{}, err
+		}
+	}
+	edit := review.Edit{OutputID: c.OutputID, Path: c.Path, Value: value, How: c.How}
+	if edit.How == "" {
+		edit.How = review.HowTyped
+	}
+	if c.Reset {
+		edit.How = review.HowReset
+	}
+	if c.Box != nil {
+		edit.Refs = []review.Ref{*c.Box}
+	}
+	if _, err := o.Run.WithEdits(append(slices.Clone(o.Review.Edits), edit), d.Sizer(ctx, o.Run)); err != nil {
+		return Saved{}, review.Errorf(review.EINVALID, "This change cannot be applied to the run: %s", review.ErrorMessage(err))
+	}
+	before := json.RawMessage("null")
+	if field != nil {
+		before = field.Value
+	}
+	if saved.Version, err = d.store.SaveEdit(ctx, o.Run.ID, c.Version, actor, edit, before); err != nil {
+		return Saved{}, err
+	}
+	if orig != nil && out.Type != review.OutputExtract {
+		model, _ = orig.Model(c.Path)
+	}
+	saved.Value, saved.Text = value, review.Text(value)
+	saved.Original, saved.Edited = review.Text(model), !review.SameValue(value, model)
+	saved.Reload = c.Row != nil || edit.Refs != nil
+	return saved, nil
+}
+
+// findField finds an output and, for extractions, the field at path.
+func findField(run *review.Run, outputID, path string) (*review.Output, *review.Field, error) {
+	o := run.Output(outputID)
+	switch {
+	case o == nil:
+		return nil, nil, review.Errorf(review.ENOTFOUND, "run %s has no output %q", run.ID, outputID)
+	case o.Location == nil:
+		return nil, nil, review.Errorf(review.EINVALID, "output %s came as a separate step and cannot be edited here", o.ID)
+	case o.Type != review.OutputExtract:
+		return o, nil, nil
+	}
+	f, ok := o.Field(path)
+	if !ok {
+		return nil, nil, review.Errorf(review.ENOTFOUND, "output %s has no field %q", outputID, path)
+	}
+	return o, f, nil
+}
+
+// newValue turns a change into the field's new JSON value.
+func newValue(c Change, o *review.Output, f *review.Field, model json.RawMessage, saved *Saved) (json.RawMessage, error) {
+	switch {
+	case c.Reset:
+		return model, nil
+	case c.Keep && f != nil:
+		return f.Value, nil
+	case c.Row != nil:
+		return review.EditRows(f, c.Row.Op, c.Row.Index)
+	case c.Value != nil:
+		if f != nil && f.Type == review.TypeSignature {
+			return review.NormaliseSignature(c.Value)
+		}
+		return c.Value, nil
+	case c.Text == nil:
+		return nil, review.Errorf(review.EINVALID, "the change carries no value")
+	case f == nil:
+		return nil, review.Errorf(review.EINVALID, "%s takes a value, not text", o.Type)
+	}
+	value, alternative, err := review.ParseText(f, *c.Text, c.Code)
+	saved.Alternative = alternative
+	return value, err
+}
+
+// Decide approves or rejects a run: the reviewed payload in Extend's shape,
+// the event for the destinations and the feedback calls to Extend are
+// written with the decision in one transaction, if the draft is still at
+// the version the reviewer saw. A rejection needs a note.
+func (d *Desk) Decide(ctx context.Context, runID string, version int, actor string, approve bool, note string) error {
+	if !approve && note == "" {
+		return review.Errorf(review.EINVALID, "A rejection needs a note saying why.")
+	}
+	o, err := d.Open(ctx, runID)
+	if err != nil {
+		return err
+	}
+	dec := review.Decision{Approved: approve, Note: note, By: actor, At: d.now()}
+	reviewed, err := o.Run.Reviewed(o.Review.Edits, dec, d.Sizer(ctx, o.Run))
+	if err != nil {
+		return err
+	}
+	audit, err := d.store.Audit(ctx, o.Run.ID)
+	if err != nil {
+		return err
+	}
+	out, err := review.DecisionEvent("evt_rvw_"+randomID(), dec, reviewed, audit)
+	if err != nil {
+		return err
+	}
+	rule, err := d.store.FeedbackRuleFor(ctx, o.Run.Workflow.ID)
+	if err != nil {
+		return err
+	}
+	if out.Calls, err = review.FeedbackCalls(rule, o.Run, dec, reviewed); err != nil {
+		return err
+	}
+	return d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, review.Outcomes(o.Run, o.Current), out)
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

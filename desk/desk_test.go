@@ -1,0 +1,91 @@
+package desk_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+const run = "workflow_run_demo_qh_2025"
+
+// open stores the 2025 demo run in a real SQLite store and returns a desk
+// over it.
+func open(t *testing.T) (*desk.Desk, *storage.Store) {
+	t.Helper()
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	p, _ := demo.Payload("qualityhosting_2025.json")
+	c, err := review.Interpret(review.Event{ID: "evt_1", Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(context.Background(), []storage.Outcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	return desk.New(s, time.Now), s
+}
+
+func text(s string) *string { return &s }
+
+// TestSaveAndDecide: a typed number is saved exactly as typed, the decision
+// carries it in Extend's shape with its edit recorded, and the outbox holds
+// the event; a rejection without a note and a change to a decided run are
+// refused.
+func TestSaveAndDecide(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	saved, err := d.SaveEdit(ctx, run, "ana@example.com", desk.Change{Version: 0, OutputID: "dpr_demo_qh_extract", Path: "customer_number", Text: text("47.775,50")})
+	if err != nil || string(saved.Value) != "47775.50" || !saved.Edited || saved.Version != 1 {
+		t.Fatalf("save: %+v %v", saved, err)
+	}
+	if err := d.Decide(ctx, run, 1, "ana@example.com", false, ""); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("a rejection without a note: %v", err)
+	}
+	if err := d.Decide(ctx, run, 1, "ana@example.com", true, ""); err != nil {
+		t.Fatal(err)
+	}
+	reviewed, err := s.ReviewedPayload(ctx, run)
+	if err != nil || !strings.Contains(string(reviewed), "47775.50") {
+		t.Fatalf("reviewed payload lacks the edit: %v", err)
+	}
+	if _, err := d.SaveEdit(ctx, run, "ana@example.com", desk.Change{Version: 2, OutputID: "dpr_demo_qh_extract", Path: "customer_number", Text: text("1")}); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("a change to a decided run: %v", err)
+	}
+}
+
+// TestRefusedBeforeStored: a change that does not apply is refused and
+// nothing is stored; a draft that does not apply opens as ErrBrokenDraft
+// with the run still there to explain.
+func TestRefusedBeforeStored(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	for _, c := range []desk.Change{
+		{OutputID: "dpr_demo_qh_extract", Path: "no_such_field", Text: text("x")},
+		{OutputID: "dpr_demo_qh_extract", Path: "customer_number", Text: text("not a number")},
+	} {
+		if _, err := d.SaveEdit(ctx, run, "ana@example.com", c); err == nil {
+			t.Fatalf("%+v was saved", c)
+		}
+	}
+	if rv, _ := s.Review(ctx, run); rv.Version != 0 || len(rv.Edits) != 0 {
+		t.Fatalf("a refused change was stored: %+v", rv)
+	}
+	if _, err := s.SaveEdit(ctx, run, 0, "old@example.com", review.Edit{OutputID: "dpr_demo_qh_extract", Path: "customer_number.no[0].such", Value: json.RawMessage(`1`), How: review.HowTyped}, nil); err != nil {
+		t.Fatal(err)
+	}
+	o, err := d.Open(ctx, run)
+	if !errors.Is(err, desk.ErrBrokenDraft) || o.Run == nil || o.Run.ID != run {
+		t.Fatalf("open a broken draft: %v, run %v", err, o.Run)
+	}
+}

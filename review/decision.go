@@ -1,0 +1,109 @@
+package review
+
+import (
+	"encoding/json"
+	"net/url"
+	"time"
+)
+
+// Outbound is what a decision sends on, written in the decision's
+// transaction (an outbox): the event for the destinations, and the calls
+// to Extend's API that its workflow's feedback rule asks for.
+type Outbound struct {
+	EventID   string
+	EventType string
+	Body      []byte // the envelope, as sent
+	Calls     []ExtendCall
+}
+
+// ExtendCall is one call to Extend's API waiting in the outbox.
+type ExtendCall struct {
+	ID         int64
+	RunID      string
+	APIVersion string
+	Path       string
+	Body       []byte
+	State      string
+	Attempts   int
+	LastStatus int
+	LastError  string
+	CreatedAt  time.Time
+}
+
+// FeedbackRule is what a workflow's decisions feed back to Extend.
+type FeedbackRule struct {
+	WorkflowID      string
+	EvaluationSetID string // approved corrections become items of this set
+	MirrorMetadata  bool   // the review state goes into the run's metadata
+}
+
+// Document is what was learnt of a document: its kind and the size of each
+// page as displayed.
+type Document struct {
+	Kind  string
+	Pages []PageSize
+}
+
+// DecisionEvent is the event a decision sends on, in Extend's envelope:
+// workflow_run.completed for an approval, workflow_run.rejected for a
+// rejection, the payload the run as reviewed, in the shape and version it
+// arrived in. The audit trail, the decision last, travels beside it as
+// reviewerAudit, a member Extend's readers ignore.
+func DecisionEvent(id string, d Decision, reviewed json.RawMessage, audit []AuditEntry) (Outbound, error) {
+	action, eventType := ActionApprove, EventRunCompleted
+	if !d.Approved {
+		action, eventType = ActionReject, EventRunRejected
+	}
+	audit = append(audit, AuditEntry{At: d.At, Actor: d.By, Action: action, Note: d.Note})
+	body, err := json.Marshal(struct {
+		EventID   string          `json:"eventId"`
+		EventType string          `json:"eventType"`
+		Payload   json.RawMessage `json:"payload"`
+		Audit     []AuditEntry    `json:"reviewerAudit"`
+	}{id, eventType, reviewed, audit})
+	if err != nil {
+		return Outbound{}, err
+	}
+	return Outbound{EventID: id, EventType: eventType, Body: body}, nil
+}
+
+// FeedbackCalls are the calls a decision makes to Extend under its
+// workflow's rule: each approved output as an evaluation-set item (the
+// reviewed value as expectedOutput), and the review state merged into the
+// run's metadata.
+func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMessage) ([]ExtendCall, error) {
+	var calls []ExtendCall
+	add := func(path string, body any) {
+		b, _ := json.Marshal(body)
+		calls = append(calls, ExtendCall{APIVersion: Version2026, Path: path, Body: b})
+	}
+	if rule.EvaluationSetID != "" && d.Approved {
+		done, err := DecodeRun(reviewed)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range done.Outputs {
+			expected := ExpectedOutput(o)
+			file := ""
+			if len(o.FileIDs) > 0 {
+				file = o.FileIDs[0]
+			} else if len(run.Files) > 0 {
+				file = run.Files[0].ID
+			}
+			if expected == nil || file == "" {
+				continue
+			}
+			add("/evaluation_sets/"+url.PathEscape(rule.EvaluationSetID)+"/items",
+				map[string]any{"items": []any{map[string]any{"fileId": file, "expectedOutput": expected}}})
+		}
+	}
+	if rule.MirrorMetadata {
+		meta := map[string]any{"reviewer:decision": map[bool]string{true: DecisionApproved, false: DecisionRejected}[d.Approved],
+			"reviewer:reviewedBy": d.By, "reviewer:reviewedAt": d.At.UTC().Format(time.RFC3339)}
+		if !d.Approved {
+			meta["reviewer:rejectionNote"] = d.Note
+		}
+		add("/workflow_runs/"+url.PathEscape(run.ID), map[string]any{"metadata": meta})
+	}
+	return calls, nil
+}
