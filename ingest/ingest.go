@@ -143,7 +143,7 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 	return len(evs), nil
 }
 
-func (w *Worker) interpret(ctx context.Context, e storage.StoredEvent) (review.Change, error) {
+func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.Change, error) {
 	ev, err := review.DecodeEvent(e.Body)
 	if err != nil {
 		return review.Change{}, err

@@ -48,3 +48,9 @@ const (
 	DecisionApproved = "approved"
 	DecisionRejected = "rejected"
 )
+
+// AdminEntry is one line of the admin log.
+type AdminEntry struct {
+	At                    time.Time
+	Actor, Action, Target string
+}

@@ -181,3 +181,15 @@ func SignedDataURL(payload json.RawMessage) (string, bool) {
 	}
 	return "", false
 }
+
+// StoredEvent is a webhook event as kept: what Extend sent, its state and
+// what went wrong with it.
+type StoredEvent struct {
+	Seq      int64
+	Event    Event
+	Body     []byte // the raw request body
+	State    string // pending, done, failed
+	Attempts int
+	Error    string
+	Resolved []byte // payload fetched from a signed data URL, if any
+}

@@ -133,27 +133,21 @@ func (s *Store) LogAdmin(ctx context.Context, actor, action, target string) erro
 	return nil
 }
 
-// AdminEntry is one line of the admin log.
-type AdminEntry struct {
-	At                    string
-	Actor, Action, Target string
-}
-
 // AdminLog returns the newest admin actions.
-func (s *Store) AdminLog(ctx context.Context, limit int) ([]AdminEntry, error) {
+func (s *Store) AdminLog(ctx context.Context, limit int) ([]review.AdminEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT at, actor, action, target FROM admin_log ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("admin log: %w", err)
 	}
 	defer rows.Close()
-	var out []AdminEntry
+	var out []review.AdminEntry
 	for rows.Next() {
-		var e AdminEntry
+		var e review.AdminEntry
 		var at int64
 		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Target); err != nil {
 			return nil, fmt.Errorf("admin log: %w", err)
 		}
-		e.At = fromMS(at).Format("2006-01-02 15:04:05")
+		e.At = fromMS(at)
 		out = append(out, e)
 	}
 	return out, rows.Err()

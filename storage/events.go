@@ -117,48 +117,37 @@ func (s *Store) IngestBusy() bool {
 	return time.Since(time.Unix(0, s.lastAppend.Load())) < 20*time.Millisecond
 }
 
-// StoredEvent is an event as kept in the database.
-type StoredEvent struct {
-	Seq      int64
-	Event    review.Event
-	Body     []byte // the raw request body
-	State    string // pending, done, failed
-	Attempts int
-	Error    string
-	Resolved []byte // payload fetched from a signed data URL, if any
-}
-
 // PendingEvents returns up to limit events not yet processed, oldest first.
-func (s *Store) PendingEvents(ctx context.Context, limit int) ([]StoredEvent, error) {
+func (s *Store) PendingEvents(ctx context.Context, limit int) ([]review.StoredEvent, error) {
 	return s.events(ctx, `WHERE state = 'pending' ORDER BY seq LIMIT ?`, limit)
 }
 
 // FailedEvents returns up to limit events whose processing failed, newest first.
-func (s *Store) FailedEvents(ctx context.Context, limit int) ([]StoredEvent, error) {
+func (s *Store) FailedEvents(ctx context.Context, limit int) ([]review.StoredEvent, error) {
 	return s.events(ctx, `WHERE state = 'failed' ORDER BY seq DESC LIMIT ?`, limit)
 }
 
 // Event returns one stored event by Extend's event id.
-func (s *Store) Event(ctx context.Context, eventID string) (StoredEvent, error) {
+func (s *Store) Event(ctx context.Context, eventID string) (review.StoredEvent, error) {
 	evs, err := s.events(ctx, `WHERE event_id = ?`, eventID)
 	if err != nil {
-		return StoredEvent{}, err
+		return review.StoredEvent{}, err
 	}
 	if len(evs) == 0 {
-		return StoredEvent{}, review.Errorf(review.ENOTFOUND, "no event %q", eventID)
+		return review.StoredEvent{}, review.Errorf(review.ENOTFOUND, "no event %q", eventID)
 	}
 	return evs[0], nil
 }
 
-func (s *Store) events(ctx context.Context, where string, args ...any) ([]StoredEvent, error) {
+func (s *Store) events(ctx context.Context, where string, args ...any) ([]review.StoredEvent, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT seq, event_id, event_type, body, received_at, state, attempts, error, resolved FROM events `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	defer rows.Close()
-	var out []StoredEvent
+	var out []review.StoredEvent
 	for rows.Next() {
-		var e StoredEvent
+		var e review.StoredEvent
 		var received int64
 		if err := rows.Scan(&e.Seq, &e.Event.ID, &e.Event.Type, &e.Body, &received, &e.State, &e.Attempts, &e.Error, &e.Resolved); err != nil {
 			return nil, fmt.Errorf("events: %w", err)
