@@ -27,20 +27,59 @@ type Store interface {
 	FeedbackRuleFor(ctx context.Context, workflowID string) (review.FeedbackRule, error)
 	SaveEdit(ctx context.Context, runID string, version int, actor string, e review.Edit, before json.RawMessage) (int, error)
 	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error
+	BlobPath(hash string) (string, error)
+	PutDocument(ctx context.Context, blob string, doc review.Document) error
+}
+
+// Measurer reads what a stored document is and the size of each of its
+// pages as displayed (PDFium for PDFs, the header for images).
+type Measurer interface {
+	Inspect(ctx context.Context, hash, file string) (kind string, pages []review.PageSize, err error)
 }
 
 // Desk runs the review desk's use-cases.
 type Desk struct {
-	store Store
-	now   func() time.Time
+	store   Store
+	measure Measurer
+	now     func() time.Time
 }
 
-// New returns a desk over store, telling time by now.
-func New(store Store, now func() time.Time) *Desk {
+// New returns a desk over store, measuring documents with measure and
+// telling time by now.
+func New(store Store, measure Measurer, now func() time.Time) *Desk {
 	if now == nil {
 		now = time.Now
 	}
-	return &Desk{store: store, now: now}
+	return &Desk{store: store, measure: measure, now: now}
+}
+
+// Learn measures a stored document once, when it arrives, and keeps what
+// was learnt, or the sentence saying why it cannot be shown: pages that
+// show it then only read. A failure that may pass (an internal error) is
+// returned and kept nowhere, so a later call tries again.
+func (d *Desk) Learn(ctx context.Context, blob string) (review.Document, error) {
+	if doc, found, err := d.store.Document(ctx, blob); err != nil || found {
+		return doc, err
+	}
+	path, err := d.store.BlobPath(blob)
+	if err != nil {
+		return review.Document{}, err
+	}
+	if d.measure == nil {
+		return review.Document{}, review.Errorf(review.EUNAVAILABLE, "nothing here measures documents")
+	}
+	kind, pages, err := d.measure.Inspect(ctx, blob, path)
+	doc := review.Document{Kind: kind, Pages: pages}
+	switch code := review.ErrorCode(err); {
+	case err == nil:
+	case code == review.EINTERNAL || ctx.Err() != nil:
+		return review.Document{}, err
+	case code == review.EUNPROCESSABLE:
+		doc = review.Document{Error: review.ErrorMessage(err)}
+	default:
+		doc = review.Document{Error: "This document cannot be shown: " + review.ErrorMessage(err)}
+	}
+	return doc, d.store.PutDocument(ctx, blob, doc)
 }
 
 // ErrBrokenDraft marks a run whose saved changes no longer apply to it.

@@ -33,7 +33,7 @@ func open(t *testing.T) (*desk.Desk, *storage.Store) {
 	if _, err := s.ApplyEvents(context.Background(), []storage.Outcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
-	return desk.New(s, time.Now), s
+	return desk.New(s, nil, time.Now), s
 }
 
 func text(s string) *string { return &s }
@@ -87,5 +87,43 @@ func TestRefusedBeforeStored(t *testing.T) {
 	o, err := d.Open(ctx, run)
 	if !errors.Is(err, desk.ErrBrokenDraft) || o.Run == nil || o.Run.ID != run {
 		t.Fatalf("open a broken draft: %v, run %v", err, o.Run)
+	}
+}
+
+type measurer struct{ err error }
+
+func (m measurer) Inspect(context.Context, string, string) (string, []review.PageSize, error) {
+	return "pdf", []review.PageSize{{Width: 612, Height: 792}}, m.err
+}
+
+// TestLearn: a document is measured once and kept; one that cannot be shown
+// keeps its sentence; a passing failure keeps nothing, so it is tried again.
+func TestLearn(t *testing.T) {
+	_, s := open(t)
+	ctx := context.Background()
+	blob := func(content string) string {
+		h, err := s.PutFile(ctx, "file_"+content, strings.NewReader(content), 1<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	ok, bad, flaky := blob("good"), blob("bad"), blob("flaky")
+	if doc, err := desk.New(s, measurer{}, time.Now).Learn(ctx, ok); err != nil || len(doc.Pages) != 1 {
+		t.Fatalf("learn: %+v %v", doc, err)
+	}
+	tooComplex := &review.Error{Code: review.EUNPROCESSABLE, Msg: "This document is too complex to show: drawing it took longer than 10s."}
+	desk.New(s, measurer{err: tooComplex}, time.Now).Learn(ctx, bad)
+	if doc, found, _ := s.Document(ctx, bad); !found || doc.Error != tooComplex.Msg {
+		t.Fatalf("a document that cannot be shown: %+v found=%v", doc, found)
+	}
+	if _, err := desk.New(s, measurer{err: errors.New("disk trouble")}, time.Now).Learn(ctx, flaky); err == nil {
+		t.Fatal("an internal failure was not returned")
+	}
+	if _, found, _ := s.Document(ctx, flaky); found {
+		t.Fatal("an internal failure was kept")
+	}
+	if left, _ := s.Unmeasured(ctx, 10); len(left) != 1 || left[0] != flaky {
+		t.Fatalf("unmeasured: %v", left)
 	}
 }

@@ -37,6 +37,9 @@ type Worker struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	Backoff func(attempt int) time.Duration // wait before a document is fetched again
+	// Learn measures a document as it arrives (desk.Learn), so the pages
+	// that show it only read; nil measures nothing.
+	Learn func(ctx context.Context, blob string) error
 
 	filesWake chan struct{}
 
@@ -189,10 +192,27 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 		if len(tasks) > 0 {
 			continue
 		}
+		w.measure(ctx) // uploads, demo documents, documents stored before measuring moved here
 		select {
 		case <-ctx.Done():
 		case <-w.filesWake:
 		case <-time.After(time.Second):
+		}
+	}
+}
+
+// measure learns the documents stored but not yet measured.
+func (w *Worker) measure(ctx context.Context) {
+	if w.Learn == nil {
+		return
+	}
+	blobs, err := w.Store.Unmeasured(ctx, 16)
+	if err != nil && ctx.Err() == nil {
+		w.Log.Error("unmeasured documents", "err", err)
+	}
+	for _, b := range blobs {
+		if err := w.Learn(ctx, b); err != nil && ctx.Err() == nil {
+			w.Log.Warn("measure document", "blob", b, "err", err)
 		}
 	}
 }
@@ -222,6 +242,7 @@ func (w *Worker) fetchFile(ctx context.Context, t storage.FileTask) {
 	}()
 	if err == nil {
 		w.FilesFetched.Add(1)
+		w.measure(ctx) // this one, and any other not measured yet
 		return
 	}
 	if ctx.Err() != nil {

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/outbound"
@@ -52,6 +53,7 @@ type Instance struct {
 	Outbound *outbound.Worker
 	Extend   *extend.Client
 	Renderer *pages.Renderer
+	Desk     *desk.Desk
 
 	log  *slog.Logger
 	ln   net.Listener
@@ -90,13 +92,15 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		in.URL = "http://" + browserAddr(in.ln.Addr().String())
 	}
 	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
+	in.Desk = desk.New(in.Store, in.Renderer, c.Now)
 	in.Ingest = ingest.NewWorker(in.Store, in.Extend, c.Log)
+	in.Ingest.Learn = func(ctx context.Context, blob string) error { _, err := in.Desk.Learn(ctx, blob); return err }
 	in.Outbound = outbound.NewWorker(in.Store, in.Extend, c.Log)
 	if c.Now != nil {
 		in.Ingest.Now, in.Outbound.Now = c.Now, c.Now
 	}
 	c.Web.BaseURL, c.Web.APIKeySet = in.URL, c.ExtendKey != ""
-	in.Server, err = web.NewServer(ctx, c.Web, web.Deps{Store: in.Store, Worker: in.Ingest, Renderer: in.Renderer, Log: c.Log, Now: c.Now})
+	in.Server, err = web.NewServer(ctx, c.Web, web.Deps{Store: in.Store, Worker: in.Ingest, Renderer: in.Renderer, Desk: in.Desk, Log: c.Log, Now: c.Now})
 	if err != nil {
 		return fail(err)
 	}

@@ -38,10 +38,11 @@ type FeedbackRule struct {
 }
 
 // Document is what was learnt of a document: its kind and the size of each
-// page as displayed.
+// page as displayed, or why it cannot be shown.
 type Document struct {
 	Kind  string
 	Pages []PageSize
+	Error string // a sentence for the reviewer; no pages then
 }
 
 // DecisionEvent is the event a decision sends on, in Extend's envelope:

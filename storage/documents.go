@@ -12,7 +12,7 @@ import (
 // PutDocument has been called for it.
 func (s *Store) Document(ctx context.Context, blob string) (doc review.Document, found bool, err error) {
 	var raw []byte
-	err = s.r.QueryRowContext(ctx, `SELECT kind, pages FROM documents WHERE blob = ?`, blob).Scan(&doc.Kind, &raw)
+	err = s.r.QueryRowContext(ctx, `SELECT kind, pages, error FROM documents WHERE blob = ?`, blob).Scan(&doc.Kind, &raw, &doc.Error)
 	if isNoRows(err) {
 		return doc, false, nil
 	}
@@ -29,19 +29,40 @@ func (s *Store) Document(ctx context.Context, blob string) (doc review.Document,
 	return doc, true, nil
 }
 
-// PutDocument records a blob's kind and page sizes.
+// PutDocument records a blob's kind and page sizes, or why it could not be
+// measured.
 func (s *Store) PutDocument(ctx context.Context, blob string, doc review.Document) error {
 	pages := make([][2]float64, len(doc.Pages))
 	for i, p := range doc.Pages {
 		pages[i] = [2]float64{p.Width, p.Height}
 	}
 	raw, _ := json.Marshal(pages)
-	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (blob, kind, pages, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (blob) DO NOTHING`,
-		blob, doc.Kind, raw, ms(s.now()))
+	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (blob, kind, pages, error, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (blob) DO NOTHING`,
+		blob, doc.Kind, raw, doc.Error, ms(s.now()))
 	if err != nil {
 		return fmt.Errorf("put document: %w", err)
 	}
 	return nil
+}
+
+// Unmeasured returns up to limit stored document blobs (fetched, or
+// uploaded for a run) that nothing has measured yet.
+func (s *Store) Unmeasured(ctx context.Context, limit int) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT blob FROM (SELECT blob FROM files WHERE blob != '' UNION SELECT blob FROM run_files WHERE blob != '')
+		WHERE blob NOT IN (SELECT blob FROM documents) LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("unmeasured: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("unmeasured: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
 }
 
 // BlobPath returns where a blob's bytes are on disk, for the renderer.

@@ -116,8 +116,8 @@ type fileDoc struct {
 	missing string
 }
 
-// documents finds each file's page sizes, inspecting a document the first
-// time it is shown.
+// documents finds each file's page sizes, as learnt when the document
+// arrived: the page only reads.
 func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 	out := make([]fileDoc, 0, len(run.Files))
 	for _, f := range run.Files {
@@ -125,15 +125,18 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 		switch {
 		case f.Blob != "":
 			doc, err := s.document(ctx, f.Blob)
-			if err != nil {
+			switch review.ErrorCode(err) {
+			case review.EUNPROCESSABLE: // a sentence already
 				d.missing = review.ErrorMessage(err)
-				if review.ErrorCode(err) != review.EUNPROCESSABLE {
-					d.missing = "This document cannot be shown: " + d.missing
+			case review.EUNAVAILABLE:
+				d.missing = "Measuring the document… reload in a moment."
+			default:
+				if err != nil {
+					d.missing = "This document cannot be shown: " + review.ErrorMessage(err)
+				} else {
+					d.sizes = doc.Pages
 				}
-				s.log.Warn("inspect document", "file", f.ID, "err", err)
-				break
 			}
-			d.sizes = doc.Pages
 		case f.FetchState == review.FileFailed:
 			d.missing = "The document could not be fetched from Extend: " + f.FetchError
 		default:
@@ -144,24 +147,21 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 	return out
 }
 
+// document is what was learnt of a stored document.
 func (s *Server) document(ctx context.Context, blob string) (review.Document, error) {
 	doc, found, err := s.store.Document(ctx, blob)
-	if err != nil || found {
+	switch {
+	case err != nil:
 		return doc, err
+	case !found:
+		if path, err := s.store.BlobPath(blob); err != nil || !exists(path) {
+			return doc, review.Errorf(review.ENOTFOUND, "no document %q", blob)
+		}
+		return doc, review.Errorf(review.EUNAVAILABLE, "the document is being measured; reload in a moment")
+	case doc.Error != "":
+		return doc, review.Errorf(review.EUNPROCESSABLE, "%s", doc.Error)
 	}
-	path, err := s.store.BlobPath(blob)
-	if err != nil {
-		return doc, err
-	}
-	if _, err := os.Stat(path); err != nil {
-		return doc, review.Errorf(review.ENOTFOUND, "no document %q", blob)
-	}
-	kind, sizes, err := s.renderer.Inspect(ctx, blob, path)
-	if err != nil {
-		return doc, err
-	}
-	doc = review.Document{Kind: kind, Pages: sizes}
-	return doc, s.store.PutDocument(ctx, blob, doc)
+	return doc, nil
 }
 
 // pageRows is how many rows of a list the review page shows at once: a
@@ -523,4 +523,9 @@ func firstNonEmpty(s ...string) string {
 func classChoice(id, typ string) string {
 	b, _ := json.Marshal(map[string]string{"id": id, "type": typ})
 	return string(b)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -59,6 +59,7 @@ type Deps struct {
 	Store    *storage.Store
 	Worker   *ingest.Worker // for its counters in /metrics; may be nil
 	Renderer *pages.Renderer
+	Desk     *desk.Desk // the use-cases; one over Store and Renderer when nil
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -78,6 +79,13 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if cfg.SLA <= 0 {
 		cfg.SLA = 4 * time.Hour
 	}
+	if d.Desk == nil {
+		var m desk.Measurer
+		if d.Renderer != nil {
+			m = d.Renderer
+		}
+		d.Desk = desk.New(d.Store, m, d.Now)
+	}
 	cookies, err := newCookieStore(ctx, d.Store, cfg.Secure())
 	if err != nil {
 		return nil, err
@@ -86,7 +94,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
 		logins: newLimiter(15 * time.Minute), bodies: newBodies(cfg.BodyMemory),
-		sockets: newSockets(cfg.MaxSockets), desk: desk.New(d.Store, d.Now),
+		sockets: newSockets(cfg.MaxSockets), desk: d.Desk,
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 )
 
 // loadDemo stores the demo documents and sends their runs to the server's
 // own webhook, signed, exactly as Extend would: the demo exercises the real
 // ingest path. Event ids are fixed, so a restart adds nothing twice.
-func loadDemo(ctx context.Context, store *storage.Store, baseURL, secret string) (int, error) {
+func loadDemo(ctx context.Context, in *instance.Instance, secret string) (int, error) {
+	store, baseURL := in.Store, in.URL
 	runs, err := demo.Runs()
 	if err != nil {
 		return 0, err
@@ -31,7 +32,11 @@ func loadDemo(ctx context.Context, store *storage.Store, baseURL, secret string)
 			if err != nil {
 				return 0, fmt.Errorf("demo %s: %w", name, err)
 			}
-			if _, err := store.PutFile(ctx, id, body, 64<<20); err != nil {
+			hash, err := store.PutFile(ctx, id, body, 64<<20)
+			if err != nil {
+				return 0, fmt.Errorf("demo %s: %w", name, err)
+			}
+			if _, err := in.Desk.Learn(ctx, hash); err != nil { // measured as it arrives, as the ingest worker does
 				return 0, fmt.Errorf("demo %s: %w", name, err)
 			}
 		}

@@ -110,7 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Error("start-up", "err", err)
 	}
 	if c.demo {
-		if n, err := loadDemo(ctx, in.Store, in.URL, demoSecret); err != nil {
+		if n, err := loadDemo(ctx, in, demoSecret); err != nil {
 			log.Error("demo", "err", err)
 		} else {
 			fmt.Fprintf(stdout, "Loaded %d demo runs through the signed webhook: open %s\n", n, in.URL)
