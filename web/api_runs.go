@@ -83,3 +83,19 @@ func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) error {
 	_, err = w.Write(body)
 	return err
 }
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("runID")
+	if _, err := s.store.Review(r.Context(), id); err != nil {
+		return err
+	}
+	entries, err := s.store.Audit(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []review.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": entries})
+	return nil
+}

@@ -82,16 +82,6 @@ func (s *Server) brokenDraft(w http.ResponseWriter, r *http.Request, run *review
 	return s.render(w, r, http.StatusConflict, views.ErrorPage(vm))
 }
 
-// discardDraft drops a run's saved changes (admins only).
-func (s *Server) discardDraft(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("runID")
-	if err := s.store.DiscardDraft(r.Context(), id, userFrom(r.Context()).Email); err != nil {
-		return err
-	}
-	http.Redirect(w, r, string(views.Path("runs", id)), http.StatusSeeOther)
-	return nil
-}
-
 // window is the rows of a long list shown from first (0-based), with the
 // links to the rows before and after.
 func window(runID, list string, first, total int) *views.RowWindow {

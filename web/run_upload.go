@@ -6,68 +6,11 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
-	"strconv"
 
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 )
-
-// pageImage serves one page of a document: a PDF page rendered to PNG at
-// the requested width (cached), or an image document as it is. The URL
-// names the blob by content hash, so the answer never changes and may be
-// cached for good.
-func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
-	blob := r.PathValue("blob")
-	n, err := strconv.Atoi(r.PathValue("page"))
-	if err != nil {
-		return review.Errorf(review.ENOTFOUND, "no page %q", r.PathValue("page"))
-	}
-	doc, err := s.document(r.Context(), blob)
-	if err != nil {
-		return err
-	}
-	if n < 1 || n > len(doc.Pages) {
-		return review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), n)
-	}
-	path, _ := s.store.BlobPath(blob)
-	contentType := "image/" + doc.Kind
-	if doc.Kind == pages.KindPDF {
-		width := nearestWidth(r.URL.Query().Get("w"))
-		path, err = s.renderer.PNG(r.Context(), blob, path, n, width)
-		if err != nil {
-			return err
-		}
-		contentType = "image/png"
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Cache-Control", "private, max-age=31536000, immutable")
-	h.Set("ETag", `"`+blob[:16]+"-"+strconv.Itoa(n)+"-"+r.URL.Query().Get("w")+`"`)
-	http.ServeContent(w, r, "", st.ModTime(), f)
-	return nil
-}
-
-// nearestWidth picks the smallest rendered width at least as wide as asked.
-func nearestWidth(s string) int {
-	want, _ := strconv.Atoi(s)
-	for _, w := range pages.Widths {
-		if w >= want {
-			return w
-		}
-	}
-	return pages.Widths[len(pages.Widths)-1]
-}
 
 // maxUpload bounds an uploaded document.
 const maxUpload = 256 << 20

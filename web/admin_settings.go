@@ -1,0 +1,107 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"net/http"
+	"strconv"
+
+	"github.com/reviewer-app/reviewer/storage"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/views"
+)
+
+// sla is how long a run may wait: the admin's setting, else the flag.
+func (s *Server) sla(ctx context.Context) time.Duration {
+	v, err := s.store.Setting(ctx, "sla", "")
+	if d, perr := time.ParseDuration(v); err == nil && perr == nil && d > 0 {
+		return d
+	}
+	return s.cfg.SLA
+}
+
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderSettings(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, flash string) error {
+	ctx := r.Context()
+	workflows, err := s.store.Workflows(ctx)
+	if err != nil {
+		return err
+	}
+	rules, err := s.store.RoutingRules(ctx)
+	if err != nil {
+		return err
+	}
+	vm := views.SettingsVM{Page: s.page(r, "Settings", "settings"), SLAHours: s.sla(ctx).Hours(), Flash: flash}
+	for _, wf := range workflows {
+		row := views.RuleVM{Workflow: wf}
+		if rule, ok := rules[wf.ID]; ok {
+			row.Below, row.Sample = rule.Below, rule.SamplePercent
+		}
+		vm.Rules = append(vm.Rules, row)
+	}
+	return s.render(w, r, status, views.SettingsPage(vm))
+}
+
+func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	actor := userFrom(ctx).Email
+	if v := r.PostFormValue("sla_hours"); v != "" {
+		h, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(h > 0 && h <= 24*365) { // NaN fails every comparison
+			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.")
+		}
+		d := time.Duration(h * float64(time.Hour))
+		if err := s.store.SetSetting(ctx, "sla", d.String()); err != nil {
+			return err
+		}
+		if err := s.store.LogAdmin(ctx, actor, "set SLA", d.String()); err != nil {
+			return err
+		}
+	}
+	if wf := r.PostFormValue("workflow"); wf != "" {
+		rule := storage.RoutingRule{WorkflowID: wf}
+		if v := r.PostFormValue("below"); v != "" {
+			b, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return s.renderSettings(w, r, http.StatusBadRequest, "The threshold is a confidence from 0 to 1.")
+			}
+			rule.Below = &b
+		}
+		if v := r.PostFormValue("sample"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return s.renderSettings(w, r, http.StatusBadRequest, "The sample is a whole percentage.")
+			}
+			rule.SamplePercent = n
+		}
+		if err := s.store.SetRoutingRule(ctx, rule); err != nil {
+			if review.ErrorCode(err) == review.EINTERNAL {
+				return err
+			}
+			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err))
+		}
+		if err := s.store.LogAdmin(ctx, actor, "set routing rule", wf); err != nil {
+			return err
+		}
+	}
+	return s.renderSettings(w, r, http.StatusOK, "Saved.")
+}
+
+func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	d := review.Destination{URL: r.PostFormValue("url"), Secret: r.PostFormValue("secret"), Events: storage.SplitList(r.PostFormValue("events")),
+		Workflows: storage.SplitList(r.PostFormValue("workflows")), AllowPrivate: r.PostFormValue("allow_private") == "1"}
+	if _, err := s.store.AddDestination(ctx, d); err != nil {
+		return err
+	}
+	if err := s.store.LogAdmin(ctx, userFrom(ctx).Email, "add destination", d.URL); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/deliveries", http.StatusSeeOther)
+	return nil
+}

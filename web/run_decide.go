@@ -1,0 +1,59 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+	"github.com/reviewer-app/reviewer/views"
+)
+
+// decide approves or rejects a run: the reviewed payload, in Extend's shape,
+// is written with the decision in one transaction.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) error {
+	ctx := r.Context()
+	version, err := strconv.Atoi(r.PostFormValue("version"))
+	if err != nil {
+		return review.Errorf(review.EINVALID, "the form has no version")
+	}
+	id, actor := r.PathValue("runID"), userFrom(ctx).Email
+	if err := s.desk.Decide(ctx, id, version, actor, approve, strings.TrimSpace(r.PostFormValue("rejectionNote"))); err != nil {
+		return err
+	}
+	next := string(views.Path("runs", id))
+	if r.PostFormValue("next") == "1" {
+		// Approve and open the next: claim the next run of the queue.
+		next = "/"
+		if id, err := s.store.Next(ctx, actor, storage.QueueFilter{}, storage.ClaimLease); err == nil {
+			next = string(views.Path("runs", id))
+		}
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) approve(w http.ResponseWriter, r *http.Request) error { return s.decide(w, r, true) }
+
+func (s *Server) reject(w http.ResponseWriter, r *http.Request) error { return s.decide(w, r, false) }
+
+func (s *Server) reopen(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("runID")
+	if err := s.store.Reopen(r.Context(), id, userFrom(r.Context()).Email); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/runs/"+url.PathEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+// discardDraft drops a run's saved changes (admins only).
+func (s *Server) discardDraft(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("runID")
+	if err := s.store.DiscardDraft(r.Context(), id, userFrom(r.Context()).Email); err != nil {
+		return err
+	}
+	http.Redirect(w, r, string(views.Path("runs", id)), http.StatusSeeOther)
+	return nil
+}
