@@ -82,58 +82,23 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// DeliverDue makes one attempt at each due delivery and Extend call and
-// returns how many.
+// DeliverDue makes one attempt at each due outbox item (a delivery to a
+// destination, or a call to Extend) and returns how many: one loop, one
+// backoff, a sender per kind.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
-	calls, err := w.callDue(ctx)
-	if err != nil {
-		return calls, err
-	}
-	due, err := w.Store.DueDeliveries(ctx, 16)
-	if err != nil || len(due) == 0 {
-		return calls, err
-	}
-	for _, d := range due {
-		status, snippet, err := w.send(ctx, d)
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
-		ok := err == nil && status >= 200 && status < 300
-		errText := ""
-		if err != nil {
-			errText = err.Error()
-		} else if !ok {
-			errText = "HTTP " + strconv.Itoa(status)
-			if status >= 300 && status < 400 {
-				errText += ", " + snippet
-			}
-		}
-		var retryAt time.Time
-		if !ok && w.Now().Sub(d.CreatedAt) < GiveUpAfter && !errors.Is(err, ErrPrivate) {
-			retryAt = w.Now().Add(w.Backoff(d.Attempts))
-		}
-		if ok {
-			w.Delivered.Add(1)
-		} else {
-			w.Failed.Add(1)
-			w.Log.Warn("delivery failed", "delivery", d.ID, "url", d.URL, "attempt", d.Attempts+1, "err", errText, "retry_at", retryAt)
-		}
-		if err := w.Store.Attempt(ctx, d.ID, status, snippet, errText, ok, retryAt); err != nil {
-			return 0, err
-		}
-	}
-	return calls + len(due), nil
-}
-
-// callDue makes one attempt at each due call to Extend's API, with the
-// deliveries' retry rules.
-func (w *Worker) callDue(ctx context.Context) (int, error) {
-	due, err := w.Store.DueCalls(ctx, 16)
+	due, err := w.Store.Due(ctx, 16)
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
-	for _, c := range due {
-		status, snippet, err := w.Extend.Post(ctx, c.Path, c.APIVersion, c.Body)
+	for _, d := range due {
+		var status int
+		var snippet string
+		var err error
+		if d.Kind == review.OutboxExtendCall {
+			status, snippet, err = w.Extend.Post(ctx, d.Path, d.APIVersion, d.Body)
+		} else {
+			status, snippet, err = w.send(ctx, d)
+		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
@@ -142,22 +107,37 @@ func (w *Worker) callDue(ctx context.Context) (int, error) {
 		switch {
 		case err != nil:
 			errText = err.Error()
-		case !ok:
+		case !ok && status >= 300 && status < 400:
+			errText = "HTTP " + strconv.Itoa(status) + ", " + snippet
+		case !ok && d.Kind == review.OutboxExtendCall:
 			errText = "HTTP " + strconv.Itoa(status) + ": " + snippet
+		case !ok:
+			errText = "HTTP " + strconv.Itoa(status)
 		}
 		var retryAt time.Time
-		permanent := errors.Is(err, extend.ErrNoKey) || status == http.StatusUnauthorized || status == http.StatusNotFound || status == http.StatusBadRequest
-		if !ok && !permanent && w.Now().Sub(c.CreatedAt) < GiveUpAfter {
-			retryAt = w.Now().Add(w.Backoff(c.Attempts))
+		if !ok && !permanent(d, status, err) && w.Now().Sub(d.CreatedAt) < GiveUpAfter {
+			retryAt = w.Now().Add(w.Backoff(d.Attempts))
 		}
-		if !ok {
-			w.Log.Warn("extend call failed", "path", c.Path, "attempt", c.Attempts+1, "err", errText, "retry_at", retryAt)
+		if ok {
+			w.Delivered.Add(1)
+		} else {
+			w.Failed.Add(1)
+			w.Log.Warn("outbox item failed", "kind", d.Kind, "id", d.ID, "to", d.URL+d.Path, "attempt", d.Attempts+1, "err", errText, "retry_at", retryAt)
 		}
-		if err := w.Store.CallAttempt(ctx, c.ID, status, errText, ok, retryAt); err != nil {
+		if err := w.Store.Attempt(ctx, d.ID, status, snippet, errText, ok, retryAt); err != nil {
 			return 0, err
 		}
 	}
 	return len(due), nil
+}
+
+// permanent tells a failure that trying again cannot mend: a refused
+// private address; for Extend, no key, a refused key, a bad or missing path.
+func permanent(d review.Delivery, status int, err error) bool {
+	if d.Kind == review.OutboxExtendCall {
+		return errors.Is(err, extend.ErrNoKey) || status == http.StatusUnauthorized || status == http.StatusNotFound || status == http.StatusBadRequest
+	}
+	return errors.Is(err, ErrPrivate)
 }
 
 // send posts one delivery, signed, and returns the status and the start of

@@ -16,18 +16,11 @@ type Outbound struct {
 	Calls     []ExtendCall
 }
 
-// ExtendCall is one call to Extend's API waiting in the outbox.
+// ExtendCall is a call to Extend's API that a decision puts in the outbox.
 type ExtendCall struct {
-	ID         int64
-	RunID      string
 	APIVersion string
 	Path       string
 	Body       []byte
-	State      string
-	Attempts   int
-	LastStatus int
-	LastError  string
-	CreatedAt  time.Time
 }
 
 // FeedbackRule is what a workflow's decisions feed back to Extend.

@@ -34,9 +34,18 @@ const (
 	DeliveryDead      = "dead"
 )
 
-// Delivery is one event on its way to one destination.
+// Kinds of outbox item.
+const (
+	OutboxDelivery   = "delivery"    // a decision's event for a destination
+	OutboxExtendCall = "extend_call" // a call to Extend's API a feedback rule asks for
+)
+
+// Delivery is one item of the outbox on its way: a decision's event to one
+// destination (URL, Secret, EventType) or a call to Extend's API
+// (APIVersion, Path).
 type Delivery struct {
 	ID            int64
+	Kind          string // OutboxDelivery or OutboxExtendCall
 	DestinationID int64
 	URL           string
 	Secret        string
@@ -44,6 +53,8 @@ type Delivery struct {
 	RunID         string
 	EventID       string
 	EventType     string
+	APIVersion    string // an Extend call's
+	Path          string // an Extend call's, e.g. /evaluation_sets/es_1/items
 	Body          []byte
 	State         string
 	Attempts      int

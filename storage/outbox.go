@@ -67,11 +67,16 @@ func SplitList(s string) []string {
 	return out
 }
 
-// enqueue writes the outbound event's deliveries inside the decision's
-// transaction.
+// enqueue writes what a decision sends on into the outbox, inside the
+// decision's transaction: its calls to Extend, and its event for every
+// destination that wants it.
 func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, runID, workflowID string, o review.Outbound) error {
-	if err := s.enqueueCalls(ctx, tx, runID, o.Calls); err != nil {
-		return err
+	now := ms(s.now())
+	for _, c := range o.Calls {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, run_id, api_version, path, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			review.OutboxExtendCall, runID, c.APIVersion, c.Path, c.Body, now); err != nil {
+			return err
+		}
 	}
 	if o.EventType == "" {
 		return nil
@@ -84,35 +89,41 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, runID, workflowID strin
 		if !d.Wants(o.EventType, workflowID) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (destination_id, run_id, event_id, event_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			d.ID, runID, o.EventID, o.EventType, o.Body, ms(s.now())); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, destination_id, run_id, event_id, event_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			review.OutboxDelivery, d.ID, runID, o.EventID, o.EventType, o.Body, now); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// DueDeliveries returns deliveries whose next attempt is due and that are
-// first in line for their run and destination: a run's events arrive in the
-// order of its decisions.
-func (s *Store) DueDeliveries(ctx context.Context, limit int) ([]review.Delivery, error) {
-	return s.deliveries(ctx, `WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-		AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination_id = d.destination_id AND e.run_id = d.run_id AND e.id < d.id AND e.state = 'pending')
-		ORDER BY d.id LIMIT ?`, ms(s.now()), limit)
+// Due returns outbox items whose next attempt is due and that are first in
+// line: a run's events reach each destination, and its calls reach Extend,
+// in the order of its decisions.
+func (s *Store) Due(ctx context.Context, limit int) ([]review.Delivery, error) {
+	return s.outboxItems(ctx, `WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.kind = o.kind AND e.run_id = o.run_id AND e.destination_id IS o.destination_id
+			AND e.id < o.id AND e.state = 'pending')
+		ORDER BY o.id LIMIT ?`, ms(s.now()), limit)
 }
 
-// RecentDeliveries lists the newest deliveries, for the admin.
+// RecentDeliveries lists the newest deliveries to destinations, for the admin.
 func (s *Store) RecentDeliveries(ctx context.Context, limit int) ([]review.Delivery, error) {
-	return s.deliveries(ctx, `ORDER BY d.id DESC LIMIT ?`, limit)
+	return s.outboxItems(ctx, `WHERE o.kind = 'delivery' ORDER BY o.id DESC LIMIT ?`, limit)
 }
 
-func (s *Store) deliveries(ctx context.Context, where string, args ...any) ([]review.Delivery, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.destination_id, t.url, t.secret, t.allow_private, d.run_id, d.event_id, d.event_type, d.body, d.state, d.attempts,
-		d.last_status, d.last_error, d.created_at, d.delivered_at,
-		coalesce((SELECT a.snippet FROM delivery_attempts a WHERE a.delivery_id = d.id ORDER BY a.rowid DESC LIMIT 1), '')
-		FROM deliveries d JOIN destinations t ON t.id = d.destination_id `+where, args...)
+// RecentCalls lists the newest calls to Extend, for the admin.
+func (s *Store) RecentCalls(ctx context.Context, limit int) ([]review.Delivery, error) {
+	return s.outboxItems(ctx, `WHERE o.kind = 'extend_call' ORDER BY o.id DESC LIMIT ?`, limit)
+}
+
+func (s *Store) outboxItems(ctx context.Context, where string, args ...any) ([]review.Delivery, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.kind, coalesce(o.destination_id, 0), coalesce(t.url, ''), coalesce(t.secret, ''), coalesce(t.allow_private, 0),
+		o.run_id, o.event_id, o.event_type, o.api_version, o.path, o.body, o.state, o.attempts, o.last_status, o.last_error, o.created_at, o.delivered_at,
+		coalesce((SELECT a.snippet FROM outbox_attempts a WHERE a.item_id = o.id ORDER BY a.rowid DESC LIMIT 1), '')
+		FROM outbox o LEFT JOIN destinations t ON t.id = o.destination_id `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("deliveries: %w", err)
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	defer rows.Close()
 	var out []review.Delivery
@@ -120,9 +131,9 @@ func (s *Store) deliveries(ctx context.Context, where string, args ...any) ([]re
 		var d review.Delivery
 		var created int64
 		var delivered sql.NullInt64
-		if err := rows.Scan(&d.ID, &d.DestinationID, &d.URL, &d.Secret, &d.AllowPrivate, &d.RunID, &d.EventID, &d.EventType, &d.Body, &d.State, &d.Attempts,
-			&d.LastStatus, &d.LastError, &created, &delivered, &d.LastSnippet); err != nil {
-			return nil, fmt.Errorf("deliveries: %w", err)
+		if err := rows.Scan(&d.ID, &d.Kind, &d.DestinationID, &d.URL, &d.Secret, &d.AllowPrivate, &d.RunID, &d.EventID, &d.EventType, &d.APIVersion, &d.Path,
+			&d.Body, &d.State, &d.Attempts, &d.LastStatus, &d.LastError, &created, &delivered, &d.LastSnippet); err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
 		}
 		d.CreatedAt = fromMS(created)
 		if delivered.Valid {
@@ -134,31 +145,31 @@ func (s *Store) deliveries(ctx context.Context, where string, args ...any) ([]re
 	return out, rows.Err()
 }
 
-// Attempt records one try of a delivery: delivered, or failed and due again
+// Attempt records one try of an outbox item: done, or failed and due again
 // at retryAt (zero: given up, dead).
-func (s *Store) Attempt(ctx context.Context, id int64, status int, snippet, errText string, delivered bool, retryAt time.Time) error {
+func (s *Store) Attempt(ctx context.Context, id int64, status int, snippet, errText string, done bool, retryAt time.Time) error {
 	now := ms(s.now())
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, at, status, snippet, error) VALUES (?, ?, ?, ?, ?)`, id, now, status, snippet, errText); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (item_id, at, status, snippet, error) VALUES (?, ?, ?, ?, ?)`, id, now, status, snippet, errText); err != nil {
 			return err
 		}
 		state, next := review.DeliveryPending, ms(retryAt)
-		var deliveredAt any
+		var doneAt any
 		switch {
-		case delivered:
-			state, deliveredAt = review.DeliveryDelivered, now
+		case done:
+			state, doneAt = review.DeliveryDelivered, now
 		case retryAt.IsZero():
 			state = review.DeliveryDead
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?`,
-			state, next, status, errText, deliveredAt, id)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?`,
+			state, next, status, errText, doneAt, id)
 		return err
 	})
 }
 
-// Redeliver puts a dead (or delivered) delivery back in line now.
+// Redeliver puts a dead (or delivered) outbox item back in line now.
 func (s *Store) Redeliver(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE deliveries SET state = 'pending', next_attempt_at = 0 WHERE id = ? AND state != 'pending'`, id)
+	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET state = 'pending', next_attempt_at = 0 WHERE id = ? AND state != 'pending'`, id)
 	if err != nil {
 		return fmt.Errorf("redeliver: %w", err)
 	}

@@ -21,7 +21,7 @@ type DeliveriesVM struct {
 	Destinations []review.Destination
 	Deliveries   []review.Delivery
 	FailedEvents []review.StoredEvent
-	Calls        []review.ExtendCall
+	Calls        []review.Delivery
 }
 
 // DeliveriesPage lists destinations, the delivery log and failed events.
