@@ -98,3 +98,30 @@ func TestSameValueAndFoldPath(t *testing.T) {
 		t.Errorf("FoldPath = %s", got)
 	}
 }
+
+func TestRoutingRule(t *testing.T) {
+	low := 0.8
+	nan := 0.0
+	nan = nan / nan
+	for _, r := range []review.RoutingRule{{SamplePercent: 101}, {SamplePercent: -1}, {Below: &nan}} {
+		if r.Check() == nil {
+			t.Errorf("%+v was accepted", r)
+		}
+	}
+	run := func(conf string) *review.Run {
+		r, err := review.DecodeRun([]byte(`{"object":"workflow_run","id":"workflow_run_r","status":"PROCESSED","outputs":[{"id":"dpr_1","type":"EXTRACT","output":{"total":{"type":"number","value":1,"confidence":` + conf + `}}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if got := (review.RoutingRule{Below: &low}).Route(run("0.5")); got != review.RoutedLow {
+		t.Errorf("low confidence: %s", got)
+	}
+	if got := (review.RoutingRule{Below: &low}).Route(run("0.95")); got != review.RoutedAuto {
+		t.Errorf("high confidence: %s", got)
+	}
+	if got := (review.RoutingRule{SamplePercent: 100}).Route(run("0.95")); got != review.RoutedSample {
+		t.Errorf("everything sampled: %s", got)
+	}
+}

@@ -108,7 +108,7 @@ func putRun(ctx context.Context, tx *sql.Tx, r *review.Run, now int64) (bool, er
 	if !review.Status(old).Advances(r.Status) {
 		return false, nil
 	}
-	if (wasRouted == RoutedLow || wasRouted == RoutedSample) && r.Status == review.StatusProcessed {
+	if (wasRouted == review.RoutedLow || wasRouted == review.RoutedSample) && r.Status == review.StatusProcessed {
 		return false, nil // Extend's completion again: the quality check here still owns the run
 	}
 	// A run that arrives already completed, with no human review in Extend,
@@ -118,7 +118,7 @@ func putRun(ctx context.Context, tx *sql.Tx, r *review.Run, now int64) (bool, er
 		if routed, err = route(ctx, tx, r); err != nil {
 			return false, err
 		}
-		if routed == RoutedLow || routed == RoutedSample {
+		if routed == review.RoutedLow || routed == review.RoutedSample {
 			r.Status = review.StatusNeedsReview
 		}
 	}

@@ -120,7 +120,7 @@ func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashbo
 		return d, err
 	}
 	for wf, c := range routing {
-		d.Routing = append(d.Routing, review.RoutingCount{WorkflowID: wf, LowConfidence: c[RoutedLow], Sample: c[RoutedSample], Auto: c[RoutedAuto]})
+		d.Routing = append(d.Routing, review.RoutingCount{WorkflowID: wf, LowConfidence: c[review.RoutedLow], Sample: c[review.RoutedSample], Auto: c[review.RoutedAuto]})
 	}
 	sort.Slice(d.Routing, func(i, j int) bool { return d.Routing[i].WorkflowID < d.Routing[j].WorkflowID })
 

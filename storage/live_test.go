@@ -193,7 +193,7 @@ func TestRouting(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
 	below := 0.8
-	if err := s.SetRoutingRule(ctx, storage.RoutingRule{WorkflowID: "wf_qc", Below: &below}); err != nil {
+	if err := s.SetRoutingRule(ctx, review.RoutingRule{WorkflowID: "wf_qc", Below: &below}); err != nil {
 		t.Fatal(err)
 	}
 	run := func(id, wf string, conf float64) json.RawMessage {
@@ -207,7 +207,7 @@ func TestRouting(t *testing.T) {
 	if len(q) != 1 || q[0].ID != "workflow_run_low" {
 		t.Fatalf("queue = %+v", q)
 	}
-	if err := s.SetRoutingRule(ctx, storage.RoutingRule{WorkflowID: "wf_qc", Below: &below, SamplePercent: 100}); err != nil {
+	if err := s.SetRoutingRule(ctx, review.RoutingRule{WorkflowID: "wf_qc", Below: &below, SamplePercent: 100}); err != nil {
 		t.Fatal(err)
 	}
 	send(t, s, "e4", review.EventRunCompleted, run("workflow_run_sampled", "wf_qc", 0.99))
@@ -220,10 +220,10 @@ func TestRouting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := counts["wf_qc"]; c[storage.RoutedLow] != 1 || c[storage.RoutedSample] != 1 || c[storage.RoutedAuto] != 1 || len(counts["wf_other"]) != 0 {
+	if c := counts["wf_qc"]; c[review.RoutedLow] != 1 || c[review.RoutedSample] != 1 || c[review.RoutedAuto] != 1 || len(counts["wf_other"]) != 0 {
 		t.Fatalf("routing counts = %v", counts)
 	}
-	if err := s.SetRoutingRule(ctx, storage.RoutingRule{WorkflowID: "wf_qc", SamplePercent: 101}); review.ErrorCode(err) != review.EINVALID {
+	if err := s.SetRoutingRule(ctx, review.RoutingRule{WorkflowID: "wf_qc", SamplePercent: 101}); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("a sample of 101%%: %v", err)
 	}
 }

@@ -4,32 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/fnv"
 
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// Routing outcomes.
-const (
-	RoutedLow    = "low confidence"
-	RoutedSample = "sample"
-	RoutedAuto   = "auto-approved"
-)
-
-// RoutingRule is a workflow's quality check on straight-through runs.
-type RoutingRule struct {
-	WorkflowID    string
-	Below         *float64 // send to review when a confidence is below this
-	SamplePercent int      // and this share of the rest
-}
-
 // SetRoutingRule sets (or, with neither threshold nor sample, removes) a
 // workflow's rule.
-func (s *Store) SetRoutingRule(ctx context.Context, r RoutingRule) error {
-	// Written as what must hold, so NaN (for which every comparison is
-	// false) is refused too.
-	if r.SamplePercent < 0 || r.SamplePercent > 100 || r.Below != nil && !(*r.Below >= 0 && *r.Below <= 1) {
-		return review.Errorf(review.EINVALID, "the threshold is a confidence from 0 to 1 and the sample a percentage")
+func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error {
+	if err := r.Check(); err != nil {
+		return err
 	}
 	var err error
 	if r.Below == nil && r.SamplePercent == 0 {
@@ -47,25 +30,19 @@ func (s *Store) SetRoutingRule(ctx context.Context, r RoutingRule) error {
 // route decides, inside the apply transaction, what happens to a run that
 // arrives already completed: "" when its workflow has no rule.
 func route(ctx context.Context, tx *sql.Tx, r *review.Run) (string, error) {
+	rule := review.RoutingRule{WorkflowID: r.Workflow.ID}
 	var below sql.NullFloat64
-	var sample int
-	err := tx.QueryRowContext(ctx, `SELECT below, sample_percent FROM routing_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&below, &sample)
+	err := tx.QueryRowContext(ctx, `SELECT below, sample_percent FROM routing_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&below, &rule.SamplePercent)
 	if isNoRows(err) {
 		return "", nil
 	}
 	if err != nil {
 		return "", err
 	}
-	if low, ok := r.MinConfidence(); ok && below.Valid && low < below.Float64 {
-		return RoutedLow, nil
+	if below.Valid {
+		rule.Below = &below.Float64
 	}
-	// The sample is decided by the run id, so a repeated event decides alike.
-	h := fnv.New32a()
-	h.Write([]byte(r.ID))
-	if int(h.Sum32()%100) < sample {
-		return RoutedSample, nil
-	}
-	return RoutedAuto, nil
+	return rule.Route(r), nil
 }
 
 // RoutingCounts counts, per workflow, the runs each outcome covered.
@@ -91,15 +68,15 @@ func (s *Store) RoutingCounts(ctx context.Context) (map[string]map[string]int, e
 }
 
 // RoutingRules lists the workflows' quality-check rules.
-func (s *Store) RoutingRules(ctx context.Context) (map[string]RoutingRule, error) {
+func (s *Store) RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, below, sample_percent FROM routing_rules`)
 	if err != nil {
 		return nil, fmt.Errorf("routing rules: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]RoutingRule{}
+	out := map[string]review.RoutingRule{}
 	for rows.Next() {
-		var r RoutingRule
+		var r review.RoutingRule
 		var below sql.NullFloat64
 		if err := rows.Scan(&r.WorkflowID, &below, &r.SamplePercent); err != nil {
 			return nil, fmt.Errorf("routing rules: %w", err)

@@ -64,7 +64,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if wf := r.PostFormValue("workflow"); wf != "" {
-		rule := storage.RoutingRule{WorkflowID: wf}
+		rule := review.RoutingRule{WorkflowID: wf}
 		if v := r.PostFormValue("below"); v != "" {
 			b, err := strconv.ParseFloat(v, 64)
 			if err != nil {

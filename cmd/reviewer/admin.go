@@ -150,7 +150,7 @@ func routeCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if *workflow == "" {
 		return errors.New("usage: reviewer route --workflow W [--below 0.9] [--sample 5]")
 	}
-	rule := storage.RoutingRule{WorkflowID: *workflow, SamplePercent: *sample}
+	rule := review.RoutingRule{WorkflowID: *workflow, SamplePercent: *sample}
 	if *below >= 0 {
 		rule.Below = below
 	}
