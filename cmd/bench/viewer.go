@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/hostile"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
@@ -25,6 +26,7 @@ type viewerEnv struct {
 	url      string
 	store    *storage.Store
 	renderer *pages.Renderer
+	desk     *desk.Desk
 	handler  http.Handler
 	cookie   *http.Cookie
 	close    func()
@@ -35,7 +37,7 @@ func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &viewerEnv{url: in.URL, store: in.Store, renderer: in.Renderer, handler: in.Server, close: stop}
+	e := &viewerEnv{url: in.URL, store: in.Store, renderer: in.Renderer, desk: in.Desk, handler: in.Server, close: stop}
 	if e.cookie, err = e.signIn(ctx, "bench@example.com"); err != nil {
 		e.close()
 		return nil, err
@@ -93,6 +95,13 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Measured when it arrives (what ingest does after a fetch), then the
+	// first page asked for cold.
+	t0 := time.Now()
+	if _, err := e.desk.Learn(ctx, hash); err != nil {
+		return nil, err
+	}
+	measure := time.Since(t0)
 	cold, rec := e.get("/pages/" + hash + "/1?w=1000")
 	if rec.Code != 200 {
 		return nil, fmt.Errorf("first page: %d %s", rec.Code, rec.Body)
@@ -124,7 +133,7 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 		}
 		raw = append(raw, time.Since(t0))
 	}
-	fmt.Fprintf(log, "300-page PDF: first page cold %s, cached p50 %s p99 %s, render p50 %s\n", ms(cold), ms(percentile(cached, 50)), ms(percentile(cached, 99)), ms(percentile(renders, 50)))
+	fmt.Fprintf(log, "300-page PDF: measured on arrival in %s; first page cold %s, cached p50 %s p99 %s, render p50 %s\n", ms(measure), ms(cold), ms(percentile(cached, 50)), ms(percentile(cached, 99)), ms(percentile(renders, 50)))
 
 	runID, err := loadBigRun(ctx, e)
 	if err != nil {
@@ -152,7 +161,7 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	fmt.Fprintf(log, "browser: first page image painted %s after navigation (first visit), %s p50 later\n", ms(first), ms(percentile(again, 50)))
 	return []result{
-		{"first page image of a 300-page PDF, cold (inspect, open, render 1000 px, encode PNG)", ms(cold), "", "< 150 ms"},
+		{"a 300-page PDF measured on arrival (open, every page's size), then its first page image asked for cold (render 1000 px, encode PNG)", fmt.Sprintf("%s, then %s", ms(measure), ms(cold)), "", "< 150 ms together"},
 		{"a cached page image, p50 (p99), in-process request", fmt.Sprintf("%s (%s)", ms(percentile(cached, 50)), ms(percentile(cached, 99))),
 			fmt.Sprintf("%s p50 reading the same PNG from disk", ms(percentile(raw, 50))), "< 2 ms"},
 		{"rendering a page of an open PDF, p50 (p99), 1000 px PNG", fmt.Sprintf("%s (%s)", ms(percentile(renders, 50)), ms(percentile(renders, 99))), "", ""},
@@ -203,7 +212,11 @@ func loadBigRunOn(ctx context.Context, e *viewerEnv, runID, fileID string, pdf [
 		"files":[{"id":%q,"name":"bench.pdf","type":"PDF"}],
 		"stepRuns":[{"id":"wsr_%s","step":{"name":"extract","type":"EXTRACT"},"result":{"extractRun":{"id":"exr_%s","output":{"value":%s,"metadata":%s}}}}]}`,
 		runID, fileID, runID, runID, value.String(), meta.String())
-	if _, err := e.store.PutFile(ctx, fileID, bytes.NewReader(pdf), 1<<30); err != nil {
+	hash, err := e.store.PutFile(ctx, fileID, bytes.NewReader(pdf), 1<<30)
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.desk.Learn(ctx, hash); err != nil { // as ingest does on arrival
 		return "", err
 	}
 	body := demo.Event("evt_"+runID, review.EventRunNeedsReview, []byte(payload))
