@@ -29,6 +29,13 @@ type Store interface {
 	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error
 	BlobPath(hash string) (string, error)
 	PutDocument(ctx context.Context, blob string, doc review.Document) error
+
+	ClaimRun(ctx context.Context, runID, actor string, lease time.Duration) (review.Claim, error)
+	Next(ctx context.Context, actor string, f review.QueueFilter, lease time.Duration) (string, error)
+	Release(ctx context.Context, runID, actor string, force bool) error
+	Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error
+	Reopen(ctx context.Context, runID, actor string) error
+	DiscardDraft(ctx context.Context, runID, actor string) error
 }
 
 // Measurer reads what a stored document is and the size of each of its
@@ -323,4 +330,41 @@ func randomID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Claim claims a run for actor, or renews their claim (the open page's
+// heartbeat), for review.ClaimLease. A run someone else holds answers
+// ECONFLICT with the holder's claim.
+func (d *Desk) Claim(ctx context.Context, runID, actor string) (review.Claim, error) {
+	return d.store.ClaimRun(ctx, runID, actor, review.ClaimLease)
+}
+
+// Next claims for actor the first run of the filter that nobody else holds;
+// two reviewers asking at once never get the same run.
+func (d *Desk) Next(ctx context.Context, actor string, f review.QueueFilter) (string, error) {
+	return d.store.Next(ctx, actor, f, review.ClaimLease)
+}
+
+// Release gives a run back, or hands it to another person (to). Only a
+// supervisor hands runs over or releases another person's claim (force).
+func (d *Desk) Release(ctx context.Context, runID string, by *review.User, force bool, to string) error {
+	supervisor := by.Role.AtLeast(review.RoleSupervisor)
+	if to != "" {
+		if !supervisor {
+			return review.Errorf(review.EFORBIDDEN, "Only supervisors reassign runs.")
+		}
+		return d.store.Reassign(ctx, runID, to, by.Email, review.ClaimLease)
+	}
+	return d.store.Release(ctx, runID, by.Email, supervisor && force)
+}
+
+// Reopen puts a decided run back in the queue, keeping its draft.
+func (d *Desk) Reopen(ctx context.Context, runID, actor string) error {
+	return d.store.Reopen(ctx, runID, actor)
+}
+
+// Discard drops a run's saved changes: the way back from a draft that no
+// longer applies.
+func (d *Desk) Discard(ctx context.Context, runID, actor string) error {
+	return d.store.DiscardDraft(ctx, runID, actor)
 }

@@ -73,25 +73,18 @@ func (s *Store) LastChange(ctx context.Context) (int64, error) {
 	return seq.Int64, nil
 }
 
-// Claim is who holds a run.
-type Claim struct {
-	By      string
-	Since   time.Time
-	Expires time.Time
-}
-
 // ClaimRun gives actor the run for lease, or renews actor's claim. It fails
-// with ECONFLICT when someone else holds a live claim; the Claim returned
+// with ECONFLICT when someone else holds a live claim; the review.Claim returned
 // then names that holder.
-func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Duration) (Claim, error) {
+func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Duration) (review.Claim, error) {
 	// A claim with more than half its lease left needs no write: reloading
 	// a page or a heartbeat then costs a read, not a durable commit.
 	var since, expires int64
 	err := s.r.QueryRowContext(ctx, `SELECT coalesce(claimed_at, 0), claim_expires FROM runs WHERE id = ? AND claimed_by = ? AND status = 'NEEDS_REVIEW' AND decision = ''`, runID, actor).Scan(&since, &expires)
 	if err == nil && fromMS(expires).Sub(s.now()) > lease/2 {
-		return Claim{By: actor, Since: fromMS(since), Expires: fromMS(expires)}, nil
+		return review.Claim{By: actor, Since: fromMS(since), Expires: fromMS(expires)}, nil
 	}
-	var c Claim
+	var c review.Claim
 	fresh := false
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
@@ -108,7 +101,7 @@ func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Du
 			return review.Errorf(review.ECONFLICT, "run %s is not waiting for review", runID)
 		}
 		if by != "" && by != actor && expires > ms(now) {
-			c = Claim{By: by, Expires: fromMS(expires)}
+			c = review.Claim{By: by, Expires: fromMS(expires)}
 			return review.Errorf(review.ECONFLICT, "%s is working on this run", by)
 		}
 		fresh = by != actor || expires <= ms(now)
@@ -121,42 +114,27 @@ func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Du
 }
 
 // claim sets the claim; fresh starts the handling clock and tells the feed.
-func (s *Store) claim(ctx context.Context, tx *sql.Tx, runID, actor string, fresh bool, now time.Time, lease time.Duration, c *Claim) error {
+func (s *Store) claim(ctx context.Context, tx *sql.Tx, runID, actor string, fresh bool, now time.Time, lease time.Duration, c *review.Claim) error {
 	exp := now.Add(lease)
 	if fresh {
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET claimed_by = ?, claimed_at = ?, claim_expires = ? WHERE id = ?`, actor, ms(now), ms(exp), runID); err != nil {
 			return err
 		}
-		*c = Claim{By: actor, Since: now, Expires: exp}
+		*c = review.Claim{By: actor, Since: now, Expires: exp}
 		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
 	}
 	var since int64
 	if err := tx.QueryRowContext(ctx, `UPDATE runs SET claim_expires = ? WHERE id = ? RETURNING coalesce(claimed_at, 0)`, ms(exp), runID).Scan(&since); err != nil {
 		return err
 	}
-	*c = Claim{By: actor, Since: fromMS(since), Expires: exp}
+	*c = review.Claim{By: actor, Since: fromMS(since), Expires: exp}
 	return nil
-}
-
-// QueueFilter narrows the queue; the zero value is the whole queue, oldest
-// first.
-type QueueFilter struct {
-	WorkflowID    string
-	FileType      string
-	Assignee      string // a reviewer's email, or "-" for runs nobody holds
-	MaxConfidence *float64
-	OlderThan     time.Duration
-	Search        string // a run id or part of a file name
-	RunID         string // exactly this run (a live update of one row)
-	Sort          string // oldest (default), newest, confidence
-	After         string // cursor from the previous page
-	Limit         int
 }
 
 // Next claims, for actor, the first run of the filter that nobody else
 // holds. Two reviewers asking at once never get the same run: the choice
 // and the claim are one write transaction, and there is one writer.
-func (s *Store) Next(ctx context.Context, actor string, f QueueFilter, lease time.Duration) (string, error) {
+func (s *Store) Next(ctx context.Context, actor string, f review.QueueFilter, lease time.Duration) (string, error) {
 	var runID string
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
@@ -171,7 +149,7 @@ func (s *Store) Next(ctx context.Context, actor string, f QueueFilter, lease tim
 		if err != nil {
 			return err
 		}
-		var c Claim
+		var c review.Claim
 		return s.claim(ctx, tx, runID, actor, true, now, lease, &c)
 	})
 	if err != nil {
@@ -217,7 +195,7 @@ func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease tim
 		if n == 0 {
 			return review.Errorf(review.EINVALID, "Nobody with the email %s can sign in: a run is handed to a person with an account.", to)
 		}
-		var c Claim
+		var c review.Claim
 		return s.claim(ctx, tx, runID, to, true, s.now(), lease, &c) // logs the change
 	})
 	if err == nil {

@@ -48,7 +48,7 @@ func TestNextUnderConcurrency(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			who := fmt.Sprintf("r%02d@example.com", i)
-			id, err := s.Next(context.Background(), who, storage.QueueFilter{}, time.Minute)
+			id, err := s.Next(context.Background(), who, review.QueueFilter{}, time.Minute)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -86,7 +86,7 @@ func TestClaims(t *testing.T) {
 		t.Fatalf("edit by a non-holder: %v", err)
 	}
 	// Next skips held runs.
-	if id, err := s.Next(ctx, "bo@example.com", storage.QueueFilter{}, time.Minute); err != nil || id != "workflow_run_001" {
+	if id, err := s.Next(ctx, "bo@example.com", review.QueueFilter{}, time.Minute); err != nil || id != "workflow_run_001" {
 		t.Fatalf("next for bo: %s %v", id, err)
 	}
 	// The lease ends: Bo may take it.
@@ -98,7 +98,7 @@ func TestClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Bo's claim on run 001 lapsed with the clock; run 000 is still his.
-	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Assignee: "bo@example.com"}); len(q) != 1 || q[0].ID != run {
+	if q, _, _ := s.Queue(ctx, review.QueueFilter{Assignee: "bo@example.com"}); len(q) != 1 || q[0].ID != run {
 		t.Fatalf("ana released bo's claim: %+v", q)
 	}
 	if err := s.Reassign(ctx, run, "nobody@example.com", "sup@example.com", time.Minute); review.ErrorCode(err) != review.EINVALID {
@@ -110,13 +110,13 @@ func TestClaims(t *testing.T) {
 	if err := s.Reassign(ctx, run, "cy@example.com", "sup@example.com", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Assignee: "cy@example.com"}); len(q) != 1 || q[0].ClaimedBy != "cy@example.com" {
+	if q, _, _ := s.Queue(ctx, review.QueueFilter{Assignee: "cy@example.com"}); len(q) != 1 || q[0].ClaimedBy != "cy@example.com" {
 		t.Fatalf("reassigned: %+v", q)
 	}
 	if err := s.Release(ctx, run, "sup@example.com", true); err != nil {
 		t.Fatal(err)
 	}
-	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Assignee: "-"}); len(q) != 2 || q[0].ID != run {
+	if q, _, _ := s.Queue(ctx, review.QueueFilter{Assignee: "-"}); len(q) != 2 || q[0].ID != run {
 		t.Fatalf("unheld after a forced release (and a lapsed lease): %+v", q)
 	}
 	changes, _ := s.ChangesSince(ctx, 0, 100)
@@ -137,7 +137,7 @@ func TestQueueFiltersAndPaging(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
 	queueRuns(t, s, 25)
-	walk := func(f storage.QueueFilter) []string {
+	walk := func(f review.QueueFilter) []string {
 		var ids []string
 		f.Limit = 7
 		for range 10 {
@@ -156,32 +156,32 @@ func TestQueueFiltersAndPaging(t *testing.T) {
 		t.Fatal("paging does not end")
 		return nil
 	}
-	oldest := walk(storage.QueueFilter{})
+	oldest := walk(review.QueueFilter{})
 	if len(oldest) != 25 || oldest[0] != "workflow_run_000" || oldest[24] != "workflow_run_024" {
 		t.Fatalf("oldest first: %v", oldest)
 	}
-	newest := walk(storage.QueueFilter{Sort: "newest"})
+	newest := walk(review.QueueFilter{Sort: "newest"})
 	if newest[0] != "workflow_run_024" || len(newest) != 25 {
 		t.Fatalf("newest first: %v", newest)
 	}
-	conf := walk(storage.QueueFilter{Sort: "confidence"})
+	conf := walk(review.QueueFilter{Sort: "confidence"})
 	if len(conf) != 25 || conf[0] != "workflow_run_000" || conf[1] != "workflow_run_001" {
 		t.Fatalf("lowest confidence first: %v", conf)
 	}
-	if w := walk(storage.QueueFilter{WorkflowID: "wf_1"}); len(w) != 12 {
+	if w := walk(review.QueueFilter{WorkflowID: "wf_1"}); len(w) != 12 {
 		t.Fatalf("workflow filter: %d", len(w))
 	}
 	low := 0.15
-	if w := walk(storage.QueueFilter{MaxConfidence: &low}); len(w) != 5 {
+	if w := walk(review.QueueFilter{MaxConfidence: &low}); len(w) != 5 {
 		t.Fatalf("below 15%%: %v", w)
 	}
-	if w := walk(storage.QueueFilter{Search: "doc 017"}); len(w) != 1 || w[0] != "workflow_run_017" {
+	if w := walk(review.QueueFilter{Search: "doc 017"}); len(w) != 1 || w[0] != "workflow_run_017" {
 		t.Fatalf("search by file name: %v", w)
 	}
-	if w := walk(storage.QueueFilter{Search: "workflow_run_003"}); len(w) != 1 {
+	if w := walk(review.QueueFilter{Search: "workflow_run_003"}); len(w) != 1 {
 		t.Fatalf("search by id: %v", w)
 	}
-	if w := walk(storage.QueueFilter{Search: "100%_"}); len(w) != 0 {
+	if w := walk(review.QueueFilter{Search: "100%_"}); len(w) != 0 {
 		t.Fatalf("LIKE wildcards are literal: %v", w)
 	}
 }
@@ -203,7 +203,7 @@ func TestRouting(t *testing.T) {
 	send(t, s, "e2", review.EventRunCompleted, run("workflow_run_high", "wf_qc", 0.95))
 	send(t, s, "e3", review.EventRunCompleted, run("workflow_run_norule", "wf_other", 0.1))
 	apply(t, s)
-	q, _, _ := s.Queue(ctx, storage.QueueFilter{})
+	q, _, _ := s.Queue(ctx, review.QueueFilter{})
 	if len(q) != 1 || q[0].ID != "workflow_run_low" {
 		t.Fatalf("queue = %+v", q)
 	}
@@ -213,7 +213,7 @@ func TestRouting(t *testing.T) {
 	send(t, s, "e4", review.EventRunCompleted, run("workflow_run_sampled", "wf_qc", 0.99))
 	send(t, s, "e5", review.EventRunCompleted, run("workflow_run_low", "wf_qc", 0.5)) // a repeat changes nothing
 	apply(t, s)
-	if q, _, _ := s.Queue(ctx, storage.QueueFilter{}); len(q) != 2 {
+	if q, _, _ := s.Queue(ctx, review.QueueFilter{}); len(q) != 2 {
 		t.Fatalf("after a repeated completion the queue holds %d runs, want the low one and the sampled one", len(q))
 	}
 	counts, err := s.RoutingCounts(ctx)
@@ -240,7 +240,7 @@ func TestQueueRunIDIsExact(t *testing.T) {
 		send(t, s, fmt.Sprint("e", i), review.EventRunNeedsReview, json.RawMessage(p))
 		apply(t, s)
 	}
-	q, _, err := s.Queue(ctx, storage.QueueFilter{RunID: "workflow_run_a", Limit: 1})
+	q, _, err := s.Queue(ctx, review.QueueFilter{RunID: "workflow_run_a", Limit: 1})
 	if err != nil || len(q) != 1 || q[0].ID != "workflow_run_a" {
 		t.Fatalf("queue row = %+v %v", q, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -111,9 +110,6 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 	return next, nil
 }
 
-// ClaimLease is how long a claim lasts without the open page renewing it.
-const ClaimLease = 2 * time.Minute
-
 // checkWrite refuses a change made on a stale view, to a decided run, or to
 // a run someone else holds; a run nobody holds is claimed for actor.
 func (s *Store) checkWrite(ctx context.Context, tx *sql.Tx, runID string, version int, actor string) error {
@@ -146,8 +142,8 @@ func (s *Store) checkWrite(ctx context.Context, tx *sql.Tx, runID string, versio
 	if holder != "" && holder != actor && expires > ms(now) {
 		return review.Errorf(review.ECONFLICT, "%s is working on this run; you can read it but not change it.", holder)
 	}
-	var c Claim
-	return s.claim(ctx, tx, runID, actor, holder != actor || expires <= ms(now), now, ClaimLease, &c)
+	var c review.Claim
+	return s.claim(ctx, tx, runID, actor, holder != actor || expires <= ms(now), now, review.ClaimLease, &c)
 }
 
 // Decide records a decision with the reviewed payload, if the draft is at

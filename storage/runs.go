@@ -133,7 +133,7 @@ func (s *Store) Runs(ctx context.Context, f RunFilter) (runs []review.RunSummary
 // and the cursor of the next page ("" on the last). It reads summary
 // columns only and walks an index by key, so a page costs the same at the
 // first run as at the hundred-thousandth.
-func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]review.RunSummary, string, error) {
+func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSummary, string, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
@@ -192,7 +192,7 @@ func queueOrder(sort string) string {
 	return "queued_at, id"
 }
 
-func queueWhere(f QueueFilter, now time.Time) (string, []any) {
+func queueWhere(f review.QueueFilter, now time.Time) (string, []any) {
 	where := []string{"status = 'NEEDS_REVIEW'"}
 	var args []any
 	if f.WorkflowID != "" {

@@ -152,7 +152,7 @@ func TestRunStatusNeverMovesBack(t *testing.T) {
 
 	send(t, s, "e1", review.EventRunNeedsReview, payload)
 	apply(t, s)
-	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Limit: 10}); len(q) != 1 || q[0].ID != id || q[0].QueuedAt == nil || q[0].FileName != "AmazonWebServices.pdf" {
+	if q, _, _ := s.Queue(ctx, review.QueueFilter{Limit: 10}); len(q) != 1 || q[0].ID != id || q[0].QueuedAt == nil || q[0].FileName != "AmazonWebServices.pdf" {
 		t.Fatalf("queue = %+v", q)
 	}
 	send(t, s, "e2", review.EventRunCompleted, payload)
@@ -181,7 +181,7 @@ func TestOutOfOrderDecisionFirst(t *testing.T) {
 	if st := runStatus(t, s, "workflow_run_demo_qh_2025"); st != review.StatusRejected {
 		t.Fatalf("status = %s", st)
 	}
-	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Limit: 10}); len(q) != 0 {
+	if q, _, _ := s.Queue(ctx, review.QueueFilter{Limit: 10}); len(q) != 0 {
 		t.Fatalf("a decided run entered the queue: %+v", q)
 	}
 }
@@ -221,7 +221,7 @@ func TestProcessorRunEventUpdatesOutput(t *testing.T) {
 			t.Fatalf("classification = %+v", o.Class)
 		}
 	}
-	if q, _, _ := s.Queue(ctx, storage.QueueFilter{Limit: 1}); *q[0].MinConfidence != 0.4 {
+	if q, _, _ := s.Queue(ctx, review.QueueFilter{Limit: 1}); *q[0].MinConfidence != 0.4 {
 		t.Fatalf("min confidence = %v", *q[0].MinConfidence)
 	}
 }

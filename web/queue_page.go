@@ -7,14 +7,13 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/views"
 )
 
 // queueFilter reads the queue's filter from the query string.
-func queueFilter(q url.Values, me string) (storage.QueueFilter, views.QueueFilterVM) {
+func queueFilter(q url.Values, me string) (review.QueueFilter, views.QueueFilterVM) {
 	vm := views.QueueFilterVM{Workflow: q.Get("workflow"), FileType: q.Get("type"), Assignee: q.Get("assignee"), Age: q.Get("age"), Conf: q.Get("conf"), Search: q.Get("q"), Sort: q.Get("sort")}
-	f := storage.QueueFilter{WorkflowID: vm.Workflow, FileType: vm.FileType, Search: vm.Search, Sort: vm.Sort, After: q.Get("after"), Limit: 100}
+	f := review.QueueFilter{WorkflowID: vm.Workflow, FileType: vm.FileType, Search: vm.Search, Sort: vm.Sort, After: q.Get("after"), Limit: 100}
 	switch vm.Assignee {
 	case "me":
 		f.Assignee = me
@@ -89,7 +88,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) error {
 	user := userFrom(r.Context())
 	f, _ := queueFilter(r.PostForm, user.Email)
 	f.After, f.Search = "", ""
-	id, err := s.store.Next(r.Context(), user.Email, f, storage.ClaimLease)
+	id, err := s.desk.Next(r.Context(), user.Email, f)
 	if review.ErrorCode(err) == review.ENOTFOUND {
 		q := r.PostForm
 		q.Set("flash", "Nothing is waiting that nobody holds in this view.")

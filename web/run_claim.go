@@ -3,14 +3,11 @@ package web
 import (
 	"net/http"
 	"net/url"
-
-	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 )
 
 // claim renews the page's claim on a run (its heartbeat).
 func (s *Server) claim(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.store.ClaimRun(r.Context(), r.PathValue("runID"), userFrom(r.Context()).Email, storage.ClaimLease)
+	c, err := s.desk.Claim(r.Context(), r.PathValue("runID"), userFrom(r.Context()).Email)
 	if err != nil {
 		return err
 	}
@@ -21,18 +18,8 @@ func (s *Server) claim(w http.ResponseWriter, r *http.Request) error {
 // release gives a run back: the page sends it when it closes. A supervisor
 // may release anyone's claim (force=1) or hand it to someone (to=email).
 func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	user := userFrom(ctx)
 	id := r.PathValue("runID")
-	supervisor := user.Role.AtLeast(review.RoleSupervisor)
-	if to := r.PostFormValue("to"); to != "" {
-		if !supervisor {
-			return review.Errorf(review.EFORBIDDEN, "Only supervisors reassign runs.")
-		}
-		if err := s.store.Reassign(ctx, id, to, user.Email, storage.ClaimLease); err != nil {
-			return err
-		}
-	} else if err := s.store.Release(ctx, id, user.Email, supervisor && r.PostFormValue("force") == "1"); err != nil {
+	if err := s.desk.Release(r.Context(), id, userFrom(r.Context()), r.PostFormValue("force") == "1", r.PostFormValue("to")); err != nil {
 		return err
 	}
 	if r.PostFormValue("back") != "" {

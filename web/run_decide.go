@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/views"
 )
 
@@ -27,7 +26,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	if r.PostFormValue("next") == "1" {
 		// Approve and open the next: claim the next run of the queue.
 		next = "/"
-		if id, err := s.store.Next(ctx, actor, storage.QueueFilter{}, storage.ClaimLease); err == nil {
+		if id, err := s.desk.Next(ctx, actor, review.QueueFilter{}); err == nil {
 			next = string(views.Path("runs", id))
 		}
 	}
@@ -41,7 +40,7 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request) error { return s
 
 func (s *Server) reopen(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("runID")
-	if err := s.store.Reopen(r.Context(), id, userFrom(r.Context()).Email); err != nil {
+	if err := s.desk.Reopen(r.Context(), id, userFrom(r.Context()).Email); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/runs/"+url.PathEscape(id), http.StatusSeeOther)
@@ -51,7 +50,7 @@ func (s *Server) reopen(w http.ResponseWriter, r *http.Request) error {
 // discardDraft drops a run's saved changes (admins only).
 func (s *Server) discardDraft(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("runID")
-	if err := s.store.DiscardDraft(r.Context(), id, userFrom(r.Context()).Email); err != nil {
+	if err := s.desk.Discard(r.Context(), id, userFrom(r.Context()).Email); err != nil {
 		return err
 	}
 	http.Redirect(w, r, string(views.Path("runs", id)), http.StatusSeeOther)

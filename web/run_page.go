@@ -17,7 +17,6 @@ import (
 
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/views"
 )
 
@@ -53,7 +52,7 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 		vm.Locked = "Extend reports this run " + string(run.Status) + ": it is not waiting for review, so it is shown read-only."
 	default:
 		// Opening a run for editing claims it; the page keeps the claim alive.
-		if c, err := s.store.ClaimRun(ctx, run.ID, user.Email, storage.ClaimLease); err != nil {
+		if c, err := s.desk.Claim(ctx, run.ID, user.Email); err != nil {
 			if review.ErrorCode(err) != review.ECONFLICT {
 				return err
 			}

@@ -60,7 +60,7 @@ func benchLive(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, next, err := e.store.Queue(ctx, storage.QueueFilter{Limit: 50_000})
+	_, next, err := e.store.Queue(ctx, review.QueueFilter{Limit: 50_000})
 	if err != nil {
 		return nil, err
 	}
