@@ -61,8 +61,7 @@ func ParseText(f *Field, text, code string) (value json.RawMessage, alternative 
 		if err != nil {
 			return nil, "", err
 		}
-		c := jsonOf(strings.ToUpper(strings.TrimSpace(code)))
-		return json.RawMessage(`{"amount":` + string(n) + `,"iso_4217_currency_code":` + string(c) + `}`), "", nil
+		return Money{Amount: json.Number(n), Code: strings.ToUpper(strings.TrimSpace(code))}.JSON(), "", nil
 	}
 	return jsonOf(raw), "", nil
 }

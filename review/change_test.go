@@ -125,3 +125,21 @@ func TestRoutingRule(t *testing.T) {
 		t.Errorf("everything sampled: %s", got)
 	}
 }
+
+func TestMoney(t *testing.T) {
+	m, ok := review.ReadMoney(json.RawMessage(`{"amount": 1234.50, "iso_4217_currency_code": "EUR"}`))
+	if !ok || m.Amount != "1234.50" || m.Code != "EUR" || m.String() != "1234.50 EUR" {
+		t.Fatalf("read: %+v %v", m, ok)
+	}
+	if got := string(m.JSON()); got != `{"amount":1234.50,"iso_4217_currency_code":"EUR"}` {
+		t.Fatalf("JSON: %s", got)
+	}
+	for _, raw := range []string{`"1234.50"`, `12`, `{"name":"x"}`, `null`} {
+		if _, ok := review.ReadMoney(json.RawMessage(raw)); ok {
+			t.Errorf("%s read as money", raw)
+		}
+	}
+	if got := review.Text(json.RawMessage(`{"amount":4.11,"iso_4217_currency_code":"USD"}`)); got != "4.11 USD" {
+		t.Errorf("Text = %q", got)
+	}
+}

@@ -314,12 +314,8 @@ func Text(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &s) == nil {
 		return s
 	}
-	var c struct {
-		Amount json.Number `json:"amount"`
-		Code   string      `json:"iso_4217_currency_code"`
-	}
-	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) && json.Unmarshal(raw, &c) == nil && c.Code != "" {
-		return fmt.Sprintf("%s %s", c.Amount, c.Code)
+	if m, ok := ReadMoney(raw); ok && m.Code != "" {
+		return m.String()
 	}
 	var buf bytes.Buffer
 	if json.Compact(&buf, raw) != nil {
@@ -327,3 +323,35 @@ func Text(raw json.RawMessage) string {
 	}
 	return buf.String()
 }
+
+// Money is a currency field's value in Extend's shape: an amount, written
+// exactly as sent (never through a float), and its ISO 4217 code.
+type Money struct {
+	Amount json.Number `json:"amount"`
+	Code   string      `json:"iso_4217_currency_code"`
+}
+
+// ReadMoney reads a currency value; ok is false when raw is not one.
+func ReadMoney(raw json.RawMessage) (m Money, ok bool) {
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return Money{}, false
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if d.Decode(&m) != nil || m.Amount == "" && m.Code == "" {
+		return Money{}, false
+	}
+	return m, true
+}
+
+// JSON is the value as Extend writes it.
+func (m Money) JSON() json.RawMessage {
+	amount := string(m.Amount)
+	if amount == "" {
+		amount = "null"
+	}
+	return json.RawMessage(`{"amount":` + amount + `,"iso_4217_currency_code":` + string(jsonOf(m.Code)) + `}`)
+}
+
+// String is how the value reads on screen: "4.11 USD".
+func (m Money) String() string { return fmt.Sprintf("%s %s", m.Amount, m.Code) }

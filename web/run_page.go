@@ -352,11 +352,7 @@ func fieldVM(f review.Field) views.FieldVM {
 			fv.Choices = append(fv.Choices, views.Choice{Value: fv.Text, Label: fv.Text + " (not an option)", Selected: true})
 		}
 	case review.TypeCurrency:
-		var c struct {
-			Amount json.Number `json:"amount"`
-			Code   string      `json:"iso_4217_currency_code"`
-		}
-		json.Unmarshal(f.Value, &c)
+		c, _ := review.ReadMoney(f.Value)
 		fv.Amount, fv.Code = c.Amount.String(), c.Code
 		codes := review.Currencies
 		if c.Code != "" && !slices.Contains(codes, c.Code) {
@@ -456,12 +452,9 @@ func sumWarnings(o review.Output) []string {
 }
 
 func amountOf(raw json.RawMessage) *big.Float {
-	var c struct {
-		Amount json.Number `json:"amount"`
-	}
 	s := string(raw)
-	if json.Unmarshal(raw, &c) == nil && c.Amount != "" {
-		s = c.Amount.String()
+	if m, ok := review.ReadMoney(raw); ok && m.Amount != "" {
+		s = m.Amount.String()
 	}
 	v, ok := new(big.Float).SetString(s)
 	if !ok {
