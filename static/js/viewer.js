@@ -230,3 +230,29 @@ new ResizeObserver(() => (fit === "width" ? fitWidth() : fit === "page" ? fitPag
 setScale(1.2, false);
 fitWidth();
 window.reviewerViewer = { focusField, setScale, get scale() { return scale; } };
+
+// A page the server cannot draw (a document too complex to show, say) says
+// why in its place instead of showing a broken image: the image's own
+// answer carries the sentence. Error events do not bubble: listen while
+// they come down.
+pagesEl.addEventListener(
+  "error",
+  async (e) => {
+    const img = e.target;
+    if (!(img instanceof HTMLImageElement) || img.dataset.failed) return;
+    img.dataset.failed = "1";
+    let why = "This page cannot be shown.";
+    try {
+      const res = await fetch(img.currentSrc || img.src, { headers: { Accept: "application/json" } });
+      why = (await res.json())?.error?.message || why;
+    } catch {
+      // keep the general sentence
+    }
+    const note = document.createElement("div");
+    note.className = "page-missing";
+    note.setAttribute("role", "status");
+    note.textContent = why;
+    img.replaceWith(note);
+  },
+  true,
+);
