@@ -59,7 +59,7 @@ func jsString(s string) string {
 // waitSaved waits until the page says the last change was saved.
 func waitSaved(t *testing.T, ctx context.Context) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(ceiling)
 	for time.Now().Before(deadline) {
 		s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#save-state")))
 		if strings.HasPrefix(s, "Saved") {

@@ -28,8 +28,8 @@ func TestPageTooComplexSaysWhy(t *testing.T) {
 
 	ctx := browser(t)
 	signIn(t, ctx, s.base, "sup@example.com")
-	// PDFium takes its time to run out of memory: the ceiling is the
-	// browser context's two minutes, not a deadline of this test's.
+	// PDFium takes its time to run out of memory: the wait ends when the
+	// sentence shows, within the browser context's ceiling.
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(s.base+"/runs/workflow_run_bomb"),
 		chromedp.WaitVisible(chromedp.CSS(`.page[data-page="1"] .page-missing[role="status"]`)),

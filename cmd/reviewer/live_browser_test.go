@@ -14,7 +14,7 @@ import (
 // waitText waits until the element's text satisfies ok.
 func waitText(t *testing.T, ctx context.Context, sel string, ok func(string) bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(ceiling)
 	last := ""
 	for time.Now().Before(deadline) {
 		last, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+jsString(sel)+`) || {textContent: "<gone>"}).textContent`))
