@@ -238,7 +238,7 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 		before = field.Value
 	}
 	if saved.Version, err = d.store.SaveEdit(ctx, o.Run.ID, c.Version, actor, edit, before); err != nil {
-		return Saved{}, err
+		return Saved{}, d.whyRefused(ctx, o.Run, c.Version, actor, err)
 	}
 	if orig != nil && out.Type != review.OutputExtract {
 		model, _ = orig.Model(c.Path)
@@ -323,7 +323,25 @@ func (d *Desk) Decide(ctx context.Context, runID string, version int, actor stri
 	if out.Calls, err = review.FeedbackCalls(rule, o.Run, dec, reviewed); err != nil {
 		return err
 	}
-	return d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, review.Outcomes(o.Run, o.Current), out)
+	err = d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, review.Outcomes(o.Run, o.Current), out)
+	return d.whyRefused(ctx, o.Run, version, actor, err)
+}
+
+// whyRefused turns a write the store refused (review.ErrRefused: its
+// conditions no longer held when it was made) into the sentence that says
+// why, from the run's state as it is now.
+func (d *Desk) whyRefused(ctx context.Context, run *review.Run, version int, actor string, err error) error {
+	if !errors.Is(err, review.ErrRefused) {
+		return err
+	}
+	rv, rerr := d.store.Review(ctx, run.ID)
+	if rerr != nil {
+		return err
+	}
+	if why := review.WhyRefused(run.Status, rv, version, actor, d.now()); why != nil {
+		return why
+	}
+	return err
 }
 
 func randomID() string {
@@ -336,7 +354,22 @@ func randomID() string {
 // heartbeat), for review.ClaimLease. A run someone else holds answers
 // ECONFLICT with the holder's claim.
 func (d *Desk) Claim(ctx context.Context, runID, actor string) (review.Claim, error) {
-	return d.store.ClaimRun(ctx, runID, actor, review.ClaimLease)
+	c, err := d.store.ClaimRun(ctx, runID, actor, review.ClaimLease)
+	if !errors.Is(err, review.ErrRefused) {
+		return c, err
+	}
+	run, rerr := d.store.Run(ctx, runID)
+	if rerr != nil {
+		return review.Claim{}, rerr
+	}
+	rv, rerr := d.store.Review(ctx, runID)
+	if rerr != nil {
+		return review.Claim{}, rerr
+	}
+	if why := review.WhyNotClaimed(run.Status, rv, actor, d.now()); why != nil {
+		return rv.Claim, why
+	}
+	return review.Claim{}, err
 }
 
 // Next claims for actor the first run of the filter that nobody else holds;

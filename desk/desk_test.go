@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,39 @@ func TestLearn(t *testing.T) {
 	}
 	if left, _ := s.Unmeasured(ctx, 10); len(left) != 1 || left[0] != flaky {
 		t.Fatalf("unmeasured: %v", left)
+	}
+}
+
+// TestWritesAreConditional: of reviewers saving at once from the same
+// version, exactly one is saved; the others are told why, by the rule in
+// review, from the state the conditional write met.
+func TestWritesAreConditional(t *testing.T) {
+	d, _ := open(t)
+	ctx := context.Background()
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			_, err := d.SaveEdit(ctx, run, fmt.Sprintf("r%d@example.com", i), desk.Change{Version: 0, OutputID: "dpr_demo_qh_extract", Path: "customer_number", Text: text(fmt.Sprint(i))})
+			errs <- err
+		}()
+	}
+	saved := 0
+	for range 8 {
+		switch err := <-errs; {
+		case err == nil:
+			saved++
+		case !strings.Contains(review.ErrorMessage(err), "changed this run"):
+			t.Errorf("refused without the reason: %v", err)
+		}
+	}
+	if saved != 1 {
+		t.Fatalf("%d of 8 saves from version 0 were stored", saved)
+	}
+	_, err := d.SaveEdit(ctx, run, "late@example.com", desk.Change{Version: 1, OutputID: "dpr_demo_qh_extract", Path: "customer_number", Text: text("9")})
+	if !strings.Contains(review.ErrorMessage(err), "is working on this run") {
+		t.Fatalf("a change to a run someone holds: %v", err)
+	}
+	if _, err := d.Claim(ctx, run, "late@example.com"); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "is working on this run") {
+		t.Fatalf("claiming a held run: %v", err)
 	}
 }

@@ -41,6 +41,7 @@ type Review struct {
 	Note       string
 	LastEditor string
 	LastEditAt *time.Time
+	Claim      Claim // who holds the run, if anyone (an expired claim holds nothing)
 }
 
 // Decision names.

@@ -25,3 +25,60 @@ type QueueFilter struct {
 	After         string // cursor from the previous page
 	Limit         int
 }
+
+// ErrRefused is a change the run's state did not allow when it was
+// written: the draft had moved on, the run was decided, or someone else
+// held it. Storage answers it from a conditional write; WhyRefused says
+// which, from the state read afterwards.
+var ErrRefused = Errorf(ECONFLICT, "This run changed after you opened it. Reload to see the latest values; your last change was not saved.")
+
+// WhyRefused says why actor may not change a run in status with review
+// state rv from the draft version they saw, or nil if they may. Who may
+// change a run: anyone, while it is undecided, its draft is at the version
+// they saw, and nobody else holds a live claim on it.
+func WhyRefused(status Status, rv Review, version int, actor string, now time.Time) error {
+	if rv.Decision != "" {
+		return Errorf(ECONFLICT, "This run was %s already; an admin can reopen it.", rv.Decision)
+	}
+	if status.Decided() {
+		return Errorf(ECONFLICT, "Extend reports this run %s: it was decided outside reviewer and can no longer be changed here.", status)
+	}
+	if rv.Version != version {
+		who, when := rv.LastEditor, ""
+		if who == "" {
+			who = "Someone"
+		}
+		if rv.LastEditAt != nil {
+			when = " at " + rv.LastEditAt.UTC().Format("15:04:05 UTC")
+		}
+		return Errorf(ECONFLICT, "%s changed this run%s, after you opened it. Reload to see the latest values; your last change was not saved.", who, when)
+	}
+	if rv.Claim.HeldByOther(actor, now) {
+		return Errorf(ECONFLICT, "%s is working on this run; you can read it but not change it.", rv.Claim.By)
+	}
+	return nil
+}
+
+// WhyNotClaimed says why actor cannot claim a run in status with review
+// state rv, or nil if they can: only undecided runs waiting for review are
+// claimed, and not while someone else holds them.
+func WhyNotClaimed(status Status, rv Review, actor string, now time.Time) error {
+	if status != StatusNeedsReview || rv.Decision != "" {
+		return Errorf(ECONFLICT, "This run is not waiting for review.")
+	}
+	if rv.Claim.HeldByOther(actor, now) {
+		return Errorf(ECONFLICT, "%s is working on this run", rv.Claim.By)
+	}
+	return nil
+}
+
+// HeldByOther reports whether someone other than actor holds a live claim.
+func (c Claim) HeldByOther(actor string, now time.Time) bool {
+	return c.By != "" && c.By != actor && c.Expires.After(now)
+}
+
+// DecidedStatuses are the final statuses (Status.Decided), for stores that
+// write the rule into a conditional update.
+func DecidedStatuses() []Status {
+	return []Status{StatusProcessed, StatusRejected, StatusFailed, StatusCancelled}
+}

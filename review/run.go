@@ -2,6 +2,7 @@ package review
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -30,11 +31,7 @@ const (
 // Decided reports whether s is final: nothing Extend sends later moves a run
 // out of it.
 func (s Status) Decided() bool {
-	switch s {
-	case StatusProcessed, StatusRejected, StatusFailed, StatusCancelled:
-		return true
-	}
-	return false
+	return slices.Contains(DecidedStatuses(), s)
 }
 
 // stage orders statuses along a run's life, so that late or repeated events

@@ -73,9 +73,9 @@ func (s *Store) LastChange(ctx context.Context) (int64, error) {
 	return seq.Int64, nil
 }
 
-// ClaimRun gives actor the run for lease, or renews actor's claim. It fails
-// with ECONFLICT when someone else holds a live claim; the review.Claim returned
-// then names that holder.
+// ClaimRun gives actor the run for lease, or renews actor's claim. A run
+// that is not waiting for review, or that someone else holds, is
+// review.ErrRefused.
 func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Duration) (review.Claim, error) {
 	// A claim with more than half its lease left needs no write: reloading
 	// a page or a heartbeat then costs a read, not a durable commit.
@@ -88,47 +88,42 @@ func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Du
 	fresh := false
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		var status, decision, by string
-		var expires int64
-		err := tx.QueryRowContext(ctx, `SELECT status, decision, claimed_by, claim_expires FROM runs WHERE id = ?`, runID).Scan(&status, &decision, &by, &expires)
-		if isNoRows(err) {
-			return review.Errorf(review.ENOTFOUND, "no run %q", runID)
-		}
+		since, err := s.setClaim(ctx, tx, runID, "", `status = 'NEEDS_REVIEW'`, nil, actor, now, lease)
 		if err != nil {
 			return err
 		}
-		if status != string(review.StatusNeedsReview) || decision != "" {
-			return review.Errorf(review.ECONFLICT, "run %s is not waiting for review", runID)
+		c = review.Claim{By: actor, Since: fromMS(since), Expires: now.Add(lease)}
+		if fresh = since == ms(now); fresh { // the feed tells a new claim
+			return s.logChange(ctx, tx, ChangeClaim, runID, actor)
 		}
-		if by != "" && by != actor && expires > ms(now) {
-			c = review.Claim{By: by, Expires: fromMS(expires)}
-			return review.Errorf(review.ECONFLICT, "%s is working on this run", by)
-		}
-		fresh = by != actor || expires <= ms(now)
-		return s.claim(ctx, tx, runID, actor, fresh, now, lease, &c)
+		return nil
 	})
-	if err == nil && fresh {
+	if err != nil {
+		return review.Claim{}, err
+	}
+	if fresh {
 		s.notify()
 	}
-	return c, err
+	return c, nil
 }
 
-// claim sets the claim; fresh starts the handling clock and tells the feed.
-func (s *Store) claim(ctx context.Context, tx *sql.Tx, runID, actor string, fresh bool, now time.Time, lease time.Duration, c *review.Claim) error {
-	exp := now.Add(lease)
-	if fresh {
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET claimed_by = ?, claimed_at = ?, claim_expires = ? WHERE id = ?`, actor, ms(now), ms(exp), runID); err != nil {
-			return err
-		}
-		*c = review.Claim{By: actor, Since: now, Expires: exp}
-		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+// setClaim claims a run for actor for lease in one conditional update, or
+// renews actor's claim: only if the run is undecided, where holds (with
+// args) and nobody else holds a live claim on it; set (if any) is written
+// with it. It returns when actor's claim began (now, for a new claim), or
+// review.ErrRefused if the run did not qualify; nothing is changed then.
+func (s *Store) setClaim(ctx context.Context, tx *sql.Tx, runID, set, where string, args []any, actor string, now time.Time, lease time.Duration) (since int64, err error) {
+	if set != "" {
+		set += ", "
 	}
-	var since int64
-	if err := tx.QueryRowContext(ctx, `UPDATE runs SET claim_expires = ? WHERE id = ? RETURNING coalesce(claimed_at, 0)`, ms(exp), runID).Scan(&since); err != nil {
-		return err
+	q := `UPDATE runs SET ` + set + `claimed_at = CASE WHEN claimed_by = ? AND claim_expires > ? THEN claimed_at ELSE ? END, claimed_by = ?, claim_expires = ?
+		WHERE id = ? AND decision = '' AND ` + where + ` AND (claimed_by IN ('', ?) OR claim_expires <= ?) RETURNING claimed_at`
+	all := append([]any{actor, ms(now), ms(now), actor, ms(now.Add(lease)), runID}, args...)
+	err = tx.QueryRowContext(ctx, q, append(all, actor, ms(now))...).Scan(&since)
+	if isNoRows(err) {
+		return 0, review.ErrRefused
 	}
-	*c = review.Claim{By: actor, Since: fromMS(since), Expires: exp}
-	return nil
+	return since, err
 }
 
 // Next claims, for actor, the first run of the filter that nobody else
@@ -149,8 +144,10 @@ func (s *Store) Next(ctx context.Context, actor string, f review.QueueFilter, le
 		if err != nil {
 			return err
 		}
-		var c review.Claim
-		return s.claim(ctx, tx, runID, actor, true, now, lease, &c)
+		if _, err := s.setClaim(ctx, tx, runID, "", `status = 'NEEDS_REVIEW'`, nil, actor, now, lease); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
 	})
 	if err != nil {
 		return "", err
@@ -195,8 +192,16 @@ func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease tim
 		if n == 0 {
 			return review.Errorf(review.EINVALID, "Nobody with the email %s can sign in: a run is handed to a person with an account.", to)
 		}
-		var c review.Claim
-		return s.claim(ctx, tx, runID, to, true, s.now(), lease, &c) // logs the change
+		now := s.now()
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET claimed_by = ?, claimed_at = ?, claim_expires = ? WHERE id = ? AND decision = '' AND status = 'NEEDS_REVIEW'`,
+			to, ms(now), ms(now.Add(lease)), runID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.Errorf(review.ECONFLICT, "This run is not waiting for review.")
+		}
+		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
 	})
 	if err == nil {
 		s.notify()

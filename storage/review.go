@@ -22,8 +22,10 @@ type refJSON struct {
 func (s *Store) Review(ctx context.Context, runID string) (review.Review, error) {
 	var rv review.Review
 	var decided, edited sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT version, decision, decided_by, decided_at, rejection_note, last_editor, last_edit_at FROM runs WHERE id = ?`, runID).
-		Scan(&rv.Version, &rv.Decision, &rv.DecidedBy, &decided, &rv.Note, &rv.LastEditor, &edited)
+	var claimedAt sql.NullInt64
+	var expires int64
+	err := s.r.QueryRowContext(ctx, `SELECT version, decision, decided_by, decided_at, rejection_note, last_editor, last_edit_at, claimed_by, claimed_at, claim_expires FROM runs WHERE id = ?`, runID).
+		Scan(&rv.Version, &rv.Decision, &rv.DecidedBy, &decided, &rv.Note, &rv.LastEditor, &edited, &rv.Claim.By, &claimedAt, &expires)
 	if isNoRows(err) {
 		return rv, review.Errorf(review.ENOTFOUND, "no run %q", runID)
 	}
@@ -37,6 +39,9 @@ func (s *Store) Review(ctx context.Context, runID string) (review.Review, error)
 	if edited.Valid {
 		t := fromMS(edited.Int64)
 		rv.LastEditAt = &t
+	}
+	if rv.Claim.By != "" {
+		rv.Claim.Since, rv.Claim.Expires = fromMS(claimedAt.Int64), fromMS(expires)
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT output_id, path, value, refs, how FROM drafts WHERE run_id = ? ORDER BY seq`, runID)
 	if err != nil {
@@ -78,9 +83,9 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 		}
 		refs, _ = json.Marshal(rs)
 	}
-	next := 0
+	next := version + 1
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.checkWrite(ctx, tx, runID, version, actor); err != nil {
+		if err := s.advance(ctx, tx, runID, version, actor); err != nil {
 			return err
 		}
 		now := ms(s.now())
@@ -97,8 +102,7 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 			runID, now, actor, review.ActionEdit, e.OutputID, e.Path, []byte(before), []byte(e.Value), e.How); err != nil {
 			return err
 		}
-		next = version + 1
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET version = ?, last_editor = ?, last_edit_at = ? WHERE id = ?`, next, actor, now, runID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET last_editor = ?, last_edit_at = ? WHERE id = ?`, actor, now, runID); err != nil {
 			return err
 		}
 		return s.logChange(ctx, tx, ChangeEdit, runID, actor)
@@ -110,41 +114,32 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 	return next, nil
 }
 
-// checkWrite refuses a change made on a stale view, to a decided run, or to
-// a run someone else holds; a run nobody holds is claimed for actor.
-func (s *Store) checkWrite(ctx context.Context, tx *sql.Tx, runID string, version int, actor string) error {
-	var have int
-	var decision, editor, status, holder string
-	var at sql.NullInt64
-	var expires int64
-	err := tx.QueryRowContext(ctx, `SELECT version, decision, last_editor, last_edit_at, status, claimed_by, claim_expires FROM runs WHERE id = ?`, runID).
-		Scan(&have, &decision, &editor, &at, &status, &holder, &expires)
-	if isNoRows(err) {
-		return review.Errorf(review.ENOTFOUND, "no run %q", runID)
-	}
+// advance moves a run's draft to its next version for actor, in one
+// conditional update: only if the draft is at version, the run undecided
+// and nobody else holds a live claim on it. The run is claimed for actor
+// (their claim renewed), as a change is made by who holds the run. A write
+// the state does not allow is review.ErrRefused; nothing is changed then.
+func (s *Store) advance(ctx context.Context, tx *sql.Tx, runID string, version int, actor string) error {
+	now := s.now()
+	since, err := s.setClaim(ctx, tx, runID, `version = version + 1`, `version = ? AND status NOT IN (`+decidedStatuses+`)`,
+		[]any{version}, actor, now, review.ClaimLease)
 	if err != nil {
 		return err
 	}
-	if decision != "" {
-		return review.Errorf(review.ECONFLICT, "This run was %s already; an admin can reopen it.", decision)
+	if since == ms(now) { // a new claim: the handling clock starts, the feed tells
+		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
 	}
-	if review.Status(status).Decided() {
-		return review.Errorf(review.ECONFLICT, "Extend reports this run %s: it was decided outside reviewer and can no longer be changed here.", status)
-	}
-	if have != version {
-		when := ""
-		if at.Valid {
-			when = " at " + fromMS(at.Int64).Format("15:04:05 UTC")
-		}
-		return review.Errorf(review.ECONFLICT, "%s changed this run%s, after you opened it. Reload to see the latest values; your last change was not saved.", firstOr(editor, "Someone"), when)
-	}
-	now := s.now()
-	if holder != "" && holder != actor && expires > ms(now) {
-		return review.Errorf(review.ECONFLICT, "%s is working on this run; you can read it but not change it.", holder)
-	}
-	var c review.Claim
-	return s.claim(ctx, tx, runID, actor, holder != actor || expires <= ms(now), now, review.ClaimLease, &c)
+	return nil
 }
+
+// decidedStatuses lists review.DecidedStatuses for SQL.
+var decidedStatuses = func() string {
+	var q []string
+	for _, st := range review.DecidedStatuses() {
+		q = append(q, "'"+string(st)+"'")
+	}
+	return strings.Join(q, ", ")
+}()
 
 // Decide records a decision with the reviewed payload, if the draft is at
 // the version the reviewer saw. The run leaves the queue.
@@ -160,12 +155,12 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 		action, decision, status = review.ActionReject, review.DecisionRejected, review.StatusRejected
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.checkWrite(ctx, tx, runID, version, d.By); err != nil {
+		if err := s.advance(ctx, tx, runID, version, d.By); err != nil {
 			return err
 		}
 		now := ms(d.At)
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET decision = ?, decided_by = ?, decided_at = ?, rejection_note = ?, reviewed_payload = ?, status = ?,
-			version = version + 1, updated_at = ?, handling_ms = ? - coalesce(claimed_at, ?), claimed_by = '', claim_expires = 0 WHERE id = ?`,
+			updated_at = ?, handling_ms = ? - coalesce(claimed_at, ?), claimed_by = '', claim_expires = 0 WHERE id = ?`,
 			decision, d.By, now, d.Note, []byte(reviewed), string(status), now, now, now, runID); err != nil {
 			return err
 		}
@@ -279,11 +274,4 @@ func (s *Store) ReviewedPayload(ctx context.Context, runID string) (json.RawMess
 
 func likePrefix(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
-}
-
-func firstOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
