@@ -31,7 +31,7 @@ func open(t *testing.T) (*desk.Desk, *storage.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyEvents(context.Background(), []storage.Outcome{{Change: c}}); err != nil {
+	if _, err := s.ApplyEvents(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
 	return desk.New(s, nil, time.Now), s

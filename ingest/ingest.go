@@ -17,7 +17,6 @@ import (
 
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 )
 
 // Limits on what is fetched.
@@ -30,9 +29,23 @@ const (
 	yieldPause      = 200 * time.Millisecond
 )
 
+// Store is the durable inbox the worker drains, and where documents go.
+type Store interface {
+	Wake() <-chan struct{} // closed when events are next committed; take it before looking
+	IngestBusy() bool      // webhooks are arriving: yield the writer to them
+	PendingEvents(ctx context.Context, limit int) ([]review.StoredEvent, error)
+	SetResolved(ctx context.Context, seq int64, payload []byte) error
+	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
+	FailEvent(ctx context.Context, seq int64, reason string) error
+	DueFiles(ctx context.Context, limit int) ([]review.FileTask, error)
+	PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error)
+	FileFailed(ctx context.Context, id string, reason string, retryAt time.Time) error
+	Unmeasured(ctx context.Context, limit int) ([]string, error)
+}
+
 // Worker processes pending events and fetches due documents.
 type Worker struct {
-	Store   *storage.Store
+	Store   Store
 	Extend  *extend.Client
 	Log     *slog.Logger
 	Now     func() time.Time
@@ -46,8 +59,13 @@ type Worker struct {
 	Processed, Failed, FilesFetched, FileErrors atomic.Int64
 }
 
+// Counts returns the worker's counters since start.
+func (w *Worker) Counts() (processed, failed, filesFetched, fileErrors int64) {
+	return w.Processed.Load(), w.Failed.Load(), w.FilesFetched.Load(), w.FileErrors.Load()
+}
+
 // NewWorker returns a worker over store, fetching through client.
-func NewWorker(store *storage.Store, client *extend.Client, log *slog.Logger) *Worker {
+func NewWorker(store Store, client *extend.Client, log *slog.Logger) *Worker {
 	return &Worker{
 		Store: store, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
 		filesWake: make(chan struct{}, 1),
@@ -102,9 +120,9 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}
-	outs := make([]storage.Outcome, len(evs))
+	outs := make([]review.EventOutcome, len(evs))
 	for i, e := range evs {
-		outs[i] = storage.Outcome{Seq: e.Seq}
+		outs[i] = review.EventOutcome{Seq: e.Seq}
 		outs[i].Change, outs[i].Err = w.interpret(ctx, e)
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
@@ -114,9 +132,9 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 	if err != nil {
 		// One event's change broke the batch: apply them one by one so
 		// only the bad one fails.
-		applied = storage.Applied{}
+		applied = review.Applied{}
 		for _, o := range outs {
-			a, err := w.Store.ApplyEvents(ctx, []storage.Outcome{o})
+			a, err := w.Store.ApplyEvents(ctx, []review.EventOutcome{o})
 			if err != nil {
 				if ctx.Err() != nil {
 					return 0, ctx.Err()
@@ -220,7 +238,7 @@ func (w *Worker) measure(ctx context.Context) {
 // fetchFile downloads one document: Extend's file record first, then its
 // presigned URL. A failure is retried with exponential backoff and jitter and
 // stays visible on the run page with its reason.
-func (w *Worker) fetchFile(ctx context.Context, t storage.FileTask) {
+func (w *Worker) fetchFile(ctx context.Context, t review.FileTask) {
 	if !w.Extend.Configured() {
 		w.Store.FileFailed(ctx, t.ID, "no Extend API key is configured: upload the document or set --extend-api-key", time.Time{})
 		return

@@ -22,7 +22,6 @@ import (
 	"github.com/reviewer-app/reviewer/egress"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 )
 
 // GiveUpAfter is how long a delivery is retried before it is dead.
@@ -39,9 +38,16 @@ func client(allowPrivate bool) *http.Client {
 	return egress.Client(egress.Options{Timeout: 30 * time.Second, AllowPrivate: allowPrivate, NoRedirects: true})
 }
 
+// Store is the outbox the worker drains.
+type Store interface {
+	Outbox() <-chan struct{} // closed when work is next written; take it before looking
+	Due(ctx context.Context, limit int) ([]review.Delivery, error)
+	Attempt(ctx context.Context, id int64, status int, snippet, errText string, done bool, retryAt time.Time) error
+}
+
 // Worker delivers due deliveries until its context ends.
 type Worker struct {
-	Store   *storage.Store
+	Store   Store
 	Extend  *extend.Client // for feedback calls; may be unconfigured
 	Log     *slog.Logger
 	Now     func() time.Time
@@ -52,7 +58,7 @@ type Worker struct {
 }
 
 // NewWorker returns a delivery worker over store.
-func NewWorker(store *storage.Store, api *extend.Client, log *slog.Logger) *Worker {
+func NewWorker(store Store, api *extend.Client, log *slog.Logger) *Worker {
 	return &Worker{Store: store, Extend: api, Log: log, Now: time.Now, Backoff: Backoff, public: client(false), private: client(true)}
 }
 

@@ -83,7 +83,7 @@ func decide(t *testing.T, s *storage.Store, runID string, approve bool, version 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ApplyEvents(ctx, []storage.Outcome{{Change: c}}); err != nil {
+		if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
 			t.Fatal(err)
 		}
 	}

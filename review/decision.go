@@ -101,3 +101,16 @@ func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMes
 	}
 	return calls, nil
 }
+
+// ExportFilter selects decided runs for an export.
+type ExportFilter struct {
+	WorkflowID string
+	From, To   time.Time // decided in [From, To); zero: unbounded
+}
+
+// ExportedRun is one decided run as it was sent on.
+type ExportedRun struct {
+	ID, WorkflowID, Decision, DecidedBy string
+	DecidedAt                           time.Time
+	Payload                             json.RawMessage // the reviewed run, in Extend's shape
+}

@@ -1,6 +1,9 @@
 package review
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Destination is where reviewed runs are sent, signed the way Extend signs.
 type Destination struct {
@@ -63,4 +66,15 @@ type Delivery struct {
 	LastSnippet   string // the start of the last answer's body
 	CreatedAt     time.Time
 	DeliveredAt   *time.Time
+}
+
+// SplitList reads a comma-separated list, dropping blanks.
+func SplitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

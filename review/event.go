@@ -193,3 +193,23 @@ type StoredEvent struct {
 	Error    string
 	Resolved []byte // payload fetched from a signed data URL, if any
 }
+
+// EventOutcome is the result of interpreting one pending event: the change it
+// asks for, or why it could not be interpreted.
+type EventOutcome struct {
+	Seq    int64
+	Change Change
+	Err    error
+}
+
+// Applied tells what applying events changed, for live updates.
+type Applied struct {
+	Runs []string // ids of runs that changed
+}
+
+// FileTask is a document still to be fetched.
+type FileTask struct {
+	ID         string
+	Attempts   int
+	APIVersion string // of a run that holds it: the version to ask Extend in
+}

@@ -370,3 +370,11 @@ func (r *Run) PageCount() int {
 	}
 	return n
 }
+
+// RunFilter selects runs for a list. Cursor is opaque, from a previous page.
+type RunFilter struct {
+	Status     Status
+	WorkflowID string
+	Limit      int
+	Cursor     string
+}

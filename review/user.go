@@ -54,3 +54,11 @@ type Token struct {
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
 }
+
+// Session is a signed-in session with its user.
+type Session struct {
+	ID        string
+	User      User
+	CreatedAt time.Time
+	LastSeen  time.Time
+}

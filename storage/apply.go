@@ -8,26 +8,13 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// Outcome is the result of interpreting one pending event: the change it
-// asks for, or why it could not be interpreted.
-type Outcome struct {
-	Seq    int64
-	Change review.Change
-	Err    error
-}
-
-// Applied tells what applying events changed, for live updates.
-type Applied struct {
-	Runs []string // ids of runs that changed
-}
-
 // ApplyEvents applies interpreted events and marks them done (or failed, with
 // the reason) in one transaction. A run change that the status rules refuse
 // (a late event for a decided run) is a success that changes nothing.
-func (s *Store) ApplyEvents(ctx context.Context, outs []Outcome) (Applied, error) {
-	var applied Applied
+func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error) {
+	var applied review.Applied
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		applied = Applied{}
+		applied = review.Applied{}
 		now := ms(s.now())
 		for _, o := range outs {
 			state, reason := "done", ""
@@ -39,7 +26,7 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []Outcome) (Applied, error
 					return fmt.Errorf("event %d: %w", o.Seq, err)
 				}
 				for _, id := range changed {
-					if err := s.logChange(ctx, tx, ChangeRun, id, ""); err != nil {
+					if err := s.logChange(ctx, tx, review.FeedRun, id, ""); err != nil {
 						return err
 					}
 				}
@@ -52,7 +39,7 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []Outcome) (Applied, error
 		return nil
 	})
 	if err != nil {
-		return Applied{}, fmt.Errorf("apply events: %w", err)
+		return review.Applied{}, fmt.Errorf("apply events: %w", err)
 	}
 	if len(applied.Runs) > 0 {
 		s.notify()

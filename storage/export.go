@@ -2,28 +2,16 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/reviewer-app/reviewer/review"
 )
-
-// ExportFilter selects decided runs for an export.
-type ExportFilter struct {
-	WorkflowID string
-	From, To   time.Time // decided in [From, To); zero: unbounded
-}
-
-// ExportedRun is one decided run as it was sent on.
-type ExportedRun struct {
-	ID, WorkflowID, Decision, DecidedBy string
-	DecidedAt                           time.Time
-	Payload                             json.RawMessage // the reviewed run, in Extend's shape
-}
 
 // EachDecided calls fn for every decided run of the filter, oldest decision
 // first. It reads in pages by key, so an export of any size holds one page
 // in memory and no read transaction for long.
-func (s *Store) EachDecided(ctx context.Context, f ExportFilter, fn func(ExportedRun) error) error {
+func (s *Store) EachDecided(ctx context.Context, f review.ExportFilter, fn func(review.ExportedRun) error) error {
 	to := f.To
 	if to.IsZero() {
 		to = time.Unix(1<<40, 0)
@@ -36,9 +24,9 @@ func (s *Store) EachDecided(ctx context.Context, f ExportFilter, fn func(Exporte
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		var page []ExportedRun
+		var page []review.ExportedRun
 		for rows.Next() {
-			var r ExportedRun
+			var r review.ExportedRun
 			var at int64
 			if err := rows.Scan(&r.ID, &r.WorkflowID, &r.Decision, &r.DecidedBy, &at, &r.Payload); err != nil {
 				rows.Close()

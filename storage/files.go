@@ -10,24 +10,17 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// FileTask is a document still to be fetched.
-type FileTask struct {
-	ID         string
-	Attempts   int
-	APIVersion string // of a run that holds it: the version to ask Extend in
-}
-
 // DueFiles returns up to limit documents whose next fetch attempt is due.
-func (s *Store) DueFiles(ctx context.Context, limit int) ([]FileTask, error) {
+func (s *Store) DueFiles(ctx context.Context, limit int) ([]review.FileTask, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT f.id, f.attempts, coalesce((SELECT r.api_version FROM run_files rf JOIN runs r ON r.id = rf.run_id WHERE rf.file_id = f.id LIMIT 1), '')
 		FROM files f WHERE f.state = 'pending' AND f.next_attempt_at <= ? ORDER BY f.next_attempt_at LIMIT ?`, ms(s.now()), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due files: %w", err)
 	}
 	defer rows.Close()
-	var out []FileTask
+	var out []review.FileTask
 	for rows.Next() {
-		var t FileTask
+		var t review.FileTask
 		if err := rows.Scan(&t.ID, &t.Attempts, &t.APIVersion); err != nil {
 			return nil, fmt.Errorf("due files: %w", err)
 		}
@@ -84,7 +77,7 @@ func (s *Store) PutRunFile(ctx context.Context, runID, fileID, actor string, r i
 			runID, now, actor, review.ActionReplaceDocument, fileID+": sha256 "+hash[:16]); err != nil {
 			return err
 		}
-		return s.logChange(ctx, tx, ChangeEdit, runID, actor)
+		return s.logChange(ctx, tx, review.FeedEdit, runID, actor)
 	})
 	if err != nil {
 		return "", fmt.Errorf("put run file: %w", err)

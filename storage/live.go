@@ -9,23 +9,6 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// Change kinds in the feed.
-const (
-	ChangeRun      = "run"      // Extend changed a run (arrived, status)
-	ChangeClaim    = "claim"    // claimed, renewed, released, reassigned
-	ChangeEdit     = "edit"     // a draft changed
-	ChangeDecision = "decision" // approved, rejected, reopened
-)
-
-// Change is one entry of the change feed.
-type Change struct {
-	Seq   int64     `json:"seq"`
-	At    time.Time `json:"at"`
-	Kind  string    `json:"kind"`
-	RunID string    `json:"runId"`
-	Actor string    `json:"actor,omitempty"`
-}
-
 // logChange appends to the feed inside a write transaction; subscribers are
 // woken after the commit.
 func (s *Store) logChange(ctx context.Context, tx *sql.Tx, kind, runID, actor string) error {
@@ -45,15 +28,15 @@ func (s *Store) Changed() <-chan struct{} { return s.changed.C() }
 func (s *Store) Outbox() <-chan struct{} { return s.outbox.C() }
 
 // ChangesSince returns up to limit changes after seq, oldest first.
-func (s *Store) ChangesSince(ctx context.Context, seq int64, limit int) ([]Change, error) {
+func (s *Store) ChangesSince(ctx context.Context, seq int64, limit int) ([]review.FeedEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT seq, at, kind, run_id, actor FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}
 	defer rows.Close()
-	var out []Change
+	var out []review.FeedEntry
 	for rows.Next() {
-		var c Change
+		var c review.FeedEntry
 		var at int64
 		if err := rows.Scan(&c.Seq, &at, &c.Kind, &c.RunID, &c.Actor); err != nil {
 			return nil, fmt.Errorf("changes: %w", err)
@@ -94,7 +77,7 @@ func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Du
 		}
 		c = review.Claim{By: actor, Since: fromMS(since), Expires: now.Add(lease)}
 		if fresh = since == ms(now); fresh { // the feed tells a new claim
-			return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+			return s.logChange(ctx, tx, review.FeedClaim, runID, actor)
 		}
 		return nil
 	})
@@ -147,7 +130,7 @@ func (s *Store) Next(ctx context.Context, actor string, f review.QueueFilter, le
 		if _, err := s.setClaim(ctx, tx, runID, "", `status = 'NEEDS_REVIEW'`, nil, actor, now, lease); err != nil {
 			return err
 		}
-		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+		return s.logChange(ctx, tx, review.FeedClaim, runID, actor)
 	})
 	if err != nil {
 		return "", err
@@ -173,7 +156,7 @@ func (s *Store) Release(ctx context.Context, runID, actor string, force bool) er
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // nothing held: releasing twice is fine
 		}
-		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+		return s.logChange(ctx, tx, review.FeedClaim, runID, actor)
 	})
 	if err == nil {
 		s.notify()
@@ -201,7 +184,7 @@ func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease tim
 		if n, _ := res.RowsAffected(); n == 0 {
 			return review.Errorf(review.ECONFLICT, "This run is not waiting for review.")
 		}
-		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+		return s.logChange(ctx, tx, review.FeedClaim, runID, actor)
 	})
 	if err == nil {
 		s.notify()

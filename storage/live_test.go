@@ -122,7 +122,7 @@ func TestClaims(t *testing.T) {
 	changes, _ := s.ChangesSince(ctx, 0, 100)
 	claims := 0
 	for _, c := range changes {
-		if c.Kind == storage.ChangeClaim {
+		if c.Kind == review.FeedClaim {
 			claims++
 		}
 	}

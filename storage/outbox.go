@@ -50,21 +50,10 @@ func destinations(ctx context.Context, q querier) ([]review.Destination, error) 
 		if err := rows.Scan(&d.ID, &d.URL, &d.Secret, &events, &workflows, &d.AllowPrivate, &d.Disabled); err != nil {
 			return nil, fmt.Errorf("destinations: %w", err)
 		}
-		d.Events, d.Workflows = SplitList(events), SplitList(workflows)
+		d.Events, d.Workflows = review.SplitList(events), review.SplitList(workflows)
 		out = append(out, d)
 	}
 	return out, rows.Err()
-}
-
-// SplitList reads a comma-separated list, dropping blanks.
-func SplitList(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // enqueue writes what a decision sends on into the outbox, inside the

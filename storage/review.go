@@ -105,7 +105,7 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET last_editor = ?, last_edit_at = ? WHERE id = ?`, actor, now, runID); err != nil {
 			return err
 		}
-		return s.logChange(ctx, tx, ChangeEdit, runID, actor)
+		return s.logChange(ctx, tx, review.FeedEdit, runID, actor)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("save edit: %w", err)
@@ -127,7 +127,7 @@ func (s *Store) advance(ctx context.Context, tx *sql.Tx, runID string, version i
 		return err
 	}
 	if since == ms(now) { // a new claim: the handling clock starts, the feed tells
-		return s.logChange(ctx, tx, ChangeClaim, runID, actor)
+		return s.logChange(ctx, tx, review.FeedClaim, runID, actor)
 	}
 	return nil
 }
@@ -179,7 +179,7 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 		if err := s.enqueue(ctx, tx, runID, workflow, out); err != nil {
 			return err
 		}
-		return s.logChange(ctx, tx, ChangeDecision, runID, d.By)
+		return s.logChange(ctx, tx, review.FeedDecision, runID, d.By)
 	})
 	if err != nil {
 		return fmt.Errorf("decide: %w", err)
@@ -207,7 +207,7 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 		if _, err = tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
 			return err
 		}
-		return s.logChange(ctx, tx, ChangeDecision, runID, actor)
+		return s.logChange(ctx, tx, review.FeedDecision, runID, actor)
 	})
 	if err == nil {
 		s.notify()
@@ -233,7 +233,7 @@ func (s *Store) DiscardDraft(ctx context.Context, runID, actor string) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionDiscard); err != nil {
 			return err
 		}
-		return s.logChange(ctx, tx, ChangeEdit, runID, actor)
+		return s.logChange(ctx, tx, review.FeedEdit, runID, actor)
 	})
 	if err == nil {
 		s.notify()

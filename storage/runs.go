@@ -72,17 +72,9 @@ func (s *Store) addFileStates(ctx context.Context, run *review.Run) error {
 	return nil
 }
 
-// RunFilter selects runs for a list. Cursor is opaque, from a previous page.
-type RunFilter struct {
-	Status     review.Status
-	WorkflowID string
-	Limit      int
-	Cursor     string
-}
-
 // Runs lists run summaries, newest first, a page at a time. next is the
 // cursor of the following page, empty on the last.
-func (s *Store) Runs(ctx context.Context, f RunFilter) (runs []review.RunSummary, next string, err error) {
+func (s *Store) Runs(ctx context.Context, f review.RunFilter) (runs []review.RunSummary, next string, err error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}

@@ -42,18 +42,18 @@ func send(t *testing.T, s *storage.Store, id, typ string, payload json.RawMessag
 }
 
 // apply interprets and applies every pending event, as the ingest worker does.
-func apply(t *testing.T, s *storage.Store) storage.Applied {
+func apply(t *testing.T, s *storage.Store) review.Applied {
 	t.Helper()
 	ctx := context.Background()
 	evs, err := s.PendingEvents(ctx, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var outs []storage.Outcome
+	var outs []review.EventOutcome
 	for _, e := range evs {
 		ev, _ := review.DecodeEvent(e.Body)
 		c, err := review.Interpret(ev)
-		outs = append(outs, storage.Outcome{Seq: e.Seq, Change: c, Err: err})
+		outs = append(outs, review.EventOutcome{Seq: e.Seq, Change: c, Err: err})
 	}
 	a, err := s.ApplyEvents(ctx, outs)
 	if err != nil {
@@ -262,7 +262,7 @@ func TestRunsPaging(t *testing.T) {
 	var seen []string
 	cursor := ""
 	for range 10 {
-		page, next, err := s.Runs(ctx, storage.RunFilter{Limit: 3, Cursor: cursor})
+		page, next, err := s.Runs(ctx, review.RunFilter{Limit: 3, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,11 +277,11 @@ func TestRunsPaging(t *testing.T) {
 	if strings.Join(seen, ",") != "workflow_run_6,workflow_run_5,workflow_run_4,workflow_run_3,workflow_run_2,workflow_run_1,workflow_run_0" {
 		t.Fatalf("pages = %v", seen)
 	}
-	odd, _, _ := s.Runs(ctx, storage.RunFilter{WorkflowID: "wf_1"})
+	odd, _, _ := s.Runs(ctx, review.RunFilter{WorkflowID: "wf_1"})
 	if len(odd) != 3 {
 		t.Fatalf("workflow filter: %d runs", len(odd))
 	}
-	if _, _, err := s.Runs(ctx, storage.RunFilter{Cursor: "garbage!"}); review.ErrorCode(err) != review.EINVALID {
+	if _, _, err := s.Runs(ctx, review.RunFilter{Cursor: "garbage!"}); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -123,17 +122,9 @@ func (s *Store) CreateSession(ctx context.Context, userID int64) (string, error)
 	return id, nil
 }
 
-// Session is a signed-in session with its user.
-type Session struct {
-	ID        string
-	User      review.User
-	CreatedAt time.Time
-	LastSeen  time.Time
-}
-
 // Session returns a live session of an enabled user.
-func (s *Store) Session(ctx context.Context, id string) (Session, error) {
-	var se Session
+func (s *Store) Session(ctx context.Context, id string) (review.Session, error) {
+	var se review.Session
 	var role string
 	var created, seen, userCreated int64
 	err := s.r.QueryRowContext(ctx, `SELECT s.id, s.created_at, s.last_seen_at, u.id, u.email, u.name, u.role, u.disabled, u.created_at

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/reviewer-app/reviewer/storage"
-
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/views"
 )
@@ -94,8 +92,8 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	d := review.Destination{URL: r.PostFormValue("url"), Secret: r.PostFormValue("secret"), Events: storage.SplitList(r.PostFormValue("events")),
-		Workflows: storage.SplitList(r.PostFormValue("workflows")), AllowPrivate: r.PostFormValue("allow_private") == "1"}
+	d := review.Destination{URL: r.PostFormValue("url"), Secret: r.PostFormValue("secret"), Events: review.SplitList(r.PostFormValue("events")),
+		Workflows: review.SplitList(r.PostFormValue("workflows")), AllowPrivate: r.PostFormValue("allow_private") == "1"}
 	if _, err := s.store.AddDestination(ctx, d); err != nil {
 		return err
 	}

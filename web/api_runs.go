@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 )
 
 // apiRunSummary is a run in a list, in Extend's naming.
@@ -26,7 +25,7 @@ type apiRunSummary struct {
 
 func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := storage.RunFilter{Status: review.Status(q.Get("status")), WorkflowID: q.Get("workflowId"), Cursor: q.Get("cursor")}
+	f := review.RunFilter{Status: review.Status(q.Get("status")), WorkflowID: q.Get("workflowId"), Cursor: q.Get("cursor")}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {

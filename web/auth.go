@@ -10,7 +10,6 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 )
 
 const (
@@ -25,7 +24,7 @@ const (
 // newCookieStore signs and encrypts the session cookie with keys kept in the
 // database, so sessions survive restarts. The cookie holds only the session
 // id; the session itself lives server-side.
-func newCookieStore(ctx context.Context, store *storage.Store, secure bool) (*sessions.CookieStore, error) {
+func newCookieStore(ctx context.Context, store Store, secure bool) (*sessions.CookieStore, error) {
 	keys, err := store.SessionKeys(ctx) // newest pair first; older pairs still accepted
 	if err != nil {
 		return nil, err
@@ -76,12 +75,12 @@ func roleFor(a access) review.Role {
 
 // session returns the request's live session, ending it when it has been
 // idle too long or has outlived its lifetime.
-func (s *Server) session(r *http.Request) (storage.Session, error) {
+func (s *Server) session(r *http.Request) (review.Session, error) {
 	ended := review.Errorf(review.EUNAUTHORIZED, "Please sign in.")
 	cs, _ := s.cookies.Get(r, cookieName)
 	id, _ := cs.Values["sid"].(string)
 	if id == "" {
-		return storage.Session{}, ended
+		return review.Session{}, ended
 	}
 	se, err := s.store.Session(r.Context(), id)
 	if err != nil {

@@ -10,13 +10,12 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 )
 
 // exportFilter reads workflowId, from and to (RFC 3339 or YYYY-MM-DD).
-func exportFilter(r *http.Request) (storage.ExportFilter, error) {
+func exportFilter(r *http.Request) (review.ExportFilter, error) {
 	q := r.URL.Query()
-	f := storage.ExportFilter{WorkflowID: q.Get("workflowId")}
+	f := review.ExportFilter{WorkflowID: q.Get("workflowId")}
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
@@ -46,7 +45,7 @@ func (s *Server) exportJSONL(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Content-Disposition", `attachment; filename="reviewed-runs.jsonl"`)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	err = s.store.EachDecided(r.Context(), f, func(run storage.ExportedRun) error {
+	err = s.store.EachDecided(r.Context(), f, func(run review.ExportedRun) error {
 		bw.Write(compact(run.Payload))
 		return bw.WriteByte('\n')
 	})
@@ -68,7 +67,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	seen := map[string]int{}
-	err = s.store.EachDecided(r.Context(), f, func(run storage.ExportedRun) error {
+	err = s.store.EachDecided(r.Context(), f, func(run review.ExportedRun) error {
 		rr, err := review.DecodeRun(run.Payload)
 		if err != nil {
 			return err
@@ -96,7 +95,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="reviewed-runs.csv"`)
 	cw := csv.NewWriter(w)
 	writeSafe(cw, append([]string{"run_id", "workflow_id", "decision", "decided_by", "decided_at"}, cols...))
-	err = s.store.EachDecided(r.Context(), f, func(run storage.ExportedRun) error {
+	err = s.store.EachDecided(r.Context(), f, func(run review.ExportedRun) error {
 		rr, err := review.DecodeRun(run.Payload)
 		if err != nil {
 			return err

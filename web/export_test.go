@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
 
@@ -20,7 +19,7 @@ func TestExports(t *testing.T) {
 	const n = 10_000
 	e := newEnv(t, web.Config{})
 	ctx := context.Background()
-	var outs []storage.Outcome
+	var outs []review.EventOutcome
 	for i := range n {
 		p := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_x%05d","status":"NEEDS_REVIEW","workflow":{"id":"wf_%d","name":"W"},
 			"outputs":[{"id":"dpr_%d","type":"EXTRACT","output":{"number":{"type":"string","value":"INV-%05d","confidence":0.9},
@@ -30,7 +29,7 @@ func TestExports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		outs = append(outs, storage.Outcome{Change: c})
+		outs = append(outs, review.EventOutcome{Change: c})
 		if len(outs) == 1000 {
 			if _, err := e.store.ApplyEvents(ctx, outs); err != nil {
 				t.Fatal(err)

@@ -58,10 +58,11 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 		p("# HELP reviewer_pdfium_restarts_total PDFium instances replaced after running out of time or memory, or failing.\n# TYPE reviewer_pdfium_restarts_total counter\nreviewer_pdfium_restarts_total %d\n", s.renderer.Restarts())
 	}
 	if s.worker != nil {
-		p("# HELP reviewer_events_processed_total Events applied since start.\n# TYPE reviewer_events_processed_total counter\nreviewer_events_processed_total %d\n", s.worker.Processed.Load())
-		p("# HELP reviewer_events_failed_total Events whose processing failed since start.\n# TYPE reviewer_events_failed_total counter\nreviewer_events_failed_total %d\n", s.worker.Failed.Load())
-		p("# HELP reviewer_files_fetched_total Documents fetched from Extend since start.\n# TYPE reviewer_files_fetched_total counter\nreviewer_files_fetched_total %d\n", s.worker.FilesFetched.Load())
-		p("# HELP reviewer_file_fetch_errors_total Failed document fetch attempts since start.\n# TYPE reviewer_file_fetch_errors_total counter\nreviewer_file_fetch_errors_total %d\n", s.worker.FileErrors.Load())
+		processed, failed, fetched, fetchErrors := s.worker.Counts()
+		p("# HELP reviewer_events_processed_total Events applied since start.\n# TYPE reviewer_events_processed_total counter\nreviewer_events_processed_total %d\n", processed)
+		p("# HELP reviewer_events_failed_total Events whose processing failed since start.\n# TYPE reviewer_events_failed_total counter\nreviewer_events_failed_total %d\n", failed)
+		p("# HELP reviewer_files_fetched_total Documents fetched from Extend since start.\n# TYPE reviewer_files_fetched_total counter\nreviewer_files_fetched_total %d\n", fetched)
+		p("# HELP reviewer_file_fetch_errors_total Failed document fetch attempts since start.\n# TYPE reviewer_file_fetch_errors_total counter\nreviewer_file_fetch_errors_total %d\n", fetchErrors)
 	}
 	p("# HELP reviewer_events Stored webhook events, by processing state.\n# TYPE reviewer_events gauge\n")
 	for _, k := range sortedKeys(events) {

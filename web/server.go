@@ -11,10 +11,8 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/reviewer-app/reviewer/desk"
-	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/static"
-	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web/live"
 )
 
@@ -29,6 +27,7 @@ type Config struct {
 	APIKeySet      bool           // an Extend API key is configured (documents can be fetched)
 	SetupToken     string         // guards the first-run page while no user exists
 	SLA            time.Duration  // how long a run may wait before the dashboard flags it
+	FeedPoll       time.Duration  // how often the live relay reads the feed unwoken (commits by other processes); 2 s when zero
 }
 
 // Secure reports whether browsers reach the server over HTTPS, which makes
@@ -38,8 +37,8 @@ func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") 
 // Server is reviewer's http.Handler.
 type Server struct {
 	cfg      Config
-	store    *storage.Store
-	worker   *ingest.Worker
+	store    Store
+	worker   Ingest
 	renderer *pages.Renderer
 	log      *slog.Logger
 	now      func() time.Time
@@ -54,12 +53,17 @@ type Server struct {
 	handler  http.Handler
 }
 
+// Ingest is what /metrics shows of the ingest worker.
+type Ingest interface {
+	Counts() (processed, failed, filesFetched, fileErrors int64)
+}
+
 // Deps are the server's collaborators.
 type Deps struct {
-	Store    *storage.Store
-	Worker   *ingest.Worker // for its counters in /metrics; may be nil
+	Store    Store
+	Worker   Ingest // for its counters in /metrics; may be nil
 	Renderer *pages.Renderer
-	Desk     *desk.Desk // the use-cases; one over Store and Renderer when nil
+	Desk     *desk.Desk // the review desk's use-cases
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -79,12 +83,8 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if cfg.SLA <= 0 {
 		cfg.SLA = 4 * time.Hour
 	}
-	if d.Desk == nil {
-		var m desk.Measurer
-		if d.Renderer != nil {
-			m = d.Renderer
-		}
-		d.Desk = desk.New(d.Store, m, d.Now)
+	if cfg.FeedPoll <= 0 {
+		cfg.FeedPoll = 2 * time.Second
 	}
 	cookies, err := newCookieStore(ctx, d.Store, cfg.Secure())
 	if err != nil {

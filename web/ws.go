@@ -110,7 +110,7 @@ func (s *Server) writeLoop(conn *websocket.Conn, c *live.Client, since int64, se
 			write(reset)
 		} else {
 			for _, ch := range changes {
-				b, _ := json.Marshal(live.Message{Kind: ch.Kind, Seq: ch.Seq, RunID: ch.RunID, Actor: ch.Actor})
+				b, _ := json.Marshal(live.FromFeed(ch))
 				if !write(b) {
 					return
 				}
@@ -148,33 +148,7 @@ func (s *Server) lastSeq() int64 {
 }
 
 // Run feeds committed changes to the open pages until ctx ends, then drops
-// every page. It reads the change feed after each commit.
+// every page.
 func (s *Server) Run(ctx context.Context) {
-	defer s.hub.Close()
-	seq := s.lastSeq()
-	for {
-		wake := s.store.Changed() // before reading: a commit meanwhile wakes the wait below
-		for {
-			changes, err := s.store.ChangesSince(ctx, seq, 500)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Error("change feed", "err", err)
-				}
-				break
-			}
-			for _, ch := range changes {
-				s.hub.Publish(live.Message{Kind: ch.Kind, Seq: ch.Seq, RunID: ch.RunID, Actor: ch.Actor})
-				seq = ch.Seq
-			}
-			if len(changes) < 500 {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-time.After(2 * time.Second): // a commit from another process (the CLI)
-		}
-	}
+	live.Relay(ctx, s.store, s.hub, s.cfg.FeedPoll, s.log)
 }

@@ -108,7 +108,7 @@ func benchLive(ctx context.Context, log io.Writer) ([]result, error) {
 // batches, as the ingest worker would.
 func fillQueue(ctx context.Context, s *storage.Store, n int) error {
 	for start := 0; start < n; start += 2000 {
-		var outs []storage.Outcome
+		var outs []review.EventOutcome
 		for i := start; i < min(start+2000, n); i++ {
 			p := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_q%06d","status":"NEEDS_REVIEW","workflow":{"id":"wf_%d","name":"Workflow %d"},"files":[{"id":"file_q%06d","name":"invoice-%06d.pdf","type":"PDF","metadata":{"pageCount":%d}}],"outputs":[{"id":"dpr_q%06d","type":"EXTRACT","output":{"total":{"type":"number","value":%d,"confidence":0.%02d}}}]}`,
 				i, i%5, i%5, i, i, 1+i%9, i, i, 10+i%89)
@@ -116,7 +116,7 @@ func fillQueue(ctx context.Context, s *storage.Store, n int) error {
 			if err != nil {
 				return err
 			}
-			outs = append(outs, storage.Outcome{Change: c})
+			outs = append(outs, review.EventOutcome{Change: c})
 		}
 		if _, err := s.ApplyEvents(ctx, outs); err != nil {
 			return err

@@ -104,7 +104,7 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer store.Close()
-	id, err := store.AddDestination(ctx, review.Destination{URL: *u, Secret: *secret, Events: storage.SplitList(*events), Workflows: storage.SplitList(*workflows), AllowPrivate: *private})
+	id, err := store.AddDestination(ctx, review.Destination{URL: *u, Secret: *secret, Events: review.SplitList(*events), Workflows: review.SplitList(*workflows), AllowPrivate: *private})
 	if err != nil {
 		return err
 	}

@@ -29,8 +29,12 @@ func waitText(t *testing.T, ctx context.Context, sel string, ok func(string) boo
 // TestQueueIsLive: two people signed in from two browsers. When one opens a
 // run, the other's queue shows who holds it, without a reload; when the
 // first approves, the row leaves the second's queue.
+//
+// The relay's poll is set to an hour, so only the commit's wake-up can bring
+// the change: a lost wake-up (the 2 s stall of a one-slot channel with two
+// readers) fails this test instead of hiding behind the timer.
 func TestQueueIsLive(t *testing.T) {
-	s := startServer(t, "--demo")
+	s := startServer(t, "--demo", "--feed-poll", "1h")
 	s.user("ana@example.com", review.RoleReviewer)
 	s.user("bo@example.com", review.RoleReviewer)
 	ana, bo := browser(t), browser(t)

@@ -29,6 +29,7 @@ type config struct {
 	demo          bool
 	logFormat     string
 	sla           time.Duration
+	feedPoll      time.Duration
 	proxies       string
 	extendPrivate bool
 }
@@ -67,6 +68,8 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *c
 	fs.StringVar(&c.logFormat, "log", env(getenv, "REVIEWER_LOG", "text"), "log format: text or json (REVIEWER_LOG)")
 	sla, _ := time.ParseDuration(env(getenv, "REVIEWER_SLA", "4h"))
 	fs.DurationVar(&c.sla, "sla", sla, "how long a run may wait before the dashboard flags it (REVIEWER_SLA)")
+	poll, _ := time.ParseDuration(env(getenv, "REVIEWER_FEED_POLL", "2s"))
+	fs.DurationVar(&c.feedPoll, "feed-poll", poll, "how often open pages are told of changes another process made, such as the command line; this server's own changes reach them at once (REVIEWER_FEED_POLL)")
 	fs.BoolVar(&c.extendPrivate, "extend-allow-private", env(getenv, "REVIEWER_EXTEND_ALLOW_PRIVATE", "") == "1", "let document and payload links reach private addresses, for an on-premise setup (REVIEWER_EXTEND_ALLOW_PRIVATE=1)")
 	fs.StringVar(&c.proxies, "trusted-proxies", env(getenv, "REVIEWER_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: addresses or CIDR ranges, comma-separated (REVIEWER_TRUSTED_PROXIES)")
 	return fs, c
@@ -97,7 +100,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
 		Addr: c.addr, Data: c.data, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log,
-		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, TrustedProxies: proxies, SetupToken: setupToken},
+		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken},
 	})
 	if err != nil {
 		return err

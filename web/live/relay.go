@@ -1,0 +1,59 @@
+package live
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Feed is the change feed the relay reads: every write appends to it in its
+// transaction, and Changed is closed at the next commit that does.
+type Feed interface {
+	Changed() <-chan struct{}
+	LastChange(ctx context.Context) (int64, error)
+	ChangesSince(ctx context.Context, seq int64, limit int) ([]review.FeedEntry, error)
+}
+
+// relayPage is how many changes the relay reads at a time.
+const relayPage = 500
+
+// Relay publishes every change of feed to hub, in order, from the newest
+// at the start until ctx ends; then it closes the hub. It reads the feed
+// when woken by a commit, and every poll besides, for commits another
+// process made (the CLI), which wake nothing here.
+func Relay(ctx context.Context, feed Feed, hub *Hub, poll time.Duration, log *slog.Logger) {
+	defer hub.Close()
+	seq, _ := feed.LastChange(ctx)
+	for {
+		wake := feed.Changed() // before reading: a commit meanwhile wakes the wait below
+		for {
+			changes, err := feed.ChangesSince(ctx, seq, relayPage)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("change feed", "err", err)
+				}
+				break
+			}
+			for _, ch := range changes {
+				hub.Publish(FromFeed(ch))
+				seq = ch.Seq
+			}
+			if len(changes) < relayPage {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-time.After(poll):
+		}
+	}
+}
+
+// FromFeed is a feed entry as pages receive it.
+func FromFeed(ch review.FeedEntry) Message {
+	return Message{Kind: ch.Kind, Seq: ch.Seq, RunID: ch.RunID, Actor: ch.Actor}
+}

@@ -1,0 +1,73 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/web/live"
+)
+
+// Store is what the web layer reads to show pages, and the writes that are
+// not the review desk's (the desk's use-cases go through desk): accounts
+// and sessions, settings, webhooks arriving, the admin's repairs. storage
+// implements it.
+type Store interface {
+	live.Feed
+	Ping(ctx context.Context) error
+
+	// Runs, as pages and the API show them.
+	Run(ctx context.Context, id string) (*review.Run, error)
+	Review(ctx context.Context, runID string) (review.Review, error)
+	Audit(ctx context.Context, runID string) ([]review.AuditEntry, error)
+	Document(ctx context.Context, blob string) (doc review.Document, found bool, err error)
+	BlobPath(hash string) (string, error)
+	ReviewedPayload(ctx context.Context, runID string) (json.RawMessage, error)
+	Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSummary, string, error)
+	QueueDepth(ctx context.Context) (int64, error)
+	Runs(ctx context.Context, f review.RunFilter) (runs []review.RunSummary, next string, err error)
+	CorrectedRuns(ctx context.Context, workflowID, path string, limit int) ([]review.RunSummary, error)
+	EachDecided(ctx context.Context, f review.ExportFilter, fn func(review.ExportedRun) error) error
+	Dashboard(ctx context.Context, sla time.Duration) (review.Dashboard, error)
+	Workflows(ctx context.Context) ([]review.Workflow, error)
+
+	// Webhooks arriving, and a supervisor's replacement document.
+	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
+	PutRunFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) (string, error)
+
+	// Accounts, sessions and API tokens.
+	Authenticate(ctx context.Context, email, password string) (review.User, error)
+	UserCount(ctx context.Context) (int, error)
+	Users(ctx context.Context) ([]review.User, error)
+	CreateFirstAdmin(ctx context.Context, email, name, password string) (review.User, error)
+	CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error)
+	UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, password *string) error
+	CreateSession(ctx context.Context, userID int64) (string, error)
+	Session(ctx context.Context, id string) (review.Session, error)
+	TouchSession(ctx context.Context, id string) error
+	DeleteSession(ctx context.Context, id string) error
+	SessionKeys(ctx context.Context) ([][]byte, error)
+	CreateToken(ctx context.Context, name string, role review.Role) (string, error)
+	TokenRole(ctx context.Context, token string) (review.Role, error)
+	Tokens(ctx context.Context) ([]review.Token, error)
+	RevokeToken(ctx context.Context, id int64) error
+
+	// Settings, deliveries and the admin's log.
+	Setting(ctx context.Context, key, def string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
+	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
+	Destinations(ctx context.Context) ([]review.Destination, error)
+	AddDestination(ctx context.Context, d review.Destination) (int64, error)
+	RecentDeliveries(ctx context.Context, limit int) ([]review.Delivery, error)
+	RecentCalls(ctx context.Context, limit int) ([]review.Delivery, error)
+	Redeliver(ctx context.Context, id int64) error
+	EventCounts(ctx context.Context) (map[string]int64, error)
+	FileCounts(ctx context.Context) (map[string]int64, error)
+	FailedEvents(ctx context.Context, limit int) ([]review.StoredEvent, error)
+	Replay(ctx context.Context, eventID string) error
+	AdminLog(ctx context.Context, limit int) ([]review.AdminEntry, error)
+	LogAdmin(ctx context.Context, actor, action, target string) error
+}
