@@ -177,7 +177,6 @@ type Saved struct {
 	Edited      bool   // differs from the model's value
 	Original    string // the model's value as text
 	Alternative string // another reading of a typed date
-	Reload      bool   // rows or references changed: the page must redraw them
 }
 
 // SaveEdit checks a change by the rules of its field's type, applies it to
@@ -196,8 +195,8 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 	orig, _, _ := findField(o.Run, c.OutputID, c.Path)
 	model := json.RawMessage("null")
 	if orig != nil {
-		if f, ok := orig.Field(c.Path); ok {
-			model = f.Value
+		if v, ok := orig.Model(c.Path); ok {
+			model = v
 		}
 	}
 	var saved Saved
@@ -205,13 +204,14 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 	if err != nil {
 		return Saved{}, err
 	}
-	switch out.Type {
-	case review.OutputClassify:
-		if value, err = review.ChooseClass(out, value); err != nil {
+	switch {
+	case c.Reset: // the model's value, as it came
+	case out.Type == review.OutputClassify:
+		if value, err = review.ChooseClass(out, model, value); err != nil {
 			return Saved{}, err
 		}
-	case review.OutputSplitter:
-		if err := review.CheckSplits(value, d.pages(ctx, o.Run)); err != nil {
+	case out.Type == review.OutputSplitter:
+		if value, err = review.ReviseSplits(out, value, d.pages(ctx, o.Run)); err != nil {
 			return Saved{}, err
 		}
 	}
@@ -240,12 +240,8 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 	if saved.Version, err = d.store.SaveEdit(ctx, o.Run.ID, c.Version, actor, edit, before); err != nil {
 		return Saved{}, d.whyRefused(ctx, o.Run, c.Version, actor, err)
 	}
-	if orig != nil && out.Type != review.OutputExtract {
-		model, _ = orig.Model(c.Path)
-	}
 	saved.Value, saved.Text = value, review.Text(value)
 	saved.Original, saved.Edited = review.Text(model), !review.SameValue(value, model)
-	saved.Reload = c.Row != nil || edit.Refs != nil
 	return saved, nil
 }
 

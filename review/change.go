@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -85,14 +86,16 @@ func NormaliseSignature(raw json.RawMessage) (json.RawMessage, error) {
 
 // Row operations on a list.
 const (
-	RowAdd    = "add"
+	RowAdd    = "add"    // an empty row at the end
+	RowInsert = "insert" // an empty row after row i
 	RowRemove = "remove"
 	RowUp     = "up"
 	RowDown   = "down"
 )
 
-// EditRows returns list field f's value with one row added (at the end,
-// with the other rows' columns, empty), removed, or moved up or down.
+// EditRows returns list field f's value with one row added (at the end, or
+// after row i; with the other rows' columns, empty), removed, or moved up
+// or down.
 func EditRows(f *Field, op string, i int) (json.RawMessage, error) {
 	if f == nil || f.Type != TypeArray {
 		return nil, Errorf(EINVALID, "rows can only be changed in a list")
@@ -107,6 +110,11 @@ func EditRows(f *Field, op string, i int) (json.RawMessage, error) {
 	switch op {
 	case RowAdd:
 		rows = append(rows, emptyRow(rows))
+	case RowInsert:
+		if !inRange {
+			return nil, Errorf(EINVALID, "no row %d", i)
+		}
+		rows = slices.Insert(rows, i+1, emptyRow(rows))
 	case RowRemove:
 		if !inRange {
 			return nil, Errorf(EINVALID, "no row %d", i)
@@ -148,7 +156,10 @@ func emptyRow(rows []json.RawMessage) json.RawMessage {
 
 // ChooseClass returns classification o's output with the class a reviewer
 // chose ({id, type}): one of the configured classes, or the model's own.
-func ChooseClass(o *Output, choice json.RawMessage) (json.RawMessage, error) {
+// The model's own class is its output as it came (model); another class
+// keeps none of the model's confidence or reasoning, which were about the
+// class it chose.
+func ChooseClass(o *Output, model, choice json.RawMessage) (json.RawMessage, error) {
 	var c struct {
 		ID   string `json:"id"`
 		Type string `json:"type"`
@@ -156,43 +167,70 @@ func ChooseClass(o *Output, choice json.RawMessage) (json.RawMessage, error) {
 	if err := json.Unmarshal(choice, &c); err != nil || c.Type == "" {
 		return nil, Errorf(EINVALID, "choose one of the classes")
 	}
-	if len(o.Classes) > 0 && !slices.ContainsFunc(o.Classes, func(k ClassOption) bool { return k.ID == c.ID && k.Type == c.Type }) &&
-		(o.Class == nil || o.Class.ID != c.ID) {
+	var was struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(model, &was) == nil && was.ID == c.ID && was.Type == c.Type {
+		return model, nil
+	}
+	if len(o.Classes) > 0 && !slices.ContainsFunc(o.Classes, func(k ClassOption) bool { return k.ID == c.ID && k.Type == c.Type }) {
 		return nil, Errorf(EINVALID, "%q is not one of the configured classes", c.Type)
 	}
-	out := o.Value
-	if string(out) == "null" || len(out) == 0 {
-		out = json.RawMessage(`{}`)
+	var out map[string]json.RawMessage
+	if json.Unmarshal(model, &out) != nil || out == nil {
+		out = map[string]json.RawMessage{}
 	}
-	out, err := Splice(out, []string{"id"}, jsonOf(c.ID))
-	if err == nil {
-		out, err = Splice(out, []string{"type"}, jsonOf(c.Type))
-	}
-	return out, err
+	delete(out, "confidence")
+	delete(out, "insights")
+	out["id"], out["type"] = jsonOf(c.ID), jsonOf(c.Type)
+	return jsonOf(out), nil
 }
 
-// CheckSplits checks corrected sub-documents against a document of pages
-// pages (0 when unknown).
-func CheckSplits(value json.RawMessage, pages int) error {
-	var splits []struct {
-		Type      string `json:"type"`
-		StartPage int    `json:"startPage"`
-		EndPage   int    `json:"endPage"`
-	}
+// ReviseSplits checks the sub-documents a reviewer corrected against the
+// run's current ones (o.Splits), a document of pages pages (0 when unknown)
+// and the splitter's configured types (o.Classes; any type when none), and
+// returns them in Extend's shape. A sub-document the reviewer kept (same
+// id) keeps what the page does not show of it; one whose type changed keeps
+// nothing the model said about the old type.
+func ReviseSplits(o *Output, value json.RawMessage, pages int) (json.RawMessage, error) {
+	var splits []Split
 	if err := json.Unmarshal(value, &splits); err != nil {
-		return Errorf(EINVALID, "sub-documents must be a list of {type, identifier, startPage, endPage}")
+		return nil, Errorf(EINVALID, "sub-documents must be a list of {type, identifier, startPage, endPage}")
 	}
-	for i, sp := range splits {
+	for i := range splits {
+		sp := &splits[i]
 		switch {
 		case strings.TrimSpace(sp.Type) == "":
-			return Errorf(EINVALID, "sub-document %d needs a type", i+1)
+			return nil, Errorf(EINVALID, "Sub-document %d needs a type.", i+1)
 		case sp.StartPage < 1 || sp.EndPage < sp.StartPage:
-			return Errorf(EINVALID, "sub-document %d: pages %d–%d are not a range", i+1, sp.StartPage, sp.EndPage)
+			return nil, Errorf(EINVALID, "Sub-document %d: pages %d–%d are not a range.", i+1, sp.StartPage, sp.EndPage)
 		case pages > 0 && sp.EndPage > pages:
-			return Errorf(EINVALID, "sub-document %d ends on page %d, but the document has %d pages", i+1, sp.EndPage, pages)
+			return nil, Errorf(EINVALID, "Sub-document %d ends on page %d, but the document has %d pages.", i+1, sp.EndPage, pages)
+		}
+		var class *ClassOption
+		if i := slices.IndexFunc(o.Classes, func(c ClassOption) bool { return c.Type == sp.Type }); i >= 0 {
+			class = &o.Classes[i]
+		}
+		had := slices.IndexFunc(o.Splits, func(c Split) bool { return sp.ID != "" && c.ID == sp.ID })
+		switch {
+		case had >= 0 && o.Splits[had].Type == sp.Type:
+			old := o.Splits[had]
+			sp.ClassificationID, sp.Observation, sp.Name = old.ClassificationID, old.Observation, old.Name
+			sp.FileID = cmp.Or(sp.FileID, old.FileID)
+		case len(o.Classes) > 0 && class == nil:
+			return nil, Errorf(EINVALID, "Sub-document %d: %q is not one of the splitter's types.", i+1, sp.Type)
+		default:
+			sp.Observation, sp.Name, sp.ClassificationID = "", "", ""
+			if class != nil {
+				sp.ClassificationID = class.ID
+			}
 		}
 	}
-	return nil
+	if splits == nil {
+		splits = []Split{}
+	}
+	return jsonOf(splits), nil
 }
 
 // SameValue reports whether two JSON values mean the same: members in any

@@ -67,11 +67,16 @@ func TestEditRows(t *testing.T) {
 func TestChooseClassAndCheckSplits(t *testing.T) {
 	o := &review.Output{Value: json.RawMessage(`{"id":"cls_a","type":"invoice","confidence":0.9}`),
 		Classes: []review.ClassOption{{ID: "cls_a", Type: "invoice"}, {ID: "cls_b", Type: "receipt"}}}
-	got, err := review.ChooseClass(o, json.RawMessage(`{"id":"cls_b","type":"receipt"}`))
-	if err != nil || string(got) != `{"id":"cls_b","type":"receipt","confidence":0.9}` {
+	// Another class keeps none of the model's confidence or reasoning; the
+	// model's own class is the model's output as it came.
+	got, err := review.ChooseClass(o, o.Value, json.RawMessage(`{"id":"cls_b","type":"receipt"}`))
+	if err != nil || string(got) != `{"id":"cls_b","type":"receipt"}` {
 		t.Errorf("choose: %s %v", got, err)
 	}
-	if _, err := review.ChooseClass(o, json.RawMessage(`{"id":"cls_x","type":"poem"}`)); err == nil {
+	if got, err := review.ChooseClass(o, o.Value, json.RawMessage(`{"id":"cls_a","type":"invoice"}`)); err != nil || string(got) != string(o.Value) {
+		t.Errorf("back to the model's class: %s %v", got, err)
+	}
+	if _, err := review.ChooseClass(o, o.Value, json.RawMessage(`{"id":"cls_x","type":"poem"}`)); err == nil {
 		t.Error("a class outside the configured ones was accepted")
 	}
 	for splits, ok := range map[string]bool{
@@ -81,7 +86,7 @@ func TestChooseClassAndCheckSplits(t *testing.T) {
 		`[{"type":"a","startPage":1,"endPage":3}]`:       false,
 		`{"not":"a list"}`:                               false,
 	} {
-		if err := review.CheckSplits(json.RawMessage(splits), 2); ok != (err == nil) {
+		if _, err := review.ReviseSplits(o, json.RawMessage(splits), 2); ok != (err == nil) {
 			t.Errorf("%s: %v", splits, err)
 		}
 	}

@@ -240,6 +240,7 @@ func (rd *reader) processorRun(n *node, path string) *Output {
 		o.Class, o.Classes = rd.classify(out, n.get("config"), path)
 	case OutputSplitter:
 		o.Splits = rd.splits(out, path+".output")
+		o.Classes = rd.classOptions(n.get("config"), path, "splitClassifications")
 	}
 	return o
 }
@@ -309,16 +310,23 @@ func (rd *reader) stepRun(n *node, path string) *StepRun {
 	return s
 }
 
-func (rd *reader) classify(out, config *node, path string) (*Classification, []ClassOption) {
+// classOptions reads the classes a classifier or splitter is configured
+// with, from config's member key.
+func (rd *reader) classOptions(config *node, path, key string) []ClassOption {
 	var classes []ClassOption
 	if cfg := rd.object(config, path+".config"); cfg != nil {
-		for i, c := range rd.array(cfg.get("classifications"), path+".config.classifications") {
-			p := path + ".config.classifications[" + strconv.Itoa(i) + "]"
+		for i, c := range rd.array(cfg.get(key), path+".config."+key) {
+			p := path + ".config." + key + "[" + strconv.Itoa(i) + "]"
 			if rd.object(c, p) != nil {
 				classes = append(classes, ClassOption{ID: rd.str(c.get("id"), p+".id"), Type: rd.str(c.get("type"), p+".type"), Description: rd.str(c.get("description"), p+".description")})
 			}
 		}
 	}
+	return classes
+}
+
+func (rd *reader) classify(out, config *node, path string) (*Classification, []ClassOption) {
+	classes := rd.classOptions(config, path, "classifications")
 	if rd.object(out, path+".output") == nil {
 		return nil, classes
 	}

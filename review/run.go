@@ -185,7 +185,7 @@ type Output struct {
 	Fields []Field     // EXTRACT only, in document order, parents before children
 
 	Class   *Classification // CLASSIFY only
-	Classes []ClassOption   // CLASSIFY only: the configured classes
+	Classes []ClassOption   // CLASSIFY and SPLITTER: the configured classes
 
 	Splits []Split // SPLITTER only
 

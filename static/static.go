@@ -20,9 +20,14 @@ type Assets struct {
 	hashes map[string]string // "css/app.css" → "3f2a9c1d"
 }
 
-// New hashes every embedded asset once.
+// New hashes every embedded asset once. The JavaScript modules share one
+// hash, of them all: a module's imports then resolve under the same URL
+// from every page (one instance of each module, cached for good), and any
+// change to any module changes every module's URL.
 func New() *Assets {
 	a := &Assets{hashes: map[string]string{}}
+	js := sha256.New()
+	var modules []string
 	fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -31,10 +36,20 @@ func New() *Assets {
 		if err != nil {
 			return err
 		}
+		if strings.HasPrefix(p, "js/") {
+			js.Write([]byte(p))
+			js.Write(b)
+			modules = append(modules, p)
+			return nil
+		}
 		sum := sha256.Sum256(b)
 		a.hashes[p] = hex.EncodeToString(sum[:6])
 		return nil
 	})
+	shared := hex.EncodeToString(js.Sum(nil)[:6])
+	for _, p := range modules {
+		a.hashes[p] = shared
+	}
 	return a
 }
 

@@ -73,7 +73,8 @@ func (s *Store) Review(ctx context.Context, runID string) (review.Review, error)
 // SaveEdit saves one change to a run's draft, if the draft is still at the
 // version the editor saw, and records it in the audit trail. It returns the
 // new version. A change to a list replaces the drafts of its rows, which
-// the list's new value already holds.
+// the list's new value already holds. A change without references keeps
+// those re-pointed before, except a reset, which goes back to the model's.
 func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor string, e review.Edit, before json.RawMessage) (int, error) {
 	var refs []byte
 	if e.Refs != nil {
@@ -94,8 +95,9 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (run_id, output_id, path, value, refs, how, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (run_id, output_id, path) DO UPDATE SET value = excluded.value, refs = coalesce(excluded.refs, refs), how = excluded.how, seq = excluded.seq`,
-			runID, e.OutputID, e.Path, []byte(e.Value), refs, e.How, now); err != nil {
+			ON CONFLICT (run_id, output_id, path) DO UPDATE SET value = excluded.value,
+				refs = CASE WHEN excluded.how = ? THEN NULL ELSE coalesce(excluded.refs, drafts.refs) END, how = excluded.how, seq = excluded.seq`,
+			runID, e.OutputID, e.Path, []byte(e.Value), refs, e.How, now, review.HowReset); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, output_id, path, before, after, how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

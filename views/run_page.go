@@ -79,7 +79,11 @@ type OutputVM struct {
 	Class        *review.Classification
 	Classes      []review.ClassOption
 	Splits       []review.Split
-	Edited       int // fields that differ from the model's, shown or not
+	SplitTypes   []review.ClassOption // the splitter's configured types; free text when none
+	SplitsEdited bool                 // the sub-documents differ from the model's
+	Pages        int                  // pages of the run's documents, for sub-document ranges
+	ClassWas     string               // the model's class, when the reviewer chose another
+	Edited       int                  // fields that differ from the model's, shown or not
 }
 
 // RowWindow is the part of a long list the page shows (1-based, inclusive),
@@ -124,6 +128,28 @@ type Signature struct {
 	Name, Title, Date string
 }
 
+// splitTypeChoices are the options of a sub-document's type: the
+// configured types, and the one it has if that is not among them.
+func splitTypeChoices(types []review.ClassOption, have string) []Choice {
+	var out []Choice
+	found := have == ""
+	if have == "" {
+		out = append(out, Choice{Value: "", Label: "— choose —", Selected: true})
+	}
+	for _, t := range types {
+		label := t.Type
+		if t.Description != "" {
+			label += " — " + t.Description
+		}
+		out = append(out, Choice{Value: t.Type, Label: label, Selected: t.Type == have})
+		found = found || t.Type == have
+	}
+	if !found {
+		out = append(out, Choice{Value: have, Label: have + " (not configured)", Selected: true})
+	}
+	return out
+}
+
 // ImageSrc returns the URL of a page image w pixels wide.
 func (p DocPageVM) ImageSrc(w int) string { return p.Image + "?w=" + strconv.Itoa(w) }
 
@@ -152,7 +178,8 @@ func rectStyle(r review.Rect) templ.SafeCSS {
 		r.Left*100, r.Top*100, (r.Right-r.Left)*100, (r.Bottom-r.Top)*100))
 }
 
-func pageID(file string, n int) string { return "p-" + file + "-" + strconv.Itoa(n) }
+// PageID is the element id of page n of a file on the review page.
+func PageID(file string, n int) string { return "p-" + file + "-" + strconv.Itoa(n) }
 
 // pageWidths are the widths page images are offered at (pages.Widths).
 var pageWidths = []int{1000, 1600, 2400}

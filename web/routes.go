@@ -41,6 +41,7 @@ func (s *Server) routes() []route {
 		{"POST /runs/{runID}/claim", reviewer, s.claim},
 		{"POST /runs/{runID}/release", reviewer, s.release},
 		{"GET /runs/{runID}", reviewer, s.runPage},
+		{"GET /runs/{runID}/fragments", reviewer, s.runFragments},
 		{"GET /pages/{blob}/{page}", reviewer, s.pageImage},
 		{"POST /runs/{runID}/files/{fileID}", supervisor, s.uploadFile},
 		{"POST /runs/{runID}/edits", reviewer, s.saveEdit},

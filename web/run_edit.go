@@ -43,7 +43,7 @@ type editResponse struct {
 	Edited      bool            `json:"edited"`
 	Original    string          `json:"original"`
 	Alternative string          `json:"alternative,omitempty"` // another reading of a typed date
-	Reload      bool            `json:"reload,omitempty"`      // rows changed: the page must be redrawn
+	Fragments   fragments       `json:"fragments"`             // the page's parts as the change left them
 }
 
 // Bounds on one change from the review page.
@@ -80,8 +80,16 @@ func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, editResponse{Version: saved.Version, Value: saved.Value, Text: saved.Text, Edited: saved.Edited,
-		Original: saved.Original, Alternative: saved.Alternative, Reload: saved.Reload})
+	resp := editResponse{Version: saved.Version, Value: saved.Value, Text: saved.Text, Edited: saved.Edited,
+		Original: saved.Original, Alternative: saved.Alternative}
+	vm, err := s.runView(r, false)
+	if err == nil {
+		resp.Fragments, err = fragmentsOf(r.Context(), vm)
+	}
+	if err != nil { // saved all the same: the page learns the rest at its next change
+		s.log.Error("fragments after a saved change", "run", r.PathValue("runID"), "err", err)
+	}
+	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
 

@@ -25,19 +25,53 @@ import (
 var placeholder = review.PageSize{Width: 612, Height: 792}
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	opened, err := s.desk.Open(ctx, r.PathValue("runID"))
-	if errors.Is(err, desk.ErrBrokenDraft) {
-		return s.brokenDraft(w, r, opened.Run, err)
+	vm, err := s.runView(r, true)
+	var broken brokenDraft
+	if errors.As(err, &broken) {
+		return s.showBrokenDraft(w, r, broken.run, broken.err)
 	}
 	if err != nil {
 		return err
+	}
+	return s.render(w, r, http.StatusOK, views.RunPage(vm))
+}
+
+// runFragments answers the parts of the review page a change touches, as
+// the page renders them: the page swaps them in place when the run changed
+// (a watcher seeing the holder's edits, a claim released). It only reads.
+func (s *Server) runFragments(w http.ResponseWriter, r *http.Request) error {
+	vm, err := s.runView(r, false)
+	if errors.As(err, new(brokenDraft)) {
+		return review.Errorf(review.ECONFLICT, "This run's saved changes no longer apply: reload the page.")
+	}
+	if err != nil {
+		return err
+	}
+	f, err := fragmentsOf(r.Context(), vm)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+// runView lays out a run as the signed-in person sees it. With claim (the
+// page opened), the run is claimed for them if they may work on it;
+// otherwise it is editable only if they hold it.
+func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
+	ctx := r.Context()
+	opened, err := s.desk.Open(ctx, r.PathValue("runID"))
+	if errors.Is(err, desk.ErrBrokenDraft) {
+		return views.RunPageVM{}, brokenDraft{opened.Run, err}
+	}
+	if err != nil {
+		return views.RunPageVM{}, err
 	}
 	run, rv, current := opened.Run, opened.Review, opened.Current
 	docs := s.documents(ctx, run)
 	audit, err := s.store.Audit(ctx, run.ID)
 	if err != nil {
-		return err
+		return views.RunPageVM{}, err
 	}
 	vm := buildRunPage(run, current, docs, rowWindows(r.URL.Query()["rows"]))
 	vm.Page = s.page(r, vm.Name, "queue")
@@ -50,28 +84,86 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 		vm.Locked = fmt.Sprintf("%s by %s on %s.", strings.ToUpper(rv.Decision[:1])+rv.Decision[1:], rv.DecidedBy, rv.DecidedAt.Format("2 Jan 2006 15:04 UTC"))
 	case run.Status != review.StatusNeedsReview:
 		vm.Locked = "Extend reports this run " + string(run.Status) + ": it is not waiting for review, so it is shown read-only."
-	default:
+	case claim:
 		// Opening a run for editing claims it; the page keeps the claim alive.
 		if c, err := s.desk.Claim(ctx, run.ID, user.Email); err != nil {
 			if review.ErrorCode(err) != review.ECONFLICT {
-				return err
+				return views.RunPageVM{}, err
 			}
 			vm.Locked, vm.HeldBy = review.ErrorMessage(err), c.By
-			vm.CanTakeOver = user.Role.AtLeast(review.RoleSupervisor)
 		} else {
 			vm.Editable = true
 		}
+	case rv.Claim.HeldByOther(user.Email, s.now()):
+		vm.Locked, vm.HeldBy = rv.Claim.By+" is working on this run now; you can read it but not change it.", rv.Claim.By
+	case rv.Claim.By != user.Email || !rv.Claim.Expires.After(s.now()):
+		vm.Locked = "You no longer hold this run: it was released. Open it again to go on working on it."
+	default:
+		vm.Editable = true
 	}
+	vm.CanTakeOver = vm.HeldBy != "" && user.Role.AtLeast(review.RoleSupervisor)
 	for i := range vm.Outputs {
 		vm.Outputs[i].Editable = vm.Editable && vm.Outputs[i].Editable
 		vm.Edited += vm.Outputs[i].Edited
 	}
-	return s.render(w, r, http.StatusOK, views.RunPage(vm))
+	return vm, nil
 }
+
+// fragments are the parts of the review page that follow the run: each
+// output's section, the marks over each page, the notices and the history.
+type fragments struct {
+	Version  int               `json:"version"`
+	Editable bool              `json:"editable"`
+	Locked   string            `json:"locked,omitempty"`
+	Edited   int               `json:"edited"`             // fields changed from the model's values
+	Outputs  map[string]string `json:"outputs"`            // output id → its section
+	Pages    map[string]string `json:"pages"`              // page element id → its marks
+	Notices  string            `json:"notices"`            // why it is locked, cross-field checks
+	Audit    string            `json:"audit"`              // the history
+	Decision string            `json:"decision,omitempty"` // approved or rejected, when decided
+}
+
+func fragmentsOf(ctx context.Context, vm views.RunPageVM) (fragments, error) {
+	f := fragments{Version: vm.Review.Version, Editable: vm.Editable, Locked: vm.Locked, Edited: vm.Edited, Decision: vm.Review.Decision,
+		Outputs: map[string]string{}, Pages: map[string]string{}}
+	var b strings.Builder
+	render := func(c templ.Component) (string, error) {
+		b.Reset()
+		err := c.Render(ctx, &b)
+		return b.String(), err
+	}
+	var err error
+	for _, o := range vm.Outputs {
+		if f.Outputs[o.ID], err = render(views.OutputSection(o)); err != nil {
+			return f, err
+		}
+	}
+	for _, file := range vm.Files {
+		for _, p := range file.Pages {
+			if f.Pages[views.PageID(file.ID, p.N)], err = render(views.PageMarks(p)); err != nil {
+				return f, err
+			}
+		}
+	}
+	if f.Notices, err = render(views.RunNotices(vm)); err != nil {
+		return f, err
+	}
+	f.Audit, err = render(views.AuditTrail(vm.Audit))
+	return f, err
+}
+
+// brokenDraft is a run whose saved changes no longer apply.
+type brokenDraft struct {
+	run *review.Run
+	err error
+}
+
+func (b brokenDraft) Error() string { return b.err.Error() }
+func (b brokenDraft) Unwrap() error { return b.err }
 
 // brokenDraft says why a run cannot be shown when its saved changes no
 // longer apply, and offers an admin the way back.
-func (s *Server) brokenDraft(w http.ResponseWriter, r *http.Request, run *review.Run, err error) error {
+func (s *Server) showBrokenDraft(w http.ResponseWriter, r *http.Request, run *review.Run, err error) error {
 	s.log.Error("draft does not apply", "run", run.ID, "err", err)
 	vm := views.ErrorPageVM{Page: s.page(r, "This run cannot be shown", "queue"), Status: http.StatusConflict,
 		Message: "Its saved changes no longer apply to the run Extend sent (" + review.ErrorMessage(err) + "). An admin can discard the changes to show the model's values again."}
@@ -250,10 +342,21 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 	for _, o := range run.Outputs {
 		ov := views.OutputVM{ID: o.ID, Type: o.Type, Name: firstNonEmpty(o.Name, string(o.Type)), Class: o.Class, Classes: o.Classes, Splits: o.Splits,
 			Editable: o.Location != nil}
-		if o.Type == review.OutputClassify {
-			ov.ClassChoices = classChoices(o)
-		}
 		model := orig.Output(o.ID)
+		switch o.Type {
+		case review.OutputClassify:
+			ov.ClassChoices = classChoices(o)
+			if model != nil && model.Class != nil && (o.Class == nil || o.Class.ID != model.Class.ID || o.Class.Type != model.Class.Type) {
+				ov.ClassWas = model.Class.Type
+			}
+		case review.OutputSplitter:
+			ov.SplitTypes, ov.Pages = o.Classes, vm.Pages
+			if model != nil {
+				a, _ := json.Marshal(o.Splits)
+				b, _ := json.Marshal(model.Splits)
+				ov.SplitsEdited = !review.SameValue(a, b)
+			}
+		}
 		var list *views.FieldVM // the top-level list being laid out, if paged
 		for _, f := range o.Fields {
 			edited := false

@@ -1,46 +1,43 @@
-// Editing: every change is saved to the server as a draft at once, so a
-// closed tab loses nothing; the draft's version stops a second tab or
-// reviewer from overwriting silently. The server parses what was typed.
+// Editing on the review page. A field's change is saved as a draft once,
+// when it is confirmed (Enter, leaving the field, a choice in a list); the
+// server parses what was typed and answers with the parts of the page the
+// change touched, rendered as the page renders them, which are swapped in
+// place: focus, scroll, zoom, text mode and filters stay. The draft's
+// version stops a second tab or reviewer from overwriting silently. What
+// was typed and not yet saved is kept in the browser until it is, so a
+// closed tab loses nothing.
+import { bind } from "./keys.js";
 
 const body = document.body;
 const runID = body.dataset.runId;
-const editable = body.dataset.editable === "true";
 const state = document.getElementById("save-state");
-let saving = Promise.resolve();
+const outputs = document.querySelector(".outputs");
+const typedKey = "reviewer:typed:" + runID;
+let queue = Promise.resolve(); // saves go one after another, in order
 
-function version() {
-  return +body.dataset.version;
+export function editable() {
+  return body.dataset.editable === "true";
+}
+function fieldOf(el) {
+  return el?.closest?.(".outputs .field");
+}
+function editorsOf(field) {
+  return [...field.querySelectorAll(".ed, .sp")];
+}
+function fieldByPath(output, path) {
+  return document.querySelector(`.field[data-output="${CSS.escape(output)}"][data-path="${CSS.escape(path)}"]`);
 }
 function setVersion(v) {
   body.dataset.version = v;
   document.querySelectorAll('input[name="version"]').forEach((i) => (i.value = v));
 }
 
-// Restore the scroll positions a redraw (rows changed) would lose.
-const keep = JSON.parse(sessionStorage.getItem("reviewer:scroll:" + runID) || "null");
-if (keep) {
-  sessionStorage.removeItem("reviewer:scroll:" + runID);
-  document.querySelector(".outputs").scrollTop = keep.outputs;
-  requestAnimationFrame(() => (document.getElementById("pages").scrollTop = keep.pages));
-  if (keep.focus) document.querySelector(`.field[data-path="${CSS.escape(keep.focus)}"] .ed`)?.focus({ preventScroll: true });
-}
-function redraw(focus) {
-  sessionStorage.setItem("reviewer:scroll:" + runID, JSON.stringify({
-    outputs: document.querySelector(".outputs").scrollTop, pages: document.getElementById("pages").scrollTop, focus,
-  }));
-  location.reload();
-}
-
-function rowOf(el) {
-  return el.closest(".field");
-}
-
-// request builds the change an editor holds.
-function request(row) {
-  const group = row.querySelector("[data-type]");
-  const t = group.dataset.type;
+// request is the change a field's editors hold, as the server takes it.
+function request(field) {
+  const group = field.querySelector("[data-type]");
+  if (!group) return null;
   const part = (name) => group.querySelector(`[data-part="${name}"]`);
-  switch (t) {
+  switch (group.dataset.type) {
     case "currency":
       return { text: part("amount").value, code: part("code").value };
     case "signature": {
@@ -56,6 +53,8 @@ function request(row) {
       return { value: JSON.parse(group.value) };
     case "splits":
       return { value: [...group.querySelectorAll("tr[data-split]")].map((tr) => ({
+        id: tr.dataset.id || undefined,
+        fileId: tr.dataset.fileId || undefined,
         type: tr.querySelector('[data-part="type"]').value,
         identifier: tr.querySelector('[data-part="identifier"]').value,
         startPage: +tr.querySelector('[data-part="startPage"]').value,
@@ -64,170 +63,480 @@ function request(row) {
   }
   return { text: group.value };
 }
+const held = (field) => JSON.stringify(request(field));
 
-// save sends one change; saves run one after another, in order.
-function save(row, change) {
+// A field is dirty when its editors hold what is neither saved nor on its
+// way to the server.
+function dirty(field) {
+  const now = held(field);
+  return now !== field.dataset.saved && now !== field.dataset.sent;
+}
+function remember(root) {
+  root.querySelectorAll(".field").forEach((f) => {
+    if (!f.querySelector("[data-type]")) return;
+    f.dataset.saved = held(f);
+    editorsOf(f).forEach((e) => (e.dataset.saved = e.value));
+  });
+}
+
+// --- typed but not saved: kept in the browser ---
+
+function typedStore() {
+  try {
+    return JSON.parse(localStorage.getItem(typedKey) || "{}");
+  } catch {
+    return {};
+  }
+}
+function keepTyped(field) {
+  const all = typedStore();
+  const key = field.dataset.output + " " + field.dataset.path;
+  if (dirty(field)) all[key] = Object.fromEntries(editorsOf(field).filter((e) => e.id).map((e) => [e.id, e.value]));
+  else delete all[key];
+  if (Object.keys(all).length) localStorage.setItem(typedKey, JSON.stringify(all));
+  else localStorage.removeItem(typedKey);
+}
+function forgetTyped(field) {
+  const all = typedStore();
+  delete all[field.dataset.output + " " + field.dataset.path];
+  if (Object.keys(all).length) localStorage.setItem(typedKey, JSON.stringify(all));
+  else localStorage.removeItem(typedKey);
+}
+
+// restoreTyped offers back what was typed and not saved when the page was
+// last closed: it is put back in its fields, marked, and saved by Enter.
+function restoreTyped() {
+  const all = typedStore();
+  let n = 0;
+  for (const [key, values] of Object.entries(all)) {
+    const [output, path] = key.split(" ");
+    const field = fieldByPath(output, path);
+    if (!field || !editable()) continue;
+    for (const [id, v] of Object.entries(values)) {
+      const e = document.getElementById(id);
+      if (e) e.value = v;
+    }
+    if (dirty(field)) {
+      field.classList.add("restored");
+      n++;
+    } else forgetTyped(field);
+  }
+  if (n) say(`Put back what you typed and had not saved in ${n} field${n > 1 ? "s" : ""} (marked): Enter saves it, Esc drops it.`);
+}
+
+// --- the page's parts, swapped in place ---
+
+function fromHTML(html) {
+  const t = document.createElement("template");
+  t.innerHTML = html.trim(); // rendered and escaped by the server's templates
+  return t.content;
+}
+
+// apply swaps in the parts of the page the server rendered after a change,
+// keeping focus, selection, scroll, and what is being typed elsewhere.
+export function apply(fr) {
+  if (!fr?.outputs) return;
+  const active = document.activeElement;
+  const activeID = active?.id;
+  const sel = active && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null;
+  const scroll = outputs.scrollTop;
+  const typed = new Map();
+  document.querySelectorAll(".outputs .field").forEach((f) => {
+    if (f.querySelector("[data-type]") && dirty(f)) editorsOf(f).forEach((e) => e.id && typed.set(e.id, e.value));
+  });
+  for (const [id, html] of Object.entries(fr.outputs)) {
+    const old = document.querySelector(`section.output[data-output-id="${CSS.escape(id)}"]`);
+    if (!old) continue;
+    const fresh = fromHTML(html).firstElementChild;
+    old.replaceWith(fresh);
+    remember(fresh);
+  }
+  for (const [id, html] of Object.entries(fr.pages || {})) {
+    const page = document.getElementById(id);
+    if (!page) continue;
+    page.querySelectorAll(":scope > .box, :scope > .block").forEach((m) => m.remove());
+    page.append(fromHTML(html));
+  }
+  const notices = document.getElementById("run-notices");
+  if (notices && fr.notices !== undefined) notices.replaceChildren(fromHTML(fr.notices));
+  const audit = document.getElementById("audit");
+  if (audit && fr.audit) {
+    const fresh = fromHTML(fr.audit).firstElementChild;
+    fresh.open = audit.open;
+    audit.replaceWith(fresh);
+  }
+  for (const [id, v] of typed) {
+    const e = document.getElementById(id);
+    if (e && !e.disabled) e.value = v;
+  }
+  setVersion(fr.version);
+  body.dataset.editable = String(fr.editable);
+  if (activeID && document.getElementById(activeID) !== active) {
+    const e = document.getElementById(activeID);
+    e?.focus({ preventScroll: true });
+    if (sel && e && "setSelectionRange" in e) e.setSelectionRange(...sel);
+  }
+  outputs.scrollTop = scroll;
+  document.dispatchEvent(new CustomEvent("reviewer:swapped", { detail: fr }));
+}
+
+// refresh fetches the page's parts as the run now is (someone else changed
+// it) and swaps them in.
+export async function refresh() {
+  const res = await fetch(`/runs/${encodeURIComponent(runID)}/fragments${location.search}`, { headers: { Accept: "application/json" } }).catch(() => null);
+  if (!res?.ok) return null;
+  const fr = await res.json();
+  apply(fr);
+  return fr;
+}
+
+function say(msg) {
+  state.textContent = msg;
+}
+function saidSaved(fr) {
+  say(fr?.edited ? `Saved · ${fr.edited} changed` : "Saved");
+}
+
+// --- saving ---
+
+// send saves one change to a field; saves run one after another. It
+// resolves true when saved.
+function send(field, change) {
+  const output = field.dataset.output;
+  const path = field.dataset.path;
   const run = async () => {
-    const problem = row.querySelector(".problem");
-    state.textContent = "Saving…";
-    const res = await fetch(`/runs/${encodeURIComponent(runID)}/edits`, {
+    say("Saving…");
+    const res = await fetch(`/runs/${encodeURIComponent(runID)}/edits${location.search}`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ version: version(), outputId: row.dataset.output, path: row.dataset.path, how: "typed", ...change }),
+      body: JSON.stringify({ version: +body.dataset.version, outputId: output, path, how: "typed", ...change }),
     }).catch(() => null);
+    const now = fieldByPath(output, path) || field;
     if (!res) {
-      state.textContent = "Not saved: the server cannot be reached.";
-      row.classList.add("invalid");
+      delete now.dataset.sent;
+      problem(now, "The server cannot be reached; what you typed is kept here.");
+      say("Not saved: the server cannot be reached.");
       return false;
     }
     const out = await res.json().catch(() => ({}));
     if (!res.ok) {
+      delete now.dataset.sent;
       const msg = out.error?.message || res.statusText;
       if (res.status === 409) return conflict(msg);
-      problem.textContent = msg;
-      row.classList.add("invalid");
-      state.textContent = "Not saved: " + msg;
+      problem(now, msg);
+      say("Not saved: " + msg);
       return false;
     }
-    problem.textContent = out.alternative ? `Read as ${out.value.replaceAll('"', "")}; type ${out.alternative} if you meant that.` : "";
-    row.classList.remove("invalid");
-    setVersion(out.version);
-    if (out.reload) return redraw(row.dataset.path);
-    row.classList.toggle("edited", out.edited);
-    let was = row.querySelector(".was");
-    if (out.edited) {
-      if (!was) {
-        was = document.createElement("span");
-        was.className = "was";
-        row.querySelector(".problem").after(was);
-      }
-      was.textContent = "was “" + out.original + "”";
-    } else was?.remove();
-    const reset = row.querySelector('[data-op="reset"]');
-    if (reset) reset.disabled = !out.edited;
-    const nul = row.querySelector('[data-op="null"]');
-    if (nul) nul.disabled = out.value === "null" || out.value === null;
-    const ed = row.querySelector("[data-type]");
-    if (["string", "number", "date"].includes(ed.dataset.type)) ed.value = out.value === null ? "" : out.text;
-    row.querySelectorAll(".ed").forEach((e) => (e.dataset.saved = e.value));
-    state.textContent = "Saved";
+    forgetTyped(now);
+    if (out.fragments?.outputs) apply(out.fragments); // now is replaced: what it sent is no longer typed
+    else setVersion(out.version);
+    delete now.dataset.sent;
+    const after = fieldByPath(output, path);
+    if (after && out.alternative) {
+      after.querySelector(".problem").textContent = `Read as ${out.text}; type ${out.alternative} if you meant that.`;
+    }
+    saidSaved(out.fragments);
     return true;
   };
-  saving = saving.then(run, run);
-  return saving;
+  queue = queue.then(run, run);
+  return queue;
+}
+
+function problem(field, msg) {
+  field.classList.add("invalid");
+  const p = field.querySelector(".problem");
+  if (p) p.textContent = msg;
+}
+
+// commit saves what a field's editors hold, once: a second confirmation of
+// the same text waits for the first.
+export function commit(field) {
+  if (!field || !editable() || !field.querySelector("[data-type]")) return Promise.resolve(true);
+  const now = held(field);
+  if (now === field.dataset.saved) {
+    field.classList.remove("invalid", "restored");
+    return Promise.resolve(true);
+  }
+  if (now === field.dataset.sent) return field._saving;
+  field.dataset.sent = now;
+  field._saving = send(field, request(field));
+  return field._saving;
 }
 
 function conflict(msg) {
-  state.textContent = "";
+  say("");
   let bar = document.getElementById("conflict");
   if (!bar) {
     bar = document.createElement("div");
     bar.id = "conflict";
     bar.className = "flash error";
     bar.setAttribute("role", "alert");
-    document.querySelector(".outputs").prepend(bar);
+    outputs.prepend(bar);
   }
   bar.textContent = msg + " ";
   const b = document.createElement("button");
-  b.textContent = "Reload";
-  b.addEventListener("click", () => location.reload());
+  b.type = "button";
+  b.textContent = "Show the latest values";
+  b.addEventListener("click", async () => {
+    if (await refresh()) bar.remove();
+  });
   bar.append(b);
   return false;
 }
 
-document.querySelectorAll(".ed, .sp").forEach((e) => (e.dataset.saved = e.value));
+// --- moving between fields ---
 
-if (editable) {
-  document.addEventListener("change", (e) => {
-    const ed = e.target.closest(".ed, .sp");
-    if (ed && ed.value !== ed.dataset.saved) save(rowOf(ed), request(rowOf(ed)));
-  });
-  document.addEventListener("keydown", (e) => {
-    const ed = e.target.closest?.(".ed, .sp");
-    if (!ed) return;
-    if (e.key === "Enter" && !e.ctrlKey && !e.metaKey) {
-      e.preventDefault();
-      const eds = [...document.querySelectorAll(".ed:not([disabled])")].filter((x) => x.offsetParent);
-      ed.dispatchEvent(new Event("change", { bubbles: true }));
-      eds[eds.indexOf(ed) + 1]?.focus();
-    } else if (e.key === "Escape") {
-      ed.value = ed.dataset.saved;
-      rowOf(ed).querySelector(".problem").textContent = "";
-      rowOf(ed).classList.remove("invalid");
-    } else if (e.altKey && (e.key === "n" || e.key === "N")) {
-      e.preventDefault();
-      save(rowOf(ed), { value: null }).then(() => location.reload());
-    } else if (e.altKey && e.key === "Backspace") {
-      e.preventDefault();
-      save(rowOf(ed), { reset: true }).then(() => location.reload());
-    }
-  });
-  document.addEventListener("click", (e) => {
-    const op = e.target.closest("[data-op]");
-    if (op) {
-      const row = rowOf(op);
-      save(row, op.dataset.op === "reset" ? { reset: true } : { value: null }).then((ok) => ok && redraw(row.dataset.path));
-      return;
-    }
-    const r = e.target.closest("[data-row]");
-    if (r) {
-      const list = document.querySelector(`.field[data-path="${CSS.escape(r.dataset.list)}"]`);
-      save(list, { row: { op: r.dataset.row, index: +r.dataset.index } });
-      return;
-    }
-    const splits = e.target.closest(".splits-editor");
-    if (splits && e.target.matches("[data-split-add], [data-split-remove]")) {
-      const tbody = splits.querySelector("tbody");
-      if (e.target.matches("[data-split-add]")) {
-        const last = tbody.lastElementChild;
-        const tr = last.cloneNode(true);
-        tr.querySelectorAll("input").forEach((i) => (i.value = i.type === "number" ? (+last.querySelector('[data-part="endPage"]').value || 0) + 1 : ""));
-        tbody.append(tr);
-      } else e.target.closest("tr").remove();
-      [...tbody.rows].forEach((tr, i) => (tr.dataset.split = i));
-      save(splits, request(splits));
-    }
-  });
-  // Text clicked or a box drawn in the viewer, for the focused field.
-  document.addEventListener("reviewer:pick", (e) => {
-    const { path, text, rect, fileId, page, how } = e.detail;
-    const row = document.querySelector(`.field[data-path="${CSS.escape(path)}"]`);
-    if (!row || !row.querySelector(".ed")) return;
-    const change = text !== undefined && ["string", "number", "date"].includes(row.querySelector("[data-type]").dataset.type)
-      ? { text } : { keep: true };
-    save(row, { ...change, how, ref: { fileId, page, rect } });
-  });
+function fieldEditors() {
+  return [...document.querySelectorAll(".outputs .field")].filter((f) => f.querySelector(".ed:not([disabled]), .sp:not([disabled])") && f.offsetParent);
+}
+function focusFieldEditor(field) {
+  const e = field?.querySelector(".ed:not([disabled]), .sp:not([disabled])");
+  e?.focus();
+  e?.select?.();
+  return !!e;
+}
+function nextField(field, which = () => true) {
+  const all = fieldEditors();
+  const i = all.indexOf(field);
+  return all.slice(i + 1).find(which) || all.slice(0, Math.max(i, 0)).find(which);
 }
 
-// Decisions and help.
-function approve() {
-  document.activeElement?.dispatchEvent?.(new Event("change", { bubbles: true }));
-  saving.then(() => document.getElementById("approve-form")?.requestSubmit());
-}
-const rejectDialog = document.getElementById("reject-dialog");
-document.querySelector('[data-action="reject"]')?.addEventListener("click", () => rejectDialog.showModal());
-rejectDialog?.querySelector("[data-close]").addEventListener("click", () => rejectDialog.close());
-document.getElementById("approve-form")?.addEventListener("submit", (e) => {
-  if (document.querySelector(".field.invalid")) {
-    e.preventDefault();
-    state.textContent = "Fix the fields marked in red before approving.";
-    document.querySelector(".field.invalid .ed")?.focus();
+// --- listeners ---
+
+remember(document);
+restoreTyped();
+
+document.addEventListener("input", (e) => {
+  const f = fieldOf(e.target);
+  if (f && editable()) {
+    f.classList.remove("invalid");
+    keepTyped(f);
   }
 });
-const help = document.getElementById("help-dialog");
-document.querySelector("[data-help]")?.addEventListener("click", () => help.showModal());
-document.getElementById("attention-only")?.addEventListener("change", (e) => body.classList.toggle("attention-only", e.target.checked));
+// A choice in a list, or text left by Tab or a click, is confirmed.
+document.addEventListener("change", (e) => {
+  const f = fieldOf(e.target);
+  if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
+});
+document.addEventListener("focusout", (e) => {
+  const f = fieldOf(e.target);
+  if (f && f.classList.contains("splits-editor") && !f.contains(e.relatedTarget)) commit(f);
+});
 
-document.addEventListener("keydown", (e) => {
-  if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && editable) {
-    e.preventDefault();
-    approve();
+document.querySelector('[data-action="skip-to-fields"]')?.addEventListener("click", (e) => {
+  e.preventDefault();
+  if (!focusFieldEditor(fieldEditors()[0])) outputs.focus();
+});
+
+// Buttons out of the Tab order, each with its key.
+document.addEventListener("click", (e) => {
+  const b = e.target.closest("[data-action]");
+  if (!b || !editable() || !outputs.contains(b)) return;
+  const field = fieldOf(b);
+  switch (b.dataset.action) {
+    case "reset":
+      return reset(field);
+    case "set-empty":
+      return setEmpty(field);
+    case "add-row":
+      return rowOp(b.dataset.list, "add", -1, field);
+    case "row-insert":
+    case "row-up":
+    case "row-down":
+    case "row-remove":
+      return rowOp(b.dataset.list, b.dataset.action.slice(4), +b.dataset.index, field);
+    case "add-split":
+      return addSplit(field);
+    case "remove-split":
+      return removeSplit(field, b.closest("tr"));
+  }
+});
+
+function reset(field) {
+  if (!field) return;
+  forgetTyped(field);
+  return send(field, { reset: true });
+}
+function setEmpty(field) {
+  if (!field || field.classList.contains("splits-editor")) return;
+  forgetTyped(field);
+  return send(field, { value: null });
+}
+// rowOp changes the rows of list; focus stays on the same cell of the row
+// moved, or goes to the first cell of the row added, once the page is
+// swapped.
+async function rowOp(list, op, index, from) {
+  const listField = document.querySelector(`.outputs .field[data-path="${CSS.escape(list)}"]`);
+  if (!listField) return;
+  const cell = from?.dataset.path.startsWith(list + "[") ? from.dataset.path.slice(from.dataset.path.indexOf("]", list.length) + 1) : "";
+  if (!(await send(listField, { row: { op, index } }))) return;
+  const rows = [...document.querySelectorAll(`.outputs .field[data-list="${CSS.escape(list)}"]`)];
+  const at = { add: rows.length - 1, insert: index + 1, up: index - 1, down: index + 1, remove: Math.min(index, rows.length - 1) }[op];
+  const same = op === "up" || op === "down" ? cell : "";
+  const target = document.querySelector(`.outputs .field[data-path="${CSS.escape(`${list}[${at}]${same}`)}"]`);
+  if (target?.querySelector(".ed")) return focusFieldEditor(target);
+  const first = [...document.querySelectorAll(".outputs .field")].find((f) => f.dataset.path.startsWith(`${list}[${at}].`) && f.querySelector(".ed"));
+  focusFieldEditor(first);
+}
+
+// Sub-documents: a new one takes the next free pages, or the last page of
+// the last sub-document when the document is covered; the row's type is
+// chosen from the splitter's types.
+function addSplit(field) {
+  const tbody = field.querySelector("tbody");
+  const pages = +field.dataset.pages || 0;
+  const last = tbody.lastElementChild;
+  const end = last ? +last.querySelector('[data-part="endPage"]').value : 0;
+  let start = end + 1;
+  if (pages && start > pages) {
+    const lastStart = +last.querySelector('[data-part="startPage"]').value;
+    if (lastStart >= pages) {
+      problem(field, "Every page belongs to a sub-document already: shorten one first.");
+      return;
+    }
+    last.querySelector('[data-part="endPage"]').value = pages - 1;
+    start = pages;
+  }
+  const tr = (last || document.createElement("tr")).cloneNode(true);
+  tr.dataset.split = tbody.rows.length;
+  delete tr.dataset.id;
+  tr.querySelectorAll("input, select").forEach((i) => {
+    i.id = "";
+    i.disabled = false;
+    delete i.dataset.saved;
+    const p = i.dataset.part;
+    i.value = p === "startPage" ? start : p === "endPage" ? (pages || start) : "";
+  });
+  tbody.append(tr);
+  const type = tr.querySelector('[data-part="type"]');
+  type.focus();
+  say("New sub-document: choose its type, then Enter saves it.");
+}
+function removeSplit(field, tr) {
+  if (!tr) return;
+  tr.remove();
+  commit(field);
+}
+
+// --- keys ---
+
+bind({
+  field: ["Enter"], group: "Fields", help: "save the field and go to the next (in a sub-document, the next cell of its row)",
+  run: async (e) => {
+    const field = fieldOf(e.target);
+    if (field.classList.contains("splits-editor")) {
+      const cells = [...e.target.closest("tr").querySelectorAll(".sp")];
+      const next = cells[cells.indexOf(e.target) + 1];
+      const saved = await commit(field);
+      if (saved && next) next.focus();
+      return;
+    }
+    if (await commit(field)) focusFieldEditor(nextField(fieldByPath(field.dataset.output, field.dataset.path)));
+    else (fieldByPath(field.dataset.output, field.dataset.path) || field).querySelector(".ed")?.focus();
+  },
+});
+bind({
+  field: ["Escape"], group: "Fields", help: "undo what was typed in the field; again, back to the document",
+  run: (e) => {
+    const field = fieldOf(e.target);
+    if (dirty(field) || field.classList.contains("invalid")) {
+      editorsOf(field).forEach((x) => (x.value = x.dataset.saved ?? x.value));
+      field.classList.remove("invalid", "restored");
+      field.querySelector(".problem").textContent = "";
+      forgetTyped(field);
+      return;
+    }
+    document.getElementById("pages").focus({ preventScroll: true });
+  },
+});
+bind({
+  page: ["A"], field: ["Alt+A"], group: "Fields", help: "next field needing attention",
+  run: (e) => {
+    const from = fieldOf(e.target) || document.querySelector(".outputs .field.active");
+    focusFieldEditor(nextField(from, (f) => f.classList.contains("attention")));
+  },
+});
+bind({ field: ["Alt+N"], group: "Fields", help: "set the field empty", when: editable, run: (e) => setEmpty(fieldOf(e.target)) });
+bind({ field: ["Alt+Backspace"], group: "Fields", help: "reset the field to the model's value and location", when: editable, run: (e) => reset(fieldOf(e.target)) });
+
+// Rows of a list (line items) and sub-documents. rowOf is the row a field
+// is or belongs to (the field of line_items[2] for line_items[2].amount).
+function rowOf(field) {
+  const m = field?.dataset.path.match(/^(.*)\[(\d+)\]/);
+  if (!m) return null;
+  return document.querySelector(`.outputs .field[data-output="${CSS.escape(field.dataset.output)}"][data-path="${CSS.escape(m[0])}"]`);
+}
+function rowKey(op) {
+  return (e) => {
+    const field = fieldOf(e.target);
+    if (field.classList.contains("splits-editor")) {
+      if (op === "insert") addSplit(field);
+      if (op === "remove") removeSplit(field, e.target.closest("tr"));
+      return;
+    }
+    const row = rowOf(field);
+    if (row) return rowOp(row.dataset.list, op, +row.dataset.row, field);
+    if (op === "insert" && field.querySelector('[data-action="add-row"]')) rowOp(field.dataset.path, "add", -1, field);
+  };
+}
+bind({ field: ["Alt+="], group: "Rows", help: "insert a row after this one (in a list: add one at the end)", when: editable, run: rowKey("insert") });
+bind({ field: ["Alt+Delete"], group: "Rows", help: "remove this row", when: editable, run: rowKey("remove") });
+bind({ field: ["Alt+ArrowUp"], group: "Rows", help: "move this row up", when: editable, run: rowKey("up") });
+bind({ field: ["Alt+ArrowDown"], group: "Rows", help: "move this row down", when: editable, run: rowKey("down") });
+
+// --- picks from the document ---
+
+// Text clicked or a box drawn in the viewer, for the focused field; focus
+// goes back to the field, so its keys go on working.
+document.addEventListener("reviewer:pick", async (e) => {
+  const { output, path, text, rect, fileId, page, how } = e.detail;
+  const field = output ? fieldByPath(output, path) : document.querySelector(`.outputs .field[data-path="${CSS.escape(path)}"]`);
+  if (!field || !editable() || !field.querySelector(".ed")) return;
+  const type = field.querySelector("[data-type]").dataset.type;
+  const change = text !== undefined && ["string", "number", "date"].includes(type) ? { text } : { keep: true };
+  forgetTyped(field);
+  await send(field, { ...change, how, ref: { fileId, page, rect } });
+  fieldByPath(field.dataset.output, path)?.querySelector(".ed")?.focus({ preventScroll: true });
+});
+
+// --- decisions ---
+
+// Both decisions wait for the saves on their way (the draft's version must
+// be the one decided), then submit: in a later task, as a submission asked
+// for while one is being dispatched is dropped by the browser.
+function submitLater(form) {
+  setTimeout(() => {
+    form.dataset.ready = "1";
+    form.requestSubmit();
+  });
+}
+async function approve() {
+  await commit(fieldOf(document.activeElement));
+  await queue;
+  const bad = document.querySelector(".outputs .field.invalid");
+  if (bad) {
+    say("Fix the fields marked in red before approving.");
+    bad.querySelector(".ed, .sp")?.focus();
     return;
   }
-  if (e.target.closest("input, textarea, select, [contenteditable]")) return;
-  if (e.key === "?") help.showModal();
-  if (e.key === "R" && e.shiftKey && editable) {
-    e.preventDefault();
-    rejectDialog.showModal();
-  }
+  const form = document.getElementById("approve-form");
+  if (form && editable()) submitLater(form);
+}
+document.querySelector('[data-action="approve"]')?.addEventListener("click", (e) => {
+  e.preventDefault();
+  approve();
 });
+const rejectDialog = document.getElementById("reject-dialog");
+function openReject() {
+  rejectDialog.showModal();
+  rejectDialog.querySelector("textarea").focus();
+}
+document.querySelector('[data-action="reject"]')?.addEventListener("click", openReject);
+rejectDialog?.querySelector("[data-close]").addEventListener("click", () => rejectDialog.close());
+rejectDialog?.querySelector("form").addEventListener("submit", (e) => {
+  if (e.target.dataset.ready) return;
+  e.preventDefault();
+  queue.then(() => submitLater(e.target));
+});
+bind({ page: ["Ctrl+Enter"], field: ["Ctrl+Enter"], group: "Decide", help: "approve and open the next run", when: editable, run: approve });
+bind({ page: ["Shift+R"], field: ["Alt+R"], group: "Decide", help: "reject with a note", when: editable, run: openReject });

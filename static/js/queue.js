@@ -1,6 +1,7 @@
 // The live queue: rows appear, change and leave as other people and Extend
 // act, without a reload. A row never vanishes from under the pointer: while
 // the pointer is over the table, leaving rows are only marked.
+import { bind } from "./keys.js";
 import { connect } from "./live.js";
 
 const table = document.getElementById("queue");
@@ -71,7 +72,4 @@ connect({
   },
 });
 
-document.addEventListener("keydown", (e) => {
-  if (e.target.closest("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;
-  if (e.key === "n") document.querySelector(".next-form").requestSubmit();
-});
+bind({ page: ["N"], group: "Queue", help: "open the next run of this view and claim it", run: () => document.querySelector(".next-form").requestSubmit() });

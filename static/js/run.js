@@ -1,35 +1,81 @@
-// The run page's claim and presence: the open page renews its claim, gives
-// it back when it closes, shows who else is looking, and tells the reviewer
-// when the run changes under them.
+// The run page's claim and the people on it: the open page renews its
+// claim and gives it back when it closes; everyone else on the run sees the
+// holder's changes as they are saved; a claim released or handed to
+// someone else turns the page read-only at once, keeping in view what was
+// being typed; a decision stays said until the page is left.
 import { connect } from "./live.js";
+import { editable, refresh } from "./editor.js";
 
-const runID = document.body.dataset.runId;
-const editable = document.body.dataset.editable === "true";
+const body = document.body;
+const runID = body.dataset.runId;
+const me = body.dataset.meEmail;
 const presence = document.getElementById("presence");
-const me = document.body.dataset.me;
+const notice = document.getElementById("decision-notice");
+const claimURL = `/runs/${encodeURIComponent(runID)}/claim`;
 
-if (editable) {
-  const beat = () => fetch(`/runs/${encodeURIComponent(runID)}/claim`, { method: "POST", headers: { Accept: "application/json" } });
-  setInterval(beat, 30000);
+let beat = null;
+if (editable()) {
+  beat = setInterval(async () => {
+    const res = await fetch(claimURL, { method: "POST", headers: { Accept: "application/json" } }).catch(() => null);
+    if (res?.status === 409) follow();
+  }, 30000);
   // A closed tab releases its claim at once; a vanished browser loses it
   // when the lease ends.
-  addEventListener("pagehide", () => navigator.sendBeacon(`/runs/${encodeURIComponent(runID)}/release`));
+  addEventListener("pagehide", () => editable() && navigator.sendBeacon(`/runs/${encodeURIComponent(runID)}/release`));
+}
+
+// follow shows the run as it now is; if this page could edit it and no
+// longer can, what was being typed stays in view to copy.
+async function follow() {
+  const was = editable();
+  const typed = was ? unsaved() : [];
+  const fr = await refresh();
+  if (!fr || !was || fr.editable) return;
+  clearInterval(beat);
+  if (typed.length) keepInView(typed);
+}
+
+// unsaved lists the fields holding text that is not saved.
+function unsaved() {
+  const out = [];
+  document.querySelectorAll(".outputs .field").forEach((f) => {
+    const changed = [...f.querySelectorAll(".ed, .sp")].filter((e) => e.dataset.saved !== undefined && e.value !== e.dataset.saved);
+    if (changed.length) out.push({ name: f.querySelector(".name")?.textContent || f.dataset.path, text: changed.map((e) => e.value).join(" ") });
+  });
+  return out;
+}
+
+function keepInView(typed) {
+  const box = document.createElement("div");
+  box.className = "flash warn";
+  box.setAttribute("role", "alert");
+  box.append("Not saved, kept here to copy:");
+  const ul = document.createElement("ul");
+  for (const t of typed) {
+    const li = document.createElement("li");
+    const b = document.createElement("b");
+    b.textContent = t.name + ": ";
+    const code = document.createElement("span");
+    code.className = "copyable";
+    code.textContent = t.text;
+    li.append(b, code);
+    ul.append(li);
+  }
+  box.append(ul);
+  document.getElementById("run-notices").after(box);
 }
 
 connect({
   run: runID,
   onMessage: (m) => {
     if (m.kind === "presence" && m.runId === runID) {
-      const others = m.viewers.filter((v) => v !== me);
+      const others = m.viewers.filter((v) => v !== body.dataset.me);
       presence.textContent = others.length ? `Also viewing: ${others.join(", ")}` : "";
       return;
     }
-    if (m.kind === "burst" && (m.all || m.runIds.includes(runID))) {
-      presence.textContent = "This run changed while many others did: reload to see the latest.";
-      return;
-    }
-    if (m.runId === runID && m.kind === "decision" && m.actor) {
-      presence.textContent = `${m.actor} decided this run.`;
-    }
+    if (m.kind === "burst" && (m.all || m.runIds.includes(runID))) return follow();
+    if (m.runId !== runID || m.actor === me) return;
+    if (m.kind === "decision") notice.textContent = `${m.actor} decided this run.`;
+    if (m.kind === "edit" || m.kind === "claim" || m.kind === "decision" || m.kind === "run") follow();
   },
 });

@@ -1,6 +1,7 @@
 // The document viewer: zoom, page navigation, and the link between fields
 // and their boxes. Boxes are placed in percent by the server, so zooming
 // only changes --scale and never moves them.
+import { bind } from "./keys.js";
 
 const pagesEl = document.getElementById("pages");
 const pageEls = [...document.querySelectorAll(".page")];
@@ -88,17 +89,19 @@ function goPage(delta) {
 
 // --- fields and boxes ---
 
-let active = null;
+let active = null; // the focused field's path
+let activeOutput = ""; // and its output
 function boxesOf(path) {
   return pagesEl.querySelectorAll(`.box[data-ref-field="${CSS.escape(path)}"]`);
 }
 
 // focusField highlights a field and its boxes; with reveal, the first box is
 // scrolled to the middle of the view.
-export function focusField(path, { reveal = true, fromBox = false } = {}) {
+export function focusField(path, { reveal = true, fromBox = false, output = "" } = {}) {
   document.querySelectorAll(".box.active, .field.active").forEach((el) => el.classList.remove("active"));
   active = path;
-  const field = document.querySelector(`.field[data-path="${CSS.escape(path)}"]`);
+  activeOutput = output;
+  const field = document.querySelector(`.field[data-path="${CSS.escape(path)}"]${output ? `[data-output="${CSS.escape(output)}"]` : ""}`);
   field?.classList.add("active");
   if (fromBox) field?.scrollIntoView({ block: "nearest" });
   const boxes = boxesOf(path);
@@ -115,12 +118,17 @@ export function focusField(path, { reveal = true, fromBox = false } = {}) {
 
 document.addEventListener("focusin", (e) => {
   const f = e.target.closest?.(".field");
-  if (f && f.dataset.path !== active) focusField(f.dataset.path);
+  if (f && (f.dataset.path !== active || f.dataset.output !== activeOutput)) focusField(f.dataset.path, { output: f.dataset.output });
+});
+// The field list and boxes were swapped in after a change: mark the
+// focused field's again, where they are.
+document.addEventListener("reviewer:swapped", () => {
+  if (active) focusField(active, { reveal: false, output: activeOutput });
 });
 document.addEventListener("click", (e) => {
   const f = e.target.closest(".field");
   if (f && !e.target.closest("input, select, textarea, button")) {
-    focusField(f.dataset.path);
+    focusField(f.dataset.path, { output: f.dataset.output });
     f.querySelector(".ed")?.focus();
   }
 });
@@ -143,7 +151,7 @@ pagesEl.addEventListener("click", (e) => {
   if (block && active) {
     const page = block.parentElement;
     document.dispatchEvent(new CustomEvent("reviewer:pick", {
-      detail: { path: active, text: block.dataset.text, fileId: page.dataset.fileId, page: +page.dataset.page, rect: fractions(block, page), how: "clicked text" },
+      detail: { output: activeOutput, path: active, text: block.dataset.text, fileId: page.dataset.fileId, page: +page.dataset.page, rect: fractions(block, page), how: "clicked text" },
     }));
   }
 });
@@ -185,7 +193,7 @@ pagesEl.addEventListener("pointerdown", (e) => {
     setDrawing(false);
     if (active && rect.right - rect.left > 0.002 && rect.bottom - rect.top > 0.002) {
       document.dispatchEvent(new CustomEvent("reviewer:pick", {
-        detail: { path: active, fileId: page.dataset.fileId, page: +page.dataset.page, rect, how: "drawn box" },
+        detail: { output: activeOutput, path: active, fileId: page.dataset.fileId, page: +page.dataset.page, rect, how: "drawn box" },
       }));
     }
   };
@@ -209,16 +217,20 @@ const actions = {
   draw: () => setDrawing(!drawing),
 };
 document.querySelectorAll("[data-viewer]").forEach((b) => b.addEventListener("click", () => actions[b.dataset.viewer]()));
-const keys = { "[": "prev", "]": "next", "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", 0: "fit-width", 9: "fit-page", t: "text", d: "draw" };
-document.addEventListener("keydown", (e) => {
-  if (e.target.closest("input, textarea, select, [contenteditable]") || e.metaKey || e.ctrlKey || e.altKey) return;
-  if (e.key === "Escape" && drawing) return setDrawing(false);
-  const a = keys[e.key];
-  if (a) {
-    e.preventDefault();
-    actions[a]();
-  }
-});
+// Each document key works in a field too, with Alt.
+for (const [keys, action, help] of [
+  [["["], "prev", "previous page"],
+  [["]"], "next", "next page"],
+  [["+", "="], "zoom-in", "zoom in"],
+  [["-"], "zoom-out", "zoom out"],
+  [["0"], "fit-width", "fit the page's width"],
+  [["9"], "fit-page", "fit the whole page"],
+  [["T"], "text", "show the parsed text; click a piece to use it in the field"],
+  [["D"], "draw", "draw the field's box by hand"],
+]) {
+  bind({ page: keys, field: keys.map((k) => "Alt+" + k), group: "Document", help, run: actions[action] });
+}
+bind({ page: ["Escape"], group: "Document", help: "stop drawing", when: () => drawing, run: () => setDrawing(false) });
 // Ctrl + wheel zooms the document, not the whole page.
 pagesEl.addEventListener("wheel", (e) => {
   if (!e.ctrlKey) return;

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// The review desk driven as a person drives it: real key events (each
+// key's keyDown with its text, as Puppeteer and Playwright send them) and
+// real mouse clicks, then what the page shows and what the API returns.
+
+const (
+	runQH  = "workflow_run_demo_qh_2025"  // 2025-04-21: extraction with line items, classification, split
+	runAWS = "workflow_run_demo_aws_2026" // 2026-02-09: parse blocks, extraction, classification
+)
+
+// openRun signs a new reviewer in and opens a run, then marks the document:
+// a reload would lose the mark (see stayed).
+func openRun(t *testing.T, s *server, email, runID string) context.Context {
+	t.Helper()
+	s.user(email, review.RoleReviewer)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, email)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(s.base+"/runs/"+runID),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)),
+		chromedp.Evaluate[chromedp.Void](`window.__stay = 1`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// stayed fails the test if the page was reloaded since openRun.
+func stayed(t *testing.T, ctx context.Context, after string) {
+	t.Helper()
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__stay === 1`)); !ok {
+		t.Fatalf("the page reloaded after %s", after)
+	}
+}
+
+// press sends one key, with modifiers, to whatever has focus.
+func press(t *testing.T, ctx context.Context, key string, mods ...chromedp.Modifier) {
+	t.Helper()
+	var m chromedp.Modifier
+	for _, x := range mods {
+		m |= x
+	}
+	if err := chromedp.Do(ctx, keysAction(key, m)); err != nil {
+		t.Fatalf("press %q: %v", key, err)
+	}
+}
+
+// typeText types text into whatever has focus, key by key.
+func typeText(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, keysAction(text, 0)); err != nil {
+		t.Fatalf("type %q: %v", text, err)
+	}
+}
+
+// keysAction sends each key of keys as Puppeteer and Playwright do: one
+// keyDown carrying the key's text (so a page that handles the keyDown and
+// prevents its default keeps the text out, as in a person's browser), then
+// a keyUp. With Ctrl or Alt held a key types nothing: a rawKeyDown.
+func keysAction(keys string, mods chromedp.Modifier) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range keys {
+			if r == '\n' {
+				r = '\r'
+			}
+			k, ok := kb.Keys[r]
+			if !ok {
+				k = &kb.Key{Key: string(r), Text: string(r), Unmodified: string(r), Print: true}
+			}
+			m := int64(mods)
+			if k.Shift {
+				m |= int64(chromedp.ModifierShift)
+			}
+			down := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeRawKeyDown, Key: k.Key, Code: k.Code,
+				WindowsVirtualKeyCode: k.Windows, NativeVirtualKeyCode: k.Native, Modifiers: m}
+			if k.Print && mods&^chromedp.ModifierShift == 0 {
+				down.Type, down.Text, down.UnmodifiedText = input.DispatchKeyEventTypeKeyDown, k.Text, k.Unmodified
+			}
+			up := down
+			up.Type, up.Text, up.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
+			for _, ev := range []input.DispatchKeyEventParams{down, up} {
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// focusField puts the cursor in a field's editor, with its text selected,
+// as a click into it and Ctrl+A would.
+func focusField(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(ed(path))),
+		chromedp.Evaluate[chromedp.Void](`document.activeElement.select?.()`),
+	)
+	if err != nil {
+		t.Fatalf("focus %s: %v", path, err)
+	}
+}
+
+// activePath is the path of the field whose editor has focus, or what has
+// focus otherwise.
+func activePath(ctx context.Context) string {
+	p, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const a = document.activeElement; const f = a?.closest?.(".field"); return f ? f.dataset.path : (a?.tagName || "") + (a?.className ? "." + a.className : ""); })()`))
+	return p
+}
+
+// waitFor waits until the JavaScript condition holds.
+func waitFor(t *testing.T, ctx context.Context, js, what string) {
+	t.Helper()
+	deadline := time.Now().Add(ceiling)
+	for time.Now().Before(deadline) {
+		if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); ok {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	state, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#save-state")))
+	t.Fatalf("%s (save state: %q)", what, state)
+}
+
+// at reads a dotted path of a JSON document.
+func at(t *testing.T, doc json.RawMessage, path string) string {
+	t.Helper()
+	v, _ := review.At(doc, strings.Split(path, "."))
+	return string(v)
+}
+
+// TestRejectDialogRejects: Shift+R opens the dialog, the note is typed,
+// Ctrl+Enter inside the dialog submits the rejection, never an approval.
+func TestRejectDialogRejects(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	press(t, ctx, "R", chromedp.ModifierShift)
+	waitFor(t, ctx, `document.getElementById("reject-dialog").open && document.activeElement.id === "rejectionNote"`, "Shift+R did not open the dialog with the note focused")
+	typeText(t, ctx, "Wrong vendor")
+	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
+	waitFor(t, ctx, `document.body.dataset.runId !== `+jsString(runQH), "Ctrl+Enter in the dialog did not decide the run")
+	got := s.apiGet("/api/v1/runs/" + runQH)
+	if at(t, got, "status") != `"REJECTED"` || at(t, got, "rejectionNote") != `"Wrong vendor"` {
+		t.Fatalf("after Ctrl+Enter in the reject dialog: status %s, note %s", at(t, got, "status"), at(t, got, "rejectionNote"))
+	}
+}
+
+// TestTabAndEnterMoveFieldToField: a skip link reaches the first field in
+// one key; Tab goes from field to field, never to a field's secondary
+// buttons, so Enter after Tab saves nothing and empties nothing.
+func TestTabAndEnterMoveFieldToField(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`)); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, kb.Tab)
+	if a := activePath(ctx); !strings.Contains(a, "skip") {
+		t.Fatalf("the first Tab reached %q, want the skip link", a)
+	}
+	press(t, ctx, kb.Enter)
+	if a := activePath(ctx); a != "invoice_number" {
+		t.Fatalf("the skip link led to %q, want the first field", a)
+	}
+	for _, want := range []string{"invoice_date", "customer_number"} {
+		press(t, ctx, kb.Tab)
+		if a := activePath(ctx); a != want {
+			t.Fatalf("Tab reached %q, want %q", a, want)
+		}
+	}
+	press(t, ctx, kb.Enter)
+	stayed(t, ctx, "Enter on an unchanged field")
+	if v := value(t, ctx, ed("customer_number")); v == "" {
+		t.Fatal("Enter after Tab emptied the field")
+	}
+	if a := activePath(ctx); a != "total" {
+		t.Fatalf("Enter moved to %q, want the next field total", a)
+	}
+	if audit := at(t, s.apiGet("/api/v1/runs/"+runQH), "edits"); audit != "" && audit != "null" && audit != "[]" && audit != "{}" {
+		t.Fatalf("moving through fields recorded changes: %s", audit)
+	}
+}
+
+// rowCount is how many rows of a list the page shows.
+func rowCount(ctx context.Context, list string) int {
+	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.outputs .field[data-list=` + jsString(list) + `]').length`))
+	return n
+}
+
+// approveByKey approves with Ctrl+Enter from where the focus is and waits
+// for the next run to open.
+func approveByKey(t *testing.T, ctx context.Context, runID string) {
+	t.Helper()
+	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
+	waitFor(t, ctx, `document.body.dataset.runId !== `+jsString(runID), "Ctrl+Enter did not approve the run")
+}
+
+// TestRowsInPlace: rows of a list are added, inserted, moved and removed by
+// button and by key, in place (no reload, focus kept on the row), one save
+// each; what the page shows is what the API returns.
+func TestRowsInPlace(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	rows := rowCount(ctx, "line_items")
+	if rows < 2 {
+		t.Fatalf("the demo run shows %d line items; the test needs two", rows)
+	}
+	// The button, with the mouse.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-action="add-row"][data-list="line_items"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitSaved(t, ctx)
+	stayed(t, ctx, "adding a row")
+	if n := rowCount(ctx, "line_items"); n != rows+1 {
+		t.Fatalf("after adding a row the page shows %d rows, want %d", n, rows+1)
+	}
+	if state, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#save-state"))); strings.Contains(state, "Saving") {
+		t.Fatalf("the state stays %q", state)
+	}
+	// The new row's first cell has focus: type its description.
+	if a := activePath(ctx); !strings.HasPrefix(a, "line_items["+itoa(rows)+"].") {
+		t.Fatalf("after adding a row focus is on %q, want the new row", a)
+	}
+	typeText(t, ctx, "Extra line")
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	// Move the new row up by key from its cell: focus follows the row.
+	focusField(t, ctx, "line_items["+itoa(rows)+"].description")
+	press(t, ctx, kb.ArrowUp, chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.activeElement.closest(".field")?.dataset.path === "line_items[`+itoa(rows-1)+`].description"`, "focus did not follow the moved row")
+	if v := value(t, ctx, ed("line_items["+itoa(rows-1)+"].description")); v != "Extra line" {
+		t.Fatalf("the moved row reads %q", v)
+	}
+	stayed(t, ctx, "moving a row")
+	// Remove the first row by key.
+	focusField(t, ctx, "line_items[0].description")
+	first := value(t, ctx, ed("line_items[0].description"))
+	press(t, ctx, kb.Delete, chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelectorAll('.outputs .field[data-list="line_items"]').length === `+itoa(rows), "the row was not removed")
+	if v := value(t, ctx, ed("line_items[0].description")); v == first {
+		t.Fatalf("the first row is still %q", v)
+	}
+	approveByKey(t, ctx, runQH)
+	got := s.apiGet("/api/v1/runs/" + runQH)
+	var items []map[string]any
+	json.Unmarshal([]byte(at(t, got, "outputs.0.reviewedOutput.line_items.value")), &items)
+	if len(items) != rows || items[rows-2]["description"] != "Extra line" {
+		t.Fatalf("reviewedOutput line_items = %v, want %d rows with the added one second to last", items, rows)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestPickUnderABoxAndReset: in text mode the words under another field's
+// box can be picked; Reset then restores the value and its location, so
+// the decision's citation is the model's and edits say unedited.
+func TestPickUnderABoxAndReset(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runAWS)
+	focusField(t, ctx, "invoice_number")
+	press(t, ctx, "t", chromedp.ModifierAlt) // text mode, from inside the field
+	waitFor(t, ctx, `document.getElementById("pages").classList.contains("show-text")`, "Alt+T did not show the text")
+	// 296664039561 lies under account_number's box: a real click there.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.block[data-text="296664039561"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_number"] .ed').value === "296664039561"`, "the text under a box was not picked")
+	stayed(t, ctx, "picking text")
+	if a := activePath(ctx); a != "invoice_number" {
+		t.Fatalf("after a pick focus is on %q, want the field", a)
+	}
+	press(t, ctx, kb.Backspace, chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_number"] .ed').value === "42183017"`, "Alt+Backspace did not reset the value")
+	stayed(t, ctx, "reset by key")
+	if on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("pages").classList.contains("show-text")`)); !on {
+		t.Fatal("text mode was lost")
+	}
+	approveByKey(t, ctx, runAWS)
+	got := s.apiGet("/api/v1/runs/" + runAWS)
+	out := "stepRuns.1.result.extractRun.reviewedOutput"
+	if v := at(t, got, out+".value.invoice_number"); v != `"42183017"` {
+		t.Fatalf("invoice_number = %s", v)
+	}
+	if ref := at(t, got, out+".metadata.invoice_number.citations.0.referenceText"); ref != `"42183017"` {
+		t.Fatalf("after reset the citation reads %s, want the model's 42183017", ref)
+	}
+	if e := at(t, got, "stepRuns.1.result.extractRun.edits.invoice_number"); e != "" && e != "null" {
+		t.Fatalf("edits records the reset field: %s", e)
+	}
+}
+
+// TestEnterSavesOnce: Enter saves a change once (the audit has one entry,
+// shown at once in the history); a value the server reads differently is
+// shown as stored; a refused value keeps focus and what was typed.
+func TestEnterSavesOnce(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	focusField(t, ctx, "customer_number")
+	typeText(t, ctx, "1.234,56")
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	press(t, ctx, kb.Tab, chromedp.ModifierShift) // back, which fires a change event of its own
+	if v := value(t, ctx, ed("customer_number")); v != "1234.56" {
+		t.Fatalf("customer_number shows %q, want it as stored, 1234.56", v)
+	}
+	waitFor(t, ctx, `document.querySelector("#audit summary").textContent.includes("(1)")`, "the history does not show the one change")
+	var audit struct{ Data []any }
+	json.Unmarshal(s.apiGet("/api/v1/runs/"+runQH+"/audit"), &audit)
+	if len(audit.Data) != 1 {
+		t.Fatalf("one Enter recorded %d audit entries: %v", len(audit.Data), audit.Data)
+	}
+	focusField(t, ctx, "invoice_date")
+	typeText(t, ctx, "not a date")
+	press(t, ctx, kb.Enter)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_date"]').classList.contains("invalid")`, "a bad date was not refused")
+	if a := activePath(ctx); a != "invoice_date" {
+		t.Fatalf("after a refused save focus moved to %q", a)
+	}
+	if v := value(t, ctx, ed("invoice_date")); v != "not a date" {
+		t.Fatalf("the refused text became %q", v)
+	}
+	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.field[data-path="invoice_date"] .problem`)))
+	if !strings.Contains(msg, "not a date") {
+		t.Fatalf("the message does not quote what was typed: %q", msg)
+	}
+	press(t, ctx, kb.Escape)
+	if v := value(t, ctx, ed("invoice_date")); v != "2014-05-07" {
+		t.Fatalf("Esc left %q", v)
+	}
+}
