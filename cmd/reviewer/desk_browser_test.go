@@ -201,7 +201,7 @@ func TestTabAndEnterMoveFieldToField(t *testing.T) {
 
 // rowCount is how many rows of a list the page shows.
 func rowCount(ctx context.Context, list string) int {
-	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.outputs .field[data-list=` + jsString(list) + `]').length`))
+	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.outputs .field[data-list=`+jsString(list)+`]').length`))
 	return n
 }
 
