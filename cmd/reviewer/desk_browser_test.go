@@ -346,3 +346,229 @@ func TestEnterSavesOnce(t *testing.T) {
 		t.Fatalf("Esc left %q", v)
 	}
 }
+
+// TestClassInPlace: changing the class shows names, never raw JSON, and
+// none of the model's confidence; reset brings the model's class back; the
+// decision carries the reviewer's class without the model's reasoning.
+func TestClassInPlace(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	const class = `#ed-dpr_demo_qh_classify-class`
+	panel := `.field[data-output="dpr_demo_qh_classify"]`
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(class))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, kb.Escape) // close the list the click opened; the select keeps focus
+	press(t, ctx, kb.ArrowDown)
+	waitFor(t, ctx, `document.querySelector(`+jsString(panel+" .was")+`)?.textContent.includes("invoice")`, "the panel does not say which class the model chose")
+	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(panel)))
+	if strings.Contains(text, "{") || strings.Contains(text, "95%") {
+		t.Fatalf("after a class change the panel reads %q", text)
+	}
+	stayed(t, ctx, "a class change")
+	press(t, ctx, kb.Backspace, chromedp.ModifierAlt)
+	waitFor(t, ctx, `!document.querySelector(`+jsString(panel+" .was")+`) && document.querySelector(`+jsString(panel)+`).textContent.includes("95%")`, "reset did not bring the model's class back")
+	press(t, ctx, kb.ArrowDown)
+	waitFor(t, ctx, `!!document.querySelector(`+jsString(panel+" .was")+`)`, "the second change was not saved")
+	approveByKey(t, ctx, runQH)
+	got := s.apiGet("/api/v1/runs/" + runQH)
+	if v := at(t, got, "outputs.1.reviewedOutput"); v != `{"id":"classification3","type":"credit_note"}` {
+		t.Fatalf("the reviewed class is %s", v)
+	}
+}
+
+// TestSplitsInPlace: a sub-document is added with the next valid range, its
+// type chosen from the splitter's types; Enter stays in the row; the
+// decision carries what the page showed.
+func TestSplitsInPlace(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-action="add-split"]`))); err != nil {
+		t.Fatal(err)
+	}
+	rows := `.splits-editor tbody tr`
+	waitFor(t, ctx, `document.querySelectorAll(`+jsString(rows)+`).length === 2`, "no row was added")
+	ranges, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(`+jsString(rows)+`)].map((tr) => tr.querySelector('[data-part="startPage"]').value + "-" + tr.querySelector('[data-part="endPage"]').value).join(",")`))
+	if ranges != "1-1,2-2" {
+		t.Fatalf("a new sub-document of a 2-page document: ranges %s, want 1-1,2-2", ranges)
+	}
+	if a, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.dataset.part`)); a != "type" {
+		t.Fatalf("focus is on %q, want the new row's type", a)
+	}
+	press(t, ctx, kb.ArrowDown) // the first configured type
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	if a, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.closest("tr")?.dataset.split + "/" + document.activeElement.dataset.part`)); a != "1/identifier" {
+		t.Fatalf("Enter in the type went to %q, want the identifier of the same row", a)
+	}
+	typeText(t, ctx, "p2")
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	stayed(t, ctx, "editing sub-documents")
+	approveByKey(t, ctx, runQH)
+	var subs []map[string]any
+	json.Unmarshal([]byte(at(t, s.apiGet("/api/v1/runs/"+runQH), "outputs.2.reviewedOutput.subDocuments")), &subs)
+	if len(subs) != 2 || subs[1]["type"] != "invoice" || subs[1]["identifier"] != "p2" || subs[1]["startPage"] != 2.0 || subs[1]["classificationId"] != "split_invoice" || subs[0]["endPage"] != 1.0 {
+		t.Fatalf("reviewed sub-documents: %v", subs)
+	}
+}
+
+// TestOthersOnTheRun: a supervisor watching sees the holder's edit as it is
+// saved; when the supervisor releases the holder's claim, the holder's page
+// turns read-only at once and keeps what was being typed in view; a
+// decision by someone else stays said.
+func TestOthersOnTheRun(t *testing.T) {
+	s := startServer(t, "--demo", "--feed-poll", "1h")
+	ana := openRun(t, s, "ana@example.com", runQH)
+	s.user("sam@example.com", review.RoleSupervisor)
+	sam := browser(t)
+	signIn(t, sam, s.base, "sam@example.com")
+	if err := chromedp.Do(sam, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(`#locked`))); err != nil {
+		t.Fatal(err)
+	}
+	focusField(t, ana, "notes")
+	typeText(t, ana, "Checked with the vendor")
+	press(t, ana, kb.Enter)
+	waitSaved(t, ana)
+	waitFor(t, sam, `document.querySelector('.field[data-path="notes"] .ed').value === "Checked with the vendor"`, "the watcher did not see the edit")
+	// Ana types and has not confirmed when the claim goes.
+	focusField(t, ana, "due_date")
+	typeText(t, ana, "2014-06-30")
+	if err := chromedp.Do(sam, chromedp.Click(chromedp.CSS(`#locked button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ana, `document.body.dataset.editable === "false" && !!document.querySelector("#locked")`, "the holder's page stayed editable after the release")
+	kept, _ := chromedp.Run(ana, chromedp.Text(chromedp.CSS(`.copyable`)))
+	if kept != "2014-06-30" {
+		t.Fatalf("what was being typed is not kept in view: %q", kept)
+	}
+	if err := chromedp.Do(sam, chromedp.Click(chromedp.CSS(`[data-action="approve"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ana, `document.getElementById("decision-notice").textContent.includes("sam@example.com decided")`, "the decision was not said")
+	waitFor(t, ana, `document.getElementById("locked")?.textContent.includes("Approved by sam@example.com")`, "the page does not show the decision")
+	if n, _ := chromedp.Run(ana, chromedp.Text(chromedp.CSS(`#decision-notice`))); !strings.Contains(n, "decided") {
+		t.Fatalf("the decision notice was overwritten: %q", n)
+	}
+}
+
+// TestTypedTextSurvivesAClosedTab: text typed and not confirmed is offered
+// back when the run is opened again, and Enter saves it.
+func TestTypedTextSurvivesAClosedTab(t *testing.T) {
+	s := startServer(t, "--demo")
+	s.user("rev@example.com", review.RoleReviewer)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "rev@example.com")
+	tab, closeTab := chromedp.NewContext(ctx)
+	if err := chromedp.Do(tab, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("notes")))); err != nil {
+		t.Fatal(err)
+	}
+	focusField(t, tab, "notes")
+	typeText(t, tab, "Half a thought")
+	closeTab()
+	again, closeAgain := chromedp.NewContext(ctx)
+	defer closeAgain()
+	if err := chromedp.Do(again, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("notes")))); err != nil {
+		t.Fatal(err)
+	}
+	if v := value(t, again, ed("notes")); v != "Half a thought" {
+		t.Fatalf("the typed text was lost: notes = %q", v)
+	}
+	if ok, _ := chromedp.Run(again, chromedp.Evaluate[bool](`document.querySelector('.field[data-path="notes"]').classList.contains("restored")`)); !ok {
+		t.Fatal("the restored text is not marked as not saved")
+	}
+	if err := chromedp.Do(again, chromedp.Focus(chromedp.CSS(ed("notes")))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, again, kb.Enter)
+	waitSaved(t, again)
+	approveByKey(t, again, runQH)
+	if v := at(t, s.apiGet("/api/v1/runs/"+runQH), "outputs.0.reviewedOutput.notes.value"); v != `"Half a thought"` {
+		t.Fatalf("notes = %s", v)
+	}
+}
+
+// TestEveryKeyInTheHelp: each key the help lists for the document and for
+// moving between fields does what it says, from the page and from a field.
+func TestEveryKeyInTheHelp(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	js := func(expr string) string {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		return v
+	}
+	zoom := func() string { return js(`document.getElementById("zoom-level").textContent`) }
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#pages"))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, "]")
+	waitFor(t, ctx, `document.getElementById("page-now").textContent === "2"`, "] did not go to the next page")
+	press(t, ctx, "[")
+	waitFor(t, ctx, `document.getElementById("page-now").textContent === "1"`, "[ did not go back")
+	z := zoom()
+	press(t, ctx, "+")
+	if zoom() == z {
+		t.Fatal("+ did not zoom in")
+	}
+	press(t, ctx, "-")
+	press(t, ctx, "-")
+	if zoom() == z {
+		t.Fatal("- did not zoom out")
+	}
+	press(t, ctx, "0")
+	if zoom() != z {
+		t.Fatalf("0 did not fit the width: %s, was %s", zoom(), z)
+	}
+	press(t, ctx, "9")
+	if zoom() == z {
+		t.Fatal("9 did not fit the page")
+	}
+	for _, k := range []struct{ key, button string }{{"t", "text"}, {"d", "draw"}} {
+		press(t, ctx, k.key)
+		if js(`document.querySelector('[data-viewer="`+k.button+`"]').getAttribute("aria-pressed")`) != "true" {
+			t.Fatalf("%s did not turn %s on", k.key, k.button)
+		}
+	}
+	press(t, ctx, kb.Escape)
+	if js(`document.querySelector('[data-viewer="draw"]').getAttribute("aria-pressed")`) != "false" {
+		t.Fatal("Esc did not stop drawing")
+	}
+	// From a field, with Alt.
+	focusField(t, ctx, "invoice_number")
+	press(t, ctx, "]", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.getElementById("page-now").textContent === "2"`, "Alt+] in a field did not turn the page")
+	if a := activePath(ctx); a != "invoice_number" {
+		t.Fatalf("a document key moved focus to %q", a)
+	}
+	// The next field needing attention, from a field and from the page.
+	press(t, ctx, "a", chromedp.ModifierAlt)
+	first := activePath(ctx)
+	if first == "invoice_number" || js(`document.activeElement.closest(".field").classList.contains("attention") + ""`) != "true" {
+		t.Fatalf("Alt+A went to %q", first)
+	}
+	// Esc twice: the first undoes typing, the second leaves for the document.
+	typeText(t, ctx, "x")
+	press(t, ctx, kb.Escape)
+	if a := activePath(ctx); a != first {
+		t.Fatalf("the first Esc left the field for %q", a)
+	}
+	press(t, ctx, kb.Escape)
+	if a := js(`document.activeElement.id`); a != "pages" {
+		t.Fatalf("the second Esc went to %q, want the document", a)
+	}
+	press(t, ctx, "a")
+	if a := activePath(ctx); a == "" || a == "DIV" {
+		t.Fatalf("a from the document went to %q", a)
+	}
+	// ? opens the help, which lists these keys.
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#pages"))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, "?")
+	help := js(`document.getElementById("help-dialog").open ? document.getElementById("help-keys").textContent : ""`)
+	for _, want := range []string{"next page", "zoom in", "next field needing attention", "approve and open the next run", "reject with a note", "insert a row"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("the help lacks %q", want)
+		}
+	}
+}

@@ -425,10 +425,12 @@ bind({
   run: async (e) => {
     const field = fieldOf(e.target);
     if (field.classList.contains("splits-editor")) {
-      const cells = [...e.target.closest("tr").querySelectorAll(".sp")];
-      const next = cells[cells.indexOf(e.target) + 1];
-      const saved = await commit(field);
-      if (saved && next) next.focus();
+      const tr = e.target.closest("tr");
+      const cells = [...tr.querySelectorAll(".sp")];
+      const next = cells[cells.indexOf(e.target) + 1]?.dataset.part;
+      if (!(await commit(field)) || !next) return;
+      const row = fieldByPath(field.dataset.output, field.dataset.path)?.querySelector(`tr[data-split="${tr.dataset.split}"]`);
+      row?.querySelector(`[data-part="${next}"]`)?.focus();
       return;
     }
     if (await commit(field)) focusFieldEditor(nextField(fieldByPath(field.dataset.output, field.dataset.path)));
