@@ -48,6 +48,10 @@ type DocPageVM struct {
 	Image  string // URL without the width parameter; empty when missing
 	Boxes  []BoxVM
 	Blocks []BlockVM
+	// Split is the sub-document the page belongs to (1-based; 0: none), and
+	// SplitLabel names it on its first page.
+	Split      int
+	SplitLabel string
 }
 
 // BoxVM is one reference of a field, in percent of its page.

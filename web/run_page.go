@@ -119,6 +119,7 @@ type fragments struct {
 	Outputs  map[string]string `json:"outputs"`            // output id → its section
 	Pages    map[string]string `json:"pages"`              // page element id → its marks
 	Notices  string            `json:"notices"`            // why it is locked, cross-field checks
+	Thumbs   string            `json:"thumbs"`             // the pages in small, with their sub-documents
 	Audit    string            `json:"audit"`              // the history
 	Decision string            `json:"decision,omitempty"` // approved or rejected, when decided
 }
@@ -146,6 +147,9 @@ func fragmentsOf(ctx context.Context, vm views.RunPageVM) (fragments, error) {
 		}
 	}
 	if f.Notices, err = render(views.RunNotices(vm)); err != nil {
+		return f, err
+	}
+	if f.Thumbs, err = render(views.Thumbs(vm.Files)); err != nil {
 		return f, err
 	}
 	f.Audit, err = render(views.AuditTrail(vm.Audit))
@@ -412,6 +416,11 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 		vm.Outputs = append(vm.Outputs, ov)
 		vm.Warnings = append(vm.Warnings, sumWarnings(o)...)
 	}
+	for _, o := range run.Outputs {
+		if o.Type == review.OutputSplitter {
+			markSplits(vm.Files, o.Splits)
+		}
+	}
 	for _, p := range run.Parses {
 		for _, b := range p.Blocks {
 			if page, rect, ok := place(b.Ref); ok && b.Content != "" {
@@ -420,6 +429,28 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 		}
 	}
 	return vm
+}
+
+// markSplits marks each page with the sub-document it belongs to, and
+// names the sub-document on its first page.
+func markSplits(files []views.DocFileVM, splits []review.Split) {
+	for i, sp := range splits {
+		for f := range files {
+			if sp.FileID != "" && files[f].ID != sp.FileID || sp.FileID == "" && f > 0 {
+				continue
+			}
+			for p := range files[f].Pages {
+				page := &files[f].Pages[p]
+				if page.N < sp.StartPage || page.N > sp.EndPage {
+					continue
+				}
+				page.Split = i + 1
+				if page.N == sp.StartPage {
+					page.SplitLabel = strconv.Itoa(i+1) + " · " + sp.Type
+				}
+			}
+		}
+	}
 }
 
 func fieldVM(f review.Field) views.FieldVM {

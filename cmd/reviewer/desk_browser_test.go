@@ -405,6 +405,11 @@ func TestSplitsInPlace(t *testing.T) {
 	press(t, ctx, kb.Enter)
 	waitSaved(t, ctx)
 	stayed(t, ctx, "editing sub-documents")
+	// The thumbnails show the two sub-documents.
+	labels, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".thumbs .split-label")].map((l) => l.textContent).join(",")`))
+	if labels != "1 · invoice,2 · invoice" {
+		t.Fatalf("the thumbnails name the sub-documents %q", labels)
+	}
 	approveByKey(t, ctx, runQH)
 	var subs []map[string]any
 	json.Unmarshal([]byte(at(t, s.apiGet("/api/v1/runs/"+runQH), "outputs.2.reviewedOutput.subDocuments")), &subs)

@@ -157,6 +157,8 @@ export function apply(fr) {
     page.querySelectorAll(":scope > .box, :scope > .block").forEach((m) => m.remove());
     page.append(fromHTML(html));
   }
+  const thumbs = document.getElementById("thumbs");
+  if (thumbs && fr.thumbs) thumbs.replaceChildren(fromHTML(fr.thumbs));
   const notices = document.getElementById("run-notices");
   if (notices && fr.notices !== undefined) notices.replaceChildren(fromHTML(fr.notices));
   const audit = document.getElementById("audit");

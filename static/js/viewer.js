@@ -5,7 +5,11 @@ import { bind } from "./keys.js";
 
 const pagesEl = document.getElementById("pages");
 const pageEls = [...document.querySelectorAll(".page")];
-const thumbs = new Map([...document.querySelectorAll("[data-thumb]")].map((a) => [a.dataset.thumb, a]));
+let thumbs = new Map();
+function findThumbs() {
+  thumbs = new Map([...document.querySelectorAll("[data-thumb]")].map((a) => [a.dataset.thumb, a]));
+  thumbs.get(current?.dataset.index)?.setAttribute("aria-current", "true");
+}
 const zoomLabel = document.getElementById("zoom-level");
 const pageNow = document.getElementById("page-now");
 const PX_PER_PT = 96 / 72;
@@ -81,6 +85,7 @@ const seen = new IntersectionObserver(
   { root: pagesEl, threshold: [0, 0.25, 0.5, 0.75, 1] },
 );
 pageEls.forEach((p) => seen.observe(p));
+findThumbs();
 
 function goPage(delta) {
   const i = pageEls.indexOf(currentPage()) + delta;
@@ -123,6 +128,7 @@ document.addEventListener("focusin", (e) => {
 // The field list and boxes were swapped in after a change: mark the
 // focused field's again, where they are.
 document.addEventListener("reviewer:swapped", () => {
+  findThumbs();
   if (active) focusField(active, { reveal: false, output: activeOutput });
 });
 document.addEventListener("click", (e) => {
