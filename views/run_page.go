@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"strings"
 	"strconv"
 
 	"github.com/a-h/templ"
@@ -118,6 +119,32 @@ type FieldVM struct {
 	Code      string
 	Sig       Signature
 	Window    *RowWindow // for a long list: the rows shown
+	Label     string     // the field's name for people: "Line items", "Unit price", "Row 2"
+	AriaLabel string     // the editor's accessible name where no label shows it (a grid cell)
+	Grid      *GridVM    // a list of records, shown as a table
+}
+
+// GridVM is a list whose rows are records, as a table: a column per field
+// of the records, a row per record.
+type GridVM struct {
+	Columns []ColumnVM
+	Rows    []GridRowVM
+}
+
+// ColumnVM is one column of a grid: the cells' path below their row
+// (".description", ".unit.price").
+type ColumnVM struct {
+	Key   string
+	Label string
+	Title string // the schema's description
+}
+
+// GridRowVM is one record: the row's own field, and its cells in the
+// order of the columns (nil where the record lacks the field).
+type GridRowVM struct {
+	Row       FieldVM
+	Cells     []*FieldVM
+	Attention bool // a cell needs attention
 }
 
 // Choice is an option of a select.
@@ -209,4 +236,26 @@ func nullOr(f FieldVM) string {
 		return ""
 	}
 	return f.Text
+}
+
+// cellTitle says, on hovering a grid cell, how sure the model was and what
+// it read when the reviewer changed it.
+func cellTitle(f FieldVM) string {
+	var parts []string
+	if f.Score != "" {
+		parts = append(parts, "Model confidence "+f.Score)
+	}
+	if f.Edited {
+		parts = append(parts, "was “"+f.Original+"”")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// partLabel names a part of a field's editor: "Amount", or "Amount, amount,
+// row 2" in a grid cell.
+func partLabel(f FieldVM, part string) string {
+	if f.AriaLabel == "" {
+		return part
+	}
+	return f.AriaLabel + " (" + strings.ToLower(part) + ")"
 }

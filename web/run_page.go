@@ -407,12 +407,16 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 				page.Boxes = append(page.Boxes, views.BoxVM{Field: f.Path, Rect: rect, Band: fv.Band, Title: boxTitle(f, ref), Container: f.Type.Container() || f.Depth > 0 && strings.HasSuffix(f.Path, "]")})
 			}
 			fv.Where = whereText(where, fv.Located)
-			fv.Attention = fv.Band == "low" || fv.Band == "mid" || (!fv.Located && !fv.Container) || hasIssue(f)
+			// Attention: what the model was unsure of (a low or middling
+			// score, an issue it raised, a scored value it could not place),
+			// not every cell it gave no score.
+			fv.Attention = fv.Band == "low" || fv.Band == "mid" || (!fv.Located && !fv.Container && fv.Band != "") || hasIssue(f)
 			ov.Fields = append(ov.Fields, fv)
 			if list != nil && list.Path == f.Path {
 				list = &ov.Fields[len(ov.Fields)-1]
 			}
 		}
+		ov.Fields = foldGrids(ov.Fields)
 		vm.Outputs = append(vm.Outputs, ov)
 		vm.Warnings = append(vm.Warnings, sumWarnings(o)...)
 	}
@@ -429,6 +433,90 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 		}
 	}
 	return vm
+}
+
+// foldGrids lays out each top-level list of records as a grid: the list's
+// field carries the rows and their cells, which leave the flat list. A list
+// holding lists, or rows that are not records, stays flat.
+func foldGrids(fields []views.FieldVM) []views.FieldVM {
+	out := fields[:0:0]
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		out = append(out, f)
+		if f.Depth != 0 || f.Type != review.TypeArray {
+			continue
+		}
+		end := i + 1
+		for end < len(fields) && fields[end].Depth > 0 && strings.HasPrefix(fields[end].Path, f.Path+"[") {
+			end++
+		}
+		if g := grid(f.Path, fields[i+1:end]); g != nil {
+			out[len(out)-1].Grid = g
+			i = end - 1
+		}
+	}
+	return out
+}
+
+// grid makes the table of list's rows, or nil if they are not records of
+// plain fields.
+func grid(list string, below []views.FieldVM) *views.GridVM {
+	g := &views.GridVM{}
+	column := map[string]int{}
+	for _, f := range below {
+		switch {
+		case f.Depth == 1:
+			if f.Type != review.TypeObject {
+				return nil
+			}
+			row := f
+			row.Label = "Row " + strconv.Itoa(f.Row+1)
+			g.Rows = append(g.Rows, views.GridRowVM{Row: row})
+		case f.Type == review.TypeArray || len(g.Rows) == 0:
+			return nil
+		case f.Container:
+		default:
+			r := &g.Rows[len(g.Rows)-1]
+			key := f.Path[len(r.Row.Path):]
+			c, ok := column[key]
+			if !ok {
+				c = len(g.Columns)
+				column[key] = c
+				g.Columns = append(g.Columns, views.ColumnVM{Key: key, Label: label(strings.ReplaceAll(strings.TrimPrefix(key, "."), ".", " ")), Title: f.Description})
+			}
+			cell := f
+			cell.AriaLabel = g.Columns[c].Label + ", " + strings.ToLower(r.Row.Label)
+			for len(r.Cells) <= c {
+				r.Cells = append(r.Cells, nil)
+			}
+			r.Cells[c] = &cell
+			r.Attention = r.Attention || cell.Attention
+		}
+	}
+	if len(g.Rows) == 0 || len(g.Columns) == 0 {
+		return nil
+	}
+	for i := range g.Rows {
+		for len(g.Rows[i].Cells) < len(g.Columns) {
+			g.Rows[i].Cells = append(g.Rows[i].Cells, nil)
+		}
+	}
+	return g
+}
+
+// label is a field's key as people read it: "line_items" is "Line items",
+// "[2]" is "Row 3".
+func label(key string) string {
+	if n, ok := strings.CutPrefix(key, "["); ok {
+		if i, err := strconv.Atoi(strings.TrimSuffix(n, "]")); err == nil {
+			return "Row " + strconv.Itoa(i+1)
+		}
+	}
+	s := strings.TrimSpace(strings.NewReplacer("_", " ", "-", " ").Replace(key))
+	if s == "" {
+		return key
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // markSplits marks each page with the sub-document it belongs to, and
@@ -454,7 +542,7 @@ func markSplits(files []views.DocFileVM, splits []review.Split) {
 }
 
 func fieldVM(f review.Field) views.FieldVM {
-	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1}
+	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1, Label: label(f.Name)}
 	fv.Text = review.Text(f.Value)
 	if c, ok := f.Confidence.Value(); ok {
 		fv.Band = views.Band(c)

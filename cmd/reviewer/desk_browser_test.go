@@ -577,3 +577,51 @@ func TestEveryKeyInTheHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestLineItemsGrid: a list of records is a table whose columns are the
+// records' fields with people's names; Tab goes along the row; a cell's
+// row lights its boxes together; a changed cell says what it was; the
+// attention filter keeps the rows the model was unsure of.
+func TestLineItemsGrid(t *testing.T) {
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runAWS)
+	js := func(expr string) string {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		return v
+	}
+	if h := js(`[...document.querySelectorAll('.field[data-path="line_items"] .grid thead th')].map((th) => th.textContent.trim()).filter((s) => s && !/^Row/.test(s)).join(",")`); h != "Description,Amount" {
+		t.Fatalf("the grid's columns are %q", h)
+	}
+	focusField(t, ctx, "line_items[1].description")
+	if rows := js(`[...document.querySelectorAll(".box.row-active")].map((b) => b.dataset.refField.match(/^line_items\[\d+\]/)?.[0]).filter((v, i, a) => a.indexOf(v) === i).join(",")`); rows != "line_items[1]" {
+		t.Fatalf("focusing a cell lit the boxes of %q, want its row", rows)
+	}
+	press(t, ctx, kb.Tab)
+	if a := activePath(ctx); a != "line_items[1].amount" {
+		t.Fatalf("Tab from a cell went to %q, want the next cell of the row", a)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`)); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "1.88")
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	if title := js(`document.querySelector('.field[data-path="line_items[1].amount"]').title`); !strings.Contains(title, "was “1.87”") {
+		t.Fatalf("the changed cell's title is %q", title)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#attention-only`))); err != nil {
+		t.Fatal(err)
+	}
+	shown := js(`[...document.querySelectorAll(".grid-row")].filter((r) => r.offsetParent).map((r) => r.dataset.row).join(",")`)
+	want := js(`[...document.querySelectorAll(".grid-row.attention")].map((r) => r.dataset.row).join(",")`)
+	if shown != want {
+		t.Fatalf("with the attention filter rows %q show, want %q", shown, want)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#attention-only`))); err != nil {
+		t.Fatal(err)
+	}
+	approveByKey(t, ctx, runAWS)
+	if v := at(t, s.apiGet("/api/v1/runs/"+runAWS), "stepRuns.1.result.extractRun.reviewedOutput.value.line_items.1.amount"); v != "1.88" {
+		t.Fatalf("line_items[1].amount = %s", v)
+	}
+}

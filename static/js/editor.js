@@ -21,6 +21,10 @@ export function editable() {
 function fieldOf(el) {
   return el?.closest?.(".outputs .field");
 }
+// A field with an editor of its own (not a list, a record or a row).
+function ownsEditor(f) {
+  return !f.classList.contains("container") && !!f.querySelector("[data-type]");
+}
 function editorsOf(field) {
   return [...field.querySelectorAll(".ed, .sp")];
 }
@@ -73,7 +77,7 @@ function dirty(field) {
 }
 function remember(root) {
   root.querySelectorAll(".field").forEach((f) => {
-    if (!f.querySelector("[data-type]")) return;
+    if (!ownsEditor(f)) return;
     f.dataset.saved = held(f);
     editorsOf(f).forEach((e) => (e.dataset.saved = e.value));
   });
@@ -142,7 +146,7 @@ export function apply(fr) {
   const scroll = outputs.scrollTop;
   const typed = new Map();
   document.querySelectorAll(".outputs .field").forEach((f) => {
-    if (f.querySelector("[data-type]") && dirty(f)) editorsOf(f).forEach((e) => e.id && typed.set(e.id, e.value));
+    if (ownsEditor(f) && dirty(f)) editorsOf(f).forEach((e) => e.id && typed.set(e.id, e.value));
   });
   for (const [id, html] of Object.entries(fr.outputs)) {
     const old = document.querySelector(`section.output[data-output-id="${CSS.escape(id)}"]`);
@@ -253,7 +257,7 @@ function problem(field, msg) {
 // commit saves what a field's editors hold, once: a second confirmation of
 // the same text waits for the first.
 export function commit(field) {
-  if (!field || !editable() || !field.querySelector("[data-type]")) return Promise.resolve(true);
+  if (!field || !editable() || !ownsEditor(field)) return Promise.resolve(true);
   const now = held(field);
   if (now === field.dataset.saved) {
     field.classList.remove("invalid", "restored");
@@ -289,7 +293,7 @@ function conflict(msg) {
 // --- moving between fields ---
 
 function fieldEditors() {
-  return [...document.querySelectorAll(".outputs .field")].filter((f) => f.querySelector(".ed:not([disabled]), .sp:not([disabled])") && f.offsetParent);
+  return [...document.querySelectorAll(".outputs .field")].filter((f) => ownsEditor(f) && f.querySelector(".ed:not([disabled]), .sp:not([disabled])") && f.offsetParent);
 }
 function focusFieldEditor(field) {
   const e = field?.querySelector(".ed:not([disabled]), .sp:not([disabled])");
@@ -310,7 +314,7 @@ restoreTyped();
 
 document.addEventListener("input", (e) => {
   const f = fieldOf(e.target);
-  if (f && editable()) {
+  if (f && editable() && ownsEditor(f)) {
     f.classList.remove("invalid");
     keepTyped(f);
   }
@@ -325,6 +329,7 @@ document.addEventListener("focusout", (e) => {
   if (f && f.classList.contains("splits-editor") && !f.contains(e.relatedTarget)) commit(f);
 });
 
+document.getElementById("attention-only")?.addEventListener("change", (e) => body.classList.toggle("attention-only", e.target.checked));
 document.querySelector('[data-action="skip-to-fields"]')?.addEventListener("click", (e) => {
   e.preventDefault();
   if (!focusFieldEditor(fieldEditors()[0])) outputs.focus();

@@ -36,8 +36,9 @@ export function keyName(e) {
 
 // scopeOf tells where an element's keys go: "page", "field" or "" (another
 // text entry, where no key acts).
+const entries = "textarea, select, [contenteditable], input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]):not([type=reset])";
 export function scopeOf(el) {
-  if (!el?.closest?.("input, textarea, select, [contenteditable]")) return "page";
+  if (!el?.closest?.(entries)) return "page";
   return el.closest(".outputs .field") ? "field" : "";
 }
 

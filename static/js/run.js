@@ -38,9 +38,9 @@ async function follow() {
 // unsaved lists the fields holding text that is not saved.
 function unsaved() {
   const out = [];
-  document.querySelectorAll(".outputs .field").forEach((f) => {
+  document.querySelectorAll(".outputs .field:not(.container)").forEach((f) => {
     const changed = [...f.querySelectorAll(".ed, .sp")].filter((e) => e.dataset.saved !== undefined && e.value !== e.dataset.saved);
-    if (changed.length) out.push({ name: f.querySelector(".name")?.textContent || f.dataset.path, text: changed.map((e) => e.value).join(" ") });
+    if (changed.length) out.push({ name: f.querySelector(".name")?.textContent || changed[0].getAttribute("aria-label") || f.dataset.path, text: changed.map((e) => e.value).join(" ") });
   });
   return out;
 }

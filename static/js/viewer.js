@@ -111,6 +111,10 @@ export function focusField(path, { reveal = true, fromBox = false, output = "" }
   if (fromBox) field?.scrollIntoView({ block: "nearest" });
   const boxes = boxesOf(path);
   boxes.forEach((b) => b.classList.add("active"));
+  // A cell of a row: the row's boxes light up with it.
+  document.querySelectorAll(".box.row-active").forEach((b) => b.classList.remove("row-active"));
+  const row = path.match(/^(.*\[\d+\])\./)?.[1];
+  if (row) pagesEl.querySelectorAll(`.box[data-ref-field^="${CSS.escape(row)}"]`).forEach((b) => b.classList.add("row-active"));
   if (reveal && boxes.length) {
     const b = boxes[0];
     const page = b.parentElement;
