@@ -2,8 +2,8 @@ package views
 
 import (
 	"fmt"
-	"strings"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 
