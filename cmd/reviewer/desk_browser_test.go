@@ -571,11 +571,18 @@ func TestEveryKeyInTheHelp(t *testing.T) {
 	}
 	press(t, ctx, "?")
 	help := js(`document.getElementById("help-dialog").open ? document.getElementById("help-keys").textContent : ""`)
-	for _, want := range []string{"next page", "zoom in", "next field needing attention", "approve and open the next run", "reject with a note", "insert a row"} {
+	for _, want := range []string{"next page", "zoom in", "next field needing attention", "approve and open the next run", "reject with a note", "insert a row", "back to the queue"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("the help lacks %q", want)
 		}
 	}
+	press(t, ctx, kb.Escape) // closes the help
+	// g then q: the queue; there, n opens the next run nobody holds.
+	press(t, ctx, "g")
+	press(t, ctx, "q")
+	waitFor(t, ctx, `location.pathname === "/" && !!document.querySelector(".next-form")`, "g q did not open the queue")
+	press(t, ctx, "n")
+	waitFor(t, ctx, `location.pathname.startsWith("/runs/")`, "n on the queue did not open a run")
 }
 
 // TestLineItemsGrid: a list of records is a table whose columns are the
