@@ -15,10 +15,23 @@ import (
 // Page is what every full page needs: the title, who is signed in, which
 // navigation entry is current, and the asset URL function.
 type Page struct {
-	Title string
-	User  *review.User
-	Nav   string
-	Asset func(name string) string
+	Title  string
+	User   *review.User
+	Nav    string
+	Asset  func(name string) string
+	People People
+}
+
+// People names people for display by their email: their name where they
+// gave one (the email shows on hover), their email otherwise.
+type People func(email string) string
+
+// Name is the display name of email; nil People shows emails.
+func (p People) Name(email string) string {
+	if p == nil {
+		return email
+	}
+	return p(email)
 }
 
 // Band names the colour band of a 0..1 confidence: high, mid or low.

@@ -281,3 +281,25 @@ func TestEditsThatWouldBreakARun(t *testing.T) {
 		t.Fatalf("audit ends with %+v", last)
 	}
 }
+
+// TestPeopleByName: people are shown one way, by name with the email on
+// hover, in the history and the notices of a run others hold.
+func TestPeopleByName(t *testing.T) {
+	e, c := editEnv(t)
+	if _, err := e.store.CreateUser(t.Context(), "ana@example.com", "Ana Lima", review.RoleReviewer, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	ana := e.login("ana@example.com")
+	if status, out := edit(t, e, ana, map[string]any{"version": 0, "outputId": "dpr_demo_qh_extract", "path": "notes", "text": "x"}); status != 200 {
+		t.Fatalf("edit: %d %v", status, out)
+	}
+	_, body := get(t, c, e.srv.URL+"/runs/"+qh+"/fragments")
+	var f struct{ Audit, Notices string }
+	json.Unmarshal([]byte(body), &f)
+	if !strings.Contains(f.Audit, `title="ana@example.com">Ana Lima</span>`) {
+		t.Fatalf("the history names ana as: %.400s", f.Audit)
+	}
+	if !strings.Contains(f.Notices, "Ana Lima is working on this run") {
+		t.Fatalf("the notice: %s", f.Notices)
+	}
+}

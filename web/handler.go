@@ -135,5 +135,27 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 
 // page fills the parts of a page view model every page shares.
 func (s *Server) page(r *http.Request, title, nav string) views.Page {
-	return views.Page{Title: title, User: userFrom(r.Context()), Nav: nav, Asset: s.assets.URL}
+	return views.Page{Title: title, User: userFrom(r.Context()), Nav: nav, Asset: s.assets.URL, People: s.people(r.Context())}
+}
+
+// people names people by email for display, reading the accounts once, when
+// first asked.
+func (s *Server) people(ctx context.Context) views.People {
+	var names map[string]string
+	return func(email string) string {
+		if names == nil {
+			names = map[string]string{}
+			users, err := s.store.Users(ctx)
+			if err != nil {
+				s.log.Error("people", "err", err)
+			}
+			for _, u := range users {
+				names[u.Email] = u.DisplayName()
+			}
+		}
+		if n := names[email]; n != "" {
+			return n
+		}
+		return email
+	}
 }

@@ -79,7 +79,7 @@ func (s *Server) queueRow(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, views.QueueRow(runs[0], s.now(), userFrom(ctx).Email))
+	return s.render(w, r, http.StatusOK, views.QueueRow(runs[0], s.now(), userFrom(ctx).Email, s.people(ctx)))
 }
 
 // next claims the next run of the reviewer's current filter and opens it.

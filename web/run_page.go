@@ -81,7 +81,7 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	vm.Review, vm.Audit = rv, audit
 	switch {
 	case rv.Decision != "":
-		vm.Locked = fmt.Sprintf("%s by %s on %s.", strings.ToUpper(rv.Decision[:1])+rv.Decision[1:], rv.DecidedBy, rv.DecidedAt.Format("2 Jan 2006 15:04 UTC"))
+		vm.Locked = fmt.Sprintf("%s by %s on %s.", strings.ToUpper(rv.Decision[:1])+rv.Decision[1:], vm.People.Name(rv.DecidedBy), rv.DecidedAt.Format("2 Jan 2006 15:04 UTC"))
 	case run.Status != review.StatusNeedsReview:
 		vm.Locked = "Extend reports this run " + string(run.Status) + ": it is not waiting for review, so it is shown read-only."
 	case claim:
@@ -91,11 +91,14 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 				return views.RunPageVM{}, err
 			}
 			vm.Locked, vm.HeldBy = review.ErrorMessage(err), c.By
+			if c.By != "" {
+				vm.Locked = vm.People.Name(c.By) + " is working on this run; you can read it but not change it."
+			}
 		} else {
 			vm.Editable = true
 		}
 	case rv.Claim.HeldByOther(user.Email, s.now()):
-		vm.Locked, vm.HeldBy = rv.Claim.By+" is working on this run now; you can read it but not change it.", rv.Claim.By
+		vm.Locked, vm.HeldBy = vm.People.Name(rv.Claim.By)+" is working on this run now; you can read it but not change it.", rv.Claim.By
 	case rv.Claim.By != user.Email || !rv.Claim.Expires.After(s.now()):
 		vm.Locked = "You no longer hold this run: it was released. Open it again to go on working on it."
 	default:
@@ -152,7 +155,7 @@ func fragmentsOf(ctx context.Context, vm views.RunPageVM) (fragments, error) {
 	if f.Thumbs, err = render(views.Thumbs(vm.Files)); err != nil {
 		return f, err
 	}
-	f.Audit, err = render(views.AuditTrail(vm.Audit))
+	f.Audit, err = render(views.AuditTrail(vm.Audit, vm.People))
 	return f, err
 }
 

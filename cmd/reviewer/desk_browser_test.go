@@ -450,9 +450,9 @@ func TestOthersOnTheRun(t *testing.T) {
 	if err := chromedp.Do(sam, chromedp.Click(chromedp.CSS(`[data-action="approve"]`))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ana, `document.getElementById("decision-notice").textContent.includes("sam@example.com decided")`, "the decision was not said")
+	waitFor(t, ana, `document.getElementById("decision-notice").textContent.includes("Approved by sam@example.com")`, "the decision was not said")
 	waitFor(t, ana, `document.getElementById("locked")?.textContent.includes("Approved by sam@example.com")`, "the page does not show the decision")
-	if n, _ := chromedp.Run(ana, chromedp.Text(chromedp.CSS(`#decision-notice`))); !strings.Contains(n, "decided") {
+	if n, _ := chromedp.Run(ana, chromedp.Text(chromedp.CSS(`#decision-notice`))); !strings.Contains(n, "Decided while you were here") {
 		t.Fatalf("the decision notice was overwritten: %q", n)
 	}
 }

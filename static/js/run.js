@@ -30,9 +30,10 @@ async function follow() {
   const was = editable();
   const typed = was ? unsaved() : [];
   const fr = await refresh();
-  if (!fr || !was || fr.editable) return;
+  if (!fr || !was || fr.editable) return fr;
   clearInterval(beat);
   if (typed.length) keepInView(typed);
+  return fr;
 }
 
 // unsaved lists the fields holding text that is not saved.
@@ -75,7 +76,11 @@ connect({
     }
     if (m.kind === "burst" && (m.all || m.runIds.includes(runID))) return follow();
     if (m.runId !== runID || m.actor === me) return;
-    if (m.kind === "decision") notice.textContent = `${m.actor} decided this run.`;
-    if (m.kind === "edit" || m.kind === "claim" || m.kind === "decision" || m.kind === "run") follow();
+    if (m.kind === "edit" || m.kind === "claim" || m.kind === "decision" || m.kind === "run") {
+      follow().then((fr) => {
+        // The page's own notice names who decided, as every page names people.
+        if (m.kind === "decision" && fr?.decision) notice.textContent = "Decided while you were here: " + fr.locked;
+      });
+    }
   },
 });
