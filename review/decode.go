@@ -53,7 +53,7 @@ func DecodeRun(raw json.RawMessage) (*Run, error) {
 	if outs := root.get("outputs"); outs != nil && outs.kind == '[' {
 		r.APIVersion = Version2025
 		for i, o := range outs.kids {
-			out := rd.processorRun(o, "outputs["+strconv.Itoa(i)+"]")
+			out := rd.processorRun(o, "outputs["+strconv.Itoa(i)+"]", "")
 			if out != nil {
 				out.Location = []string{"outputs", strconv.Itoa(i)}
 				r.Outputs = append(r.Outputs, *out)
@@ -191,7 +191,9 @@ func (rd *reader) file(n *node, path string) File {
 
 // processorRun reads a 2025-04-21 document_processor_run or a 2026
 // extract_run, classify_run or split_run.
-func (rd *reader) processorRun(n *node, path string) *Output {
+// processorRun reads a processor run; known is its type where the place it
+// came from says (a step result's member), for a run that does not.
+func (rd *reader) processorRun(n *node, path string, known OutputType) *Output {
 	if rd.object(n, path) == nil {
 		return nil
 	}
@@ -215,6 +217,8 @@ func (rd *reader) processorRun(n *node, path string) *Output {
 			o.Type = OutputClassify
 		case "split_run":
 			o.Type = OutputSplitter
+		default:
+			o.Type = known
 		}
 	}
 	for _, k := range []string{"extractor", "classifier", "splitter"} {
@@ -290,12 +294,9 @@ func (rd *reader) stepRun(n *node, path string) *StepRun {
 		if body.isNull() {
 			continue
 		}
-		out := rd.processorRun(body, path+".result."+r.key)
+		out := rd.processorRun(body, path+".result."+r.key, r.typ)
 		if out == nil {
 			continue
-		}
-		if out.Type == "" {
-			out.Type = r.typ
 		}
 		if out.Name == "" {
 			out.Name = s.Name
@@ -435,7 +436,7 @@ func decodeProcessorRun(raw json.RawMessage) (*Output, error) {
 		return nil, Errorf(EINVALID, "processor run: %v", err)
 	}
 	var rd reader
-	o := rd.processorRun(root, "processor run")
+	o := rd.processorRun(root, "processor run", "")
 	if rd.err != nil {
 		return nil, rd.err
 	}

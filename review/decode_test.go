@@ -284,3 +284,20 @@ func TestDecodeRotatedDemo(t *testing.T) {
 		t.Fatalf("split = %+v", sp.Splits)
 	}
 }
+
+// TestStepResultTypeFromItsMember: a step's result says its type by the
+// member it comes in (extractRun); a run without "object" still has fields.
+func TestStepResultTypeFromItsMember(t *testing.T) {
+	payload := `{"object":"workflow_run","id":"workflow_run_bare","status":"NEEDS_REVIEW","workflow":{"id":"wf","name":"W"},
+		"files":[{"id":"file_1","name":"a.pdf","type":"PDF"}],
+		"stepRuns":[{"id":"wsr_1","step":{"name":"extract","type":"EXTRACT"},"result":{"extractRun":{"id":"exr_1",
+		"output":{"value":{"total":"4.11"},"metadata":{"total":{"ocrConfidence":0.5}}}}}}]}`
+	c, err := review.Interpret(review.Event{ID: "evt_1", Type: review.EventRunNeedsReview, Payload: []byte(payload)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.Run.Output("exr_1")
+	if o == nil || o.Type != review.OutputExtract || len(o.Fields) != 1 || o.Fields[0].Path != "total" {
+		t.Fatalf("output: %+v", o)
+	}
+}

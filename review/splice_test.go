@@ -2,6 +2,11 @@ package review_test
 
 import (
 	"encoding/json"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -46,5 +51,46 @@ func TestSplice(t *testing.T) {
 		if _, err := review.Splice(json.RawMessage(doc), bad, json.RawMessage(`1`)); err == nil {
 			t.Errorf("Splice(%v) succeeded", bad)
 		}
+	}
+}
+
+// TestAtFindsEveryValue: the byte scanner finds, at every path of a real
+// run (escaped keys and strings, numbers, nested lists), the value that
+// decoding the run gives there.
+func TestAtFindsEveryValue(t *testing.T) {
+	raw, err := os.ReadFile("../demo/runs/aws_2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A member with escapes in its key and strings, added at the end.
+	body := strings.TrimSuffix(strings.TrimSpace(string(raw)), "}")
+	raw = []byte(body + `, "esc\"aped\\key": ["a\"]b", {"x": [1, -2.5e3, true, null]}]}`)
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("the test document: %v", err)
+	}
+	n := 0
+	var walk func(path []string, v any)
+	walk = func(path []string, v any) {
+		got, ok := review.At(raw, path)
+		var back any
+		if !ok || json.Unmarshal(got, &back) != nil || !reflect.DeepEqual(back, v) {
+			t.Fatalf("At %q = %.80s, %v", path, got, ok)
+		}
+		n++
+		switch v := v.(type) {
+		case map[string]any:
+			for k, c := range v {
+				walk(append(slices.Clone(path), k), c)
+			}
+		case []any:
+			for i, c := range v {
+				walk(append(slices.Clone(path), strconv.Itoa(i)), c)
+			}
+		}
+	}
+	walk(nil, doc)
+	if n < 100 {
+		t.Fatalf("only %d values walked", n)
 	}
 }
