@@ -26,7 +26,7 @@ type RunPageVM struct {
 	Locked      string // why it cannot be edited, when it cannot
 	Audit       []review.AuditEntry
 	Warnings    []string // cross-field checks that failed
-	Edited      int      // fields changed from the model's values
+	Edited      int      // the reviewer's changes that stand (saved edits that differ from the model)
 	HeldBy      string   // who else holds the run
 	CanTakeOver bool     // a supervisor may release or take the claim
 }
@@ -88,7 +88,6 @@ type OutputVM struct {
 	SplitsEdited bool                 // the sub-documents differ from the model's
 	Pages        int                  // pages of the run's documents, for sub-document ranges
 	ClassWas     string               // the model's class, when the reviewer chose another
-	Edited       int                  // fields that differ from the model's, shown or not
 }
 
 // RowWindow is the part of a long list the page shows (1-based, inclusive),

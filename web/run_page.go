@@ -107,9 +107,26 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	vm.CanTakeOver = vm.HeldBy != "" && user.Role.AtLeast(review.RoleSupervisor)
 	for i := range vm.Outputs {
 		vm.Outputs[i].Editable = vm.Editable && vm.Outputs[i].Editable
-		vm.Edited += vm.Outputs[i].Edited
 	}
+	vm.Edited = changes(run, rv.Edits)
 	return vm, nil
+}
+
+// changes counts the reviewer's changes that stand: saved edits whose value
+// is not the model's. Moving a row is one change (of the list), not one for
+// every cell that now reads differently at its index.
+func changes(run *review.Run, edits []review.Edit) int {
+	n := 0
+	for _, e := range edits {
+		o := run.Output(e.OutputID)
+		if o == nil {
+			continue
+		}
+		if m, ok := o.Model(e.Path); !ok || !review.SameValue(m, e.Value) {
+			n++
+		}
+	}
+	return n
 }
 
 // fragments are the parts of the review page that follow the run: each
@@ -370,9 +387,6 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			if model != nil {
 				mf, ok := model.Field(f.Path)
 				edited = !ok || !review.SameValue(mf.Value, f.Value)
-			}
-			if edited && !f.Type.Container() {
-				ov.Edited++
 			}
 			if f.Depth == 0 {
 				list = nil

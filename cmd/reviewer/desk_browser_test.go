@@ -250,6 +250,10 @@ func TestRowsInPlace(t *testing.T) {
 		t.Fatalf("the moved row reads %q", v)
 	}
 	stayed(t, ctx, "moving a row")
+	// Adding a row, typing in it and moving it is one change: the list's.
+	if state, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#save-state"))); state != "Saved · 1 changed" {
+		t.Fatalf("after moving a row the page says %q", state)
+	}
 	// Remove the first row by key.
 	focusField(t, ctx, "line_items[0].description")
 	first := value(t, ctx, ed("line_items[0].description"))
