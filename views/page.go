@@ -20,6 +20,19 @@ type Page struct {
 	Nav    string
 	Asset  func(name string) string
 	People People
+	Frame  Frame // what a page adds to the shared frame; most add nothing
+}
+
+// Frame is what a page adds to the frame every page shares: its scripts,
+// the body's class and data, the main area's class, and where the skip
+// link leads.
+type Frame struct {
+	Scripts   []string         // asset names of modules beyond app.js
+	BodyClass string           //
+	Body      templ.Attributes // data the page's scripts read
+	MainClass string           // "content" when empty
+	SkipTo    string           // the skip link's target; #main when empty
+	SkipLabel string
 }
 
 // People names people for display by their email: their name where they
@@ -82,4 +95,11 @@ func Path(segments ...string) templ.SafeURL {
 		b.WriteString(url.PathEscape(s))
 	}
 	return templ.SafeURL(b.String())
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
