@@ -110,6 +110,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, status, views.ErrorPage(views.ErrorPageVM{Page: s.page(r, title, ""), Status: status, Message: review.ErrorMessage(err)}))
 }
 
+// notFound answers a path no route has: the designed page, with the
+// navigation of whoever is signed in, or JSON for API callers.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	if se, err := s.session(r); err == nil {
+		r = r.WithContext(context.WithValue(r.Context(), userKey, &se.User))
+	}
+	s.fail(w, r, review.Errorf(review.ENOTFOUND, "There is no page at %s. It may have moved, or the link may be mistyped.", r.URL.Path))
+	return nil
+}
+
 func wantsJSON(r *http.Request) bool {
 	p := r.URL.Path
 	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || r.Header.Get("Upgrade") != "" ||

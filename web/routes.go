@@ -67,6 +67,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},
 		{"GET /api/v1/exports/runs.jsonl", apiToken, s.exportJSONL},
 		{"GET /api/v1/exports/runs.csv", apiToken, s.exportCSV},
+
+		{"/", anyone, s.notFound}, // every other path
 	}
 }
 
