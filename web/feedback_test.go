@@ -70,9 +70,17 @@ func TestFeedbackToExtend(t *testing.T) {
 	waitFor(t, func() bool {
 		clock.Add(int64(15 * time.Second)) // past the first backoff (10-12 s)
 		mu.Lock()
-		defer mu.Unlock()
 		items = got["/evaluation_sets/es_demo/items"]
-		return len(items) >= 3 && len(got["/workflow_runs/"+qh]) >= 1
+		received := len(items) >= 3 && len(got["/workflow_runs/"+qh]) >= 1
+		mu.Unlock()
+		// Received is not yet recorded: the worker writes the attempt after
+		// the answer comes back.
+		calls, _ := e.store.RecentCalls(ctx, 10)
+		recorded := len(calls) > 0
+		for _, call := range calls {
+			recorded = recorded && call.State == review.DeliveryDelivered
+		}
+		return received && recorded
 	})
 	mu.Lock()
 	defer mu.Unlock()
