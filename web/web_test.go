@@ -416,7 +416,12 @@ func TestHealthAndMetrics(t *testing.T) {
 	e.post(demo.Event("evt_1", review.EventRunNeedsReview, json.RawMessage(`{"object":"workflow_run","id":"workflow_run_m","status":"NEEDS_REVIEW"}`)), secret, time.Now())
 	e.post([]byte("{}"), "wss_wrong", time.Now())
 	e.process()
-	_, body := get(t, http.DefaultClient, e.srv.URL+"/metrics")
+	// The worker counts an event after its commit, which process waits for.
+	var body string
+	waitFor(t, func() bool {
+		_, body = get(t, http.DefaultClient, e.srv.URL+"/metrics")
+		return strings.Contains(body, "reviewer_events_processed_total 1")
+	})
 	for _, want := range []string{
 		`reviewer_webhook_requests_total{result="accepted"} 1`,
 		`reviewer_webhook_requests_total{result="unauthorized"} 1`,

@@ -27,6 +27,7 @@ type axeViolation struct {
 // under testdata/axe, MPL-2.0) against WCAG 2.2 A and AA: no violation of
 // impact serious or critical.
 func TestAccessibility(t *testing.T) {
+	t.Parallel()
 	axe, err := os.ReadFile("testdata/axe/axe.min.js")
 	if err != nil {
 		t.Fatal(err)

@@ -106,6 +106,7 @@ func frac(w word, pw, ph float64) review.Rect {
 // percent of the page, at two zoom levels; and the rendered image has ink
 // under every box.
 func TestBoxesLandOnTheWords(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	s.user("ana@example.com", review.RoleAdmin)
 	c := s.client("ana@example.com")

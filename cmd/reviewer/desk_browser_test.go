@@ -150,6 +150,7 @@ func at(t *testing.T, doc json.RawMessage, path string) string {
 // TestRejectDialogRejects: Shift+R opens the dialog, the note is typed,
 // Ctrl+Enter inside the dialog submits the rejection, never an approval.
 func TestRejectDialogRejects(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	press(t, ctx, "R", chromedp.ModifierShift)
@@ -167,6 +168,7 @@ func TestRejectDialogRejects(t *testing.T) {
 // one key; Tab goes from field to field, never to a field's secondary
 // buttons, so Enter after Tab saves nothing and empties nothing.
 func TestTabAndEnterMoveFieldToField(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`)); err != nil {
@@ -217,6 +219,7 @@ func approveByKey(t *testing.T, ctx context.Context, runID string) {
 // button and by key, in place (no reload, focus kept on the row), one save
 // each; what the page shows is what the API returns.
 func TestRowsInPlace(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	rows := rowCount(ctx, "line_items")
@@ -277,6 +280,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // box can be picked; Reset then restores the value and its location, so
 // the decision's citation is the model's and edits say unedited.
 func TestPickUnderABoxAndReset(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runAWS)
 	focusField(t, ctx, "invoice_number")
@@ -315,6 +319,7 @@ func TestPickUnderABoxAndReset(t *testing.T) {
 // shown at once in the history); a value the server reads differently is
 // shown as stored; a refused value keeps focus and what was typed.
 func TestEnterSavesOnce(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	focusField(t, ctx, "customer_number")
@@ -349,12 +354,22 @@ func TestEnterSavesOnce(t *testing.T) {
 	if v := value(t, ctx, ed("invoice_date")); v != "2014-05-07" {
 		t.Fatalf("Esc left %q", v)
 	}
+	// Alt+N empties the field in place; Alt+Backspace brings it back.
+	press(t, ctx, "n", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_date"] .ed').value === "" && document.querySelector('.field[data-path="invoice_date"]').classList.contains("edited")`, "Alt+N did not empty the field")
+	stayed(t, ctx, "set empty by key")
+	if a := activePath(ctx); a != "invoice_date" {
+		t.Fatalf("after Alt+N focus is on %q", a)
+	}
+	press(t, ctx, kb.Backspace, chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_date"] .ed').value === "2014-05-07"`, "Alt+Backspace did not bring the value back")
 }
 
 // TestClassInPlace: changing the class shows names, never raw JSON, and
 // none of the model's confidence; reset brings the model's class back; the
 // decision carries the reviewer's class without the model's reasoning.
 func TestClassInPlace(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	const class = `#ed-dpr_demo_qh_classify-class`
@@ -385,6 +400,7 @@ func TestClassInPlace(t *testing.T) {
 // type chosen from the splitter's types; Enter stays in the row; the
 // decision carries what the page showed.
 func TestSplitsInPlace(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-action="add-split"]`))); err != nil {
@@ -427,6 +443,7 @@ func TestSplitsInPlace(t *testing.T) {
 // turns read-only at once and keeps what was being typed in view; a
 // decision by someone else stays said.
 func TestOthersOnTheRun(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo", "--feed-poll", "1h")
 	ana := openRun(t, s, "ana@example.com", runQH)
 	s.user("sam@example.com", review.RoleSupervisor)
@@ -464,6 +481,7 @@ func TestOthersOnTheRun(t *testing.T) {
 // TestTypedTextSurvivesAClosedTab: text typed and not confirmed is offered
 // back when the run is opened again, and Enter saves it.
 func TestTypedTextSurvivesAClosedTab(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	s.user("rev@example.com", review.RoleReviewer)
 	ctx := browser(t)
@@ -500,6 +518,7 @@ func TestTypedTextSurvivesAClosedTab(t *testing.T) {
 // TestEveryKeyInTheHelp: each key the help lists for the document and for
 // moving between fields does what it says, from the page and from a field.
 func TestEveryKeyInTheHelp(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	js := func(expr string) string {
@@ -594,6 +613,7 @@ func TestEveryKeyInTheHelp(t *testing.T) {
 // row lights its boxes together; a changed cell says what it was; the
 // attention filter keeps the rows the model was unsure of.
 func TestLineItemsGrid(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runAWS)
 	js := func(expr string) string {

@@ -79,6 +79,7 @@ func ed(path string) string { return `.field[data-path="` + path + `"] .ed` }
 // field, Enter to save and move on, a date typed the European way, Ctrl+Enter
 // to approve and open the next run; the result reaches the API.
 func TestKeyboardReview(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	s.user("rev@example.com", review.RoleReviewer)
 	ctx := browser(t)
@@ -148,6 +149,7 @@ func TestKeyboardReview(t *testing.T) {
 // second is told who changed what instead of overwriting; the first tab is
 // closed and its draft is still there when the run is opened again.
 func TestDraftsAndVersions(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	s.user("rev@example.com", review.RoleReviewer)
 	ctx := browser(t)
@@ -194,6 +196,7 @@ func TestDraftsAndVersions(t *testing.T) {
 // checks in Chromium that they show as text and no script runs: an alert
 // trap catches any dialog, and a marker catches any other execution.
 func TestHostileValuesShownAsText(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	s.user("rev@example.com", review.RoleReviewer)
 	payloads := []string{

@@ -14,6 +14,7 @@ import (
 // bounds (a Flate bomb; its size is read fine when it arrives) shows, in
 // the page's place, the sentence saying why, not a broken image.
 func TestPageTooComplexSaysWhy(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	s.user("sup@example.com", review.RoleSupervisor)
 	c := s.client("sup@example.com")

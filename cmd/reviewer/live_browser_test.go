@@ -34,6 +34,7 @@ func waitText(t *testing.T, ctx context.Context, sel string, ok func(string) boo
 // the change: a lost wake-up (the 2 s stall of a one-slot channel with two
 // readers) fails this test instead of hiding behind the timer.
 func TestQueueIsLive(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo", "--feed-poll", "1h")
 	s.user("ana@example.com", review.RoleReviewer)
 	s.user("bo@example.com", review.RoleReviewer)

@@ -70,6 +70,7 @@ func TestKilledServerLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a server process")
 	}
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "reviewer")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)

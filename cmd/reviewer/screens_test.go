@@ -14,6 +14,7 @@ import (
 // never go stale: `make screenshots` writes them to docs/. Every run checks
 // that the pages render.
 func TestScreens(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--demo")
 	s.user("ana@example.com", review.RoleSupervisor)
 	c := s.client("ana@example.com")
