@@ -35,6 +35,7 @@ type Store interface {
 	Release(ctx context.Context, runID, actor string, force bool) error
 	Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error
 	Reopen(ctx context.Context, runID, actor string) error
+	UndoDecision(ctx context.Context, runID, actor string, decidedAt time.Time) error
 	DiscardDraft(ctx context.Context, runID, actor string) error
 }
 
@@ -49,6 +50,10 @@ type Desk struct {
 	store   Store
 	measure Measurer
 	now     func() time.Time
+
+	// UndoWindow is how long a decision's maker may take it back; nothing
+	// of it is sent on before. review.UndoWindow unless set.
+	UndoWindow time.Duration
 }
 
 // New returns a desk over store, measuring documents with measure and
@@ -57,7 +62,7 @@ func New(store Store, measure Measurer, now func() time.Time) *Desk {
 	if now == nil {
 		now = time.Now
 	}
-	return &Desk{store: store, measure: measure, now: now}
+	return &Desk{store: store, measure: measure, now: now, UndoWindow: review.UndoWindow}
 }
 
 // Learn measures a stored document once, when it arrives, and keeps what
@@ -319,6 +324,7 @@ func (d *Desk) Decide(ctx context.Context, runID string, version int, actor stri
 	if out.Calls, err = review.FeedbackCalls(rule, o.Run, dec, reviewed); err != nil {
 		return err
 	}
+	out.NotBefore = dec.At.Add(d.UndoWindow)
 	err = d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, review.Outcomes(o.Run, o.Current), out)
 	return d.whyRefused(ctx, o.Run, version, actor, err)
 }
@@ -385,6 +391,25 @@ func (d *Desk) Release(ctx context.Context, runID string, by *review.User, force
 		return d.store.Reassign(ctx, runID, to, by.Email, review.ClaimLease)
 	}
 	return d.store.Release(ctx, runID, by.Email, supervisor && force)
+}
+
+// Undo takes back a decision its maker made moments ago, within the undo
+// window: nothing of it has been sent on, and the run is back in the queue
+// with its draft, held by them. Later, an admin reopens.
+func (d *Desk) Undo(ctx context.Context, runID, actor string) error {
+	rv, err := d.store.Review(ctx, runID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rv.Decision == "" || rv.DecidedAt == nil:
+		return review.Errorf(review.ECONFLICT, "This run is not decided; there is nothing to undo.")
+	case rv.DecidedBy != actor:
+		return review.Errorf(review.EFORBIDDEN, "Only who decided a run can undo the decision; an admin can reopen it.")
+	case !d.now().Before(rv.DecidedAt.Add(d.UndoWindow)):
+		return review.Errorf(review.ECONFLICT, "The time to undo this decision has passed; an admin can reopen the run.")
+	}
+	return d.store.UndoDecision(ctx, runID, actor, *rv.DecidedAt)
 }
 
 // Reopen puts a decided run back in the queue, keeping its draft.

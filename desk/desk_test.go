@@ -162,3 +162,60 @@ func TestWritesAreConditional(t *testing.T) {
 		t.Fatalf("claiming a held run: %v", err)
 	}
 }
+
+// TestUndo: a decision is taken back by its maker within the window, with
+// nothing sent and the run back in the queue, held by them; by someone else,
+// or after the window, it is refused.
+func TestUndo(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	clock := func() time.Time { return now }
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{FastPasswordHash: true, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	p, _ := demo.Payload("qualityhosting_2025.json")
+	c, err := review.Interpret(review.Event{ID: "evt_1", Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	d := desk.New(s, nil, clock)
+	if _, err := s.AddDestination(ctx, review.Destination{URL: "https://erp.example.com/hook", Secret: "a secret of sixteen or more"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Decide(ctx, run, 0, "ana@example.com", true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.Due(ctx, 10); len(due) != 0 {
+		t.Fatalf("%d items due inside the undo window", len(due))
+	}
+	if err := d.Undo(ctx, run, "bo@example.com"); review.ErrorCode(err) != review.EFORBIDDEN {
+		t.Fatalf("undo by another: %v", err)
+	}
+	now = now.Add(d.UndoWindow - time.Second)
+	if err := d.Undo(ctx, run, "ana@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	rv, _ := s.Review(ctx, run)
+	if rv.Decision != "" || rv.Claim.By != "ana@example.com" {
+		t.Fatalf("after undo: %+v", rv)
+	}
+	if items, _ := s.RecentDeliveries(ctx, 10); len(items) != 0 {
+		t.Fatalf("an undone decision left %d deliveries", len(items))
+	}
+	// Decided again; past the window the delivery is due and undo is refused.
+	if err := d.Decide(ctx, run, rv.Version, "ana@example.com", false, "wrong vendor"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(d.UndoWindow)
+	if err := d.Undo(ctx, run, "ana@example.com"); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("undo after the window: %v", err)
+	}
+	if due, _ := s.Due(ctx, 10); len(due) != 1 {
+		t.Fatalf("%d items due after the window, want the delivery", len(due))
+	}
+}

@@ -34,8 +34,9 @@ type Config struct {
 	ExtendURL          string
 	ExtendKey          string
 	ExtendAllowPrivate bool
-	Web                web.Config   // the HTTP side; BaseURL from the listener when empty
-	Log                *slog.Logger // discarded when nil
+	Web                web.Config    // the HTTP side; BaseURL from the listener when empty
+	UndoWindow         time.Duration // how long a decision may be taken back; review.UndoWindow when zero
+	Log                *slog.Logger  // discarded when nil
 
 	// For tests: the clock, a low bcrypt cost, and where PDFium's compiled
 	// code is kept (shared between tests, so it is compiled once).
@@ -93,6 +94,9 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	}
 	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
 	in.Desk = desk.New(in.Store, in.Renderer, c.Now)
+	if c.UndoWindow > 0 {
+		in.Desk.UndoWindow = c.UndoWindow
+	}
 	in.Ingest = ingest.NewWorker(in.Store, in.Extend, c.Log)
 	in.Ingest.Learn = func(ctx context.Context, blob string) error { _, err := in.Desk.Learn(ctx, blob); return err }
 	in.Outbound = outbound.NewWorker(in.Store, in.Extend, c.Log)

@@ -11,6 +11,7 @@ const (
 	ActionApprove = "approve"
 	ActionReject  = "reject"
 	ActionReopen  = "reopen"
+	ActionUndo    = "undo"
 	ActionDiscard = "discard draft"
 	// ActionReplaceDocument: a supervisor uploaded the run's document.
 	ActionReplaceDocument = "replace document"

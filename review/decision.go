@@ -14,7 +14,12 @@ type Outbound struct {
 	EventType string
 	Body      []byte // the envelope, as sent
 	Calls     []ExtendCall
+	NotBefore time.Time // nothing goes out before: the decision's undo window
 }
+
+// UndoWindow is how long after a decision its maker may take it back; nothing
+// is sent on before it closes.
+const UndoWindow = 10 * time.Second
 
 // ExtendCall is a call to Extend's API that a decision puts in the outbox.
 type ExtendCall struct {

@@ -61,9 +61,10 @@ func destinations(ctx context.Context, q querier) ([]review.Destination, error) 
 // destination that wants it.
 func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, runID, workflowID string, o review.Outbound) error {
 	now := ms(s.now())
+	due := max(now, ms(o.NotBefore))
 	for _, c := range o.Calls {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, run_id, api_version, path, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			review.OutboxExtendCall, runID, c.APIVersion, c.Path, c.Body, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, run_id, api_version, path, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			review.OutboxExtendCall, runID, c.APIVersion, c.Path, c.Body, now, due); err != nil {
 			return err
 		}
 	}
@@ -78,8 +79,8 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, runID, workflowID strin
 		if !d.Wants(o.EventType, workflowID) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, destination_id, run_id, event_id, event_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			review.OutboxDelivery, d.ID, runID, o.EventID, o.EventType, o.Body, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, destination_id, run_id, event_id, event_type, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			review.OutboxDelivery, d.ID, runID, o.EventID, o.EventType, o.Body, now, due); err != nil {
 			return err
 		}
 	}

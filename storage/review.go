@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -188,6 +189,49 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 	}
 	s.notify()
 	s.outbox.Notify()
+	return nil
+}
+
+// UndoDecision takes back the decision actor made at decidedAt, if it is
+// still that decision and nothing of it has gone out: its outbox items are
+// dropped, the run is back in the queue with its draft, held by actor.
+func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		var sent int
+		// Due is as good as sent: the worker may be sending it now.
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE run_id = ? AND created_at >= ? AND (attempts > 0 OR state != 'pending' OR next_attempt_at <= ?)`,
+			runID, ms(decidedAt), ms(now)).Scan(&sent); err != nil {
+			return err
+		}
+		if sent > 0 {
+			return review.Errorf(review.ECONFLICT, "This decision has been sent on already; an admin can reopen the run.")
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET decision = '', decided_by = '', decided_at = NULL, rejection_note = '', reviewed_payload = NULL,
+			status = 'NEEDS_REVIEW', version = version + 1, updated_at = ?, claimed_by = ?, claimed_at = ?, claim_expires = ?
+			WHERE id = ? AND decision != '' AND decided_by = ? AND decided_at = ?`,
+			ms(now), actor, ms(now), ms(now.Add(review.ClaimLease)), runID, actor, ms(decidedAt))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.ErrRefused
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE run_id = ? AND created_at >= ? AND state = 'pending' AND attempts = 0`, runID, ms(decidedAt)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, ms(now), actor, review.ActionUndo); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, review.FeedDecision, runID, actor)
+	})
+	if err != nil {
+		return fmt.Errorf("undo: %w", err)
+	}
+	s.notify()
 	return nil
 }
 

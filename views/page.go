@@ -20,7 +20,16 @@ type Page struct {
 	Nav    string
 	Asset  func(name string) string
 	People People
-	Frame  Frame // what a page adds to the shared frame; most add nothing
+	Frame  Frame   // what a page adds to the shared frame; most add nothing
+	Undo   *UndoVM // a decision just made, which may still be taken back
+}
+
+// UndoVM is a decision the signed-in person just made: shown on the page
+// they went on to, with the way to take it back until Until.
+type UndoVM struct {
+	RunID, Name string
+	Decision    string // approved or rejected
+	Until       time.Time
 }
 
 // Frame is what a page adds to the frame every page shares: its scripts,

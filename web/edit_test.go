@@ -114,7 +114,7 @@ func TestEditingFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, _ = c.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"5"}, "next": {"1"}})
-	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/runs/workflow_run_demo_aws_2026" {
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/runs/workflow_run_demo_aws_2026?decided="+qh {
 		t.Fatalf("approve and next: %s %s", resp.Status, resp.Header.Get("Location"))
 	}
 	status, _ = edit(t, e, c, map[string]any{"version": 6, "outputId": ex, "path": "notes", "text": "late"})

@@ -145,7 +145,30 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 
 // page fills the parts of a page view model every page shares.
 func (s *Server) page(r *http.Request, title, nav string) views.Page {
-	return views.Page{Title: title, User: userFrom(r.Context()), Nav: nav, Asset: s.assets.URL, People: s.people(r.Context())}
+	return views.Page{Title: title, User: userFrom(r.Context()), Nav: nav, Asset: s.assets.URL, People: s.people(r.Context()), Undo: s.justDecided(r)}
+}
+
+// justDecided is the decision named by the page's "decided" parameter (the
+// page a decision went on to), if the signed-in person made it and may
+// still take it back.
+func (s *Server) justDecided(r *http.Request) *views.UndoVM {
+	id, user := r.URL.Query().Get("decided"), userFrom(r.Context())
+	if id == "" || user == nil {
+		return nil
+	}
+	rv, err := s.store.Review(r.Context(), id)
+	if err != nil || rv.Decision == "" || rv.DecidedBy != user.Email || rv.DecidedAt == nil {
+		return nil
+	}
+	until := rv.DecidedAt.Add(s.desk.UndoWindow)
+	if !s.now().Before(until) {
+		return nil
+	}
+	u := &views.UndoVM{RunID: id, Name: id, Decision: rv.Decision, Until: until}
+	if run, err := s.store.Run(r.Context(), id); err == nil {
+		u.Name = firstNonEmpty(run.Name, runFileName(run), run.ID)
+	}
+	return u
 }
 
 // people names people by email for display, reading the accounts once, when

@@ -47,6 +47,7 @@ func (s *Server) routes() []route {
 		{"POST /runs/{runID}/edits", reviewer, s.saveEdit},
 		{"POST /runs/{runID}/approve", reviewer, s.approve},
 		{"POST /runs/{runID}/reject", reviewer, s.reject},
+		{"POST /runs/{runID}/undo", reviewer, s.undo},
 		{"POST /runs/{runID}/reopen", admin, s.reopen},
 		{"POST /runs/{runID}/discard", admin, s.discardDraft},
 

@@ -30,7 +30,18 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 			next = string(views.Path("runs", id))
 		}
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	// The page it goes on to offers to take the decision back.
+	http.Redirect(w, r, next+"?decided="+url.QueryEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+// undo takes back the decision its maker just made, and opens the run again.
+func (s *Server) undo(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("runID")
+	if err := s.desk.Undo(r.Context(), id, userFrom(r.Context()).Email); err != nil {
+		return err
+	}
+	http.Redirect(w, r, string(views.Path("runs", id)), http.StatusSeeOther)
 	return nil
 }
 

@@ -656,3 +656,23 @@ func TestLineItemsGrid(t *testing.T) {
 		t.Fatalf("line_items[1].amount = %s", v)
 	}
 }
+
+// TestUndoADecision: after Ctrl+Enter the next run opens saying what was
+// decided, with Undo; u takes the decision back and reopens the run, held by
+// the reviewer, and the API shows it waiting again.
+func TestUndoADecision(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo", "--undo-window", "10m")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	approveByKey(t, ctx, runQH)
+	waitFor(t, ctx, `!!document.getElementById("undo-notice") && !location.search.includes("decided")`, "the next run does not offer to undo")
+	notice, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#undo-notice")))
+	if !strings.Contains(notice, "Approved QualityHosting.pdf") {
+		t.Fatalf("the notice reads %q", notice)
+	}
+	press(t, ctx, "u")
+	waitFor(t, ctx, `document.body.dataset.runId === `+jsString(runQH)+` && document.body.dataset.editable === "true"`, "u did not reopen the decided run")
+	if st := at(t, s.apiGet("/api/v1/runs/"+runQH), "status"); st != `"NEEDS_REVIEW"` {
+		t.Fatalf("after undo the run is %s", st)
+	}
+}

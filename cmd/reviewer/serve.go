@@ -30,6 +30,7 @@ type config struct {
 	logFormat     string
 	sla           time.Duration
 	feedPoll      time.Duration
+	undoWindow    time.Duration
 	proxies       string
 	extendPrivate bool
 }
@@ -68,6 +69,8 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *c
 	fs.StringVar(&c.logFormat, "log", env(getenv, "REVIEWER_LOG", "text"), "log format: text or json (REVIEWER_LOG)")
 	sla, _ := time.ParseDuration(env(getenv, "REVIEWER_SLA", "4h"))
 	fs.DurationVar(&c.sla, "sla", sla, "how long a run may wait before the dashboard flags it (REVIEWER_SLA)")
+	undo, _ := time.ParseDuration(env(getenv, "REVIEWER_UNDO_WINDOW", "10s"))
+	fs.DurationVar(&c.undoWindow, "undo-window", undo, "how long a reviewer may take back a decision; nothing is sent on before (REVIEWER_UNDO_WINDOW)")
 	poll, _ := time.ParseDuration(env(getenv, "REVIEWER_FEED_POLL", "2s"))
 	fs.DurationVar(&c.feedPoll, "feed-poll", poll, "how often open pages are told of changes another process made, such as the command line; this server's own changes reach them at once (REVIEWER_FEED_POLL)")
 	fs.BoolVar(&c.extendPrivate, "extend-allow-private", env(getenv, "REVIEWER_EXTEND_ALLOW_PRIVATE", "") == "1", "let document and payload links reach private addresses, for an on-premise setup (REVIEWER_EXTEND_ALLOW_PRIVATE=1)")
@@ -99,7 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log,
+		Addr: c.addr, Data: c.data, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow,
 		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken},
 	})
 	if err != nil {
