@@ -676,3 +676,57 @@ func TestUndoADecision(t *testing.T) {
 		t.Fatalf("after undo the run is %s", st)
 	}
 }
+
+// TestNarrowScreenAndPanelWidth: at 1024 px the review page fits without
+// scrolling sideways; the divider widens the field panel by key and by drag,
+// and the width is kept for the next run.
+func TestNarrowScreenAndPanelWidth(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 768), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(ed("notes")))); err != nil {
+		t.Fatal(err)
+	}
+	js := func(expr string) float64 {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](expr))
+		return v
+	}
+	if w := js(`document.documentElement.scrollWidth`); w > 1024 {
+		t.Fatalf("at 1024 px the page is %v px wide", w)
+	}
+	if r := js(`document.querySelector('[data-action="approve"]').getBoundingClientRect().right`); r > 1024 {
+		t.Fatalf("Approve is off screen at %v px", r)
+	}
+	width := func() float64 { return js(`document.getElementById("fields").getBoundingClientRect().width`) }
+	before := width()
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(".splitter"))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, kb.ArrowLeft)
+	press(t, ctx, kb.ArrowLeft)
+	if after := width(); after < before+60 {
+		t.Fatalf("two ← made the panel %v px, was %v", after, before)
+	}
+	// A drag with the mouse, to the left by 100 px.
+	x := js(`document.querySelector(".splitter").getBoundingClientRect().left + 3`)
+	dragged := width()
+	err := chromedp.Do(ctx,
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, 400, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x-50, 400, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x-100, 400, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x-100, 400, chromedp.ButtonLeft),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := width(); after < dragged+90 {
+		t.Fatalf("dragging 100 px made the panel %v px, was %v", after, dragged)
+	}
+	kept := width()
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/"+runAWS), chromedp.WaitVisible(chromedp.CSS(ed("invoice_number")))); err != nil {
+		t.Fatal(err)
+	}
+	if w := width(); w < kept-1 || w > kept+1 {
+		t.Fatalf("the next run's panel is %v px, want the %v chosen", w, kept)
+	}
+}

@@ -278,3 +278,38 @@ pagesEl.addEventListener(
   },
   true,
 );
+
+// --- the field panel's width: dragged or by arrow keys, kept per browser ---
+
+const workspace = document.querySelector(".workspace");
+const splitter = document.querySelector(".splitter");
+const panelKey = "reviewer:panel-width";
+function setPanel(px) {
+  const w = Math.round(Math.min(Math.max(px, 300), Math.min(1000, workspace.clientWidth - 320)));
+  workspace.style.setProperty("--field-panel", w + "px");
+  splitter.setAttribute("aria-valuenow", w);
+  localStorage.setItem(panelKey, w);
+}
+function panelWidth() {
+  return document.getElementById("fields").getBoundingClientRect().width;
+}
+if (splitter) {
+  const kept = +localStorage.getItem(panelKey);
+  if (kept) setPanel(kept);
+  else splitter.setAttribute("aria-valuenow", Math.round(panelWidth()));
+  splitter.addEventListener("pointerdown", (e) => {
+    e.preventDefault();
+    splitter.setPointerCapture(e.pointerId);
+    splitter.classList.add("dragging");
+    const right = workspace.getBoundingClientRect().right;
+    const move = (m) => setPanel(right - m.clientX);
+    splitter.addEventListener("pointermove", move);
+    splitter.addEventListener("pointerup", () => {
+      splitter.removeEventListener("pointermove", move);
+      splitter.classList.remove("dragging");
+    }, { once: true });
+  });
+  const onSplitter = (e) => !e || e.target === splitter;
+  bind({ page: ["ArrowLeft"], group: "Document", help: "on the divider: widen the field panel", when: onSplitter, run: () => setPanel(panelWidth() + 32) });
+  bind({ page: ["ArrowRight"], group: "Document", help: "on the divider: narrow the field panel", when: onSplitter, run: () => setPanel(panelWidth() - 32) });
+}
