@@ -3,6 +3,8 @@ package views
 import (
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -69,4 +71,17 @@ func sumCounts(bs []review.Bucket) int {
 		n += b.Count
 	}
 	return n
+}
+
+// chartSummary says a chart in words, for those who do not see it: its
+// title, then each bar's label and count ("Decisions per day: Mon 3, Tue 0").
+func chartSummary(title string, bs []review.Bucket) string {
+	if sumCounts(bs) == 0 {
+		return title + ": none yet"
+	}
+	parts := make([]string, 0, len(bs))
+	for _, b := range bs {
+		parts = append(parts, b.Label+" "+strconv.Itoa(b.Count))
+	}
+	return title + ": " + strings.Join(parts, ", ")
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/web"
 )
 
 func TestDashboard(t *testing.T) {
@@ -46,5 +47,23 @@ func TestDashboard(t *testing.T) {
 	_, body := get(t, sup, e.srv.URL+"/dashboard?part=body")
 	if strings.Contains(body, "<html") || !strings.Contains(body, "Fields corrected most") {
 		t.Fatalf("the live redraw is not the body alone")
+	}
+}
+
+// TestDashboardEmpty: on a fresh install every table says it is empty and
+// every chart's name says so in words.
+func TestDashboardEmpty(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	_, page := get(t, sup, e.srv.URL+"/dashboard")
+	for _, want := range []string{
+		"Nothing waits for review.",
+		"Nobody has decided a run in the last 7 days.",
+		"No decided runs yet, so no corrections to count.",
+		`aria-label="Decisions per day: none yet"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the empty dashboard lacks %q", want)
+		}
 	}
 }
