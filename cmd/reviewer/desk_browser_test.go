@@ -35,6 +35,7 @@ func openRun(t *testing.T, s *server, email, runID string) context.Context {
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(s.base+"/runs/"+runID),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)),
+		settled(),
 		chromedp.Evaluate[chromedp.Void](`window.__stay = 1`),
 	)
 	if err != nil {
@@ -449,7 +450,7 @@ func TestOthersOnTheRun(t *testing.T) {
 	s.user("sam@example.com", review.RoleSupervisor)
 	sam := browser(t)
 	signIn(t, sam, s.base, "sam@example.com")
-	if err := chromedp.Do(sam, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(`#locked`))); err != nil {
+	if err := chromedp.Do(sam, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(`#locked`)), settled()); err != nil {
 		t.Fatal(err)
 	}
 	focusField(t, ana, "notes")
@@ -487,7 +488,7 @@ func TestTypedTextSurvivesAClosedTab(t *testing.T) {
 	ctx := browser(t)
 	signIn(t, ctx, s.base, "rev@example.com")
 	tab, closeTab := chromedp.NewContext(ctx)
-	if err := chromedp.Do(tab, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("notes")))); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("notes"))), settled()); err != nil {
 		t.Fatal(err)
 	}
 	focusField(t, tab, "notes")
@@ -495,7 +496,7 @@ func TestTypedTextSurvivesAClosedTab(t *testing.T) {
 	closeTab()
 	again, closeAgain := chromedp.NewContext(ctx)
 	defer closeAgain()
-	if err := chromedp.Do(again, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("notes")))); err != nil {
+	if err := chromedp.Do(again, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("notes"))), settled()); err != nil {
 		t.Fatal(err)
 	}
 	if v := value(t, again, ed("notes")); v != "Half a thought" {
@@ -604,6 +605,9 @@ func TestEveryKeyInTheHelp(t *testing.T) {
 	press(t, ctx, "g")
 	press(t, ctx, "q")
 	waitFor(t, ctx, `location.pathname === "/" && !!document.querySelector(".next-form")`, "g q did not open the queue")
+	if err := chromedp.Do(ctx, settled()); err != nil {
+		t.Fatal(err)
+	}
 	press(t, ctx, "n")
 	waitFor(t, ctx, `location.pathname.startsWith("/runs/")`, "n on the queue did not open a run")
 }
@@ -666,6 +670,9 @@ func TestUndoADecision(t *testing.T) {
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	approveByKey(t, ctx, runQH)
 	waitFor(t, ctx, `!!document.getElementById("undo-notice") && !location.search.includes("decided")`, "the next run does not offer to undo")
+	if err := chromedp.Do(ctx, settled()); err != nil {
+		t.Fatal(err)
+	}
 	notice, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#undo-notice")))
 	if !strings.Contains(notice, "Approved QualityHosting.pdf") {
 		t.Fatalf("the notice reads %q", notice)
@@ -684,7 +691,7 @@ func TestNarrowScreenAndPanelWidth(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 768), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(ed("notes")))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 768), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(ed("notes"))), settled()); err != nil {
 		t.Fatal(err)
 	}
 	js := func(expr string) float64 {

@@ -88,6 +88,7 @@ func TestKeyboardReview(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(s.base+"/runs/"+runID),
 		chromedp.WaitVisible(chromedp.CSS(ed("invoice_number"))),
+		settled(),
 		chromedp.Focus(chromedp.CSS(ed("invoice_number"))),
 		chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`),
 		chromedp.KeyEvent("30064449"),
@@ -118,7 +119,7 @@ func TestKeyboardReview(t *testing.T) {
 		t.Fatalf("the other reading of 8/5/2014 is not shown: %q", hint)
 	}
 	// A reload shows what was saved.
-	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(ed("invoice_number")))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(ed("invoice_number"))), settled()); err != nil {
 		t.Fatal(err)
 	}
 	if v := value(t, ctx, ed("invoice_number")); v != "30064449" {
@@ -159,7 +160,7 @@ func TestDraftsAndVersions(t *testing.T) {
 	tab2, close2 := chromedp.NewContext(ctx)
 	defer close2()
 	for _, tab := range []context.Context{tab1, tab2} {
-		if err := chromedp.Do(tab, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(ed("notes")))); err != nil {
+		if err := chromedp.Do(tab, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(ed("notes"))), settled()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -31,6 +31,13 @@ const (
 	ceiling = 2 * time.Minute
 )
 
+// settled waits until the page's scripts have run (its load event), so its
+// keys are bound before a test presses them, as a person sees a page before
+// typing on it. On a busy machine modules can run well after the markup shows.
+func settled() chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`document.readyState === "complete"`, chromedp.WithPollingTimeout(ceiling), chromedp.WithPollingInterval(20*time.Millisecond))
+}
+
 // server is a reviewer started by run on a free loopback port.
 type server struct {
 	t     *testing.T

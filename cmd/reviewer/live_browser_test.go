@@ -46,7 +46,7 @@ func TestQueueIsLive(t *testing.T) {
 	if err := chromedp.Do(ana, chromedp.Navigate(s.base+"/"), chromedp.WaitVisible(chromedp.CSS(row)), chromedp.WaitVisible(chromedp.CSS(`#live[data-live="on"]`))); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(bo, chromedp.Navigate(s.base+"/runs/"+runID), chromedp.WaitVisible(chromedp.CSS(ed("notes")))); err != nil {
+	if err := chromedp.Do(bo, chromedp.Navigate(s.base+"/runs/"+runID), chromedp.WaitVisible(chromedp.CSS(ed("notes"))), settled()); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ana, row+" .holder", func(s string) bool { return strings.Contains(s, "bo@example.com") }, "the claim did not appear live")

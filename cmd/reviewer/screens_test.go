@@ -26,6 +26,7 @@ func TestScreens(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(s.base+"/runs/workflow_run_demo_qh_2025"),
 		chromedp.WaitVisible(chromedp.CSS(ed("payment_method"))),
+		settled(),
 		chromedp.Focus(chromedp.CSS(ed("total"))),
 		chromedp.Sleep(800e6),
 	)
