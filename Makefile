@@ -6,9 +6,10 @@ GO      ?= go
 DATA    ?= ./data
 ADDR    ?= 127.0.0.1:8080
 FUZZTIME ?= 12s
+PG_PACKAGES ?= ./storage ./desk ./ingest ./outbound ./web
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test lint generate check-generated chromium fuzz bench screenshots clean
+.PHONY: run build test lint generate check-generated chromium postgres fuzz bench screenshots clean
 
 build:
 	$(GO) build -o bin/reviewer ./cmd/reviewer
@@ -30,6 +31,14 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# PostgreSQL for the tests from Debian's package; the tests start a
+# throwaway server of their own (internal/pgtest), as the postgres user.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
 # Lint: formatting (Go and templ), vet, staticcheck and unused code; the
 # tools are pinned in go.mod's tool directive, so nothing else is installed.
 lint:
@@ -39,8 +48,11 @@ lint:
 	$(GO) tool staticcheck ./...
 	@out=$$($(GO) tool deadcode -test ./...); test -z "$$out" || { echo "unused code:"; echo "$$out"; exit 1; }
 
-test: chromium check-generated lint
+# Every package on SQLite (the default), then the storage and application
+# tests again on PostgreSQL.
+test: chromium postgres check-generated lint
 	$(GO) test -race -count=1 -timeout 20m ./...
+	REVIEWER_TEST_DB=postgres $(GO) test -race -count=1 -timeout 20m $(PG_PACKAGES)
 	$(MAKE) fuzz
 
 # Fuzzing runs for a bounded time on every test run.
@@ -50,7 +62,7 @@ fuzz:
 	done
 
 # Writes BENCHMARKS.md: every figure beside a baseline measured in the same run.
-bench: chromium
+bench: chromium postgres
 	$(GO) run ./cmd/bench
 	$(GO) run ./cmd/bench -neighbour
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -21,7 +22,7 @@ const run = "workflow_run_demo_qh_2025"
 // over it.
 func open(t *testing.T) (*desk.Desk, *storage.Store) {
 	t.Helper()
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{FastPasswordHash: true})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestUndo(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	clock := func() time.Time { return now }
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{FastPasswordHash: true, Now: clock})
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -65,7 +66,7 @@ func newFakeExtend(t *testing.T, failures int32) *fakeExtend {
 
 func setup(t *testing.T, apiURL, key string) (*storage.Store, *ingest.Worker) {
 	t.Helper()
-	store, err := storage.Open(context.Background(), t.TempDir(), storage.Options{})
+	store, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

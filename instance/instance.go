@@ -30,7 +30,8 @@ import (
 // Config is every setting of a running reviewer.
 type Config struct {
 	Addr               string // listen address; "127.0.0.1:0" picks a free port
-	Data               string // database, documents, page cache
+	Data               string // what stays on this machine: the SQLite database, documents, page cache
+	DB                 string // "sqlite:PATH" (reviewer.db under Data when empty) or a postgres:// URL
 	ExtendURL          string
 	ExtendKey          string
 	ExtendAllowPrivate bool
@@ -72,7 +73,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	}
 	in := &Instance{log: c.Log}
 	var err error
-	in.Store, err = storage.Open(ctx, c.Data, storage.Options{Now: c.Now, FastPasswordHash: c.FastPasswordHash})
+	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Now: c.Now, FastPasswordHash: c.FastPasswordHash})
 	if err != nil {
 		return nil, err
 	}
@@ -129,8 +130,11 @@ func (in *Instance) Run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	g, gctx := errgroup.WithContext(work)
-	g.Go(func() error { in.Ingest.Run(gctx); return nil })
-	g.Go(func() error { in.Outbound.Run(gctx); return nil })
+	// On PostgreSQL, one instance at a time applies events and sends
+	// deliveries (each keeps an order); any instance takes over from one
+	// that stops.
+	g.Go(func() error { in.Store.Lead(gctx, leadIngest, in.Ingest.Run); return nil })
+	g.Go(func() error { in.Store.Lead(gctx, leadOutbound, in.Outbound.Run); return nil })
 	g.Go(func() error { in.Server.Run(gctx); return nil })
 
 	served := make(chan error, 1)
@@ -152,6 +156,12 @@ func (in *Instance) Run(ctx context.Context) error {
 	}
 	return err
 }
+
+// The works instances take turns to lead (storage.Store.Lead).
+const (
+	leadIngest = iota + 1
+	leadOutbound
+)
 
 // Close releases what New opened; Run calls it on the way out.
 func (in *Instance) Close() error {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/extend"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/outbound"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -63,7 +64,7 @@ func newReceiver(t *testing.T, fail int) *receiver {
 
 func setup(t *testing.T, dir string) (*storage.Store, *outbound.Worker) {
 	t.Helper()
-	s, err := storage.Open(context.Background(), dir, storage.Options{})
+	s, err := storage.Open(context.Background(), dir, storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, role *review.Role, dis
 			return err
 		}
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = ?`, id).Scan(&n); err != nil || n == 0 {
 			if err == nil {

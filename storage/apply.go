@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -13,7 +12,7 @@ import (
 // (a late event for a decided run) is a success that changes nothing.
 func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error) {
 	var applied review.Applied
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		applied = review.Applied{}
 		now := ms(s.now())
 		for _, o := range outs {
@@ -56,7 +55,7 @@ func (s *Store) FailEvent(ctx context.Context, seq int64, reason string) error {
 	return nil
 }
 
-func applyChange(ctx context.Context, tx *sql.Tx, c review.Change, now int64) ([]string, error) {
+func applyChange(ctx context.Context, tx *txn, c review.Change, now int64) ([]string, error) {
 	switch {
 	case c.Run != nil:
 		ok, err := putRun(ctx, tx, c.Run, now)
@@ -76,7 +75,7 @@ func applyChange(ctx context.Context, tx *sql.Tx, c review.Change, now int64) ([
 		return putOutput(ctx, tx, c.Output, c.OutputRaw, now)
 	case c.Workflow != nil:
 		_, err := tx.ExecContext(ctx, `INSERT INTO workflows (id, name, version, deleted, updated_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif(excluded.name, ''), name), version = coalesce(nullif(excluded.version, ''), version),
+			ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif(excluded.name, ''), workflows.name), version = coalesce(nullif(excluded.version, ''), workflows.version),
 			deleted = excluded.deleted, updated_at = excluded.updated_at`,
 			c.Workflow.ID, c.Workflow.Name, c.Workflow.Version, c.WorkflowDeleted, now)
 		return nil, err
@@ -86,7 +85,7 @@ func applyChange(ctx context.Context, tx *sql.Tx, c review.Change, now int64) ([
 
 // putRun stores a run unless its current status forbids the move (a decided
 // run never goes back). It reports whether the run changed.
-func putRun(ctx context.Context, tx *sql.Tx, r *review.Run, now int64) (bool, error) {
+func putRun(ctx context.Context, tx *txn, r *review.Run, now int64) (bool, error) {
 	var old, wasRouted string
 	err := tx.QueryRowContext(ctx, `SELECT status, routed FROM runs WHERE id = ?`, r.ID).Scan(&old, &wasRouted)
 	if err != nil && !isNoRows(err) {
@@ -144,7 +143,7 @@ func putRun(ctx context.Context, tx *sql.Tx, r *review.Run, now int64) (bool, er
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO files (id, name, type, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif(excluded.name, ''), name), type = coalesce(nullif(excluded.type, ''), type)`,
+			ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif(excluded.name, ''), files.name), type = coalesce(nullif(excluded.type, ''), files.type)`,
 			f.ID, f.Name, f.Type, now); err != nil {
 			return false, err
 		}
@@ -157,7 +156,7 @@ func putRun(ctx context.Context, tx *sql.Tx, r *review.Run, now int64) (bool, er
 
 // putOutput applies a standalone processor run event to the run holding an
 // output with the same id, splicing it into the stored payload.
-func putOutput(ctx context.Context, tx *sql.Tx, o *review.Output, raw []byte, now int64) ([]string, error) {
+func putOutput(ctx context.Context, tx *txn, o *review.Output, raw []byte, now int64) ([]string, error) {
 	var runID, status string
 	var payload []byte
 	err := tx.QueryRowContext(ctx, `SELECT r.id, r.status, r.payload FROM run_outputs o JOIN runs r ON r.id = o.run_id WHERE o.output_id = ?`, o.ID).Scan(&runID, &status, &payload)

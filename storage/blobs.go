@@ -1,31 +1,46 @@
 package storage
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Blobs is a content-addressed store of document bytes: each blob is named by
 // the hex SHA-256 of its content, so the same document fetched twice is kept
 // once and a name can never point at other bytes.
+//
+// The bytes are files under dir. With PostgreSQL they are also in the
+// database (blob_chunks), where every instance reaches them: a blob put by
+// one instance is copied into another's dir the first time it is opened
+// there.
 type Blobs struct {
-	dir string
+	dir    string
+	shared *pool // PostgreSQL, or nil
 }
 
-// OpenBlobs opens (creating) the blob store in dir.
-func OpenBlobs(dir string) (*Blobs, error) {
+// chunkSize is the size of a blob's rows in PostgreSQL.
+const chunkSize = 1 << 20
+
+// OpenBlobs opens (creating) the blob store in dir, shared through the
+// database when it is PostgreSQL.
+func OpenBlobs(dir string, shared *pool) (*Blobs, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
 		return nil, fmt.Errorf("open blobs: %w", err)
 	}
-	return &Blobs{dir: dir}, nil
+	return &Blobs{dir: dir, shared: shared}, nil
 }
 
 // Put stores everything r yields, at most limit bytes, and returns its hash.
-// The blob appears under its name only once fully written and synced.
+// The blob appears under its name only once fully written and synced (and,
+// with PostgreSQL, committed there).
 func (b *Blobs) Put(r io.Reader, limit int64) (hash string, size int64, err error) {
 	tmp, err := os.CreateTemp(filepath.Join(b.dir, "tmp"), "put-*")
 	if err != nil {
@@ -45,22 +60,119 @@ func (b *Blobs) Put(r io.Reader, limit int64) (hash string, size int64, err erro
 		return "", 0, fmt.Errorf("put blob: %w", err)
 	}
 	hash = hex.EncodeToString(h.Sum(nil))
-	dst := b.path(hash)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return "", 0, fmt.Errorf("put blob: %w", err)
+	if b.shared != nil {
+		if err := b.share(tmp, hash); err != nil {
+			return "", 0, fmt.Errorf("put blob: %w", err)
+		}
 	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
+	if err := b.keep(tmp.Name(), hash); err != nil {
 		return "", 0, fmt.Errorf("put blob: %w", err)
 	}
 	return hash, size, nil
 }
 
+// keep moves a complete temporary file to the blob's name.
+func (b *Blobs) keep(tmp, hash string) error {
+	dst := b.path(hash)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
+
+// share writes the file's chunks to the database in one transaction.
+func (b *Blobs) share(f *os.File, hash string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tx, err := b.shared.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM blob_chunks WHERE hash = ?`, hash).Scan(&n); err != nil || n > 0 {
+		return err // kept already
+	}
+	buf := make([]byte, chunkSize)
+	for i := 0; ; i++ {
+		k, err := f.ReadAt(buf, int64(i)*chunkSize)
+		if k > 0 || i == 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO blob_chunks (hash, n, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, hash, i, buf[:k]); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
 // Open opens the blob with the given hash.
 func (b *Blobs) Open(hash string) (*os.File, error) {
-	if !validHash(hash) {
-		return nil, fmt.Errorf("open blob: bad hash %q", hash)
+	p, err := b.local(hash)
+	if err != nil {
+		return nil, err
 	}
-	return os.Open(b.path(hash))
+	return os.Open(p)
+}
+
+// local returns the blob's file, copied from the database first if it was
+// put by another instance.
+func (b *Blobs) local(hash string) (string, error) {
+	if !validHash(hash) {
+		return "", fmt.Errorf("open blob: bad hash %q", hash)
+	}
+	p := b.path(hash)
+	if _, err := os.Stat(p); err == nil || b.shared == nil || !errors.Is(err, fs.ErrNotExist) {
+		return p, nil
+	}
+	if err := b.fetch(hash); err != nil {
+		return "", fmt.Errorf("open blob: %w", err)
+	}
+	return p, nil
+}
+
+func (b *Blobs) fetch(hash string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp, err := os.CreateTemp(filepath.Join(b.dir, "tmp"), "get-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	w := io.MultiWriter(tmp, h)
+	found := false
+	// A chunk at a time, so a large document never sits whole in memory.
+	for i := 0; ; i++ {
+		var data []byte
+		err := b.shared.QueryRowContext(ctx, `SELECT data FROM blob_chunks WHERE hash = ? AND n = ?`, hash, i).Scan(&data)
+		if isNoRows(err) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+	}
+	if !found {
+		return fs.ErrNotExist
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != hash {
+		return fmt.Errorf("blob %s reads back as %s", hash, got)
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	return b.keep(tmp.Name(), hash)
 }
 
 // Path returns where the blob with the given hash lives.

@@ -124,7 +124,7 @@ func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashbo
 	}
 	sort.Slice(d.Routing, func(i, j int) bool { return d.Routing[i].WorkflowID < d.Routing[j].WorkflowID })
 
-	rows, err = s.r.QueryContext(ctx, `SELECT f.workflow_id, coalesce(w.name, ''), f.path, sum(f.edited), count(*) FROM field_outcomes f LEFT JOIN workflows w ON w.id = f.workflow_id
+	rows, err = s.r.QueryContext(ctx, `SELECT f.workflow_id, max(coalesce(w.name, '')), f.path, sum(f.edited), count(*) FROM field_outcomes f LEFT JOIN workflows w ON w.id = f.workflow_id
 		GROUP BY f.workflow_id, f.path HAVING sum(f.edited) > 0 ORDER BY 1.0 * sum(f.edited) / count(*) DESC, count(*) DESC LIMIT 25`)
 	if err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)

@@ -48,7 +48,7 @@ func (s *Store) PutDocument(ctx context.Context, blob string, doc review.Documen
 // Unmeasured returns up to limit stored document blobs (fetched, or
 // uploaded for a run) that nothing has measured yet.
 func (s *Store) Unmeasured(ctx context.Context, limit int) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT blob FROM (SELECT blob FROM files WHERE blob != '' UNION SELECT blob FROM run_files WHERE blob != '')
+	rows, err := s.r.QueryContext(ctx, `SELECT blob FROM (SELECT blob FROM files WHERE blob != '' UNION SELECT blob FROM run_files WHERE blob != '') AS stored
 		WHERE blob NOT IN (SELECT blob FROM documents) LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unmeasured: %w", err)
@@ -70,5 +70,5 @@ func (s *Store) BlobPath(hash string) (string, error) {
 	if !validHash(hash) {
 		return "", review.Errorf(review.ENOTFOUND, "no document %q", hash)
 	}
-	return s.Blobs.path(hash), nil
+	return s.Blobs.local(hash)
 }

@@ -75,18 +75,21 @@ func (s *Store) groupCommit(max int) {
 
 func (s *Store) commitBatch(batch []appendReq) {
 	fresh := make([]bool, len(batch))
-	err := s.write(context.Background(), func(tx *sql.Tx) error {
-		stmt, err := tx.Prepare(`INSERT INTO events (event_id, event_type, body, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`)
+	err := s.write(context.Background(), func(tx *txn) error {
+		stmt, err := tx.prepare(context.Background(), `INSERT INTO events (event_id, event_type, body, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
+		if err := tell(tx, "events"); err != nil {
+			return err
+		}
 		now := ms(s.now())
 		for i, r := range batch {
 			if r.ctx.Err() != nil {
 				continue // the sender gave up; it was never acknowledged
 			}
-			res, err := stmt.Exec(r.ev.ID, r.ev.Type, r.body, now)
+			res, err := stmt.exec(r.ctx, r.ev.ID, r.ev.Type, r.body, now)
 			if err != nil {
 				return err
 			}
@@ -194,12 +197,18 @@ func (s *Store) SetResolved(ctx context.Context, seq int64, payload []byte) erro
 
 // Replay puts a failed event back in the pending state.
 func (s *Store) Replay(ctx context.Context, eventID string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE events SET state = 'pending', error = '' WHERE event_id = ? AND state = 'failed'`, eventID)
+	err := s.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE events SET state = 'pending', error = '' WHERE event_id = ? AND state = 'failed'`, eventID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.Errorf(review.ENOTFOUND, "no failed event %q", eventID)
+		}
+		return tell(tx, "events")
+	})
 	if err != nil {
 		return fmt.Errorf("replay: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return review.Errorf(review.ENOTFOUND, "no failed event %q", eventID)
 	}
 	s.wake.Notify()
 	return nil

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"time"
@@ -53,7 +52,7 @@ func (s *Store) PutRunFile(ctx context.Context, runID, fileID, actor string, r i
 	if err != nil {
 		return "", err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
 		var decision, status string
 		err := tx.QueryRowContext(ctx, `SELECT decision, status FROM runs WHERE id = ?`, runID).Scan(&decision, &status)
 		if isNoRows(err) {

@@ -9,10 +9,35 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// logChange appends to the feed inside a write transaction; subscribers are
-// woken after the commit.
-func (s *Store) logChange(ctx context.Context, tx *sql.Tx, kind, runID, actor string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO changes (at, kind, run_id, actor) VALUES (?, ?, ?, ?)`, ms(s.now()), kind, runID, actor)
+// logChange adds to the feed inside a write transaction: the entry is
+// appended at the commit (see write), and subscribers are woken after it.
+func (s *Store) logChange(_ context.Context, tx *txn, kind, runID, actor string) error {
+	tx.changes = append(tx.changes, change{kind, runID, actor})
+	return nil
+}
+
+func (s *Store) appendChanges(ctx context.Context, tx *txn) error {
+	if tx.pg {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?), pg_notify('reviewer', 'changes')`, lockFeed); err != nil {
+			return err
+		}
+	}
+	now := ms(s.now())
+	for _, c := range tx.changes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (at, kind, run_id, actor) VALUES (?, ?, ?, ?)`, now, c.kind, c.runID, c.actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tell makes a commit wake the other instances on the same PostgreSQL
+// database (what: "events", "changes" or "outbox"); delivered at the commit.
+func tell(tx *txn, what string) error {
+	if !tx.pg {
+		return nil
+	}
+	_, err := tx.ExecContext(context.Background(), `SELECT pg_notify('reviewer', ?)`, what)
 	return err
 }
 
@@ -69,7 +94,7 @@ func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Du
 	}
 	var c review.Claim
 	fresh := false
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
 		now := s.now()
 		since, err := s.setClaim(ctx, tx, runID, "", `status = 'NEEDS_REVIEW'`, nil, actor, now, lease)
 		if err != nil {
@@ -95,7 +120,7 @@ func (s *Store) ClaimRun(ctx context.Context, runID, actor string, lease time.Du
 // args) and nobody else holds a live claim on it; set (if any) is written
 // with it. It returns when actor's claim began (now, for a new claim), or
 // review.ErrRefused if the run did not qualify; nothing is changed then.
-func (s *Store) setClaim(ctx context.Context, tx *sql.Tx, runID, set, where string, args []any, actor string, now time.Time, lease time.Duration) (since int64, err error) {
+func (s *Store) setClaim(ctx context.Context, tx *txn, runID, set, where string, args []any, actor string, now time.Time, lease time.Duration) (since int64, err error) {
 	if set != "" {
 		set += ", "
 	}
@@ -111,15 +136,21 @@ func (s *Store) setClaim(ctx context.Context, tx *sql.Tx, runID, set, where stri
 
 // Next claims, for actor, the first run of the filter that nobody else
 // holds. Two reviewers asking at once never get the same run: the choice
-// and the claim are one write transaction, and there is one writer.
+// and the claim are one write transaction, with SQLite's one writer or
+// PostgreSQL's row lock on the run chosen, and the claim is conditional.
 func (s *Store) Next(ctx context.Context, actor string, f review.QueueFilter, lease time.Duration) (string, error) {
 	var runID string
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		now := s.now()
 		where, args := queueWhere(f, now)
 		where += " AND (claimed_by = '' OR claimed_by = ? OR claim_expires <= ?)"
 		args = append(args, actor, ms(now))
 		q := `SELECT id FROM runs WHERE ` + where + ` ORDER BY ` + queueOrder(f.Sort) + ` LIMIT 1`
+		if tx.pg {
+			// Instances choose at once: each skips the runs another is
+			// claiming this moment, instead of refusing on the same one.
+			q += ` FOR UPDATE SKIP LOCKED`
+		}
 		err := tx.QueryRowContext(ctx, q, args...).Scan(&runID)
 		if isNoRows(err) {
 			return review.Errorf(review.ENOTFOUND, "Nothing is waiting for review in this view.")
@@ -142,7 +173,7 @@ func (s *Store) Next(ctx context.Context, actor string, f review.QueueFilter, le
 // Release gives a run back. Only its holder releases it, unless force (a
 // supervisor).
 func (s *Store) Release(ctx context.Context, runID, actor string, force bool) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		q := `UPDATE runs SET claimed_by = '', claimed_at = NULL, claim_expires = 0 WHERE id = ? AND claimed_by != ''`
 		args := []any{runID}
 		if !force {
@@ -167,9 +198,9 @@ func (s *Store) Release(ctx context.Context, runID, actor string, force bool) er
 // Reassign hands a run to another reviewer (a supervisor's move; the
 // audit of who did it is the supervisor's request log).
 func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE email = ? AND NOT disabled`, to).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE lower(email) = lower(?) AND disabled = 0`, to).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {

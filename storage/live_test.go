@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -26,7 +27,7 @@ func queueRuns(t *testing.T, s *storage.Store, n int) {
 
 func clockStore(t *testing.T) (*storage.Store, *time.Time) {
 	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{Now: func() time.Time { now = now.Add(time.Millisecond); return now }, FastPasswordHash: true})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: func() time.Time { now = now.Add(time.Millisecond); return now }, FastPasswordHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,12 +20,13 @@ func (s *Store) AddDestination(ctx context.Context, d review.Destination) (int64
 	if len(d.Secret) < 16 {
 		return 0, review.Errorf(review.EINVALID, "the signing secret must be at least 16 characters")
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO destinations (url, secret, events, workflows, allow_private, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		d.URL, d.Secret, strings.Join(d.Events, ","), strings.Join(d.Workflows, ","), d.AllowPrivate, ms(s.now()))
+	var id int64
+	err = s.w.QueryRowContext(ctx, `INSERT INTO destinations (url, secret, events, workflows, allow_private, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.URL, d.Secret, strings.Join(d.Events, ","), strings.Join(d.Workflows, ","), d.AllowPrivate, ms(s.now())).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add destination: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // Destinations lists the destinations.
@@ -59,7 +60,10 @@ func destinations(ctx context.Context, q querier) ([]review.Destination, error) 
 // enqueue writes what a decision sends on into the outbox, inside the
 // decision's transaction: its calls to Extend, and its event for every
 // destination that wants it.
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, runID, workflowID string, o review.Outbound) error {
+func (s *Store) enqueue(ctx context.Context, tx *txn, runID, workflowID string, o review.Outbound) error {
+	if err := tell(tx, "outbox"); err != nil {
+		return err
+	}
 	now := ms(s.now())
 	due := max(now, ms(o.NotBefore))
 	for _, c := range o.Calls {
@@ -92,7 +96,7 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, runID, workflowID strin
 // in the order of its decisions.
 func (s *Store) Due(ctx context.Context, limit int) ([]review.Delivery, error) {
 	return s.outboxItems(ctx, `WHERE o.state = 'pending' AND o.next_attempt_at <= ?
-		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.kind = o.kind AND e.run_id = o.run_id AND e.destination_id IS o.destination_id
+		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.kind = o.kind AND e.run_id = o.run_id AND e.destination_id IS NOT DISTINCT FROM o.destination_id
 			AND e.id < o.id AND e.state = 'pending')
 		ORDER BY o.id LIMIT ?`, ms(s.now()), limit)
 }
@@ -110,7 +114,7 @@ func (s *Store) RecentCalls(ctx context.Context, limit int) ([]review.Delivery, 
 func (s *Store) outboxItems(ctx context.Context, where string, args ...any) ([]review.Delivery, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.kind, coalesce(o.destination_id, 0), coalesce(t.url, ''), coalesce(t.secret, ''), coalesce(t.allow_private, 0),
 		o.run_id, o.event_id, o.event_type, o.api_version, o.path, o.body, o.state, o.attempts, o.last_status, o.last_error, o.created_at, o.delivered_at,
-		coalesce((SELECT a.snippet FROM outbox_attempts a WHERE a.item_id = o.id ORDER BY a.rowid DESC LIMIT 1), '')
+		coalesce((SELECT a.snippet FROM outbox_attempts a WHERE a.item_id = o.id ORDER BY a.id DESC LIMIT 1), '')
 		FROM outbox o LEFT JOIN destinations t ON t.id = o.destination_id `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
@@ -139,7 +143,7 @@ func (s *Store) outboxItems(ctx context.Context, where string, args ...any) ([]r
 // at retryAt (zero: given up, dead).
 func (s *Store) Attempt(ctx context.Context, id int64, status int, snippet, errText string, done bool, retryAt time.Time) error {
 	now := ms(s.now())
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (item_id, at, status, snippet, error) VALUES (?, ?, ?, ?, ?)`, id, now, status, snippet, errText); err != nil {
 			return err
 		}
@@ -159,12 +163,18 @@ func (s *Store) Attempt(ctx context.Context, id int64, status int, snippet, errT
 
 // Redeliver puts a dead (or delivered) outbox item back in line now.
 func (s *Store) Redeliver(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET state = 'pending', next_attempt_at = 0 WHERE id = ? AND state != 'pending'`, id)
+	err := s.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', next_attempt_at = 0 WHERE id = ? AND state != 'pending'`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.Errorf(review.ENOTFOUND, "no finished delivery %d", id)
+		}
+		return tell(tx, "outbox")
+	})
 	if err != nil {
 		return fmt.Errorf("redeliver: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return review.Errorf(review.ENOTFOUND, "no finished delivery %d", id)
 	}
 	s.outbox.Notify()
 	return nil

@@ -27,14 +27,14 @@ func TestOneOutboxMigration(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	names, _ := fs.Glob(migrations, "migrations/sqlite/*.sql")
 	sort.Strings(names)
 	for _, name := range names {
 		v, _ := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
 		if v >= 11 {
 			break
 		}
-		if err := applyMigration(ctx, db, v, name); err != nil {
+		if err := applyMigration(ctx, &pool{DB: db}, v, name); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -86,7 +86,7 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 		refs, _ = json.Marshal(rs)
 	}
 	next := version + 1
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		if err := s.advance(ctx, tx, runID, version, actor); err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *Store) SaveEdit(ctx context.Context, runID string, version int, actor s
 // and nobody else holds a live claim on it. The run is claimed for actor
 // (their claim renewed), as a change is made by who holds the run. A write
 // the state does not allow is review.ErrRefused; nothing is changed then.
-func (s *Store) advance(ctx context.Context, tx *sql.Tx, runID string, version int, actor string) error {
+func (s *Store) advance(ctx context.Context, tx *txn, runID string, version int, actor string) error {
 	now := s.now()
 	since, err := s.setClaim(ctx, tx, runID, `version = version + 1`, `version = ? AND status NOT IN (`+decidedStatuses+`)`,
 		[]any{version}, actor, now, review.ClaimLease)
@@ -157,7 +157,7 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 	if !d.Approved {
 		action, decision, status = review.ActionReject, review.DecisionRejected, review.StatusRejected
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		if err := s.advance(ctx, tx, runID, version, d.By); err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 // still that decision and nothing of it has gone out: its outbox items are
 // dropped, the run is back in the queue with its draft, held by actor.
 func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt time.Time) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		now := s.now()
 		var sent int
 		// Due is as good as sent: the worker may be sending it now.
@@ -237,7 +237,7 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 
 // Reopen puts a decided run back in the queue, keeping its draft.
 func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		now := ms(s.now())
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET decision = '', decided_by = '', decided_at = NULL, rejection_note = '', reviewed_payload = NULL,
 			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND decision != ''`, now, now, runID)
@@ -264,7 +264,7 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 // DiscardDraft drops every saved change of an undecided run, so it reads
 // as the model gave it: the way back from a draft that no longer applies.
 func (s *Store) DiscardDraft(ctx context.Context, runID, actor string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		now := ms(s.now())
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET version = version + 1, last_editor = ?, last_edit_at = ? WHERE id = ? AND decision = ''`, actor, now, runID)
 		if err != nil {

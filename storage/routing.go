@@ -29,7 +29,7 @@ func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error 
 
 // route decides, inside the apply transaction, what happens to a run that
 // arrives already completed: "" when its workflow has no rule.
-func route(ctx context.Context, tx *sql.Tx, r *review.Run) (string, error) {
+func route(ctx context.Context, tx *txn, r *review.Run) (string, error) {
 	rule := review.RoutingRule{WorkflowID: r.Workflow.ID}
 	var below sql.NullFloat64
 	err := tx.QueryRowContext(ctx, `SELECT below, sample_percent FROM routing_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&below, &rule.SamplePercent)

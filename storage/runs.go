@@ -210,8 +210,8 @@ func queueWhere(f review.QueueFilter, now time.Time) (string, []any) {
 		where, args = append(where, "id = ?"), append(args, f.RunID)
 	}
 	if q := strings.TrimSpace(f.Search); q != "" {
-		where = append(where, "(id = ? OR file_name LIKE ? ESCAPE '\\')")
-		args = append(args, q, "%"+likePrefix(q)+"%")
+		where = append(where, "(id = ? OR lower(file_name) LIKE ? ESCAPE '\\')")
+		args = append(args, q, "%"+likePrefix(strings.ToLower(q))+"%")
 	}
 	return strings.Join(where, " AND "), args
 }

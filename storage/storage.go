@@ -24,13 +24,14 @@ import (
 	"github.com/reviewer-app/reviewer/wakeup" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations
 var migrations embed.FS
 
 // Store is reviewer's database and blob store.
 type Store struct {
-	w, r  *sql.DB
-	ckpt  *sql.DB // one connection that checkpoints the WAL
+	w, r  *pool
+	ckpt  *sql.DB // SQLite: one connection that checkpoints the WAL
+	pg    *postgres
 	Blobs *Blobs
 	now   func() time.Time
 	cost  int           // bcrypt cost
@@ -51,50 +52,23 @@ type Store struct {
 
 // Options tune a Store. The zero value is fine.
 type Options struct {
+	// DB says which database: "sqlite:PATH" (reviewer.db under the data
+	// directory when empty) or a postgres:// URL, which any number of
+	// instances may share.
+	DB       string
 	Now      func() time.Time // the clock; time.Now by default
 	MaxBatch int              // events per group commit; 256 by default
 	// FastPasswordHash lowers the bcrypt cost to its minimum, for tests.
 	FastPasswordHash bool
 }
 
-// Open opens (creating when needed) the database and blob store in dir and
-// brings the schema up to date.
+// Open opens (creating when needed) the database and the blob store, and
+// brings the schema up to date. dir holds what stays on this machine: the
+// SQLite database by default, and the documents (with PostgreSQL, a local
+// copy of those kept in the database).
 func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
-	}
-	path := filepath.Join(dir, "reviewer.db")
-	w, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w); err != nil {
-		w.Close()
-		return nil, err
-	}
-	r, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
-	ckpt, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		w.Close()
-		r.Close()
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	ckpt.SetMaxOpenConns(1)
-	blobs, err := OpenBlobs(filepath.Join(dir, "blobs"))
-	if err != nil {
-		w.Close()
-		r.Close()
-		ckpt.Close()
-		return nil, err
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -107,11 +81,29 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		cost = bcrypt.MinCost
 	}
 	s := &Store{
-		w: w, r: r, ckpt: ckpt, Blobs: blobs, now: func() time.Time { return opt.Now().UTC() }, cost: cost,
+		now: func() time.Time { return opt.Now().UTC() }, cost: cost,
 		appends: make(chan appendReq, 4*opt.MaxBatch),
 		done:    make(chan struct{}),
 		stopCk:  make(chan struct{}),
 		ckDone:  make(chan struct{}),
+	}
+	var err error
+	if IsPostgres(opt.DB) {
+		err = s.openPostgres(ctx, opt.DB)
+	} else {
+		err = s.openSQLite(ctx, sqlitePath(dir, opt.DB))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var shared *pool
+	if s.pg != nil {
+		shared = s.w
+	}
+	s.Blobs, err = OpenBlobs(filepath.Join(dir, "blobs"), shared)
+	if err != nil {
+		s.closeDB()
+		return nil, err
 	}
 	s.dummy = sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), cost)
@@ -122,11 +114,62 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// IsPostgres tells whether a --db value names a PostgreSQL database.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+func sqlitePath(dir, db string) string {
+	if p, ok := strings.CutPrefix(db, "sqlite:"); ok && p != "" {
+		return p
+	}
+	return filepath.Join(dir, "reviewer.db")
+}
+
+// openSQLite opens one writer, eight query-only readers and the
+// checkpointer on the database file.
+func (s *Store) openSQLite(ctx context.Context, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, &pool{DB: w}, "migrations/sqlite"); err != nil {
+		w.Close()
+		return err
+	}
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("open store: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	ckpt, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return fmt.Errorf("open store: %w", err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	s.w, s.r, s.ckpt = &pool{DB: w}, &pool{DB: r}, ckpt
+	return nil
+}
+
 // checkpointLoop copies committed WAL frames into the database file every
 // half second. PASSIVE never waits for, nor blocks, the writer: commits stay
 // short, and the WAL stays small whenever readers let it.
 func (s *Store) checkpointLoop() {
 	defer close(s.ckDone)
+	if s.ckpt == nil {
+		<-s.stopCk
+		return
+	}
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -175,6 +218,13 @@ func (s *Store) Close() error {
 	<-s.done
 	close(s.stopCk)
 	<-s.ckDone
+	return s.closeDB()
+}
+
+func (s *Store) closeDB() error {
+	if s.pg != nil {
+		return s.pg.close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close(), s.ckpt.Close())
 }
 
@@ -184,11 +234,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+// migrate applies the migrations in dir (each backend has its own) that the
+// database has not seen, each in its own transaction. With PostgreSQL the
+// caller holds a lock, so instances started together migrate one at a time.
+func migrate(ctx context.Context, db *pool, dir string) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -206,8 +259,8 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, version int, name string) error {
-	tx, err := db.BeginTx(ctx, nil)
+func applyMigration(ctx context.Context, db *pool, version int, name string) error {
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -229,15 +282,23 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, name string) e
 	return tx.Commit()
 }
 
-// write runs fn in a write transaction.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// write runs fn in a write transaction. The feed entries fn logged are
+// appended last: with PostgreSQL under a lock held to the commit, so the
+// feed's sequence numbers become visible in order (a reader that has seen
+// entry 2 never misses entry 1), while nothing else waits on that lock.
+func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
+	tx, err := s.w.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
+	}
+	if len(tx.changes) > 0 {
+		if err := s.appendChanges(ctx, tx); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -251,6 +312,9 @@ func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 // The document blobs are files under blobs/, content-addressed and never
 // changed once written: copy them alongside.
 func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.pg != nil {
+		return review.Errorf(review.EINVALID, "the database is PostgreSQL: back it up with pg_dump (see the README)")
+	}
 	if _, err := os.Stat(path); err == nil {
 		return review.Errorf(review.ECONFLICT, "%s exists; choose a new file", path)
 	}

@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
 
 func open(t *testing.T, dir string) *storage.Store {
 	t.Helper()
-	s, err := storage.Open(context.Background(), dir, storage.Options{FastPasswordHash: true})
+	s, err := storage.Open(context.Background(), dir, storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestAppendEventConcurrent(t *testing.T) {
 }
 
 func TestAppendAfterClose(t *testing.T) {
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestFailedEventKeptAndReplayable(t *testing.T) {
 
 func TestRunsPaging(t *testing.T) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{Now: func() time.Time { now = now.Add(time.Second); return now }})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: func() time.Time { now = now.Add(time.Second); return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,6 +402,13 @@ func TestBackupWhileWriting(t *testing.T) {
 	}()
 	time.Sleep(20 * time.Millisecond)
 	path := filepath.Join(t.TempDir(), "backup.db")
+	if pgtest.Postgres() {
+		if err := s.Backup(ctx, path); review.ErrorCode(err) != review.EINVALID {
+			t.Fatalf("reviewer backup of a PostgreSQL database: %v, want a pointer to pg_dump", err)
+		}
+		<-done
+		return
+	}
 	if err := s.Backup(ctx, path); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -56,21 +55,21 @@ func (s *Store) createUser(ctx context.Context, email, name string, role review.
 		return review.User{}, fmt.Errorf("create user: %w", err)
 	}
 	u := review.User{Email: addr.Address, Name: strings.TrimSpace(name), Role: role, CreatedAt: s.now()}
-	insert := `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`
+	// The email is unique without regard to case (a conflict inserts
+	// nothing, and returns no id).
+	insert := `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`
 	if first {
-		insert = `INSERT INTO users (email, name, role, password_hash, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT (email) DO NOTHING`
+		insert = `INSERT INTO users (email, name, role, password_hash, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT DO NOTHING RETURNING id`
 	}
-	res, err := s.w.ExecContext(ctx, insert, u.Email, u.Name, string(u.Role), string(hash), ms(u.CreatedAt))
-	if err != nil {
+	err = s.w.QueryRowContext(ctx, insert, u.Email, u.Name, string(u.Role), string(hash), ms(u.CreatedAt)).Scan(&u.ID)
+	switch {
+	case isNoRows(err) && first:
+		return review.User{}, review.Errorf(review.EFORBIDDEN, "This installation is set up already. Sign in instead.")
+	case isNoRows(err):
+		return review.User{}, review.Errorf(review.ECONFLICT, "a user with email %s exists", u.Email)
+	case err != nil:
 		return review.User{}, fmt.Errorf("create user: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 && first {
-		return review.User{}, review.Errorf(review.EFORBIDDEN, "This installation is set up already. Sign in instead.")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return review.User{}, review.Errorf(review.ECONFLICT, "a user with email %s exists", u.Email)
-	}
-	u.ID, _ = res.LastInsertId()
 	return u, nil
 }
 
@@ -80,7 +79,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (revie
 	var hash string
 	var role string
 	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, email, name, role, password_hash, disabled, created_at FROM users WHERE email = ?`, strings.TrimSpace(email)).
+	err := s.r.QueryRowContext(ctx, `SELECT id, email, name, role, password_hash, disabled, created_at FROM users WHERE lower(email) = lower(?)`, strings.TrimSpace(email)).
 		Scan(&u.ID, &u.Email, &u.Name, &role, &hash, &u.Disabled, &created)
 	bad := review.Errorf(review.EUNAUTHORIZED, "Wrong email or password.")
 	if isNoRows(err) {
@@ -228,7 +227,7 @@ func (s *Store) SessionKeys(ctx context.Context) ([][]byte, error) {
 // RotateSessionKeys makes a new key pair and keeps the previous one.
 func (s *Store) RotateSessionKeys(ctx context.Context) ([][]byte, error) {
 	var keys [][]byte
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var raw []byte
 		if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'session-keys'`).Scan(&raw); err != nil && !isNoRows(err) {
 			return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -22,7 +23,7 @@ import (
 // declared rule says. A new route is checked the moment it is listed.
 func TestRouteAccessMatrix(t *testing.T) {
 	ctx := context.Background()
-	store, err := storage.Open(ctx, t.TempDir(), storage.Options{FastPasswordHash: true})
+	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 // read from X-Forwarded-For, and from nobody else.
 func TestSignInLimits(t *testing.T) {
 	ctx := context.Background()
-	store, err := storage.Open(ctx, t.TempDir(), storage.Options{FastPasswordHash: true})
+	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestSignInLimits(t *testing.T) {
 // keys still opens its session; new cookies use the new keys.
 func TestSessionKeyRotation(t *testing.T) {
 	ctx := context.Background()
-	store, err := storage.Open(ctx, t.TempDir(), storage.Options{FastPasswordHash: true})
+	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}

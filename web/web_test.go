@@ -19,6 +19,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
@@ -62,7 +63,7 @@ func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	in, err := instance.New(ctx, instance.Config{
-		Addr: "127.0.0.1:0", Data: t.TempDir(), ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
+		Addr: "127.0.0.1:0", Data: t.TempDir(), DB: pgtest.DB(t), ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
 		FastPasswordHash: true, CompileCache: compileCache, Now: o.now,
 	})
 	if err != nil {

@@ -21,7 +21,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	at := storeFlags(fs, getenv)
 	email := fs.String("email", "", "the user's email address")
 	role := fs.String("role", "", "reviewer, supervisor or admin")
 	name := fs.String("name", "", "the user's name")
@@ -40,7 +40,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("read password: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	store, err := storage.Open(ctx, *data, storage.Options{})
+	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	at := storeFlags(fs, getenv)
 	name := fs.String("name", "", "what the token is for")
 	role := fs.String("role", "reviewer", "reviewer, supervisor or admin")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -70,7 +70,7 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, *data, storage.Options{})
+	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 	}
 	fs := flag.NewFlagSet("destination add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	at := storeFlags(fs, getenv)
 	u := fs.String("url", "", "where to POST decided runs")
 	secret := fs.String("secret", "", "the signing secret the receiver verifies with")
 	events := fs.String("events", "", "event types to send (default: workflow_run.completed and workflow_run.rejected)")
@@ -99,7 +99,7 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, *data, storage.Options{})
+	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -116,14 +116,14 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	at := storeFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("usage: reviewer backup [--data DIR] FILE")
 	}
-	store, err := storage.Open(ctx, *data, storage.Options{})
+	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,42 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := store.Backup(ctx, fs.Arg(0)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s; copy %s/blobs alongside\n", *data, fs.Arg(0), *data)
+	fmt.Fprintf(stdout, "backed up %s to %s; copy %s/blobs alongside\n", at.data, fs.Arg(0), at.data)
+	return nil
+}
+
+// migrateCmd is "reviewer migrate-to-postgres": stop the server first.
+func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate-to-postgres", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	at := storeFlags(fs, getenv)
+	to := fs.String("to", "", "the empty PostgreSQL database to copy into, a postgres:// URL")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !storage.IsPostgres(*to) || storage.IsPostgres(at.db) {
+		return errors.New("usage: reviewer migrate-to-postgres [--data DIR] [--db sqlite:PATH] --to postgres://…")
+	}
+	src, err := at.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := storage.Open(ctx, at.data, storage.Options{DB: *to})
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	c, err := src.CopyTo(ctx, dst)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, n := range c.Rows {
+		total += n
+	}
+	fmt.Fprintf(stdout, "copied %d rows (%d runs, %d users, %d events) and %d documents; PostgreSQL has the same count in every table.\nStart reviewer with --db %s\n",
+		total, c.Rows["runs"], c.Rows["users"], c.Rows["events"], c.Blobs, *to)
 	return nil
 }
 
@@ -140,7 +175,7 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 func routeCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("route", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	at := storeFlags(fs, getenv)
 	workflow := fs.String("workflow", "", "the workflow id")
 	below := fs.Float64("below", -1, "send a run to review when any confidence is below this (0..1)")
 	sample := fs.Int("sample", 0, "and send this percentage of the rest (0..100)")
@@ -154,7 +189,7 @@ func routeCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if *below >= 0 {
 		rule.Below = below
 	}
-	store, err := storage.Open(ctx, *data, storage.Options{})
+	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -170,11 +205,11 @@ func routeCmd(ctx context.Context, args []string, getenv func(string) string, st
 func rotateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rotate-session-keys", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	at := storeFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, *data, storage.Options{})
+	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -191,7 +226,7 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 func feedbackCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("feedback", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	at := storeFlags(fs, getenv)
 	workflow := fs.String("workflow", "", "the workflow id")
 	set := fs.String("evaluation-set", "", "add approved corrections to this Extend evaluation set")
 	mirror := fs.Bool("mirror-metadata", false, "merge the review state into the run's metadata in Extend")
@@ -201,7 +236,7 @@ func feedbackCmd(ctx context.Context, args []string, getenv func(string) string,
 	if *workflow == "" {
 		return errors.New("usage: reviewer feedback --workflow W [--evaluation-set ES] [--mirror-metadata]")
 	}
-	store, err := storage.Open(ctx, *data, storage.Options{})
+	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -211,4 +246,21 @@ func feedbackCmd(ctx context.Context, args []string, getenv func(string) string,
 	}
 	fmt.Fprintf(stdout, "workflow %s: evaluation set %q, mirror metadata %v\n", *workflow, *set, *mirror)
 	return nil
+}
+
+// where says which store a command opens: --data and --db, as serve takes
+// them.
+type where struct{ data, db string }
+
+func storeFlags(fs *flag.FlagSet, getenv func(string) string) *where {
+	w := &where{}
+	fs.StringVar(&w.data, "data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
+	fs.StringVar(&w.db, "db", env(getenv, "REVIEWER_DB", "sqlite:"), dbUsage)
+	return w
+}
+
+const dbUsage = "database: sqlite: (reviewer.db under --data) or a postgres:// URL that several instances share (REVIEWER_DB)"
+
+func (w *where) open(ctx context.Context) (*storage.Store, error) {
+	return storage.Open(ctx, w.data, storage.Options{DB: w.db})
 }

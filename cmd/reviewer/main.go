@@ -36,7 +36,11 @@ Commands:
                                 feed approved corrections back to Extend
   reviewer rotate-session-keys  new cookie keys; sessions signed with the previous keys stay valid
                                 until the next rotation (restart the server to use them)
-  reviewer backup FILE          a consistent copy of the database, while the server runs
+  reviewer backup FILE          a consistent copy of the SQLite database, while the server runs
+                                (PostgreSQL: pg_dump, see the README)
+  reviewer migrate-to-postgres --to postgres://…
+                                copy a SQLite installation (--data, --db) into an empty PostgreSQL
+                                database, documents included, and verify it by counts
   reviewer destination add --url U --secret S [--events E,E] [--workflows W,W] [--allow-private]
                                 send decisions to U, signed with S as Extend signs
 Run "reviewer serve -h" for the server's flags.
@@ -65,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return rotateCmd(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args, getenv, stdout, stderr)
+	case "migrate-to-postgres":
+		return migrateCmd(ctx, args, getenv, stdout, stderr)
 	case "destination":
 		return destinationCmd(ctx, args, getenv, stdout, stderr)
 	case "help":

@@ -21,6 +21,7 @@ import (
 type config struct {
 	addr          string
 	data          string
+	db            string
 	webhookSecret string
 	extendURL     string
 	extendKey     string
@@ -58,7 +59,8 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *c
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", env(getenv, "REVIEWER_ADDR", "127.0.0.1:8080"), "listen address (REVIEWER_ADDR)")
-	fs.StringVar(&c.data, "data", env(getenv, "REVIEWER_DATA", "./data"), "data directory: database, documents, page cache (REVIEWER_DATA)")
+	fs.StringVar(&c.data, "data", env(getenv, "REVIEWER_DATA", "./data"), "data directory: SQLite database, documents, page cache (REVIEWER_DATA)")
+	fs.StringVar(&c.db, "db", env(getenv, "REVIEWER_DB", "sqlite:"), dbUsage)
 	fs.StringVar(&c.webhookSecret, "webhook-secret", env(getenv, "REVIEWER_WEBHOOK_SECRET", ""), "Extend webhook signing secret(s), comma-separated (REVIEWER_WEBHOOK_SECRET)")
 	fs.StringVar(&c.extendURL, "extend-api-url", env(getenv, "REVIEWER_EXTEND_API_URL", "https://api.extend.ai"), "Extend API base URL (REVIEWER_EXTEND_API_URL)")
 	fs.StringVar(&c.extendKey, "extend-api-key", env(getenv, "REVIEWER_EXTEND_API_KEY", ""), "Extend API key, to fetch documents (REVIEWER_EXTEND_API_KEY)")
@@ -102,7 +104,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow,
+		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow,
 		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken},
 	})
 	if err != nil {

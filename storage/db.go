@@ -1,0 +1,146 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// pool is a database handle whose queries are written once, in SQLite's
+// spelling with ? placeholders, and bound for the backend underneath:
+// PostgreSQL gets $1, $2… and integers for booleans (its columns keep
+// SQLite's 0/1 flags).
+type pool struct {
+	*sql.DB
+	pg bool
+}
+
+// txn is a transaction of a pool. Feed entries written in it are appended
+// last, just before the commit (see Store.write).
+type txn struct {
+	*sql.Tx
+	pg      bool
+	changes []change
+}
+
+type change struct {
+	kind, runID, actor string
+}
+
+func (p *pool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return p.DB.ExecContext(ctx, bind(p.pg, q), pgArgs(p.pg, args)...)
+}
+
+func (p *pool) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return p.DB.QueryContext(ctx, bind(p.pg, q), pgArgs(p.pg, args)...)
+}
+
+func (p *pool) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return p.DB.QueryRowContext(ctx, bind(p.pg, q), pgArgs(p.pg, args)...)
+}
+
+func (p *pool) begin(ctx context.Context) (*txn, error) {
+	tx, err := p.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &txn{Tx: tx, pg: p.pg}, nil
+}
+
+func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.Tx.ExecContext(ctx, bind(t.pg, q), pgArgs(t.pg, args)...)
+}
+
+func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.Tx.QueryContext(ctx, bind(t.pg, q), pgArgs(t.pg, args)...)
+}
+
+func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.Tx.QueryRowContext(ctx, bind(t.pg, q), pgArgs(t.pg, args)...)
+}
+
+// stmt is a prepared statement of a txn.
+type stmt struct {
+	*sql.Stmt
+	pg bool
+}
+
+func (t *txn) prepare(ctx context.Context, q string) (*stmt, error) {
+	s, err := t.Tx.PrepareContext(ctx, bind(t.pg, q))
+	return &stmt{s, t.pg}, err
+}
+
+func (s *stmt) exec(ctx context.Context, args ...any) (sql.Result, error) {
+	return s.Stmt.ExecContext(ctx, pgArgs(s.pg, args)...)
+}
+
+var bound sync.Map // SQLite spelling → PostgreSQL spelling
+
+// bind rewrites ? placeholders as $n for PostgreSQL. Queries are constants
+// of this package (with values always passed as arguments), so a ? inside a
+// quoted literal is skipped and nothing else needs parsing.
+func bind(pg bool, q string) string {
+	if !pg || !strings.Contains(q, "?") {
+		return q
+	}
+	if b, ok := bound.Load(q); ok {
+		return b.(string)
+	}
+	var b strings.Builder
+	n, quoted := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted:
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	bound.Store(q, b.String())
+	return b.String()
+}
+
+// pgArgs turns booleans into the 0/1 integers both schemas store, and
+// makes text storable: PostgreSQL refuses a NUL or invalid UTF-8 in TEXT
+// (SQLite keeps them), so those become U+FFFD. A hostile id then finds
+// nothing, as on SQLite, instead of failing the request.
+func pgArgs(pg bool, args []any) []any {
+	if !pg {
+		return args
+	}
+	var out []any
+	set := func(i int, v any) {
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = v
+	}
+	for i, a := range args {
+		switch v := a.(type) {
+		case bool:
+			set(i, b2i(v))
+		case string:
+			if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+				set(i, strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", "\uFFFD"), "\uFFFD"))
+			}
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+func b2i(v bool) int64 {
+	if v {
+		return 1
+	}
+	return 0
+}
