@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -31,6 +33,7 @@ type env struct {
 	t     *testing.T
 	srv   testServer
 	store *storage.Store
+	desk  *desk.Desk
 }
 
 // testServer is where a test reaches the running instance.
@@ -47,10 +50,14 @@ func newEnv(t *testing.T, cfg web.Config) *env {
 	return newEnvWith(t, cfg, envOptions{})
 }
 
-// envOptions are what a test may choose: a fake Extend and the clock.
+// envOptions are what a test may choose: a fake Extend, the clock, the
+// database (instances given the same PostgreSQL URL share it) and the undo
+// window.
 type envOptions struct {
 	extendURL, extendKey string
 	now                  func() time.Time
+	db                   string
+	undo                 time.Duration
 }
 
 func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
@@ -63,7 +70,7 @@ func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	in, err := instance.New(ctx, instance.Config{
-		Addr: "127.0.0.1:0", Data: t.TempDir(), DB: pgtest.DB(t), ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
+		Addr: "127.0.0.1:0", Data: t.TempDir(), DB: cmp.Or(o.db, pgtest.DB(t)), UndoWindow: o.undo, ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
 		FastPasswordHash: true, CompileCache: compileCache, Now: o.now,
 	})
 	if err != nil {
@@ -77,7 +84,7 @@ func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
 			t.Errorf("instance: %v", err)
 		}
 	})
-	return &env{t: t, srv: testServer{URL: in.URL}, store: in.Store}
+	return &env{t: t, srv: testServer{URL: in.URL}, store: in.Store, desk: in.Desk}
 }
 
 // post sends a webhook body signed with secret at time ts.

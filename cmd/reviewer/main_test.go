@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -67,10 +68,19 @@ func TestEnvFallbackAndFlagWins(t *testing.T) {
 // acknowledged), restarts it, and checks that every event that was
 // acknowledged is stored and processed exactly once.
 func TestKilledServerLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a server process")
-	}
 	t.Parallel()
+	killMidBurst(t, "")
+}
+
+// TestKilledInstanceLosesNothing: the same burst to one of two instances
+// on one PostgreSQL database; that instance is killed, and the other, never
+// restarted, applies every event the killed one acknowledged, once.
+func TestKilledInstanceLosesNothing(t *testing.T) {
+	t.Parallel()
+	killMidBurst(t, pgtest.URL(t))
+}
+
+func killMidBurst(t *testing.T, db string) {
 	bin := filepath.Join(t.TempDir(), "reviewer")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
@@ -78,7 +88,14 @@ func TestKilledServerLosesNothing(t *testing.T) {
 	data := t.TempDir()
 	const secret = "wss_crash"
 
-	cmd, base := start(t, bin, data, secret)
+	// Started first, the instance killed leads the workers: the other must
+	// take over.
+	cmd, base := start(t, bin, data, secret, db)
+	var other *exec.Cmd
+	var otherURL string
+	if db != "" {
+		other, otherURL = start(t, bin, t.TempDir(), secret, db)
+	}
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	var wg sync.WaitGroup
@@ -119,8 +136,13 @@ func TestKilledServerLosesNothing(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	// Restart: the worker processes whatever was pending, then shut down cleanly.
-	cmd, base = start(t, bin, data, secret)
+	// Restart (or, on PostgreSQL, the other instance): the worker
+	// processes whatever was pending, then shut down cleanly.
+	if db == "" {
+		cmd, base = start(t, bin, data, secret, db)
+	} else {
+		cmd, base = other, otherURL
+	}
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		resp, err := client.Get(base + "/metrics")
@@ -139,7 +161,7 @@ func TestKilledServerLosesNothing(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
 
-	store, err := storage.Open(context.Background(), data, storage.Options{})
+	store, err := storage.Open(context.Background(), data, storage.Options{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,10 +183,10 @@ func TestKilledServerLosesNothing(t *testing.T) {
 }
 
 // start runs the binary on a free port and returns it with its base URL.
-func start(t *testing.T, bin, data, secret string) (*exec.Cmd, string) {
+func start(t *testing.T, bin, data, secret, db string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", secret)
-	cmd.Env = append(os.Environ(), "REVIEWER_LOG=json")
+	cmd.Env = append(os.Environ(), "REVIEWER_LOG=json", "REVIEWER_DB="+db)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {

@@ -1,0 +1,228 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// instances opens n stores on one fresh PostgreSQL database at once, as n
+// instances started together do: one migrates, the others wait for it and
+// then work. These tests need PostgreSQL whichever backend the others use.
+func instances(t *testing.T, n int) []*storage.Store {
+	t.Helper()
+	db := pgtest.URL(t)
+	stores := make([]*storage.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			stores[i], errs[i] = storage.Open(context.Background(), t.TempDir(), storage.Options{DB: db, FastPasswordHash: true})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("instance %d started beside the others: %v", i, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	return stores
+}
+
+// TestInstancesStartTogether: three instances migrating one database at
+// once all start, and each sees what another writes.
+func TestInstancesStartTogether(t *testing.T) {
+	s := instances(t, 3)
+	ctx := context.Background()
+	if _, err := s[0].CreateUser(ctx, "Ana@Example.com", "Ana", review.RoleAdmin, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s[1].CreateUser(ctx, "ana@example.com", "Ana again", review.RoleReviewer, "a long enough password"); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("the same email in other case on another instance: %v, want a conflict", err)
+	}
+	u, err := s[2].Authenticate(ctx, "ANA@example.com", "a long enough password")
+	if err != nil || u.ID == 0 || u.Name != "Ana" {
+		t.Fatalf("signing in on a third instance: %+v %v", u, err)
+	}
+}
+
+// TestNextAcrossInstances: 50 reviewers on three instances ask for the next
+// run of 20 at once; 20 get distinct runs, 30 are told the queue is empty.
+func TestNextAcrossInstances(t *testing.T) {
+	s := instances(t, 3)
+	queueRuns(t, s[0], 20)
+	var mu sync.Mutex
+	got := map[string]string{}
+	empty := 0
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			who := fmt.Sprintf("r%02d@example.com", i)
+			id, err := s[i%3].Next(context.Background(), who, review.QueueFilter{}, time.Minute)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case review.ErrorCode(err) == review.ENOTFOUND:
+				empty++
+			case err != nil:
+				t.Error(err)
+			default:
+				if prev, dup := got[id]; dup {
+					t.Errorf("%s given to %s and %s", id, prev, who)
+				}
+				got[id] = who
+			}
+		})
+	}
+	wg.Wait()
+	if len(got) != 20 || empty != 30 {
+		t.Fatalf("%d claims, %d empty; want 20 and 30", len(got), empty)
+	}
+}
+
+// TestFeedHasNoGapsAcrossInstances: while 16 writers on two instances claim
+// and release runs, a reader on a third follows the feed by sequence. Every
+// entry the feed ends with was seen by the reader: none became visible
+// behind one the reader had already passed.
+func TestFeedHasNoGapsAcrossInstances(t *testing.T) {
+	s := instances(t, 3)
+	ctx := context.Background()
+	queueRuns(t, s[0], 16)
+	seen := map[int64]bool{}
+	var end atomic.Int64 // set when the writers are done: the reader stops there
+	reader := make(chan error, 1)
+	go func() {
+		var last int64
+		for {
+			cs, err := s[2].ChangesSince(ctx, last, 1000)
+			if err != nil {
+				reader <- err
+				return
+			}
+			for _, c := range cs {
+				seen[c.Seq] = true
+				last = c.Seq
+			}
+			if e := end.Load(); e > 0 && last >= e {
+				reader <- nil
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			run, who := fmt.Sprintf("workflow_run_%03d", w), fmt.Sprintf("w%d@example.com", w)
+			for range 40 {
+				if _, err := s[w%2].ClaimRun(ctx, run, who, time.Minute); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := s[w%2].Release(ctx, run, who, false); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	last, err := s[2].LastChange(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end.Store(last)
+	select {
+	case err := <-reader:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute): // a ceiling
+		t.Fatal("the reader did not reach the end of the feed")
+	}
+	all, err := s[0].ChangesSince(ctx, 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missed []int64
+	for _, c := range all {
+		if !seen[c.Seq] {
+			missed = append(missed, c.Seq)
+		}
+	}
+	if len(all) < 16*40*2 || len(missed) > 0 {
+		t.Fatalf("the feed has %d entries; the reader missed %d of them: %v", len(all), len(missed), missed[:min(len(missed), 20)])
+	}
+}
+
+// TestCopyToPostgres: a SQLite installation with runs, a decision, users,
+// deliveries and a document is copied into an empty PostgreSQL database;
+// every table has the same count, the copy serves what the original
+// served, new rows get new ids, and a second copy into it is refused.
+func TestCopyToPostgres(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src, err := storage.Open(ctx, dir, storage.Options{FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	queueRuns(t, src, 5)
+	if _, err := src.CreateUser(ctx, "ana@example.com", "Ana", review.RoleAdmin, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.AddDestination(ctx, review.Destination{URL: "https://erp.example/hook", Secret: "0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Decide(ctx, "workflow_run_001", 0, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, []byte(`{}`),
+		map[string]bool{"a": true}, review.Outbound{EventID: "evt_rvw_1", EventType: review.EventRunCompleted, Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	doc := filepath.Join(t.TempDir(), "doc.pdf")
+	os.WriteFile(doc, []byte("%PDF-1.4 a document"), 0o600)
+	f, _ := os.Open(doc)
+	hash, err := src.PutFile(ctx, "file_1", f, 1<<20)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dst, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.URL(t), FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	c, err := src.CopyTo(ctx, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rows["runs"] != 5 || c.Rows["users"] != 1 || c.Rows["outbox"] != 1 || c.Rows["audit"] != 1 || c.Blobs != 1 {
+		t.Fatalf("copied %+v", c)
+	}
+	run, err := dst.Run(ctx, "workflow_run_001")
+	if err != nil || run.Status != review.StatusProcessed {
+		t.Fatalf("the decided run on PostgreSQL: %v %v", run, err)
+	}
+	if _, err := dst.Authenticate(ctx, "ana@example.com", "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := dst.BlobPath(hash) // a fresh data directory: read from the database
+	if b, _ := os.ReadFile(p); err != nil || string(b) != "%PDF-1.4 a document" {
+		t.Fatalf("the document on PostgreSQL: %q %v", b, err)
+	}
+	if _, err := dst.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, "a long enough password"); err != nil {
+		t.Fatalf("a new user after the copy (ids continue past the copied ones): %v", err)
+	}
+	if _, err := src.CopyTo(ctx, dst); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("copying into a database that is not empty: %v", err)
+	}
+}
