@@ -16,7 +16,7 @@ var tables = []struct{ name, identity string }{
 	{"files", ""}, {"run_files", ""}, {"users", "id"}, {"sessions", ""}, {"tokens", "id"},
 	{"settings", ""}, {"documents", ""}, {"drafts", ""}, {"audit", "id"}, {"changes", "seq"},
 	{"field_outcomes", ""}, {"destinations", "id"}, {"outbox", "id"}, {"outbox_attempts", "id"},
-	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""},
+	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""}, {"sign_in_failures", ""},
 }
 
 // Copied is how many rows of each table a copy wrote, and how many
@@ -96,7 +96,7 @@ func copyTable(ctx context.Context, src, dst *txn, table string) (int64, error) 
 	if err != nil {
 		return 0, err
 	}
-	ins, err := dst.prepare(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+`)`)
+	ins, err := dst.prepare(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+placeholders(len(cols))+`)`)
 	if err != nil {
 		return 0, err
 	}

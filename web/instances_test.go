@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +22,8 @@ import (
 
 // TestInstancesOnOnePostgres: two reviewers through the one wiring, every
 // worker running, on one PostgreSQL database, as behind a load balancer.
-// A session made on one works on the other; webhooks acknowledged by one
+// A session made on one works on the other, and failed sign-ins on one
+// count on the other; webhooks acknowledged by one
 // and a claim made on one reach a page open on the other; and 1,000 deliveries (ten destinations,
 // fifty runs decided twice, decisions made on both) are each received
 // once, a run's in the order of its decisions, whichever instance sends.
@@ -34,6 +36,18 @@ func TestInstancesOnOnePostgres(t *testing.T) {
 	c := a.signIn("sup@example.com", review.RoleSupervisor)
 	if resp, _ := get(t, c, b.srv.URL+"/dashboard"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("a session of instance a on instance b: %s", resp.Status)
+	}
+	// Sign-in limits hold across instances: failures on a count on b.
+	for i := range 6 {
+		e := []*env{a, b}[i%2]
+		resp, err := http.PostForm(e.srv.URL+"/login", url.Values{"email": {"sup@example.com"}, "password": {"a wrong password"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{false: http.StatusUnauthorized, true: http.StatusTooManyRequests}[i == 5]; resp.StatusCode != want {
+			t.Fatalf("failed sign-in %d on instance %d: %s, want %d", i+1, i%2, resp.Status, want)
+		}
 	}
 	conn, _, err := b.dial(c, b.srv.URL, "")
 	if err != nil {

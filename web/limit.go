@@ -1,11 +1,11 @@
 package web
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -20,65 +20,62 @@ const (
 	accountMaxDelay = time.Minute
 )
 
-// limiter counts failed sign-ins in memory; a restart forgives, which costs
-// an attacker a restart they cannot cause.
+// limiter counts failed sign-ins in the database, so every instance
+// sharing it applies the same limits.
 type limiter struct {
-	mu       sync.Mutex
-	window   time.Duration
-	failures map[string][]time.Time
+	store  SignIns
+	window time.Duration
 }
 
-func newLimiter(window time.Duration) *limiter {
-	return &limiter{window: window, failures: map[string][]time.Time{}}
+// SignIns keeps failed sign-ins: storage implements it.
+type SignIns interface {
+	// SignInFailures returns the times of the failures recorded under
+	// each key since since, oldest first.
+	SignInFailures(ctx context.Context, keys []string, since time.Time) (map[string][]time.Time, error)
+	// FailSignIn records a failure at at under each key, and forgets
+	// every failure from before before.
+	FailSignIn(ctx context.Context, keys []string, at, before time.Time) error
+	// ForgetSignIns drops the failures recorded under keys.
+	ForgetSignIns(ctx context.Context, keys []string) error
+}
+
+func limitKeys(account, addr string) (addrKey, pairKey, accountKey string) {
+	return "addr:" + addr, "pair:" + account + "|" + addr, "account:" + account
 }
 
 // wait returns how long a sign-in to account from addr must wait, zero
 // when it may try now.
-func (l *limiter) wait(now time.Time, account, addr string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (l *limiter) wait(ctx context.Context, now time.Time, account, addr string) (time.Duration, error) {
+	a, p, acc := limitKeys(account, addr)
+	fs, err := l.store.SignInFailures(ctx, []string{a, p, acc}, now.Add(-l.window))
+	if err != nil {
+		return 0, err
+	}
 	var wait time.Duration
 	lock := func(key string, most int) {
-		if fs := l.recent(key, now); len(fs) >= most {
-			wait = max(wait, fs[len(fs)-most].Add(l.window).Sub(now))
+		if f := fs[key]; len(f) >= most {
+			wait = max(wait, f[len(f)-most].Add(l.window).Sub(now))
 		}
 	}
-	lock("addr:"+addr, addrFailures)
-	lock("pair:"+account+"|"+addr, pairFailures)
-	if fs := l.recent("account:"+account, now); len(fs) >= accountFree {
-		delay := min(time.Second<<min(len(fs)-accountFree, 16), accountMaxDelay)
-		wait = max(wait, fs[len(fs)-1].Add(delay).Sub(now))
+	lock(a, addrFailures)
+	lock(p, pairFailures)
+	if f := fs[acc]; len(f) >= accountFree {
+		delay := min(time.Second<<min(len(f)-accountFree, 16), accountMaxDelay)
+		wait = max(wait, f[len(f)-1].Add(delay).Sub(now))
 	}
-	return wait
+	return wait, nil
 }
 
 // fail records a failed sign-in to account from addr.
-func (l *limiter) fail(now time.Time, account, addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.failures) > 100_000 { // bounded: forget everything rather than grow
-		l.failures = map[string][]time.Time{}
-	}
-	for _, k := range []string{"addr:" + addr, "pair:" + account + "|" + addr, "account:" + account} {
-		l.failures[k] = append(l.recent(k, now), now)
-	}
+func (l *limiter) fail(ctx context.Context, now time.Time, account, addr string) error {
+	a, p, acc := limitKeys(account, addr)
+	return l.store.FailSignIn(ctx, []string{a, p, acc}, now, now.Add(-l.window))
 }
 
 // forget clears an account after a successful sign-in from addr.
-func (l *limiter) forget(account, addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, "account:"+account)
-	delete(l.failures, "pair:"+account+"|"+addr)
-}
-
-func (l *limiter) recent(k string, now time.Time) []time.Time {
-	fs := l.failures[k]
-	i := 0
-	for i < len(fs) && now.Sub(fs[i]) > l.window {
-		i++
-	}
-	return fs[i:]
+func (l *limiter) forget(ctx context.Context, account, addr string) error {
+	_, p, acc := limitKeys(account, addr)
+	return l.store.ForgetSignIns(ctx, []string{p, acc})
 }
 
 // ParseProxies reads --trusted-proxies: addresses and CIDR ranges,

@@ -93,7 +93,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
-		logins: newLimiter(15 * time.Minute), bodies: newBodies(cfg.BodyMemory),
+		logins: &limiter{store: d.Store, window: 15 * time.Minute}, bodies: newBodies(cfg.BodyMemory),
 		sockets: newSockets(cfg.MaxSockets), desk: d.Desk,
 	}
 	mux := http.NewServeMux()

@@ -24,7 +24,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	account, addr := strings.ToLower(strings.TrimSpace(email)), clientAddr(r, s.cfg.TrustedProxies)
-	if wait := s.logins.wait(s.now(), account, addr); wait > 0 {
+	wait, err := s.logins.wait(r.Context(), s.now(), account, addr)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
 		vm := views.LoginPageVM{Page: s.page(r, "Sign in", ""), Email: email, Next: r.PostFormValue("next"),
 			Error: "Too many failed sign-ins. Try again in " + humanWait(wait) + "."}
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
@@ -36,11 +40,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		if code != review.EUNAUTHORIZED && code != review.EFORBIDDEN {
 			return err
 		}
-		s.logins.fail(s.now(), account, addr)
+		if err := s.logins.fail(r.Context(), s.now(), account, addr); err != nil {
+			return err
+		}
 		vm := views.LoginPageVM{Page: s.page(r, "Sign in", ""), Email: email, Error: review.ErrorMessage(err), Next: r.PostFormValue("next")}
 		return s.render(w, r, http.StatusUnauthorized, views.LoginPage(vm))
 	}
-	s.logins.forget(account, addr)
+	if err := s.logins.forget(r.Context(), account, addr); err != nil {
+		return err
+	}
 	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}

@@ -37,7 +37,8 @@ type Store interface {
 	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
 	PutRunFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) (string, error)
 
-	// Accounts, sessions and API tokens.
+	// Accounts, sessions, sign-in limits and API tokens.
+	SignIns
 	Authenticate(ctx context.Context, email, password string) (review.User, error)
 	UserCount(ctx context.Context) (int, error)
 	Users(ctx context.Context) ([]review.User, error)
