@@ -8,6 +8,7 @@ const (
 	FeedClaim    = "claim"    // claimed, renewed, released, reassigned
 	FeedEdit     = "edit"     // a draft changed
 	FeedDecision = "decision" // approved, rejected, reopened
+	FeedPresence = "presence" // who has the run open changed, on some instance
 )
 
 // FeedEntry is one entry of the change feed, which every write appends to

@@ -16,7 +16,7 @@ var tables = []struct{ name, identity string }{
 	{"files", ""}, {"run_files", ""}, {"users", "id"}, {"sessions", ""}, {"tokens", "id"},
 	{"settings", ""}, {"documents", ""}, {"drafts", ""}, {"audit", "id"}, {"changes", "seq"},
 	{"field_outcomes", ""}, {"destinations", "id"}, {"outbox", "id"}, {"outbox_attempts", "id"},
-	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""}, {"sign_in_failures", ""},
+	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""}, {"sign_in_failures", ""}, {"viewers", ""},
 }
 
 // Copied is how many rows of each table a copy wrote, and how many

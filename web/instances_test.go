@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -22,8 +23,8 @@ import (
 
 // TestInstancesOnOnePostgres: two reviewers through the one wiring, every
 // worker running, on one PostgreSQL database, as behind a load balancer.
-// A session made on one works on the other, and failed sign-ins on one
-// count on the other; webhooks acknowledged by one
+// A session made on one works on the other, failed sign-ins on one count
+// on the other, and people with one run open on either see each other; webhooks acknowledged by one
 // and a claim made on one reach a page open on the other; and 1,000 deliveries (ten destinations,
 // fifty runs decided twice, decisions made on both) are each received
 // once, a run's in the order of its decisions, whichever instance sends.
@@ -47,6 +48,30 @@ func TestInstancesOnOnePostgres(t *testing.T) {
 		resp.Body.Close()
 		if want := map[bool]int{false: http.StatusUnauthorized, true: http.StatusTooManyRequests}[i == 5]; resp.StatusCode != want {
 			t.Fatalf("failed sign-in %d on instance %d: %s, want %d", i+1, i%2, resp.Status, want)
+		}
+	}
+	// Two people with one run open, on different instances, see each other.
+	c2 := b.signIn("ana@example.com", review.RoleReviewer)
+	pa, _, err := a.dial(c, a.srv.URL, "?run=workflow_run_00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pa.Close()
+	pb, _, err := b.dial(c2, b.srv.URL, "?run=workflow_run_00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pb.Close()
+	for _, p := range []*websocket.Conn{pa, pb} {
+		for {
+			p.SetReadDeadline(time.Now().Add(time.Minute)) // a ceiling
+			_, raw, err := p.ReadMessage()
+			if err != nil {
+				t.Fatalf("waiting for both viewers: %v", err)
+			}
+			if strings.Contains(string(raw), `"viewers":["ana@example.com","sup@example.com"]`) {
+				break
+			}
 		}
 	}
 	conn, _, err := b.dial(c, b.srv.URL, "")

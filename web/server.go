@@ -47,6 +47,7 @@ type Server struct {
 	metrics  *metrics
 	hub      *live.Hub
 	logins   *limiter
+	presence *presence
 	bodies   *bodies
 	sockets  *sockets
 	desk     *desk.Desk
@@ -93,7 +94,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
-		logins: &limiter{store: d.Store, window: 15 * time.Minute}, bodies: newBodies(cfg.BodyMemory),
+		logins: &limiter{store: d.Store, window: 15 * time.Minute}, presence: newPresence(), bodies: newBodies(cfg.BodyMemory),
 		sockets: newSockets(cfg.MaxSockets), desk: d.Desk,
 	}
 	mux := http.NewServeMux()

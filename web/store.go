@@ -37,6 +37,11 @@ type Store interface {
 	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
 	PutRunFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) (string, error)
 
+	// Who has which run open here (live.Feed reads them back, from every
+	// instance).
+	SetViewers(ctx context.Context, instance, runID string, viewers []string) error
+	KeepViewers(ctx context.Context, instance string, gone bool) error
+
 	// Accounts, sessions, sign-in limits and API tokens.
 	SignIns
 	Authenticate(ctx context.Context, email, password string) (review.User, error)

@@ -50,6 +50,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) error {
 	// Catch up before joining would miss what commits in between; join
 	// first, then replay: a page may see a change twice, never not at all.
 	s.hub.Join(c)
+	s.presence.changed(c.Run)
 	go s.writeLoop(conn, c, since, session)
 	s.readLoop(conn, c)
 	return nil
@@ -73,6 +74,7 @@ func sameOrigin(r *http.Request, base string) bool {
 
 // readLoop reads until the page goes away (pongs keep it alive).
 func (s *Server) readLoop(conn *websocket.Conn, c *live.Client) {
+	defer s.presence.changed(c.Run)
 	defer s.hub.Leave(c)
 	conn.SetReadLimit(1024)
 	conn.SetReadDeadline(time.Now().Add(wsPongWait))
@@ -110,6 +112,9 @@ func (s *Server) writeLoop(conn *websocket.Conn, c *live.Client, since int64, se
 			write(reset)
 		} else {
 			for _, ch := range changes {
+				if ch.Kind == review.FeedPresence {
+					continue // who is there now comes with the join
+				}
 				b, _ := json.Marshal(live.FromFeed(ch))
 				if !write(b) {
 					return
@@ -150,5 +155,8 @@ func (s *Server) lastSeq() int64 {
 // Run feeds committed changes to the open pages until ctx ends, then drops
 // every page.
 func (s *Server) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { defer close(done); s.tellPresence(ctx) }()
 	live.Relay(ctx, s.store, s.hub, s.cfg.FeedPoll, s.log)
+	<-done
 }

@@ -62,7 +62,8 @@ type Hub struct {
 // NewHub returns an empty hub.
 func NewHub() *Hub { return &Hub{clients: map[*Client]struct{}{}} }
 
-// Join adds a client and tells the others on its run who is there.
+// Join adds a client. Who has its run open is told by Present, once the
+// store has it: the viewers of every instance.
 func (h *Hub) Join(c *Client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -71,7 +72,6 @@ func (h *Hub) Join(c *Client) {
 		return
 	}
 	h.clients[c] = struct{}{}
-	h.presence(c.Run)
 }
 
 // Leave removes a client.
@@ -83,7 +83,6 @@ func (h *Hub) Leave(c *Client) {
 	}
 	delete(h.clients, c)
 	c.close()
-	h.presence(c.Run)
 }
 
 // Publish queues m for every client, without waiting for any.
@@ -156,27 +155,36 @@ type Presence struct {
 	Viewers []string `json:"viewers"`
 }
 
-// presence tells the clients on run who is viewing it (mu held).
-func (h *Hub) presence(run string) {
-	if run == "" {
-		return
-	}
-	var on []*Client
+// Viewers returns who has run open here, by name, each once, sorted.
+func (h *Hub) Viewers(run string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	names := map[string]bool{}
 	for c := range h.clients {
 		if c.Run == run {
-			on = append(on, c)
 			names[c.User] = true
 		}
 	}
-	p := Presence{Kind: KindPresence, RunID: run, Viewers: []string{}}
+	out := []string{}
 	for n := range names {
-		p.Viewers = append(p.Viewers, n)
+		out = append(out, n)
 	}
-	sort.Strings(p.Viewers)
-	msg, _ := json.Marshal(p)
-	for _, c := range on {
-		h.offer(c, msg)
+	sort.Strings(out)
+	return out
+}
+
+// Present tells the clients on run who is viewing it.
+func (h *Hub) Present(run string, viewers []string) {
+	if viewers == nil {
+		viewers = []string{}
+	}
+	msg, _ := json.Marshal(Presence{Kind: KindPresence, RunID: run, Viewers: viewers})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		if c.Run == run {
+			h.offer(c, msg)
+		}
 	}
 }
 

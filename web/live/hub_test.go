@@ -59,26 +59,31 @@ func TestHugeBurstSaysAll(t *testing.T) {
 	}
 }
 
+// TestPresence: the hub says who has a run open here (each name once), and
+// tells the pages on a run who has it open anywhere, and nobody else.
 func TestPresence(t *testing.T) {
 	h := live.NewHub()
 	a := live.NewClient("Ana", "run_1", 8)
+	a2 := live.NewClient("Ana", "run_1", 8) // a second tab
 	b := live.NewClient("Bo", "run_1", 8)
 	c := live.NewClient("Cy", "run_2", 8)
-	h.Join(a)
-	h.Join(b)
-	h.Join(c)
+	for _, x := range []*live.Client{a, a2, b, c} {
+		h.Join(x)
+	}
+	if v := h.Viewers("run_1"); len(v) != 2 || v[0] != "Ana" || v[1] != "Bo" {
+		t.Fatalf("viewers here = %v", v)
+	}
+	h.Present("run_1", []string{"Ana", "Bo", "Di"}) // Di on another instance
 	var p live.Presence
-	<-a.Messages() // Ana alone
 	json.Unmarshal(<-a.Messages(), &p)
-	if len(p.Viewers) != 2 || p.Viewers[0] != "Ana" || p.Viewers[1] != "Bo" {
+	if p.Kind != live.KindPresence || len(p.Viewers) != 3 {
 		t.Fatalf("presence = %+v", p)
 	}
 	h.Leave(b)
-	json.Unmarshal(<-a.Messages(), &p)
-	if len(p.Viewers) != 1 {
-		t.Fatalf("after Bo left: %+v", p)
+	if v := h.Viewers("run_1"); len(v) != 1 {
+		t.Fatalf("after Bo left: %v", v)
 	}
-	if len(c.Messages()) != 1 { // only its own join
+	if len(c.Messages()) != 0 {
 		t.Fatalf("Cy heard about another run")
 	}
 }

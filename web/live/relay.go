@@ -14,6 +14,8 @@ type Feed interface {
 	Changed() <-chan struct{}
 	LastChange(ctx context.Context) (int64, error)
 	ChangesSince(ctx context.Context, seq int64, limit int) ([]review.FeedEntry, error)
+	// Viewers returns who has a run open, on any instance.
+	Viewers(ctx context.Context, runID string) ([]string, error)
 }
 
 // relayPage is how many changes the relay reads at a time.
@@ -37,8 +39,15 @@ func Relay(ctx context.Context, feed Feed, hub *Hub, poll time.Duration, log *sl
 				break
 			}
 			for _, ch := range changes {
-				hub.Publish(FromFeed(ch))
 				seq = ch.Seq
+				if ch.Kind != review.FeedPresence {
+					hub.Publish(FromFeed(ch))
+					continue
+				}
+				// Only the pages on the run hear who is there.
+				if viewers, err := feed.Viewers(ctx, ch.RunID); err == nil {
+					hub.Present(ch.RunID, viewers)
+				}
 			}
 			if len(changes) < relayPage {
 				break
