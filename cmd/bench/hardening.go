@@ -30,7 +30,7 @@ func benchHardening(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	in, stop, err := start(ctx, filepath.Join(dir, "server"))
+	in, stop, err := start(ctx, filepath.Join(dir, "server"), "")
 	if err != nil {
 		return nil, err
 	}

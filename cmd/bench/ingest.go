@@ -20,6 +20,10 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
+// sqliteIngest is the closed-loop ingest rate on SQLite of this run, for
+// the PostgreSQL figure to stand beside.
+var sqliteIngest float64
+
 const (
 	ingestEvents  = 20000
 	ingestSenders = 50
@@ -48,7 +52,7 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	fmt.Fprintf(log, "raw SQLite, one row per transaction: %.0f rows/s\n", base)
 
 	// The real wiring, every worker running while the events arrive.
-	in, stop, err := start(ctx, filepath.Join(dir, "server"))
+	in, stop, err := start(ctx, filepath.Join(dir, "server"), "")
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +67,7 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
+	sqliteIngest = rate
 	p50, p99 := percentile(lat, 50), percentile(lat, 99)
 	fmt.Fprintf(log, "ingest closed loop: %d events of %d bytes, %.0f acknowledged/s, p50 %s, p99 %s\n", len(lat), len(bodies[0]), rate, ms(p50), ms(p99))
 	// Open loop: events offered at the goal's 3,000/s (still at most 50 in

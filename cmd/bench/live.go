@@ -32,7 +32,7 @@ func benchLive(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	e, err := newViewerEnv(ctx, dir)
+	e, err := newViewerEnv(ctx, dir, "")
 	if err != nil {
 		return nil, err
 	}

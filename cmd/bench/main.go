@@ -63,6 +63,7 @@ func main() {
 		{"viewer", benchViewer},
 		{"live", benchLive},
 		{"hardening", benchHardening},
+		{"postgres", benchPostgres},
 	}
 	ctx := context.Background()
 	var all []result
@@ -129,11 +130,12 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
-// start runs a reviewer on dir through the one wiring, every worker
-// running, on a free loopback port, until stop is called.
-func start(ctx context.Context, dir string) (in *instance.Instance, stop func(), err error) {
+// start runs a reviewer on dir (and db: "" for SQLite under dir) through
+// the one wiring, every worker running, on a free loopback port, until stop
+// is called.
+func start(ctx context.Context, dir, db string) (in *instance.Instance, stop func(), err error) {
 	in, err = instance.New(ctx, instance.Config{
-		Addr: "127.0.0.1:0", Data: dir, ExtendURL: "http://127.0.0.1:1", FastPasswordHash: true,
+		Addr: "127.0.0.1:0", Data: dir, DB: db, ExtendURL: "http://127.0.0.1:1", FastPasswordHash: true,
 		Web: web.Config{WebhookSecrets: []string{benchSecret}},
 	})
 	if err != nil {

@@ -33,8 +33,8 @@ type viewerEnv struct {
 	close    func()
 }
 
-func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
-	in, stop, err := start(ctx, dir)
+func newViewerEnv(ctx context.Context, dir, db string) (*viewerEnv, error) {
+	in, stop, err := start(ctx, dir, db)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,8 @@ func newViewerEnv(ctx context.Context, dir string) (*viewerEnv, error) {
 
 // signIn creates a reviewer and returns a session cookie of theirs.
 func (e *viewerEnv) signIn(ctx context.Context, email string) (*http.Cookie, error) {
-	if _, err := e.store.CreateUser(ctx, email, "", review.RoleReviewer, "a long enough password"); err != nil {
+	// Instances sharing a database share their people too.
+	if _, err := e.store.CreateUser(ctx, email, "", review.RoleReviewer, "a long enough password"); err != nil && review.ErrorCode(err) != review.ECONFLICT {
 		return nil, err
 	}
 	rec := httptest.NewRecorder()
@@ -99,7 +100,7 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 	if r, err := pages.Open(ctx, dir, pages.Options{Instances: 1}); err == nil {
 		r.Close()
 	}
-	e, err := newViewerEnv(ctx, dir)
+	e, err := newViewerEnv(ctx, dir, "")
 	if err != nil {
 		return nil, err
 	}

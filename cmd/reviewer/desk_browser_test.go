@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -480,7 +481,9 @@ func TestOthersOnTheRun(t *testing.T) {
 }
 
 // TestTypedTextSurvivesAClosedTab: text typed and not confirmed is offered
-// back when the run is opened again, and Enter saves it.
+// back when the run is opened again, and Enter saves it. (A tab closed
+// normally confirms what its field holds, as leaving the field does; this
+// one dies, as a tab does when the browser or the machine goes first.)
 func TestTypedTextSurvivesAClosedTab(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--demo")
@@ -493,7 +496,17 @@ func TestTypedTextSurvivesAClosedTab(t *testing.T) {
 	}
 	focusField(t, tab, "notes")
 	typeText(t, tab, "Half a thought")
+	crash := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		cdp.Call(ctx, t, page.Crash, cdp.Empty{}) // answers only with the renderer gone
+		return nil
+	})
+	crashed, stop := context.WithTimeout(tab, 5*time.Second)
+	chromedp.Do(crashed, crash)
+	stop()
 	closeTab()
+	if a := s.apiGet("/api/v1/runs/" + runQH + "/audit"); strings.Contains(string(a), "Half a thought") {
+		t.Fatalf("the dead tab saved: %s", a)
+	}
 	again, closeAgain := chromedp.NewContext(ctx)
 	defer closeAgain()
 	if err := chromedp.Do(again, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("notes"))), settled()); err != nil {

@@ -1,7 +1,7 @@
-// Package pgtest runs a throwaway PostgreSQL server for tests, from Debian's
-// package (the Makefile installs it where missing): one server per test
-// binary, in a temporary directory, reached by its Unix socket only, and
-// one fresh database per test.
+// Package pgtest runs a throwaway PostgreSQL server for tests and
+// benchmarks, from Debian's package (the Makefile installs it where
+// missing): one server per test binary, in a temporary directory, reached
+// by its Unix socket only, and one fresh database per test.
 //
 // PostgreSQL refuses to run as root, and tests run as root in CI: the
 // server then runs as the postgres user, in a directory made for it.
@@ -28,22 +28,24 @@ import (
 // application tests on PostgreSQL ("postgres") instead of SQLite.
 const Backend = "REVIEWER_TEST_DB"
 
+// Server is a throwaway PostgreSQL server, reached by its Unix socket.
+type Server struct {
+	dir, data string
+	bin, user string // where PostgreSQL's programs are; who runs them
+	n         atomic.Int64
+}
+
 var (
 	once    sync.Once
-	server  string // the socket directory; "" until started
-	dataDir string
-	binDir  string
-	asUser  string
+	shared  *Server
 	startEr error
-	n       atomic.Int64
 )
 
 // Main runs the tests and stops the server, if one was started.
 func Main(m *testing.M) int {
 	code := m.Run()
-	if server != "" {
-		run("pg_ctl", "-D", dataDir, "-m", "immediate", "-w", "stop")
-		os.RemoveAll(server)
+	if shared != nil {
+		shared.Stop()
 	}
 	return code
 }
@@ -70,31 +72,44 @@ func DB(t testing.TB) string {
 	return u
 }
 
-// URL returns the URL of a fresh, empty database on the test server,
+// URL returns the URL of a fresh, empty database on the tests' server,
 // starting the server the first time. A missing PostgreSQL is an error.
 func URL(t testing.TB) string {
 	t.Helper()
-	once.Do(func() { startEr = start() })
+	// Durability is PostgreSQL's to test, not ours: the tests run without
+	// fsync.
+	once.Do(func() { shared, startEr = Start(false) })
 	if startEr != nil {
 		t.Fatalf("PostgreSQL for the tests: %v", startEr)
 	}
-	name := fmt.Sprintf("t%d_%d", os.Getpid(), n.Add(1))
-	db, err := sql.Open("pgx", url("postgres"))
+	u, err := shared.NewDB()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return u
+}
+
+// NewDB creates a fresh, empty database and returns its URL.
+func (s *Server) NewDB() (string, error) {
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), s.n.Add(1))
+	db, err := sql.Open("pgx", s.url("postgres"))
+	if err != nil {
+		return "", err
+	}
 	defer db.Close()
 	if _, err := db.ExecContext(context.Background(), `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
-		t.Fatalf("create a test database: %v", err)
+		return "", fmt.Errorf("create a database: %w", err)
 	}
-	return url(name)
+	return s.url(name), nil
 }
 
-func url(db string) string {
-	return "postgres://postgres@/" + db + "?host=" + server + "&sslmode=disable"
+func (s *Server) url(db string) string {
+	return "postgres://postgres@/" + db + "?host=" + s.dir + "&sslmode=disable"
 }
 
-func start() error {
+// Start starts a server in a new temporary directory. durable keeps
+// PostgreSQL's fsync (for benchmarks); tests go without.
+func Start(durable bool) (*Server, error) {
 	inits, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	if len(inits) == 0 {
 		if p, err := exec.LookPath("initdb"); err == nil {
@@ -102,38 +117,45 @@ func start() error {
 		}
 	}
 	if len(inits) == 0 {
-		return fmt.Errorf("initdb not found: install Debian's postgresql package (make test does)")
+		return nil, fmt.Errorf("initdb not found: install Debian's postgresql package (make test does)")
 	}
 	sort.Slice(inits, func(i, j int) bool { return version(inits[i]) < version(inits[j]) })
-	binDir = filepath.Dir(inits[len(inits)-1])
+	s := &Server{bin: filepath.Dir(inits[len(inits)-1])}
 	dir, err := os.MkdirTemp("", "reviewer-pg-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if os.Geteuid() == 0 {
-		asUser = "postgres"
-		u, err := user.Lookup(asUser)
+		s.user = "postgres"
+		u, err := user.Lookup(s.user)
 		if err != nil {
-			return fmt.Errorf("PostgreSQL cannot run as root, and there is no postgres user: %w", err)
+			return nil, fmt.Errorf("PostgreSQL cannot run as root, and there is no postgres user: %w", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		if err := os.Chown(dir, uid, gid); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	dataDir = filepath.Join(dir, "data")
-	if out, err := run("initdb", "-D", dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"); err != nil {
-		return fmt.Errorf("initdb: %v: %s", err, out)
+	s.dir, s.data = dir, filepath.Join(dir, "data")
+	if out, err := s.run("initdb", "-D", s.data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"); err != nil {
+		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
-	// Durability is PostgreSQL's to test, not ours: the tests run without
-	// fsync. Connections: every store opens a pool, a listener and leaders.
-	opts := "-k " + dir + " -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000"
-	if out, err := run("pg_ctl", "-D", dataDir, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start"); err != nil {
-		return fmt.Errorf("pg_ctl start: %v: %s", err, out)
+	// Connections: every store opens a pool, a listener and leaders.
+	opts := "-k " + dir + " -c listen_addresses='' -c max_connections=1000"
+	if !durable {
+		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	}
-	server = dir
-	return nil
+	if out, err := s.run("pg_ctl", "-D", s.data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start"); err != nil {
+		return nil, fmt.Errorf("pg_ctl start: %v: %s", err, out)
+	}
+	return s, nil
+}
+
+// Stop stops the server and removes its directory.
+func (s *Server) Stop() {
+	s.run("pg_ctl", "-D", s.data, "-m", "immediate", "-w", "stop")
+	os.RemoveAll(s.dir)
 }
 
 func version(initdb string) int {
@@ -142,10 +164,10 @@ func version(initdb string) int {
 }
 
 // run runs one of PostgreSQL's programs, as the postgres user when root.
-func run(prog string, args ...string) ([]byte, error) {
-	name := filepath.Join(binDir, prog)
-	if asUser != "" {
-		args = append([]string{"-u", asUser, "--", name}, args...)
+func (s *Server) run(prog string, args ...string) ([]byte, error) {
+	name := filepath.Join(s.bin, prog)
+	if s.user != "" {
+		args = append([]string{"-u", s.user, "--", name}, args...)
 		name = "runuser"
 	}
 	cmd := exec.Command(name, args...)

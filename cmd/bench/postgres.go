@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// benchPostgres measures reviewer on PostgreSQL (a local server with fsync
+// on): ingest from 50 senders beside raw one-row-per-transaction inserts of
+// the same bytes and this run's SQLite figure; a change made on one
+// instance reaching a page open on another, beside the bare NOTIFY round
+// trip; and the queue page at 100,000 waiting runs beside its bare query.
+func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
+	srv, err := pgtest.Start(true)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	dir, err := os.MkdirTemp("", "reviewer-bench-pg-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	bodies, err := ingestBodies(ingestEvents / 2)
+	if err != nil {
+		return nil, err
+	}
+
+	rawURL, err := srv.NewDB()
+	if err != nil {
+		return nil, err
+	}
+	base, err := rawPostgresInserts(ctx, rawURL, bodies[:4000])
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "raw PostgreSQL, one row per transaction: %.0f rows/s\n", base)
+
+	db, err := srv.NewDB()
+	if err != nil {
+		return nil, err
+	}
+	a, err := newViewerEnv(ctx, filepath.Join(dir, "a"), db)
+	if err != nil {
+		return nil, err
+	}
+	defer a.close()
+	b, err := newViewerEnv(ctx, filepath.Join(dir, "b"), db)
+	if err != nil {
+		return nil, err
+	}
+	defer b.close()
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestSenders}, Timeout: 30 * time.Second}
+	rate, lat, err := sendAll(ctx, client, a.url+"/webhooks/extend", bodies, 0)
+	if err != nil {
+		return nil, err
+	}
+	p50, p99 := percentile(lat, 50), percentile(lat, 99)
+	fmt.Fprintf(log, "PostgreSQL ingest closed loop: %.0f acknowledged/s, p50 %s, p99 %s\n", rate, ms(p50), ms(p99))
+	vsSQLite := "SQLite not measured in this run"
+	if sqliteIngest > 0 {
+		vsSQLite = fmt.Sprintf("%.2f× this run's SQLite figure (%.0f/s)", rate/sqliteIngest, sqliteIngest)
+	}
+
+	live, notify, err := crossInstance(ctx, a, b, db)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "cross-instance change to page: p50 %s p99 %s; bare NOTIFY p50 %s p99 %s\n",
+		ms(percentile(live, 50)), ms(percentile(live, 99)), ms(percentile(notify, 50)), ms(percentile(notify, 99)))
+
+	t0 := time.Now()
+	if err := fillQueue(ctx, a.store, queueRuns); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "queued %d runs on PostgreSQL in %s\n", queueRuns, time.Since(t0).Round(time.Millisecond))
+	var page []time.Duration
+	for i := range 220 {
+		d, rec := b.get("/")
+		if rec.Code != 200 {
+			return nil, fmt.Errorf("queue page on PostgreSQL: %d", rec.Code)
+		}
+		if i >= 20 {
+			page = append(page, d)
+		}
+	}
+	bare, err := bareQueueQuery(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "queue page on PostgreSQL at %d: p99 %s; bare query p99 %s\n", queueRuns, ms(percentile(page, 99)), ms(percentile(bare, 99)))
+
+	return []result{
+		{"PostgreSQL: webhook ingest, signed 20 KB `needs_review`, 50 senders as fast as acknowledged, each after a durable commit (fsync on)",
+			fmt.Sprintf("%.0f events/s, p99 %s (p50 %s); %s", rate, ms(p99), ms(p50), vsSQLite),
+			fmt.Sprintf("%.0f rows/s (raw PostgreSQL insert, same bytes, one row per transaction)", base), "≥ 0.5× SQLite, above the raw insert"},
+		{"PostgreSQL: a claim made on one instance reaching a page open on another (commit, NOTIFY, feed read, hub, websocket), p99 (p50)",
+			fmt.Sprintf("%s (%s)", ms(percentile(live, 99)), ms(percentile(live, 50))),
+			fmt.Sprintf("%s (%s) for a bare NOTIFY from one connection to a LISTENing one", ms(percentile(notify, 99)), ms(percentile(notify, 50))), ""},
+		{fmt.Sprintf("PostgreSQL: queue page (100 rows of %d waiting), served by the other instance, server time p99 (p50)", queueRuns),
+			fmt.Sprintf("%s (%s)", ms(percentile(page, 99)), ms(percentile(page, 50))),
+			fmt.Sprintf("%s p99 for the bare SQL query of the page", ms(percentile(bare, 99))), "p99 < 15 ms"},
+	}, nil
+}
+
+// rawPostgresInserts inserts the bodies into a bare table, one row per
+// transaction from one connection, and returns rows/s.
+func rawPostgresInserts(ctx context.Context, url string, bodies [][]byte) (float64, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE events (id BIGSERIAL PRIMARY KEY, body BYTEA NOT NULL)`); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for _, b := range bodies {
+		if _, err := db.ExecContext(ctx, `INSERT INTO events (body) VALUES ($1)`, b); err != nil {
+			return 0, err
+		}
+	}
+	return float64(len(bodies)) / time.Since(start).Seconds(), nil
+}
+
+// crossInstance times 200 claims and releases made on instance a until a
+// page open on b hears of each, then 200 bare NOTIFY round trips.
+func crossInstance(ctx context.Context, a, b *viewerEnv, db string) (live, notify []time.Duration, err error) {
+	if err := fillQueue(ctx, a.store, 1); err != nil {
+		return nil, nil, err
+	}
+	h := http.Header{"Origin": {b.url}, "Cookie": {b.cookie.Name + "=" + b.cookie.Value}}
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+b.url[len("http"):]+"/ws", h)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer conn.Close()
+	conn.ReadMessage() // hello
+	const run = "workflow_run_q000000"
+	for i := range 200 {
+		t0 := time.Now()
+		if i%2 == 0 {
+			_, err = a.store.ClaimRun(ctx, run, "bench@example.com", time.Minute)
+		} else {
+			err = a.store.Release(ctx, run, "bench@example.com", false)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			var m struct {
+				Kind  string `json:"kind"`
+				RunID string `json:"runId"`
+			}
+			if err := conn.ReadJSON(&m); err != nil {
+				return nil, nil, err
+			}
+			if m.Kind == review.FeedClaim && m.RunID == run {
+				break
+			}
+		}
+		live = append(live, time.Since(t0))
+	}
+
+	listen, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer listen.Close(ctx)
+	send, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer send.Close(ctx)
+	if _, err := listen.Exec(ctx, `LISTEN bench`); err != nil {
+		return nil, nil, err
+	}
+	for range 200 {
+		t0 := time.Now()
+		if _, err := send.Exec(ctx, `NOTIFY bench`); err != nil {
+			return nil, nil, err
+		}
+		if _, err := listen.WaitForNotification(ctx); err != nil {
+			return nil, nil, err
+		}
+		notify = append(notify, time.Since(t0))
+	}
+	return live, notify, nil
+}
+
+// bareQueueQuery times the queue page's query straight from PostgreSQL.
+func bareQueueQuery(ctx context.Context, url string) ([]time.Duration, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	var out []time.Duration
+	for range 200 {
+		t := time.Now()
+		rows, err := db.QueryContext(ctx, `SELECT id, workflow_name, file_name, page_count, min_confidence, queued_at FROM runs WHERE status = 'NEEDS_REVIEW' ORDER BY queued_at, id LIMIT 100`)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		out = append(out, time.Since(t))
+	}
+	return out, nil
+}
