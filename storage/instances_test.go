@@ -208,6 +208,9 @@ func TestCopyToPostgres(t *testing.T) {
 	if c.Rows["runs"] != 5 || c.Rows["users"] != 1 || c.Rows["outbox"] != 1 || c.Rows["audit"] != 1 || c.Blobs != 1 {
 		t.Fatalf("copied %+v", c)
 	}
+	if n, err := dst.QueueDepth(ctx); err != nil || n != 4 {
+		t.Fatalf("the queue on PostgreSQL holds %d runs (%v), want 4", n, err)
+	}
 	run, err := dst.Run(ctx, "workflow_run_001")
 	if err != nil || run.Status != review.StatusProcessed {
 		t.Fatalf("the decided run on PostgreSQL: %v %v", run, err)

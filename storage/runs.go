@@ -252,7 +252,7 @@ func decodeQueueCursor(c string) (float64, string, error) {
 // QueueDepth counts runs waiting for review.
 func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE status = 'NEEDS_REVIEW'`).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT n FROM queue_depth`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("queue depth: %w", err)
 	}

@@ -22,7 +22,7 @@ func TestCopyKnowsEveryTable(t *testing.T) {
 	for rows.Next() {
 		var name string
 		rows.Scan(&name)
-		if !slices.ContainsFunc(tables, func(tb struct{ name, identity string }) bool { return tb.name == name }) {
+		if !slices.ContainsFunc(tables, func(tb struct{ name, identity string }) bool { return tb.name == name }) && !slices.Contains(derived, name) {
 			t.Errorf("table %s is not copied by CopyTo", name)
 		}
 	}
