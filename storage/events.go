@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -76,27 +77,42 @@ func (s *Store) groupCommit(max int) {
 func (s *Store) commitBatch(batch []appendReq) {
 	fresh := make([]bool, len(batch))
 	err := s.write(context.Background(), func(tx *txn) error {
-		stmt, err := tx.prepare(context.Background(), `INSERT INTO events (event_id, event_type, body, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`)
+		// One statement for the batch: with PostgreSQL one round trip, not
+		// one per event. RETURNING names the events that were new.
+		now := ms(s.now())
+		var args []any
+		for _, r := range batch {
+			if r.ctx.Err() == nil { // a sender that gave up was never acknowledged
+				args = append(args, r.ev.ID, r.ev.Type, r.body, now)
+			}
+		}
+		if len(args) == 0 {
+			return nil
+		}
+		rows, err := tx.QueryContext(context.Background(), `INSERT INTO events (event_id, event_type, body, received_at) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(args)/4), ", ")+` ON CONFLICT (event_id) DO NOTHING RETURNING event_id`, args...)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
-		if err := tell(tx, "events"); err != nil {
-			return err
-		}
-		now := ms(s.now())
-		for i, r := range batch {
-			if r.ctx.Err() != nil {
-				continue // the sender gave up; it was never acknowledged
-			}
-			res, err := stmt.exec(r.ctx, r.ev.ID, r.ev.Type, r.body, now)
-			if err != nil {
+		defer rows.Close()
+		inserted := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
 				return err
 			}
-			n, _ := res.RowsAffected()
-			fresh[i] = n == 1
+			inserted[id] = true
 		}
-		return nil
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, r := range batch {
+			if r.ctx.Err() == nil && inserted[r.ev.ID] {
+				fresh[i] = true
+				delete(inserted, r.ev.ID) // the same id twice in a batch: the first is new
+			}
+		}
+		return tell(tx, "events")
 	})
 	for i, r := range batch {
 		switch {
@@ -161,9 +177,23 @@ func (s *Store) events(ctx context.Context, where string, args ...any) ([]review
 	return out, rows.Err()
 }
 
-// EventCounts returns how many events are in each state.
+// EventCounts returns how many events are in each state. Pending and failed
+// are counted on their indexes and done is the rest: grouping by state read
+// every row, and with SQLite every 20 KB body on the way to the state.
 func (s *Store) EventCounts(ctx context.Context) (map[string]int64, error) {
-	return s.countBy(ctx, `SELECT state, count(*) FROM events GROUP BY state`)
+	var pending, failed, all int64
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM events WHERE state = 'pending'), (SELECT count(*) FROM events WHERE state = 'failed'),
+		(SELECT count(*) FROM events)`).Scan(&pending, &failed, &all)
+	if err != nil {
+		return nil, fmt.Errorf("event counts: %w", err)
+	}
+	out := map[string]int64{}
+	for k, n := range map[string]int64{"pending": pending, "failed": failed, "done": all - pending - failed} {
+		if n > 0 {
+			out[k] = n
+		}
+	}
+	return out, nil
 }
 
 // countBy runs a "SELECT key, count(*) … GROUP BY key" query into a map.
