@@ -2,10 +2,14 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/reviewer-app/reviewer/review"
 )
+
+// errNotPending refuses a batch holding an event applied meanwhile.
+var errNotPending = errors.New("no longer pending: applied elsewhere")
 
 // ApplyEvents applies interpreted events and marks them done (or failed, with
 // the reason) in one transaction. A run change that the status rules refuse
@@ -31,8 +35,14 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (re
 				}
 				applied.Runs = append(applied.Runs, changed...)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE events SET state = ?, error = ?, attempts = attempts + 1, processed_at = ? WHERE seq = ?`, state, reason, now, o.Seq); err != nil {
+			// Only a pending event: a leader that lost its lock a moment ago
+			// and applied it too finds it done, and its batch rolls back.
+			res, err := tx.ExecContext(ctx, `UPDATE events SET state = ?, error = ?, attempts = attempts + 1, processed_at = ? WHERE seq = ? AND state = 'pending'`, state, reason, now, o.Seq)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 && o.Seq != 0 {
+				return fmt.Errorf("event %d: %w", o.Seq, errNotPending)
 			}
 		}
 		return nil

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -227,5 +228,42 @@ func TestCopyToPostgres(t *testing.T) {
 	}
 	if _, err := src.CopyTo(ctx, dst); review.ErrorCode(err) != review.ECONFLICT {
 		t.Fatalf("copying into a database that is not empty: %v", err)
+	}
+}
+
+// TestListenerReconnects: an instance whose LISTEN connection is cut
+// reconnects, and wakes its readers then, so a change another instance
+// commits meanwhile is not missed (they read the feed by sequence).
+func TestListenerReconnects(t *testing.T) {
+	s := instances(t, 2)
+	ctx := context.Background()
+	queueRuns(t, s[1], 1)
+	wake := s[0].Changed()
+	db, err := sql.Open("pgx", pgtest.URL(t)) // any database of the server reaches its backends
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var cut int
+	for deadline := time.Now().Add(time.Minute); cut < 2; time.Sleep(10 * time.Millisecond) { // both instances' listeners
+		if err := db.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN reviewer'`).Scan(&cut); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("found %d listeners to cut, want 2", cut)
+		}
+	}
+	before, _ := s[0].LastChange(ctx)
+	if _, err := s[1].ClaimRun(ctx, "workflow_run_000", "ana@example.com", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wake:
+	case <-time.After(time.Minute): // a ceiling
+		t.Fatal("the instance whose listener was cut was never woken")
+	}
+	cs, err := s[0].ChangesSince(ctx, before, 10)
+	if err != nil || len(cs) != 1 || cs[0].Kind != review.FeedClaim {
+		t.Fatalf("after the reconnect the feed has %+v (%v), want the claim", cs, err)
 	}
 }
