@@ -19,7 +19,7 @@ type QueueFilter struct {
 	Assignee      string // a reviewer's email, or "-" for runs nobody holds
 	MaxConfidence *float64
 	OlderThan     time.Duration
-	Search        string // a run id or part of a file name
+	Search        string // a run id, or words each beginning a word of the run (SearchText)
 	RunID         string // exactly this run (a live update of one row)
 	Sort          string // oldest (default), newest, confidence
 	After         string // cursor from the previous page

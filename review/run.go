@@ -125,6 +125,8 @@ type RunSummary struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Decision      string
+	DecidedBy     string
+	DecidedAt     *time.Time
 	ClaimedBy     string // empty, or who holds the run while ClaimExpires lies ahead
 	ClaimExpires  time.Time
 }

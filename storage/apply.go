@@ -134,6 +134,9 @@ func putRun(ctx context.Context, tx *txn, r *review.Run, now int64) (bool, error
 	if err != nil {
 		return false, err
 	}
+	if err := index(ctx, tx, r.ID, r.SearchText(), false); err != nil {
+		return false, err
+	}
 	if r.Workflow.ID != "" {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO workflows (id, name, version, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			r.Workflow.ID, r.Workflow.Name, r.Workflow.Version, now); err != nil {

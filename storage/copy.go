@@ -19,9 +19,11 @@ var tables = []struct{ name, identity string }{
 	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""}, {"sign_in_failures", ""}, {"viewers", ""},
 }
 
-// derived lists the tables a copy leaves out: the target keeps them itself
-// (its triggers count the queue as the runs arrive).
-var derived = []string{"queue_depth"}
+// derived lists the tables a copy leaves out: the target makes them itself
+// (its triggers count the queue as the runs arrive; it indexes the runs
+// for search at its start). SQLite's search index is run_search and the
+// run_text tables of FTS5.
+var derived = []string{"queue_depth", "run_search", "run_text", "run_text_data", "run_text_idx", "run_text_content", "run_text_docsize", "run_text_config"}
 
 // Copied is how many rows of each table a copy wrote, and how many
 // documents.

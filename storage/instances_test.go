@@ -21,6 +21,13 @@ import (
 // then work. These tests need PostgreSQL whichever backend the others use.
 func instances(t *testing.T, n int) []*storage.Store {
 	t.Helper()
+	s, _ := instancesOn(t, n)
+	return s
+}
+
+// instancesOn is instances, with the database's URL.
+func instancesOn(t *testing.T, n int) ([]*storage.Store, string) {
+	t.Helper()
 	db := pgtest.URL(t)
 	stores := make([]*storage.Store, n)
 	errs := make([]error, n)
@@ -37,7 +44,7 @@ func instances(t *testing.T, n int) []*storage.Store {
 		}
 		t.Cleanup(func() { stores[i].Close() })
 	}
-	return stores
+	return stores, db
 }
 
 // TestInstancesStartTogether: three instances migrating one database at
@@ -235,23 +242,30 @@ func TestCopyToPostgres(t *testing.T) {
 // reconnects, and wakes its readers then, so a change another instance
 // commits meanwhile is not missed (they read the feed by sequence).
 func TestListenerReconnects(t *testing.T) {
-	s := instances(t, 2)
+	s, url := instancesOn(t, 2)
 	ctx := context.Background()
 	queueRuns(t, s[1], 1)
 	wake := s[0].Changed()
-	db, err := sql.Open("pgx", pgtest.URL(t)) // any database of the server reaches its backends
+	db, err := sql.Open("pgx", url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var cut int
-	for deadline := time.Now().Add(time.Minute); cut < 2; time.Sleep(10 * time.Millisecond) { // both instances' listeners
-		if err := db.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN reviewer'`).Scan(&cut); err != nil {
+	// Both instances' listeners, once each is listening.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN reviewer'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("found %d listeners to cut, want 2", cut)
+		if n == 2 {
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("found %d listeners, want 2", n)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN reviewer'`); err != nil {
+		t.Fatal(err)
 	}
 	before, _ := s[0].LastChange(ctx)
 	if _, err := s[1].ClaimRun(ctx, "workflow_run_000", "ana@example.com", time.Minute); err != nil {

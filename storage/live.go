@@ -142,7 +142,7 @@ func (s *Store) Next(ctx context.Context, actor string, f review.QueueFilter, le
 	var runID string
 	err := s.write(ctx, func(tx *txn) error {
 		now := s.now()
-		where, args := queueWhere(f, now)
+		where, args := queueWhere(tx.pg, f, now)
 		where += " AND (claimed_by = '' OR claimed_by = ? OR claim_expires <= ?)"
 		args = append(args, actor, ms(now))
 		q := `SELECT id FROM runs WHERE ` + where + ` ORDER BY ` + queueOrder(f.Sort) + ` LIMIT 1`

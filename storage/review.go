@@ -182,6 +182,11 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 		if err := s.enqueue(ctx, tx, runID, workflow, out); err != nil {
 			return err
 		}
+		if done, err := review.DecodeRun(reviewed); err == nil { // the corrected values are found too
+			if err := index(ctx, tx, runID, done.SearchText(), true); err != nil {
+				return err
+			}
+		}
 		return s.logChange(ctx, tx, review.FeedDecision, runID, d.By)
 	})
 	if err != nil {

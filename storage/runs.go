@@ -129,7 +129,7 @@ func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSu
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	where, args := queueWhere(f, s.now())
+	where, args := queueWhere(s.r.pg, f, s.now())
 	if f.After != "" {
 		key, id, err := decodeQueueCursor(f.After)
 		if err != nil {
@@ -184,7 +184,7 @@ func queueOrder(sort string) string {
 	return "queued_at, id"
 }
 
-func queueWhere(f review.QueueFilter, now time.Time) (string, []any) {
+func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
 	where := []string{"status = 'NEEDS_REVIEW'"}
 	var args []any
 	if f.WorkflowID != "" {
@@ -210,26 +210,15 @@ func queueWhere(f review.QueueFilter, now time.Time) (string, []any) {
 		where, args = append(where, "id = ?"), append(args, f.RunID)
 	}
 	if q := strings.TrimSpace(f.Search); q != "" {
-		where = append(where, "(id = ? OR lower(file_name) LIKE ? ESCAPE '\\')")
-		args = append(args, q, "%"+likePrefix(strings.ToLower(q))+"%")
+		w, a := searchWhere(pg, q)
+		where, args = append(where, w), append(args, a...)
 	}
 	return strings.Join(where, " AND "), args
 }
 
 func scanSummaryKey(rows *sql.Rows) (review.RunSummary, float64, error) {
-	var r review.RunSummary
-	var status string
-	var queued sql.NullInt64
-	var created, updated, expires int64
 	var key float64
-	err := rows.Scan(&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
-		&r.Decision, &r.ClaimedBy, &expires, &key)
-	r.Status = review.Status(status)
-	if queued.Valid {
-		t := fromMS(queued.Int64)
-		r.QueuedAt = &t
-	}
-	r.CreatedAt, r.UpdatedAt, r.ClaimExpires = fromMS(created), fromMS(updated), fromMS(expires)
+	r, err := scanSummary(rows, &key)
 	return r, key, err
 }
 
@@ -259,25 +248,31 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, claimed_by, claim_expires`
+const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, decided_by, decided_at, claimed_by, claim_expires`
 
-func scanSummary(rows *sql.Rows) (review.RunSummary, error) {
+// scanSummary reads summaryColumns, and then into extra.
+func scanSummary(rows *sql.Rows, extra ...any) (review.RunSummary, error) {
 	var r review.RunSummary
 	var status string
-	var queued sql.NullInt64
+	var queued, decided sql.NullInt64
 	var created, updated, expires int64
-	if err := rows.Scan(&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
-		&r.Decision, &r.ClaimedBy, &expires); err != nil {
+	err := rows.Scan(append([]any{&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
+		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires}, extra...)...)
+	if err != nil {
 		return r, err
 	}
-	r.ClaimExpires = fromMS(expires)
 	r.Status = review.Status(status)
-	if queued.Valid {
-		t := fromMS(queued.Int64)
-		r.QueuedAt = &t
-	}
-	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+	r.QueuedAt, r.DecidedAt = timeOrNil(queued), timeOrNil(decided)
+	r.CreatedAt, r.UpdatedAt, r.ClaimExpires = fromMS(created), fromMS(updated), fromMS(expires)
 	return r, nil
+}
+
+func timeOrNil(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
 }
 
 func encodeCursor(created int64, id string) string {
@@ -312,4 +307,55 @@ func (s *Store) Workflows(ctx context.Context) ([]review.Workflow, error) {
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// Decided lists decided runs, the newest decision first, a page at a time,
+// and the cursor of the next page ("" on the last).
+func (s *Store) Decided(ctx context.Context, f review.DecidedFilter) ([]review.RunSummary, string, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	where, args := []string{"decided_at IS NOT NULL", "decision != ''"}, []any{}
+	for _, c := range []struct{ col, v string }{{"workflow_id", f.WorkflowID}, {"decision", f.Decision}, {"decided_by", f.By}} {
+		if c.v != "" {
+			where, args = append(where, c.col+" = ?"), append(args, c.v)
+		}
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "decided_at >= ?"), append(args, ms(f.Since))
+	}
+	if q := strings.TrimSpace(f.Search); q != "" {
+		w, a := searchWhere(s.r.pg, q)
+		where, args = append(where, w), append(args, a...)
+	}
+	if f.After != "" {
+		at, id, err := decodeCursor(f.After)
+		if err != nil {
+			return nil, "", err
+		}
+		where, args = append(where, "(decided_at, id) < (?, ?)"), append(args, at, id)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM runs WHERE `+strings.Join(where, " AND ")+` ORDER BY decided_at DESC, id DESC LIMIT ?`, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("decided: %w", err)
+	}
+	defer rows.Close()
+	var out []review.RunSummary
+	for rows.Next() {
+		r, err := scanSummary(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("decided: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("decided: %w", err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[f.Limit-1]
+		next = encodeCursor(ms(*last.DecidedAt), last.ID)
+	}
+	return out, next, nil
 }

@@ -48,6 +48,9 @@ type Store struct {
 	lastAppend atomic.Int64 // Unix ns of the last event commit
 
 	stopCk, ckDone chan struct{}
+
+	stopIndex context.CancelFunc // the search index's catching up (indexUnsearched)
+	indexed   chan struct{}
 }
 
 // Options tune a Store. The zero value is fine.
@@ -111,6 +114,9 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	})
 	go s.groupCommit(opt.MaxBatch)
 	go s.checkpointLoop()
+	ictx, stop := context.WithCancel(context.Background())
+	s.stopIndex, s.indexed = stop, make(chan struct{})
+	go func() { defer close(s.indexed); s.indexUnsearched(ictx) }()
 	return s, nil
 }
 
@@ -216,6 +222,8 @@ func (s *Store) Close() error {
 	close(s.appends)
 	s.closing.Unlock()
 	<-s.done
+	s.stopIndex()
+	<-s.indexed
 	close(s.stopCk)
 	<-s.ckDone
 	return s.closeDB()

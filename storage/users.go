@@ -61,7 +61,16 @@ func (s *Store) createUser(ctx context.Context, email, name string, role review.
 	if first {
 		insert = `INSERT INTO users (email, name, role, password_hash, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT DO NOTHING RETURNING id`
 	}
-	err = s.w.QueryRowContext(ctx, insert, u.Email, u.Name, string(u.Role), string(hash), ms(u.CreatedAt)).Scan(&u.ID)
+	err = s.write(ctx, func(tx *txn) error {
+		if first && tx.pg {
+			// "No user yet" must hold until the commit: with PostgreSQL two
+			// setups at once both see none, unless they take turns.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, lockFirstAdmin); err != nil {
+				return err
+			}
+		}
+		return tx.QueryRowContext(ctx, insert, u.Email, u.Name, string(u.Role), string(hash), ms(u.CreatedAt)).Scan(&u.ID)
+	})
 	switch {
 	case isNoRows(err) && first:
 		return review.User{}, review.Errorf(review.EFORBIDDEN, "This installation is set up already. Sign in instead.")

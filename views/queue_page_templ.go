@@ -281,7 +281,7 @@ func QueuePage(vm QueuePageVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "\" placeholder=\"File name or run id\"></label> <button type=\"submit\">Apply</button></form><div class=\"panel\"><table class=\"list\" id=\"queue\" data-paged=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "\" placeholder=\"Any value (an invoice number, a vendor), file name or run id\"></label> <button type=\"submit\">Apply</button></form><div class=\"panel\"><table class=\"list\" id=\"queue\" data-paged=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

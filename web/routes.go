@@ -35,6 +35,7 @@ func (s *Server) routes() []route {
 		{"GET /{$}", reviewer, s.queuePage},
 		{"GET /queue/rows/{runID}", reviewer, s.queueRow},
 		{"POST /queue/next", reviewer, s.next},
+		{"GET /decided", reviewer, s.decidedPage},
 		{"GET /ws", reviewer, s.socket},
 		{"GET /dashboard", supervisor, s.dashboard},
 		{"GET /dashboard/corrections", supervisor, s.correctedRuns},

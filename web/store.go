@@ -26,6 +26,7 @@ type Store interface {
 	BlobPath(hash string) (string, error)
 	ReviewedPayload(ctx context.Context, runID string) (json.RawMessage, error)
 	Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSummary, string, error)
+	Decided(ctx context.Context, f review.DecidedFilter) ([]review.RunSummary, string, error)
 	QueueDepth(ctx context.Context) (int64, error)
 	Runs(ctx context.Context, f review.RunFilter) (runs []review.RunSummary, next string, err error)
 	CorrectedRuns(ctx context.Context, workflowID, path string, limit int) ([]review.RunSummary, error)

@@ -1,0 +1,149 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"unicode"
+
+	"github.com/reviewer-app/reviewer/review"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// index puts a run's words in the search index, replacing what it had
+// there; with add, adds those it lacks (a decision's corrections).
+func index(ctx context.Context, tx *txn, runID, words string, add bool) error {
+	words = fold(words)
+	if add {
+		var old string
+		q := `SELECT t.words FROM run_text t JOIN run_search s ON s.key = t.rowid WHERE s.run_id = ?`
+		if tx.pg {
+			q = `SELECT words FROM run_text WHERE run_id = ?`
+		}
+		if err := tx.QueryRowContext(ctx, q, runID).Scan(&old); err != nil && !isNoRows(err) {
+			return err
+		}
+		words = merge(old, words)
+	}
+	if tx.pg {
+		_, err := tx.ExecContext(ctx, `INSERT INTO run_text (run_id, words) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET words = excluded.words`, runID, words)
+		return err
+	}
+	var key int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO run_search (run_id) VALUES (?) ON CONFLICT (run_id) DO UPDATE SET run_id = excluded.run_id RETURNING key`, runID).Scan(&key); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM run_text WHERE rowid = ?`, key); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO run_text (rowid, words) VALUES (?, ?)`, key, words)
+	return err
+}
+
+// merge adds to old the words of more it lacks.
+func merge(old, more string) string {
+	have := map[string]bool{}
+	for _, w := range strings.Fields(old) {
+		have[w] = true
+	}
+	out := old
+	for _, w := range strings.Fields(more) {
+		if !have[w] {
+			have[w] = true
+			out += " " + w
+		}
+	}
+	return strings.TrimSpace(out)
+}
+
+// fold drops accents, so "Société" is found by "societe" with either
+// backend (SQLite's tokenizer could, PostgreSQL's simple one cannot).
+func fold(s string) string {
+	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+	if err != nil {
+		return s
+	}
+	return out
+}
+
+// searchWhere is the condition that finds runs by what was typed: the run
+// id exactly, or every word beginning a word of the run's text.
+func searchWhere(pg bool, q string) (string, []any) {
+	words := review.SearchWords(fold(q))
+	if len(words) == 0 {
+		return "id = ?", []any{q}
+	}
+	if pg {
+		terms := make([]string, len(words))
+		for i, w := range words {
+			terms[i] = w + ":*"
+		}
+		return "(id = ? OR id IN (SELECT run_id FROM run_text WHERE tsv @@ to_tsquery('simple', ?)))", []any{q, strings.Join(terms, " & ")}
+	}
+	terms := make([]string, len(words))
+	for i, w := range words {
+		terms[i] = `"` + w + `"*`
+	}
+	return "(id = ? OR id IN (SELECT s.run_id FROM run_text t JOIN run_search s ON s.key = t.rowid WHERE run_text MATCH ?))", []any{q, strings.Join(terms, " AND ")}
+}
+
+// indexUnsearched indexes, a batch at a time, runs stored before search
+// existed. It runs once at start, in the background, until done or ctx ends.
+func (s *Store) indexUnsearched(ctx context.Context) {
+	missing := `SELECT id, payload FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_search s WHERE s.run_id = r.id) LIMIT 200`
+	if s.pg != nil {
+		missing = `SELECT id, payload FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_text t WHERE t.run_id = r.id) LIMIT 200`
+	}
+	for ctx.Err() == nil {
+		n, err := s.indexBatch(ctx, missing)
+		if err != nil {
+			if ctx.Err() == nil {
+				slog.Warn("indexing runs for search", "err", err)
+			}
+			return
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+func (s *Store) indexBatch(ctx context.Context, missing string) (int, error) {
+	rows, err := s.r.QueryContext(ctx, missing)
+	if err != nil {
+		return 0, err
+	}
+	words := map[string]string{}
+	for rows.Next() {
+		var id string
+		var payload []byte
+		if err := rows.Scan(&id, &payload); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		text := id
+		if run, err := review.DecodeRun(payload); err == nil {
+			text = run.SearchText()
+		}
+		words[id] = text
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(words) == 0 {
+		return 0, err
+	}
+	err = s.write(ctx, func(tx *txn) error {
+		for id, w := range words {
+			if err := index(ctx, tx, id, w, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("index runs: %w", err)
+	}
+	return len(words), nil
+}
