@@ -25,14 +25,35 @@ func queueRuns(t *testing.T, s *storage.Store, n int) {
 	}
 }
 
-func clockStore(t *testing.T) (*storage.Store, *time.Time) {
-	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: func() time.Time { now = now.Add(time.Millisecond); return now }, FastPasswordHash: true})
+// clock is a test's time: each reading a step later than the last. It is
+// read from concurrent writes (PostgreSQL runs them at once).
+type clock struct {
+	mu   sync.Mutex
+	now  time.Time
+	step time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(c.step)
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func clockStore(t *testing.T) (*storage.Store, *clock) {
+	c := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), step: time.Millisecond}
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: c.Now, FastPasswordHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, &now
+	return s, c
 }
 
 // TestNextUnderConcurrency: 50 reviewers ask for the next run of 20 at
@@ -91,7 +112,7 @@ func TestClaims(t *testing.T) {
 		t.Fatalf("next for bo: %s %v", id, err)
 	}
 	// The lease ends: Bo may take it.
-	*now = now.Add(2 * time.Minute)
+	now.Advance(2 * time.Minute)
 	if _, err := s.ClaimRun(ctx, run, "bo@example.com", time.Minute); err != nil {
 		t.Fatalf("claim after the lease: %v", err)
 	}

@@ -248,8 +248,8 @@ func TestFailedEventKeptAndReplayable(t *testing.T) {
 }
 
 func TestRunsPaging(t *testing.T) {
-	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: func() time.Time { now = now.Add(time.Second); return now }})
+	c := &clock{now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), step: time.Second}
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

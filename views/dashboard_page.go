@@ -26,25 +26,65 @@ type CorrectedRunsVM struct {
 	Now            time.Time
 }
 
-// bar is one bar of an SVG chart, in the chart's coordinates.
+// bar is one bar of an SVG chart, in the chart's coordinates; Labelled
+// says whether its label is written (on a crowded axis, every third).
 type bar struct {
 	X, Y, W, H float64
+	Labelled   bool
 	review.Bucket
 }
 
-// bars lays out buckets in a width×height chart with room for labels.
+// Chart margins: the value axis on the left, the labels below, room above
+// the tallest bar for its count.
+const (
+	chartLeft   = 26.0
+	chartBottom = 16.0
+	chartTop    = 12.0
+)
+
+// tick is a value on the chart's value axis, at height Y.
+type tick struct {
+	Y     float64
+	Value int
+}
+
+// bars lays out buckets in a width×height chart with room for the axes.
 func bars(bs []review.Bucket, width, height float64) []bar {
+	top := chartMax(bs)
+	w := (width - chartLeft) / float64(len(bs))
+	every := 1
+	if len(bs) > 12 {
+		every = 3
+	}
+	out := make([]bar, len(bs))
+	for i, b := range bs {
+		h := (height - chartBottom - chartTop) * float64(b.Count) / float64(top)
+		labelled := (len(bs)-1-i)%every == 0 // the latest always
+		out[i] = bar{X: chartLeft + float64(i)*w + 2, Y: height - chartBottom - h, W: w - 4, H: h, Labelled: labelled, Bucket: b}
+	}
+	return out
+}
+
+// ticks are the value axis's marks: zero, the middle (when a whole
+// number) and the top.
+func ticks(bs []review.Bucket, height float64) []tick {
+	top := chartMax(bs)
+	at := func(v int) tick {
+		return tick{Y: height - chartBottom - (height-chartBottom-chartTop)*float64(v)/float64(top), Value: v}
+	}
+	out := []tick{at(0)}
+	if top%2 == 0 && top > 2 {
+		out = append(out, at(top/2))
+	}
+	return append(out, at(top))
+}
+
+func chartMax(bs []review.Bucket) int {
 	top := 1
 	for _, b := range bs {
 		top = max(top, b.Count)
 	}
-	w := width / float64(len(bs))
-	out := make([]bar, len(bs))
-	for i, b := range bs {
-		h := (height - 18) * float64(b.Count) / float64(top)
-		out[i] = bar{X: float64(i)*w + 2, Y: height - 16 - h, W: w - 4, H: h, Bucket: b}
-	}
-	return out
+	return top
 }
 
 func f1(v float64) string { return fmt.Sprintf("%.1f", v) }
