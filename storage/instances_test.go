@@ -69,33 +69,7 @@ func TestInstancesStartTogether(t *testing.T) {
 func TestNextAcrossInstances(t *testing.T) {
 	s := instances(t, 3)
 	queueRuns(t, s[0], 20)
-	var mu sync.Mutex
-	got := map[string]string{}
-	empty := 0
-	var wg sync.WaitGroup
-	for i := range 50 {
-		wg.Go(func() {
-			who := fmt.Sprintf("r%02d@example.com", i)
-			id, err := s[i%3].Next(context.Background(), who, review.QueueFilter{}, time.Minute)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case review.ErrorCode(err) == review.ENOTFOUND:
-				empty++
-			case err != nil:
-				t.Error(err)
-			default:
-				if prev, dup := got[id]; dup {
-					t.Errorf("%s given to %s and %s", id, prev, who)
-				}
-				got[id] = who
-			}
-		})
-	}
-	wg.Wait()
-	if len(got) != 20 || empty != 30 {
-		t.Fatalf("%d claims, %d empty; want 20 and 30", len(got), empty)
-	}
+	fiftyAskForTwenty(t, s...)
 }
 
 // TestFeedHasNoGapsAcrossInstances: while 16 writers on two instances claim

@@ -61,16 +61,22 @@ func clockStore(t *testing.T) (*storage.Store, *clock) {
 func TestNextUnderConcurrency(t *testing.T) {
 	s, _ := clockStore(t)
 	queueRuns(t, s, 20)
+	fiftyAskForTwenty(t, s)
+}
+
+// fiftyAskForTwenty has 50 reviewers ask for the next of 20 waiting runs at
+// once, spread over the stores (instances) given: 20 must get distinct
+// runs, 30 be told the queue is empty.
+func fiftyAskForTwenty(t *testing.T, stores ...*storage.Store) {
+	t.Helper()
 	var mu sync.Mutex
 	got := map[string]string{}
 	empty := 0
 	var wg sync.WaitGroup
 	for i := range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			who := fmt.Sprintf("r%02d@example.com", i)
-			id, err := s.Next(context.Background(), who, review.QueueFilter{}, time.Minute)
+			id, err := stores[i%len(stores)].Next(context.Background(), who, review.QueueFilter{}, time.Minute)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -84,7 +90,7 @@ func TestNextUnderConcurrency(t *testing.T) {
 				}
 				got[id] = who
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if len(got) != 20 || empty != 30 {

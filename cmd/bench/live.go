@@ -44,17 +44,8 @@ func benchLive(ctx context.Context, log io.Writer) ([]result, error) {
 	fmt.Fprintf(log, "queued %d runs through ApplyEvents in %s\n", queueRuns, time.Since(t0).Round(time.Millisecond))
 
 	measure := func(path string) (time.Duration, time.Duration, error) {
-		var ds []time.Duration
-		for i := range 220 {
-			d, rec := e.get(path)
-			if rec.Code != 200 {
-				return 0, 0, fmt.Errorf("%s: %d", path, rec.Code)
-			}
-			if i >= 20 {
-				ds = append(ds, d)
-			}
-		}
-		return percentile(ds, 50), percentile(ds, 99), nil
+		ds, err := e.times(path)
+		return percentile(ds, 50), percentile(ds, 99), err
 	}
 	q50, q99, err := measure("/")
 	if err != nil {

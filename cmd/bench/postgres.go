@@ -87,25 +87,13 @@ func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	fmt.Fprintf(log, "queued %d runs on PostgreSQL in %s\n", queueRuns, time.Since(t0).Round(time.Millisecond))
-	var page []time.Duration
-	for i := range 220 {
-		d, rec := b.get("/")
-		if rec.Code != 200 {
-			return nil, fmt.Errorf("queue page on PostgreSQL: %d", rec.Code)
-		}
-		if i >= 20 {
-			page = append(page, d)
-		}
+	page, err := b.times("/")
+	if err != nil {
+		return nil, err
 	}
-	var found []time.Duration
-	for i := range 220 {
-		d, rec := b.get("/?q=invoice-054321")
-		if rec.Code != 200 {
-			return nil, fmt.Errorf("search on PostgreSQL: %d", rec.Code)
-		}
-		if i >= 20 {
-			found = append(found, d)
-		}
+	found, err := b.times("/?q=invoice-054321")
+	if err != nil {
+		return nil, err
 	}
 	bare, err := bareQuery(ctx, db, `SELECT id, workflow_name, file_name, page_count, min_confidence, queued_at FROM runs WHERE status = 'NEEDS_REVIEW' ORDER BY queued_at, id LIMIT 100`)
 	if err != nil {
