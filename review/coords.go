@@ -112,3 +112,28 @@ func bounds(poly []Point) (Rect, bool) {
 	}
 	return r, true
 }
+
+// Turned is the rectangle on a page turned by deg degrees clockwise (0, 90,
+// 180 or 270), in fractions of the page as turned: how a reviewer's view
+// of a page scanned sideways shows the model's boxes. Untwist is its
+// inverse, for a box drawn on the turned page.
+func (r Rect) Turned(deg int) Rect {
+	switch norm(deg) {
+	case 90:
+		return Rect{Left: 1 - r.Bottom, Top: r.Left, Right: 1 - r.Top, Bottom: r.Right}
+	case 180:
+		return Rect{Left: 1 - r.Right, Top: 1 - r.Bottom, Right: 1 - r.Left, Bottom: 1 - r.Top}
+	case 270:
+		return Rect{Left: r.Top, Top: 1 - r.Right, Right: r.Bottom, Bottom: 1 - r.Left}
+	}
+	return r
+}
+
+// Untwist is the rectangle drawn on a page turned by deg degrees, in
+// fractions of the page as the document has it.
+func (r Rect) Untwist(deg int) Rect { return r.Turned(360 - norm(deg)) }
+
+// Turn is a page's view rotation: 0, 90, 180 or 270 degrees clockwise.
+func Turn(deg int) int { return norm(deg) }
+
+func norm(deg int) int { return ((deg/90)%4*90 + 360) % 360 }

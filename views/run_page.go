@@ -47,6 +47,7 @@ type DocPageVM struct {
 	Width  float64
 	Height float64
 	Image  string // URL without the width parameter; empty when missing
+	Turn   int    // degrees the page is turned clockwise for viewing; Width and Height are as turned
 	Boxes  []BoxVM
 	Blocks []BlockVM
 	// Split is the sub-document the page belongs to (1-based; 0: none), and
@@ -181,7 +182,12 @@ func splitTypeChoices(types []review.ClassOption, have string) []Choice {
 }
 
 // ImageSrc returns the URL of a page image w pixels wide.
-func (p DocPageVM) ImageSrc(w int) string { return p.Image + "?w=" + strconv.Itoa(w) }
+func (p DocPageVM) ImageSrc(w int) string {
+	if p.Turn != 0 {
+		return p.Image + "?w=" + strconv.Itoa(w) + "&turn=" + strconv.Itoa(p.Turn)
+	}
+	return p.Image + "?w=" + strconv.Itoa(w)
+}
 
 // ImageSrcset lists the page image at every rendered width.
 func (p DocPageVM) ImageSrcset(widths []int) string {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"strconv"
@@ -36,6 +38,13 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
 		}
 		contentType = "image/png"
 	}
+	turn, _ := strconv.Atoi(r.URL.Query().Get("turn"))
+	if turn = review.Turn(turn); turn != 0 {
+		if path, err = s.renderer.Turned(blob, path, turn); err != nil {
+			return err
+		}
+		contentType = "image/png"
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -48,7 +57,7 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "private, max-age=31536000, immutable")
-	h.Set("ETag", `"`+blob[:16]+"-"+strconv.Itoa(n)+"-"+r.URL.Query().Get("w")+`"`)
+	h.Set("ETag", `"`+blob[:16]+"-"+strconv.Itoa(n)+"-"+r.URL.Query().Get("w")+"-"+strconv.Itoa(turn)+`"`)
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return nil
 }
@@ -63,3 +72,50 @@ func nearestWidth(s string) int {
 	}
 	return pages.Widths[len(pages.Widths)-1]
 }
+
+// turnPage sets how a page of a document is turned (turn=0, 90, 180 or
+// 270 degrees clockwise) for everyone who views it: a view setting, kept
+// per document and page, which changes nothing of any run's output. It
+// answers the page's turn.
+func (s *Server) turnPage(w http.ResponseWriter, r *http.Request) error {
+	blob := r.PathValue("blob")
+	n, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil {
+		return review.Errorf(review.ENOTFOUND, "no page %q", r.PathValue("page"))
+	}
+	doc, err := s.document(r.Context(), blob)
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > len(doc.Pages) {
+		return review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), n)
+	}
+	turn, err := strconv.Atoi(r.PostFormValue("turn"))
+	if err != nil || turn%90 != 0 {
+		return review.Errorf(review.EINVALID, "a page turns by a multiple of 90 degrees, not %q", r.PostFormValue("turn"))
+	}
+	turns, err := s.turns(r.Context(), blob)
+	if err != nil {
+		return err
+	}
+	turns[n] = review.Turn(turn)
+	b, _ := json.Marshal(turns)
+	if err := s.store.SetSetting(r.Context(), turnKey(blob), string(b)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"turn": turns[n]})
+	return nil
+}
+
+// turns returns how each page of a document is turned for viewing.
+func (s *Server) turns(ctx context.Context, blob string) (map[int]int, error) {
+	v, err := s.store.Setting(ctx, turnKey(blob), "{}")
+	if err != nil {
+		return nil, err
+	}
+	turns := map[int]int{}
+	json.Unmarshal([]byte(v), &turns)
+	return turns, nil
+}
+
+func turnKey(blob string) string { return "turn:" + blob }

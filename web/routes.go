@@ -44,6 +44,7 @@ func (s *Server) routes() []route {
 		{"GET /runs/{runID}", reviewer, s.runPage},
 		{"GET /runs/{runID}/fragments", reviewer, s.runFragments},
 		{"GET /pages/{blob}/{page}", reviewer, s.pageImage},
+		{"POST /pages/{blob}/{page}/turn", reviewer, s.turnPage},
 		{"POST /runs/{runID}/files/{fileID}", supervisor, s.uploadFile},
 		{"POST /runs/{runID}/edits", reviewer, s.saveEdit},
 		{"POST /runs/{runID}/approve", reviewer, s.approve},

@@ -224,6 +224,7 @@ func window(runID, list string, first, total int) *views.RowWindow {
 type fileDoc struct {
 	file    review.File
 	sizes   []review.PageSize // known sizes; nil when the document is missing
+	turns   map[int]int       // how pages are turned for viewing, by number
 	missing string
 }
 
@@ -246,6 +247,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 					d.missing = "This document cannot be shown: " + review.ErrorMessage(err)
 				} else {
 					d.sizes = doc.Pages
+					d.turns, _ = s.turns(ctx, f.Blob) // unturned if unreadable
 				}
 			}
 		case f.FetchState == review.FileFailed:
@@ -346,7 +348,10 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			if shown.Width == 0 {
 				shown = placeholder
 			}
-			p := views.DocPageVM{N: i + 1, Index: index, Width: shown.Width, Height: shown.Height}
+			p := views.DocPageVM{N: i + 1, Index: index, Width: shown.Width, Height: shown.Height, Turn: d.turns[i+1]}
+			if p.Turn%180 == 90 {
+				p.Width, p.Height = p.Height, p.Width
+			}
 			if d.sizes != nil {
 				p.Image = string(views.Path("pages", d.file.Blob, strconv.Itoa(i+1)))
 			}
@@ -367,7 +372,8 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			return nil, review.Rect{}, false
 		}
 		rect, ok := ref.Fraction(sizeOf[ref.FileID][ref.Page-1])
-		return ps[ref.Page-1], rect, ok
+		page := ps[ref.Page-1]
+		return page, rect.Turned(page.Turn), ok
 	}
 	for _, o := range run.Outputs {
 		ov := views.OutputVM{ID: o.ID, Type: o.Type, Name: firstNonEmpty(o.Name, string(o.Type)), Class: o.Class, Classes: o.Classes, Splits: o.Splits,

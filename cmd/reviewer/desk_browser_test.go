@@ -582,6 +582,11 @@ func TestEveryKeyInTheHelp(t *testing.T) {
 	if a := activePath(ctx); a != "invoice_number" {
 		t.Fatalf("a document key moved focus to %q", a)
 	}
+	press(t, ctx, "o", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelector('.page[data-index="2"]').dataset.turn === "90"`, "Alt+O in a field did not turn the page")
+	if a := activePath(ctx); a != "invoice_number" {
+		t.Fatalf("turning the page moved focus to %q", a)
+	}
 	// The next field needing attention, from a field and from the page.
 	press(t, ctx, "a", chromedp.ModifierAlt)
 	first := activePath(ctx)
@@ -608,7 +613,7 @@ func TestEveryKeyInTheHelp(t *testing.T) {
 	}
 	press(t, ctx, "?")
 	help := js(`document.getElementById("help-dialog").open ? document.getElementById("help-keys").textContent : ""`)
-	for _, want := range []string{"next page", "zoom in", "next field needing attention", "approve and open the next run", "reject with a note", "insert a row", "back to the queue"} {
+	for _, want := range []string{"next page", "zoom in", "next field needing attention", "approve and open the next run", "reject with a note", "insert a row", "back to the queue", "turn the page"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("the help lacks %q", want)
 		}

@@ -166,10 +166,69 @@ pagesEl.addEventListener("click", (e) => {
   }
 });
 
+// fractions is where el is on its page, in fractions of the page as the
+// document has it: a page turned for viewing is turned back.
 function fractions(el, page) {
   const p = page.getBoundingClientRect();
   const r = el.getBoundingClientRect();
-  return { left: (r.left - p.left) / p.width, top: (r.top - p.top) / p.height, right: (r.right - p.left) / p.width, bottom: (r.bottom - p.top) / p.height };
+  let f = { left: (r.left - p.left) / p.width, top: (r.top - p.top) / p.height, right: (r.right - p.left) / p.width, bottom: (r.bottom - p.top) / p.height };
+  for (let turn = +page.dataset.turn || 0; turn > 0 && turn < 360; turn += 90) f = quarter(f); // back to 360
+  return f;
+}
+
+// quarter turns a rectangle (fractions of its page) a quarter clockwise
+// with its page, as review.Rect.Turned(90) does on the server.
+function quarter(f) {
+  return { left: 1 - f.bottom, top: f.left, right: 1 - f.top, bottom: f.right };
+}
+
+// --- turning a page for viewing (everyone's view; the output is not changed) ---
+
+// One turn at a time: each starts from where the last left the page.
+let turning = Promise.resolve();
+function turnPage() {
+  const p = currentPage();
+  turning = turning.then(() => turnOnce(p));
+}
+
+async function turnOnce(p) {
+  if (!p?.dataset.image) return;
+  const res = await fetch(`${p.dataset.image}/turn`, {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+    body: `turn=${((+p.dataset.turn || 0) + 90) % 360}`,
+  }).catch(() => null);
+  if (!res?.ok) return;
+  const { turn } = await res.json();
+  p.dataset.turn = turn;
+  const thumb = thumbs.get(p.dataset.index)?.querySelector("img");
+  for (const el of [p, thumb]) {
+    if (!el) continue;
+    const [, w, h] = el.style.aspectRatio.match(/([\d.]+)\s*\/\s*([\d.]+)/);
+    el.style.setProperty("--w", h);
+    el.style.aspectRatio = `${h}/${w}`;
+  }
+  const turned = (url) => {
+    const u = new URL(url, location.href);
+    u.searchParams.set("turn", turn);
+    return u.pathname + u.search;
+  };
+  for (const img of [p.querySelector(":scope > img"), thumb]) {
+    if (!img) continue;
+    if (img.srcset) img.srcset = img.srcset.split(", ").map((s) => s.split(" ")).map(([u, w]) => `${turned(u)} ${w}`).join(", ");
+    img.src = turned(img.getAttribute("src"));
+  }
+  for (const el of p.querySelectorAll(".box, .block")) {
+    const s = el.style;
+    const l = parseFloat(s.left) / 100, t = parseFloat(s.top) / 100;
+    const f = quarter({ left: l, top: t, right: l + parseFloat(s.width) / 100, bottom: t + parseFloat(s.height) / 100 });
+    s.left = `${f.left * 100}%`;
+    s.top = `${f.top * 100}%`;
+    s.width = `${(f.right - f.left) * 100}%`;
+    s.height = `${(f.bottom - f.top) * 100}%`;
+  }
+  if (fit === "page") fitPage();
+  else if (fit === "width") fitWidth();
 }
 
 // --- drawing a box by hand ---
@@ -225,6 +284,7 @@ const actions = {
     document.querySelector('[data-viewer="text"]').setAttribute("aria-pressed", on);
   },
   draw: () => setDrawing(!drawing),
+  turn: turnPage,
 };
 document.querySelectorAll("[data-viewer]").forEach((b) => b.addEventListener("click", () => actions[b.dataset.viewer]()));
 // Each document key works in a field too, with Alt.
@@ -237,6 +297,7 @@ for (const [keys, action, help] of [
   [["9"], "fit-page", "fit the whole page"],
   [["T"], "text", "show the parsed text; click a piece to use it in the field"],
   [["D"], "draw", "draw the field's box by hand"],
+  [["O"], "turn", "turn the page a quarter clockwise, for everyone who views it"],
 ]) {
   bind({ page: keys, field: keys.map((k) => "Alt+" + k), group: "Document", help, run: actions[action] });
 }
