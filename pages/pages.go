@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -106,6 +107,11 @@ type openDoc struct {
 
 const docsPerSlot = 4
 
+// cacheMu keeps instances started at once (tests, several in a process)
+// from opening wazero's compilation cache together: the race detector
+// caught wazero setting a global from both.
+var cacheMu sync.Mutex
+
 // Open starts PDFium. wazero's compilation cache lives in dataDir, so only
 // the first start compiles PDFium (seconds); later starts take a fraction of
 // a second.
@@ -115,7 +121,9 @@ func Open(ctx context.Context, dataDir string, opt Options) (*Renderer, error) {
 	if opt.CompileCache == "" {
 		opt.CompileCache = filepath.Join(dataDir, "wazero-cache")
 	}
+	cacheMu.Lock() // wazero reads its own version into a global unguarded the first time
 	cache, err := wazero.NewCompilationCacheWithDir(opt.CompileCache)
+	cacheMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
