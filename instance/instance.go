@@ -73,7 +73,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	}
 	in := &Instance{log: c.Log}
 	var err error
-	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Now: c.Now, FastPasswordHash: c.FastPasswordHash})
+	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash})
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,7 +85,7 @@ func (s *Store) listen(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		slog.Warn("listening for other instances' changes", "err", err)
+		s.log.Warn("listening for other instances' changes", "err", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -142,7 +141,7 @@ func (s *Store) Lead(ctx context.Context, work int64, run func(context.Context))
 	}
 	for ctx.Err() == nil {
 		if err := s.leadOnce(ctx, lockLead+work, run); err != nil && ctx.Err() == nil {
-			slog.Warn("leading a worker", "work", work, "err", err)
+			s.log.Warn("leading a worker", "work", work, "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"unicode"
 
@@ -103,7 +102,7 @@ func (s *Store) indexUnsearched(ctx context.Context) {
 		n, err := s.indexBatch(ctx, missing)
 		if err != nil {
 			if ctx.Err() == nil {
-				slog.Warn("indexing runs for search", "err", err)
+				s.log.Warn("indexing runs for search", "err", err)
 			}
 			return
 		}

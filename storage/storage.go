@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,6 +35,7 @@ type Store struct {
 	pg    *postgres
 	Blobs *Blobs
 	now   func() time.Time
+	log   *slog.Logger
 	cost  int           // bcrypt cost
 	dummy func() []byte // a hash at cost, compared against for unknown emails
 
@@ -63,6 +65,9 @@ type Options struct {
 	MaxBatch int              // events per group commit; 256 by default
 	// FastPasswordHash lowers the bcrypt cost to its minimum, for tests.
 	FastPasswordHash bool
+	// Log receives what the store's own goroutines meet (the listener, the
+	// leaders, the search index catching up); discarded when nil.
+	Log *slog.Logger
 }
 
 // Open opens (creating when needed) the database and the blob store, and
@@ -79,12 +84,15 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 256
 	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
 	cost := bcryptCost
 	if opt.FastPasswordHash {
 		cost = bcrypt.MinCost
 	}
 	s := &Store{
-		now: func() time.Time { return opt.Now().UTC() }, cost: cost,
+		now: func() time.Time { return opt.Now().UTC() }, log: opt.Log, cost: cost,
 		appends: make(chan appendReq, 4*opt.MaxBatch),
 		done:    make(chan struct{}),
 		stopCk:  make(chan struct{}),
