@@ -25,15 +25,100 @@ import (
 var content embed.FS
 
 // Run is a demo workflow run: the payload Extend would send with
-// workflow_run.needs_review, and the documents it names.
+// workflow_run.needs_review, the documents it names, and what a reviewer
+// did with it earlier in the day, if anything.
 type Run struct {
-	Name    string
+	Name    string // the payload's file under runs/, and the tag of a copy ("aws_2026.json+aws_sep")
+	ID      string
 	Payload json.RawMessage
 	Files   map[string]string // file id → name under files/
+	Decided *Decision
 }
 
-// Runs returns every demo run, in a stable order.
-func Runs() ([]Run, error) {
+// Decision is what a reviewer already did with a demo run.
+type Decision struct {
+	By      string
+	Approve bool
+	Note    string
+	Edits   []Edit
+}
+
+// Edit is one field a reviewer corrected before deciding.
+type Edit struct {
+	Output, Path string
+	Text, Code   string
+}
+
+// visit is one run of the demo's working day: a payload under runs/, as it
+// is or as another run of the same document (another month's invoice, a
+// duplicate sent twice), how long ago it was submitted, and what became of it.
+type visit struct {
+	run      string        // a payload under runs/
+	tag, as  string        // a copy: every "demo_<tag>" id becomes "demo_<as>"
+	name     string        // the copy's name
+	age      time.Duration // since the document was submitted to Extend
+	decision *Decision
+}
+
+// day is the demo: a queue that has been worked since the morning.
+var day = []visit{
+	{run: "qualityhosting_2025.json", age: 7*time.Hour + 40*time.Minute},
+	{run: "fiber_2026.json", tag: "fiber", as: "fiber_june", name: "Free fibre invoice, June 2015", age: 6*time.Hour + 55*time.Minute,
+		decision: &Decision{By: "ana@example.com", Approve: true, Edits: []Edit{{Output: "exr_demo_fiber_june", Path: "due_date", Text: "2015-07-05"}}}},
+	{run: "aws_2026.json", tag: "aws", as: "aws_july", name: "AWS invoice, July 2014", age: 6*time.Hour + 10*time.Minute,
+		decision: &Decision{By: "ben@example.com", Approve: true, Edits: []Edit{{Output: "exr_demo_aws_july", Path: "purchase_order", Text: "PO-2014-0817"}}}},
+	{run: "nics_rotated_2026.json", age: 5*time.Hour + 25*time.Minute},
+	{run: "qualityhosting_2025.json", tag: "qh", as: "qh_june", name: "QualityHosting invoice, June", age: 5 * time.Hour,
+		decision: &Decision{By: "ana@example.com", Approve: true, Edits: []Edit{{Output: "dpr_demo_qh_june_extract", Path: "customer_number", Text: "11082"}}}},
+	{run: "packet_2026.json", age: 4*time.Hour + 5*time.Minute},
+	{run: "aws_2026.json", tag: "aws", as: "aws_copy", name: "AWS invoice, August 2014 (sent twice)", age: 3*time.Hour + 30*time.Minute,
+		decision: &Decision{By: "ben@example.com", Note: "Duplicate: the same invoice 42183017 is waiting as workflow_run_demo_aws_2026."}},
+	{run: "article_2026.json", age: 2*time.Hour + 50*time.Minute},
+	{run: "story_2026.json", age: 2*time.Hour + 15*time.Minute},
+	{run: "packet_2026.json", tag: "packet", as: "packet_nov", name: "Mailroom packet, November scan", age: 100 * time.Minute,
+		decision: &Decision{By: "chris@example.com", Approve: true}},
+	{run: "fiber_2026.json", age: 75 * time.Minute},
+	{run: "article_2026.json", tag: "article", as: "article_bounced", name: "Scanned post: returned paper", age: 40 * time.Minute,
+		decision: &Decision{By: "chris@example.com", Note: "Not ours: a returned journal article, sent back to the mailroom."}},
+	{run: "aws_2026.json", age: 25 * time.Minute},
+	{run: "fiber_2026.json", tag: "fiber", as: "fiber_aug", name: "Free fibre invoice, August 2015", age: 8 * time.Minute},
+}
+
+// Runs returns every run of the demo's day, in the order they arrived,
+// submitted to Extend at their ages before now.
+func Runs(now time.Time) ([]Run, error) {
+	var out []Run
+	for _, v := range day {
+		b, err := content.ReadFile("runs/" + v.run)
+		if err != nil {
+			return nil, err
+		}
+		name := v.run
+		if v.as != "" {
+			b = bytes.ReplaceAll(b, []byte("demo_"+v.tag), []byte("demo_"+v.as))
+			name += "+" + v.as
+		}
+		var payload map[string]json.RawMessage
+		if err := json.Unmarshal(b, &payload); err != nil {
+			return nil, fmt.Errorf("demo %s: %w", v.run, err)
+		}
+		if v.name != "" {
+			payload["name"], _ = json.Marshal(v.name)
+		}
+		payload["initialRunAt"], _ = json.Marshal(now.Add(-v.age).UTC().Format(time.RFC3339))
+		r, err := newRun(name, payload)
+		if err != nil {
+			return nil, fmt.Errorf("demo %s: %w", v.run, err)
+		}
+		r.Decided = v.decision
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Payloads returns each payload under runs/ once, as it is, in a stable
+// order: fixtures for tests.
+func Payloads() ([]Run, error) {
 	names, err := content.ReadDir("runs")
 	if err != nil {
 		return nil, err
@@ -44,22 +129,40 @@ func Runs() ([]Run, error) {
 		if err != nil {
 			return nil, err
 		}
-		var head struct {
-			Files []struct {
-				ID   string `json:"id"`
-				Name string `json:"name"`
-			} `json:"files"`
-		}
-		if err := json.Unmarshal(b, &head); err != nil {
+		var payload map[string]json.RawMessage
+		if err := json.Unmarshal(b, &payload); err != nil {
 			return nil, fmt.Errorf("demo %s: %w", n.Name(), err)
 		}
-		r := Run{Name: n.Name(), Payload: b, Files: map[string]string{}}
-		for _, f := range head.Files {
-			r.Files[f.ID] = f.Name
+		r, err := newRun(n.Name(), payload)
+		if err != nil {
+			return nil, fmt.Errorf("demo %s: %w", n.Name(), err)
 		}
+		r.Payload = b // byte for byte
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+func newRun(name string, payload map[string]json.RawMessage) (Run, error) {
+	var head struct {
+		ID    string `json:"id"`
+		Files []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"files"`
+	}
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return Run{}, err
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return Run{}, err
+	}
+	r := Run{Name: name, ID: head.ID, Payload: b, Files: map[string]string{}}
+	for _, f := range head.Files {
+		r.Files[f.ID] = f.Name
+	}
+	return r, nil
 }
 
 // File opens a demo document by its name under files/.

@@ -106,8 +106,8 @@ func TestFetchesDocumentsWithRetries(t *testing.T) {
 	pdf, _ := demo.File("AmazonWebServices.pdf")
 	fake.files["file_demo_aws"], _ = io.ReadAll(pdf)
 	store, w := setup(t, fake.srv.URL, "sk_test")
-	runs, _ := demo.Runs()
-	send(t, store, "e1", review.EventRunNeedsReview, runs[0].Payload)
+	aws, _ := demo.Payload("aws_2026.json")
+	send(t, store, "e1", review.EventRunNeedsReview, aws)
 	ctx := context.Background()
 	runUntil(t, w, func() bool {
 		f, _ := store.File(ctx, "file_demo_aws")
@@ -134,8 +134,8 @@ func TestFetchesDocumentsWithRetries(t *testing.T) {
 func TestMissingDocumentFailsVisibly(t *testing.T) {
 	fake := newFakeExtend(t, 0)
 	store, w := setup(t, fake.srv.URL, "sk_test")
-	runs, _ := demo.Runs()
-	send(t, store, "e1", review.EventRunNeedsReview, runs[0].Payload)
+	aws, _ := demo.Payload("aws_2026.json")
+	send(t, store, "e1", review.EventRunNeedsReview, aws)
 	ctx := context.Background()
 	runUntil(t, w, func() bool {
 		f, _ := store.File(ctx, "file_demo_aws")
@@ -149,8 +149,8 @@ func TestMissingDocumentFailsVisibly(t *testing.T) {
 
 func TestNoAPIKeySaysSo(t *testing.T) {
 	store, w := setup(t, "http://127.0.0.1:1", "")
-	runs, _ := demo.Runs()
-	send(t, store, "e1", review.EventRunNeedsReview, runs[0].Payload)
+	aws, _ := demo.Payload("aws_2026.json")
+	send(t, store, "e1", review.EventRunNeedsReview, aws)
 	ctx := context.Background()
 	runUntil(t, w, func() bool {
 		f, _ := store.File(ctx, "file_demo_aws")

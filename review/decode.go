@@ -42,6 +42,13 @@ func DecodeRun(raw json.RawMessage) (*Run, error) {
 		}
 		r.ReviewedAt = &t
 	}
+	if at := rd.str(root.get("initialRunAt"), "initialRunAt"); at != "" {
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return nil, Errorf(EINVALID, "initialRunAt %q is not an RFC 3339 time", at)
+		}
+		r.StartedAt = t
+	}
 	r.Workflow = rd.workflow(root.get("workflow"))
 	if v := rd.object(root.get("workflowVersion"), "workflowVersion"); v != nil {
 		r.Workflow.Version = rd.str(v.get("version"), "workflowVersion.version")

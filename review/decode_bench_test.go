@@ -8,7 +8,7 @@ import (
 )
 
 func BenchmarkDecodeRun(b *testing.B) {
-	runs, err := demo.Runs()
+	runs, err := demo.Payloads()
 	if err != nil {
 		b.Fatal(err)
 	}

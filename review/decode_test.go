@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/review"
@@ -13,7 +14,7 @@ import (
 
 func demoRun(t *testing.T, name string) json.RawMessage {
 	t.Helper()
-	runs, err := demo.Runs()
+	runs, err := demo.Payloads()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,6 +216,7 @@ func TestDecodeRunBadInput(t *testing.T) {
 		{"confidence is a word", `{"id":"workflow_run_1","outputs":[{"id":"dpr_1","type":"EXTRACT","output":{"a":{"type":"string","value":"x","confidence":"high"}}}]}`, "confidence"},
 		{"page is text", `{"id":"workflow_run_1","outputs":[{"id":"dpr_1","type":"SPLITTER","output":{"subDocuments":[{"startPage":"two"}]}}]}`, "startPage"},
 		{"outputs not array", `{"id":"workflow_run_1","outputs":{"a":1}}`, ""},
+		{"start is not a time", `{"id":"workflow_run_1","initialRunAt":"yesterday"}`, "initialRunAt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,6 +226,32 @@ func TestDecodeRunBadInput(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) || review.ErrorCode(err) != review.EINVALID {
 				t.Fatalf("err = %v (code %s), want invalid mentioning %q", err, review.ErrorCode(err), tt.want)
+			}
+		})
+	}
+}
+
+// TestWaitingSince: a run waits from its submission to Extend, unless the
+// time Extend gives cannot be right.
+func TestWaitingSince(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, start string
+		want        time.Time
+	}{
+		{"not told", `null`, now},
+		{"an hour ago", `"2026-12-01T11:00:00Z"`, now.Add(-time.Hour)},
+		{"ahead of this clock", `"2026-12-01T12:00:05Z"`, now},
+		{"nonsense", `"0001-01-01T00:00:00Z"`, now},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run, err := review.DecodeRun(json.RawMessage(`{"id":"workflow_run_1","status":"NEEDS_REVIEW","initialRunAt":` + tt.start + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := run.WaitingSince(now); !got.Equal(tt.want) {
+				t.Errorf("waiting since %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -55,11 +55,10 @@ func TestSignedDataURL(t *testing.T) {
 }
 
 func TestInterpret(t *testing.T) {
-	runs, err := demo.Runs()
+	run2026, err := demo.Payload("aws_2026.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	run2026 := runs[0].Payload
 	ev := func(typ string, payload string) review.Event {
 		return review.Event{ID: "evt", Type: typ, Payload: json.RawMessage(payload)}
 	}

@@ -78,7 +78,19 @@ type Run struct {
 	ReviewedAt    *time.Time
 	RejectionNote string
 	DashboardURL  string
+	StartedAt     time.Time // when the document was first submitted to Extend (initialRunAt); zero if not told
 	Raw           json.RawMessage
+}
+
+// WaitingSince is when a run that needs review began to wait: when its
+// document was submitted to Extend, which is what a customer's turnaround is
+// counted from, or now if Extend did not say. A time ahead of now (clocks
+// differ) or before the year 2000 (nonsense) counts as now.
+func (r *Run) WaitingSince(now time.Time) time.Time {
+	if r.StartedAt.IsZero() || r.StartedAt.After(now) || r.StartedAt.Year() < 2000 {
+		return now
+	}
+	return r.StartedAt
 }
 
 // Workflow names the workflow (and version) a run belongs to.

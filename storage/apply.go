@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -121,7 +122,7 @@ func putRun(ctx context.Context, tx *txn, r *review.Run, now int64) (bool, error
 	sum := r.Summary()
 	var queued any
 	if r.Status == review.StatusNeedsReview {
-		queued = now
+		queued = ms(r.WaitingSince(time.UnixMilli(now)))
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -2,49 +2,106 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/review"
 )
 
 // loadDemo stores the demo documents and sends their runs to the server's
 // own webhook, signed, exactly as Extend would: the demo exercises the real
-// ingest path. Event ids are fixed, so a restart adds nothing twice.
+// ingest path. Then the runs decided earlier in the demo's day are decided
+// through the desk, as a reviewer would. Event ids are fixed, so a restart
+// adds nothing twice.
 func loadDemo(ctx context.Context, in *instance.Instance, secret string) (int, error) {
-	store, baseURL := in.Store, in.URL
-	runs, err := demo.Runs()
+	runs, err := demo.Runs(time.Now())
 	if err != nil {
 		return 0, err
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	for _, r := range runs {
-		// The documents first: the demo has no Extend account to fetch from.
-		for id, name := range r.Files {
-			if f, err := store.File(ctx, id); err == nil && f.Blob != "" {
-				continue
-			}
-			body, err := demo.File(name)
-			if err != nil {
-				return 0, fmt.Errorf("demo %s: %w", name, err)
-			}
-			hash, err := store.PutFile(ctx, id, body, 64<<20)
-			if err != nil {
-				return 0, fmt.Errorf("demo %s: %w", name, err)
-			}
-			if _, err := in.Desk.Learn(ctx, hash); err != nil { // measured as it arrives, as the ingest worker does
-				return 0, fmt.Errorf("demo %s: %w", name, err)
-			}
+		if err := storeFiles(ctx, in, r); err != nil {
+			return 0, err
 		}
-		// Event ids are of Extend's alphabet: the file name without ".json".
-		ev := demo.Event("evt_demo_"+strings.TrimSuffix(r.Name, ".json"), review.EventRunNeedsReview, r.Payload)
-		if err := demo.Send(ctx, client, baseURL+"/webhooks/extend", secret, ev); err != nil {
+		// Event ids are of Extend's alphabet: the run's name without ".json".
+		id := "evt_demo_" + strings.NewReplacer(".json", "", "+", "_").Replace(r.Name)
+		ev := demo.Event(id, review.EventRunNeedsReview, r.Payload)
+		if err := demo.Send(ctx, client, in.URL+"/webhooks/extend", secret, ev); err != nil {
 			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
 		}
 	}
+	for _, r := range runs {
+		if r.Decided != nil {
+			if err := decide(ctx, in, r.ID, r.Decided); err != nil {
+				return 0, fmt.Errorf("demo %s: %w", r.Name, err)
+			}
+		}
+	}
 	return len(runs), nil
+}
+
+// storeFiles puts a run's documents in the store: the demo has no Extend
+// account to fetch them from.
+func storeFiles(ctx context.Context, in *instance.Instance, r demo.Run) error {
+	for id, name := range r.Files {
+		if f, err := in.Store.File(ctx, id); err == nil && f.Blob != "" {
+			continue
+		}
+		body, err := demo.File(name)
+		if err != nil {
+			return fmt.Errorf("demo %s: %w", name, err)
+		}
+		hash, err := in.Store.PutFile(ctx, id, body, 64<<20)
+		if err != nil {
+			return fmt.Errorf("demo %s: %w", name, err)
+		}
+		if _, err := in.Desk.Learn(ctx, hash); err != nil { // measured as it arrives, as the ingest worker does
+			return fmt.Errorf("demo %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// decide corrects and decides a run once the ingest worker has applied its
+// event; a run decided before (a restart) is left as it is.
+func decide(ctx context.Context, in *instance.Instance, runID string, d *demo.Decision) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		run, err := in.Store.Run(ctx, runID)
+		if err == nil && run.Status != review.StatusNeedsReview {
+			return nil
+		}
+		if err == nil {
+			break
+		}
+		if review.ErrorCode(err) != review.ENOTFOUND {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("the run was not applied within a minute")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	rv, err := in.Store.Review(ctx, runID)
+	if err != nil || rv.Decision != "" {
+		return err
+	}
+	version := rv.Version
+	for _, e := range d.Edits {
+		text := e.Text
+		saved, err := in.Desk.SaveEdit(ctx, runID, d.By, desk.Change{Version: version, OutputID: e.Output, Path: e.Path, Text: &text, Code: e.Code})
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", e.Output, e.Path, err)
+		}
+		version = saved.Version
+	}
+	return in.Desk.Decide(ctx, runID, version, d.By, d.Approve, d.Note)
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,11 +61,24 @@ func startServer(t *testing.T, extra ...string) *server {
 			t.Errorf("server: %v", err)
 		}
 	})
+	// With the demo, the server is ready once the demo's day is loaded:
+	// its decided runs are decided by then.
+	ready := "reviewer listening on "
+	if slices.Contains(extra, "--demo") {
+		ready = "Loaded "
+	}
+	var s *server
 	sc := bufio.NewScanner(pr)
 	for sc.Scan() {
 		if u, ok := strings.CutPrefix(sc.Text(), "reviewer listening on "); ok {
+			s = &server{t: t, base: u, data: data}
+		}
+		if why, ok := strings.CutPrefix(sc.Text(), "The demo could not be loaded: "); ok {
+			t.Fatal(why)
+		}
+		if strings.HasPrefix(sc.Text(), ready) {
 			go io.Copy(io.Discard, pr)
-			return &server{t: t, base: u, data: data}
+			return s
 		}
 	}
 	t.Fatal("the server did not start")

@@ -48,7 +48,7 @@ func TestScreens(t *testing.T) {
 	waitSaved(t, ctx)
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`[data-action="approve"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-run-id="workflow_run_demo_aws_2026"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-run-id="workflow_run_demo_nics_rotated"]`)),
 		chromedp.Navigate(s.base+"/dashboard"),
 		chromedp.WaitVisible(chromedp.CSS(".chart")),
 	)

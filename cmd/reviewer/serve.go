@@ -119,7 +119,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if c.demo {
 		if n, err := loadDemo(ctx, in, demoSecret); err != nil {
-			log.Error("demo", "err", err)
+			fmt.Fprintf(stdout, "The demo could not be loaded: %v\n", err)
 		} else {
 			fmt.Fprintf(stdout, "Loaded %d demo runs through the signed webhook: open %s\n", n, in.URL)
 		}
