@@ -21,8 +21,22 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-//go:embed runs/*.json files/*
+//go:embed runs/*.json files/* rules.json
 var content embed.FS
+
+// Rules returns the demo workflows' validation rules, by workflow id: the
+// file `reviewer rules import` reads.
+func Rules() (map[string][]review.Rule, error) {
+	b, err := content.ReadFile("rules.json")
+	if err != nil {
+		return nil, err
+	}
+	var rs map[string][]review.Rule
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return nil, fmt.Errorf("demo rules: %w", err)
+	}
+	return rs, nil
+}
 
 // Run is a demo workflow run: the payload Extend would send with
 // workflow_run.needs_review, the documents it names, and what a reviewer

@@ -1,8 +1,8 @@
 // Package desk is reviewer's application layer: the use-cases of the
 // review desk, one method each (open a run, save a change, decide). It
 // decides with review's rules and persists through the narrow Store it
-// declares; the web layer calls it, storage implements Store. It imports
-// only review.
+// declares; the web layer calls it, storage implements Store, package
+// rules implements Checker. It imports only review.
 package desk
 
 import (
@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -37,6 +38,17 @@ type Store interface {
 	Reopen(ctx context.Context, runID, actor string) error
 	UndoDecision(ctx context.Context, runID, actor string, decidedAt time.Time) error
 	DiscardDraft(ctx context.Context, runID, actor string) error
+
+	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
+	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
+	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
+}
+
+// Checker evaluates a workflow's validation rules on a run, and checks
+// rules before they are kept (package rules, in CEL).
+type Checker interface {
+	Evaluate(run *review.Run, rules []review.Rule) []review.RuleResult
+	Check(rules []review.Rule, sample *review.Run) error
 }
 
 // Measurer reads what a stored document is and the size of each of its
@@ -49,6 +61,7 @@ type Measurer interface {
 type Desk struct {
 	store   Store
 	measure Measurer
+	checker Checker
 	now     func() time.Time
 
 	// UndoWindow is how long a decision's maker may take it back; nothing
@@ -56,13 +69,13 @@ type Desk struct {
 	UndoWindow time.Duration
 }
 
-// New returns a desk over store, measuring documents with measure and
-// telling time by now.
-func New(store Store, measure Measurer, now func() time.Time) *Desk {
+// New returns a desk over store, measuring documents with measure,
+// checking runs with checker and telling time by now.
+func New(store Store, measure Measurer, checker Checker, now func() time.Time) *Desk {
 	if now == nil {
 		now = time.Now
 	}
-	return &Desk{store: store, measure: measure, now: now, UndoWindow: review.UndoWindow}
+	return &Desk{store: store, measure: measure, checker: checker, now: now, UndoWindow: review.UndoWindow}
 }
 
 // Learn measures a stored document once, when it arrives, and keeps what
@@ -292,19 +305,45 @@ func newValue(c Change, o *review.Output, f *review.Field, model json.RawMessage
 	return value, err
 }
 
+// Verdict is a decision as a reviewer asks for it.
+type Verdict struct {
+	Version  int // the draft's version the reviewer saw
+	Approve  bool
+	Note     string // why: needed to reject, and to override
+	Override bool   // approve although blocking rules fail: supervisors only
+}
+
 // Decide approves or rejects a run: the reviewed payload in Extend's shape,
 // the event for the destinations and the feedback calls to Extend are
 // written with the decision in one transaction, if the draft is still at
-// the version the reviewer saw. A rejection needs a note.
-func (d *Desk) Decide(ctx context.Context, runID string, version int, actor string, approve bool, note string) error {
-	if !approve && note == "" {
+// the version the reviewer saw. A rejection needs a note. An approval waits
+// for the workflow's blocking rules to hold, unless a supervisor overrides
+// them with a note; what the rules said travels with the decision.
+func (d *Desk) Decide(ctx context.Context, runID string, by *review.User, v Verdict) error {
+	if !v.Approve && v.Note == "" {
 		return review.Errorf(review.EINVALID, "A rejection needs a note saying why.")
 	}
 	o, err := d.Open(ctx, runID)
 	if err != nil {
 		return err
 	}
-	dec := review.Decision{Approved: approve, Note: note, By: actor, At: d.now()}
+	checks, err := d.Check(ctx, o.Current)
+	if err != nil {
+		return err
+	}
+	blocking := review.Blocking(checks)
+	if v.Approve && len(blocking) > 0 {
+		switch {
+		case !v.Override:
+			return review.Errorf(review.ECONFLICT, "Approval waits for %s.", ruleList(blocking))
+		case !by.Role.AtLeast(review.RoleSupervisor):
+			return review.Errorf(review.EFORBIDDEN, "Only a supervisor approves a run whose rules fail.")
+		case v.Note == "":
+			return review.Errorf(review.EINVALID, "Approving over a failing rule needs a note saying why.")
+		}
+	}
+	dec := review.Decision{Approved: v.Approve, Note: v.Note, By: by.Email, At: d.now(), Rules: checks, Override: v.Approve && len(blocking) > 0}
+	actor, version := by.Email, v.Version
 	reviewed, err := o.Run.Reviewed(o.Review.Edits, dec, d.Sizer(ctx, o.Run))
 	if err != nil {
 		return err
@@ -327,6 +366,81 @@ func (d *Desk) Decide(ctx context.Context, runID string, version int, actor stri
 	out.NotBefore = dec.At.Add(d.UndoWindow)
 	err = d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, review.Outcomes(o.Run, o.Current), out)
 	return d.whyRefused(ctx, o.Run, version, actor, err)
+}
+
+// ruleList names failed rules with their messages, for a sentence.
+func ruleList(failed []review.RuleResult) string {
+	var b strings.Builder
+	for i, r := range failed {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "the rule %q: %s", r.Rule, r.Message)
+	}
+	return b.String()
+}
+
+// Check evaluates the run's workflow's rules on run, as it reads now.
+func (d *Desk) Check(ctx context.Context, run *review.Run) ([]review.RuleResult, error) {
+	rs, err := d.store.Rules(ctx, run.Workflow.ID)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	return d.checker.Evaluate(run, rs), nil
+}
+
+// Latest is the newest run of a workflow: the one whose fields its rules
+// are checked against, and tried on.
+func (d *Desk) Latest(ctx context.Context, workflowID string) (Opened, error) {
+	runs, _, err := d.store.Runs(ctx, review.RunFilter{WorkflowID: workflowID, Limit: 1})
+	if err != nil {
+		return Opened{}, err
+	}
+	if len(runs) == 0 {
+		return Opened{}, review.Errorf(review.ENOTFOUND, "No run of workflow %s has arrived yet, so its fields are not known.", workflowID)
+	}
+	return d.Open(ctx, runs[0].ID)
+}
+
+// CheckRules checks a workflow's rules against its newest run: a syntax
+// error or an unknown field is said with its place.
+func (d *Desk) CheckRules(ctx context.Context, workflowID string, rs []review.Rule) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	o, err := d.Latest(ctx, workflowID)
+	if err != nil && !errors.Is(err, ErrBrokenDraft) {
+		return err
+	}
+	sample := o.Current
+	if sample == nil { // a draft that no longer applies: the run as it came
+		sample = o.Run
+	}
+	return d.checker.Check(rs, sample)
+}
+
+// SetRules checks a workflow's rules (CheckRules) and keeps them.
+func (d *Desk) SetRules(ctx context.Context, workflowID string, rs []review.Rule, actor string) error {
+	if err := d.CheckRules(ctx, workflowID, rs); err != nil {
+		return err
+	}
+	return d.store.SetRules(ctx, workflowID, rs, actor)
+}
+
+// TryRules evaluates rules, not yet kept, on the workflow's newest run as
+// it reads now: an admin sees what a rule would say before enabling it.
+func (d *Desk) TryRules(ctx context.Context, workflowID string, rs []review.Rule) (string, []review.RuleResult, error) {
+	o, err := d.Latest(ctx, workflowID)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := d.checker.Check(rs, o.Current); err != nil {
+		return o.Run.ID, nil, err
+	}
+	for i := range rs {
+		rs[i].Disabled = false
+	}
+	return o.Run.ID, d.checker.Evaluate(o.Current, rs), nil
 }
 
 // whyRefused turns a write the store refused (review.ErrRefused: its

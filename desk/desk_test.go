@@ -13,6 +13,7 @@ import (
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
 )
 
@@ -35,7 +36,7 @@ func open(t *testing.T) (*desk.Desk, *storage.Store) {
 	if _, err := s.ApplyEvents(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
-	return desk.New(s, nil, time.Now), s
+	return desk.New(s, nil, rules.New(nil), time.Now), s
 }
 
 func text(s string) *string { return &s }
@@ -51,10 +52,10 @@ func TestSaveAndDecide(t *testing.T) {
 	if err != nil || string(saved.Value) != "47775.50" || !saved.Edited || saved.Version != 1 {
 		t.Fatalf("save: %+v %v", saved, err)
 	}
-	if err := d.Decide(ctx, run, 1, "ana@example.com", false, ""); review.ErrorCode(err) != review.EINVALID {
+	if err := d.Decide(ctx, run, &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, desk.Verdict{Version: 1, Approve: false, Note: ""}); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("a rejection without a note: %v", err)
 	}
-	if err := d.Decide(ctx, run, 1, "ana@example.com", true, ""); err != nil {
+	if err := d.Decide(ctx, run, &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, desk.Verdict{Version: 1, Approve: true, Note: ""}); err != nil {
 		t.Fatal(err)
 	}
 	reviewed, err := s.ReviewedPayload(ctx, run)
@@ -111,15 +112,15 @@ func TestLearn(t *testing.T) {
 		return h
 	}
 	ok, bad, flaky := blob("good"), blob("bad"), blob("flaky")
-	if doc, err := desk.New(s, measurer{}, time.Now).Learn(ctx, ok); err != nil || len(doc.Pages) != 1 {
+	if doc, err := desk.New(s, measurer{}, rules.New(nil), time.Now).Learn(ctx, ok); err != nil || len(doc.Pages) != 1 {
 		t.Fatalf("learn: %+v %v", doc, err)
 	}
 	tooComplex := &review.Error{Code: review.EUNPROCESSABLE, Msg: "This document is too complex to show: drawing it took longer than 10s."}
-	desk.New(s, measurer{err: tooComplex}, time.Now).Learn(ctx, bad)
+	desk.New(s, measurer{err: tooComplex}, rules.New(nil), time.Now).Learn(ctx, bad)
 	if doc, found, _ := s.Document(ctx, bad); !found || doc.Error != tooComplex.Msg {
 		t.Fatalf("a document that cannot be shown: %+v found=%v", doc, found)
 	}
-	if _, err := desk.New(s, measurer{err: errors.New("disk trouble")}, time.Now).Learn(ctx, flaky); err == nil {
+	if _, err := desk.New(s, measurer{err: errors.New("disk trouble")}, rules.New(nil), time.Now).Learn(ctx, flaky); err == nil {
 		t.Fatal("an internal failure was not returned")
 	}
 	if _, found, _ := s.Document(ctx, flaky); found {
@@ -184,11 +185,11 @@ func TestUndo(t *testing.T) {
 	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
-	d := desk.New(s, nil, clock)
+	d := desk.New(s, nil, rules.New(nil), clock)
 	if _, err := s.AddDestination(ctx, review.Destination{URL: "https://erp.example.com/hook", Secret: "a secret of sixteen or more"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Decide(ctx, run, 0, "ana@example.com", true, ""); err != nil {
+	if err := d.Decide(ctx, run, &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, desk.Verdict{Version: 0, Approve: true, Note: ""}); err != nil {
 		t.Fatal(err)
 	}
 	if due, _ := s.Due(ctx, 10); len(due) != 0 {
@@ -209,7 +210,7 @@ func TestUndo(t *testing.T) {
 		t.Fatalf("an undone decision left %d deliveries", len(items))
 	}
 	// Decided again; past the window the delivery is due and undo is refused.
-	if err := d.Decide(ctx, run, rv.Version, "ana@example.com", false, "wrong vendor"); err != nil {
+	if err := d.Decide(ctx, run, &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, desk.Verdict{Version: rv.Version, Approve: false, Note: "wrong vendor"}); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(d.UndoWindow)
@@ -218,5 +219,95 @@ func TestUndo(t *testing.T) {
 	}
 	if due, _ := s.Due(ctx, 10); len(due) != 1 {
 		t.Fatalf("%d items due after the window, want the delivery", len(due))
+	}
+}
+
+// TestRulesHoldApprovalBack: a rule with an error is refused when saved,
+// saying where; a failing blocking rule holds approval back until the
+// line item is fixed, or a supervisor overrides it with a note; what the
+// rules said travels with the decision and is counted on the dashboard.
+func TestRulesHoldApprovalBack(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	const wf = "workflow_demo_legacy"
+	sum := review.Rule{Name: "lines add up", Expr: `total.amount == sum(line_items.map(i, i.amount))`,
+		Message: "The line amounts must add up to the total.", Severity: review.SeverityBlock, Fields: []string{"total"}}
+	bad := sum
+	bad.Expr = `totl.amount == 1`
+	if err := d.SetRules(ctx, wf, []review.Rule{bad}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID || !strings.Contains(err.Error(), "line 1, column 1: undeclared reference to 'totl'") {
+		t.Fatalf("a rule naming no field: %v", err)
+	}
+	if _, err := s.AddDestination(ctx, review.Destination{URL: "https://erp.example.com/hook", Secret: "a secret of sixteen or more"}); err != nil {
+		t.Fatal(err)
+	}
+	warn := review.Rule{Name: "has a customer", Expr: `customer_number > 0`, Message: "Customer number missing.", Severity: review.SeverityWarn}
+	if err := d.SetRules(ctx, wf, []review.Rule{sum, warn}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	// The demo's lines add up in decimals (in floats too, here): break one.
+	saved, err := d.SaveEdit(ctx, run, "ana@example.com", desk.Change{Version: 0, OutputID: "dpr_demo_qh_extract", Path: "line_items[1].amount", Text: text("5.93")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	err = d.Decide(ctx, run, ana, desk.Verdict{Version: saved.Version, Approve: true})
+	if review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(err.Error(), "The line amounts must add up to the total.") {
+		t.Fatalf("approval with a failing blocking rule: %v", err)
+	}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: saved.Version, Approve: true, Override: true, Note: "I say so"}); review.ErrorCode(err) != review.EFORBIDDEN {
+		t.Fatalf("a reviewer's override: %v", err)
+	}
+	sup := &review.User{Email: "sup@example.com", Role: review.RoleSupervisor}
+	if err := d.Decide(ctx, run, sup, desk.Verdict{Version: saved.Version, Approve: true, Override: true}); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("an override without a note: %v", err)
+	}
+	// Fixed, it goes through, and the passing rules go with it.
+	saved, err = d.SaveEdit(ctx, run, "ana@example.com", desk.Change{Version: saved.Version, OutputID: "dpr_demo_qh_extract", Path: "line_items[1].amount", Text: text("5.39")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: saved.Version, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	audit, err := s.Audit(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := audit[len(audit)-1]
+	if last.Action != review.ActionApprove || len(last.Rules) != 2 || !last.Rules[0].Passed || !last.Rules[1].Passed {
+		t.Fatalf("the decision's audit entry: %+v", last)
+	}
+	ds, err := s.RecentDeliveries(ctx, 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries: %v %v", ds, err)
+	}
+	if body := string(ds[0].Body); !strings.Contains(body, `"rules":[{"rule":"lines add up","severity":"block","passed":true}`) {
+		t.Errorf("the delivery does not carry the rules: %.300s", body[strings.Index(body, "reviewerAudit"):])
+	}
+}
+
+// TestOverrideIsCounted: a supervisor's override is recorded with its note,
+// and the dashboard counts the rule that failed.
+func TestOverrideIsCounted(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	never := review.Rule{Name: "never", Expr: `false`, Message: "Always fails.", Severity: review.SeverityBlock}
+	if err := d.SetRules(ctx, "workflow_demo_legacy", []review.Rule{never}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	sup := &review.User{Email: "sup@example.com", Role: review.RoleSupervisor}
+	if err := d.Decide(ctx, run, sup, desk.Verdict{Approve: true, Override: true, Note: "vendor confirmed by phone"}); err != nil {
+		t.Fatal(err)
+	}
+	dash, err := s.Dashboard(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dash.RuleFails) != 1 || dash.RuleFails[0].Rule != "never" || dash.RuleFails[0].Failed != 1 || dash.RuleFails[0].Overridden != 1 {
+		t.Fatalf("rule failures on the dashboard: %+v", dash.RuleFails)
+	}
+	audit, _ := s.Audit(ctx, run)
+	if last := audit[len(audit)-1]; last.Note != "vendor confirmed by phone" || last.Rules[0].Passed {
+		t.Fatalf("the override's audit entry: %+v", last)
 	}
 }

@@ -53,6 +53,10 @@ type Worker struct {
 	// Learn measures a document as it arrives (desk.Learn), so the pages
 	// that show it only read; nil measures nothing.
 	Learn func(ctx context.Context, blob string) error
+	// FailsRules says whether a run fails a blocking validation rule of its
+	// workflow (desk.Check), for the routing of runs that arrive already
+	// completed; nil checks nothing.
+	FailsRules func(ctx context.Context, run *review.Run) (bool, error)
 
 	filesWake chan struct{}
 
@@ -126,6 +130,11 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 		outs[i].Change, outs[i].Err = w.interpret(ctx, e)
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
+		}
+		if run := outs[i].Change.Run; outs[i].Err == nil && run != nil && run.Status == review.StatusProcessed && w.FailsRules != nil {
+			if outs[i].Change.FailsRules, err = w.FailsRules(ctx, run); err != nil {
+				return 0, err
+			}
 		}
 	}
 	applied, err := w.Store.ApplyEvents(ctx, outs)

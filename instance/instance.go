@@ -23,6 +23,8 @@ import (
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/outbound"
 	"github.com/reviewer-app/reviewer/pages"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -94,12 +96,16 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		in.URL = "http://" + browserAddr(in.ln.Addr().String())
 	}
 	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
-	in.Desk = desk.New(in.Store, in.Renderer, c.Now)
+	in.Desk = desk.New(in.Store, in.Renderer, rules.New(c.Now), c.Now)
 	if c.UndoWindow > 0 {
 		in.Desk.UndoWindow = c.UndoWindow
 	}
 	in.Ingest = ingest.NewWorker(in.Store, in.Extend, c.Log)
 	in.Ingest.Learn = func(ctx context.Context, blob string) error { _, err := in.Desk.Learn(ctx, blob); return err }
+	in.Ingest.FailsRules = func(ctx context.Context, run *review.Run) (bool, error) {
+		checks, err := in.Desk.Check(ctx, run)
+		return len(review.Blocking(checks)) > 0, err
+	}
 	in.Outbound = outbound.NewWorker(in.Store, in.Extend, c.Log)
 	if c.Now != nil {
 		in.Ingest.Now, in.Outbound.Now = c.Now, c.Now

@@ -29,6 +29,7 @@ type AuditEntry struct {
 	After    json.RawMessage `json:"after,omitempty"`
 	How      string          `json:"how,omitempty"`
 	Note     string          `json:"note,omitempty"`
+	Rules    []RuleResult    `json:"rules,omitempty"` // a decision's: what the rules said
 }
 
 // Review is the state of a run's review: the draft's edits, its version,

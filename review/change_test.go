@@ -120,14 +120,20 @@ func TestRoutingRule(t *testing.T) {
 		}
 		return r
 	}
-	if got := (review.RoutingRule{Below: &low}).Route(run("0.5")); got != review.RoutedLow {
+	if got := (review.RoutingRule{Below: &low}).Route(run("0.5"), false); got != review.RoutedLow {
 		t.Errorf("low confidence: %s", got)
 	}
-	if got := (review.RoutingRule{Below: &low}).Route(run("0.95")); got != review.RoutedAuto {
+	if got := (review.RoutingRule{Below: &low}).Route(run("0.95"), false); got != review.RoutedAuto {
 		t.Errorf("high confidence: %s", got)
 	}
-	if got := (review.RoutingRule{SamplePercent: 100}).Route(run("0.95")); got != review.RoutedSample {
+	if got := (review.RoutingRule{SamplePercent: 100}).Route(run("0.95"), false); got != review.RoutedSample {
 		t.Errorf("everything sampled: %s", got)
+	}
+	if got := (review.RoutingRule{FailingRules: true}).Route(run("0.95"), true); got != review.RoutedRules {
+		t.Errorf("a failed blocking rule: %s", got)
+	}
+	if got := (review.RoutingRule{}).Route(run("0.95"), true); got != review.RoutedAuto {
+		t.Errorf("a failed rule where the workflow does not route by rules: %s", got)
 	}
 }
 

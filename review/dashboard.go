@@ -16,13 +16,21 @@ type Dashboard struct {
 	Reviewers   []ReviewerStats
 	Corrections []FieldCorrections
 	Routing     []RoutingCount
+	RuleFails   []RuleFailures // the rules failing most at decisions, last 30 days
+}
+
+// RuleFailures counts the decisions at which a workflow's rule failed.
+type RuleFailures struct {
+	WorkflowID, WorkflowName string
+	Rule, Severity           string
+	Failed, Overridden       int
 }
 
 // RoutingCount is what a workflow's quality-check rule did with runs that
 // arrived already completed.
 type RoutingCount struct {
-	WorkflowID                  string
-	LowConfidence, Sample, Auto int
+	WorkflowID                         string
+	LowConfidence, Sample, Rules, Auto int
 }
 
 // WorkflowDepth is one workflow's share of the queue.

@@ -53,7 +53,7 @@ func DecisionEvent(id string, d Decision, reviewed json.RawMessage, audit []Audi
 	if !d.Approved {
 		action, eventType = ActionReject, EventRunRejected
 	}
-	audit = append(audit, AuditEntry{At: d.At, Actor: d.By, Action: action, Note: d.Note})
+	audit = append(audit, AuditEntry{At: d.At, Actor: d.By, Action: action, Note: d.Note, Rules: d.Rules})
 	body, err := json.Marshal(struct {
 		EventID   string          `json:"eventId"`
 		EventType string          `json:"eventType"`

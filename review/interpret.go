@@ -15,6 +15,7 @@ type Change struct {
 	OutputRaw       json.RawMessage
 	Workflow        *Workflow
 	WorkflowDeleted bool
+	FailsRules      bool // the run fails a blocking validation rule (for routing)
 }
 
 // statusOf is the status a workflow_run event asserts, whatever the payload says.

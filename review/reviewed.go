@@ -18,9 +18,11 @@ const (
 // Decision is a reviewer's verdict on a run.
 type Decision struct {
 	Approved bool
-	Note     string // why it was rejected
+	Note     string // why it was rejected, or why failing rules were overridden
 	By       string // the reviewer's email
 	At       time.Time
+	Rules    []RuleResult // what the workflow's rules said of the run as decided
+	Override bool         // approved over blocking rules, by a supervisor
 }
 
 // PageSizer tells the displayed size of a page of a file, to write a

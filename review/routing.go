@@ -7,6 +7,7 @@ const (
 	RoutedLow    = "low confidence" // a confidence below the workflow's threshold: to review
 	RoutedSample = "sample"         // drawn for a quality check: to review
 	RoutedAuto   = "auto-approved"  // passes straight through
+	RoutedRules  = "failed a rule"  // a blocking validation rule failed: to review
 )
 
 // RoutingRule is a workflow's quality check on straight-through runs.
@@ -14,6 +15,7 @@ type RoutingRule struct {
 	WorkflowID    string
 	Below         *float64 // send to review when a confidence is below this
 	SamplePercent int      // and this share of the rest
+	FailingRules  bool     // and every run that fails a blocking validation rule
 }
 
 // Check says whether the rule can be kept. Written as what must hold, so
@@ -26,9 +28,13 @@ func (r RoutingRule) Check() error {
 }
 
 // Route decides what happens to run, which arrived already completed:
-// review for a low confidence or a sample, straight through otherwise. The
+// review for a failed blocking rule, a low confidence or a sample,
+// straight through otherwise. The
 // sample is drawn from the run id, so a repeated event decides alike.
-func (r RoutingRule) Route(run *Run) string {
+func (r RoutingRule) Route(run *Run, failsRules bool) string {
+	if r.FailingRules && failsRules {
+		return RoutedRules
+	}
 	if low, ok := run.MinConfidence(); ok && r.Below != nil && low < *r.Below {
 		return RoutedLow
 	}

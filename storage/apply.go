@@ -69,7 +69,7 @@ func (s *Store) FailEvent(ctx context.Context, seq int64, reason string) error {
 func applyChange(ctx context.Context, tx *txn, c review.Change, now int64) ([]string, error) {
 	switch {
 	case c.Run != nil:
-		ok, err := putRun(ctx, tx, c.Run, now)
+		ok, err := putRun(ctx, tx, c.Run, c.FailsRules, now)
 		if err != nil || !ok {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func applyChange(ctx context.Context, tx *txn, c review.Change, now int64) ([]st
 
 // putRun stores a run unless its current status forbids the move (a decided
 // run never goes back). It reports whether the run changed.
-func putRun(ctx context.Context, tx *txn, r *review.Run, now int64) (bool, error) {
+func putRun(ctx context.Context, tx *txn, r *review.Run, failsRules bool, now int64) (bool, error) {
 	var old, wasRouted string
 	err := tx.QueryRowContext(ctx, `SELECT status, routed FROM runs WHERE id = ?`, r.ID).Scan(&old, &wasRouted)
 	if err != nil && !isNoRows(err) {
@@ -105,17 +105,17 @@ func putRun(ctx context.Context, tx *txn, r *review.Run, now int64) (bool, error
 	if !review.Status(old).Advances(r.Status) {
 		return false, nil
 	}
-	if (wasRouted == review.RoutedLow || wasRouted == review.RoutedSample) && r.Status == review.StatusProcessed {
+	if (wasRouted == review.RoutedLow || wasRouted == review.RoutedSample || wasRouted == review.RoutedRules) && r.Status == review.StatusProcessed {
 		return false, nil // Extend's completion again: the quality check here still owns the run
 	}
 	// A run that arrives already completed, with no human review in Extend,
 	// meets its workflow's quality-check rule, if there is one.
 	routed := ""
 	if old == "" && r.Status == review.StatusProcessed {
-		if routed, err = route(ctx, tx, r); err != nil {
+		if routed, err = route(ctx, tx, r, failsRules); err != nil {
 			return false, err
 		}
-		if routed == review.RoutedLow || routed == review.RoutedSample {
+		if routed == review.RoutedLow || routed == review.RoutedSample || routed == review.RoutedRules {
 			r.Status = review.StatusNeedsReview
 		}
 	}

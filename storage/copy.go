@@ -17,6 +17,7 @@ var tables = []struct{ name, identity string }{
 	{"settings", ""}, {"documents", ""}, {"drafts", ""}, {"audit", "id"}, {"changes", "seq"},
 	{"field_outcomes", ""}, {"destinations", "id"}, {"outbox", "id"}, {"outbox_attempts", "id"},
 	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""}, {"sign_in_failures", ""}, {"viewers", ""},
+	{"validation_rules", ""}, {"rule_failures", ""},
 }
 
 // derived lists the tables a copy leaves out: the target makes them itself

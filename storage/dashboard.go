@@ -120,10 +120,13 @@ func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashbo
 		return d, err
 	}
 	for wf, c := range routing {
-		d.Routing = append(d.Routing, review.RoutingCount{WorkflowID: wf, LowConfidence: c[review.RoutedLow], Sample: c[review.RoutedSample], Auto: c[review.RoutedAuto]})
+		d.Routing = append(d.Routing, review.RoutingCount{WorkflowID: wf, LowConfidence: c[review.RoutedLow], Sample: c[review.RoutedSample], Rules: c[review.RoutedRules], Auto: c[review.RoutedAuto]})
 	}
 	sort.Slice(d.Routing, func(i, j int) bool { return d.Routing[i].WorkflowID < d.Routing[j].WorkflowID })
 
+	if d.RuleFails, err = s.ruleFailures(ctx, now.AddDate(0, 0, -30)); err != nil {
+		return d, err
+	}
 	rows, err = s.r.QueryContext(ctx, `SELECT f.workflow_id, max(coalesce(w.name, '')), f.path, sum(f.edited), count(*) FROM field_outcomes f LEFT JOIN workflows w ON w.id = f.workflow_id
 		GROUP BY f.workflow_id, f.path HAVING sum(f.edited) > 0 ORDER BY 1.0 * sum(f.edited) / count(*) DESC, count(*) DESC LIMIT 25`)
 	if err != nil {

@@ -167,12 +167,22 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 			decision, d.By, now, d.Note, []byte(reviewed), string(status), now, now, now, runID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)`, runID, now, d.By, action, d.Note); err != nil {
+		var results []byte
+		if len(d.Rules) > 0 {
+			results, _ = json.Marshal(d.Rules)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, note, rules) VALUES (?, ?, ?, ?, ?, ?)`, runID, now, d.By, action, d.Note, string(results)); err != nil {
 			return err
 		}
 		var workflow string
 		if err := tx.QueryRowContext(ctx, `SELECT workflow_id FROM runs WHERE id = ?`, runID).Scan(&workflow); err != nil {
 			return err
+		}
+		for _, r := range review.Failed(d.Rules) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO rule_failures (run_id, workflow_id, rule, severity, overridden, decided_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				runID, workflow, r.Rule, r.Severity, d.Override && r.Severity == review.SeverityBlock, now); err != nil {
+				return err
+			}
 		}
 		for path, edited := range outcomes {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at) VALUES (?, ?, ?, ?, ?)`, runID, workflow, path, edited, now); err != nil {
@@ -231,6 +241,9 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 		if _, err := tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rule_failures WHERE run_id = ?`, runID); err != nil {
+			return err
+		}
 		return s.logChange(ctx, tx, review.FeedDecision, runID, actor)
 	})
 	if err != nil {
@@ -256,6 +269,9 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
+			return err
+		}
+		if _, err = tx.ExecContext(ctx, `DELETE FROM rule_failures WHERE run_id = ?`, runID); err != nil {
 			return err
 		}
 		return s.logChange(ctx, tx, review.FeedDecision, runID, actor)
@@ -294,7 +310,7 @@ func (s *Store) DiscardDraft(ctx context.Context, runID, actor string) error {
 
 // Audit returns a run's history, oldest first.
 func (s *Store) Audit(ctx context.Context, runID string) ([]review.AuditEntry, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor, action, output_id, path, before, after, how, note FROM audit WHERE run_id = ? ORDER BY id`, runID)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor, action, output_id, path, before, after, how, note, rules FROM audit WHERE run_id = ? ORDER BY id`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -304,8 +320,14 @@ func (s *Store) Audit(ctx context.Context, runID string) ([]review.AuditEntry, e
 		var a review.AuditEntry
 		var at int64
 		var before, after []byte
-		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.OutputID, &a.Path, &before, &after, &a.How, &a.Note); err != nil {
+		var results string
+		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.OutputID, &a.Path, &before, &after, &a.How, &a.Note, &results); err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
+		}
+		if results != "" {
+			if err := json.Unmarshal([]byte(results), &a.Rules); err != nil {
+				return nil, fmt.Errorf("audit: rules of entry %d: %w", a.ID, err)
+			}
 		}
 		a.At, a.Before, a.After = fromMS(at), before, after
 		out = append(out, a)

@@ -15,11 +15,12 @@ func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error 
 		return err
 	}
 	var err error
-	if r.Below == nil && r.SamplePercent == 0 {
+	if r.Below == nil && r.SamplePercent == 0 && !r.FailingRules {
 		_, err = s.w.ExecContext(ctx, `DELETE FROM routing_rules WHERE workflow_id = ?`, r.WorkflowID)
 	} else {
-		_, err = s.w.ExecContext(ctx, `INSERT INTO routing_rules (workflow_id, below, sample_percent) VALUES (?, ?, ?)
-			ON CONFLICT (workflow_id) DO UPDATE SET below = excluded.below, sample_percent = excluded.sample_percent`, r.WorkflowID, r.Below, r.SamplePercent)
+		_, err = s.w.ExecContext(ctx, `INSERT INTO routing_rules (workflow_id, below, sample_percent, failing_rules) VALUES (?, ?, ?, ?)
+			ON CONFLICT (workflow_id) DO UPDATE SET below = excluded.below, sample_percent = excluded.sample_percent, failing_rules = excluded.failing_rules`,
+			r.WorkflowID, r.Below, r.SamplePercent, r.FailingRules)
 	}
 	if err != nil {
 		return fmt.Errorf("routing rule: %w", err)
@@ -29,10 +30,10 @@ func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error 
 
 // route decides, inside the apply transaction, what happens to a run that
 // arrives already completed: "" when its workflow has no rule.
-func route(ctx context.Context, tx *txn, r *review.Run) (string, error) {
+func route(ctx context.Context, tx *txn, r *review.Run, failsRules bool) (string, error) {
 	rule := review.RoutingRule{WorkflowID: r.Workflow.ID}
 	var below sql.NullFloat64
-	err := tx.QueryRowContext(ctx, `SELECT below, sample_percent FROM routing_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&below, &rule.SamplePercent)
+	err := tx.QueryRowContext(ctx, `SELECT below, sample_percent, failing_rules FROM routing_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&below, &rule.SamplePercent, &rule.FailingRules)
 	if isNoRows(err) {
 		return "", nil
 	}
@@ -42,7 +43,7 @@ func route(ctx context.Context, tx *txn, r *review.Run) (string, error) {
 	if below.Valid {
 		rule.Below = &below.Float64
 	}
-	return rule.Route(r), nil
+	return rule.Route(r, failsRules), nil
 }
 
 // RoutingCounts counts, per workflow, the runs each outcome covered.
@@ -69,7 +70,7 @@ func (s *Store) RoutingCounts(ctx context.Context) (map[string]map[string]int, e
 
 // RoutingRules lists the workflows' quality-check rules.
 func (s *Store) RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, below, sample_percent FROM routing_rules`)
+	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, below, sample_percent, failing_rules FROM routing_rules`)
 	if err != nil {
 		return nil, fmt.Errorf("routing rules: %w", err)
 	}
@@ -78,7 +79,7 @@ func (s *Store) RoutingRules(ctx context.Context) (map[string]review.RoutingRule
 	for rows.Next() {
 		var r review.RoutingRule
 		var below sql.NullFloat64
-		if err := rows.Scan(&r.WorkflowID, &below, &r.SamplePercent); err != nil {
+		if err := rows.Scan(&r.WorkflowID, &below, &r.SamplePercent, &r.FailingRules); err != nil {
 			return nil, fmt.Errorf("routing rules: %w", err)
 		}
 		if below.Valid {

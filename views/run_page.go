@@ -1,7 +1,9 @@
 package views
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,10 +27,12 @@ type RunPageVM struct {
 	Editable    bool   // the run waits for review and nothing blocks editing
 	Locked      string // why it cannot be edited, when it cannot
 	Audit       []review.AuditEntry
-	Warnings    []string // cross-field checks that failed
-	Edited      int      // the reviewer's changes that stand (saved edits that differ from the model)
-	HeldBy      string   // who else holds the run
-	CanTakeOver bool     // a supervisor may release or take the claim
+	Warnings    []string            // cross-field checks that failed
+	Checks      []review.RuleResult // what the workflow's rules say of the run as it reads now
+	CanOverride bool                // a supervisor may approve over blocking rules
+	Edited      int                 // the reviewer's changes that stand (saved edits that differ from the model)
+	HeldBy      string              // who else holds the run
+	CanTakeOver bool                // a supervisor may release or take the claim
 }
 
 // DocFileVM is one document of the run.
@@ -122,6 +126,7 @@ type FieldVM struct {
 	Label     string     // the field's name for people: "Line items", "Unit price", "Row 2"
 	AriaLabel string     // the editor's accessible name where no label shows it (a grid cell)
 	Grid      *GridVM    // a list of records, shown as a table
+	Rules     []string   // the messages of the failed rules that concern it
 }
 
 // GridVM is a list whose rows are records, as a table: a column per field
@@ -253,6 +258,7 @@ func cellTitle(f FieldVM) string {
 	if f.Edited {
 		parts = append(parts, "was “"+f.Original+"”")
 	}
+	parts = append(parts, f.Rules...)
 	return strings.Join(parts, "; ")
 }
 
@@ -263,4 +269,40 @@ func partLabel(f FieldVM, part string) string {
 		return part
 	}
 	return f.AriaLabel + " (" + strings.ToLower(part) + ")"
+}
+
+// Failed returns the failed rules, the blocking ones first.
+func (vm RunPageVM) Failed() []review.RuleResult {
+	failed := review.Failed(vm.Checks)
+	slices.SortStableFunc(failed, func(a, b review.RuleResult) int {
+		return cmp.Compare(severityOrder(a.Severity), severityOrder(b.Severity))
+	})
+	return failed
+}
+
+func severityOrder(s string) int {
+	if s == review.SeverityBlock {
+		return 0
+	}
+	return 1
+}
+
+// Blocking counts the failed rules that hold approval back.
+func (vm RunPageVM) Blocking() int { return len(review.Blocking(vm.Checks)) }
+
+// RuleNote is a failed rule's line beside a field.
+func RuleNote(r review.RuleResult) string {
+	if r.Severity == review.SeverityBlock {
+		return "Blocks approval: " + r.Message
+	}
+	return r.Message
+}
+
+// ruleNames lists rules by name, quoted, for a sentence.
+func ruleNames(rs []review.RuleResult) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = "“" + r.Rule + "”"
+	}
+	return strings.Join(names, ", ")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
@@ -134,7 +135,7 @@ func TestInstancesOnOnePostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.desk.Decide(ctx, run, rv.Version, "sup@example.com", approve, "not ours"); err != nil {
+		if err := e.desk.Decide(ctx, run, &review.User{Email: "sup@example.com", Role: review.RoleSupervisor}, desk.Verdict{Version: rv.Version, Approve: approve, Note: "not ours"}); err != nil {
 			t.Fatalf("decide %s: %v", run, err)
 		}
 	}

@@ -60,6 +60,7 @@ func (s *Server) routes() []route {
 		{"POST /admin/tokens/{id}/revoke", admin, s.revokeToken},
 		{"GET /admin/settings", admin, s.settingsPage},
 		{"POST /admin/settings", admin, s.saveSettings},
+		{"POST /admin/rules", admin, s.saveRule},
 		{"POST /admin/destinations", admin, s.addDestination},
 		{"GET /admin/deliveries", admin, s.deliveriesPage},
 		{"POST /admin/deliveries/{id}/redeliver", admin, s.redeliver},

@@ -15,6 +15,7 @@ import (
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
 )
 
@@ -28,7 +29,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	s, err := NewServer(ctx, Config{WebhookSecrets: []string{"wss_x"}}, Deps{Store: store, Desk: desk.New(store, nil, nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := NewServer(ctx, Config{WebhookSecrets: []string{"wss_x"}}, Deps{Store: store, Desk: desk.New(store, nil, rules.New(nil), nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/views"
 )
@@ -18,8 +19,13 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) er
 	if err != nil {
 		return review.Errorf(review.EINVALID, "the form has no version")
 	}
-	id, actor := r.PathValue("runID"), userFrom(ctx).Email
-	if err := s.desk.Decide(ctx, id, version, actor, approve, strings.TrimSpace(r.PostFormValue("rejectionNote"))); err != nil {
+	id, user := r.PathValue("runID"), userFrom(ctx)
+	actor := user.Email
+	v := desk.Verdict{Version: version, Approve: approve, Note: strings.TrimSpace(r.PostFormValue("rejectionNote")), Override: r.PostFormValue("override") == "1"}
+	if v.Override {
+		v.Note = strings.TrimSpace(r.PostFormValue("overrideNote"))
+	}
+	if err := s.desk.Decide(ctx, id, user, v); err != nil {
 		return err
 	}
 	next := string(views.Path("runs", id))

@@ -79,6 +79,11 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	vm.CanUpload = user.Role.AtLeast(review.RoleSupervisor)
 	vm.CanReopen = user.Role.AtLeast(review.RoleAdmin)
 	vm.Review, vm.Audit = rv, audit
+	if vm.Checks, err = s.desk.Check(ctx, current); err != nil {
+		return views.RunPageVM{}, err
+	}
+	vm.CanOverride = user.Role.AtLeast(review.RoleSupervisor)
+	markRules(vm.Outputs, vm.Checks)
 	switch {
 	case rv.Decision != "":
 		vm.Locked = fmt.Sprintf("%s by %s on %s.", strings.ToUpper(rv.Decision[:1])+rv.Decision[1:], vm.People.Name(rv.DecidedBy), rv.DecidedAt.Format("2 Jan 2006 15:04 UTC"))
@@ -660,6 +665,36 @@ func hasIssue(f review.Field) bool {
 		}
 	}
 	return false
+}
+
+// markRules puts each failed rule's message beside the fields it concerns,
+// grid cells included.
+func markRules(outputs []views.OutputVM, checks []review.RuleResult) {
+	concerns := map[string][]string{}
+	for _, r := range review.Failed(checks) {
+		for _, path := range r.Fields {
+			concerns[path] = append(concerns[path], views.RuleNote(r))
+		}
+	}
+	if len(concerns) == 0 {
+		return
+	}
+	for i := range outputs {
+		for j := range outputs[i].Fields {
+			f := &outputs[i].Fields[j]
+			f.Rules = concerns[f.Path]
+			if f.Grid == nil {
+				continue
+			}
+			for _, row := range f.Grid.Rows {
+				for _, c := range row.Cells {
+					if c != nil {
+						c.Rules = concerns[c.Path]
+					}
+				}
+			}
+		}
+	}
 }
 
 // sumWarnings checks, where the data allows it, that line amounts add up

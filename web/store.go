@@ -65,6 +65,8 @@ type Store interface {
 	Setting(ctx context.Context, key, def string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
 	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
+	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
+	AllRules(ctx context.Context) (map[string][]review.Rule, error)
 	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
 	Destinations(ctx context.Context) ([]review.Destination, error)
 	AddDestination(ctx context.Context, d review.Destination) (int64, error)

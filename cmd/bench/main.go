@@ -63,6 +63,7 @@ func main() {
 		{"viewer", benchViewer},
 		{"live", benchLive},
 		{"hardening", benchHardening},
+		{"rules", benchRules},
 		{"postgres", benchPostgres},
 	}
 	ctx := context.Background()

@@ -3,13 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"os"
+	"slices"
 	"strings"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
 )
 
@@ -179,13 +185,14 @@ func routeCmd(ctx context.Context, args []string, getenv func(string) string, st
 	workflow := fs.String("workflow", "", "the workflow id")
 	below := fs.Float64("below", -1, "send a run to review when any confidence is below this (0..1)")
 	sample := fs.Int("sample", 0, "and send this percentage of the rest (0..100)")
+	failing := fs.Bool("failing-rules", false, "and every run that fails a blocking validation rule")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *workflow == "" {
-		return errors.New("usage: reviewer route --workflow W [--below 0.9] [--sample 5]")
+		return errors.New("usage: reviewer route --workflow W [--below 0.9] [--sample 5] [--failing-rules]")
 	}
-	rule := review.RoutingRule{WorkflowID: *workflow, SamplePercent: *sample}
+	rule := review.RoutingRule{WorkflowID: *workflow, SamplePercent: *sample, FailingRules: *failing}
 	if *below >= 0 {
 		rule.Below = below
 	}
@@ -197,7 +204,11 @@ func routeCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := store.SetRoutingRule(ctx, rule); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "workflow %s: completed runs go to review when a confidence is below %v or in a %d%% sample\n", *workflow, *below, *sample)
+	fmt.Fprintf(stdout, "workflow %s: completed runs go to review when a confidence is below %v or in a %d%% sample", *workflow, *below, *sample)
+	if *failing {
+		fmt.Fprint(stdout, ", or when a blocking rule fails")
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 
@@ -263,4 +274,72 @@ const dbUsage = "database: sqlite: (reviewer.db under --data) or a postgres:// U
 
 func (w *where) open(ctx context.Context) (*storage.Store, error) {
 	return storage.Open(ctx, w.data, storage.Options{DB: w.db})
+}
+
+// rulesCmd is "reviewer rules export|import": a workflow's validation
+// rules as a JSON file, {"workflow id": [rules…]}, for scripted setup and
+// review. An import checks every rule against the fields of its
+// workflow's newest run, as the settings page does, and changes nothing
+// when one is wrong.
+func rulesCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	const use = "usage: reviewer rules export [--workflow W] > rules.json | reviewer rules import rules.json (- for standard input)"
+	if len(args) == 0 || args[0] != "export" && args[0] != "import" {
+		return errors.New(use)
+	}
+	verb := args[0]
+	fs := flag.NewFlagSet("rules "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	at := storeFlags(fs, getenv)
+	workflow := fs.String("workflow", "", "export: only this workflow's rules")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	store, err := at.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if verb == "export" {
+		all, err := store.AllRules(ctx)
+		if err != nil {
+			return err
+		}
+		if *workflow != "" {
+			all = map[string][]review.Rule{*workflow: all[*workflow]}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(all)
+	}
+	if fs.NArg() != 1 {
+		return errors.New(use)
+	}
+	in := stdin
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	var file map[string][]review.Rule
+	dec := json.NewDecoder(io.LimitReader(in, 10<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		return fmt.Errorf("the rules file: %w", err)
+	}
+	d := desk.New(store, nil, rules.New(nil), nil)
+	for _, wf := range slices.Sorted(maps.Keys(file)) { // all checked before any is kept
+		if err := d.CheckRules(ctx, wf, file[wf]); err != nil {
+			return fmt.Errorf("workflow %s: %s", wf, review.ErrorMessage(err))
+		}
+	}
+	for _, wf := range slices.Sorted(maps.Keys(file)) {
+		if err := d.SetRules(ctx, wf, file[wf], "cli"); err != nil {
+			return fmt.Errorf("workflow %s: %s", wf, review.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "workflow %s: %d rules\n", wf, len(file[wf]))
+	}
+	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +38,9 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret string) (int, e
 			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
 		}
 	}
+	if err := demoRules(ctx, in, runs); err != nil {
+		return 0, err
+	}
 	for _, r := range runs {
 		if r.Decided != nil {
 			if err := decide(ctx, in, r.ID, r.Decided); err != nil {
@@ -44,6 +49,47 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret string) (int, e
 		}
 	}
 	return len(runs), nil
+}
+
+// demoRules gives the demo's workflows their validation rules, once their
+// runs are there to check the rules against; rules an admin changed since
+// are left alone.
+func demoRules(ctx context.Context, in *instance.Instance, runs []demo.Run) error {
+	all, err := demo.Rules()
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if err := applied(ctx, in, r.ID); err != nil {
+			return fmt.Errorf("demo %s: %w", r.Name, err)
+		}
+	}
+	for _, wf := range slices.Sorted(maps.Keys(all)) {
+		if kept, err := in.Store.Rules(ctx, wf); err != nil || len(kept) > 0 {
+			return err
+		}
+		if err := in.Desk.SetRules(ctx, wf, all[wf], "demo"); err != nil {
+			return fmt.Errorf("demo rules of %s: %w", wf, err)
+		}
+	}
+	return nil
+}
+
+// applied waits until the ingest worker has applied a run's event.
+func applied(ctx context.Context, in *instance.Instance, runID string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		_, err := in.Store.Run(ctx, runID)
+		if review.ErrorCode(err) != review.ENOTFOUND {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("the run was not applied within a minute")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // storeFiles puts a run's documents in the store: the demo has no Extend
@@ -68,27 +114,12 @@ func storeFiles(ctx context.Context, in *instance.Instance, r demo.Run) error {
 	return nil
 }
 
-// decide corrects and decides a run once the ingest worker has applied its
-// event; a run decided before (a restart) is left as it is.
+// decide corrects and decides a run; a run decided before (a restart) is
+// left as it is.
 func decide(ctx context.Context, in *instance.Instance, runID string, d *demo.Decision) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	for {
-		run, err := in.Store.Run(ctx, runID)
-		if err == nil && run.Status != review.StatusNeedsReview {
-			return nil
-		}
-		if err == nil {
-			break
-		}
-		if review.ErrorCode(err) != review.ENOTFOUND {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return errors.New("the run was not applied within a minute")
-		case <-time.After(20 * time.Millisecond):
-		}
+	run, err := in.Store.Run(ctx, runID)
+	if err != nil || run.Status != review.StatusNeedsReview {
+		return err
 	}
 	rv, err := in.Store.Review(ctx, runID)
 	if err != nil || rv.Decision != "" {
@@ -103,5 +134,5 @@ func decide(ctx context.Context, in *instance.Instance, runID string, d *demo.De
 		}
 		version = saved.Version
 	}
-	return in.Desk.Decide(ctx, runID, version, d.By, d.Approve, d.Note)
+	return in.Desk.Decide(ctx, runID, &review.User{Email: d.By, Role: review.RoleReviewer}, desk.Verdict{Version: version, Approve: d.Approve, Note: d.Note})
 }

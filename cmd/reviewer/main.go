@@ -30,8 +30,12 @@ Commands:
                                 create a user; the password is read from standard input
   reviewer token create --name N --role R
                                 print a new API token
-  reviewer route --workflow W [--below 0.9] [--sample 5]
+  reviewer route --workflow W [--below 0.9] [--sample 5] [--failing-rules]
                                 quality-check runs that arrive already completed
+  reviewer rules export [--workflow W] > rules.json
+  reviewer rules import rules.json
+                                the workflows' validation rules as a file; an import checks
+                                each rule against its workflow's newest run first
   reviewer feedback --workflow W [--evaluation-set ES] [--mirror-metadata]
                                 feed approved corrections back to Extend
   reviewer rotate-session-keys  new cookie keys; sessions signed with the previous keys stay valid
@@ -63,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
 	case "route":
 		return routeCmd(ctx, args, getenv, stdout, stderr)
+	case "rules":
+		return rulesCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "feedback":
 		return feedbackCmd(ctx, args, getenv, stdout, stderr)
 	case "rotate-session-keys":

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,6 +47,47 @@ func TestUserAdd(t *testing.T) {
 	out.Reset()
 	if err := run(ctx, []string{"token", "create", "--data", dir, "--name", "erp", "--role", "reviewer"}, noEnv, nil, &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "rvw_") {
 		t.Fatalf("token create: %q %v", out.String(), err)
+	}
+}
+
+// TestRulesFile: validation rules are imported from a file (checked
+// against the workflow's newest run first: a wrong one changes nothing)
+// and exported as they were kept.
+func TestRulesFile(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "rules.json")
+	write := func(expr string) {
+		body := `{"workflow_demo_legacy": [{"name": "lines add up", "expr": ` + strconv.Quote(expr) + `, "message": "The lines must add up to the total.", "severity": "block", "fields": ["total"]}],
+			"workflow_demo_invoices": [{"name": "has a number", "expr": "invoice_number != null", "message": "No invoice number.", "severity": "warn"}]}`
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	write("total.amount == sum(line_items.map(i, i.amout))")
+	err := run(ctx, []string{"rules", "import", "--data", s.data, file}, noEnv, nil, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `workflow workflow_demo_legacy: Rule "lines add up": line 1, column 41: amout is not a field`) {
+		t.Fatalf("a misspelt rule: %v", err)
+	}
+	write("total.amount == sum(line_items.map(i, i.amount))")
+	if err := run(ctx, []string{"rules", "import", "--data", s.data, file}, noEnv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "workflow workflow_demo_invoices: 1 rules\nworkflow workflow_demo_legacy: 1 rules\n" {
+		t.Fatalf("import said %q", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"rules", "export", "--data", s.data, "--workflow", "workflow_demo_legacy"}, noEnv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string][]review.Rule
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if rs := got["workflow_demo_legacy"]; len(got) != 1 || len(rs) != 1 || rs[0].Expr != "total.amount == sum(line_items.map(i, i.amount))" {
+		t.Fatalf("exported %s", out.String())
 	}
 }
 

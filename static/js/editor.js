@@ -177,6 +177,7 @@ export function apply(fr) {
   }
   setVersion(fr.version);
   body.dataset.editable = String(fr.editable);
+  markApproval();
   if (activeID && document.getElementById(activeID) !== active) {
     const e = document.getElementById(activeID);
     e?.focus({ preventScroll: true });
@@ -528,9 +529,47 @@ async function approve() {
     bad.querySelector(".ed, .sp")?.focus();
     return;
   }
+  if (blockingRules()) {
+    if (document.getElementById("override-dialog")) {
+      openOverride();
+      return;
+    }
+    say("Approval waits for the rules that fail: correct the fields they name, or ask a supervisor.");
+    document.querySelector(".outputs .field.rule-failed :is(.ed, .sp):not(:disabled)")?.focus();
+    return;
+  }
   const form = document.getElementById("approve-form");
   if (form && editable()) submitLater(form);
 }
+
+// Blocking rules hold approval back: the Approve button says so (it stays
+// focusable, and pressing it says why), and a supervisor may approve over
+// them with a note.
+function blockingRules() {
+  return Number(document.querySelector("#run-notices [data-blocking]")?.dataset.blocking || 0);
+}
+function markApproval() {
+  const button = document.querySelector('[data-action="approve"]');
+  if (!button) return;
+  const n = blockingRules();
+  button.setAttribute("aria-disabled", String(n > 0));
+  button.title = n > 0 ? `Approval waits for ${n} failing rule${n > 1 ? "s" : ""}` : "Approve and open the next run (Ctrl+Enter)";
+}
+markApproval();
+function openOverride() {
+  const dialog = document.getElementById("override-dialog");
+  dialog.showModal();
+  dialog.querySelector("textarea").focus();
+}
+document.addEventListener("click", (e) => {
+  if (e.target.closest('[data-action="override"]')) openOverride();
+  if (e.target.closest("#override-dialog [data-close]")) document.getElementById("override-dialog").close();
+});
+document.addEventListener("submit", (e) => {
+  if (!e.target.closest("#override-dialog") || e.target.dataset.ready) return;
+  e.preventDefault();
+  queue.then(() => submitLater(e.target));
+});
 document.querySelector('[data-action="approve"]')?.addEventListener("click", (e) => {
   e.preventDefault();
   approve();
