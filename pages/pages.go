@@ -1,14 +1,15 @@
 // Package pages turns documents into page images and page geometry: PDFs
 // through PDFium compiled to WebAssembly (go-pdfium on wazero: no cgo, nothing
-// downloaded at run time), JPEG and PNG images as they are. Rendered pages are
-// cached on disk by content hash, page and width.
+// downloaded at run time), JPEG and PNG images as they are, and TIFF (every
+// page), WebP, GIF and BMP decoded by golang.org/x/image and the standard
+// library. Rendered pages are cached on disk by content hash, page and
+// width.
 package pages
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"image"
 	_ "image/jpeg" // registered for DecodeConfig
 	"image/png"
 	"io"
@@ -197,10 +198,19 @@ func Sniff(head []byte) (string, error) {
 		return KindJPEG, nil
 	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
 		return KindPNG, nil
-	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
-		return "", review.Errorf(review.EINVALID, "TIFF documents cannot be shown yet; convert them to PDF")
+	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")),
+		bytes.HasPrefix(head, []byte("II+\x00")), bytes.HasPrefix(head, []byte("MM\x00+")): // BigTIFF: refused with a reason
+		return KindTIFF, nil
+	case len(head) >= 12 && bytes.HasPrefix(head, []byte("RIFF")) && string(head[8:12]) == "WEBP":
+		return KindWebP, nil
+	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
+		return KindGIF, nil
+	case bytes.HasPrefix(head, []byte("BM")):
+		return KindBMP, nil
+	case len(head) >= 12 && string(head[4:8]) == "ftyp" && (string(head[8:12]) == "heic" || string(head[8:12]) == "heix" || string(head[8:12]) == "mif1"):
+		return "", review.Errorf(review.EINVALID, "HEIC images cannot be shown: no maintained Go decoder exists; export the scan as JPEG, PNG, TIFF or PDF")
 	}
-	return "", review.Errorf(review.EINVALID, "the document is not a PDF, JPEG or PNG")
+	return "", review.Errorf(review.EINVALID, "the document is not a PDF or an image reviewer shows (JPEG, PNG, TIFF, WebP, GIF, BMP)")
 }
 
 // Inspect returns the kind of the document in file and each page's size as
@@ -215,11 +225,8 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 		return "", nil, err
 	}
 	if kind != KindPDF {
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-		if err != nil {
-			return "", nil, review.Errorf(review.EINVALID, "the image cannot be read: %v", err)
-		}
-		return kind, []review.PageSize{{Width: float64(cfg.Width), Height: float64(cfg.Height)}}, nil
+		sizes, err := imagePages(data, kind)
+		return kind, sizes, err
 	}
 	var sizes []review.PageSize
 	err = r.withDoc(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
@@ -245,8 +252,10 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 	return kind, sizes, nil
 }
 
-// PNG returns the path of page (1-based) of the PDF in file rendered width
-// pixels wide, rendering it on first request.
+// PNG returns the path of page (1-based) of the document in file as a PNG:
+// a PDF's page rendered width pixels wide, an image's page (a TIFF's, a
+// WebP, GIF or BMP, a JPEG turned by its EXIF orientation) at its own
+// size; made on first request and kept.
 func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) (string, error) {
 	out := filepath.Join(r.dir, hash[:2], hash, strconv.Itoa(page)+"-"+strconv.Itoa(width)+".png")
 	if _, err := os.Stat(out); err == nil {
@@ -258,6 +267,16 @@ func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) 
 			return nil, err
 		}
 		var buf bytes.Buffer
+		if kind, _ := Sniff(data); kind != KindPDF {
+			img, err := decodePage(data, kind, page)
+			if err != nil {
+				return nil, err
+			}
+			if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
+				return nil, err
+			}
+			return nil, writeAtomic(out, buf.Bytes())
+		}
 		err = r.withDoc(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 			// The aspect ratio is kept within both bounds, so the bitmap
 			// has at most MaxPixels whatever the page's shape.

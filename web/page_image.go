@@ -30,16 +30,23 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
 	}
 	path, _ := s.store.BlobPath(blob)
 	contentType := "image/" + doc.Kind
-	if doc.Kind == pages.KindPDF {
-		width := nearestWidth(r.URL.Query().Get("w"))
+	turn, _ := strconv.Atoi(r.URL.Query().Get("turn"))
+	turn = review.Turn(turn)
+	// A PDF's page is rendered; an image the browser may not show (TIFF) or
+	// that is to be turned is decoded here as displayed; JPEG and PNG go
+	// as they are.
+	if doc.Kind == pages.KindPDF || !pages.Served(doc.Kind) || turn != 0 {
+		width := 0
+		if doc.Kind == pages.KindPDF {
+			width = nearestWidth(r.URL.Query().Get("w"))
+		}
 		path, err = s.renderer.PNG(r.Context(), blob, path, n, width)
 		if err != nil {
 			return err
 		}
 		contentType = "image/png"
 	}
-	turn, _ := strconv.Atoi(r.URL.Query().Get("turn"))
-	if turn = review.Turn(turn); turn != 0 {
+	if turn != 0 {
 		if path, err = s.renderer.Turned(blob, path, turn); err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"image"
+	"image/png"
 	"math"
 	"os"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/reviewer-app/reviewer/internal/scans"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -188,12 +191,50 @@ func TestBoxesLandOnTheWords(t *testing.T) {
 			"output": map[string]any{"value": img, "metadata": imgMeta}}},
 	}
 
+	// Run 4: a two-page TIFF scan, its first page landscape (the page
+	// scanned sideways), and a phone's JPEG stored sideways whose EXIF
+	// orientation (6) turns it upright; citations in pixels of each page
+	// as displayed, on the words of the same invoice.
+	scan := decodePNG(t, "testdata/aws-100dpi.png")
+	sh := float64(scan.Bounds().Dy())
+	scanned := map[string]any{}
+	scannedMeta := map[string]any{}
+	for wi, w := range pick(aws.words, 6) {
+		px := word{w.text, w.xMin * dpi, w.yMin * dpi, w.xMax * dpi, w.yMax * dpi}
+		upright := frac(w, aws.width, aws.height)
+		// Turned a quarter clockwise, the page is sh wide and sw high.
+		sideways := word{w.text, sh - px.yMax, px.xMin, sh - px.yMin, px.xMax}
+		for _, c := range []struct {
+			key, file string
+			page      int
+			at        word
+			want      review.Rect
+		}{
+			{fmt.Sprintf("tiff_p1_w%d", wi), "file_tiff", 1, sideways, review.Rect{Left: 1 - upright.Bottom, Top: upright.Left, Right: 1 - upright.Top, Bottom: upright.Right}},
+			{fmt.Sprintf("tiff_p2_w%d", wi), "file_tiff", 2, px, upright},
+			{fmt.Sprintf("exif_w%d", wi), "file_exif", 1, px, upright},
+		} {
+			scanned[c.key] = w.text
+			scannedMeta[c.key] = map[string]any{"ocrConfidence": 0.5, "citations": []any{map[string]any{"fileId": c.file, "page": c.page, "polygon": poly(c.at)}}}
+			want = append(want, expectation{c.key, c.file, c.page, c.want})
+		}
+	}
+	run4 := map[string]any{
+		"object": "workflow_run", "id": "workflow_run_scans", "status": "NEEDS_REVIEW",
+		"files": []any{map[string]any{"id": "file_tiff", "name": "scan.tiff", "type": "IMG"}, map[string]any{"id": "file_exif", "name": "photo.jpg", "type": "IMG"}},
+		"outputs": []any{map[string]any{"object": "document_processor_run", "id": "dpr_scans", "type": "EXTRACT",
+			"output": map[string]any{"value": scanned, "metadata": scannedMeta}}},
+	}
+
 	s.send("evt_1", review.EventRunNeedsReview, run1)
 	s.send("evt_2", review.EventRunNeedsReview, run2)
 	s.send("evt_3", review.EventRunNeedsReview, run3)
-	for _, r := range []string{"workflow_run_rotated", "workflow_run_mixed", "workflow_run_image"} {
+	s.send("evt_4", review.EventRunNeedsReview, run4)
+	for _, r := range []string{"workflow_run_rotated", "workflow_run_mixed", "workflow_run_image", "workflow_run_scans"} {
 		s.waitRun(c, r)
 	}
+	s.upload(c, "workflow_run_scans", "file_tiff", "scan.tiff", scans.TIFF(quarter(scan, true), scan))
+	s.upload(c, "workflow_run_scans", "file_exif", "photo.jpg", scans.JPEG(quarter(scan, false), 6))
 	for runID, f := range map[string][][2]string{
 		"workflow_run_rotated": {{"file_nics", "nics-background-checks-2015-11-rotated.pdf"}, {"file_habibi", "habibi-rotated.pdf"}},
 		"workflow_run_mixed":   {{"file_mixed", "issue-848.pdf"}},
@@ -214,7 +255,7 @@ func TestBoxesLandOnTheWords(t *testing.T) {
 	for _, e := range want {
 		byField[e.field] = e
 	}
-	for _, runID := range []string{"workflow_run_rotated", "workflow_run_mixed", "workflow_run_image"} {
+	for _, runID := range []string{"workflow_run_rotated", "workflow_run_mixed", "workflow_run_image", "workflow_run_scans"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/"+runID), chromedp.WaitVisible(chromedp.CSS(".page img"))); err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +292,8 @@ func TestBoxesLandOnTheWords(t *testing.T) {
 }
 
 func countRun(es []expectation, runID string) int {
-	files := map[string][]string{"workflow_run_rotated": {"file_nics", "file_habibi"}, "workflow_run_mixed": {"file_mixed"}, "workflow_run_image": {"file_png"}}[runID]
+	files := map[string][]string{"workflow_run_rotated": {"file_nics", "file_habibi"}, "workflow_run_mixed": {"file_mixed"}, "workflow_run_image": {"file_png"},
+		"workflow_run_scans": {"file_tiff", "file_exif"}}[runID]
 	n := 0
 	for _, e := range es {
 		for _, f := range files {
@@ -313,4 +355,34 @@ func measureJS(zoom float64) string {
   }
   return out;
 })()`, zoom)
+}
+
+func decodePNG(t *testing.T, name string) image.Image {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// quarter turns img a quarter, clockwise or not: a page scanned sideways.
+func quarter(img image.Image, clockwise bool) image.Image {
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dy(), b.Dx()))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			if clockwise {
+				out.Set(b.Dy()-1-y, x, img.At(b.Min.X+x, b.Min.Y+y))
+			} else {
+				out.Set(y, b.Dx()-1-x, img.At(b.Min.X+x, b.Min.Y+y))
+			}
+		}
+	}
+	return out
 }
