@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -39,6 +41,10 @@ func settled() chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](`document.readyState === "complete"`, chromedp.WithPollingTimeout(ceiling), chromedp.WithPollingInterval(20*time.Millisecond))
 }
 
+// compileCache keeps PDFium's machine code for every server the tests
+// start: compiling it anew takes half a minute under the race detector.
+var compileCache = filepath.Join(os.TempDir(), "reviewer-test-wazero")
+
 // server is a reviewer started by run on a free loopback port.
 type server struct {
 	t     *testing.T
@@ -53,7 +59,7 @@ func startServer(t *testing.T, extra ...string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", testSecret}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", testSecret, "--compile-cache", compileCache}, extra...)
 	go func() { done <- run(ctx, args, noEnv, nil, pw, io.Discard); pw.Close() }()
 	t.Cleanup(func() {
 		cancel()

@@ -227,7 +227,7 @@ func killMidBurst(t *testing.T, db string) {
 // start runs the binary on a free port and returns it with its base URL.
 func start(t *testing.T, bin, data, secret, db string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", secret)
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", secret, "--compile-cache", compileCache)
 	cmd.Env = append(os.Environ(), "REVIEWER_LOG=json", "REVIEWER_DB="+db)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = io.Discard

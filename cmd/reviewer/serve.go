@@ -34,6 +34,7 @@ type config struct {
 	undoWindow    time.Duration
 	proxies       string
 	extendPrivate bool
+	compileCache  string
 }
 
 func (c *config) secrets() []string {
@@ -76,6 +77,7 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *c
 	poll, _ := time.ParseDuration(env(getenv, "REVIEWER_FEED_POLL", "2s"))
 	fs.DurationVar(&c.feedPoll, "feed-poll", poll, "how often open pages are told of changes another process made, such as the command line; this server's own changes reach them at once (REVIEWER_FEED_POLL)")
 	fs.BoolVar(&c.extendPrivate, "extend-allow-private", env(getenv, "REVIEWER_EXTEND_ALLOW_PRIVATE", "") == "1", "let document and payload links reach private addresses, for an on-premise setup (REVIEWER_EXTEND_ALLOW_PRIVATE=1)")
+	fs.StringVar(&c.compileCache, "compile-cache", env(getenv, "REVIEWER_COMPILE_CACHE", ""), "where PDFium's machine code is kept between starts; DATA/wazero-cache by default (REVIEWER_COMPILE_CACHE)")
 	fs.StringVar(&c.proxies, "trusted-proxies", env(getenv, "REVIEWER_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: addresses or CIDR ranges, comma-separated (REVIEWER_TRUSTED_PROXIES)")
 	return fs, c
 }
@@ -104,7 +106,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow,
+		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache,
 		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken},
 	})
 	if err != nil {
