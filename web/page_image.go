@@ -126,3 +126,30 @@ func (s *Server) turns(ctx context.Context, blob string) (map[int]int, error) {
 }
 
 func turnKey(blob string) string { return "turn:" + blob }
+
+// pageWords answers the words of a page of a document with their places
+// in fractions of the page (not turned for viewing): the text layer of a
+// born-digital PDF that came without Extend's parsed text; none for an
+// image.
+func (s *Server) pageWords(w http.ResponseWriter, r *http.Request) error {
+	blob := r.PathValue("blob")
+	n, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil {
+		return review.Errorf(review.ENOTFOUND, "no page %q", r.PathValue("page"))
+	}
+	doc, err := s.document(r.Context(), blob)
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > len(doc.Pages) {
+		return review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), n)
+	}
+	path, _ := s.store.BlobPath(blob)
+	words, err := s.renderer.Words(r.Context(), blob, path, n)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	writeJSON(w, http.StatusOK, map[string]any{"words": words})
+	return nil
+}

@@ -158,7 +158,7 @@ export function apply(fr) {
   for (const [id, html] of Object.entries(fr.pages || {})) {
     const page = document.getElementById(id);
     if (!page) continue;
-    page.querySelectorAll(":scope > .box, :scope > .block").forEach((m) => m.remove());
+    page.querySelectorAll(":scope > .box, :scope > .block:not(.word)").forEach((m) => m.remove()); // the page's own words stay
     page.append(fromHTML(html));
   }
   const thumbs = document.getElementById("thumbs");
@@ -506,6 +506,7 @@ document.addEventListener("reviewer:pick", async (e) => {
   const change = text !== undefined && ["string", "number", "date"].includes(type) ? { text } : { keep: true };
   forgetTyped(field);
   await send(field, { ...change, how, ref: { fileId, page, rect } });
+  if (how === "drawn box" && text === undefined) say("No text inside the box: only its location was saved.");
   fieldByPath(field.dataset.output, path)?.querySelector(".ed")?.focus({ preventScroll: true });
 });
 

@@ -182,6 +182,63 @@ function quarter(f) {
   return { left: 1 - f.bottom, top: f.left, right: 1 - f.top, bottom: f.right };
 }
 
+// --- the words of a page ---
+
+// A born-digital PDF that came without Extend's parsed text has words of
+// its own (read by PDFium on the server): they are fetched per page when
+// the text is shown or a box is drawn, and become pieces to click.
+const words = new Map(); // page element → the promise of its words
+function ensureWords(page) {
+  if (!page?.dataset.image || page.querySelector(":scope > .block:not(.word)")) return Promise.resolve();
+  if (!words.has(page)) {
+    words.set(page, fetch(`${page.dataset.image}/words`, { headers: { Accept: "application/json" } })
+      .then((res) => (res.ok ? res.json() : { words: [] }))
+      .then(({ words: ws }) => {
+        const frag = document.createDocumentFragment();
+        for (const w of ws || []) {
+          let f = w.rect;
+          for (let turn = +page.dataset.turn || 0; turn > 0; turn -= 90) f = quarter(f);
+          const el = document.createElement("div");
+          el.className = "block word";
+          el.dataset.text = w.text;
+          Object.assign(el.style, { left: `${f.left * 100}%`, top: `${f.top * 100}%`, width: `${(f.right - f.left) * 100}%`, height: `${(f.bottom - f.top) * 100}%` });
+          frag.append(el);
+        }
+        page.append(frag);
+      })
+      .catch(() => words.delete(page)));
+  }
+  return words.get(page);
+}
+const nearView = new IntersectionObserver((entries) => {
+  for (const e of entries) if (e.isIntersecting && (pagesEl.classList.contains("show-text") || drawing)) ensureWords(e.target);
+}, { root: pagesEl, rootMargin: "200px" });
+pageEls.forEach((p) => nearView.observe(p));
+function wordsInView() {
+  for (const p of pageEls) {
+    const r = p.getBoundingClientRect(), v = pagesEl.getBoundingClientRect();
+    if (r.bottom > v.top - 200 && r.top < v.bottom + 200) ensureWords(p);
+  }
+}
+
+// placed is where a box, piece of text or drawn box stands on its page, in
+// percent of the page as shown (its style: hidden text has no layout).
+function placed(el) {
+  const s = el.style;
+  const left = parseFloat(s.left), top = parseFloat(s.top);
+  return { left, top, right: left + parseFloat(s.width), bottom: top + parseFloat(s.height), height: parseFloat(s.height) };
+}
+
+// textIn reads the pieces of text whose middle lies inside the drawn box
+// on page, line by line, left to right.
+function textIn(page, draft) {
+  const d = placed(draft);
+  const inside = [...page.querySelectorAll(":scope > .block")].map((b) => ({ b, r: placed(b) }))
+    .filter(({ r }) => { const x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2; return x >= d.left && x <= d.right && y >= d.top && y <= d.bottom; });
+  inside.sort((a, b) => (Math.abs(a.r.top - b.r.top) < Math.min(a.r.height, b.r.height) / 2 ? a.r.left - b.r.left : a.r.top - b.r.top));
+  return inside.map(({ b }) => b.dataset.text).join(" ").trim();
+}
+
 // --- turning a page for viewing (everyone's view; the output is not changed) ---
 
 // One turn at a time: each starts from where the last left the page.
@@ -243,6 +300,7 @@ pagesEl.addEventListener("pointerdown", (e) => {
   const page = e.target.closest(".page");
   if (!drawing || !page || e.button !== 0) return;
   e.preventDefault();
+  const loading = ensureWords(page);
   const p = page.getBoundingClientRect();
   const x0 = (e.clientX - p.left) / p.width, y0 = (e.clientY - p.top) / p.height;
   const draft = document.createElement("div");
@@ -255,14 +313,17 @@ pagesEl.addEventListener("pointerdown", (e) => {
       width: Math.abs(x1 - x0) * 100 + "%", height: Math.abs(y1 - y0) * 100 + "%",
     });
   };
-  const up = () => {
+  // The box is the field's location, and the words inside it its value.
+  const up = async () => {
     pagesEl.removeEventListener("pointermove", move);
     const rect = fractions(draft, page);
+    await loading;
+    const text = textIn(page, draft);
     draft.remove();
     setDrawing(false);
     if (active && rect.right - rect.left > 0.002 && rect.bottom - rect.top > 0.002) {
       document.dispatchEvent(new CustomEvent("reviewer:pick", {
-        detail: { output: activeOutput, path: active, fileId: page.dataset.fileId, page: +page.dataset.page, rect, how: "drawn box" },
+        detail: { output: activeOutput, path: active, fileId: page.dataset.fileId, page: +page.dataset.page, rect, how: "drawn box", text: text || undefined },
       }));
     }
   };
@@ -282,6 +343,7 @@ const actions = {
   text: () => {
     const on = pagesEl.classList.toggle("show-text");
     document.querySelector('[data-viewer="text"]').setAttribute("aria-pressed", on);
+    if (on) wordsInView();
   },
   draw: () => setDrawing(!drawing),
   turn: turnPage,
@@ -295,8 +357,8 @@ for (const [keys, action, help] of [
   [["-"], "zoom-out", "zoom out"],
   [["0"], "fit-width", "fit the page's width"],
   [["9"], "fit-page", "fit the whole page"],
-  [["T"], "text", "show the parsed text; click a piece to use it in the field"],
-  [["D"], "draw", "draw the field's box by hand"],
+  [["T"], "text", "show the page's text; click a piece to use it in the field"],
+  [["D"], "draw", "draw the field's box by hand; the words inside it become its value"],
   [["O"], "turn", "turn the page a quarter clockwise, for everyone who views it"],
 ]) {
   bind({ page: keys, field: keys.map((k) => "Alt+" + k), group: "Document", help, run: actions[action] });
