@@ -51,8 +51,8 @@ lint:
 # Every package on SQLite (the default), then the storage and application
 # tests again on PostgreSQL.
 test: chromium postgres check-generated lint
-	$(GO) test -race -count=1 -timeout 20m ./...
-	REVIEWER_TEST_DB=postgres $(GO) test -race -count=1 -timeout 20m $(PG_PACKAGES)
+	$(GO) test -race -count=1 -timeout 30m ./...
+	REVIEWER_TEST_DB=postgres $(GO) test -race -count=1 -timeout 30m $(PG_PACKAGES)
 	$(MAKE) fuzz
 
 # Fuzzing runs for a bounded time on every test run.
