@@ -84,6 +84,7 @@ type Renderer struct {
 	slots  chan *slot
 	dir    string // rendered page cache, and what failed
 	flight singleflight.Group
+	slow   sync.Map // hash of a document that ran out of time once: a busy machine is given the benefit of the doubt
 
 	restarts atomic.Int64
 }
@@ -331,7 +332,7 @@ func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn fun
 
 	switch {
 	case stopped.Load():
-		err = r.fail(hash, fmt.Sprintf("This document is too complex to show: drawing it took longer than %s.", r.opt.Timeout))
+		err = r.late(hash)
 	case err != nil:
 		err = r.fail(hash, pdfiumError(err, r.opt.Memory))
 	}
@@ -415,6 +416,16 @@ func (r *Renderer) failed(hash string) error {
 		return nil
 	}
 	return &review.Error{Code: review.EUNPROCESSABLE, Msg: string(msg)}
+}
+
+// late answers a call that ran out of time. A machine busy with other
+// work can make an ordinary page slow, so only a document's second time
+// out is remembered as a failure; the first asks to be tried again.
+func (r *Renderer) late(hash string) error {
+	if _, again := r.slow.LoadOrStore(hash, true); again {
+		return r.fail(hash, fmt.Sprintf("This document is too complex to show: drawing it took longer than %s, twice.", r.opt.Timeout))
+	}
+	return &review.Error{Code: review.EUNAVAILABLE, Msg: fmt.Sprintf("Drawing this page took longer than %s; the server may be busy. Try again.", r.opt.Timeout)}
 }
 
 // fail remembers that a document cannot be shown, and why (a sentence).

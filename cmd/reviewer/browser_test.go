@@ -336,6 +336,7 @@ func measureJS(zoom float64) string {
     const page = box.closest(".page");
     page.scrollIntoView();
     const img = page.querySelector("img");
+    if (!img) throw new Error(page.dataset.fileId + " page " + page.dataset.page + " has no image: " + page.textContent.trim());
     const ir = img.getBoundingClientRect(), pr = page.getBoundingClientRect(), br = box.getBoundingClientRect();
     if (!canvases.has(img)) {
       const c = document.createElement("canvas");
