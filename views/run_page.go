@@ -69,6 +69,9 @@ type BoxVM struct {
 	// Container boxes (a whole table, a row) are drawn only while their
 	// field is focused; otherwise they would bury the values' boxes.
 	Container bool
+	// Find is the text of a citation that came without a position: the
+	// viewer looks for it on the page and draws the box where it is.
+	Find string
 }
 
 // BlockVM is a piece of parsed text a reviewer can click.

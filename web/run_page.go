@@ -434,11 +434,16 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 				if !slices.Contains(where, ref.Page) && ref.Page > 0 {
 					where = append(where, ref.Page)
 				}
-				if !ok {
+				box := views.BoxVM{Field: f.Path, Rect: rect, Band: fv.Band, Title: boxTitle(f, ref), Container: f.Type.Container() || f.Depth > 0 && strings.HasSuffix(f.Path, "]")}
+				switch {
+				case ok:
+					fv.Located = true
+				case page != nil && ref.Text != "":
+					box.Find = ref.Text // the viewer looks for it on the page
+				default:
 					continue
 				}
-				fv.Located = true
-				page.Boxes = append(page.Boxes, views.BoxVM{Field: f.Path, Rect: rect, Band: fv.Band, Title: boxTitle(f, ref), Container: f.Type.Container() || f.Depth > 0 && strings.HasSuffix(f.Path, "]")})
+				page.Boxes = append(page.Boxes, box)
 			}
 			fv.Where = whereText(where, fv.Located)
 			// Attention: what the model was unsure of (a low or middling

@@ -22,8 +22,9 @@ import (
 // real mouse clicks, then what the page shows and what the API returns.
 
 const (
-	runQH  = "workflow_run_demo_qh_2025"  // 2025-04-21: extraction with line items, classification, split
-	runAWS = "workflow_run_demo_aws_2026" // 2026-02-09: parse blocks, extraction, classification
+	runQH    = "workflow_run_demo_qh_2025"    // 2025-04-21: extraction with line items, classification, split
+	runAWS   = "workflow_run_demo_aws_2026"   // 2026-02-09: parse blocks, extraction, classification
+	runFiber = "workflow_run_demo_fiber_2026" // 2026-02-09: a two-page PDF without parsed text
 )
 
 // openRun signs a new reviewer in and opens a run, then marks the document:
@@ -613,7 +614,7 @@ func TestEveryKeyInTheHelp(t *testing.T) {
 	}
 	press(t, ctx, "?")
 	help := js(`document.getElementById("help-dialog").open ? document.getElementById("help-keys").textContent : ""`)
-	for _, want := range []string{"next page", "zoom in", "next field needing attention", "approve and open the next run", "reject with a note", "insert a row", "back to the queue", "turn the page"} {
+	for _, want := range []string{"next page", "zoom in", "next field needing attention", "approve and open the next run", "reject with a note", "insert a row", "back to the queue", "turn the page", "find text in the document"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("the help lacks %q", want)
 		}

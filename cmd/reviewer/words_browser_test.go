@@ -1,10 +1,14 @@
 package main
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/reviewer-app/reviewer/review"
 )
 
 // TestPageWordsFillFields: on a born-digital PDF that came without
@@ -55,5 +59,115 @@ func TestPageWordsFillFields(t *testing.T) {
 	approveByKey(t, ctx, runQH)
 	if v := at(t, s.apiGet("/api/v1/runs/"+runQH), "outputs.0.reviewedOutput.notes.value"); v != `"30064443"` {
 		t.Fatalf("the API has notes = %s", v)
+	}
+}
+
+// TestFindInDocument: F (Alt+F in a field) opens the find box; typing marks
+// every match on every page and goes to the first; Enter steps to the next
+// match on the next page, Shift+Enter back; Esc takes the marks away and
+// returns to the field.
+func TestFindInDocument(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runFiber)
+	focusField(t, ctx, "client_id")
+	press(t, ctx, "f", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.activeElement.id === "find-q"`, "Alt+F did not open the find box")
+	typeText(t, ctx, "562044387")
+	// The current match is on the page it names, and in view.
+	current := func(n, page string) { // of the three: one on page 1, two on page 2
+		t.Helper()
+		waitFor(t, ctx, `(() => {
+  const h = document.querySelector(".find-hit.current"), v = document.getElementById("pages").getBoundingClientRect();
+  if (!h || h.parentElement.dataset.page !== "`+page+`") return false;
+  const r = h.getBoundingClientRect();
+  return document.getElementById("find-count").textContent === "`+n+` of 3, page `+page+`" && r.top >= v.top && r.bottom <= v.bottom;
+})()`, "the current match is not "+n+" of 3 on page "+page)
+	}
+	current("1", "1")
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".find-hit").length`)); n != 3 {
+		t.Fatalf("%d marks, want 3", n)
+	}
+	for _, want := range [][2]string{{"2", "2"}, {"3", "2"}, {"1", "1"}} {
+		press(t, ctx, kb.Enter)
+		current(want[0], want[1])
+	}
+	press(t, ctx, kb.Enter, chromedp.ModifierShift)
+	current("3", "2")
+	press(t, ctx, kb.Escape)
+	waitFor(t, ctx, `!document.querySelector(".find-hit") && document.activeElement.closest?.(".field")?.dataset.path === "client_id"`, "Esc did not clear the marks and return to the field")
+
+	// From the document: F, and a phrase the PDF cuts into words.
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#pages"))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, "f")
+	typeText(t, ctx, "haut débit")
+	waitFor(t, ctx, `document.getElementById("find-count").textContent === "1 of 1, page 2" && document.querySelectorAll(".find-hit").length === 2`, "a phrase across two words was not found")
+	press(t, ctx, kb.Escape)
+	typeText(t, ctx, "zzz")
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("find-q").value`)); v != "haut débit" {
+		t.Fatalf("after Esc the find box has %q, and typing went into it", v)
+	}
+	press(t, ctx, "f")
+	press(t, ctx, kb.Backspace)
+	typeText(t, ctx, "no such words")
+	waitFor(t, ctx, `document.getElementById("find-count").textContent === "Not found"`, "no match was not said")
+	stayed(t, ctx, "finding")
+}
+
+// TestCitationFoundByText: a citation that came with its text and no
+// position is drawn where its text is on the cited page, marked as found
+// by text; one whose text is not on the page stays undrawn and says so.
+func TestCitationFoundByText(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	s.user("ana@example.com", review.RoleAdmin)
+	c := s.client("ana@example.com")
+	cite := func(text string) map[string]any {
+		return map[string]any{"citations": []any{map[string]any{"fileId": "file_fiber", "page": map[string]any{"number": 2}, "referenceText": text}}}
+	}
+	s.send("evt_1", review.EventRunNeedsReview, map[string]any{
+		"object": "workflow_run", "id": "workflow_run_text", "status": "NEEDS_REVIEW",
+		"workflow": map[string]any{"id": "workflow_t", "name": "Text only"},
+		"files":    []any{map[string]any{"object": "file", "id": "file_fiber", "name": "free_fiber.pdf", "type": "PDF"}},
+		"stepRuns": []any{map[string]any{"id": "workflow_step_run_1", "status": "PROCESSED", "step": map[string]any{"name": "extract", "type": "EXTRACT"},
+			"result": map[string]any{"extractRun": map[string]any{"object": "extract_run", "id": "exr_text", "output": map[string]any{
+				"value":    map[string]any{"plan": "Free Haut Débit", "ghost": "Zanzibar"},
+				"metadata": map[string]any{"plan": cite("Haut Débit"), "ghost": cite("Zanzibar")},
+			}}}}},
+	})
+	s.waitRun(c, "workflow_run_text")
+	pdf, err := os.ReadFile("../../demo/files/free_fiber.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.upload(c, "workflow_run_text", "file_fiber", "free_fiber.pdf", pdf)
+
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "ana@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_text"), chromedp.WaitVisible(chromedp.CSS(".page img"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `!!document.querySelector('.box.found-by-text[data-ref-field="plan"]')`, "the citation's text was not found on its page")
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(async () => {
+  const box = document.querySelector('.box[data-ref-field="plan"]'), page = box.parentElement;
+  const { words } = await (await fetch(page.dataset.image + "/words", { headers: { Accept: "application/json" } })).json();
+  const w = words.filter((w) => w.text === "Haut" || w.text === "Débit");
+  const want = { left: Math.min(...w.map((w) => w.rect.left)), top: Math.min(...w.map((w) => w.rect.top)), right: Math.max(...w.map((w) => w.rect.right)), bottom: Math.max(...w.map((w) => w.rect.bottom)) };
+  const s = box.style, l = parseFloat(s.left) / 100, t = parseFloat(s.top) / 100;
+  const off = Math.max(Math.abs(l - want.left), Math.abs(t - want.top), Math.abs(l + parseFloat(s.width) / 100 - want.right), Math.abs(t + parseFloat(s.height) / 100 - want.bottom));
+  const where = (p) => document.querySelector('.field[data-path="' + p + '"] .where').textContent;
+  return { page: page.dataset.page, words: w.length, off, title: box.title, visible: box.getBoundingClientRect().width > 0,
+    plan: where("plan"), ghost: where("ghost"), ghostShown: document.querySelector('.box[data-ref-field="ghost"]').getBoundingClientRect().width > 0 };
+})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["page"] != "2" || got["words"] != 2.0 || got["off"].(float64) > 0.005 || !got["visible"].(bool) || !strings.Contains(got["title"].(string), "found by text") {
+		t.Fatalf("the box found by text: %v", got)
+	}
+	if !strings.Contains(got["plan"].(string), "found by text") || !strings.Contains(got["ghost"].(string), "no box") || got["ghostShown"].(bool) {
+		t.Fatalf("what the fields say: %v", got)
 	}
 }

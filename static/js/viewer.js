@@ -100,6 +100,15 @@ function boxesOf(path) {
   return pagesEl.querySelectorAll(`.box[data-ref-field="${CSS.escape(path)}"]`);
 }
 
+// show scrolls the document so that a mark on a page is in the middle of
+// the view.
+function show(mark) {
+  const page = mark.parentElement;
+  const top = page.offsetTop + (mark.offsetTop + mark.offsetHeight / 2) - pagesEl.clientHeight / 2;
+  const left = page.offsetLeft + (mark.offsetLeft + mark.offsetWidth / 2) - pagesEl.clientWidth / 2;
+  pagesEl.scrollTo({ top, left, behavior: "smooth" });
+}
+
 // focusField highlights a field and its boxes; with reveal, the first box is
 // scrolled to the middle of the view.
 export function focusField(path, { reveal = true, fromBox = false, output = "" } = {}) {
@@ -115,13 +124,7 @@ export function focusField(path, { reveal = true, fromBox = false, output = "" }
   document.querySelectorAll(".box.row-active").forEach((b) => b.classList.remove("row-active"));
   const row = path.match(/^(.*\[\d+\])\./)?.[1];
   if (row) pagesEl.querySelectorAll(`.box[data-ref-field^="${CSS.escape(row)}"]`).forEach((b) => b.classList.add("row-active"));
-  if (reveal && boxes.length) {
-    const b = boxes[0];
-    const page = b.parentElement;
-    const top = page.offsetTop + (b.offsetTop + b.offsetHeight / 2) - pagesEl.clientHeight / 2;
-    const left = page.offsetLeft + (b.offsetLeft + b.offsetWidth / 2) - pagesEl.clientWidth / 2;
-    pagesEl.scrollTo({ top, left, behavior: "smooth" });
-  }
+  if (reveal && boxes.length) show(boxes[0]);
   document.dispatchEvent(new CustomEvent("reviewer:focus", { detail: { path } }));
 }
 
@@ -239,6 +242,128 @@ function textIn(page, draft) {
   return inside.map(({ b }) => b.dataset.text).join(" ").trim();
 }
 
+// --- text on the pages: find, and citations that came without a box ---
+
+// squash is text as it is compared: lower case and without spaces, so a
+// phrase is found across the pieces it was cut into, however they are spaced.
+const squash = (s) => (s || "").toLowerCase().replace(/\s+/g, "");
+
+// matchesIn finds q (squashed) among a page's pieces of text: each match is
+// the pieces it covers. At most a thousand matches a page.
+function matchesIn(page, q) {
+  const pieces = [...page.querySelectorAll(":scope > .block")];
+  const ends = [];
+  let text = "";
+  for (const p of pieces) ends.push((text += squash(p.dataset.text)).length);
+  const out = [];
+  for (let i = text.indexOf(q); i >= 0 && out.length < 1000; i = text.indexOf(q, i + q.length)) {
+    const end = i + q.length;
+    out.push(pieces.filter((_, k) => ends[k] > i && ends[k] - squash(pieces[k].dataset.text).length < end));
+  }
+  return out;
+}
+
+const findInput = document.getElementById("find-q");
+const findCount = document.getElementById("find-count");
+let hits = []; // each match's highlights, in the document's order
+let hitAt = -1;
+let found = null; // the squashed text the hits are of
+let finding = 0; // the search under way: a newer one stops it
+let findFrom = null; // where the focus was before the find box
+
+// find marks every match of text on every page. The words of pages that
+// have none yet are fetched, eight pages at a time.
+async function find(text) {
+  const run = ++finding;
+  const q = squash(text);
+  pagesEl.querySelectorAll(".find-hit").forEach((e) => e.remove());
+  hits = [];
+  hitAt = -1;
+  found = q;
+  if (!q) {
+    findCount.textContent = "";
+    return;
+  }
+  findCount.textContent = "Searching…";
+  for (let i = 0; i < pageEls.length; i += 8) {
+    await Promise.all(pageEls.slice(i, i + 8).map(ensureWords));
+    if (run !== finding) return;
+  }
+  for (const page of pageEls) {
+    for (const m of matchesIn(page, q)) {
+      hits.push(m.map((piece) => {
+        const el = document.createElement("div");
+        el.className = "find-hit";
+        el.style.cssText = piece.style.cssText;
+        page.append(el);
+        return el;
+      }));
+    }
+  }
+  findCount.textContent = hits.length ? `${hits.length} found` : "Not found";
+}
+
+// step moves to the next match (delta 1) or the one before (-1).
+async function step(delta) {
+  if (squash(findInput.value) !== found) await find(findInput.value);
+  if (!hits.length) return;
+  hits[hitAt]?.forEach((e) => e.classList.remove("current"));
+  hitAt = hitAt < 0 ? (delta > 0 ? 0 : hits.length - 1) : (hitAt + delta + hits.length) % hits.length;
+  hits[hitAt].forEach((e) => e.classList.add("current"));
+  show(hits[hitAt][0]);
+  const page = hits[hitAt][0].parentElement;
+  findCount.textContent = `${hitAt + 1} of ${hits.length}, page ${page.dataset.index}`;
+}
+
+function openFind() {
+  if (document.activeElement !== findInput) findFrom = document.activeElement;
+  findInput.focus();
+  findInput.select();
+}
+
+let typing = 0;
+findInput?.addEventListener("input", () => {
+  clearTimeout(typing);
+  typing = setTimeout(() => step(1), 250);
+});
+findInput?.addEventListener("keydown", (e) => {
+  if (e.key === "Enter") {
+    e.preventDefault();
+    clearTimeout(typing);
+    step(e.shiftKey ? -1 : 1);
+  } else if (e.key === "Escape") {
+    // The marks go; the text stays, for the next time.
+    e.preventDefault();
+    finding++;
+    pagesEl.querySelectorAll(".find-hit").forEach((el) => el.remove());
+    hits = [];
+    found = null;
+    findCount.textContent = "";
+    (findFrom?.isConnected ? findFrom : pagesEl).focus({ preventScroll: true });
+  }
+});
+
+// A citation may come with its text and no position (Extend does not
+// promise one): its box is drawn where the text is on the cited page, and
+// says it was found by text. Boxes not found stay undrawn.
+async function placeByText() {
+  for (const box of pagesEl.querySelectorAll(".box[data-find]")) {
+    const page = box.parentElement;
+    await ensureWords(page);
+    const [m] = matchesIn(page, squash(box.dataset.find));
+    if (!m || !box.isConnected) continue;
+    const r = m.map(placed).reduce((a, b) => ({ left: Math.min(a.left, b.left), top: Math.min(a.top, b.top), right: Math.max(a.right, b.right), bottom: Math.max(a.bottom, b.bottom) }));
+    Object.assign(box.style, { left: `${r.left}%`, top: `${r.top}%`, width: `${r.right - r.left}%`, height: `${r.bottom - r.top}%` });
+    delete box.dataset.find;
+    box.classList.add("found-by-text");
+    for (const w of document.querySelectorAll(`.field[data-path="${CSS.escape(box.dataset.refField)}"] .where`)) {
+      w.textContent = w.textContent.replace("(no box)", "(found by text)");
+    }
+  }
+}
+placeByText();
+document.addEventListener("reviewer:swapped", placeByText);
+
 // --- turning a page for viewing (everyone's view; the output is not changed) ---
 
 // One turn at a time: each starts from where the last left the page.
@@ -275,7 +400,7 @@ async function turnOnce(p) {
     if (img.srcset) img.srcset = img.srcset.split(", ").map((s) => s.split(" ")).map(([u, w]) => `${turned(u)} ${w}`).join(", ");
     img.src = turned(img.getAttribute("src"));
   }
-  for (const el of p.querySelectorAll(".box, .block")) {
+  for (const el of p.querySelectorAll(".box, .block, .find-hit")) {
     const s = el.style;
     const l = parseFloat(s.left) / 100, t = parseFloat(s.top) / 100;
     const f = quarter({ left: l, top: t, right: l + parseFloat(s.width) / 100, bottom: t + parseFloat(s.height) / 100 });
@@ -347,6 +472,9 @@ const actions = {
   },
   draw: () => setDrawing(!drawing),
   turn: turnPage,
+  find: openFind,
+  "find-next": () => step(1),
+  "find-prev": () => step(-1),
 };
 document.querySelectorAll("[data-viewer]").forEach((b) => b.addEventListener("click", () => actions[b.dataset.viewer]()));
 // Each document key works in a field too, with Alt.
@@ -360,6 +488,7 @@ for (const [keys, action, help] of [
   [["T"], "text", "show the page's text; click a piece to use it in the field"],
   [["D"], "draw", "draw the field's box by hand; the words inside it become its value"],
   [["O"], "turn", "turn the page a quarter clockwise, for everyone who views it"],
+  [["F"], "find", "find text in the document: Enter goes to the next match, Shift+Enter back, Esc returns"],
 ]) {
   bind({ page: keys, field: keys.map((k) => "Alt+" + k), group: "Document", help, run: actions[action] });
 }
