@@ -32,6 +32,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -211,7 +212,10 @@ func Sniff(head []byte) (string, error) {
 	case len(head) >= 12 && string(head[4:8]) == "ftyp" && (string(head[8:12]) == "heic" || string(head[8:12]) == "heix" || string(head[8:12]) == "mif1"):
 		return "", review.Errorf(review.EINVALID, "HEIC images cannot be shown: no maintained Go decoder exists; export the scan as JPEG, PNG, TIFF or PDF")
 	}
-	return "", review.Errorf(review.EINVALID, "the document is not a PDF or an image reviewer shows (JPEG, PNG, TIFF, WebP, GIF, BMP)")
+	if kind, ok := content.Sniff(head); ok {
+		return kind, nil // a document without pages
+	}
+	return "", review.Errorf(review.EINVALID, "the document is not of a kind reviewer shows: PDF, an image (JPEG, PNG, TIFF, WebP, GIF, BMP), CSV, Excel, Word (DOCX), text, XML or HTML")
 }
 
 // Inspect returns the kind of the document in file and each page's size as
@@ -225,7 +229,15 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 	if err != nil {
 		return "", nil, err
 	}
-	if kind != KindPDF {
+	switch {
+	case kind == content.KindArchive:
+		return "", nil, review.Errorf(review.EINVALID, "the archive is damaged, or neither an Excel workbook nor a Word document")
+	case content.Is(kind):
+		// No pages: read once now, so a file that cannot be shown (a zip
+		// bomb posing as a workbook) is told at once and remembered.
+		_, err := content.Read(data, kind)
+		return kind, nil, err
+	case kind != KindPDF:
 		sizes, err := imagePages(data, kind)
 		return kind, sizes, err
 	}

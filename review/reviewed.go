@@ -242,6 +242,17 @@ func (o *Output) spliceRefs(raw json.RawMessage, loc []string, e Edit, version s
 		if s := size(ref.FileID, ref.Page); s.Width > 0 {
 			sz = s
 		}
+		if !ref.HasBox { // a cell of a sheet: where by its text alone
+			switch {
+			case o.Form == FormFieldMap:
+				out = append(out, map[string]any{"id": e.Path, "fieldName": e.Path, "page": ref.Page, "boundingBoxes": []Rect{}})
+			case version == Version2025:
+				out = append(out, map[string]any{"referenceText": ref.Text, "fileId": ref.FileID, "page": ref.Page})
+			default:
+				out = append(out, map[string]any{"referenceText": ref.Text, "fileId": ref.FileID, "page": map[string]any{"number": ref.Page}})
+			}
+			continue
+		}
 		x0, y0, x1, y1 := ref.Rect.Left*sz.Width, ref.Rect.Top*sz.Height, ref.Rect.Right*sz.Width, ref.Rect.Bottom*sz.Height
 		if o.Form == FormFieldMap {
 			// Fractions: Extend's legacy boxes in 0..1 read as such.

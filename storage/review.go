@@ -63,7 +63,7 @@ func (s *Store) Review(ctx context.Context, runID string) (review.Review, error)
 			}
 			e.Refs = []review.Ref{}
 			for _, r := range rs {
-				e.Refs = append(e.Refs, review.Ref{Kind: review.RefManual, FileID: r.FileID, Page: r.Page, HasBox: true, Rect: r.Rect, Text: r.Text})
+				e.Refs = append(e.Refs, review.Ref{Kind: review.RefManual, FileID: r.FileID, Page: r.Page, HasBox: r.Rect != (review.Rect{}), Rect: r.Rect, Text: r.Text})
 			}
 		}
 		rv.Edits = append(rv.Edits, e)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -54,6 +55,9 @@ type DocPageVM struct {
 	Turn   int    // degrees the page is turned clockwise for viewing; Width and Height are as turned
 	Boxes  []BoxVM
 	Blocks []BlockVM
+	// Content is a document without pages (a sheet, a text), shown as one
+	// page holding it; nil for a page with an image.
+	Content *ContentVM
 	// Split is the sub-document the page belongs to (1-based; 0: none), and
 	// SplitLabel names it on its first page.
 	Split      int
@@ -308,4 +312,42 @@ func ruleNames(rs []review.RuleResult) string {
 		names[i] = "“" + r.Rule + "”"
 	}
 	return strings.Join(names, ", ")
+}
+
+// ContentVM is a document without pages as the viewer shows it: its sheets
+// as grids of cells named as the spreadsheet names them (B3), or its text.
+type ContentVM struct {
+	Kind   string
+	Sheets []content.Sheet
+	Text   string
+	Cut    string
+}
+
+// Content lays out a document without pages.
+func Content(d content.Doc) *ContentVM {
+	return &ContentVM{Kind: d.Kind, Sheets: d.Sheets, Text: d.Text, Cut: d.Cut}
+}
+
+// CellName names a cell as spreadsheets do: column letters, row number
+// (both 0-based here): B3.
+func CellName(col, row int) string {
+	name := ""
+	for col++; col > 0; col = (col - 1) / 26 {
+		name = string(rune('A'+(col-1)%26)) + name
+	}
+	return name + strconv.Itoa(row+1)
+}
+
+// widest is the number of columns of a sheet's widest row.
+func widest(rows [][]string) int {
+	n := 0
+	for _, r := range rows {
+		n = max(n, len(r))
+	}
+	return n
+}
+
+// lines cuts a text into its lines.
+func lines(s string) []string {
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }

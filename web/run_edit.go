@@ -74,7 +74,8 @@ func (s *Server) saveEdit(w http.ResponseWriter, r *http.Request) error {
 		if req.Text != nil {
 			text = *req.Text
 		}
-		c.Box = &review.Ref{Kind: review.RefManual, FileID: req.Ref.FileID, Page: req.Ref.Page, HasBox: true, Rect: req.Ref.Rect, Text: text}
+		// Without a rectangle (a cell of a sheet), the reference is its text.
+		c.Box = &review.Ref{Kind: review.RefManual, FileID: req.Ref.FileID, Page: req.Ref.Page, HasBox: req.Ref.Rect != review.Rect{}, Rect: req.Ref.Rect, Text: text}
 	}
 	saved, err := s.desk.SaveEdit(r.Context(), r.PathValue("runID"), userFrom(r.Context()).Email, c)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/views"
@@ -230,6 +231,7 @@ type fileDoc struct {
 	file    review.File
 	sizes   []review.PageSize // known sizes; nil when the document is missing
 	turns   map[int]int       // how pages are turned for viewing, by number
+	content *content.Doc      // a document without pages: its sheets or text
 	missing string
 }
 
@@ -248,9 +250,12 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 			case review.EUNAVAILABLE:
 				d.missing = "Measuring the document… reload in a moment."
 			default:
-				if err != nil {
+				switch {
+				case err != nil:
 					d.missing = "This document cannot be shown: " + review.ErrorMessage(err)
-				} else {
+				case content.Is(doc.Kind):
+					d.content, d.missing = s.content(f.Blob, doc.Kind)
+				default:
 					d.sizes = doc.Pages
 					d.turns, _ = s.turns(ctx, f.Blob) // unturned if unreadable
 				}
@@ -263,6 +268,19 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 		out = append(out, d)
 	}
 	return out
+}
+
+// content reads a document without pages, or says why it cannot.
+func (s *Server) content(blob, kind string) (*content.Doc, string) {
+	path, err := s.store.BlobPath(blob)
+	if err != nil {
+		return nil, "This document cannot be shown: " + review.ErrorMessage(err)
+	}
+	d, err := s.contents.Read(blob, path, kind)
+	if err != nil {
+		return nil, review.ErrorMessage(err)
+	}
+	return &d, ""
 }
 
 // document is what was learnt of a stored document.
@@ -341,6 +359,13 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 	for _, d := range docs {
 		fv := views.DocFileVM{ID: d.file.ID, Name: d.file.Name, Missing: d.missing}
 		sizes := d.sizes
+		if d.content != nil {
+			index++
+			fv.Pages = append(fv.Pages, views.DocPageVM{N: 1, Index: index, Content: views.Content(*d.content)})
+			vm.Files = append(vm.Files, fv)
+			sizeOf[d.file.ID] = []review.PageSize{{}}
+			continue
+		}
 		if sizes == nil {
 			n := max(d.file.PageCount, refPages[d.file.ID], 1)
 			for range n {
@@ -373,6 +398,9 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 	vm.Pages = index
 	place := func(ref review.Ref) (*views.DocPageVM, review.Rect, bool) {
 		ps := pageOf[ref.FileID]
+		if len(ps) == 1 && ps[0].Content != nil {
+			return ps[0], review.Rect{}, false // no positions in a sheet or a text: its text is looked for
+		}
 		if ref.Page < 1 || ref.Page > len(ps) {
 			return nil, review.Rect{}, false
 		}

@@ -1,9 +1,10 @@
 // Package hostile builds the documents that attack reviewer's renderer, for
 // its tests and benchmarks: PDFs assembled object by object, and Flate
-// bombs made without compressing a gigabyte.
+// and zip bombs made without compressing a gigabyte.
 package hostile
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
@@ -74,6 +75,26 @@ func ZlibZeros(mib int) []byte {
 	out = append(out, 0x01, 0x00, 0x00, 0xFF, 0xFF)
 	n := uint32((uint64(mib) << 20) % 65521)
 	return binary.BigEndian.AppendUint32(out, n<<16|1)
+}
+
+// ZipBomb is a spreadsheet (a zip holding xl/workbook.xml) whose sheet
+// inflates to mib MiB of zeros. With honest, the archive declares that size;
+// without, it declares a kilobyte and lies.
+func ZipBomb(mib int, honest bool) []byte {
+	z := ZlibZeros(mib)
+	raw := z[2 : len(z)-4] // the deflate stream inside zlib's header and checksum
+	size := uint64(1024)
+	if honest {
+		size = uint64(mib) << 20
+	}
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	f, _ := w.Create("xl/workbook.xml")
+	f.Write([]byte(`<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/></sheets></workbook>`))
+	f, _ = w.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate, CompressedSize64: uint64(len(raw)), UncompressedSize64: size})
+	f.Write(raw)
+	w.Close()
+	return b.Bytes()
 }
 
 // FlateBomb is a one-page PDF whose content stream inflates to a GiB.

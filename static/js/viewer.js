@@ -160,6 +160,16 @@ pagesEl.addEventListener("click", (e) => {
     document.querySelector(`.field[data-path="${CSS.escape(box.dataset.refField)}"] .ed`)?.focus({ preventScroll: true });
     return;
   }
+  // A cell of a sheet, a line of a text: its text, and the reference says
+  // where by that text.
+  const cell = e.target.closest(".cell");
+  if (cell && active) {
+    const page = cell.closest(".page");
+    document.dispatchEvent(new CustomEvent("reviewer:pick", {
+      detail: { output: activeOutput, path: active, text: cell.dataset.text, fileId: page.dataset.fileId, page: +page.dataset.page, how: "clicked cell" },
+    }));
+    return;
+  }
   const block = e.target.closest(".block");
   if (block && active) {
     const page = block.parentElement;
@@ -251,7 +261,7 @@ const squash = (s) => (s || "").toLowerCase().replace(/\s+/g, "");
 // matchesIn finds q (squashed) among a page's pieces of text: each match is
 // the pieces it covers. At most a thousand matches a page.
 function matchesIn(page, q) {
-  const pieces = [...page.querySelectorAll(":scope > .block")];
+  const pieces = [...page.querySelectorAll(":scope > .block, .cell")];
   const ends = [];
   let text = "";
   for (const p of pieces) ends.push((text += squash(p.dataset.text)).length);
@@ -276,8 +286,7 @@ let findFrom = null; // where the focus was before the find box
 async function find(text) {
   const run = ++finding;
   const q = squash(text);
-  pagesEl.querySelectorAll(".find-hit").forEach((e) => e.remove());
-  hits = [];
+  unmark();
   hitAt = -1;
   found = q;
   if (!q) {
@@ -292,6 +301,7 @@ async function find(text) {
   for (const page of pageEls) {
     for (const m of matchesIn(page, q)) {
       hits.push(m.map((piece) => {
+        if (piece.classList.contains("cell")) return piece.classList.add("found"), piece; // a cell is marked itself
         const el = document.createElement("div");
         el.className = "find-hit";
         el.style.cssText = piece.style.cssText;
@@ -303,6 +313,13 @@ async function find(text) {
   findCount.textContent = hits.length ? `${hits.length} found` : "Not found";
 }
 
+// unmark takes the marks of a search away.
+function unmark() {
+  pagesEl.querySelectorAll(".find-hit").forEach((e) => e.remove());
+  pagesEl.querySelectorAll(".cell.found").forEach((e) => e.classList.remove("found", "current"));
+  hits = [];
+}
+
 // step moves to the next match (delta 1) or the one before (-1).
 async function step(delta) {
   if (squash(findInput.value) !== found) await find(findInput.value);
@@ -310,8 +327,10 @@ async function step(delta) {
   hits[hitAt]?.forEach((e) => e.classList.remove("current"));
   hitAt = hitAt < 0 ? (delta > 0 ? 0 : hits.length - 1) : (hitAt + delta + hits.length) % hits.length;
   hits[hitAt].forEach((e) => e.classList.add("current"));
-  show(hits[hitAt][0]);
-  const page = hits[hitAt][0].parentElement;
+  const mark = hits[hitAt][0];
+  if (mark.classList.contains("cell")) mark.scrollIntoView({ block: "center", inline: "nearest", behavior: "smooth" });
+  else show(mark);
+  const page = mark.closest(".page");
   findCount.textContent = `${hitAt + 1} of ${hits.length}, page ${page.dataset.index}`;
 }
 
@@ -335,8 +354,7 @@ findInput?.addEventListener("keydown", (e) => {
     // The marks go; the text stays, for the next time.
     e.preventDefault();
     finding++;
-    pagesEl.querySelectorAll(".find-hit").forEach((el) => el.remove());
-    hits = [];
+    unmark();
     found = null;
     findCount.textContent = "";
     (findFrom?.isConnected ? findFrom : pagesEl).focus({ preventScroll: true });
@@ -346,19 +364,40 @@ findInput?.addEventListener("keydown", (e) => {
 // A citation may come with its text and no position (Extend does not
 // promise one): its box is drawn where the text is on the cited page, and
 // says it was found by text. Boxes not found stay undrawn.
+const bands = ["high", "mid", "low", "none"];
 async function placeByText() {
+  // In a sheet or a text the cells found are the boxes: found again after a change.
+  for (const c of pagesEl.querySelectorAll(".cell.box")) {
+    c.classList.remove("box", "found-by-text", "active", "row-active", ...bands);
+    delete c.dataset.refField;
+  }
   for (const box of pagesEl.querySelectorAll(".box[data-find]")) {
     const page = box.parentElement;
     await ensureWords(page);
     const [m] = matchesIn(page, squash(box.dataset.find));
     if (!m || !box.isConnected) continue;
+    if (m[0].classList.contains("cell")) {
+      for (const c of m) {
+        c.classList.add("box", "found-by-text", ...bands.filter((b) => box.classList.contains(b)));
+        c.dataset.refField = box.dataset.refField;
+        c.title = box.title;
+      }
+      box.remove();
+      saysFound(m[0].dataset.refField);
+      continue;
+    }
     const r = m.map(placed).reduce((a, b) => ({ left: Math.min(a.left, b.left), top: Math.min(a.top, b.top), right: Math.max(a.right, b.right), bottom: Math.max(a.bottom, b.bottom) }));
     Object.assign(box.style, { left: `${r.left}%`, top: `${r.top}%`, width: `${r.right - r.left}%`, height: `${r.bottom - r.top}%` });
     delete box.dataset.find;
     box.classList.add("found-by-text");
-    for (const w of document.querySelectorAll(`.field[data-path="${CSS.escape(box.dataset.refField)}"] .where`)) {
-      w.textContent = w.textContent.replace("(no box)", "(found by text)");
-    }
+    saysFound(box.dataset.refField);
+  }
+}
+
+// saysFound tells, by the field, that its box was found by its text.
+function saysFound(path) {
+  for (const w of document.querySelectorAll(`.field[data-path="${CSS.escape(path)}"] .where`)) {
+    w.textContent = w.textContent.replace("(no box)", "(found by text)");
   }
 }
 placeByText();

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/reviewer-app/reviewer/internal/hostile"
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// contentRun sends a run of one file without pages, with fields and their
+// citations (text only, as Extend gives for such files), and uploads the
+// file.
+func contentRun(s *server, key, fileType, name string, data []byte, value, metadata map[string]any) {
+	s.t.Helper()
+	id := "workflow_run_" + key
+	s.send("evt_"+id, review.EventRunNeedsReview, map[string]any{
+		"object": "workflow_run", "id": id, "status": "NEEDS_REVIEW",
+		"workflow": map[string]any{"id": "workflow_t", "name": "Files"},
+		"files":    []any{map[string]any{"object": "file", "id": "file_" + key, "name": name, "type": fileType}},
+		"stepRuns": []any{map[string]any{"id": "workflow_step_run_" + key, "status": "PROCESSED", "step": map[string]any{"name": "extract", "type": "EXTRACT"},
+			"result": map[string]any{"extractRun": map[string]any{"object": "extract_run", "id": "exr_" + key, "output": map[string]any{"value": value, "metadata": metadata}}}}},
+	})
+	c := s.client("ana@example.com")
+	s.waitRun(c, id)
+	s.upload(c, id, "file_"+key, name, data)
+}
+
+func citeText(id, text string) map[string]any {
+	return map[string]any{"ocrConfidence": 0.6, "citations": []any{map[string]any{"fileId": "file_" + id, "page": map[string]any{"number": 1}, "referenceText": text}}}
+}
+
+// TestSheetsAndText: an Excel workbook is shown as its sheet, the cell its
+// citation names marked and clickable like a box; clicking a cell puts its
+// text in the focused field, and the approved run cites that cell by its
+// text; find marks cells. A text file shows its text (HTML as source, its
+// script never run). A zip bomb posing as a workbook says so in the
+// document's place, and the fields stay editable.
+func TestSheetsAndText(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	s.user("ana@example.com", review.RoleAdmin)
+
+	f := excelize.NewFile()
+	f.SetSheetName("Sheet1", "Invoice")
+	f.SetSheetRow("Invoice", "A1", &[]any{"Item", "Qty", "Amount"})
+	f.SetSheetRow("Invoice", "A2", &[]any{"Cable", 2, "19.50"})
+	f.SetSheetRow("Invoice", "A3", &[]any{"Total", nil, "39.00"})
+	book, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	contentRun(s, "sheet", "EXCEL", "invoice.xlsx", book.Bytes(),
+		map[string]any{"total": "39.00", "qty": "3"}, map[string]any{"total": citeText("sheet", "39.00")})
+	contentRun(s, "page", "HTML", "notice.html", []byte("<!doctype html><p>Total due: 12.00</p><script>window.__ran = 1</script>\n"),
+		map[string]any{"due": "12.00"}, map[string]any{"due": citeText("page", "Total due: 12.00")})
+	contentRun(s, "bomb", "EXCEL", "bomb.xlsx", hostile.ZipBomb(1024, true), map[string]any{"total": "1"}, map[string]any{})
+
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "ana@example.com")
+	open := func(id string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_"+id), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)), settled()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open("sheet")
+	cell := `document.querySelector('.content-doc td[data-cell="C3"]')`
+	waitFor(t, ctx, cell+`.matches('.box.found-by-text[data-ref-field="total"]') && document.querySelector('.field[data-path="total"] .where').textContent.includes("found by text")`,
+		"the cited cell C3 was not marked")
+	click := func(js string) {
+		t.Helper()
+		r, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const e = `+js+`; e.scrollIntoView({ block: "center" }); const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.MouseClickXY(r[0], r[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	click(cell)
+	waitFor(t, ctx, `document.activeElement.closest(".field")?.dataset.path === "total"`, "clicking the cited cell did not focus its field")
+	focusField(t, ctx, "qty")
+	click(`document.querySelector('.content-doc td[data-cell="B2"]')`)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="qty"] .ed').value === "2"`, "clicking a cell did not put its text in the field")
+	waitSaved(t, ctx)
+	waitFor(t, ctx, `document.querySelector('.content-doc td[data-cell="B2"]').matches('.box[data-ref-field="qty"]')`, "the picked cell is not the field's box")
+
+	press(t, ctx, "f", chromedp.ModifierAlt)
+	typeText(t, ctx, "cable")
+	waitFor(t, ctx, `document.getElementById("find-count").textContent === "1 of 1, page 1" && document.querySelector('td[data-cell="A2"]').matches(".found.current")`, "find did not mark the cell")
+	press(t, ctx, "\x1b") // Esc
+	focusField(t, ctx, "qty")
+	approveByKey(t, ctx, "workflow_run_sheet")
+	run := s.apiGet("/api/v1/runs/workflow_run_sheet")
+	if v, c := at(t, run, "stepRuns.0.result.extractRun.reviewedOutput.value.qty"), at(t, run, "stepRuns.0.result.extractRun.reviewedOutput.metadata.qty.citations.0.referenceText"); v != `"2"` || c != `"2"` {
+		t.Fatalf("the API has qty %s cited by %s", v, c)
+	}
+	if p := at(t, run, "stepRuns.0.result.extractRun.reviewedOutput.metadata.qty.citations.0.polygon"); p != "" {
+		t.Fatalf("a cell is cited with a polygon %s", p)
+	}
+
+	open("page")
+	waitFor(t, ctx, `document.querySelector(".content-doc .text-doc").textContent.includes("<script>window.__ran = 1</script>")`, "the HTML was not shown as its source")
+	waitFor(t, ctx, `!!document.querySelector('.content-doc .line.box.found-by-text[data-ref-field="due"]')`, "the cited line was not marked")
+	if ran, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__ran === 1`)); ran {
+		t.Fatal("the document's script ran")
+	}
+
+	open("bomb")
+	waitFor(t, ctx, `document.querySelector(".page-missing")?.textContent.includes("too large to show")`, "the zip bomb's page does not say why")
+	focusField(t, ctx, "total")
+	typeText(t, ctx, "2\r")
+	waitSaved(t, ctx)
+}
