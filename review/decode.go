@@ -147,9 +147,11 @@ func (r *Run) defaultFiles() {
 		if p.FileID == "" {
 			p.FileID = runFile
 		}
-		for j := range p.Blocks {
-			if p.Blocks[j].Ref.FileID == "" {
-				p.Blocks[j].Ref.FileID = p.FileID
+		for _, bs := range [][]Block{p.Blocks, p.Words} {
+			for j := range bs {
+				if bs[j].Ref.FileID == "" {
+					bs[j].Ref.FileID = p.FileID
+				}
 			}
 		}
 	}
@@ -390,6 +392,17 @@ func (rd *reader) parseRun(n *node, path string) *Parse {
 		for bi, b := range rd.array(c.get("blocks"), cp+".blocks") {
 			p.Blocks = rd.block(p.Blocks, b, nil, cp+".blocks["+strconv.Itoa(bi)+"]")
 		}
+	}
+	ocr := rd.object(out.get("ocr"), path+".output.ocr")
+	for i, w := range rd.array(ocr.get("words"), path+".output.ocr.words") {
+		wp := path + ".output.ocr.words[" + strconv.Itoa(i) + "]"
+		if rd.object(w, wp) == nil {
+			continue
+		}
+		ref := Ref{Kind: RefBlock, Page: rd.int(w.get("pageNumber"), wp+".pageNumber")}
+		ref.Rect, ref.HasBox = rd.rect(w.get("boundingBox"), wp+".boundingBox")
+		p.Words = append(p.Words, Block{ID: "w" + strconv.Itoa(i), Type: "word", Content: rd.str(w.get("content"), wp+".content"), Ref: ref,
+			Confidence: rd.float(w.get("confidence"), wp+".confidence")})
 	}
 	return p
 }

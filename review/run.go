@@ -332,6 +332,9 @@ type Parse struct {
 	ID     string
 	FileID string
 	Blocks []Block
+	// Words are the OCR words (output.ocr.words, when Extend was asked to
+	// return them): the text layer of a scanned page, word by word.
+	Words []Block
 }
 
 // Block is a piece of parsed text (a line, a paragraph, a table cell).
@@ -340,6 +343,8 @@ type Block struct {
 	Type    string
 	Content string
 	Ref     Ref
+	// Confidence is the OCR's, 0..1, for a word; 0 when not given.
+	Confidence float64
 }
 
 // StepRun is one step of a workflow run, as workflow_run.step_run.processed

@@ -80,9 +80,10 @@ type BoxVM struct {
 
 // BlockVM is a piece of parsed text a reviewer can click.
 type BlockVM struct {
-	ID   string
-	Text string
-	Rect review.Rect
+	ID    string
+	Text  string
+	Rect  review.Rect
+	Title string // an OCR word's confidence, said
 }
 
 // OutputVM is one processor output.

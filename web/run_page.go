@@ -492,9 +492,24 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			markSplits(vm.Files, o.Splits)
 		}
 	}
+	// The text layer: a page's OCR words where Extend returned them (a
+	// scan, word by word), its parsed blocks otherwise.
+	worded := map[*views.DocPageVM]bool{}
+	for _, p := range run.Parses {
+		for _, w := range p.Words {
+			if page, rect, ok := place(w.Ref); ok && w.Content != "" {
+				worded[page] = true
+				title := ""
+				if w.Confidence > 0 {
+					title = fmt.Sprintf("%s: read with %.0f%% confidence", w.Content, w.Confidence*100)
+				}
+				page.Blocks = append(page.Blocks, views.BlockVM{ID: p.ID + "-" + w.ID, Text: w.Content, Rect: rect, Title: title})
+			}
+		}
+	}
 	for _, p := range run.Parses {
 		for _, b := range p.Blocks {
-			if page, rect, ok := place(b.Ref); ok && b.Content != "" {
+			if page, rect, ok := place(b.Ref); ok && b.Content != "" && !worded[page] {
 				page.Blocks = append(page.Blocks, views.BlockVM{ID: b.ID, Text: b.Content, Rect: rect})
 			}
 		}

@@ -171,3 +171,97 @@ func TestCitationFoundByText(t *testing.T) {
 		t.Fatalf("what the fields say: %v", got)
 	}
 }
+
+// TestOCRWordsOfAScan: a scanned page (an image) whose PARSE result came
+// with OCR words has them as its text layer: a box drawn around a word
+// fills the field with it, and with the text shown a click on another word
+// puts that word in the field; the approved run carries the value.
+func TestOCRWordsOfAScan(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	s.user("ana@example.com", review.RoleAdmin)
+	c := s.client("ana@example.com")
+	const dpi = 100.0 / 72
+	aws := readBBox(t, "testdata/AmazonWebServices.bbox.html")[0]
+	var words []any
+	for _, w := range aws.words {
+		words = append(words, map[string]any{"content": w.text, "confidence": 0.93, "pageNumber": 1,
+			"boundingBox": map[string]any{"left": w.xMin * dpi, "top": w.yMin * dpi, "right": w.xMax * dpi, "bottom": w.yMax * dpi}})
+	}
+	picked := pick(aws.words, 6)
+	drawn, clicked := picked[1].text, picked[4].text
+	s.send("evt_1", review.EventRunNeedsReview, map[string]any{
+		"object": "workflow_run", "id": "workflow_run_ocr", "status": "NEEDS_REVIEW",
+		"workflow": map[string]any{"id": "workflow_t", "name": "Scans"},
+		"files":    []any{map[string]any{"object": "file", "id": "file_scan", "name": "scan.png", "type": "IMG"}},
+		"stepRuns": []any{
+			map[string]any{"id": "workflow_step_run_p", "status": "PROCESSED", "step": map[string]any{"name": "parse", "type": "PARSE"},
+				"result": map[string]any{"parseRun": map[string]any{"object": "parse_run", "id": "pr_ocr", "file": map[string]any{"object": "file", "id": "file_scan"},
+					"output": map[string]any{"chunks": []any{}, "ocr": map[string]any{"words": words}}}}},
+			map[string]any{"id": "workflow_step_run_e", "status": "PROCESSED", "step": map[string]any{"name": "extract", "type": "EXTRACT"},
+				"result": map[string]any{"extractRun": map[string]any{"object": "extract_run", "id": "exr_ocr", "output": map[string]any{
+					"value": map[string]any{"reference": "?", "note": "?"}, "metadata": map[string]any{}}}}},
+		},
+	})
+	s.waitRun(c, "workflow_run_ocr")
+	png, err := os.ReadFile("testdata/aws-100dpi.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.upload(c, "workflow_run_ocr", "file_scan", "scan.png", png)
+
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "ana@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_ocr"), chromedp.WaitVisible(chromedp.CSS(".page img")), settled()); err != nil {
+		t.Fatal(err)
+	}
+	// Where a word is on the screen: from its place on the page, as the
+	// text layer is hidden until shown.
+	word := func(text string) []float64 {
+		t.Helper()
+		r, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+  const b = [...document.querySelectorAll(".page .block")].find((b) => b.dataset.text === `+jsString(text)+`);
+  const pages = document.getElementById("pages"), s = b.style;
+  let p = b.parentElement.getBoundingClientRect();
+  pages.scrollTop += p.top + p.height * parseFloat(s.top) / 100 - (pages.getBoundingClientRect().top + pages.clientHeight / 2); // the word in the middle
+  p = b.parentElement.getBoundingClientRect();
+  const l = p.left + p.width * parseFloat(s.left) / 100, t = p.top + p.height * parseFloat(s.top) / 100;
+  return [l, t, l + p.width * parseFloat(s.width) / 100, t + p.height * parseFloat(s.height) / 100];
+})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".page .block[title*='93%']").length`)); n != len(aws.words) {
+		t.Fatalf("%d OCR words on the page, want %d", n, len(aws.words))
+	}
+	focusField(t, ctx, "reference")
+	press(t, ctx, "d", chromedp.ModifierAlt)
+	b := word(drawn)
+	if err := chromedp.Do(ctx,
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, b[0]-2, b[1]-2, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, (b[0]+b[2])/2, (b[1]+b[3])/2, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, b[2]+2, b[3]+2, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, b[2]+2, b[3]+2, chromedp.ButtonLeft),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelector('.field[data-path="reference"] .ed').value === `+jsString(drawn), "the drawn box did not fill the field with the OCR word")
+	waitSaved(t, ctx)
+
+	focusField(t, ctx, "note")
+	press(t, ctx, "t", chromedp.ModifierAlt)
+	w := word(clicked)
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY((w[0]+w[2])/2, (w[1]+w[3])/2)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelector('.field[data-path="note"] .ed').value === `+jsString(clicked), "clicking an OCR word did not fill the field")
+	waitSaved(t, ctx)
+	press(t, ctx, "t", chromedp.ModifierAlt)
+	approveByKey(t, ctx, "workflow_run_ocr")
+	run := s.apiGet("/api/v1/runs/workflow_run_ocr")
+	if r, n := at(t, run, "stepRuns.1.result.extractRun.reviewedOutput.value.reference"), at(t, run, "stepRuns.1.result.extractRun.reviewedOutput.value.note"); r != jsString(drawn) || n != jsString(clicked) {
+		t.Fatalf("the API has reference %s and note %s, want %q and %q", r, n, drawn, clicked)
+	}
+}
