@@ -9,7 +9,7 @@ FUZZTIME ?= 12s
 PG_PACKAGES ?= ./storage ./desk ./ingest ./outbound ./web
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test lint generate check-generated chromium postgres fuzz bench screenshots clean
+.PHONY: run build test lint generate check-generated chromium postgres tesseract fuzz bench screenshots clean
 
 build:
 	$(GO) build -o bin/reviewer ./cmd/reviewer
@@ -39,6 +39,14 @@ postgres:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
+# Tesseract reads boxes drawn on scans that came without words; the tests
+# use it, and `make run` works without it (the box keeps its location).
+tesseract:
+	@command -v tesseract >/dev/null 2>&1 || { \
+		echo "installing Debian's tesseract-ocr for the tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tesseract-ocr >/dev/null; }
+
 # Lint: formatting (Go and templ), vet, staticcheck and unused code; the
 # tools are pinned in go.mod's tool directive, so nothing else is installed.
 lint:
@@ -50,7 +58,7 @@ lint:
 
 # Every package on SQLite (the default), then the storage and application
 # tests again on PostgreSQL.
-test: chromium postgres check-generated lint
+test: chromium postgres tesseract check-generated lint
 	$(GO) test -race -count=1 -timeout 30m ./...
 	REVIEWER_TEST_DB=postgres $(GO) test -race -count=1 -timeout 30m $(PG_PACKAGES)
 	$(MAKE) fuzz

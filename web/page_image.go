@@ -153,3 +153,32 @@ func (s *Server) pageWords(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"words": words})
 	return nil
 }
+
+// readBox reads the text inside a box drawn on a page without a text layer
+// (a scan): {"left","top","right","bottom"} in fractions of the page as the
+// document has it; answered {"text"}.
+func (s *Server) readBox(w http.ResponseWriter, r *http.Request) error {
+	blob := r.PathValue("blob")
+	n, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil {
+		return review.Errorf(review.ENOTFOUND, "no page %q", r.PathValue("page"))
+	}
+	var box review.Rect
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<10)).Decode(&box); err != nil {
+		return review.Errorf(review.EINVALID, "send the box as JSON fractions of the page: %v", err)
+	}
+	doc, err := s.document(r.Context(), blob)
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > len(doc.Pages) {
+		return review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), n)
+	}
+	path, _ := s.store.BlobPath(blob)
+	text, err := s.renderer.Read(r.Context(), blob, path, n, box)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"text": text})
+	return nil
+}

@@ -46,6 +46,7 @@ func (s *Server) routes() []route {
 		{"GET /pages/{blob}/{page}", reviewer, s.pageImage},
 		{"POST /pages/{blob}/{page}/turn", reviewer, s.turnPage},
 		{"GET /pages/{blob}/{page}/words", reviewer, s.pageWords},
+		{"POST /pages/{blob}/{page}/read", reviewer, s.readBox},
 		{"POST /runs/{runID}/files/{fileID}", supervisor, s.uploadFile},
 		{"POST /runs/{runID}/edits", reviewer, s.saveEdit},
 		{"POST /runs/{runID}/approve", reviewer, s.approve},

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -263,5 +265,69 @@ func TestOCRWordsOfAScan(t *testing.T) {
 	run := s.apiGet("/api/v1/runs/workflow_run_ocr")
 	if r, n := at(t, run, "stepRuns.1.result.extractRun.reviewedOutput.value.reference"), at(t, run, "stepRuns.1.result.extractRun.reviewedOutput.value.note"); r != jsString(drawn) || n != jsString(clicked) {
 		t.Fatalf("the API has reference %s and note %s, want %q and %q", r, n, drawn, clicked)
+	}
+}
+
+// TestTesseractReadsADrawnBox: on a scan that came without words, a box
+// drawn around a word is read by Tesseract on the server, and the field
+// takes its reading; the approved run carries it.
+func TestTesseractReadsADrawnBox(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		t.Fatal("tesseract is not installed (make test installs Debian's tesseract-ocr): ", err)
+	}
+	s := startServer(t)
+	s.user("ana@example.com", review.RoleAdmin)
+	c := s.client("ana@example.com")
+	s.send("evt_1", review.EventRunNeedsReview, map[string]any{
+		"object": "workflow_run", "id": "workflow_run_scan", "status": "NEEDS_REVIEW",
+		"workflow": map[string]any{"id": "workflow_t", "name": "Scans"},
+		"files":    []any{map[string]any{"object": "file", "id": "file_scan", "name": "scan.png", "type": "IMG"}},
+		"stepRuns": []any{map[string]any{"id": "workflow_step_run_e", "status": "PROCESSED", "step": map[string]any{"name": "extract", "type": "EXTRACT"},
+			"result": map[string]any{"extractRun": map[string]any{"object": "extract_run", "id": "exr_scan", "output": map[string]any{
+				"value": map[string]any{"title": "?"}, "metadata": map[string]any{}}}}}},
+	})
+	s.waitRun(c, "workflow_run_scan")
+	png, err := os.ReadFile("testdata/aws-100dpi.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.upload(c, "workflow_run_scan", "file_scan", "scan.png", png)
+	aws := readBBox(t, "testdata/AmazonWebServices.bbox.html")[0]
+	var target word
+	for _, w := range aws.words {
+		if w.text == "Invoice" {
+			target = w
+			break
+		}
+	}
+
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "ana@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_scan"), chromedp.WaitVisible(chromedp.CSS(".page img")), settled()); err != nil {
+		t.Fatal(err)
+	}
+	focusField(t, ctx, "title")
+	press(t, ctx, "d", chromedp.ModifierAlt)
+	b, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => {
+  const p = document.querySelector(".page").getBoundingClientRect();
+  return [p.left + p.width * %f, p.top + p.height * %f, p.left + p.width * %f, p.top + p.height * %f];
+})()`, target.xMin/aws.width, target.yMin/aws.height, target.xMax/aws.width, target.yMax/aws.height)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, b[0]-4, b[1]-4, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, (b[0]+b[2])/2, (b[1]+b[3])/2, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, b[2]+4, b[3]+4, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, b[2]+4, b[3]+4, chromedp.ButtonLeft),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelector('.field[data-path="title"] .ed').value.toLowerCase().includes("invoice")`, "Tesseract's reading of the box did not fill the field")
+	waitSaved(t, ctx)
+	approveByKey(t, ctx, "workflow_run_scan")
+	if v := at(t, s.apiGet("/api/v1/runs/workflow_run_scan"), "stepRuns.0.result.extractRun.reviewedOutput.value.title"); !strings.Contains(strings.ToLower(v), "invoice") {
+		t.Fatalf("the API has title %s", v)
 	}
 }

@@ -482,7 +482,9 @@ pagesEl.addEventListener("pointerdown", (e) => {
     pagesEl.removeEventListener("pointermove", move);
     const rect = fractions(draft, page);
     await loading;
-    const text = textIn(page, draft);
+    let text = textIn(page, draft);
+    // A scan without words: Tesseract on the server reads the box.
+    if (!text && page.dataset.image && !page.querySelector(":scope > .block")) text = await readBox(page, rect);
     draft.remove();
     setDrawing(false);
     if (active && rect.right - rect.left > 0.002 && rect.bottom - rect.top > 0.002) {
@@ -494,6 +496,24 @@ pagesEl.addEventListener("pointerdown", (e) => {
   pagesEl.addEventListener("pointermove", move);
   pagesEl.addEventListener("pointerup", up, { once: true });
 });
+
+// readBox asks the server to read the text in a box drawn on a page with no
+// text layer; "" when it cannot (no Tesseract, nothing legible).
+async function readBox(page, rect) {
+  pagesEl.setAttribute("aria-busy", "true");
+  try {
+    const res = await fetch(`${page.dataset.image}/read`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(rect),
+    });
+    return res.ok ? (await res.json()).text : "";
+  } catch {
+    return "";
+  } finally {
+    pagesEl.removeAttribute("aria-busy");
+  }
+}
 
 // --- toolbar and keys ---
 
