@@ -108,6 +108,10 @@ func TestBounds(t *testing.T) {
 			t.Errorf("heap peak +%d MiB reading a bomb", (peak-base)>>20)
 		}
 	}
+	// A Word document whose body is broken XML: a sentence, not a crash.
+	if _, err := content.Read(docx(t, `<w:p><w:r><w:t>Invoice</w:r>`), content.KindDOCX); review.ErrorCode(err) != review.EUNPROCESSABLE || !strings.Contains(review.ErrorMessage(err), "cannot be shown") {
+		t.Fatalf("a broken DOCX: %v", err)
+	}
 	var big bytes.Buffer
 	for range content.MaxCells {
 		big.WriteString("a,b\n")
