@@ -9,7 +9,7 @@ FUZZTIME ?= 12s
 PG_PACKAGES ?= ./storage ./desk ./ingest ./outbound ./web
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test lint generate check-generated chromium postgres tesseract fuzz bench screenshots clean
+.PHONY: run build test lint generate check-generated chromium postgres tesseract office fuzz bench screenshots clean
 
 build:
 	$(GO) build -o bin/reviewer ./cmd/reviewer
@@ -47,6 +47,14 @@ tesseract:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tesseract-ocr >/dev/null; }
 
+# LibreOffice lays Word documents out as pages; the tests use it, and
+# `make run` works without it (Word documents are shown as their text).
+office:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "installing Debian's libreoffice-writer-nogui for the tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-dejavu-core >/dev/null; }
+
 # Lint: formatting (Go and templ), vet, staticcheck and unused code; the
 # tools are pinned in go.mod's tool directive, so nothing else is installed.
 lint:
@@ -58,7 +66,7 @@ lint:
 
 # Every package on SQLite (the default), then the storage and application
 # tests again on PostgreSQL.
-test: chromium postgres tesseract check-generated lint
+test: chromium postgres tesseract office check-generated lint
 	$(GO) test -race -count=1 -timeout 30m ./...
 	REVIEWER_TEST_DB=postgres $(GO) test -race -count=1 -timeout 30m $(PG_PACKAGES)
 	$(MAKE) fuzz

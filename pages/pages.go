@@ -1,6 +1,7 @@
 // Package pages turns documents into page images and page geometry: PDFs
 // through PDFium compiled to WebAssembly (go-pdfium on wazero: no cgo, nothing
-// downloaded at run time), JPEG and PNG images as they are, and TIFF (every
+// downloaded at run time), Word documents laid out as a PDF by LibreOffice
+// where it is installed, JPEG and PNG images as they are, and TIFF (every
 // page), WebP, GIF and BMP decoded by golang.org/x/image and the standard
 // library. Rendered pages are cached on disk by content hash, page and
 // width.
@@ -8,12 +9,14 @@ package pages
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	_ "image/jpeg" // registered for DecodeConfig
 	"image/png"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime/debug"
@@ -60,6 +63,11 @@ type Options struct {
 	Timeout   time.Duration // one call (open, measure, draw) at most; 10 s by default
 	Memory    uint64        // an instance's memory at most, in bytes; 512 MiB by default
 
+	// Office is the LibreOffice program that lays Word documents out as
+	// pages: soffice on PATH when empty, none when "none" (they are shown as
+	// their text).
+	Office string
+
 	// CompileCache is where wazero keeps PDFium compiled to machine code;
 	// dataDir/wazero-cache by default. Tests share one.
 	CompileCache string
@@ -86,6 +94,7 @@ type Renderer struct {
 	dir    string // rendered page cache, and what failed
 	flight singleflight.Group
 	slow   sync.Map // hash of a document that ran out of time once: a busy machine is given the benefit of the doubt
+	office string   // LibreOffice's program; empty when there is none
 
 	restarts atomic.Int64
 }
@@ -153,6 +162,9 @@ func Open(ctx context.Context, dataDir string, opt Options) (*Renderer, error) {
 		return nil, fmt.Errorf("pages: start PDFium: %w", err)
 	}
 	r := &Renderer{opt: opt, pool: pool, slots: make(chan *slot, n), dir: filepath.Join(dataDir, "pages")}
+	if opt.Office != "none" {
+		r.office, _ = exec.LookPath(cmp.Or(opt.Office, "soffice"))
+	}
 	for range n {
 		s := &slot{}
 		if err := r.start(s); err != nil {
@@ -219,7 +231,9 @@ func Sniff(head []byte) (string, error) {
 }
 
 // Inspect returns the kind of the document in file and each page's size as
-// displayed: points with /Rotate applied for PDFs, pixels for images.
+// displayed: points with /Rotate applied for PDFs and Word documents laid
+// out as pages, pixels for images, none for a document shown as its cells
+// or text.
 func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []review.PageSize, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -233,10 +247,20 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 	case kind == content.KindArchive:
 		return "", nil, review.Errorf(review.EINVALID, "the archive is damaged, or neither an Excel workbook nor a Word document")
 	case content.Is(kind):
-		// No pages: read once now, so a file that cannot be shown (a zip
-		// bomb posing as a workbook) is told at once and remembered.
-		_, err := content.Read(data, kind)
-		return kind, nil, err
+		// Read once now, so a file that cannot be shown (a zip bomb posing
+		// as a workbook) is told at once and remembered.
+		if _, err := content.Read(data, kind); err != nil {
+			return kind, nil, err
+		}
+		if kind != content.KindDOCX {
+			return kind, nil, nil
+		}
+		if data, err = r.layOut(ctx, hash, data); err != nil {
+			if ctx.Err() != nil {
+				return "", nil, ctx.Err()
+			}
+			return kind, nil, nil // shown as its text, AsText says why
+		}
 	case kind != KindPDF:
 		sizes, err := imagePages(data, kind)
 		return kind, sizes, err
@@ -265,6 +289,24 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 	return kind, sizes, nil
 }
 
+// drawable returns the bytes a document's pages are drawn from and their
+// kind: a Word document's laid-out PDF, any other document itself.
+func (r *Renderer) drawable(ctx context.Context, hash, file string) ([]byte, string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, "", err
+	}
+	kind, err := Sniff(data)
+	if err != nil {
+		return nil, "", err
+	}
+	if kind == content.KindDOCX {
+		data, err = r.layOut(ctx, hash, data)
+		kind = KindPDF
+	}
+	return data, kind, err
+}
+
 // PNG returns the path of page (1-based) of the document in file as a PNG:
 // a PDF's page rendered width pixels wide, an image's page (a TIFF's, a
 // WebP, GIF or BMP, a JPEG turned by its EXIF orientation) at its own
@@ -275,12 +317,12 @@ func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) 
 		return out, nil
 	}
 	_, err, _ := r.flight.Do(out, func() (any, error) {
-		data, err := os.ReadFile(file)
+		data, kind, err := r.drawable(ctx, hash, file)
 		if err != nil {
 			return nil, err
 		}
 		var buf bytes.Buffer
-		if kind, _ := Sniff(data); kind != KindPDF {
+		if kind != KindPDF {
 			img, err := decodePage(data, kind, page)
 			if err != nil {
 				return nil, err

@@ -42,11 +42,11 @@ func (r *Renderer) Words(ctx context.Context, hash, file string, page int) ([]Wo
 		}
 	}
 	v, err, _ := r.flight.Do(out, func() (any, error) {
-		data, err := os.ReadFile(file)
+		data, kind, err := r.drawable(ctx, hash, file)
 		if err != nil {
 			return nil, err
 		}
-		if kind, _ := Sniff(data); kind != KindPDF {
+		if kind != KindPDF {
 			return []Word{}, nil
 		}
 		var ws []Word

@@ -321,12 +321,19 @@ type ContentVM struct {
 	Kind   string
 	Sheets []content.Sheet
 	Text   string
-	Cut    string
+	Notes  []string // how it is shown, and what was left out: sentences
 }
 
-// Content lays out a document without pages.
-func Content(d content.Doc) *ContentVM {
-	return &ContentVM{Kind: d.Kind, Sheets: d.Sheets, Text: d.Text, Cut: d.Cut}
+// Content lays out a document without pages, with what is to be said of
+// how it is shown (asText: why a Word document has no pages).
+func Content(d content.Doc, asText string) *ContentVM {
+	vm := &ContentVM{Kind: d.Kind, Sheets: d.Sheets, Text: d.Text}
+	for _, n := range []string{asText, d.Cut} {
+		if n != "" {
+			vm.Notes = append(vm.Notes, n)
+		}
+	}
+	return vm
 }
 
 // CellName names a cell as spreadsheets do: column letters, row number

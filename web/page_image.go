@@ -35,9 +35,9 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
 	// A PDF's page is rendered; an image the browser may not show (TIFF) or
 	// that is to be turned is decoded here as displayed; JPEG and PNG go
 	// as they are.
-	if doc.Kind == pages.KindPDF || !pages.Served(doc.Kind) || turn != 0 {
+	if pages.Drawn(doc.Kind) || !pages.Served(doc.Kind) || turn != 0 {
 		width := 0
-		if doc.Kind == pages.KindPDF {
+		if pages.Drawn(doc.Kind) {
 			width = nearestWidth(r.URL.Query().Get("w"))
 		}
 		path, err = s.renderer.PNG(r.Context(), blob, path, n, width)

@@ -232,6 +232,7 @@ type fileDoc struct {
 	sizes   []review.PageSize // known sizes; nil when the document is missing
 	turns   map[int]int       // how pages are turned for viewing, by number
 	content *content.Doc      // a document without pages: its sheets or text
+	asText  string            // why a Word document is shown as its text
 	missing string
 }
 
@@ -253,8 +254,11 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 				switch {
 				case err != nil:
 					d.missing = "This document cannot be shown: " + review.ErrorMessage(err)
-				case content.Is(doc.Kind):
+				case content.Is(doc.Kind) && len(doc.Pages) == 0:
 					d.content, d.missing = s.content(f.Blob, doc.Kind)
+					if doc.Kind == content.KindDOCX {
+						d.asText = s.renderer.AsText(f.Blob)
+					}
 				default:
 					d.sizes = doc.Pages
 					d.turns, _ = s.turns(ctx, f.Blob) // unturned if unreadable
@@ -361,7 +365,7 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 		sizes := d.sizes
 		if d.content != nil {
 			index++
-			fv.Pages = append(fv.Pages, views.DocPageVM{N: 1, Index: index, Content: views.Content(*d.content)})
+			fv.Pages = append(fv.Pages, views.DocPageVM{N: 1, Index: index, Content: views.Content(*d.content, d.asText)})
 			vm.Files = append(vm.Files, fv)
 			sizeOf[d.file.ID] = []review.PageSize{{}}
 			continue

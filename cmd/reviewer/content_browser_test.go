@@ -6,6 +6,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/reviewer-app/reviewer/internal/docx"
 	"github.com/reviewer-app/reviewer/internal/hostile"
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -114,4 +115,65 @@ func TestSheetsAndText(t *testing.T) {
 	focusField(t, ctx, "total")
 	typeText(t, ctx, "2\r")
 	waitSaved(t, ctx)
+}
+
+// TestWordDocumentAsPages: a Word document is shown as its pages, laid out
+// by LibreOffice: its citation found by text on its page, its words
+// clickable into a field, and the approved run carries the value. One
+// LibreOffice refuses is shown as its text, saying why, and its fields stay
+// editable.
+func TestWordDocumentAsPages(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	s.user("ana@example.com", review.RoleAdmin)
+	contentRun(s, "word", "DOCX", "letter.docx", docx.Write("Invoice 4711", "Total due: 39.00 EUR", "\f", "Terms: net 30 days"),
+		map[string]any{"total": "39.00 EUR", "terms": ""}, map[string]any{"total": citeText("word", "39.00 EUR")})
+	contentRun(s, "refused", "DOCX", "refused.docx", docx.WithoutPartsList("Invoice 4712", "Total due: 12.00"),
+		map[string]any{"total": "12.00"}, map[string]any{"total": citeText("refused", "Total due: 12.00")})
+
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "ana@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_word"), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)), settled()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelectorAll(".page img").length === 2 && !document.querySelector(".content-doc")`, "the Word document is not shown as its two pages")
+	waitFor(t, ctx, `(() => { const b = document.querySelector('.box.found-by-text[data-ref-field="total"]'); return !!b && b.parentElement.dataset.page === "1" && b.getBoundingClientRect().width > 0; })()`,
+		"the citation's text was not found on page 1")
+
+	focusField(t, ctx, "terms")
+	press(t, ctx, "t", chromedp.ModifierAlt)
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(`.page[data-page="2"]`))); err != nil {
+		t.Fatal(err)
+	}
+	word := `[...document.querySelectorAll('.page[data-page="2"] .block.word')].find((b) => b.dataset.text === "30")`
+	waitFor(t, ctx, "!!"+word, "page 2's words were not shown")
+	r, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const e = `+word+`; e.scrollIntoView({ block: "center" }); const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(r[0], r[1])); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelector('.field[data-path="terms"] .ed').value === "30"`, "clicking a word did not fill the field")
+	waitSaved(t, ctx)
+	approveByKey(t, ctx, "workflow_run_word")
+	run := s.apiGet("/api/v1/runs/workflow_run_word")
+	const out = "stepRuns.0.result.extractRun.reviewedOutput."
+	if v, p, poly := at(t, run, out+"value.terms"), at(t, run, out+"metadata.terms.citations.0.page.number"), at(t, run, out+"metadata.terms.citations.0.polygon"); v != `"30"` || p != "2" || poly == "" {
+		t.Fatalf("the API has terms %s cited on page %s at %s", v, p, poly)
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_refused"), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)), settled()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelector(".content-doc [role=note]")?.textContent.includes("LibreOffice could not read this document") && document.querySelector(".content-doc .text-doc").textContent.includes("Invoice 4712")`,
+		"the refused document does not say why it is shown as its text")
+	waitFor(t, ctx, `!!document.querySelector('.content-doc .line.box.found-by-text[data-ref-field="total"]')`, "the cited line was not marked")
+	focusField(t, ctx, "total")
+	typeText(t, ctx, "12.50\r")
+	waitSaved(t, ctx)
+	approveByKey(t, ctx, "workflow_run_refused")
+	if v := at(t, s.apiGet("/api/v1/runs/workflow_run_refused"), out+"value.total"); v != `"12.50"` {
+		t.Fatalf("the API has total %s", v)
+	}
 }

@@ -1,0 +1,159 @@
+package pages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/reviewer-app/reviewer/content"
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Bounds of laying a Word document out as pages with LibreOffice: one
+// document at a time in the whole process, each within officeTimeout and
+// officeMemory of address space, and a PDF of at most officeMaxPDF bytes.
+// The document itself has passed content.Read's bounds first (a zip bomb
+// never reaches LibreOffice).
+const (
+	officeMemory = 1 << 30
+	officeMaxPDF = 64 << 20
+)
+
+var (
+	officeTimeout = 60 * time.Second
+	officeSlot    = make(chan struct{}, 1)
+)
+
+// Drawn reports whether the pages of a document of kind are drawn from a
+// PDF at any width: a PDF's own, or a Word document as laid out.
+func Drawn(kind string) bool { return kind == KindPDF || kind == content.KindDOCX }
+
+// AsText says why a Word document is shown as its text rather than as its
+// pages: LibreOffice is not installed here, or could not lay it out. It is
+// empty when the document has its pages.
+func (r *Renderer) AsText(hash string) string {
+	if _, err := os.Stat(r.laidOutFile(hash)); err == nil {
+		return ""
+	}
+	if why, err := os.ReadFile(r.asTextFile(hash)); err == nil {
+		return string(why)
+	}
+	if r.office == "" {
+		return "Shown as its text: LibreOffice is not installed on this server, so Word documents are not laid out as pages."
+	}
+	return ""
+}
+
+func (r *Renderer) laidOutFile(hash string) string {
+	return filepath.Join(r.dir, hash[:2], hash, "laid-out.pdf")
+}
+
+func (r *Renderer) asTextFile(hash string) string {
+	return filepath.Join(r.dir, hash[:2], hash, "as-text")
+}
+
+// layOut returns a Word document's pages as a PDF, made by LibreOffice
+// headless on first call and kept. A document LibreOffice cannot lay out
+// within the bounds is remembered, with the sentence AsText says, and
+// answered at once from then on.
+func (r *Renderer) layOut(ctx context.Context, hash string, docx []byte) ([]byte, error) {
+	if pdf, err := os.ReadFile(r.laidOutFile(hash)); err == nil {
+		return pdf, nil
+	}
+	if why, err := os.ReadFile(r.asTextFile(hash)); err == nil {
+		return nil, review.Errorf(review.EUNPROCESSABLE, "%s", why)
+	}
+	if r.office == "" {
+		return nil, review.Errorf(review.EUNAVAILABLE, "%s", r.AsText(hash))
+	}
+	v, err, _ := r.flight.Do("lay out "+hash, func() (any, error) {
+		if _, err := content.Read(docx, content.KindDOCX); err != nil {
+			return nil, err
+		}
+		pdf, err := r.convert(ctx, docx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err() // the caller left: nothing is learnt
+			}
+			why := "Shown as its text: " + review.ErrorMessage(err)
+			writeAtomic(r.asTextFile(hash), []byte(why)) // best effort, as fail
+			return nil, review.Errorf(review.EUNPROCESSABLE, "%s", why)
+		}
+		return pdf, writeAtomic(r.laidOutFile(hash), pdf)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]byte), nil
+}
+
+// convert runs LibreOffice on docx in a folder of its own, in its own
+// process group (LibreOffice's launcher starts the program as a child;
+// both are killed at the deadline), with its address space capped by
+// prlimit and its own user profile, kept between runs so later starts are
+// quick.
+func (r *Renderer) convert(ctx context.Context, docx []byte) ([]byte, error) {
+	select {
+	case officeSlot <- struct{}{}:
+		defer func() { <-officeSlot }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	home := filepath.Join(filepath.Dir(r.dir), "office")
+	if err := os.MkdirAll(home, 0o750); err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp(home, "run-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	in := filepath.Join(work, "document.docx")
+	if err := os.WriteFile(in, docx, 0o600); err != nil {
+		return nil, err
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, officeTimeout)
+	defer cancel()
+	args := []string{r.office, "--headless", "--norestore", "--nolockcheck", "--nologo", "--nodefault",
+		"-env:UserInstallation=file://" + filepath.Join(home, "profile"),
+		"--convert-to", "pdf:writer_pdf_Export", "--outdir", work, in}
+	if prlimit, err := exec.LookPath("prlimit"); err == nil {
+		args = append([]string{prlimit, "--as=" + strconv.Itoa(officeMemory), "--"}, args...)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = work
+	cmd.Env = []string{"HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Run()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // anything it left running
+	}
+	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		return nil, review.Errorf(review.EUNPROCESSABLE, "laying it out as pages took longer than %s.", officeTimeout)
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	}
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return nil, fmt.Errorf("lay out: %w", err)
+	}
+	out := filepath.Join(work, "document.pdf")
+	st, serr := os.Stat(out)
+	switch {
+	case serr != nil || st.Size() == 0:
+		return nil, review.Errorf(review.EUNPROCESSABLE, "LibreOffice could not read this document to lay it out as pages.")
+	case st.Size() > officeMaxPDF:
+		return nil, review.Errorf(review.EUNPROCESSABLE, "its pages would take more than %d MiB.", officeMaxPDF>>20)
+	}
+	return os.ReadFile(out)
+}
