@@ -412,7 +412,8 @@ func (rd *reader) block(out []Block, n, parentPage *node, path string) []Block {
 	if rd.object(n, path) == nil {
 		return out
 	}
-	page := rd.object(rd.object(n.get("metadata"), path+".metadata").get("page"), path+".metadata.page")
+	meta := rd.object(n.get("metadata"), path+".metadata")
+	page := rd.object(meta.get("page"), path+".metadata.page")
 	if page == nil {
 		page = parentPage
 	}
@@ -427,16 +428,29 @@ func (rd *reader) block(out []Block, n, parentPage *node, path string) []Block {
 	} else {
 		ref.Rect, ref.HasBox = bounds(rd.polygon(n.get("polygon"), path+".polygon"))
 	}
+	details := rd.object(n.get("details"), path+".details")
 	out = append(out, Block{
 		ID:      rd.str(n.get("id"), path+".id"),
 		Type:    rd.str(n.get("type"), path+".type"),
 		Content: rd.str(n.get("content"), path+".content"),
 		Ref:     ref,
+		Sheet:   rd.sheet(meta.get("sheet"), path+".metadata.sheet"),
+		Cell:    rd.str(details.get("cellReference"), path+".details.cellReference"),
+		Formula: rd.str(details.get("formula"), path+".details.formula"),
 	})
 	for i, c := range rd.array(n.get("children"), path+".children") {
 		out = rd.block(out, c, page, path+".children["+strconv.Itoa(i)+"]")
 	}
 	return out
+}
+
+// sheet reads a block's sheet: {index, name} as Extend's API describes
+// it, or its name alone.
+func (rd *reader) sheet(n *node, path string) string {
+	if n != nil && n.kind == '{' {
+		return rd.str(n.get("name"), path+".name")
+	}
+	return rd.str(n, path)
 }
 
 func firstNonEmpty(s ...string) string {

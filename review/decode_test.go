@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -327,5 +328,30 @@ func TestStepResultTypeFromItsMember(t *testing.T) {
 	o := c.Run.Output("exr_1")
 	if o == nil || o.Type != review.OutputExtract || len(o.Fields) != 1 || o.Fields[0].Path != "total" {
 		t.Fatalf("output: %+v", o)
+	}
+}
+
+// TestParsedCells: a block parsed from a workbook keeps its sheet (an
+// object as Extend's API describes it, or a bare name), its cell and its
+// formula; a table's cells inherit nothing but the page.
+func TestParsedCells(t *testing.T) {
+	payload := `{"object":"workflow_run","id":"workflow_run_sheet","status":"NEEDS_REVIEW","workflow":{"id":"wf","name":"W"},
+		"files":[{"id":"file_1","name":"a.xlsx","type":"EXCEL"}],
+		"stepRuns":[{"id":"wsr_1","step":{"name":"parse","type":"PARSE"},"result":{"parseRun":{"id":"pr_1","file":{"id":"file_1"},
+		"output":{"chunks":[{"object":"chunk","type":"document","blocks":[
+			{"id":"t","type":"table","content":"","metadata":{"page":{"number":1},"sheet":{"index":1,"name":"Totals"}},"children":[
+				{"id":"c","type":"table_cell","content":"39","details":{"type":"table_cell_details","rowIndex":2,"columnIndex":1,"cellReference":"B3","formula":"=SUM(B1:B2)"},
+				 "metadata":{"sheet":{"index":1,"name":"Totals"}}},
+				{"id":"m","type":"table_cell","content":"Head","details":{"cellReference":"A1:C1"},"metadata":{"sheet":"Totals"}}]}]}]}}}}]}`
+	c, err := review.Interpret(review.Event{ID: "evt_1", Type: review.EventRunNeedsReview, Payload: []byte(payload)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, b := range c.Run.Parses[0].Blocks {
+		got += fmt.Sprintf("%s:%s!%s%s p%d %s; ", b.ID, b.Sheet, b.Cell, b.Formula, b.Ref.Page, b.Ref.FileID)
+	}
+	if want := "t:Totals! p1 file_1; c:Totals!B3=SUM(B1:B2) p1 file_1; m:Totals!A1:C1 p1 file_1; "; got != want {
+		t.Fatalf("blocks\n got %s\nwant %s", got, want)
 	}
 }

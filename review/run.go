@@ -345,6 +345,10 @@ type Block struct {
 	Ref     Ref
 	// Confidence is the OCR's, 0..1, for a word; 0 when not given.
 	Confidence float64
+	// A spreadsheet's cell, for a block parsed from a workbook: its sheet,
+	// the cell or merged range in A1 notation (B2, A1:C1), and its
+	// formula with the leading "=", when Extend was asked for them.
+	Sheet, Cell, Formula string
 }
 
 // StepRun is one step of a workflow run, as workflow_run.step_run.processed

@@ -322,6 +322,37 @@ type ContentVM struct {
 	Sheets []content.Sheet
 	Text   string
 	Notes  []string // how it is shown, and what was left out: sentences
+
+	parsed map[string]string // cells Extend's parser read, by sheet!cell: what their title says
+}
+
+// MarkParsed marks the cell a parsed block names (the top left cell of a
+// merged range: B2, A1:C1), with its formula, if it has one. A workbook of
+// one sheet (a CSV) matches whatever sheet name the block gives.
+func (c *ContentVM) MarkParsed(sheet, cell, formula string) {
+	cell, _, _ = strings.Cut(strings.ToUpper(strings.ReplaceAll(cell, "$", "")), ":")
+	if c.parsed == nil {
+		c.parsed = map[string]string{}
+	}
+	title := cell + ", read by Extend's parser"
+	if formula != "" {
+		title += ": " + formula
+	}
+	c.parsed[c.sheetKey(sheet)+"!"+cell] = title
+}
+
+// parsedTitle returns what a cell's title says when Extend's parser read
+// it, and whether it did.
+func (c *ContentVM) parsedTitle(sheet string, col, row int) (string, bool) {
+	t, ok := c.parsed[c.sheetKey(sheet)+"!"+CellName(col, row)]
+	return t, ok
+}
+
+func (c *ContentVM) sheetKey(sheet string) string {
+	if len(c.Sheets) == 1 {
+		return ""
+	}
+	return sheet
 }
 
 // Content lays out a document without pages, with what is to be said of

@@ -516,6 +516,10 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			if page, rect, ok := place(b.Ref); ok && b.Content != "" && !worded[page] {
 				page.Blocks = append(page.Blocks, views.BlockVM{ID: b.ID, Text: b.Content, Rect: rect})
 			}
+			// A workbook's parsed cells are marked in its grid.
+			if ps := pageOf[b.Ref.FileID]; b.Cell != "" && len(ps) == 1 && ps[0].Content != nil {
+				ps[0].Content.MarkParsed(b.Sheet, b.Cell, b.Formula)
+			}
 		}
 	}
 	return vm

@@ -12,17 +12,17 @@ import (
 )
 
 // contentRun sends a run of one file without pages, with fields and their
-// citations (text only, as Extend gives for such files), and uploads the
-// file.
-func contentRun(s *server, key, fileType, name string, data []byte, value, metadata map[string]any) {
+// citations (text only, as Extend gives for such files) and any more steps
+// after the extraction, and uploads the file.
+func contentRun(s *server, key, fileType, name string, data []byte, value, metadata map[string]any, steps ...any) {
 	s.t.Helper()
 	id := "workflow_run_" + key
 	s.send("evt_"+id, review.EventRunNeedsReview, map[string]any{
 		"object": "workflow_run", "id": id, "status": "NEEDS_REVIEW",
 		"workflow": map[string]any{"id": "workflow_t", "name": "Files"},
 		"files":    []any{map[string]any{"object": "file", "id": "file_" + key, "name": name, "type": fileType}},
-		"stepRuns": []any{map[string]any{"id": "workflow_step_run_" + key, "status": "PROCESSED", "step": map[string]any{"name": "extract", "type": "EXTRACT"},
-			"result": map[string]any{"extractRun": map[string]any{"object": "extract_run", "id": "exr_" + key, "output": map[string]any{"value": value, "metadata": metadata}}}}},
+		"stepRuns": append([]any{map[string]any{"id": "workflow_step_run_" + key, "status": "PROCESSED", "step": map[string]any{"name": "extract", "type": "EXTRACT"},
+			"result": map[string]any{"extractRun": map[string]any{"object": "extract_run", "id": "exr_" + key, "output": map[string]any{"value": value, "metadata": metadata}}}}}, steps...),
 	})
 	c := s.client("ana@example.com")
 	s.waitRun(c, id)
@@ -34,7 +34,8 @@ func citeText(id, text string) map[string]any {
 }
 
 // TestSheetsAndText: an Excel workbook is shown as its sheet, the cell its
-// citation names marked and clickable like a box; clicking a cell puts its
+// citation names marked and clickable like a box, the cells Extend's parser
+// read marked, with their formulas; clicking a cell puts its
 // text in the focused field, and the approved run cites that cell by its
 // text; find marks cells. A text file shows its text (HTML as source, its
 // script never run). A zip bomb posing as a workbook says so in the
@@ -53,8 +54,20 @@ func TestSheetsAndText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	parsedCell := func(ref, text, formula string) map[string]any {
+		return map[string]any{"object": "block", "id": "blk_" + ref, "type": "table_cell", "content": text, "polygon": []any{}, "boundingBox": nil,
+			"details":  map[string]any{"type": "table_cell_details", "rowIndex": 0, "columnIndex": 0, "cellReference": ref, "formula": formula},
+			"metadata": map[string]any{"page": map[string]any{"number": 1}, "sheet": map[string]any{"index": 0, "name": "Invoice"}}}
+	}
+	parse := map[string]any{"id": "workflow_step_run_parse", "status": "PROCESSED", "step": map[string]any{"name": "parse", "type": "PARSE"},
+		"result": map[string]any{"parseRun": map[string]any{"object": "parse_run", "id": "pr_sheet", "file": map[string]any{"object": "file", "id": "file_sheet"},
+			"output": map[string]any{"chunks": []any{map[string]any{"object": "chunk", "type": "document", "content": "", "blocks": []any{
+				map[string]any{"object": "block", "id": "blk_table", "type": "table", "content": "", "details": map[string]any{"type": "table_details"},
+					"metadata": map[string]any{"page": map[string]any{"number": 1}, "sheet": map[string]any{"index": 0, "name": "Invoice"}},
+					"children": []any{parsedCell("C2", "19.50", ""), parsedCell("$C$3", "39.00", "=C2*2")}},
+			}}}}}}}
 	contentRun(s, "sheet", "EXCEL", "invoice.xlsx", book.Bytes(),
-		map[string]any{"total": "39.00", "qty": "3"}, map[string]any{"total": citeText("sheet", "39.00")})
+		map[string]any{"total": "39.00", "qty": "3"}, map[string]any{"total": citeText("sheet", "39.00")}, parse)
 	contentRun(s, "page", "HTML", "notice.html", []byte("<!doctype html><p>Total due: 12.00</p><script>window.__ran = 1</script>\n"),
 		map[string]any{"due": "12.00"}, map[string]any{"due": citeText("page", "Total due: 12.00")})
 	contentRun(s, "bomb", "EXCEL", "bomb.xlsx", hostile.ZipBomb(1024, true), map[string]any{"total": "1"}, map[string]any{})
@@ -81,6 +94,8 @@ func TestSheetsAndText(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	waitFor(t, ctx, cell+`.matches(".parsed") && `+cell+`.title.endsWith("\nC3, read by Extend's parser: =C2*2") && document.querySelector('td[data-cell="C2"]').matches(".parsed") && !document.querySelector('td[data-cell="B2"]').matches(".parsed")`,
+		"the parsed cells were not marked with their formulas")
 	click(cell)
 	waitFor(t, ctx, `document.activeElement.closest(".field")?.dataset.path === "total"`, "clicking the cited cell did not focus its field")
 	focusField(t, ctx, "qty")

@@ -370,17 +370,21 @@ async function placeByText() {
   for (const c of pagesEl.querySelectorAll(".cell.box")) {
     c.classList.remove("box", "found-by-text", "active", "row-active", ...bands);
     delete c.dataset.refField;
+    c.title = c.dataset.ownTitle ?? "";
   }
   for (const box of pagesEl.querySelectorAll(".box[data-find]")) {
     const page = box.parentElement;
     await ensureWords(page);
-    const [m] = matchesIn(page, squash(box.dataset.find));
+    // A cell Extend's parser read is the likelier source of a value.
+    const ms = matchesIn(page, squash(box.dataset.find));
+    const m = ms.find((m) => m[0].classList.contains("parsed")) ?? ms[0];
     if (!m || !box.isConnected) continue;
     if (m[0].classList.contains("cell")) {
       for (const c of m) {
         c.classList.add("box", "found-by-text", ...bands.filter((b) => box.classList.contains(b)));
         c.dataset.refField = box.dataset.refField;
-        c.title = box.title;
+        c.dataset.ownTitle ??= c.title;
+        c.title = c.dataset.ownTitle ? `${box.title}\n${c.dataset.ownTitle}` : box.title;
       }
       box.remove();
       saysFound(m[0].dataset.refField);
