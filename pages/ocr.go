@@ -18,10 +18,12 @@ import (
 )
 
 // Bounds of reading a drawn box with Tesseract: one reading at most
-// ocrTimeout, at most ocrAtOnce readings at once, a crop of at most
-// ocrMaxPixels (after enlarging), and at most ocrMaxText bytes of answer.
+// ocrTimeout and ocrMemory of address space, at most ocrAtOnce readings at
+// once, a crop of at most ocrMaxPixels (after enlarging), and at most
+// ocrMaxText bytes of answer.
 const (
 	ocrTimeout   = 10 * time.Second
+	ocrMemory    = 512 << 20
 	ocrAtOnce    = 2
 	ocrMaxPixels = 4_000_000
 	ocrMaxText   = 64 << 10
@@ -83,7 +85,8 @@ func (r *Renderer) Read(ctx context.Context, hash, file string, page int, box re
 	}
 	ctx, cancel := context.WithTimeout(ctx, ocrTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "stdin", "stdout", "--psm", "6", "-l", "eng")
+	args := withinMemory(ocrMemory, []string{bin, "stdin", "stdout", "--psm", "6", "-l", "eng"})
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Stdin = &in
 	var text capped
 	cmd.Stdout = &text

@@ -93,6 +93,16 @@ func (r *Renderer) layOut(ctx context.Context, hash string, docx []byte) ([]byte
 	return v.([]byte), nil
 }
 
+// withinMemory runs args with at most memory bytes of address space, where
+// prlimit (util-linux, on every Debian) is installed: a subprocess that
+// asks for more is refused its allocation and fails, not the machine.
+func withinMemory(memory int, args []string) []string {
+	if prlimit, err := exec.LookPath("prlimit"); err == nil {
+		return append([]string{prlimit, "--as=" + strconv.Itoa(memory), "--"}, args...)
+	}
+	return args
+}
+
 // convert runs LibreOffice on docx in a folder of its own, in its own
 // process group (LibreOffice's launcher starts the program as a child;
 // both are killed at the deadline), with its address space capped by
@@ -124,9 +134,7 @@ func (r *Renderer) convert(ctx context.Context, docx []byte) ([]byte, error) {
 	args := []string{r.office, "--headless", "--norestore", "--nolockcheck", "--nologo", "--nodefault",
 		"-env:UserInstallation=file://" + filepath.Join(home, "profile"),
 		"--convert-to", "pdf:writer_pdf_Export", "--outdir", work, in}
-	if prlimit, err := exec.LookPath("prlimit"); err == nil {
-		args = append([]string{prlimit, "--as=" + strconv.Itoa(officeMemory), "--"}, args...)
-	}
+	args = withinMemory(officeMemory, args)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = work
 	cmd.Env = []string{"HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
