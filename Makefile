@@ -78,7 +78,7 @@ fuzz:
 	done
 
 # Writes BENCHMARKS.md: every figure beside a baseline measured in the same run.
-bench: chromium postgres
+bench: chromium postgres office
 	$(GO) run ./cmd/bench
 	$(GO) run ./cmd/bench -neighbour
 

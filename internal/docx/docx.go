@@ -1,4 +1,4 @@
-// Package docx writes Word documents (DOCX) for tests: a whole one, as
+// Package docx writes Word documents (DOCX) for tests and benchmarks: a whole one, as
 // Word saves it, and one with its text but without the package's parts
 // list, which reviewer's own reader reads and LibreOffice refuses.
 package docx
