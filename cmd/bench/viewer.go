@@ -251,7 +251,7 @@ func benchWord(ctx context.Context, e *viewerEnv, dir string, log io.Writer) ([]
 	}
 	cold, rec := e.get("/pages/" + hash + "/1?w=1000")
 	if rec.Code != 200 {
-		return nil, fmt.Errorf("Word page: %d %s", rec.Code, rec.Body)
+		return nil, fmt.Errorf("the Word document's page: %d %s", rec.Code, rec.Body)
 	}
 	pdf, err := os.ReadFile(filepath.Join(dir, "pages", hash[:2], hash, "laid-out.pdf"))
 	if err != nil {
