@@ -342,10 +342,9 @@ func (c *ContentVM) MarkParsed(sheet, cell, formula string) {
 }
 
 // parsedTitle returns what a cell's title says when Extend's parser read
-// it, and whether it did.
-func (c *ContentVM) parsedTitle(sheet string, col, row int) (string, bool) {
-	t, ok := c.parsed[c.sheetKey(sheet)+"!"+CellName(col, row)]
-	return t, ok
+// it; empty when it did not.
+func (c *ContentVM) parsedTitle(sheet string, col, row int) string {
+	return c.parsed[c.sheetKey(sheet)+"!"+CellName(col, row)]
 }
 
 func (c *ContentVM) sheetKey(sheet string) string {
