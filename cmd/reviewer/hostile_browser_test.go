@@ -57,7 +57,9 @@ func TestPageTooComplexSaysWhy(t *testing.T) {
 
 // TestBusyServerIsAskedAgain: a page the server answers 503 for (drawing it
 // ran out of time on a busy machine) is asked for again, with growing
-// pauses, and shows once the server answers; a page that stays 503 says
+// pauses, and shows once the server answers (the real server, on a machine
+// busy with other tests, may itself answer 503 once more: any number of
+// tries that ends in the page shown will do); a page that stays 503 says
 // the server's sentence in its place after the last try. The browser's
 // requests for page images are answered by the test (the DevTools fetch
 // domain), so the server's business is the test's to choose.
@@ -103,7 +105,7 @@ func TestBusyServerIsAskedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, `(() => { const i = document.querySelector('.page[data-page="1"] img'); return !!i && i.complete && i.naturalWidth > 0 && +i.dataset.tries === 1; })()`,
+	waitFor(t, ctx, `(() => { const i = document.querySelector('.page[data-page="1"] img'); return !!i && i.complete && i.naturalWidth > 0 && +i.dataset.tries >= 1; })()`,
 		"page 1 was not asked for again and shown")
 	waitFor(t, ctx, `document.querySelector('.page[data-page="2"] .page-missing[role="status"]')?.textContent.includes("the server may be busy")`,
 		"page 2 does not say the server is busy after the last try")

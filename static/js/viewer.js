@@ -572,37 +572,37 @@ window.reviewerViewer = { focusField, setScale, get scale() { return scale; } };
 // why in its place instead of showing a broken image: the image's own
 // answer carries the sentence. A busy server (503) is asked again, a few
 // times, before the page gives up. Error events do not bubble: listen
-// while they come down.
-pagesEl.addEventListener(
-  "error",
-  async (e) => {
-    const img = e.target;
-    if (!(img instanceof HTMLImageElement) || img.dataset.failed) return;
-    img.dataset.failed = "1";
-    const tries = +(img.dataset.tries || 0) + 1;
-    img.dataset.tries = tries;
-    let why = "This page cannot be shown.";
-    try {
-      const res = await fetch(img.currentSrc || img.src, { headers: { Accept: "application/json" } });
-      if (res.ok || (res.status === 503 && tries < 4)) {
-        if (!res.ok) await new Promise((r) => setTimeout(r, 1000 * tries));
-        delete img.dataset.failed;
-        if (img.srcset) img.srcset = img.srcset; // setting them loads the image again
-        img.src = img.getAttribute("src");
-        return;
-      }
-      why = (await res.json())?.error?.message || why;
-    } catch {
-      // keep the general sentence
+// while they come down; an image that failed before this script ran is
+// taken up at once.
+async function imageFailed(img) {
+  if (!(img instanceof HTMLImageElement) || img.dataset.failed) return;
+  img.dataset.failed = "1";
+  const tries = +(img.dataset.tries || 0) + 1;
+  img.dataset.tries = tries;
+  let why = "This page cannot be shown.";
+  try {
+    const res = await fetch(img.currentSrc || img.src, { headers: { Accept: "application/json" } });
+    if (res.ok || (res.status === 503 && tries < 4)) {
+      if (!res.ok) await new Promise((r) => setTimeout(r, 1000 * tries));
+      delete img.dataset.failed;
+      if (img.srcset) img.srcset = img.srcset; // setting them loads the image again
+      img.src = img.getAttribute("src");
+      return;
     }
-    const note = document.createElement("div");
-    note.className = "page-missing";
-    note.setAttribute("role", "status");
-    note.textContent = why;
-    img.replaceWith(note);
-  },
-  true,
-);
+    why = (await res.json())?.error?.message || why;
+  } catch {
+    // keep the general sentence
+  }
+  const note = document.createElement("div");
+  note.className = "page-missing";
+  note.setAttribute("role", "status");
+  note.textContent = why;
+  img.replaceWith(note);
+}
+pagesEl.addEventListener("error", (e) => imageFailed(e.target), true);
+for (const img of pagesEl.querySelectorAll("img")) {
+  if (img.complete && img.naturalWidth === 0 && img.currentSrc) imageFailed(img);
+}
 
 // --- the field panel's width: dragged or by arrow keys, kept per browser ---
 
