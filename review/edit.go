@@ -116,6 +116,9 @@ func CheckValue(f Field, raw json.RawMessage) (json.RawMessage, error) {
 	bad := func(format string, args ...any) error {
 		return Errorf(EINVALID, "%s: "+format, append([]any{f.Path}, args...)...)
 	}
+	if n, ok := OversizedNumber(raw); ok {
+		return nil, bad("%s is not a number an invoice holds: write it with %s.", n, numberBounds)
+	}
 	switch f.Type {
 	case TypeString, TypeNull, "":
 		var s string

@@ -22,9 +22,9 @@ func (rd *reader) extract(out, config *node, path string) (ExtractForm, []Field)
 				w.walk(KeyPath("", k), k, 0, v.get(k), schema.property(k))
 			}
 		}
-		return FormSchema, w.fields
+		return FormSchema, markUnreadable(w.fields)
 	}
-	return FormFieldMap, rd.fieldMap(out, path)
+	return FormFieldMap, markUnreadable(rd.fieldMap(out, path))
 }
 
 // --- legacy field map ---

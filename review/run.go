@@ -260,6 +260,10 @@ type Field struct {
 	Insights    []Insight
 	Enum        []EnumOption
 	Refs        []Ref
+	// Unreadable says why no rule reads the value: it holds a number
+	// written beyond MaxDigits or MaxExponent. Such a payload is kept, not
+	// refused; the value is shown as it came until a reviewer corrects it.
+	Unreadable string
 }
 
 // Confidence is what the model said about a field. Nil means not reported.
