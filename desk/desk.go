@@ -44,12 +44,20 @@ type Store interface {
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
 }
 
-// Checker evaluates a workflow's validation rules on a run, and checks
-// rules before they are kept (package rules, in CEL).
+// Checker evaluates a workflow's validation rules on a run, checks rules
+// before they are kept, on a sample of recent runs of the workflow (the
+// newest first), and says where a rule was too costly (package rules, in
+// CEL).
 type Checker interface {
-	Evaluate(run *review.Run, rules []review.Rule) []review.RuleResult
-	Check(rules []review.Rule, sample *review.Run) error
+	Evaluate(ctx context.Context, run *review.Run, rules []review.Rule) []review.RuleResult
+	Check(ctx context.Context, rules []review.Rule, samples []*review.Run) error
+	TooCostly(workflowID string, r review.Rule) string
 }
+
+// RuleSample is how many of a workflow's recent runs a rule is tried on
+// before it is kept: a rule cheap on the newest run may be costly on one
+// with a longer list or another value, and each try takes microseconds.
+const RuleSample = 10
 
 // Measurer reads what a stored document is and the size of each of its
 // pages as displayed (PDFium for PDFs, the header for images).
@@ -386,37 +394,62 @@ func (d *Desk) Check(ctx context.Context, run *review.Run) ([]review.RuleResult,
 	if err != nil || len(rs) == 0 {
 		return nil, err
 	}
-	return d.checker.Evaluate(run, rs), nil
+	return d.checker.Evaluate(ctx, run, rs), nil
+}
+
+// TooCostly says where a workflow's rule last ran past its cost or time,
+// if it did.
+func (d *Desk) TooCostly(workflowID string, r review.Rule) string {
+	return d.checker.TooCostly(workflowID, r)
 }
 
 // Latest is the newest run of a workflow: the one whose fields its rules
 // are checked against, and tried on.
 func (d *Desk) Latest(ctx context.Context, workflowID string) (Opened, error) {
-	runs, _, err := d.store.Runs(ctx, review.RunFilter{WorkflowID: workflowID, Limit: 1})
+	runs, err := d.recent(ctx, workflowID, 1)
 	if err != nil {
 		return Opened{}, err
-	}
-	if len(runs) == 0 {
-		return Opened{}, review.Errorf(review.ENOTFOUND, "No run of workflow %s has arrived yet, so its fields are not known.", workflowID)
 	}
 	return d.Open(ctx, runs[0].ID)
 }
 
-// CheckRules checks a workflow's rules against its newest run: a syntax
-// error or an unknown field is said with its place.
+// recent lists up to n of a workflow's newest runs, newest first.
+func (d *Desk) recent(ctx context.Context, workflowID string, n int) ([]review.RunSummary, error) {
+	runs, _, err := d.store.Runs(ctx, review.RunFilter{WorkflowID: workflowID, Limit: n})
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, review.Errorf(review.ENOTFOUND, "No run of workflow %s has arrived yet, so its fields are not known.", workflowID)
+	}
+	return runs, nil
+}
+
+// CheckRules checks a workflow's rules against its newest run, a syntax
+// error or an unknown field said with its place, and tries them on its
+// RuleSample newest runs as they read now: a rule too costly on any is
+// refused.
 func (d *Desk) CheckRules(ctx context.Context, workflowID string, rs []review.Rule) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	o, err := d.Latest(ctx, workflowID)
-	if err != nil && !errors.Is(err, ErrBrokenDraft) {
+	runs, err := d.recent(ctx, workflowID, RuleSample)
+	if err != nil {
 		return err
 	}
-	sample := o.Current
-	if sample == nil { // a draft that no longer applies: the run as it came
-		sample = o.Run
+	samples := make([]*review.Run, 0, len(runs))
+	for _, r := range runs {
+		o, err := d.Open(ctx, r.ID)
+		switch {
+		case err == nil:
+			samples = append(samples, o.Current)
+		case errors.Is(err, ErrBrokenDraft): // a draft that no longer applies: the run as it came
+			samples = append(samples, o.Run)
+		default:
+			return err
+		}
 	}
-	return d.checker.Check(rs, sample)
+	return d.checker.Check(ctx, rs, samples)
 }
 
 // SetRules checks a workflow's rules (CheckRules) and keeps them.
@@ -434,13 +467,13 @@ func (d *Desk) TryRules(ctx context.Context, workflowID string, rs []review.Rule
 	if err != nil {
 		return "", nil, err
 	}
-	if err := d.checker.Check(rs, o.Current); err != nil {
+	if err := d.checker.Check(ctx, rs, []*review.Run{o.Current}); err != nil {
 		return o.Run.ID, nil, err
 	}
 	for i := range rs {
 		rs[i].Disabled = false
 	}
-	return o.Run.ID, d.checker.Evaluate(o.Current, rs), nil
+	return o.Run.ID, d.checker.Evaluate(ctx, o.Current, rs), nil
 }
 
 // whyRefused turns a write the store refused (review.ErrRefused: its

@@ -311,3 +311,62 @@ func TestOverrideIsCounted(t *testing.T) {
 		t.Fatalf("the override's audit entry: %+v", last)
 	}
 }
+
+// TestHostileNumbersRefusedAtEdit: an edit whose JSON value is a list of
+// 500 amounts written 1e999999 (typed text refuses exponents; a JSON value
+// did not) is refused with a sentence naming the field, and nothing is
+// stored: no view of the run ever reads it.
+func TestHostileNumbersRefusedAtEdit(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	value := "[" + strings.TrimSuffix(strings.Repeat(`{"amount":1e999999},`, 500), ",") + "]"
+	_, err := d.SaveEdit(ctx, run, "ana@example.com", desk.Change{OutputID: "dpr_demo_qh_extract", Path: "line_items", Value: json.RawMessage(value)})
+	if review.ErrorCode(err) != review.EINVALID || !strings.HasPrefix(review.ErrorMessage(err), "line_items: ") || !strings.Contains(err.Error(), "1e999999") {
+		t.Fatalf("500 amounts of 1e999999: %v, want them refused with a sentence naming the field", err)
+	}
+	if rv, _ := s.Review(ctx, run); rv.Version != 0 || len(rv.Edits) != 0 {
+		t.Fatalf("the refused edit was stored: %+v", rv)
+	}
+}
+
+// TestRulesCheckedOnRecentRuns: a rule is kept only if it is cheap on a
+// sample of the workflow's recent runs, not the newest alone, and with the
+// values it waits for: one costly on an older run, or once a reviewer
+// types what it compares a field with, is refused, saying so.
+func TestRulesCheckedOnRecentRuns(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	const wf = "workflow_demo_legacy"
+	// A newer run of the workflow, whose list is empty.
+	p, _ := demo.Payload("qualityhosting_2025.json")
+	p = json.RawMessage(strings.ReplaceAll(string(p), run, run+"b"))
+	p, err := review.Splice(p, []string{"outputs", "0", "output", "line_items", "value"}, json.RawMessage(`[]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := review.Interpret(review.Event{ID: "evt_2", Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.Latest(ctx, wf); err != nil || o.Run.ID != run+"b" {
+		t.Fatalf("the newest run: %v", err)
+	}
+	bomb := "[total.amount]" + strings.Repeat(".map(x, x * x)", 40) + "[0] > 0"
+	for _, tt := range []struct{ expr, want string }{
+		{"size(line_items) < 5 || " + bomb, "on " + run + ":"},
+		{"customer_number != 4711 || " + bomb, "customer_number = 4711"},
+		{"vendor.name == 'BOOM' && " + bomb, `vendor.name = "BOOM"`},
+	} {
+		r := review.Rule{Name: "costly", Expr: tt.expr, Message: "m", Severity: review.SeverityBlock}
+		err := d.SetRules(ctx, wf, []review.Rule{r}, "admin@example.com")
+		if review.ErrorCode(err) != review.EINVALID || !strings.Contains(err.Error(), "too costly") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want it refused as too costly %s", tt.expr, err, tt.want)
+		}
+	}
+	if rs, _ := s.Rules(ctx, wf); len(rs) != 0 {
+		t.Fatalf("a costly rule was kept: %+v", rs)
+	}
+}

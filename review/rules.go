@@ -1,7 +1,6 @@
 package review
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"unicode/utf8"
@@ -66,11 +65,10 @@ func CheckRules(rules []Rule) error {
 	return nil
 }
 
-// TopFields returns the top-level fields of a run's extractions, by name,
-// with their values: what a rule sees. The first extraction naming a field
-// wins.
-func TopFields(run *Run) map[string]json.RawMessage {
-	out := map[string]json.RawMessage{}
+// TopFields returns the top-level fields of a run's extractions, by name:
+// what a rule sees. The first extraction naming a field wins.
+func TopFields(run *Run) map[string]Field {
+	out := map[string]Field{}
 	if run == nil {
 		return out
 	}
@@ -80,7 +78,7 @@ func TopFields(run *Run) map[string]json.RawMessage {
 		}
 		for _, f := range o.Fields {
 			if _, seen := out[f.Path]; f.Depth == 0 && !seen {
-				out[f.Path] = f.Value
+				out[f.Path] = f
 			}
 		}
 	}
@@ -95,20 +93,30 @@ type RuleResult struct {
 	Message  string   `json:"message,omitempty"` // the rule's message, when it failed
 	Error    string   `json:"error,omitempty"`   // why it could not be evaluated: it counts as failed
 	Fields   []string `json:"fields,omitempty"`  // the fields it concerns; for a rule on rows, the failing rows' fields
+	// Costly is set when the rule ran past its cost or its time on the
+	// run: it said nothing of the run, so it neither passed nor failed,
+	// and holds nothing back. Error says what it ran past.
+	Costly bool `json:"tooCostly,omitempty"`
 }
 
 // Blocking returns the failed rules that hold approval back.
 func Blocking(results []RuleResult) []RuleResult {
 	var out []RuleResult
 	for _, r := range results {
-		if !r.Passed && r.Severity == SeverityBlock {
+		if !r.Passed && !r.Costly && r.Severity == SeverityBlock {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-// Failed returns the rules that did not pass.
+// Failed returns the rules that did not pass, the ones too costly to say
+// aside.
 func Failed(results []RuleResult) []RuleResult {
-	return slices.DeleteFunc(slices.Clone(results), func(r RuleResult) bool { return r.Passed })
+	return slices.DeleteFunc(slices.Clone(results), func(r RuleResult) bool { return r.Passed || r.Costly })
+}
+
+// Costly returns the rules that ran past their cost or time.
+func Costly(results []RuleResult) []RuleResult {
+	return slices.DeleteFunc(slices.Clone(results), func(r RuleResult) bool { return !r.Costly })
 }

@@ -10,7 +10,75 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
+	"github.com/google/cel-go/interpreter"
+
+	"github.com/reviewer-app/reviewer/review"
 )
+
+// MaxDecimalBits bounds a number a rule computes, numerator and
+// denominator together. The numbers a rule reads are below 10^70 (some 470
+// bits, review.MaxDigits and review.MaxExponent), so sums and products of
+// a few of them stay far below; squaring in a loop doubles a number's size
+// at each step for one step of cost, and would reach gigabytes in thirty.
+const MaxDecimalBits = 4096
+
+// decimalFunctions are sum(list) and decimal(x).
+func decimalFunctions() []cel.EnvOption {
+	return []cel.EnvOption{
+		cel.Function("sum",
+			cel.Overload("sum_list", []*cel.Type{cel.ListType(cel.DynType)}, cel.DynType, cel.UnaryBinding(sum))),
+		cel.Function("decimal",
+			cel.Overload("decimal_any", []*cel.Type{cel.DynType}, cel.DynType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+				if d, ok := toDecimal(v); ok && d.r != nil {
+					return d
+				}
+				return types.NewErr("%v is not a number", v)
+			}))),
+	}
+}
+
+// sum adds a list's numbers exactly; a null or a word in it is an error
+// that names its place.
+func sum(v ref.Val) ref.Val {
+	l, ok := v.(traits.Lister)
+	if !ok {
+		return types.NewErr("sum: not a list")
+	}
+	total := decimal{new(big.Rat)}
+	it := l.Iterator()
+	for i := 0; it.HasNext() == types.True; i++ {
+		d, ok := toDecimal(it.Next())
+		if !ok || d.r == nil {
+			return types.NewErr("sum: item %d is not a number", i)
+		}
+		grows(total, d)
+		total.r.Add(total.r, d.r)
+	}
+	return total
+}
+
+// parseDecimal reads a number's text exactly, unless it is written beyond
+// what an invoice holds: that is never read.
+func parseDecimal(s string) (decimal, bool) {
+	if len(s) > 2*review.MaxDigits || review.NumberBeyond(s) {
+		return decimal{}, false
+	}
+	r, ok := new(big.Rat).SetString(s)
+	return decimal{r}, ok
+}
+
+// bits is a decimal's size.
+func (d decimal) bits() int { return d.r.Num().BitLen() + d.r.Denom().BitLen() }
+
+// grows stops the rule, before the work, when a result of a and b could
+// pass MaxDecimalBits: the result of +, -, * or / is at most their sizes
+// together. It panics as CEL's cost limit does; the evaluation recovers.
+func grows(a, b decimal) {
+	if a.bits()+b.bits() > MaxDecimalBits {
+		panic(interpreter.EvalCancelledError{Cause: interpreter.CostLimitExceeded,
+			Message: fmt.Sprintf("a number it computes grew beyond %d bits", MaxDecimalBits)})
+	}
+}
 
 // decimalType is CEL's type for the numbers of a run: every number a field
 // holds is exact (a rational, from the number's decimal text), so
@@ -36,8 +104,7 @@ func toDecimal(v ref.Val) (decimal, bool) {
 		r, ok := new(big.Rat).SetString(strconv.FormatFloat(float64(n), 'g', -1, 64))
 		return decimal{r}, ok
 	case types.String:
-		r, ok := new(big.Rat).SetString(string(n))
-		return decimal{r}, ok
+		return parseDecimal(string(n))
 	}
 	return decimal{}, false
 }
@@ -55,6 +122,7 @@ func (d decimal) Add(v ref.Val) ref.Val {
 	if err != nil {
 		return err
 	}
+	grows(d, o)
 	return decimal{new(big.Rat).Add(d.r, o.r)}
 }
 
@@ -63,6 +131,7 @@ func (d decimal) Subtract(v ref.Val) ref.Val {
 	if err != nil {
 		return err
 	}
+	grows(d, o)
 	return decimal{new(big.Rat).Sub(d.r, o.r)}
 }
 
@@ -71,6 +140,7 @@ func (d decimal) Multiply(v ref.Val) ref.Val {
 	if err != nil {
 		return err
 	}
+	grows(d, o)
 	return decimal{new(big.Rat).Mul(d.r, o.r)}
 }
 
@@ -82,6 +152,7 @@ func (d decimal) Divide(v ref.Val) ref.Val {
 	if o.r.Sign() == 0 {
 		return types.NewErr("division by zero")
 	}
+	grows(d, o)
 	return decimal{new(big.Rat).Quo(d.r, o.r)}
 }
 

@@ -1,16 +1,19 @@
 // Package rules checks a run against its workflow's validation rules:
 // expressions in CEL (github.com/google/cel-go, the language Kubernetes
 // validates its resources with) over the run's fields by their Extend
-// names. Numbers are exact decimals, never floats; a rule's evaluation is
-// bounded in cost, so a hostile rule cannot hold a server.
+// names. Numbers are exact decimals, never floats. A rule reads only the
+// fields it names, and cannot run away: its evaluation is bounded in cost
+// (text and numbers counted by their size), in the size of what it builds,
+// and in time; a rule that runs past a bound is too costly, which is
+// neither a pass nor a failure.
 package rules
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,24 +23,58 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
-	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/ext"
+	"github.com/google/cel-go/interpreter"
 
 	"github.com/reviewer-app/reviewer/review"
 )
 
 // CostLimit bounds one rule's evaluation on one run (or row), in CEL's cost
-// units: about a million steps.
+// units: about a million steps, with text counted a unit per ten bytes and
+// numbers a unit per 64 bits, so it bounds what a rule allocates too (some
+// 10 MB). A rule reads a handful of fields in a few hundred units.
 const CostLimit = 1_000_000
+
+// Deadline bounds one rule's evaluation on one run, all its rows together:
+// a rule takes microseconds, and the review page evaluates every rule of
+// the workflow before it answers. It backs the cost limit up where CEL's
+// costs are estimates.
+const Deadline = 100 * time.Millisecond
+
+// interruptEvery is how many steps of a rule's loops pass between looks at
+// its deadline: a look is a channel poll, a step is CEL's cheapest work.
+const interruptEvery = 100
+
+// CheckTime bounds the check before rules are kept: every rule on each run
+// of the sample, once as the run reads and once per value it compares a
+// field with. Cheap rules take milliseconds in all.
+const CheckTime = 10 * time.Second
+
+// maxProbes bounds the values a rule is tried with when it is saved.
+const maxProbes = 64
 
 // Engine compiles and evaluates rules; compiled rules are kept, so a rule
 // is compiled once per set of field names. It is safe for concurrent use.
 type Engine struct {
-	now func() time.Time
+	now     func() time.Time
+	strings []cel.EnvOption // CEL's string extensions, bounded
+
+	// Deadline is how long a rule may run on one run; the package's
+	// Deadline unless set.
+	Deadline time.Duration
 
 	mu       sync.Mutex
 	envs     map[string]*cel.Env
-	programs map[string]cel.Program
+	programs map[string]*compiled
+	costly   map[string]string // by costKey: on which run, past what
+}
+
+// compiled is a rule ready to run, with what it reads.
+type compiled struct {
+	prg    cel.Program
+	reads  []string // the top-level fields it names
+	all    bool     // it reads fields as a whole
+	probes []*probe // values it compares fields with
 }
 
 // New returns an engine whose today() is now's date, in UTC.
@@ -45,33 +82,58 @@ func New(now func() time.Time) *Engine {
 	if now == nil {
 		now = time.Now
 	}
-	return &Engine{now: now, envs: map[string]*cel.Env{}, programs: map[string]cel.Program{}}
+	return &Engine{now: now, strings: boundedStrings(), Deadline: Deadline,
+		envs: map[string]*cel.Env{}, programs: map[string]*compiled{}, costly: map[string]string{}}
 }
 
-// Check compiles every rule against the fields of sample, a run of the
-// workflow, and reports the first that does not compile, saying where: a
-// syntax error, an unknown field, an expression that is not a condition.
-// Fields inside objects and rows are only known when a run is read, so
-// each rule is then evaluated on sample too: a name it lacks (i.amout for
-// i.amount) is reported where the rule writes it.
-func (e *Engine) Check(rules []review.Rule, sample *review.Run) error {
-	if err := review.CheckRules(rules); err != nil {
+// Check compiles every rule against the fields of the newest run of its
+// workflow, samples[0], and reports the first that does not compile, saying
+// where: a syntax error, an unknown field, an expression that is not a
+// condition. Fields inside objects and rows are only known when a run is
+// read, so each rule is then evaluated on it too: a name it lacks (i.amout
+// for i.amount) is reported where the rule writes it. Last, each rule is
+// evaluated on every run of samples (recent runs of the workflow), as it
+// reads and with each value the rule compares a field with put in that
+// field: a rule too costly on any is refused, saying where and with what.
+func (e *Engine) Check(ctx context.Context, rules []review.Rule, samples []*review.Run) error {
+	if err := review.CheckRules(rules); err != nil || len(samples) == 0 {
 		return err
 	}
-	fields := slices.Sorted(maps.Keys(review.TopFields(sample)))
+	inputs := make([]*input, len(samples))
+	for i, s := range samples {
+		inputs[i] = newInput(s)
+	}
+	newest := inputs[0]
 	for _, r := range rules {
-		if r.Each != "" && !slices.Contains(fields, r.Each) {
+		if r.Each != "" && !slices.Contains(newest.names, r.Each) {
 			return review.Errorf(review.EINVALID, "Rule %q: its runs have no list field %q to check row by row.", r.Name, r.Each)
 		}
-		if _, err := e.program(r, fields); err != nil {
+		if _, err := e.program(r, newest.names); err != nil {
 			return review.Errorf(review.EINVALID, "Rule %q: %s", r.Name, err)
 		}
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, CheckTime, errCheckTime)
+	defer cancel()
 	for _, r := range rules {
 		r.Disabled = false
-		res := e.Evaluate(sample, []review.Rule{r})[0]
-		if name, ok := strings.CutPrefix(res.Error, "there is no "); ok {
-			return review.Errorf(review.EINVALID, "Rule %q: %s%s is not a field of %s.", r.Name, place(r.Expr, name), name, sample.ID)
+		res := e.evaluate(ctx, r, newest, nil)
+		if name, ok := strings.CutPrefix(res.Error, "there is no "); ok && !res.Costly {
+			return review.Errorf(review.EINVALID, "Rule %q: %s%s is not a field of %s.", r.Name, place(r.Expr, name), name, newest.run.ID)
+		}
+		for _, in := range inputs {
+			c, err := e.program(r, in.names)
+			if err != nil {
+				continue // an older run without a field the rule names
+			}
+			for _, p := range append([]*probe{nil}, c.probes...) {
+				res := e.evaluate(ctx, r, in, p)
+				if errors.Is(context.Cause(ctx), errCheckTime) {
+					return review.Errorf(review.EINVALID, "Rule %q is too costly: checking the rules on %d recent runs took longer than %s.", r.Name, len(samples), CheckTime)
+				}
+				if res.Costly {
+					return review.Errorf(review.EINVALID, "Rule %q is too costly on %s%s: %s.", r.Name, in.run.ID, p.String(), strings.TrimPrefix(res.Error, "too costly: "))
+				}
+			}
 		}
 	}
 	return nil
@@ -91,64 +153,98 @@ func place(expr, name string) string {
 
 // Evaluate checks run against rules (disabled rules are skipped) and says
 // what each found. A rule that cannot be evaluated (a field missing, a
-// number that is text) fails with the reason.
-func (e *Engine) Evaluate(run *review.Run, rules []review.Rule) []review.RuleResult {
-	values := review.TopFields(run)
-	names := make([]string, 0, len(values))
-	for n := range values {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	vars := map[string]any{}
-	all := map[string]any{}
-	for n, raw := range values {
-		v := native(raw)
-		all[n] = v
-		if identifier(n) {
-			vars[n] = v
-		}
-	}
-	vars["fields"] = all
+// number that is text, a number beyond what an invoice holds) fails with
+// the reason; one that runs past its cost or time is too costly, and
+// remembered as such for TooCostly.
+func (e *Engine) Evaluate(ctx context.Context, run *review.Run, rules []review.Rule) []review.RuleResult {
+	in := newInput(run)
 	var out []review.RuleResult
 	for _, r := range rules {
 		if r.Disabled {
 			continue
 		}
-		out = append(out, e.evaluate(r, names, vars))
+		res := e.evaluate(ctx, r, in, nil)
+		if res.Costly {
+			e.remember(run, r, res.Error)
+		}
+		out = append(out, res)
 	}
 	return out
 }
 
-func (e *Engine) evaluate(r review.Rule, names []string, vars map[string]any) review.RuleResult {
+// TooCostly says on which run of the workflow the rule was last too
+// costly, and why; empty if it never was since this engine started.
+func (e *Engine) TooCostly(workflowID string, r review.Rule) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.costly[costKey(workflowID, r)]
+}
+
+func (e *Engine) remember(run *review.Run, r review.Rule, why string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.costly) > 10_000 { // rules are few; a flood of distinct ones starts over
+		clear(e.costly)
+	}
+	e.costly[costKey(run.Workflow.ID, r)] = "Too costly on " + run.ID + ": " + strings.TrimPrefix(why, "too costly: ") + "."
+}
+
+func costKey(workflowID string, r review.Rule) string {
+	return workflowID + "\x00" + r.Name + "\x00" + r.Each + "\x00" + r.Expr
+}
+
+// evaluate runs one rule on a run's fields, with p's value put in place
+// when p is set.
+func (e *Engine) evaluate(ctx context.Context, r review.Rule, in *input, p *probe) review.RuleResult {
 	res := review.RuleResult{Rule: r.Name, Severity: r.Severity, Passed: true}
 	fail := func(err error, fields []string) review.RuleResult {
 		res.Passed, res.Message, res.Fields = false, r.Message, fields
+		var costly runaway
+		if errors.As(err, &costly) {
+			res.Costly, res.Message, res.Fields = true, "", nil
+		}
 		if err != nil {
 			res.Error = err.Error()
 		}
 		return res
 	}
-	prg, err := e.program(r, names)
+	c, err := e.program(r, in.names)
 	if err != nil {
 		return fail(err, r.Fields)
 	}
+	vars, err := in.vars(c)
+	if err != nil {
+		return fail(err, r.Fields)
+	}
+	if p != nil {
+		vars = p.apply(vars, r.Each)
+	}
+	deadline := e.Deadline
+	if deadline <= 0 {
+		deadline = Deadline
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, deadline, runaway(fmt.Sprintf("it ran longer than %s", deadline)))
+	defer cancel()
 	if r.Each == "" {
-		if ok, err := holds(prg, vars); !ok {
+		if ok, err := holds(ctx, c.prg, vars); !ok {
 			return fail(err, r.Fields)
 		}
 		return res
 	}
-	rows, _ := vars[r.Each].([]any)
-	if v, present := vars[r.Each]; present && v != nil && rows == nil {
+	rows, _ := vars["fields"].(map[string]any)[r.Each].([]any)
+	if v, present := vars["fields"].(map[string]any)[r.Each]; present && v != nil && rows == nil {
 		return fail(fmt.Errorf("%s is not a list", r.Each), r.Fields)
 	}
 	var failed []string
 	var first error
 	for i, row := range rows {
 		vars["row"] = row
-		ok, err := holds(prg, vars)
+		ok, err := holds(ctx, c.prg, vars)
 		if ok {
 			continue
+		}
+		if errors.As(err, new(runaway)) || ctx.Err() != nil {
+			return fail(err, r.Fields)
 		}
 		if first == nil {
 			first = err
@@ -161,17 +257,41 @@ func (e *Engine) evaluate(r review.Rule, names []string, vars map[string]any) re
 			failed = append(failed, at+"."+f)
 		}
 	}
-	delete(vars, "row")
 	if failed != nil {
 		return fail(first, failed)
 	}
 	return res
 }
 
-// holds runs a compiled rule: true only for a true result.
-func holds(prg cel.Program, vars map[string]any) (bool, error) {
-	out, _, err := prg.Eval(vars)
+// runaway is why a rule was stopped: its cost, its time, or the size of
+// something it built.
+type runaway string
+
+func (r runaway) Error() string { return "too costly: " + string(r) }
+
+// errCheckTime ends the check before saving.
+var errCheckTime = errors.New("the check ran out of time")
+
+// holds runs a compiled rule: true only for a true result. A rule still
+// running at the deadline is stopped at its next look (an or with true
+// that ends it is no pass either).
+func holds(ctx context.Context, prg cel.Program, vars map[string]any) (bool, error) {
+	out, _, err := prg.ContextEval(ctx, vars)
+	if ctx.Err() != nil {
+		var why runaway
+		if errors.As(context.Cause(ctx), &why) {
+			return false, why
+		}
+		return false, errors.New("not evaluated: " + context.Cause(ctx).Error())
+	}
 	if err != nil {
+		var stopped interpreter.EvalCancelledError
+		if errors.As(err, &stopped) {
+			if stopped.Cause == interpreter.CostLimitExceeded && strings.HasPrefix(stopped.Message, "operation cancelled") {
+				return false, runaway(fmt.Sprintf("it went past its cost limit (%d steps, text and numbers counted by their size)", CostLimit))
+			}
+			return false, runaway(stopped.Message)
+		}
 		msg := err.Error()
 		if k, ok := strings.CutPrefix(msg, "no such key: "); ok {
 			msg = "there is no " + k
@@ -190,7 +310,7 @@ func holds(prg cel.Program, vars map[string]any) (bool, error) {
 
 // program compiles a rule for runs with these top-level fields, or finds it
 // compiled before.
-func (e *Engine) program(r review.Rule, fields []string) (cel.Program, error) {
+func (e *Engine) program(r review.Rule, fields []string) (*compiled, error) {
 	fkey := strings.Join(fields, "\x00")
 	key := fkey + "\x01" + r.Each + "\x01" + r.Expr
 	e.mu.Lock()
@@ -214,16 +334,21 @@ func (e *Engine) program(r review.Rule, fields []string) (cel.Program, error) {
 	if t := ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
 		return nil, fmt.Errorf("the expression gives %s, not a condition (true or false)", t)
 	}
-	prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
+	prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.CostTracking(sizes{}), cel.InterruptCheckFrequency(interruptEvery))
 	if err != nil {
 		return nil, err
+	}
+	c := reads(ast.NativeRep(), fields)
+	c.prg = prg
+	if r.Each != "" && !slices.Contains(c.reads, r.Each) {
+		c.reads = append(c.reads, r.Each)
 	}
 	if len(e.programs) > 10_000 { // rules are few; a flood of distinct ones starts over
 		clear(e.programs)
 		clear(e.envs)
 	}
-	e.programs[key] = prg
-	return prg, nil
+	e.programs[key] = c
+	return c, nil
 }
 
 // describe turns CEL's issues into a sentence with the place of the first.
@@ -242,30 +367,23 @@ func describe(iss *cel.Issues) error {
 
 // env is the language a workflow's rules are written in: its fields as
 // variables, fields["any name"] for names that are not identifiers, exact
-// numbers, CEL's string extensions, and sum, decimal and today. Numbers are
-// typed dyn for the checker: the operators are the decimal's own (CEL calls
-// the left operand's), so a rule puts the field on the left of a literal.
+// numbers, CEL's string extensions (those that multiply text bounded
+// before they build it), and sum, decimal and today. Numbers are typed dyn
+// for the checker: the operators are the decimal's own (CEL calls the left
+// operand's), so a rule puts the field on the left of a literal.
 func (e *Engine) env(key string, fields []string) (*cel.Env, error) {
 	if env, ok := e.envs[key]; ok {
 		return env, nil
 	}
-	opts := []cel.EnvOption{
+	opts := append([]cel.EnvOption{
 		cel.Variable("fields", cel.MapType(cel.StringType, cel.DynType)),
 		ext.Strings(),
-		cel.Function("sum",
-			cel.Overload("sum_list", []*cel.Type{cel.ListType(cel.DynType)}, cel.DynType, cel.UnaryBinding(sum))),
-		cel.Function("decimal",
-			cel.Overload("decimal_any", []*cel.Type{cel.DynType}, cel.DynType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-				if d, ok := toDecimal(v); ok && d.r != nil {
-					return d
-				}
-				return types.NewErr("%v is not a number", v)
-			}))),
-		cel.Function("today",
-			cel.Overload("today", nil, cel.StringType, cel.FunctionBinding(func(...ref.Val) ref.Val {
-				return types.String(e.now().UTC().Format(time.DateOnly))
-			}))),
-	}
+	}, e.strings...)
+	opts = append(opts, decimalFunctions()...)
+	opts = append(opts, cel.Function("today",
+		cel.Overload("today", nil, cel.StringType, cel.FunctionBinding(func(...ref.Val) ref.Val {
+			return types.String(e.now().UTC().Format(time.DateOnly))
+		}))))
 	for _, f := range fields {
 		if identifier(f) {
 			opts = append(opts, cel.Variable(f, cel.DynType))
@@ -279,23 +397,49 @@ func (e *Engine) env(key string, fields []string) (*cel.Env, error) {
 	return env, nil
 }
 
-// sum adds a list's numbers exactly; a null or a word in it is an error
-// that names its place.
-func sum(v ref.Val) ref.Val {
-	l, ok := v.(traits.Lister)
-	if !ok {
-		return types.NewErr("sum: not a list")
+// input is a run's top-level fields as rules read them: each converted to
+// what CEL sees once, when a rule first names it.
+type input struct {
+	run    *review.Run
+	names  []string
+	fields map[string]review.Field
+	values map[string]any
+}
+
+func newInput(run *review.Run) *input {
+	fields := review.TopFields(run)
+	return &input{run: run, names: slices.Sorted(maps.Keys(fields)), fields: fields, values: map[string]any{}}
+}
+
+// vars are a compiled rule's variables: the fields it names, by name and
+// in fields. A field it names that holds a number beyond what an invoice
+// holds is an error saying so: its numbers are never read.
+func (in *input) vars(c *compiled) (map[string]any, error) {
+	names := c.reads
+	if c.all {
+		names = in.names
 	}
-	total := new(big.Rat)
-	it := l.Iterator()
-	for i := 0; it.HasNext() == types.True; i++ {
-		d, ok := toDecimal(it.Next())
-		if !ok || d.r == nil {
-			return types.NewErr("sum: item %d is not a number", i)
+	vars, all := map[string]any{}, map[string]any{}
+	for _, n := range names {
+		f, ok := in.fields[n]
+		if !ok {
+			continue
 		}
-		total.Add(total, d.r)
+		if f.Unreadable != "" {
+			return nil, errors.New(f.Unreadable)
+		}
+		v, ok := in.values[n]
+		if !ok {
+			v = native(f.Value)
+			in.values[n] = v
+		}
+		all[n] = v
+		if identifier(n) {
+			vars[n] = v
+		}
 	}
-	return decimal{total}
+	vars["fields"] = all
+	return vars, nil
 }
 
 // native is a field's JSON value as the rule sees it: numbers as exact
@@ -313,8 +457,8 @@ func native(raw json.RawMessage) any {
 func convert(v any) any {
 	switch v := v.(type) {
 	case json.Number:
-		if r, ok := new(big.Rat).SetString(string(v)); ok {
-			return decimal{r}
+		if d, ok := parseDecimal(string(v)); ok {
+			return d
 		}
 		return string(v)
 	case []any:

@@ -68,7 +68,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.Evaluate(run, []review.Rule{rule(tt.expr)})
+			res := e.Evaluate(t.Context(), run, []review.Rule{rule(tt.expr)})
 			if len(res) != 1 || res[0].Passed != tt.want {
 				t.Fatalf("%s: %+v, want passed = %v", tt.expr, res, tt.want)
 			}
@@ -85,7 +85,7 @@ func TestEvaluateRows(t *testing.T) {
 	run := invoice(t, `{"line_items":[{"amount":3,"quantity":3,"unit_price":1},{"amount":5,"quantity":2,"unit_price":2},{"amount":1.1,"quantity":1,"unit_price":1.1}]}`)
 	r := rule(`row.amount == row.quantity * row.unit_price`)
 	r.Each, r.Fields = "line_items", []string{"amount"}
-	res := e.Evaluate(run, []review.Rule{r})
+	res := e.Evaluate(t.Context(), run, []review.Rule{r})
 	if len(res) != 1 || res[0].Passed || strings.Join(res[0].Fields, " ") != "line_items[1].amount" {
 		t.Fatalf("%+v, want row 1's amount failing", res)
 	}
@@ -108,7 +108,7 @@ func TestEvaluateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.Evaluate(run, []review.Rule{rule(tt.expr)})
+			res := e.Evaluate(t.Context(), run, []review.Rule{rule(tt.expr)})
 			if len(res) != 1 || res[0].Passed || !strings.Contains(res[0].Error, tt.want) {
 				t.Fatalf("%+v, want a failure mentioning %q", res, tt.want)
 			}
@@ -133,17 +133,17 @@ func TestCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rule(tt.expr)
 			r.Each = tt.each
-			err := e.Check([]review.Rule{r}, sample)
+			err := e.Check(t.Context(), []review.Rule{r}, []*review.Run{sample})
 			if err == nil || review.ErrorCode(err) != review.EINVALID || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want invalid mentioning %q", err, tt.want)
 			}
 		})
 	}
 	good := rule(`total.amount == sum(line_items.map(i, i.amount))`)
-	if err := e.Check([]review.Rule{good}, sample); err != nil {
+	if err := e.Check(t.Context(), []review.Rule{good}, []*review.Run{sample}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Check([]review.Rule{good, good}, sample); err == nil {
+	if err := e.Check(t.Context(), []review.Rule{good, good}, []*review.Run{sample}); err == nil {
 		t.Error("two rules of one name were accepted")
 	}
 }
@@ -173,7 +173,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	e := rules.New(nil)
 	b.ResetTimer()
 	for b.Loop() {
-		for _, res := range e.Evaluate(run, rs) {
+		for _, res := range e.Evaluate(b.Context(), run, rs) {
 			if !res.Passed {
 				b.Fatalf("%+v", res)
 			}

@@ -86,7 +86,7 @@ func benchRules(ctx context.Context, log io.Writer) ([]result, error) {
 	var evals []time.Duration
 	for i := range 220 {
 		t0 := time.Now()
-		res := engine.Evaluate(run, rs)
+		res := engine.Evaluate(ctx, run, rs)
 		if i >= 20 {
 			evals = append(evals, time.Since(t0))
 		}
