@@ -295,6 +295,20 @@ func severityOrder(s string) int {
 	return 1
 }
 
+// Passed counts the rules that pass.
+func (vm RunPageVM) Passed() int {
+	n := 0
+	for _, r := range vm.Checks {
+		if r.Passed {
+			n++
+		}
+	}
+	return n
+}
+
+// Costly returns the rules that ran past their cost or time on the run.
+func (vm RunPageVM) Costly() []review.RuleResult { return review.Costly(vm.Checks) }
+
 // Blocking counts the failed rules that hold approval back.
 func (vm RunPageVM) Blocking() int { return len(review.Blocking(vm.Checks)) }
 

@@ -56,7 +56,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 		vm.Rules = append(vm.Rules, row)
 		v := views.WorkflowRulesVM{Workflow: wf}
 		for i, rule := range validation[wf.ID] {
-			v.Rules = append(v.Rules, views.RuleFormVM{Index: strconv.Itoa(i), Rule: rule})
+			v.Rules = append(v.Rules, views.RuleFormVM{Index: strconv.Itoa(i), Rule: rule, Costly: s.desk.TooCostly(wf.ID, rule)})
 		}
 		if sent != nil && sent.workflow == wf.ID {
 			if i, err := strconv.Atoi(sent.form.Index); err == nil && i >= 0 && i < len(v.Rules) {
@@ -169,6 +169,8 @@ func triedText(res review.RuleResult) string {
 	switch {
 	case res.Passed:
 		return "it holds."
+	case res.Costly:
+		return "it was not checked: " + res.Error + "."
 	case res.Error != "":
 		return "it fails: " + res.Error
 	case len(res.Fields) > 0:

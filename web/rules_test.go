@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -95,5 +97,72 @@ func TestValidationRulesSettings(t *testing.T) {
 	}
 	if run, err := e.store.Run(t.Context(), "workflow_run_bad_2025"); err != nil || run.Status != review.StatusNeedsReview {
 		t.Fatalf("the run failing the rule: %v %v", run, err)
+	}
+}
+
+// TestHostileNumbersAndCostlyRules: a run whose list holds amounts written
+// 1e999999 (50 here, 2,000 in review's test) is stored, not refused, its
+// list marked unreadable on its page; a rule naming the total passes and
+// one naming the list fails saying why, without reading it; an edit
+// sending such amounts as a JSON value is refused with a sentence. A rule that runs past its cost is shown
+// on the run as not checked, neither a pass nor a block, and on the
+// settings page as too costly on that run.
+func TestHostileNumbersAndCostlyRules(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	const wf, id = "workflow_demo_legacy", "workflow_run_hostile_2025"
+	rs := []review.Rule{
+		{Name: "a total", Expr: "total.amount > 0", Message: "No total.", Severity: review.SeverityBlock},
+		{Name: "lines add up", Expr: "total.amount == sum(line_items.map(i, i.amount))", Message: "The lines do not add up.", Severity: review.SeverityBlock},
+		{Name: "squares", Expr: "[total.amount]" + strings.Repeat(".map(x, x * x)", 40) + "[0] > 0", Message: "m", Severity: review.SeverityBlock},
+	}
+	// Kept as a rule saved before its cost was known, or cheap on the runs it was tried on.
+	if err := e.store.SetRules(t.Context(), wf, rs, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	qh, err := demo.Payload("qualityhosting_2025.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostile := "[" + strings.TrimSuffix(strings.Repeat(`{"description":"x","amount":1e999999},`, 50), ",") + "]"
+	p, err := review.Splice(json.RawMessage(strings.ReplaceAll(string(qh), "demo_qh", "hostile")), []string{"outputs", "0", "output", "line_items", "value"}, json.RawMessage(hostile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.post(demo.Event("evt_hostile", review.EventRunNeedsReview, p), secret, time.Now())
+	e.process()
+	rev := e.signIn("rev@example.com", review.RoleReviewer)
+	resp, page := get(t, rev, e.srv.URL+"/runs/"+id)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the run's page: %d", resp.StatusCode)
+	}
+	for _, want := range []string{
+		`<span class="rule-note" data-unreadable>line_items holds 1e999999, which is not a number an invoice holds`,
+		`<span class="muted">1 of 3 pass</span>`,
+		`data-blocking="1"`,
+		`(line_items holds 1e999999`, // why "lines add up" fails
+		`data-rule-costly="squares"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the run's page lacks %s", want)
+		}
+	}
+
+	b, _ := json.Marshal(map[string]any{"version": 0, "outputId": "dpr_hostile_extract", "path": "line_items", "value": json.RawMessage("[" + strings.Repeat(`{"amount":1e999999},`, 500) + `{"amount":1}]`)})
+	req, _ := http.NewRequest("POST", e.srv.URL+"/runs/"+id+"/edits", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err = rev.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "line_items: 1e999999 is not a number an invoice holds") {
+		t.Fatalf("an edit of amounts written 1e999999: %d %s", resp.StatusCode, body)
+	}
+
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	if _, page := get(t, admin, e.srv.URL+"/admin/settings"); !strings.Contains(page, "Too costly on "+id+": a number it computes grew beyond") {
+		t.Error("the settings page does not say the rule was too costly")
 	}
 }

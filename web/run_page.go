@@ -481,7 +481,7 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			// Attention: what the model was unsure of (a low or middling
 			// score, an issue it raised, a scored value it could not place),
 			// not every cell it gave no score.
-			fv.Attention = fv.Band == "low" || fv.Band == "mid" || (!fv.Located && !fv.Container && fv.Band != "") || hasIssue(f)
+			fv.Attention = fv.Band == "low" || fv.Band == "mid" || (!fv.Located && !fv.Container && fv.Band != "") || hasIssue(f) || f.Unreadable != ""
 			ov.Fields = append(ov.Fields, fv)
 			if list != nil && list.Path == f.Path {
 				list = &ov.Fields[len(ov.Fields)-1]
