@@ -210,6 +210,9 @@ func ParseNumber(s string) (json.Number, error) {
 	} else {
 		s = strings.ReplaceAll(s, ",", "")
 	}
+	if numberBeyond(s) { // read before, a million digits take seconds
+		return "", Errorf(EINVALID, "%s is not a number an invoice holds: write it with %s.", shortNumber(s), numberBounds)
+	}
 	if _, ok := new(big.Float).SetString(s); !ok || s == "" || strings.ContainsAny(s, "eE_xXpP") || strings.HasPrefix(s, "+") {
 		return "", Errorf(EINVALID, "%q is not a number", s)
 	}

@@ -77,15 +77,21 @@ func OversizedNumber(raw []byte) (string, bool) {
 				j++
 			}
 			if n := raw[i:j]; numberBeyond(n) {
-				if len(n) > 24 {
-					return string(n[:16]) + "…(" + strconv.Itoa(len(n)) + " characters)", true
-				}
-				return string(n), true
+				return shortNumber(n), true
 			}
 			i = j - 1
 		}
 	}
 	return "", false
+}
+
+// shortNumber is a number to be quoted in a sentence, its beginning when
+// it is long.
+func shortNumber[T string | []byte](n T) string {
+	if len(n) > 24 {
+		return string(n[:16]) + "…(" + strconv.Itoa(len(n)) + " characters)"
+	}
+	return string(n)
 }
 
 // numberBounds says what a number may be, for a sentence.

@@ -70,3 +70,18 @@ func TestUnreadableNumbersKept(t *testing.T) {
 		t.Errorf("the value is not kept as it came: %s", got)
 	}
 }
+
+// TestTypedNumbersBounded: a typed number of more digits than an invoice
+// holds is refused with the bounds, before it is read (reading a million
+// digits takes seconds).
+func TestTypedNumbersBounded(t *testing.T) {
+	if _, err := review.ParseNumber(strings.Repeat("7", 40)); err != nil {
+		t.Fatalf("40 digits: %v", err)
+	}
+	for _, s := range []string{strings.Repeat("7", 41), "1," + strings.Repeat("7", 1<<16), "0." + strings.Repeat("0", 40) + "1"} {
+		_, err := review.ParseNumber(s)
+		if review.ErrorCode(err) != review.EINVALID || !strings.Contains(err.Error(), "at most 40 digits") {
+			t.Errorf("%.50s…: %v, want it refused with the bounds", s, err)
+		}
+	}
+}

@@ -798,6 +798,9 @@ func amountOf(raw json.RawMessage) *big.Float {
 	if m, ok := review.ReadMoney(raw); ok && m.Amount != "" {
 		s = m.Amount.String()
 	}
+	if review.NumberBeyond(s) { // unreadable: a million digits take seconds to read
+		return nil
+	}
 	v, ok := new(big.Float).SetString(s)
 	if !ok {
 		return nil
