@@ -355,15 +355,15 @@ func TestRulesCheckedOnRecentRuns(t *testing.T) {
 		t.Fatalf("the newest run: %v", err)
 	}
 	bomb := "[total.amount]" + strings.Repeat(".map(x, x * x)", 40) + "[0] > 0"
-	for _, tt := range []struct{ expr, want string }{
-		{"size(line_items) < 5 || " + bomb, "on " + run + ":"},
-		{"customer_number != 4711 || " + bomb, "customer_number = 4711"},
-		{"vendor.name == 'BOOM' && " + bomb, `vendor.name = "BOOM"`},
+	for _, tt := range []struct{ when, want string }{
+		{"size(line_items) < 5 || ", "on " + run + ":"},
+		{"customer_number != 4711 || ", "customer_number = 4711"},
+		{"vendor.name == 'BOOM' && ", `vendor.name = "BOOM"`},
 	} {
-		r := review.Rule{Name: "costly", Expr: tt.expr, Message: "m", Severity: review.SeverityBlock}
+		r := review.Rule{Name: "costly", Expr: tt.when + bomb, Message: "m", Severity: review.SeverityBlock}
 		err := d.SetRules(ctx, wf, []review.Rule{r}, "admin@example.com")
 		if review.ErrorCode(err) != review.EINVALID || !strings.Contains(err.Error(), "too costly") || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: %v, want it refused as too costly %s", tt.expr, err, tt.want)
+			t.Errorf("%s(squarings): %v, want it refused as too costly, saying %s", tt.when, err, tt.want)
 		}
 	}
 	if rs, _ := s.Rules(ctx, wf); len(rs) != 0 {
