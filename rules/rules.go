@@ -243,7 +243,7 @@ func (e *Engine) evaluate(ctx context.Context, r review.Rule, in *input, p *prob
 		if ok {
 			continue
 		}
-		if errors.As(err, new(runaway)) || ctx.Err() != nil {
+		if errors.As(err, new(runaway)) || errors.Is(err, errNotEvaluated) {
 			return fail(err, r.Fields)
 		}
 		if first == nil {
@@ -272,17 +272,29 @@ func (r runaway) Error() string { return "too costly: " + string(r) }
 // errCheckTime ends the check before saving.
 var errCheckTime = errors.New("the check ran out of time")
 
+// errNotEvaluated is a rule whose caller gave up first (the request
+// ended, the check before saving ran out of time).
+var errNotEvaluated = errors.New("not evaluated")
+
+// busyCost is the cost a rule has spent when it has worked for its time
+// (a few milliseconds of CEL's work): a rule past its deadline that spent
+// less was slowed by a busy server, and its answer stands if it has one.
+const busyCost = CostLimit / 100
+
 // holds runs a compiled rule: true only for a true result. A rule still
-// running at the deadline is stopped at its next look (an or with true
-// that ends it is no pass either).
+// running at the deadline is stopped at the next look inside its loops,
+// and is too costly; so is one that got an answer all the same (an or
+// with true) after working for its time.
 func holds(ctx context.Context, prg cel.Program, vars map[string]any) (bool, error) {
-	out, _, err := prg.ContextEval(ctx, vars)
+	out, det, err := prg.ContextEval(ctx, vars)
 	if ctx.Err() != nil {
 		var why runaway
-		if errors.As(context.Cause(ctx), &why) {
+		if !errors.As(context.Cause(ctx), &why) {
+			return false, fmt.Errorf("%w: %w", errNotEvaluated, context.Cause(ctx))
+		}
+		if spent := det.ActualCost(); errors.As(err, new(runaway)) || spent == nil || *spent >= busyCost {
 			return false, why
 		}
-		return false, errors.New("not evaluated: " + context.Cause(ctx).Error())
 	}
 	if err != nil {
 		var stopped interpreter.EvalCancelledError
