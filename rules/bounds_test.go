@@ -146,3 +146,18 @@ func TestCheckFindsTriggers(t *testing.T) {
 		t.Fatalf("a cheap rule with a literal was refused: %v", err)
 	}
 }
+
+// BenchmarkEvaluateHostile: the rule of the report, total.amount > 0, and
+// one naming the list, on a run whose list holds 2,000 amounts written
+// 1e999999 (read exactly, a minute of work and 1.4 GB).
+func BenchmarkEvaluateHostile(b *testing.B) {
+	run := invoice(b, `{"total":{"amount":12.5},"line_items":[`+strings.TrimSuffix(strings.Repeat(`{"amount":1e999999},`, 2000), ",")+`]}`)
+	total, lines := rule(`total.amount > 0`), rule(`total.amount == sum(line_items.map(i, i.amount))`)
+	lines.Name = "lines"
+	e := rules.New(nil)
+	for b.Loop() {
+		if res := e.Evaluate(b.Context(), run, []review.Rule{total, lines}); !res[0].Passed || res[1].Passed {
+			b.Fatalf("%+v", res)
+		}
+	}
+}
