@@ -104,9 +104,9 @@ func TestValidationRulesSettings(t *testing.T) {
 // 1e999999 (50 here, 2,000 in review's test) is stored, not refused, its
 // list marked unreadable on its page; a rule naming the total passes and
 // one naming the list fails saying why, without reading it; an edit
-// sending such amounts as a JSON value is refused with a sentence. A rule that runs past its cost is shown
-// on the run as not checked, neither a pass nor a block, and on the
-// settings page as too costly on that run.
+// sending such amounts as a JSON value is refused with a sentence. A rule
+// that runs past its cost is shown on the run as not checked, neither a
+// pass nor a block, and on the settings page as too costly on that run.
 func TestHostileNumbersAndCostlyRules(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	const wf, id = "workflow_demo_legacy", "workflow_run_hostile_2025"
