@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -20,10 +22,45 @@ var ErrPrivate = errors.New("refused: the address is private")
 
 // Options say what a client may reach.
 type Options struct {
-	Timeout      time.Duration     // a whole request, answer included
-	AllowPrivate bool              // every address may be reached
-	Trusted      func(string) bool // hosts that may be private (the configured API's); may be nil
-	NoRedirects  bool              // a 3xx is the answer, not followed
+	Timeout      time.Duration // a whole request, answer included
+	AllowPrivate bool          // every address may be reached
+	Trusted      []string      // host:port pairs that may be private (the configured API's)
+	NoRedirects  bool          // a 3xx is the answer, not followed
+}
+
+type trustKey struct{}
+
+// Trust returns a context under which a client's requests may also reach
+// link's host and port where they are private: a presigned URL the
+// configured API returned, for the download of its own file. Connections
+// made under it serve only its requests; none is kept for another.
+func Trust(ctx context.Context, link string) context.Context {
+	hp, ok := HostPort(link)
+	if !ok {
+		return ctx
+	}
+	return context.WithValue(ctx, trustKey{}, hp)
+}
+
+// HostPort is the host and port a connection to link dials, lower case,
+// with the scheme's port where link names none.
+func HostPort(link string) (string, bool) {
+	u, err := url.Parse(link)
+	if err != nil || u.Hostname() == "" {
+		return "", false
+	}
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		default:
+			return "", false
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port), true
 }
 
 // Private reports whether a is an address no URL from outside may reach:
@@ -111,22 +148,26 @@ func Client(o Options) *http.Client {
 			return nil
 		},
 	}
+	trusted := map[string]bool{}
+	for _, hp := range o.Trusted {
+		trusted[strings.ToLower(hp)] = true
+	}
 	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, _ := net.SplitHostPort(addr)
-		if o.AllowPrivate || o.Trusted != nil && o.Trusted(host) {
+		addr = strings.ToLower(addr)
+		if o.AllowPrivate || trusted[addr] || ctx.Value(trustKey{}) == addr {
 			return open.DialContext(ctx, network, addr)
 		}
 		return guarded.DialContext(ctx, network, addr)
 	}
 	c := &http.Client{
 		Timeout: o.Timeout,
-		Transport: &http.Transport{
+		Transport: unkept{&http.Transport{
 			DialContext:           dial,
 			Proxy:                 nil,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: min(o.Timeout, time.Minute),
 			MaxIdleConnsPerHost:   4,
-		},
+		}},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 3 {
 				return errors.New("too many redirects")
@@ -138,4 +179,17 @@ func Client(o Options) *http.Client {
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
 	return c
+}
+
+// unkept closes the connection after every request made under a Trust
+// context, so a connection to a private address trusted for one file is
+// never handed, kept alive, to a request that may not reach it.
+type unkept struct{ *http.Transport }
+
+func (t unkept) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Context().Value(trustKey{}) != nil && !r.Close {
+		r = r.Clone(r.Context())
+		r.Close = true
+	}
+	return t.Transport.RoundTrip(r)
 }
