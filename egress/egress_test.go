@@ -1,19 +1,21 @@
 package egress_test
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/reviewer-app/reviewer/egress"
 )
 
-// TestGuard: a private address is refused unless allowed or its host is
-// trusted, and a redirect from a trusted host into an untrusted private
-// address is refused at the second connection.
+// TestGuard: a private address is refused unless allowed or its host and
+// port are trusted; another port of a trusted host is not; a redirect from
+// a trusted host into an untrusted private address is refused at the
+// second connection.
 func TestGuard(t *testing.T) {
 	inside := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("secret")) }))
 	defer inside.Close()
@@ -23,6 +25,8 @@ func TestGuard(t *testing.T) {
 	defer bounce.Close()
 	// bounce is reached by the name localhost, inside by 127.0.0.1.
 	viaName := strings.Replace(bounce.URL, "127.0.0.1", "localhost", 1)
+	insideByName := strings.Replace(inside.URL, "127.0.0.1", "localhost", 1)
+	hostPort := func(u string) string { return strings.TrimPrefix(u, "http://") }
 
 	tests := []struct {
 		name string
@@ -32,8 +36,9 @@ func TestGuard(t *testing.T) {
 	}{
 		{"private refused", egress.Options{}, inside.URL, false},
 		{"private allowed", egress.Options{AllowPrivate: true}, inside.URL, true},
-		{"trusted host", egress.Options{Trusted: func(h string) bool { return h == "127.0.0.1" }}, inside.URL, true},
-		{"redirect into a private address", egress.Options{Trusted: func(h string) bool { return h == "localhost" }}, viaName, false},
+		{"trusted host and port", egress.Options{Trusted: []string{hostPort(inside.URL)}}, inside.URL, true},
+		{"trusted host, another port", egress.Options{Trusted: []string{hostPort(viaName)}}, insideByName, false},
+		{"redirect into a private address", egress.Options{Trusted: []string{hostPort(viaName)}}, viaName, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,9 +51,34 @@ func TestGuard(t *testing.T) {
 			}
 		})
 	}
-	for s, want := range map[string]bool{"10.1.2.3": true, "169.254.169.254": true, "100.64.0.1": true, "::1": true, "fe80::1": true, "8.8.8.8": false, "::ffff:127.0.0.1": true} {
-		if got := egress.Private(netip.MustParseAddr(s)); got != want {
-			t.Errorf("Private(%s) = %v", s, got)
+}
+
+// TestTrustIsForItsRequests: a context trusting a host and port lets its
+// requests reach them, and nothing else: a request without it is refused,
+// even one that a kept-alive connection could have carried.
+func TestTrustIsForItsRequests(t *testing.T) {
+	inside := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("file")) }))
+	defer inside.Close()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("secret")) }))
+	defer other.Close()
+	c := egress.Client(egress.Options{})
+	get := func(ctx context.Context, url string) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := c.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
 		}
+		return err
+	}
+	trusting := egress.Trust(context.Background(), inside.URL+"/blob?X-Amz-Signature=abc")
+	if err := get(trusting, inside.URL+"/blob"); err != nil {
+		t.Fatalf("under its trust: %v", err)
+	}
+	if err := get(trusting, other.URL); !errors.Is(err, egress.ErrPrivate) {
+		t.Fatalf("another port under the trust: err = %v", err)
+	}
+	if err := get(context.Background(), inside.URL+"/blob"); !errors.Is(err, egress.ErrPrivate) {
+		t.Fatalf("the same host and port afterwards, without the trust: err = %v", err)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/reviewer-app/reviewer/egress"
@@ -28,24 +27,21 @@ type Client struct {
 	BaseURL string
 	APIKey  string
 	HTTP    *http.Client
-
-	trusted sync.Map // host names that may be private: the API's, and the presigned hosts it named
 }
 
 // New returns a client with a bounded timeout on every request. It reaches
-// private addresses only at the API's own host and the hosts of presigned
-// URLs the API returned, unless allowPrivate (an on-premise setup): a
-// signed data URL or redirect cannot aim it at the machine's neighbours.
+// private addresses only at the API's own host and port, and at a
+// presigned URL's while it downloads that URL's file (DownloadFile),
+// unless allowPrivate (an on-premise setup): a signed data URL or redirect
+// cannot aim it at the machine's neighbours, the API host's other ports
+// included.
 func New(baseURL, apiKey string, allowPrivate bool) *Client {
 	c := &Client{BaseURL: strings.TrimRight(baseURL, "/"), APIKey: apiKey}
-	if u, err := url.Parse(c.BaseURL); err == nil {
-		c.trusted.Store(u.Hostname(), true)
+	var trusted []string
+	if hp, ok := egress.HostPort(c.BaseURL); ok {
+		trusted = append(trusted, hp)
 	}
-	c.HTTP = egress.Client(egress.Options{
-		Timeout:      2 * time.Minute,
-		AllowPrivate: allowPrivate,
-		Trusted:      func(host string) bool { _, ok := c.trusted.Load(host); return ok },
-	})
+	c.HTTP = egress.Client(egress.Options{Timeout: 2 * time.Minute, AllowPrivate: allowPrivate, Trusted: trusted})
 	return c
 }
 
@@ -96,10 +92,14 @@ func (c *Client) GetFile(ctx context.Context, id, version string) (File, error) 
 	if f.PresignedURL == "" {
 		return f, fmt.Errorf("get file %s: Extend gave no presignedUrl", id)
 	}
-	if u, err := url.Parse(f.PresignedURL); err == nil {
-		c.trusted.Store(u.Hostname(), true) // named by the API itself
-	}
 	return f, nil
+}
+
+// DownloadFile opens f from the presigned URL the API gave for it: the
+// URL's host and port are trusted, having come from the API itself, for
+// this download only. The caller closes the body.
+func (c *Client) DownloadFile(ctx context.Context, f File) (io.ReadCloser, error) {
+	return c.Download(egress.Trust(ctx, f.PresignedURL), f.PresignedURL)
 }
 
 // Download opens a URL that needs no API key (a presigned file URL or a

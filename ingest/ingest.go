@@ -259,7 +259,7 @@ func (w *Worker) fetchFile(ctx context.Context, t review.FileTask) {
 		if err != nil {
 			return err
 		}
-		body, err := w.Extend.Download(ctx, f.PresignedURL)
+		body, err := w.Extend.DownloadFile(ctx, f)
 		if err != nil {
 			return err
 		}

@@ -65,7 +65,7 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, need access
 
 func roleFor(a access) review.Role {
 	switch a {
-	case supervisor:
+	case supervisor, supervisorToken:
 		return review.RoleSupervisor
 	case admin:
 		return review.RoleAdmin
@@ -99,8 +99,9 @@ func (s *Server) session(r *http.Request) (review.Session, error) {
 	return se, nil
 }
 
-// withToken runs next for a request bearing a live API token.
-func (s *Server) withToken(w http.ResponseWriter, r *http.Request, next handlerFunc) error {
+// withToken runs next for a request bearing a live API token of a role
+// that need allows.
+func (s *Server) withToken(w http.ResponseWriter, r *http.Request, need access, next handlerFunc) error {
 	auth := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok || tok == "" {
@@ -111,6 +112,9 @@ func (s *Server) withToken(w http.ResponseWriter, r *http.Request, next handlerF
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="reviewer", error="invalid_token"`)
 		return err
+	}
+	if need := roleFor(need); !role.AtLeast(need) {
+		return review.Errorf(review.EFORBIDDEN, "This call is for the tokens of %ss and above; this token is a %s's.", need, role)
 	}
 	u := &review.User{Name: "API token", Role: role}
 	return next(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))

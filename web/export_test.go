@@ -60,7 +60,7 @@ func TestExports(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tok, _ := e.store.CreateToken(ctx, "exports", review.RoleReviewer)
+	tok, _ := e.store.CreateToken(ctx, "exports", review.RoleSupervisor)
 	get := func(path string) *http.Response {
 		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)

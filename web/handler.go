@@ -43,8 +43,8 @@ func (s *Server) guard(rt route) http.Handler {
 		switch rt.access {
 		case anyone:
 			err = handle(w, r)
-		case apiToken:
-			err = s.withToken(w, r, handle)
+		case apiToken, supervisorToken:
+			err = s.withToken(w, r, rt.access, handle)
 		default:
 			err = s.withSession(w, r, rt.access, handle)
 		}

@@ -52,6 +52,9 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 		p("reviewer_webhook_requests_total{result=%q} %d\n", k, s.metrics.webhooks[k])
 	}
 	s.metrics.mu.Unlock()
+	reading, held := s.bodies.inUse()
+	p("# HELP reviewer_webhook_bodies_reading Webhook bodies being received now.\n# TYPE reviewer_webhook_bodies_reading gauge\nreviewer_webhook_bodies_reading %d\n", reading)
+	p("# HELP reviewer_webhook_body_bytes Bytes held for webhook bodies being received now.\n# TYPE reviewer_webhook_body_bytes gauge\nreviewer_webhook_body_bytes %d\n", held)
 	p("# HELP reviewer_live_bursts_total Times a page's queue of changes was folded into one burst message.\n# TYPE reviewer_live_bursts_total counter\nreviewer_live_bursts_total %d\n", s.hub.Bursts())
 	p("# HELP reviewer_websockets_open Live-update connections open.\n# TYPE reviewer_websockets_open gauge\nreviewer_websockets_open %d\n", s.sockets.count())
 	if s.renderer != nil {

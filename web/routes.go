@@ -6,11 +6,12 @@ import "net/http"
 type access int
 
 const (
-	anyone     access = iota // no sign-in (sign-in page, health, the signed webhook)
-	reviewer                 // any signed-in person
-	supervisor               // supervisors and admins
-	admin                    // admins only
-	apiToken                 // Authorization: Bearer <token>
+	anyone          access = iota // no sign-in (sign-in page, health, the signed webhook)
+	reviewer                      // any signed-in person
+	supervisor                    // supervisors and admins
+	admin                         // admins only
+	apiToken                      // Authorization: Bearer <token>
+	supervisorToken               // a supervisor's or an admin's API token
 )
 
 type route struct {
@@ -71,8 +72,9 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/runs", apiToken, s.apiRuns},
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
 		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},
-		{"GET /api/v1/exports/runs.jsonl", apiToken, s.exportJSONL},
-		{"GET /api/v1/exports/runs.csv", apiToken, s.exportCSV},
+		// An export is every decided run at once: a supervisor's.
+		{"GET /api/v1/exports/runs.jsonl", supervisorToken, s.exportJSONL},
+		{"GET /api/v1/exports/runs.csv", supervisorToken, s.exportCSV},
 
 		{"/", anyone, s.notFound}, // every other path
 	}

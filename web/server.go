@@ -23,6 +23,8 @@ type Config struct {
 	WebhookSecrets []string       // Extend signing secrets; several during a rotation
 	MaxBody        int64          // webhook body limit in bytes
 	BodyMemory     int64          // bytes of webhook bodies held at once (DefaultBodyMemory)
+	BodyGrace      time.Duration  // how long a webhook body may take to start arriving (DefaultBodyGrace)
+	BodyRate       int64          // bytes a second a webhook body must average after the grace (DefaultBodyRate)
 	MaxSockets     int            // open websockets at most; half the file descriptor limit by default
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client (--trusted-proxies)
 	APIKeySet      bool           // an Extend API key is configured (documents can be fetched)
@@ -83,6 +85,12 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cfg.BodyMemory = DefaultBodyMemory
 	}
 	cfg.BodyMemory = max(cfg.BodyMemory, cfg.MaxBody) // the largest body must fit
+	if cfg.BodyGrace <= 0 {
+		cfg.BodyGrace = DefaultBodyGrace
+	}
+	if cfg.BodyRate <= 0 {
+		cfg.BodyRate = DefaultBodyRate
+	}
 	if cfg.SLA <= 0 {
 		cfg.SLA = 4 * time.Hour
 	}
@@ -93,10 +101,11 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	share := max(cfg.BodyMemory/bodyShares, cfg.MaxBody)
 	s := &Server{
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
-		logins: &limiter{store: d.Store, window: 15 * time.Minute}, presence: newPresence(), bodies: newBodies(cfg.BodyMemory),
+		logins: &limiter{store: d.Store, window: 15 * time.Minute}, presence: newPresence(), bodies: newBodies(cfg.BodyMemory, share, cfg.BodyGrace, cfg.BodyRate),
 		sockets: newSockets(cfg.MaxSockets), desk: d.Desk,
 	}
 	mux := http.NewServeMux()

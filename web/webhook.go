@@ -18,7 +18,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) error {
 // receive checks everything it can before reading the body: a secret is
 // configured, the signature headers are well formed and fresh, the declared
 // length is within the limit. Only then is the body read, within the server's
-// memory cap for bodies.
+// memory cap for bodies and the share of it one sender may hold.
 func (s *Server) receive(r *http.Request, w http.ResponseWriter) error {
 	if len(s.cfg.WebhookSecrets) == 0 {
 		return review.Errorf(review.EUNAVAILABLE, "no webhook signing secret is configured: start reviewer with --webhook-secret (or REVIEWER_WEBHOOK_SECRET)")
@@ -27,7 +27,7 @@ func (s *Server) receive(r *http.Request, w http.ResponseWriter) error {
 	if err != nil {
 		return err
 	}
-	body, release, err := s.bodies.read(w, r, s.cfg.MaxBody)
+	body, release, err := s.bodies.read(w, r, clientAddr(r, s.cfg.TrustedProxies), s.cfg.MaxBody)
 	if err != nil {
 		return err
 	}

@@ -1,15 +1,12 @@
 package web_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -131,30 +128,4 @@ func sendWithRetry(e *env, n int) error {
 		return fmt.Errorf("stored events %v, want %d pending", counts, n)
 	}
 	return nil
-}
-
-// TestWebhookSlowBodyIsCut: a sender that declares a body and then stalls
-// is cut off by a deadline proportionate to the declared size.
-func TestWebhookSlowBodyIsCut(t *testing.T) {
-	e := newEnv(t, web.Config{})
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	fmt.Fprintf(conn, "POST /webhooks/extend HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n%s: %s\r\n%s: %s\r\n\r\n{\"eventId\":",
-		review.HeaderTimestamp, ts, review.HeaderSignature, review.Sign(secret, 1, nil))
-	start := time.Now()
-	conn.SetReadDeadline(time.Now().Add(2 * time.Minute)) // a ceiling, not the expectation
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer to a stalled body after %s: %v", time.Since(start), err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("stalled body: %s %s", resp.Status, b)
-	}
-	t.Logf("stalled body cut after %s: %s", time.Since(start).Round(time.Second), b)
 }

@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/bench            # every benchmark, writes BENCHMARKS.md
 //	go run ./cmd/bench -only ingest -out -
+//	go run ./cmd/bench -only starvation -out -
 package main
 
 import (
@@ -63,6 +64,7 @@ func main() {
 		{"viewer", benchViewer},
 		{"live", benchLive},
 		{"hardening", benchHardening},
+		{"starvation", benchStarvation},
 		{"rules", benchRules},
 		{"postgres", benchPostgres},
 	}
