@@ -8,3 +8,6 @@ func SetOfficeTimeout(d time.Duration) func() {
 	officeTimeout = d
 	return func() { officeTimeout = was }
 }
+
+// ProbeSandbox is probeSandbox, for tests.
+var ProbeSandbox = probeSandbox
