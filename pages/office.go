@@ -107,13 +107,18 @@ func withinMemory(memory int, args []string) []string {
 // process group (LibreOffice's launcher starts the program as a child;
 // both are killed at the deadline), with its address space capped by
 // prlimit and its own user profile, kept between runs so later starts are
-// quick. It runs without network (sandbox).
+// quick. It runs without network (sandbox), on the document without its
+// outside references (unlink).
 func (r *Renderer) convert(ctx context.Context, docx []byte) ([]byte, error) {
 	select {
 	case officeSlot <- struct{}{}:
 		defer func() { <-officeSlot }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+	docx, err := unlink(docx)
+	if err != nil {
+		return nil, err
 	}
 	home := filepath.Join(filepath.Dir(r.dir), "office")
 	if err := os.MkdirAll(home, 0o750); err != nil {

@@ -21,7 +21,8 @@ import (
 // the namespace none answers, the server's own and its neighbours'
 // included. It is probed once, on first use; when neither works (no
 // unshare, a container without the privilege), programs run with the
-// server's network and Sandbox says why.
+// server's network, Sandbox says why, and unlink's removal of a Word
+// document's outside references is the only guard.
 var sandbox = sync.OnceValues(probeSandbox)
 
 // Sandbox reports why LibreOffice and Tesseract run with the server's
