@@ -87,6 +87,9 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if err := pages.Sandbox(); err != nil {
+		c.Log.Warn("no network sandbox: LibreOffice and Tesseract run with this server's network; Word documents still lose their outside references before LibreOffice opens them", "err", err)
+	}
 	in.ln, err = net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fail(fmt.Errorf("listen: %w", err))

@@ -1,10 +1,29 @@
 package pages
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // SetOfficeTimeout bounds LibreOffice for a test, and returns what undoes it.
 func SetOfficeTimeout(d time.Duration) func() {
 	was := officeTimeout
 	officeTimeout = d
 	return func() { officeTimeout = was }
+}
+
+// Unlink, UnlinkXML and ProbeSandbox are unlink, unlinkXML and
+// probeSandbox, for tests.
+var (
+	Unlink       = unlink
+	UnlinkXML    = unlinkXML
+	ProbeSandbox = probeSandbox
+)
+
+// WithoutSandbox runs LibreOffice and Tesseract as where no network
+// namespace can be made, and returns what undoes it.
+func WithoutSandbox() func() {
+	was := sandbox
+	sandbox = func() ([]string, error) { return nil, errors.New("no sandbox in this test") }
+	return func() { sandbox = was }
 }

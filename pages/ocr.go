@@ -85,7 +85,7 @@ func (r *Renderer) Read(ctx context.Context, hash, file string, page int, box re
 	}
 	ctx, cancel := context.WithTimeout(ctx, ocrTimeout)
 	defer cancel()
-	args := withinMemory(ocrMemory, []string{bin, "stdin", "stdout", "--psm", "6", "-l", "eng"})
+	args := offline(withinMemory(ocrMemory, []string{bin, "stdin", "stdout", "--psm", "6", "-l", "eng"}))
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Stdin = &in
 	var text capped

@@ -107,13 +107,18 @@ func withinMemory(memory int, args []string) []string {
 // process group (LibreOffice's launcher starts the program as a child;
 // both are killed at the deadline), with its address space capped by
 // prlimit and its own user profile, kept between runs so later starts are
-// quick.
+// quick. It runs without network (sandbox), on the document without its
+// outside references (unlink).
 func (r *Renderer) convert(ctx context.Context, docx []byte) ([]byte, error) {
 	select {
 	case officeSlot <- struct{}{}:
 		defer func() { <-officeSlot }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+	docx, err := unlink(docx)
+	if err != nil {
+		return nil, err
 	}
 	home := filepath.Join(filepath.Dir(r.dir), "office")
 	if err := os.MkdirAll(home, 0o750); err != nil {
@@ -134,7 +139,7 @@ func (r *Renderer) convert(ctx context.Context, docx []byte) ([]byte, error) {
 	args := []string{r.office, "--headless", "--norestore", "--nolockcheck", "--nologo", "--nodefault",
 		"-env:UserInstallation=file://" + filepath.Join(home, "profile"),
 		"--convert-to", "pdf:writer_pdf_Export", "--outdir", work, in}
-	args = withinMemory(officeMemory, args)
+	args = offline(withinMemory(officeMemory, args))
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = work
 	cmd.Env = []string{"HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
