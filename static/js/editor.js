@@ -142,7 +142,9 @@ export function apply(fr) {
   if (!fr?.outputs) return;
   const active = document.activeElement;
   const activeID = active?.id;
-  const sel = active && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null;
+  // Inputs of type number have no selection (reading it gives null,
+  // setting it throws): only a text selection is kept.
+  const sel = active?.selectionStart != null ? [active.selectionStart, active.selectionEnd] : null;
   const scroll = outputs.scrollTop;
   const typed = new Map();
   document.querySelectorAll(".outputs .field").forEach((f) => {
@@ -181,7 +183,7 @@ export function apply(fr) {
   if (activeID && document.getElementById(activeID) !== active) {
     const e = document.getElementById(activeID);
     e?.focus({ preventScroll: true });
-    if (sel && e && "setSelectionRange" in e) e.setSelectionRange(...sel);
+    if (sel && e?.selectionStart != null) e.setSelectionRange(...sel);
   }
   outputs.scrollTop = scroll;
   document.dispatchEvent(new CustomEvent("reviewer:swapped", { detail: fr }));
@@ -207,11 +209,13 @@ function saidSaved(fr) {
 // --- saving ---
 
 // send saves one change to a field; saves run one after another. It
-// resolves true when saved.
+// resolves true when saved. A step that fails says so and resolves, so the
+// saves and the decision queued behind it always get their answer.
 function send(field, change) {
   const output = field.dataset.output;
   const path = field.dataset.path;
-  const run = async () => {
+  let saved = false;
+  const step = async () => {
     say("Saving…");
     const res = await fetch(`/runs/${encodeURIComponent(runID)}/edits${location.search}`, {
       method: "POST",
@@ -234,9 +238,10 @@ function send(field, change) {
       say("Not saved: " + msg);
       return false;
     }
+    saved = true;
     forgetTyped(now);
+    setVersion(out.version); // first: the next save and the decision need it, whatever happens next
     if (out.fragments?.outputs) apply(out.fragments); // now is replaced: what it sent is no longer typed
-    else setVersion(out.version);
     delete now.dataset.sent;
     const after = fieldByPath(output, path);
     if (after && out.alternative) {
@@ -245,7 +250,20 @@ function send(field, change) {
     saidSaved(out.fragments);
     return true;
   };
-  queue = queue.then(run, run);
+  const run = () =>
+    step().catch((err) => {
+      console.error(err);
+      if (saved) {
+        say(`Saved, but this page could not show it (${err.message}): reload to see the run as saved.`);
+        return true;
+      }
+      const now = fieldByPath(output, path) || field;
+      delete now.dataset.sent;
+      problem(now, `Not saved: this page failed (${err.message}); what you typed is kept here.`);
+      say(`Not saved: this page failed (${err.message}).`);
+      return false;
+    });
+  queue = queue.then(run);
   return queue;
 }
 
