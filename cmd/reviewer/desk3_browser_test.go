@@ -3,11 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/reviewer-app/reviewer/review"
 )
 
 // The review desk, third round: each finding driven with real keys in
@@ -104,5 +110,104 @@ func TestAPageNumberSavesAndApproves(t *testing.T) {
 	}
 	if strings.Join(edits, ",") != "edit,edit,approve" {
 		t.Fatalf("the history holds %v, want two edits and the approval", edits)
+	}
+}
+
+// crashTab kills a tab's renderer, as a tab dies when the browser or the
+// machine goes first: nothing on the page runs as it goes.
+func crashTab(tab context.Context) {
+	crash := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		cdp.Call(ctx, t, page.Crash, cdp.Empty{}) // answers only with the renderer gone
+		return nil
+	})
+	crashed, stop := context.WithTimeout(tab, 5*time.Second)
+	defer stop()
+	chromedp.Do(crashed, crash)
+}
+
+// reopen opens the run in a new tab of the same browser.
+func reopen(t *testing.T, ctx context.Context, s *server, runID, field string) context.Context {
+	t.Helper()
+	tab, closeTab := chromedp.NewContext(ctx)
+	t.Cleanup(closeTab)
+	if err := chromedp.Do(tab, chromedp.Navigate(s.base+"/runs/"+runID), chromedp.WaitVisible(chromedp.CSS(ed(field))), settled()); err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+// TestApproveSavesRestoredText: text typed and not confirmed, put back
+// after the tab died, is saved by Ctrl+Enter before the decision, never
+// dropped; text that is refused stops the approval, naming its field, and
+// Esc drops it and the sentence.
+func TestApproveSavesRestoredText(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	s.user("rev@example.com", review.RoleReviewer)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "rev@example.com")
+	restored := func(tab context.Context, path string) {
+		t.Helper()
+		if js(t, tab, `document.querySelector('.field[data-path="`+path+`"]').classList.contains("restored") + ""`) != "true" {
+			t.Fatalf("%s is not marked as put back", path)
+		}
+	}
+
+	// A date that is no date, typed and left unconfirmed.
+	tab := reopen(t, ctx, s, runQH, "invoice_date")
+	focusField(t, tab, "invoice_date")
+	typeText(t, tab, "not a date")
+	crashTab(tab)
+	tab = reopen(t, ctx, s, runQH, "invoice_date")
+	restored(tab, "invoice_date")
+	focusField(t, tab, "notes")
+	press(t, tab, kb.Enter, chromedp.ModifierCtrl)
+	waitFor(t, tab, `document.querySelector('.field[data-path="invoice_date"]').classList.contains("invalid")`, "Ctrl+Enter did not try the text put back")
+	if st := saveState(tab); !strings.Contains(st, "Not approved") || !strings.Contains(st, "Invoice date") {
+		t.Fatalf("a refused field stopped the approval saying %q", st)
+	}
+	if a := activePath(tab); a != "invoice_date" {
+		t.Fatalf("after the refusal focus is on %q, want the refused field", a)
+	}
+	if st := at(t, s.apiGet("/api/v1/runs/"+runQH), "status"); st != `"NEEDS_REVIEW"` {
+		t.Fatalf("the run was decided over a refused field: %s", st)
+	}
+	press(t, tab, kb.Escape)
+	if v := value(t, tab, ed("invoice_date")); v != "2014-05-07" {
+		t.Fatalf("Esc left %q", v)
+	}
+	if st := saveState(tab); st != "" {
+		t.Fatalf("after Esc dropped the refused text the page still says %q", st)
+	}
+
+	// A note typed and left unconfirmed: Ctrl+Enter saves it, then approves.
+	focusField(t, tab, "notes")
+	typeText(t, tab, "Half a thought")
+	crashTab(tab)
+	tab = reopen(t, ctx, s, runQH, "notes")
+	if v := value(t, tab, ed("notes")); v != "Half a thought" {
+		t.Fatalf("the typed text was not put back: notes = %q", v)
+	}
+	restored(tab, "notes")
+	if err := chromedp.Do(tab, chromedp.Focus(chromedp.CSS("#pages"))); err != nil {
+		t.Fatal(err)
+	}
+	approveByKey(t, tab, runQH)
+	got := s.apiGet("/api/v1/runs/" + runQH)
+	if v := at(t, got, "outputs.0.reviewedOutput.notes.value"); v != `"Half a thought"` {
+		t.Fatalf("reviewedOutput notes = %s, want the text put back", v)
+	}
+	if v := at(t, got, "outputs.0.edited"); v != "true" {
+		t.Fatalf("outputs[0].edited = %s", v)
+	}
+	if v := at(t, got, "outputs.0.edits.notes"); v == "" || v == "null" {
+		t.Fatalf("edits omits notes: %s", at(t, got, "outputs.0.edits"))
+	}
+	var trail []string
+	for _, a := range auditOf(t, s, runQH) {
+		trail = append(trail, fmt.Sprint(a["action"], " ", a["path"]))
+	}
+	if strings.Join(trail, ",") != "edit notes,approve <nil>" {
+		t.Fatalf("the history holds %v, want the note's edit then the approval", trail)
 	}
 }

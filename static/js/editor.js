@@ -75,6 +75,18 @@ function dirty(field) {
   const now = held(field);
   return now !== field.dataset.saved && now !== field.dataset.sent;
 }
+// unsaved lists the fields holding text not saved, in the page's order.
+function unsaved() {
+  return [...outputs.querySelectorAll(".field")].filter((f) => ownsEditor(f) && dirty(f));
+}
+// names names fields as the page labels them: "Invoice date", "Invoice
+// date and Due date", "Invoice date, Due date and 2 more".
+function names(fields) {
+  const all = fields.map((f) => f.querySelector(".name")?.textContent.trim() || f.querySelector("[aria-label]")?.getAttribute("aria-label") || f.dataset.path);
+  if (all.length === 1) return all[0];
+  if (all.length <= 3) return all.slice(0, -1).join(", ") + " and " + all.at(-1);
+  return all.slice(0, 2).join(", ") + ` and ${all.length - 2} more`;
+}
 function remember(root) {
   root.querySelectorAll(".field").forEach((f) => {
     if (!ownsEditor(f)) return;
@@ -201,6 +213,13 @@ export async function refresh() {
 
 function say(msg) {
   state.textContent = msg;
+  delete state.dataset.stop;
+}
+// stop says why a decision did not go ahead; the sentence goes when its
+// reason does.
+function stop(msg) {
+  say(msg);
+  state.dataset.stop = "1";
 }
 function saidSaved(fr) {
   say(fr?.edited ? `Saved · ${fr.edited} changed` : "Saved");
@@ -472,6 +491,7 @@ bind({
       field.classList.remove("invalid", "restored");
       field.querySelector(".problem").textContent = "";
       forgetTyped(field);
+      if (state.dataset.stop && !document.querySelector(".outputs .field.invalid")) say("");
       return;
     }
     document.getElementById("pages").focus({ preventScroll: true });
@@ -539,13 +559,20 @@ function submitLater(form) {
     form.requestSubmit();
   });
 }
+// approve first saves every field holding text not saved (typed and not
+// confirmed, or put back after a closed tab): nothing on the page is
+// dropped by a decision. A field refused stops it, named.
 async function approve() {
-  await commit(fieldOf(document.activeElement));
+  const results = await Promise.all(unsaved().map(commit));
   await queue;
-  const bad = document.querySelector(".outputs .field.invalid");
-  if (bad) {
-    say("Fix the fields marked in red before approving.");
-    bad.querySelector(".ed, .sp")?.focus();
+  const bad = [...document.querySelectorAll(".outputs .field.invalid")];
+  if (bad.length) {
+    stop(`Not approved: fix ${names(bad)} first (marked in red), or Esc to drop what was typed.`);
+    bad[0].querySelector(".ed:not([disabled]), .sp:not([disabled])")?.focus();
+    return;
+  }
+  if (results.includes(false)) {
+    stop("Not approved: a change was not saved (see above).");
     return;
   }
   if (blockingRules()) {
