@@ -563,7 +563,12 @@ function submitLater(form) {
 // confirmed, or put back after a closed tab): nothing on the page is
 // dropped by a decision. A field refused stops it, named.
 async function approve() {
-  const results = await Promise.all(unsaved().map(commit));
+  let results;
+  try {
+    results = await Promise.all(unsaved().map(commit));
+  } catch (err) {
+    return stop(`Not approved: this page failed (${err.message}).`);
+  }
   await queue;
   const bad = [...document.querySelectorAll(".outputs .field.invalid")];
   if (bad.length) {
