@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -209,5 +211,176 @@ func TestApproveSavesRestoredText(t *testing.T) {
 	}
 	if strings.Join(trail, ",") != "edit notes,approve <nil>" {
 		t.Fatalf("the history holds %v, want the note's edit then the approval", trail)
+	}
+}
+
+// collisionsJS walks the page's keyboard registry (every key as declared,
+// the one list the help is made from) and lists each key that does two
+// things where it works, and each key that acts alone while it also starts
+// a two-key sequence.
+const collisionsJS = `(async () => {
+  const app = document.querySelector('script[src$="/js/app.js"]').src;
+  const { declared } = await import(app.replace(/app\.js$/, "keys.js"));
+  const owner = new Map(), out = [];
+  declared().forEach((b, i) => {
+    for (const scope of ["page", "field"]) for (const k of b[scope]) {
+      const id = scope + ": " + k;
+      if (owner.has(id) && owner.get(id).i !== i) out.push(id + " is both " + owner.get(id).help + " and " + b.help);
+      owner.set(id, { i, help: b.help });
+    }
+  });
+  for (const [id, b] of owner) {
+    const [scope, keys] = id.split(": ");
+    if (keys.includes(" ") && owner.has(scope + ": " + keys.split(" ")[0])) out.push(id + " (" + b.help + ") starts with a key that acts alone");
+  }
+  return out.join("\n");
+})()`
+
+// helpKeysJS lists each line of the open help: its key caps, each as it
+// reads between ⟨ and ⟩, then what they do.
+const helpKeysJS = `[...document.querySelectorAll("#help-keys dt")].map((dt) => [...dt.querySelectorAll("kbd")].map((k) => "⟨" + k.textContent + "⟩").join("") + " " + dt.nextElementSibling.textContent).join("\n")`
+
+// TestOneKeyOneAction: no key of the review page or the queue does two
+// things; the help lists each key once, every key cap with its key; it
+// opens at its top.
+func TestOneKeyOneAction(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	for _, path := range []string{"/runs/" + runQH, "/"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+path), chromedp.WaitVisible(chromedp.CSS(".topbar nav")), settled()); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](collisionsJS, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != "" {
+			t.Errorf("on %s keys collide:\n%s", path, got)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("notes"))), settled(), chromedp.Focus(chromedp.CSS("#pages"))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, "?")
+	waitFor(t, ctx, `document.getElementById("help-dialog").open`, "? did not open the help")
+	help := js(t, ctx, helpKeysJS)
+	if regexp.MustCompile(`⟨\s*⟩`).MatchString(help) {
+		t.Errorf("the help draws an empty key cap:\n%s", help)
+	}
+	if n := strings.Count(help, "⟨Alt =⟩"); n != 1 {
+		t.Errorf("the help lists Alt = %d times:\n%s", n, help)
+	}
+	if !strings.Contains(help, "⟨+⟩⟨Alt +⟩ zoom in") {
+		t.Errorf("the help does not say + zooms in:\n%s", help)
+	}
+	if top := js(t, ctx, `document.getElementById("help-dialog").scrollTop + " " + document.activeElement.textContent`); top != "0 Close" {
+		t.Errorf("the help opens scrolled to %q, want its top with Close focused", top)
+	}
+}
+
+// TestRowsAndSubDocumentsByKeyboard: "+ row" is reached by Tab and Enter
+// adds a row; Alt+= in a row inserts one after it (also as a Mac sends
+// it), and never zooms; Alt+= in a sub-document adds one, and "+
+// sub-document" is in the Tab order. The decision carries what was added.
+// Enter on the last field stays there and says so.
+func TestRowsAndSubDocumentsByKeyboard(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	rows := rowCount(ctx, "line_items")
+	zoom := js(t, ctx, `document.getElementById("zoom-level").textContent`)
+
+	// The field before "+ row", then Tab.
+	before := js(t, ctx, `(() => {
+  const add = document.querySelector('[data-action="add-row"][data-list="line_items"]');
+  const eds = [...document.querySelectorAll(".outputs .ed")].filter((e) => e.compareDocumentPosition(add) & Node.DOCUMENT_POSITION_FOLLOWING);
+  return eds.at(-1).closest(".field").dataset.path;
+})()`)
+	focusField(t, ctx, before)
+	press(t, ctx, kb.Tab)
+	if a := js(t, ctx, `document.activeElement.dataset.action || document.activeElement.tagName`); a != "add-row" {
+		t.Fatalf("Tab from %s reached %q, want + row", before, a)
+	}
+	press(t, ctx, kb.Enter)
+	waitFor(t, ctx, `document.querySelectorAll('.outputs .field[data-list="line_items"]').length === `+itoa(rows+1), "Enter on + row added no row")
+	waitFor(t, ctx, `document.activeElement.closest(".field")?.dataset.path === "line_items[`+itoa(rows)+`].description"`, "the new row's first cell has no focus")
+	typeText(t, ctx, "Setup fee")
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+
+	// Alt+= in that row, as a Mac sends it (Option+= types ≠).
+	focusField(t, ctx, "line_items["+itoa(rows)+"].description")
+	macAltEquals := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			ev := input.DispatchKeyEventParams{Type: typ, Key: "≠", Code: "Equal", WindowsVirtualKeyCode: 187, NativeVirtualKeyCode: 187, Modifiers: int64(chromedp.ModifierAlt)}
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := chromedp.Do(ctx, macAltEquals); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelectorAll('.outputs .field[data-list="line_items"]').length === `+itoa(rows+2), "Alt+= (≠) in a row inserted no row")
+	waitFor(t, ctx, `document.activeElement.closest(".field")?.dataset.path === "line_items[`+itoa(rows+1)+`].description"`, "the inserted row's first cell has no focus")
+	typeText(t, ctx, "Travel")
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	// And as a PC sends it, from the first row.
+	focusField(t, ctx, "line_items[0].description")
+	press(t, ctx, "=", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelectorAll('.outputs .field[data-list="line_items"]').length === `+itoa(rows+3), "Alt+= in a row inserted no row")
+	waitSaved(t, ctx)
+	if z := js(t, ctx, `document.getElementById("zoom-level").textContent`); z != zoom {
+		t.Fatalf("Alt+= zoomed the document from %s to %s", zoom, z)
+	}
+
+	// A sub-document.
+	split := `#sp-dpr_demo_qh_split-0-`
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(split+"endPage"))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, kb.Tab)
+	if a := js(t, ctx, `document.activeElement.dataset.action || document.activeElement.tagName`); a != "add-split" {
+		t.Fatalf("Tab from the last cell of the sub-documents reached %q, want + sub-document", a)
+	}
+	press(t, ctx, kb.Tab, chromedp.ModifierShift)
+	press(t, ctx, "=", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelectorAll(".splits-editor tbody tr").length === 2 && document.activeElement.dataset.part === "type"`, "Alt+= in a sub-document added none")
+	press(t, ctx, kb.ArrowDown) // the first configured type
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	stayed(t, ctx, "adding rows and sub-documents")
+	approveByKey(t, ctx, runQH)
+
+	got := s.apiGet("/api/v1/runs/" + runQH)
+	var items []map[string]any
+	json.Unmarshal([]byte(at(t, got, "outputs.0.reviewedOutput.line_items.value")), &items)
+	if len(items) != rows+3 || items[rows+1]["description"] != "Setup fee" || items[rows+2]["description"] != "Travel" {
+		t.Fatalf("reviewed line_items = %v, want %d rows: a new second one, Setup fee and Travel last", items, rows+3)
+	}
+	var subs []map[string]any
+	json.Unmarshal([]byte(at(t, got, "outputs.2.reviewedOutput.subDocuments")), &subs)
+	if len(subs) != 2 || subs[1]["type"] != "invoice" || subs[1]["startPage"] != 2.0 {
+		t.Fatalf("reviewed sub-documents = %v, want a second from page 2", subs)
+	}
+	if e := at(t, got, "outputs.0.edited"); e != "true" {
+		t.Fatalf("outputs[0].edited = %s", e)
+	}
+
+	// Enter on the last field of a run stays, and says what is next.
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/"+runAWS), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)), settled()); err != nil {
+		t.Fatal(err)
+	}
+	last := `#ed-clr_demo_aws-class`
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(last))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, kb.Enter)
+	waitFor(t, ctx, `document.getElementById("save-state").textContent.includes("That was the last field: Ctrl+Enter approves.")`, "Enter on the last field said nothing")
+	if a := js(t, ctx, `document.activeElement.id`); a != strings.TrimPrefix(last, "#") {
+		t.Fatalf("Enter on the last field moved to %q", a)
 	}
 }

@@ -339,6 +339,11 @@ function focusFieldEditor(field) {
   e?.select?.();
   return !!e;
 }
+const lastSaid = "That was the last field: Ctrl+Enter approves.";
+function lastField(said) {
+  const before = said.replace(lastSaid, "").trim();
+  return before ? `${before}. ${lastSaid}` : lastSaid;
+}
 function nextField(field, which = () => true) {
   const all = fieldEditors();
   const i = all.indexOf(field);
@@ -478,8 +483,13 @@ bind({
       row?.querySelector(`[data-part="${next}"]`)?.focus();
       return;
     }
-    if (await commit(field)) focusFieldEditor(nextField(fieldByPath(field.dataset.output, field.dataset.path)));
-    else (fieldByPath(field.dataset.output, field.dataset.path) || field).querySelector(".ed")?.focus();
+    const ok = await commit(field);
+    const now = fieldByPath(field.dataset.output, field.dataset.path) || field;
+    if (!ok) return now.querySelector(".ed")?.focus();
+    const all = fieldEditors();
+    // The last field is where a review ends: Enter stays, and says what is next.
+    if (all.indexOf(now) === all.length - 1) return say(lastField(state.textContent));
+    focusFieldEditor(all[all.indexOf(now) + 1]);
   },
 });
 bind({
@@ -517,6 +527,7 @@ function rowOf(field) {
 function rowKey(op) {
   return (e) => {
     const field = fieldOf(e.target);
+    if (!field) return say("Rows are added in a list: go to one of its rows, or its + row button, first.");
     if (field.classList.contains("splits-editor")) {
       if (op === "insert") addSplit(field);
       if (op === "remove") removeSplit(field, e.target.closest("tr"));
@@ -527,7 +538,8 @@ function rowKey(op) {
     if (op === "insert" && field.querySelector('[data-action="add-row"]')) rowOp(field.dataset.path, "add", -1, field);
   };
 }
-bind({ field: ["Alt+="], group: "Rows", help: "insert a row after this one (in a list: add one at the end)", when: editable, run: rowKey("insert") });
+// On a list's own + row button or its table, Alt+= adds a row at the end.
+bind({ page: ["Alt+="], field: ["Alt+="], group: "Rows", help: "insert a row after this one (on a list's + row button: add one at the end)", when: editable, run: rowKey("insert") });
 bind({ field: ["Alt+Delete"], group: "Rows", help: "remove this row", when: editable, run: rowKey("remove") });
 bind({ field: ["Alt+ArrowUp"], group: "Rows", help: "move this row up", when: editable, run: rowKey("up") });
 bind({ field: ["Alt+ArrowDown"], group: "Rows", help: "move this row down", when: editable, run: rowKey("down") });
