@@ -82,7 +82,8 @@ function unsaved() {
 // names names fields as the page labels them: "Invoice date", "Invoice
 // date and Due date", "Invoice date, Due date and 2 more".
 function names(fields) {
-  const all = fields.map((f) => f.querySelector(".name")?.textContent.trim() || f.querySelector("[aria-label]")?.getAttribute("aria-label") || f.dataset.path);
+  const name = (f) => f.classList.contains("splits-editor") ? "Sub-documents" : f.querySelector(".name")?.textContent.trim() || f.querySelector("[aria-label]")?.getAttribute("aria-label") || f.dataset.path;
+  const all = fields.map(name);
   if (all.length === 1) return all[0];
   if (all.length <= 3) return all.slice(0, -1).join(", ") + " and " + all.at(-1);
   return all.slice(0, 2).join(", ") + ` and ${all.length - 2} more`;
