@@ -56,19 +56,29 @@ func (p People) Name(email string) string {
 	return p(email)
 }
 
-// Band names the colour band of a 0..1 confidence: high, mid or low.
+// Band names the colour band of a 0..1 confidence as Percent shows it:
+// high, mid or low. A confidence shown as 90% is never coloured below it.
 func Band(c float64) string {
-	switch {
-	case c >= 0.9:
+	switch p := math.Round(c * 100); {
+	case p >= 90:
 		return "high"
-	case c >= 0.7:
+	case p >= 70:
 		return "mid"
 	}
 	return "low"
 }
 
-// Percent renders a 0..1 confidence as a whole percentage, rounded down.
-func Percent(c float64) string { return fmt.Sprintf("%.0f%%", math.Floor(c*100)) }
+// Percent renders a 0..1 confidence as the nearest whole percentage
+// (0.58 is 58%, though 0.58*100 is 57.99... in floating point).
+func Percent(c float64) string { return fmt.Sprintf("%.0f%%", math.Round(c*100)) }
+
+// Count says n of a thing, its noun agreeing: "1 rule", "2 rules".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
 
 // age renders a duration the way a queue reads: 45s, 12m, 3h 5m, 2d 4h.
 func age(since time.Time, now time.Time) string {

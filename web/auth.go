@@ -58,7 +58,10 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, need access
 	ctx := context.WithValue(r.Context(), userKey, &se.User)
 	r = r.WithContext(context.WithValue(ctx, sessionKey, se.ID))
 	if role := roleFor(need); !se.User.Role.AtLeast(role) {
-		return review.Errorf(review.EFORBIDDEN, "This page is for %ss and above; you are signed in as a %s.", role, se.User.Role)
+		// Answered here, with the person known: the page offers the way
+		// back to the queue, never a sign-in to someone signed in.
+		s.fail(w, r, review.Errorf(review.EFORBIDDEN, "This page is for %ss and above; you are signed in as a %s.", role, se.User.Role))
+		return nil
 	}
 	return next(w, r)
 }

@@ -786,7 +786,11 @@ func sumWarnings(o review.Output) []string {
 			}
 		}
 		diff := new(big.Float).Sub(sum, total)
-		if n > 0 && diff.Abs(diff).Cmp(big.NewFloat(0.005)) > 0 {
+		switch {
+		case n == 0 || diff.Abs(diff).Cmp(big.NewFloat(0.005)) <= 0:
+		case n == 1:
+			out = append(out, fmt.Sprintf("The only amount of %s is %s, but %s is %s.", f.Path, sum.Text('f', 2), totalPath, total.Text('f', 2)))
+		default:
 			out = append(out, fmt.Sprintf("The %d amounts of %s add up to %s, but %s is %s.", n, f.Path, sum.Text('f', 2), totalPath, total.Text('f', 2)))
 		}
 	}

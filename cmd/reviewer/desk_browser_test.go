@@ -10,7 +10,6 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -497,13 +496,7 @@ func TestTypedTextSurvivesAClosedTab(t *testing.T) {
 	}
 	focusField(t, tab, "notes")
 	typeText(t, tab, "Half a thought")
-	crash := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		cdp.Call(ctx, t, page.Crash, cdp.Empty{}) // answers only with the renderer gone
-		return nil
-	})
-	crashed, stop := context.WithTimeout(tab, 5*time.Second)
-	chromedp.Do(crashed, crash)
-	stop()
+	crashTab(tab)
 	closeTab()
 	if a := s.apiGet("/api/v1/runs/" + runQH + "/audit"); strings.Contains(string(a), "Half a thought") {
 		t.Fatalf("the dead tab saved: %s", a)

@@ -75,6 +75,19 @@ function dirty(field) {
   const now = held(field);
   return now !== field.dataset.saved && now !== field.dataset.sent;
 }
+// unsaved lists the fields holding text not saved, in the page's order.
+function unsaved() {
+  return [...outputs.querySelectorAll(".field")].filter((f) => ownsEditor(f) && dirty(f));
+}
+// names names fields as the page labels them: "Invoice date", "Invoice
+// date and Due date", "Invoice date, Due date and 2 more".
+function names(fields) {
+  const name = (f) => f.classList.contains("splits-editor") ? "Sub-documents" : f.querySelector(".name")?.textContent.trim() || f.querySelector("[aria-label]")?.getAttribute("aria-label") || f.dataset.path;
+  const all = fields.map(name);
+  if (all.length === 1) return all[0];
+  if (all.length <= 3) return all.slice(0, -1).join(", ") + " and " + all.at(-1);
+  return all.slice(0, 2).join(", ") + ` and ${all.length - 2} more`;
+}
 function remember(root) {
   root.querySelectorAll(".field").forEach((f) => {
     if (!ownsEditor(f)) return;
@@ -142,7 +155,9 @@ export function apply(fr) {
   if (!fr?.outputs) return;
   const active = document.activeElement;
   const activeID = active?.id;
-  const sel = active && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null;
+  // Inputs of type number have no selection (reading it gives null,
+  // setting it throws): only a text selection is kept.
+  const sel = active?.selectionStart != null ? [active.selectionStart, active.selectionEnd] : null;
   const scroll = outputs.scrollTop;
   const typed = new Map();
   document.querySelectorAll(".outputs .field").forEach((f) => {
@@ -181,7 +196,7 @@ export function apply(fr) {
   if (activeID && document.getElementById(activeID) !== active) {
     const e = document.getElementById(activeID);
     e?.focus({ preventScroll: true });
-    if (sel && e && "setSelectionRange" in e) e.setSelectionRange(...sel);
+    if (sel && e?.selectionStart != null) e.setSelectionRange(...sel);
   }
   outputs.scrollTop = scroll;
   document.dispatchEvent(new CustomEvent("reviewer:swapped", { detail: fr }));
@@ -199,6 +214,13 @@ export async function refresh() {
 
 function say(msg) {
   state.textContent = msg;
+  delete state.dataset.stop;
+}
+// stop says why a decision did not go ahead; the sentence goes when its
+// reason does.
+function stop(msg) {
+  say(msg);
+  state.dataset.stop = "1";
 }
 function saidSaved(fr) {
   say(fr?.edited ? `Saved · ${fr.edited} changed` : "Saved");
@@ -207,11 +229,13 @@ function saidSaved(fr) {
 // --- saving ---
 
 // send saves one change to a field; saves run one after another. It
-// resolves true when saved.
+// resolves true when saved. A step that fails says so and resolves, so the
+// saves and the decision queued behind it always get their answer.
 function send(field, change) {
   const output = field.dataset.output;
   const path = field.dataset.path;
-  const run = async () => {
+  let saved = false;
+  const step = async () => {
     say("Saving…");
     const res = await fetch(`/runs/${encodeURIComponent(runID)}/edits${location.search}`, {
       method: "POST",
@@ -234,9 +258,10 @@ function send(field, change) {
       say("Not saved: " + msg);
       return false;
     }
+    saved = true;
     forgetTyped(now);
+    setVersion(out.version); // first: the next save and the decision need it, whatever happens next
     if (out.fragments?.outputs) apply(out.fragments); // now is replaced: what it sent is no longer typed
-    else setVersion(out.version);
     delete now.dataset.sent;
     const after = fieldByPath(output, path);
     if (after && out.alternative) {
@@ -245,7 +270,20 @@ function send(field, change) {
     saidSaved(out.fragments);
     return true;
   };
-  queue = queue.then(run, run);
+  const run = () =>
+    step().catch((err) => {
+      console.error(err);
+      if (saved) {
+        say(`Saved, but this page could not show it (${err.message}): reload to see the run as saved.`);
+        return true;
+      }
+      const now = fieldByPath(output, path) || field;
+      delete now.dataset.sent;
+      problem(now, `Not saved: this page failed (${err.message}); what you typed is kept here.`);
+      say(`Not saved: this page failed (${err.message}).`);
+      return false;
+    });
+  queue = queue.then(run);
   return queue;
 }
 
@@ -301,6 +339,11 @@ function focusFieldEditor(field) {
   e?.focus();
   e?.select?.();
   return !!e;
+}
+const lastSaid = "That was the last field: Ctrl+Enter approves.";
+function lastField(said) {
+  const before = said.replace(lastSaid, "").trim();
+  return before ? `${before}. ${lastSaid}` : lastSaid;
 }
 function nextField(field, which = () => true) {
   const all = fieldEditors();
@@ -441,8 +484,13 @@ bind({
       row?.querySelector(`[data-part="${next}"]`)?.focus();
       return;
     }
-    if (await commit(field)) focusFieldEditor(nextField(fieldByPath(field.dataset.output, field.dataset.path)));
-    else (fieldByPath(field.dataset.output, field.dataset.path) || field).querySelector(".ed")?.focus();
+    const ok = await commit(field);
+    const now = fieldByPath(field.dataset.output, field.dataset.path) || field;
+    if (!ok) return now.querySelector(".ed")?.focus();
+    const all = fieldEditors();
+    // The last field is where a review ends: Enter stays, and says what is next.
+    if (all.indexOf(now) === all.length - 1) return say(lastField(state.textContent));
+    focusFieldEditor(all[all.indexOf(now) + 1]);
   },
 });
 bind({
@@ -454,6 +502,7 @@ bind({
       field.classList.remove("invalid", "restored");
       field.querySelector(".problem").textContent = "";
       forgetTyped(field);
+      if (state.dataset.stop && !document.querySelector(".outputs .field.invalid")) say("");
       return;
     }
     document.getElementById("pages").focus({ preventScroll: true });
@@ -479,6 +528,7 @@ function rowOf(field) {
 function rowKey(op) {
   return (e) => {
     const field = fieldOf(e.target);
+    if (!field) return say("Rows are added in a list: go to one of its rows, or its + row button, first.");
     if (field.classList.contains("splits-editor")) {
       if (op === "insert") addSplit(field);
       if (op === "remove") removeSplit(field, e.target.closest("tr"));
@@ -489,7 +539,8 @@ function rowKey(op) {
     if (op === "insert" && field.querySelector('[data-action="add-row"]')) rowOp(field.dataset.path, "add", -1, field);
   };
 }
-bind({ field: ["Alt+="], group: "Rows", help: "insert a row after this one (in a list: add one at the end)", when: editable, run: rowKey("insert") });
+// On a list's own + row button or its table, Alt+= adds a row at the end.
+bind({ page: ["Alt+="], field: ["Alt+="], group: "Rows", help: "insert a row after this one (on a list's + row button: add one at the end)", when: editable, run: rowKey("insert") });
 bind({ field: ["Alt+Delete"], group: "Rows", help: "remove this row", when: editable, run: rowKey("remove") });
 bind({ field: ["Alt+ArrowUp"], group: "Rows", help: "move this row up", when: editable, run: rowKey("up") });
 bind({ field: ["Alt+ArrowDown"], group: "Rows", help: "move this row down", when: editable, run: rowKey("down") });
@@ -521,13 +572,25 @@ function submitLater(form) {
     form.requestSubmit();
   });
 }
+// approve first saves every field holding text not saved (typed and not
+// confirmed, or put back after a closed tab): nothing on the page is
+// dropped by a decision. A field refused stops it, named.
 async function approve() {
-  await commit(fieldOf(document.activeElement));
+  let results;
+  try {
+    results = await Promise.all(unsaved().map(commit));
+  } catch (err) {
+    return stop(`Not approved: this page failed (${err.message}).`);
+  }
   await queue;
-  const bad = document.querySelector(".outputs .field.invalid");
-  if (bad) {
-    say("Fix the fields marked in red before approving.");
-    bad.querySelector(".ed, .sp")?.focus();
+  const bad = [...document.querySelectorAll(".outputs .field.invalid")];
+  if (bad.length) {
+    stop(`Not approved: fix ${names(bad)} first (marked in red), or Esc to drop what was typed.`);
+    bad[0].querySelector(".ed:not([disabled]), .sp:not([disabled])")?.focus();
+    return;
+  }
+  if (results.includes(false)) {
+    stop("Not approved: a change was not saved (see above).");
     return;
   }
   if (blockingRules()) {

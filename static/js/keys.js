@@ -23,11 +23,23 @@ export function bind(b) {
   bindings.push({ page: [], field: [], ...b });
 }
 
+// declared lists what is bound, as bound: for the help, and for a check
+// that no key does two things where it works.
+export function declared() {
+  return bindings.map(({ page, field, group, help }) => ({ page, field, group, help }));
+}
+
+// With Alt, a Mac types another character for a symbol too (Option+= is
+// ≠): such a key is read from where it is on the keyboard. Only then, as
+// on another layout the same place holds another symbol.
+const symbolAt = { Equal: ["=", "+"], Minus: ["-", "_"], BracketLeft: ["[", "{"], BracketRight: ["]", "}"] };
+
 export function keyName(e) {
   let k = e.key;
   // With Alt, a Mac types another character (Option+T is †): read the key.
   if (e.altKey && /^Key[A-Z]$/.test(e.code)) k = e.code.slice(3);
   else if (e.altKey && /^Digit\d$/.test(e.code)) k = e.code.slice(5);
+  else if (e.altKey && symbolAt[e.code] && /^[^ -~]$/.test(k)) k = symbolAt[e.code][+e.shiftKey];
   if (k === " ") k = "Space";
   if (k.length === 1) k = k.toUpperCase();
   const shift = e.shiftKey && (k.length > 1 || /[A-Z]/.test(k));
@@ -69,12 +81,13 @@ document.addEventListener("keydown", (e) => {
 
 // --- help ---
 
-const shown = { Enter: "↵", ArrowUp: "↑", ArrowDown: "↓", Escape: "Esc", Space: "Space" };
+const shown = { Enter: "↵", ArrowUp: "↑", ArrowDown: "↓", ArrowLeft: "←", ArrowRight: "→", Escape: "Esc", Space: "Space" };
 function kbd(into, name) {
   name.split(" ").forEach((step, i) => {
     if (i) into.append(" then ");
     const k = document.createElement("kbd");
-    k.textContent = step.split("+").map((p) => shown[p] || p).join(" ");
+    // "Alt++" is Alt and +: a + followed by nothing is the key itself.
+    k.textContent = step.split(/\+(?=.)/).map((p) => shown[p] || p).join(" ");
     into.append(k);
   });
 }

@@ -544,7 +544,7 @@ document.querySelectorAll("[data-viewer]").forEach((b) => b.addEventListener("cl
 for (const [keys, action, help] of [
   [["["], "prev", "previous page"],
   [["]"], "next", "next page"],
-  [["+", "="], "zoom-in", "zoom in"],
+  [["+"], "zoom-in", "zoom in"],
   [["-"], "zoom-out", "zoom out"],
   [["0"], "fit-width", "fit the page's width"],
   [["9"], "fit-page", "fit the whole page"],

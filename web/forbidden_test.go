@@ -1,0 +1,23 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestForbiddenPageKnowsWhoIsSignedIn: a page above a person's role is
+// refused with the way back to the queue, never an offer to sign in to
+// someone signed in.
+func TestForbiddenPageKnowsWhoIsSignedIn(t *testing.T) {
+	e, rev := editEnv(t)
+	resp, page := get(t, rev, e.srv.URL+"/dashboard")
+	if resp.StatusCode != 403 {
+		t.Fatalf("a reviewer opened the dashboard: %s", resp.Status)
+	}
+	if !strings.Contains(page, "This page is for supervisors and above") || !strings.Contains(page, "Back to the queue") || strings.Contains(page, `href="/login"`) {
+		t.Fatalf("the 403 page reads:\n%s", page)
+	}
+	if !strings.Contains(page, `action="/logout"`) {
+		t.Fatal("the 403 page does not show who is signed in")
+	}
+}
