@@ -8,3 +8,6 @@ func SetOfficeTimeout(d time.Duration) func() {
 	officeTimeout = d
 	return func() { officeTimeout = was }
 }
+
+// ImageDecodes returns how many pages of image documents r has decoded.
+func ImageDecodes(r *Renderer) int64 { return r.decoded.Load() }

@@ -42,7 +42,7 @@ func (r *Renderer) Words(ctx context.Context, hash, file string, page int) ([]Wo
 		}
 	}
 	v, err, _ := r.flight.Do(out, func() (any, error) {
-		data, kind, err := r.drawable(ctx, hash, file)
+		path, kind, err := r.drawable(ctx, hash, file)
 		if err != nil {
 			return nil, err
 		}
@@ -50,7 +50,7 @@ func (r *Renderer) Words(ctx context.Context, hash, file string, page int) ([]Wo
 			return []Word{}, nil
 		}
 		var ws []Word
-		err = r.withDoc(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+		err = r.withDoc(ctx, hash, path, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 			ws, err = pageWords(inst, doc, page)
 			return err
 		})

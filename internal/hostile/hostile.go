@@ -155,3 +155,44 @@ func column(c int) string {
 	}
 	return s
 }
+
+// SharedStripTIFF is a TIFF of n pages, each w×h pixels of 16-bit RGBA,
+// whose pages all point at one Deflate strip of zeros stored once: a file
+// of kilobytes whose every page decodes to w×h×8 bytes.
+func SharedStripTIFF(n, w, h int) []byte {
+	le := binary.LittleEndian
+	z := ZlibZeros((w*h*8 + 1<<20 - 1) >> 20) // the decoder reads no more than a page needs
+	var b bytes.Buffer
+	b.WriteString("II*\x00")
+	binary.Write(&b, le, uint32(8+8+len(z)))        // the first page, after the strip
+	binary.Write(&b, le, [4]uint16{16, 16, 16, 16}) // BitsPerSample, at 8
+	strip := uint32(b.Len())
+	b.Write(z)
+	const entries = 10
+	const short, long = 3, 4
+	for i := range n {
+		next := uint32(0)
+		if i < n-1 {
+			next = uint32(b.Len() + 2 + entries*12 + 4)
+		}
+		binary.Write(&b, le, uint16(entries))
+		entry := func(tag, typ uint16, count, value uint32) {
+			binary.Write(&b, le, tag)
+			binary.Write(&b, le, typ)
+			binary.Write(&b, le, count)
+			binary.Write(&b, le, value)
+		}
+		entry(256, long, 1, uint32(w))      // ImageWidth
+		entry(257, long, 1, uint32(h))      // ImageLength
+		entry(258, short, 4, 8)             // BitsPerSample: 16 × 4
+		entry(259, short, 1, 8)             // Compression: Deflate
+		entry(262, short, 1, 2)             // PhotometricInterpretation: RGB
+		entry(273, long, 1, strip)          // StripOffsets: the one strip
+		entry(277, short, 1, 4)             // SamplesPerPixel
+		entry(278, long, 1, uint32(h))      // RowsPerStrip: the whole page
+		entry(279, long, 1, uint32(len(z))) // StripByteCounts
+		entry(338, short, 1, 1)             // ExtraSamples: associated alpha
+		binary.Write(&b, le, next)
+	}
+	return b.Bytes()
+}
