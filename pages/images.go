@@ -76,8 +76,9 @@ func imagePages(file, kind string) ([]review.PageSize, error) {
 type imagePage struct {
 	kind        string
 	cfg         image.Config
-	orientation int  // a JPEG's EXIF orientation; 1 for the others
-	progressive bool // a progressive JPEG: its coefficients are kept whole
+	orientation int   // a JPEG's EXIF orientation; 1 for the others
+	progressive bool  // a progressive JPEG: its coefficients are kept whole
+	block       int64 // a TIFF's largest strip or tile, in pixels
 	r           io.Reader
 }
 
@@ -105,6 +106,7 @@ func openImagePage(f *os.File, kind string, n int) (imagePage, error) {
 		if p.cfg, err = tiff.DecodeConfig(page); err != nil {
 			return p, review.Errorf(review.EINVALID, "the image cannot be read: %v", err)
 		}
+		p.block = tiffBlock(f, bo, ifds[n-1], p.cfg.Width, p.cfg.Height)
 	case n != 1:
 		return p, review.Errorf(review.ENOTFOUND, "the image has 1 page, not %d", n)
 	default:
@@ -127,18 +129,19 @@ func openImagePage(f *os.File, kind string, n int) (imagePage, error) {
 }
 
 // cost is what decoding the page holds at its peak, and making it 8 bits
-// deep and turning it as displayed. The figures are the decoders' own: a
-// TIFF's strip (one may be the whole page) is inflated into a buffer that
-// grows by doubling beside the image; an interlaced PNG and a WebP build
-// the image from a second one; a progressive JPEG keeps 4 bytes a pixel
-// for each of its three components.
+// deep and turning it as displayed. The figures are the decoders' own:
+// x/image/tiff inflates each strip or tile (one strip may be the whole
+// page) into a buffer of up to 8 bytes a pixel of it, grown by doubling,
+// beside the image; an interlaced PNG and a WebP build the image from a
+// second one; a progressive JPEG keeps 4 bytes a pixel for each of its
+// three components.
 func (p imagePage) cost() int64 {
 	px := int64(p.cfg.Width) * int64(p.cfg.Height)
 	img := px * pixelBytes(p.cfg.ColorModel)
 	peak := img
 	switch {
 	case p.kind == KindTIFF:
-		peak += 2 * img
+		peak += 2 * 8 * p.block
 	case p.kind == KindPNG, p.kind == KindWebP:
 		peak += img
 	case p.progressive:
@@ -222,6 +225,38 @@ func tiffPages(r io.ReaderAt) ([]uint32, binary.ByteOrder, error) {
 		return nil, nil, review.Errorf(review.EINVALID, "the TIFF has no page")
 	}
 	return out, bo, nil
+}
+
+// tiffBlock returns the pixels of the largest strip or tile of the page w×h
+// at ifd, as x/image/tiff reads them: a tile when the page has tiles, else
+// a strip of RowsPerStrip rows, the whole page when it says none or more.
+func tiffBlock(r io.ReaderAt, bo binary.ByteOrder, ifd uint32, w, h int) int64 {
+	page := int64(w) * int64(h)
+	var count [2]byte
+	if _, err := r.ReadAt(count[:], int64(ifd)); err != nil {
+		return page
+	}
+	entries := make([]byte, 12*int(bo.Uint16(count[:])))
+	if _, err := r.ReadAt(entries, int64(ifd)+2); err != nil {
+		return page
+	}
+	tags := map[uint16]int64{}
+	for e := entries; len(e) >= 12; e = e[12:] {
+		switch bo.Uint16(e[2:]) {
+		case 3: // SHORT
+			tags[bo.Uint16(e)] = int64(bo.Uint16(e[8:]))
+		case 4: // LONG
+			tags[bo.Uint16(e)] = int64(bo.Uint32(e[8:]))
+		}
+	}
+	const rowsPerStrip, tileWidth, tileLength = 278, 322, 323
+	switch {
+	case tags[tileWidth] != 0:
+		return tags[tileWidth] * tags[tileLength]
+	case tags[rowsPerStrip] > 0 && tags[rowsPerStrip] < int64(h):
+		return int64(w) * tags[rowsPerStrip]
+	}
+	return page
 }
 
 // firstPage reads a TIFF as if its page at an IFD were the first: the
