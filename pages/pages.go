@@ -414,8 +414,8 @@ func (r *Renderer) renderPDF(ctx context.Context, hash, path string, page, width
 // within the time and memory bounds. A document that exceeds them, or that
 // PDFium cannot read, is remembered as failed and refused at once from then
 // on; an instance that was stopped, failed or grew large is replaced by a
-// fresh one, so its memory comes back. What fn answers itself (the budget
-// being busy, say) is passed on as it is.
+// fresh one, so its memory comes back. What is answered with a sentence of
+// our own (the budget being taken, say) is passed on as it is.
 func (r *Renderer) withDoc(ctx context.Context, hash, path string, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	if err := r.failed(hash, 0); err != nil {
 		return err
@@ -446,10 +446,7 @@ func (r *Renderer) withDoc(ctx context.Context, hash, path string, fn func(pdfiu
 	case stopped.Load():
 		err = r.late(hash)
 	case errors.As(err, &own):
-		if own.Code == review.EUNPROCESSABLE {
-			err = r.fail(hash, 0, own.Msg) // too large for the budget: it never fits
-		}
-		return err
+		return err // the instance is sound
 	case err != nil:
 		err = r.fail(hash, 0, pdfiumError(err, r.opt.Memory))
 	}
@@ -474,7 +471,7 @@ func (r *Renderer) run(ctx context.Context, s *slot, hash, path string, fn func(
 		if len(s.docs) >= docsPerSlot {
 			s.closeLeastUsed()
 		}
-		doc, err := r.open(ctx, s.inst, path)
+		doc, err := r.open(ctx, s.inst, hash, path)
 		if err != nil {
 			return err
 		}
@@ -486,13 +483,17 @@ func (r *Renderer) run(ctx context.Context, s *slot, hash, path string, fn func(
 }
 
 // open hands the PDF at path to PDFium, which copies it into its own
-// memory: its bytes are read within the budget and let go at once.
-func (r *Renderer) open(ctx context.Context, inst pdfium.Pdfium, path string) (references.FPDF_DOCUMENT, error) {
+// memory: its bytes are read within the budget and let go at once. A PDF
+// larger than the budget is remembered as failed.
+func (r *Renderer) open(ctx context.Context, inst pdfium.Pdfium, hash, path string) (references.FPDF_DOCUMENT, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", err
 	}
 	release, err := r.budget.Take(ctx, st.Size())
+	if review.ErrorCode(err) == review.EUNPROCESSABLE {
+		return "", r.fail(hash, 0, review.ErrorMessage(err))
+	}
 	if err != nil {
 		return "", err
 	}
