@@ -63,6 +63,7 @@ func main() {
 		{"viewer", benchViewer},
 		{"live", benchLive},
 		{"hardening", benchHardening},
+		{"decoding", benchDecoding},
 		{"rules", benchRules},
 		{"postgres", benchPostgres},
 	}
