@@ -55,13 +55,16 @@ func (r *Renderer) imagePNG(ctx context.Context, hash, file, kind string, page, 
 // budget, and writes it 8 bits deep to full and, when thumb is named, a
 // thumbnail width pixels wide to thumb.
 func (r *Renderer) decodeImage(ctx context.Context, file, kind string, page int, full, thumb string, width int) error {
-	f, err := os.Open(file)
+	im, err := openImage(file, kind)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	p, err := openImagePage(f, kind, page)
+	defer im.Close()
+	p, err := im.page(page)
 	if err != nil {
+		return err
+	}
+	if err := p.fits(); err != nil {
 		return err
 	}
 	cost := p.cost()
@@ -162,17 +165,24 @@ func writePNG(path string, img image.Image) error {
 // read, reading it within the budget on first request and keeping the last
 // few read. A document that cannot be read is remembered.
 func (r *Renderer) Content(ctx context.Context, hash, file, kind string) (content.Doc, error) {
-	return r.content(ctx, hash, file, kind, r.budget.Take)
+	return r.content(ctx, hash, file, kind, false)
 }
 
-func (r *Renderer) content(ctx context.Context, hash, file, kind string, take func(context.Context, int64) (func(), error)) (content.Doc, error) {
+// content is Content, drawing from the budget patiently for a document
+// arriving, which nobody waits on at a screen (and which must not share a
+// page view's answer that the server is busy).
+func (r *Renderer) content(ctx context.Context, hash, file, kind string, patient bool) (content.Doc, error) {
 	if d, ok := r.contents.Get(hash); ok {
 		return d, nil
 	}
 	if err := r.failed(hash, 0); err != nil {
 		return content.Doc{}, err
 	}
-	v, err, _ := r.flight.Do("content "+hash, func() (any, error) {
+	key, take := "content "+hash, r.budget.Take
+	if patient {
+		key, take = "content patiently "+hash, r.budget.takePatiently
+	}
+	v, err, _ := r.flight.Do(key, func() (any, error) {
 		f, err := os.Open(file)
 		if err != nil {
 			return nil, err

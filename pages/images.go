@@ -40,25 +40,17 @@ func Served(kind string) bool { return kind == KindJPEG || kind == KindPNG }
 // orientation applied (browsers apply it too), one page for the others.
 // Only headers are read.
 func imagePages(file, kind string) ([]review.PageSize, error) {
-	f, err := os.Open(file)
+	im, err := openImage(file, kind)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	n := 1
-	if kind == KindTIFF {
-		ifds, _, err := tiffPages(f)
-		if err != nil {
-			return nil, err
-		}
-		n = len(ifds)
-	}
+	defer im.Close()
 	var sizes []review.PageSize
-	for i := range n {
-		p, err := openImagePage(f, kind, i+1)
+	for n := range im.pages() {
+		p, err := im.page(n + 1)
 		if err != nil {
 			if kind == KindTIFF {
-				return nil, review.Errorf(review.EINVALID, "page %d of the TIFF cannot be read: %v", i+1, review.ErrorMessage(err))
+				return nil, review.Errorf(review.EINVALID, "page %d of the TIFF cannot be read: %v", n+1, review.ErrorMessage(err))
 			}
 			return nil, err
 		}
@@ -69,6 +61,42 @@ func imagePages(file, kind string) ([]review.PageSize, error) {
 		sizes = append(sizes, review.PageSize{Width: w, Height: h})
 	}
 	return sizes, nil
+}
+
+// imageFile is an image document open to be read page by page, where its
+// pages lie in the file: nothing is read whole.
+type imageFile struct {
+	*os.File
+	kind string
+	size int64
+	ifds []uint32 // a TIFF's pages
+	bo   binary.ByteOrder
+}
+
+func openImage(file, kind string) (*imageFile, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	im := &imageFile{File: f, kind: kind}
+	st, err := f.Stat()
+	if err == nil && kind == KindTIFF {
+		im.ifds, im.bo, err = tiffPages(f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	im.size = st.Size()
+	return im, nil
+}
+
+// pages returns how many pages the image has.
+func (im *imageFile) pages() int {
+	if im.kind == KindTIFF {
+		return len(im.ifds)
+	}
+	return 1
 }
 
 // imagePage is a page of an image document with its header read and its
@@ -82,49 +110,34 @@ type imagePage struct {
 	r           io.Reader
 }
 
-// openImagePage reads the header of page n (1-based) of the image document
-// f. A TIFF's page is read where it lies in the file; nothing is read
-// whole.
-func openImagePage(f *os.File, kind string, n int) (imagePage, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return imagePage{}, err
+// page reads the header of page n (1-based).
+func (im *imageFile) page(n int) (imagePage, error) {
+	p := imagePage{kind: im.kind, orientation: 1}
+	if n < 1 || n > im.pages() {
+		return p, review.Errorf(review.ENOTFOUND, "the image has %d pages, not %d", im.pages(), n)
 	}
-	p := imagePage{kind: kind, orientation: 1}
-	switch {
-	case kind == KindTIFF:
-		ifds, bo, err := tiffPages(f)
-		if err != nil {
-			return p, err
-		}
-		if n < 1 || n > len(ifds) {
-			return p, review.Errorf(review.ENOTFOUND, "the TIFF has %d pages, not %d", len(ifds), n)
-		}
-		page := &firstPage{r: f}
-		bo.PutUint32(page.ptr[:], ifds[n-1])
+	var err error
+	if im.kind == KindTIFF {
+		page := &firstPage{r: im}
+		im.bo.PutUint32(page.ptr[:], im.ifds[n-1])
 		p.r = page
 		if p.cfg, err = tiff.DecodeConfig(page); err != nil {
 			return p, review.Errorf(review.EINVALID, "the image cannot be read: %v", err)
 		}
-		p.block = tiffBlock(f, bo, ifds[n-1], p.cfg.Width, p.cfg.Height)
-	case n != 1:
-		return p, review.Errorf(review.ENOTFOUND, "the image has 1 page, not %d", n)
-	default:
-		if kind == KindJPEG {
-			head := make([]byte, min(st.Size(), jpegHead))
-			if _, err := f.ReadAt(head, 0); err != nil {
-				return p, err
-			}
-			p.orientation, p.progressive = jpegHeader(head)
-		}
-		if p.cfg, _, err = image.DecodeConfig(io.NewSectionReader(f, 0, st.Size())); err != nil {
-			return p, review.Errorf(review.EINVALID, "the image cannot be read: %v", err)
-		}
-		p.r = bufio.NewReader(io.NewSectionReader(f, 0, st.Size()))
+		p.block = tiffBlock(im, im.bo, im.ifds[n-1], p.cfg.Width, p.cfg.Height)
+		return p, nil
 	}
-	if int64(p.cfg.Width)*int64(p.cfg.Height) > MaxPixels {
-		return p, review.Errorf(review.ETOOLARGE, "the image has %d×%d pixels, more than %d", p.cfg.Width, p.cfg.Height, MaxPixels)
+	if im.kind == KindJPEG {
+		head := make([]byte, min(im.size, jpegHead))
+		if _, err := im.ReadAt(head, 0); err != nil {
+			return p, err
+		}
+		p.orientation, p.progressive = jpegHeader(head)
 	}
+	if p.cfg, _, err = image.DecodeConfig(io.NewSectionReader(im, 0, im.size)); err != nil {
+		return p, review.Errorf(review.EINVALID, "the image cannot be read: %v", err)
+	}
+	p.r = bufio.NewReader(io.NewSectionReader(im, 0, im.size))
 	return p, nil
 }
 
@@ -154,6 +167,14 @@ func (p imagePage) cost() int64 {
 		peak = max(peak, img+2*px*4) // mirrored or turned: two copies
 	}
 	return peak + encodeCost
+}
+
+// fits refuses a page of more than MaxPixels, saying its size.
+func (p imagePage) fits() error {
+	if int64(p.cfg.Width)*int64(p.cfg.Height) > MaxPixels {
+		return review.Errorf(review.ETOOLARGE, "the image has %d×%d pixels, more than %d", p.cfg.Width, p.cfg.Height, MaxPixels)
+	}
+	return nil
 }
 
 // decode decodes the page's pixels as displayed.

@@ -76,7 +76,7 @@ func (r *Renderer) layOut(ctx context.Context, hash, file string) (string, error
 		return "", review.Errorf(review.EUNAVAILABLE, "%s", r.AsText(hash))
 	}
 	_, err, _ := r.flight.Do("lay out "+hash, func() (any, error) {
-		if _, err := r.content(ctx, hash, file, content.KindDOCX, r.budget.takePatiently); err != nil {
+		if _, err := r.content(ctx, hash, file, content.KindDOCX, true); err != nil {
 			return nil, err
 		}
 		pdf, err := r.convertFile(ctx, file)

@@ -265,7 +265,7 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 	case content.Is(kind):
 		// Read once now, so a file that cannot be shown (a zip bomb posing
 		// as a workbook) is told at once and remembered.
-		if _, err := r.content(ctx, hash, file, kind, r.budget.takePatiently); err != nil {
+		if _, err := r.content(ctx, hash, file, kind, true); err != nil {
 			return kind, nil, err
 		}
 		if kind != content.KindDOCX {
