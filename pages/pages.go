@@ -282,7 +282,7 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 		return kind, sizes, err
 	}
 	var sizes []review.PageSize
-	err = r.withDoc(ctx, hash, file, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+	err = r.withDoc(ctx, hash, file, true, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 		n, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc})
 		if err != nil {
 			return err
@@ -380,7 +380,7 @@ func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) 
 // its bitmap drawn from the budget once the page's size is known.
 func (r *Renderer) renderPDF(ctx context.Context, hash, path string, page, width int, out string) error {
 	var written error
-	err := r.withDoc(ctx, hash, path, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+	err := r.withDoc(ctx, hash, path, false, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 		sz, err := inst.FPDF_GetPageSizeByIndexF(&requests.FPDF_GetPageSizeByIndexF{Document: doc, Index: page - 1})
 		if err != nil {
 			return err
@@ -415,8 +415,11 @@ func (r *Renderer) renderPDF(ctx context.Context, hash, path string, page, width
 // PDFium cannot read, is remembered as failed and refused at once from then
 // on; an instance that was stopped, failed or grew large is replaced by a
 // fresh one, so its memory comes back. What is answered with a sentence of
-// our own (the budget being taken, say) is passed on as it is.
-func (r *Renderer) withDoc(ctx context.Context, hash, path string, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
+// our own (the budget being taken, say) is passed on as it is. A document
+// not open in the instance is read within the budget first, before the
+// clock starts (patiently: as long as ctx lasts), and its bytes are let go
+// once PDFium has copied them.
+func (r *Renderer) withDoc(ctx context.Context, hash, path string, patient bool, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	if err := r.failed(hash, 0); err != nil {
 		return err
 	}
@@ -427,6 +430,26 @@ func (r *Renderer) withDoc(ctx context.Context, hash, path string, fn func(pdfiu
 		return ctx.Err()
 	}
 	defer func() { r.slots <- s }()
+	opened := func() {}
+	if _, open := s.docs[hash]; !open {
+		st, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		take := r.budget.Take
+		if patient {
+			take = r.budget.takePatiently
+		}
+		release, err := take(ctx, st.Size())
+		if review.ErrorCode(err) == review.EUNPROCESSABLE {
+			return r.fail(hash, 0, review.ErrorMessage(err))
+		}
+		if err != nil {
+			return err
+		}
+		defer release()
+		opened = release
+	}
 
 	inst := s.inst
 	var stopped atomic.Bool
@@ -436,7 +459,7 @@ func (r *Renderer) withDoc(ctx context.Context, hash, path string, fn func(pdfiu
 		inst.Kill() // interrupts the running call
 		close(killed)
 	})
-	err := r.run(ctx, s, hash, path, fn)
+	err := s.run(hash, path, opened, fn)
 	if !timer.Stop() {
 		<-killed
 	}
@@ -463,50 +486,29 @@ func (r *Renderer) withDoc(ctx context.Context, hash, path string, fn func(pdfiu
 	return err
 }
 
-// run opens the document in the slot, if it is not open there, and calls fn.
-func (r *Renderer) run(ctx context.Context, s *slot, hash, path string, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
+// run opens the document in the slot, if it is not open there, calling
+// opened once PDFium has it, and calls fn.
+func (s *slot) run(hash, path string, opened func(), fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	s.used++
 	d, ok := s.docs[hash]
 	if !ok {
 		if len(s.docs) >= docsPerSlot {
 			s.closeLeastUsed()
 		}
-		doc, err := r.open(ctx, s.inst, hash, path)
+		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		d = &openDoc{doc: doc}
+		doc, err := s.inst.OpenDocument(&requests.OpenDocument{File: &data})
+		if err != nil {
+			return err
+		}
+		opened()
+		d = &openDoc{doc: doc.Document}
 		s.docs[hash] = d
 	}
 	d.used = s.used
 	return fn(s.inst, d.doc)
-}
-
-// open hands the PDF at path to PDFium, which copies it into its own
-// memory: its bytes are read within the budget and let go at once. A PDF
-// larger than the budget is remembered as failed.
-func (r *Renderer) open(ctx context.Context, inst pdfium.Pdfium, hash, path string) (references.FPDF_DOCUMENT, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	release, err := r.budget.Take(ctx, st.Size())
-	if review.ErrorCode(err) == review.EUNPROCESSABLE {
-		return "", r.fail(hash, 0, review.ErrorMessage(err))
-	}
-	if err != nil {
-		return "", err
-	}
-	defer release()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
-	if err != nil {
-		return "", err
-	}
-	return doc.Document, nil
 }
 
 // wasmPage is WebAssembly's unit of memory.

@@ -58,7 +58,7 @@ func (r *Renderer) Words(ctx context.Context, hash, file string, page int) ([]Wo
 			return []Word{}, nil
 		}
 		var ws []Word
-		err = r.withDoc(ctx, hash, path, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+		err = r.withDoc(ctx, hash, path, false, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 			tp, err := inst.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: byIndex(doc, page-1)})
 			if err != nil {
 				return err
