@@ -1,9 +1,11 @@
 // Package content reads the documents that have no pages: a spreadsheet
 // (CSV, Excel) as its sheets of cells, and a text file (TXT, XML, HTML,
 // DOCX) as its text. Each is read within bounds: at most MaxCells cells and
-// MaxText bytes of text are kept, and an archive (Excel, DOCX) is refused
-// when it would unpack to more than MaxUnpacked bytes, so a zip bomb posing
-// as a spreadsheet costs neither memory nor time.
+// MaxText bytes of text are kept, a cell longer than MaxCell is cut, and an
+// archive (Excel, DOCX) is refused when it would unpack to more than
+// MaxUnpacked bytes, so a zip bomb posing as a spreadsheet costs neither
+// memory nor time. Cost tells what reading a document will hold before it
+// is read, for the server's decoding budget.
 package content
 
 import (
@@ -14,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -38,8 +39,16 @@ const (
 // Bounds of what one document may cost.
 const (
 	MaxCells    = 50_000   // cells kept over all sheets; the rest are left out, saying so
-	MaxText     = 2 << 20  // bytes of text kept
+	MaxText     = 2 << 20  // bytes of text kept, of a text or of all cells together
+	MaxCell     = 2 << 10  // bytes of one cell kept: one long string shared by thousands of cells is not copied into each
 	MaxUnpacked = 32 << 20 // bytes an Excel or DOCX archive may unpack to
+	// maxCSV is how much of a CSV file is read: its cells are bounded by
+	// MaxText and MaxCells, so no more of it could be shown (quoting at
+	// most doubles a cell; separators and quotes add a few bytes a cell).
+	maxCSV = 2*MaxText + 8*MaxCells
+	// maxColumns is the widest row Excel has (XFD): what one row read at
+	// once may hold is maxColumns cells of MaxCell bytes.
+	maxColumns = 16384
 )
 
 // Doc is a document without pages, as a reviewer reads it.
@@ -49,14 +58,19 @@ type Doc struct {
 	Text   string  // a text file's; HTML and XML as their source, never run
 	Cut    string  // what was left out, a sentence; empty when nothing was
 
-	cells int // kept so far
+	cells, bytes int // kept so far
 }
 
 // Sheet is one sheet of a spreadsheet: its rows of cells as shown.
 type Sheet struct {
 	Name string
 	Rows [][]string
+	Cut  map[[2]int]bool // the cells cut at MaxCell bytes, by row and column (from 0)
 }
+
+// IsCut reports whether the cell at row and col (from 0) was cut at
+// MaxCell bytes.
+func (s Sheet) IsCut(row, col int) bool { return s.Cut[[2]int{row, col}] }
 
 // Is reports whether kind is a document without pages.
 func Is(kind string) bool {
@@ -73,19 +87,7 @@ func Is(kind string) bool {
 // rows of the same number of fields. ok is false for anything else.
 func Sniff(data []byte) (kind string, ok bool) {
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return KindArchive, true // the first bytes only, or damaged: read whole, it says
-		}
-		for _, f := range z.File {
-			switch f.Name {
-			case "xl/workbook.xml":
-				return KindXLSX, true
-			case "word/document.xml":
-				return KindDOCX, true
-			}
-		}
-		return "", false
+		return SniffArchive(bytes.NewReader(data), int64(len(data)))
 	}
 	head := data[:min(len(data), 8192)]
 	if bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(trimPartial(head)) {
@@ -104,6 +106,25 @@ func Sniff(data []byte) (kind string, ok bool) {
 		return KindCSV, true
 	}
 	return KindTXT, true
+}
+
+// SniffArchive tells an Excel or Word archive by the parts its directory
+// names, reading only the directory. It answers KindArchive when the
+// directory cannot be read (the first bytes of a file only, or damaged).
+func SniffArchive(r io.ReaderAt, size int64) (kind string, ok bool) {
+	z, err := zip.NewReader(r, size)
+	if err != nil {
+		return KindArchive, true
+	}
+	for _, f := range z.File {
+		switch f.Name {
+		case "xl/workbook.xml":
+			return KindXLSX, true
+		case "word/document.xml":
+			return KindDOCX, true
+		}
+	}
+	return "", false
 }
 
 // trimPartial drops a UTF-8 sequence cut at the end of a head of a file.
@@ -148,7 +169,8 @@ func Read(data []byte, kind string) (Doc, error) {
 	case KindDOCX:
 		err = d.readDOCX(data)
 	case KindTXT, KindXML, KindHTML:
-		d.text(string(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))))
+		data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+		d.text(string(data[:min(len(data), MaxText+1)]))
 	default:
 		err = review.Errorf(review.EINVALID, "%q is not a document without pages", kind)
 	}
@@ -164,8 +186,9 @@ func (d *Doc) text(s string) {
 	d.Text = s
 }
 
-// sheet adds a sheet row by row from next, until it ends or the cells run
-// out.
+// sheet adds a sheet row by row from next, until it ends or the cells or
+// their bytes run out. A cell longer than MaxCell is cut and marked; a row
+// holding one is copied, so the long text it was cut from is not kept.
 func (d *Doc) sheet(name string, next func() ([]string, bool, error)) error {
 	sh := Sheet{Name: name}
 	defer func() { d.Sheets = append(d.Sheets, sh) }()
@@ -178,7 +201,28 @@ func (d *Doc) sheet(name string, next func() ([]string, bool, error)) error {
 			d.Cut = fmt.Sprintf("Only the first %d cells are shown.", MaxCells)
 			return nil
 		}
+		n, cut := 0, false
+		for c, cell := range row {
+			if len(cell) > MaxCell {
+				row[c], cut = strings.ToValidUTF8(cell[:MaxCell], ""), true
+				if sh.Cut == nil {
+					sh.Cut = map[[2]int]bool{}
+				}
+				sh.Cut[[2]int{len(sh.Rows), c}] = true
+			}
+			n += len(row[c])
+		}
+		if d.bytes+n > MaxText {
+			d.Cut = fmt.Sprintf("Only the first %d MiB of the cells' text is shown.", MaxText>>20)
+			return nil
+		}
+		if cut {
+			for c := range row {
+				row[c] = strings.Clone(row[c])
+			}
+		}
 		d.cells += len(row)
+		d.bytes += n
 		sh.Rows = append(sh.Rows, row)
 	}
 }
@@ -212,22 +256,140 @@ func (d *Doc) readCSV(data []byte) error {
 // bytes. The sizes are those the archive declares; Go's zip reader refuses
 // to read a part past its declared size, so a lying archive is stopped too.
 func unpacked(data []byte) (*zip.Reader, error) {
-	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	z, _, err := archive(bytes.NewReader(data), int64(len(data)))
+	return z, err
+}
+
+// archive opens a zip's directory and adds up what its parts declare they
+// unpack to, refusing more than MaxUnpacked.
+func archive(r io.ReaderAt, size int64) (*zip.Reader, int64, error) {
+	z, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, review.Errorf(review.EINVALID, "the file is not a readable archive: %v", err)
+		return nil, 0, review.Errorf(review.EINVALID, "the file is not a readable archive: %v", err)
 	}
 	var total uint64
 	for _, f := range z.File {
 		total += f.UncompressedSize64
 		if total > MaxUnpacked {
-			return nil, review.Errorf(review.EUNPROCESSABLE, "This document is too large to show: it unpacks to more than %d MiB.", MaxUnpacked>>20)
+			return nil, 0, review.Errorf(review.EUNPROCESSABLE, "This document is too large to show: it unpacks to more than %d MiB.", MaxUnpacked>>20)
 		}
 	}
-	return z, nil
+	return z, int64(total), nil
+}
+
+// sharedStrings is where a workbook keeps the strings its cells share;
+// excelize reads it from this path alone.
+const sharedStrings = "xl/sharedStrings.xml"
+
+// isSharedStrings reports whether f is the shared strings part, named as
+// excelize finds it: in any case, with either slash.
+func isSharedStrings(f *zip.File) bool {
+	return strings.EqualFold(strings.ReplaceAll(f.Name, `\`, "/"), sharedStrings)
+}
+
+// shortStrings returns the workbook with every shared string longer than
+// MaxCell cut to MaxCell+1 bytes (one more, so the cell is marked as cut),
+// or as it is when none is. excelize copies a shared string into every cell
+// that names it: one string of a MiB named by 2,000 cells would be 2 GB.
+// Rich text runs are joined, as excelize joins them; phonetic runs, which
+// it leaves out, are left out.
+func shortStrings(z *zip.Reader, data []byte) ([]byte, error) {
+	var sst *zip.File
+	for _, f := range z.File {
+		if isSharedStrings(f) {
+			sst = f
+		}
+	}
+	if sst == nil {
+		return data, nil
+	}
+	part, err := sst.Open()
+	if err != nil {
+		return nil, review.Errorf(review.EUNPROCESSABLE, "This spreadsheet cannot be shown: its shared strings cannot be read (%v).", err)
+	}
+	defer part.Close()
+	var out bytes.Buffer
+	out.WriteString(xml.Header + `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+	dec := xml.NewDecoder(io.LimitReader(part, MaxUnpacked))
+	var (
+		path []string // the open elements inside <si>
+		text strings.Builder
+		cut  bool
+	)
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, review.Errorf(review.EUNPROCESSABLE, "This spreadsheet cannot be shown: its shared strings are damaged (%v).", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local == "si" {
+				path = []string{}
+				text.Reset()
+			} else if path != nil {
+				path = append(path, t.Name.Local)
+			}
+		case xml.EndElement:
+			switch {
+			case path == nil:
+			case len(path) > 0:
+				path = path[:len(path)-1]
+			default: // </si>
+				out.WriteString(`<si><t xml:space="preserve">`)
+				xml.EscapeText(&out, []byte(text.String()))
+				out.WriteString(`</t></si>`)
+				path = nil
+			}
+		case xml.CharData:
+			// <si><t> or <si><r><t>, not <si><rPh><t>.
+			if n := len(path); n > 0 && path[n-1] == "t" && (n == 1 || n == 2 && path[0] == "r") {
+				room := MaxCell + 1 - text.Len()
+				if len(t) > room {
+					t, cut = t[:max(room, 0)], true
+				}
+				text.Write(t)
+			}
+		}
+	}
+	if !cut {
+		return data, nil
+	}
+	out.WriteString(`</sst>`)
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for _, f := range z.File {
+		if isSharedStrings(f) {
+			if f != sst {
+				continue // an earlier copy, which excelize would not read
+			}
+			part, err := w.Create(sharedStrings)
+			if err == nil {
+				_, err = part.Write(out.Bytes())
+			}
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := w.Copy(f); err != nil {
+			return nil, review.Errorf(review.EUNPROCESSABLE, "This spreadsheet cannot be shown: it is damaged (%v).", err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 func (d *Doc) readXLSX(data []byte) error {
-	if _, err := unpacked(data); err != nil {
+	z, err := unpacked(data)
+	if err != nil {
+		return err
+	}
+	if data, err = shortStrings(z, data); err != nil {
 		return err
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxUnpacked, UnzipXMLSizeLimit: MaxUnpacked / 4})
@@ -316,36 +478,32 @@ type Cache struct {
 	order []string // oldest first
 }
 
-// cached is how many documents a Cache keeps.
+// cached is how many documents a Cache keeps: each holds at most MaxText
+// bytes and MaxCells cells.
 const cached = 16
 
-// Read returns the document stored at path under hash, read once.
-func (c *Cache) Read(hash, path, kind string) (Doc, error) {
+// Get returns the document kept under hash.
+func (c *Cache) Get(hash string) (Doc, bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	d, ok := c.docs[hash]
-	c.mu.Unlock()
-	if ok {
-		return d, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Doc{}, err
-	}
-	if d, err = Read(data, kind); err != nil {
-		return d, err
-	}
+	return d, ok
+}
+
+// Put keeps d under hash, letting the oldest go.
+func (c *Cache) Put(hash string, d Doc) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.docs == nil {
 		c.docs = map[string]Doc{}
 	}
-	if _, ok := c.docs[hash]; !ok {
-		if len(c.order) == cached {
-			delete(c.docs, c.order[0])
-			c.order = c.order[1:]
-		}
-		c.docs[hash] = d
-		c.order = append(c.order, hash)
+	if _, ok := c.docs[hash]; ok {
+		return
 	}
-	return d, nil
+	if len(c.order) == cached {
+		delete(c.docs, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.docs[hash] = d
+	c.order = append(c.order, hash)
 }

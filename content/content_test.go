@@ -121,3 +121,77 @@ func TestBounds(t *testing.T) {
 		t.Fatalf("a huge CSV: %v, cut %q, %d rows", err, d.Cut, len(d.Sheets[0].Rows))
 	}
 }
+
+// TestSharedStringBomb reproduces the 6.8 KB workbook that took gigabytes:
+// one long shared string named by many cells. It is read within the byte
+// budget, in little memory, each cell cut at MaxCell and marked, and
+// Cost told it beforehand.
+func TestSharedStringBomb(t *testing.T) {
+	const size, cells = 256 << 10, 400 // 100 MiB if copied into each cell
+	xlsx := hostile.SharedStringXLSX(size, cells)
+	t.Logf("the workbook: %d bytes", len(xlsx))
+	cost, err := content.Cost(bytes.NewReader(xlsx), int64(len(xlsx)), content.KindXLSX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := memwatch.Heap()
+	stop := memwatch.Peak(memwatch.Heap)
+	d, err := content.Read(xlsx, content.KindXLSX)
+	peak := int64(stop()) - int64(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("heap peak +%d KiB; cost told %d KiB", peak>>10, cost>>10)
+	if peak > 16<<20 || peak > cost {
+		t.Errorf("reading took +%d MiB of heap (cost told %d MiB)", peak>>20, cost>>20)
+	}
+	var kept, cut int
+	sh := d.Sheets[0]
+	for r, row := range sh.Rows {
+		for c, cell := range row {
+			kept += len(cell)
+			if sh.IsCut(r, c) {
+				cut++
+			}
+			if len(cell) > content.MaxCell {
+				t.Fatalf("cell %d,%d holds %d bytes", r, c, len(cell))
+			}
+		}
+	}
+	if kept > content.MaxText || cut != cells {
+		t.Errorf("kept %d bytes, %d of %d cells marked as cut", kept, cut, cells)
+	}
+
+	// Past the byte budget, the rest is left out, saying so.
+	many := hostile.SharedStringXLSX(size, 2*content.MaxText/content.MaxCell)
+	d, err = content.Read(many, content.KindXLSX)
+	if err != nil || !strings.Contains(d.Cut, "MiB of the cells' text") {
+		t.Fatalf("%v, cut %q", err, d.Cut)
+	}
+}
+
+// TestLongCells: a workbook's cells longer than MaxCell are cut and
+// marked, its other cells (rich text joined, as excelize joins it) as
+// they were.
+func TestLongCells(t *testing.T) {
+	f := excelize.NewFile()
+	long := strings.Repeat("é", content.MaxCell) // two bytes each: cut inside none
+	f.SetCellStr("Sheet1", "A1", long)
+	f.SetCellRichText("Sheet1", "B1", []excelize.RichTextRun{{Text: "Total "}, {Text: "39", Font: &excelize.Font{Bold: true}}})
+	f.SetCellStr("Sheet1", "A2", "short")
+	b, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := content.Read(b.Bytes(), content.KindXLSX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := d.Sheets[0]
+	if got := sh.Rows[0][0]; got != long[:content.MaxCell] || !sh.IsCut(0, 0) {
+		t.Errorf("the long cell: %d bytes, cut %v", len(got), sh.IsCut(0, 0))
+	}
+	if sh.Rows[0][1] != "Total 39" || sh.Rows[1][0] != "short" || sh.IsCut(0, 1) || sh.IsCut(1, 0) {
+		t.Errorf("the other cells: %q, cut %v", sh.Rows, sh.Cut)
+	}
+}

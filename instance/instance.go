@@ -39,6 +39,7 @@ type Config struct {
 	ExtendAllowPrivate bool
 	Web                web.Config    // the HTTP side; BaseURL from the listener when empty
 	UndoWindow         time.Duration // how long a decision may be taken back; review.UndoWindow when zero
+	DecodeMemory       int64         // bytes all decoders may hold at once; pages.DefaultDecodeMemory when zero
 	Log                *slog.Logger  // discarded when nil
 
 	// For tests: the clock, a low bcrypt cost, and where PDFium's compiled
@@ -83,7 +84,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		in.Close()
 		return nil, err
 	}
-	in.Renderer, err = pages.Open(ctx, c.Data, pages.Options{CompileCache: c.CompileCache})
+	in.Renderer, err = pages.Open(ctx, c.Data, pages.Options{CompileCache: c.CompileCache, DecodeMemory: c.DecodeMemory})
 	if err != nil {
 		return fail(err)
 	}

@@ -58,25 +58,28 @@ func (r *Renderer) asTextFile(hash string) string {
 	return filepath.Join(r.dir, hash[:2], hash, "as-text")
 }
 
-// layOut returns a Word document's pages as a PDF, made by LibreOffice
-// headless on first call and kept. A document LibreOffice cannot lay out
-// within the bounds is remembered, with the sentence AsText says, and
-// answered at once from then on.
-func (r *Renderer) layOut(ctx context.Context, hash string, docx []byte) ([]byte, error) {
-	if pdf, err := os.ReadFile(r.laidOutFile(hash)); err == nil {
-		return pdf, nil
+// layOut returns the path of a Word document's pages as a PDF, made by
+// LibreOffice headless on first call and kept. A document LibreOffice
+// cannot lay out within the bounds is remembered, with the sentence AsText
+// says, and answered at once from then on. The document's bytes and the
+// PDF LibreOffice writes are held within the budget (no decode is: the
+// work is LibreOffice's, one document at a time).
+func (r *Renderer) layOut(ctx context.Context, hash, file string) (string, error) {
+	out := r.laidOutFile(hash)
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
 	}
 	if why, err := os.ReadFile(r.asTextFile(hash)); err == nil {
-		return nil, review.Errorf(review.EUNPROCESSABLE, "%s", why)
+		return "", review.Errorf(review.EUNPROCESSABLE, "%s", why)
 	}
 	if r.office == "" {
-		return nil, review.Errorf(review.EUNAVAILABLE, "%s", r.AsText(hash))
+		return "", review.Errorf(review.EUNAVAILABLE, "%s", r.AsText(hash))
 	}
-	v, err, _ := r.flight.Do("lay out "+hash, func() (any, error) {
-		if _, err := content.Read(docx, content.KindDOCX); err != nil {
+	_, err, _ := r.flight.Do("lay out "+hash, func() (any, error) {
+		if _, err := r.content(ctx, hash, file, content.KindDOCX, true); err != nil {
 			return nil, err
 		}
-		pdf, err := r.convert(ctx, docx)
+		pdf, err := r.convertFile(ctx, file)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err() // the caller left: nothing is learnt
@@ -85,12 +88,31 @@ func (r *Renderer) layOut(ctx context.Context, hash string, docx []byte) ([]byte
 			writeAtomic(r.asTextFile(hash), []byte(why)) // best effort, as fail
 			return nil, review.Errorf(review.EUNPROCESSABLE, "%s", why)
 		}
-		return pdf, writeAtomic(r.laidOutFile(hash), pdf)
+		return nil, writeAtomic(out, pdf)
 	})
+	if err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// convertFile lays the Word document in file out with LibreOffice, holding
+// its bytes and the PDF within the budget.
+func (r *Renderer) convertFile(ctx context.Context, file string) ([]byte, error) {
+	st, err := os.Stat(file)
 	if err != nil {
 		return nil, err
 	}
-	return v.([]byte), nil
+	release, err := r.budget.take(ctx, st.Size()+officeMaxPDF, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	docx, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return r.convert(ctx, docx)
 }
 
 // withinMemory runs args with at most memory bytes of address space, where

@@ -3,17 +3,19 @@
 // downloaded at run time), Word documents laid out as a PDF by LibreOffice
 // where it is installed, JPEG and PNG images as they are, and TIFF (every
 // page), WebP, GIF and BMP decoded by golang.org/x/image and the standard
-// library. Rendered pages are cached on disk by content hash, page and
-// width.
+// library; and it reads documents without pages (package content). Every
+// decoder draws from one memory budget first (Budget). Rendered pages are
+// cached on disk by content hash, page and width; what cannot be shown is
+// remembered beside them.
 package pages
 
 import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	_ "image/jpeg" // registered for DecodeConfig
-	"image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -63,6 +65,12 @@ type Options struct {
 	Timeout   time.Duration // one call (open, measure, draw) at most; 10 s by default
 	Memory    uint64        // an instance's memory at most, in bytes; 512 MiB by default
 
+	// DecodeMemory is the memory all decoders together may hold at once
+	// (DefaultDecodeMemory when zero), Decodes how many decode at once
+	// (DefaultDecodes when zero): see Budget.
+	DecodeMemory int64
+	Decodes      int
+
 	// Office is the LibreOffice program that lays Word documents out as
 	// pages: soffice on PATH when empty, none when "none" (they are shown as
 	// their text).
@@ -83,21 +91,34 @@ func (o Options) withDefaults() Options {
 	if o.Memory == 0 {
 		o.Memory = 512 << 20
 	}
+	if o.DecodeMemory <= 0 {
+		o.DecodeMemory = DefaultDecodeMemory
+	}
+	if o.Decodes < 1 {
+		o.Decodes = DefaultDecodes
+	}
 	return o
 }
 
-// Renderer renders pages. It is safe for concurrent use.
+// Renderer renders pages, and reads documents without pages. It is safe
+// for concurrent use.
 type Renderer struct {
-	opt    Options
-	pool   pdfium.Pool
-	slots  chan *slot
-	dir    string // rendered page cache, and what failed
-	flight singleflight.Group
-	slow   sync.Map // hash of a document that ran out of time once: a busy machine is given the benefit of the doubt
-	office string   // LibreOffice's program; empty when there is none
+	opt      Options
+	pool     pdfium.Pool
+	slots    chan *slot
+	budget   *Budget
+	dir      string // rendered page cache, and what failed
+	flight   singleflight.Group
+	slow     sync.Map      // hash of a document that ran out of time once: a busy machine is given the benefit of the doubt
+	office   string        // LibreOffice's program; empty when there is none
+	contents content.Cache // documents without pages, as read last
 
 	restarts atomic.Int64
+	decoded  atomic.Int64 // pages of image documents decoded
 }
+
+// Budget returns the memory budget every decoder draws from.
+func (r *Renderer) Budget() *Budget { return r.budget }
 
 // Restarts returns how many PDFium instances were replaced because a call
 // ran out of time or memory, failed, or left its instance large.
@@ -161,7 +182,7 @@ func Open(ctx context.Context, dataDir string, opt Options) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pages: start PDFium: %w", err)
 	}
-	r := &Renderer{opt: opt, pool: pool, slots: make(chan *slot, n), dir: filepath.Join(dataDir, "pages")}
+	r := &Renderer{opt: opt, pool: pool, slots: make(chan *slot, n), budget: newBudget(opt.DecodeMemory, opt.Decodes), dir: filepath.Join(dataDir, "pages")}
 	if opt.Office != "none" {
 		r.office, _ = exec.LookPath(cmp.Or(opt.Office, "soffice"))
 	}
@@ -233,40 +254,35 @@ func Sniff(head []byte) (string, error) {
 // Inspect returns the kind of the document in file and each page's size as
 // displayed: points with /Rotate applied for PDFs and Word documents laid
 // out as pages, pixels for images, none for a document shown as its cells
-// or text.
+// or text. It reads headers, and a document without pages once (within
+// the budget, waiting for it as long as ctx lasts).
 func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []review.PageSize, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return "", nil, fmt.Errorf("inspect: %w", err)
-	}
-	kind, err := Sniff(data)
+	kind, err := sniffFile(file)
 	if err != nil {
 		return "", nil, err
 	}
 	switch {
-	case kind == content.KindArchive:
-		return "", nil, review.Errorf(review.EINVALID, "the archive is damaged, or neither an Excel workbook nor a Word document")
 	case content.Is(kind):
 		// Read once now, so a file that cannot be shown (a zip bomb posing
 		// as a workbook) is told at once and remembered.
-		if _, err := content.Read(data, kind); err != nil {
+		if _, err := r.content(ctx, hash, file, kind, true); err != nil {
 			return kind, nil, err
 		}
 		if kind != content.KindDOCX {
 			return kind, nil, nil
 		}
-		if data, err = r.layOut(ctx, hash, data); err != nil {
+		if file, err = r.layOut(ctx, hash, file); err != nil {
 			if ctx.Err() != nil {
 				return "", nil, ctx.Err()
 			}
 			return kind, nil, nil // shown as its text, AsText says why
 		}
 	case kind != KindPDF:
-		sizes, err := imagePages(data, kind)
+		sizes, err := imagePages(file, kind)
 		return kind, sizes, err
 	}
 	var sizes []review.PageSize
-	err = r.withDoc(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+	err = r.withDoc(ctx, hash, file, true, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 		n, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc})
 		if err != nil {
 			return err
@@ -289,78 +305,122 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 	return kind, sizes, nil
 }
 
-// drawable returns the bytes a document's pages are drawn from and their
-// kind: a Word document's laid-out PDF, any other document itself.
-func (r *Renderer) drawable(ctx context.Context, hash, file string) ([]byte, string, error) {
-	data, err := os.ReadFile(file)
+// sniffFile tells the kind of the document in file from its first bytes,
+// and an archive's from its directory: nothing is read whole.
+func sniffFile(file string) (string, error) {
+	f, err := os.Open(file)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
-	kind, err := Sniff(data)
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
-		return nil, "", err
+		return "", err
+	}
+	head := make([]byte, min(st.Size(), 8192))
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return "", err
+	}
+	kind, err := Sniff(head)
+	if kind == content.KindArchive {
+		if kind, _ = content.SniffArchive(f, st.Size()); kind == content.KindArchive || kind == "" {
+			return "", review.Errorf(review.EINVALID, "the archive is damaged, or neither an Excel workbook nor a Word document")
+		}
+	}
+	return kind, err
+}
+
+// drawable returns the file a document's pages are drawn from and its
+// kind: a Word document's laid-out PDF, any other document itself.
+func (r *Renderer) drawable(ctx context.Context, hash, file string) (string, string, error) {
+	kind, err := sniffFile(file)
+	if err != nil {
+		return "", "", err
 	}
 	if kind == content.KindDOCX {
-		data, err = r.layOut(ctx, hash, data)
+		file, err = r.layOut(ctx, hash, file)
 		kind = KindPDF
 	}
-	return data, kind, err
+	return file, kind, err
+}
+
+// pageFile is where page (1-based) of a document is kept drawn width
+// pixels wide; width 0 for an image's page at its own size.
+func (r *Renderer) pageFile(hash string, page, width int) string {
+	return filepath.Join(r.dir, hash[:2], hash, strconv.Itoa(page)+"-"+strconv.Itoa(width)+".png")
 }
 
 // PNG returns the path of page (1-based) of the document in file as a PNG:
 // a PDF's page rendered width pixels wide, an image's page (a TIFF's, a
 // WebP, GIF or BMP, a JPEG turned by its EXIF orientation) at its own
-// size; made on first request and kept.
+// size, or a thumbnail when width is a thumbnail's (Widths[0] or less);
+// made on first request and kept. Each is drawn within the budget.
 func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) (string, error) {
-	out := filepath.Join(r.dir, hash[:2], hash, strconv.Itoa(page)+"-"+strconv.Itoa(width)+".png")
+	out := r.pageFile(hash, page, width)
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
-	_, err, _ := r.flight.Do(out, func() (any, error) {
-		data, kind, err := r.drawable(ctx, hash, file)
+	v, err, _ := r.flight.Do(out, func() (any, error) {
+		path, kind, err := r.drawable(ctx, hash, file)
 		if err != nil {
 			return nil, err
 		}
-		var buf bytes.Buffer
 		if kind != KindPDF {
-			img, err := decodePage(data, kind, page)
-			if err != nil {
-				return nil, err
-			}
-			if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
-				return nil, err
-			}
-			return nil, writeAtomic(out, buf.Bytes())
+			return r.imagePNG(ctx, hash, path, kind, page, width)
 		}
-		err = r.withDoc(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
-			// The aspect ratio is kept within both bounds, so the bitmap
-			// has at most MaxPixels whatever the page's shape.
-			res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: byIndex(doc, page-1), Width: width, Height: MaxPixels / width})
-			if err != nil {
-				return err
-			}
-			defer res.Cleanup()
-			// Speed over size: pages are encoded once and then cached.
-			return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, res.Result.RenderedImage)
-		})
-		if err != nil {
-			return nil, err
-		}
-		return nil, writeAtomic(out, buf.Bytes())
+		return out, r.renderPDF(ctx, hash, path, page, width, out)
 	})
 	if err != nil {
 		return "", fmt.Errorf("render page %d: %w", page, err)
 	}
-	return out, nil
+	return v.(string), nil
 }
 
-// withDoc runs fn with the document open in a free PDFium instance, within
-// the time and memory bounds. A document that exceeds them, or that PDFium
-// cannot read, is remembered as failed and refused at once from then on; an
-// instance that was stopped, failed or grew large is replaced by a fresh one,
-// so its memory comes back.
-func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
-	if err := r.failed(hash); err != nil {
+// renderPDF renders page of the PDF at path width pixels wide into out,
+// its bitmap drawn from the budget once the page's size is known.
+func (r *Renderer) renderPDF(ctx context.Context, hash, path string, page, width int, out string) error {
+	var written error
+	err := r.withDoc(ctx, hash, path, false, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+		sz, err := inst.FPDF_GetPageSizeByIndexF(&requests.FPDF_GetPageSizeByIndexF{Document: doc, Index: page - 1})
+		if err != nil {
+			return err
+		}
+		// The aspect ratio is kept within both bounds, so the bitmap has
+		// at most MaxPixels whatever the page's shape.
+		height := MaxPixels / width
+		if sz.Size.Width > 0 {
+			height = min(height, int(float64(width)*float64(sz.Size.Height)/float64(sz.Size.Width))+1)
+		}
+		release, err := r.budget.Take(ctx, int64(width)*int64(height)*4+encodeCost)
+		if err != nil {
+			return err
+		}
+		defer release()
+		res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: byIndex(doc, page-1), Width: width, Height: MaxPixels / width})
+		if err != nil {
+			return err
+		}
+		defer res.Cleanup()
+		written = writePNG(out, res.Result.RenderedImage) // not PDFium's failure, if it fails
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return written
+}
+
+// withDoc runs fn with the PDF at path open in a free PDFium instance,
+// within the time and memory bounds. A document that exceeds them, or that
+// PDFium cannot read, is remembered as failed and refused at once from then
+// on; an instance that was stopped, failed or grew large is replaced by a
+// fresh one, so its memory comes back. What is answered with a sentence of
+// our own (the budget being taken, say) is passed on as it is. A document
+// not open in the instance is read within the budget first, before the
+// clock starts (patiently: as long as ctx lasts), and its bytes are let go
+// once PDFium has copied them.
+func (r *Renderer) withDoc(ctx context.Context, hash, path string, patient bool, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
+	if err := r.failed(hash, 0); err != nil {
 		return err
 	}
 	var s *slot
@@ -370,6 +430,26 @@ func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn fun
 		return ctx.Err()
 	}
 	defer func() { r.slots <- s }()
+	opened := func() {}
+	if _, open := s.docs[hash]; !open {
+		st, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		take := r.budget.Take
+		if patient {
+			take = r.budget.takePatiently
+		}
+		release, err := take(ctx, st.Size())
+		if review.ErrorCode(err) == review.EUNPROCESSABLE {
+			return r.fail(hash, 0, review.ErrorMessage(err))
+		}
+		if err != nil {
+			return err
+		}
+		defer release()
+		opened = release
+	}
 
 	inst := s.inst
 	var stopped atomic.Bool
@@ -379,16 +459,19 @@ func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn fun
 		inst.Kill() // interrupts the running call
 		close(killed)
 	})
-	err := s.run(hash, data, fn)
+	err := s.run(hash, path, opened, fn)
 	if !timer.Stop() {
 		<-killed
 	}
 
+	var own *review.Error
 	switch {
 	case stopped.Load():
 		err = r.late(hash)
+	case errors.As(err, &own):
+		return err // the instance is sound
 	case err != nil:
-		err = r.fail(hash, pdfiumError(err, r.opt.Memory))
+		err = r.fail(hash, 0, pdfiumError(err, r.opt.Memory))
 	}
 	if err != nil || memoryOf(inst) > r.opt.Memory/2 {
 		if !stopped.Load() {
@@ -403,18 +486,24 @@ func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn fun
 	return err
 }
 
-// run opens the document in the slot, if it is not open there, and calls fn.
-func (s *slot) run(hash string, data []byte, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
+// run opens the document in the slot, if it is not open there, calling
+// opened once PDFium has it, and calls fn.
+func (s *slot) run(hash, path string, opened func(), fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	s.used++
 	d, ok := s.docs[hash]
 	if !ok {
 		if len(s.docs) >= docsPerSlot {
 			s.closeLeastUsed()
 		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
 		doc, err := s.inst.OpenDocument(&requests.OpenDocument{File: &data})
 		if err != nil {
 			return err
 		}
+		opened()
 		d = &openDoc{doc: doc.Document}
 		s.docs[hash] = d
 	}
@@ -458,14 +547,20 @@ func memoryOf(inst pdfium.Pdfium) uint64 {
 	return uint64(m.Memory().Size())
 }
 
-// failedFile is where a document's failure is remembered, beside its pages.
-func (r *Renderer) failedFile(hash string) string {
-	return filepath.Join(r.dir, hash[:2], hash, "failed")
+// failedFile is where a document's failure is remembered, beside its
+// pages: the whole document's (page 0), or one page's.
+func (r *Renderer) failedFile(hash string, page int) string {
+	name := "failed"
+	if page > 0 {
+		name += "-" + strconv.Itoa(page)
+	}
+	return filepath.Join(r.dir, hash[:2], hash, name)
 }
 
-// failed returns the remembered failure of a document, nil if none.
-func (r *Renderer) failed(hash string) error {
-	msg, err := os.ReadFile(r.failedFile(hash))
+// failed returns the remembered failure of a document or its page, nil if
+// none.
+func (r *Renderer) failed(hash string, page int) error {
+	msg, err := os.ReadFile(r.failedFile(hash, page))
 	if err != nil {
 		return nil
 	}
@@ -477,14 +572,15 @@ func (r *Renderer) failed(hash string) error {
 // out is remembered as a failure; the first asks to be tried again.
 func (r *Renderer) late(hash string) error {
 	if _, again := r.slow.LoadOrStore(hash, true); again {
-		return r.fail(hash, fmt.Sprintf("This document is too complex to show: drawing it took longer than %s, twice.", r.opt.Timeout))
+		return r.fail(hash, 0, fmt.Sprintf("This document is too complex to show: drawing it took longer than %s, twice.", r.opt.Timeout))
 	}
 	return &review.Error{Code: review.EUNAVAILABLE, Msg: fmt.Sprintf("Drawing this page took longer than %s; the server may be busy. Try again.", r.opt.Timeout)}
 }
 
-// fail remembers that a document cannot be shown, and why (a sentence).
-func (r *Renderer) fail(hash, why string) error {
-	writeAtomic(r.failedFile(hash), []byte(why)) // best effort: if not remembered, it fails again
+// fail remembers that a document or its page cannot be shown, and why (a
+// sentence).
+func (r *Renderer) fail(hash string, page int, why string) error {
+	writeAtomic(r.failedFile(hash, page), []byte(why)) // best effort: if not remembered, it fails again
 	return &review.Error{Code: review.EUNPROCESSABLE, Msg: why}
 }
 
@@ -503,7 +599,17 @@ func byIndex(doc references.FPDF_DOCUMENT, i int) requests.Page {
 	return requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: i}}
 }
 
+// writeAtomic writes data to path, whole or not at all.
 func writeAtomic(path string, data []byte) error {
+	return writeWith(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeWith writes to path what write writes, whole or not at all: into a
+// file beside it, renamed when complete.
+func writeWith(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
@@ -512,11 +618,11 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	err = write(tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
+	if err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)

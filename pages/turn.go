@@ -1,54 +1,30 @@
 package pages
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/draw"
-	_ "image/jpeg" // documents that are JPEG images
-	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
 )
 
-// Turned returns a PNG of the image at src turned deg degrees clockwise
-// (90, 180 or 270), made once and kept beside the renderings of the
-// document hash: a reviewer's view of a page scanned sideways. An image of
-// more than MaxPixels is refused.
-func (r *Renderer) Turned(hash, src string, deg int) (string, error) {
+// Turned returns a PNG of the image at src (a page as drawn here) turned
+// deg degrees clockwise (90, 180 or 270), made once within the budget and
+// kept beside the renderings of the document hash: a reviewer's view of a
+// page scanned sideways.
+func (r *Renderer) Turned(ctx context.Context, hash, src string, deg int) (string, error) {
 	out := filepath.Join(r.dir, hash[:2], hash, filepath.Base(src)+"-turned-"+strconv.Itoa(deg)+".png")
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
 	_, err, _ := r.flight.Do(out, func() (any, error) {
-		f, err := os.Open(src)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		cfg, _, err := image.DecodeConfig(f)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.Width*cfg.Height > MaxPixels {
-			return nil, fmt.Errorf("the image has %d×%d pixels, more than %d", cfg.Width, cfg.Height, MaxPixels)
-		}
-		if _, err := f.Seek(0, 0); err != nil {
-			return nil, err
-		}
-		img, _, err := image.Decode(f)
-		if err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, turn(img, deg)); err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(out), 0o750); err != nil {
-			return nil, err
-		}
-		return nil, writeAtomic(out, buf.Bytes())
+		return nil, r.withCached(ctx, src, func(cfg image.Config) (int64, error) {
+			return 2*int64(cfg.Width)*int64(cfg.Height)*4 + encodeCost, nil // turn's two copies
+		}, func(img image.Image) error {
+			return writePNG(out, turn(img, deg))
+		})
 	})
 	if err != nil {
 		return "", fmt.Errorf("turn page image: %w", err)

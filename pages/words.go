@@ -30,8 +30,16 @@ type Word struct {
 // MaxWords caps the words read of one page.
 const MaxWords = 20_000
 
+// What reading a page's text holds beside PDFium: each character as
+// go-pdfium hands it over, and each word kept.
+const (
+	charCost = 160
+	wordCost = 96
+)
+
 // Words returns the words of page (1-based) of the document in file, read
-// by PDFium's text extraction and kept: none for an image, which has no
+// by PDFium's text extraction within the budget (counted by characters
+// before they are handed over) and kept: none for an image, which has no
 // text of its own.
 func (r *Renderer) Words(ctx context.Context, hash, file string, page int) ([]Word, error) {
 	out := filepath.Join(r.dir, hash[:2], hash, strconv.Itoa(page)+"-words.json")
@@ -42,7 +50,7 @@ func (r *Renderer) Words(ctx context.Context, hash, file string, page int) ([]Wo
 		}
 	}
 	v, err, _ := r.flight.Do(out, func() (any, error) {
-		data, kind, err := r.drawable(ctx, hash, file)
+		path, kind, err := r.drawable(ctx, hash, file)
 		if err != nil {
 			return nil, err
 		}
@@ -50,7 +58,21 @@ func (r *Renderer) Words(ctx context.Context, hash, file string, page int) ([]Wo
 			return []Word{}, nil
 		}
 		var ws []Word
-		err = r.withDoc(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+		err = r.withDoc(ctx, hash, path, false, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+			tp, err := inst.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: byIndex(doc, page-1)})
+			if err != nil {
+				return err
+			}
+			chars, err := inst.FPDFText_CountChars(&requests.FPDFText_CountChars{TextPage: tp.TextPage})
+			inst.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage})
+			if err != nil {
+				return err
+			}
+			release, err := r.budget.Take(ctx, int64(chars.Count)*charCost+MaxWords*wordCost)
+			if err != nil {
+				return err
+			}
+			defer release()
 			ws, err = pageWords(inst, doc, page)
 			return err
 		})

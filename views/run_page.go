@@ -361,6 +361,16 @@ func (c *ContentVM) parsedTitle(sheet string, col, row int) string {
 	return c.parsed[c.sheetKey(sheet)+"!"+CellName(col, row)]
 }
 
+// cellTitle is what a cell's title says: that Extend's parser read it,
+// that it was cut; empty when neither.
+func (c *ContentVM) cellTitle(sh content.Sheet, col, row int) string {
+	t := c.parsedTitle(sh.Name, col, row)
+	if sh.IsCut(row, col) {
+		t = strings.TrimPrefix(t+"\n", "\n") + fmt.Sprintf("Cut: only the first %d KiB of this cell is shown.", content.MaxCell>>10)
+	}
+	return t
+}
+
 func (c *ContentVM) sheetKey(sheet string) string {
 	if len(c.Sheets) == 1 {
 		return ""

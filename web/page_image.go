@@ -12,10 +12,15 @@ import (
 )
 
 // pageImage serves one page of a document: a PDF page rendered to PNG at
-// the requested width (cached), or an image document as it is. The URL
+// the requested width (cached), or an image document as it is (its
+// thumbnail, when the browser shows it but the server decodes it). The URL
 // names the blob by content hash, so the answer never changes and may be
-// cached for good.
+// cached for good. A server busy decoding asks the browser to come back.
 func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
+	return retryLater(w, s.servePageImage(w, r))
+}
+
+func (s *Server) servePageImage(w http.ResponseWriter, r *http.Request) error {
 	blob := r.PathValue("blob")
 	n, err := strconv.Atoi(r.PathValue("page"))
 	if err != nil {
@@ -36,9 +41,9 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
 	// that is to be turned is decoded here as displayed; JPEG and PNG go
 	// as they are.
 	if pages.Drawn(doc.Kind) || !pages.Served(doc.Kind) || turn != 0 {
-		width := 0
-		if pages.Drawn(doc.Kind) {
-			width = nearestWidth(r.URL.Query().Get("w"))
+		width := nearestWidth(r.URL.Query().Get("w"))
+		if !pages.Drawn(doc.Kind) && r.URL.Query().Get("w") == "" {
+			width = 0 // an image at its own size, unless a thumbnail is asked for
 		}
 		path, err = s.renderer.PNG(r.Context(), blob, path, n, width)
 		if err != nil {
@@ -47,7 +52,7 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
 		contentType = "image/png"
 	}
 	if turn != 0 {
-		if path, err = s.renderer.Turned(blob, path, turn); err != nil {
+		if path, err = s.renderer.Turned(r.Context(), blob, path, turn); err != nil {
 			return err
 		}
 		contentType = "image/png"
@@ -67,6 +72,15 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) error {
 	h.Set("ETag", `"`+blob[:16]+"-"+strconv.Itoa(n)+"-"+r.URL.Query().Get("w")+"-"+strconv.Itoa(turn)+`"`)
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return nil
+}
+
+// retryLater asks the client to come back in a moment when err says the
+// server is busy (decoding other documents, say).
+func retryLater(w http.ResponseWriter, err error) error {
+	if review.ErrorCode(err) == review.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "2")
+	}
+	return err
 }
 
 // nearestWidth picks the smallest rendered width at least as wide as asked.
@@ -147,7 +161,7 @@ func (s *Server) pageWords(w http.ResponseWriter, r *http.Request) error {
 	path, _ := s.store.BlobPath(blob)
 	words, err := s.renderer.Words(r.Context(), blob, path, n)
 	if err != nil {
-		return err
+		return retryLater(w, err)
 	}
 	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
 	writeJSON(w, http.StatusOK, map[string]any{"words": words})
@@ -177,7 +191,7 @@ func (s *Server) readBox(w http.ResponseWriter, r *http.Request) error {
 	path, _ := s.store.BlobPath(blob)
 	text, err := s.renderer.Read(r.Context(), blob, path, n, box)
 	if err != nil {
-		return err
+		return retryLater(w, err)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"text": text})
 	return nil

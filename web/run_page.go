@@ -255,7 +255,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 				case err != nil:
 					d.missing = "This document cannot be shown: " + review.ErrorMessage(err)
 				case content.Is(doc.Kind) && len(doc.Pages) == 0:
-					d.content, d.missing = s.content(f.Blob, doc.Kind)
+					d.content, d.missing = s.content(ctx, f.Blob, doc.Kind)
 					if doc.Kind == content.KindDOCX {
 						d.asText = s.renderer.AsText(f.Blob)
 					}
@@ -274,13 +274,14 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 	return out
 }
 
-// content reads a document without pages, or says why it cannot.
-func (s *Server) content(blob, kind string) (*content.Doc, string) {
+// content reads a document without pages, or says why it cannot (the
+// server being busy decoding, say).
+func (s *Server) content(ctx context.Context, blob, kind string) (*content.Doc, string) {
 	path, err := s.store.BlobPath(blob)
 	if err != nil {
 		return nil, "This document cannot be shown: " + review.ErrorMessage(err)
 	}
-	d, err := s.contents.Read(blob, path, kind)
+	d, err := s.renderer.Content(ctx, blob, path, kind)
 	if err != nil {
 		return nil, review.ErrorMessage(err)
 	}

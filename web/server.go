@@ -10,7 +10,6 @@ import (
 
 	"github.com/gorilla/sessions"
 
-	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/static"
@@ -43,7 +42,6 @@ type Server struct {
 	store    Store
 	worker   Ingest
 	renderer *pages.Renderer
-	contents content.Cache // documents without pages, as read last
 	log      *slog.Logger
 	now      func() time.Time
 	assets   *static.Assets

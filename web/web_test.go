@@ -22,6 +22,7 @@ import (
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
@@ -30,10 +31,11 @@ import (
 const secret = "wss_test_secret"
 
 type env struct {
-	t     *testing.T
-	srv   testServer
-	store *storage.Store
-	desk  *desk.Desk
+	t        *testing.T
+	srv      testServer
+	store    *storage.Store
+	desk     *desk.Desk
+	renderer *pages.Renderer
 }
 
 // testServer is where a test reaches the running instance.
@@ -84,7 +86,7 @@ func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
 			t.Errorf("instance: %v", err)
 		}
 	})
-	return &env{t: t, srv: testServer{URL: in.URL}, store: in.Store, desk: in.Desk}
+	return &env{t: t, srv: testServer{URL: in.URL}, store: in.Store, desk: in.Desk, renderer: in.Renderer}
 }
 
 // post sends a webhook body signed with secret at time ts.

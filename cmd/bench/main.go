@@ -65,6 +65,7 @@ func main() {
 		{"live", benchLive},
 		{"hardening", benchHardening},
 		{"starvation", benchStarvation},
+		{"decoding", benchDecoding},
 		{"rules", benchRules},
 		{"postgres", benchPostgres},
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -27,6 +28,7 @@ type config struct {
 	extendKey     string
 	baseURL       string
 	maxBody       int64
+	decodeMemory  int64
 	demo          bool
 	logFormat     string
 	sla           time.Duration
@@ -68,6 +70,8 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *c
 	fs.StringVar(&c.baseURL, "base-url", env(getenv, "REVIEWER_BASE_URL", ""), "URL browsers use to reach reviewer; derived from --addr by default (REVIEWER_BASE_URL)")
 	maxBody, _ := strconv.ParseInt(env(getenv, "REVIEWER_MAX_BODY", "33554432"), 10, 64)
 	fs.Int64Var(&c.maxBody, "max-body", maxBody, "largest webhook body accepted, in bytes (REVIEWER_MAX_BODY)")
+	decodeMemory, _ := strconv.ParseInt(env(getenv, "REVIEWER_DECODE_MEMORY", strconv.Itoa(pages.DefaultDecodeMemory)), 10, 64)
+	fs.Int64Var(&c.decodeMemory, "decode-memory", decodeMemory, "bytes every page image, thumbnail, sheet and text being decoded may hold together; a request that finds no room is asked to come back (REVIEWER_DECODE_MEMORY)")
 	fs.BoolVar(&c.demo, "demo", false, "load the bundled demo documents")
 	fs.StringVar(&c.logFormat, "log", env(getenv, "REVIEWER_LOG", "text"), "log format: text or json (REVIEWER_LOG)")
 	sla, _ := time.ParseDuration(env(getenv, "REVIEWER_SLA", "4h"))
@@ -106,7 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache,
+		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory,
 		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken},
 	})
 	if err != nil {

@@ -166,7 +166,7 @@ pagesEl.addEventListener("click", (e) => {
   if (cell && active) {
     const page = cell.closest(".page");
     document.dispatchEvent(new CustomEvent("reviewer:pick", {
-      detail: { output: activeOutput, path: active, text: cell.dataset.text, fileId: page.dataset.fileId, page: +page.dataset.page, how: "clicked cell" },
+      detail: { output: activeOutput, path: active, text: pieceText(cell), fileId: page.dataset.fileId, page: +page.dataset.page, how: "clicked cell" },
     }));
     return;
   }
@@ -254,6 +254,11 @@ function textIn(page, draft) {
 
 // --- text on the pages: find, and citations that came without a box ---
 
+// pieceText is a piece's text: a block over a page image carries it in
+// data-text; a cell or a line is its text (written once: a sheet of long
+// cells would otherwise be twice its size).
+const pieceText = (el) => el.dataset.text ?? el.textContent;
+
 // squash is text as it is compared: lower case and without spaces, so a
 // phrase is found across the pieces it was cut into, however they are spaced.
 const squash = (s) => (s || "").toLowerCase().replace(/\s+/g, "");
@@ -264,11 +269,11 @@ function matchesIn(page, q) {
   const pieces = [...page.querySelectorAll(":scope > .block, .cell")];
   const ends = [];
   let text = "";
-  for (const p of pieces) ends.push((text += squash(p.dataset.text)).length);
+  for (const p of pieces) ends.push((text += squash(pieceText(p))).length);
   const out = [];
   for (let i = text.indexOf(q); i >= 0 && out.length < 1000; i = text.indexOf(q, i + q.length)) {
     const end = i + q.length;
-    out.push(pieces.filter((_, k) => ends[k] > i && ends[k] - squash(pieces[k].dataset.text).length < end));
+    out.push(pieces.filter((_, k) => ends[k] > i && ends[k] - squash(pieceText(pieces[k])).length < end));
   }
   return out;
 }
