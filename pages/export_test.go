@@ -27,5 +27,6 @@ func WithoutSandbox() func() {
 	sandbox = func() ([]string, error) { return nil, errors.New("no sandbox in this test") }
 	return func() { sandbox = was }
 }
+
 // ImageDecodes returns how many pages of image documents r has decoded.
 func ImageDecodes(r *Renderer) int64 { return r.decoded.Load() }
