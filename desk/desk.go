@@ -42,6 +42,9 @@ type Store interface {
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
+
+	RunUpdate(ctx context.Context, runID string) (review.RunUpdate, error)
+	SaveRunUpdate(ctx context.Context, runID, actor string, prev, next, change review.RunUpdate) error
 }
 
 // Checker evaluates a workflow's validation rules on a run, checks rules

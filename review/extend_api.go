@@ -17,6 +17,10 @@ const (
 	ExtendKeyPrefix = "sk_"
 )
 
+// ActionAnnotate is the audit action of a run update: an API caller
+// changed its name or metadata.
+const ActionAnnotate = "annotate"
+
 // MaxMetadata is the largest a run's metadata may grow through updates:
 // Extend's own bound (10 KB), so what reviewer holds can be sent back.
 const MaxMetadata = 10_000
@@ -115,7 +119,8 @@ func (u RunUpdate) metadata(run json.RawMessage) json.RawMessage {
 // summaryMembers are the members of a workflow run that a list shows as
 // Extend sent them (WorkflowRunSummary): who ran it, when, on what, at what
 // cost.
-var summaryMembers = []string{"workflow", "workflowVersion", "initialRunAt", "startTime", "endTime", "batchId", "files", "usage"}
+var summaryMembers = []string{"workflow", "workflowVersion", "initialRunAt", "startTime", "endTime", "batchId", "files", "usage",
+	"reviewedByUser", "reviewedBy", "reviewedAt", "rejectionNote"}
 
 // SummaryHead returns the members of a run payload that a list shows, as a
 // JSON object, read in one pass over the payload's top level: a list then
@@ -140,7 +145,8 @@ func SummaryHead(run json.RawMessage) json.RawMessage {
 	return b.Bytes()
 }
 
-// BatchID returns the batchId member of a run payload, "" when it has none.
+// BatchID returns the batchId member of a run payload or of its
+// SummaryHead, "" when it has none.
 func BatchID(run json.RawMessage) string {
 	ms, _ := topLevel(run)
 	id := ""
