@@ -187,3 +187,31 @@ type ListKey struct {
 	At time.Time
 	ID string
 }
+
+// AddMissing returns doc, a JSON object, with each member of defaults it
+// lacks added with its default value, reading doc's top level once.
+func AddMissing(doc json.RawMessage, defaults []Member) (json.RawMessage, error) {
+	ms, ok := topLevel(doc)
+	if !ok {
+		return nil, Errorf(EINVALID, "not a JSON object")
+	}
+	have := make(map[string]bool, len(ms))
+	for _, m := range ms {
+		have[m.Key] = true
+	}
+	var err error
+	for _, d := range defaults {
+		if !have[d.Key] {
+			if doc, err = Splice(doc, []string{d.Key}, d.Value); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return doc, nil
+}
+
+// Member is a member of a JSON object: its key and its value's JSON.
+type Member struct {
+	Key   string
+	Value json.RawMessage
+}

@@ -468,6 +468,8 @@ func (s *Server) workflowRun(r *http.Request, id string) (json.RawMessage, error
 	link := "dashboardUrl"
 	if version == review.Version2025 {
 		link = "url"
+	} else if body, err = review.AddMissing(body, runDefaults); err != nil {
+		return nil, fmt.Errorf("workflow run %s: %w", id, err)
 	}
 	for _, m := range []struct{ key, v string }{{"status", string(status)}, {link, s.runURL(id)}} {
 		if body, err = review.Splice(body, []string{m.key}, jsonString(m.v)); err != nil {
@@ -475,6 +477,18 @@ func (s *Server) workflowRun(r *http.Request, id string) (json.RawMessage, error
 		}
 	}
 	return body, nil
+}
+
+// runDefaults are the members of Extend's WorkflowRun (2026-02-09) that a
+// payload may lack (an older run, a test's fixture), with the value that
+// says "none", so an SDK reads null or empty, never undefined.
+var runDefaults = []review.Member{
+	{Key: "metadata", Value: json.RawMessage(`{}`)}, {Key: "batchId", Value: json.RawMessage(`null`)}, {Key: "files", Value: json.RawMessage(`[]`)},
+	{Key: "failureReason", Value: json.RawMessage(`null`)}, {Key: "failureMessage", Value: json.RawMessage(`null`)},
+	{Key: "initialRunAt", Value: json.RawMessage(`null`)}, {Key: "reviewedByUser", Value: json.RawMessage(`null`)},
+	{Key: "reviewed", Value: json.RawMessage(`false`)}, {Key: "rejectionNote", Value: json.RawMessage(`null`)},
+	{Key: "reviewedAt", Value: json.RawMessage(`null`)}, {Key: "startTime", Value: json.RawMessage(`null`)},
+	{Key: "endTime", Value: json.RawMessage(`null`)}, {Key: "stepRuns", Value: json.RawMessage(`[]`)}, {Key: "usage", Value: json.RawMessage(`null`)},
 }
 
 // writeRun answers a run: as it is in 2026-02-09, wrapped as
