@@ -17,6 +17,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -676,5 +677,14 @@ func TestExtendFileLink(t *testing.T) {
 	// A file not fetched yet has no link.
 	if _, _, f := extendCall(t, e, "GET", "/files/file_demo_fiber", tok, review.Version2026, nil); f["presignedUrl"] != nil {
 		t.Errorf("a file not here: %v", f)
+	}
+}
+
+// TestReviewerTokenIsNotAnExtendKey: a reviewer token given as the Extend
+// API key is refused at start, with a sentence, and never sent to Extend.
+func TestReviewerTokenIsNotAnExtendKey(t *testing.T) {
+	_, err := instance.New(t.Context(), instance.Config{Addr: "127.0.0.1:0", Data: t.TempDir(), ExtendKey: "rvw_abc", CompileCache: compileCache})
+	if err == nil || !strings.Contains(err.Error(), "reviewer's own API token") {
+		t.Fatalf("a reviewer token as the Extend key: %v", err)
 	}
 }
