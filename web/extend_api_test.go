@@ -78,6 +78,18 @@ func postExtendRuns(t *testing.T, e *env) {
 	}
 }
 
+// deliveringEnv is a reviewer with a destination, so decisions write
+// deliveries, and the extendRuns posted.
+func deliveringEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t, web.Config{})
+	if _, err := e.store.AddDestination(t.Context(), review.Destination{URL: "https://erp.example/hooks", Secret: "whsec_0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	postExtendRuns(t, e)
+	return e
+}
+
 // decide approves or rejects a run as a supervisor.
 func decide(t *testing.T, e *env, id string, approve bool) {
 	t.Helper()
@@ -328,11 +340,7 @@ func TestExtendListStable(t *testing.T) {
 // (the delivery's payload), with its status, reviewer, time, note and end;
 // dashboardUrl its page here.
 func TestExtendRetrieve(t *testing.T) {
-	e := newEnv(t, web.Config{})
-	if _, err := e.store.AddDestination(t.Context(), review.Destination{URL: "https://erp.example/hooks", Secret: "whsec_0123456789abcdef"}); err != nil {
-		t.Fatal(err)
-	}
-	postExtendRuns(t, e)
+	e := deliveringEnv(t)
 	tok := token(t, e, review.RoleReviewer)
 	decide(t, e, "workflow_run_demo_awsb_2026", true)
 	decide(t, e, "workflow_run_demo_fiber_2026", false)
@@ -563,11 +571,7 @@ func TestExtendRateLimit(t *testing.T) {
 // decision sends it on, and a later event from Extend does not lose it. A
 // reviewer's token may read, not update.
 func TestExtendUpdate(t *testing.T) {
-	e := newEnv(t, web.Config{})
-	if _, err := e.store.AddDestination(t.Context(), review.Destination{URL: "https://erp.example/hooks", Secret: "whsec_0123456789abcdef"}); err != nil {
-		t.Fatal(err)
-	}
-	postExtendRuns(t, e)
+	e := deliveringEnv(t)
 	sup, rev := token(t, e, review.RoleSupervisor), token(t, e, review.RoleReviewer)
 	const id = "workflow_run_demo_aws_2026"
 	path := "/workflow_runs/" + id
