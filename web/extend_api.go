@@ -202,7 +202,7 @@ func listFilter(q url.Values) (review.WorkflowRunFilter, error) {
 	asc := q.Get("sortDir")
 	if raw := q.Get("nextPageToken"); raw != "" {
 		var prev pageToken
-		b, err := base64.RawURLEncoding.DecodeString(raw)
+		b, err := base64.RawURLEncoding.DecodeString(raw[:min(len(raw), 8*maxFilter)])
 		if err != nil || len(raw) > 8*maxFilter || json.Unmarshal(b, &prev) != nil || prev.ID == "" {
 			return review.WorkflowRunFilter{}, review.Errorf(review.EINVALID, "nextPageToken is not one this server gave out; list again from the first page.")
 		}

@@ -112,7 +112,13 @@ func (s *Server) fileContent(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		h.Set("Content-Type", "application/octet-stream")
 	}
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	// Always an attachment: a document is never shown as a page of this
+	// site (an HTML file would run there).
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})
+	if disposition == "" { // a name it cannot encode
+		disposition = "attachment"
+	}
+	h.Set("Content-Disposition", disposition)
 	h.Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, "", info.ModTime(), file)
 	return nil
