@@ -43,8 +43,7 @@ type Store interface {
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
 
-	RunUpdate(ctx context.Context, runID string) (review.RunUpdate, error)
-	SaveRunUpdate(ctx context.Context, runID, actor string, prev, next, change review.RunUpdate) error
+	UpdateRun(ctx context.Context, runID, actor string, change review.RunUpdate, next func(prev review.RunUpdate, payload json.RawMessage) (review.RunUpdate, error)) error
 }
 
 // Checker evaluates a workflow's validation rules on a run, checks rules

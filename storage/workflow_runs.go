@@ -106,58 +106,50 @@ func (s *Store) WorkflowRunBody(ctx context.Context, id string) (body json.RawMe
 	return body, status, apiVersion, nil
 }
 
-// RunUpdate returns what callers changed of a run's name and metadata.
-func (s *Store) RunUpdate(ctx context.Context, runID string) (review.RunUpdate, error) {
-	var updates sql.NullString
-	err := s.r.QueryRowContext(ctx, `SELECT updates FROM runs WHERE id = ?`, runID).Scan(&updates)
-	if isNoRows(err) {
-		return review.RunUpdate{}, review.Errorf(review.ENOTFOUND, "There is no workflow run %s here.", runID)
-	}
-	if err != nil {
-		return review.RunUpdate{}, fmt.Errorf("run update: %w", err)
-	}
-	var u review.RunUpdate
-	if updates.Valid && updates.String != "" {
-		if err := json.Unmarshal([]byte(updates.String), &u); err != nil {
-			return u, fmt.Errorf("run update %s: %w", runID, err)
-		}
-	}
-	return u, nil
-}
-
-// SaveRunUpdate stores next as what callers changed of a run, if it is
-// still prev (otherwise review.ErrRefused: another update came between),
-// with change in its audit trail, and moves the run's updatedAt.
-func (s *Store) SaveRunUpdate(ctx context.Context, runID, actor string, prev, next, change review.RunUpdate) error {
-	encode := func(u review.RunUpdate) any {
-		if u.Empty() {
-			return nil
-		}
-		b, _ := json.Marshal(u)
-		return string(b)
-	}
-	was, now, after := encode(prev), encode(next), encode(change)
+// UpdateRun changes what API callers changed of a run, in one
+// transaction that holds the run: next is given the update kept so far and
+// the payload as Extend sent it, and returns the update to keep, or an
+// error that changes nothing. change goes into the run's audit trail, and
+// the run's updatedAt moves.
+func (s *Store) UpdateRun(ctx context.Context, runID, actor string, change review.RunUpdate, next func(prev review.RunUpdate, payload json.RawMessage) (review.RunUpdate, error)) error {
 	err := s.write(ctx, func(tx *txn) error {
-		at := ms(s.now())
-		cond, args := "updates IS NULL", []any{now, at, runID}
-		if was != nil {
-			cond, args = "updates = ?", append(args, was)
+		q := `SELECT payload, updates FROM runs WHERE id = ?`
+		if tx.pg {
+			q += ` FOR UPDATE` // SQLite's one writer holds it already
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE runs SET updates = ?, updated_at = ? WHERE id = ? AND `+cond, args...)
+		var payload []byte
+		var updates sql.NullString
+		err := tx.QueryRowContext(ctx, q, runID).Scan(&payload, &updates)
+		if isNoRows(err) {
+			return review.Errorf(review.ENOTFOUND, "There is no workflow run %s here.", runID)
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return review.ErrRefused
+		var prev review.RunUpdate
+		if updates.Valid && updates.String != "" {
+			if err := json.Unmarshal([]byte(updates.String), &prev); err != nil {
+				return fmt.Errorf("updates: %w", err)
+			}
+		}
+		u, err := next(prev, payload)
+		if err != nil {
+			return err
+		}
+		kept, _ := json.Marshal(u)
+		after, _ := json.Marshal(change)
+		at := ms(s.now())
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET updates = ?, updated_at = ? WHERE id = ?`, string(kept), at, runID); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, after) VALUES (?, ?, ?, ?, ?)`,
-			runID, at, actor, review.ActionAnnotate, []byte(after.(string))); err != nil {
+			runID, at, actor, review.ActionAnnotate, after); err != nil {
 			return err
 		}
 		return s.logChange(ctx, tx, review.FeedRun, runID, actor)
 	})
 	if err != nil {
-		return fmt.Errorf("save run update: %w", err)
+		return fmt.Errorf("update run: %w", err)
 	}
 	s.notify()
 	return nil

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -690,5 +691,30 @@ func TestReviewerTokenIsNotAnExtendKey(t *testing.T) {
 	_, err := instance.New(t.Context(), instance.Config{Addr: "127.0.0.1:0", Data: t.TempDir(), ExtendKey: "rvw_abc", CompileCache: compileCache})
 	if err == nil || !strings.Contains(err.Error(), "reviewer's own API token") {
 		t.Fatalf("a reviewer token as the Extend key: %v", err)
+	}
+}
+
+// TestExtendUpdatesAtOnce: updates of one run sent at once each keep their
+// keys: none is lost to another landing between its read and its write.
+func TestExtendUpdatesAtOnce(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	postExtendRuns(t, e)
+	tok := token(t, e, review.RoleSupervisor)
+	const n = 8
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := range n {
+		wg.Go(func() {
+			statuses[i], _, _ = extendCall(t, e, "POST", "/workflow_runs/workflow_run_demo_aws_2026", tok, review.Version2026,
+				map[string]any{"metadata": map[string]any{"k" + strconv.Itoa(i): i}})
+		})
+	}
+	wg.Wait()
+	_, _, run := extendCall(t, e, "GET", "/workflow_runs/workflow_run_demo_aws_2026", tok, review.Version2026, nil)
+	meta := run["metadata"].(map[string]any)
+	for i := range n {
+		if statuses[i] != 200 || meta["k"+strconv.Itoa(i)] != float64(i) {
+			t.Errorf("update %d: %d, metadata %v", i, statuses[i], meta)
+		}
 	}
 }
