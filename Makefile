@@ -9,7 +9,7 @@ FUZZTIME ?= 200000x
 PG_PACKAGES ?= ./storage ./desk ./ingest ./outbound ./web
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test lint generate check-generated chromium postgres tesseract office fuzz bench screenshots clean
+.PHONY: run build test lint generate check-generated chromium postgres tesseract office sdk fuzz bench screenshots clean
 
 build:
 	$(GO) build -o bin/reviewer ./cmd/reviewer
@@ -55,6 +55,16 @@ office:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-dejavu-core >/dev/null; }
 
+# Extend's own TypeScript SDK, for the test that runs it against reviewer
+# (sdktest): Node from Debian's nodejs and npm when missing, the SDK from
+# the lockfile.
+sdk:
+	@{ command -v node && command -v npm; } >/dev/null 2>&1 || { \
+		echo "installing Debian's nodejs and npm for the SDK test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+	cd sdktest && npm ci --no-audit --no-fund --silent
+
 # Lint: formatting (Go and templ), vet, staticcheck and unused code; the
 # tools are pinned in go.mod's tool directive, so nothing else is installed.
 lint:
@@ -66,7 +76,7 @@ lint:
 
 # Every package on SQLite (the default), then the storage and application
 # tests again on PostgreSQL.
-test: chromium postgres tesseract office check-generated lint
+test: chromium postgres tesseract office sdk check-generated lint
 	$(GO) test -race -count=1 -timeout 30m ./...
 	REVIEWER_TEST_DB=postgres $(GO) test -race -count=1 -timeout 30m $(PG_PACKAGES)
 	$(MAKE) fuzz

@@ -42,6 +42,8 @@ type Store interface {
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
+
+	UpdateRun(ctx context.Context, runID, actor string, change review.RunUpdate, next func(prev review.RunUpdate, payload json.RawMessage) (review.RunUpdate, error)) error
 }
 
 // Checker evaluates a workflow's validation rules on a run, checks rules

@@ -74,6 +74,9 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	if c.ExtendURL == "" {
 		c.ExtendURL = "https://api.extend.ai"
 	}
+	if strings.HasPrefix(c.ExtendKey, review.TokenPrefix) {
+		return nil, fmt.Errorf("the Extend API key is reviewer's own API token (%s…), which Extend does not know: give Extend's key (%s…)", review.TokenPrefix, review.ExtendKeyPrefix)
+	}
 	in := &Instance{log: c.Log}
 	var err error
 	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash})

@@ -50,7 +50,7 @@ func (r *Run) WithEdits(edits []Edit, size PageSizer) (*Run, error) {
 // and API version it arrived in: for every output reviewedOutput and output
 // are the reviewed result, initialOutput the model's, reviewed is true,
 // edited tells whether anything changed and edits lists what did; the run
-// says who decided, when, and how.
+// says who decided, when, and how, and ends then (endTime).
 func (r *Run) Reviewed(edits []Edit, d Decision, size PageSizer) (json.RawMessage, error) {
 	raw, changed, err := r.splice(edits, size)
 	if err != nil {
@@ -115,6 +115,7 @@ func (r *Run) Reviewed(edits []Edit, d Decision, size PageSizer) (json.RawMessag
 		{by, d.By},
 		{"reviewedAt", d.At.UTC().Format(time.RFC3339)},
 		{"rejectionNote", note},
+		{"endTime", d.At.UTC().Format(time.RFC3339)}, // the run ends with its decision
 	} {
 		b, _ := marshal(s.v)
 		if raw, err = Splice(raw, []string{s.key}, b); err != nil {

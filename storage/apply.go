@@ -119,19 +119,19 @@ func putRun(ctx context.Context, tx *txn, r *review.Run, failsRules bool, now in
 			r.Status = review.StatusNeedsReview
 		}
 	}
-	sum := r.Summary()
+	sum, head := r.Summary(), review.SummaryHead(r.Raw)
 	var queued any
 	if r.Status == review.StatusNeedsReview {
 		queued = ms(r.WaitingSince(time.UnixMilli(now)))
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
 			status = excluded.status, file_name = excluded.file_name, file_type = excluded.file_type, page_count = excluded.page_count,
 			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = coalesce(runs.queued_at, excluded.queued_at),
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head`,
 		r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(r.Status), sum.FileName, sum.FileType, sum.PageCount,
-		sum.MinConfidence, []byte(r.Raw), queued, now, now, routed)
+		sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(head), []byte(head))
 	if err != nil {
 		return false, err
 	}

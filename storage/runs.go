@@ -17,12 +17,18 @@ import (
 func (s *Store) Run(ctx context.Context, id string) (*review.Run, error) {
 	var payload []byte
 	var status string
-	err := s.r.QueryRowContext(ctx, `SELECT status, payload FROM runs WHERE id = ?`, id).Scan(&status, &payload)
+	var updates sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT status, payload, updates FROM runs WHERE id = ?`, id).Scan(&status, &payload, &updates)
 	if isNoRows(err) {
 		return nil, review.Errorf(review.ENOTFOUND, "no run %q", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
+	}
+	// What callers changed of its name and metadata is part of the run as
+	// every reader sees it, and as its decision sends it on.
+	if payload, err = withUpdates(payload, updates); err != nil {
+		return nil, fmt.Errorf("run %s: %w", id, err)
 	}
 	run, err := review.DecodeRun(payload)
 	if err != nil {

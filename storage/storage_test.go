@@ -331,10 +331,10 @@ func TestUsersSessionsTokens(t *testing.T) {
 	if err != nil || !strings.HasPrefix(tok, "rvw_") {
 		t.Fatalf("token %q %v", tok, err)
 	}
-	if role, err := s.TokenRole(ctx, tok); err != nil || role != review.RoleReviewer {
-		t.Fatalf("token role %s %v", role, err)
+	if got, err := s.UseToken(ctx, tok); err != nil || got.Role != review.RoleReviewer {
+		t.Fatalf("token %+v %v", got, err)
 	}
-	if _, err := s.TokenRole(ctx, tok+"x"); review.ErrorCode(err) != review.EUNAUTHORIZED {
+	if _, err := s.UseToken(ctx, tok+"x"); review.ErrorCode(err) != review.EUNAUTHORIZED {
 		t.Fatalf("wrong token: %v", err)
 	}
 	a, _ := s.SessionKeys(ctx)

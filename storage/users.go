@@ -177,7 +177,7 @@ func (s *Store) CreateToken(ctx context.Context, name string, role review.Role) 
 	if _, err := review.ParseRole(string(role)); err != nil {
 		return "", err
 	}
-	tok := "rvw_" + randomToken(32)
+	tok := review.TokenPrefix + randomToken(32)
 	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`, strings.TrimSpace(name), string(role), tokenHash(tok), ms(s.now()))
 	if err != nil {
 		return "", fmt.Errorf("create token: %w", err)
@@ -185,21 +185,23 @@ func (s *Store) CreateToken(ctx context.Context, name string, role review.Role) 
 	return tok, nil
 }
 
-// TokenRole returns the role of a live API token and records its use.
-func (s *Store) TokenRole(ctx context.Context, token string) (review.Role, error) {
-	var id int64
+// UseToken returns a live API token (its id, name and role) and records
+// its use.
+func (s *Store) UseToken(ctx context.Context, token string) (review.Token, error) {
+	var t review.Token
 	var role string
-	err := s.r.QueryRowContext(ctx, `SELECT id, role FROM tokens WHERE hash = ? AND revoked_at IS NULL`, tokenHash(token)).Scan(&id, &role)
+	err := s.r.QueryRowContext(ctx, `SELECT id, name, role FROM tokens WHERE hash = ? AND revoked_at IS NULL`, tokenHash(token)).Scan(&t.ID, &t.Name, &role)
 	if isNoRows(err) {
-		return "", review.Errorf(review.EUNAUTHORIZED, "unknown or revoked API token")
+		return t, review.Errorf(review.EUNAUTHORIZED, "unknown or revoked API token")
 	}
 	if err != nil {
-		return "", fmt.Errorf("token: %w", err)
+		return t, fmt.Errorf("token: %w", err)
 	}
-	if _, err := s.w.ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, ms(s.now()), id); err != nil {
-		return "", fmt.Errorf("token: %w", err)
+	if _, err := s.w.ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, ms(s.now()), t.ID); err != nil {
+		return t, fmt.Errorf("token: %w", err)
 	}
-	return review.Role(role), nil
+	t.Role = review.Role(role)
+	return t, nil
 }
 
 func randomToken(n int) string {

@@ -68,7 +68,7 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, need access
 
 func roleFor(a access) review.Role {
 	switch a {
-	case supervisor, supervisorToken:
+	case supervisor, supervisorToken, extendSupervisor:
 		return review.RoleSupervisor
 	case admin:
 		return review.RoleAdmin
@@ -107,19 +107,29 @@ func (s *Server) session(r *http.Request) (review.Session, error) {
 func (s *Server) withToken(w http.ResponseWriter, r *http.Request, need access, next handlerFunc) error {
 	auth := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(auth, "Bearer ")
+	tok = strings.TrimSpace(tok)
 	if !ok || tok == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="reviewer"`)
 		return review.Errorf(review.EUNAUTHORIZED, "an API token is required: Authorization: Bearer <token>")
 	}
-	role, err := s.store.TokenRole(r.Context(), strings.TrimSpace(tok))
+	// Only reviewer's own tokens are looked up: an Extend key is named as
+	// such, so whoever pasted it learns which key goes where.
+	if !strings.HasPrefix(tok, review.TokenPrefix) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="reviewer", error="invalid_token"`)
+		if strings.HasPrefix(tok, review.ExtendKeyPrefix) {
+			return review.Errorf(review.EUNAUTHORIZED, "This is an Extend API key (%s…); reviewer takes its own tokens (%s…), made with `reviewer token create` or on the Users page.", review.ExtendKeyPrefix, review.TokenPrefix)
+		}
+		return review.Errorf(review.EUNAUTHORIZED, "This is not a reviewer API token: they begin with %s and are made with `reviewer token create`.", review.TokenPrefix)
+	}
+	t, err := s.store.UseToken(r.Context(), tok)
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="reviewer", error="invalid_token"`)
 		return err
 	}
-	if need := roleFor(need); !role.AtLeast(need) {
-		return review.Errorf(review.EFORBIDDEN, "This call is for the tokens of %ss and above; this token is a %s's.", need, role)
+	if need := roleFor(need); !t.Role.AtLeast(need) {
+		return review.Errorf(review.EFORBIDDEN, "This call is for the tokens of %ss and above; this token is a %s's.", need, t.Role)
 	}
-	u := &review.User{Name: "API token", Role: role}
+	u := &review.User{ID: t.ID, Email: "token:" + t.Name, Name: "API token " + t.Name, Role: t.Role}
 	return next(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
 }
 

@@ -41,6 +41,9 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		var err error
 		switch rt.access {
+		case extendToken, extendSupervisor:
+			s.serveExtend(w, r, rt.access, handle) // answers its own errors, in Extend's shape
+			return
 		case anyone:
 			err = handle(w, r)
 		case apiToken, supervisorToken:

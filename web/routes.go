@@ -6,12 +6,14 @@ import "net/http"
 type access int
 
 const (
-	anyone          access = iota // no sign-in (sign-in page, health, the signed webhook)
-	reviewer                      // any signed-in person
-	supervisor                    // supervisors and admins
-	admin                         // admins only
-	apiToken                      // Authorization: Bearer <token>
-	supervisorToken               // a supervisor's or an admin's API token
+	anyone           access = iota // no sign-in (sign-in page, health, the signed webhook)
+	reviewer                       // any signed-in person
+	supervisor                     // supervisors and admins
+	admin                          // admins only
+	apiToken                       // Authorization: Bearer <token>
+	supervisorToken                // a supervisor's or an admin's API token
+	extendToken                    // the Extend-compatible API: any API token, Extend's version header and error bodies
+	extendSupervisor               // the Extend-compatible API, for a supervisor's or an admin's token
 )
 
 type route struct {
@@ -75,6 +77,25 @@ func (s *Server) routes() []route {
 		// An export is every decided run at once: a supervisor's.
 		{"GET /api/v1/exports/runs.jsonl", supervisorToken, s.exportJSONL},
 		{"GET /api/v1/exports/runs.csv", supervisorToken, s.exportCSV},
+
+		// Extend's own API, read the way Extend serves it (web/extend_api.go),
+		// so code written against Extend's SDKs reads reviewed runs by
+		// changing its base URL and token. A document's signed link is its
+		// own key. Changing a run's metadata changes what its decision
+		// sends on: a supervisor's. What would start or stop processing is
+		// Extend's alone.
+		{"GET /workflow_runs", extendToken, s.listWorkflowRuns},
+		{"GET /workflow_runs/{id}", extendToken, s.getWorkflowRun},
+		{"POST /workflow_runs/{id}", extendSupervisor, s.updateWorkflowRun},
+		{"GET /extract_runs/{id}", extendToken, s.getProcessorRun},
+		{"GET /classify_runs/{id}", extendToken, s.getProcessorRun},
+		{"GET /split_runs/{id}", extendToken, s.getProcessorRun},
+		{"GET /files/{id}", extendToken, s.getFile},
+		{"GET /files/{id}/content", anyone, s.fileContent},
+		{"POST /workflow_runs", extendToken, s.extendRefused},
+		{"POST /workflow_runs/batch", extendToken, s.extendRefused},
+		{"POST /workflow_runs/{id}/cancel", extendToken, s.extendRefused},
+		{"DELETE /workflow_runs/{id}", extendToken, s.extendRefused},
 
 		{"/", anyone, s.notFound}, // every other path
 	}

@@ -55,7 +55,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 		switch a {
 		case anyone:
 			return true
-		case apiToken, supervisorToken: // the token is an admin's
+		case apiToken, supervisorToken, extendToken, extendSupervisor: // the token is an admin's
 			return caller == "token"
 		case reviewer:
 			return caller == "reviewer" || caller == "supervisor" || caller == "admin"

@@ -53,6 +53,7 @@ type Server struct {
 	bodies   *bodies
 	sockets  *sockets
 	desk     *desk.Desk
+	extend   *extendAPI
 	handler  http.Handler
 }
 
@@ -99,12 +100,16 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	extend, err := newExtendAPI(ctx, d.Store)
+	if err != nil {
+		return nil, err
+	}
 	share := max(cfg.BodyMemory/bodyShares, cfg.MaxBody)
 	s := &Server{
 		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
 		logins: &limiter{store: d.Store, window: 15 * time.Minute}, presence: newPresence(), bodies: newBodies(cfg.BodyMemory, share, cfg.BodyGrace, cfg.BodyRate),
-		sockets: newSockets(cfg.MaxSockets), desk: d.Desk,
+		sockets: newSockets(cfg.MaxSockets), desk: d.Desk, extend: extend,
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -34,6 +34,13 @@ type Store interface {
 	Dashboard(ctx context.Context, sla time.Duration) (review.Dashboard, error)
 	Workflows(ctx context.Context) ([]review.Workflow, error)
 
+	// The Extend-compatible API's reads.
+	WorkflowRuns(ctx context.Context, f review.WorkflowRunFilter) (runs []review.ListedRun, more bool, err error)
+	WorkflowRunBody(ctx context.Context, id string) (body json.RawMessage, status review.Status, apiVersion string, err error)
+	FileRecord(ctx context.Context, id string) (review.File, time.Time, error)
+	URLKey(ctx context.Context) ([]byte, error)
+	OutputRun(ctx context.Context, outputID string) (string, error)
+
 	// Webhooks arriving, and a supervisor's replacement document.
 	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
 	PutRunFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) (string, error)
@@ -57,7 +64,7 @@ type Store interface {
 	DeleteSession(ctx context.Context, id string) error
 	SessionKeys(ctx context.Context) ([][]byte, error)
 	CreateToken(ctx context.Context, name string, role review.Role) (string, error)
-	TokenRole(ctx context.Context, token string) (review.Role, error)
+	UseToken(ctx context.Context, token string) (review.Token, error)
 	Tokens(ctx context.Context) ([]review.Token, error)
 	RevokeToken(ctx context.Context, id int64) error
 
