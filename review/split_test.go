@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,60 @@ func TestSplitTypedBack(t *testing.T) {
 				t.Errorf("reviewedOutput = %s, want %s", got, want)
 			}
 		})
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	sp := func(first, last int) review.Split { return review.Split{Type: "a", StartPage: first, EndPage: last} }
+	tests := []struct {
+		name   string
+		splits []review.Split
+		pages  int
+		want   string
+	}{
+		{"covered", []review.Split{sp(1, 2), sp(3, 3)}, 3, ""},
+		{"a page between", []review.Split{sp(1, 1), sp(3, 3)}, 3, "Page 2 belongs to no sub-document."},
+		{"pages after", []review.Split{sp(1, 1)}, 3, "Pages 2–3 belong to no sub-document."},
+		{"pages after, count unknown", []review.Split{sp(1, 1)}, 0, ""},
+		{"pages before", []review.Split{sp(3, 3)}, 3, "Pages 1–2 belong to no sub-document."},
+		{"none", nil, 2, "Pages 1–2 belong to no sub-document."},
+		{"overlap", []review.Split{sp(1, 2), sp(2, 3)}, 3, "Page 2 is in sub-documents 1 and 2."},
+		{"three deep, out of order", []review.Split{sp(2, 4), sp(1, 5), sp(3, 3)}, 6,
+			"Page 2 is in sub-documents 1 and 2. Page 3 is in sub-documents 1, 2 and 3. Page 4 is in sub-documents 1 and 2. Page 6 belongs to no sub-document."},
+		{"past the end", []review.Split{sp(1, 1_000_000_000)}, 2, ""},
+		{"not a range", []review.Split{sp(2, 1)}, 1, "Page 1 belongs to no sub-document."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Join(review.Coverage(tt.splits, tt.pages), " "); got != tt.want {
+				t.Errorf("Coverage = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	var many []review.Split
+	for p := 1; p < 100; p += 2 {
+		many = append(many, sp(p, p))
+	}
+	if n := len(review.Coverage(many, 100)); n != review.MaxCoverageNotes {
+		t.Errorf("%d notes of 50 gaps, want %d", n, review.MaxCoverageNotes)
+	}
+}
+
+// TestSplitNotesUnknownType: with no configured types a typo is saved, and
+// said: the splitter's types are the ones its model gave. Configured types
+// come first.
+func TestSplitNotesUnknownType(t *testing.T) {
+	model := &review.Output{Splits: []review.Split{{Type: "invoice", StartPage: 1, EndPage: 2}, {Type: "report", StartPage: 3, EndPage: 3}}}
+	now := &review.Output{Splits: []review.Split{{Type: "invoice", StartPage: 1, EndPage: 2}, {Type: "reprot", StartPage: 3, EndPage: 3}}}
+	if got := strings.Join(review.SplitTypes(now, model), ","); got != "invoice,report" {
+		t.Errorf("types = %s", got)
+	}
+	want := `Sub-document 2: "reprot" is not a type this splitter knows (invoice, report).`
+	if got := strings.Join(review.SplitNotes(now, model, 3), " "); got != want {
+		t.Errorf("notes = %q, want %q", got, want)
+	}
+	now.Classes = []review.ClassOption{{ID: "c1", Type: "invoice"}, {ID: "c2", Type: "reprot"}}
+	if got := review.SplitNotes(now, model, 3); len(got) != 0 {
+		t.Errorf("a configured type is warned of: %q", got)
 	}
 }
