@@ -54,11 +54,21 @@ func TestSplitTypedBackIsTheModels(t *testing.T) {
 	if v := value(t, ctx, splitCell(1, "type")); v != "report" {
 		t.Fatalf("sub-document 2 is a %q, want the model's report", v)
 	}
+	// The splitter has no configured types: the box offers the model's,
+	// is wide enough to read them, and a typo is saved and warned of.
+	if o := js(t, ctx, `[...document.querySelector(`+jsString(splitCell(1, "type"))+`).list.options].map((o) => o.value).join(",")`); o != "invoice,report" {
+		t.Fatalf("the type box offers %q", o)
+	}
+	if w := js(t, ctx, `String(document.querySelector(`+jsString(splitCell(1, "type"))+`).offsetWidth)`); atof(w) < 100 {
+		t.Fatalf("the type box is %s px wide", w)
+	}
 	retype(t, ctx, splitCell(1, "type"), "reprot")
 	waitEdits(t, s, runPacket, 1)
+	waitFor(t, ctx, `document.querySelector(".splits-editor [data-split-notes]")?.textContent.includes('"reprot" is not a type this splitter knows (invoice, report).')`, "the unknown type was not warned of")
 	retype(t, ctx, splitCell(1, "type"), "report")
 	waitEdits(t, s, runPacket, 2)
 	waitSaved(t, ctx)
+	waitFor(t, ctx, `!document.querySelector(".splits-editor [data-split-notes]")`, "the warning stayed after the type was typed back")
 	stayed(t, ctx, "typing a type back")
 	approveByKey(t, ctx, runPacket)
 
@@ -75,5 +85,62 @@ func TestSplitTypedBackIsTheModels(t *testing.T) {
 		if v := at(t, got, out+".reviewedOutput.splits.1."+part); v != want {
 			t.Errorf("reviewedOutput splits[1].%s = %s, want %s", part, v, want)
 		}
+	}
+}
+
+// splitNotes is what the split editor warns of, one note a line.
+func splitNotes(ctx context.Context) string {
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".splits-editor [data-split-notes] li")].map((li) => li.textContent.trim()).join("\n")`))
+	return s
+}
+
+// TestSplitGapFilledInPlace: sub-document 1 shortened to page 1 leaves
+// page 2 to none, which the editor says; Alt+= finds that gap, not the end,
+// and puts the new sub-document in its place in page order; typed and
+// saved, the gap is gone, on the page and in the API.
+func TestSplitGapFilledInPlace(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runPacket)
+	if n := splitNotes(ctx); n != "" {
+		t.Fatalf("the model's split, which covers every page once, is warned of: %q", n)
+	}
+	retype(t, ctx, splitCell(0, "endPage"), "1")
+	waitEdits(t, s, runPacket, 1)
+	waitFor(t, ctx, `document.querySelectorAll(".splits-editor [data-split-notes] li").length > 0`, "the gap was not shown")
+	if n := splitNotes(ctx); n != "Page 2 belongs to no sub-document." {
+		t.Fatalf("the split editor says %q", n)
+	}
+
+	// Alt+= from sub-document 2's type: the new one goes between 1 and 2.
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(splitCell(1, "type")))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, "=", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelectorAll(".splits-editor tr[data-split]").length === 3`, "Alt+= added no sub-document")
+	rows := js(t, ctx, `[...document.querySelectorAll(".splits-editor tr[data-split]")].map((tr) => ["type", "startPage", "endPage"].map((p) => tr.querySelector('[data-part="' + p + '"]').value).join(" ")).join(", ")`)
+	if rows != "invoice 1 1,  2 2, report 3 3" {
+		t.Fatalf("after Alt+= the rows are %q, want the new one on page 2 between the others", rows)
+	}
+	if a := js(t, ctx, `document.activeElement.dataset.part + " of row " + document.activeElement.closest("tr").dataset.split`); a != "type of row 1" {
+		t.Fatalf("after Alt+= the cursor is in the %s", a)
+	}
+	typeText(t, ctx, "invoice")
+	press(t, ctx, kb.Enter)
+	waitEdits(t, s, runPacket, 2)
+	waitFor(t, ctx, `document.querySelectorAll(".splits-editor [data-split-notes] li").length === 0`, "the gap is still warned of after it was filled")
+	stayed(t, ctx, "adding a sub-document")
+	approveByKey(t, ctx, runPacket)
+
+	got := s.apiGet("/api/v1/runs/" + runPacket)
+	out := "stepRuns.0.result.splitRun.reviewedOutput.splits."
+	for i, want := range []string{"invoice 1 1", "invoice 2 2", "report 3 3"} {
+		p := out + itoa(i) + "."
+		if g := at(t, got, p+"type") + " " + at(t, got, p+"startPage") + " " + at(t, got, p+"endPage"); g != `"`+want[:len(want)-4]+`"`+want[len(want)-4:] {
+			t.Errorf("reviewedOutput splits[%d] = %s, want %s", i, g, want)
+		}
+	}
+	if v := at(t, got, out+"2.classificationId"); v != `"cls_report"` {
+		t.Errorf("the report, moved down a row, lost its classificationId: %s", v)
 	}
 }

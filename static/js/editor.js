@@ -430,41 +430,46 @@ async function rowOp(list, op, index, from) {
   focusFieldEditor(first);
 }
 
-// Sub-documents: a new one takes the next free pages, or the last page of
-// the last sub-document when the document is covered; the row's type is
-// chosen from the splitter's types.
+// Sub-documents: a new one covers the first pages no sub-document has,
+// wherever they are, and takes its place in page order; with the page
+// count unknown, the pages after the last; with every page taken, the
+// last page. Its type is typed or chosen next.
 function addSplit(field) {
   const tbody = field.querySelector("tbody");
+  const rows = [...tbody.querySelectorAll("tr[data-split]")];
   const pages = +field.dataset.pages || 0;
-  const last = tbody.lastElementChild;
-  const end = last ? +last.querySelector('[data-part="endPage"]').value : 0;
-  let start = end + 1;
+  const range = (tr) => ["startPage", "endPage"].map((p) => +tr.querySelector(`[data-part="${p}"]`).value);
+  const covered = (p) => rows.some((tr) => { const [a, b] = range(tr); return a <= p && p <= b; });
+  let start = pages ? 1 : Math.max(0, ...rows.map((tr) => range(tr)[1])) + 1;
+  while (pages && start <= pages && covered(start)) start++;
   if (pages && start > pages) {
-    const lastStart = +last.querySelector('[data-part="startPage"]').value;
-    if (lastStart >= pages) {
+    // No page is free: the last page of the sub-document ending the
+    // document becomes the new one, if that leaves it a page.
+    const last = rows.findLast((tr) => { const [a, b] = range(tr); return b === pages && a < pages; });
+    if (!last) {
       problem(field, "Every page belongs to a sub-document already: shorten one first.");
       return;
     }
     last.querySelector('[data-part="endPage"]').value = pages - 1;
     start = pages;
   }
-  const tr = (last || document.createElement("tr")).cloneNode(true);
-  tr.dataset.split = tbody.rows.length;
-  delete tr.dataset.id;
+  let end = start;
+  while (end < pages && !covered(end + 1)) end++;
+  const tr = field.querySelector("template.split-new").content.querySelector("tr").cloneNode(true);
   tr.querySelectorAll("input, select").forEach((i) => {
     i.id = "";
-    i.disabled = false;
-    delete i.dataset.saved;
     const p = i.dataset.part;
-    i.value = p === "startPage" ? start : p === "endPage" ? (pages || start) : "";
+    if (p === "startPage") i.value = start;
+    if (p === "endPage") i.value = end;
   });
-  tbody.append(tr);
-  const type = tr.querySelector('[data-part="type"]');
-  type.focus();
-  say("New sub-document: choose its type, then Enter saves it.");
+  tbody.insertBefore(tr, rows.find((r) => range(r)[0] > start) || null);
+  tbody.querySelectorAll("tr[data-split]").forEach((r, i) => (r.dataset.split = i));
+  tr.querySelector('[data-part="type"]').focus();
+  say(`New sub-document for ${start === end ? "page " + start : `pages ${start}–${end}`}: give its type, then Enter saves it.`);
 }
 function removeSplit(field, tr) {
   if (!tr) return;
+  if (tr.nextElementSibling?.classList.contains("split-observation")) tr.nextElementSibling.remove();
   tr.remove();
   commit(field);
 }
