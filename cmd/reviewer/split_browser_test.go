@@ -144,3 +144,43 @@ func TestSplitGapFilledInPlace(t *testing.T) {
 		t.Errorf("the report, moved down a row, lost its classificationId: %s", v)
 	}
 }
+
+// TestSplitStartedAtThumbnail: on page 2's thumbnail, reached by focus as
+// Tab reaches it, Alt+= starts a sub-document there: sub-document 1 ends on
+// page 1, the new one holds page 2 and comes between; saved, approved, the
+// API has the three, the report untouched.
+func TestSplitStartedAtThumbnail(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runPacket)
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`[data-thumb="2"]`))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, "=", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.querySelectorAll(".splits-editor tr[data-split]").length === 3`, "Alt+= on a thumbnail started no sub-document")
+	rows := js(t, ctx, `[...document.querySelectorAll(".splits-editor tr[data-split]")].map((tr) => ["type", "startPage", "endPage"].map((p) => tr.querySelector('[data-part="' + p + '"]').value).join(" ")).join(", ")`)
+	if rows != "invoice 1 1,  2 2, report 3 3" {
+		t.Fatalf("after Alt+= on page 2 the rows are %q", rows)
+	}
+	if a := js(t, ctx, `document.activeElement.dataset.part + " of row " + document.activeElement.closest("tr")?.dataset.split`); a != "type of row 1" {
+		t.Fatalf("after Alt+= on a thumbnail the cursor is in the %s", a)
+	}
+	typeText(t, ctx, "invoice")
+	press(t, ctx, kb.Enter)
+	waitEdits(t, s, runPacket, 1)
+	waitSaved(t, ctx)
+	stayed(t, ctx, "starting a sub-document at a thumbnail")
+	approveByKey(t, ctx, runPacket)
+
+	got := s.apiGet("/api/v1/runs/" + runPacket)
+	out := "stepRuns.0.result.splitRun.reviewedOutput.splits."
+	for i, want := range []string{`"invoice" 1 1`, `"invoice" 2 2`, `"report" 3 3`} {
+		p := out + itoa(i) + "."
+		if g := at(t, got, p+"type") + " " + at(t, got, p+"startPage") + " " + at(t, got, p+"endPage"); g != want {
+			t.Errorf("reviewedOutput splits[%d] = %s, want %s", i, g, want)
+		}
+	}
+	if v := at(t, got, out+"2.classificationId"); v != `"cls_report"` {
+		t.Errorf("the report lost its classificationId: %s", v)
+	}
+}
