@@ -117,32 +117,10 @@ func TestSplitGapFilledInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	press(t, ctx, "=", chromedp.ModifierAlt)
-	waitFor(t, ctx, `document.querySelectorAll(".splits-editor tr[data-split]").length === 3`, "Alt+= added no sub-document")
-	rows := js(t, ctx, `[...document.querySelectorAll(".splits-editor tr[data-split]")].map((tr) => ["type", "startPage", "endPage"].map((p) => tr.querySelector('[data-part="' + p + '"]').value).join(" ")).join(", ")`)
-	if rows != "invoice 1 1,  2 2, report 3 3" {
-		t.Fatalf("after Alt+= the rows are %q, want the new one on page 2 between the others", rows)
-	}
-	if a := js(t, ctx, `document.activeElement.dataset.part + " of row " + document.activeElement.closest("tr").dataset.split`); a != "type of row 1" {
-		t.Fatalf("after Alt+= the cursor is in the %s", a)
-	}
-	typeText(t, ctx, "invoice")
-	press(t, ctx, kb.Enter)
-	waitEdits(t, s, runPacket, 2)
+	typeOnPage2(t, ctx, s, 2, "Alt+= on sub-document 2")
 	waitFor(t, ctx, `document.querySelectorAll(".splits-editor [data-split-notes] li").length === 0`, "the gap is still warned of after it was filled")
 	stayed(t, ctx, "adding a sub-document")
-	approveByKey(t, ctx, runPacket)
-
-	got := s.apiGet("/api/v1/runs/" + runPacket)
-	out := "stepRuns.0.result.splitRun.reviewedOutput.splits."
-	for i, want := range []string{"invoice 1 1", "invoice 2 2", "report 3 3"} {
-		p := out + itoa(i) + "."
-		if g := at(t, got, p+"type") + " " + at(t, got, p+"startPage") + " " + at(t, got, p+"endPage"); g != `"`+want[:len(want)-4]+`"`+want[len(want)-4:] {
-			t.Errorf("reviewedOutput splits[%d] = %s, want %s", i, g, want)
-		}
-	}
-	if v := at(t, got, out+"2.classificationId"); v != `"cls_report"` {
-		t.Errorf("the report, moved down a row, lost its classificationId: %s", v)
-	}
+	approveThree(t, ctx, s)
 }
 
 // TestSplitStartedAtThumbnail: on page 2's thumbnail, reached by focus as
@@ -157,21 +135,36 @@ func TestSplitStartedAtThumbnail(t *testing.T) {
 		t.Fatal(err)
 	}
 	press(t, ctx, "=", chromedp.ModifierAlt)
-	waitFor(t, ctx, `document.querySelectorAll(".splits-editor tr[data-split]").length === 3`, "Alt+= on a thumbnail started no sub-document")
+	typeOnPage2(t, ctx, s, 1, "Alt+= on page 2's thumbnail")
+	waitSaved(t, ctx)
+	stayed(t, ctx, "starting a sub-document at a thumbnail")
+	approveThree(t, ctx, s)
+}
+
+// typeOnPage2 checks that after what (a key) the packet run shows a new
+// sub-document on page 2 between the other two, with the cursor in its
+// type, then types its type and saves it, the run's edits-th edit.
+func typeOnPage2(t *testing.T, ctx context.Context, s *server, edits int, what string) {
+	t.Helper()
+	waitFor(t, ctx, `document.querySelectorAll(".splits-editor tr[data-split]").length === 3`, what+" added no sub-document")
 	rows := js(t, ctx, `[...document.querySelectorAll(".splits-editor tr[data-split]")].map((tr) => ["type", "startPage", "endPage"].map((p) => tr.querySelector('[data-part="' + p + '"]').value).join(" ")).join(", ")`)
 	if rows != "invoice 1 1,  2 2, report 3 3" {
-		t.Fatalf("after Alt+= on page 2 the rows are %q", rows)
+		t.Fatalf("after %s the rows are %q, want the new one on page 2 between the others", what, rows)
 	}
 	if a := js(t, ctx, `document.activeElement.dataset.part + " of row " + document.activeElement.closest("tr")?.dataset.split`); a != "type of row 1" {
-		t.Fatalf("after Alt+= on a thumbnail the cursor is in the %s", a)
+		t.Fatalf("after %s the cursor is in the %s", what, a)
 	}
 	typeText(t, ctx, "invoice")
 	press(t, ctx, kb.Enter)
-	waitEdits(t, s, runPacket, 1)
-	waitSaved(t, ctx)
-	stayed(t, ctx, "starting a sub-document at a thumbnail")
-	approveByKey(t, ctx, runPacket)
+	waitEdits(t, s, runPacket, edits)
+}
 
+// approveThree approves the packet run by key and checks its reviewed
+// split in the API: an invoice on page 1, one on page 2, and the report,
+// which keeps what the model said of it.
+func approveThree(t *testing.T, ctx context.Context, s *server) {
+	t.Helper()
+	approveByKey(t, ctx, runPacket)
 	got := s.apiGet("/api/v1/runs/" + runPacket)
 	out := "stepRuns.0.result.splitRun.reviewedOutput.splits."
 	for i, want := range []string{`"invoice" 1 1`, `"invoice" 2 2`, `"report" 3 3`} {
@@ -181,6 +174,6 @@ func TestSplitStartedAtThumbnail(t *testing.T) {
 		}
 	}
 	if v := at(t, got, out+"2.classificationId"); v != `"cls_report"` {
-		t.Errorf("the report lost its classificationId: %s", v)
+		t.Errorf("the report, moved down a row, lost its classificationId: %s", v)
 	}
 }
