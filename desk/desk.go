@@ -239,7 +239,7 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 			return Saved{}, err
 		}
 	case out.Type == review.OutputSplitter:
-		if value, err = review.ReviseSplits(out, value, d.pages(ctx, o.Run)); err != nil {
+		if value, err = review.ReviseSplits(out, model, value, d.pages(ctx, o.Run)); err != nil {
 			return Saved{}, err
 		}
 	}

@@ -188,15 +188,34 @@ func ChooseClass(o *Output, model, choice json.RawMessage) (json.RawMessage, err
 }
 
 // ReviseSplits checks the sub-documents a reviewer corrected against the
-// run's current ones (o.Splits), a document of pages pages (0 when unknown)
-// and the splitter's configured types (o.Classes; any type when none), and
-// returns them in Extend's shape. A sub-document the reviewer kept (same
-// id) keeps what the page does not show of it; one whose type changed keeps
-// nothing the model said about the old type.
-func ReviseSplits(o *Output, value json.RawMessage, pages int) (json.RawMessage, error) {
-	var splits []Split
+// run's current ones (o.Splits), the model's (model, as Extend sent them),
+// a document of pages pages (0 when unknown) and the splitter's configured
+// types (o.Classes; any type when none), and returns them in Extend's
+// shape. A sub-document the reviewer kept (same id, or place when there
+// are no ids, and same type) keeps what the page does not show of it, the
+// model's first: a type typed back to the
+// model's is the model's again. One whose type changed keeps nothing the
+// model said about another type. Sub-documents all as the model had them
+// are the model's, byte for byte.
+func ReviseSplits(o *Output, model, value json.RawMessage, pages int) (json.RawMessage, error) {
+	var splits, was []Split
 	if err := json.Unmarshal(value, &splits); err != nil {
 		return nil, Errorf(EINVALID, "sub-documents must be a list of {type, identifier, startPage, endPage}")
+	}
+	_ = json.Unmarshal(model, &was) // none when the model said nothing
+	// A sub-document is known by its id; 2025-04-21 gives none, so there
+	// by its place in the list.
+	kept := func(in []Split, at int, sp *Split) bool {
+		i := slices.IndexFunc(in, func(c Split) bool { return sp.ID != "" && c.ID == sp.ID && c.Type == sp.Type })
+		if sp.ID == "" && at < len(in) && in[at].ID == "" && in[at].Type == sp.Type {
+			i = at
+		}
+		if i >= 0 {
+			old := in[i]
+			sp.ClassificationID, sp.Observation, sp.Name = old.ClassificationID, old.Observation, old.Name
+			sp.FileID = cmp.Or(sp.FileID, old.FileID)
+		}
+		return i >= 0
 	}
 	for i := range splits {
 		sp := &splits[i]
@@ -208,24 +227,20 @@ func ReviseSplits(o *Output, value json.RawMessage, pages int) (json.RawMessage,
 		case pages > 0 && sp.EndPage > pages:
 			return nil, Errorf(EINVALID, "Sub-document %d ends on page %d, but the document has %d pages.", i+1, sp.EndPage, pages)
 		}
-		var class *ClassOption
-		if i := slices.IndexFunc(o.Classes, func(c ClassOption) bool { return c.Type == sp.Type }); i >= 0 {
-			class = &o.Classes[i]
+		if kept(was, i, sp) || kept(o.Splits, i, sp) {
+			continue
 		}
-		had := slices.IndexFunc(o.Splits, func(c Split) bool { return sp.ID != "" && c.ID == sp.ID })
-		switch {
-		case had >= 0 && o.Splits[had].Type == sp.Type:
-			old := o.Splits[had]
-			sp.ClassificationID, sp.Observation, sp.Name = old.ClassificationID, old.Observation, old.Name
-			sp.FileID = cmp.Or(sp.FileID, old.FileID)
-		case len(o.Classes) > 0 && class == nil:
+		class := slices.IndexFunc(o.Classes, func(c ClassOption) bool { return c.Type == sp.Type })
+		if len(o.Classes) > 0 && class < 0 {
 			return nil, Errorf(EINVALID, "Sub-document %d: %q is not one of the splitter's types.", i+1, sp.Type)
-		default:
-			sp.Observation, sp.Name, sp.ClassificationID = "", "", ""
-			if class != nil {
-				sp.ClassificationID = class.ID
-			}
 		}
+		sp.Observation, sp.Name, sp.ClassificationID = "", "", ""
+		if class >= 0 {
+			sp.ClassificationID = o.Classes[class].ID
+		}
+	}
+	if slices.Equal(splits, was) && len(was) > 0 {
+		return model, nil
 	}
 	if splits == nil {
 		splits = []Split{}

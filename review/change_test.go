@@ -86,7 +86,7 @@ func TestChooseClassAndCheckSplits(t *testing.T) {
 		`[{"type":"a","startPage":1,"endPage":3}]`:       false,
 		`{"not":"a list"}`:                               false,
 	} {
-		if _, err := review.ReviseSplits(o, json.RawMessage(splits), 2); ok != (err == nil) {
+		if _, err := review.ReviseSplits(o, nil, json.RawMessage(splits), 2); ok != (err == nil) {
 			t.Errorf("%s: %v", splits, err)
 		}
 	}

@@ -220,8 +220,11 @@ func (o *Output) original(path string) (json.RawMessage, bool) {
 		if len(t) == 0 {
 			return o.Value, true
 		}
-		v, ok := At(o.Value, t)
-		return v, ok
+		if v, ok := At(o.Value, t); ok {
+			return v, true
+		}
+		// 2025-04-21 names the sub-documents differently.
+		return At(o.Value, []string{"subDocuments"})
 	}
 	f, ok := o.Field(path)
 	if !ok {

@@ -99,6 +99,8 @@ type OutputVM struct {
 	Splits       []review.Split
 	SplitTypes   []review.ClassOption // the splitter's configured types; free text when none
 	SplitsEdited bool                 // the sub-documents differ from the model's
+	SplitNotes   []string             // pages in no sub-document or in several, types not known
+	KnownTypes   []string             // with no types configured: the types the splitter gave, offered to type
 	Pages        int                  // pages of the run's documents, for sub-document ranges
 	ClassWas     string               // the model's class, when the reviewer chose another
 }
@@ -192,6 +194,14 @@ func splitTypeChoices(types []review.ClassOption, have string) []Choice {
 		out = append(out, Choice{Value: have, Label: have + " (not configured)", Selected: true})
 	}
 	return out
+}
+
+// pageValue is a page number as a page input shows it: blank when unset.
+func pageValue(n int) string {
+	if n < 1 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // ImageSrc returns the URL of a page image w pixels wide.

@@ -425,6 +425,7 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			}
 		case review.OutputSplitter:
 			ov.SplitTypes, ov.Pages = o.Classes, vm.Pages
+			ov.KnownTypes, ov.SplitNotes = review.SplitTypes(&o, model), review.SplitNotes(&o, model, vm.Pages)
 			if model != nil {
 				a, _ := json.Marshal(o.Splits)
 				b, _ := json.Marshal(model.Splits)

@@ -430,41 +430,58 @@ async function rowOp(list, op, index, from) {
   focusFieldEditor(first);
 }
 
-// Sub-documents: a new one takes the next free pages, or the last page of
-// the last sub-document when the document is covered; the row's type is
-// chosen from the splitter's types.
-function addSplit(field) {
+// Sub-documents: a new one covers the first pages no sub-document has,
+// wherever they are, and takes its place in page order; with the page
+// count unknown, the pages after the last; with every page taken, the
+// last page. Started at a page (at, from its thumbnail), it runs from
+// there to where the sub-document holding that page ended, which now ends
+// before it. Its type is typed or chosen next.
+function addSplit(field, at) {
   const tbody = field.querySelector("tbody");
+  const rows = [...tbody.querySelectorAll("tr[data-split]")];
   const pages = +field.dataset.pages || 0;
-  const last = tbody.lastElementChild;
-  const end = last ? +last.querySelector('[data-part="endPage"]').value : 0;
-  let start = end + 1;
-  if (pages && start > pages) {
-    const lastStart = +last.querySelector('[data-part="startPage"]').value;
-    if (lastStart >= pages) {
-      problem(field, "Every page belongs to a sub-document already: shorten one first.");
+  const part = (tr, p) => tr.querySelector(`[data-part="${p}"]`);
+  const range = (tr) => [+part(tr, "startPage").value, +part(tr, "endPage").value];
+  const covered = (p) => rows.some((tr) => { const [a, b] = range(tr); return a <= p && p <= b; });
+  const gapFrom = (p) => { let end = p; while (end < pages && !covered(end + 1)) end++; return end; };
+  let start, end;
+  if (at) {
+    const holder = rows.find((tr) => { const [a, b] = range(tr); return a <= at && at <= b; });
+    if (holder && range(holder)[0] === at) {
+      problem(field, `Sub-document ${rows.indexOf(holder) + 1} already starts on page ${at}.`);
+      part(holder, "type").focus();
       return;
     }
-    last.querySelector('[data-part="endPage"]').value = pages - 1;
-    start = pages;
+    [start, end] = [at, holder ? range(holder)[1] : gapFrom(at)];
+    if (holder) part(holder, "endPage").value = at - 1;
+  } else {
+    start = pages ? 1 : Math.max(0, ...rows.map((tr) => range(tr)[1])) + 1;
+    while (pages && start <= pages && covered(start)) start++;
+    if (pages && start > pages) {
+      // No page is free: the last page of the sub-document ending the
+      // document becomes the new one, if that leaves it a page.
+      const last = rows.findLast((tr) => { const [a, b] = range(tr); return b === pages && a < pages; });
+      if (!last) {
+        problem(field, "Every page belongs to a sub-document already: shorten one first.");
+        return;
+      }
+      part(last, "endPage").value = pages - 1;
+      start = pages;
+    }
+    end = gapFrom(start);
   }
-  const tr = (last || document.createElement("tr")).cloneNode(true);
-  tr.dataset.split = tbody.rows.length;
-  delete tr.dataset.id;
-  tr.querySelectorAll("input, select").forEach((i) => {
-    i.id = "";
-    i.disabled = false;
-    delete i.dataset.saved;
-    const p = i.dataset.part;
-    i.value = p === "startPage" ? start : p === "endPage" ? (pages || start) : "";
-  });
-  tbody.append(tr);
-  const type = tr.querySelector('[data-part="type"]');
-  type.focus();
-  say("New sub-document: choose its type, then Enter saves it.");
+  const tr = field.querySelector("template.split-new").content.querySelector("tr").cloneNode(true);
+  tr.querySelectorAll("input, select").forEach((i) => (i.id = ""));
+  part(tr, "startPage").value = start;
+  part(tr, "endPage").value = end;
+  tbody.insertBefore(tr, rows.find((r) => range(r)[0] > start) || null);
+  tbody.querySelectorAll("tr[data-split]").forEach((r, i) => (r.dataset.split = i));
+  part(tr, "type").focus();
+  say(`New sub-document for ${start === end ? "page " + start : `pages ${start}–${end}`}: give its type, then Enter saves it.`);
 }
 function removeSplit(field, tr) {
   if (!tr) return;
+  if (tr.nextElementSibling?.classList.contains("split-observation")) tr.nextElementSibling.remove();
   tr.remove();
   commit(field);
 }
@@ -528,6 +545,9 @@ function rowOf(field) {
 function rowKey(op) {
   return (e) => {
     const field = fieldOf(e.target);
+    const thumb = e.target.closest?.("[data-thumb]");
+    const splits = document.querySelector(".outputs .splits-editor");
+    if (thumb && splits && op === "insert") return addSplit(splits, +thumb.dataset.thumb);
     if (!field) return say("Rows are added in a list: go to one of its rows, or its + row button, first.");
     if (field.classList.contains("splits-editor")) {
       if (op === "insert") addSplit(field);
@@ -540,7 +560,7 @@ function rowKey(op) {
   };
 }
 // On a list's own + row button or its table, Alt+= adds a row at the end.
-bind({ page: ["Alt+="], field: ["Alt+="], group: "Rows", help: "insert a row after this one (on a list's + row button: add one at the end)", when: editable, run: rowKey("insert") });
+bind({ page: ["Alt+="], field: ["Alt+="], group: "Rows", help: "insert a row after this one (on a list's + row button: add one at the end; on a page thumbnail: start a sub-document there)", when: editable, run: rowKey("insert") });
 bind({ field: ["Alt+Delete"], group: "Rows", help: "remove this row", when: editable, run: rowKey("remove") });
 bind({ field: ["Alt+ArrowUp"], group: "Rows", help: "move this row up", when: editable, run: rowKey("up") });
 bind({ field: ["Alt+ArrowDown"], group: "Rows", help: "move this row down", when: editable, run: rowKey("down") });
