@@ -402,7 +402,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	}()
 	time.Sleep(20 * time.Millisecond)
 	path := filepath.Join(t.TempDir(), "backup.db")
-	if pgtest.Postgres() {
+	if pgtest.Postgres(t) {
 		if err := s.Backup(ctx, path); review.ErrorCode(err) != review.EINVALID {
 			t.Fatalf("reviewer backup of a PostgreSQL database: %v, want a pointer to pg_dump", err)
 		}
