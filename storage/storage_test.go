@@ -392,15 +392,18 @@ func TestFiles(t *testing.T) {
 func TestBackupWhileWriting(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
-	done := make(chan struct{})
+	done, first := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := range 300 {
 			ev, body := event(fmt.Sprint("w", i), "x.y", json.RawMessage(`{}`))
 			s.AppendEvent(ctx, ev, body)
+			if i == 0 {
+				close(first) // committed: the backup must hold it
+			}
 		}
 	}()
-	time.Sleep(20 * time.Millisecond)
+	<-first
 	path := filepath.Join(t.TempDir(), "backup.db")
 	if pgtest.Postgres(t) {
 		if err := s.Backup(ctx, path); review.ErrorCode(err) != review.EINVALID {

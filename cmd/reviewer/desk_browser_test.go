@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -497,12 +498,20 @@ func TestTypedTextSurvivesAClosedTab(t *testing.T) {
 	}
 	focusField(t, tab, "notes")
 	typeText(t, tab, "Half a thought")
-	crash := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		cdp.Call(ctx, t, page.Crash, cdp.Empty{}) // answers only with the renderer gone
+	// Page.crash answers only with the renderer gone, so the call ends
+	// when the tab reports its crash (or at the test's ceiling).
+	crashed, stop := context.WithCancel(tab)
+	events := chromedp.Events(crashed, inspector.TargetCrashed)
+	go chromedp.Do(crashed, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		cdp.Call(ctx, t, page.Crash, cdp.Empty{})
 		return nil
-	})
-	crashed, stop := context.WithTimeout(tab, 5*time.Second)
-	chromedp.Do(crashed, crash)
+	}))
+	for _, err := range events {
+		if err != nil {
+			t.Fatalf("the tab did not crash: %v", err)
+		}
+		break
+	}
 	stop()
 	closeTab()
 	if a := s.apiGet("/api/v1/runs/" + runQH + "/audit"); strings.Contains(string(a), "Half a thought") {
