@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/image/bmp"
 
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/scans"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
@@ -41,7 +42,7 @@ func marked(w, h int) image.Image {
 func TestImageDocuments(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	r, err := pages.Open(ctx, dir, pages.Options{})
+	r, err := pages.Open(ctx, dir, pages.Options{CompileCache: pdfiumtest.Cache(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

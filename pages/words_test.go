@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/pages"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestWordsMatchPoppler(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	r, err := pages.Open(ctx, dir, pages.Options{})
+	r, err := pages.Open(ctx, dir, pages.Options{CompileCache: pdfiumtest.Cache(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
