@@ -29,6 +29,7 @@ import (
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
+	"github.com/klippa-app/go-pdfium/responses"
 	"github.com/klippa-app/go-pdfium/webassembly"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -375,13 +376,16 @@ func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) 
 			}
 			return nil, writeAtomic(out, buf.Bytes())
 		}
-		err = r.withDoc(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+		var res *responses.RenderPageInPixels
+		err = r.withDocThen(ctx, hash, data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) (err error) {
 			// The aspect ratio is kept within both bounds, so the bitmap
 			// has at most MaxPixels whatever the page's shape.
-			res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: byIndex(doc, page-1), Width: width, Height: MaxPixels / width})
-			if err != nil {
-				return err
-			}
+			res, err = inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: byIndex(doc, page-1), Width: width, Height: MaxPixels / width})
+			return err
+		}, func() error {
+			// The bitmap is a view of the instance's memory: encoded
+			// while the instance is held, outside PDFium's time cap (our
+			// encoder's work, bounded by MaxPixels, is not the document's).
 			defer res.Cleanup()
 			// Speed over size: pages are encoded once and then cached.
 			return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, res.Result.RenderedImage)
@@ -403,6 +407,12 @@ func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) 
 // instance that was stopped, failed or grew large is replaced by a fresh one,
 // so its memory comes back.
 func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
+	return r.withDocThen(ctx, hash, data, fn, nil)
+}
+
+// withDocThen is withDoc, and then, once fn succeeded, calls then with the
+// instance still held but PDFium's time cap no longer running.
+func (r *Renderer) withDocThen(ctx context.Context, hash string, data []byte, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error, then func() error) error {
 	if err := r.failed(hash); err != nil {
 		return err
 	}
@@ -437,6 +447,8 @@ func (r *Renderer) withDoc(ctx context.Context, hash string, data []byte, fn fun
 		err = r.late(hash)
 	case err != nil:
 		err = r.fail(hash, pdfiumError(err, r.opt.Memory))
+	case then != nil:
+		err = then()
 	}
 	if err != nil || memoryOf(inst) > r.opt.Memory/2 {
 		if !stopped.Load() {
