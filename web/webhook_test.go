@@ -16,6 +16,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/internal/memwatch"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -40,6 +41,10 @@ func (z *zeros) Read(p []byte) (int, error) {
 // signatures (read, within the cap on bodies in flight). Signed events sent
 // during the flood still ingest.
 func TestWebhookFloodKeepsMemoryBounded(t *testing.T) {
+	pgtest.EachInTurn(t, testWebhookFloodKeepsMemoryBounded)
+}
+
+func testWebhookFloodKeepsMemoryBounded(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	const senders, size = 64, 31 << 20
 	// The bound: the cap on bodies held at once, plus as much again for
@@ -137,7 +142,9 @@ func sendWithRetry(e *env, n int) error {
 
 // TestWebhookSlowBodyIsCut: a sender that declares a body and then stalls
 // is cut off by a deadline proportionate to the declared size.
-func TestWebhookSlowBodyIsCut(t *testing.T) {
+func TestWebhookSlowBodyIsCut(t *testing.T) { pgtest.Each(t, testWebhookSlowBodyIsCut) }
+
+func testWebhookSlowBodyIsCut(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
 	if err != nil {
