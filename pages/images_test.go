@@ -40,6 +40,7 @@ func marked(w, h int) image.Image {
 // its own size, GIF and BMP, and a JPEG turned by its EXIF orientation; a
 // corrupt TIFF and a HEIC are refused with a sentence.
 func TestImageDocuments(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
 	r, err := pages.Open(ctx, dir, pages.Options{CompileCache: pdfiumtest.Cache(t)})

@@ -29,6 +29,7 @@ import (
 func noEnv(string) string { return "" }
 
 func TestUserAdd(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
