@@ -45,7 +45,9 @@ func text(s string) *string { return &s }
 // carries it in Extend's shape with its edit recorded, and the outbox holds
 // the event; a rejection without a note and a change to a decided run are
 // refused.
-func TestSaveAndDecide(t *testing.T) {
+func TestSaveAndDecide(t *testing.T) { pgtest.Each(t, testSaveAndDecide) }
+
+func testSaveAndDecide(t *testing.T) {
 	d, s := open(t)
 	ctx := context.Background()
 	saved, err := d.SaveEdit(ctx, run, "ana@example.com", desk.Change{Version: 0, OutputID: "dpr_demo_qh_extract", Path: "customer_number", Text: text("47.775,50")})
@@ -70,7 +72,9 @@ func TestSaveAndDecide(t *testing.T) {
 // TestRefusedBeforeStored: a change that does not apply is refused and
 // nothing is stored; a draft that does not apply opens as ErrBrokenDraft
 // with the run still there to explain.
-func TestRefusedBeforeStored(t *testing.T) {
+func TestRefusedBeforeStored(t *testing.T) { pgtest.Each(t, testRefusedBeforeStored) }
+
+func testRefusedBeforeStored(t *testing.T) {
 	d, s := open(t)
 	ctx := context.Background()
 	for _, c := range []desk.Change{
@@ -101,7 +105,9 @@ func (m measurer) Inspect(context.Context, string, string) (string, []review.Pag
 
 // TestLearn: a document is measured once and kept; one that cannot be shown
 // keeps its sentence; a passing failure keeps nothing, so it is tried again.
-func TestLearn(t *testing.T) {
+func TestLearn(t *testing.T) { pgtest.Each(t, testLearn) }
+
+func testLearn(t *testing.T) {
 	_, s := open(t)
 	ctx := context.Background()
 	blob := func(content string) string {
@@ -134,7 +140,9 @@ func TestLearn(t *testing.T) {
 // TestWritesAreConditional: of reviewers saving at once from the same
 // version, exactly one is saved; the others are told why, by the rule in
 // review, from the state the conditional write met.
-func TestWritesAreConditional(t *testing.T) {
+func TestWritesAreConditional(t *testing.T) { pgtest.Each(t, testWritesAreConditional) }
+
+func testWritesAreConditional(t *testing.T) {
 	d, _ := open(t)
 	ctx := context.Background()
 	errs := make(chan error, 8)
@@ -168,7 +176,9 @@ func TestWritesAreConditional(t *testing.T) {
 // TestUndo: a decision is taken back by its maker within the window, with
 // nothing sent and the run back in the queue, held by them; by someone else,
 // or after the window, it is refused.
-func TestUndo(t *testing.T) {
+func TestUndo(t *testing.T) { pgtest.Each(t, testUndo) }
+
+func testUndo(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	clock := func() time.Time { return now }
@@ -226,7 +236,9 @@ func TestUndo(t *testing.T) {
 // saying where; a failing blocking rule holds approval back until the
 // line item is fixed, or a supervisor overrides it with a note; what the
 // rules said travels with the decision and is counted on the dashboard.
-func TestRulesHoldApprovalBack(t *testing.T) {
+func TestRulesHoldApprovalBack(t *testing.T) { pgtest.Each(t, testRulesHoldApprovalBack) }
+
+func testRulesHoldApprovalBack(t *testing.T) {
 	d, s := open(t)
 	ctx := context.Background()
 	const wf = "workflow_demo_legacy"
@@ -288,7 +300,9 @@ func TestRulesHoldApprovalBack(t *testing.T) {
 
 // TestOverrideIsCounted: a supervisor's override is recorded with its note,
 // and the dashboard counts the rule that failed.
-func TestOverrideIsCounted(t *testing.T) {
+func TestOverrideIsCounted(t *testing.T) { pgtest.Each(t, testOverrideIsCounted) }
+
+func testOverrideIsCounted(t *testing.T) {
 	d, s := open(t)
 	ctx := context.Background()
 	never := review.Rule{Name: "never", Expr: `false`, Message: "Always fails.", Severity: review.SeverityBlock}

@@ -7,6 +7,6 @@ import (
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 )
 
-// The storage and application tests run on SQLite, and on PostgreSQL with
-// REVIEWER_TEST_DB=postgres (make test runs both).
+// The storage and application tests run on SQLite and on PostgreSQL
+// (pgtest.Each), on one server for the package.
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

@@ -114,7 +114,9 @@ func drain(t *testing.T, w *outbound.Worker) {
 	t.Fatal("deliveries never settled")
 }
 
-func TestDeliveredOnceAfterFailures(t *testing.T) {
+func TestDeliveredOnceAfterFailures(t *testing.T) { pgtest.Each(t, testDeliveredOnceAfterFailures) }
+
+func testDeliveredOnceAfterFailures(t *testing.T) {
 	r := newReceiver(t, 3)
 	s, w := setup(t, t.TempDir())
 	if _, err := s.AddDestination(context.Background(), review.Destination{URL: r.srv.URL, Secret: secret, AllowPrivate: true}); err != nil {
@@ -137,7 +139,9 @@ func TestDeliveredOnceAfterFailures(t *testing.T) {
 
 // TestOrderPerRun: an approval that fails, then the run is reopened and
 // rejected; the rejection waits for the approval to get through.
-func TestOrderPerRun(t *testing.T) {
+func TestOrderPerRun(t *testing.T) { pgtest.Each(t, testOrderPerRun) }
+
+func testOrderPerRun(t *testing.T) {
 	r := newReceiver(t, 2)
 	s, w := setup(t, t.TempDir())
 	s.AddDestination(context.Background(), review.Destination{URL: r.srv.URL, Secret: secret, AllowPrivate: true})
@@ -155,7 +159,9 @@ func TestOrderPerRun(t *testing.T) {
 // TestSurvivesRestart: the receiver is down (it drops every connection),
 // reviewer stops with the delivery pending; after a restart, with the
 // receiver back, the delivery goes out.
-func TestSurvivesRestart(t *testing.T) {
+func TestSurvivesRestart(t *testing.T) { pgtest.Each(t, testSurvivesRestart) }
+
+func testSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	r := newReceiver(t, 0)
 	var down sync.Mutex
@@ -198,7 +204,9 @@ func TestSurvivesRestart(t *testing.T) {
 	}
 }
 
-func TestPrivateAddressRefused(t *testing.T) {
+func TestPrivateAddressRefused(t *testing.T) { pgtest.Each(t, testPrivateAddressRefused) }
+
+func testPrivateAddressRefused(t *testing.T) {
 	r := newReceiver(t, 0)
 	s, w := setup(t, t.TempDir())
 	s.AddDestination(context.Background(), review.Destination{URL: r.srv.URL, Secret: secret}) // 127.0.0.1, not allowed
@@ -230,7 +238,9 @@ func TestBackoffReachesADay(t *testing.T) {
 }
 
 // TestSnippetsKept: the start of a failed answer is kept for the admin.
-func TestSnippetsKept(t *testing.T) {
+func TestSnippetsKept(t *testing.T) { pgtest.Each(t, testSnippetsKept) }
+
+func testSnippetsKept(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"schema mismatch on payload.outputs"}`, http.StatusUnprocessableEntity)
 	}))
@@ -249,7 +259,9 @@ func TestSnippetsKept(t *testing.T) {
 
 // TestRedirectIsAFailure: a receiver answering 302 gets no GET without the
 // body; the delivery fails with the Location shown, and is retried.
-func TestRedirectIsAFailure(t *testing.T) {
+func TestRedirectIsAFailure(t *testing.T) { pgtest.Each(t, testRedirectIsAFailure) }
+
+func testRedirectIsAFailure(t *testing.T) {
 	followed := 0
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed++ }))
 	defer target.Close()

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/image/bmp"
 
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/scans"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
@@ -39,9 +40,10 @@ func marked(w, h int) image.Image {
 // its own size, GIF and BMP, and a JPEG turned by its EXIF orientation; a
 // corrupt TIFF and a HEIC are refused with a sentence.
 func TestImageDocuments(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
-	r, err := pages.Open(ctx, dir, pages.Options{})
+	r, err := pages.Open(ctx, dir, pages.Options{CompileCache: pdfiumtest.Cache(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/internal/docx"
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/pages"
 )
 
@@ -25,7 +26,7 @@ func TestWordAsPages(t *testing.T) {
 	open := func(t *testing.T, office string) (*pages.Renderer, string) {
 		t.Helper()
 		dir := t.TempDir()
-		r, err := pages.Open(ctx, dir, pages.Options{Office: office})
+		r, err := pages.Open(ctx, dir, pages.Options{Office: office, CompileCache: pdfiumtest.Cache(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -104,6 +104,8 @@ func (o Options) withDefaults() Options {
 // for concurrent use.
 type Renderer struct {
 	opt      Options
+	ctx      context.Context // PDFium's, from Open: its instances end with it
+	poolMu   sync.Mutex      // guards pool, started by the first document drawn
 	pool     pdfium.Pool
 	slots    chan *slot
 	budget   *Budget
@@ -126,7 +128,8 @@ func (r *Renderer) Restarts() int64 { return r.restarts.Load() }
 
 // slot is one PDFium instance with the documents it has open. A document
 // stays open in the slot that opened it, so scrolling through a long PDF
-// does not parse it again for every page.
+// does not parse it again for every page. inst is nil until the slot's first
+// document.
 type slot struct {
 	inst pdfium.Pdfium
 	docs map[string]*openDoc // by blob hash
@@ -140,28 +143,67 @@ type openDoc struct {
 
 const docsPerSlot = 4
 
-// cacheMu keeps instances started at once (tests, several in a process)
-// from opening wazero's compilation cache together: the race detector
-// caught wazero setting a global from both.
-var cacheMu sync.Mutex
+// caches holds one wazero compilation cache per directory, for the
+// process: renderers opened on the same directory (the tests' servers, an
+// instance restarted in-process) share the compiled PDFium in memory
+// instead of each reading it back from disk. cacheMu guards it, and keeps
+// wazero from opening a cache twice at once: the race detector caught
+// wazero setting a global from both.
+var (
+	cacheMu sync.Mutex
+	caches  = map[string]wazero.CompilationCache{}
+)
 
-// Open starts PDFium. wazero's compilation cache lives in dataDir, so only
-// the first start compiles PDFium (seconds); later starts take a fraction of
-// a second.
+func compilationCache(dir string) (wazero.CompilationCache, error) {
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if c, ok := caches[dir]; ok {
+		return c, nil
+	}
+	c, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	caches[dir] = c
+	return c, nil
+}
+
+// Open prepares a renderer. PDFium starts with the first document it reads,
+// so a server that shows no PDF never pays for it (seconds). wazero's
+// compilation cache lives in dataDir, so only the first start ever compiles
+// PDFium (a minute under the race detector); later starts take a second.
 func Open(ctx context.Context, dataDir string, opt Options) (*Renderer, error) {
 	opt = opt.withDefaults()
-	n := opt.Instances
 	if opt.CompileCache == "" {
 		opt.CompileCache = filepath.Join(dataDir, "wazero-cache")
 	}
-	cacheMu.Lock() // wazero reads its own version into a global unguarded the first time
-	cache, err := wazero.NewCompilationCacheWithDir(opt.CompileCache)
-	cacheMu.Unlock()
+	if err := os.MkdirAll(opt.CompileCache, 0o700); err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	r := &Renderer{opt: opt, ctx: ctx, slots: make(chan *slot, opt.Instances), budget: newBudget(opt.DecodeMemory, opt.Decodes), dir: filepath.Join(dataDir, "pages")}
+	if opt.Office != "none" {
+		r.office, _ = exec.LookPath(cmp.Or(opt.Office, "soffice"))
+	}
+	for range opt.Instances {
+		r.slots <- &slot{}
+	}
+	return r, nil
+}
+
+// startPool starts PDFium, once.
+func (r *Renderer) startPool() (pdfium.Pool, error) {
+	r.poolMu.Lock()
+	defer r.poolMu.Unlock()
+	if r.pool != nil {
+		return r.pool, nil
+	}
+	cache, err := compilationCache(r.opt.CompileCache)
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
+	n := r.opt.Instances
 	pool, err := webassembly.Init(webassembly.Config{
-		Context:  experimental.WithMemoryAllocator(ctx, reserved(opt.Memory)),
+		Context:  experimental.WithMemoryAllocator(r.ctx, reserved(r.opt.Memory)),
 		MinIdle:  0,
 		MaxIdle:  n,
 		MaxTotal: n,
@@ -174,7 +216,7 @@ func Open(ctx context.Context, dataDir string, opt Options) (*Renderer, error) {
 			WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
 			WithCompilationCache(cache).
 			WithCloseOnContextDone(true).
-			WithMemoryLimitPages(uint32(opt.Memory / wasmPage)),
+			WithMemoryLimitPages(uint32(r.opt.Memory / wasmPage)),
 		Stdout:       io.Discard,
 		Stderr:       io.Discard,
 		ReuseWorkers: true,
@@ -182,24 +224,17 @@ func Open(ctx context.Context, dataDir string, opt Options) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pages: start PDFium: %w", err)
 	}
-	r := &Renderer{opt: opt, pool: pool, slots: make(chan *slot, n), budget: newBudget(opt.DecodeMemory, opt.Decodes), dir: filepath.Join(dataDir, "pages")}
-	if opt.Office != "none" {
-		r.office, _ = exec.LookPath(cmp.Or(opt.Office, "soffice"))
-	}
-	for range n {
-		s := &slot{}
-		if err := r.start(s); err != nil {
-			pool.Close()
-			return nil, err
-		}
-		r.slots <- s
-	}
-	return r, nil
+	r.pool = pool
+	return pool, nil
 }
 
 // start gives s a fresh PDFium instance.
 func (r *Renderer) start(s *slot) error {
-	inst, err := r.pool.GetInstance(time.Minute)
+	pool, err := r.startPool()
+	if err != nil {
+		return err
+	}
+	inst, err := pool.GetInstance(time.Minute)
 	if err != nil {
 		return fmt.Errorf("pages: PDFium instance: %w", err)
 	}
@@ -211,10 +246,18 @@ func (r *Renderer) start(s *slot) error {
 func (r *Renderer) Close() error {
 	for range cap(r.slots) {
 		s := <-r.slots
+		if s.inst == nil {
+			continue
+		}
 		for _, d := range s.docs {
 			s.inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: d.doc})
 		}
 		s.inst.Close()
+	}
+	r.poolMu.Lock()
+	defer r.poolMu.Unlock()
+	if r.pool == nil {
+		return nil
 	}
 	return r.pool.Close()
 }
@@ -430,6 +473,11 @@ func (r *Renderer) withDoc(ctx context.Context, hash, path string, patient bool,
 		return ctx.Err()
 	}
 	defer func() { r.slots <- s }()
+	if s.inst == nil {
+		if err := r.start(s); err != nil {
+			return err
+		}
+	}
 	opened := func() {}
 	if _, open := s.docs[hash]; !open {
 		st, err := os.Stat(path)

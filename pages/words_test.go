@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/pages"
 )
 
@@ -16,9 +17,10 @@ import (
 // poppler's pdftotext puts them (within half a percent of the page), on an
 // upright invoice and on a table printed on a page with /Rotate 90.
 func TestWordsMatchPoppler(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
-	r, err := pages.Open(ctx, dir, pages.Options{})
+	r, err := pages.Open(ctx, dir, pages.Options{CompileCache: pdfiumtest.Cache(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

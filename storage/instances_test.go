@@ -50,6 +50,7 @@ func instancesOn(t *testing.T, n int) ([]*storage.Store, string) {
 // TestInstancesStartTogether: three instances migrating one database at
 // once all start, and each sees what another writes.
 func TestInstancesStartTogether(t *testing.T) {
+	t.Parallel()
 	s := instances(t, 3)
 	ctx := context.Background()
 	if _, err := s[0].CreateUser(ctx, "Ana@Example.com", "Ana", review.RoleAdmin, "a long enough password"); err != nil {
@@ -67,6 +68,7 @@ func TestInstancesStartTogether(t *testing.T) {
 // TestNextAcrossInstances: 50 reviewers on three instances ask for the next
 // run of 20 at once; 20 get distinct runs, 30 are told the queue is empty.
 func TestNextAcrossInstances(t *testing.T) {
+	t.Parallel()
 	s := instances(t, 3)
 	queueRuns(t, s[0], 20)
 	fiftyAskForTwenty(t, s...)
@@ -77,6 +79,7 @@ func TestNextAcrossInstances(t *testing.T) {
 // entry the feed ends with was seen by the reader: none became visible
 // behind one the reader had already passed.
 func TestFeedHasNoGapsAcrossInstances(t *testing.T) {
+	t.Parallel()
 	s := instances(t, 3)
 	ctx := context.Background()
 	queueRuns(t, s[0], 16)
@@ -151,6 +154,7 @@ func TestFeedHasNoGapsAcrossInstances(t *testing.T) {
 // every table has the same count, the copy serves what the original
 // served, new rows get new ids, and a second copy into it is refused.
 func TestCopyToPostgres(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	src, err := storage.Open(ctx, dir, storage.Options{FastPasswordHash: true})
@@ -216,6 +220,7 @@ func TestCopyToPostgres(t *testing.T) {
 // reconnects, and wakes its readers then, so a change another instance
 // commits meanwhile is not missed (they read the feed by sequence).
 func TestListenerReconnects(t *testing.T) {
+	t.Parallel()
 	s, url := instancesOn(t, 2)
 	ctx := context.Background()
 	queueRuns(t, s[1], 1)

@@ -58,7 +58,9 @@ func clockStore(t *testing.T) (*storage.Store, *clock) {
 
 // TestNextUnderConcurrency: 50 reviewers ask for the next run of 20 at
 // once; 20 get distinct runs, 30 are told the queue is empty.
-func TestNextUnderConcurrency(t *testing.T) {
+func TestNextUnderConcurrency(t *testing.T) { pgtest.Each(t, testNextUnderConcurrency) }
+
+func testNextUnderConcurrency(t *testing.T) {
 	s, _ := clockStore(t)
 	queueRuns(t, s, 20)
 	fiftyAskForTwenty(t, s)
@@ -98,7 +100,9 @@ func fiftyAskForTwenty(t *testing.T, stores ...*storage.Store) {
 	}
 }
 
-func TestClaims(t *testing.T) {
+func TestClaims(t *testing.T) { pgtest.Each(t, testClaims) }
+
+func testClaims(t *testing.T) {
 	s, now := clockStore(t)
 	ctx := context.Background()
 	queueRuns(t, s, 2)
@@ -161,7 +165,9 @@ func TestClaims(t *testing.T) {
 	}
 }
 
-func TestQueueFiltersAndPaging(t *testing.T) {
+func TestQueueFiltersAndPaging(t *testing.T) { pgtest.Each(t, testQueueFiltersAndPaging) }
+
+func testQueueFiltersAndPaging(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
 	queueRuns(t, s, 25)
@@ -217,7 +223,9 @@ func TestQueueFiltersAndPaging(t *testing.T) {
 // TestRouting: straight-through runs of a workflow with a rule go to review
 // when a confidence is low or the sample says so; the rest are recorded
 // as auto-approved. A run Extend sent for review is not routed.
-func TestRouting(t *testing.T) {
+func TestRouting(t *testing.T) { pgtest.Each(t, testRouting) }
+
+func testRouting(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
 	below := 0.8
@@ -258,7 +266,9 @@ func TestRouting(t *testing.T) {
 
 // TestQueueRunIDIsExact: one row's live update finds that run, even when
 // another run's file name contains its id.
-func TestQueueRunIDIsExact(t *testing.T) {
+func TestQueueRunIDIsExact(t *testing.T) { pgtest.Each(t, testQueueRunIDIsExact) }
+
+func testQueueRunIDIsExact(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
 	for i, p := range []string{

@@ -7,13 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 )
 
 // TestSearch: a run is found by any value the model read (an invoice
 // number, by its beginning too), its file name or id, in the queue and,
 // once decided, among the decided runs, by the corrected value as well.
-func TestSearch(t *testing.T) {
+func TestSearch(t *testing.T) { pgtest.Each(t, testSearch) }
+
+func testSearch(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
 	for i, inv := range []string{"INV-2024-0042", "INV-2024-0043", "ACME-77"} {
@@ -67,7 +70,9 @@ func TestSearch(t *testing.T) {
 
 // TestDecidedPages: the decided list pages by the decision's time, each
 // run once.
-func TestDecidedPages(t *testing.T) {
+func TestDecidedPages(t *testing.T) { pgtest.Each(t, testDecidedPages) }
+
+func testDecidedPages(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
 	queueRuns(t, s, 7)

@@ -73,6 +73,10 @@ func demoPayload(t *testing.T, i int) json.RawMessage {
 }
 
 func TestAppendEventDurableAndIdempotent(t *testing.T) {
+	pgtest.Each(t, testAppendEventDurableAndIdempotent)
+}
+
+func testAppendEventDurableAndIdempotent(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir)
 	ctx := context.Background()
@@ -97,7 +101,9 @@ func TestAppendEventDurableAndIdempotent(t *testing.T) {
 	}
 }
 
-func TestAppendEventConcurrent(t *testing.T) {
+func TestAppendEventConcurrent(t *testing.T) { pgtest.Each(t, testAppendEventConcurrent) }
+
+func testAppendEventConcurrent(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -124,7 +130,9 @@ func TestAppendEventConcurrent(t *testing.T) {
 	}
 }
 
-func TestAppendAfterClose(t *testing.T) {
+func TestAppendAfterClose(t *testing.T) { pgtest.Each(t, testAppendAfterClose) }
+
+func testAppendAfterClose(t *testing.T) {
 	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +153,9 @@ func runStatus(t *testing.T, s *storage.Store, id string) review.Status {
 	return r.Status
 }
 
-func TestRunStatusNeverMovesBack(t *testing.T) {
+func TestRunStatusNeverMovesBack(t *testing.T) { pgtest.Each(t, testRunStatusNeverMovesBack) }
+
+func testRunStatusNeverMovesBack(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	payload := demoPayload(t, 0)
@@ -172,7 +182,9 @@ func TestRunStatusNeverMovesBack(t *testing.T) {
 	}
 }
 
-func TestOutOfOrderDecisionFirst(t *testing.T) {
+func TestOutOfOrderDecisionFirst(t *testing.T) { pgtest.Each(t, testOutOfOrderDecisionFirst) }
+
+func testOutOfOrderDecisionFirst(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	payload := demoPayload(t, 1)
@@ -187,7 +199,9 @@ func TestOutOfOrderDecisionFirst(t *testing.T) {
 	}
 }
 
-func TestStepRunBeforeRun(t *testing.T) {
+func TestStepRunBeforeRun(t *testing.T) { pgtest.Each(t, testStepRunBeforeRun) }
+
+func testStepRunBeforeRun(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	step := `{"object":"workflow_step_run","id":"workflow_step_run_late","workflowRunId":"workflow_run_demo_qh_2025","status":"PROCESSED","step":{"name":"parse","type":"PARSE"},
@@ -209,6 +223,10 @@ func TestStepRunBeforeRun(t *testing.T) {
 }
 
 func TestProcessorRunEventUpdatesOutput(t *testing.T) {
+	pgtest.Each(t, testProcessorRunEventUpdatesOutput)
+}
+
+func testProcessorRunEventUpdatesOutput(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	send(t, s, "e1", review.EventRunNeedsReview, demoPayload(t, 1))
@@ -227,7 +245,9 @@ func TestProcessorRunEventUpdatesOutput(t *testing.T) {
 	}
 }
 
-func TestFailedEventKeptAndReplayable(t *testing.T) {
+func TestFailedEventKeptAndReplayable(t *testing.T) { pgtest.Each(t, testFailedEventKeptAndReplayable) }
+
+func testFailedEventKeptAndReplayable(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	send(t, s, "bad", review.EventRunNeedsReview, json.RawMessage(`{"object":"workflow_run"}`))
@@ -247,7 +267,9 @@ func TestFailedEventKeptAndReplayable(t *testing.T) {
 	}
 }
 
-func TestRunsPaging(t *testing.T) {
+func TestRunsPaging(t *testing.T) { pgtest.Each(t, testRunsPaging) }
+
+func testRunsPaging(t *testing.T) {
 	c := &clock{now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), step: time.Second}
 	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: c.Now})
 	if err != nil {
@@ -287,7 +309,9 @@ func TestRunsPaging(t *testing.T) {
 	}
 }
 
-func TestUsersSessionsTokens(t *testing.T) {
+func TestUsersSessionsTokens(t *testing.T) { pgtest.Each(t, testUsersSessionsTokens) }
+
+func testUsersSessionsTokens(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	u, err := s.CreateUser(ctx, "ana@example.com", "Ana", review.RoleSupervisor, "correct horse battery")
@@ -344,7 +368,9 @@ func TestUsersSessionsTokens(t *testing.T) {
 	}
 }
 
-func TestFiles(t *testing.T) {
+func TestFiles(t *testing.T) { pgtest.Each(t, testFiles) }
+
+func testFiles(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	send(t, s, "e1", review.EventRunNeedsReview, demoPayload(t, 0))
@@ -389,20 +415,25 @@ func TestFiles(t *testing.T) {
 
 // TestBackupWhileWriting copies the database while events keep arriving;
 // the copy opens and holds a consistent state.
-func TestBackupWhileWriting(t *testing.T) {
+func TestBackupWhileWriting(t *testing.T) { pgtest.Each(t, testBackupWhileWriting) }
+
+func testBackupWhileWriting(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
-	done := make(chan struct{})
+	done, first := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := range 300 {
 			ev, body := event(fmt.Sprint("w", i), "x.y", json.RawMessage(`{}`))
 			s.AppendEvent(ctx, ev, body)
+			if i == 0 {
+				close(first) // committed: the backup must hold it
+			}
 		}
 	}()
-	time.Sleep(20 * time.Millisecond)
+	<-first
 	path := filepath.Join(t.TempDir(), "backup.db")
-	if pgtest.Postgres() {
+	if pgtest.Postgres(t) {
 		if err := s.Backup(ctx, path); review.ErrorCode(err) != review.EINVALID {
 			t.Fatalf("reviewer backup of a PostgreSQL database: %v, want a pointer to pg_dump", err)
 		}

@@ -12,11 +12,14 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
 
-func TestAdminUsersAndTokens(t *testing.T) {
+func TestAdminUsersAndTokens(t *testing.T) { pgtest.Each(t, testAdminUsersAndTokens) }
+
+func testAdminUsersAndTokens(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	admin := e.signIn("admin@example.com", review.RoleAdmin)
 	post := func(path string, form url.Values) (int, string) {
@@ -112,7 +115,9 @@ func signInAs(t *testing.T, e *env, email string) *http.Client {
 	return c
 }
 
-func TestSettingsAndDestinations(t *testing.T) {
+func TestSettingsAndDestinations(t *testing.T) { pgtest.Each(t, testSettingsAndDestinations) }
+
+func testSettingsAndDestinations(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	for i, r := range invoiceRuns(t) {
 		e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, time.Now())
@@ -166,7 +171,9 @@ func TestSettingsAndDestinations(t *testing.T) {
 // TestSettingsRefuseWhatIsNotSaved: an oversized form is answered 413 with
 // a sentence (it said "Saved." before); NaN is no threshold and no SLA; a
 // run is not handed to somebody without an account.
-func TestSettingsRefuseWhatIsNotSaved(t *testing.T) {
+func TestSettingsRefuseWhatIsNotSaved(t *testing.T) { pgtest.Each(t, testSettingsRefuseWhatIsNotSaved) }
+
+func testSettingsRefuseWhatIsNotSaved(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	admin := e.signIn("admin@example.com", review.RoleAdmin)
 	post := func(path string, form url.Values) (int, string) {

@@ -5,11 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
 
-func TestDashboard(t *testing.T) {
+func TestDashboard(t *testing.T) { pgtest.Each(t, testDashboard) }
+
+func testDashboard(t *testing.T) {
 	e, rev := editEnv(t)
 	if resp, _ := get(t, rev, e.srv.URL+"/dashboard"); resp.StatusCode != 403 {
 		t.Fatalf("a reviewer opened the dashboard: %s", resp.Status)
@@ -52,7 +55,9 @@ func TestDashboard(t *testing.T) {
 
 // TestDashboardEmpty: on a fresh install every table says it is empty and
 // every chart's name says so in words.
-func TestDashboardEmpty(t *testing.T) {
+func TestDashboardEmpty(t *testing.T) { pgtest.Each(t, testDashboardEmpty) }
+
+func testDashboardEmpty(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	sup := e.signIn("sup@example.com", review.RoleSupervisor)
 	_, page := get(t, sup, e.srv.URL+"/dashboard")

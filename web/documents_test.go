@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -20,7 +21,9 @@ import (
 // supervisor replaced the document behind a file id for every run sharing
 // it, decided runs included, with no audit entry. Now an upload shows for
 // its run only, is in that run's audit trail, and a decided run refuses it.
-func TestUploadIsScopedAndAudited(t *testing.T) {
+func TestUploadIsScopedAndAudited(t *testing.T) { pgtest.Each(t, testUploadIsScopedAndAudited) }
+
+func testUploadIsScopedAndAudited(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	qhRaw, _ := demo.Payload("qualityhosting_2025.json")
 	other := bytes.ReplaceAll(qhRaw, []byte("demo_qh"), []byte("demo_q2"))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -52,7 +53,9 @@ func message(out map[string]any) string {
 	return s
 }
 
-func TestEditingFlow(t *testing.T) {
+func TestEditingFlow(t *testing.T) { pgtest.Each(t, testEditingFlow) }
+
+func testEditingFlow(t *testing.T) {
 	e, c := editEnv(t)
 	ex := "dpr_demo_qh_extract"
 	status, out := edit(t, e, c, map[string]any{"version": 0, "outputId": ex, "path": "customer_number", "text": "47.775,50"})
@@ -204,7 +207,9 @@ func mustAt(t *testing.T, doc json.RawMessage, path string) json.RawMessage {
 // reviewed output; an invented path on a classification is refused before
 // it is stored; and a draft that no longer applies (stored by an older
 // version) gets a page that says why, with an admin's way back.
-func TestEditsThatWouldBreakARun(t *testing.T) {
+func TestEditsThatWouldBreakARun(t *testing.T) { pgtest.Each(t, testEditsThatWouldBreakARun) }
+
+func testEditsThatWouldBreakARun(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	raw, err := demo.Payload("aws_2026.json")
 	if err != nil {
@@ -284,7 +289,9 @@ func TestEditsThatWouldBreakARun(t *testing.T) {
 
 // TestPeopleByName: people are shown one way, by name with the email on
 // hover, in the history and the notices of a run others hold.
-func TestPeopleByName(t *testing.T) {
+func TestPeopleByName(t *testing.T) { pgtest.Each(t, testPeopleByName) }
+
+func testPeopleByName(t *testing.T) {
 	e, c := editEnv(t)
 	if _, err := e.store.CreateUser(t.Context(), "ana@example.com", "Ana Lima", review.RoleReviewer, "a long enough password"); err != nil {
 		t.Fatal(err)

@@ -10,13 +10,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/internal/scale"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
 
-// TestExports decides 10,000 runs and checks both exports row by row.
-func TestExports(t *testing.T) {
-	const n = 10_000
+// TestExports decides runs and checks both exports row by row: 1,001 in
+// make test (the JSONL export two full pages of 500 and one of a run, the
+// CSV of one workflow exactly one page, then none), 10,000 in make
+// test-long.
+func TestExports(t *testing.T) { pgtest.Each(t, testExports) }
+
+func testExports(t *testing.T) {
+	n := scale.Pick(1_001, 10_000)
 	e := newEnv(t, web.Config{})
 	ctx := context.Background()
 	var outs []review.EventOutcome
@@ -30,7 +37,7 @@ func TestExports(t *testing.T) {
 			t.Fatal(err)
 		}
 		outs = append(outs, review.EventOutcome{Change: c})
-		if len(outs) == 1000 {
+		if len(outs) == 1000 || i == n-1 {
 			if _, err := e.store.ApplyEvents(ctx, outs); err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -688,7 +689,7 @@ func TestExtendFileLink(t *testing.T) {
 // TestReviewerTokenIsNotAnExtendKey: a reviewer token given as the Extend
 // API key is refused at start, with a sentence, and never sent to Extend.
 func TestReviewerTokenIsNotAnExtendKey(t *testing.T) {
-	_, err := instance.New(t.Context(), instance.Config{Addr: "127.0.0.1:0", Data: t.TempDir(), ExtendKey: "rvw_abc", CompileCache: compileCache})
+	_, err := instance.New(t.Context(), instance.Config{Addr: "127.0.0.1:0", Data: t.TempDir(), ExtendKey: "rvw_abc", CompileCache: pdfiumtest.Cache(t)})
 	if err == nil || !strings.Contains(err.Error(), "reviewer's own API token") {
 		t.Fatalf("a reviewer token as the Extend key: %v", err)
 	}

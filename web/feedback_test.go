@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -22,7 +23,9 @@ import (
 // value to an Extend evaluation set and mirrors the review state into the
 // run's metadata, through the outbox, retried after a failure, against a
 // fake Extend API that checks the key and version headers.
-func TestFeedbackToExtend(t *testing.T) {
+func TestFeedbackToExtend(t *testing.T) { pgtest.Each(t, testFeedbackToExtend) }
+
+func testFeedbackToExtend(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string][]json.RawMessage{}
 	failures := 1

@@ -30,6 +30,7 @@ import (
 // fifty runs decided twice, decisions made on both) are each received
 // once, a run's in the order of its decisions, whichever instance sends.
 func TestInstancesOnOnePostgres(t *testing.T) {
+	t.Parallel()
 	db := pgtest.URL(t)
 	a := newEnvWith(t, web.Config{}, envOptions{db: db, undo: time.Millisecond})
 	b := newEnvWith(t, web.Config{}, envOptions{db: db, undo: time.Millisecond})

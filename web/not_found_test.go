@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -12,7 +13,9 @@ import (
 // TestUnknownPathsGetThePage: a path no route has gets the designed 404
 // page (with the navigation when signed in, the way to sign in otherwise),
 // and API callers get JSON.
-func TestUnknownPathsGetThePage(t *testing.T) {
+func TestUnknownPathsGetThePage(t *testing.T) { pgtest.Each(t, testUnknownPathsGetThePage) }
+
+func testUnknownPathsGetThePage(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	signedIn := e.signIn("rev@example.com", review.RoleReviewer)
 	for _, c := range []struct {

@@ -22,7 +22,9 @@ import (
 // TestRouteAccessMatrix walks the route table and calls every route as
 // every kind of caller, checking each gets in exactly where the route's
 // declared rule says. A new route is checked the moment it is listed.
-func TestRouteAccessMatrix(t *testing.T) {
+func TestRouteAccessMatrix(t *testing.T) { pgtest.Each(t, testRouteAccessMatrix) }
+
+func testRouteAccessMatrix(t *testing.T) {
 	ctx := context.Background()
 	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
 	if err != nil {
@@ -109,7 +111,9 @@ func TestRouteAccessMatrix(t *testing.T) {
 // address; nobody can lock another person out (an account's own delay
 // never passes a minute); behind a trusted proxy the client's address is
 // read from X-Forwarded-For, and from nobody else.
-func TestSignInLimits(t *testing.T) {
+func TestSignInLimits(t *testing.T) { pgtest.Each(t, testSignInLimits) }
+
+func testSignInLimits(t *testing.T) {
 	ctx := context.Background()
 	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
 	if err != nil {
@@ -193,7 +197,9 @@ func TestSignInLimits(t *testing.T) {
 
 // TestSessionKeyRotation: after a rotation, a cookie signed with the old
 // keys still opens its session; new cookies use the new keys.
-func TestSessionKeyRotation(t *testing.T) {
+func TestSessionKeyRotation(t *testing.T) { pgtest.Each(t, testSessionKeyRotation) }
+
+func testSessionKeyRotation(t *testing.T) {
 	ctx := context.Background()
 	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
 	if err != nil {

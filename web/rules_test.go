@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -19,7 +20,9 @@ import (
 // with its place and shown again as typed; a rule is tried on the
 // workflow's newest run before it is kept; a kept rule is in the admin log;
 // and a completed run that fails a blocking rule is routed to review.
-func TestValidationRulesSettings(t *testing.T) {
+func TestValidationRulesSettings(t *testing.T) { pgtest.Each(t, testValidationRulesSettings) }
+
+func testValidationRulesSettings(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	qh, err := demo.Payload("qualityhosting_2025.json")
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -59,7 +60,9 @@ func waitFor(t *testing.T, cond func() bool) {
 // TestSocketCaps reproduces the red team's 20,000 sockets on one cookie:
 // past 16 a session, 32 a person or the server's cap, a socket is refused
 // with a sentence, and the webhook and health check still answer.
-func TestSocketCaps(t *testing.T) {
+func TestSocketCaps(t *testing.T) { pgtest.Each(t, testSocketCaps) }
+
+func testSocketCaps(t *testing.T) {
 	e := newEnv(t, web.Config{MaxSockets: 40})
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	var open []*websocket.Conn
@@ -127,7 +130,9 @@ func TestSocketCaps(t *testing.T) {
 
 // TestSocketsEndWithAccess: sign-out closes the session's sockets; a
 // disabled account's, and a reset password's, close at once.
-func TestSocketsEndWithAccess(t *testing.T) {
+func TestSocketsEndWithAccess(t *testing.T) { pgtest.Each(t, testSocketsEndWithAccess) }
+
+func testSocketsEndWithAccess(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	conn, _, err := e.dial(c, e.srv.URL, "")

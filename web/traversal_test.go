@@ -11,13 +11,16 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
 
 // TestPathTraversal tries hostile ids on every route that takes one: none
 // reaches a file outside the store, none fails with a server error.
-func TestPathTraversal(t *testing.T) {
+func TestPathTraversal(t *testing.T) { pgtest.Each(t, testPathTraversal) }
+
+func testPathTraversal(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	c := e.signIn("admin@example.com", review.RoleAdmin)
 	tok, _ := e.store.CreateToken(t.Context(), "t", review.RoleAdmin)
@@ -56,7 +59,9 @@ func TestPathTraversal(t *testing.T) {
 // event id holding "../" and "?" turned the admin's Replay into
 // POST /admin/users/N?role=admin. Such an event is now stored as failed,
 // its Replay form path-escapes the id, and a POST reads no query values.
-func TestHostileIDsStayOneSegment(t *testing.T) {
+func TestHostileIDsStayOneSegment(t *testing.T) { pgtest.Each(t, testHostileIDsStayOneSegment) }
+
+func testHostileIDsStayOneSegment(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	admin := e.signIn("admin@example.com", review.RoleAdmin)
 	e.signIn("rev@example.com", review.RoleReviewer)

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +19,7 @@ import (
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
@@ -40,10 +39,6 @@ type env struct {
 
 // testServer is where a test reaches the running instance.
 type testServer struct{ URL string }
-
-// compileCache keeps PDFium's compiled code for every test of the package,
-// so it is compiled once.
-var compileCache = filepath.Join(os.TempDir(), "reviewer-test-wazero")
 
 // newEnv starts a reviewer through the one wiring, every worker running,
 // on a free loopback port, with a fast password hash.
@@ -73,7 +68,7 @@ func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	in, err := instance.New(ctx, instance.Config{
 		Addr: "127.0.0.1:0", Data: t.TempDir(), DB: cmp.Or(o.db, pgtest.DB(t)), UndoWindow: o.undo, ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
-		FastPasswordHash: true, CompileCache: compileCache, Now: o.now,
+		FastPasswordHash: true, CompileCache: pdfiumtest.Cache(t), Now: o.now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +148,9 @@ func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 	return resp, string(b)
 }
 
-func TestWebhookAnswers(t *testing.T) {
+func TestWebhookAnswers(t *testing.T) { pgtest.Each(t, testWebhookAnswers) }
+
+func testWebhookAnswers(t *testing.T) {
 	e := newEnv(t, web.Config{MaxBody: 1 << 20})
 	now := time.Now()
 	good := demo.Event("evt_1", review.EventWorkflowCreated, json.RawMessage(`{"object":"workflow","id":"workflow_1","name":"Invoices"}`))
@@ -210,6 +207,10 @@ func TestWebhookAnswers(t *testing.T) {
 }
 
 func TestWebhookDefaultLimitRefuses40MiB(t *testing.T) {
+	pgtest.Each(t, testWebhookDefaultLimitRefuses40MiB)
+}
+
+func testWebhookDefaultLimitRefuses40MiB(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	body := append([]byte(`{"eventId":"big","eventType":"x","payload":"`), bytes.Repeat([]byte("a"), 40<<20)...)
 	body = append(body, `"}`...)
@@ -219,7 +220,9 @@ func TestWebhookDefaultLimitRefuses40MiB(t *testing.T) {
 	}
 }
 
-func TestWebhookWithoutSecret(t *testing.T) {
+func TestWebhookWithoutSecret(t *testing.T) { pgtest.Each(t, testWebhookWithoutSecret) }
+
+func testWebhookWithoutSecret(t *testing.T) {
 	e := newEnv(t, web.Config{WebhookSecrets: []string{}})
 	resp, body := e.post([]byte(`{}`), secret, time.Now())
 	if resp.StatusCode != 503 || !strings.Contains(body["error"].(map[string]any)["message"].(string), "--webhook-secret") {
@@ -227,7 +230,9 @@ func TestWebhookWithoutSecret(t *testing.T) {
 	}
 }
 
-func TestRotatedSecrets(t *testing.T) {
+func TestRotatedSecrets(t *testing.T) { pgtest.Each(t, testRotatedSecrets) }
+
+func testRotatedSecrets(t *testing.T) {
 	e := newEnv(t, web.Config{WebhookSecrets: []string{"wss_new", "wss_old"}})
 	for i, s := range []string{"wss_new", "wss_old"} {
 		body := demo.Event("evt_"+s, "workflow.created", json.RawMessage(`{"id":"workflow_`+strconv.Itoa(i)+`"}`))
@@ -237,7 +242,9 @@ func TestRotatedSecrets(t *testing.T) {
 	}
 }
 
-func TestQueuePageAndAPI(t *testing.T) {
+func TestQueuePageAndAPI(t *testing.T) { pgtest.Each(t, testQueuePageAndAPI) }
+
+func testQueuePageAndAPI(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	for i, r := range invoiceRuns(t) {
 		if resp, b := e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, time.Now()); resp.StatusCode != 200 {
@@ -298,7 +305,9 @@ func TestQueuePageAndAPI(t *testing.T) {
 	}
 }
 
-func TestHostileValuesAreEscaped(t *testing.T) {
+func TestHostileValuesAreEscaped(t *testing.T) { pgtest.Each(t, testHostileValuesAreEscaped) }
+
+func testHostileValuesAreEscaped(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	xss := `<script>alert(1)</script><img src=x onerror=alert(1)>`
 	name, _ := json.Marshal(xss)
@@ -319,7 +328,9 @@ func TestHostileValuesAreEscaped(t *testing.T) {
 	}
 }
 
-func TestLoginLogout(t *testing.T) {
+func TestLoginLogout(t *testing.T) { pgtest.Each(t, testLoginLogout) }
+
+func testLoginLogout(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	c := e.signIn("sup@example.com", review.RoleSupervisor)
 	if resp, _ := get(t, c, e.srv.URL+"/"); resp.StatusCode != 200 {
@@ -353,7 +364,9 @@ func TestLoginLogout(t *testing.T) {
 	}
 }
 
-func TestCrossOriginPostRefused(t *testing.T) {
+func TestCrossOriginPostRefused(t *testing.T) { pgtest.Each(t, testCrossOriginPostRefused) }
+
+func testCrossOriginPostRefused(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	req, _ := http.NewRequest("POST", e.srv.URL+"/logout", nil)
@@ -375,7 +388,9 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	}
 }
 
-func TestSetupCreatesFirstAdmin(t *testing.T) {
+func TestSetupCreatesFirstAdmin(t *testing.T) { pgtest.Each(t, testSetupCreatesFirstAdmin) }
+
+func testSetupCreatesFirstAdmin(t *testing.T) {
 	e := newEnv(t, web.Config{SetupToken: "tok123"})
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	form := url.Values{"email": {"admin@example.com"}, "password": {"a long enough password"}, "token": {"wrong"}}
@@ -397,7 +412,9 @@ func TestSetupCreatesFirstAdmin(t *testing.T) {
 
 // TestSetupTokenMakesOneAdmin: many concurrent requests with the one-time
 // token make exactly one admin (three did before).
-func TestSetupTokenMakesOneAdmin(t *testing.T) {
+func TestSetupTokenMakesOneAdmin(t *testing.T) { pgtest.Each(t, testSetupTokenMakesOneAdmin) }
+
+func testSetupTokenMakesOneAdmin(t *testing.T) {
 	e := newEnv(t, web.Config{SetupToken: "tok123"})
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var wg sync.WaitGroup
@@ -418,7 +435,9 @@ func TestSetupTokenMakesOneAdmin(t *testing.T) {
 	}
 }
 
-func TestHealthAndMetrics(t *testing.T) {
+func TestHealthAndMetrics(t *testing.T) { pgtest.Each(t, testHealthAndMetrics) }
+
+func testHealthAndMetrics(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	if resp, body := get(t, http.DefaultClient, e.srv.URL+"/healthz"); resp.StatusCode != 200 || body != "ok" {
 		t.Fatalf("healthz: %s %q", resp.Status, body)
@@ -445,7 +464,9 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 }
 
-func TestSecurityHeaders(t *testing.T) {
+func TestSecurityHeaders(t *testing.T) { pgtest.Each(t, testSecurityHeaders) }
+
+func testSecurityHeaders(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	resp, _ := get(t, http.DefaultClient, e.srv.URL+"/login")
 	for h, want := range map[string]string{

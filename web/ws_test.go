@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -53,7 +54,9 @@ func read(t *testing.T, conn *websocket.Conn) wsMsg {
 	return m
 }
 
-func TestSocketChecksSessionAndOrigin(t *testing.T) {
+func TestSocketChecksSessionAndOrigin(t *testing.T) { pgtest.Each(t, testSocketChecksSessionAndOrigin) }
+
+func testSocketChecksSessionAndOrigin(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	if _, resp, err := e.dial(nil, e.srv.URL, ""); err == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("without a session: %v %v", resp.Status, err)
@@ -71,7 +74,9 @@ func TestSocketChecksSessionAndOrigin(t *testing.T) {
 
 // TestSocketFanOutAndCatchUp: a change reaches every open page after its
 // commit; a page that was away catches up from its last sequence number.
-func TestSocketFanOutAndCatchUp(t *testing.T) {
+func TestSocketFanOutAndCatchUp(t *testing.T) { pgtest.Each(t, testSocketFanOutAndCatchUp) }
+
+func testSocketFanOutAndCatchUp(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	var conns []*websocket.Conn
@@ -116,7 +121,9 @@ func TestSocketFanOutAndCatchUp(t *testing.T) {
 	}
 }
 
-func TestSocketPresence(t *testing.T) {
+func TestSocketPresence(t *testing.T) { pgtest.Each(t, testSocketPresence) }
+
+func testSocketPresence(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	a := e.signIn("ana@example.com", review.RoleReviewer)
 	b := e.signIn("bo@example.com", review.RoleReviewer)
@@ -142,7 +149,9 @@ func TestSocketPresence(t *testing.T) {
 // TestBurstKeepsPromptPages reproduces the red team's burst: more than 64
 // webhooks at once disconnected every live page. A page that reads as it
 // should now stays connected and learns of every run that arrived.
-func TestBurstKeepsPromptPages(t *testing.T) {
+func TestBurstKeepsPromptPages(t *testing.T) { pgtest.Each(t, testBurstKeepsPromptPages) }
+
+func testBurstKeepsPromptPages(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	conn, _, err := e.dial(c, e.srv.URL, "")

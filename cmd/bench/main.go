@@ -8,11 +8,14 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -20,6 +23,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/web"
 )
 
@@ -148,5 +152,25 @@ func start(ctx context.Context, dir, db string) (in *instance.Instance, stop fun
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- in.Run(runCtx) }()
-	return in, func() { cancel(); <-done }, nil
+	stop = func() { cancel(); <-done }
+	// PDFium starts with the first document a renderer reads: started
+	// here (and compiled, the first time), so no figure pays for it.
+	if err := startPDFium(ctx, in.Renderer, dir); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return in, stop, nil
+}
+
+// startPDFium has r read a one-page PDF.
+func startPDFium(ctx context.Context, r *pages.Renderer, dir string) error {
+	pdf := manyPagePDF(1)
+	sum := sha256.Sum256(pdf)
+	hash := hex.EncodeToString(sum[:])
+	file := filepath.Join(dir, "pdfium-start-"+hash)
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		return err
+	}
+	_, _, err := r.Inspect(ctx, hash, file)
+	return err
 }

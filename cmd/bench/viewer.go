@@ -114,10 +114,6 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	// Warm wazero's compilation cache once, as any start after the first is.
-	if r, err := pages.Open(ctx, dir, pages.Options{Instances: 1}); err == nil {
-		r.Close()
-	}
 	e, err := newViewerEnv(ctx, dir, "")
 	if err != nil {
 		return nil, err

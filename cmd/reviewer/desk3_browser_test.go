@@ -7,10 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -117,14 +117,23 @@ func TestAPageNumberSavesAndApproves(t *testing.T) {
 
 // crashTab kills a tab's renderer, as a tab dies when the browser or the
 // machine goes first: nothing on the page runs as it goes.
-func crashTab(tab context.Context) {
-	crash := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		cdp.Call(ctx, t, page.Crash, cdp.Empty{}) // answers only with the renderer gone
-		return nil
-	})
-	crashed, stop := context.WithTimeout(tab, 5*time.Second)
+func crashTab(t *testing.T, tab context.Context) {
+	t.Helper()
+	// Page.crash answers only with the renderer gone, so the call ends
+	// when the tab reports its crash (or at the test's ceiling).
+	crashed, stop := context.WithCancel(tab)
 	defer stop()
-	chromedp.Do(crashed, crash)
+	events := chromedp.Events(crashed, inspector.TargetCrashed)
+	go chromedp.Do(crashed, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		cdp.Call(ctx, t, page.Crash, cdp.Empty{})
+		return nil
+	}))
+	for _, err := range events {
+		if err != nil {
+			t.Fatalf("the tab did not crash: %v", err)
+		}
+		break
+	}
 }
 
 // reopen opens the run in a new tab of the same browser.
@@ -159,7 +168,7 @@ func TestApproveSavesRestoredText(t *testing.T) {
 	tab := reopen(t, ctx, s, runQH, "invoice_date")
 	focusField(t, tab, "invoice_date")
 	typeText(t, tab, "not a date")
-	crashTab(tab)
+	crashTab(t, tab)
 	tab = reopen(t, ctx, s, runQH, "invoice_date")
 	restored(tab, "invoice_date")
 	focusField(t, tab, "notes")
@@ -185,7 +194,7 @@ func TestApproveSavesRestoredText(t *testing.T) {
 	// A note typed and left unconfirmed: Ctrl+Enter saves it, then approves.
 	focusField(t, tab, "notes")
 	typeText(t, tab, "Half a thought")
-	crashTab(tab)
+	crashTab(t, tab)
 	tab = reopen(t, ctx, s, runQH, "notes")
 	if v := value(t, tab, ed("notes")); v != "Half a thought" {
 		t.Fatalf("the typed text was not put back: notes = %q", v)

@@ -138,8 +138,10 @@ func waitFor(t *testing.T, ctx context.Context, js, what string) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	state, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#save-state")))
-	t.Fatalf("%s (save state: %q)", what, state)
+	// What the page says in its status regions (the save state, the
+	// find count, a page's sentence), to tell a slow page from a wrong one.
+	said, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[role="status"]')].filter((e) => e.textContent.trim()).map((e) => (e.id || e.className) + ": " + e.textContent.trim())`))
+	t.Fatalf("%s (the page says %q)", what, said)
 }
 
 // at reads a dotted path of a JSON document.
@@ -496,7 +498,7 @@ func TestTypedTextSurvivesAClosedTab(t *testing.T) {
 	}
 	focusField(t, tab, "notes")
 	typeText(t, tab, "Half a thought")
-	crashTab(tab)
+	crashTab(t, tab)
 	closeTab()
 	if a := s.apiGet("/api/v1/runs/" + runQH + "/audit"); strings.Contains(string(a), "Half a thought") {
 		t.Fatalf("the dead tab saved: %s", a)

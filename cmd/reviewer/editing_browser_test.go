@@ -237,7 +237,7 @@ func TestHostileValuesShownAsText(t *testing.T) {
 	}()
 	signIn(t, ctx, s.base, "rev@example.com")
 	for _, path := range []string{"/", "/runs/workflow_run_xss"} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+path), chromedp.WaitVisible(chromedp.CSS("body")), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+path), chromedp.WaitVisible(chromedp.CSS("body")), settled()); err != nil {
 			t.Fatal(err)
 		}
 		ran, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__xss !== undefined`))

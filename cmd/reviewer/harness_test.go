@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -12,9 +14,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +24,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
 )
 
 const (
@@ -41,9 +46,17 @@ func settled() chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](`document.readyState === "complete"`, chromedp.WithPollingTimeout(ceiling), chromedp.WithPollingInterval(20*time.Millisecond))
 }
 
-// compileCache keeps PDFium's machine code for every server the tests
-// start: compiling it anew takes half a minute under the race detector.
-var compileCache = filepath.Join(os.TempDir(), "reviewer-test-wazero")
+// TestMain runs the tests, then stops and removes what they shared: the
+// browser, the PostgreSQL server, the demo's data and the built binary.
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if chromium.stop != nil {
+		chromium.stop()
+	}
+	os.RemoveAll(demoData.dir)
+	os.RemoveAll(reviewerBin.dir)
+	os.Exit(code)
+}
 
 // server is a reviewer started by run on a free loopback port.
 type server struct {
@@ -53,13 +66,21 @@ type server struct {
 	token string
 }
 
+// startServer starts a reviewer on a fresh data directory. With --demo,
+// the directory is a copy of the demo's day, loaded once for all the tests.
 func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
 	data := t.TempDir()
+	if i := slices.Index(extra, "--demo"); i >= 0 {
+		if err := os.CopyFS(data, os.DirFS(demoDir(t))); err != nil {
+			t.Fatal(err)
+		}
+		extra = slices.Delete(slices.Clone(extra), i, i+1)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", testSecret, "--compile-cache", compileCache}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", testSecret, "--compile-cache", pdfiumtest.Cache(t)}, extra...)
 	go func() { done <- run(ctx, args, noEnv, nil, pw, io.Discard); pw.Close() }()
 	t.Cleanup(func() {
 		cancel()
@@ -67,36 +88,105 @@ func startServer(t *testing.T, extra ...string) *server {
 			t.Errorf("server: %v", err)
 		}
 	})
-	// With the demo, the server is ready once the demo's day is loaded:
-	// its decided runs are decided by then.
-	ready := "reviewer listening on "
-	if slices.Contains(extra, "--demo") {
-		ready = "Loaded "
-	}
-	var s *server
 	sc := bufio.NewScanner(pr)
 	for sc.Scan() {
 		if u, ok := strings.CutPrefix(sc.Text(), "reviewer listening on "); ok {
-			s = &server{t: t, base: u, data: data}
-		}
-		if why, ok := strings.CutPrefix(sc.Text(), "The demo could not be loaded: "); ok {
-			t.Fatal(why)
-		}
-		if strings.HasPrefix(sc.Text(), ready) {
 			go io.Copy(io.Discard, pr)
-			return s
+			return &server{t: t, base: u, data: data}
 		}
 	}
 	t.Fatal("the server did not start")
 	return nil
 }
 
-// user creates a user through the command line, as an operator would.
+// demoData is a data directory holding the demo's day, made by the first
+// test that needs it and copied by every test that does.
+var demoData struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func demoDir(t *testing.T) string {
+	t.Helper()
+	cache := pdfiumtest.Cache(t)
+	demoData.once.Do(func() { demoData.dir, demoData.err = loadDemoData(cache) })
+	if demoData.err != nil {
+		t.Fatalf("the demo's day: %v", demoData.err)
+	}
+	return demoData.dir
+}
+
+// loadDemoData runs `serve --demo` until the demo's day is loaded, its
+// decided runs decided, every event applied and every document measured;
+// then stops it, so the directory is at rest for copying.
+func loadDemoData(compileCache string) (string, error) {
+	dir, err := os.MkdirTemp("", "reviewer-test-demo-")
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data", dir, "--compile-cache", compileCache}, noEnv, nil, pw, io.Discard)
+		pw.Close()
+	}()
+	stop := func(err error) (string, error) {
+		cancel()
+		go io.Copy(io.Discard, pr)
+		if rerr := <-done; err == nil {
+			err = rerr
+		}
+		return dir, err
+	}
+	sc := bufio.NewScanner(pr)
+	loaded := false
+	for !loaded && sc.Scan() {
+		if why, ok := strings.CutPrefix(sc.Text(), "The demo could not be loaded: "); ok {
+			return stop(errors.New(why))
+		}
+		loaded = strings.HasPrefix(sc.Text(), "Loaded ")
+	}
+	if !loaded {
+		return stop(errors.New("the server ended before the demo was loaded"))
+	}
+	store, err := storage.Open(ctx, dir, storage.Options{})
+	if err != nil {
+		return stop(err)
+	}
+	defer store.Close()
+	for deadline := time.Now().Add(ceiling); ; time.Sleep(20 * time.Millisecond) {
+		events, err := store.EventCounts(ctx)
+		if err != nil {
+			return stop(err)
+		}
+		unmeasured, err := store.Unmeasured(ctx, 1)
+		if err != nil {
+			return stop(err)
+		}
+		if events["pending"] == 0 && len(unmeasured) == 0 {
+			return stop(nil)
+		}
+		if time.Now().After(deadline) {
+			return stop(fmt.Errorf("after %s, events %v and documents %v still to do", ceiling, events, unmeasured))
+		}
+	}
+}
+
+// user creates a user through the store, with the cheapest password hash:
+// at bcrypt's real cost, making and checking a user's password took about
+// half of every browser test under the race detector. TestUserAdd makes
+// users through the command line, at the real cost.
 func (s *server) user(email string, role review.Role) {
 	s.t.Helper()
-	var out bytes.Buffer
-	args := []string{"user", "add", "--data", s.data, "--email", email, "--role", string(role)}
-	if err := run(context.Background(), args, noEnv, strings.NewReader(testPassword+"\n"), &out, io.Discard); err != nil {
+	ctx := context.Background()
+	store, err := storage.Open(ctx, s.data, storage.Options{FastPasswordHash: true})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.CreateUser(ctx, email, "", role, testPassword); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -164,13 +254,21 @@ func (s *server) waitRun(c *http.Client, runID string) {
 	s.t.Fatalf("run %s never appeared", runID)
 }
 
-// browser starts Debian's Chromium, headless. A missing browser fails the
-// test: `make test` installs it.
-func browser(t *testing.T) context.Context {
-	t.Helper()
+// chromium is the package's one browser, started by the first test that
+// needs it; each test has a browser context of its own in it (browser), so
+// their cookies and storage stay apart.
+var chromium struct {
+	once sync.Once
+	ctx  context.Context
+	stop func()
+	err  error
+}
+
+func startChromium() {
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Fatal("chromium is not installed (make test installs Debian's chromium): ", err)
+		chromium.err = fmt.Errorf("chromium is not installed (make test installs Debian's chromium): %w", err)
+		return
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -183,12 +281,30 @@ func browser(t *testing.T) context.Context {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
+	chromium.ctx, chromium.stop = ctx, func() { cancelC(); cancelA() }
+	chromium.err = chromedp.Do(ctx) // starts the browser
+}
+
+// browser gives the test a fresh browser context (as a new incognito
+// window has: no cookies, no storage) in the package's Chromium, headless.
+// A missing browser fails the test: `make test` installs it; -short (make
+// check) skips the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs Chromium: make test runs it")
+	}
+	chromium.once.Do(startChromium)
+	if chromium.err != nil {
+		t.Fatalf("start chromium: %v", chromium.err)
+	}
+	ctx, cancelC := chromedp.NewContext(chromium.ctx, chromedp.WithNewBrowserContext())
 	ctx, cancelT := context.WithTimeout(ctx, 10*time.Minute) // the whole test's ceiling
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	t.Cleanup(func() { cancelT(); cancelC() })
 	// Headless, the window never has focus, so focus events would not
 	// fire; emulate a focused window as a person's browser has.
 	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		t.Fatalf("open a browser context: %v", err)
 	}
 	return ctx
 }
