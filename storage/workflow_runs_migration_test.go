@@ -21,7 +21,9 @@ import (
 // kept are found by their batch id after the migration, and listed with
 // their payload's members; a payload the database cannot read as JSON keeps
 // no batch id and fails nothing.
-func TestExtendAPIMigration(t *testing.T) {
+func TestExtendAPIMigration(t *testing.T) { pgtest.Each(t, testExtendAPIMigration) }
+
+func testExtendAPIMigration(t *testing.T) {
 	ctx := context.Background()
 	dir, url := t.TempDir(), pgtest.DB(t)
 	var db *sql.DB

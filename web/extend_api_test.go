@@ -20,6 +20,7 @@ import (
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -184,7 +185,9 @@ func listAll(t *testing.T, e *env, tok, query string, size int) []string {
 // TestExtendListFilters pages GET /workflow_runs to the end with each
 // filter, in each order, two runs a page: every run the filter names,
 // once, in the order asked for.
-func TestExtendListFilters(t *testing.T) {
+func TestExtendListFilters(t *testing.T) { pgtest.Each(t, testExtendListFilters) }
+
+func testExtendListFilters(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	postExtendRuns(t, e)
 	decide(t, e, "workflow_run_demo_awsb_2026", true)
@@ -254,7 +257,9 @@ func TestExtendListFilters(t *testing.T) {
 // TestExtendListStable: a list paged while runs arrive, are decided and
 // updated under it continues where it stopped: no run twice, and every
 // run that did not change exactly once.
-func TestExtendListStable(t *testing.T) {
+func TestExtendListStable(t *testing.T) { pgtest.Each(t, testExtendListStable) }
+
+func testExtendListStable(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	postExtendRuns(t, e)
 	tok := token(t, e, review.RoleSupervisor)
@@ -341,7 +346,9 @@ func TestExtendListStable(t *testing.T) {
 // waiting run as Extend sent it; a decided one as its decision sent it on
 // (the delivery's payload), with its status, reviewer, time, note and end;
 // dashboardUrl its page here.
-func TestExtendRetrieve(t *testing.T) {
+func TestExtendRetrieve(t *testing.T) { pgtest.Each(t, testExtendRetrieve) }
+
+func testExtendRetrieve(t *testing.T) {
 	e := deliveringEnv(t)
 	tok := token(t, e, review.RoleReviewer)
 	decide(t, e, "workflow_run_demo_awsb_2026", true)
@@ -464,7 +471,9 @@ func errorBody(t *testing.T, what string, m map[string]any, code string) string 
 
 // TestExtendErrors: every refusal is Extend's {code, message, retryable,
 // requestId} with the status Extend's SDKs map, and a sentence.
-func TestExtendErrors(t *testing.T) {
+func TestExtendErrors(t *testing.T) { pgtest.Each(t, testExtendErrors) }
+
+func testExtendErrors(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	postExtendRuns(t, e)
 	tok := token(t, e, review.RoleAdmin)
@@ -572,7 +581,9 @@ func TestExtendRateLimit(t *testing.T) {
 // kept, the new ones over them), renames; the run's history shows it, its
 // decision sends it on, and a later event from Extend does not lose it. A
 // reviewer's token may read, not update.
-func TestExtendUpdate(t *testing.T) {
+func TestExtendUpdate(t *testing.T) { pgtest.Each(t, testExtendUpdate) }
+
+func testExtendUpdate(t *testing.T) {
 	e := deliveringEnv(t)
 	sup, rev := token(t, e, review.RoleSupervisor), token(t, e, review.RoleReviewer)
 	const id = "workflow_run_demo_aws_2026"
@@ -629,7 +640,9 @@ func mapsEqual(a, b map[string]any) bool {
 
 // TestExtendFileLink: GET /files/{id} gives a link to the stored document
 // that works without a token until it expires, and for nothing else.
-func TestExtendFileLink(t *testing.T) {
+func TestExtendFileLink(t *testing.T) { pgtest.Each(t, testExtendFileLink) }
+
+func testExtendFileLink(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
@@ -697,7 +710,9 @@ func TestReviewerTokenIsNotAnExtendKey(t *testing.T) {
 
 // TestExtendUpdatesAtOnce: updates of one run sent at once each keep their
 // keys: none is lost to another landing between its read and its write.
-func TestExtendUpdatesAtOnce(t *testing.T) {
+func TestExtendUpdatesAtOnce(t *testing.T) { pgtest.Each(t, testExtendUpdatesAtOnce) }
+
+func testExtendUpdatesAtOnce(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	postExtendRuns(t, e)
 	tok := token(t, e, review.RoleSupervisor)
