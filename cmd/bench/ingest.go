@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -54,14 +56,14 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	fmt.Fprintf(log, "raw SQLite, one row per transaction: %.0f rows/s\n", base)
 
-	vis, err := benchVisible(ctx, log, filepath.Join(dir, "visible"), sustained)
+	vis, err := benchVisible(ctx, log, filepath.Join(dir, "visible"), "", sustained)
 	if err != nil {
 		return nil, err
 	}
-	out := vis.results(base)
+	out := vis.results(fmt.Sprintf("%.0f rows/s (raw SQLite insert, one row per transaction)", base))
 
 	// The real wiring on a fresh database, for the most it acknowledges.
-	in, stop, err := startWith(ctx, filepath.Join(dir, "server"), "", "http://127.0.0.1:1", "")
+	in, stop, err := startWith(ctx, instance.Config{Data: filepath.Join(dir, "server"), ExtendURL: "http://127.0.0.1:1", CompileCache: compileCache(filepath.Join(dir, "server"))})
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +83,43 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 			fmt.Sprintf("%.0f rows/s (raw SQLite insert, same bytes, one row per transaction)", base), "≥ 3,000 events/s"},
 		result{"acknowledgement latency p99 (p50), same closed loop", fmt.Sprintf("%s (%s)", ms(p99), ms(p50)), "", "< 25 ms"},
 	), nil
+}
+
+// benchIngestPostgres is benchIngest's sustained load on PostgreSQL (a
+// local server with fsync on).
+func benchIngestPostgres(ctx context.Context, log io.Writer) ([]result, error) {
+	srv, err := pgtest.Start(true)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	dir, err := os.MkdirTemp("", "reviewer-bench-pg-ingest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	bodies, err := ingestBodies(4000)
+	if err != nil {
+		return nil, err
+	}
+	rawURL, err := srv.NewDB()
+	if err != nil {
+		return nil, err
+	}
+	base, err := rawPostgresInserts(ctx, rawURL, bodies)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "raw PostgreSQL, one row per transaction: %.0f rows/s\n", base)
+	db, err := srv.NewDB()
+	if err != nil {
+		return nil, err
+	}
+	v, err := benchVisible(ctx, log, filepath.Join(dir, "visible"), db, sustained)
+	if err != nil {
+		return nil, err
+	}
+	return v.results(fmt.Sprintf("%.0f rows/s (raw PostgreSQL insert, one row per transaction, one connection)", base)), nil
 }
 
 // sendAll sends bodies from ingestSenders goroutines, each sending its

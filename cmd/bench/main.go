@@ -64,6 +64,7 @@ func main() {
 	}
 	benches := []benchmark{
 		{"ingest", benchIngest},
+		{"ingest-postgres", benchIngestPostgres},
 		{"viewer", benchViewer},
 		{"live", benchLive},
 		{"hardening", benchHardening},
@@ -139,5 +140,5 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float
 // the one wiring, every worker running, on a free loopback port, until stop
 // is called.
 func start(ctx context.Context, dir, db string) (in *instance.Instance, stop func(), err error) {
-	return startWith(ctx, dir, db, "http://127.0.0.1:1", "")
+	return startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: "http://127.0.0.1:1"})
 }
