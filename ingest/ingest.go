@@ -19,20 +19,27 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// Limits on what is fetched.
+// Limits on what is fetched and applied.
 const (
 	MaxPayloadBytes = 256 << 20 // a signed-data-URL payload
 	MaxFileBytes    = 512 << 20 // a document
 	maxFileAttempts = 12        // about a day of backoff, capped at 4 h between tries
-	batchSize       = 64        // events applied per transaction
-	busyBatchSize   = 8         // … while a burst of webhooks arrives
-	yieldPause      = 200 * time.Millisecond
+	// applyBatch is the most events one write transaction applies, and
+	// minApplyBatch the fewest it is asked to: one commit pays for them all.
+	applyBatch    = 256
+	minApplyBatch = 16
+	// applyTarget is how long a batch should hold the database writer. The
+	// webhook receiver waits for the same SQLite writer, so a batch is sized
+	// from how long the last took per event: events are decoded before the
+	// transaction opens, but writing 20 KB runs still costs a fraction of a
+	// millisecond each on a busy machine, and 256 of them would hold
+	// acknowledgements back for a tenth of a second.
+	applyTarget = 10 * time.Millisecond
 )
 
 // Store is the durable inbox the worker drains, and where documents go.
 type Store interface {
 	Wake() <-chan struct{} // closed when events are next committed; take it before looking
-	IngestBusy() bool      // webhooks are arriving: yield the writer to them
 	PendingEvents(ctx context.Context, limit int) ([]review.StoredEvent, error)
 	SetResolved(ctx context.Context, seq int64, payload []byte) error
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
@@ -59,6 +66,7 @@ type Worker struct {
 	FailsRules func(ctx context.Context, run *review.Run) (bool, error)
 
 	filesWake chan struct{}
+	batch     int // events the next batch takes (see applyTarget)
 
 	Processed, Failed, FilesFetched, FileErrors atomic.Int64
 }
@@ -72,7 +80,7 @@ func (w *Worker) Counts() (processed, failed, filesFetched, fileErrors int64) {
 func NewWorker(store Store, client *extend.Client, log *slog.Logger) *Worker {
 	return &Worker{
 		Store: store, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
-		filesWake: make(chan struct{}, 1),
+		filesWake: make(chan struct{}, 1), batch: applyBatch,
 	}
 }
 
@@ -93,16 +101,9 @@ func (w *Worker) eventLoop(ctx context.Context) {
 			w.Log.Error("process events", "err", err)
 		}
 		if n > 0 && err == nil {
-			// Acknowledging webhooks comes first: while events are pouring
-			// in, give the receiver the CPU and the write lock for a moment
-			// between batches. Applying falls behind under a burst and
-			// catches up after it; it never stops.
-			if w.Store.IngestBusy() {
-				select {
-				case <-ctx.Done():
-				case <-time.After(yieldPause):
-				}
-			}
+			// More may be waiting: no pause while work is pending. The
+			// receiver is not kept waiting meanwhile, for a batch holds the
+			// writer only to write what was decoded before.
 			continue
 		}
 		select {
@@ -116,11 +117,7 @@ func (w *Worker) eventLoop(ctx context.Context) {
 // ProcessPending interprets and applies one batch of pending events and
 // returns how many it handled.
 func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
-	limit := batchSize
-	if w.Store.IngestBusy() {
-		limit = busyBatchSize
-	}
-	evs, err := w.Store.PendingEvents(ctx, limit)
+	evs, err := w.Store.PendingEvents(ctx, max(w.batch, minApplyBatch))
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}
@@ -137,7 +134,11 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	began := time.Now()
 	applied, err := w.Store.ApplyEvents(ctx, outs)
+	if took := time.Since(began); err == nil && took > 0 {
+		w.batch = min(max(int(float64(len(outs))*float64(applyTarget)/float64(took)), minApplyBatch), applyBatch)
+	}
 	if err != nil {
 		// One event's change broke the batch: apply them one by one so
 		// only the bad one fails.
@@ -174,23 +175,21 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.Change, error) {
-	ev, err := review.DecodeEvent(e.Body)
+	if e.Resolved != nil {
+		return review.Interpret(review.Event{ID: e.Event.ID, Type: e.Event.Type, Payload: e.Resolved})
+	}
+	c, link, err := review.InterpretStored(e.Body)
+	if err != nil || link == "" {
+		return c, err
+	}
+	payload, err := w.fetchPayload(ctx, link)
 	if err != nil {
+		return review.Change{}, fmt.Errorf("fetch signed payload: %w", err)
+	}
+	if err := w.Store.SetResolved(ctx, e.Seq, payload); err != nil {
 		return review.Change{}, err
 	}
-	if e.Resolved != nil {
-		ev.Payload = e.Resolved
-	} else if link, ok := review.SignedDataURL(ev.Payload); ok {
-		payload, err := w.fetchPayload(ctx, link)
-		if err != nil {
-			return review.Change{}, fmt.Errorf("fetch signed payload: %w", err)
-		}
-		if err := w.Store.SetResolved(ctx, e.Seq, payload); err != nil {
-			return review.Change{}, err
-		}
-		ev.Payload = payload
-	}
-	return review.Interpret(ev)
+	return review.Interpret(review.Event{ID: e.Event.ID, Type: e.Event.Type, Payload: payload})
 }
 
 func (w *Worker) fetchPayload(ctx context.Context, link string) ([]byte, error) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -125,15 +124,8 @@ func (s *Store) commitBatch(batch []appendReq) {
 		}
 	}
 	if err == nil {
-		s.lastAppend.Store(time.Now().UnixNano())
 		s.wake.Notify()
 	}
-}
-
-// IngestBusy reports whether webhook events were committed in the last
-// 20 ms, that is, whether a burst is arriving right now.
-func (s *Store) IngestBusy() bool {
-	return time.Since(time.Unix(0, s.lastAppend.Load())) < 20*time.Millisecond
 }
 
 // PendingEvents returns up to limit events not yet processed, oldest first.
