@@ -35,6 +35,11 @@ const (
 	// millisecond each on a busy machine, and 256 of them would hold
 	// acknowledgements back for a tenth of a second.
 	applyTarget = 10 * time.Millisecond
+	// FetchConcurrency is how many documents are fetched and measured at
+	// once: enough that one slow download does not hold up the others, few
+	// enough that a burst of arrivals leaves the CPU to the receiver and the
+	// pages.
+	FetchConcurrency = 4
 )
 
 // Store is the durable inbox the worker drains, and where documents go.
@@ -206,21 +211,44 @@ func (w *Worker) fetchPayload(ctx context.Context, link string) ([]byte, error) 
 	return readAll(body, MaxPayloadBytes)
 }
 
+// fetchLoop fetches due documents, FetchConcurrency at a time, and when
+// none is due measures those stored by other ways (uploads, the demo, or
+// before a restart).
 func (w *Worker) fetchLoop(ctx context.Context) {
+	var due []review.FileTask // looked up a few at a time, not once a document
+	inFlight := map[string]bool{}
+	done := make(chan string, FetchConcurrency) // never blocks a fetch: at most that many run
+	defer func() {
+		for range inFlight {
+			<-done
+		}
+	}()
 	for ctx.Err() == nil {
-		tasks, err := w.Store.DueFiles(ctx, 4)
-		if err != nil && ctx.Err() == nil {
-			w.Log.Error("due files", "err", err)
+		if len(due) == 0 && len(inFlight) < FetchConcurrency {
+			// Those in flight are still due: ask for enough to find others.
+			tasks, err := w.Store.DueFiles(ctx, 4*FetchConcurrency+len(inFlight))
+			if err != nil && ctx.Err() == nil {
+				w.Log.Error("due files", "err", err)
+			}
+			for _, t := range tasks {
+				if !inFlight[t.ID] {
+					due = append(due, t)
+				}
+			}
 		}
-		for _, t := range tasks {
-			w.fetchFile(ctx, t)
+		for len(due) > 0 && len(inFlight) < FetchConcurrency {
+			t := due[0]
+			due = due[1:]
+			inFlight[t.ID] = true
+			go func() { w.fetchFile(ctx, t); done <- t.ID }()
 		}
-		if len(tasks) > 0 {
-			continue
+		if len(inFlight) == 0 {
+			w.measure(ctx)
 		}
-		w.measure(ctx) // uploads, demo documents, documents stored before measuring moved here
 		select {
 		case <-ctx.Done():
+		case id := <-done:
+			delete(inFlight, id)
 		case <-w.filesWake:
 		case <-time.After(time.Second):
 		}
@@ -237,9 +265,18 @@ func (w *Worker) measure(ctx context.Context) {
 		w.Log.Error("unmeasured documents", "err", err)
 	}
 	for _, b := range blobs {
-		if err := w.Learn(ctx, b); err != nil && ctx.Err() == nil {
-			w.Log.Warn("measure document", "blob", b, "err", err)
-		}
+		w.learn(ctx, b)
+	}
+}
+
+// learn measures one stored document; a failure leaves it unmeasured, for
+// measure to try again.
+func (w *Worker) learn(ctx context.Context, blob string) {
+	if w.Learn == nil {
+		return
+	}
+	if err := w.Learn(ctx, blob); err != nil && ctx.Err() == nil {
+		w.Log.Warn("measure document", "blob", blob, "err", err)
 	}
 }
 
@@ -263,12 +300,14 @@ func (w *Worker) fetchFile(ctx context.Context, t review.FileTask) {
 			return err
 		}
 		defer body.Close()
-		_, err = w.Store.PutFile(ctx, t.ID, body, MaxFileBytes)
+		hash, err := w.Store.PutFile(ctx, t.ID, body, MaxFileBytes)
+		if err == nil {
+			w.FilesFetched.Add(1)
+			w.learn(ctx, hash)
+		}
 		return err
 	}()
 	if err == nil {
-		w.FilesFetched.Add(1)
-		w.measure(ctx) // this one, and any other not measured yet
 		return
 	}
 	if ctx.Err() != nil {
