@@ -1,11 +1,8 @@
 package ingest_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/reviewer-app/reviewer/demo"
@@ -17,24 +14,14 @@ import (
 // its own file and output ids, as Extend sends them for distinct documents.
 func burstBodies(tb testing.TB, n int, prefix string) [][]byte {
 	tb.Helper()
-	payload, err := demo.Payload("nics_rotated_2026.json")
+	arrival, err := demo.Arrival()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, payload); err != nil {
-		tb.Fatal(err)
-	}
-	tmpl := buf.String()
-	if pad := 20<<10 - len(tmpl) - 300; pad > 0 {
-		tmpl = `{"metadata":{"padding":"` + strings.Repeat("x", pad) + `"},` + tmpl[1:]
-	}
 	out := make([][]byte, n)
 	for i := range out {
-		// Every id of the demo run holds "demo_nics": the run's, its file's,
-		// its step's and its output's.
-		p := strings.ReplaceAll(tmpl, "demo_nics", fmt.Sprintf("%s_%06d", prefix, i))
-		out[i] = demo.Event(fmt.Sprintf("evt_%s_%06d", prefix, i), review.EventRunNeedsReview, []byte(p))
+		tag := fmt.Sprintf("%s_%06d", prefix, i)
+		out[i] = demo.Event("evt_"+tag, review.EventRunNeedsReview, arrival(tag))
 	}
 	return out
 }

@@ -1,11 +1,8 @@
 package storage_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/reviewer-app/reviewer/demo"
@@ -13,30 +10,6 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
-
-// burstPayloads makes n run payloads of about 20 KB, each its own run with
-// its own file and output ids.
-func burstPayloads(tb testing.TB, n int, prefix string) []json.RawMessage {
-	tb.Helper()
-	payload, err := demo.Payload("nics_rotated_2026.json")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, payload); err != nil {
-		tb.Fatal(err)
-	}
-	tmpl := buf.String()
-	if pad := 20<<10 - len(tmpl) - 300; pad > 0 {
-		tmpl = `{"metadata":{"padding":"` + strings.Repeat("x", pad) + `"},` + tmpl[1:]
-	}
-	out := make([]json.RawMessage, n)
-	for i := range out {
-		// Every id of the demo run holds "demo_nics".
-		out[i] = json.RawMessage(strings.ReplaceAll(tmpl, "demo_nics", fmt.Sprintf("%s_%06d", prefix, i)))
-	}
-	return out
-}
 
 // BenchmarkApplyEvents is the write transaction of one batch of 256
 // interpreted arrivals, each its own run (ns/op is per batch): how long the
@@ -49,12 +22,16 @@ func BenchmarkApplyEvents(b *testing.B) {
 	}
 	defer s.Close()
 	ctx := context.Background()
+	arrival, err := demo.Arrival()
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for round := 0; b.Loop(); round++ {
 		b.StopTimer()
 		var outs []review.EventOutcome
-		for i, p := range burstPayloads(b, batch, fmt.Sprintf("b%d", round)) {
-			ev, body := event(fmt.Sprintf("e%d_%d", round, i), review.EventRunNeedsReview, p)
+		for i := range batch {
+			ev, body := event(fmt.Sprintf("e%d_%d", round, i), review.EventRunNeedsReview, arrival(fmt.Sprintf("b%d_%d", round, i)))
 			if _, err := s.AppendEvent(ctx, ev, body); err != nil {
 				b.Fatal(err)
 			}

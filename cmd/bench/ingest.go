@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -155,39 +153,22 @@ func sendAll(ctx context.Context, client *http.Client, target string, bodies [][
 	return float64(len(bodies)) / time.Since(start).Seconds(), lat, nil
 }
 
-// bodyMaker makes webhook bodies of about 20 KB from a 2026 demo run, each
-// its own run with its own document: every id of the demo run (the run's,
-// its file's, its step's and its output's) holds "demo_nics", and each body
-// puts its own tag there.
-type bodyMaker struct{ tmpl string }
+// bodyMaker makes webhook bodies of about 20 KB, each its own run with its
+// own document (demo.Arrival), in series.
+type bodyMaker struct {
+	arrival func(tag string) json.RawMessage
+}
 
 func newBodyMaker() (bodyMaker, error) {
-	payload, err := demo.Payload("nics_rotated_2026.json")
-	if err != nil {
-		return bodyMaker{}, err
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, payload); err != nil {
-		return bodyMaker{}, err
-	}
-	tmpl := buf.String()
-	// The demo run is about 6 KB compact: metadata pads it to 20 KB, as
-	// Extend's payloads with a long document's outputs are.
-	if pad := 20<<10 - len(tmpl) - 300; pad > 0 {
-		tmpl = `{"metadata":{"padding":"` + strings.Repeat("x", pad) + `"},` + tmpl[1:]
-	}
-	return bodyMaker{tmpl}, nil
+	a, err := demo.Arrival()
+	return bodyMaker{a}, err
 }
 
 // tag is the part of every id of body i of a series.
 func tag(series string, i int) string { return fmt.Sprintf("%s_%07d", series, i) }
 
-// runID is the run of body i of a series.
-func runID(series string, i int) string { return "workflow_run_" + tag(series, i) + "_rotated" }
-
 func (m bodyMaker) body(series string, i int) []byte {
-	p := strings.ReplaceAll(m.tmpl, "demo_nics", tag(series, i))
-	return demo.Event("evt_"+tag(series, i), review.EventRunNeedsReview, []byte(p))
+	return demo.Event("evt_"+tag(series, i), review.EventRunNeedsReview, m.arrival(tag(series, i)))
 }
 
 // ingestBodies makes n distinct webhook bodies of 20 KB, each its own run
