@@ -39,7 +39,8 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (re
 			var err error
 			if n > 0 {
 				changed, err = putRuns(ctx, tx, rows[i:i+n], now)
-			} else if n = 1; outs[i].Err == nil {
+			} else {
+				n = 1 // a change of another kind, on its own
 				changed, err = applyChange(ctx, tx, outs[i].Change, now)
 			}
 			if err != nil {
@@ -148,9 +149,9 @@ type runRow struct {
 }
 
 // runStretch counts the leading outcomes that putRuns can write together:
-// run changes for distinct runs, and events that change nothing. Another
-// kind of change, or a second change of the same run, must see what came
-// before it written, and ends the stretch.
+// run changes for distinct runs, and events that change nothing (failed
+// ones included). Another kind of change, or a second change of the same
+// run, must see what came before it written, and ends the stretch.
 func runStretch(outs []review.EventOutcome) int {
 	seen := map[string]bool{}
 	for i, o := range outs {
