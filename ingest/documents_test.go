@@ -101,3 +101,85 @@ func TestDocumentsFetchedSeveralAtOnce(t *testing.T) {
 		t.Fatalf("%d downloads at once, want at most %d", m, ingest.FetchConcurrency)
 	}
 }
+
+// backlogStore has events waiting without end while endless, applied
+// instantly and counted; documents are the store's.
+type backlogStore struct {
+	*storage.Store
+	endless      atomic.Bool
+	seq, batches atomic.Int64
+}
+
+func (b *backlogStore) PendingEvents(_ context.Context, limit int) ([]review.StoredEvent, error) {
+	var out []review.StoredEvent
+	for range limit {
+		if !b.endless.Load() {
+			break
+		}
+		n := b.seq.Add(1)
+		out = append(out, review.StoredEvent{Seq: n, Body: demo.Event(fmt.Sprintf("evt_wf_%d", n), review.EventWorkflowCreated, []byte(`{"id":"workflow_1","name":"A"}`))})
+	}
+	return out, nil
+}
+
+func (b *backlogStore) ApplyEvents(context.Context, []review.EventOutcome) (review.Applied, error) {
+	b.batches.Add(1)
+	return review.Applied{Runs: []string{"workflow_run_burst_0000"}}, nil // wakes the fetcher
+}
+
+// TestDocumentsWaitForEvents: while events wait to be applied, documents
+// are fetched one at a time (a document costs several times the CPU of its
+// event, and the run's row comes first); once the events are caught up,
+// several at once.
+func TestDocumentsWaitForEvents(t *testing.T) {
+	var inFlight, most atomic.Int32
+	release := make(chan struct{})
+	api := http.NewServeMux()
+	var srv *httptest.Server
+	api.HandleFunc("GET /files/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"object":"file","id":%q,"presignedUrl":%q}`, r.PathValue("id"), srv.URL+"/blob/"+r.PathValue("id"))
+	})
+	api.HandleFunc("GET /blob/{id}", func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		fmt.Fprintf(w, "document %s", r.PathValue("id"))
+	})
+	srv = httptest.NewServer(api)
+	defer srv.Close()
+	var once sync.Once
+	defer once.Do(func() { close(release) })
+	store, _ := setup(t, srv.URL, "sk_test")
+	ctx := context.Background()
+	b := &backlogStore{Store: store}
+	b.endless.Store(true)
+	w := ingest.NewWorker(b, extend.New(srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	running(t, w)
+	waitFor(t, "a batch applied", func() bool { return b.batches.Load() > 0 })
+	for i := range 2 * ingest.FetchConcurrency { // runs whose documents are due, meanwhile
+		send(t, store, fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
+	}
+	evs, _ := store.PendingEvents(ctx, 100)
+	for _, e := range evs {
+		c, _, err := review.InterpretStored(e.Body)
+		if _, err := store.ApplyEvents(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: err}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "a download under way", func() bool { return inFlight.Load() >= 1 })
+	// Each batch applied wakes the fetcher, which would start more if it may.
+	start := b.batches.Load()
+	waitFor(t, "200 more batches", func() bool { return b.batches.Load() >= start+200 })
+	if m := most.Load(); m != 1 {
+		t.Fatalf("%d downloads at once while events were waiting, want 1", m)
+	}
+	b.endless.Store(false) // caught up
+	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return inFlight.Load() == ingest.FetchConcurrency })
+	once.Do(func() { close(release) })
+	waitFor(t, "every document fetched", func() bool { return w.FilesFetched.Load() == 2*ingest.FetchConcurrency })
+}

@@ -36,9 +36,10 @@ const (
 	// acknowledgements back for a tenth of a second.
 	applyTarget = 10 * time.Millisecond
 	// FetchConcurrency is how many documents are fetched and measured at
-	// once: enough that one slow download does not hold up the others, few
-	// enough that a burst of arrivals leaves the CPU to the receiver and the
-	// pages.
+	// once: enough that one slow download does not hold up the others. While
+	// events wait to be applied, one at a time: fetching, storing and
+	// measuring a document costs several times the CPU of applying its
+	// event, and a run's row in the queue comes before its pages.
 	FetchConcurrency = 4
 )
 
@@ -71,7 +72,8 @@ type Worker struct {
 	FailsRules func(ctx context.Context, run *review.Run) (bool, error)
 
 	filesWake chan struct{}
-	batch     int // events the next batch takes (see applyTarget)
+	batch     int         // events the next batch takes (see applyTarget)
+	behind    atomic.Bool // the last batch was full: more events may be waiting
 
 	Processed, Failed, FilesFetched, FileErrors atomic.Int64
 }
@@ -122,7 +124,9 @@ func (w *Worker) eventLoop(ctx context.Context) {
 // ProcessPending interprets and applies one batch of pending events and
 // returns how many it handled.
 func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
-	evs, err := w.Store.PendingEvents(ctx, max(w.batch, minApplyBatch))
+	limit := max(w.batch, minApplyBatch)
+	evs, err := w.Store.PendingEvents(ctx, limit)
+	w.behind.Store(err == nil && len(evs) == limit)
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}
@@ -224,7 +228,11 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 		}
 	}()
 	for ctx.Err() == nil {
-		if len(due) == 0 && len(inFlight) < FetchConcurrency {
+		slots := FetchConcurrency
+		if w.behind.Load() {
+			slots = 1 // events first
+		}
+		if len(due) == 0 && len(inFlight) < slots {
 			// Those in flight are still due: ask for enough to find others.
 			tasks, err := w.Store.DueFiles(ctx, 4*FetchConcurrency+len(inFlight))
 			if err != nil && ctx.Err() == nil {
@@ -236,7 +244,7 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 				}
 			}
 		}
-		for len(due) > 0 && len(inFlight) < FetchConcurrency {
+		for len(due) > 0 && len(inFlight) < slots {
 			t := due[0]
 			due = due[1:]
 			inFlight[t.ID] = true
