@@ -28,12 +28,14 @@ const (
 	// minApplyBatch the fewest it is asked to: one commit pays for them all.
 	applyBatch    = 256
 	minApplyBatch = 16
-	// applyTarget is how long a batch should hold the database writer. The
-	// webhook receiver waits for the same SQLite writer, so a batch is sized
-	// from how long the last took per event: events are decoded before the
-	// transaction opens, but writing 20 KB runs still costs a fraction of a
-	// millisecond each on a busy machine, and 256 of them would hold
-	// acknowledgements back for a tenth of a second.
+	// applyTarget is how long a batch should hold the database writer when
+	// the webhook receiver waits for the same one (SQLite), so a batch is
+	// sized from how long the last took per event: events are decoded before
+	// the transaction opens, but writing 20 KB runs still costs a fraction
+	// of a millisecond each on a busy machine, and 256 of them would hold
+	// acknowledgements back for a tenth of a second. With PostgreSQL the
+	// receiver writes beside the batch, and batches stay full: each costs
+	// a dozen round trips.
 	applyTarget = 10 * time.Millisecond
 	// FetchConcurrency is how many documents are fetched and measured at
 	// once: enough that one slow download does not hold up the others. While
@@ -46,6 +48,7 @@ const (
 // Store is the durable inbox the worker drains, and where documents go.
 type Store interface {
 	Wake() <-chan struct{} // closed when events are next committed; take it before looking
+	OneWriter() bool       // applying holds the writer that acknowledging webhooks waits for
 	PendingEvents(ctx context.Context, limit int) ([]review.StoredEvent, error)
 	SetResolved(ctx context.Context, seq int64, payload []byte) error
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
@@ -145,7 +148,7 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 	}
 	began := time.Now()
 	applied, err := w.Store.ApplyEvents(ctx, outs)
-	if took := time.Since(began); err == nil && took > 0 {
+	if took := time.Since(began); err == nil && took > 0 && w.Store.OneWriter() {
 		w.batch = min(max(int(float64(len(outs))*float64(applyTarget)/float64(took)), minApplyBatch), applyBatch)
 	}
 	if err != nil {

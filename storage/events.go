@@ -50,6 +50,10 @@ func (s *Store) AppendEvent(ctx context.Context, ev review.Event, body []byte) (
 // until there is work.
 func (s *Store) Wake() <-chan struct{} { return s.wake.C() }
 
+// OneWriter reports whether every write waits for the same one writer
+// (SQLite), acknowledging webhooks included; PostgreSQL writes side by side.
+func (s *Store) OneWriter() bool { return s.pg == nil }
+
 // groupCommit takes appends off the queue and commits as many as are waiting
 // (up to max) in one transaction: one fsync pays for the whole batch.
 func (s *Store) groupCommit(max int) {
