@@ -42,17 +42,17 @@ func running(t *testing.T, w *ingest.Worker) {
 // memStore is an inbox in memory that applies instantly and records the
 // size of each batch it was given.
 type memStore struct {
-	mu      sync.Mutex
-	events  []review.StoredEvent
-	batches []int
-	applied map[string]bool
+	mu        sync.Mutex
+	events    []review.StoredEvent
+	batches   []int // events
+	bytes     []int // and their bodies' bytes, batch by batch
+	applied   map[string]bool
+	oneWriter bool
 }
 
 func (m *memStore) Wake() <-chan struct{} { return make(chan struct{}) }
 
-// OneWriter is false: batches are not sized by time here, so their sizes
-// tell how the worker takes what waits.
-func (m *memStore) OneWriter() bool { return false }
+func (m *memStore) OneWriter() bool { return m.oneWriter }
 
 func (m *memStore) PendingEvents(_ context.Context, limit int) ([]review.StoredEvent, error) {
 	m.mu.Lock()
@@ -70,8 +70,10 @@ func (m *memStore) ApplyEvents(_ context.Context, outs []review.EventOutcome) (r
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.batches = append(m.batches, len(outs))
+	m.bytes = append(m.bytes, 0)
 	var a review.Applied
 	for _, o := range outs {
+		m.bytes[len(m.bytes)-1] += len(m.events[o.Seq-1].Body)
 		m.events[o.Seq-1].State = "done"
 		if r := o.Change.Run; o.Err == nil && r != nil {
 			m.applied[r.ID] = true
@@ -122,6 +124,36 @@ func TestBurstIsAppliedInFullBatches(t *testing.T) {
 	defer m.mu.Unlock()
 	if want := []int{256, 256, 88}; !slices.Equal(m.batches, want) {
 		t.Fatalf("batches of %v, want %v", m.batches, want)
+	}
+}
+
+// TestOneWriterBatchesByBytes: where acknowledging webhooks waits for the
+// same writer, a batch of 20 KB runs writes about a megabyte (the first,
+// knowing nothing of their size, 16 of them), never 256 of them at once.
+func TestOneWriterBatchesByBytes(t *testing.T) {
+	const burst = 300
+	arrival, err := demo.Arrival()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &memStore{applied: map[string]bool{}, oneWriter: true}
+	for i := range burst {
+		tag := fmt.Sprintf("bytes_%04d", i)
+		m.events = append(m.events, review.StoredEvent{Seq: int64(i + 1), Body: demo.Event("evt_"+tag, review.EventRunNeedsReview, arrival(tag)), State: "pending"})
+	}
+	w := ingest.NewWorker(m, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.DiscardHandler))
+	running(t, w)
+	waitFor(t, "every run applied", func() bool { return m.done() == burst })
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	event := len(m.events[0].Body)
+	ok := m.batches[0] == 16
+	for i, n := range m.bytes[1:] {
+		last := i == len(m.bytes)-2
+		ok = ok && n <= 1<<20+event && (last || n >= 1<<20-event)
+	}
+	if !ok {
+		t.Fatalf("batches of %v events, %v bytes; want 16 events first, then a megabyte each", m.batches, m.bytes)
 	}
 }
 

@@ -28,15 +28,17 @@ const (
 	// minApplyBatch the fewest it is asked to: one commit pays for them all.
 	applyBatch    = 256
 	minApplyBatch = 16
-	// applyTarget is how long a batch should hold the database writer when
-	// the webhook receiver waits for the same one (SQLite), so a batch is
-	// sized from how long the last took per event: events are decoded before
-	// the transaction opens, but writing 20 KB runs still costs a fraction
-	// of a millisecond each on a busy machine, and 256 of them would hold
-	// acknowledgements back for a tenth of a second. With PostgreSQL the
-	// receiver writes beside the batch, and batches stay full: each costs
-	// a dozen round trips.
-	applyTarget = 10 * time.Millisecond
+	// applyBytes is about how much a batch writes when acknowledging webhooks
+	// waits for the same writer (SQLite): a batch takes as many events as
+	// fit, by the size of the last ones. Writing is mostly copying pages,
+	// so a megabyte (50 runs of 20 KB, a few milliseconds on a quiet
+	// machine) keeps acknowledgements from waiting long behind it; 256 such
+	// runs held them back a tenth of a second on a busy one. Timing the
+	// batches instead would count the waits for the writer too, and shrink
+	// the batches the more acknowledgements there are. With PostgreSQL the
+	// receiver writes beside the batch, and batches stay full: each costs a
+	// dozen round trips.
+	applyBytes = 1 << 20
 	// FetchConcurrency is how many documents are fetched and measured at
 	// once: enough that one slow download does not hold up the others. While
 	// events wait to be applied, one at a time: fetching, storing and
@@ -75,7 +77,7 @@ type Worker struct {
 	FailsRules func(ctx context.Context, run *review.Run) (bool, error)
 
 	filesWake chan struct{}
-	batch     int         // events the next batch takes (see applyTarget)
+	batch     int         // with one writer, events the next batch takes (see applyBytes)
 	behind    atomic.Bool // the last batch was full: more events may be waiting
 
 	Processed, Failed, FilesFetched, FileErrors atomic.Int64
@@ -90,7 +92,7 @@ func (w *Worker) Counts() (processed, failed, filesFetched, fileErrors int64) {
 func NewWorker(store Store, client *extend.Client, log *slog.Logger) *Worker {
 	return &Worker{
 		Store: store, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
-		filesWake: make(chan struct{}, 1), batch: applyBatch,
+		filesWake: make(chan struct{}, 1),
 	}
 }
 
@@ -127,7 +129,10 @@ func (w *Worker) eventLoop(ctx context.Context) {
 // ProcessPending interprets and applies one batch of pending events and
 // returns how many it handled.
 func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
-	limit := max(w.batch, minApplyBatch)
+	limit := applyBatch
+	if w.Store.OneWriter() {
+		limit = max(w.batch, minApplyBatch)
+	}
 	evs, err := w.Store.PendingEvents(ctx, limit)
 	w.behind.Store(err == nil && len(evs) == limit)
 	if err != nil || len(evs) == 0 {
@@ -146,11 +151,14 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	began := time.Now()
-	applied, err := w.Store.ApplyEvents(ctx, outs)
-	if took := time.Since(began); err == nil && took > 0 && w.Store.OneWriter() {
-		w.batch = min(max(int(float64(len(outs))*float64(applyTarget)/float64(took)), minApplyBatch), applyBatch)
+	if w.Store.OneWriter() {
+		size := 0
+		for _, e := range evs {
+			size += len(e.Body) + len(e.Resolved)
+		}
+		w.batch = min(max(applyBytes*len(evs)/max(size, 1), minApplyBatch), applyBatch)
 	}
+	applied, err := w.Store.ApplyEvents(ctx, outs)
 	if err != nil {
 		// One event's change broke the batch: apply them one by one so
 		// only the bad one fails.
