@@ -170,7 +170,9 @@ func benchVisible(ctx context.Context, log io.Writer, dir, db string, l load) (*
 			a, sh := acked.Load(), shown.Load()
 			v.backlog = append(v.backlog, int(a-sh))
 			fmt.Fprintf(log, "  %3d s: %d acknowledged, %d shown, backlog %d, %d documents fetched, load %s\n", s, a, sh, a-sh, in.Ingest.FilesFetched.Load(), loadAverage())
-			all := int(sh) == n || (sendCtx.Err() != nil && sh == acked.Load()) // every one sent is shown
+			// Every one sent is shown (a send cut short at the deadline may
+			// have been committed, and shown, all the same).
+			all := int(sh) == n || (sendCtx.Err() != nil && sh >= acked.Load())
 			if all || time.Since(start) > l.duration+drainCeiling {
 				return
 			}
