@@ -55,37 +55,53 @@ type blindStore struct{ *storage.Store }
 
 func (blindStore) Unmeasured(context.Context, int) ([]string, error) { return nil, nil }
 
+// heldExtend is a fake Extend API whose downloads are held until released
+// (all of them, once releaseAt are under way, if releaseAt > 0), counting
+// how many are under way at once.
+type heldExtend struct {
+	srv            *httptest.Server
+	inFlight, most atomic.Int32
+	release        chan struct{}
+	once           sync.Once
+}
+
+func newHeldExtend(t *testing.T, releaseAt int32) *heldExtend {
+	h := &heldExtend{release: make(chan struct{})}
+	api := http.NewServeMux()
+	api.HandleFunc("GET /files/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"object":"file","id":%q,"presignedUrl":%q}`, r.PathValue("id"), h.srv.URL+"/blob/"+r.PathValue("id"))
+	})
+	api.HandleFunc("GET /blob/{id}", func(w http.ResponseWriter, r *http.Request) {
+		n := h.inFlight.Add(1)
+		defer h.inFlight.Add(-1)
+		for m := h.most.Load(); n > m && !h.most.CompareAndSwap(m, n); m = h.most.Load() {
+		}
+		if n == releaseAt {
+			h.Release()
+		}
+		select {
+		case <-h.release:
+		case <-r.Context().Done():
+		}
+		fmt.Fprintf(w, "document %s", r.PathValue("id"))
+	})
+	h.srv = httptest.NewServer(api)
+	t.Cleanup(h.srv.Close)
+	t.Cleanup(h.Release) // first: the server closes once its handlers return
+	return h
+}
+
+// Release lets every held download, and those to come, go.
+func (h *heldExtend) Release() { h.once.Do(func() { close(h.release) }) }
+
 // TestDocumentsFetchedSeveralAtOnce: due documents are downloaded several at
 // a time, never more than ingest.FetchConcurrency: one slow download does
 // not hold the others up, and a burst does not open a connection per run.
 func TestDocumentsFetchedSeveralAtOnce(t *testing.T) {
 	const files = 2*ingest.FetchConcurrency + 1
-	var inFlight, most atomic.Int32
-	release := make(chan struct{})
-	var once sync.Once
-	api := http.NewServeMux()
-	var srv *httptest.Server
-	api.HandleFunc("GET /files/{id}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"object":"file","id":%q,"presignedUrl":%q}`, r.PathValue("id"), srv.URL+"/blob/"+r.PathValue("id"))
-	})
-	api.HandleFunc("GET /blob/{id}", func(w http.ResponseWriter, r *http.Request) {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		if n == ingest.FetchConcurrency {
-			once.Do(func() { close(release) })
-		}
-		select { // held until as many are in flight as may be, then all go
-		case <-release:
-		case <-r.Context().Done():
-		}
-		fmt.Fprintf(w, "document %s", r.PathValue("id"))
-	})
-	srv = httptest.NewServer(api)
-	defer srv.Close()
-	defer once.Do(func() { close(release) })
-	store, w := setup(t, srv.URL, "sk_test")
+	// Held until as many are under way as may be, then all go.
+	h := newHeldExtend(t, ingest.FetchConcurrency)
+	store, w := setup(t, h.srv.URL, "sk_test")
 	ctx := context.Background()
 	for i := range files {
 		body := demo.Event(fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
@@ -95,9 +111,9 @@ func TestDocumentsFetchedSeveralAtOnce(t *testing.T) {
 		}
 	}
 	running(t, w)
-	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return most.Load() >= ingest.FetchConcurrency })
+	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return h.most.Load() >= ingest.FetchConcurrency })
 	waitFor(t, "every document fetched", func() bool { return w.FilesFetched.Load() == files })
-	if m := most.Load(); m != ingest.FetchConcurrency {
+	if m := h.most.Load(); m != ingest.FetchConcurrency {
 		t.Fatalf("%d downloads at once, want at most %d", m, ingest.FetchConcurrency)
 	}
 }
@@ -132,33 +148,12 @@ func (b *backlogStore) ApplyEvents(context.Context, []review.EventOutcome) (revi
 // event, and the run's row comes first); once the events are caught up,
 // several at once.
 func TestDocumentsWaitForEvents(t *testing.T) {
-	var inFlight, most atomic.Int32
-	release := make(chan struct{})
-	api := http.NewServeMux()
-	var srv *httptest.Server
-	api.HandleFunc("GET /files/{id}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"object":"file","id":%q,"presignedUrl":%q}`, r.PathValue("id"), srv.URL+"/blob/"+r.PathValue("id"))
-	})
-	api.HandleFunc("GET /blob/{id}", func(w http.ResponseWriter, r *http.Request) {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-		fmt.Fprintf(w, "document %s", r.PathValue("id"))
-	})
-	srv = httptest.NewServer(api)
-	defer srv.Close()
-	var once sync.Once
-	defer once.Do(func() { close(release) })
-	store, _ := setup(t, srv.URL, "sk_test")
+	h := newHeldExtend(t, 0)
+	store, _ := setup(t, h.srv.URL, "sk_test")
 	ctx := context.Background()
 	b := &backlogStore{Store: store}
 	b.endless.Store(true)
-	w := ingest.NewWorker(b, extend.New(srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	w := ingest.NewWorker(b, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
 	running(t, w)
 	waitFor(t, "a batch applied", func() bool { return b.batches.Load() > 0 })
 	for i := range 2 * ingest.FetchConcurrency { // runs whose documents are due, meanwhile
@@ -171,15 +166,15 @@ func TestDocumentsWaitForEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "a download under way", func() bool { return inFlight.Load() >= 1 })
+	waitFor(t, "a download under way", func() bool { return h.inFlight.Load() >= 1 })
 	// Each batch applied wakes the fetcher, which would start more if it may.
 	start := b.batches.Load()
 	waitFor(t, "200 more batches", func() bool { return b.batches.Load() >= start+200 })
-	if m := most.Load(); m != 1 {
+	if m := h.most.Load(); m != 1 {
 		t.Fatalf("%d downloads at once while events were waiting, want 1", m)
 	}
 	b.endless.Store(false) // caught up
-	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return inFlight.Load() == ingest.FetchConcurrency })
-	once.Do(func() { close(release) })
+	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return h.inFlight.Load() == ingest.FetchConcurrency })
+	h.Release()
 	waitFor(t, "every document fetched", func() bool { return w.FilesFetched.Load() == 2*ingest.FetchConcurrency })
 }
