@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -224,4 +225,27 @@ func Send(ctx context.Context, client *http.Client, url, secret string, body []b
 // Payload returns the payload of the demo run in runs/name.
 func Payload(name string) (json.RawMessage, error) {
 	return content.ReadFile("runs/" + name)
+}
+
+// Arrival returns a maker of distinct 20 KB workflow runs for load tests
+// and benchmarks: the 2026 NICS report run, compact, its metadata padded to
+// 20 KB as Extend's payloads with a long document's outputs are, with every
+// id of it (the run's, its file's, its step's and its output's hold
+// "demo_nics") made tag's. Its document is nics-background-checks-2015-11-rotated.pdf.
+func Arrival() (func(tag string) json.RawMessage, error) {
+	b, err := content.ReadFile("runs/nics_rotated_2026.json")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, err
+	}
+	tmpl := buf.String()
+	if pad := 20<<10 - len(tmpl) - 300; pad > 0 {
+		tmpl = `{"metadata":{"padding":"` + strings.Repeat("x", pad) + `"},` + tmpl[1:]
+	}
+	return func(tag string) json.RawMessage {
+		return json.RawMessage(strings.ReplaceAll(tmpl, "demo_nics", tag))
+	}, nil
 }

@@ -19,20 +19,38 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// Limits on what is fetched.
+// Limits on what is fetched and applied.
 const (
 	MaxPayloadBytes = 256 << 20 // a signed-data-URL payload
 	MaxFileBytes    = 512 << 20 // a document
 	maxFileAttempts = 12        // about a day of backoff, capped at 4 h between tries
-	batchSize       = 64        // events applied per transaction
-	busyBatchSize   = 8         // … while a burst of webhooks arrives
-	yieldPause      = 200 * time.Millisecond
+	// applyBatch is the most events one write transaction applies, and
+	// minApplyBatch the fewest it is asked to: one commit pays for them all.
+	applyBatch    = 256
+	minApplyBatch = 16
+	// applyBytes is about how much a batch writes when acknowledging webhooks
+	// waits for the same writer (SQLite): a batch takes as many events as
+	// fit, by the size of the last ones. Writing is mostly copying pages,
+	// so a megabyte (50 runs of 20 KB, a few milliseconds on a quiet
+	// machine) keeps acknowledgements from waiting long behind it; 256 such
+	// runs held them back a tenth of a second on a busy one. Timing the
+	// batches instead would count the waits for the writer too, and shrink
+	// the batches the more acknowledgements there are. With PostgreSQL the
+	// receiver writes beside the batch, and batches stay full: each costs a
+	// dozen round trips.
+	applyBytes = 1 << 20
+	// FetchConcurrency is how many documents are fetched and measured at
+	// once: enough that one slow download does not hold up the others. While
+	// events wait to be applied, one at a time: fetching, storing and
+	// measuring a document costs several times the CPU of applying its
+	// event, and a run's row in the queue comes before its pages.
+	FetchConcurrency = 4
 )
 
 // Store is the durable inbox the worker drains, and where documents go.
 type Store interface {
 	Wake() <-chan struct{} // closed when events are next committed; take it before looking
-	IngestBusy() bool      // webhooks are arriving: yield the writer to them
+	OneWriter() bool       // applying holds the writer that acknowledging webhooks waits for
 	PendingEvents(ctx context.Context, limit int) ([]review.StoredEvent, error)
 	SetResolved(ctx context.Context, seq int64, payload []byte) error
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
@@ -59,6 +77,8 @@ type Worker struct {
 	FailsRules func(ctx context.Context, run *review.Run) (bool, error)
 
 	filesWake chan struct{}
+	batch     int         // with one writer, events the next batch takes (see applyBytes)
+	behind    atomic.Bool // the last batch was full: more events may be waiting
 
 	Processed, Failed, FilesFetched, FileErrors atomic.Int64
 }
@@ -93,16 +113,9 @@ func (w *Worker) eventLoop(ctx context.Context) {
 			w.Log.Error("process events", "err", err)
 		}
 		if n > 0 && err == nil {
-			// Acknowledging webhooks comes first: while events are pouring
-			// in, give the receiver the CPU and the write lock for a moment
-			// between batches. Applying falls behind under a burst and
-			// catches up after it; it never stops.
-			if w.Store.IngestBusy() {
-				select {
-				case <-ctx.Done():
-				case <-time.After(yieldPause):
-				}
-			}
+			// More may be waiting: no pause while work is pending. The
+			// receiver is not kept waiting meanwhile, for a batch holds the
+			// writer only to write what was decoded before.
 			continue
 		}
 		select {
@@ -116,11 +129,12 @@ func (w *Worker) eventLoop(ctx context.Context) {
 // ProcessPending interprets and applies one batch of pending events and
 // returns how many it handled.
 func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
-	limit := batchSize
-	if w.Store.IngestBusy() {
-		limit = busyBatchSize
+	limit := applyBatch
+	if w.Store.OneWriter() {
+		limit = max(w.batch, minApplyBatch)
 	}
 	evs, err := w.Store.PendingEvents(ctx, limit)
+	w.behind.Store(err == nil && len(evs) == limit)
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}
@@ -136,6 +150,13 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 				return 0, err
 			}
 		}
+	}
+	if w.Store.OneWriter() {
+		size := 0
+		for _, e := range evs {
+			size += len(e.Body) + len(e.Resolved)
+		}
+		w.batch = min(max(applyBytes*len(evs)/max(size, 1), minApplyBatch), applyBatch)
 	}
 	applied, err := w.Store.ApplyEvents(ctx, outs)
 	if err != nil {
@@ -174,23 +195,21 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.Change, error) {
-	ev, err := review.DecodeEvent(e.Body)
+	if e.Resolved != nil {
+		return review.Interpret(review.Event{ID: e.Event.ID, Type: e.Event.Type, Payload: e.Resolved})
+	}
+	c, link, err := review.InterpretStored(e.Body)
+	if err != nil || link == "" {
+		return c, err
+	}
+	payload, err := w.fetchPayload(ctx, link)
 	if err != nil {
+		return review.Change{}, fmt.Errorf("fetch signed payload: %w", err)
+	}
+	if err := w.Store.SetResolved(ctx, e.Seq, payload); err != nil {
 		return review.Change{}, err
 	}
-	if e.Resolved != nil {
-		ev.Payload = e.Resolved
-	} else if link, ok := review.SignedDataURL(ev.Payload); ok {
-		payload, err := w.fetchPayload(ctx, link)
-		if err != nil {
-			return review.Change{}, fmt.Errorf("fetch signed payload: %w", err)
-		}
-		if err := w.Store.SetResolved(ctx, e.Seq, payload); err != nil {
-			return review.Change{}, err
-		}
-		ev.Payload = payload
-	}
-	return review.Interpret(ev)
+	return review.Interpret(review.Event{ID: e.Event.ID, Type: e.Event.Type, Payload: payload})
 }
 
 func (w *Worker) fetchPayload(ctx context.Context, link string) ([]byte, error) {
@@ -207,21 +226,48 @@ func (w *Worker) fetchPayload(ctx context.Context, link string) ([]byte, error) 
 	return readAll(body, MaxPayloadBytes)
 }
 
+// fetchLoop fetches due documents, FetchConcurrency at a time, and when
+// none is due measures those stored by other ways (uploads, the demo, or
+// before a restart).
 func (w *Worker) fetchLoop(ctx context.Context) {
+	var due []review.FileTask // looked up a few at a time, not once a document
+	inFlight := map[string]bool{}
+	done := make(chan string, FetchConcurrency) // never blocks a fetch: at most that many run
+	defer func() {
+		for range inFlight {
+			<-done
+		}
+	}()
 	for ctx.Err() == nil {
-		tasks, err := w.Store.DueFiles(ctx, 4)
-		if err != nil && ctx.Err() == nil {
-			w.Log.Error("due files", "err", err)
+		slots := FetchConcurrency
+		if w.behind.Load() {
+			slots = 1 // events first
 		}
-		for _, t := range tasks {
-			w.fetchFile(ctx, t)
+		if len(due) == 0 && len(inFlight) < slots {
+			// Those in flight are still due: ask for enough to find others.
+			tasks, err := w.Store.DueFiles(ctx, 4*FetchConcurrency+len(inFlight))
+			if err != nil && ctx.Err() == nil {
+				w.Log.Error("due files", "err", err)
+			}
+			for _, t := range tasks {
+				if !inFlight[t.ID] {
+					due = append(due, t)
+				}
+			}
 		}
-		if len(tasks) > 0 {
-			continue
+		for len(due) > 0 && len(inFlight) < slots {
+			t := due[0]
+			due = due[1:]
+			inFlight[t.ID] = true
+			go func() { w.fetchFile(ctx, t); done <- t.ID }()
 		}
-		w.measure(ctx) // uploads, demo documents, documents stored before measuring moved here
+		if len(inFlight) == 0 {
+			w.measure(ctx)
+		}
 		select {
 		case <-ctx.Done():
+		case id := <-done:
+			delete(inFlight, id)
 		case <-w.filesWake:
 		case <-time.After(time.Second):
 		}
@@ -238,9 +284,18 @@ func (w *Worker) measure(ctx context.Context) {
 		w.Log.Error("unmeasured documents", "err", err)
 	}
 	for _, b := range blobs {
-		if err := w.Learn(ctx, b); err != nil && ctx.Err() == nil {
-			w.Log.Warn("measure document", "blob", b, "err", err)
-		}
+		w.learn(ctx, b)
+	}
+}
+
+// learn measures one stored document; a failure leaves it unmeasured, for
+// measure to try again.
+func (w *Worker) learn(ctx context.Context, blob string) {
+	if w.Learn == nil {
+		return
+	}
+	if err := w.Learn(ctx, blob); err != nil && ctx.Err() == nil {
+		w.Log.Warn("measure document", "blob", blob, "err", err)
 	}
 }
 
@@ -264,12 +319,14 @@ func (w *Worker) fetchFile(ctx context.Context, t review.FileTask) {
 			return err
 		}
 		defer body.Close()
-		_, err = w.Store.PutFile(ctx, t.ID, body, MaxFileBytes)
+		hash, err := w.Store.PutFile(ctx, t.ID, body, MaxFileBytes)
+		if err == nil {
+			w.FilesFetched.Add(1)
+			w.learn(ctx, hash)
+		}
 		return err
 	}()
 	if err == nil {
-		w.FilesFetched.Add(1)
-		w.measure(ctx) // this one, and any other not measured yet
 		return
 	}
 	if ctx.Err() != nil {

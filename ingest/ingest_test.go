@@ -64,7 +64,7 @@ func newFakeExtend(t *testing.T, failures int32) *fakeExtend {
 	return f
 }
 
-func setup(t *testing.T, apiURL, key string) (*storage.Store, *ingest.Worker) {
+func setup(t testing.TB, apiURL, key string) (*storage.Store, *ingest.Worker) {
 	t.Helper()
 	store, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t)})
 	if err != nil {

@@ -16,6 +16,11 @@ func DecodeRun(raw json.RawMessage) (*Run, error) {
 	if err != nil {
 		return nil, Errorf(EINVALID, "workflow run: %v", err)
 	}
+	return decodeRun(root, raw)
+}
+
+// decodeRun is DecodeRun of raw parsed into root.
+func decodeRun(root *node, raw json.RawMessage) (*Run, error) {
 	var rd reader
 	if rd.object(root, "workflow run") == nil {
 		return nil, orInvalid(rd.err, "workflow run is not an object")

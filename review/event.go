@@ -57,6 +57,15 @@ func DecodeEvent(body []byte) (Event, error) {
 			ev.Payload = m.Value
 		}
 	}
+	payload := ev.Payload
+	ev, err := envelope(id, typ)
+	ev.Payload = payload
+	return ev, err
+}
+
+// envelope checks an event's id and type.
+func envelope(id, typ json.RawMessage) (Event, error) {
+	var ev Event
 	if json.Unmarshal(id, &ev.ID) != nil || strings.TrimSpace(ev.ID) == "" {
 		return Event{}, Errorf(EINVALID, "eventId must be a non-empty string")
 	}
@@ -165,21 +174,60 @@ func jsonProblem(err error) string {
 // payload, as Extend sends large events: {"object":"signed_data_url","data":URL}
 // (or a bare {"data":URL}).
 func SignedDataURL(payload json.RawMessage) (string, bool) {
-	var p struct {
-		Object string          `json:"object"`
-		Data   json.RawMessage `json:"data"`
-	}
-	if json.Unmarshal(payload, &p) != nil {
+	root, err := parseTree(payload)
+	if err != nil {
 		return "", false
 	}
-	var url string
-	if json.Unmarshal(p.Data, &url) != nil {
+	return signedDataURL(root)
+}
+
+func signedDataURL(p *node) (string, bool) {
+	data := p.get("data")
+	if data == nil || data.kind != '"' {
 		return "", false
 	}
-	if p.Object == "signed_data_url" || (p.Object == "" && strings.HasPrefix(url, "https://")) {
+	url, object := unquote(data.raw), ""
+	if o := p.get("object"); o != nil && o.kind == '"' {
+		object = unquote(o.raw)
+	} else if o != nil && !o.isNull() {
+		return "", false
+	}
+	if object == "signed_data_url" || (object == "" && strings.HasPrefix(url, "https://")) {
 		return url, true
 	}
 	return "", false
+}
+
+// InterpretStored is DecodeEvent and Interpret of a stored webhook body in
+// one parse: the two would read a run's payload, tens of kilobytes, three
+// times over. A payload that is a signed data URL is not interpreted: its
+// link is returned, for the caller to fetch and Interpret.
+func InterpretStored(body []byte) (c Change, link string, err error) {
+	root, err := parseTree(body)
+	if err != nil {
+		return Change{}, "", Errorf(EINVALID, "body is not a JSON object: %v", ErrorMessage(err))
+	}
+	if root.kind != '{' {
+		return Change{}, "", Errorf(EINVALID, "body is not a JSON object")
+	}
+	ev, err := envelope(root.get("eventId").rawOr(), root.get("eventType").rawOr())
+	if err != nil {
+		return Change{}, "", err
+	}
+	p := root.get("payload")
+	if p != nil && p.kind == '{' {
+		if link, ok := signedDataURL(p); ok {
+			return Change{}, link, nil
+		}
+	}
+	if p != nil {
+		ev.Payload = p.raw
+	}
+	c, err = interpret(ev, p)
+	if err != nil {
+		return Change{}, "", err
+	}
+	return c, "", c.checkIDs(ev.ID)
 }
 
 // StoredEvent is a webhook event as kept: what Extend sent, its state and

@@ -35,7 +35,7 @@ var processorRunEvents = []string{"processor_run.", "extract_run.", "classify_ru
 // event types are not errors: they change nothing and stay stored. Every id
 // must be of Extend's alphabet (ValidID): ids go into URLs and file names.
 func Interpret(ev Event) (Change, error) {
-	c, err := interpret(ev)
+	c, err := interpret(ev, nil)
 	if err != nil {
 		return Change{}, err
 	}
@@ -96,7 +96,8 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-func interpret(ev Event) (Change, error) {
+// interpret decodes ev's payload, parsed already when tree is not nil.
+func interpret(ev Event, tree *node) (Change, error) {
 	p := ev.Payload
 	if len(p) == 0 || string(p) == "null" {
 		return Change{}, Errorf(EINVALID, "event %s has no payload", ev.Type)
@@ -112,7 +113,13 @@ func interpret(ev Event) (Change, error) {
 		}
 		return Change{StepRun: s, StepRaw: p}, nil
 	case strings.HasPrefix(ev.Type, "workflow_run."):
-		r, err := DecodeRun(p)
+		var r *Run
+		var err error
+		if tree != nil {
+			r, err = decodeRun(tree, p)
+		} else {
+			r, err = DecodeRun(p)
+		}
 		if err != nil {
 			return Change{}, err
 		}

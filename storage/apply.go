@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -15,38 +17,45 @@ var errNotPending = errors.New("no longer pending: applied elsewhere")
 // ApplyEvents applies interpreted events and marks them done (or failed, with
 // the reason) in one transaction. A run change that the status rules refuse
 // (a late event for a decided run) is a success that changes nothing.
+//
+// The transaction is kept short, for with SQLite the webhook receiver waits
+// for the same one writer: what needs no database (a run's list columns and
+// search words) is worked out before it begins, and a stretch of events for
+// distinct runs (a burst of arrivals) is written with one statement per
+// table, not a dozen per run.
 func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error) {
+	rows := make([]runRow, len(outs))
+	for i, o := range outs {
+		if r := o.Change.Run; o.Err == nil && r != nil {
+			rows[i] = runRow{run: r, failsRules: o.Change.FailsRules, sum: r.Summary(), head: review.SummaryHead(r.Raw), words: fold(r.SearchText())}
+		}
+	}
 	var applied review.Applied
 	err := s.write(ctx, func(tx *txn) error {
 		applied = review.Applied{}
 		now := ms(s.now())
-		for _, o := range outs {
-			state, reason := "done", ""
-			if o.Err != nil {
-				state, reason = "failed", o.Err.Error()
+		for i := 0; i < len(outs); {
+			n := runStretch(outs[i:])
+			var changed []string
+			var err error
+			if n > 0 {
+				changed, err = putRuns(ctx, tx, rows[i:i+n], now)
 			} else {
-				changed, err := applyChange(ctx, tx, o.Change, now)
-				if err != nil {
-					return fmt.Errorf("event %d: %w", o.Seq, err)
-				}
-				for _, id := range changed {
-					if err := s.logChange(ctx, tx, review.FeedRun, id, ""); err != nil {
-						return err
-					}
-				}
-				applied.Runs = append(applied.Runs, changed...)
+				n = 1 // a change of another kind, on its own
+				changed, err = applyChange(ctx, tx, outs[i].Change, now)
 			}
-			// Only a pending event: a leader that lost its lock a moment ago
-			// and applied it too finds it done, and its batch rolls back.
-			res, err := tx.ExecContext(ctx, `UPDATE events SET state = ?, error = ?, attempts = attempts + 1, processed_at = ? WHERE seq = ? AND state = 'pending'`, state, reason, now, o.Seq)
 			if err != nil {
-				return err
+				return fmt.Errorf("events %d to %d: %w", outs[i].Seq, outs[i+n-1].Seq, err)
 			}
-			if n, _ := res.RowsAffected(); n == 0 && o.Seq != 0 {
-				return fmt.Errorf("event %d: %w", o.Seq, errNotPending)
+			for _, id := range changed {
+				if err := s.logChange(ctx, tx, review.FeedRun, id, ""); err != nil {
+					return err
+				}
 			}
+			applied.Runs = append(applied.Runs, changed...)
+			i += n
 		}
-		return nil
+		return markEvents(ctx, tx, outs, now)
 	})
 	if err != nil {
 		return review.Applied{}, fmt.Errorf("apply events: %w", err)
@@ -57,23 +66,60 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (re
 	return applied, nil
 }
 
-// FailEvent marks one event failed with the reason, outside any batch.
+// markEvents marks the events of outs done, or failed with their reason.
+// Only pending ones: a leader that lost its lock a moment ago and applied
+// them too finds them done, and its batch rolls back.
+func markEvents(ctx context.Context, tx *txn, outs []review.EventOutcome, now int64) error {
+	var done []any
+	for _, o := range outs {
+		switch {
+		case o.Seq == 0: // not a stored event (a test, a benchmark)
+		case o.Err == nil:
+			done = append(done, o.Seq)
+		default:
+			res, err := tx.ExecContext(ctx, `UPDATE events SET state = 'failed', error = ?, attempts = attempts + 1, processed_at = ? WHERE seq = ? AND state = 'pending'`, o.Err.Error(), now, o.Seq)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("event %d: %w", o.Seq, errNotPending)
+			}
+		}
+	}
+	for len(done) > 0 {
+		n := min(len(done), maxRowsPerStatement)
+		at := "?"
+		if tx.pg {
+			at = "$1"
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE events SET state = 'done', error = '', attempts = attempts + 1, processed_at = `+at+
+			` WHERE state = 'pending' AND seq IN `+ids(tx.pg, 2, n), append([]any{now}, done[:n]...)...)
+		if err != nil {
+			return err
+		}
+		if got, _ := res.RowsAffected(); got != int64(n) {
+			return fmt.Errorf("%d of %d events: %w", int64(n)-got, n, errNotPending)
+		}
+		done = done[n:]
+	}
+	return nil
+}
+
+// FailEvent marks one pending event failed with the reason, outside any
+// batch. An event applied meanwhile (by a leader that lost its lock a
+// moment ago) stays done.
 func (s *Store) FailEvent(ctx context.Context, seq int64, reason string) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE events SET state = 'failed', error = ?, attempts = attempts + 1, processed_at = ? WHERE seq = ?`, reason, ms(s.now()), seq)
+	_, err := s.w.ExecContext(ctx, `UPDATE events SET state = 'failed', error = ?, attempts = attempts + 1, processed_at = ? WHERE seq = ? AND state = 'pending'`, reason, ms(s.now()), seq)
 	if err != nil {
 		return fmt.Errorf("fail event: %w", err)
 	}
 	return nil
 }
 
+// applyChange applies a change of another kind than a run's (those go
+// through putRuns).
 func applyChange(ctx context.Context, tx *txn, c review.Change, now int64) ([]string, error) {
 	switch {
-	case c.Run != nil:
-		ok, err := putRun(ctx, tx, c.Run, c.FailsRules, now)
-		if err != nil || !ok {
-			return nil, err
-		}
-		return []string{c.Run.ID}, nil
 	case c.StepRun != nil:
 		_, err := tx.ExecContext(ctx, `INSERT INTO step_runs (id, run_id, step_type, body, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, step_type = excluded.step_type, body = excluded.body, updated_at = excluded.updated_at`,
@@ -94,78 +140,205 @@ func applyChange(ctx context.Context, tx *txn, c review.Change, now int64) ([]st
 	return nil, nil
 }
 
-// putRun stores a run unless its current status forbids the move (a decided
-// run never goes back). It reports whether the run changed.
-func putRun(ctx context.Context, tx *txn, r *review.Run, failsRules bool, now int64) (bool, error) {
-	var old, wasRouted string
-	err := tx.QueryRowContext(ctx, `SELECT status, routed FROM runs WHERE id = ?`, r.ID).Scan(&old, &wasRouted)
-	if err != nil && !isNoRows(err) {
-		return false, err
-	}
-	if !review.Status(old).Advances(r.Status) {
-		return false, nil
-	}
-	if (wasRouted == review.RoutedLow || wasRouted == review.RoutedSample || wasRouted == review.RoutedRules) && r.Status == review.StatusProcessed {
-		return false, nil // Extend's completion again: the quality check here still owns the run
-	}
-	// A run that arrives already completed, with no human review in Extend,
-	// meets its workflow's quality-check rule, if there is one.
-	routed := ""
-	if old == "" && r.Status == review.StatusProcessed {
-		if routed, err = route(ctx, tx, r, failsRules); err != nil {
-			return false, err
+// runRow is a run change with what is worked out before the write
+// transaction opens.
+type runRow struct {
+	run        *review.Run // nil: the event changes no run
+	failsRules bool
+	sum        review.RunSummary
+	head       json.RawMessage // the payload's members a list shows (review.SummaryHead)
+	words      string          // folded search text
+}
+
+// runStretch counts the leading outcomes that putRuns can write together:
+// run changes for distinct runs, and events that change nothing (failed
+// ones included). Another kind of change, or a second change of the same
+// run, must see what came before it written, and ends the stretch.
+func runStretch(outs []review.EventOutcome) int {
+	seen := map[string]bool{}
+	for i, o := range outs {
+		c := o.Change
+		switch {
+		case o.Err != nil || (c.Run == nil && c.StepRun == nil && c.Output == nil && c.Workflow == nil):
+		case c.Run != nil && !seen[c.Run.ID]:
+			seen[c.Run.ID] = true
+		default:
+			return i
 		}
-		if routed == review.RoutedLow || routed == review.RoutedSample || routed == review.RoutedRules {
-			r.Status = review.StatusNeedsReview
+	}
+	return len(outs)
+}
+
+// putRuns stores runs of distinct ids, each unless its current status
+// forbids the move (a decided run never goes back), one statement per
+// table. It returns the runs that changed, in order.
+func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, error) {
+	var keys []any
+	for _, r := range rows {
+		if r.run != nil {
+			keys = append(keys, r.run.ID)
 		}
 	}
-	sum, head := r.Summary(), review.SummaryHead(r.Raw)
-	var queued any
-	if r.Status == review.StatusNeedsReview {
-		queued = ms(r.WaitingSince(time.UnixMilli(now)))
+	if len(keys) == 0 {
+		return nil, nil
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
+	type was struct{ status, routed string }
+	old := map[string]was{}
+	for rest := keys; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		err := queryRows(ctx, tx, `SELECT id, status, routed FROM runs WHERE id IN `+ids(tx.pg, 1, n), rest[:n], func(rows *sql.Rows) error {
+			var id string
+			var w was
+			if err := rows.Scan(&id, &w.status, &w.routed); err != nil {
+				return err
+			}
+			old[id] = w
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	var changed []string
+	var runArgs, outputArgs, fileLinks []any
+	var texts []searchText
+	workflows := map[string]bool{}
+	var workflowArgs []any
+	files := newFileSet()
+	for _, row := range rows {
+		r := row.run
+		if r == nil {
+			continue
+		}
+		w := old[r.ID]
+		if !review.Status(w.status).Advances(r.Status) {
+			continue
+		}
+		if (w.routed == review.RoutedLow || w.routed == review.RoutedSample || w.routed == review.RoutedRules) && r.Status == review.StatusProcessed {
+			continue // Extend's completion again: the quality check here still owns the run
+		}
+		// A run that arrives already completed, with no human review in
+		// Extend, meets its workflow's quality-check rule, if there is one.
+		status, routed := r.Status, ""
+		if w.status == "" && r.Status == review.StatusProcessed {
+			var err error
+			if routed, err = route(ctx, tx, r, row.failsRules); err != nil {
+				return nil, err
+			}
+			if routed == review.RoutedLow || routed == review.RoutedSample || routed == review.RoutedRules {
+				status = review.StatusNeedsReview
+			}
+		}
+		var queued any
+		if status == review.StatusNeedsReview {
+			queued = ms(r.WaitingSince(time.UnixMilli(now)))
+		}
+		sum := row.sum
+		runArgs = append(runArgs, r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(status), sum.FileName, sum.FileType, sum.PageCount,
+			sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(row.head), []byte(row.head))
+		texts = append(texts, searchText{r.ID, row.words})
+		if id := r.Workflow.ID; id != "" && !workflows[id] {
+			workflows[id] = true
+			workflowArgs = append(workflowArgs, id, r.Workflow.Name, r.Workflow.Version, now)
+		}
+		for _, o := range r.Outputs {
+			if o.ID != "" {
+				outputArgs = append(outputArgs, o.ID, r.ID)
+			}
+		}
+		linked := map[string]bool{}
+		for i, f := range r.Files {
+			if f.ID == "" {
+				continue
+			}
+			files.add(f)
+			if !linked[f.ID] {
+				linked[f.ID] = true
+				fileLinks = append(fileLinks, r.ID, f.ID, i)
+			}
+		}
+		changed = append(changed, r.ID)
+	}
+	if len(changed) == 0 {
+		return nil, nil
+	}
+	err := execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head) VALUES `,
+		`ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
 			status = excluded.status, file_name = excluded.file_name, file_type = excluded.file_type, page_count = excluded.page_count,
 			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = coalesce(runs.queued_at, excluded.queued_at),
-			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head`,
-		r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(r.Status), sum.FileName, sum.FileType, sum.PageCount,
-		sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(head), []byte(head))
+			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head`, 16, runArgs)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	if err := index(ctx, tx, r.ID, r.SearchText(), false); err != nil {
-		return false, err
+	if err := indexRuns(ctx, tx, texts); err != nil {
+		return nil, err
 	}
-	if r.Workflow.ID != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO workflows (id, name, version, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-			r.Workflow.ID, r.Workflow.Name, r.Workflow.Version, now); err != nil {
-			return false, err
-		}
+	if err := execRows(ctx, tx, `INSERT INTO workflows (id, name, version, updated_at) VALUES `, `ON CONFLICT (id) DO NOTHING`, 4, workflowArgs); err != nil {
+		return nil, err
 	}
-	for _, o := range r.Outputs {
-		if o.ID == "" {
+	// An output or a file named twice is written once, as the last said.
+	if err := execRows(ctx, tx, `INSERT INTO run_outputs (output_id, run_id) VALUES `, `ON CONFLICT (output_id) DO UPDATE SET run_id = excluded.run_id`, 2, lastByKey(outputArgs, 2)); err != nil {
+		return nil, err
+	}
+	if err := execRows(ctx, tx, `INSERT INTO files (id, name, type, updated_at) VALUES `,
+		`ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif(excluded.name, ''), files.name), type = coalesce(nullif(excluded.type, ''), files.type)`, 4, files.args(now)); err != nil {
+		return nil, err
+	}
+	if err := execRows(ctx, tx, `INSERT INTO run_files (run_id, file_id, position) VALUES `, `ON CONFLICT DO NOTHING`, 3, fileLinks); err != nil {
+		return nil, err
+	}
+	return changed, nil
+}
+
+// fileSet gathers the files of several runs, one row per id: a name or
+// type is the last non-empty one given, as upserting them in turn would
+// leave it.
+type fileSet struct {
+	order []string
+	byID  map[string]*review.File
+}
+
+func newFileSet() *fileSet { return &fileSet{byID: map[string]*review.File{}} }
+
+func (s *fileSet) add(f review.File) {
+	have, ok := s.byID[f.ID]
+	if !ok {
+		s.order = append(s.order, f.ID)
+		s.byID[f.ID] = &review.File{ID: f.ID, Name: f.Name, Type: f.Type}
+		return
+	}
+	if f.Name != "" {
+		have.Name = f.Name
+	}
+	if f.Type != "" {
+		have.Type = f.Type
+	}
+}
+
+func (s *fileSet) args(now int64) []any {
+	var out []any
+	for _, id := range s.order {
+		f := s.byID[id]
+		out = append(out, f.ID, f.Name, f.Type, now)
+	}
+	return out
+}
+
+// lastByKey keeps, of rows of cols values keyed by their first, the last
+// row of each key, in the order keys first came.
+func lastByKey(args []any, cols int) []any {
+	at := map[any]int{}
+	var out []any
+	for i := 0; i < len(args); i += cols {
+		if j, ok := at[args[i]]; ok {
+			copy(out[j:j+cols], args[i:i+cols])
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO run_outputs (output_id, run_id) VALUES (?, ?) ON CONFLICT (output_id) DO UPDATE SET run_id = excluded.run_id`, o.ID, r.ID); err != nil {
-			return false, err
-		}
+		at[args[i]] = len(out)
+		out = append(out, args[i:i+cols]...)
 	}
-	for i, f := range r.Files {
-		if f.ID == "" {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO files (id, name, type, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif(excluded.name, ''), files.name), type = coalesce(nullif(excluded.type, ''), files.type)`,
-			f.ID, f.Name, f.Type, now); err != nil {
-			return false, err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO run_files (run_id, file_id, position) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, r.ID, f.ID, i); err != nil {
-			return false, err
-		}
-	}
-	return true, nil
+	return out
 }
 
 // putOutput applies a standalone processor run event to the run holding an

@@ -14,7 +14,7 @@ import (
 var tables = []struct{ name, identity string }{
 	{"events", "seq"}, {"workflows", ""}, {"runs", ""}, {"run_outputs", ""}, {"step_runs", ""},
 	{"files", ""}, {"run_files", ""}, {"users", "id"}, {"sessions", ""}, {"tokens", "id"},
-	{"settings", ""}, {"documents", ""}, {"drafts", ""}, {"audit", "id"}, {"changes", "seq"},
+	{"settings", ""}, {"documents", ""}, {"unmeasured", ""}, {"drafts", ""}, {"audit", "id"}, {"changes", "seq"},
 	{"field_outcomes", ""}, {"destinations", "id"}, {"outbox", "id"}, {"outbox_attempts", "id"},
 	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""}, {"sign_in_failures", ""}, {"viewers", ""},
 	{"validation_rules", ""}, {"rule_failures", ""},

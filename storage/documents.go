@@ -30,26 +30,38 @@ func (s *Store) Document(ctx context.Context, blob string) (doc review.Document,
 }
 
 // PutDocument records a blob's kind and page sizes, or why it could not be
-// measured.
+// measured, and takes it off the unmeasured queue.
 func (s *Store) PutDocument(ctx context.Context, blob string, doc review.Document) error {
 	pages := make([][2]float64, len(doc.Pages))
 	for i, p := range doc.Pages {
 		pages[i] = [2]float64{p.Width, p.Height}
 	}
 	raw, _ := json.Marshal(pages)
-	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (blob, kind, pages, error, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (blob) DO NOTHING`,
-		blob, doc.Kind, raw, doc.Error, ms(s.now()))
+	err := s.write(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO documents (blob, kind, pages, error, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (blob) DO NOTHING`,
+			blob, doc.Kind, raw, doc.Error, ms(s.now())); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM unmeasured WHERE blob = ?`, blob)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("put document: %w", err)
 	}
 	return nil
 }
 
+// stored puts a blob just stored for a file on the unmeasured queue, unless
+// it is measured already (the same bytes stored before).
+func stored(ctx context.Context, tx *txn, blob string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO unmeasured (blob) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM documents WHERE blob = ?) ON CONFLICT (blob) DO NOTHING`, blob, blob)
+	return err
+}
+
 // Unmeasured returns up to limit stored document blobs (fetched, or
 // uploaded for a run) that nothing has measured yet.
 func (s *Store) Unmeasured(ctx context.Context, limit int) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT blob FROM (SELECT blob FROM files WHERE blob != '' UNION SELECT blob FROM run_files WHERE blob != '') AS stored
-		WHERE blob NOT IN (SELECT blob FROM documents) LIMIT ?`, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT blob FROM unmeasured LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unmeasured: %w", err)
 	}

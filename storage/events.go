@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -50,6 +49,10 @@ func (s *Store) AppendEvent(ctx context.Context, ev review.Event, body []byte) (
 // Wake is signalled after events are committed, so a processor can sleep
 // until there is work.
 func (s *Store) Wake() <-chan struct{} { return s.wake.C() }
+
+// OneWriter reports whether every write waits for the same one writer
+// (SQLite), acknowledging webhooks included; PostgreSQL writes side by side.
+func (s *Store) OneWriter() bool { return s.pg == nil }
 
 // groupCommit takes appends off the queue and commits as many as are waiting
 // (up to max) in one transaction: one fsync pays for the whole batch.
@@ -125,15 +128,8 @@ func (s *Store) commitBatch(batch []appendReq) {
 		}
 	}
 	if err == nil {
-		s.lastAppend.Store(time.Now().UnixNano())
 		s.wake.Notify()
 	}
-}
-
-// IngestBusy reports whether webhook events were committed in the last
-// 20 ms, that is, whether a burst is arriving right now.
-func (s *Store) IngestBusy() bool {
-	return time.Since(time.Unix(0, s.lastAppend.Load())) < 20*time.Millisecond
 }
 
 // PendingEvents returns up to limit events not yet processed, oldest first.

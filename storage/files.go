@@ -35,9 +35,15 @@ func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64
 	if err != nil {
 		return "", err
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO files (id, blob, size, state, error, updated_at) VALUES (?, ?, ?, 'fetched', '', ?)
-		ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, size = excluded.size, state = 'fetched', error = '', updated_at = excluded.updated_at`,
-		id, hash, size, ms(s.now()))
+	err = s.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO files (id, blob, size, state, error, updated_at) VALUES (?, ?, ?, 'fetched', '', ?)
+			ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, size = excluded.size, state = 'fetched', error = '', updated_at = excluded.updated_at`,
+			id, hash, size, ms(s.now()))
+		if err != nil {
+			return err
+		}
+		return stored(ctx, tx, hash)
+	})
 	if err != nil {
 		return "", fmt.Errorf("put file: %w", err)
 	}
@@ -70,6 +76,9 @@ func (s *Store) PutRunFile(ctx context.Context, runID, fileID, actor string, r i
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return review.Errorf(review.ENOTFOUND, "run %s has no file %q", runID, fileID)
+		}
+		if err := stored(ctx, tx, hash); err != nil {
+			return err
 		}
 		now := ms(s.now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)`,

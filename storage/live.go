@@ -23,12 +23,11 @@ func (s *Store) appendChanges(ctx context.Context, tx *txn) error {
 		}
 	}
 	now := ms(s.now())
+	args := make([]any, 0, 4*len(tx.changes))
 	for _, c := range tx.changes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (at, kind, run_id, actor) VALUES (?, ?, ?, ?)`, now, c.kind, c.runID, c.actor); err != nil {
-			return err
-		}
+		args = append(args, now, c.kind, c.runID, c.actor)
 	}
-	return nil
+	return execRows(ctx, tx, `INSERT INTO changes (at, kind, run_id, actor) VALUES `, "", 4, args)
 }
 
 // tell makes a commit wake the other instances on the same PostgreSQL

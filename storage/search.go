@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"unicode"
@@ -27,19 +28,55 @@ func index(ctx context.Context, tx *txn, runID, words string, add bool) error {
 		}
 		words = merge(old, words)
 	}
+	return indexRuns(ctx, tx, []searchText{{runID, words}})
+}
+
+// searchText is a run's words, folded, for the search index.
+type searchText struct{ runID, words string }
+
+// indexRuns puts runs' words in the search index, replacing what they had
+// there, a few statements for them all. Each run is named once.
+func indexRuns(ctx context.Context, tx *txn, texts []searchText) error {
+	if len(texts) == 0 {
+		return nil
+	}
+	var args []any
 	if tx.pg {
-		_, err := tx.ExecContext(ctx, `INSERT INTO run_text (run_id, words) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET words = excluded.words`, runID, words)
-		return err
+		for _, t := range texts {
+			args = append(args, t.runID, t.words)
+		}
+		return execRows(ctx, tx, `INSERT INTO run_text (run_id, words) VALUES `, `ON CONFLICT (run_id) DO UPDATE SET words = excluded.words`, 2, args)
 	}
-	var key int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO run_search (run_id) VALUES (?) ON CONFLICT (run_id) DO UPDATE SET run_id = excluded.run_id RETURNING key`, runID).Scan(&key); err != nil {
-		return err
+	// FTS5 rows are keyed by run_search's key: find or make each run's,
+	// then replace the rows under those keys.
+	for rest := texts; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		names := make([]any, n)
+		for i, t := range rest[:n] {
+			names[i] = t.runID
+		}
+		key := map[string]int64{}
+		err := queryRows(ctx, tx, `INSERT INTO run_search (run_id) VALUES `+values(false, 1, n, 1)+` ON CONFLICT (run_id) DO UPDATE SET run_id = excluded.run_id RETURNING run_id, key`, names, func(rows *sql.Rows) error {
+			var id string
+			var k int64
+			err := rows.Scan(&id, &k)
+			key[id] = k
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		keys := make([]any, n)
+		for i, t := range rest[:n] {
+			keys[i] = key[t.runID]
+			args = append(args, key[t.runID], t.words)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM run_text WHERE rowid IN `+ids(false, 1, n), keys...); err != nil {
+			return err
+		}
+		rest = rest[n:]
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM run_text WHERE rowid = ?`, key); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO run_text (rowid, words) VALUES (?, ?)`, key, words)
-	return err
+	return execRows(ctx, tx, `INSERT INTO run_text (rowid, words) VALUES `, "", 2, args)
 }
 
 // merge adds to old the words of more it lacks.
@@ -135,14 +172,11 @@ func (s *Store) indexBatch(ctx context.Context, missing string) (int, error) {
 	if err := rows.Err(); err != nil || len(words) == 0 {
 		return 0, err
 	}
-	err = s.write(ctx, func(tx *txn) error {
-		for id, w := range words {
-			if err := index(ctx, tx, id, w, false); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	var texts []searchText
+	for id, w := range words {
+		texts = append(texts, searchText{id, fold(w)})
+	}
+	err = s.write(ctx, func(tx *txn) error { return indexRuns(ctx, tx, texts) })
 	if err != nil {
 		return 0, fmt.Errorf("index runs: %w", err)
 	}

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -46,8 +45,6 @@ type Store struct {
 	wake    wakeup.Signal // events committed (the ingest worker)
 	changed wakeup.Signal // the change feed grew (the live relay)
 	outbox  wakeup.Signal // deliveries or Extend calls are due (the outbound worker)
-
-	lastAppend atomic.Int64 // Unix ns of the last event commit
 
 	stopCk, ckDone chan struct{}
 

@@ -4,6 +4,7 @@
 //	go run ./cmd/bench            # every benchmark, writes BENCHMARKS.md
 //	go run ./cmd/bench -only ingest -out -
 //	go run ./cmd/bench -only starvation -out -
+//	go run ./cmd/bench -only ingest -long -out -   # 3,000 events/s for 60 s
 package main
 
 import (
@@ -24,7 +25,6 @@ import (
 
 	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/pages"
-	"github.com/reviewer-app/reviewer/web"
 )
 
 // result is one measured figure beside its baseline and goal.
@@ -45,7 +45,11 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "where to write the report (- for standard output)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	neighbour := flag.Bool("neighbour", false, "run beside a CPU neighbour (a busy process on one core) and append the report")
+	long := flag.Bool("long", false, "the long variants: ingest sustained at 3,000 events/s for 60 s")
 	flag.Parse()
+	if *long {
+		sustained = longLoad
+	}
 	if *neighbour {
 		busy := exec.Command("sh", "-c", "while :; do :; done")
 		if err := busy.Start(); err != nil {
@@ -65,6 +69,7 @@ func main() {
 	}
 	benches := []benchmark{
 		{"ingest", benchIngest},
+		{"ingest-postgres", benchIngestPostgres},
 		{"viewer", benchViewer},
 		{"live", benchLive},
 		{"hardening", benchHardening},
@@ -142,24 +147,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float
 // the one wiring, every worker running, on a free loopback port, until stop
 // is called.
 func start(ctx context.Context, dir, db string) (in *instance.Instance, stop func(), err error) {
-	in, err = instance.New(ctx, instance.Config{
-		Addr: "127.0.0.1:0", Data: dir, DB: db, ExtendURL: "http://127.0.0.1:1", FastPasswordHash: true,
-		Web: web.Config{WebhookSecrets: []string{benchSecret}},
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- in.Run(runCtx) }()
-	stop = func() { cancel(); <-done }
-	// PDFium starts with the first document a renderer reads: started
-	// here (and compiled, the first time), so no figure pays for it.
-	if err := startPDFium(ctx, in.Renderer, dir); err != nil {
-		stop()
-		return nil, nil, err
-	}
-	return in, stop, nil
+	return startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: "http://127.0.0.1:1"})
 }
 
 // startPDFium has r read a one-page PDF.

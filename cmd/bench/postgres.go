@@ -64,7 +64,7 @@ func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	defer b.close()
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestSenders}, Timeout: 30 * time.Second}
-	rate, lat, err := sendAll(ctx, client, a.url+"/webhooks/extend", bodies, 0)
+	rate, lat, err := sendAll(ctx, client, a.url+"/webhooks/extend", bodies)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,399 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// load is a sustained offered rate for a stated time.
+type load struct {
+	perSecond int
+	duration  time.Duration
+}
+
+func (l load) events() int { return int(float64(l.perSecond) * l.duration.Seconds()) }
+
+// The loads of the acknowledged-to-visible benchmark: a quiet default that
+// fits make bench, and the issue's goal (-long).
+var (
+	quietLoad = load{200, 20 * time.Second}
+	longLoad  = load{3000, 60 * time.Second}
+	sustained = quietLoad
+)
+
+const (
+	queueSockets = 12               // queue pages open while the load runs
+	sendGrace    = 30 * time.Second // how long after the load an event may still be sent
+	drainCeiling = 5 * time.Minute  // how long the bench waits for the backlog after the load
+	// never stands for a latency that did not end: an event not sent in
+	// time, a run not shown before the ceiling.
+	never = time.Duration(math.MaxInt64)
+)
+
+// visible is what one sustained load measured.
+type visible struct {
+	load
+	backend                         string
+	acked, shown, fetched, measured int
+	ackLat, toVisible               []time.Duration // from the scheduled send; from the 200 to the row on every socket
+	ackRate, applyRate              float64
+	drained                         time.Duration // from the first scheduled send to the last row shown
+	backlog                         []int         // acknowledged, not yet on the sockets, each second
+	docsRate                        float64
+	docsDone                        time.Duration
+	loadBefore, loadAfter           string
+}
+
+// benchVisible offers l's rate of signed needs_review events, each its own
+// run and document, to a reviewer on dir (and db) through the one wiring,
+// with queueSockets queue pages open, and times each event from its
+// scheduled send to its acknowledgement and from its acknowledgement to
+// its row published on every socket. Events are scheduled at fixed times
+// whatever the server does, and a late acknowledgement counts from its
+// scheduled time (no coordinated omission); one not sent within sendGrace
+// of the load's end counts as never acknowledged.
+func benchVisible(ctx context.Context, log io.Writer, dir, db string, l load) (*visible, error) {
+	f, err := demo.File("nics-background-checks-2015-11-rotated.pdf")
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	api := fakeExtend(pdf)
+	defer api.Close()
+	in, stop, err := startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: api.URL, ExtendKey: "sk_bench", CompileCache: compileCache(dir)})
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	env := &viewerEnv{url: in.URL, store: in.Store, handler: in.Server}
+	cookie, err := env.signIn(ctx, "watcher@example.com")
+	if err != nil {
+		return nil, err
+	}
+	n := l.events()
+	v := &visible{load: l, backend: "SQLite"}
+	if db != "" {
+		v.backend = "PostgreSQL"
+	}
+	sched := make([]time.Time, n)
+	ackAt := make([]atomic.Int64, n)
+	shownAt := make([]atomic.Int64, n)
+	seen := make([]atomic.Int32, n)
+	var acked, shown atomic.Int64
+
+	// The sockets: a run is shown when its row reached every one of them.
+	var readers sync.WaitGroup
+	var conns []*websocket.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		readers.Wait()
+	}()
+	for range queueSockets {
+		c, _, err := websocket.DefaultDialer.Dial("ws"+in.URL[len("http"):]+"/ws", http.Header{"Origin": {in.URL}, "Cookie": {cookie.Name + "=" + cookie.Value}})
+		if err != nil {
+			return nil, fmt.Errorf("dial: %w", err)
+		}
+		c.ReadMessage() // hello
+		conns = append(conns, c)
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			readSocket(ctx, c, in, n, func(i int) {
+				if seen[i].Add(1) == queueSockets {
+					shownAt[i].Store(time.Now().UnixNano())
+					shown.Add(1)
+				}
+			})
+		}()
+	}
+
+	m, err := newBodyMaker()
+	if err != nil {
+		return nil, err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestSenders}, Timeout: time.Minute}
+	target := in.URL + "/webhooks/extend"
+	start := time.Now().Add(100 * time.Millisecond)
+	sendCtx, cancel := context.WithDeadline(ctx, start.Add(l.duration+sendGrace))
+	defer cancel()
+	jobs := make(chan int, n) // never full: the schedule does not wait for the senders
+	var failed atomic.Int64
+	var senders sync.WaitGroup
+	for range ingestSenders {
+		senders.Go(func() {
+			for i := range jobs {
+				if sendCtx.Err() != nil {
+					continue // not sent in time: never acknowledged
+				}
+				if err := demo.Send(sendCtx, client, target, benchSecret, m.body("s", i)); err != nil {
+					if sendCtx.Err() == nil {
+						failed.Add(1)
+					}
+					continue
+				}
+				ackAt[i].Store(time.Now().UnixNano())
+				acked.Add(1)
+			}
+		})
+	}
+	v.loadBefore = loadAverage()
+	sampled := make(chan struct{})
+	go func() { // the backlog each second, until every run is shown or the ceiling
+		defer close(sampled)
+		for s := 1; ; s++ {
+			time.Sleep(time.Until(start.Add(time.Duration(s) * time.Second)))
+			a, sh := acked.Load(), shown.Load()
+			v.backlog = append(v.backlog, int(a-sh))
+			fmt.Fprintf(log, "  %3d s: %d acknowledged, %d shown, backlog %d, %d documents fetched, load %s\n", s, a, sh, a-sh, in.Ingest.FilesFetched.Load(), loadAverage())
+			// Every one sent is shown (a send cut short at the deadline may
+			// have been committed, and shown, all the same).
+			all := int(sh) == n || (sendCtx.Err() != nil && sh >= acked.Load())
+			if all || time.Since(start) > l.duration+drainCeiling {
+				return
+			}
+		}
+	}()
+	for i := range n {
+		sched[i] = start.Add(time.Duration(i) * time.Second / time.Duration(l.perSecond))
+		if d := time.Until(sched[i]); d > 0 {
+			time.Sleep(d)
+		}
+		jobs <- i
+	}
+	close(jobs)
+	senders.Wait()
+	sent := time.Since(start)
+	if f := failed.Load(); f > 0 {
+		return nil, fmt.Errorf("%d deliveries failed", f)
+	}
+	<-sampled
+	v.loadAfter = loadAverage()
+	v.acked, v.shown = int(acked.Load()), int(shown.Load())
+	v.ackRate = float64(v.acked) / sent.Seconds()
+	var last int64
+	for i := range n {
+		ack, at := ackAt[i].Load(), shownAt[i].Load()
+		switch {
+		case ack == 0:
+			v.ackLat = append(v.ackLat, never)
+			continue
+		case at == 0:
+			v.toVisible = append(v.toVisible, never)
+		default:
+			v.toVisible = append(v.toVisible, time.Unix(0, at).Sub(time.Unix(0, ack)))
+			last = max(last, at)
+		}
+		v.ackLat = append(v.ackLat, time.Unix(0, ack).Sub(sched[i]))
+	}
+	v.drained = time.Unix(0, last).Sub(start)
+	v.applyRate = float64(v.shown) / v.drained.Seconds()
+
+	// The documents, each fetched from the fake Extend and measured.
+	for {
+		v.fetched, v.measured = int(in.Ingest.FilesFetched.Load()), measured(ctx, dir, db)
+		v.docsDone = time.Since(start)
+		if v.measured >= v.acked || v.docsDone > l.duration+drainCeiling {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	v.docsRate = float64(v.measured) / v.docsDone.Seconds()
+	fmt.Fprintf(log, "%s sustained %d/s for %s (load %s to %s): %d acknowledged (%.0f/s), ack p50 %s p99 %s from the scheduled send; %d shown on %d sockets, ack-to-row p50 %s p99 %s; applied %.0f/s, last row %s after the first send; %d documents fetched, %d measured (%.0f/s)\n",
+		v.backend, l.perSecond, l.duration, v.loadBefore, v.loadAfter, v.acked, v.ackRate, lat(percentile(v.ackLat, 50)), lat(percentile(v.ackLat, 99)), v.shown, queueSockets,
+		lat(percentile(v.toVisible, 50)), lat(percentile(v.toVisible, 99)), v.applyRate, v.drained.Round(time.Millisecond), v.fetched, v.measured, v.docsRate)
+	return v, nil
+}
+
+// lat is a latency, or what became of one that never ended.
+func lat(d time.Duration) string {
+	if d == never {
+		return "never (past the ceiling)"
+	}
+	return ms(d)
+}
+
+// measured counts the documents measured on dir's SQLite database, or db.
+func measured(ctx context.Context, dir, db string) int {
+	driver, dsn := "sqlite", "file:"+filepath.Join(dir, "reviewer.db")+"?mode=ro"
+	if db != "" {
+		driver, dsn = "pgx", db
+	}
+	conn, err := sql.Open(driver, dsn)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close()
+	var n int
+	conn.QueryRowContext(ctx, `SELECT count(*) FROM documents`).Scan(&n)
+	return n
+}
+
+// compileCache is where the reviewers of a benchmark keep PDFium's machine
+// code: beside dir, so the second start of a run does not compile again.
+func compileCache(dir string) string { return filepath.Join(filepath.Dir(dir), "wazero-cache") }
+
+// readSocket reads queue messages from c until it closes, calling shown
+// with the index of each run of the "s" series the first time c tells of
+// it. A burst too large to name its runs is read back from the feed.
+func readSocket(ctx context.Context, c *websocket.Conn, in *instance.Instance, n int, shown func(int)) {
+	mine := make([]bool, n)
+	note := func(id string) {
+		i, ok := seriesIndex("s", id)
+		if ok && i < n && !mine[i] {
+			mine[i] = true
+			shown(i)
+		}
+	}
+	var seq int64
+	for {
+		_, b, err := c.ReadMessage()
+		if err != nil {
+			return
+		}
+		var msg struct {
+			Kind   string   `json:"kind"`
+			Seq    int64    `json:"seq"`
+			RunID  string   `json:"runId"`
+			RunIDs []string `json:"runIds"`
+			All    bool     `json:"all"`
+		}
+		if json.Unmarshal(b, &msg) != nil {
+			continue
+		}
+		if msg.All {
+			for seq < msg.Seq {
+				chs, err := in.Store.ChangesSince(ctx, seq, 500)
+				if err != nil || len(chs) == 0 {
+					break
+				}
+				for _, ch := range chs {
+					if ch.Seq <= msg.Seq && ch.Kind == review.FeedRun {
+						note(ch.RunID)
+					}
+					seq = ch.Seq
+				}
+			}
+		}
+		note(msg.RunID)
+		for _, id := range msg.RunIDs {
+			note(id)
+		}
+		seq = max(seq, msg.Seq)
+	}
+}
+
+// seriesIndex is the index of a run of series made by bodyMaker.
+func seriesIndex(series, runID string) (int, bool) {
+	s, ok := strings.CutPrefix(runID, "workflow_run_"+series+"_")
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.Atoi(strings.TrimSuffix(s, "_rotated"))
+	return i, err == nil
+}
+
+func (v *visible) results(base string) []result {
+	var marks []string
+	for s := 5; s <= len(v.backlog); s += 5 {
+		marks = append(marks, fmt.Sprintf("%d at %d s", v.backlog[s-1], s))
+	}
+	prefix := ""
+	if v.backend != "SQLite" {
+		prefix = v.backend + ": "
+	}
+	what := fmt.Sprintf("%s%d signed 20 KB `needs_review` events/s offered for %s by 50 senders, each its own run and document (fake Extend API serving a real PDF), %d queue sockets open; load average %s at the start, %s at the end (shared machine)",
+		prefix, v.perSecond, v.duration, queueSockets, v.loadBefore, v.loadAfter)
+	return []result{
+		{what + ": acknowledged, latency from the scheduled send p99 (p50)",
+			fmt.Sprintf("%d of %d, %.0f/s; %s (%s)", v.acked, v.events(), v.ackRate, lat(percentile(v.ackLat, 99)), lat(percentile(v.ackLat, 50))),
+			base, "every one; p99 < 25 ms"},
+		{prefix + "the same: from the acknowledgement to the run's row published on every socket, p99 (p50)",
+			fmt.Sprintf("%s (%s), %d of %d shown", lat(percentile(v.toVisible, 99)), lat(percentile(v.toVisible, 50)), v.shown, v.acked), "", "p99 < 1 s"},
+		{prefix + "the same: applied (rows shown per second, first send to last row); backlog (acknowledged, not shown) every 5 s",
+			fmt.Sprintf("%.0f/s, last row %s after the first send; backlog %s", v.applyRate, v.drained.Round(time.Millisecond), strings.Join(marks, ", ")),
+			fmt.Sprintf("%.0f/s acknowledged", v.ackRate), "≥ the acknowledged rate; backlog bounded"},
+		{prefix + "the same: documents fetched from the fake Extend and measured",
+			fmt.Sprintf("%d fetched, %d measured, %.0f/s (last after %s)", v.fetched, v.measured, v.docsRate, v.docsDone.Round(time.Millisecond)), "", "≥ 100 documents/s"},
+	}
+}
+
+// fakeExtend serves GET /files/{id} with a presigned link to itself and, at
+// that link, pdf with the file's id appended after its end (so every
+// document is its own blob, measured on its own).
+func fakeExtend(pdf []byte) *httptest.Server {
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	mux.HandleFunc("GET /files/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer sk_bench" {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		id := r.PathValue("id")
+		json.NewEncoder(w).Encode(map[string]string{"object": "file", "id": id, "type": "PDF", "presignedUrl": srv.URL + "/blob/" + id + "?X-Amz-Signature=bench"})
+	})
+	mux.HandleFunc("GET /blob/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Write(pdf)
+		fmt.Fprintf(w, "%%bench %s\n", r.PathValue("id"))
+	})
+	srv = httptest.NewServer(mux)
+	return srv
+}
+
+// startWith runs a reviewer with c (Data, DB, the Extend API) through the
+// one wiring, every worker running, on a free loopback port, until stop is
+// called.
+func startWith(ctx context.Context, c instance.Config) (in *instance.Instance, stop func(), err error) {
+	c.Addr, c.FastPasswordHash = "127.0.0.1:0", true
+	c.Web = web.Config{WebhookSecrets: []string{benchSecret}}
+	in, err = instance.New(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(runCtx) }()
+	stop = func() { cancel(); <-done }
+	// PDFium starts with the first document a renderer reads: started
+	// here (and compiled, the first time), so no figure pays for it.
+	if err := startPDFium(ctx, in.Renderer, c.Data); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return in, stop, nil
+}
+
+// loadAverage is the machine's one-minute load average, as the kernel
+// counts it: the machine is shared, and figures mean little without it.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}

@@ -1,0 +1,180 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/extend"
+	"github.com/reviewer-app/reviewer/ingest"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// TestFetchedDocumentIsMeasuredAtOnce: a document is measured as soon as it
+// is fetched, not found later among every stored file (Unmeasured, which
+// this store answers with nothing, is for uploads and documents stored
+// before a restart).
+func TestFetchedDocumentIsMeasuredAtOnce(t *testing.T) {
+	fake := newFakeExtend(t, 0)
+	pdf, _ := demo.File("AmazonWebServices.pdf")
+	aws, _ := io.ReadAll(pdf)
+	store, _ := setup(t, fake.srv.URL, "sk_test")
+	ctx := context.Background()
+	var learnt sync.Map
+	w := ingest.NewWorker(blindStore{store}, extend.New(fake.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	w.Learn = func(_ context.Context, blob string) error { learnt.Store(blob, true); return nil }
+	for i := range 3 {
+		fake.files[fmt.Sprintf("file_burst_%04d", i)] = append(slices.Clip(aws), byte(i)) // each its own blob
+		body := demo.Event(fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
+		ev, _ := review.DecodeEvent(body)
+		if _, err := store.AppendEvent(ctx, ev, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	running(t, w)
+	for i := range 3 {
+		waitFor(t, "the document measured", func() bool {
+			f, err := store.File(ctx, fmt.Sprintf("file_burst_%04d", i))
+			_, ok := learnt.Load(f.Blob)
+			return err == nil && f.Blob != "" && ok
+		})
+	}
+}
+
+// blindStore finds no unmeasured documents.
+type blindStore struct{ *storage.Store }
+
+func (blindStore) Unmeasured(context.Context, int) ([]string, error) { return nil, nil }
+
+// heldExtend is a fake Extend API whose downloads are held until released
+// (all of them, once releaseAt are under way, if releaseAt > 0), counting
+// how many are under way at once.
+type heldExtend struct {
+	srv            *httptest.Server
+	inFlight, most atomic.Int32
+	release        chan struct{}
+	once           sync.Once
+}
+
+func newHeldExtend(t *testing.T, releaseAt int32) *heldExtend {
+	h := &heldExtend{release: make(chan struct{})}
+	api := http.NewServeMux()
+	api.HandleFunc("GET /files/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"object":"file","id":%q,"presignedUrl":%q}`, r.PathValue("id"), h.srv.URL+"/blob/"+r.PathValue("id"))
+	})
+	api.HandleFunc("GET /blob/{id}", func(w http.ResponseWriter, r *http.Request) {
+		n := h.inFlight.Add(1)
+		defer h.inFlight.Add(-1)
+		for m := h.most.Load(); n > m && !h.most.CompareAndSwap(m, n); m = h.most.Load() {
+		}
+		if n == releaseAt {
+			h.Release()
+		}
+		select {
+		case <-h.release:
+		case <-r.Context().Done():
+		}
+		fmt.Fprintf(w, "document %s", r.PathValue("id"))
+	})
+	h.srv = httptest.NewServer(api)
+	t.Cleanup(h.srv.Close)
+	t.Cleanup(h.Release) // first: the server closes once its handlers return
+	return h
+}
+
+// Release lets every held download, and those to come, go.
+func (h *heldExtend) Release() { h.once.Do(func() { close(h.release) }) }
+
+// TestDocumentsFetchedSeveralAtOnce: due documents are downloaded several at
+// a time, never more than ingest.FetchConcurrency: one slow download does
+// not hold the others up, and a burst does not open a connection per run.
+func TestDocumentsFetchedSeveralAtOnce(t *testing.T) {
+	const files = 2*ingest.FetchConcurrency + 1
+	// Held until as many are under way as may be, then all go.
+	h := newHeldExtend(t, ingest.FetchConcurrency)
+	store, w := setup(t, h.srv.URL, "sk_test")
+	ctx := context.Background()
+	for i := range files {
+		body := demo.Event(fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
+		ev, _ := review.DecodeEvent(body)
+		if _, err := store.AppendEvent(ctx, ev, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	running(t, w)
+	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return h.most.Load() >= ingest.FetchConcurrency })
+	waitFor(t, "every document fetched", func() bool { return w.FilesFetched.Load() == files })
+	if m := h.most.Load(); m != ingest.FetchConcurrency {
+		t.Fatalf("%d downloads at once, want at most %d", m, ingest.FetchConcurrency)
+	}
+}
+
+// backlogStore has events waiting without end while endless, applied
+// instantly and counted; documents are the store's.
+type backlogStore struct {
+	*storage.Store
+	endless      atomic.Bool
+	seq, batches atomic.Int64
+}
+
+func (b *backlogStore) PendingEvents(_ context.Context, limit int) ([]review.StoredEvent, error) {
+	var out []review.StoredEvent
+	for range limit {
+		if !b.endless.Load() {
+			break
+		}
+		n := b.seq.Add(1)
+		out = append(out, review.StoredEvent{Seq: n, Body: demo.Event(fmt.Sprintf("evt_wf_%d", n), review.EventWorkflowCreated, []byte(`{"id":"workflow_1","name":"A"}`))})
+	}
+	return out, nil
+}
+
+func (b *backlogStore) ApplyEvents(context.Context, []review.EventOutcome) (review.Applied, error) {
+	b.batches.Add(1)
+	return review.Applied{Runs: []string{"workflow_run_burst_0000"}}, nil // wakes the fetcher
+}
+
+// TestDocumentsWaitForEvents: while events wait to be applied, documents
+// are fetched one at a time (a document costs several times the CPU of its
+// event, and the run's row comes first); once the events are caught up,
+// several at once.
+func TestDocumentsWaitForEvents(t *testing.T) {
+	h := newHeldExtend(t, 0)
+	store, _ := setup(t, h.srv.URL, "sk_test")
+	ctx := context.Background()
+	b := &backlogStore{Store: store}
+	b.endless.Store(true)
+	w := ingest.NewWorker(b, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	running(t, w)
+	waitFor(t, "a batch applied", func() bool { return b.batches.Load() > 0 })
+	for i := range 2 * ingest.FetchConcurrency { // runs whose documents are due, meanwhile
+		send(t, store, fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
+	}
+	evs, _ := store.PendingEvents(ctx, 100)
+	for _, e := range evs {
+		c, _, err := review.InterpretStored(e.Body)
+		if _, err := store.ApplyEvents(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: err}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "a download under way", func() bool { return h.inFlight.Load() >= 1 })
+	// Each batch applied wakes the fetcher, which would start more if it may.
+	start := b.batches.Load()
+	waitFor(t, "200 more batches", func() bool { return b.batches.Load() >= start+200 })
+	if m := h.most.Load(); m != 1 {
+		t.Fatalf("%d downloads at once while events were waiting, want 1", m)
+	}
+	b.endless.Store(false) // caught up
+	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return h.inFlight.Load() == ingest.FetchConcurrency })
+	h.Release()
+	waitFor(t, "every document fetched", func() bool { return w.FilesFetched.Load() == 2*ingest.FetchConcurrency })
+}
