@@ -328,6 +328,13 @@ func measureJS(zoom float64) string {
   v.setScale(v.scale * %g, false);
   const imgs = [...document.querySelectorAll(".page > img")];
   imgs.forEach((i) => (i.loading = "eager"));
+  // Every page drawn first: on a busy machine the decoding budget answers
+  // some page images 503 and the viewer asks again, so wait for the
+  // condition (a generous ceiling), not for the first answer.
+  for (const until = Date.now() + 120000; imgs.some((i) => !i.complete || i.naturalWidth === 0); ) {
+    if (Date.now() > until) throw new Error("page images not drawn: " + imgs.filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src).join(", "));
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await Promise.all(imgs.map((i) => i.decode().catch(() => {})));
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const canvases = new Map();
@@ -337,6 +344,12 @@ func measureJS(zoom float64) string {
     page.scrollIntoView();
     const img = page.querySelector("img");
     if (!img) throw new Error(page.dataset.fileId + " page " + page.dataset.page + " has no image: " + page.textContent.trim());
+    // A page off screen is not laid out (content-visibility: auto) until
+    // the frame after it scrolled into view.
+    for (let frames = 0; img.getBoundingClientRect().width === 0; frames++) {
+      if (frames > 600) throw new Error(page.dataset.fileId + " page " + page.dataset.page + " was never laid out");
+      await new Promise((r) => requestAnimationFrame(r));
+    }
     const ir = img.getBoundingClientRect(), pr = page.getBoundingClientRect(), br = box.getBoundingClientRect();
     if (!canvases.has(img)) {
       const c = document.createElement("canvas");

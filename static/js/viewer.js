@@ -575,8 +575,9 @@ window.reviewerViewer = { focusField, setScale, get scale() { return scale; } };
 
 // A page the server cannot draw (a document too complex to show, say) says
 // why in its place instead of showing a broken image: the image's own
-// answer carries the sentence. A busy server (503) is asked again, a few
-// times, before the page gives up. Error events do not bubble: listen
+// answer carries the sentence. A busy server (503: the decoding budget is
+// taken) is asked again, waiting longer each time, for about half a minute
+// before the page gives up. Error events do not bubble: listen
 // while they come down; an image that failed before this script ran is
 // taken up at once.
 async function imageFailed(img) {
@@ -587,8 +588,8 @@ async function imageFailed(img) {
   let why = "This page cannot be shown.";
   try {
     const res = await fetch(img.currentSrc || img.src, { headers: { Accept: "application/json" } });
-    if (res.ok || (res.status === 503 && tries < 4)) {
-      if (!res.ok) await new Promise((r) => setTimeout(r, 1000 * tries));
+    if (res.ok || (res.status === 503 && tries < 10)) {
+      if (!res.ok) await new Promise((r) => setTimeout(r, 1000 * Math.min(tries, 5)));
       delete img.dataset.failed;
       if (img.srcset) img.srcset = img.srcset; // setting them loads the image again
       img.src = img.getAttribute("src");
