@@ -151,12 +151,7 @@ func TestDocumentsWaitForEvents(t *testing.T) {
 	h := newHeldExtend(t, 0)
 	store, _ := setup(t, h.srv.URL, "sk_test")
 	ctx := context.Background()
-	b := &backlogStore{Store: store}
-	b.endless.Store(true)
-	w := ingest.NewWorker(b, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
-	running(t, w)
-	waitFor(t, "a batch applied", func() bool { return b.batches.Load() > 0 })
-	for i := range 2 * ingest.FetchConcurrency { // runs whose documents are due, meanwhile
+	for i := range 2 * ingest.FetchConcurrency { // runs whose documents are due
 		send(t, store, fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
 	}
 	evs, _ := store.PendingEvents(ctx, 100)
@@ -166,10 +161,14 @@ func TestDocumentsWaitForEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	b := &backlogStore{Store: store}
+	b.endless.Store(true)
+	w := ingest.NewWorker(b, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	running(t, w)
 	waitFor(t, "a download under way", func() bool { return h.inFlight.Load() >= 1 })
 	// Each batch applied wakes the fetcher, which would start more if it may.
 	start := b.batches.Load()
-	waitFor(t, "200 more batches", func() bool { return b.batches.Load() >= start+200 })
+	waitFor(t, "50 more batches", func() bool { return b.batches.Load() >= start+50 })
 	if m := h.most.Load(); m != 1 {
 		t.Fatalf("%d downloads at once while events were waiting, want 1", m)
 	}

@@ -90,10 +90,12 @@ func (w *Worker) Counts() (processed, failed, filesFetched, fileErrors int64) {
 
 // NewWorker returns a worker over store, fetching through client.
 func NewWorker(store Store, client *extend.Client, log *slog.Logger) *Worker {
-	return &Worker{
+	w := &Worker{
 		Store: store, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
 		filesWake: make(chan struct{}, 1),
 	}
+	w.behind.Store(true) // until the first batch says otherwise: after a restart, events waiting come first
+	return w
 }
 
 // Run processes events and fetches documents until ctx ends. Work cut short

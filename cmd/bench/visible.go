@@ -229,12 +229,27 @@ func benchVisible(ctx context.Context, log io.Writer, dir, db string, l load) (*
 	return v, nil
 }
 
-// lat is a latency, or what became of one that never ended.
+// lat is a latency, or "never" for one that did not end.
 func lat(d time.Duration) string {
 	if d == never {
-		return "never (past the ceiling)"
+		return "never"
 	}
 	return ms(d)
+}
+
+// latencies is "p99 (p50)" of ds, saying how many never ended.
+func latencies(ds []time.Duration) string {
+	out := fmt.Sprintf("%s (%s)", lat(percentile(ds, 99)), lat(percentile(ds, 50)))
+	n := 0
+	for _, d := range ds {
+		if d == never {
+			n++
+		}
+	}
+	if n > 0 {
+		out += fmt.Sprintf(", %d never", n)
+	}
+	return out
 }
 
 // measured counts the documents measured on dir's SQLite database, or db.
@@ -330,10 +345,10 @@ func (v *visible) results(base string) []result {
 		prefix, v.perSecond, v.duration, queueSockets, v.loadBefore, v.loadAfter)
 	return []result{
 		{what + ": acknowledged, latency from the scheduled send p99 (p50)",
-			fmt.Sprintf("%d of %d, %.0f/s; %s (%s)", v.acked, v.events(), v.ackRate, lat(percentile(v.ackLat, 99)), lat(percentile(v.ackLat, 50))),
+			fmt.Sprintf("%d of %d, %.0f/s; %s", v.acked, v.events(), v.ackRate, latencies(v.ackLat)),
 			base, "every one; p99 < 25 ms"},
 		{prefix + "the same: from the acknowledgement to the run's row published on every socket, p99 (p50)",
-			fmt.Sprintf("%s (%s), %d of %d shown", lat(percentile(v.toVisible, 99)), lat(percentile(v.toVisible, 50)), v.shown, v.acked), "", "p99 < 1 s"},
+			fmt.Sprintf("%s, %d of %d shown", latencies(v.toVisible), v.shown, v.acked), "", "p99 < 1 s"},
 		{prefix + "the same: applied (rows shown per second, first send to last row); backlog (acknowledged, not shown) every 5 s",
 			fmt.Sprintf("%.0f/s, last row %s after the first send; backlog %s", v.applyRate, v.drained.Round(time.Millisecond), strings.Join(marks, ", ")),
 			fmt.Sprintf("%.0f/s acknowledged", v.ackRate), "≥ the acknowledged rate; backlog bounded"},
