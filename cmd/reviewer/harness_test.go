@@ -281,7 +281,8 @@ func startChromium() {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	chromium.ctx, chromium.stop = ctx, func() { cancelC(); cancelA() }
+	// Closed gracefully, Chromium removes what it made in TMPDIR.
+	chromium.ctx, chromium.stop = ctx, func() { chromedp.Cancel(ctx); cancelC(); cancelA() }
 	chromium.err = chromedp.Do(ctx) // starts the browser
 }
 
