@@ -6,25 +6,21 @@ import (
 	"encoding/binary"
 	"image/png"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/reviewer-app/reviewer/internal/hostile"
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/scans"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// compileCache keeps PDFium's compiled code for these tests, as the web
-// tests keep theirs.
-var compileCache = filepath.Join(os.TempDir(), "reviewer-test-wazero")
-
 func openBudgeted(t *testing.T, memory int64) (*pages.Renderer, string) {
 	t.Helper()
 	dir := t.TempDir()
-	r, err := pages.Open(context.Background(), dir, pages.Options{Instances: 1, DecodeMemory: memory, CompileCache: compileCache})
+	r, err := pages.Open(context.Background(), dir, pages.Options{Instances: 1, DecodeMemory: memory, CompileCache: pdfiumtest.Cache(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

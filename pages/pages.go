@@ -31,6 +31,7 @@ import (
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
+	"github.com/klippa-app/go-pdfium/responses"
 	"github.com/klippa-app/go-pdfium/webassembly"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -422,8 +423,10 @@ func (r *Renderer) PNG(ctx context.Context, hash, file string, page, width int) 
 // renderPDF renders page of the PDF at path width pixels wide into out,
 // its bitmap drawn from the budget once the page's size is known.
 func (r *Renderer) renderPDF(ctx context.Context, hash, path string, page, width int, out string) error {
-	var written error
-	err := r.withDoc(ctx, hash, path, false, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+	var res *responses.RenderPageInPixels
+	release := func() {}
+	defer func() { release() }()
+	return r.withDocThen(ctx, hash, path, false, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 		sz, err := inst.FPDF_GetPageSizeByIndexF(&requests.FPDF_GetPageSizeByIndexF{Document: doc, Index: page - 1})
 		if err != nil {
 			return err
@@ -434,23 +437,19 @@ func (r *Renderer) renderPDF(ctx context.Context, hash, path string, page, width
 		if sz.Size.Width > 0 {
 			height = min(height, int(float64(width)*float64(sz.Size.Height)/float64(sz.Size.Width))+1)
 		}
-		release, err := r.budget.Take(ctx, int64(width)*int64(height)*4+encodeCost)
-		if err != nil {
+		if release, err = r.budget.Take(ctx, int64(width)*int64(height)*4+encodeCost); err != nil {
+			release = func() {}
 			return err
 		}
-		defer release()
-		res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: byIndex(doc, page-1), Width: width, Height: MaxPixels / width})
-		if err != nil {
-			return err
-		}
-		defer res.Cleanup()
-		written = writePNG(out, res.Result.RenderedImage) // not PDFium's failure, if it fails
-		return nil
-	})
-	if err != nil {
+		res, err = inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: byIndex(doc, page-1), Width: width, Height: MaxPixels / width})
 		return err
-	}
-	return written
+	}, func() error {
+		// The bitmap is a view of the instance's memory: encoded while the
+		// instance is held, outside PDFium's time cap (our encoder's work,
+		// bounded by MaxPixels, is not the document's).
+		defer res.Cleanup()
+		return writePNG(out, res.Result.RenderedImage)
+	})
 }
 
 // withDoc runs fn with the PDF at path open in a free PDFium instance,
@@ -463,6 +462,12 @@ func (r *Renderer) renderPDF(ctx context.Context, hash, path string, page, width
 // clock starts (patiently: as long as ctx lasts), and its bytes are let go
 // once PDFium has copied them.
 func (r *Renderer) withDoc(ctx context.Context, hash, path string, patient bool, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
+	return r.withDocThen(ctx, hash, path, patient, fn, nil)
+}
+
+// withDocThen is withDoc, and then, once fn succeeded, calls then with the
+// instance still held but PDFium's time cap no longer running.
+func (r *Renderer) withDocThen(ctx context.Context, hash, path string, patient bool, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error, then func() error) error {
 	if err := r.failed(hash, 0); err != nil {
 		return err
 	}
@@ -520,6 +525,8 @@ func (r *Renderer) withDoc(ctx context.Context, hash, path string, patient bool,
 		return err // the instance is sound
 	case err != nil:
 		err = r.fail(hash, 0, pdfiumError(err, r.opt.Memory))
+	case then != nil:
+		err = then() // not PDFium's failure, if it fails: nothing is remembered
 	}
 	if err != nil || memoryOf(inst) > r.opt.Memory/2 {
 		if !stopped.Load() {

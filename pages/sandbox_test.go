@@ -18,6 +18,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/internal/docx"
 	"github.com/reviewer-app/reviewer/internal/hostile"
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -95,7 +96,7 @@ func TestSandbox(t *testing.T) {
 		t.Fatal("no network namespace can be made here: ", err)
 	}
 	dir := t.TempDir()
-	r, err := pages.Open(ctx, dir, pages.Options{})
+	r, err := pages.Open(ctx, dir, pages.Options{CompileCache: pdfiumtest.Cache(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
