@@ -365,6 +365,10 @@ func measureJS(zoom float64) string {
   v.setScale(v.scale * %g, false);
   const imgs = [...document.querySelectorAll(".page > img")];
   imgs.forEach((i) => (i.loading = "eager"));
+  // Every page laid out, on screen or not: a tab of a shared browser that
+  // is not in front does not update what content-visibility skips, and
+  // where the boxes sit does not depend on it.
+  document.querySelectorAll(".page").forEach((p) => (p.style.contentVisibility = "visible"));
   // Every page drawn first: on a busy machine the decoding budget answers
   // some page images 503 and the viewer asks again, so wait for the
   // condition (a generous ceiling), not for the first answer.
