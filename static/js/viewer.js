@@ -287,7 +287,8 @@ let finding = 0; // the search under way: a newer one stops it
 let findFrom = null; // where the focus was before the find box
 
 // find marks every match of text on every page. The words of pages that
-// have none yet are fetched, eight pages at a time.
+// have none yet are fetched, eight pages at a time. It answers false when a
+// newer search (or Esc) took its place before it finished.
 async function find(text) {
   const run = ++finding;
   const q = squash(text);
@@ -296,12 +297,12 @@ async function find(text) {
   found = q;
   if (!q) {
     findCount.textContent = "";
-    return;
+    return true;
   }
   findCount.textContent = "Searching…";
   for (let i = 0; i < pageEls.length; i += 8) {
     await Promise.all(pageEls.slice(i, i + 8).map(ensureWords));
-    if (run !== finding) return;
+    if (run !== finding) return false;
   }
   for (const page of pageEls) {
     for (const m of matchesIn(page, q)) {
@@ -316,6 +317,7 @@ async function find(text) {
     }
   }
   findCount.textContent = hits.length ? `${hits.length} found` : "Not found";
+  return true;
 }
 
 // unmark takes the marks of a search away.
@@ -325,10 +327,14 @@ function unmark() {
   hits = [];
 }
 
-// step moves to the next match (delta 1) or the one before (-1).
+// step moves to the next match (delta 1) or the one before (-1), once the
+// search for what the box holds has finished. A step whose search was
+// overtaken (typing on while the words were still being fetched) moves
+// nothing: only the newest search's steps count, Enter included.
+let searching = Promise.resolve(true);
 async function step(delta) {
-  if (squash(findInput.value) !== found) await find(findInput.value);
-  if (!hits.length) return;
+  if (squash(findInput.value) !== found) searching = find(findInput.value);
+  if (!(await searching) || !hits.length) return;
   hits[hitAt]?.forEach((e) => e.classList.remove("current"));
   hitAt = hitAt < 0 ? (delta > 0 ? 0 : hits.length - 1) : (hitAt + delta + hits.length) % hits.length;
   hits[hitAt].forEach((e) => e.classList.add("current"));
