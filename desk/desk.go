@@ -370,7 +370,7 @@ func (d *Desk) Decide(ctx context.Context, runID string, by *review.User, v Verd
 	if err != nil {
 		return err
 	}
-	if out.Calls, err = review.FeedbackCalls(rule, o.Run, dec, reviewed); err != nil {
+	if out.Calls, out.Items, err = review.FeedbackCalls(rule, o.Run, dec, reviewed); err != nil {
 		return err
 	}
 	out.NotBefore = dec.At.Add(d.UndoWindow)
