@@ -734,3 +734,26 @@ func testExtendUpdatesAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPageShowsMetadata: metadata set through POST /workflow_runs/{id}
+// is on the run's page, read-only, each key with its value, a long one cut
+// with the whole in its title.
+func TestRunPageShowsMetadata(t *testing.T) { pgtest.Each(t, testRunPageShowsMetadata) }
+
+func testRunPageShowsMetadata(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	postExtendRuns(t, e)
+	tok := token(t, e, review.RoleSupervisor)
+	long := strings.Repeat("0123456789", 12)
+	if status, _, body := extendCall(t, e, "POST", "/workflow_runs/workflow_run_demo_aws_2026", tok, review.Version2026,
+		map[string]any{"metadata": map[string]any{"erp_ref": "PO-77", "note": long, "lines": 3}}); status != 200 {
+		t.Fatalf("update: %d %v", status, body)
+	}
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	_, page := get(t, c, e.srv.URL+"/runs/workflow_run_demo_aws_2026")
+	for _, want := range []string{`data-meta-key="erp_ref"`, ">PO-77<", `data-meta-key="lines"`, ">3<", `title="` + long + `"`, ">" + long[:79] + "…<"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the run's page lacks %s", want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,10 +20,13 @@ import (
 	"github.com/reviewer-app/reviewer/web"
 )
 
-// TestFeedbackToExtend: an approval under a feedback rule adds the reviewed
-// value to an Extend evaluation set and mirrors the review state into the
-// run's metadata, through the outbox, retried after a failure, against a
-// fake Extend API that checks the key and version headers.
+// TestFeedbackToExtend: an approval under a workflow's rule, set on the
+// deliveries page with the workflow's own Extend key, adds the reviewed
+// outputs to an Extend evaluation set in one batch and mirrors the review
+// state into the run's metadata, through the outbox, retried after a
+// failure, against a fake Extend API that checks the key and version
+// headers; the run's page and the deliveries page say which items were
+// added, when, and the ids Extend gave them.
 func TestFeedbackToExtend(t *testing.T) { pgtest.Each(t, testFeedbackToExtend) }
 
 func testFeedbackToExtend(t *testing.T) {
@@ -56,20 +60,23 @@ func testFeedbackToExtend(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
-	e := newEnvWith(t, web.Config{}, envOptions{extendURL: fake.URL, extendKey: "sk_test", now: now})
+	e := newEnvWith(t, web.Config{}, envOptions{extendURL: "http://127.0.0.1:1", extendKey: "sk_server", now: now})
 	for i, r := range invoiceRuns(t) {
 		e.post(demo.Event("evt_"+strconv.Itoa(i), review.EventRunNeedsReview, r.Payload), secret, now())
 	}
 	e.process()
 	c := e.signIn("rev@example.com", review.RoleReviewer)
 	ctx := context.Background()
-	if err := e.store.SetFeedbackRule(ctx, review.FeedbackRule{WorkflowID: "workflow_demo_legacy", EvaluationSetID: "es_demo", MirrorMetadata: true}); err != nil {
-		t.Fatal(err)
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	resp, _ := admin.PostForm(e.srv.URL+"/admin/evaluation-sets", url.Values{"workflow": {"workflow_demo_legacy"}, "evaluation_set": {"es_demo"},
+		"runs": {review.EvalApproved}, "mirror_metadata": {"1"}, "api_url": {fake.URL}, "api_key": {"sk_test"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("set the evaluation set: %s", resp.Status)
 	}
 	if status, out := edit(t, e, c, map[string]any{"version": 0, "outputId": "dpr_demo_qh_extract", "path": "notes", "text": "checked"}); status != 200 {
 		t.Fatalf("edit: %d %v", status, out)
 	}
-	resp, _ := c.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}})
+	resp, _ = c.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}})
 	if resp.StatusCode != 303 {
 		t.Fatalf("approve: %s", resp.Status)
 	}
@@ -126,6 +133,18 @@ func testFeedbackToExtend(t *testing.T) {
 	for _, call := range calls {
 		if call.State != review.DeliveryDelivered {
 			t.Fatalf("call %s: %s after %d attempts (%s)", call.Path, call.State, call.Attempts, call.LastError)
+		}
+	}
+	_, page := get(t, c, e.srv.URL+"/runs/"+qh)
+	for _, want := range []string{"Added to evaluation set es_demo at ", ", item id evi_0.", ", item id evi_2.", "Sent POST /workflow_runs/" + qh} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the run's page does not say %q", want)
+		}
+	}
+	_, deliveries := get(t, admin, e.srv.URL+"/admin/deliveries")
+	for _, want := range []string{`data-evaluation-set="workflow_demo_legacy"`, "item of evaluation set es_demo, item id evi_1", "sent at "} {
+		if !strings.Contains(deliveries, want) {
+			t.Errorf("the deliveries page does not say %q", want)
 		}
 	}
 }
