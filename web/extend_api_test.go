@@ -255,8 +255,12 @@ func testExtendListFilters(t *testing.T) {
 }
 
 // TestExtendListStable: a list paged while runs arrive, are decided and
-// updated under it continues where it stopped: no run twice, and every
-// run that did not change exactly once.
+// updated under it continues where it stopped: every run that did not
+// change exactly once, and none skipped. Sorted by updatedAt, either way,
+// a run changed (or added) after the list began is met again (or first)
+// after every run listed before, with its new state; by createdAt a run
+// is never met twice, and one added is met only where it sorts still to
+// be listed (ascending).
 func TestExtendListStable(t *testing.T) { pgtest.Each(t, testExtendListStable) }
 
 func testExtendListStable(t *testing.T) {
@@ -308,21 +312,15 @@ func testExtendListStable(t *testing.T) {
 				for _, id := range seen {
 					counts[id]++
 				}
-				// By updatedAt a changed run moves to the newest end: listed
-				// first (descending) it is not met again, and not yet listed
-				// it is passed; ascending it is met (again) there.
 				want := map[string]int{}
 				for _, id := range all {
 					want[id] = 1
 				}
-				if sortBy == "updatedAt" && dir == "desc" {
-					want[unlisted] = 0
+				if sortBy == "updatedAt" {
+					want[listed] = 2 // met again with its change
 				}
-				if sortBy == "updatedAt" && dir == "asc" {
-					want[listed] = 2
-				}
-				if sortBy == "createdAt" && dir == "asc" || sortBy == "updatedAt" && dir == "asc" {
-					want[added] = 1 // arrived at the end still to be listed
+				if sortBy == "updatedAt" || dir == "asc" {
+					want[added] = 1
 				}
 				for id, n := range want {
 					if counts[id] != n {
@@ -754,6 +752,49 @@ func testRunPageShowsMetadata(t *testing.T) {
 	for _, want := range []string{`data-meta-key="erp_ref"`, ">PO-77<", `data-meta-key="lines"`, ">3<", `title="` + long + `"`, ">" + long[:79] + "…<"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the run's page lacks %s", want)
+		}
+	}
+}
+
+// TestExtendListEndsOnAStoppedClock: listed by updatedAt, newest first,
+// with every run changed in the very millisecond the list began (a clock
+// that does not move), the list still ends, each run met exactly once.
+func TestExtendListEndsOnAStoppedClock(t *testing.T) {
+	pgtest.Each(t, testExtendListEndsOnAStoppedClock)
+}
+
+func testExtendListEndsOnAStoppedClock(t *testing.T) {
+	at := time.Now()
+	e := newEnvWith(t, web.Config{}, envOptions{now: func() time.Time { return at }})
+	postExtendRuns(t, e)
+	tok := token(t, e, review.RoleSupervisor)
+	counts := map[string]int{}
+	next := ""
+	for page := 0; ; page++ {
+		if page > 20 {
+			t.Fatalf("still paging after %d pages: %v", page, counts)
+		}
+		q := "maxPageSize=2"
+		if next != "" {
+			q += "&nextPageToken=" + url.QueryEscape(next)
+		}
+		status, _, m := extendCall(t, e, "GET", "/workflow_runs?"+q, tok, review.Version2026, nil)
+		if status != 200 {
+			t.Fatalf("page %d: %d %v", page, status, m)
+		}
+		for _, d := range m["data"].([]any) {
+			counts[d.(map[string]any)["id"].(string)]++
+		}
+		if next, _ = m["nextPageToken"].(string); next == "" {
+			break
+		}
+	}
+	if len(counts) < 5 {
+		t.Fatalf("listed %v", counts)
+	}
+	for id, n := range counts {
+		if n != 1 {
+			t.Errorf("%s listed %d times", id, n)
 		}
 	}
 }
