@@ -276,6 +276,12 @@ func statusList() string {
 	return b.String()
 }
 
+// maxEmptyPasses bounds the passes one list call goes through to fill a
+// page that would be empty (each pass's runs changed again before it was
+// read); past it, it answers an empty page with a token, which Extend's
+// list allows.
+const maxEmptyPasses = 3
+
 // listWorkflowRuns answers GET /workflow_runs: a page of runs in Extend's
 // WorkflowRunSummary shape (2025-04-21: its flat summary), and a
 // nextPageToken only when more runs follow. Pages are keyed by the last
@@ -301,26 +307,43 @@ func (s *Server) listWorkflowRuns(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	token := pageToken{Status: string(f.Status), Workflow: f.WorkflowID, Batch: f.BatchID, FileName: f.FileNameContains, SortBy: f.SortBy, Asc: f.Asc}
+	at := func(run review.ListedRun) {
+		token.At, token.ID = run.UpdatedAt.UnixMilli(), run.ID
+		if f.SortBy == "createdAt" {
+			token.At = run.CreatedAt.UnixMilli()
+		}
+	}
+	if more {
+		at(runs[len(runs)-1])
+	}
 	if passes {
 		token.Since, token.Until = f.Since.UnixMilli(), f.Until.UnixMilli()
 	}
-	switch {
-	case more:
-		last := runs[len(runs)-1]
-		at := last.UpdatedAt
-		if f.SortBy == "createdAt" {
-			at = last.CreatedAt
-		}
-		token.At, token.ID = at.UnixMilli(), last.ID
-	case passes:
-		// The pass is done; another follows if a run changed since it began.
+	for i := 0; passes && !more; i++ {
+		// The pass is done; another follows if a run changed since it began,
+		// over every run changed until now (or the newest change, if a clock
+		// is behind).
 		changed := f
-		changed.Since, changed.Until, changed.After, changed.Limit = f.Until, time.Time{}, nil, 0
-		if _, more, err = s.store.WorkflowRuns(r.Context(), changed); err != nil {
+		changed.Since, changed.Until, changed.After, changed.Limit = f.Until, time.Time{}, nil, 1
+		newest, _, err := s.store.WorkflowRuns(r.Context(), changed)
+		if err != nil {
 			return err
 		}
-		// At least a millisecond on, so a stopped clock ends the list too.
-		token.Since, token.Until = f.Until.UnixMilli(), max(s.now().UnixMilli(), f.Until.UnixMilli()+1)
+		if len(newest) == 0 {
+			break
+		}
+		f.Since, f.Until, f.After = f.Until, time.UnixMilli(max(s.now().UnixMilli(), newest[0].UpdatedAt.UnixMilli()+1)), nil
+		token.Since, token.Until, token.At, token.ID = f.Since.UnixMilli(), f.Until.UnixMilli(), 0, ""
+		if len(runs) > 0 || i == maxEmptyPasses {
+			more = true
+			break
+		}
+		if runs, more, err = s.store.WorkflowRuns(r.Context(), f); err != nil {
+			return err
+		}
+		if more {
+			at(runs[len(runs)-1])
+		}
 	}
 	var next string
 	if more {
