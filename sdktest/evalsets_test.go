@@ -115,7 +115,9 @@ func TestEvalItemsAsTheSDKSends(t *testing.T) {
 		kept = append(kept, c.Result)
 	}
 
+	mu.Lock()
 	sent, _ := json.Marshal(got[0].Body.(map[string]any)["items"])
+	mu.Unlock()
 	cmd := exec.Command(node, "evalsets.mjs")
 	cmd.Env = append(os.Environ(), "EXTEND_URL="+srv.URL, "EXTEND_KEY=sk_sdk", "EXTEND_SET=ev_sdk", "EXTEND_ITEMS="+string(sent))
 	var out bytes.Buffer
