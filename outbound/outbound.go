@@ -3,6 +3,8 @@
 // envelope and signed the way Extend signs, retried with exponential backoff
 // and jitter for more than a day, and given up (dead, visible to an admin)
 // only after that. A run's events reach a destination in decision order.
+// Calls to Extend's API wait in the same outbox and are retried the same
+// way; evaluation-set items go in batches, one call per set and account.
 package outbound
 
 import (
