@@ -2,7 +2,9 @@ package review
 
 import (
 	"encoding/json"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -95,7 +97,12 @@ func DecisionEvent(id string, d Decision, reviewed json.RawMessage, audit []Audi
 // (calls), and each approved output the rule takes as an evaluation-set
 // item, {fileId, expectedOutput} with the reviewed value (items; the
 // outbound worker batches them).
-func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMessage) (calls, items []ExtendCall, err error) {
+//
+// An output already in the set (added is AddedItems of the run's earlier
+// decisions: it was reopened and decided again) has its item updated in
+// place, POST /evaluation_sets/{id}/items/{itemId} {expectedOutput}, so
+// the set never holds it twice.
+func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMessage, added map[string]string) (calls, items []ExtendCall, err error) {
 	add := func(path string, body any) {
 		b, _ := json.Marshal(body)
 		calls = append(calls, ExtendCall{APIVersion: Version2026, Path: path, Body: b})
@@ -120,6 +127,10 @@ func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMes
 				continue
 			}
 			b, _ := json.Marshal(map[string]any{"fileId": file, "expectedOutput": expected})
+			if id, ok := added[itemKey(b)]; ok {
+				add(EvalItemsPath(rule.EvaluationSetID)+"/"+url.PathEscape(id), map[string]any{"expectedOutput": expected})
+				continue
+			}
 			items = append(items, ExtendCall{APIVersion: Version2026, Path: EvalItemsPath(rule.EvaluationSetID), Body: b})
 		}
 	}
@@ -132,6 +143,31 @@ func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMes
 		add("/workflow_runs/"+url.PathEscape(run.ID), map[string]any{"metadata": meta})
 	}
 	return calls, items, nil
+}
+
+// AddedItems are the ids of a run's outputs that Extend took into an
+// evaluation set, from what its decisions sent (the outbox's items), by
+// file and kind of output.
+func AddedItems(sent []Delivery, setID string) map[string]string {
+	added := map[string]string{}
+	for _, c := range sent {
+		if c.Kind == OutboxEvalItem && c.State == DeliveryDelivered && c.Result != "" && c.Path == EvalItemsPath(setID) {
+			added[itemKey(c.Body)] = c.Result
+		}
+	}
+	return added
+}
+
+// itemKey tells an evaluation-set item's output: its file, and the kind
+// of its expected output (value, id and type, or splits), since one file
+// may have an extraction and a classification.
+func itemKey(item []byte) string {
+	var it struct {
+		FileID   string                     `json:"fileId"`
+		Expected map[string]json.RawMessage `json:"expectedOutput"`
+	}
+	json.Unmarshal(item, &it)
+	return it.FileID + " " + strings.Join(slices.Sorted(maps.Keys(it.Expected)), ",")
 }
 
 // EvalItemsPath is where items of an evaluation set are created.

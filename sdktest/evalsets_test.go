@@ -95,7 +95,7 @@ func TestEvalItemsAsTheSDKSends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, items, err := review.FeedbackCalls(rule, run, d, reviewed)
+	_, items, err := review.FeedbackCalls(rule, run, d, reviewed, nil)
 	if err != nil || len(items) < 2 {
 		t.Fatalf("items %d, %v", len(items), err)
 	}

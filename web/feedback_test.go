@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -56,6 +57,11 @@ func testFeedbackToExtend(t *testing.T) {
 		json.NewEncoder(w).Encode(map[string]any{"evaluationSetItems": created})
 	}))
 	defer fake.Close()
+	snapshot := func() map[string][]json.RawMessage {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(got)
+	}
 
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
@@ -98,8 +104,7 @@ func testFeedbackToExtend(t *testing.T) {
 		}
 		return received && recorded
 	})
-	mu.Lock()
-	defer mu.Unlock()
+	g := snapshot()
 	if len(items) != 1 { // one batch
 		t.Fatalf("evaluation set calls: %d", len(items))
 	}
@@ -118,7 +123,7 @@ func testFeedbackToExtend(t *testing.T) {
 	if first.Items[0].FileID != "file_demo_qualityhosting" || string(first.Items[0].ExpectedOutput.Value["notes"]) != `"checked"` {
 		t.Fatalf("item = %s", items[0])
 	}
-	meta := got["/workflow_runs/"+qh]
+	meta := g["/workflow_runs/"+qh]
 	if len(meta) != 1 {
 		t.Fatalf("metadata calls: %d", len(meta))
 	}
@@ -146,5 +151,34 @@ func testFeedbackToExtend(t *testing.T) {
 		if !strings.Contains(deliveries, want) {
 			t.Errorf("the deliveries page does not say %q", want)
 		}
+	}
+
+	// Reopened and approved again, the run's outputs are updated in the
+	// set, not added twice.
+	if resp, _ := admin.PostForm(e.srv.URL+"/runs/"+qh+"/reopen", nil); resp.StatusCode != 303 {
+		t.Fatalf("reopen: %s", resp.Status)
+	}
+	get(t, c, e.srv.URL+"/runs/"+qh) // claims it
+	rv, err := e.store.Review(ctx, qh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := c.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {strconv.Itoa(rv.Version)}}); resp.StatusCode != 303 {
+		t.Fatalf("approve again: %s", resp.Status)
+	}
+	waitFor(t, func() bool {
+		clock.Add(int64(15 * time.Second))
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got["/evaluation_sets/es_demo/items/evi_0"])+len(got["/evaluation_sets/es_demo/items/evi_1"])+len(got["/evaluation_sets/es_demo/items/evi_2"]) == 3
+	})
+	g = snapshot()
+	if n := len(g["/evaluation_sets/es_demo/items"]); n != 1 {
+		t.Errorf("items added in %d calls, want the first decision's one", n)
+	}
+	var update map[string]json.RawMessage
+	json.Unmarshal(g["/evaluation_sets/es_demo/items/evi_0"][0], &update)
+	if len(update) != 1 || update["expectedOutput"] == nil {
+		t.Errorf("update body %s", g["/evaluation_sets/es_demo/items/evi_0"][0])
 	}
 }
