@@ -138,21 +138,13 @@ func evalSetup(t *testing.T, f *fakeExtend) (*storage.Store, *outbound.Worker, *
 // evaluation-set item per file, as the desk does under the rule.
 func approveWithItems(t *testing.T, s *storage.Store, runID string, files ...string) {
 	t.Helper()
-	ctx := context.Background()
-	p := fmt.Sprintf(`{"object":"workflow_run","id":%q,"status":"NEEDS_REVIEW","workflow":{"id":"wf_1","name":"W"}}`, runID)
-	c, err := review.Interpret(review.Event{ID: "e_" + runID, Type: review.EventRunNeedsReview, Payload: json.RawMessage(p)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
-		t.Fatal(err)
-	}
+	queue(t, s, runID)
 	var out review.Outbound
 	for _, f := range files {
 		out.Items = append(out.Items, review.ExtendCall{APIVersion: review.Version2026, Path: review.EvalItemsPath("ev_1"),
 			Body: fmt.Appendf(nil, `{"fileId":%q,"expectedOutput":{"value":{"total":1}}}`, f)})
 	}
-	if err := s.Decide(ctx, runID, 0, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, []byte(`{}`), nil, out); err != nil {
+	if err := s.Decide(context.Background(), runID, 0, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, []byte(`{}`), nil, out); err != nil {
 		t.Fatal(err)
 	}
 }
