@@ -26,6 +26,7 @@ type Store interface {
 	Document(ctx context.Context, blob string) (doc review.Document, found bool, err error)
 	Audit(ctx context.Context, runID string) ([]review.AuditEntry, error)
 	FeedbackRuleFor(ctx context.Context, workflowID string) (review.FeedbackRule, error)
+	RunCalls(ctx context.Context, runID string) ([]review.Delivery, error)
 	SaveEdit(ctx context.Context, runID string, version int, actor string, e review.Edit, before json.RawMessage) (int, error)
 	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error
 	BlobPath(hash string) (string, error)
@@ -370,7 +371,15 @@ func (d *Desk) Decide(ctx context.Context, runID string, by *review.User, v Verd
 	if err != nil {
 		return err
 	}
-	if out.Calls, err = review.FeedbackCalls(rule, o.Run, dec, reviewed); err != nil {
+	var added map[string]string
+	if rule.EvaluationSetID != "" {
+		sent, err := d.store.RunCalls(ctx, o.Run.ID)
+		if err != nil {
+			return err
+		}
+		added = review.AddedItems(sent, rule.EvaluationSetID)
+	}
+	if out.Calls, out.Items, err = review.FeedbackCalls(rule, o.Run, dec, reviewed, added); err != nil {
 		return err
 	}
 	out.NotBefore = dec.At.Add(d.UndoWindow)

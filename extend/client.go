@@ -5,6 +5,7 @@ package extend
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +29,8 @@ type Client struct {
 	BaseURL string
 	APIKey  string
 	HTTP    *http.Client
+
+	allowPrivate bool
 }
 
 // New returns a client with a bounded timeout on every request. It reaches
@@ -36,7 +40,7 @@ type Client struct {
 // cannot aim it at the machine's neighbours, the API host's other ports
 // included.
 func New(baseURL, apiKey string, allowPrivate bool) *Client {
-	c := &Client{BaseURL: strings.TrimRight(baseURL, "/"), APIKey: apiKey}
+	c := &Client{BaseURL: strings.TrimRight(baseURL, "/"), APIKey: apiKey, allowPrivate: allowPrivate}
 	var trusted []string
 	if hp, ok := egress.HostPort(c.BaseURL); ok {
 		trusted = append(trusted, hp)
@@ -146,30 +150,67 @@ func statusError(op string, resp *http.Response) error {
 	return &StatusError{Op: op, Status: resp.StatusCode, Snippet: strings.TrimSpace(string(b))}
 }
 
-// Post sends a JSON body to an API path (POST /evaluation_sets/{id}/items,
-// POST /workflow_runs/{id}) and returns the status and the start of the
-// answer.
+// As is a client for another Extend account (a workflow's own API URL
+// and key), the empty ones this client's, reaching private addresses as
+// this one does: the URL an admin gives is trusted as --extend-api-url is.
+func (c *Client) As(baseURL, apiKey string) *Client {
+	if baseURL == "" && apiKey == "" {
+		return c
+	}
+	return New(cmp.Or(strings.TrimRight(baseURL, "/"), c.BaseURL), cmp.Or(apiKey, c.APIKey), c.allowPrivate)
+}
+
+// Post sends a JSON body to an API path (POST /workflow_runs/{id}) and
+// returns the status and the start of the answer.
 func (c *Client) Post(ctx context.Context, path, version string, body []byte) (int, string, error) {
+	a, err := c.Send(ctx, path, version, body, 512)
+	return a.Status, strings.TrimSpace(string(a.Body)), err
+}
+
+// Answer is what the API answered a call.
+type Answer struct {
+	Status     int
+	Body       []byte        // up to the limit the caller gave
+	RetryAfter time.Duration // what a 429 or 503 asked for; 0 when it did not
+}
+
+// Send posts a JSON body to an API path and reads up to limit bytes of the
+// answer.
+func (c *Client) Send(ctx context.Context, path, version string, body []byte, limit int64) (Answer, error) {
 	if !c.Configured() {
-		return 0, "", ErrNoKey
+		return Answer{}, ErrNoKey
 	}
 	if version == "" {
 		version = DefaultVersion
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, "", err
+		return Answer{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	req.Header.Set("x-extend-api-version", version)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return 0, "", fmt.Errorf("post %s: %w", path, err)
+		return Answer{}, fmt.Errorf("post %s: %w", path, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	return resp.StatusCode, strings.TrimSpace(string(b)), nil
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
+	return Answer{Status: resp.StatusCode, Body: b, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}, nil
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // ErrNoKey is returned for a call that needs an API key when none is set.

@@ -3,11 +3,14 @@
 // envelope and signed the way Extend signs, retried with exponential backoff
 // and jitter for more than a day, and given up (dead, visible to an admin)
 // only after that. A run's events reach a destination in decision order.
+// Calls to Extend's API wait in the same outbox and are retried the same
+// way; evaluation-set items go in batches, one call per set and account.
 package outbound
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +45,7 @@ func client(allowPrivate bool) *http.Client {
 type Store interface {
 	Outbox() <-chan struct{} // closed when work is next written; take it before looking
 	Due(ctx context.Context, limit int) ([]review.Delivery, error)
-	Attempt(ctx context.Context, id int64, status int, snippet, errText string, done bool, retryAt time.Time) error
+	Attempt(ctx context.Context, id int64, status int, snippet, errText, result string, done bool, retryAt time.Time) error
 }
 
 // Worker delivers due deliveries until its context ends.
@@ -54,7 +57,26 @@ type Worker struct {
 	Backoff func(attempt int) time.Duration
 
 	public, private   *http.Client
+	accounts          map[string]*extend.Client // workflows' own Extend accounts, by URL and key
 	Delivered, Failed atomic.Int64
+}
+
+// api is the client for an Extend call: the workflow's own account, if its
+// rule names one, else the server's.
+func (w *Worker) api(d review.Delivery) *extend.Client {
+	if d.APIURL == "" && d.APIKey == "" {
+		return w.Extend
+	}
+	k := d.APIURL + "\x00" + d.APIKey
+	c, ok := w.accounts[k]
+	if !ok {
+		if w.accounts == nil {
+			w.accounts = map[string]*extend.Client{}
+		}
+		c = w.Extend.As(d.APIURL, d.APIKey)
+		w.accounts[k] = c
+	}
+	return c
 }
 
 // NewWorker returns a delivery worker over store.
@@ -88,41 +110,96 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// EvalBatchMax is how many evaluation-set items go in one call: the most
+// Extend's POST /evaluation_sets/{id}/items takes at a time.
+const EvalBatchMax = 100
+
+// evalAnswerLimit bounds the answer to a batch that is read: Extend echoes
+// each item's expected output beside its id. Past it the items are still
+// recorded as added, without their ids.
+const evalAnswerLimit = 16 << 20
+
 // DeliverDue makes one attempt at each due outbox item (a delivery to a
-// destination, or a call to Extend) and returns how many: one loop, one
-// backoff, a sender per kind.
+// destination, a call to Extend, evaluation-set items in batches) and
+// returns how many: one loop, one backoff, a sender per kind.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
-	due, err := w.Store.Due(ctx, 16)
+	due, err := w.Store.Due(ctx, EvalBatchMax)
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
+	var batches [][]review.Delivery
+	at := map[string]int{} // a batch's index by where its items go
 	for _, d := range due {
-		var status int
-		var snippet string
-		var err error
-		if d.Kind == review.OutboxExtendCall {
-			status, snippet, err = w.Extend.Post(ctx, d.Path, d.APIVersion, d.Body)
-		} else {
-			status, snippet, err = w.send(ctx, d)
+		if d.Kind != review.OutboxEvalItem {
+			batches = append(batches, []review.Delivery{d})
+			continue
 		}
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
+		to := d.APIURL + "\x00" + d.APIKey + "\x00" + d.APIVersion + "\x00" + d.Path
+		if i, ok := at[to]; ok {
+			batches[i] = append(batches[i], d)
+			continue
 		}
-		ok := err == nil && status >= 200 && status < 300
-		errText := ""
-		switch {
-		case err != nil:
-			errText = err.Error()
-		case !ok && status >= 300 && status < 400:
-			errText = "HTTP " + strconv.Itoa(status) + ", " + snippet
-		case !ok && d.Kind == review.OutboxExtendCall:
-			errText = "HTTP " + strconv.Itoa(status) + ": " + snippet
-		case !ok:
-			errText = "HTTP " + strconv.Itoa(status)
+		at[to] = len(batches)
+		batches = append(batches, []review.Delivery{d})
+	}
+	for _, b := range batches {
+		if err := w.attempt(ctx, b); err != nil {
+			return 0, err
 		}
+	}
+	return len(due), nil
+}
+
+// attempt makes one try at an item, or at a batch of evaluation-set items
+// bound for one set, and records it for each.
+func (w *Worker) attempt(ctx context.Context, batch []review.Delivery) error {
+	d := batch[0]
+	var status int
+	var snippet string
+	var results []string
+	var wait time.Duration
+	var err error
+	switch d.Kind {
+	case review.OutboxEvalItem:
+		var a extend.Answer
+		a, results, err = w.addItems(ctx, batch)
+		status, snippet, wait = a.Status, snip(a.Body), a.RetryAfter
+		if len(batch) > 1 && (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) {
+			// One item Extend refuses would keep the rest out: each is tried
+			// alone, so only that one fails.
+			for _, d := range batch {
+				if err := w.attempt(ctx, []review.Delivery{d}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	case review.OutboxExtendCall:
+		var a extend.Answer
+		a, err = w.api(d).Send(ctx, d.Path, d.APIVersion, d.Body, 512)
+		status, snippet, wait = a.Status, snip(a.Body), a.RetryAfter
+	default:
+		status, snippet, err = w.send(ctx, d)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	ok := err == nil && status >= 200 && status < 300
+	errText := ""
+	switch {
+	case err != nil:
+		errText = err.Error()
+	case !ok && status >= 300 && status < 400:
+		errText = "HTTP " + strconv.Itoa(status) + ", " + snippet
+	case !ok && d.Kind != review.OutboxDelivery:
+		errText = "HTTP " + strconv.Itoa(status) + ": " + snippet
+	case !ok:
+		errText = "HTTP " + strconv.Itoa(status)
+	}
+	for i, d := range batch {
 		var retryAt time.Time
 		if !ok && !permanent(d, status, err) && w.Now().Sub(d.CreatedAt) < GiveUpAfter {
-			retryAt = w.Now().Add(w.Backoff(d.Attempts))
+			retryAt = w.Now().Add(max(w.Backoff(d.Attempts), wait))
 		}
 		if ok {
 			w.Delivered.Add(1)
@@ -130,18 +207,59 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 			w.Failed.Add(1)
 			w.Log.Warn("outbox item failed", "kind", d.Kind, "id", d.ID, "to", d.URL+d.Path, "attempt", d.Attempts+1, "err", errText, "retry_at", retryAt)
 		}
-		if err := w.Store.Attempt(ctx, d.ID, status, snippet, errText, ok, retryAt); err != nil {
-			return 0, err
+		result := ""
+		if ok && i < len(results) {
+			result = results[i]
+		}
+		if err := w.Store.Attempt(ctx, d.ID, status, snippet, errText, result, ok, retryAt); err != nil {
+			return err
 		}
 	}
-	return len(due), nil
+	return nil
+}
+
+// addItems posts a batch of evaluation-set items, {"items": [...]} as
+// Extend's SDK sends it, and returns the ids Extend gave them, in order.
+func (w *Worker) addItems(ctx context.Context, batch []review.Delivery) (extend.Answer, []string, error) {
+	body := []byte(`{"items":[`)
+	for i, d := range batch {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, d.Body...)
+	}
+	body = append(body, "]}"...)
+	d := batch[0]
+	a, err := w.api(d).Send(ctx, d.Path, d.APIVersion, body, evalAnswerLimit)
+	if err != nil || a.Status < 200 || a.Status >= 300 {
+		return a, nil, err
+	}
+	var created struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"evaluationSetItems"`
+	}
+	if json.Unmarshal(a.Body, &created) != nil || len(created.Items) != len(batch) {
+		return a, nil, nil // added, as Extend said; which id is whose is not known
+	}
+	ids := make([]string, len(batch))
+	for i, it := range created.Items {
+		ids[i] = it.ID
+	}
+	return a, ids, nil
+}
+
+// snip is the start of an answer, for the log and the admin.
+func snip(b []byte) string {
+	return strings.TrimSpace(string(b[:min(len(b), 512)]))
 }
 
 // permanent tells a failure that trying again cannot mend: a refused
 // private address; for Extend, no key, a refused key, a bad or missing path.
 func permanent(d review.Delivery, status int, err error) bool {
-	if d.Kind == review.OutboxExtendCall {
-		return errors.Is(err, extend.ErrNoKey) || status == http.StatusUnauthorized || status == http.StatusNotFound || status == http.StatusBadRequest
+	if d.Kind != review.OutboxDelivery {
+		return errors.Is(err, extend.ErrNoKey) || status == http.StatusUnauthorized || status == http.StatusNotFound || status == http.StatusBadRequest ||
+			status == http.StatusUnprocessableEntity
 	}
 	return errors.Is(err, ErrPrivate)
 }

@@ -74,19 +74,25 @@ func setup(t *testing.T, dir string) (*storage.Store, *outbound.Worker) {
 	return s, w
 }
 
+// queue puts a run of wf_1 in the queue, as its webhook does.
+func queue(t *testing.T, s *storage.Store, runID string) {
+	t.Helper()
+	p := fmt.Sprintf(`{"object":"workflow_run","id":%q,"status":"NEEDS_REVIEW","workflow":{"id":"wf_1","name":"W"}}`, runID)
+	c, err := review.Interpret(review.Event{ID: "e_" + runID, Type: review.EventRunNeedsReview, Payload: json.RawMessage(p)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // decide queues a run and decides it, as the web layer does.
 func decide(t *testing.T, s *storage.Store, runID string, approve bool, version int) {
 	t.Helper()
 	ctx := context.Background()
 	if version == 0 {
-		p := fmt.Sprintf(`{"object":"workflow_run","id":%q,"status":"NEEDS_REVIEW","workflow":{"id":"wf_1","name":"W"}}`, runID)
-		c, err := review.Interpret(review.Event{ID: "e", Type: review.EventRunNeedsReview, Payload: json.RawMessage(p)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
-			t.Fatal(err)
-		}
+		queue(t, s, runID)
 	}
 	typ := review.EventRunCompleted
 	if !approve {

@@ -2,7 +2,10 @@ package review
 
 import (
 	"encoding/json"
+	"maps"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,7 +17,8 @@ type Outbound struct {
 	EventType string
 	Body      []byte // the envelope, as sent
 	Calls     []ExtendCall
-	NotBefore time.Time // nothing goes out before: the decision's undo window
+	Items     []ExtendCall // evaluation-set items, one output each, sent in batches
+	NotBefore time.Time    // nothing goes out before: the decision's undo window
 }
 
 // UndoWindow is how long after a decision its maker may take it back; nothing
@@ -31,8 +35,30 @@ type ExtendCall struct {
 // FeedbackRule is what a workflow's decisions feed back to Extend.
 type FeedbackRule struct {
 	WorkflowID      string
-	EvaluationSetID string // approved corrections become items of this set
+	EvaluationSetID string // approved outputs become items of this set
+	Runs            string // which approved outputs: EvalApproved (or ""), EvalCorrected
 	MirrorMetadata  bool   // the review state goes into the run's metadata
+	APIURL, APIKey  string // where its calls go; empty: the server's --extend-api-url and key
+}
+
+// Which outputs of approved runs become evaluation-set items. A rejection
+// says the output is wrong without giving the right one, so it never does.
+const (
+	EvalApproved  = "approved"  // every output of every approved run
+	EvalCorrected = "corrected" // the outputs a reviewer changed
+)
+
+// CheckFeedbackRule refuses a rule that cannot be followed.
+func CheckFeedbackRule(r FeedbackRule) error {
+	switch {
+	case r.WorkflowID == "":
+		return Errorf(EINVALID, "Say which workflow the rule is for.")
+	case r.Runs != "" && r.Runs != EvalApproved && r.Runs != EvalCorrected:
+		return Errorf(EINVALID, "Runs must be %q or %q, not %q.", EvalApproved, EvalCorrected, r.Runs)
+	case r.APIURL != "" && !strings.HasPrefix(r.APIURL, "https://") && !strings.HasPrefix(r.APIURL, "http://"):
+		return Errorf(EINVALID, "%q is not an http(s) URL.", r.APIURL)
+	}
+	return nil
 }
 
 // Document is what was learnt of a document: its kind and the size of each
@@ -67,11 +93,16 @@ func DecisionEvent(id string, d Decision, reviewed json.RawMessage, audit []Audi
 }
 
 // FeedbackCalls are the calls a decision makes to Extend under its
-// workflow's rule: each approved output as an evaluation-set item (the
-// reviewed value as expectedOutput), and the review state merged into the
-// run's metadata.
-func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMessage) ([]ExtendCall, error) {
-	var calls []ExtendCall
+// workflow's rule: the review state merged into the run's metadata
+// (calls), and each approved output the rule takes as an evaluation-set
+// item, {fileId, expectedOutput} with the reviewed value (items; the
+// outbound worker batches them).
+//
+// An output already in the set (added is AddedItems of the run's earlier
+// decisions: it was reopened and decided again) has its item updated in
+// place, POST /evaluation_sets/{id}/items/{itemId} {expectedOutput}, so
+// the set never holds it twice.
+func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMessage, added map[string]string) (calls, items []ExtendCall, err error) {
 	add := func(path string, body any) {
 		b, _ := json.Marshal(body)
 		calls = append(calls, ExtendCall{APIVersion: Version2026, Path: path, Body: b})
@@ -79,9 +110,12 @@ func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMes
 	if rule.EvaluationSetID != "" && d.Approved {
 		done, err := DecodeRun(reviewed)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, o := range done.Outputs {
+			if rule.Runs == EvalCorrected && !o.Edited {
+				continue
+			}
 			expected := ExpectedOutput(o)
 			file := ""
 			if len(o.FileIDs) > 0 {
@@ -92,8 +126,12 @@ func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMes
 			if expected == nil || file == "" {
 				continue
 			}
-			add("/evaluation_sets/"+url.PathEscape(rule.EvaluationSetID)+"/items",
-				map[string]any{"items": []any{map[string]any{"fileId": file, "expectedOutput": expected}}})
+			b, _ := json.Marshal(map[string]any{"fileId": file, "expectedOutput": expected})
+			if id, ok := added[itemKey(b)]; ok {
+				add(EvalItemsPath(rule.EvaluationSetID)+"/"+url.PathEscape(id), map[string]any{"expectedOutput": expected})
+				continue
+			}
+			items = append(items, ExtendCall{APIVersion: Version2026, Path: EvalItemsPath(rule.EvaluationSetID), Body: b})
 		}
 	}
 	if rule.MirrorMetadata {
@@ -104,7 +142,43 @@ func FeedbackCalls(rule FeedbackRule, run *Run, d Decision, reviewed json.RawMes
 		}
 		add("/workflow_runs/"+url.PathEscape(run.ID), map[string]any{"metadata": meta})
 	}
-	return calls, nil
+	return calls, items, nil
+}
+
+// AddedItems are the ids of a run's outputs that Extend took into an
+// evaluation set, from what its decisions sent (the outbox's items), by
+// file and kind of output.
+func AddedItems(sent []Delivery, setID string) map[string]string {
+	added := map[string]string{}
+	for _, c := range sent {
+		if c.Kind == OutboxEvalItem && c.State == DeliveryDelivered && c.Result != "" && c.Path == EvalItemsPath(setID) {
+			added[itemKey(c.Body)] = c.Result
+		}
+	}
+	return added
+}
+
+// itemKey tells an evaluation-set item's output: its file, and the kind
+// of its expected output (value, id and type, or splits), since one file
+// may have an extraction and a classification.
+func itemKey(item []byte) string {
+	var it struct {
+		FileID   string                     `json:"fileId"`
+		Expected map[string]json.RawMessage `json:"expectedOutput"`
+	}
+	json.Unmarshal(item, &it)
+	return it.FileID + " " + strings.Join(slices.Sorted(maps.Keys(it.Expected)), ",")
+}
+
+// EvalItemsPath is where items of an evaluation set are created.
+func EvalItemsPath(setID string) string {
+	return "/evaluation_sets/" + url.PathEscape(setID) + "/items"
+}
+
+// EvalSetOf is the evaluation set an items path names.
+func EvalSetOf(path string) string {
+	id, _ := url.PathUnescape(strings.TrimSuffix(strings.TrimPrefix(path, "/evaluation_sets/"), "/items"))
+	return id
 }
 
 // ExportFilter selects decided runs for an export.

@@ -41,6 +41,7 @@ const (
 const (
 	OutboxDelivery   = "delivery"    // a decision's event for a destination
 	OutboxExtendCall = "extend_call" // a call to Extend's API a feedback rule asks for
+	OutboxEvalItem   = "eval_item"   // one output as an item of an Extend evaluation set, sent in batches
 )
 
 // Delivery is one item of the outbox on its way: a decision's event to one
@@ -58,14 +59,18 @@ type Delivery struct {
 	EventType     string
 	APIVersion    string // an Extend call's
 	Path          string // an Extend call's, e.g. /evaluation_sets/es_1/items
+	APIURL        string // an Extend call's, from its workflow's rule; empty: the server's
+	APIKey        string
 	Body          []byte
 	State         string
 	Attempts      int
 	LastStatus    int
 	LastError     string
 	LastSnippet   string // the start of the last answer's body
+	Result        string // what Extend made of it: an evaluation-set item's id
 	CreatedAt     time.Time
 	DeliveredAt   *time.Time
+	NextAttemptAt time.Time // a pending item's
 }
 
 // SplitList reads a comma-separated list, dropping blanks.

@@ -180,6 +180,11 @@ type WorkflowRunFilter struct {
 	Asc              bool
 	Limit            int
 	After            *ListKey // the last row of the previous page
+	// Since and Until bound a pass of a list by updatedAt, newest first,
+	// to the runs last changed in [Since, Until) (Until zero: unbounded).
+	// A run changed during a pass leaves it for a later one, so it is
+	// never skipped, only met again after the runs listed before it.
+	Since, Until time.Time
 }
 
 // ListKey is a row's place in a list's order.

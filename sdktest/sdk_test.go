@@ -40,19 +40,7 @@ var sdkRuns = []struct {
 // document fetched through its link, and the SDK's typed errors for 401,
 // 403, 404 and 429. A missing Node is a failure: make test installs it.
 func TestExtendSDK(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: `make sdk` (run by make test) installs Debian's nodejs and npm")
-	}
-	if _, err := os.Stat(filepath.Join("node_modules", "extend-ai", "package.json")); err != nil {
-		npm, err := exec.LookPath("npm")
-		if err != nil {
-			t.Fatal("npm is not installed: `make sdk` (run by make test) installs Debian's nodejs and npm")
-		}
-		if out, err := exec.Command(npm, "ci", "--no-audit", "--no-fund").CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
-	}
+	node := sdkNode(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	in, err := instance.New(ctx, instance.Config{

@@ -66,10 +66,15 @@ func (s *Store) enqueue(ctx context.Context, tx *txn, runID, workflowID string, 
 	}
 	now := ms(s.now())
 	due := max(now, ms(o.NotBefore))
-	for _, c := range o.Calls {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, run_id, api_version, path, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			review.OutboxExtendCall, runID, c.APIVersion, c.Path, c.Body, now, due); err != nil {
-			return err
+	for _, k := range []struct {
+		kind  string
+		calls []review.ExtendCall
+	}{{review.OutboxExtendCall, o.Calls}, {review.OutboxEvalItem, o.Items}} {
+		for _, c := range k.calls {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, run_id, api_version, path, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				k.kind, runID, c.APIVersion, c.Path, c.Body, now, due); err != nil {
+				return err
+			}
 		}
 	}
 	if o.EventType == "" {
@@ -93,11 +98,12 @@ func (s *Store) enqueue(ctx context.Context, tx *txn, runID, workflowID string, 
 
 // Due returns outbox items whose next attempt is due and that are first in
 // line: a run's events reach each destination, and its calls reach Extend,
-// in the order of its decisions.
+// in the order of its decisions. Evaluation-set items keep no order (each
+// is an output of its own), so a run's items go out in one batch.
 func (s *Store) Due(ctx context.Context, limit int) ([]review.Delivery, error) {
 	return s.outboxItems(ctx, `WHERE o.state = 'pending' AND o.next_attempt_at <= ?
-		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.kind = o.kind AND e.run_id = o.run_id AND e.destination_id IS NOT DISTINCT FROM o.destination_id
-			AND e.id < o.id AND e.state = 'pending')
+		AND (o.kind = 'eval_item' OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.kind = o.kind AND e.run_id = o.run_id AND e.destination_id IS NOT DISTINCT FROM o.destination_id
+			AND e.id < o.id AND e.state = 'pending'))
 		ORDER BY o.id LIMIT ?`, ms(s.now()), limit)
 }
 
@@ -106,16 +112,30 @@ func (s *Store) RecentDeliveries(ctx context.Context, limit int) ([]review.Deliv
 	return s.outboxItems(ctx, `WHERE o.kind = 'delivery' ORDER BY o.id DESC LIMIT ?`, limit)
 }
 
-// RecentCalls lists the newest calls to Extend, for the admin.
+// RecentCalls lists the newest calls to Extend and evaluation-set items,
+// for the admin.
 func (s *Store) RecentCalls(ctx context.Context, limit int) ([]review.Delivery, error) {
-	return s.outboxItems(ctx, `WHERE o.kind = 'extend_call' ORDER BY o.id DESC LIMIT ?`, limit)
+	return s.outboxItems(ctx, `WHERE o.kind != 'delivery' ORDER BY o.id DESC LIMIT ?`, limit)
 }
+
+// RunCalls lists what a run's decisions sent to Extend (calls and
+// evaluation-set items), oldest first, for its page.
+func (s *Store) RunCalls(ctx context.Context, runID string) ([]review.Delivery, error) {
+	return s.outboxItems(ctx, `WHERE o.run_id = ? AND o.kind != 'delivery' ORDER BY o.id LIMIT ?`, runID, maxRunCalls)
+}
+
+// maxRunCalls bounds what a run's page lists: a run has an item per output
+// and a call per decision, far fewer unless it was decided again and again.
+const maxRunCalls = 200
 
 func (s *Store) outboxItems(ctx context.Context, where string, args ...any) ([]review.Delivery, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.kind, coalesce(o.destination_id, 0), coalesce(t.url, ''), coalesce(t.secret, ''), coalesce(t.allow_private, 0),
 		o.run_id, o.event_id, o.event_type, o.api_version, o.path, o.body, o.state, o.attempts, o.last_status, o.last_error, o.created_at, o.delivered_at,
-		coalesce((SELECT a.snippet FROM outbox_attempts a WHERE a.item_id = o.id ORDER BY a.id DESC LIMIT 1), '')
-		FROM outbox o LEFT JOIN destinations t ON t.id = o.destination_id `+where, args...)
+		coalesce((SELECT a.snippet FROM outbox_attempts a WHERE a.item_id = o.id ORDER BY a.id DESC LIMIT 1), ''),
+		o.result, o.next_attempt_at, coalesce(f.api_url, ''), coalesce(f.api_key, '')
+		FROM outbox o LEFT JOIN destinations t ON t.id = o.destination_id
+		LEFT JOIN runs r ON o.kind != 'delivery' AND r.id = o.run_id
+		LEFT JOIN feedback_rules f ON f.workflow_id = r.workflow_id `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
@@ -123,13 +143,13 @@ func (s *Store) outboxItems(ctx context.Context, where string, args ...any) ([]r
 	var out []review.Delivery
 	for rows.Next() {
 		var d review.Delivery
-		var created int64
+		var created, next int64
 		var delivered sql.NullInt64
 		if err := rows.Scan(&d.ID, &d.Kind, &d.DestinationID, &d.URL, &d.Secret, &d.AllowPrivate, &d.RunID, &d.EventID, &d.EventType, &d.APIVersion, &d.Path,
-			&d.Body, &d.State, &d.Attempts, &d.LastStatus, &d.LastError, &created, &delivered, &d.LastSnippet); err != nil {
+			&d.Body, &d.State, &d.Attempts, &d.LastStatus, &d.LastError, &created, &delivered, &d.LastSnippet, &d.Result, &next, &d.APIURL, &d.APIKey); err != nil {
 			return nil, fmt.Errorf("outbox: %w", err)
 		}
-		d.CreatedAt = fromMS(created)
+		d.CreatedAt, d.NextAttemptAt = fromMS(created), fromMS(next)
 		if delivered.Valid {
 			t := fromMS(delivered.Int64)
 			d.DeliveredAt = &t
@@ -139,9 +159,9 @@ func (s *Store) outboxItems(ctx context.Context, where string, args ...any) ([]r
 	return out, rows.Err()
 }
 
-// Attempt records one try of an outbox item: done, or failed and due again
-// at retryAt (zero: given up, dead).
-func (s *Store) Attempt(ctx context.Context, id int64, status int, snippet, errText string, done bool, retryAt time.Time) error {
+// Attempt records one try of an outbox item: done (with what Extend made
+// of it, result), or failed and due again at retryAt (zero: given up, dead).
+func (s *Store) Attempt(ctx context.Context, id int64, status int, snippet, errText, result string, done bool, retryAt time.Time) error {
 	now := ms(s.now())
 	return s.write(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (item_id, at, status, snippet, error) VALUES (?, ?, ?, ?, ?)`, id, now, status, snippet, errText); err != nil {
@@ -155,8 +175,8 @@ func (s *Store) Attempt(ctx context.Context, id int64, status int, snippet, errT
 		case retryAt.IsZero():
 			state = review.DeliveryDead
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?`,
-			state, next, status, errText, doneAt, id)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ?, result = ? WHERE id = ?`,
+			state, next, status, errText, doneAt, result, id)
 		return err
 	})
 }

@@ -51,6 +51,12 @@ func (s *Store) WorkflowRuns(ctx context.Context, f review.WorkflowRunFilter) (r
 			WHERE rf.run_id = runs.id AND lower(fl.name) LIKE ? ESCAPE '\'))`)
 		args = append(args, like, like)
 	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "updated_at >= ?"), append(args, ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "updated_at < ?"), append(args, ms(f.Until))
+	}
 	if f.After != nil {
 		where, args = append(where, "("+col+", id) "+op+" (?, ?)"), append(args, ms(f.After.At), f.After.ID)
 	}

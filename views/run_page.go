@@ -2,6 +2,7 @@ package views
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -34,6 +35,45 @@ type RunPageVM struct {
 	Edited      int                 // the reviewer's changes that stand (saved edits that differ from the model)
 	HeldBy      string              // who else holds the run
 	CanTakeOver bool                // a supervisor may release or take the claim
+	Metadata    []MetaVM            // the run's metadata, from Extend and API callers
+	Sent        []review.Delivery   // what its decisions sent to Extend: evaluation-set items, calls
+}
+
+// MetaVM is one key of a run's metadata: its value as text, cut to Short
+// when long (the page shows the whole on hover).
+type MetaVM struct {
+	Key, Value, Short string
+}
+
+// metaCut is how much of a metadata value the page shows in its line.
+const metaCut = 80
+
+// Metadata lays out a run's metadata (the payload's "metadata" object) as
+// key/value lines by key: a string as it reads, any other value as JSON.
+func Metadata(run json.RawMessage) []MetaVM {
+	raw, ok := review.At(run, []string{"metadata"})
+	if !ok {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	out := make([]MetaVM, 0, len(m))
+	for k, v := range m {
+		text := string(v)
+		var str string
+		if json.Unmarshal(v, &str) == nil {
+			text = str
+		}
+		short := text
+		if r := []rune(text); len(r) > metaCut {
+			short = string(r[:metaCut-1]) + "…"
+		}
+		out = append(out, MetaVM{Key: k, Value: text, Short: short})
+	}
+	slices.SortFunc(out, func(a, b MetaVM) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 // DocFileVM is one document of the run.

@@ -26,7 +26,16 @@ func (s *Server) deliveriesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, views.DeliveriesPage(views.DeliveriesVM{Page: s.page(r, "Deliveries", "admin"), Destinations: ds, Deliveries: log, FailedEvents: failed, Calls: calls}))
+	evalSets, err := s.store.FeedbackRules(r.Context())
+	if err != nil {
+		return err
+	}
+	workflows, err := s.store.Workflows(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, views.DeliveriesPage(views.DeliveriesVM{Page: s.page(r, "Deliveries", "admin"), Destinations: ds, Deliveries: log,
+		FailedEvents: failed, Calls: calls, EvaluationSets: evalSets, Workflows: workflows}))
 }
 
 func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) error {

@@ -192,3 +192,20 @@ func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/admin/deliveries", http.StatusSeeOther)
 	return nil
 }
+
+// setEvaluationSet saves a workflow's evaluation-set rule from the
+// deliveries page; an empty key keeps the stored one.
+func (s *Server) setEvaluationSet(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	rule := review.FeedbackRule{WorkflowID: strings.TrimSpace(r.PostFormValue("workflow")), EvaluationSetID: strings.TrimSpace(r.PostFormValue("evaluation_set")),
+		Runs: r.PostFormValue("runs"), MirrorMetadata: r.PostFormValue("mirror_metadata") == "1",
+		APIURL: strings.TrimSpace(r.PostFormValue("api_url")), APIKey: strings.TrimSpace(r.PostFormValue("api_key"))}
+	if err := s.store.SetFeedbackRule(ctx, rule); err != nil {
+		return err
+	}
+	if err := s.store.LogAdmin(ctx, userFrom(ctx).Email, "set evaluation set", rule.WorkflowID+": "+rule.EvaluationSetID); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/deliveries#evaluation-sets", http.StatusSeeOther)
+	return nil
+}

@@ -191,7 +191,11 @@ type pageToken struct {
 	SortBy   string `json:"o"`
 	Asc      bool   `json:"a,omitempty"`
 	At       int64  `json:"t"` // the last run's sort key, Unix milliseconds
-	ID       string `json:"i"`
+	ID       string `json:"i"` // empty: a pass begins
+	// The pass by updatedAt, newest first, the list is in: the runs last
+	// changed in [Since, Until), Unix milliseconds (review.WorkflowRunFilter).
+	Since int64 `json:"p,omitempty"`
+	Until int64 `json:"u,omitempty"`
 }
 
 // listFilter reads a list call's filters, order, page size and token. A
@@ -203,7 +207,7 @@ func listFilter(q url.Values) (review.WorkflowRunFilter, error) {
 	if raw := q.Get("nextPageToken"); raw != "" {
 		var prev pageToken
 		b, err := base64.RawURLEncoding.DecodeString(raw[:min(len(raw), 8*maxFilter)])
-		if err != nil || len(raw) > 8*maxFilter || json.Unmarshal(b, &prev) != nil || prev.ID == "" {
+		if err != nil || len(raw) > 8*maxFilter || json.Unmarshal(b, &prev) != nil || prev.ID == "" && prev.Until == 0 {
 			return review.WorkflowRunFilter{}, review.Errorf(review.EINVALID, "nextPageToken is not one this server gave out; list again from the first page.")
 		}
 		prevDir := map[bool]string{true: "asc", false: "desc"}[prev.Asc]
@@ -220,6 +224,9 @@ func listFilter(q url.Values) (review.WorkflowRunFilter, error) {
 	f := review.WorkflowRunFilter{Status: review.Status(t.Status), WorkflowID: t.Workflow, BatchID: t.Batch, FileNameContains: t.FileName, SortBy: t.SortBy, Limit: extendDefaultPage}
 	if t.ID != "" {
 		f.After = &review.ListKey{At: time.UnixMilli(t.At), ID: t.ID}
+	}
+	if t.Until != 0 {
+		f.Since, f.Until = time.UnixMilli(t.Since), time.UnixMilli(t.Until)
 	}
 	for _, v := range []string{t.Status, t.Workflow, t.Batch, t.FileName} {
 		if len(v) > maxFilter {
@@ -269,32 +276,78 @@ func statusList() string {
 	return b.String()
 }
 
+// maxEmptyPasses bounds the passes one list call goes through to fill a
+// page that would be empty (each pass's runs changed again before it was
+// read); past it, it answers an empty page with a token, which Extend's
+// list allows.
+const maxEmptyPasses = 3
+
 // listWorkflowRuns answers GET /workflow_runs: a page of runs in Extend's
 // WorkflowRunSummary shape (2025-04-21: its flat summary), and a
 // nextPageToken only when more runs follow. Pages are keyed by the last
 // run's (sort key, id), so a run that does not change while a caller pages
-// appears exactly once, and none appears twice but one changed since it
-// was listed (it moved along the order: sorted by updatedAt ascending, it
-// is met again with its new state).
+// appears exactly once, and none is skipped. One changed since the list
+// began is met again (or, not yet listed, first) after the runs listed
+// before it, with its new state: sorted by updatedAt ascending it moved to
+// the end; descending, the list goes in passes, each over the runs changed
+// before it began and since the one before, and ends with a pass that
+// meets no change.
 func (s *Server) listWorkflowRuns(w http.ResponseWriter, r *http.Request) error {
 	version, _ := extendVersion(r)
 	f, err := listFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
+	passes := f.SortBy == "updatedAt" && !f.Asc
+	if passes && f.Until.IsZero() {
+		f.Until = time.UnixMilli(s.now().UnixMilli()) // the first pass: what changed before the list began
+	}
 	runs, more, err := s.store.WorkflowRuns(r.Context(), f)
 	if err != nil {
 		return err
 	}
+	token := pageToken{Status: string(f.Status), Workflow: f.WorkflowID, Batch: f.BatchID, FileName: f.FileNameContains, SortBy: f.SortBy, Asc: f.Asc}
+	at := func(run review.ListedRun) {
+		token.At, token.ID = run.UpdatedAt.UnixMilli(), run.ID
+		if f.SortBy == "createdAt" {
+			token.At = run.CreatedAt.UnixMilli()
+		}
+	}
+	if more {
+		at(runs[len(runs)-1])
+	}
+	if passes {
+		token.Since, token.Until = f.Since.UnixMilli(), f.Until.UnixMilli()
+	}
+	for i := 0; passes && !more; i++ {
+		// The pass is done; another follows if a run changed since it began,
+		// over every run changed until now (or the newest change, if a clock
+		// is behind).
+		changed := f
+		changed.Since, changed.Until, changed.After, changed.Limit = f.Until, time.Time{}, nil, 1
+		newest, _, err := s.store.WorkflowRuns(r.Context(), changed)
+		if err != nil {
+			return err
+		}
+		if len(newest) == 0 {
+			break
+		}
+		f.Since, f.Until, f.After = f.Until, time.UnixMilli(max(s.now().UnixMilli(), newest[0].UpdatedAt.UnixMilli()+1)), nil
+		token.Since, token.Until, token.At, token.ID = f.Since.UnixMilli(), f.Until.UnixMilli(), 0, ""
+		if len(runs) > 0 || i == maxEmptyPasses {
+			more = true
+			break
+		}
+		if runs, more, err = s.store.WorkflowRuns(r.Context(), f); err != nil {
+			return err
+		}
+		if more {
+			at(runs[len(runs)-1])
+		}
+	}
 	var next string
 	if more {
-		last := runs[len(runs)-1]
-		at := last.UpdatedAt
-		if f.SortBy == "createdAt" {
-			at = last.CreatedAt
-		}
-		b, _ := json.Marshal(pageToken{Status: string(f.Status), Workflow: f.WorkflowID, Batch: f.BatchID, FileName: f.FileNameContains,
-			SortBy: f.SortBy, Asc: f.Asc, At: at.UnixMilli(), ID: last.ID})
+		b, _ := json.Marshal(token)
 		next = base64.RawURLEncoding.EncodeToString(b)
 	}
 	if version == review.Version2025 {

@@ -255,8 +255,12 @@ func testExtendListFilters(t *testing.T) {
 }
 
 // TestExtendListStable: a list paged while runs arrive, are decided and
-// updated under it continues where it stopped: no run twice, and every
-// run that did not change exactly once.
+// updated under it continues where it stopped: every run that did not
+// change exactly once, and none skipped. Sorted by updatedAt, either way,
+// a run changed (or added) after the list began is met again (or first)
+// after every run listed before, with its new state; by createdAt a run
+// is never met twice, and one added is met only where it sorts still to
+// be listed (ascending).
 func TestExtendListStable(t *testing.T) { pgtest.Each(t, testExtendListStable) }
 
 func testExtendListStable(t *testing.T) {
@@ -308,21 +312,15 @@ func testExtendListStable(t *testing.T) {
 				for _, id := range seen {
 					counts[id]++
 				}
-				// By updatedAt a changed run moves to the newest end: listed
-				// first (descending) it is not met again, and not yet listed
-				// it is passed; ascending it is met (again) there.
 				want := map[string]int{}
 				for _, id := range all {
 					want[id] = 1
 				}
-				if sortBy == "updatedAt" && dir == "desc" {
-					want[unlisted] = 0
+				if sortBy == "updatedAt" {
+					want[listed] = 2 // met again with its change
 				}
-				if sortBy == "updatedAt" && dir == "asc" {
-					want[listed] = 2
-				}
-				if sortBy == "createdAt" && dir == "asc" || sortBy == "updatedAt" && dir == "asc" {
-					want[added] = 1 // arrived at the end still to be listed
+				if sortBy == "updatedAt" || dir == "asc" {
+					want[added] = 1
 				}
 				for id, n := range want {
 					if counts[id] != n {
@@ -731,6 +729,56 @@ func testExtendUpdatesAtOnce(t *testing.T) {
 	for i := range n {
 		if statuses[i] != 200 || meta["k"+strconv.Itoa(i)] != float64(i) {
 			t.Errorf("update %d: %d, metadata %v", i, statuses[i], meta)
+		}
+	}
+}
+
+// TestRunPageShowsMetadata: metadata set through POST /workflow_runs/{id}
+// is on the run's page, read-only, each key with its value, a long one cut
+// with the whole in its title.
+func TestRunPageShowsMetadata(t *testing.T) { pgtest.Each(t, testRunPageShowsMetadata) }
+
+func testRunPageShowsMetadata(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	postExtendRuns(t, e)
+	tok := token(t, e, review.RoleSupervisor)
+	long := strings.Repeat("0123456789", 12)
+	if status, _, body := extendCall(t, e, "POST", "/workflow_runs/workflow_run_demo_aws_2026", tok, review.Version2026,
+		map[string]any{"metadata": map[string]any{"erp_ref": "PO-77", "note": long, "lines": 3}}); status != 200 {
+		t.Fatalf("update: %d %v", status, body)
+	}
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	_, page := get(t, c, e.srv.URL+"/runs/workflow_run_demo_aws_2026")
+	for _, want := range []string{`data-meta-key="erp_ref"`, ">PO-77<", `data-meta-key="lines"`, ">3<", `title="` + long + `"`, ">" + long[:79] + "…<"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the run's page lacks %s", want)
+		}
+	}
+}
+
+// TestExtendListEndsOnAStoppedClock: listed by updatedAt, newest first,
+// with every run changed in the very millisecond the list began (a clock
+// that does not move), the list still ends, each run met exactly once, and
+// no page is empty.
+func TestExtendListEndsOnAStoppedClock(t *testing.T) {
+	pgtest.Each(t, testExtendListEndsOnAStoppedClock)
+}
+
+func testExtendListEndsOnAStoppedClock(t *testing.T) {
+	at := time.Now()
+	e := newEnvWith(t, web.Config{}, envOptions{now: func() time.Time { return at }})
+	postExtendRuns(t, e)
+	tok := token(t, e, review.RoleSupervisor)
+	counts := map[string]int{}
+	for _, id := range listAll(t, e, tok, "", 2) {
+		counts[id]++
+	}
+	if len(counts) < 5 {
+		t.Fatalf("listed %v", counts)
+	}
+	for id, n := range counts {
+		if n != 1 {
+			t.Errorf("%s listed %d times", id, n)
 		}
 	}
 }

@@ -67,6 +67,7 @@ func (s *Server) routes() []route {
 		{"POST /admin/settings", admin, s.saveSettings},
 		{"POST /admin/rules", admin, s.saveRule},
 		{"POST /admin/destinations", admin, s.addDestination},
+		{"POST /admin/evaluation-sets", admin, s.setEvaluationSet},
 		{"GET /admin/deliveries", admin, s.deliveriesPage},
 		{"POST /admin/deliveries/{id}/redeliver", admin, s.redeliver},
 		{"POST /admin/events/{eventID}/replay", admin, s.replayEvent},

@@ -80,6 +80,10 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	vm.CanUpload = user.Role.AtLeast(review.RoleSupervisor)
 	vm.CanReopen = user.Role.AtLeast(review.RoleAdmin)
 	vm.Review, vm.Audit = rv, audit
+	vm.Metadata = views.Metadata(run.Raw)
+	if vm.Sent, err = s.store.RunCalls(ctx, run.ID); err != nil {
+		return views.RunPageVM{}, err
+	}
 	if vm.Checks, err = s.desk.Check(ctx, current); err != nil {
 		return views.RunPageVM{}, err
 	}

@@ -79,6 +79,9 @@ type Store interface {
 	AddDestination(ctx context.Context, d review.Destination) (int64, error)
 	RecentDeliveries(ctx context.Context, limit int) ([]review.Delivery, error)
 	RecentCalls(ctx context.Context, limit int) ([]review.Delivery, error)
+	RunCalls(ctx context.Context, runID string) ([]review.Delivery, error)
+	FeedbackRules(ctx context.Context) ([]review.FeedbackRule, error)
+	SetFeedbackRule(ctx context.Context, r review.FeedbackRule) error
 	Redeliver(ctx context.Context, id int64) error
 	EventCounts(ctx context.Context) (map[string]int64, error)
 	FileCounts(ctx context.Context) (map[string]int64, error)

@@ -239,7 +239,10 @@ func feedbackCmd(ctx context.Context, args []string, getenv func(string) string,
 	fs.SetOutput(stderr)
 	at := storeFlags(fs, getenv)
 	workflow := fs.String("workflow", "", "the workflow id")
-	set := fs.String("evaluation-set", "", "add approved corrections to this Extend evaluation set")
+	set := fs.String("evaluation-set", "", "add approved runs' reviewed outputs to this Extend evaluation set")
+	runs := fs.String("runs", review.EvalApproved, "which go in: approved (every output of every approved run) or corrected (the outputs a reviewer changed)")
+	apiURL := fs.String("extend-api-url", "", "the workflow's own Extend API URL (default: the server's)")
+	apiKey := fs.String("extend-api-key", "", "the workflow's own Extend API key (default: the one set before, else the server's; the deliveries page takes it without showing it in a process list)")
 	mirror := fs.Bool("mirror-metadata", false, "merge the review state into the run's metadata in Extend")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -252,10 +255,11 @@ func feedbackCmd(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer store.Close()
-	if err := store.SetFeedbackRule(ctx, review.FeedbackRule{WorkflowID: *workflow, EvaluationSetID: *set, MirrorMetadata: *mirror}); err != nil {
+	if err := store.SetFeedbackRule(ctx, review.FeedbackRule{WorkflowID: *workflow, EvaluationSetID: *set, Runs: *runs, MirrorMetadata: *mirror,
+		APIURL: *apiURL, APIKey: *apiKey}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "workflow %s: evaluation set %q, mirror metadata %v\n", *workflow, *set, *mirror)
+	fmt.Fprintf(stdout, "workflow %s: evaluation set %q (%s runs), mirror metadata %v\n", *workflow, *set, *runs, *mirror)
 	return nil
 }
 
