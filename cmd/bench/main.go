@@ -71,6 +71,7 @@ func main() {
 		{"ingest", benchIngest},
 		{"ingest-postgres", benchIngestPostgres},
 		{"viewer", benchViewer},
+		{"bigrun", benchBigRun},
 		{"live", benchLive},
 		{"hardening", benchHardening},
 		{"starvation", benchStarvation},

@@ -309,10 +309,16 @@ func loadBigRunOn(ctx context.Context, e *viewerEnv, runID, fileID string, pdf [
 	}
 	value.WriteString("}")
 	meta.WriteString("}")
+	return loadRun(ctx, e, runID, fileID, pdf, value.Bytes(), meta.Bytes())
+}
+
+// loadRun ingests a run of one extraction (its value and metadata) over
+// the given PDF, through the worker, and returns its id.
+func loadRun(ctx context.Context, e *viewerEnv, runID, fileID string, pdf, value, meta []byte) (string, error) {
 	payload := fmt.Sprintf(`{"object":"workflow_run","id":%q,"status":"NEEDS_REVIEW","workflow":{"id":"wf","name":"Bench"},
 		"files":[{"id":%q,"name":"bench.pdf","type":"PDF"}],
 		"stepRuns":[{"id":"wsr_%s","step":{"name":"extract","type":"EXTRACT"},"result":{"extractRun":{"id":"exr_%s","output":{"value":%s,"metadata":%s}}}}]}`,
-		runID, fileID, runID, runID, value.String(), meta.String())
+		runID, fileID, runID, runID, value, meta)
 	hash, err := e.store.PutFile(ctx, fileID, bytes.NewReader(pdf), 1<<30)
 	if err != nil {
 		return "", err
