@@ -5,6 +5,7 @@
 //	go run ./cmd/bench -only ingest -out -
 //	go run ./cmd/bench -only starvation -out -
 //	go run ./cmd/bench -only ingest -long -out -   # 3,000 events/s for 60 s
+//	go run ./cmd/bench -only dashboard -long -out - # 1,000,000 waiting runs
 package main
 
 import (
@@ -74,6 +75,7 @@ func main() {
 		{"viewer", benchViewer},
 		{"bigrun", benchBigRun},
 		{"dashboard", benchDashboard},
+		{"dashboard-postgres", benchDashboardPostgres},
 		{"live", benchLive},
 		{"hardening", benchHardening},
 		{"starvation", benchStarvation},
