@@ -214,17 +214,5 @@ func bareQuery(ctx context.Context, url, q string) ([]time.Duration, error) {
 		return nil, err
 	}
 	defer db.Close()
-	var out []time.Duration
-	for range 200 {
-		t := time.Now()
-		rows, err := db.QueryContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-		}
-		rows.Close()
-		out = append(out, time.Since(t))
-	}
-	return out, nil
+	return bareTimes(ctx, db, 200, q)
 }
