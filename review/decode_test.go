@@ -355,3 +355,26 @@ func TestParsedCells(t *testing.T) {
 		t.Fatalf("blocks\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestRepeatedKeyOfALargeObject: of a key given twice, the last counts,
+// in an object large enough to be looked up through an index as in a
+// small one.
+func TestRepeatedKeyOfALargeObject(t *testing.T) {
+	for _, n := range []int{3, 40} {
+		var meta strings.Builder
+		meta.WriteString(`{"invoice_number":{"ocrConfidence":0.1,"citations":[]}`)
+		for i := range n {
+			fmt.Fprintf(&meta, `,"other_%d":{"ocrConfidence":0.5,"citations":[]}`, i)
+		}
+		meta.WriteString(`,"invoice_number":{"ocrConfidence":0.9,"citations":[]}}`)
+		raw := `{"object":"workflow_run","id":"workflow_run_x","status":"NEEDS_REVIEW","stepRuns":[{"id":"wsr_x","step":{"name":"extract","type":"EXTRACT"},
+			"result":{"extractRun":{"id":"exr_x","output":{"value":{"invoice_number":"1"},"metadata":` + meta.String() + `}}}}]}`
+		run, err := review.DecodeRun(json.RawMessage(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, ok := field(t, output(t, run, review.OutputExtract), "invoice_number").Confidence.Value(); !ok || c != 0.9 {
+			t.Errorf("%d other keys: confidence %v, want the last given, 0.9", n, c)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,20 +31,44 @@ type Decision struct {
 type PageSizer func(fileID string, page int) PageSize
 
 // WithEdits returns the run as it reads with the edits applied: each
-// output's output is the reviewed one. The run is re-read from the spliced
-// payload, so fields, rows and references follow the edits.
+// output's output is the reviewed one. Each edited output is re-read from
+// the spliced payload, so its fields, rows and references follow the edits;
+// the others are the run's own, not decoded again (a long run's decoding
+// is most of the time its review page takes).
 func (r *Run) WithEdits(edits []Edit, size PageSizer) (*Run, error) {
 	raw, _, err := r.splice(edits, size)
 	if err != nil {
 		return nil, err
 	}
-	out, err := DecodeRun(raw)
-	if err != nil {
-		return nil, err
+	out := *r
+	out.Raw, out.Outputs = raw, slices.Clone(r.Outputs)
+	edited := map[string]bool{}
+	for _, e := range edits {
+		edited[e.OutputID] = true
 	}
-	out.Status = r.Status
-	out.Files = r.Files
-	return out, nil
+	for i := range out.Outputs {
+		o := &out.Outputs[i]
+		if !edited[o.ID] || o.Location == nil {
+			continue
+		}
+		at, _ := At(raw, o.Location)
+		root, err := parseTree(at)
+		if err != nil {
+			return nil, fmt.Errorf("output %s: %w", o.ID, err)
+		}
+		var rd reader
+		re := rd.processorRun(root, strings.Join(o.Location, "."), o.Type)
+		if rd.err != nil {
+			return nil, rd.err
+		}
+		if re == nil {
+			return nil, Errorf(EINVALID, "output %s is not an object", o.ID)
+		}
+		re.Name, re.Location = firstNonEmpty(re.Name, o.Name), o.Location
+		*o = *re
+	}
+	out.defaultFiles()
+	return &out, nil
 }
 
 // Reviewed returns the run's payload with the review applied, in the shape

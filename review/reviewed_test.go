@@ -338,3 +338,38 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// TestWithEditsRereadsOnlyTheEditedOutputs: the run as edited is the run
+// with only its edited outputs read again from the spliced payload. An
+// output nobody edited is the run's own (a long run's extraction is not
+// decoded a second time to show a changed classification), a step result
+// delivered apart from the run stays, and the edited output follows its
+// edit.
+func TestWithEditsRereadsOnlyTheEditedOutputs(t *testing.T) {
+	run, err := review.DecodeRun(demoRun(t, "aws_2026.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := `{"object":"workflow_step_run","id":"wsr_apart","workflowRunId":"` + run.ID + `","status":"PROCESSED","step":{"name":"second look","type":"EXTRACT"},
+		"result":{"extractRun":{"id":"exr_apart","output":{"value":{"po":"7"},"metadata":{}}}}}`
+	if err := run.AddStepRun(json.RawMessage(step)); err != nil {
+		t.Fatal(err)
+	}
+	edited, err := run.WithEdits([]review.Edit{{OutputID: "clr_demo_aws", Path: review.PathClass, Value: json.RawMessage(`{"id":"cls_receipt","type":"receipt","confidence":0.97}`)}}, noSizes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := edited.Output("clr_demo_aws").Class; got == nil || got.Type != "receipt" {
+		t.Fatalf("the edited classification reads %+v", got)
+	}
+	if run.Output("clr_demo_aws").Class.Type == "receipt" {
+		t.Fatal("editing changed the run as it arrived")
+	}
+	ex, was := edited.Output("exr_demo_aws"), run.Output("exr_demo_aws")
+	if len(ex.Fields) == 0 || &ex.Fields[0] != &was.Fields[0] {
+		t.Fatal("the extraction nobody edited was decoded again")
+	}
+	if edited.Output("exr_apart") == nil {
+		t.Fatal("the step result delivered apart from the run is gone from the run as edited")
+	}
+}

@@ -15,7 +15,18 @@ type node struct {
 	raw  []byte
 	keys []string // object members' keys, in document order
 	kids []*node  // object members' values or array items
+	// index is keys' positions (the last of a repeated key), made on the
+	// first look-up of an object of more than indexAbove members: a run's
+	// metadata holds an entry for every cell of every row, and each cell's
+	// entry is looked up by name.
+	index map[string]int
 }
+
+// indexAbove is how many members an object may have before its look-ups
+// go through an index: scanning a few keys is faster than hashing, while
+// scanning 10,000 keys for each of 10,000 cells took most of a long run's
+// decoding.
+const indexAbove = 16
 
 // parseTree parses a JSON document into nodes.
 func parseTree(doc []byte) (*node, error) {
@@ -99,6 +110,18 @@ func unquote(raw []byte) string {
 // get returns the member key of an object (the last, if repeated), or nil.
 func (n *node) get(key string) *node {
 	if n == nil || n.kind != '{' {
+		return nil
+	}
+	if len(n.keys) > indexAbove {
+		if n.index == nil {
+			n.index = make(map[string]int, len(n.keys))
+			for i, k := range n.keys {
+				n.index[k] = i
+			}
+		}
+		if i, ok := n.index[key]; ok {
+			return n.kids[i]
+		}
 		return nil
 	}
 	for i := len(n.keys) - 1; i >= 0; i-- {

@@ -11,46 +11,16 @@ import (
 )
 
 // Dashboard gathers the supervisor's figures. Every query reads summary
-// columns through an index; none reads a payload.
+// columns through an index or figures kept by triggers; none reads a
+// payload, and none counts every waiting run.
 func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashboard, error) {
 	now := s.now()
 	d := review.Dashboard{Now: now, SLA: sla}
 	n := ms(now)
-	h := int64(time.Hour / time.Millisecond)
-	var oldest sql.NullInt64
-	var b1, b4, b24, b72, bOld int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*), min(queued_at), count(*) FILTER (WHERE queued_at <= ?),
-		count(*) FILTER (WHERE queued_at > ?), count(*) FILTER (WHERE queued_at <= ? AND queued_at > ?),
-		count(*) FILTER (WHERE queued_at <= ? AND queued_at > ?), count(*) FILTER (WHERE queued_at <= ? AND queued_at > ?),
-		count(*) FILTER (WHERE queued_at <= ?)
-		FROM runs WHERE status = 'NEEDS_REVIEW'`,
-		ms(now.Add(-sla)), n-h, n-h, n-4*h, n-4*h, n-24*h, n-24*h, n-72*h, n-72*h).
-		Scan(&d.Waiting, &oldest, &d.PastSLA, &b1, &b4, &b24, &b72, &bOld)
-	if err != nil {
+	h := hourMS
+	if err := s.waiting(ctx, &d, n, ms(now.Add(-sla))); err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)
 	}
-	if oldest.Valid {
-		t := fromMS(oldest.Int64)
-		d.Oldest = &t
-	}
-	d.Ages = []review.Bucket{{Label: "< 1 h", Count: b1}, {Label: "1–4 h", Count: b4}, {Label: "4–24 h", Count: b24},
-		{Label: "1–3 d", Count: b72}, {Label: "> 3 d", Count: bOld}}
-
-	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, max(workflow_name), count(*), min(queued_at) FROM runs WHERE status = 'NEEDS_REVIEW' GROUP BY workflow_id ORDER BY count(*) DESC`)
-	if err != nil {
-		return d, fmt.Errorf("dashboard: %w", err)
-	}
-	for rows.Next() {
-		var w review.WorkflowDepth
-		var old int64
-		if err := rows.Scan(&w.ID, &w.Name, &w.Waiting, &old); err != nil {
-			rows.Close()
-			return d, fmt.Errorf("dashboard: %w", err)
-		}
-		w.Oldest = fromMS(old)
-		d.ByWorkflow = append(d.ByWorkflow, w)
-	}
-	rows.Close()
 
 	// Decisions per hour (24 h) and per day (7 d).
 	hours := map[int64]int{}
@@ -61,7 +31,7 @@ func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashbo
 		handling sql.NullInt64
 	}
 	var recent []decided
-	rows, err = s.r.QueryContext(ctx, `SELECT decided_at, decided_by, decision, handling_ms FROM runs WHERE decided_at >= ?`, ms(now.Add(-7*24*time.Hour)))
+	rows, err := s.r.QueryContext(ctx, `SELECT decided_at, decided_by, decision, handling_ms FROM runs WHERE decided_at >= ?`, ms(now.Add(-7*24*time.Hour)))
 	if err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)
 	}
@@ -161,4 +131,81 @@ func (s *Store) CorrectedRuns(ctx context.Context, workflowID, path string, limi
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// hourMS is the width of waiting_hours' hours.
+const hourMS = int64(time.Hour / time.Millisecond)
+
+// waiting fills in the dashboard's figures of the queue from waiting_hours
+// (the waiting runs of each workflow by the hour they were queued in): the
+// counts of whole hours are added up, and only the runs of the hour an age
+// boundary falls in are counted, through the queue's index.
+func (s *Store) waiting(ctx context.Context, d *review.Dashboard, now, sla int64) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, hour, n FROM waiting_hours WHERE n > 0`)
+	if err != nil {
+		return err
+	}
+	byHour := map[int64]int{}
+	byWorkflow := map[string]int{}
+	for rows.Next() {
+		var wf string
+		var hour int64
+		var k int
+		if err := rows.Scan(&wf, &hour, &k); err != nil {
+			rows.Close()
+			return err
+		}
+		byHour[hour] += k
+		byWorkflow[wf] += k
+		d.Waiting += k
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// upTo counts the waiting runs queued at or before t.
+	upTo := func(t int64) (int, error) {
+		boundary, k := t/hourMS, 0
+		for hour, c := range byHour {
+			if hour >= 0 && hour < boundary {
+				k += c
+			}
+		}
+		var in int
+		err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE status = 'NEEDS_REVIEW' AND queued_at >= ? AND queued_at <= ?`, boundary*hourMS, t).Scan(&in)
+		return k + in, err
+	}
+	cuts := []int64{now - hourMS, now - 4*hourMS, now - 24*hourMS, now - 72*hourMS, sla}
+	counts := make([]int, len(cuts))
+	for i, t := range cuts {
+		if counts[i], err = upTo(t); err != nil {
+			return err
+		}
+	}
+	known := d.Waiting - byHour[-1]
+	d.PastSLA = counts[4]
+	d.Ages = []review.Bucket{{Label: "< 1 h", Count: known - counts[0]}, {Label: "1–4 h", Count: counts[0] - counts[1]}, {Label: "4–24 h", Count: counts[1] - counts[2]},
+		{Label: "1–3 d", Count: counts[2] - counts[3]}, {Label: "> 3 d", Count: counts[3]}}
+	for wf, k := range byWorkflow {
+		w := review.WorkflowDepth{ID: wf, Waiting: k}
+		var old sql.NullInt64
+		err := s.r.QueryRowContext(ctx, `SELECT queued_at, workflow_name FROM runs WHERE status = 'NEEDS_REVIEW' AND workflow_id = ? AND queued_at IS NOT NULL
+			ORDER BY queued_at LIMIT 1`, wf).Scan(&old, &w.Name)
+		if err != nil && !isNoRows(err) {
+			return err
+		}
+		if old.Valid {
+			w.Oldest = fromMS(old.Int64)
+			if d.Oldest == nil || w.Oldest.Before(*d.Oldest) {
+				t := w.Oldest
+				d.Oldest = &t
+			}
+		}
+		d.ByWorkflow = append(d.ByWorkflow, w)
+	}
+	sort.Slice(d.ByWorkflow, func(i, j int) bool {
+		a, b := d.ByWorkflow[i], d.ByWorkflow[j]
+		return a.Waiting > b.Waiting || a.Waiting == b.Waiting && a.ID < b.ID
+	})
+	return nil
 }

@@ -46,9 +46,10 @@ func route(ctx context.Context, tx *txn, r *review.Run, failsRules bool) (string
 	return rule.Route(r, failsRules), nil
 }
 
-// RoutingCounts counts, per workflow, the runs each outcome covered.
+// RoutingCounts counts, per workflow, the runs each outcome covered, as
+// triggers keep them (counting the runs ever routed grows without bound).
 func (s *Store) RoutingCounts(ctx context.Context) (map[string]map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, routed, count(*) FROM runs WHERE routed != '' GROUP BY workflow_id, routed`)
+	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, routed, n FROM routing_counts WHERE n > 0`)
 	if err != nil {
 		return nil, fmt.Errorf("routing counts: %w", err)
 	}

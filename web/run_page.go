@@ -438,11 +438,6 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 		}
 		var list *views.FieldVM // the top-level list being laid out, if paged
 		for _, f := range o.Fields {
-			edited := false
-			if model != nil {
-				mf, ok := model.Field(f.Path)
-				edited = !ok || !review.SameValue(mf.Value, f.Value)
-			}
 			if f.Depth == 0 {
 				list = nil
 			} else if list != nil {
@@ -452,12 +447,14 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			}
 			fv := fieldVM(f)
 			fv.OutputID = o.ID
-			fv.Original, fv.Edited = fv.Text, edited
+			fv.Original = fv.Text
 			if model != nil {
+				// Compared only for the rows shown: the model's value of
+				// every cell of a long list is not.
 				if mf, ok := model.Field(f.Path); ok {
-					fv.Original = review.Text(mf.Value)
+					fv.Original, fv.Edited = review.Text(mf.Value), !review.SameValue(mf.Value, f.Value)
 				} else {
-					fv.Original = "(not there)"
+					fv.Original, fv.Edited = "(not there)", true
 				}
 			}
 			if f.Depth == 0 && f.Type == review.TypeArray {

@@ -38,7 +38,7 @@ func benchLive(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	defer e.close()
 	t0 := time.Now()
-	if err := fillQueue(ctx, e.store, queueRuns); err != nil {
+	if err := fillQueue(ctx, e.store, queueRuns, 0); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(log, "queued %d runs through ApplyEvents in %s\n", queueRuns, time.Since(t0).Round(time.Millisecond))
@@ -122,13 +122,19 @@ func benchLive(ctx context.Context, log io.Writer) ([]result, error) {
 }
 
 // fillQueue queues n small runs through the storage write path, in
-// batches, as the ingest worker would.
-func fillQueue(ctx context.Context, s *storage.Store, n int) error {
+// batches, as the ingest worker would. With spread, the runs began over
+// that long before now, oldest first; otherwise now.
+func fillQueue(ctx context.Context, s *storage.Store, n int, spread time.Duration) error {
+	now := time.Now()
 	for start := 0; start < n; start += 2000 {
 		var outs []review.EventOutcome
 		for i := start; i < min(start+2000, n); i++ {
-			p := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_q%06d","status":"NEEDS_REVIEW","workflow":{"id":"wf_%d","name":"Workflow %d"},"files":[{"id":"file_q%06d","name":"invoice-%06d.pdf","type":"PDF","metadata":{"pageCount":%d}}],"outputs":[{"id":"dpr_q%06d","type":"EXTRACT","output":{"total":{"type":"number","value":%d,"confidence":0.%02d}}}]}`,
-				i, i%5, i%5, i, i, 1+i%9, i, i, 10+i%89)
+			began := ""
+			if spread > 0 {
+				began = fmt.Sprintf(`"initialRunAt":%q,`, now.Add(-spread+spread*time.Duration(i)/time.Duration(n)).UTC().Format(time.RFC3339))
+			}
+			p := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_q%06d",%s"status":"NEEDS_REVIEW","workflow":{"id":"wf_%d","name":"Workflow %d"},"files":[{"id":"file_q%06d","name":"invoice-%06d.pdf","type":"PDF","metadata":{"pageCount":%d}}],"outputs":[{"id":"dpr_q%06d","type":"EXTRACT","output":{"total":{"type":"number","value":%d,"confidence":0.%02d}}}]}`,
+				i, began, i%5, i%5, i, i, 1+i%9, i, i, 10+i%89)
 			c, err := review.Interpret(review.Event{ID: "x", Type: review.EventRunNeedsReview, Payload: []byte(p)})
 			if err != nil {
 				return err

@@ -83,7 +83,7 @@ func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 		ms(percentile(live, 50)), ms(percentile(live, 99)), ms(percentile(notify, 50)), ms(percentile(notify, 99)))
 
 	t0 := time.Now()
-	if err := fillQueue(ctx, a.store, queueRuns); err != nil {
+	if err := fillQueue(ctx, a.store, queueRuns, 0); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(log, "queued %d runs on PostgreSQL in %s\n", queueRuns, time.Since(t0).Round(time.Millisecond))
@@ -144,7 +144,7 @@ func rawPostgresInserts(ctx context.Context, url string, bodies [][]byte) (float
 // crossInstance times 200 claims and releases made on instance a until a
 // page open on b hears of each, then 200 bare NOTIFY round trips.
 func crossInstance(ctx context.Context, a, b *viewerEnv, db string) (live, notify []time.Duration, err error) {
-	if err := fillQueue(ctx, a.store, 1); err != nil {
+	if err := fillQueue(ctx, a.store, 1, 0); err != nil {
 		return nil, nil, err
 	}
 	h := http.Header{"Origin": {b.url}, "Cookie": {b.cookie.Name + "=" + b.cookie.Value}}
@@ -214,17 +214,5 @@ func bareQuery(ctx context.Context, url, q string) ([]time.Duration, error) {
 		return nil, err
 	}
 	defer db.Close()
-	var out []time.Duration
-	for range 200 {
-		t := time.Now()
-		rows, err := db.QueryContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-		}
-		rows.Close()
-		out = append(out, time.Since(t))
-	}
-	return out, nil
+	return bareTimes(ctx, db, 200, q)
 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// dashboardRuns is how many runs wait while the dashboard is measured
+// (1,000,000 with -long), queued over dashboardSpread.
+var dashboardRuns = 100_000
+
+const dashboardSpread = 30 * 24 * time.Hour
+
+// benchDashboard measures the supervisor's dashboard, the queue page and a
+// search with dashboardRuns waiting on SQLite, each beside bare SQL: the
+// dashboard beside the scan it made per request before its figures were
+// kept by triggers.
+func benchDashboard(ctx context.Context, log io.Writer) ([]result, error) {
+	dir, err := os.MkdirTemp("", "reviewer-bench-dashboard-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	return dashboardOn(ctx, log, "SQLite", dir, "", func() (*sql.DB, error) {
+		return sql.Open("sqlite", "file:"+filepath.Join(dir, "reviewer.db")+"?mode=ro")
+	})
+}
+
+// benchDashboardPostgres is benchDashboard on PostgreSQL.
+func benchDashboardPostgres(ctx context.Context, log io.Writer) ([]result, error) {
+	dir, err := os.MkdirTemp("", "reviewer-bench-dashboard-pg-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := pgtest.Start(true)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	db, err := srv.NewDB()
+	if err != nil {
+		return nil, err
+	}
+	return dashboardOn(ctx, log, "PostgreSQL", dir, db, func() (*sql.DB, error) { return sql.Open("pgx", db) })
+}
+
+// dashboardOn fills one instance's queue and measures its pages there.
+func dashboardOn(ctx context.Context, log io.Writer, name, dir, db string, bare func() (*sql.DB, error)) ([]result, error) {
+	e, err := newViewerEnv(ctx, dir, db)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	t0 := time.Now()
+	if err := fillQueue(ctx, e.store, dashboardRuns, dashboardSpread); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "%s: queued %d runs in %s\n", name, dashboardRuns, time.Since(t0).Round(time.Millisecond))
+	if e.cookie, err = e.signInAs(ctx, "supervisor@example.com", review.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	dash, err := e.timesN("/dashboard", 100)
+	if err != nil {
+		return nil, err
+	}
+	queue, err := e.times("/")
+	if err != nil {
+		return nil, err
+	}
+	search, err := e.times(fmt.Sprintf("/?q=invoice-%06d", dashboardRuns/2))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := bare()
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+	now := time.Now().UnixMilli()
+	h := int64(time.Hour / time.Millisecond)
+	// The dashboard's queries of the queue as they were: every waiting run
+	// counted, per request.
+	scan := []string{
+		fmt.Sprintf(`SELECT count(*), min(queued_at), count(*) FILTER (WHERE queued_at <= %d), count(*) FILTER (WHERE queued_at > %d),
+			count(*) FILTER (WHERE queued_at <= %d AND queued_at > %d), count(*) FILTER (WHERE queued_at <= %d AND queued_at > %d),
+			count(*) FILTER (WHERE queued_at <= %d AND queued_at > %d), count(*) FILTER (WHERE queued_at <= %d)
+			FROM runs WHERE status = 'NEEDS_REVIEW'`, now-2*h, now-h, now-h, now-4*h, now-4*h, now-24*h, now-24*h, now-72*h, now-72*h),
+		`SELECT workflow_id, max(workflow_name), count(*), min(queued_at) FROM runs WHERE status = 'NEEDS_REVIEW' GROUP BY workflow_id ORDER BY count(*) DESC`,
+		`SELECT workflow_id, routed, count(*) FROM runs WHERE routed != '' GROUP BY workflow_id, routed`,
+	}
+	scans, err := bareTimes(ctx, raw, 5, scan...)
+	if err != nil {
+		return nil, err
+	}
+	page, err := bareTimes(ctx, raw, 200, `SELECT id, workflow_name, file_name, page_count, min_confidence, queued_at FROM runs WHERE status = 'NEEDS_REVIEW' ORDER BY queued_at, id LIMIT 100`)
+	if err != nil {
+		return nil, err
+	}
+	match := fmt.Sprintf(`SELECT s.run_id FROM run_text t JOIN run_search s ON s.key = t.rowid WHERE run_text MATCH '"invoice"* AND "%06d"*'`, dashboardRuns/2)
+	if db != "" {
+		match = fmt.Sprintf(`SELECT run_id FROM run_text WHERE tsv @@ to_tsquery('simple', 'invoice:* & %06d:*')`, dashboardRuns/2)
+	}
+	found, err := bareTimes(ctx, raw, 200, match)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "%s at %d waiting: dashboard p50 %s p99 %s (the scan it made: p50 %s); queue page p99 %s (bare %s); search p99 %s (bare %s)\n", name, dashboardRuns,
+		ms(percentile(dash, 50)), ms(percentile(dash, 99)), ms(percentile(scans, 50)), ms(percentile(queue, 99)), ms(percentile(page, 99)), ms(percentile(search, 99)), ms(percentile(found, 99)))
+	return []result{
+		{fmt.Sprintf("%s: dashboard with %d runs waiting (queued over 30 days, 5 workflows), server time p99 (p50)", name, dashboardRuns), fmt.Sprintf("%s (%s)", ms(percentile(dash, 99)), ms(percentile(dash, 50))),
+			fmt.Sprintf("%s p50 for the bare queries it ran before (every waiting run counted per request)", ms(percentile(scans, 50))), "< 100 ms"},
+		{fmt.Sprintf("%s: queue page (100 rows of %d waiting), server time p99 (p50)", name, dashboardRuns), fmt.Sprintf("%s (%s)", ms(percentile(queue, 99)), ms(percentile(queue, 50))),
+			fmt.Sprintf("%s p99 for the bare SQL query of the page", ms(percentile(page, 99))), "p99 < 15 ms"},
+		{fmt.Sprintf("%s: the same, searched for one invoice number", name), fmt.Sprintf("%s (%s)", ms(percentile(search, 99)), ms(percentile(search, 50))),
+			fmt.Sprintf("%s p99 for the bare search query", ms(percentile(found, 99))), "p99 < 15 ms"},
+	}, nil
+}
+
+// bareTimes runs the queries in turn, rounds times, reading every row, and
+// returns each round's time.
+func bareTimes(ctx context.Context, db *sql.DB, rounds int, queries ...string) ([]time.Duration, error) {
+	var out []time.Duration
+	for range rounds {
+		t := time.Now()
+		for _, q := range queries {
+			rows, err := db.QueryContext(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, time.Since(t))
+	}
+	return out, nil
+}
