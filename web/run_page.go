@@ -432,12 +432,24 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 				ov.SplitsEdited = !review.SameValue(a, b)
 			}
 		}
-		var list *views.FieldVM // the top-level list being laid out, if paged
+		var list *views.FieldVM       // the top-level list being laid out, if paged
+		origins := map[string][]int{} // per top-level list, the model's row each row came from
 		for _, f := range o.Fields {
 			edited := false
+			var mf *review.Field
+			inModel := false
 			if model != nil {
-				mf, ok := model.Field(f.Path)
-				edited = !ok || !review.SameValue(mf.Value, f.Value)
+				if f.Depth == 0 && f.Type == review.TypeArray {
+					if ml, ok := model.Field(f.Path); ok {
+						origins[f.Path] = review.RowOrigins(f.Value, ml.Value)
+					}
+				}
+				list, _, _ := strings.Cut(f.Path, "[")
+				if p, ok := review.RowPath(origins[list], list, f.Path); ok {
+					mf, inModel = model.Field(p)
+				}
+				// A cell of a row added is changed once it holds something.
+				edited = !inModel && len(f.Value) > 0 && !review.SameValue(f.Value, []byte("null")) || inModel && !review.SameValue(mf.Value, f.Value)
 			}
 			if f.Depth == 0 {
 				list = nil
@@ -449,12 +461,10 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			fv := fieldVM(f)
 			fv.OutputID = o.ID
 			fv.Original, fv.Edited = fv.Text, edited
-			if model != nil {
-				if mf, ok := model.Field(f.Path); ok {
-					fv.Original = review.Text(mf.Value)
-				} else {
-					fv.Original = "(not there)"
-				}
+			if inModel {
+				fv.Original = review.Text(mf.Value)
+			} else if model != nil {
+				fv.Original = "(not there)"
 			}
 			if f.Depth == 0 && f.Type == review.TypeArray {
 				if n := review.Len(f.Value); n > pageRows {
@@ -574,7 +584,7 @@ func grid(list string, below []views.FieldVM) *views.GridVM {
 			if !ok {
 				c = len(g.Columns)
 				column[key] = c
-				g.Columns = append(g.Columns, views.ColumnVM{Key: key, Label: label(strings.ReplaceAll(strings.TrimPrefix(key, "."), ".", " ")), Title: f.Description})
+				g.Columns = append(g.Columns, views.ColumnVM{Key: key, Label: label(strings.ReplaceAll(strings.TrimPrefix(key, "."), ".", " ")), Title: f.Description, Type: f.Type})
 			}
 			cell := f
 			cell.AriaLabel = g.Columns[c].Label + ", " + strings.ToLower(r.Row.Label)
