@@ -105,7 +105,7 @@ func RunPage(vm RunPageVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</div></div><div class=\"workspace\"><section class=\"viewer\" aria-label=\"Document\"><div class=\"viewer-bar\" role=\"toolbar\" aria-label=\"Document view\"><button type=\"button\" data-viewer=\"prev\" title=\"Previous page ([)\">↑</button> <button type=\"button\" data-viewer=\"next\" title=\"Next page (])\">↓</button> <span>Page <span id=\"page-now\">1</span> of ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</div></div><div class=\"workspace\"><section class=\"viewer\" aria-label=\"Document\"><div class=\"viewer-bar\" role=\"toolbar\" aria-label=\"Document view\"><button type=\"button\" data-viewer=\"prev\" title=\"Previous page ([)\" aria-label=\"Previous page\">↑</button> <button type=\"button\" data-viewer=\"next\" title=\"Next page (])\" aria-label=\"Next page\">↓</button> <span>Page <span id=\"page-now\">1</span> of ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -118,7 +118,7 @@ func RunPage(vm RunPageVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</span> <span class=\"sep\"></span> <button type=\"button\" data-viewer=\"zoom-out\" title=\"Zoom out (-)\">−</button> <span id=\"zoom-level\">100%</span> <button type=\"button\" data-viewer=\"zoom-in\" title=\"Zoom in (+)\">+</button> <button type=\"button\" data-viewer=\"fit-width\" title=\"Fit width (0)\">Fit width</button> <button type=\"button\" data-viewer=\"fit-page\" title=\"Fit page (9)\">Fit page</button> <span class=\"sep\"></span> <button type=\"button\" data-viewer=\"text\" aria-pressed=\"false\" title=\"Show parsed text; click a piece to use it (t)\">Text</button> <button type=\"button\" data-viewer=\"draw\" aria-pressed=\"false\" title=\"Draw a box for the focused field (d)\">Draw box</button> <button type=\"button\" data-viewer=\"turn\" title=\"Turn the page a quarter clockwise, for everyone who views it (o)\">Turn</button> <span class=\"sep\"></span> <span class=\"find\" role=\"search\"><label for=\"find-q\" class=\"visually-hidden\">Find in the document</label> <input type=\"search\" id=\"find-q\" placeholder=\"Find (f)\" autocomplete=\"off\" spellcheck=\"false\"> <button type=\"button\" data-viewer=\"find-prev\" aria-label=\"Previous match\" title=\"Previous match (Shift+Enter)\">‹</button> <button type=\"button\" data-viewer=\"find-next\" aria-label=\"Next match\" title=\"Next match (Enter)\">›</button> <span id=\"find-count\" role=\"status\"></span></span></div><div class=\"viewer-body\"><nav class=\"thumbs\" id=\"thumbs\" aria-label=\"Pages\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</span> <span class=\"sep\"></span> <button type=\"button\" data-viewer=\"zoom-out\" title=\"Zoom out (-)\" aria-label=\"Zoom out\">−</button> <span id=\"zoom-level\">100%</span> <button type=\"button\" data-viewer=\"zoom-in\" title=\"Zoom in (+)\" aria-label=\"Zoom in\">+</button> <button type=\"button\" data-viewer=\"fit-width\" title=\"Fit width (0)\">Fit width</button> <button type=\"button\" data-viewer=\"fit-page\" title=\"Fit page (9)\">Fit page</button> <span class=\"sep\"></span> <button type=\"button\" data-viewer=\"text\" aria-pressed=\"false\" title=\"Show parsed text; click a piece to use it (t)\">Text</button> <button type=\"button\" data-viewer=\"draw\" aria-pressed=\"false\" title=\"Draw a box for the focused field (d)\">Draw box</button> <button type=\"button\" data-viewer=\"turn\" title=\"Turn the page a quarter clockwise, for everyone who views it (o)\">Turn</button> <span class=\"sep\"></span> <span class=\"find\" role=\"search\"><label for=\"find-q\" class=\"visually-hidden\">Find in the document</label> <input type=\"search\" id=\"find-q\" placeholder=\"Find (f)\" autocomplete=\"off\" spellcheck=\"false\"> <button type=\"button\" data-viewer=\"find-prev\" aria-label=\"Previous match\" title=\"Previous match (Shift+Enter)\">‹</button> <button type=\"button\" data-viewer=\"find-next\" aria-label=\"Next match\" title=\"Next match (Enter)\">›</button> <span id=\"find-count\" role=\"status\"></span></span></div><div class=\"viewer-body\"><nav class=\"thumbs\" id=\"thumbs\" aria-label=\"Pages\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2704,7 +2704,7 @@ func fieldRow(f FieldVM, editable bool) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 231, " <span class=\"problem\" role=\"alert\"></span> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 231, " <span class=\"problem\"></span> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -3228,7 +3228,7 @@ func grid(list FieldVM, editable bool) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 280, "<span class=\"problem\" role=\"alert\"></span></td>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 280, "<span class=\"problem\"></span></td>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -3595,7 +3595,7 @@ func classification(o OutputVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 315, "</select> <span class=\"problem\" role=\"alert\"></span> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 315, "</select> <span class=\"problem\"></span> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -3818,7 +3818,7 @@ func splits(o OutputVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 339, "<span class=\"problem\" role=\"alert\"></span></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 339, "<span class=\"problem\"></span></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
