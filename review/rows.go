@@ -27,9 +27,8 @@ func RowOrigins(now, model json.RawMessage) []int {
 	}
 	for i, r := range rows {
 		from[i] = -1
-		k := string(canonical(r))
 		best := -1
-		for _, j := range equal[k] {
+		for _, j := range equal[string(canonical(r))] {
 			if !used[j] && (best < 0 || distance(j, i) < distance(best, i)) {
 				best = j
 			}

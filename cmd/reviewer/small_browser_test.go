@@ -41,15 +41,19 @@ func TestWrongPasswordKeepsTheEmail(t *testing.T) {
 	}
 }
 
+// ratioJS declares ratio(a, b), WCAG's contrast ratio of two [r, g, b]
+// colours.
+const ratioJS = `const lum = (rgb) => rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);`
+
 // contrastJS is the contrast ratio of an element's text against the
 // background it is drawn on (the first ancestor that paints one).
 const contrastJS = `((el) => {
+  ` + ratioJS + `
   const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
-  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
   let bg = el;
   while (bg && getComputedStyle(bg).backgroundColor.replace(/\s/g, "").match(/rgba\(0,0,0,0\)|transparent/)) bg = bg.parentElement;
-  const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(getComputedStyle(bg).backgroundColor));
-  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  return ratio(rgb(getComputedStyle(el).color), rgb(getComputedStyle(bg).backgroundColor));
 })`
 
 // TestReviewPageSmallThings: the review page holds no empty alerts, names

@@ -366,6 +366,14 @@ function nextField(field, which = () => true) {
 remember(document);
 restoreTyped();
 
+// A run opens with the cursor in the first field needing attention (the
+// first field if none does; the document if nothing can be edited), after
+// a decision too: focus is never left on the page's body.
+if (!location.hash && (!document.activeElement || document.activeElement === body)) {
+  const all = fieldEditors();
+  if (!editable() || !focusFieldEditor(all.find((f) => f.classList.contains("attention")) || all[0])) document.getElementById("pages")?.focus({ preventScroll: true });
+}
+
 document.addEventListener("input", (e) => {
   const f = fieldOf(e.target);
   if (f && editable() && ownsEditor(f)) {
