@@ -26,21 +26,22 @@ const centredJS = `(() => {
   return off <= 2 ? "" : "the box is " + Math.round(off) + " px from the middle";
 })()`
 
-// boxContrastJS lists the box colours the active box's border is below 3:1
-// against: the page's white and every other box's border, as drawn on it.
+// boxContrastJS lists the box colours the active box's outline is below
+// 3:1 against: the page's white and every other box's border, as drawn on
+// it; and "a box as thick" if another box's border is as thick as it.
 const boxContrastJS = `(() => {
   const rgba = (c) => { const v = c.match(/[\d.]+/g).map(Number); return v.length > 3 ? v : [...v, 1]; };
   const over = ([r, g, b, a]) => [r, g, b].map((x) => x * a + 255 * (1 - a));
   ` + ratioJS + `
   const active = document.querySelector(".pages .box.active");
-  const cs = getComputedStyle(active), mine = over(rgba(cs.borderTopColor));
+  const cs = getComputedStyle(active), mine = over(rgba(cs.outlineColor)), thick = parseFloat(cs.outlineWidth);
   const out = [];
   if (ratio(mine, [255, 255, 255]) < 3) out.push("the page");
   for (const b of document.querySelectorAll(".pages .box:not(.active)")) {
     if (!b.offsetParent) continue;
     const c = getComputedStyle(b).borderTopColor;
     if (ratio(mine, over(rgba(c))) < 3 && !out.includes(c)) out.push(c);
-    if (parseFloat(getComputedStyle(b).borderTopWidth) >= parseFloat(cs.borderTopWidth)) out.push("a box as thick");
+    if (parseFloat(getComputedStyle(b).borderTopWidth) >= thick) out.push("a box as thick");
   }
   return [...new Set(out)].join(", ");
 })()`
