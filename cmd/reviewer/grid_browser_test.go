@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -103,6 +105,10 @@ func TestGridRowsByKeyboard(t *testing.T) {
 	json.Unmarshal([]byte(at(t, s.apiGet("/api/v1/runs/"+runQH), "outputs.0.reviewedOutput.line_items.value")), &items)
 	if len(items) != rows+1 || items[1]["description"] != "Setup fee" {
 		t.Fatalf("reviewed line_items = %v, want %d rows, Setup fee second", items, rows+1)
+	}
+	key := last[strings.LastIndexByte(last, '.')+1:]
+	if v := fmt.Sprint(items[rows][key]); v != was {
+		t.Fatalf("reviewed line_items[%d].%s = %s, want its own row's %s back", rows, key, v, was)
 	}
 }
 
