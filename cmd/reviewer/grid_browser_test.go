@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -27,6 +28,17 @@ const gridFitsJS = `(() => {
   if (document.documentElement.scrollWidth > innerWidth) out.push("the page scrolls sideways");
   return out.join("\n");
 })()`
+
+// fieldBefore is the path of the last field whose editor comes before what
+// sel selects, in the page's order.
+func fieldBefore(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return js(t, ctx, `(() => {
+  const at = document.querySelector(`+jsString(sel)+`);
+  const eds = [...document.querySelectorAll(".outputs .ed")].filter((e) => e.compareDocumentPosition(at) & Node.DOCUMENT_POSITION_FOLLOWING);
+  return eds.at(-1).closest(".field").dataset.path;
+})()`)
+}
 
 // TestLineItemGridFits: at 1024 and 1440 px the line items of the demo's
 // invoices fit their panel, every description whole, every row button in
@@ -57,11 +69,7 @@ func TestGridRowsByKeyboard(t *testing.T) {
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
 	rows := rowCount(ctx, "line_items")
-	before := js(t, ctx, `(() => {
-  const first = document.querySelector(".outputs .grid .ed");
-  const eds = [...document.querySelectorAll(".outputs .ed")].filter((e) => e.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING);
-  return eds.at(-1).closest(".field").dataset.path;
-})()`)
+	before := fieldBefore(t, ctx, ".outputs .grid .ed")
 	focusField(t, ctx, before)
 	press(t, ctx, kb.Tab)
 	if a := activePath(ctx); a != "line_items[0].description" {
