@@ -221,11 +221,14 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 	if err != nil {
 		return Saved{}, err
 	}
-	orig, _, _ := findField(o.Run, c.OutputID, c.Path)
+	orig := o.Run.Output(c.OutputID)
 	model := json.RawMessage("null")
 	if orig != nil {
-		if v, ok := orig.Model(c.Path); ok {
-			model = v
+		// A row moved or shifted by another keeps its model row's value.
+		if p, ok := review.ModelPath(out, orig, c.Path); ok {
+			if v, ok := orig.Model(p); ok {
+				model = v
+			}
 		}
 	}
 	var saved Saved

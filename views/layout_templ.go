@@ -364,7 +364,7 @@ func undoNotice(u *UndoVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "\" class=\"inline\"><button type=\"submit\" data-action=\"undo\">Undo <kbd>U</kbd></button></form><span class=\"muted\" data-countdown></span></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "\" class=\"inline\"><button type=\"submit\" data-action=\"undo\">Undo <kbd>Alt U</kbd></button></form><span class=\"muted\" data-countdown></span></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -191,7 +191,8 @@ type GridVM struct {
 type ColumnVM struct {
 	Key   string
 	Label string
-	Title string // the schema's description
+	Title string           // the schema's description
+	Type  review.FieldType // its cells' type, which sizes the column
 }
 
 // GridRowVM is one record: the row's own field, and its cells in the

@@ -436,7 +436,8 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 				ov.SplitsEdited = !review.SameValue(a, b)
 			}
 		}
-		var list *views.FieldVM // the top-level list being laid out, if paged
+		var list *views.FieldVM       // the top-level list being laid out, if paged
+		origins := map[string][]int{} // per top-level list, the model's row each row came from
 		for _, f := range o.Fields {
 			if f.Depth == 0 {
 				list = nil
@@ -450,11 +451,26 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 			fv.Original = fv.Text
 			if model != nil {
 				// Compared only for the rows shown: the model's value of
-				// every cell of a long list is not.
-				if mf, ok := model.Field(f.Path); ok {
+				// every cell of a long list is not. A row is compared with
+				// the model's row it came from, so a row inserted or moved
+				// leaves the rows after it unmarked.
+				if f.Depth == 0 && f.Type == review.TypeArray {
+					if ml, ok := model.Field(f.Path); ok {
+						origins[f.Path] = review.RowOrigins(f.Value, ml.Value)
+					}
+				}
+				top, _, _ := strings.Cut(f.Path, "[")
+				var mf *review.Field
+				p, inModel := review.RowPath(origins[top], top, f.Path)
+				if inModel {
+					mf, inModel = model.Field(p)
+				}
+				switch {
+				case inModel:
 					fv.Original, fv.Edited = review.Text(mf.Value), !review.SameValue(mf.Value, f.Value)
-				} else {
-					fv.Original, fv.Edited = "(not there)", true
+				default:
+					// A cell of a row added is changed once it holds something.
+					fv.Original, fv.Edited = "(not there)", len(f.Value) > 0 && !review.SameValue(f.Value, []byte("null"))
 				}
 			}
 			if f.Depth == 0 && f.Type == review.TypeArray {
@@ -575,7 +591,7 @@ func grid(list string, below []views.FieldVM) *views.GridVM {
 			if !ok {
 				c = len(g.Columns)
 				column[key] = c
-				g.Columns = append(g.Columns, views.ColumnVM{Key: key, Label: label(strings.ReplaceAll(strings.TrimPrefix(key, "."), ".", " ")), Title: f.Description})
+				g.Columns = append(g.Columns, views.ColumnVM{Key: key, Label: label(strings.ReplaceAll(strings.TrimPrefix(key, "."), ".", " ")), Title: f.Description, Type: f.Type})
 			}
 			cell := f
 			cell.AriaLabel = g.Columns[c].Label + ", " + strings.ToLower(r.Row.Label)

@@ -301,11 +301,7 @@ func TestRowsAndSubDocumentsByKeyboard(t *testing.T) {
 	zoom := js(t, ctx, `document.getElementById("zoom-level").textContent`)
 
 	// The field before "+ row", then Tab.
-	before := js(t, ctx, `(() => {
-  const add = document.querySelector('[data-action="add-row"][data-list="line_items"]');
-  const eds = [...document.querySelectorAll(".outputs .ed")].filter((e) => e.compareDocumentPosition(add) & Node.DOCUMENT_POSITION_FOLLOWING);
-  return eds.at(-1).closest(".field").dataset.path;
-})()`)
+	before := fieldBefore(t, ctx, `[data-action="add-row"][data-list="line_items"]`)
 	focusField(t, ctx, before)
 	press(t, ctx, kb.Tab)
 	if a := js(t, ctx, `document.activeElement.dataset.action || document.activeElement.tagName`); a != "add-row" {

@@ -157,6 +157,10 @@ func TestRejectDialogRejects(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
+	// The run opens in a field; Shift+R is the document's key.
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#pages"))); err != nil {
+		t.Fatal(err)
+	}
 	press(t, ctx, "R", chromedp.ModifierShift)
 	waitFor(t, ctx, `document.getElementById("reject-dialog").open && document.activeElement.id === "rejectionNote"`, "Shift+R did not open the dialog with the note focused")
 	typeText(t, ctx, "Wrong vendor")
@@ -175,7 +179,8 @@ func TestTabAndEnterMoveFieldToField(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runQH)
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`)); err != nil {
+	// From the top of the page (the run opened in a field).
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute("tabindex")`)); err != nil {
 		t.Fatal(err)
 	}
 	press(t, ctx, kb.Tab)
@@ -676,7 +681,7 @@ func TestLineItemsGrid(t *testing.T) {
 }
 
 // TestUndoADecision: after Ctrl+Enter the next run opens saying what was
-// decided, with Undo; u takes the decision back and reopens the run, held by
+// decided, with Undo; Alt+U takes the decision back and reopens the run, held by
 // the reviewer, and the API shows it waiting again.
 func TestUndoADecision(t *testing.T) {
 	t.Parallel()
@@ -691,8 +696,9 @@ func TestUndoADecision(t *testing.T) {
 	if !strings.Contains(notice, "Approved QualityHosting.pdf") {
 		t.Fatalf("the notice reads %q", notice)
 	}
-	press(t, ctx, "u")
-	waitFor(t, ctx, `document.body.dataset.runId === `+jsString(runQH)+` && document.body.dataset.editable === "true"`, "u did not reopen the decided run")
+	// The next run opens with the cursor in a field, where U types: Alt+U.
+	press(t, ctx, "u", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.body.dataset.runId === `+jsString(runQH)+` && document.body.dataset.editable === "true"`, "Alt+U did not reopen the decided run")
 	if st := at(t, s.apiGet("/api/v1/runs/"+runQH), "status"); st != `"NEEDS_REVIEW"` {
 		t.Fatalf("after undo the run is %s", st)
 	}

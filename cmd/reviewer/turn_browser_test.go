@@ -52,7 +52,7 @@ func TestTurnKeepsBoxesOnWords(t *testing.T) {
 	drawn := false
 	open := func() {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_turn"), chromedp.WaitVisible(chromedp.CSS(".page img")), settled()); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_turn"), chromedp.WaitVisible(chromedp.CSS(".page img")), settled(), chromedp.Focus(chromedp.CSS("#pages"))); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -21,5 +21,7 @@ if (undo) {
     setTimeout(tick, 250);
   };
   tick();
-  bind({ page: ["U"], group: "Decide", help: "undo the decision just made", when: () => document.body.contains(undo), run: () => undo.querySelector("form").requestSubmit() });
+  // The next run opens with the cursor in a field, where U types: Alt+U
+  // undoes there, and everywhere else too.
+  bind({ page: ["U", "Alt+U"], field: ["Alt+U"], group: "Decide", help: "undo the decision just made", when: () => document.body.contains(undo), run: () => undo.querySelector("form").requestSubmit() });
 }

@@ -287,10 +287,20 @@ function send(field, change) {
   return queue;
 }
 
+// problem says what is wrong with a field beside it. A field's problem
+// is an alert only while it says something: a page of empty alerts is
+// noise to a screen reader.
 function problem(field, msg) {
   field.classList.add("invalid");
   const p = field.querySelector(".problem");
-  if (p) p.textContent = msg;
+  if (!p) return;
+  p.setAttribute("role", "alert");
+  p.textContent = msg;
+}
+function noProblem(field) {
+  const p = field.querySelector(".problem");
+  p?.removeAttribute("role");
+  if (p) p.textContent = "";
 }
 
 // commit saves what a field's editors hold, once: a second confirmation of
@@ -355,6 +365,14 @@ function nextField(field, which = () => true) {
 
 remember(document);
 restoreTyped();
+
+// A run opens with the cursor in the first field needing attention (the
+// first field if none does; the document if nothing can be edited), after
+// a decision too: focus is never left on the page's body.
+if (!location.hash && (!document.activeElement || document.activeElement === body)) {
+  const all = fieldEditors();
+  if (!editable() || !focusFieldEditor(all.find((f) => f.classList.contains("attention")) || all[0])) document.getElementById("pages")?.focus({ preventScroll: true });
+}
 
 document.addEventListener("input", (e) => {
   const f = fieldOf(e.target);
@@ -517,7 +535,7 @@ bind({
     if (dirty(field) || field.classList.contains("invalid")) {
       editorsOf(field).forEach((x) => (x.value = x.dataset.saved ?? x.value));
       field.classList.remove("invalid", "restored");
-      field.querySelector(".problem").textContent = "";
+      noProblem(field);
       forgetTyped(field);
       if (state.dataset.stop && !document.querySelector(".outputs .field.invalid")) say("");
       return;

@@ -14,6 +14,7 @@ export function connect({ run = "", onMessage }) {
     ws.onopen = () => {
       delay = 500;
       dot?.setAttribute("data-live", "on");
+      dot?.setAttribute("title", "Live updates: connected");
     };
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
@@ -27,6 +28,7 @@ export function connect({ run = "", onMessage }) {
     };
     ws.onclose = () => {
       dot?.setAttribute("data-live", "off");
+      dot?.setAttribute("title", "Live updates: reconnecting…");
       setTimeout(open, delay);
       delay = Math.min(delay * 2, 10000);
     };

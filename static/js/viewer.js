@@ -58,9 +58,13 @@ function fitPage() {
   p.scrollIntoView({ block: "start" });
 }
 
+// zoom zooms about the focused field's box, if it has one in view, as a
+// reviewer zooms to read that value; about the middle of the view if not.
 function zoom(f) {
   fit = "";
-  setScale(scale * f);
+  const box = active && [...boxesOf(active)].find((b) => b.offsetParent);
+  setScale(scale * f, !box);
+  if (box) show(box, "instant");
 }
 
 // The current page is the one nearest the top of the view.
@@ -102,11 +106,12 @@ function boxesOf(path) {
 
 // show scrolls the document so that a mark on a page is in the middle of
 // the view.
-function show(mark) {
-  const page = mark.parentElement;
-  const top = page.offsetTop + (mark.offsetTop + mark.offsetHeight / 2) - pagesEl.clientHeight / 2;
-  const left = page.offsetLeft + (mark.offsetLeft + mark.offsetWidth / 2) - pagesEl.clientWidth / 2;
-  pagesEl.scrollTo({ top, left, behavior: "smooth" });
+// Measured on screen: a page's offsets are from the body, not the view.
+function show(mark, behavior = "smooth") {
+  const view = pagesEl.getBoundingClientRect(), r = mark.getBoundingClientRect();
+  const top = pagesEl.scrollTop + r.top - view.top + r.height / 2 - pagesEl.clientHeight / 2;
+  const left = pagesEl.scrollLeft + r.left - view.left + r.width / 2 - pagesEl.clientWidth / 2;
+  pagesEl.scrollTo({ top, left, behavior });
 }
 
 // focusField highlights a field and its boxes; with reveal, the first box is
