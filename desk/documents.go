@@ -1,0 +1,66 @@
+package desk
+
+import (
+	"context"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Learn measures a stored document once, when it arrives, and keeps what
+// was learnt, or the sentence saying why it cannot be shown: pages that
+// show it then only read. A failure that may pass (an internal error) is
+// returned and kept nowhere, so a later call tries again.
+func (d *Desk) Learn(ctx context.Context, blob string) (review.Document, error) {
+	if doc, found, err := d.store.Document(ctx, blob); err != nil || found {
+		return doc, err
+	}
+	path, err := d.store.BlobPath(blob)
+	if err != nil {
+		return review.Document{}, err
+	}
+	if d.measure == nil {
+		return review.Document{}, review.Errorf(review.EUNAVAILABLE, "nothing here measures documents")
+	}
+	kind, pages, err := d.measure.Inspect(ctx, blob, path)
+	doc := review.Document{Kind: kind, Pages: pages}
+	switch code := review.ErrorCode(err); {
+	case err == nil:
+	case code == review.EINTERNAL || ctx.Err() != nil:
+		return review.Document{}, err
+	case code == review.EUNPROCESSABLE:
+		doc = review.Document{Error: review.ErrorMessage(err)}
+	default:
+		doc = review.Document{Error: "This document cannot be shown: " + review.ErrorMessage(err)}
+	}
+	return doc, d.store.PutDocument(ctx, blob, doc)
+}
+
+// Sizer tells the displayed size of a page of a run's file, from what was
+// learnt of the document; zero when unknown.
+func (d *Desk) Sizer(ctx context.Context, run *review.Run) review.PageSizer {
+	blobs := map[string]string{}
+	for _, f := range run.Files {
+		blobs[f.ID] = f.Blob
+	}
+	return func(fileID string, page int) review.PageSize {
+		doc, found, err := d.store.Document(ctx, blobs[fileID])
+		if err != nil || !found || page < 1 || page > len(doc.Pages) {
+			return review.PageSize{}
+		}
+		return doc.Pages[page-1]
+	}
+}
+
+// pages counts the pages of a run's documents: as measured where known,
+// as Extend said otherwise.
+func (d *Desk) pages(ctx context.Context, run *review.Run) int {
+	n := 0
+	for _, f := range run.Files {
+		if doc, found, err := d.store.Document(ctx, f.Blob); err == nil && found {
+			n += len(doc.Pages)
+		} else {
+			n += f.PageCount
+		}
+	}
+	return n
+}
