@@ -13,6 +13,7 @@ import (
 
 // Store is what the desk needs persisted and read.
 type Store interface {
+	Admin
 	Run(ctx context.Context, id string) (*review.Run, error)
 	Review(ctx context.Context, runID string) (review.Review, error)
 	Document(ctx context.Context, blob string) (doc review.Document, found bool, err error)

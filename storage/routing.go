@@ -11,9 +11,6 @@ import (
 // SetRoutingRule sets (or, with neither threshold nor sample, removes) a
 // workflow's rule.
 func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error {
-	if err := r.Check(); err != nil {
-		return err
-	}
 	var err error
 	if r.Below == nil && r.SamplePercent == 0 && !r.FailingRules {
 		_, err = s.w.ExecContext(ctx, `DELETE FROM routing_rules WHERE workflow_id = ?`, r.WorkflowID)

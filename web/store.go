@@ -55,18 +55,13 @@ type Store interface {
 	Authenticate(ctx context.Context, email, password string) (review.User, error)
 	UserCount(ctx context.Context) (int, error)
 	Users(ctx context.Context) ([]review.User, error)
-	CreateFirstAdmin(ctx context.Context, email, name, password string) (review.User, error)
-	CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error)
-	UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, password *string) error
 	CreateSession(ctx context.Context, userID int64) (string, error)
 	Session(ctx context.Context, id string) (review.Session, error)
 	TouchSession(ctx context.Context, id string) error
 	DeleteSession(ctx context.Context, id string) error
 	SessionKeys(ctx context.Context) ([][]byte, error)
-	CreateToken(ctx context.Context, name string, role review.Role) (string, error)
 	UseToken(ctx context.Context, token string) (review.Token, error)
 	Tokens(ctx context.Context) ([]review.Token, error)
-	RevokeToken(ctx context.Context, id int64) error
 
 	// Settings, deliveries and the admin's log.
 	Setting(ctx context.Context, key, def string) (string, error)
@@ -74,16 +69,11 @@ type Store interface {
 	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	AllRules(ctx context.Context) (map[string][]review.Rule, error)
-	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
 	Destinations(ctx context.Context) ([]review.Destination, error)
-	AddDestination(ctx context.Context, d review.Destination) (int64, error)
 	RecentDeliveries(ctx context.Context, limit int) ([]review.Delivery, error)
 	RecentCalls(ctx context.Context, limit int) ([]review.Delivery, error)
-	Redeliver(ctx context.Context, id int64) error
 	EventCounts(ctx context.Context) (map[string]int64, error)
 	FileCounts(ctx context.Context) (map[string]int64, error)
 	FailedEvents(ctx context.Context, limit int) ([]review.StoredEvent, error)
-	Replay(ctx context.Context, eventID string) error
 	AdminLog(ctx context.Context, limit int) ([]review.AdminEntry, error)
-	LogAdmin(ctx context.Context, actor, action, target string) error
 }
