@@ -33,6 +33,8 @@ type Store interface {
 	DiscardDraft(ctx context.Context, runID, actor string) error
 
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
+	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
+	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
 

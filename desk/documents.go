@@ -6,11 +6,11 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// Learn measures a stored document once, when it arrives, and keeps what
+// Measure measures a stored document once, when it arrives, and keeps what
 // was learnt, or the sentence saying why it cannot be shown: pages that
 // show it then only read. A failure that may pass (an internal error) is
 // returned and kept nowhere, so a later call tries again.
-func (d *Desk) Learn(ctx context.Context, blob string) (review.Document, error) {
+func (d *Desk) Measure(ctx context.Context, blob string) (review.Document, error) {
 	if doc, found, err := d.store.Document(ctx, blob); err != nil || found {
 		return doc, err
 	}

@@ -15,7 +15,9 @@ type Change struct {
 	OutputRaw       json.RawMessage
 	Workflow        *Workflow
 	WorkflowDeleted bool
-	FailsRules      bool // the run fails a blocking validation rule (for routing)
+	// Route is the run's routing outcome should it arrive already
+	// completed (desk.Arrive sets it; "" when its workflow has no rule).
+	Route string
 }
 
 // statusOf is the status a workflow_run event asserts, whatever the payload says.

@@ -25,24 +25,6 @@ func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error 
 	return nil
 }
 
-// route decides, inside the apply transaction, what happens to a run that
-// arrives already completed: "" when its workflow has no rule.
-func route(ctx context.Context, tx *txn, r *review.Run, failsRules bool) (string, error) {
-	rule := review.RoutingRule{WorkflowID: r.Workflow.ID}
-	var below sql.NullFloat64
-	err := tx.QueryRowContext(ctx, `SELECT below, sample_percent, failing_rules FROM routing_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&below, &rule.SamplePercent, &rule.FailingRules)
-	if isNoRows(err) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if below.Valid {
-		rule.Below = &below.Float64
-	}
-	return rule.Route(r, failsRules), nil
-}
-
 // RoutingCounts counts, per workflow, the runs each outcome covered.
 func (s *Store) RoutingCounts(ctx context.Context) (map[string]map[string]int, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, routed, count(*) FROM runs WHERE routed != '' GROUP BY workflow_id, routed`)

@@ -54,7 +54,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 			}
 			return review.Errorf(review.EINVALID, "storing the upload: %v", err)
 		}
-		if _, err := s.desk.Learn(r.Context(), hash); err != nil {
+		if _, err := s.desk.Measure(r.Context(), hash); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/runs/"+url.PathEscape(run.ID), http.StatusSeeOther)
