@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -41,9 +40,8 @@ type Store interface {
 	URLKey(ctx context.Context) ([]byte, error)
 	OutputRun(ctx context.Context, outputID string) (string, error)
 
-	// Webhooks arriving, and a supervisor's replacement document.
+	// Webhooks arriving.
 	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
-	PutRunFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) (string, error)
 
 	// Who has which run open here (live.Feed reads them back, from every
 	// instance).
