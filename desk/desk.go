@@ -24,6 +24,7 @@ type Store interface {
 	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error
 	BlobPath(hash string) (string, error)
 	PutDocument(ctx context.Context, blob string, doc review.Document) error
+	TurnPage(ctx context.Context, runID, blob string, page, quarters int, actor string) (int, error)
 	PutRunFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) (string, error)
 
 	ClaimRun(ctx context.Context, runID, actor string, lease time.Duration) (review.Claim, error)

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"io"
+	"slices"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -76,4 +77,40 @@ func (d *Desk) ReplaceFile(ctx context.Context, runID, fileID, actor string, r i
 	}
 	_, err = d.Measure(ctx, hash)
 	return err
+}
+
+// TurnPage turns a page of a run's document a quarter for everyone who
+// views it (clockwise, or back), as a view: no output changes. Whoever may
+// edit the run may turn its pages (review.MayTurn); the turn adds to the
+// page's turn, so two at once both count, and is audited and told to the
+// run's other viewers. It answers the page's turn in degrees.
+func (d *Desk) TurnPage(ctx context.Context, runID string, by *review.User, blob string, page int, clockwise bool) (int, error) {
+	run, err := d.store.Run(ctx, runID)
+	if err != nil {
+		return 0, err
+	}
+	if !slices.ContainsFunc(run.Files, func(f review.File) bool { return f.Blob == blob }) {
+		return 0, review.Errorf(review.ENOTFOUND, "run %s does not show the document %q", runID, blob)
+	}
+	doc, found, err := d.store.Document(ctx, blob)
+	switch {
+	case err != nil:
+		return 0, err
+	case !found || doc.Error != "":
+		return 0, review.Errorf(review.ECONFLICT, "The document is not measured yet: its pages turn once they are shown.")
+	case page < 1 || page > len(doc.Pages):
+		return 0, review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), page)
+	}
+	rv, err := d.store.Review(ctx, runID)
+	if err != nil {
+		return 0, err
+	}
+	if err := review.MayTurn(run.Status, rv, by.Email, d.now()); err != nil {
+		return 0, err
+	}
+	quarters := 1
+	if !clockwise {
+		quarters = 3
+	}
+	return d.store.TurnPage(ctx, runID, blob, page, quarters, by.Email)
 }

@@ -261,7 +261,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 					}
 				default:
 					d.sizes = doc.Pages
-					d.turns, _ = s.turns(ctx, f.Blob) // unturned if unreadable
+					d.turns, _ = s.store.PageTurns(ctx, f.Blob) // unturned if unreadable
 				}
 			}
 		case f.FetchState == review.FileFailed:

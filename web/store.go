@@ -63,7 +63,7 @@ type Store interface {
 
 	// Settings, deliveries and the admin's log.
 	Setting(ctx context.Context, key, def string) (string, error)
-	SetSetting(ctx context.Context, key, value string) error
+	PageTurns(ctx context.Context, blob string) (map[int]int, error)
 	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	AllRules(ctx context.Context) (map[string][]review.Rule, error)

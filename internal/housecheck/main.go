@@ -48,7 +48,6 @@ var allowed = map[string]string{
 	"KeepViewers":       "this instance's viewers kept alive, or dropped when it stops",
 	"RotateSessionKeys": "the command line's key rotation, which no page offers",
 	"Close":             "closing the store writes nothing anyone decided",
-	"SetSetting":        "page turns, until they are the document's state",
 }
 
 func main() {

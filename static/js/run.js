@@ -74,7 +74,12 @@ connect({
       presence.textContent = others.length ? `Also viewing: ${others.join(", ")}` : "";
       return;
     }
-    if (m.kind === "burst" && (m.all || m.runIds.includes(runID))) return follow();
+    if (m.kind === "burst" && (m.all || m.runIds.includes(runID))) {
+      document.dispatchEvent(new Event("reviewer:turned"));
+      return follow();
+    }
+    // A turn is shown to every page on the run, the turner's other tabs too.
+    if (m.kind === "page" && m.runId === runID) return document.dispatchEvent(new Event("reviewer:turned"));
     if (m.runId !== runID || m.actor === me) return;
     if (m.kind === "edit" || m.kind === "claim" || m.kind === "decision" || m.kind === "run") {
       follow().then((fr) => {
