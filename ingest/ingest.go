@@ -196,7 +196,7 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 	return len(evs), nil
 }
 
-func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.Change, error) {
+func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.EventChange, error) {
 	if e.Resolved != nil {
 		return review.Interpret(review.Event{ID: e.Event.ID, Type: e.Event.Type, Payload: e.Resolved})
 	}
@@ -206,10 +206,10 @@ func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.Ch
 	}
 	payload, err := w.fetchPayload(ctx, link)
 	if err != nil {
-		return review.Change{}, fmt.Errorf("fetch signed payload: %w", err)
+		return review.EventChange{}, fmt.Errorf("fetch signed payload: %w", err)
 	}
 	if err := w.Store.SetResolved(ctx, e.Seq, payload); err != nil {
-		return review.Change{}, err
+		return review.EventChange{}, err
 	}
 	return review.Interpret(review.Event{ID: e.Event.ID, Type: e.Event.Type, Payload: payload})
 }

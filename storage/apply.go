@@ -118,7 +118,7 @@ func (s *Store) FailEvent(ctx context.Context, seq int64, reason string) error {
 
 // applyChange applies a change of another kind than a run's (those go
 // through putRuns).
-func applyChange(ctx context.Context, tx *txn, c review.Change, now int64) ([]string, error) {
+func applyChange(ctx context.Context, tx *txn, c review.EventChange, now int64) ([]string, error) {
 	switch {
 	case c.StepRun != nil:
 		_, err := tx.ExecContext(ctx, `INSERT INTO step_runs (id, run_id, step_type, body, updated_at) VALUES (?, ?, ?, ?, ?)
