@@ -1,7 +1,9 @@
 // Package ingest turns stored webhook events into reviewer's state and
 // fetches the documents they name. It runs behind the webhook receiver: the
 // receiver only makes an event durable; everything that can fail slowly or
-// be retried happens here, after the acknowledgement.
+// be retried happens here, after the acknowledgement. What an event does
+// to a run is the desk's (desk.Arrive), as is measuring a document
+// (desk.Measure); the worker fetches, interprets and keeps its inbox.
 package ingest
 
 import (
