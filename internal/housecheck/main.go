@@ -163,10 +163,14 @@ func storageWrites(p *packages.Package) map[string]string {
 	return out
 }
 
+// isStore reports whether a receiver's type is *Store.
 func isStore(e ast.Expr) bool {
 	star, ok := e.(*ast.StarExpr)
-	id, ok2 := star.X.(*ast.Ident)
-	return ok && ok2 && id.Name == "Store"
+	if !ok {
+		return false
+	}
+	id, ok := star.X.(*ast.Ident)
+	return ok && id.Name == "Store"
 }
 
 // usesWriter reports whether a method's body uses the receiver's writer
