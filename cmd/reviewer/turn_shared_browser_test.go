@@ -57,3 +57,33 @@ func TestTurnIsSharedBothWays(t *testing.T) {
 		t.Fatalf("a refused turn turned the page for the first viewer: %q %v", turn, err)
 	}
 }
+
+// TestArrivingDocumentIsTold: a run page open while its document has not
+// come says so as soon as the document is here and measured (the change
+// feed tells it), with the way to see it, instead of asking for a reload.
+func TestArrivingDocumentIsTold(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	s.user("ana@example.com", review.RoleAdmin)
+	s.user("bo@example.com", review.RoleReviewer)
+	c := s.client("ana@example.com")
+	s.send("evt_arriving", review.EventRunNeedsReview, map[string]any{
+		"object": "workflow_run", "id": "workflow_run_arriving", "status": "NEEDS_REVIEW", "workflow": map[string]any{"id": "workflow_t", "name": "Arriving"},
+		"files": []any{map[string]any{"object": "file", "id": "file_later", "name": "later.pdf", "type": "PDF", "metadata": map[string]any{"pageCount": 1}}},
+	})
+	s.waitRun(c, "workflow_run_arriving")
+	bo := browser(t)
+	signIn(t, bo, s.base, "bo@example.com")
+	if err := chromedp.Do(bo, chromedp.Navigate(s.base+"/runs/workflow_run_arriving"), chromedp.WaitVisible(chromedp.CSS(".page-missing")), settled()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("testdata/nics-background-checks-2015-11-rotated.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.upload(c, "workflow_run_arriving", "file_later", "later.pdf", b)
+	waitFor(t, bo, `(() => { const m = document.querySelector(".page-missing"); return m && "ready" in m.dataset && m.querySelector("a")?.textContent === "show it"; })()`, "the open page did not say its document came")
+	if err := chromedp.Do(bo, chromedp.Click(chromedp.CSS(".page-missing a")), chromedp.WaitVisible(chromedp.CSS(".page img"))); err != nil {
+		t.Fatalf("the document was not shown after following the link: %v", err)
+	}
+}
