@@ -249,7 +249,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 			case review.EUNPROCESSABLE: // a sentence already
 				d.missing = review.ErrorMessage(err)
 			case review.EUNAVAILABLE:
-				d.missing = "Measuring the document… reload in a moment."
+				d.missing = "Measuring the document… this page says when it is here."
 			default:
 				switch {
 				case err != nil:
