@@ -80,8 +80,11 @@ lint-quick:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
+# housecheck fails on any handler, worker or command that calls a storage
+# write itself instead of a desk method (see internal/housecheck).
 lint: lint-quick
 	@out=$$($(GO) tool deadcode -test ./...); test -z "$$out" || { echo "unused code:"; echo "$$out"; exit 1; }
+	$(GO) run ./internal/housecheck
 
 # The quick loop while working: lint without deadcode, and every test that
 # needs neither a browser nor PostgreSQL, without the race detector (-short

@@ -103,11 +103,11 @@ func (m measurer) Inspect(context.Context, string, string) (string, []review.Pag
 	return "pdf", []review.PageSize{{Width: 612, Height: 792}}, m.err
 }
 
-// TestLearn: a document is measured once and kept; one that cannot be shown
+// TestMeasure: a document is measured once and kept; one that cannot be shown
 // keeps its sentence; a passing failure keeps nothing, so it is tried again.
-func TestLearn(t *testing.T) { pgtest.Each(t, testLearn) }
+func TestMeasure(t *testing.T) { pgtest.Each(t, testMeasure) }
 
-func testLearn(t *testing.T) {
+func testMeasure(t *testing.T) {
 	_, s := open(t)
 	ctx := context.Background()
 	blob := func(content string) string {
@@ -118,15 +118,15 @@ func testLearn(t *testing.T) {
 		return h
 	}
 	ok, bad, flaky := blob("good"), blob("bad"), blob("flaky")
-	if doc, err := desk.New(s, measurer{}, rules.New(nil), time.Now).Learn(ctx, ok); err != nil || len(doc.Pages) != 1 {
+	if doc, err := desk.New(s, measurer{}, rules.New(nil), time.Now).Measure(ctx, ok); err != nil || len(doc.Pages) != 1 {
 		t.Fatalf("learn: %+v %v", doc, err)
 	}
 	tooComplex := &review.Error{Code: review.EUNPROCESSABLE, Msg: "This document is too complex to show: drawing it took longer than 10s."}
-	desk.New(s, measurer{err: tooComplex}, rules.New(nil), time.Now).Learn(ctx, bad)
+	desk.New(s, measurer{err: tooComplex}, rules.New(nil), time.Now).Measure(ctx, bad)
 	if doc, found, _ := s.Document(ctx, bad); !found || doc.Error != tooComplex.Msg {
 		t.Fatalf("a document that cannot be shown: %+v found=%v", doc, found)
 	}
-	if _, err := desk.New(s, measurer{err: errors.New("disk trouble")}, rules.New(nil), time.Now).Learn(ctx, flaky); err == nil {
+	if _, err := desk.New(s, measurer{err: errors.New("disk trouble")}, rules.New(nil), time.Now).Measure(ctx, flaky); err == nil {
 		t.Fatal("an internal failure was not returned")
 	}
 	if _, found, _ := s.Document(ctx, flaky); found {

@@ -118,7 +118,7 @@ func TestBurstIsAppliedInFullBatches(t *testing.T) {
 	for i := range burst {
 		m.events = append(m.events, review.StoredEvent{Seq: int64(i + 1), Body: demo.Event(fmt.Sprintf("evt_burst_%04d", i), review.EventRunNeedsReview, smallRun(i)), State: "pending"})
 	}
-	w := ingest.NewWorker(m, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.DiscardHandler))
+	w := ingest.NewWorker(m, applier{store: m}, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.DiscardHandler))
 	running(t, w)
 	waitFor(t, "every run applied", func() bool { return m.done() == burst })
 	m.mu.Lock()
@@ -142,7 +142,7 @@ func TestOneWriterBatchesByBytes(t *testing.T) {
 		tag := fmt.Sprintf("bytes_%04d", i)
 		m.events = append(m.events, review.StoredEvent{Seq: int64(i + 1), Body: demo.Event("evt_"+tag, review.EventRunNeedsReview, arrival(tag)), State: "pending"})
 	}
-	w := ingest.NewWorker(m, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.DiscardHandler))
+	w := ingest.NewWorker(m, applier{store: m}, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.DiscardHandler))
 	running(t, w)
 	waitFor(t, "every run applied", func() bool { return m.done() == burst })
 	m.mu.Lock()
@@ -258,7 +258,7 @@ func testBatchFailingMidwayLosesNothing(t *testing.T) {
 		}
 	}
 	o := &otherLeader{Store: store, victim: "evt_mid_3"}
-	w := ingest.NewWorker(o, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.DiscardHandler))
+	w := ingest.NewWorker(o, applier{store: o}, extend.New("http://127.0.0.1:1", "", false), slog.New(slog.DiscardHandler))
 	if n, err := w.ProcessPending(ctx); n != 6 || err != nil {
 		t.Fatalf("processed %d: %v", n, err)
 	}

@@ -30,8 +30,7 @@ func TestFetchedDocumentIsMeasuredAtOnce(t *testing.T) {
 	store, _ := setup(t, fake.srv.URL, "sk_test")
 	ctx := context.Background()
 	var learnt sync.Map
-	w := ingest.NewWorker(blindStore{store}, extend.New(fake.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
-	w.Learn = func(_ context.Context, blob string) error { learnt.Store(blob, true); return nil }
+	w := ingest.NewWorker(blindStore{store}, applier{store, func(blob string) { learnt.Store(blob, true) }}, extend.New(fake.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
 	for i := range 3 {
 		fake.files[fmt.Sprintf("file_burst_%04d", i)] = append(slices.Clip(aws), byte(i)) // each its own blob
 		body := demo.Event(fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
@@ -163,7 +162,7 @@ func TestDocumentsWaitForEvents(t *testing.T) {
 	}
 	b := &backlogStore{Store: store}
 	b.endless.Store(true)
-	w := ingest.NewWorker(b, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	w := ingest.NewWorker(b, applier{store: b}, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
 	running(t, w)
 	waitFor(t, "a download under way", func() bool { return h.inFlight.Load() >= 1 })
 	// Each batch applied wakes the fetcher, which would start more if it may.

@@ -1,7 +1,9 @@
 // Package ingest turns stored webhook events into reviewer's state and
 // fetches the documents they name. It runs behind the webhook receiver: the
 // receiver only makes an event durable; everything that can fail slowly or
-// be retried happens here, after the acknowledgement.
+// be retried happens here, after the acknowledgement. What an event does
+// to a run is the desk's (desk.Arrive), as is measuring a document
+// (desk.Measure); the worker fetches, interprets and keeps its inbox.
 package ingest
 
 import (
@@ -53,7 +55,6 @@ type Store interface {
 	OneWriter() bool       // applying holds the writer that acknowledging webhooks waits for
 	PendingEvents(ctx context.Context, limit int) ([]review.StoredEvent, error)
 	SetResolved(ctx context.Context, seq int64, payload []byte) error
-	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	FailEvent(ctx context.Context, seq int64, reason string) error
 	DueFiles(ctx context.Context, limit int) ([]review.FileTask, error)
 	PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error)
@@ -61,20 +62,25 @@ type Store interface {
 	Unmeasured(ctx context.Context, limit int) ([]string, error)
 }
 
+// Desk is the use-cases the worker calls (package desk): the arrival of
+// what events bring, and of a document.
+type Desk interface {
+	// Arrive applies interpreted events, deciding whether each run goes
+	// to review.
+	Arrive(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
+	// Measure measures a document as it arrives, so the pages that show
+	// it only read.
+	Measure(ctx context.Context, blob string) (review.Document, error)
+}
+
 // Worker processes pending events and fetches due documents.
 type Worker struct {
 	Store   Store
+	Desk    Desk
 	Extend  *extend.Client
 	Log     *slog.Logger
 	Now     func() time.Time
 	Backoff func(attempt int) time.Duration // wait before a document is fetched again
-	// Learn measures a document as it arrives (desk.Learn), so the pages
-	// that show it only read; nil measures nothing.
-	Learn func(ctx context.Context, blob string) error
-	// FailsRules says whether a run fails a blocking validation rule of its
-	// workflow (desk.Check), for the routing of runs that arrive already
-	// completed; nil checks nothing.
-	FailsRules func(ctx context.Context, run *review.Run) (bool, error)
 
 	filesWake chan struct{}
 	batch     int         // with one writer, events the next batch takes (see applyBytes)
@@ -88,10 +94,11 @@ func (w *Worker) Counts() (processed, failed, filesFetched, fileErrors int64) {
 	return w.Processed.Load(), w.Failed.Load(), w.FilesFetched.Load(), w.FileErrors.Load()
 }
 
-// NewWorker returns a worker over store, fetching through client.
-func NewWorker(store Store, client *extend.Client, log *slog.Logger) *Worker {
+// NewWorker returns a worker over store, applying and measuring through
+// desk, fetching through client.
+func NewWorker(store Store, desk Desk, client *extend.Client, log *slog.Logger) *Worker {
 	w := &Worker{
-		Store: store, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
+		Store: store, Desk: desk, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
 		filesWake: make(chan struct{}, 1),
 	}
 	w.behind.Store(true) // until the first batch says otherwise: after a restart, events waiting come first
@@ -147,11 +154,6 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		if run := outs[i].Change.Run; outs[i].Err == nil && run != nil && run.Status == review.StatusProcessed && w.FailsRules != nil {
-			if outs[i].Change.FailsRules, err = w.FailsRules(ctx, run); err != nil {
-				return 0, err
-			}
-		}
 	}
 	if w.Store.OneWriter() {
 		size := 0
@@ -160,13 +162,13 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 		}
 		w.batch = min(max(applyBytes*len(evs)/max(size, 1), minApplyBatch), applyBatch)
 	}
-	applied, err := w.Store.ApplyEvents(ctx, outs)
+	applied, err := w.Desk.Arrive(ctx, outs)
 	if err != nil {
 		// One event's change broke the batch: apply them one by one so
 		// only the bad one fails.
 		applied = review.Applied{}
 		for _, o := range outs {
-			a, err := w.Store.ApplyEvents(ctx, []review.EventOutcome{o})
+			a, err := w.Desk.Arrive(ctx, []review.EventOutcome{o})
 			if err != nil {
 				if ctx.Err() != nil {
 					return 0, ctx.Err()
@@ -196,7 +198,7 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 	return len(evs), nil
 }
 
-func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.Change, error) {
+func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.EventChange, error) {
 	if e.Resolved != nil {
 		return review.Interpret(review.Event{ID: e.Event.ID, Type: e.Event.Type, Payload: e.Resolved})
 	}
@@ -206,10 +208,10 @@ func (w *Worker) interpret(ctx context.Context, e review.StoredEvent) (review.Ch
 	}
 	payload, err := w.fetchPayload(ctx, link)
 	if err != nil {
-		return review.Change{}, fmt.Errorf("fetch signed payload: %w", err)
+		return review.EventChange{}, fmt.Errorf("fetch signed payload: %w", err)
 	}
 	if err := w.Store.SetResolved(ctx, e.Seq, payload); err != nil {
-		return review.Change{}, err
+		return review.EventChange{}, err
 	}
 	return review.Interpret(review.Event{ID: e.Event.ID, Type: e.Event.Type, Payload: payload})
 }
@@ -276,27 +278,21 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 	}
 }
 
-// measure learns the documents stored but not yet measured.
+// measure measures the documents stored but not yet measured.
 func (w *Worker) measure(ctx context.Context) {
-	if w.Learn == nil {
-		return
-	}
 	blobs, err := w.Store.Unmeasured(ctx, 16)
 	if err != nil && ctx.Err() == nil {
 		w.Log.Error("unmeasured documents", "err", err)
 	}
 	for _, b := range blobs {
-		w.learn(ctx, b)
+		w.measureOne(ctx, b)
 	}
 }
 
-// learn measures one stored document; a failure leaves it unmeasured, for
-// measure to try again.
-func (w *Worker) learn(ctx context.Context, blob string) {
-	if w.Learn == nil {
-		return
-	}
-	if err := w.Learn(ctx, blob); err != nil && ctx.Err() == nil {
+// measureOne measures one stored document; a failure leaves it
+// unmeasured, for measure to try again.
+func (w *Worker) measureOne(ctx context.Context, blob string) {
+	if _, err := w.Desk.Measure(ctx, blob); err != nil && ctx.Err() == nil {
 		w.Log.Warn("measure document", "blob", blob, "err", err)
 	}
 }
@@ -324,7 +320,7 @@ func (w *Worker) fetchFile(ctx context.Context, t review.FileTask) {
 		hash, err := w.Store.PutFile(ctx, t.ID, body, MaxFileBytes)
 		if err == nil {
 			w.FilesFetched.Add(1)
-			w.learn(ctx, hash)
+			w.measureOne(ctx, hash)
 		}
 		return err
 	}()

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
 )
 
@@ -71,9 +73,30 @@ func setup(t testing.TB, apiURL, key string) (*storage.Store, *ingest.Worker) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	w := ingest.NewWorker(store, extend.New(apiURL, key, false), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := ingest.NewWorker(store, desk.New(store, nil, rules.New(nil), nil), extend.New(apiURL, key, false), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	w.Backoff = func(int) time.Duration { return 10 * time.Millisecond }
 	return store, w
+}
+
+// applier is the desk a worker calls, as far as a test needs it: it
+// applies events as desk.Arrive does for workflows without routing rules,
+// and measures nothing (measured, when set, hears of each document).
+type applier struct {
+	store interface {
+		ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
+	}
+	measured func(blob string)
+}
+
+func (a applier) Arrive(ctx context.Context, outs []review.EventOutcome) (review.Applied, error) {
+	return a.store.ApplyEvents(ctx, outs)
+}
+
+func (a applier) Measure(_ context.Context, blob string) (review.Document, error) {
+	if a.measured != nil {
+		a.measured(blob)
+	}
+	return review.Document{}, nil
 }
 
 func send(t *testing.T, s *storage.Store, id, typ string, payload json.RawMessage) {

@@ -107,12 +107,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	if c.UndoWindow > 0 {
 		in.Desk.UndoWindow = c.UndoWindow
 	}
-	in.Ingest = ingest.NewWorker(in.Store, in.Extend, c.Log)
-	in.Ingest.Learn = func(ctx context.Context, blob string) error { _, err := in.Desk.Learn(ctx, blob); return err }
-	in.Ingest.FailsRules = func(ctx context.Context, run *review.Run) (bool, error) {
-		checks, err := in.Desk.Check(ctx, run)
-		return len(review.Blocking(checks)) > 0, err
-	}
+	in.Ingest = ingest.NewWorker(in.Store, in.Desk, in.Extend, c.Log)
 	in.Outbound = outbound.NewWorker(in.Store, in.Extend, c.Log)
 	if c.Now != nil {
 		in.Ingest.Now, in.Outbound.Now = c.Now, c.Now

@@ -15,6 +15,8 @@ const (
 	ActionDiscard = "discard draft"
 	// ActionReplaceDocument: a supervisor uploaded the run's document.
 	ActionReplaceDocument = "replace document"
+	// ActionTurnPage: a page of the run's document turned for viewing.
+	ActionTurnPage = "turn page"
 )
 
 // AuditEntry is one line of a run's append-only history.

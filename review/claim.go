@@ -59,6 +59,19 @@ func WhyRefused(status Status, rv Review, version int, actor string, now time.Ti
 	return nil
 }
 
+// MayTurn says why actor may not turn the pages of a run in status with
+// review state rv, or nil if they may: whoever may edit the run, while it
+// is undecided and nobody else holds it.
+func MayTurn(status Status, rv Review, actor string, now time.Time) error {
+	switch {
+	case rv.Decision != "" || status.Decided():
+		return Errorf(EFORBIDDEN, "This run is decided: its pages are turned only while it is reviewed.")
+	case rv.Claim.HeldByOther(actor, now):
+		return Errorf(EFORBIDDEN, "%s is working on this run: only they turn its pages now.", rv.Claim.By)
+	}
+	return nil
+}
+
 // WhyNotClaimed says why actor cannot claim a run in status with review
 // state rv, or nil if they can: only undecided runs waiting for review are
 // claimed, and not while someone else holds them.

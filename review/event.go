@@ -202,22 +202,22 @@ func signedDataURL(p *node) (string, bool) {
 // one parse: the two would read a run's payload, tens of kilobytes, three
 // times over. A payload that is a signed data URL is not interpreted: its
 // link is returned, for the caller to fetch and Interpret.
-func InterpretStored(body []byte) (c Change, link string, err error) {
+func InterpretStored(body []byte) (c EventChange, link string, err error) {
 	root, err := parseTree(body)
 	if err != nil {
-		return Change{}, "", Errorf(EINVALID, "body is not a JSON object: %v", ErrorMessage(err))
+		return EventChange{}, "", Errorf(EINVALID, "body is not a JSON object: %v", ErrorMessage(err))
 	}
 	if root.kind != '{' {
-		return Change{}, "", Errorf(EINVALID, "body is not a JSON object")
+		return EventChange{}, "", Errorf(EINVALID, "body is not a JSON object")
 	}
 	ev, err := envelope(root.get("eventId").rawOr(), root.get("eventType").rawOr())
 	if err != nil {
-		return Change{}, "", err
+		return EventChange{}, "", err
 	}
 	p := root.get("payload")
 	if p != nil && p.kind == '{' {
 		if link, ok := signedDataURL(p); ok {
-			return Change{}, link, nil
+			return EventChange{}, link, nil
 		}
 	}
 	if p != nil {
@@ -225,7 +225,7 @@ func InterpretStored(body []byte) (c Change, link string, err error) {
 	}
 	c, err = interpret(ev, p)
 	if err != nil {
-		return Change{}, "", err
+		return EventChange{}, "", err
 	}
 	return c, "", c.checkIDs(ev.ID)
 }
@@ -246,7 +246,7 @@ type StoredEvent struct {
 // asks for, or why it could not be interpreted.
 type EventOutcome struct {
 	Seq    int64
-	Change Change
+	Change EventChange
 	Err    error
 }
 

@@ -9,6 +9,8 @@ const (
 	FeedEdit     = "edit"     // a draft changed
 	FeedDecision = "decision" // approved, rejected, reopened
 	FeedPresence = "presence" // who has the run open changed, on some instance
+	FeedPage     = "page"     // a page of the run's document turned for viewing
+	FeedDocument = "document" // the run's document measured: its pages can be shown
 )
 
 // FeedEntry is one entry of the change feed, which every write appends to

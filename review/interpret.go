@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// Change is what one webhook event asks of reviewer's state. At most one of
+// EventChange is what one webhook event asks of reviewer's state. At most one of
 // its parts is set; an event that changes nothing (an unknown type) has none.
-type Change struct {
+type EventChange struct {
 	Run             *Run     // upsert this run (status rules permitting)
 	StepRun         *StepRun // store this step's result against its run
 	StepRaw         json.RawMessage
@@ -15,7 +15,9 @@ type Change struct {
 	OutputRaw       json.RawMessage
 	Workflow        *Workflow
 	WorkflowDeleted bool
-	FailsRules      bool // the run fails a blocking validation rule (for routing)
+	// Route is the run's routing outcome should it arrive already
+	// completed (desk.Arrive sets it; "" when its workflow has no rule).
+	Route string
 }
 
 // statusOf is the status a workflow_run event asserts, whatever the payload says.
@@ -34,10 +36,10 @@ var processorRunEvents = []string{"processor_run.", "extract_run.", "classify_ru
 // Interpret decodes an event's payload into the change it asks for. Unknown
 // event types are not errors: they change nothing and stay stored. Every id
 // must be of Extend's alphabet (ValidID): ids go into URLs and file names.
-func Interpret(ev Event) (Change, error) {
+func Interpret(ev Event) (EventChange, error) {
 	c, err := interpret(ev, nil)
 	if err != nil {
-		return Change{}, err
+		return EventChange{}, err
 	}
 	return c, c.checkIDs(ev.ID)
 }
@@ -61,7 +63,7 @@ func ValidID(id string) bool {
 }
 
 // checkIDs refuses a change carrying an id outside Extend's alphabet.
-func (c Change) checkIDs(eventID string) error {
+func (c EventChange) checkIDs(eventID string) error {
 	ids := []string{eventID}
 	if r := c.Run; r != nil {
 		ids = append(ids, r.ID, r.Workflow.ID)
@@ -97,21 +99,21 @@ func truncate(s string, n int) string {
 }
 
 // interpret decodes ev's payload, parsed already when tree is not nil.
-func interpret(ev Event, tree *node) (Change, error) {
+func interpret(ev Event, tree *node) (EventChange, error) {
 	p := ev.Payload
 	if len(p) == 0 || string(p) == "null" {
-		return Change{}, Errorf(EINVALID, "event %s has no payload", ev.Type)
+		return EventChange{}, Errorf(EINVALID, "event %s has no payload", ev.Type)
 	}
 	switch {
 	case ev.Type == EventStepRunProcessed:
 		s, err := DecodeStepRun(p)
 		if err != nil {
-			return Change{}, err
+			return EventChange{}, err
 		}
 		if s.RunID == "" {
-			return Change{}, Errorf(EINVALID, "step run %s has no workflowRunId", s.ID)
+			return EventChange{}, Errorf(EINVALID, "step run %s has no workflowRunId", s.ID)
 		}
-		return Change{StepRun: s, StepRaw: p}, nil
+		return EventChange{StepRun: s, StepRaw: p}, nil
 	case strings.HasPrefix(ev.Type, "workflow_run."):
 		var r *Run
 		var err error
@@ -121,30 +123,30 @@ func interpret(ev Event, tree *node) (Change, error) {
 			r, err = DecodeRun(p)
 		}
 		if err != nil {
-			return Change{}, err
+			return EventChange{}, err
 		}
 		if s, ok := statusOf[ev.Type]; ok {
 			r.Status = s
 		}
-		return Change{Run: r}, nil
+		return EventChange{Run: r}, nil
 	case strings.HasPrefix(ev.Type, "workflow."):
 		w, err := DecodeWorkflow(p)
 		if err != nil {
-			return Change{}, err
+			return EventChange{}, err
 		}
-		return Change{Workflow: &w, WorkflowDeleted: ev.Type == EventWorkflowDeleted}, nil
+		return EventChange{Workflow: &w, WorkflowDeleted: ev.Type == EventWorkflowDeleted}, nil
 	}
 	for _, prefix := range processorRunEvents {
 		if strings.HasPrefix(ev.Type, prefix) {
 			o, err := decodeProcessorRun(p)
 			if err != nil {
-				return Change{}, err
+				return EventChange{}, err
 			}
 			if o.ID == "" {
-				return Change{}, Errorf(EINVALID, "processor run has no id")
+				return EventChange{}, Errorf(EINVALID, "processor run has no id")
 			}
-			return Change{Output: o, OutputRaw: p}, nil
+			return EventChange{Output: o, OutputRaw: p}, nil
 		}
 	}
-	return Change{}, nil
+	return EventChange{}, nil
 }

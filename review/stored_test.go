@@ -39,7 +39,7 @@ func FuzzInterpretStored(f *testing.F) {
 		c, link, err := review.InterpretStored(body)
 		ev, refErr := review.DecodeEvent(body)
 		var refLink string
-		var ref review.Change
+		var ref review.EventChange
 		if refErr == nil {
 			var signed bool
 			if refLink, signed = review.SignedDataURL(ev.Payload); !signed {

@@ -27,7 +27,7 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (re
 	rows := make([]runRow, len(outs))
 	for i, o := range outs {
 		if r := o.Change.Run; o.Err == nil && r != nil {
-			rows[i] = runRow{run: r, failsRules: o.Change.FailsRules, sum: r.Summary(), head: review.SummaryHead(r.Raw), words: fold(r.SearchText())}
+			rows[i] = runRow{run: r, route: o.Change.Route, sum: r.Summary(), head: review.SummaryHead(r.Raw), words: fold(r.SearchText())}
 		}
 	}
 	var applied review.Applied
@@ -118,7 +118,7 @@ func (s *Store) FailEvent(ctx context.Context, seq int64, reason string) error {
 
 // applyChange applies a change of another kind than a run's (those go
 // through putRuns).
-func applyChange(ctx context.Context, tx *txn, c review.Change, now int64) ([]string, error) {
+func applyChange(ctx context.Context, tx *txn, c review.EventChange, now int64) ([]string, error) {
 	switch {
 	case c.StepRun != nil:
 		_, err := tx.ExecContext(ctx, `INSERT INTO step_runs (id, run_id, step_type, body, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -143,11 +143,11 @@ func applyChange(ctx context.Context, tx *txn, c review.Change, now int64) ([]st
 // runRow is a run change with what is worked out before the write
 // transaction opens.
 type runRow struct {
-	run        *review.Run // nil: the event changes no run
-	failsRules bool
-	sum        review.RunSummary
-	head       json.RawMessage // the payload's members a list shows (review.SummaryHead)
-	words      string          // folded search text
+	run   *review.Run // nil: the event changes no run
+	route string      // the routing outcome desk.Arrive gave it
+	sum   review.RunSummary
+	head  json.RawMessage // the payload's members a list shows (review.SummaryHead)
+	words string          // folded search text
 }
 
 // runStretch counts the leading outcomes that putRuns can write together:
@@ -169,9 +169,10 @@ func runStretch(outs []review.EventOutcome) int {
 	return len(outs)
 }
 
-// putRuns stores runs of distinct ids, each unless its current status
-// forbids the move (a decided run never goes back), one statement per
-// table. It returns the runs that changed, in order.
+// putRuns stores runs of distinct ids, each as review.Arrive says given
+// what is kept of it (a decided run never goes back; a completed one
+// takes the routing desk.Arrive gave it), one statement per table. It
+// returns the runs that changed, in order.
 func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, error) {
 	var keys []any
 	for _, r := range rows {
@@ -212,24 +213,11 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 			continue
 		}
 		w := old[r.ID]
-		if !review.Status(w.status).Advances(r.Status) {
+		a := review.Arrive(review.Kept{Status: review.Status(w.status), Routed: w.routed}, r, row.route)
+		if !a.Apply {
 			continue
 		}
-		if (w.routed == review.RoutedLow || w.routed == review.RoutedSample || w.routed == review.RoutedRules) && r.Status == review.StatusProcessed {
-			continue // Extend's completion again: the quality check here still owns the run
-		}
-		// A run that arrives already completed, with no human review in
-		// Extend, meets its workflow's quality-check rule, if there is one.
-		status, routed := r.Status, ""
-		if w.status == "" && r.Status == review.StatusProcessed {
-			var err error
-			if routed, err = route(ctx, tx, r, row.failsRules); err != nil {
-				return nil, err
-			}
-			if routed == review.RoutedLow || routed == review.RoutedSample || routed == review.RoutedRules {
-				status = review.StatusNeedsReview
-			}
-		}
+		status, routed := a.Status, a.Routed
 		var queued any
 		if status == review.StatusNeedsReview {
 			queued = ms(r.WaitingSince(time.UnixMilli(now)))

@@ -42,12 +42,15 @@ func (s *Store) PutDocument(ctx context.Context, blob string, doc review.Documen
 			blob, doc.Kind, raw, doc.Error, ms(s.now())); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM unmeasured WHERE blob = ?`, blob)
-		return err
+		if _, err := tx.ExecContext(ctx, `DELETE FROM unmeasured WHERE blob = ?`, blob); err != nil {
+			return err
+		}
+		return s.tellShowing(ctx, tx, review.FeedDocument, blob, "")
 	})
 	if err != nil {
 		return fmt.Errorf("put document: %w", err)
 	}
+	s.notify()
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -13,15 +12,8 @@ import (
 
 // AddDestination records where decisions are sent.
 func (s *Store) AddDestination(ctx context.Context, d review.Destination) (int64, error) {
-	u, err := url.Parse(d.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return 0, review.Errorf(review.EINVALID, "%q is not an http(s) URL", d.URL)
-	}
-	if len(d.Secret) < 16 {
-		return 0, review.Errorf(review.EINVALID, "the signing secret must be at least 16 characters")
-	}
 	var id int64
-	err = s.w.QueryRowContext(ctx, `INSERT INTO destinations (url, secret, events, workflows, allow_private, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := s.w.QueryRowContext(ctx, `INSERT INTO destinations (url, secret, events, workflows, allow_private, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		d.URL, d.Secret, strings.Join(d.Events, ","), strings.Join(d.Workflows, ","), d.AllowPrivate, ms(s.now())).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add destination: %w", err)

@@ -11,9 +11,6 @@ import (
 // SetRoutingRule sets (or, with neither threshold nor sample, removes) a
 // workflow's rule.
 func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error {
-	if err := r.Check(); err != nil {
-		return err
-	}
 	var err error
 	if r.Below == nil && r.SamplePercent == 0 && !r.FailingRules {
 		_, err = s.w.ExecContext(ctx, `DELETE FROM routing_rules WHERE workflow_id = ?`, r.WorkflowID)
@@ -26,24 +23,6 @@ func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error 
 		return fmt.Errorf("routing rule: %w", err)
 	}
 	return nil
-}
-
-// route decides, inside the apply transaction, what happens to a run that
-// arrives already completed: "" when its workflow has no rule.
-func route(ctx context.Context, tx *txn, r *review.Run, failsRules bool) (string, error) {
-	rule := review.RoutingRule{WorkflowID: r.Workflow.ID}
-	var below sql.NullFloat64
-	err := tx.QueryRowContext(ctx, `SELECT below, sample_percent, failing_rules FROM routing_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&below, &rule.SamplePercent, &rule.FailingRules)
-	if isNoRows(err) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if below.Valid {
-		rule.Below = &below.Float64
-	}
-	return rule.Route(r, failsRules), nil
 }
 
 // RoutingCounts counts, per workflow, the runs each outcome covered, as

@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	_ "modernc.org/sqlite"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/wakeup" // registers the "sqlite" driver
+	"github.com/reviewer-app/reviewer/wakeup"
 )
 
 //go:embed migrations

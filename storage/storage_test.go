@@ -321,15 +321,6 @@ func testUsersSessionsTokens(t *testing.T) {
 	if _, err := s.CreateUser(ctx, "ANA@example.com", "", review.RoleReviewer, "another password"); review.ErrorCode(err) != review.ECONFLICT {
 		t.Fatalf("duplicate email (other case): %v", err)
 	}
-	for _, bad := range []struct{ email, role, pw string }{
-		{"not an email", "reviewer", "long enough pw"},
-		{"b@example.com", "boss", "long enough pw"},
-		{"b@example.com", "reviewer", "short"},
-	} {
-		if _, err := s.CreateUser(ctx, bad.email, "", review.Role(bad.role), bad.pw); review.ErrorCode(err) != review.EINVALID {
-			t.Errorf("CreateUser(%+v): %v", bad, err)
-		}
-	}
 	if _, err := s.Authenticate(ctx, "ana@example.com", "wrong password"); review.ErrorCode(err) != review.EUNAUTHORIZED {
 		t.Fatalf("wrong password: %v", err)
 	}

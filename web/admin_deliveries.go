@@ -43,10 +43,7 @@ func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return review.Errorf(review.ENOTFOUND, "no delivery %q", r.PathValue("id"))
 	}
-	if err := s.store.Redeliver(r.Context(), id); err != nil {
-		return err
-	}
-	if err := s.store.LogAdmin(r.Context(), userFrom(r.Context()).Email, "redeliver", r.PathValue("id")); err != nil {
+	if err := s.desk.Redeliver(r.Context(), userFrom(r.Context()).Email, id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/deliveries", http.StatusSeeOther)
@@ -54,10 +51,7 @@ func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request) error {
-	if err := s.store.Replay(r.Context(), r.PathValue("eventID")); err != nil {
-		return err
-	}
-	if err := s.store.LogAdmin(r.Context(), userFrom(r.Context()).Email, "replay event", r.PathValue("eventID")); err != nil {
+	if err := s.desk.Replay(r.Context(), userFrom(r.Context()).Email, r.PathValue("eventID")); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/deliveries", http.StatusSeeOther)

@@ -78,11 +78,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || !(h > 0 && h <= 24*365) { // NaN fails every comparison
 			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.", nil)
 		}
-		d := time.Duration(h * float64(time.Hour))
-		if err := s.store.SetSetting(ctx, "sla", d.String()); err != nil {
-			return err
-		}
-		if err := s.store.LogAdmin(ctx, actor, "set SLA", d.String()); err != nil {
+		if err := s.desk.SetSLA(ctx, actor, time.Duration(h*float64(time.Hour))); err != nil {
 			return err
 		}
 	}
@@ -103,14 +99,11 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 			rule.SamplePercent = n
 		}
 		rule.FailingRules = r.PostFormValue("failing_rules") == "1"
-		if err := s.store.SetRoutingRule(ctx, rule); err != nil {
+		if err := s.desk.SetRoutingRule(ctx, actor, rule); err != nil {
 			if review.ErrorCode(err) == review.EINTERNAL {
 				return err
 			}
 			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err), nil)
-		}
-		if err := s.store.LogAdmin(ctx, actor, "set routing rule", wf); err != nil {
-			return err
 		}
 	}
 	return s.renderSettings(w, r, http.StatusOK, "Saved.", nil)
@@ -183,10 +176,7 @@ func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d := review.Destination{URL: r.PostFormValue("url"), Secret: r.PostFormValue("secret"), Events: review.SplitList(r.PostFormValue("events")),
 		Workflows: review.SplitList(r.PostFormValue("workflows")), AllowPrivate: r.PostFormValue("allow_private") == "1"}
-	if _, err := s.store.AddDestination(ctx, d); err != nil {
-		return err
-	}
-	if err := s.store.LogAdmin(ctx, userFrom(ctx).Email, "add destination", d.URL); err != nil {
+	if _, err := s.desk.AddDestination(ctx, userFrom(ctx).Email, d); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/deliveries", http.StatusSeeOther)
@@ -200,10 +190,7 @@ func (s *Server) setEvaluationSet(w http.ResponseWriter, r *http.Request) error 
 	rule := review.FeedbackRule{WorkflowID: strings.TrimSpace(r.PostFormValue("workflow")), EvaluationSetID: strings.TrimSpace(r.PostFormValue("evaluation_set")),
 		Runs: r.PostFormValue("runs"), MirrorMetadata: r.PostFormValue("mirror_metadata") == "1",
 		APIURL: strings.TrimSpace(r.PostFormValue("api_url")), APIKey: strings.TrimSpace(r.PostFormValue("api_key"))}
-	if err := s.store.SetFeedbackRule(ctx, rule); err != nil {
-		return err
-	}
-	if err := s.store.LogAdmin(ctx, userFrom(ctx).Email, "set evaluation set", rule.WorkflowID+": "+rule.EvaluationSetID); err != nil {
+	if err := s.desk.SetFeedbackRule(ctx, userFrom(ctx).Email, rule); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/deliveries#evaluation-sets", http.StatusSeeOther)

@@ -29,8 +29,8 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	return s.render(w, r, status, views.UsersPage(views.UsersVM{Page: s.page(r, "Users", "users"), Users: users, Tokens: tokens, Log: log, Flash: flash, NewToken: newToken}))
 }
 
-// adminAction runs an admin's change, logs it, and shows the page again
-// with what happened (or why it could not).
+// adminAction runs an admin's change (a desk method, which logs it), and
+// shows the page again with what happened (or why it could not).
 func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, action, target string, do func() (string, error)) error {
 	token, err := do()
 	if err != nil {
@@ -39,16 +39,13 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, action, tar
 		}
 		return s.renderUsers(w, r, http.StatusBadRequest, review.ErrorMessage(err), "")
 	}
-	if err := s.store.LogAdmin(r.Context(), userFrom(r.Context()).Email, action, target); err != nil {
-		return err
-	}
 	return s.renderUsers(w, r, http.StatusOK, "Done: "+action+" "+target+".", token)
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	email := r.PostFormValue("email")
 	return s.adminAction(w, r, "create user", email, func() (string, error) {
-		_, err := s.store.CreateUser(r.Context(), email, r.PostFormValue("name"), review.Role(r.PostFormValue("role")), r.PostFormValue("password"))
+		_, err := s.desk.CreateUser(r.Context(), userFrom(r.Context()).Email, email, r.PostFormValue("name"), review.Role(r.PostFormValue("role")), r.PostFormValue("password"))
 		return "", err
 	})
 }
@@ -58,27 +55,22 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return review.Errorf(review.ENOTFOUND, "no user %q", r.PathValue("id"))
 	}
-	var role *review.Role
-	var disabled *bool
-	var password *string
+	var c review.UserChange
 	action := "update user"
 	if v := r.PostFormValue("role"); v != "" {
 		rl := review.Role(v)
-		role, action = &rl, "set role "+v+" for user"
+		c.Role, action = &rl, "set role "+v+" for user"
 	}
 	if v := r.PostFormValue("disabled"); v != "" {
 		b := v == "1"
-		disabled = &b
+		c.Disabled = &b
 		action = map[bool]string{true: "disable user", false: "enable user"}[b]
 	}
 	if v := r.PostFormValue("password"); v != "" {
-		password, action = &v, "reset password of user"
-	}
-	if userFrom(r.Context()).ID == id && (disabled != nil && *disabled || role != nil && *role != review.RoleAdmin) {
-		return s.renderUsers(w, r, http.StatusBadRequest, "You cannot disable yourself or give up your own admin role: ask another admin.", "")
+		c.Password, action = &v, "reset password of user"
 	}
 	return s.adminAction(w, r, action, r.PathValue("id"), func() (string, error) {
-		err := s.store.UpdateUser(r.Context(), id, role, disabled, password)
+		err := s.desk.UpdateUser(r.Context(), userFrom(r.Context()), id, c, action)
 		if err == nil {
 			s.sockets.closeUser(id) // their pages reconnect, or sign in again, under the new rules
 		}
@@ -89,7 +81,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	name := r.PostFormValue("name")
 	return s.adminAction(w, r, "create token", name, func() (string, error) {
-		return s.store.CreateToken(r.Context(), name, review.Role(r.PostFormValue("role")))
+		return s.desk.CreateToken(r.Context(), userFrom(r.Context()).Email, name, review.Role(r.PostFormValue("role")))
 	})
 }
 
@@ -99,6 +91,6 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 		return review.Errorf(review.ENOTFOUND, "no token %q", r.PathValue("id"))
 	}
 	return s.adminAction(w, r, "revoke token", r.PathValue("id"), func() (string, error) {
-		return "", s.store.RevokeToken(r.Context(), id)
+		return "", s.desk.RevokeToken(r.Context(), userFrom(r.Context()).Email, id)
 	})
 }

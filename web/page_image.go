@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -94,52 +93,38 @@ func nearestWidth(s string) int {
 	return pages.Widths[len(pages.Widths)-1]
 }
 
-// turnPage sets how a page of a document is turned (turn=0, 90, 180 or
-// 270 degrees clockwise) for everyone who views it: a view setting, kept
-// per document and page, which changes nothing of any run's output. It
-// answers the page's turn.
+// turnPage turns a page of a run's document a quarter, clockwise or
+// (by=-90) back, for everyone who views it (desk.TurnPage), and answers
+// the page's turn.
 func (s *Server) turnPage(w http.ResponseWriter, r *http.Request) error {
-	blob := r.PathValue("blob")
 	n, err := strconv.Atoi(r.PathValue("page"))
 	if err != nil {
 		return review.Errorf(review.ENOTFOUND, "no page %q", r.PathValue("page"))
 	}
-	doc, err := s.document(r.Context(), blob)
+	by := r.PostFormValue("by")
+	if by != "90" && by != "-90" {
+		return review.Errorf(review.EINVALID, "a page turns by 90 or -90 degrees, not %q", by)
+	}
+	turn, err := s.desk.TurnPage(r.Context(), r.PostFormValue("run"), userFrom(r.Context()), r.PathValue("blob"), n, by == "90")
 	if err != nil {
 		return err
 	}
-	if n < 1 || n > len(doc.Pages) {
-		return review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), n)
-	}
-	turn, err := strconv.Atoi(r.PostFormValue("turn"))
-	if err != nil || turn%90 != 0 {
-		return review.Errorf(review.EINVALID, "a page turns by a multiple of 90 degrees, not %q", r.PostFormValue("turn"))
-	}
-	turns, err := s.turns(r.Context(), blob)
-	if err != nil {
-		return err
-	}
-	turns[n] = review.Turn(turn)
-	b, _ := json.Marshal(turns)
-	if err := s.store.SetSetting(r.Context(), turnKey(blob), string(b)); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]int{"turn": turns[n]})
+	writeJSON(w, http.StatusOK, map[string]int{"turn": turn})
 	return nil
 }
 
-// turns returns how each page of a document is turned for viewing.
-func (s *Server) turns(ctx context.Context, blob string) (map[int]int, error) {
-	v, err := s.store.Setting(ctx, turnKey(blob), "{}")
+// pageTurns answers how each page of a document is turned, in degrees
+// clockwise by page number ({"2": 90}): what a page reads when another
+// viewer turned one.
+func (s *Server) pageTurns(w http.ResponseWriter, r *http.Request) error {
+	turns, err := s.store.PageTurns(r.Context(), r.PathValue("blob"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	turns := map[int]int{}
-	json.Unmarshal([]byte(v), &turns)
-	return turns, nil
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, turns)
+	return nil
 }
-
-func turnKey(blob string) string { return "turn:" + blob }
 
 // pageWords answers the words of a page of a document with their places
 // in fractions of the page (not turned for viewing): the text layer of a

@@ -48,6 +48,7 @@ func (s *Server) routes() []route {
 		{"GET /runs/{runID}/fragments", reviewer, s.runFragments},
 		{"GET /pages/{blob}/{page}", reviewer, s.pageImage},
 		{"POST /pages/{blob}/{page}/turn", reviewer, s.turnPage},
+		{"GET /pages/{blob}/turns", reviewer, s.pageTurns},
 		{"GET /pages/{blob}/{page}/words", reviewer, s.pageWords},
 		{"POST /pages/{blob}/{page}/read", reviewer, s.readBox},
 		{"POST /runs/{runID}/files/{fileID}", supervisor, s.uploadFile},

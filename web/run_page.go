@@ -253,7 +253,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 			case review.EUNPROCESSABLE: // a sentence already
 				d.missing = review.ErrorMessage(err)
 			case review.EUNAVAILABLE:
-				d.missing = "Measuring the document… reload in a moment."
+				d.missing = "Measuring the document… this page says when it is here."
 			default:
 				switch {
 				case err != nil:
@@ -265,7 +265,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 					}
 				default:
 					d.sizes = doc.Pages
-					d.turns, _ = s.turns(ctx, f.Blob) // unturned if unreadable
+					d.turns, _ = s.store.PageTurns(ctx, f.Blob) // unturned if unreadable
 				}
 			}
 		case f.FetchState == review.FileFailed:

@@ -47,15 +47,12 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		if _, err := pages.Sniff(head[:k]); err != nil {
 			return err
 		}
-		hash, err := s.store.PutRunFile(r.Context(), run.ID, fileID, userFrom(r.Context()).Email, io.MultiReader(bytes.NewReader(head[:k]), part), maxUpload)
+		err = s.desk.ReplaceFile(r.Context(), run.ID, fileID, userFrom(r.Context()).Email, io.MultiReader(bytes.NewReader(head[:k]), part), maxUpload)
 		if err != nil {
 			if review.ErrorCode(err) != review.EINTERNAL {
 				return err
 			}
 			return review.Errorf(review.EINVALID, "storing the upload: %v", err)
-		}
-		if _, err := s.desk.Learn(r.Context(), hash); err != nil {
-			return err
 		}
 		http.Redirect(w, r, "/runs/"+url.PathEscape(run.ID), http.StatusSeeOther)
 		return nil

@@ -117,7 +117,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
 		vm.Error = "Open the setup link printed in the server's log (it carries a one-time token), or create a user with `reviewer user add`."
 		return s.render(w, r, http.StatusForbidden, views.SetupPage(vm))
 	}
-	u, err := s.store.CreateFirstAdmin(r.Context(), vm.Email, vm.Name, r.PostFormValue("password"))
+	u, err := s.desk.SetUp(r.Context(), vm.Email, vm.Name, r.PostFormValue("password"))
 	if err != nil {
 		if code := review.ErrorCode(err); code == review.EINTERNAL || code == review.EFORBIDDEN {
 			return err

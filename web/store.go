@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -41,9 +40,8 @@ type Store interface {
 	URLKey(ctx context.Context) ([]byte, error)
 	OutputRun(ctx context.Context, outputID string) (string, error)
 
-	// Webhooks arriving, and a supervisor's replacement document.
+	// Webhooks arriving.
 	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
-	PutRunFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) (string, error)
 
 	// Who has which run open here (live.Feed reads them back, from every
 	// instance).
@@ -55,38 +53,27 @@ type Store interface {
 	Authenticate(ctx context.Context, email, password string) (review.User, error)
 	UserCount(ctx context.Context) (int, error)
 	Users(ctx context.Context) ([]review.User, error)
-	CreateFirstAdmin(ctx context.Context, email, name, password string) (review.User, error)
-	CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error)
-	UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, password *string) error
 	CreateSession(ctx context.Context, userID int64) (string, error)
 	Session(ctx context.Context, id string) (review.Session, error)
 	TouchSession(ctx context.Context, id string) error
 	DeleteSession(ctx context.Context, id string) error
 	SessionKeys(ctx context.Context) ([][]byte, error)
-	CreateToken(ctx context.Context, name string, role review.Role) (string, error)
 	UseToken(ctx context.Context, token string) (review.Token, error)
 	Tokens(ctx context.Context) ([]review.Token, error)
-	RevokeToken(ctx context.Context, id int64) error
 
 	// Settings, deliveries and the admin's log.
 	Setting(ctx context.Context, key, def string) (string, error)
-	SetSetting(ctx context.Context, key, value string) error
+	PageTurns(ctx context.Context, blob string) (map[int]int, error)
 	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	AllRules(ctx context.Context) (map[string][]review.Rule, error)
-	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
 	Destinations(ctx context.Context) ([]review.Destination, error)
-	AddDestination(ctx context.Context, d review.Destination) (int64, error)
 	RecentDeliveries(ctx context.Context, limit int) ([]review.Delivery, error)
 	RecentCalls(ctx context.Context, limit int) ([]review.Delivery, error)
 	RunCalls(ctx context.Context, runID string) ([]review.Delivery, error)
 	FeedbackRules(ctx context.Context) ([]review.FeedbackRule, error)
-	SetFeedbackRule(ctx context.Context, r review.FeedbackRule) error
-	Redeliver(ctx context.Context, id int64) error
 	EventCounts(ctx context.Context) (map[string]int64, error)
 	FileCounts(ctx context.Context) (map[string]int64, error)
 	FailedEvents(ctx context.Context, limit int) ([]review.StoredEvent, error)
-	Replay(ctx context.Context, eventID string) error
 	AdminLog(ctx context.Context, limit int) ([]review.AdminEntry, error)
-	LogAdmin(ctx context.Context, actor, action, target string) error
 }

@@ -137,7 +137,7 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 	// Measured when it arrives (what ingest does after a fetch), then the
 	// first page asked for cold.
 	t0 := time.Now()
-	if _, err := e.desk.Learn(ctx, hash); err != nil {
+	if _, err := e.desk.Measure(ctx, hash); err != nil {
 		return nil, err
 	}
 	measure := time.Since(t0)
@@ -245,7 +245,7 @@ func benchWord(ctx context.Context, e *viewerEnv, dir string, log io.Writer) ([]
 			return nil, err
 		}
 		t0 := time.Now()
-		d, err := e.desk.Learn(ctx, h)
+		d, err := e.desk.Measure(ctx, h)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +267,7 @@ func benchWord(ctx context.Context, e *viewerEnv, dir string, log io.Writer) ([]
 		return nil, err
 	}
 	t0 := time.Now()
-	if _, err := e.desk.Learn(ctx, ph); err != nil {
+	if _, err := e.desk.Measure(ctx, ph); err != nil {
 		return nil, err
 	}
 	asPDF := time.Since(t0)
@@ -332,7 +332,7 @@ func loadRun(ctx context.Context, e *viewerEnv, runID, fileID string, pdf, value
 	if err != nil {
 		return "", err
 	}
-	if _, err := e.desk.Learn(ctx, hash); err != nil { // as ingest does on arrival
+	if _, err := e.desk.Measure(ctx, hash); err != nil { // as ingest does on arrival
 		return "", err
 	}
 	body := demo.Event("evt_"+runID, review.EventRunNeedsReview, []byte(payload))

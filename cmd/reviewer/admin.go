@@ -46,12 +46,12 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("read password: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	store, err := at.open(ctx)
+	d, store, err := at.desk(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	u, err := store.CreateUser(ctx, *email, *name, r, password)
+	u, err := d.CreateUser(ctx, cli, *email, *name, r, password)
 	if err != nil {
 		return err
 	}
@@ -76,12 +76,12 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	store, err := at.open(ctx)
+	d, store, err := at.desk(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	tok, err := store.CreateToken(ctx, *name, r)
+	tok, err := d.CreateToken(ctx, cli, *name, r)
 	if err != nil {
 		return err
 	}
@@ -105,12 +105,12 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := at.open(ctx)
+	d, store, err := at.desk(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	id, err := store.AddDestination(ctx, review.Destination{URL: *u, Secret: *secret, Events: review.SplitList(*events), Workflows: review.SplitList(*workflows), AllowPrivate: *private})
+	id, err := d.AddDestination(ctx, cli, review.Destination{URL: *u, Secret: *secret, Events: review.SplitList(*events), Workflows: review.SplitList(*workflows), AllowPrivate: *private})
 	if err != nil {
 		return err
 	}
@@ -196,12 +196,12 @@ func routeCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if *below >= 0 {
 		rule.Below = below
 	}
-	store, err := at.open(ctx)
+	d, store, err := at.desk(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.SetRoutingRule(ctx, rule); err != nil {
+	if err := d.SetRoutingRule(ctx, cli, rule); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "workflow %s: completed runs go to review when a confidence is below %v or in a %d%% sample", *workflow, *below, *sample)
@@ -250,12 +250,12 @@ func feedbackCmd(ctx context.Context, args []string, getenv func(string) string,
 	if *workflow == "" {
 		return errors.New("usage: reviewer feedback --workflow W [--evaluation-set ES] [--mirror-metadata]")
 	}
-	store, err := at.open(ctx)
+	d, store, err := at.desk(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.SetFeedbackRule(ctx, review.FeedbackRule{WorkflowID: *workflow, EvaluationSetID: *set, Runs: *runs, MirrorMetadata: *mirror,
+	if err := d.SetFeedbackRule(ctx, cli, review.FeedbackRule{WorkflowID: *workflow, EvaluationSetID: *set, Runs: *runs, MirrorMetadata: *mirror,
 		APIURL: *apiURL, APIKey: *apiKey}); err != nil {
 		return err
 	}
@@ -278,6 +278,19 @@ const dbUsage = "database: sqlite: (reviewer.db under --data) or a postgres:// U
 
 func (w *where) open(ctx context.Context) (*storage.Store, error) {
 	return storage.Open(ctx, w.data, storage.Options{DB: w.db})
+}
+
+// cli is who the admin's log says made a change from the command line.
+const cli = "cli"
+
+// desk opens the store and the desk over it: a command's writes are the
+// desk's use-cases, checked as the admin pages check them.
+func (w *where) desk(ctx context.Context) (*desk.Desk, *storage.Store, error) {
+	store, err := w.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return desk.New(store, nil, rules.New(nil), nil), store, nil
 }
 
 // rulesCmd is "reviewer rules export|import": a workflow's validation
@@ -340,7 +353,7 @@ func rulesCmd(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	for _, wf := range slices.Sorted(maps.Keys(file)) {
-		if err := d.SetRules(ctx, wf, file[wf], "cli"); err != nil {
+		if err := d.SetRules(ctx, wf, file[wf], cli); err != nil {
 			return fmt.Errorf("workflow %s: %s", wf, review.ErrorMessage(err))
 		}
 		fmt.Fprintf(stdout, "workflow %s: %d rules\n", wf, len(file[wf]))

@@ -107,7 +107,7 @@ func storeFiles(ctx context.Context, in *instance.Instance, r demo.Run) error {
 		if err != nil {
 			return fmt.Errorf("demo %s: %w", name, err)
 		}
-		if _, err := in.Desk.Learn(ctx, hash); err != nil { // measured as it arrives, as the ingest worker does
+		if _, err := in.Desk.Measure(ctx, hash); err != nil { // measured as it arrives, as the ingest worker does
 			return fmt.Errorf("demo %s: %w", name, err)
 		}
 	}

@@ -212,7 +212,7 @@ export async function refresh() {
   return fr;
 }
 
-function say(msg) {
+export function say(msg) {
   state.textContent = msg;
   delete state.dataset.stop;
 }

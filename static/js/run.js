@@ -74,7 +74,26 @@ connect({
       presence.textContent = others.length ? `Also viewing: ${others.join(", ")}` : "";
       return;
     }
-    if (m.kind === "burst" && (m.all || m.runIds.includes(runID))) return follow();
+    if (m.kind === "burst" && (m.all || m.runIds.includes(runID))) {
+      document.dispatchEvent(new Event("reviewer:turned"));
+      return follow();
+    }
+    // A document of the run measured while the page waited for it: where
+    // the page said it was coming, it says it is here, with the way to see
+    // it (nothing reloads under the person working).
+    if (m.kind === "document" && m.runId === runID) {
+      for (const el of document.querySelectorAll(".page-missing")) {
+        if (!/^(Measuring|Fetching|The document could not be fetched)/.test(el.textContent)) continue; // not one that cannot be shown
+        const a = document.createElement("a");
+        a.href = location.pathname + location.search;
+        a.textContent = "show it";
+        el.replaceChildren("A document of this run is here: ", a, ".");
+        el.dataset.ready = "";
+      }
+      return;
+    }
+    // A turn is shown to every page on the run, the turner's other tabs too.
+    if (m.kind === "page" && m.runId === runID) return document.dispatchEvent(new Event("reviewer:turned"));
     if (m.runId !== runID || m.actor === me) return;
     if (m.kind === "edit" || m.kind === "claim" || m.kind === "decision" || m.kind === "run") {
       follow().then((fr) => {

@@ -2,6 +2,7 @@
 // and their boxes. Boxes are placed in percent by the server, so zooming
 // only changes --scale and never moves them.
 import { bind } from "./keys.js";
+import { say } from "./editor.js";
 
 const pagesEl = document.getElementById("pages");
 const pageEls = [...document.querySelectorAll(".page")];
@@ -425,26 +426,38 @@ document.addEventListener("reviewer:swapped", placeByText);
 
 // --- turning a page for viewing (everyone's view; the output is not changed) ---
 
-// One turn at a time: each starts from where the last left the page.
+// One turn at a time, each a quarter from where the page is on the server
+// (two people turning at once both count).
 let turning = Promise.resolve();
-function turnPage() {
+function turnPage(by) {
   const p = currentPage();
-  turning = turning.then(() => turnOnce(p));
+  turning = turning.then(() => turnOnce(p, by));
 }
 
-async function turnOnce(p) {
+async function turnOnce(p, by) {
   if (!p?.dataset.image) return;
   const res = await fetch(`${p.dataset.image}/turn`, {
     method: "POST",
     headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
-    body: `turn=${((+p.dataset.turn || 0) + 90) % 360}`,
+    body: `run=${encodeURIComponent(document.body.dataset.runId)}&by=${by}`,
   }).catch(() => null);
-  if (!res?.ok) return;
-  const { turn } = await res.json();
+  if (!res?.ok) {
+    const why = res && (await res.json().catch(() => null))?.error?.message;
+    if (why) say(why);
+    return;
+  }
+  showTurn(p, (await res.json()).turn);
+}
+
+// showTurn shows page p turned turn degrees clockwise: its image, its
+// thumbnail and the boxes on it.
+function showTurn(p, turn) {
+  const quarters = (((turn - (+p.dataset.turn || 0)) / 90) % 4 + 4) % 4;
+  if (!quarters) return;
   p.dataset.turn = turn;
   const thumb = thumbs.get(p.dataset.index)?.querySelector("img");
   for (const el of [p, thumb]) {
-    if (!el) continue;
+    if (!el || quarters % 2 === 0) continue;
     const [, w, h] = el.style.aspectRatio.match(/([\d.]+)\s*\/\s*([\d.]+)/);
     el.style.setProperty("--w", h);
     el.style.aspectRatio = `${h}/${w}`;
@@ -462,7 +475,8 @@ async function turnOnce(p) {
   for (const el of p.querySelectorAll(".box, .block, .find-hit")) {
     const s = el.style;
     const l = parseFloat(s.left) / 100, t = parseFloat(s.top) / 100;
-    const f = quarter({ left: l, top: t, right: l + parseFloat(s.width) / 100, bottom: t + parseFloat(s.height) / 100 });
+    let f = { left: l, top: t, right: l + parseFloat(s.width) / 100, bottom: t + parseFloat(s.height) / 100 };
+    for (let i = 0; i < quarters; i++) f = quarter(f);
     s.left = `${f.left * 100}%`;
     s.top = `${f.top * 100}%`;
     s.width = `${(f.right - f.left) * 100}%`;
@@ -471,6 +485,23 @@ async function turnOnce(p) {
   if (fit === "page") fitPage();
   else if (fit === "width") fitWidth();
 }
+
+// showTurns shows the pages of the documents on this page as they are
+// turned now: another viewer turned one.
+async function showTurns() {
+  const docs = new Map(); // the turns URL of each document, and its pages
+  for (const p of pagesEl.querySelectorAll(".page[data-image]")) {
+    const url = p.dataset.image.replace(/\/\d+$/, "/turns");
+    docs.set(url, [...(docs.get(url) || []), p]);
+  }
+  for (const [url, pages] of docs) {
+    const res = await fetch(url, { headers: { Accept: "application/json" } }).catch(() => null);
+    if (!res?.ok) continue;
+    const turns = await res.json();
+    for (const p of pages) showTurn(p, turns[p.dataset.page] || 0);
+  }
+}
+document.addEventListener("reviewer:turned", () => (turning = turning.then(showTurns)));
 
 // --- drawing a box by hand ---
 
@@ -550,7 +581,8 @@ const actions = {
     if (on) wordsInView();
   },
   draw: () => setDrawing(!drawing),
-  turn: turnPage,
+  turn: () => turnPage(90),
+  "turn-back": () => turnPage(-90),
   find: openFind,
   "find-next": () => step(1),
   "find-prev": () => step(-1),
@@ -567,6 +599,7 @@ for (const [keys, action, help] of [
   [["T"], "text", "show the page's text; click a piece to use it in the field"],
   [["D"], "draw", "draw the field's box by hand; the words inside it become its value"],
   [["O"], "turn", "turn the page a quarter clockwise, for everyone who views it"],
+  [["Shift+O"], "turn-back", "turn the page a quarter back (anticlockwise), for everyone who views it"],
   [["F"], "find", "find text in the document: Enter goes to the next match, Shift+Enter back, Esc returns"],
 ]) {
   bind({ page: keys, field: keys.map((k) => "Alt+" + k), group: "Document", help, run: actions[action] });

@@ -220,50 +220,6 @@ func testQueueFiltersAndPaging(t *testing.T) {
 	}
 }
 
-// TestRouting: straight-through runs of a workflow with a rule go to review
-// when a confidence is low or the sample says so; the rest are recorded
-// as auto-approved. A run Extend sent for review is not routed.
-func TestRouting(t *testing.T) { pgtest.Each(t, testRouting) }
-
-func testRouting(t *testing.T) {
-	s, _ := clockStore(t)
-	ctx := context.Background()
-	below := 0.8
-	if err := s.SetRoutingRule(ctx, review.RoutingRule{WorkflowID: "wf_qc", Below: &below}); err != nil {
-		t.Fatal(err)
-	}
-	run := func(id, wf string, conf float64) json.RawMessage {
-		return json.RawMessage(fmt.Sprintf(`{"object":"workflow_run","id":%q,"status":"PROCESSED","workflow":{"id":%q},"outputs":[{"id":"dpr_%s","type":"EXTRACT","output":{"a":{"type":"string","value":"x","confidence":%g}}}]}`, id, wf, id, conf))
-	}
-	send(t, s, "e1", review.EventRunCompleted, run("workflow_run_low", "wf_qc", 0.5))
-	send(t, s, "e2", review.EventRunCompleted, run("workflow_run_high", "wf_qc", 0.95))
-	send(t, s, "e3", review.EventRunCompleted, run("workflow_run_norule", "wf_other", 0.1))
-	apply(t, s)
-	q, _, _ := s.Queue(ctx, review.QueueFilter{})
-	if len(q) != 1 || q[0].ID != "workflow_run_low" {
-		t.Fatalf("queue = %+v", q)
-	}
-	if err := s.SetRoutingRule(ctx, review.RoutingRule{WorkflowID: "wf_qc", Below: &below, SamplePercent: 100}); err != nil {
-		t.Fatal(err)
-	}
-	send(t, s, "e4", review.EventRunCompleted, run("workflow_run_sampled", "wf_qc", 0.99))
-	send(t, s, "e5", review.EventRunCompleted, run("workflow_run_low", "wf_qc", 0.5)) // a repeat changes nothing
-	apply(t, s)
-	if q, _, _ := s.Queue(ctx, review.QueueFilter{}); len(q) != 2 {
-		t.Fatalf("after a repeated completion the queue holds %d runs, want the low one and the sampled one", len(q))
-	}
-	counts, err := s.RoutingCounts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := counts["wf_qc"]; c[review.RoutedLow] != 1 || c[review.RoutedSample] != 1 || c[review.RoutedAuto] != 1 || len(counts["wf_other"]) != 0 {
-		t.Fatalf("routing counts = %v", counts)
-	}
-	if err := s.SetRoutingRule(ctx, review.RoutingRule{WorkflowID: "wf_qc", SamplePercent: 101}); review.ErrorCode(err) != review.EINVALID {
-		t.Fatalf("a sample of 101%%: %v", err)
-	}
-}
-
 // TestQueueRunIDIsExact: one row's live update finds that run, even when
 // another run's file name contains its id.
 func TestQueueRunIDIsExact(t *testing.T) { pgtest.Each(t, testQueueRunIDIsExact) }

@@ -1,0 +1,158 @@
+package desk
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Admin is what the admin's and the accounts' use-cases need persisted.
+// Each write is made as it is told; what may be written is checked here,
+// by review's rules, before.
+type Admin interface {
+	CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error)
+	CreateFirstAdmin(ctx context.Context, email, name, password string) (review.User, error)
+	UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, password *string) error
+	CreateToken(ctx context.Context, name string, role review.Role) (string, error)
+	RevokeToken(ctx context.Context, id int64) error
+	AddDestination(ctx context.Context, d review.Destination) (int64, error)
+	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
+	SetFeedbackRule(ctx context.Context, r review.FeedbackRule) error
+	SetSetting(ctx context.Context, key, value string) error
+	Redeliver(ctx context.Context, id int64) error
+	Replay(ctx context.Context, eventID string) error
+	LogAdmin(ctx context.Context, actor, action, target string) error
+}
+
+// logged runs an admin's write and, when it was made, notes it in the
+// admin's log: who did what to what.
+func (d *Desk) logged(ctx context.Context, actor, action, target string, write func() error) error {
+	if err := write(); err != nil {
+		return err
+	}
+	return d.store.LogAdmin(ctx, actor, action, target)
+}
+
+// CreateUser adds a person who can sign in, by the account rules
+// (review.NewUser).
+func (d *Desk) CreateUser(ctx context.Context, actor, email, name string, role review.Role, password string) (review.User, error) {
+	u, err := review.NewUser(email, name, role, password)
+	if err != nil {
+		return review.User{}, err
+	}
+	err = d.logged(ctx, actor, "create user", u.Email, func() (err error) {
+		u, err = d.store.CreateUser(ctx, u.Email, u.Name, u.Role, password)
+		return err
+	})
+	return u, err
+}
+
+// SetUp makes the installation's first admin, only while nobody has an
+// account (the store's insert is conditional on that).
+func (d *Desk) SetUp(ctx context.Context, email, name, password string) (review.User, error) {
+	u, err := review.NewUser(email, name, review.RoleAdmin, password)
+	if err != nil {
+		return review.User{}, err
+	}
+	err = d.logged(ctx, u.Email, "set up with first admin", u.Email, func() (err error) {
+		u, err = d.store.CreateFirstAdmin(ctx, u.Email, u.Name, password)
+		return err
+	})
+	return u, err
+}
+
+// UpdateUser changes an account as an admin asks (review.UserChange);
+// what it ends (sessions) the store ends with it.
+func (d *Desk) UpdateUser(ctx context.Context, by *review.User, id int64, c review.UserChange, action string) error {
+	if err := c.Check(by, id); err != nil {
+		return err
+	}
+	return d.logged(ctx, by.Email, action, strconv.FormatInt(id, 10), func() error {
+		return d.store.UpdateUser(ctx, id, c.Role, c.Disabled, c.Password)
+	})
+}
+
+// CreateToken makes an API token and returns it, shown this once.
+func (d *Desk) CreateToken(ctx context.Context, actor, name string, role review.Role) (string, error) {
+	t, err := review.NewToken(name, role)
+	if err != nil {
+		return "", err
+	}
+	var tok string
+	err = d.logged(ctx, actor, "create token", t.Name, func() (err error) {
+		tok, err = d.store.CreateToken(ctx, t.Name, t.Role)
+		return err
+	})
+	return tok, err
+}
+
+// RevokeToken ends an API token.
+func (d *Desk) RevokeToken(ctx context.Context, actor string, id int64) error {
+	return d.logged(ctx, actor, "revoke token", strconv.FormatInt(id, 10), func() error {
+		return d.store.RevokeToken(ctx, id)
+	})
+}
+
+// AddDestination adds where decided runs are sent.
+func (d *Desk) AddDestination(ctx context.Context, actor string, dst review.Destination) (int64, error) {
+	if err := dst.Check(); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := d.logged(ctx, actor, "add destination", dst.URL, func() (err error) {
+		id, err = d.store.AddDestination(ctx, dst)
+		return err
+	})
+	return id, err
+}
+
+// SetRoutingRule sets which of a workflow's completed runs go to review
+// (or, asking for none, removes the rule).
+func (d *Desk) SetRoutingRule(ctx context.Context, actor string, r review.RoutingRule) error {
+	if err := r.Check(); err != nil {
+		return err
+	}
+	return d.logged(ctx, actor, "set routing rule", r.WorkflowID, func() error {
+		return d.store.SetRoutingRule(ctx, r)
+	})
+}
+
+// SetFeedbackRule sets what a workflow's decisions feed back to Extend.
+func (d *Desk) SetFeedbackRule(ctx context.Context, actor string, r review.FeedbackRule) error {
+	if r.WorkflowID == "" {
+		return review.Errorf(review.EINVALID, "a feedback rule needs a workflow")
+	}
+	return d.logged(ctx, actor, "set feedback rule", r.WorkflowID, func() error {
+		return d.store.SetFeedbackRule(ctx, r)
+	})
+}
+
+// MaxSLA is the longest wait an admin may set: a year, past which the
+// dashboard's "overdue" means nothing.
+const MaxSLA = 365 * 24 * time.Hour
+
+// SetSLA sets how long a run may wait before it is overdue.
+func (d *Desk) SetSLA(ctx context.Context, actor string, sla time.Duration) error {
+	if sla <= 0 || sla > MaxSLA {
+		return review.Errorf(review.EINVALID, "The SLA is a number of hours.")
+	}
+	return d.logged(ctx, actor, "set SLA", sla.String(), func() error {
+		return d.store.SetSetting(ctx, "sla", sla.String())
+	})
+}
+
+// Redeliver sends a finished delivery again.
+func (d *Desk) Redeliver(ctx context.Context, actor string, id int64) error {
+	return d.logged(ctx, actor, "redeliver", strconv.FormatInt(id, 10), func() error {
+		return d.store.Redeliver(ctx, id)
+	})
+}
+
+// Replay applies a failed webhook event again.
+func (d *Desk) Replay(ctx context.Context, actor, eventID string) error {
+	return d.logged(ctx, actor, "replay event", eventID, func() error {
+		return d.store.Replay(ctx, eventID)
+	})
+}

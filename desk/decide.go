@@ -1,0 +1,116 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// Verdict is a decision as a reviewer asks for it.
+type Verdict struct {
+	Version  int // the draft's version the reviewer saw
+	Approve  bool
+	Note     string // why: needed to reject, and to override
+	Override bool   // approve although blocking rules fail: supervisors only
+}
+
+// Decide approves or rejects a run: the reviewed payload in Extend's shape,
+// the event for the destinations and the feedback calls to Extend are
+// written with the decision in one transaction, if the draft is still at
+// the version the reviewer saw. A rejection needs a note. An approval waits
+// for the workflow's blocking rules to hold, unless a supervisor overrides
+// them with a note; what the rules said travels with the decision.
+func (d *Desk) Decide(ctx context.Context, runID string, by *review.User, v Verdict) error {
+	if !v.Approve && v.Note == "" {
+		return review.Errorf(review.EINVALID, "A rejection needs a note saying why.")
+	}
+	o, err := d.Open(ctx, runID)
+	if err != nil {
+		return err
+	}
+	checks, err := d.Check(ctx, o.Current)
+	if err != nil {
+		return err
+	}
+	blocking := review.Blocking(checks)
+	if v.Approve && len(blocking) > 0 {
+		switch {
+		case !v.Override:
+			return review.Errorf(review.ECONFLICT, "Approval waits for %s.", ruleList(blocking))
+		case !by.Role.AtLeast(review.RoleSupervisor):
+			return review.Errorf(review.EFORBIDDEN, "Only a supervisor approves a run whose rules fail.")
+		case v.Note == "":
+			return review.Errorf(review.EINVALID, "Approving over a failing rule needs a note saying why.")
+		}
+	}
+	dec := review.Decision{Approved: v.Approve, Note: v.Note, By: by.Email, At: d.now(), Rules: checks, Override: v.Approve && len(blocking) > 0}
+	actor, version := by.Email, v.Version
+	reviewed, err := o.Run.Reviewed(o.Review.Edits, dec, d.Sizer(ctx, o.Run))
+	if err != nil {
+		return err
+	}
+	audit, err := d.store.Audit(ctx, o.Run.ID)
+	if err != nil {
+		return err
+	}
+	out, err := review.DecisionEvent("evt_rvw_"+randomID(), dec, reviewed, audit)
+	if err != nil {
+		return err
+	}
+	rule, err := d.store.FeedbackRuleFor(ctx, o.Run.Workflow.ID)
+	if err != nil {
+		return err
+	}
+	var added map[string]string
+	if rule.EvaluationSetID != "" {
+		sent, err := d.store.RunCalls(ctx, o.Run.ID)
+		if err != nil {
+			return err
+		}
+		added = review.AddedItems(sent, rule.EvaluationSetID)
+	}
+	if out.Calls, out.Items, err = review.FeedbackCalls(rule, o.Run, dec, reviewed, added); err != nil {
+		return err
+	}
+	out.NotBefore = dec.At.Add(d.UndoWindow)
+	err = d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, review.Outcomes(o.Run, o.Current), out)
+	return d.whyRefused(ctx, o.Run, version, actor, err)
+}
+
+// ruleList names failed rules with their messages, for a sentence.
+func ruleList(failed []review.RuleResult) string {
+	var b strings.Builder
+	for i, r := range failed {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "the rule %q: %s", r.Rule, r.Message)
+	}
+	return b.String()
+}
+
+// Undo takes back a decision its maker made moments ago, within the undo
+// window: nothing of it has been sent on, and the run is back in the queue
+// with its draft, held by them. Later, an admin reopens.
+func (d *Desk) Undo(ctx context.Context, runID, actor string) error {
+	rv, err := d.store.Review(ctx, runID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rv.Decision == "" || rv.DecidedAt == nil:
+		return review.Errorf(review.ECONFLICT, "This run is not decided; there is nothing to undo.")
+	case rv.DecidedBy != actor:
+		return review.Errorf(review.EFORBIDDEN, "Only who decided a run can undo the decision; an admin can reopen it.")
+	case !d.now().Before(rv.DecidedAt.Add(d.UndoWindow)):
+		return review.Errorf(review.ECONFLICT, "The time to undo this decision has passed; an admin can reopen the run.")
+	}
+	return d.store.UndoDecision(ctx, runID, actor, *rv.DecidedAt)
+}
+
+// Reopen puts a decided run back in the queue, keeping its draft.
+func (d *Desk) Reopen(ctx context.Context, runID, actor string) error {
+	return d.store.Reopen(ctx, runID, actor)
+}

@@ -1,0 +1,101 @@
+package desk
+
+import (
+	"context"
+	"errors"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// RuleSample is how many of a workflow's recent runs a rule is tried on
+// before it is kept: a rule cheap on the newest run may be costly on one
+// with a longer list or another value, and each try takes microseconds.
+const RuleSample = 10
+
+// Check evaluates the run's workflow's rules on run, as it reads now.
+func (d *Desk) Check(ctx context.Context, run *review.Run) ([]review.RuleResult, error) {
+	rs, err := d.store.Rules(ctx, run.Workflow.ID)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	return d.checker.Evaluate(ctx, run, rs), nil
+}
+
+// TooCostly says where a workflow's rule last ran past its cost or time,
+// if it did.
+func (d *Desk) TooCostly(workflowID string, r review.Rule) string {
+	return d.checker.TooCostly(workflowID, r)
+}
+
+// Latest is the newest run of a workflow: the one whose fields its rules
+// are checked against, and tried on.
+func (d *Desk) Latest(ctx context.Context, workflowID string) (Opened, error) {
+	runs, err := d.recent(ctx, workflowID, 1)
+	if err != nil {
+		return Opened{}, err
+	}
+	return d.Open(ctx, runs[0].ID)
+}
+
+// recent lists up to n of a workflow's newest runs, newest first.
+func (d *Desk) recent(ctx context.Context, workflowID string, n int) ([]review.RunSummary, error) {
+	runs, _, err := d.store.Runs(ctx, review.RunFilter{WorkflowID: workflowID, Limit: n})
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, review.Errorf(review.ENOTFOUND, "No run of workflow %s has arrived yet, so its fields are not known.", workflowID)
+	}
+	return runs, nil
+}
+
+// CheckRules checks a workflow's rules against its newest run, a syntax
+// error or an unknown field said with its place, and tries them on its
+// RuleSample newest runs as they read now: a rule too costly on any is
+// refused.
+func (d *Desk) CheckRules(ctx context.Context, workflowID string, rs []review.Rule) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	runs, err := d.recent(ctx, workflowID, RuleSample)
+	if err != nil {
+		return err
+	}
+	samples := make([]*review.Run, 0, len(runs))
+	for _, r := range runs {
+		o, err := d.Open(ctx, r.ID)
+		switch {
+		case err == nil:
+			samples = append(samples, o.Current)
+		case errors.Is(err, ErrBrokenDraft): // a draft that no longer applies: the run as it came
+			samples = append(samples, o.Run)
+		default:
+			return err
+		}
+	}
+	return d.checker.Check(ctx, rs, samples)
+}
+
+// SetRules checks a workflow's rules (CheckRules) and keeps them.
+func (d *Desk) SetRules(ctx context.Context, workflowID string, rs []review.Rule, actor string) error {
+	if err := d.CheckRules(ctx, workflowID, rs); err != nil {
+		return err
+	}
+	return d.store.SetRules(ctx, workflowID, rs, actor)
+}
+
+// TryRules evaluates rules, not yet kept, on the workflow's newest run as
+// it reads now: an admin sees what a rule would say before enabling it.
+func (d *Desk) TryRules(ctx context.Context, workflowID string, rs []review.Rule) (string, []review.RuleResult, error) {
+	o, err := d.Latest(ctx, workflowID)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := d.checker.Check(ctx, rs, []*review.Run{o.Current}); err != nil {
+		return o.Run.ID, nil, err
+	}
+	for i := range rs {
+		rs[i].Disabled = false
+	}
+	return o.Run.ID, d.checker.Evaluate(ctx, o.Current, rs), nil
+}

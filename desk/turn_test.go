@@ -1,0 +1,95 @@
+package desk_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/rules"
+)
+
+// TestTurnPage: a page's turn is the document's state: turns made at once
+// both count, a turn goes either way, each is in the run's audit trail
+// and on the change feed, as the document's arrival is; whoever may not
+// edit the run may not turn its pages, and is told why.
+func TestTurnPage(t *testing.T) { pgtest.Each(t, testTurnPage) }
+
+func testTurnPage(t *testing.T) {
+	_, s := open(t)
+	d := desk.New(s, measurer{}, rules.New(nil), time.Now)
+	ctx := context.Background()
+	r, err := s.Run(ctx, run)
+	if err != nil || len(r.Files) == 0 {
+		t.Fatalf("the demo run's files: %v", err)
+	}
+	blob, err := s.PutFile(ctx, r.Files[0].ID, strings.NewReader("a document"), 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	if _, err := d.TurnPage(ctx, run, ana, blob, 1, true); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("a page of a document not measured yet: %v", err)
+	}
+	if _, err := d.Measure(ctx, blob); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if _, err := d.TurnPage(ctx, run, ana, blob, 1, true); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if turns, err := s.PageTurns(ctx, blob); err != nil || turns[1] != 180 {
+		t.Fatalf("two turns at once: %v %v, want page 1 at 180°", turns, err)
+	}
+	if turn, err := d.TurnPage(ctx, run, ana, blob, 1, false); err != nil || turn != 90 {
+		t.Fatalf("a turn back: %d %v", turn, err)
+	}
+	if _, err := d.TurnPage(ctx, run, ana, blob, 2, true); review.ErrorCode(err) != review.ENOTFOUND {
+		t.Fatalf("a page the document does not have: %v", err)
+	}
+	audit, err := s.Audit(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turned := 0
+	for _, e := range audit {
+		if e.Action == review.ActionTurnPage && e.Actor == ana.Email {
+			turned++
+		}
+	}
+	if turned != 3 {
+		t.Fatalf("%d turns in the audit trail, want 3: %+v", turned, audit)
+	}
+	feed, err := s.ChangesSince(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, c := range feed {
+		if c.RunID == run {
+			kinds[c.Kind]++
+		}
+	}
+	if kinds[review.FeedDocument] != 1 || kinds[review.FeedPage] != 3 {
+		t.Fatalf("the run's feed: %v, want the document's arrival and three turns", kinds)
+	}
+	if _, err := d.Claim(ctx, run, "bo@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.TurnPage(ctx, run, ana, blob, 1, true)
+	if review.ErrorCode(err) != review.EFORBIDDEN || !strings.Contains(review.ErrorMessage(err), "bo@example.com is working on this run") {
+		t.Fatalf("a reader turning a page someone else holds: %v", err)
+	}
+	if turns, _ := s.PageTurns(ctx, blob); turns[1] != 90 {
+		t.Fatalf("a refused turn turned the page: %v", turns)
+	}
+}

@@ -1,0 +1,213 @@
+// Command housecheck proves the house's first rule: a write is a desk
+// method. It reads package storage's source and takes as its writes every
+// method of *storage.Store that uses the writer (s.w or s.write, or a
+// channel to it), itself or through another such method. Then it type-checks the adapters (web,
+// web/live, ingest, outbound and the command line) and fails on any call,
+// outside tests, of a storage write: on *storage.Store itself, or through
+// an interface whose method has the same name and signature as the
+// storage write (web.Store, ingest.Store, …). The few writes that are the
+// adapters' own bookkeeping, not a use-case, are listed in allowed below,
+// each with why. `make lint` runs it: go run ./internal/housecheck.
+package main
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+const module = "github.com/reviewer-app/reviewer"
+
+// adapters are the packages that must write through desk.
+var adapters = []string{"./web/...", "./ingest", "./outbound", "./cmd/reviewer"}
+
+// allowed are the storage writes adapters make themselves: the state of
+// the adapter's own machinery, which no use-case decides.
+var allowed = map[string]string{
+	"AppendEvent":       "the webhook receiver makes an event durable before it answers; desk.Arrive applies it",
+	"SetResolved":       "ingest keeps a signed-URL payload it fetched, so a retry does not fetch it again",
+	"FailEvent":         "ingest marks an event it could not apply, with the reason",
+	"PutFile":           "ingest keeps a document it fetched; desk.Measure measures it",
+	"FileFailed":        "ingest notes a failed download and when to retry",
+	"Attempt":           "the outbound worker notes what a destination answered, and when to retry",
+	"CreateSession":     "sign-in: the session of who just proved their password",
+	"TouchSession":      "the idle timeout's clock",
+	"DeleteSession":     "sign-out",
+	"SessionKeys":       "the cookie keys, made on first use",
+	"URLKey":            "the key of signed file URLs, made on first use",
+	"UseToken":          "an API token's last use",
+	"FailSignIn":        "the sign-in limiter counts a failed attempt",
+	"ForgetSignIns":     "the sign-in limiter forgets an address that signed in",
+	"SetViewers":        "who has a run open here, for the presence dots",
+	"KeepViewers":       "this instance's viewers kept alive, or dropped when it stops",
+	"RotateSessionKeys": "the command line's key rotation, which no page offers",
+	"Close":             "closing the store writes nothing anyone decided",
+}
+
+func main() {
+	bad, err := check(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "housecheck:", err)
+		os.Exit(2)
+	}
+	for _, b := range bad {
+		fmt.Println(b)
+	}
+	if len(bad) > 0 {
+		fmt.Printf("%d storage writes outside desk: make each a desk method\n", len(bad))
+		os.Exit(1)
+	}
+}
+
+// check answers each call of a storage write in the adapters under dir.
+func check(dir string) ([]string, error) {
+	mode := packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo
+	storage, err := packages.Load(&packages.Config{Mode: mode, Dir: dir}, "./storage")
+	if err != nil {
+		return nil, err
+	}
+	if packages.PrintErrors(storage) > 0 {
+		return nil, fmt.Errorf("storage does not compile")
+	}
+	writes := storageWrites(storage[0])
+	for name := range allowed {
+		if _, ok := writes[name]; !ok {
+			return nil, fmt.Errorf("%s is allowed but is no storage write: take it off the list", name)
+		}
+	}
+	pkgs, err := packages.Load(&packages.Config{Mode: mode, Dir: dir}, adapters...)
+	if err != nil {
+		return nil, err
+	}
+	if packages.PrintErrors(pkgs) > 0 {
+		return nil, fmt.Errorf("the adapters do not compile")
+	}
+	var bad []string
+	for _, p := range pkgs {
+		for _, f := range p.Syntax {
+			name := p.Fset.Position(f.Pos()).Filename
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				fn, ok := p.TypesInfo.Uses[sel.Sel].(*types.Func)
+				if !ok || allowed[fn.Name()] != "" {
+					return true
+				}
+				if sig, ok := writes[fn.Name()]; ok && callsStorage(fn, sig) {
+					pos := p.Fset.Position(sel.Pos())
+					rel, _ := filepath.Rel(mustAbs(dir), pos.Filename)
+					bad = append(bad, fmt.Sprintf("%s:%d: %s writes to storage directly", rel, pos.Line, fn.Name()))
+				}
+				return true
+			})
+		}
+	}
+	slices.Sort(bad)
+	return slices.Compact(bad), nil
+}
+
+// callsStorage reports whether fn, a method called in an adapter, is a
+// storage write: a method of *storage.Store, or of an interface with the
+// storage write's signature.
+func callsStorage(fn *types.Func, storageSig string) bool {
+	recv := fn.Signature().Recv()
+	if recv == nil {
+		return false
+	}
+	t := recv.Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == module+"/storage" && n.Obj().Name() == "Store" {
+		return true
+	}
+	return types.IsInterface(t) && signature(fn) == storageSig
+}
+
+// storageWrites maps each write method of *storage.Store to its signature.
+func storageWrites(p *packages.Package) map[string]string {
+	bodies := map[string]*ast.FuncDecl{}
+	for _, f := range p.Syntax {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Body != nil && isStore(fd.Recv.List[0].Type) && len(fd.Recv.List[0].Names) == 1 {
+				bodies[fd.Name.Name] = fd
+			}
+		}
+	}
+	writes := map[string]bool{}
+	for changed := true; changed; { // to a fixpoint: a method calling a write writes
+		changed = false
+		for name, fd := range bodies {
+			if !writes[name] && usesWriter(fd, writes) {
+				writes[name], changed = true, true
+			}
+		}
+	}
+	out := map[string]string{}
+	for name := range writes {
+		if ast.IsExported(name) {
+			out[name] = signature(p.TypesInfo.Defs[bodies[name].Name].(*types.Func))
+		}
+	}
+	return out
+}
+
+// isStore reports whether a receiver's type is *Store.
+func isStore(e ast.Expr) bool {
+	star, ok := e.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	id, ok := star.X.(*ast.Ident)
+	return ok && id.Name == "Store"
+}
+
+// usesWriter reports whether a method's body uses the receiver's writer
+// (s.w, s.write), hands work to it on one of the receiver's channels (the
+// webhooks' group commit), or calls one of the writes known so far.
+func usesWriter(fd *ast.FuncDecl, writes map[string]bool) bool {
+	recv := fd.Recv.List[0].Names[0].Name
+	found := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if send, ok := n.(*ast.SendStmt); ok { // hands the write to the writer (the group commit)
+			if sel, ok := send.Chan.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == recv {
+					found = true
+				}
+			}
+		}
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == recv && (sel.Sel.Name == "w" || sel.Sel.Name == "write" || writes[sel.Sel.Name]) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// signature is a method's signature without its receiver, with package
+// paths, comparable across packages loaded apart.
+func signature(fn *types.Func) string {
+	s := fn.Signature()
+	return types.TypeString(types.NewSignatureType(nil, nil, nil, s.Params(), s.Results(), s.Variadic()), func(p *types.Package) string { return p.Path() })
+}
+
+func mustAbs(dir string) string {
+	a, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	return a
+}

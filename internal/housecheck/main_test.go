@@ -1,0 +1,102 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// TestCheckFindsWrites: in a small module shaped like reviewer, a handler
+// calling a storage write through the interface it declares is found, as
+// is a command calling it on the store itself and a write reached through
+// another method or handed to the writer on a channel; reads, allowed
+// bookkeeping and a method of the same name on another type are not.
+func TestCheckFindsWrites(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module " + module + "\n\ngo 1.22\n",
+		"storage/store.go": `package storage
+
+type pool struct{}
+
+func (pool) Exec(string) {}
+
+type Store struct {
+	w       pool
+	appends chan int
+}
+
+func (s *Store) Put(k string)      { s.w.Exec(k) }
+func (s *Store) PutTwice(k string) { s.Put(k); s.Put(k) }
+func (s *Store) Append(n int)      { s.appends <- n }
+func (s *Store) Get(k string) string { return k }
+func (s *Store) TouchSession(id string) { s.w.Exec(id) }
+func (s *Store) Close() error { return nil }
+`,
+		"web/web.go": `package web
+
+type Store interface {
+	Put(k string)
+	Get(k string) string
+	TouchSession(id string)
+}
+
+type cache struct{}
+
+func (cache) Put(k string) {}
+
+func Handle(s Store, c cache) {
+	s.Put("a")
+	s.Get("b")
+	s.TouchSession("c")
+	c.Put("d")
+}
+`,
+		"ingest/ingest.go": `package ingest
+
+type Inbox interface{ Append(n int) }
+
+func Work(i Inbox) { i.Append(1) }
+`,
+		"outbound/outbound.go": "package outbound\n",
+		"cmd/reviewer/main.go": `package main
+
+import "` + module + `/storage"
+
+func main() {
+	s := &storage.Store{}
+	s.PutTwice("x")
+	s.Get("y")
+	s.Close()
+}
+`,
+	}
+	for name, body := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := check(dir); err == nil {
+		t.Fatal("the fixture's allowed list names writes it does not have, and was not refused")
+	}
+	saved := allowed
+	t.Cleanup(func() { allowed = saved })
+	allowed = map[string]string{"TouchSession": "bookkeeping"}
+	bad, err := check(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"cmd/reviewer/main.go:7: PutTwice writes to storage directly",
+		"ingest/ingest.go:5: Append writes to storage directly",
+		"web/web.go:14: Put writes to storage directly",
+	}
+	if !reflect.DeepEqual(bad, want) {
+		t.Fatalf("found %q, want %q", bad, want)
+	}
+}

@@ -1,0 +1,74 @@
+package review
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCheckPassword: the one password rule counts characters as a person
+// does (five accented letters are five, not ten) and refuses what bcrypt
+// would cut short.
+func TestCheckPassword(t *testing.T) {
+	for _, tt := range []struct {
+		name, pw string
+		ok       bool
+	}{
+		{"ten letters", "abcdefghij", true},
+		{"nine letters", "abcdefghi", false},
+		{"five accented letters of two bytes each", "ééééé", false},
+		{"ten accented letters", "éééééééééé", true},
+		{"72 bytes", strings.Repeat("a", 72), true},
+		{"73 bytes", strings.Repeat("a", 73), false},
+		{"40 letters of two bytes", strings.Repeat("é", 40), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckPassword(tt.pw)
+			if (err == nil) != tt.ok || err != nil && ErrorCode(err) != EINVALID {
+				t.Fatalf("CheckPassword(%q) = %v, want ok %v", tt.pw, err, tt.ok)
+			}
+		})
+	}
+}
+
+// TestNewUser: an account as written is checked whole (address, role,
+// password) and kept trimmed.
+func TestNewUser(t *testing.T) {
+	u, err := NewUser(" ana@example.com ", " Ana ", RoleReviewer, "long enough pw")
+	if err != nil || u.Email != "ana@example.com" || u.Name != "Ana" {
+		t.Fatalf("NewUser = %+v, %v", u, err)
+	}
+	for _, bad := range []struct{ email, role, pw string }{
+		{"not an email", "reviewer", "long enough pw"},
+		{"Ana <b@example.com>", "reviewer", "long enough pw"},
+		{"b@example.com", "boss", "long enough pw"},
+		{"b@example.com", "reviewer", "short"},
+	} {
+		if _, err := NewUser(bad.email, "", Role(bad.role), bad.pw); ErrorCode(err) != EINVALID {
+			t.Errorf("NewUser(%+v): %v", bad, err)
+		}
+	}
+}
+
+// TestUserChange: a reset password follows the same rule as a new one,
+// and an admin cannot lock themselves out.
+func TestUserChange(t *testing.T) {
+	admin := &User{ID: 1, Role: RoleAdmin}
+	short, off, demoted := "ééééé", true, RoleReviewer
+	for _, tt := range []struct {
+		name string
+		id   int64
+		c    UserChange
+		ok   bool
+	}{
+		{"short reset", 2, UserChange{Password: &short}, false},
+		{"disable another", 2, UserChange{Disabled: &off}, true},
+		{"disable oneself", 1, UserChange{Disabled: &off}, false},
+		{"demote oneself", 1, UserChange{Role: &demoted}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.c.Check(admin, tt.id); (err == nil) != tt.ok {
+				t.Fatalf("Check = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}
