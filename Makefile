@@ -5,8 +5,10 @@
 # cases.
 
 GO      ?= go
-DATA    ?= ./data
-ADDR    ?= 127.0.0.1:8080
+# make run and reviewer read the same variables: REVIEWER_ADDR and
+# REVIEWER_DATA from the environment, or ADDR and DATA on the command line.
+DATA    ?= $(or $(REVIEWER_DATA),./data)
+ADDR    ?= $(or $(REVIEWER_ADDR),127.0.0.1:8080)
 FUZZTIME ?= 200000x
 TIMEOUT ?= 30m
 export CGO_ENABLED ?= 1
