@@ -41,6 +41,7 @@ type Config struct {
 	UndoWindow         time.Duration // how long a decision may be taken back; review.UndoWindow when zero
 	DecodeMemory       int64         // bytes all decoders may hold at once; pages.DefaultDecodeMemory when zero
 	Log                *slog.Logger  // discarded when nil
+	NoMigrate          bool          // leave the schema as it is (`reviewer migrate` brings it up to date); one behind is an error
 
 	// For tests: the clock, a low bcrypt cost, and where PDFium's compiled
 	// code is kept (shared between tests, so it is compiled once).
@@ -79,7 +80,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	}
 	in := &Instance{log: c.Log}
 	var err error
-	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash})
+	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash, NoMigrate: c.NoMigrate})
 	if err != nil {
 		return nil, err
 	}

@@ -175,6 +175,18 @@ func (b *Blobs) fetch(hash string) error {
 	return b.keep(tmp.Name(), hash)
 }
 
+// ready checks that blobs can be written: the directory takes a file (a
+// full disk or a read-only mount fails here, not on the next document).
+// With PostgreSQL the database holds them, and Ready pings it.
+func (b *Blobs) ready(context.Context) error {
+	f, err := os.CreateTemp(filepath.Join(b.dir, "tmp"), "ready-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // Path returns where the blob with the given hash lives.
 func (b *Blobs) path(hash string) string {
 	return filepath.Join(b.dir, hash[:2], hash[2:])

@@ -6,13 +6,16 @@ import (
 	"context"
 	"flag"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
 )
 
 // envOf is a getenv reading a map, as the environment of a container.
@@ -203,4 +206,78 @@ func withoutReviewerEnv(env []string) []string {
 		}
 	}
 	return out
+}
+
+// TestReadinessWhenPostgreSQLStops: an instance whose PostgreSQL stops
+// stays live (restarting it would not help) and stops being ready, saying
+// why; `reviewer healthcheck` exits accordingly.
+func TestReadinessWhenPostgreSQLStops(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL: make test runs it")
+	}
+	pg, err := pgtest.Start(false)
+	if err != nil {
+		t.Fatalf("PostgreSQL for the test: %v", err)
+	}
+	t.Cleanup(pg.Stop)
+	db, err := pg.NewDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "--db", db)
+	addr := strings.TrimPrefix(s.base, "http://")
+	check := func(ready bool) error {
+		args := []string{"healthcheck"}
+		if ready {
+			args = append(args, "--ready")
+		}
+		return run(context.Background(), args, envOf(map[string]string{"REVIEWER_ADDR": addr}), nil, io.Discard, io.Discard)
+	}
+	if err := check(false); err != nil {
+		t.Fatalf("healthcheck: %v", err)
+	}
+	if err := check(true); err != nil {
+		t.Fatalf("healthcheck --ready: %v", err)
+	}
+	pg.Stop()
+	var body string
+	until(t, "readyz says not ready", func() bool {
+		var code int
+		code, body = probe(t, s.base+"/readyz")
+		return code == http.StatusServiceUnavailable
+	})
+	if !strings.HasPrefix(body, "not ready: database: ") {
+		t.Fatalf("readyz without PostgreSQL says %q", body)
+	}
+	if code, body := probe(t, s.base+"/livez"); code != 200 {
+		t.Fatalf("livez without PostgreSQL: %d %q", code, body)
+	}
+	if err := check(true); err == nil || !strings.Contains(err.Error(), "503 Service Unavailable: not ready: database:") {
+		t.Fatalf("healthcheck --ready without PostgreSQL: %v", err)
+	}
+	if err := check(false); err != nil {
+		t.Fatalf("healthcheck without PostgreSQL: %v", err)
+	}
+}
+
+func probe(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// until waits for cond, up to the package's ceiling.
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(ceiling); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, ceiling)
+		}
+	}
 }

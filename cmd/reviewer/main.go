@@ -47,6 +47,9 @@ Commands:
                                 database, documents included, and verify it by counts
   reviewer destination add --url U --secret S [--events E,E] [--workflows W,W] [--allow-private]
                                 send decisions to U, signed with S as Extend signs
+  reviewer healthcheck [--ready] [--addr A]
+                                exit 0 when the server on A answers /livez (or /readyz)
+  reviewer migrate              bring the database's schema up to date (for serve --migrate=false)
   reviewer config [serve flags]  the server's effective configuration, secrets redacted, and
                                 where each value came from (a flag, a variable, a file, the default)
 Run "reviewer serve -h" for the server's flags; each has a REVIEWER_* variable (see the README).
@@ -81,6 +84,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
 	case "destination":
 		return destinationCmd(ctx, args, getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheckCmd(ctx, args, getenv, stdout, stderr)
+	case "migrate":
+		return migrateSchemaCmd(ctx, args, getenv, stdout, stderr)
 	case "config":
 		return configCmd(args, getenv, stdout, stderr)
 	case "help":

@@ -35,6 +35,9 @@ type config struct {
 	proxies       string
 	extendPrivate bool
 	compileCache  string
+	migrate       bool
+	metrics       string
+	metricsToken  string
 }
 
 func (c *config) secrets() []string {
@@ -67,6 +70,9 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*settings, *confi
 	fs.BoolVar(&c.extendPrivate, "extend-allow-private", false, "let document and payload links reach private addresses, for an on-premise setup")
 	fs.StringVar(&c.compileCache, "compile-cache", "", "where PDFium's machine code is kept between starts; DATA/wazero-cache by default")
 	fs.StringVar(&c.proxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For names the client: addresses or CIDR ranges, comma-separated")
+	fs.BoolVar(&c.migrate, "migrate", true, "bring the database's schema up to date at start (several instances take turns); with false, run `reviewer migrate` first")
+	fs.StringVar(&c.metrics, "metrics", "127.0.0.0/8,::1/128", "networks (addresses or CIDR ranges, comma-separated) that may read /metrics, or off; others get 404")
+	fs.StringVar(&c.metricsToken, "metrics-token", "", "a token /metrics also requires, as Authorization: Bearer <token>")
 	fs.fromEnv()
 	return fs, c
 }
@@ -91,6 +97,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
+	metrics, err := web.ParseMetrics(c.metrics)
+	if err != nil {
+		return fmt.Errorf("--metrics: %w", err)
+	}
+	metrics.Token = c.metricsToken
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
 	if c.logFormat == "json" {
 		handler = slog.NewJSONHandler(stderr, nil)
@@ -105,8 +116,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory,
-		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken},
+		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory, NoMigrate: !c.migrate,
+		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken, Metrics: metrics},
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// healthcheckTimeout bounds one probe: an orchestrator's own timeout
+// (Docker's is 30 s) should be what declares a hung server unhealthy, not
+// a probe that never returns.
+const healthcheckTimeout = 10 * time.Second
+
+// healthcheckCmd is "reviewer healthcheck": asks the server on --addr
+// (REVIEWER_ADDR, as serve reads it) for /livez, or /readyz with --ready,
+// and fails unless it answers 200. Images without curl use it for their
+// HEALTHCHECK.
+func healthcheckCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newSettings("healthcheck", getenv, stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "the server's listen address, as given to serve")
+	fs.fromEnv()
+	ready := fs.Bool("ready", false, "ask /readyz (database, blob store, renderer) instead of /livez (the process answers)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path := "/livez"
+	if *ready {
+		path = "/readyz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, healthcheckTimeout)
+	defer cancel()
+	u := "http://" + localAddr(*addr) + path
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprintf(stdout, "%s", body)
+	return nil
+}
+
+// localAddr is how a process on the same machine reaches a listen
+// address: a wildcard host (":8080", "0.0.0.0:8080") by loopback.
+func localAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// migrateSchemaCmd is "reviewer migrate": brings the database's schema up
+// to date, for servers started with --migrate=false. On PostgreSQL it
+// takes the same lock as a starting server, so it may run while older
+// instances still serve (they then report not ready, until replaced).
+func migrateSchemaCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newSettings("migrate", getenv, stderr)
+	at := storeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := at.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	have, _, err := store.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "the database's schema is at version %d\n", have)
+	return nil
+}
