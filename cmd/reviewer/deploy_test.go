@@ -281,3 +281,20 @@ func until(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestMigrateCommand: a server told not to migrate refuses a fresh
+// database with the command to run; after `reviewer migrate` it starts.
+func TestMigrateCommand(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	env := envOf(map[string]string{"REVIEWER_DATA": data, "REVIEWER_MIGRATE": "false", "REVIEWER_ADDR": "127.0.0.1:0", "REVIEWER_COMPILE_CACHE": pdfiumtest.Cache(t)})
+	err := run(context.Background(), nil, env, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "run `reviewer migrate` first") {
+		t.Fatalf("serve --migrate=false on a fresh database: %v", err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, env, nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "the database's schema is at version ") {
+		t.Fatalf("reviewer migrate: %q %v", out.String(), err)
+	}
+	startFromEnv(t, map[string]string{"REVIEWER_DATA": data, "REVIEWER_MIGRATE": "false", "REVIEWER_ADDR": "127.0.0.1:0", "REVIEWER_COMPILE_CACHE": pdfiumtest.Cache(t)})
+}
