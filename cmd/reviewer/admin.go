@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
@@ -114,25 +115,59 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 	return nil
 }
 
-// backupCmd is "reviewer backup FILE": an online copy of the database.
+// backupCmd is "reviewer backup DIR": a new backup directory under DIR,
+// while the server runs.
 func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newSettings("backup", getenv, stderr)
 	at := storeFlags(fs)
+	keep := fs.Int("keep", 0, "then remove all but the newest N backups under DIR (0 keeps all)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: reviewer backup [--data DIR] FILE")
+		return errors.New("usage: reviewer backup [--data DIR] [--keep N] BACKUPS")
 	}
 	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Backup(ctx, fs.Arg(0)); err != nil {
+	b, err := store.BackupTo(ctx, fs.Arg(0), *keep)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s; copy %s/blobs alongside\n", at.data, fs.Arg(0), at.data)
+	fmt.Fprintf(stdout, "backed up the database and %d documents (%d shared with the previous backup) to %s\n", b.Blobs, b.Linked, b.Dir)
+	for _, old := range b.Removed {
+		fmt.Fprintf(stdout, "removed the older backup %s\n", old)
+	}
+	return nil
+}
+
+// restoreCmd is "reviewer restore BACKUP": a new installation in --data
+// from one backup directory.
+func restoreCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newSettings("restore", getenv, stderr)
+	at := storeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: reviewer restore [--data NEWDIR] BACKUPS/reviewer-…")
+	}
+	m, err := storage.Restore(ctx, fs.Arg(0), at.data, at.db)
+	if err != nil {
+		return err
+	}
+	store, err := at.open(ctx) // brings an older backup's schema up to date
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := store.UserCount(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored the backup of %s (%d documents, %d users) into %s; start reviewer with --data %s\n", m.Created.Format(time.RFC3339), m.Blobs, n, at.data, at.data)
 	return nil
 }
 

@@ -40,8 +40,12 @@ Commands:
                                 feed approved corrections back to Extend
   reviewer rotate-session-keys  new cookie keys; sessions signed with the previous keys stay valid
                                 until the next rotation (restart the server to use them)
-  reviewer backup FILE          a consistent copy of the SQLite database, while the server runs
-                                (PostgreSQL: pg_dump, see the README)
+  reviewer backup [--keep N] BACKUPS
+                                a new backup (SQLite database and documents) under BACKUPS, while
+                                the server runs; --keep removes all but the newest N (PostgreSQL:
+                                pg_dump, see the README)
+  reviewer restore --data NEWDIR BACKUPS/reviewer-…
+                                a new installation from one backup
   reviewer migrate-to-postgres --to postgres://…
                                 copy a SQLite installation (--data, --db) into an empty PostgreSQL
                                 database, documents included, and verify it by counts
@@ -80,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return rotateCmd(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args, getenv, stdout, stderr)
 	case "migrate-to-postgres":
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
 	case "destination":

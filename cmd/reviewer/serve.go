@@ -38,6 +38,7 @@ type config struct {
 	migrate       bool
 	metrics       string
 	metricsToken  string
+	backup        instance.Backup
 }
 
 func (c *config) secrets() []string {
@@ -73,6 +74,9 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*settings, *confi
 	fs.BoolVar(&c.migrate, "migrate", true, "bring the database's schema up to date at start (several instances take turns); with false, run `reviewer migrate` first")
 	fs.StringVar(&c.metrics, "metrics", "127.0.0.0/8,::1/128", "networks (addresses or CIDR ranges, comma-separated) that may read /metrics, or off; others get 404")
 	fs.StringVar(&c.metricsToken, "metrics-token", "", "a token /metrics also requires, as Authorization: Bearer <token>")
+	fs.StringVar(&c.backup.Dir, "backup-dir", "", "back the SQLite installation up into a new directory here every --backup-every (reviewer backup does it by hand); off when empty")
+	fs.DurationVar(&c.backup.Every, "backup-every", 24*time.Hour, "how often --backup-dir gets a backup")
+	fs.IntVar(&c.backup.Keep, "backup-keep", 7, "how many backups --backup-dir keeps (0: all)")
 	fs.fromEnv()
 	return fs, c
 }
@@ -116,7 +120,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory, NoMigrate: !c.migrate,
+		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory, NoMigrate: !c.migrate, Backup: c.backup,
 		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken, Metrics: metrics},
 	})
 	if err != nil {
