@@ -25,6 +25,7 @@ import (
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
+	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -42,6 +43,7 @@ type Config struct {
 	DecodeMemory       int64         // bytes all decoders may hold at once; pages.DefaultDecodeMemory when zero
 	Log                *slog.Logger  // discarded when nil
 	Backup             Backup        // scheduled backups; none when Backup.Dir is empty
+	Blobs              *s3.Client    // where documents are kept for every instance (--blobs); nil: Data, or PostgreSQL
 	NoMigrate          bool          // leave the schema as it is (`reviewer migrate` brings it up to date); one behind is an error
 
 	// For tests: the clock, a low bcrypt cost, and where PDFium's compiled
@@ -96,7 +98,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		return nil, fmt.Errorf("scheduled backups are of SQLite installations: back PostgreSQL up with pg_dump (see the README)")
 	}
 	var err error
-	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash, NoMigrate: c.NoMigrate})
+	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash, NoMigrate: c.NoMigrate, Blobs: c.Blobs})
 	if err != nil {
 		return nil, err
 	}

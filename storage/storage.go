@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/wakeup" // registers the "sqlite" driver
 )
 
@@ -70,6 +71,10 @@ type Options struct {
 	// NoMigrate opens a database without bringing its schema up to date
 	// (the operator runs `reviewer migrate`); one behind is an error.
 	NoMigrate bool
+	// Blobs keeps the documents in an S3-compatible store, once for every
+	// instance, instead of in PostgreSQL; the data directory then holds a
+	// cache of them.
+	Blobs *s3.Client
 }
 
 // Open opens (creating when needed) the database and the blob store, and
@@ -110,7 +115,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	var shared *pool
-	if s.pg != nil {
+	if s.pg != nil && opt.Blobs == nil {
 		shared = s.w
 	}
 	s.Blobs, err = OpenBlobs(filepath.Join(dir, "blobs"), shared)
@@ -118,6 +123,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		s.closeDB()
 		return nil, err
 	}
+	s.Blobs.remote = opt.Blobs
 	s.dummy = sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), cost)
 		return h

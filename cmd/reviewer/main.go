@@ -54,6 +54,9 @@ Commands:
   reviewer healthcheck [--ready] [--addr A]
                                 exit 0 when the server on A answers /livez (or /readyz)
   reviewer migrate              bring the database's schema up to date (for serve --migrate=false)
+  reviewer blobs migrate --to s3://bucket/prefix
+                                copy every document into an S3-compatible store (for serve
+                                --blobs), out of PostgreSQL
   reviewer config [serve flags]  the server's effective configuration, secrets redacted, and
                                 where each value came from (a flag, a variable, a file, the default)
 Run "reviewer serve -h" for the server's flags; each has a REVIEWER_* variable (see the README).
@@ -94,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return healthcheckCmd(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrateSchemaCmd(ctx, args, getenv, stdout, stderr)
+	case "blobs":
+		return blobsCmd(ctx, args, getenv, stdout, stderr)
 	case "config":
 		return configCmd(args, getenv, stdout, stderr)
 	case "help":

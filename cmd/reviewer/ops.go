@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -87,5 +88,41 @@ func migrateSchemaCmd(ctx context.Context, args []string, getenv func(string) st
 		return err
 	}
 	fmt.Fprintf(stdout, "the database's schema is at version %d\n", have)
+	return nil
+}
+
+// blobsCmd is "reviewer blobs migrate --to s3://…": every document of the
+// installation (--data, --db) into the blob store, out of PostgreSQL.
+func blobsCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const use = "usage: reviewer blobs migrate [--data DIR] [--db URL] --to s3://bucket/prefix"
+	if len(args) == 0 || args[0] != "migrate" {
+		return errors.New(use)
+	}
+	fs := newSettings("blobs migrate", getenv, stderr)
+	at := storeFlags(fs)
+	to := fs.String("to", "", "the blob store, s3://bucket/prefix, as serve's --blobs will name it")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *to == "" {
+		return errors.New(use)
+	}
+	dst, err := blobStore(*to, getenv)
+	if err != nil {
+		return err
+	}
+	if err := dst.Ping(ctx); err != nil {
+		return err
+	}
+	store, err := at.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := store.MigrateBlobs(ctx, dst)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d documents are in %s; start every instance with --blobs %s\n", n, dst, *to)
 	return nil
 }

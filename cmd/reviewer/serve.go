@@ -39,6 +39,7 @@ type config struct {
 	metrics       string
 	metricsToken  string
 	backup        instance.Backup
+	blobs         string
 }
 
 func (c *config) secrets() []string {
@@ -77,6 +78,7 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*settings, *confi
 	fs.StringVar(&c.backup.Dir, "backup-dir", "", "back the SQLite installation up into a new directory here every --backup-every (reviewer backup does it by hand); off when empty")
 	fs.DurationVar(&c.backup.Every, "backup-every", 24*time.Hour, "how often --backup-dir gets a backup")
 	fs.IntVar(&c.backup.Keep, "backup-keep", 7, "how many backups --backup-dir keeps (0: all)")
+	fs.StringVar(&c.blobs, "blobs", "", "keep documents in an S3-compatible store, s3://bucket/prefix (path-style; endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION), once for every instance; empty: under --data, and with PostgreSQL in the database")
 	fs.fromEnv()
 	return fs, c
 }
@@ -106,6 +108,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("--metrics: %w", err)
 	}
 	metrics.Token = c.metricsToken
+	blobs, err := blobStore(c.blobs, getenv)
+	if err != nil {
+		return err
+	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
 	if c.logFormat == "json" {
 		handler = slog.NewJSONHandler(stderr, nil)
@@ -120,7 +126,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory, NoMigrate: !c.migrate, Backup: c.backup,
+		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory, NoMigrate: !c.migrate, Backup: c.backup, Blobs: blobs,
 		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken, Metrics: metrics},
 	})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/reviewer-app/reviewer/s3"
 )
 
 // settings is a command's flags. Those of the installation (every flag of
@@ -105,7 +107,13 @@ func (s *settings) lookup(name string) (value, from string, err error) {
 		}
 		return v, key, nil
 	}
-	file := s.getenv(key + "_FILE")
+	return secretEnv(s.getenv, key)
+}
+
+// secretEnv reads the variable key, or the file its _FILE twin names
+// without the trailing newline, and says which it was ("" for neither).
+func secretEnv(getenv func(string) string, key string) (value, from string, err error) {
+	v, file := getenv(key), getenv(key+"_FILE")
 	switch {
 	case file == "" && v == "":
 		return "", "", nil
@@ -119,6 +127,23 @@ func (s *settings) lookup(name string) (value, from string, err error) {
 		return "", "", fmt.Errorf("%s_FILE: %w", key, err)
 	}
 	return strings.TrimRight(string(b), "\r\n"), key + "_FILE=" + file, nil
+}
+
+// blobStore is the client of a --blobs value, its endpoint and
+// credentials from the AWS_* variables (each with a _FILE twin); nil for
+// an empty value.
+func blobStore(blobs string, getenv func(string) string) (*s3.Client, error) {
+	if blobs == "" {
+		return nil, nil
+	}
+	c, err := s3.New(blobs, func(key string) (string, error) {
+		v, _, err := secretEnv(getenv, key)
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--blobs: %w", err)
+	}
+	return c, nil
 }
 
 // print writes every setting, its effective value (secrets redacted) and
