@@ -1,7 +1,7 @@
 // Package s3 keeps objects in an S3-compatible store (AWS S3, MinIO,
 // versitygw, Garage, Ceph…), addressed path-style (endpoint/bucket/key),
 // as self-hosted stores expect. It speaks the five calls reviewer needs
-// (put, get, head, delete, head bucket) signed with AWS Signature V4
+// (put, get, head, head bucket) signed with AWS Signature V4
 // itself: the SDKs bring dozens of modules for the same few requests, and
 // a document's name is already the SHA-256 of its bytes, which is what a
 // signed upload needs.
@@ -144,18 +144,6 @@ func (c *Client) Exists(ctx context.Context, key string) (bool, error) {
 	}
 	resp.Body.Close()
 	return true, nil
-}
-
-// Delete removes the object under key.
-func (c *Client) Delete(ctx context.Context, key string) error {
-	resp, err := c.do(ctx, http.MethodDelete, key, nil, 0, emptySHA256)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("s3 delete %s: %w", key, err)
-	}
-	if err == nil {
-		resp.Body.Close()
-	}
-	return nil
 }
 
 // Ping checks that the bucket exists and the credentials reach it.

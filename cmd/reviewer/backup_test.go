@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/s3test"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
@@ -184,4 +185,43 @@ func TestScheduledBackups(t *testing.T) {
 		kept, _ := storage.Backups(dir)
 		return len(kept) == 2 && kept[0] != oldest
 	})
+}
+
+// TestBlobsMigrateCommand: `reviewer blobs migrate` reads the blob
+// store's endpoint and credentials from the AWS_* variables, the secret
+// from a file, and copies the installation's documents into the bucket.
+func TestBlobsMigrateCommand(t *testing.T) {
+	t.Parallel()
+	srv := s3test.Start(t)
+	data := t.TempDir()
+	store, err := storage.Open(context.Background(), data, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _, err := store.Blobs.Put(strings.NewReader("a document"), 1<<20)
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(t.TempDir(), "s3-secret")
+	os.WriteFile(secret, []byte(srv.Secret+"\n"), 0o600)
+	env := srv.Env()
+	delete(env, "AWS_SECRET_ACCESS_KEY")
+	env["AWS_SECRET_ACCESS_KEY_FILE"] = secret
+	env["REVIEWER_DATA"] = data
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"blobs", "migrate", "--to", "s3://" + srv.Bucket + "/docs"}, envOf(env), nil, &out, io.Discard); err != nil {
+		t.Fatalf("reviewer blobs migrate: %v", err)
+	}
+	if !strings.HasPrefix(out.String(), "1 documents are in s3://"+srv.Bucket+"/docs/") {
+		t.Fatalf("blobs migrate said %q", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(srv.Dir, srv.Bucket, "docs", hash[:2], hash[2:])); err != nil {
+		t.Fatalf("the document is not in the bucket: %v", err)
+	}
+	env["AWS_SECRET_ACCESS_KEY"] = "wrong"
+	err = run(context.Background(), []string{"blobs", "migrate", "--to", "s3://" + srv.Bucket + "/docs"}, envOf(env), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "both AWS_SECRET_ACCESS_KEY and AWS_SECRET_ACCESS_KEY_FILE are set") {
+		t.Fatalf("a secret given twice: %v", err)
+	}
 }
