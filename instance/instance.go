@@ -119,7 +119,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	}
 	in.URL = strings.TrimRight(c.Web.BaseURL, "/")
 	if in.URL == "" {
-		in.URL = "http://" + browserAddr(in.ln.Addr().String())
+		in.URL = "http://" + BrowserAddr(in.ln.Addr().String())
 	}
 	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
 	in.Desk = desk.New(in.Store, in.Renderer, rules.New(c.Now), c.Now)
@@ -236,8 +236,10 @@ func (in *Instance) Close() error {
 	return nil
 }
 
-// browserAddr turns a listen address into one a browser can open.
-func browserAddr(addr string) string {
+// BrowserAddr turns a listen address into one a browser, or a process on
+// the same machine (reviewer healthcheck), can open: a wildcard host by
+// loopback.
+func BrowserAddr(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return addr

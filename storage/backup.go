@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,7 +101,7 @@ func (s *Store) BackupTo(ctx context.Context, root string, keep int) (Backed, er
 		return b, fmt.Errorf("backup: documents: %w", err)
 	}
 	m, _ := json.MarshalIndent(Manifest{Created: now, Schema: have, Blobs: b.Blobs}, "", "  ")
-	if err := writeSynced(filepath.Join(partial, backupManifest), m); err != nil {
+	if err := writeSynced(filepath.Join(partial, backupManifest), bytes.NewReader(m)); err != nil {
 		return b, fmt.Errorf("backup: %w", err)
 	}
 	if err := os.Rename(partial, b.Dir); err != nil {
@@ -235,27 +236,16 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return writeSynced(dst, in)
 }
 
-func writeSynced(path string, data []byte) error {
+// writeSynced writes what r yields to a new file, synced.
+func writeSynced(path string, r io.Reader) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if _, err := io.Copy(f, r); err != nil {
 		f.Close()
 		return err
 	}

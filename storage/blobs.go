@@ -232,9 +232,37 @@ func (b *Blobs) local(hash string) (string, error) {
 	return p, nil
 }
 
+// fetch copies a blob from the database's chunks into dir.
 func (b *Blobs) fetch(hash string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), remoteTimeout)
 	defer cancel()
+	return b.receive(hash, func(w io.Writer) error {
+		found := false
+		// A chunk at a time, so a large document never sits whole in memory.
+		for i := 0; ; i++ {
+			var data []byte
+			err := b.shared.QueryRowContext(ctx, `SELECT data FROM blob_chunks WHERE hash = ? AND n = ?`, hash, i).Scan(&data)
+			if isNoRows(err) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			found = true
+			if _, err := w.Write(data); err != nil {
+				return err
+			}
+		}
+		if !found {
+			return fs.ErrNotExist
+		}
+		return nil
+	})
+}
+
+// receive keeps the bytes fill writes as the blob hash, once they are
+// complete, synced and found to be what the name says.
+func (b *Blobs) receive(hash string, fill func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Join(b.dir, "tmp"), "get-*")
 	if err != nil {
 		return err
@@ -242,25 +270,8 @@ func (b *Blobs) fetch(hash string) error {
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	h := sha256.New()
-	w := io.MultiWriter(tmp, h)
-	found := false
-	// A chunk at a time, so a large document never sits whole in memory.
-	for i := 0; ; i++ {
-		var data []byte
-		err := b.shared.QueryRowContext(ctx, `SELECT data FROM blob_chunks WHERE hash = ? AND n = ?`, hash, i).Scan(&data)
-		if isNoRows(err) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		found = true
-		if _, err := w.Write(data); err != nil {
-			return err
-		}
-	}
-	if !found {
-		return fs.ErrNotExist
+	if err := fill(io.MultiWriter(tmp, h)); err != nil {
+		return err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != hash {
 		return fmt.Errorf("blob %s reads back as %s", hash, got)
@@ -298,23 +309,10 @@ func (b *Blobs) download(hash string) error {
 		return err
 	}
 	defer body.Close()
-	tmp, err := os.CreateTemp(filepath.Join(b.dir, "tmp"), "get-*")
-	if err != nil {
+	return b.receive(hash, func(w io.Writer) error {
+		_, err := io.Copy(w, body)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, h), body); err != nil {
-		return err
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != hash {
-		return fmt.Errorf("blob %s reads back from %s as %s", hash, b.remote, got)
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	return b.keep(tmp.Name(), hash)
+	})
 }
 
 // Path returns where the blob with the given hash lives.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"flag"
@@ -27,25 +26,7 @@ func envOf(m map[string]string) func(string) string {
 // by its environment, as an image's entrypoint runs it.
 func startFromEnv(t *testing.T, env map[string]string) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, envOf(env), nil, pw, io.Discard); pw.Close() }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "reviewer listening on "); ok {
-			go io.Copy(io.Discard, pr)
-			return &server{t: t, base: u, data: env["REVIEWER_DATA"]}
-		}
-	}
-	t.Fatal("the server did not start")
-	return nil
+	return launch(t, nil, envOf(env), env["REVIEWER_DATA"])
 }
 
 // TestEnvironmentOnlyConfiguration: a server given no flag takes its

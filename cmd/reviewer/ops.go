@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/reviewer-app/reviewer/instance"
 )
 
 // healthcheckTimeout bounds one probe: an orchestrator's own timeout
@@ -34,7 +35,7 @@ func healthcheckCmd(ctx context.Context, args []string, getenv func(string) stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, healthcheckTimeout)
 	defer cancel()
-	u := "http://" + localAddr(*addr) + path
+	u := "http://" + instance.BrowserAddr(*addr) + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
@@ -50,22 +51,6 @@ func healthcheckCmd(ctx context.Context, args []string, getenv func(string) stri
 	}
 	fmt.Fprintf(stdout, "%s", body)
 	return nil
-}
-
-// localAddr is how a process on the same machine reaches a listen
-// address: a wildcard host (":8080", "0.0.0.0:8080") by loopback.
-func localAddr(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
-		if ip != nil && ip.To4() == nil {
-			host = "::1"
-		}
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // migrateSchemaCmd is "reviewer migrate": brings the database's schema up
