@@ -78,8 +78,13 @@ func binary() (string, error) {
 }
 
 // Start starts a server with one empty bucket; it stops with the test.
+// -short (make check) skips a test that needs one, as it does one that
+// needs PostgreSQL; make test runs it.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs versitygw: make test runs it")
+	}
 	bin, err := binary()
 	if err != nil {
 		t.Fatal(err)
