@@ -5,19 +5,41 @@
 # cases.
 
 GO      ?= go
-DATA    ?= ./data
-ADDR    ?= 127.0.0.1:8080
+# make run and reviewer read the same variables: REVIEWER_ADDR and
+# REVIEWER_DATA from the environment, or ADDR and DATA on the command line.
+DATA    ?= $(or $(REVIEWER_DATA),./data)
+ADDR    ?= $(or $(REVIEWER_ADDR),127.0.0.1:8080)
 FUZZTIME ?= 200000x
 TIMEOUT ?= 30m
 export CGO_ENABLED ?= 1
 
-.PHONY: run build check test test-long lint lint-quick generate check-generated chromium postgres tesseract office sdk fuzz bench screenshots clean
+.PHONY: image image-run run build check test test-long lint lint-quick generate check-generated chromium postgres tesseract office sdk fuzz bench screenshots clean
 
 build:
 	$(GO) build -o bin/reviewer ./cmd/reviewer
 
 run: build
 	./bin/reviewer serve --demo --addr $(ADDR) --data $(DATA)
+
+# The Dockerfile's default image, from the static binary built here, with
+# Debian's podman and nothing pulled (FROM scratch), for machines that reach
+# no container registry. image-run starts it and waits for its HEALTHCHECK
+# (reviewer healthcheck) to pass. Where reviewer is developed, podman builds
+# the image, but cannot run it: crun may not set RLIMIT_NPROC there.
+IMAGE ?= localhost/reviewer:local
+image:
+	@command -v podman >/dev/null 2>&1 || { \
+		echo "installing Debian's podman"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq podman >/dev/null; }
+	rm -rf bin/image && mkdir -p bin/image/data
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/image/reviewer ./cmd/reviewer
+	podman build --format docker -f deploy/Containerfile.scratch -t $(IMAGE) bin/image
+
+image-run: image
+	podman run --rm -d --name reviewer-image -p 127.0.0.1:8089:8080 $(IMAGE)
+	@for i in $$(seq 60); do podman healthcheck run reviewer-image && { echo "healthy: http://127.0.0.1:8089/readyz"; exit 0; }; sleep 1; done; \
+		podman logs reviewer-image; exit 1
 
 generate:
 	$(GO) tool templ generate

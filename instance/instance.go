@@ -25,6 +25,7 @@ import (
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
+	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -41,12 +42,23 @@ type Config struct {
 	UndoWindow         time.Duration // how long a decision may be taken back; review.UndoWindow when zero
 	DecodeMemory       int64         // bytes all decoders may hold at once; pages.DefaultDecodeMemory when zero
 	Log                *slog.Logger  // discarded when nil
+	Backup             Backup        // scheduled backups; none when Backup.Dir is empty
+	Blobs              *s3.Client    // where documents are kept for every instance (--blobs); nil: Data, or PostgreSQL
+	NoMigrate          bool          // leave the schema as it is (`reviewer migrate` brings it up to date); one behind is an error
 
 	// For tests: the clock, a low bcrypt cost, and where PDFium's compiled
 	// code is kept (shared between tests, so it is compiled once).
 	Now              func() time.Time
 	FastPasswordHash bool
 	CompileCache     string
+}
+
+// Backup is when and where a SQLite installation backs itself up
+// (storage.Store.BackupTo).
+type Backup struct {
+	Dir   string        // where backup directories are made
+	Every time.Duration // how often; the first one an interval after start
+	Keep  int           // how many are kept (0: all)
 }
 
 // Instance is one running reviewer.
@@ -60,9 +72,10 @@ type Instance struct {
 	Renderer *pages.Renderer
 	Desk     *desk.Desk
 
-	log  *slog.Logger
-	ln   net.Listener
-	http *http.Server
+	log    *slog.Logger
+	backup Backup
+	ln     net.Listener
+	http   *http.Server
 }
 
 // New opens everything a reviewer needs and listens, but starts no work:
@@ -77,9 +90,15 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	if strings.HasPrefix(c.ExtendKey, review.TokenPrefix) {
 		return nil, fmt.Errorf("the Extend API key is reviewer's own API token (%s…), which Extend does not know: give Extend's key (%s…)", review.TokenPrefix, review.ExtendKeyPrefix)
 	}
-	in := &Instance{log: c.Log}
+	in := &Instance{log: c.Log, backup: c.Backup}
+	if c.Backup.Dir != "" && c.Backup.Every <= 0 {
+		return nil, fmt.Errorf("backups to %s need an interval", c.Backup.Dir)
+	}
+	if c.Backup.Dir != "" && storage.IsPostgres(c.DB) {
+		return nil, fmt.Errorf("scheduled backups are of SQLite installations: back PostgreSQL up with pg_dump (see the README)")
+	}
 	var err error
-	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash})
+	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash, NoMigrate: c.NoMigrate, Blobs: c.Blobs})
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +119,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	}
 	in.URL = strings.TrimRight(c.Web.BaseURL, "/")
 	if in.URL == "" {
-		in.URL = "http://" + browserAddr(in.ln.Addr().String())
+		in.URL = "http://" + BrowserAddr(in.ln.Addr().String())
 	}
 	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
 	in.Desk = desk.New(in.Store, in.Renderer, rules.New(c.Now), c.Now)
@@ -144,6 +163,9 @@ func (in *Instance) Run(ctx context.Context) error {
 	g.Go(func() error { in.Store.Lead(gctx, leadIngest, in.Ingest.Run); return nil })
 	g.Go(func() error { in.Store.Lead(gctx, leadOutbound, in.Outbound.Run); return nil })
 	g.Go(func() error { in.Server.Run(gctx); return nil })
+	if in.backup.Dir != "" {
+		g.Go(func() error { in.backups(gctx); return nil })
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- in.http.Serve(in.ln) }()
@@ -163,6 +185,27 @@ func (in *Instance) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// backups backs the installation up every interval until ctx ends. A
+// failed backup is logged and tried again at the next interval; it stops
+// nothing else.
+func (in *Instance) backups(ctx context.Context) {
+	t := time.NewTicker(in.backup.Every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		b, err := in.Store.BackupTo(ctx, in.backup.Dir, in.backup.Keep)
+		if err != nil {
+			in.log.Error("scheduled backup", "dir", in.backup.Dir, "err", err)
+			continue
+		}
+		in.log.Info("backed up", "dir", b.Dir, "documents", b.Blobs, "removed", len(b.Removed))
+	}
 }
 
 // The works instances take turns to lead (storage.Store.Lead).
@@ -188,8 +231,10 @@ func (in *Instance) Close() error {
 	return nil
 }
 
-// browserAddr turns a listen address into one a browser can open.
-func browserAddr(addr string) string {
+// BrowserAddr turns a listen address into one a browser, or a process on
+// the same machine (reviewer healthcheck), can open: a wildcard host by
+// loopback.
+func BrowserAddr(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return addr

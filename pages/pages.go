@@ -263,6 +263,26 @@ func (r *Renderer) Close() error {
 	return r.pool.Close()
 }
 
+// Ready says why pages cannot be drawn now, or nil: the renderer has not
+// been stopped, and its page cache takes files (a full disk or a read-only
+// mount fails here, not on a reviewer's next page). PDFium itself starts
+// with the first document, so that a server showing no PDF never pays for
+// it; a PDFium that fails is replaced per call.
+func (r *Renderer) Ready() error {
+	if err := r.ctx.Err(); err != nil {
+		return fmt.Errorf("stopped: %w", err)
+	}
+	if err := os.MkdirAll(r.dir, 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(r.dir, "ready-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // SniffLen is how many leading bytes Sniff needs.
 const SniffLen = 1024
 

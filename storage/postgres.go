@@ -40,7 +40,7 @@ func (s *Store) openPostgres(ctx context.Context, url string) error {
 	db.SetMaxOpenConns(24)
 	db.SetMaxIdleConns(24)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := migratePostgres(ctx, db); err != nil {
+	if err := migratePostgres(ctx, db, s.noMigrate); err != nil {
 		db.Close()
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *Store) openPostgres(ctx context.Context, url string) error {
 
 // migratePostgres migrates under a session lock: an instance started while
 // another migrates waits for it, then finds nothing left to do.
-func migratePostgres(ctx context.Context, db *sql.DB) error {
+func migratePostgres(ctx context.Context, db *sql.DB, only bool) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
@@ -64,7 +64,7 @@ func migratePostgres(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockMigrate)
-	return migrate(ctx, &pool{DB: db, pg: true}, "migrations/postgres")
+	return migrate(ctx, &pool{DB: db, pg: true}, "migrations/postgres", only)
 }
 
 func (p *postgres) close() error {

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/wakeup"
 )
 
@@ -48,6 +49,8 @@ type Store struct {
 
 	stopCk, ckDone chan struct{}
 
+	noMigrate bool // Options.NoMigrate
+
 	stopIndex context.CancelFunc // the search index's catching up (indexUnsearched)
 	indexed   chan struct{}
 }
@@ -65,6 +68,13 @@ type Options struct {
 	// Log receives what the store's own goroutines meet (the listener, the
 	// leaders, the search index catching up); discarded when nil.
 	Log *slog.Logger
+	// NoMigrate opens a database without bringing its schema up to date
+	// (the operator runs `reviewer migrate`); one behind is an error.
+	NoMigrate bool
+	// Blobs keeps the documents in an S3-compatible store, once for every
+	// instance, instead of in PostgreSQL; the data directory then holds a
+	// cache of them.
+	Blobs *s3.Client
 }
 
 // Open opens (creating when needed) the database and the blob store, and
@@ -89,7 +99,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		cost = bcrypt.MinCost
 	}
 	s := &Store{
-		now: func() time.Time { return opt.Now().UTC() }, log: opt.Log, cost: cost,
+		now: func() time.Time { return opt.Now().UTC() }, log: opt.Log, cost: cost, noMigrate: opt.NoMigrate,
 		appends: make(chan appendReq, 4*opt.MaxBatch),
 		done:    make(chan struct{}),
 		stopCk:  make(chan struct{}),
@@ -105,7 +115,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	var shared *pool
-	if s.pg != nil {
+	if s.pg != nil && opt.Blobs == nil {
 		shared = s.w
 	}
 	s.Blobs, err = OpenBlobs(filepath.Join(dir, "blobs"), shared)
@@ -113,6 +123,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		s.closeDB()
 		return nil, err
 	}
+	s.Blobs.remote = opt.Blobs
 	s.dummy = sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), cost)
 		return h
@@ -150,7 +161,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, &pool{DB: w}, "migrations/sqlite"); err != nil {
+	if err := migrate(ctx, &pool{DB: w}, "migrations/sqlite", s.noMigrate); err != nil {
 		w.Close()
 		return err
 	}
@@ -250,24 +261,109 @@ func (s *Store) Ping(ctx context.Context) error {
 // migrate applies the migrations in dir (each backend has its own) that the
 // database has not seen, each in its own transaction. With PostgreSQL the
 // caller holds a lock, so instances started together migrate one at a time.
-func migrate(ctx context.Context, db *pool, dir string) error {
+// A database migrated by a newer reviewer is refused: this binary does not
+// know what its schema means. With only set (--migrate=false), nothing is
+// applied, and a schema behind this binary's is an error that says how to
+// bring it up to date.
+func migrate(ctx context.Context, db *pool, dir string, only bool) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(migrations, dir+"/*.sql")
+	names, err := migrationFiles(dir)
+	if err != nil {
+		return err
+	}
+	have, err := schemaVersion(ctx, db)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	if err := atHead(have, names, only); err != nil {
+		return err
+	}
+	for _, m := range names {
+		if err := applyMigration(ctx, db, m.version, m.name); err != nil {
+			return fmt.Errorf("migrate %s: %w", filepath.Base(m.name), err)
+		}
+	}
+	return nil
+}
+
+// atHead says what is wrong with a schema at version have, given this
+// binary's migrations: newer than it knows, or (when it may not migrate)
+// behind.
+func atHead(have int, names []migration, only bool) error {
+	head := names[len(names)-1].version
+	switch {
+	case have > head:
+		return review.Errorf(review.EUNAVAILABLE, "the database's schema is at version %d, newer than this reviewer knows (%d): a newer reviewer has upgraded it; run that version, or restore the backup taken before the upgrade", have, head)
+	case only && have < head:
+		return review.Errorf(review.EUNAVAILABLE, "the database's schema is at version %d and this reviewer needs %d: run `reviewer migrate` first, or start reviewer with --migrate=true", have, head)
+	}
+	return nil
+}
+
+type migration struct {
+	version int
+	name    string
+}
+
+// migrationFiles are a backend's migrations, in order.
+func migrationFiles(dir string) ([]migration, error) {
+	names, err := fs.Glob(migrations, dir+"/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
 	sort.Strings(names)
+	var out []migration
 	for _, name := range names {
 		base := filepath.Base(name)
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("migrate: %s is not named NNNN_name.sql", base)
+			return nil, fmt.Errorf("migrate: %s is not named NNNN_name.sql", base)
 		}
-		if err := applyMigration(ctx, db, version, name); err != nil {
-			return fmt.Errorf("migrate %s: %w", base, err)
-		}
+		out = append(out, migration{version, name})
+	}
+	return out, nil
+}
+
+// schemaVersion is the newest migration the database has seen.
+func schemaVersion(ctx context.Context, db *pool) (int, error) {
+	var v sql.NullInt64
+	err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
+	return int(v.Int64), err
+}
+
+// Schema returns the database's schema version and the newest this binary
+// knows.
+func (s *Store) Schema(ctx context.Context) (have, head int, err error) {
+	dir := "migrations/sqlite"
+	if s.pg != nil {
+		dir = "migrations/postgres"
+	}
+	names, err := migrationFiles(dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	have, err = schemaVersion(ctx, s.r)
+	return have, names[len(names)-1].version, err
+}
+
+// Ready says why this store cannot serve, or nil: the database answers,
+// its schema is the one this binary knows, and the blob store takes
+// writes.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	have, head, err := s.Schema(ctx)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if have != head {
+		return fmt.Errorf("database: the schema is at version %d, this reviewer's is %d", have, head)
+	}
+	if err := s.Blobs.ready(ctx); err != nil {
+		return fmt.Errorf("blob store: %w", err)
 	}
 	return nil
 }

@@ -30,6 +30,10 @@ func (m *metrics) webhook(err error) {
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
+	if !s.metricsAllowed(r) {
+		http.NotFound(w, r)
+		return nil
+	}
 	ctx := r.Context()
 	depth, err := s.store.QueueDepth(ctx)
 	if err != nil {

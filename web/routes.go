@@ -28,6 +28,8 @@ func (s *Server) routes() []route {
 	return []route{
 		{"POST /webhooks/extend", anyone, s.webhook},
 		{"GET /healthz", anyone, s.healthz},
+		{"GET /livez", anyone, s.livez},
+		{"GET /readyz", anyone, s.readyz},
 		{"GET /metrics", anyone, s.serveMetrics},
 		{"GET /login", anyone, s.loginPage},
 		{"POST /login", anyone, s.login},

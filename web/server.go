@@ -29,6 +29,7 @@ type Config struct {
 	APIKeySet      bool           // an Extend API key is configured (documents can be fetched)
 	SetupToken     string         // guards the first-run page while no user exists
 	SLA            time.Duration  // how long a run may wait before the dashboard flags it
+	Metrics        MetricsAccess  // who may read /metrics (--metrics, --metrics-token); loopback by default
 	FeedPoll       time.Duration  // how often the live relay reads the feed unwoken (commits by other processes); 2 s when zero
 }
 

@@ -16,6 +16,7 @@ import (
 type Store interface {
 	live.Feed
 	Ping(ctx context.Context) error
+	Ready(ctx context.Context) error // why this instance cannot serve (/readyz), or nil
 
 	// Runs, as pages and the API show them.
 	Run(ctx context.Context, id string) (*review.Run, error)

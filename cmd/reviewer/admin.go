@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
@@ -25,9 +25,8 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New(`usage: reviewer user add --email E --role reviewer|supervisor|admin [--name N]`)
 	}
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("user add", getenv, stderr)
+	at := storeFlags(fs)
 	email := fs.String("email", "", "the user's email address")
 	role := fs.String("role", "", "reviewer, supervisor or admin")
 	name := fs.String("name", "", "the user's name")
@@ -64,9 +63,8 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if len(args) == 0 || args[0] != "create" {
 		return errors.New(`usage: reviewer token create --name N --role R`)
 	}
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("token create", getenv, stderr)
+	at := storeFlags(fs)
 	name := fs.String("name", "", "what the token is for")
 	role := fs.String("role", "reviewer", "reviewer, supervisor or admin")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -94,9 +92,8 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New(`usage: reviewer destination add --url U --secret S [--events E,E] [--workflows W,W] [--allow-private]`)
 	}
-	fs := flag.NewFlagSet("destination add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("destination add", getenv, stderr)
+	at := storeFlags(fs)
 	u := fs.String("url", "", "where to POST decided runs")
 	secret := fs.String("secret", "", "the signing secret the receiver verifies with")
 	events := fs.String("events", "", "event types to send (default: workflow_run.completed and workflow_run.rejected)")
@@ -118,34 +115,66 @@ func destinationCmd(ctx context.Context, args []string, getenv func(string) stri
 	return nil
 }
 
-// backupCmd is "reviewer backup FILE": an online copy of the database.
+// backupCmd is "reviewer backup DIR": a new backup directory under DIR,
+// while the server runs.
 func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("backup", getenv, stderr)
+	at := storeFlags(fs)
+	keep := fs.Int("keep", 0, "then remove all but the newest N backups under DIR (0 keeps all)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: reviewer backup [--data DIR] FILE")
+		return errors.New("usage: reviewer backup [--data DIR] [--keep N] BACKUPS")
 	}
 	store, err := at.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Backup(ctx, fs.Arg(0)); err != nil {
+	b, err := store.BackupTo(ctx, fs.Arg(0), *keep)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s; copy %s/blobs alongside\n", at.data, fs.Arg(0), at.data)
+	fmt.Fprintf(stdout, "backed up the database and %d documents (%d shared with the previous backup) to %s\n", b.Blobs, b.Linked, b.Dir)
+	for _, old := range b.Removed {
+		fmt.Fprintf(stdout, "removed the older backup %s\n", old)
+	}
+	return nil
+}
+
+// restoreCmd is "reviewer restore BACKUP": a new installation in --data
+// from one backup directory.
+func restoreCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newSettings("restore", getenv, stderr)
+	at := storeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: reviewer restore [--data NEWDIR] BACKUPS/reviewer-…")
+	}
+	m, err := storage.Restore(ctx, fs.Arg(0), at.data, at.db)
+	if err != nil {
+		return err
+	}
+	store, err := at.open(ctx) // brings an older backup's schema up to date
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := store.UserCount(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored the backup of %s (%d documents, %d users) into %s; start reviewer with --data %s\n", m.Created.Format(time.RFC3339), m.Blobs, n, at.data, at.data)
 	return nil
 }
 
 // migrateCmd is "reviewer migrate-to-postgres": stop the server first.
 func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate-to-postgres", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("migrate-to-postgres", getenv, stderr)
+	at := storeFlags(fs)
 	to := fs.String("to", "", "the empty PostgreSQL database to copy into, a postgres:// URL")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -179,9 +208,8 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 // routeCmd is "reviewer route": a workflow's quality-check rule for runs that
 // arrive as workflow_run.completed without a human review step in Extend.
 func routeCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("route", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("route", getenv, stderr)
+	at := storeFlags(fs)
 	workflow := fs.String("workflow", "", "the workflow id")
 	below := fs.Float64("below", -1, "send a run to review when any confidence is below this (0..1)")
 	sample := fs.Int("sample", 0, "and send this percentage of the rest (0..100)")
@@ -214,9 +242,8 @@ func routeCmd(ctx context.Context, args []string, getenv func(string) string, st
 
 // rotateCmd is "reviewer rotate-session-keys".
 func rotateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rotate-session-keys", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("rotate-session-keys", getenv, stderr)
+	at := storeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -235,9 +262,8 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 // feedbackCmd is "reviewer feedback": what a workflow's decisions feed back
 // to Extend (needs --extend-api-key on the server).
 func feedbackCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("feedback", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("feedback", getenv, stderr)
+	at := storeFlags(fs)
 	workflow := fs.String("workflow", "", "the workflow id")
 	set := fs.String("evaluation-set", "", "add approved runs' reviewed outputs to this Extend evaluation set")
 	runs := fs.String("runs", review.EvalApproved, "which go in: approved (every output of every approved run) or corrected (the outputs a reviewer changed)")
@@ -267,14 +293,15 @@ func feedbackCmd(ctx context.Context, args []string, getenv func(string) string,
 // them.
 type where struct{ data, db string }
 
-func storeFlags(fs *flag.FlagSet, getenv func(string) string) *where {
+func storeFlags(fs *settings) *where {
 	w := &where{}
-	fs.StringVar(&w.data, "data", env(getenv, "REVIEWER_DATA", "./data"), "data directory (REVIEWER_DATA)")
-	fs.StringVar(&w.db, "db", env(getenv, "REVIEWER_DB", "sqlite:"), dbUsage)
+	fs.StringVar(&w.data, "data", "./data", "data directory")
+	fs.StringVar(&w.db, "db", "sqlite:", dbUsage)
+	fs.fromEnv()
 	return w
 }
 
-const dbUsage = "database: sqlite: (reviewer.db under --data) or a postgres:// URL that several instances share (REVIEWER_DB)"
+const dbUsage = "database: sqlite: (reviewer.db under --data) or a postgres:// URL that several instances share"
 
 func (w *where) open(ctx context.Context) (*storage.Store, error) {
 	return storage.Open(ctx, w.data, storage.Options{DB: w.db})
@@ -304,9 +331,8 @@ func rulesCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return errors.New(use)
 	}
 	verb := args[0]
-	fs := flag.NewFlagSet("rules "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	at := storeFlags(fs, getenv)
+	fs := newSettings("rules "+verb, getenv, stderr)
+	at := storeFlags(fs)
 	workflow := fs.String("workflow", "", "export: only this workflow's rules")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

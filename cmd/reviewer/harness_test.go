@@ -77,11 +77,18 @@ func startServer(t *testing.T, extra ...string) *server {
 		}
 		extra = slices.Delete(slices.Clone(extra), i, i+1)
 	}
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", testSecret, "--compile-cache", pdfiumtest.Cache(t)}, extra...)
+	return launch(t, args, noEnv, data)
+}
+
+// launch runs reviewer with args and getenv until the test ends, and
+// returns once it listens.
+func launch(t *testing.T, args []string, getenv func(string) string, data string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--webhook-secret", testSecret, "--compile-cache", pdfiumtest.Cache(t)}, extra...)
-	go func() { done <- run(ctx, args, noEnv, nil, pw, io.Discard); pw.Close() }()
+	go func() { done <- run(ctx, args, getenv, nil, pw, io.Discard); pw.Close() }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -40,14 +40,26 @@ Commands:
                                 feed approved corrections back to Extend
   reviewer rotate-session-keys  new cookie keys; sessions signed with the previous keys stay valid
                                 until the next rotation (restart the server to use them)
-  reviewer backup FILE          a consistent copy of the SQLite database, while the server runs
-                                (PostgreSQL: pg_dump, see the README)
+  reviewer backup [--keep N] BACKUPS
+                                a new backup (SQLite database and documents) under BACKUPS, while
+                                the server runs; --keep removes all but the newest N (PostgreSQL:
+                                pg_dump, see the README)
+  reviewer restore --data NEWDIR BACKUPS/reviewer-…
+                                a new installation from one backup
   reviewer migrate-to-postgres --to postgres://…
                                 copy a SQLite installation (--data, --db) into an empty PostgreSQL
                                 database, documents included, and verify it by counts
   reviewer destination add --url U --secret S [--events E,E] [--workflows W,W] [--allow-private]
                                 send decisions to U, signed with S as Extend signs
-Run "reviewer serve -h" for the server's flags.
+  reviewer healthcheck [--ready] [--addr A]
+                                exit 0 when the server on A answers /livez (or /readyz)
+  reviewer migrate              bring the database's schema up to date (for serve --migrate=false)
+  reviewer blobs migrate --to s3://bucket/prefix
+                                copy every document into an S3-compatible store (for serve
+                                --blobs), out of PostgreSQL
+  reviewer config [serve flags]  the server's effective configuration, secrets redacted, and
+                                where each value came from (a flag, a variable, a file, the default)
+Run "reviewer serve -h" for the server's flags; each has a REVIEWER_* variable (see the README).
 `
 
 // run is the whole program; tests call it too.
@@ -75,10 +87,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return rotateCmd(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args, getenv, stdout, stderr)
 	case "migrate-to-postgres":
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
 	case "destination":
 		return destinationCmd(ctx, args, getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheckCmd(ctx, args, getenv, stdout, stderr)
+	case "migrate":
+		return migrateSchemaCmd(ctx, args, getenv, stdout, stderr)
+	case "blobs":
+		return blobsCmd(ctx, args, getenv, stdout, stderr)
+	case "config":
+		return configCmd(args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

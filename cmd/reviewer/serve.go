@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +35,11 @@ type config struct {
 	proxies       string
 	extendPrivate bool
 	compileCache  string
+	migrate       bool
+	metrics       string
+	metricsToken  string
+	backup        instance.Backup
+	blobs         string
 }
 
 func (c *config) secrets() []string {
@@ -49,41 +52,45 @@ func (c *config) secrets() []string {
 	return out
 }
 
-// env returns the environment value of key, or def.
-func env(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
+func serveFlags(getenv func(string) string, stderr io.Writer) (*settings, *config) {
+	c := &config{}
+	fs := newSettings("serve", getenv, stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.data, "data", "./data", "data directory: SQLite database, documents, page cache")
+	fs.StringVar(&c.db, "db", "sqlite:", dbUsage)
+	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "Extend webhook signing secret(s), comma-separated")
+	fs.StringVar(&c.extendURL, "extend-api-url", "https://api.extend.ai", "Extend API base URL")
+	fs.StringVar(&c.extendKey, "extend-api-key", "", "Extend API key, to fetch documents")
+	fs.StringVar(&c.baseURL, "base-url", "", "URL browsers use to reach reviewer; derived from --addr by default")
+	fs.Int64Var(&c.maxBody, "max-body", 32<<20, "largest webhook body accepted, in bytes")
+	fs.Int64Var(&c.decodeMemory, "decode-memory", pages.DefaultDecodeMemory, "bytes every page image, thumbnail, sheet and text being decoded may hold together; a request that finds no room is asked to come back")
+	fs.BoolVar(&c.demo, "demo", false, "load the bundled demo documents")
+	fs.StringVar(&c.logFormat, "log", "text", "log format: text or json")
+	fs.DurationVar(&c.sla, "sla", 4*time.Hour, "how long a run may wait before the dashboard flags it")
+	fs.DurationVar(&c.undoWindow, "undo-window", 10*time.Second, "how long a reviewer may take back a decision; nothing is sent on before")
+	fs.DurationVar(&c.feedPoll, "feed-poll", 2*time.Second, "how often open pages are told of changes another process made, such as the command line; this server's own changes reach them at once")
+	fs.BoolVar(&c.extendPrivate, "extend-allow-private", false, "let document and payload links reach private addresses, for an on-premise setup")
+	fs.StringVar(&c.compileCache, "compile-cache", "", "where PDFium's machine code is kept between starts; DATA/wazero-cache by default")
+	fs.StringVar(&c.proxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For names the client: addresses or CIDR ranges, comma-separated")
+	fs.BoolVar(&c.migrate, "migrate", true, "bring the database's schema up to date at start (several instances take turns); with false, run `reviewer migrate` first")
+	fs.StringVar(&c.metrics, "metrics", "127.0.0.0/8,::1/128", "networks (addresses or CIDR ranges, comma-separated) that may read /metrics, or off; others get 404")
+	fs.StringVar(&c.metricsToken, "metrics-token", "", "a token /metrics also requires, as Authorization: Bearer <token>")
+	fs.StringVar(&c.backup.Dir, "backup-dir", "", "back the SQLite installation up into a new directory here every --backup-every (reviewer backup does it by hand); off when empty")
+	fs.DurationVar(&c.backup.Every, "backup-every", 24*time.Hour, "how often --backup-dir gets a backup")
+	fs.IntVar(&c.backup.Keep, "backup-keep", 7, "how many backups --backup-dir keeps (0: all)")
+	fs.StringVar(&c.blobs, "blobs", "", "keep documents in an S3-compatible store, s3://bucket/prefix (path-style; endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION), once for every instance; empty: under --data, and with PostgreSQL in the database")
+	fs.fromEnv()
+	return fs, c
 }
 
-func serveFlags(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *config) {
-	c := &config{}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", env(getenv, "REVIEWER_ADDR", "127.0.0.1:8080"), "listen address (REVIEWER_ADDR)")
-	fs.StringVar(&c.data, "data", env(getenv, "REVIEWER_DATA", "./data"), "data directory: SQLite database, documents, page cache (REVIEWER_DATA)")
-	fs.StringVar(&c.db, "db", env(getenv, "REVIEWER_DB", "sqlite:"), dbUsage)
-	fs.StringVar(&c.webhookSecret, "webhook-secret", env(getenv, "REVIEWER_WEBHOOK_SECRET", ""), "Extend webhook signing secret(s), comma-separated (REVIEWER_WEBHOOK_SECRET)")
-	fs.StringVar(&c.extendURL, "extend-api-url", env(getenv, "REVIEWER_EXTEND_API_URL", "https://api.extend.ai"), "Extend API base URL (REVIEWER_EXTEND_API_URL)")
-	fs.StringVar(&c.extendKey, "extend-api-key", env(getenv, "REVIEWER_EXTEND_API_KEY", ""), "Extend API key, to fetch documents (REVIEWER_EXTEND_API_KEY)")
-	fs.StringVar(&c.baseURL, "base-url", env(getenv, "REVIEWER_BASE_URL", ""), "URL browsers use to reach reviewer; derived from --addr by default (REVIEWER_BASE_URL)")
-	maxBody, _ := strconv.ParseInt(env(getenv, "REVIEWER_MAX_BODY", "33554432"), 10, 64)
-	fs.Int64Var(&c.maxBody, "max-body", maxBody, "largest webhook body accepted, in bytes (REVIEWER_MAX_BODY)")
-	decodeMemory, _ := strconv.ParseInt(env(getenv, "REVIEWER_DECODE_MEMORY", strconv.Itoa(pages.DefaultDecodeMemory)), 10, 64)
-	fs.Int64Var(&c.decodeMemory, "decode-memory", decodeMemory, "bytes every page image, thumbnail, sheet and text being decoded may hold together; a request that finds no room is asked to come back (REVIEWER_DECODE_MEMORY)")
-	fs.BoolVar(&c.demo, "demo", false, "load the bundled demo documents")
-	fs.StringVar(&c.logFormat, "log", env(getenv, "REVIEWER_LOG", "text"), "log format: text or json (REVIEWER_LOG)")
-	sla, _ := time.ParseDuration(env(getenv, "REVIEWER_SLA", "4h"))
-	fs.DurationVar(&c.sla, "sla", sla, "how long a run may wait before the dashboard flags it (REVIEWER_SLA)")
-	undo, _ := time.ParseDuration(env(getenv, "REVIEWER_UNDO_WINDOW", "10s"))
-	fs.DurationVar(&c.undoWindow, "undo-window", undo, "how long a reviewer may take back a decision; nothing is sent on before (REVIEWER_UNDO_WINDOW)")
-	poll, _ := time.ParseDuration(env(getenv, "REVIEWER_FEED_POLL", "2s"))
-	fs.DurationVar(&c.feedPoll, "feed-poll", poll, "how often open pages are told of changes another process made, such as the command line; this server's own changes reach them at once (REVIEWER_FEED_POLL)")
-	fs.BoolVar(&c.extendPrivate, "extend-allow-private", env(getenv, "REVIEWER_EXTEND_ALLOW_PRIVATE", "") == "1", "let document and payload links reach private addresses, for an on-premise setup (REVIEWER_EXTEND_ALLOW_PRIVATE=1)")
-	fs.StringVar(&c.compileCache, "compile-cache", env(getenv, "REVIEWER_COMPILE_CACHE", ""), "where PDFium's machine code is kept between starts; DATA/wazero-cache by default (REVIEWER_COMPILE_CACHE)")
-	fs.StringVar(&c.proxies, "trusted-proxies", env(getenv, "REVIEWER_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: addresses or CIDR ranges, comma-separated (REVIEWER_TRUSTED_PROXIES)")
-	return fs, c
+// configCmd is "reviewer config": what serve would run with, given the
+// same flags and environment.
+func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs, _ := serveFlags(getenv, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return fs.print(stdout)
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
@@ -95,6 +102,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	proxies, err := web.ParseProxies(c.proxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	metrics, err := web.ParseMetrics(c.metrics)
+	if err != nil {
+		return fmt.Errorf("--metrics: %w", err)
+	}
+	metrics.Token = c.metricsToken
+	blobs, err := blobStore(c.blobs, getenv)
+	if err != nil {
+		return err
 	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
 	if c.logFormat == "json" {
@@ -110,8 +126,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory,
-		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken},
+		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory, NoMigrate: !c.migrate, Backup: c.backup, Blobs: blobs,
+		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken, Metrics: metrics},
 	})
 	if err != nil {
 		return err

@@ -48,6 +48,7 @@ var allowed = map[string]string{
 	"KeepViewers":       "this instance's viewers kept alive, or dropped when it stops",
 	"RotateSessionKeys": "the command line's key rotation, which no page offers",
 	"Close":             "closing the store writes nothing anyone decided",
+	"MigrateBlobs":      "the operator's move of documents into S3: where bytes are kept, not what anyone decided",
 }
 
 func main() {
