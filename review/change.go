@@ -225,7 +225,7 @@ func ReviseSplits(o *Output, model, value json.RawMessage, pages int) (json.RawM
 		case sp.StartPage < 1 || sp.EndPage < sp.StartPage:
 			return nil, Errorf(EINVALID, "Sub-document %d: pages %d–%d are not a range.", i+1, sp.StartPage, sp.EndPage)
 		case pages > 0 && sp.EndPage > pages:
-			return nil, Errorf(EINVALID, "Sub-document %d ends on page %d, but the document has %d pages.", i+1, sp.EndPage, pages)
+			return nil, Errorf(EINVALID, "Sub-document %d ends on page %d, but the document has %s.", i+1, sp.EndPage, Count(pages, "page", "pages"))
 		}
 		if kept(was, i, sp) || kept(o.Splits, i, sp) {
 			continue
