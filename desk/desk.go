@@ -261,9 +261,13 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 	if _, err := o.Run.WithEdits(append(slices.Clone(o.Review.Edits), edit), d.Sizer(ctx, o.Run)); err != nil {
 		return Saved{}, review.Errorf(review.EINVALID, "This change cannot be applied to the run: %s", review.ErrorMessage(err))
 	}
+	// The value the change replaces, as the run read before it: a class
+	// or the sub-documents too, so the history can say what changed.
 	before := json.RawMessage("null")
 	if field != nil {
 		before = field.Value
+	} else if v, ok := out.Model(c.Path); ok {
+		before = v
 	}
 	if saved.Version, err = d.store.SaveEdit(ctx, o.Run.ID, c.Version, actor, edit, before); err != nil {
 		return Saved{}, d.whyRefused(ctx, o.Run, c.Version, actor, err)
@@ -462,20 +466,31 @@ func (d *Desk) SetRules(ctx context.Context, workflowID string, rs []review.Rule
 	return d.store.SetRules(ctx, workflowID, rs, actor)
 }
 
-// TryRules evaluates rules, not yet kept, on the workflow's newest run as
-// it reads now: an admin sees what a rule would say before enabling it.
-func (d *Desk) TryRules(ctx context.Context, workflowID string, rs []review.Rule) (string, []review.RuleResult, error) {
-	o, err := d.Latest(ctx, workflowID)
+// TryRules evaluates rules, not yet kept, on the newest run of the
+// workflow that still waits for review (a rule is written for the runs to
+// come), or, when none waits, on its newest run; it says which.
+func (d *Desk) TryRules(ctx context.Context, workflowID string, rs []review.Rule) (Opened, []review.RuleResult, error) {
+	runs, _, err := d.store.Runs(ctx, review.RunFilter{WorkflowID: workflowID, Status: review.StatusNeedsReview, Limit: 1})
 	if err != nil {
-		return "", nil, err
+		return Opened{}, nil, err
+	}
+	if len(runs) == 0 {
+		runs, err = d.recent(ctx, workflowID, 1)
+		if err != nil {
+			return Opened{}, nil, err
+		}
+	}
+	o, err := d.Open(ctx, runs[0].ID)
+	if err != nil {
+		return Opened{}, nil, err
 	}
 	if err := d.checker.Check(ctx, rs, []*review.Run{o.Current}); err != nil {
-		return o.Run.ID, nil, err
+		return o, nil, err
 	}
 	for i := range rs {
 		rs[i].Disabled = false
 	}
-	return o.Run.ID, d.checker.Evaluate(ctx, o.Current, rs), nil
+	return o, d.checker.Evaluate(ctx, o.Current, rs), nil
 }
 
 // whyRefused turns a write the store refused (review.ErrRefused: its

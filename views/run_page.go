@@ -305,6 +305,57 @@ func severityOrder(s string) int {
 	return 1
 }
 
+// FailedAt says where a failed rule fails and what it read there: "at
+// total (35.73 EUR)". A person fixing the run needs the value, not only
+// the place; a field the run no longer has is named alone.
+func (vm RunPageVM) FailedAt(r review.RuleResult) string {
+	if len(r.Fields) == 0 {
+		return ""
+	}
+	at := make([]string, len(r.Fields))
+	for i, path := range r.Fields {
+		at[i] = path
+		if f := vm.field(path); f != nil {
+			at[i] += " (" + fieldValueText(*f) + ")"
+		}
+	}
+	return "at " + strings.Join(at, ", ")
+}
+
+// field finds a field of the run's outputs by its path, grid cells too.
+func (vm RunPageVM) field(path string) *FieldVM {
+	for i := range vm.Outputs {
+		for j := range vm.Outputs[i].Fields {
+			f := &vm.Outputs[i].Fields[j]
+			if f.Path == path {
+				return f
+			}
+			if f.Grid == nil {
+				continue
+			}
+			for _, row := range f.Grid.Rows {
+				for _, c := range row.Cells {
+					if c != nil && c.Path == path {
+						return c
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fieldValueText is a field's value as a sentence quotes it.
+func fieldValueText(f FieldVM) string {
+	switch {
+	case f.Null:
+		return "empty"
+	case f.Amount != "" || f.Code != "":
+		return strings.TrimSpace(f.Amount + " " + f.Code)
+	}
+	return f.Text
+}
+
 // Passed counts the rules that pass.
 func (vm RunPageVM) Passed() int {
 	n := 0

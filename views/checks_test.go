@@ -1,0 +1,40 @@
+package views
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// TestChecksListEveryFailingRule: the rules box lists each failing rule,
+// blocking ones first, with the values it read, and never under a class
+// the page's stylesheet hides (a blocking rule's class was "block", the
+// class of the hidden text blocks over a page).
+func TestChecksListEveryFailingRule(t *testing.T) {
+	vm := runPage("")
+	vm.Checks = []review.RuleResult{
+		{Rule: "has a PO", Severity: review.SeverityWarn, Message: "Invoices need a purchase order.", Fields: []string{"purchase_order"}},
+		{Rule: "lines add up", Severity: review.SeverityBlock, Message: "The lines do not add up to the total.", Fields: []string{"total", "line_items[1].amount"}},
+	}
+	vm.Outputs[0].Fields = append(vm.Outputs[0].Fields,
+		FieldVM{Field: review.Field{Path: "total", Type: review.TypeCurrency}, Text: "35.73 EUR", Amount: "35.73", Code: "EUR", Row: -1},
+		FieldVM{Field: review.Field{Path: "purchase_order", Type: review.TypeString}, Null: true, Row: -1},
+		FieldVM{Field: review.Field{Path: "line_items", Type: review.TypeArray}, Row: -1, Grid: &GridVM{Rows: []GridRowVM{{}, {Cells: []*FieldVM{{Field: review.Field{Path: "line_items[1].amount"}, Text: "5.93"}}}}}},
+	)
+	got := said(t, RunPage(vm), "rule")
+	want := []string{
+		"Blocks approval lines add up: The lines do not add up to the total. at total (35.73 EUR), line_items[1].amount (5.93)",
+		"Warning has a PO: Invoices need a purchase order. at purchase_order (empty)",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("the rules box reads\n%q\nwant\n%q", got, want)
+	}
+	if b := said(t, RunPage(vm), "block"); len(b) != 0 {
+		t.Fatalf("a rule is drawn with the class of hidden blocks: %q", b)
+	}
+	if !strings.Contains(strings.Join(said(t, RunPage(vm), "checks"), " "), "0 of 2 pass") {
+		t.Fatal("the count is wrong")
+	}
+}
