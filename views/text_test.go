@@ -180,7 +180,7 @@ func TestPagesSayNoTemplateSyntax(t *testing.T) {
 			ByWorkflow: []review.WorkflowDepth{{ID: "wf", Name: "Invoices", Waiting: 3, Oldest: earlier}}, PerDay: []review.Bucket{{Label: "Mon", Count: 2}},
 			Reviewers:   []review.ReviewerStats{{Email: "ben@example.com", Approved: 2}},
 			Corrections: []review.FieldCorrections{{WorkflowName: "Invoices", Path: "invoice_number", Edited: 1, Decided: 3}},
-			RuleFails:   []review.RuleFailures{{WorkflowName: "Invoices", Rule: "lines add up", Severity: review.SeverityBlock, Failed: 1}}}}), []string{"3", "waiting", "Fields corrected most", "1 of 3", "33%"}},
+			RuleFails:   []review.RuleFailures{{WorkflowName: "Invoices", Rule: "lines add up", Severity: review.SeverityBlock, Failed: 1}}}}), []string{"3", "waiting", "Fields corrected most", "1 of 3", "33%", "Ben Okafor"}},
 		{"corrections", CorrectedRunsPage(CorrectedRunsVM{Page: page("Corrections", review.RoleSupervisor), Path: "invoice_number", Runs: []review.RunSummary{summary}, Now: now}), []string{"Runs where", "invoice_number", "was corrected"}},
 		{"corrections of no field", CorrectedRunsPage(CorrectedRunsVM{Page: page("Corrections", review.RoleSupervisor), Now: now}), []string{"Corrected runs"}},
 		{"error signed in", ErrorPage(ErrorPageVM{Page: page("Forbidden", review.RoleReviewer), Status: 403, Message: "This page is for supervisors and above."}), []string{"Forbidden", "Back to the queue"}},

@@ -144,7 +144,8 @@ func changes(run *review.Run, edits []review.Edit) int {
 }
 
 // fragments are the parts of the review page that follow the run: each
-// output's section, the marks over each page, the notices and the history.
+// output's section, the marks over each page, the header's status, the
+// notices and the history.
 type fragments struct {
 	Version  int               `json:"version"`
 	Editable bool              `json:"editable"`
@@ -152,6 +153,7 @@ type fragments struct {
 	Edited   int               `json:"edited"`             // fields changed from the model's values
 	Outputs  map[string]string `json:"outputs"`            // output id → its section
 	Pages    map[string]string `json:"pages"`              // page element id → its marks
+	Status   string            `json:"status"`             // the header's status and decision
 	Notices  string            `json:"notices"`            // why it is locked, cross-field checks
 	Thumbs   string            `json:"thumbs"`             // the pages in small, with their sub-documents
 	Audit    string            `json:"audit"`              // the history
@@ -179,6 +181,9 @@ func fragmentsOf(ctx context.Context, vm views.RunPageVM) (fragments, error) {
 				return f, err
 			}
 		}
+	}
+	if f.Status, err = render(views.RunStatus(vm)); err != nil {
+		return f, err
 	}
 	if f.Notices, err = render(views.RunNotices(vm)); err != nil {
 		return f, err
