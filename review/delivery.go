@@ -5,6 +5,11 @@ import (
 	"time"
 )
 
+// MinSecret is the shortest signing secret a destination takes, in
+// characters: a shorter one can be guessed, and every delivery signed
+// with it forged.
+const MinSecret = 16
+
 // Destination is where reviewed runs are sent, signed the way Extend signs.
 type Destination struct {
 	ID           int64

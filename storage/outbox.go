@@ -17,8 +17,8 @@ func (s *Store) AddDestination(ctx context.Context, d review.Destination) (int64
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return 0, review.Errorf(review.EINVALID, "%q is not an http(s) URL", d.URL)
 	}
-	if len(d.Secret) < 16 {
-		return 0, review.Errorf(review.EINVALID, "the signing secret must be at least 16 characters")
+	if len(d.Secret) < review.MinSecret {
+		return 0, review.Errorf(review.EINVALID, "The signing secret must be at least %d characters.", review.MinSecret)
 	}
 	var id int64
 	err = s.w.QueryRowContext(ctx, `INSERT INTO destinations (url, secret, events, workflows, allow_private, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,

@@ -38,3 +38,15 @@ func TestChecksListEveryFailingRule(t *testing.T) {
 		t.Fatal("the count is wrong")
 	}
 }
+
+// TestSecretRuleIsOnTheForm: the destination form says how long a secret
+// must be, tied to its field for a screen reader.
+func TestSecretRuleIsOnTheForm(t *testing.T) {
+	var b strings.Builder
+	if err := DeliveriesPage(DeliveriesVM{Page: page("Deliveries", review.RoleAdmin)}).Render(t.Context(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `name="secret" required minlength="16" autocomplete="off" aria-describedby="secret-rule"`) || !strings.Contains(b.String(), `<span id="secret-rule" class="muted">At least 16 characters;`) {
+		t.Fatal("the secret's rule is not on the form, or not tied to its field")
+	}
+}

@@ -193,7 +193,7 @@ func TestPagesSayNoTemplateSyntax(t *testing.T) {
 		{"users", UsersPage(UsersVM{Page: page("Users", review.RoleAdmin), Users: []review.User{{Email: "ben@example.com", Name: "Ben Okafor", Role: review.RoleReviewer}},
 			Tokens: []review.Token{{Name: "erp", Role: review.RoleReviewer, CreatedAt: earlier}}, Log: []review.AdminEntry{{At: earlier, Actor: "ana@example.com", Action: "add user", Target: "ben@example.com"}}}), []string{"Users and API tokens", "ben@example.com", "erp"}},
 		{"deliveries", DeliveriesPage(DeliveriesVM{Page: page("Deliveries", review.RoleAdmin), Destinations: []review.Destination{{URL: "https://erp.example.com/hook"}},
-			Deliveries: []review.Delivery{{RunID: "workflow_run_1", URL: "https://erp.example.com/hook", EventType: "workflow_run.reviewed", State: "failed", Attempts: 2, LastError: "connection refused", CreatedAt: earlier}}}), []string{"Deliveries", "https://erp.example.com/hook", "connection refused"}},
+			Deliveries: []review.Delivery{{RunID: "workflow_run_1", URL: "https://erp.example.com/hook", EventType: "workflow_run.reviewed", State: "failed", Attempts: 2, LastError: "connection refused", CreatedAt: earlier}}}), []string{"Deliveries", "https://erp.example.com/hook", "connection refused", "At least 16 characters; deliveries are signed with it."}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			doc := parse(t, c.page)
