@@ -50,3 +50,22 @@ func TestSecretRuleIsOnTheForm(t *testing.T) {
 		t.Fatal("the secret's rule is not on the form, or not tied to its field")
 	}
 }
+
+// TestOutputHeadingsSayItOnce: an output named for what it is is headed
+// once ("Split", not "split Split").
+func TestOutputHeadingsSayItOnce(t *testing.T) {
+	for _, c := range []struct {
+		o    OutputVM
+		want string
+	}{
+		{OutputVM{Name: "split", Type: review.OutputSplitter}, "Split"},
+		{OutputVM{Name: "SPLITTER", Type: review.OutputSplitter}, "Split"},
+		{OutputVM{Name: "Document type", Type: review.OutputClassify}, "Document typeClassification"},
+		{OutputVM{Name: "extract", Type: review.OutputExtract}, "Extraction"},
+		{OutputVM{Name: "Invoice fields", Type: review.OutputExtract}, "Invoice fieldsExtraction"},
+	} {
+		if got := strings.Join(said(t, OutputSection(c.o), "output"), ""); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%+v is headed %q, want %q", c.o, got, c.want)
+		}
+	}
+}

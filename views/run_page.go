@@ -255,6 +255,15 @@ func outputLabel(t review.OutputType) string {
 	return string(t)
 }
 
+// outputName is an output's heading: its processor's name, or what it
+// is when the name only says that again ("split" of a Split).
+func outputName(o OutputVM) string {
+	if l := outputLabel(o.Type); o.Name == "" || strings.EqualFold(o.Name, l) || strings.EqualFold(o.Name, string(o.Type)) {
+		return l
+	}
+	return o.Name
+}
+
 // editorID is the id of a field's (first) input, for its label.
 func editorID(f FieldVM) string { return "ed-" + f.OutputID + "-" + f.Path }
 
