@@ -62,7 +62,11 @@ func ParseText(f *Field, text, code string) (value json.RawMessage, alternative 
 		if err != nil {
 			return nil, "", err
 		}
-		return Money{Amount: json.Number(n), Code: strings.ToUpper(strings.TrimSpace(code))}.JSON(), "", nil
+		upper := strings.ToUpper(strings.TrimSpace(code))
+		if upper != "" && !currencyCode.MatchString(upper) {
+			return nil, "", Errorf(EINVALID, "%s: %q is not an ISO 4217 currency code", f.Path, strings.TrimSpace(code)) // as typed
+		}
+		return Money{Amount: json.Number(n), Code: upper}.JSON(), "", nil
 	}
 	return jsonOf(raw), "", nil
 }
