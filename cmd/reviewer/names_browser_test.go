@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -108,5 +109,35 @@ func TestLiveStatusAndNames(t *testing.T) {
 	}
 	if row := js(t, sam, `[...document.querySelectorAll("table.list td .person")].map((p) => p.textContent + " " + p.title).join("; ")`); !strings.Contains(row, "Sam Ortiz sam@example.com") {
 		t.Errorf("the dashboard's reviewers read %q", row)
+	}
+}
+
+// TestAListIsLookedThroughBeforeItIsChosen: in a closed currency list, a
+// typed letter and arrow keys walk the choices without saving each; Enter
+// saves the one chosen, once.
+func TestAListIsLookedThroughBeforeItIsChosen(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	code := `.field[data-path="total"] select[data-part="code"]`
+	before := len(auditOf(t, s, runQH))
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(code))); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "u")
+	press(t, ctx, kb.ArrowDown)
+	press(t, ctx, kb.ArrowDown)
+	press(t, ctx, kb.ArrowUp)
+	chosen := js(t, ctx, `document.querySelector(`+jsString(code)+`).value`)
+	if chosen == "EUR" || chosen == "" {
+		t.Fatalf("the keys did not walk the list: %q", chosen)
+	}
+	// The saves are answered in order: after Enter's, every change the walk
+	// might have sent is in the history.
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	edits := auditOf(t, s, runQH)[before:]
+	if len(edits) != 1 || !strings.Contains(fmt.Sprint(edits[0]["after"]), chosen) {
+		t.Fatalf("Enter saved %v, want one change to %s", edits, chosen)
 	}
 }

@@ -414,13 +414,29 @@ document.addEventListener("input", (e) => {
     keepTyped(f);
   }
 });
+// A closed list changes its choice with every arrow key and typed letter
+// (u, u, u walks through the currencies): those are looked through, not
+// chosen. A choice by keyboard is confirmed by Enter, Tab or leaving the
+// list; one picked with the mouse at once.
+document.addEventListener("keydown", (e) => {
+  if (e.target.tagName === "SELECT" && !e.ctrlKey && !e.altKey && !["Enter", "Tab", "Escape"].includes(e.key)) e.target.dataset.browsing = "1";
+}, true);
+document.addEventListener("pointerdown", (e) => {
+  const s = e.target.closest?.("select");
+  if (s) delete s.dataset.browsing;
+}, true);
 // A choice in a list, or text left by Tab or a click, is confirmed.
 document.addEventListener("change", (e) => {
   const f = fieldOf(e.target);
+  if (e.target.dataset?.browsing) return;
   if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
 });
 document.addEventListener("focusout", (e) => {
   const f = fieldOf(e.target);
+  if (e.target.dataset?.browsing) {
+    delete e.target.dataset.browsing;
+    if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
+  }
   if (f && f.classList.contains("splits-editor") && !f.contains(e.relatedTarget)) commit(f);
 });
 
