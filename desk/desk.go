@@ -6,6 +6,7 @@
 package desk
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -256,8 +257,11 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 	if c.Reset {
 		edit.How = review.HowReset
 	}
-	if c.Box != nil {
+	switch {
+	case c.Box != nil:
 		edit.Refs = []review.Ref{*c.Box}
+	case !c.Reset && field != nil && len(field.Refs) > 0 && string(bytes.TrimSpace(value)) == "null":
+		edit.Refs = []review.Ref{} // nothing is cited for no value
 	}
 	if _, err := o.Run.WithEdits(append(slices.Clone(o.Review.Edits), edit), d.Sizer(ctx, o.Run)); err != nil {
 		return Saved{}, review.Errorf(review.EINVALID, "This change cannot be applied to the run: %s", review.ErrorMessage(err))
