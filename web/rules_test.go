@@ -219,3 +219,27 @@ func testDecidedRunShowsTheRulesOfItsDecision(t *testing.T) {
 		t.Fatal("the decided run is judged by a rule written after its decision")
 	}
 }
+
+// TestSetupStepsOnlyBeforeTheFirstRun: an admin's empty queue shows how to
+// connect Extend while no run has arrived, not once the day's work has
+// emptied it.
+func TestSetupStepsOnlyBeforeTheFirstRun(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	if _, page := get(t, admin, e.srv.URL+"/"); !strings.Contains(page, "Connect Extend") {
+		t.Fatal("a new instance's queue does not say how to connect Extend")
+	}
+	qh, err := demo.Payload("qualityhosting_2025.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
+	e.process()
+	resp, _ := admin.PostForm(e.srv.URL+"/runs/workflow_run_demo_qh_2025/approve", url.Values{"version": {"0"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %s", resp.Status)
+	}
+	if _, page := get(t, admin, e.srv.URL+"/"); strings.Contains(page, "Connect Extend") || !strings.Contains(page, "Nothing is waiting") {
+		t.Fatal("a queue emptied by work shows the steps to connect Extend")
+	}
+}
