@@ -10,22 +10,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/reviewer-app/reviewer/review"
-	"github.com/reviewer-app/reviewer/storage"
 )
-
-// named adds a person with a name, as an admin would.
-func (s *server) named(email, name string, role review.Role) {
-	s.t.Helper()
-	ctx := context.Background()
-	store, err := storage.Open(ctx, s.data, storage.Options{FastPasswordHash: true})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.CreateUser(ctx, email, name, role, testPassword); err != nil {
-		s.t.Fatal(err)
-	}
-}
 
 // banners are the notices the page shows, one line each.
 func banners(t *testing.T, ctx context.Context) []string {
