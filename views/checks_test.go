@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/a-h/templ"
+
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -66,6 +68,27 @@ func TestOutputHeadingsSayItOnce(t *testing.T) {
 	} {
 		if got := strings.Join(said(t, OutputSection(c.o), "output"), ""); !strings.HasPrefix(got, c.want) {
 			t.Errorf("%+v is headed %q, want %q", c.o, got, c.want)
+		}
+	}
+}
+
+// TestListsNameRunsByTitle: two runs of one file are told apart by their
+// titles in the queue, the decided list and the dashboard's corrections.
+func TestListsNameRunsByTitle(t *testing.T) {
+	june := review.RunSummary{ID: "workflow_run_june", Title: "Free fibre invoice, June 2015", FileName: "free_fiber.pdf", Decision: review.DecisionApproved, DecidedAt: &earlier}
+	aug := review.RunSummary{ID: "workflow_run_aug", Title: "Free fibre invoice, August 2015", FileName: "free_fiber.pdf", Decision: review.DecisionApproved, DecidedAt: &earlier}
+	untitled := review.RunSummary{ID: "workflow_run_x", FileName: "free_fiber.pdf", Decision: review.DecisionApproved, DecidedAt: &earlier}
+	runs := []review.RunSummary{june, aug, untitled}
+	for name, c := range map[string]templ.Component{
+		"queue":       QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: runs, Now: now, Depth: 3}),
+		"decided":     DecidedPage(DecidedPageVM{Page: page("Decided", review.RoleReviewer), Runs: runs, Now: now}),
+		"corrections": CorrectedRunsPage(CorrectedRunsVM{Page: page("Corrections", review.RoleSupervisor), Path: "total", Runs: runs, Now: now}),
+	} {
+		text := flow(parse(t, c))
+		for _, want := range []string{"Free fibre invoice, June 2015", "Free fibre invoice, August 2015", "free_fiber.pdf"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the %s list does not say %q", name, want)
+			}
 		}
 	}
 }
