@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -124,5 +125,27 @@ func TestAListIsLookedThroughBeforeItIsChosen(t *testing.T) {
 	edits := auditOf(t, s, runQH)[before:]
 	if len(edits) != 1 || !strings.Contains(fmt.Sprint(edits[0]["after"]), chosen) {
 		t.Fatalf("Enter saved %v, want one change to %s", edits, chosen)
+	}
+}
+
+// TestDemoDecisionsKeepTheirHours: the demo's morning decisions are stamped
+// as their story goes, a while after each run arrived, not all at load.
+func TestDemoDecisionsKeepTheirHours(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	when := func(runID string) time.Time {
+		t.Helper()
+		at, err := time.Parse(time.RFC3339, strings.Trim(at(t, s.apiGet("/api/v1/runs/"+runID), "reviewedAt"), `"`))
+		if err != nil {
+			t.Fatalf("%s: %v", runID, err)
+		}
+		return at
+	}
+	july, bounced := when("workflow_run_demo_aws_july_2026"), when("workflow_run_demo_article_bounced_2026")
+	if gap := bounced.Sub(july); gap < 5*time.Hour || gap > 6*time.Hour {
+		t.Fatalf("the July invoice was decided at %s and the bounced article at %s: %s apart, not the morning's 5 1/2 hours", july, bounced, gap)
+	}
+	if time.Since(bounced) < 20*time.Minute {
+		t.Fatalf("the last morning decision is stamped %s, not in the past", bounced)
 	}
 }
