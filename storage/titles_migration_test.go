@@ -2,16 +2,7 @@ package storage
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -24,34 +15,8 @@ func TestTitlesMigration(t *testing.T) { pgtest.Each(t, testTitlesMigration) }
 
 func testTitlesMigration(t *testing.T) {
 	ctx := context.Background()
-	dir, url := t.TempDir(), pgtest.DB(t)
-	var db *sql.DB
-	dirName, before := "migrations/sqlite", 20
-	if url != "" {
-		cfg, err := pgx.ParseConfig(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, dirName, before = stdlib.OpenDB(*cfg), "migrations/postgres", 9
-	} else {
-		var err error
-		if db, err = sql.Open("sqlite", dsn(filepath.Join(dir, "reviewer.db"), false)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := &pool{DB: db, pg: url != ""}
-	if _, err := p.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	names, _ := fs.Glob(migrations, dirName+"/*.sql")
-	sort.Strings(names)
-	for _, name := range names {
-		if v, _ := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0]); v < before {
-			if err := applyMigration(ctx, p, v, name); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	p, dir, url := migratedBefore(t, 20, 9)
+	db := p.DB
 	for i, payload := range []string{
 		`{"object":"workflow_run","id":"workflow_run_a","name":"Free fibre invoice, June 2015","stepRuns":[]}`,
 		`{"object":"workflow_run","id":"workflow_run_b","name":null,"stepRuns":[]}`,

@@ -25,34 +25,8 @@ func TestExtendAPIMigration(t *testing.T) { pgtest.Each(t, testExtendAPIMigratio
 
 func testExtendAPIMigration(t *testing.T) {
 	ctx := context.Background()
-	dir, url := t.TempDir(), pgtest.DB(t)
-	var db *sql.DB
-	dirName, before := "migrations/sqlite", 18
-	if url != "" {
-		cfg, err := pgx.ParseConfig(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, dirName, before = stdlib.OpenDB(*cfg), "migrations/postgres", 7
-	} else {
-		var err error
-		if db, err = sql.Open("sqlite", dsn(filepath.Join(dir, "reviewer.db"), false)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := &pool{DB: db, pg: url != ""}
-	if _, err := p.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	names, _ := fs.Glob(migrations, dirName+"/*.sql")
-	sort.Strings(names)
-	for _, name := range names {
-		if v, _ := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0]); v < before {
-			if err := applyMigration(ctx, p, v, name); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	p, dir, url := migratedBefore(t, 18, 7)
+	db := p.DB
 	for i, payload := range []string{
 		`{"object":"workflow_run","id":"workflow_run_a","batchId":"batch_1","files":[{"object":"file","id":"file_a","name":"a.pdf"}],"stepRuns":[]}`,
 		`{"object":"workflow_run","id":"workflow_run_b","batchId":null,"stepRuns":[]}`,
@@ -91,4 +65,42 @@ func testExtendAPIMigration(t *testing.T) {
 	if head := string(runs[len(runs)-1].Head); !strings.Contains(head, `"files":[{"object":"file","id":"file_a","name":"a.pdf"}]`) || strings.Contains(head, "stepRuns") {
 		t.Fatalf("head of a run stored before heads: %s", head)
 	}
+}
+
+// migratedBefore opens a database of the test's backend migrated up to,
+// not including, a migration (sqliteBefore or pgBefore): rows written
+// through it are what a later migration finds. The database's file (for
+// SQLite) is under dir.
+func migratedBefore(t *testing.T, sqliteBefore, pgBefore int) (p *pool, dir, url string) {
+	t.Helper()
+	ctx := context.Background()
+	dir, url = t.TempDir(), pgtest.DB(t)
+	var db *sql.DB
+	dirName, before := "migrations/sqlite", sqliteBefore
+	if url != "" {
+		cfg, err := pgx.ParseConfig(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, dirName, before = stdlib.OpenDB(*cfg), "migrations/postgres", pgBefore
+	} else {
+		var err error
+		if db, err = sql.Open("sqlite", dsn(filepath.Join(dir, "reviewer.db"), false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = &pool{DB: db, pg: url != ""}
+	if _, err := p.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(migrations, dirName+"/*.sql")
+	sort.Strings(names)
+	for _, name := range names {
+		if v, _ := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0]); v < before {
+			if err := applyMigration(ctx, p, v, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return p, dir, url
 }
