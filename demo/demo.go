@@ -52,6 +52,7 @@ type Run struct {
 
 // Decision is what a reviewer already did with a demo run.
 type Decision struct {
+	At      time.Time // when: a while after the run arrived, as the day went
 	By      string
 	Approve bool
 	Note    string
@@ -74,6 +75,11 @@ type visit struct {
 	age      time.Duration // since the document was submitted to Extend
 	decision *Decision
 }
+
+// decidedAfter is how long after its arrival each decided run of the
+// demo's day was decided: less than the youngest decided run's age, so
+// every decision lies in the past.
+const decidedAfter = 15 * time.Minute
 
 // day is the demo: a queue that has been worked since the morning.
 var day = []visit{
@@ -125,7 +131,11 @@ func Runs(now time.Time) ([]Run, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo %s: %w", v.run, err)
 		}
-		r.Decided = v.decision
+		if v.decision != nil {
+			d := *v.decision
+			d.At = now.Add(-v.age + decidedAfter)
+			r.Decided = &d
+		}
 		out = append(out, r)
 	}
 	return out, nil

@@ -23,7 +23,7 @@ func (d *Desk) Claim(ctx context.Context, runID, actor string) (review.Claim, er
 	if rerr != nil {
 		return review.Claim{}, rerr
 	}
-	if why := review.WhyNotClaimed(run.Status, rv, actor, d.now()); why != nil {
+	if why := review.WhyNotClaimed(run.Status, rv, actor, d.now(), d.namer(ctx)); why != nil {
 		return rv.Claim, why
 	}
 	return review.Claim{}, err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -41,6 +42,7 @@ type Store interface {
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
+	Users(ctx context.Context) ([]review.User, error)
 
 	UpdateRun(ctx context.Context, runID, actor string, change review.RunUpdate, next func(prev review.RunUpdate, payload json.RawMessage) (review.RunUpdate, error)) error
 }
@@ -93,10 +95,27 @@ func (d *Desk) whyRefused(ctx context.Context, run *review.Run, version int, act
 	if rerr != nil {
 		return err
 	}
-	if why := review.WhyRefused(run.Status, rv, version, actor, d.now()); why != nil {
+	if why := review.WhyRefused(run.Status, rv, version, actor, d.now(), d.namer(ctx)); why != nil {
 		return why
 	}
 	return err
+}
+
+// namer names people in the desk's sentences as the pages do: by their
+// name, else their email.
+func (d *Desk) namer(ctx context.Context) func(email string) string {
+	return func(email string) string {
+		users, err := d.store.Users(ctx)
+		if err != nil {
+			return email
+		}
+		for _, u := range users {
+			if strings.EqualFold(u.Email, email) {
+				return u.DisplayName()
+			}
+		}
+		return email
+	}
 }
 
 func randomID() string {

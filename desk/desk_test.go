@@ -384,3 +384,60 @@ func TestRulesCheckedOnRecentRuns(t *testing.T) {
 		t.Fatalf("a costly rule was kept: %+v", rs)
 	}
 }
+
+// TestClassChangeKeepsWhatItReplaced: a class change records the class it
+// replaced, so the history can say "from invoice to receipt" (it recorded
+// null, read as "(was , typed)").
+func TestClassChangeKeepsWhatItReplaced(t *testing.T) {
+	pgtest.Each(t, testClassChangeKeepsWhatItReplaced)
+}
+
+func testClassChangeKeepsWhatItReplaced(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	p, _ := demo.Payload("aws_2026.json")
+	c, err := review.Interpret(review.Event{ID: "evt_2", Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	const aws = "workflow_run_demo_aws_2026"
+	if _, err := d.SaveEdit(ctx, aws, "ana@example.com", desk.Change{OutputID: "clr_demo_aws", Path: review.PathClass, Value: json.RawMessage(`{"id":"cls_receipt","type":"receipt"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	audit, err := s.Audit(ctx, aws)
+	if err != nil || len(audit) != 1 {
+		t.Fatalf("audit %+v %v", audit, err)
+	}
+	var was, now struct{ Type string }
+	if json.Unmarshal(audit[0].Before, &was) != nil || json.Unmarshal(audit[0].After, &now) != nil || was.Type != "invoice" || now.Type != "receipt" {
+		t.Fatalf("the class change is recorded as %s -> %s", audit[0].Before, audit[0].After)
+	}
+}
+
+// TestAnEmptiedFieldCitesNothing: a cited field set to null (Alt+N) loses
+// its citation too: the run as reviewed never cites a place for no value.
+func TestAnEmptiedFieldCitesNothing(t *testing.T) { pgtest.Each(t, testAnEmptiedFieldCitesNothing) }
+
+func testAnEmptiedFieldCitesNothing(t *testing.T) {
+	d, _ := open(t)
+	ctx := context.Background()
+	o, err := d.Open(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := o.Current.Output("dpr_demo_qh_extract").Field("total"); !ok || len(f.Refs) == 0 {
+		t.Fatal("the demo's total is not cited")
+	}
+	if _, err := d.SaveEdit(ctx, run, "ana@example.com", desk.Change{OutputID: "dpr_demo_qh_extract", Path: "total", Value: json.RawMessage(`null`)}); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = d.Open(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := o.Current.Output("dpr_demo_qh_extract").Field("total"); string(f.Value) != "null" || len(f.Refs) != 0 {
+		t.Fatalf("the emptied total reads %s, cited at %+v", f.Value, f.Refs)
+	}
+}

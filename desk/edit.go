@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -90,15 +91,22 @@ func (d *Desk) SaveEdit(ctx context.Context, runID, actor string, c Change) (Sav
 	if c.Reset {
 		edit.How = review.HowReset
 	}
-	if c.Box != nil {
+	switch {
+	case c.Box != nil:
 		edit.Refs = []review.Ref{*c.Box}
+	case !c.Reset && field != nil && len(field.Refs) > 0 && string(bytes.TrimSpace(value)) == "null":
+		edit.Refs = []review.Ref{} // nothing is cited for no value
 	}
 	if _, err := o.Run.WithEdits(append(slices.Clone(o.Review.Edits), edit), d.Sizer(ctx, o.Run)); err != nil {
 		return Saved{}, review.Errorf(review.EINVALID, "This change cannot be applied to the run: %s", review.ErrorMessage(err))
 	}
+	// The value the change replaces, as the run read before it: a class
+	// or the sub-documents too, so the history can say what changed.
 	before := json.RawMessage("null")
 	if field != nil {
 		before = field.Value
+	} else if v, ok := out.Model(c.Path); ok {
+		before = v
 	}
 	if saved.Version, err = d.store.SaveEdit(ctx, o.Run.ID, c.Version, actor, edit, before); err != nil {
 		return Saved{}, d.whyRefused(ctx, o.Run, c.Version, actor, err)

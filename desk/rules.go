@@ -84,18 +84,29 @@ func (d *Desk) SetRules(ctx context.Context, workflowID string, rs []review.Rule
 	return d.store.SetRules(ctx, workflowID, rs, actor)
 }
 
-// TryRules evaluates rules, not yet kept, on the workflow's newest run as
-// it reads now: an admin sees what a rule would say before enabling it.
-func (d *Desk) TryRules(ctx context.Context, workflowID string, rs []review.Rule) (string, []review.RuleResult, error) {
-	o, err := d.Latest(ctx, workflowID)
+// TryRules evaluates rules, not yet kept, on the newest run of the
+// workflow that still waits for review (a rule is written for the runs to
+// come), or, when none waits, on its newest run; it says which.
+func (d *Desk) TryRules(ctx context.Context, workflowID string, rs []review.Rule) (Opened, []review.RuleResult, error) {
+	runs, _, err := d.store.Runs(ctx, review.RunFilter{WorkflowID: workflowID, Status: review.StatusNeedsReview, Limit: 1})
 	if err != nil {
-		return "", nil, err
+		return Opened{}, nil, err
+	}
+	if len(runs) == 0 {
+		runs, err = d.recent(ctx, workflowID, 1)
+		if err != nil {
+			return Opened{}, nil, err
+		}
+	}
+	o, err := d.Open(ctx, runs[0].ID)
+	if err != nil {
+		return Opened{}, nil, err
 	}
 	if err := d.checker.Check(ctx, rs, []*review.Run{o.Current}); err != nil {
-		return o.Run.ID, nil, err
+		return o, nil, err
 	}
 	for i := range rs {
 		rs[i].Disabled = false
 	}
-	return o.Run.ID, d.checker.Evaluate(ctx, o.Current, rs), nil
+	return o, d.checker.Evaluate(ctx, o.Current, rs), nil
 }

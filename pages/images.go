@@ -114,7 +114,7 @@ type imagePage struct {
 func (im *imageFile) page(n int) (imagePage, error) {
 	p := imagePage{kind: im.kind, orientation: 1}
 	if n < 1 || n > im.pages() {
-		return p, review.Errorf(review.ENOTFOUND, "the image has %d pages, not %d", im.pages(), n)
+		return p, review.Errorf(review.ENOTFOUND, "the image has %s, not %d", review.Count(im.pages(), "page", "pages"), n)
 	}
 	var err error
 	if im.kind == KindTIFF {

@@ -62,7 +62,11 @@ func ParseText(f *Field, text, code string) (value json.RawMessage, alternative 
 		if err != nil {
 			return nil, "", err
 		}
-		return Money{Amount: json.Number(n), Code: strings.ToUpper(strings.TrimSpace(code))}.JSON(), "", nil
+		upper := strings.ToUpper(strings.TrimSpace(code))
+		if upper != "" && !currencyCode.MatchString(upper) {
+			return nil, "", Errorf(EINVALID, "%s: %q is not an ISO 4217 currency code", f.Path, strings.TrimSpace(code)) // as typed
+		}
+		return Money{Amount: json.Number(n), Code: upper}.JSON(), "", nil
 	}
 	return jsonOf(raw), "", nil
 }
@@ -225,7 +229,7 @@ func ReviseSplits(o *Output, model, value json.RawMessage, pages int) (json.RawM
 		case sp.StartPage < 1 || sp.EndPage < sp.StartPage:
 			return nil, Errorf(EINVALID, "Sub-document %d: pages %d–%d are not a range.", i+1, sp.StartPage, sp.EndPage)
 		case pages > 0 && sp.EndPage > pages:
-			return nil, Errorf(EINVALID, "Sub-document %d ends on page %d, but the document has %d pages.", i+1, sp.EndPage, pages)
+			return nil, Errorf(EINVALID, "Sub-document %d ends on page %d, but the document has %s.", i+1, sp.EndPage, Count(pages, "page", "pages"))
 		}
 		if kept(was, i, sp) || kept(o.Splits, i, sp) {
 			continue

@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -152,5 +153,24 @@ func TestMoney(t *testing.T) {
 	}
 	if got := review.Text(json.RawMessage(`{"amount":4.11,"iso_4217_currency_code":"USD"}`)); got != "4.11 USD" {
 		t.Errorf("Text = %q", got)
+	}
+}
+
+// TestRefusalsQuoteWhatWasTyped: a value that cannot be read is quoted as
+// the person typed it, not as the reader normalised it.
+func TestRefusalsQuoteWhatWasTyped(t *testing.T) {
+	for _, c := range []struct {
+		f          review.Field
+		text, code string
+		want       string
+	}{
+		{review.Field{Path: "total", Type: review.TypeNumber}, "1'2 3a", "", `"1'2 3a" is not a number`},
+		{review.Field{Path: "due", Type: review.TypeDate}, "Soon Next Week", "", `"Soon Next Week" is not a date`},
+		{review.Field{Path: "total", Type: review.TypeCurrency}, "3.50", "eu", `"eu" is not an ISO 4217 currency code`},
+	} {
+		_, _, err := review.ParseText(&c.f, c.text, c.code)
+		if err == nil || !strings.Contains(review.ErrorMessage(err), c.want) {
+			t.Errorf("%q %q: %v, want %s", c.text, c.code, err, c.want)
+		}
 	}
 }

@@ -35,8 +35,9 @@ var ErrRefused = Errorf(ECONFLICT, "This run changed after you opened it. Reload
 // WhyRefused says why actor may not change a run in status with review
 // state rv from the draft version they saw, or nil if they may. Who may
 // change a run: anyone, while it is undecided, its draft is at the version
-// they saw, and nobody else holds a live claim on it.
-func WhyRefused(status Status, rv Review, version int, actor string, now time.Time) error {
+// they saw, and nobody else holds a live claim on it. name names a person
+// by their email, as the page names them.
+func WhyRefused(status Status, rv Review, version int, actor string, now time.Time, name func(email string) string) error {
 	if rv.Decision != "" {
 		return Errorf(ECONFLICT, "This run was %s already; an admin can reopen it.", rv.Decision)
 	}
@@ -44,17 +45,20 @@ func WhyRefused(status Status, rv Review, version int, actor string, now time.Ti
 		return Errorf(ECONFLICT, "Extend reports this run %s: it was decided outside reviewer and can no longer be changed here.", status)
 	}
 	if rv.Version != version {
-		who, when := rv.LastEditor, ""
-		if who == "" {
-			who = "Someone"
-		}
+		when := ""
 		if rv.LastEditAt != nil {
 			when = " at " + rv.LastEditAt.UTC().Format("15:04:05 UTC")
 		}
-		return Errorf(ECONFLICT, "%s changed this run%s, after you opened it. Reload to see the latest values; your last change was not saved.", who, when)
+		switch rv.LastEditor {
+		case actor:
+			return Errorf(ECONFLICT, "You changed this run in another tab or window%s, after this page opened it. Reload to see the latest values; your last change here was not saved.", when)
+		case "":
+			return Errorf(ECONFLICT, "Someone changed this run%s, after you opened it. Reload to see the latest values; your last change was not saved.", when)
+		}
+		return Errorf(ECONFLICT, "%s changed this run%s, after you opened it. Reload to see the latest values; your last change was not saved.", name(rv.LastEditor), when)
 	}
 	if rv.Claim.HeldByOther(actor, now) {
-		return Errorf(ECONFLICT, "%s is working on this run; you can read it but not change it.", rv.Claim.By)
+		return Errorf(ECONFLICT, "%s is working on this run; you can read it but not change it.", name(rv.Claim.By))
 	}
 	return nil
 }
@@ -75,12 +79,12 @@ func MayTurn(status Status, rv Review, actor string, now time.Time) error {
 // WhyNotClaimed says why actor cannot claim a run in status with review
 // state rv, or nil if they can: only undecided runs waiting for review are
 // claimed, and not while someone else holds them.
-func WhyNotClaimed(status Status, rv Review, actor string, now time.Time) error {
+func WhyNotClaimed(status Status, rv Review, actor string, now time.Time, name func(email string) string) error {
 	if status != StatusNeedsReview || rv.Decision != "" {
 		return Errorf(ECONFLICT, "This run is not waiting for review.")
 	}
 	if rv.Claim.HeldByOther(actor, now) {
-		return Errorf(ECONFLICT, "%s is working on this run", rv.Claim.By)
+		return Errorf(ECONFLICT, "%s is working on this run", name(rv.Claim.By))
 	}
 	return nil
 }

@@ -200,8 +200,8 @@ func hasOption(opts []EnumOption, v *string) bool {
 
 // ParseNumber reads a number as a person types it ("1,234.50", "-3",
 // "1 234,50" with a decimal comma) and returns it exactly, as JSON.
-func ParseNumber(s string) (json.Number, error) {
-	s = strings.TrimSpace(strings.NewReplacer(" ", "", "\u00a0", "", "'", "").Replace(s))
+func ParseNumber(typed string) (json.Number, error) {
+	s := strings.TrimSpace(strings.NewReplacer(" ", "", "\u00a0", "", "'", "").Replace(typed))
 	s = strings.TrimLeft(s, "$€£¥")
 	if c, d := strings.LastIndex(s, ","), strings.LastIndex(s, "."); c > d && (d >= 0 || len(s)-c-1 != 3) {
 		// 1.234,50 or 3,5: the comma is the decimal mark.
@@ -214,7 +214,7 @@ func ParseNumber(s string) (json.Number, error) {
 		return "", Errorf(EINVALID, "%s is not a number an invoice holds: write it with %s.", shortNumber(s), numberBounds)
 	}
 	if _, ok := new(big.Float).SetString(s); !ok || s == "" || strings.ContainsAny(s, "eE_xXpP") || strings.HasPrefix(s, "+") {
-		return "", Errorf(EINVALID, "%q is not a number", s)
+		return "", Errorf(EINVALID, "%q is not a number", strings.TrimSpace(typed)) // as typed, not as read
 	}
 	if !json.Valid([]byte(s)) { // "1." or ".5"
 		f, _ := new(big.Float).SetString(s)
@@ -243,9 +243,9 @@ var (
 // Day-first is assumed for numeric dates (as on most documents outside the
 // US); when month-first would also be a valid day, it is given as the
 // Alternative so the reviewer sees the ambiguity.
-func ParseDate(s string) (DateReading, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	bad := Errorf(EINVALID, "%q is not a date this reader understands; write it YYYY-MM-DD", s)
+func ParseDate(typed string) (DateReading, error) {
+	s := strings.ToLower(strings.TrimSpace(typed))
+	bad := Errorf(EINVALID, "%q is not a date this reader understands; write it YYYY-MM-DD", strings.TrimSpace(typed))
 	if len(s) == 8 && isDigits(s) {
 		s = s[:4] + "-" + s[4:6] + "-" + s[6:]
 	}

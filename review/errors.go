@@ -53,3 +53,11 @@ func ErrorMessage(err error) string {
 	}
 	return "Internal error."
 }
+
+// Count says n of a thing, its noun agreeing: "1 rule", "2 rules".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -284,9 +284,15 @@ func (o *Output) spliceRefs(raw json.RawMessage, loc []string, e Edit, version s
 		}
 		x0, y0, x1, y1 := ref.Rect.Left*sz.Width, ref.Rect.Top*sz.Height, ref.Rect.Right*sz.Width, ref.Rect.Bottom*sz.Height
 		if o.Form == FormFieldMap {
-			// Fractions: Extend's legacy boxes in 0..1 read as such.
+			// In the output's own unit: points (pixels of an image) where
+			// its model's boxes are, fractions where they are fractions,
+			// so a consumer never guesses box by box.
+			box := ref.Rect
+			if legacyInPoints(raw, loc) {
+				box = Rect{Left: x0, Top: y0, Right: x1, Bottom: y1}
+			}
 			out = append(out, map[string]any{"id": e.Path, "fieldName": e.Path, "page": ref.Page,
-				"boundingBoxes": []Rect{ref.Rect}})
+				"boundingBoxes": []Rect{box}})
 			continue
 		}
 		poly := []Point{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
@@ -310,6 +316,35 @@ func (o *Output) spliceRefs(raw json.RawMessage, loc []string, e Edit, version s
 		return Splice(raw, meta, json.RawMessage(`{"citations":`+string(b)+`}`))
 	}
 	return Splice(raw, append(meta, "citations"), b)
+}
+
+// legacyInPoints says whether a legacy output's boxes (references[].
+// boundingBoxes[] of each field, at loc in raw) are in points or pixels:
+// a coordinate beyond 1 says so. An output whose boxes are all within
+// 0..1, or that has none, is in fractions.
+func legacyInPoints(raw json.RawMessage, loc []string) bool {
+	v, ok := At(raw, loc)
+	if !ok {
+		return false
+	}
+	var fields map[string]struct {
+		References []struct {
+			BoundingBoxes []Rect `json:"boundingBoxes"`
+		} `json:"references"`
+	}
+	if json.Unmarshal(v, &fields) != nil {
+		return false
+	}
+	for _, f := range fields {
+		for _, r := range f.References {
+			for _, b := range r.BoundingBoxes {
+				if b.Left > 1 || b.Top > 1 || b.Right > 1 || b.Bottom > 1 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func depth(path string) int { return strings.Count(path, ".") + strings.Count(path, "[") }

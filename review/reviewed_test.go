@@ -373,3 +373,23 @@ func TestWithEditsRereadsOnlyTheEditedOutputs(t *testing.T) {
 		t.Fatal("the step result delivered apart from the run is gone from the run as edited")
 	}
 }
+
+// TestLegacyBoxesKeepTheirUnit: a box drawn on a legacy (2025-04-21)
+// output whose model boxes are in points is written in points; the output
+// never mixes fractions and points.
+func TestLegacyBoxesKeepTheirUnit(t *testing.T) {
+	run, err := review.DecodeRun(demoRun(t, "qualityhosting_2025.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := review.Edit{OutputID: "dpr_demo_qh_extract", Path: "total", Value: json.RawMessage(`{"amount":34.73,"iso_4217_currency_code":"EUR"}`), How: review.HowDrawn,
+		Refs: []review.Ref{{Kind: review.RefManual, FileID: "file_demo_qh", Page: 2, HasBox: true, Rect: review.Rect{Left: 0.5, Top: 0.25, Right: 0.75, Bottom: 0.5}}}}
+	out, err := run.Reviewed([]review.Edit{e}, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, noSizes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"boundingBoxes":[{"left":306,"top":198,"right":459,"bottom":396}],"fieldName":"total"`) {
+		i := strings.Index(string(out), `"fieldName":"total"`)
+		t.Fatalf("the drawn box reads %.200s", string(out)[max(i-120, 0):])
+	}
+}

@@ -129,6 +129,7 @@ type RunSummary struct {
 	WorkflowName  string
 	APIVersion    string
 	Status        Status
+	Title         string // the run's name, where it has one ("AWS invoice, July 2014")
 	FileName      string
 	FileType      string
 	PageCount     int
@@ -141,6 +142,18 @@ type RunSummary struct {
 	DecidedAt     *time.Time
 	ClaimedBy     string // empty, or who holds the run while ClaimExpires lies ahead
 	ClaimExpires  time.Time
+}
+
+// Label is how lists name the run: its title, else its document's name,
+// else its id. Two runs of one file are told apart by their titles.
+func (s RunSummary) Label() string {
+	switch {
+	case s.Title != "":
+		return s.Title
+	case s.FileName != "":
+		return s.FileName
+	}
+	return s.ID
 }
 
 // HeldBy returns who holds the run at now, if anyone.
@@ -157,6 +170,7 @@ func (r *Run) Summary() RunSummary {
 		ID: r.ID, WorkflowID: r.Workflow.ID, WorkflowName: r.Workflow.Name,
 		APIVersion: r.APIVersion, Status: r.Status, PageCount: r.PageCount(),
 	}
+	s.Title = r.Name
 	if len(r.Files) > 0 {
 		s.FileName, s.FileType = r.Files[0].Name, r.Files[0].Type
 	}

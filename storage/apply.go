@@ -224,7 +224,7 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 		}
 		sum := row.sum
 		runArgs = append(runArgs, r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(status), sum.FileName, sum.FileType, sum.PageCount,
-			sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(row.head), []byte(row.head))
+			sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(row.head), []byte(row.head), sum.Title)
 		texts = append(texts, searchText{r.ID, row.words})
 		if id := r.Workflow.ID; id != "" && !workflows[id] {
 			workflows[id] = true
@@ -251,11 +251,11 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	if len(changed) == 0 {
 		return nil, nil
 	}
-	err := execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head) VALUES `,
+	err := execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head, title) VALUES `,
 		`ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
 			status = excluded.status, file_name = excluded.file_name, file_type = excluded.file_type, page_count = excluded.page_count,
 			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = coalesce(runs.queued_at, excluded.queued_at),
-			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head`, 16, runArgs)
+			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head, title = excluded.title`, 17, runArgs)
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ func (s *Store) SetRules(ctx context.Context, workflowID string, rules []review.
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO admin_log (at, actor, action, target) VALUES (?, ?, ?, ?)`,
-			now, actor, fmt.Sprintf("set %d validation rules", len(rules)), workflowID)
+			now, actor, "set "+review.Count(len(rules), "validation rule", "validation rules"), workflowID)
 		return err
 	})
 	if err != nil {

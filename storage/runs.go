@@ -254,7 +254,7 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, decided_by, decided_at, claimed_by, claim_expires`
+const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, decided_by, decided_at, claimed_by, claim_expires, title`
 
 // scanSummary reads summaryColumns, and then into extra.
 func scanSummary(rows *sql.Rows, extra ...any) (review.RunSummary, error) {
@@ -263,7 +263,7 @@ func scanSummary(rows *sql.Rows, extra ...any) (review.RunSummary, error) {
 	var queued, decided sql.NullInt64
 	var created, updated, expires int64
 	err := rows.Scan(append([]any{&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
-		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires}, extra...)...)
+		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires, &r.Title}, extra...)...)
 	if err != nil {
 		return r, err
 	}

@@ -1,7 +1,6 @@
 package views
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +27,7 @@ func CallState(c review.Delivery) string {
 	case c.State == review.DeliveryDelivered && c.DeliveredAt != nil:
 		return "sent at " + stamp(*c.DeliveredAt)
 	case c.State == review.DeliveryDead:
-		return "given up after " + plural(c.Attempts, "attempt")
+		return "given up after " + review.Count(c.Attempts, "attempt", "attempts")
 	case c.Attempts == 0:
 		return "waiting until " + stamp(c.NextAttemptAt)
 	}
@@ -51,21 +50,14 @@ func CallLine(c review.Delivery) string {
 		}
 		return s + "."
 	case c.State == review.DeliveryDead:
-		return "Not " + strings.ToLower(did) + what + ": given up after " + plural(c.Attempts, "attempt") + "."
+		return "Not " + strings.ToLower(did) + what + ": given up after " + review.Count(c.Attempts, "attempt", "attempts") + "."
 	case c.Attempts == 0:
 		return "For " + what + ", from " + stamp(c.NextAttemptAt) + " (once the decision can no longer be taken back)."
 	}
-	return "Not yet " + strings.ToLower(strings.TrimSpace(did)) + " " + what + ": " + plural(c.Attempts, "attempt") + " failed, next at " + stamp(c.NextAttemptAt) + "."
+	return "Not yet " + strings.ToLower(strings.TrimSpace(did)) + " " + what + ": " + review.Count(c.Attempts, "attempt", "attempts") + " failed, next at " + stamp(c.NextAttemptAt) + "."
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return strconv.Itoa(n) + " " + what + "s"
-}
 
 func evalRuns(runs string) string {
 	if runs == review.EvalCorrected {

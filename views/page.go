@@ -73,12 +73,7 @@ func Band(c float64) string {
 func Percent(c float64) string { return fmt.Sprintf("%.0f%%", math.Round(c*100)) }
 
 // Count says n of a thing, its noun agreeing: "1 rule", "2 rules".
-func Count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+func Count(n int, one, many string) string { return review.Count(n, one, many) }
 
 // age renders a duration the way a queue reads: 45s, 12m, 3h 5m, 2d 4h.
 func age(since time.Time, now time.Time) string {

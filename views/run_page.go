@@ -296,6 +296,15 @@ func outputLabel(t review.OutputType) string {
 	return string(t)
 }
 
+// outputName is an output's heading: its processor's name, or what it
+// is when the name only says that again ("split" of a Split).
+func outputName(o OutputVM) string {
+	if l := outputLabel(o.Type); o.Name == "" || strings.EqualFold(o.Name, l) || strings.EqualFold(o.Name, string(o.Type)) {
+		return l
+	}
+	return o.Name
+}
+
 // editorID is the id of a field's (first) input, for its label.
 func editorID(f FieldVM) string { return "ed-" + f.OutputID + "-" + f.Path }
 
@@ -344,6 +353,57 @@ func severityOrder(s string) int {
 		return 0
 	}
 	return 1
+}
+
+// FailedAt says where a failed rule fails and what it read there: "at
+// total (35.73 EUR)". A person fixing the run needs the value, not only
+// the place; a field the run no longer has is named alone.
+func (vm RunPageVM) FailedAt(r review.RuleResult) string {
+	if len(r.Fields) == 0 {
+		return ""
+	}
+	at := make([]string, len(r.Fields))
+	for i, path := range r.Fields {
+		at[i] = path
+		if f := vm.field(path); f != nil {
+			at[i] += " (" + fieldValueText(*f) + ")"
+		}
+	}
+	return "at " + strings.Join(at, ", ")
+}
+
+// field finds a field of the run's outputs by its path, grid cells too.
+func (vm RunPageVM) field(path string) *FieldVM {
+	for i := range vm.Outputs {
+		for j := range vm.Outputs[i].Fields {
+			f := &vm.Outputs[i].Fields[j]
+			if f.Path == path {
+				return f
+			}
+			if f.Grid == nil {
+				continue
+			}
+			for _, row := range f.Grid.Rows {
+				for _, c := range row.Cells {
+					if c != nil && c.Path == path {
+						return c
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fieldValueText is a field's value as a sentence quotes it.
+func fieldValueText(f FieldVM) string {
+	switch {
+	case f.Null:
+		return "empty"
+	case f.Amount != "" || f.Code != "":
+		return strings.TrimSpace(f.Amount + " " + f.Code)
+	}
+	return f.Text
 }
 
 // Passed counts the rules that pass.

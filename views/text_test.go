@@ -170,7 +170,7 @@ func TestPagesSayNoTemplateSyntax(t *testing.T) {
 		page templ.Component
 		want []string
 	}{
-		{"run waiting", RunPage(runPage("")), []string{"Approve", "Reject", "1 of 2 pass", "Blocks approval", "set invoice_number to", "reopened the run", "took the decision back", "discarded the saved changes", "replaced the document", "over the failing rules"}},
+		{"run waiting", RunPage(runPage("")), []string{"Approve", "Reject", "1 of 2 pass", "Blocks approval", "set Invoice number to “30064449” (was “3006449”)", "reopened the run", "took the decision back", "discarded the saved changes", "replaced the document", "approved the run over the blocking rule “lines add up”: “Checked by phone”"}},
 		{"run approved", RunPage(runPage(review.DecisionApproved)), []string{"Approved by", "Ben Okafor"}},
 		{"run rejected", RunPage(runPage(review.DecisionRejected)), []string{"Rejected by", "Ben Okafor", "Wrong vendor: the invoice is not ours"}},
 		{"queue", QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: []review.RunSummary{summary}, Now: now, Depth: 1, Me: "ana@example.com"}), []string{"Review queue", "1 waiting", "QualityHosting.pdf", "Ben Okafor", "1h 30m"}},
@@ -180,19 +180,20 @@ func TestPagesSayNoTemplateSyntax(t *testing.T) {
 			ByWorkflow: []review.WorkflowDepth{{ID: "wf", Name: "Invoices", Waiting: 3, Oldest: earlier}}, PerDay: []review.Bucket{{Label: "Mon", Count: 2}},
 			Reviewers:   []review.ReviewerStats{{Email: "ben@example.com", Approved: 2}},
 			Corrections: []review.FieldCorrections{{WorkflowName: "Invoices", Path: "invoice_number", Edited: 1, Decided: 3}},
-			RuleFails:   []review.RuleFailures{{WorkflowName: "Invoices", Rule: "lines add up", Severity: review.SeverityBlock, Failed: 1}}}}), []string{"3", "waiting", "Fields corrected most", "1 of 3", "33%"}},
+			RuleFails:   []review.RuleFailures{{WorkflowName: "Invoices", Rule: "lines add up", Severity: review.SeverityBlock, Failed: 1}}}}), []string{"3", "waiting", "Fields corrected most", "1 of 3", "33%", "Ben Okafor"}},
 		{"corrections", CorrectedRunsPage(CorrectedRunsVM{Page: page("Corrections", review.RoleSupervisor), Path: "invoice_number", Runs: []review.RunSummary{summary}, Now: now}), []string{"Runs where", "invoice_number", "was corrected"}},
 		{"corrections of no field", CorrectedRunsPage(CorrectedRunsVM{Page: page("Corrections", review.RoleSupervisor), Now: now}), []string{"Corrected runs"}},
 		{"error signed in", ErrorPage(ErrorPageVM{Page: page("Forbidden", review.RoleReviewer), Status: 403, Message: "This page is for supervisors and above."}), []string{"Forbidden", "Back to the queue"}},
 		{"error signed out", ErrorPage(ErrorPageVM{Page: Page{Title: "Not Found", Asset: func(n string) string { return n }}, Status: 404, Message: "There is no page here."}), []string{"Sign in"}},
 		{"login", LoginPage(LoginPageVM{Page: Page{Title: "Sign in", Asset: func(n string) string { return n }}, Error: "Wrong email or password."}), []string{"Sign in to reviewer", "Wrong email or password."}},
 		{"setup", SetupPage(SetupPageVM{Page: Page{Title: "Setup", Asset: func(n string) string { return n }}}), []string{"Create administrator"}},
-		{"settings", SettingsPage(SettingsVM{Page: page("Settings", review.RoleAdmin), SLAHours: 4, Rules: []RuleVM{{Workflow: review.Workflow{ID: "wf", Name: "Invoices"}, Sample: 5}},
-			Validation: []WorkflowRulesVM{{Workflow: review.Workflow{ID: "wf", Name: "Invoices"}, Rules: rules}}}), []string{"Validation rules", "Condition total.amount == sum", "Fails on workflow_run_1."}},
+		{"settings", SettingsPage(SettingsVM{Page: page("Settings", review.RoleAdmin), SLAHours: 4, Rules: []RuleVM{{Workflow: review.Workflow{ID: "wf", Name: "Invoices"}, Sample: 5}}}), []string{"Service level", "Validation rules are on the Rules page"}},
+		{"rules", RulesPage(RulesVM{Page: page("Validation rules", review.RoleSupervisor), Validation: []WorkflowRulesVM{{Workflow: review.Workflow{ID: "wf", Name: "Invoices"}, Rules: rules}}}),
+			[]string{"Validation rules", "Condition total.amount == sum", "Fails on workflow_run_1."}},
 		{"users", UsersPage(UsersVM{Page: page("Users", review.RoleAdmin), Users: []review.User{{Email: "ben@example.com", Name: "Ben Okafor", Role: review.RoleReviewer}},
 			Tokens: []review.Token{{Name: "erp", Role: review.RoleReviewer, CreatedAt: earlier}}, Log: []review.AdminEntry{{At: earlier, Actor: "ana@example.com", Action: "add user", Target: "ben@example.com"}}}), []string{"Users and API tokens", "ben@example.com", "erp"}},
 		{"deliveries", DeliveriesPage(DeliveriesVM{Page: page("Deliveries", review.RoleAdmin), Destinations: []review.Destination{{URL: "https://erp.example.com/hook"}},
-			Deliveries: []review.Delivery{{RunID: "workflow_run_1", URL: "https://erp.example.com/hook", EventType: "workflow_run.reviewed", State: "failed", Attempts: 2, LastError: "connection refused", CreatedAt: earlier}}}), []string{"Deliveries", "https://erp.example.com/hook", "connection refused"}},
+			Deliveries: []review.Delivery{{RunID: "workflow_run_1", URL: "https://erp.example.com/hook", EventType: "workflow_run.reviewed", State: "failed", Attempts: 2, LastError: "connection refused", CreatedAt: earlier}}}), []string{"Deliveries", "https://erp.example.com/hook", "connection refused", "At least 16 characters; deliveries are signed with it."}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			doc := parse(t, c.page)

@@ -2,12 +2,10 @@ package web
 
 import (
 	"context"
-	"slices"
-	"strings"
-	"time"
-
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/views"
@@ -23,27 +21,16 @@ func (s *Server) sla(ctx context.Context) time.Duration {
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderSettings(w, r, http.StatusOK, "", nil)
+	return s.renderSettings(w, r, http.StatusOK, "")
 }
 
-// sentRule is a validation rule's form as an admin sent it, shown again
-// in its place with what saving or trying it said.
-type sentRule struct {
-	workflow string
-	form     views.RuleFormVM
-}
-
-func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, flash string, sent *sentRule) error {
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, flash string) error {
 	ctx := r.Context()
 	workflows, err := s.store.Workflows(ctx)
 	if err != nil {
 		return err
 	}
 	rules, err := s.store.RoutingRules(ctx)
-	if err != nil {
-		return err
-	}
-	validation, err := s.store.AllRules(ctx)
 	if err != nil {
 		return err
 	}
@@ -54,18 +41,6 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 			row.Below, row.Sample, row.FailingRules = rule.Below, rule.SamplePercent, rule.FailingRules
 		}
 		vm.Rules = append(vm.Rules, row)
-		v := views.WorkflowRulesVM{Workflow: wf}
-		for i, rule := range validation[wf.ID] {
-			v.Rules = append(v.Rules, views.RuleFormVM{Index: strconv.Itoa(i), Rule: rule, Costly: s.desk.TooCostly(wf.ID, rule)})
-		}
-		if sent != nil && sent.workflow == wf.ID {
-			if i, err := strconv.Atoi(sent.form.Index); err == nil && i >= 0 && i < len(v.Rules) {
-				v.Rules[i] = sent.form
-			} else {
-				v.New = sent.form
-			}
-		}
-		vm.Validation = append(vm.Validation, v)
 	}
 	return s.render(w, r, status, views.SettingsPage(vm))
 }
@@ -76,7 +51,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	if v := r.PostFormValue("sla_hours"); v != "" {
 		h, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(h > 0 && h <= 24*365) { // NaN fails every comparison
-			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.", nil)
+			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.")
 		}
 		if err := s.desk.SetSLA(ctx, actor, time.Duration(h*float64(time.Hour))); err != nil {
 			return err
@@ -87,14 +62,14 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		if v := r.PostFormValue("below"); v != "" {
 			b, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				return s.renderSettings(w, r, http.StatusBadRequest, "The threshold is a confidence from 0 to 1.", nil)
+				return s.renderSettings(w, r, http.StatusBadRequest, "The threshold is a confidence from 0 to 1.")
 			}
 			rule.Below = &b
 		}
 		if v := r.PostFormValue("sample"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return s.renderSettings(w, r, http.StatusBadRequest, "The sample is a whole percentage.", nil)
+				return s.renderSettings(w, r, http.StatusBadRequest, "The sample is a whole percentage.")
 			}
 			rule.SamplePercent = n
 		}
@@ -103,73 +78,10 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 			if review.ErrorCode(err) == review.EINTERNAL {
 				return err
 			}
-			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err), nil)
+			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err))
 		}
 	}
-	return s.renderSettings(w, r, http.StatusOK, "Saved.", nil)
-}
-
-// saveRule saves, tries or deletes one validation rule of a workflow. A
-// rule that does not compile is shown again as typed, with where it is
-// wrong; trying it says what it makes of the workflow's newest run.
-func (s *Server) saveRule(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	wf := r.PostFormValue("workflow")
-	rule := review.Rule{Name: strings.TrimSpace(r.PostFormValue("name")), Expr: strings.TrimSpace(r.PostFormValue("expr")),
-		Message: strings.TrimSpace(r.PostFormValue("message")), Severity: r.PostFormValue("severity"),
-		Each: strings.TrimSpace(r.PostFormValue("each")), Fields: review.SplitList(r.PostFormValue("fields")), Disabled: r.PostFormValue("disabled") == "1"}
-	sent := &sentRule{workflow: wf, form: views.RuleFormVM{Index: r.PostFormValue("index"), Rule: rule}}
-	refused := func(err error) error {
-		if code := review.ErrorCode(err); code != review.EINVALID && code != review.ENOTFOUND {
-			return err
-		}
-		sent.form.Error = review.ErrorMessage(err)
-		return s.renderSettings(w, r, http.StatusBadRequest, "", sent)
-	}
-	if r.PostFormValue("action") == "try" {
-		runID, results, err := s.desk.TryRules(ctx, wf, []review.Rule{rule})
-		if err != nil {
-			return refused(err)
-		}
-		sent.form.Passed = results[0].Passed
-		sent.form.Tried = "On " + runID + ": " + triedText(results[0])
-		return s.renderSettings(w, r, http.StatusOK, "", sent)
-	}
-	rules, err := s.store.Rules(ctx, wf)
-	if err != nil {
-		return err
-	}
-	i, err := strconv.Atoi(sent.form.Index)
-	switch {
-	case sent.form.Index == "":
-		rules = append(rules, rule)
-	case err != nil || i < 0 || i >= len(rules):
-		return refused(review.Errorf(review.EINVALID, "The rules changed meanwhile; this one is no longer there."))
-	case r.PostFormValue("action") == "delete":
-		rules = slices.Delete(rules, i, i+1)
-	default:
-		rules[i] = rule
-	}
-	if err := s.desk.SetRules(ctx, wf, rules, userFrom(ctx).Email); err != nil {
-		return refused(err)
-	}
-	http.Redirect(w, r, "/admin/settings#validation", http.StatusSeeOther)
-	return nil
-}
-
-// triedText says what a rule said of a run, in a sentence.
-func triedText(res review.RuleResult) string {
-	switch {
-	case res.Passed:
-		return "it holds."
-	case res.Costly:
-		return "it was not checked: " + res.Error + "."
-	case res.Error != "":
-		return "it fails: " + res.Error
-	case len(res.Fields) > 0:
-		return "it fails at " + strings.Join(res.Fields, ", ") + "."
-	}
-	return "it fails."
+	return s.renderSettings(w, r, http.StatusOK, "Saved.")
 }
 
 func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {

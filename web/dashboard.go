@@ -12,7 +12,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.URL.Query().Get("part") == "body" { // a live redraw
-		return s.render(w, r, http.StatusOK, views.DashboardBody(d))
+		return s.render(w, r, http.StatusOK, views.DashboardBody(d, s.people(r.Context())))
 	}
 	return s.render(w, r, http.StatusOK, views.DashboardPage(views.DashboardPageVM{Page: s.page(r, "Dashboard", "dashboard"), D: d}))
 }

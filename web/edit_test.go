@@ -80,7 +80,7 @@ func testEditingFlow(t *testing.T) {
 	}
 	// A stale tab: still at version 2 after this save moved the run to 3.
 	status, out = edit(t, e, c, map[string]any{"version": 2, "outputId": ex, "path": "notes", "text": "x"})
-	if status != 409 || !strings.Contains(message(out), "rev@example.com changed this run") {
+	if status != 409 || !strings.Contains(message(out), "You changed this run in another tab or window") {
 		t.Fatalf("stale version: %d %v", status, out)
 	}
 	status, out = edit(t, e, c, map[string]any{"version": 3, "outputId": ex, "path": "line_items", "row": map[string]any{"op": "remove", "index": 6}})

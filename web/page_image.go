@@ -30,7 +30,7 @@ func (s *Server) servePageImage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if n < 1 || n > len(doc.Pages) {
-		return review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), n)
+		return review.Errorf(review.ENOTFOUND, "the document has %s, not %d", review.Count(len(doc.Pages), "page", "pages"), n)
 	}
 	path, _ := s.store.BlobPath(blob)
 	contentType := "image/" + doc.Kind
@@ -141,7 +141,7 @@ func (s *Server) pageWords(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if n < 1 || n > len(doc.Pages) {
-		return review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), n)
+		return review.Errorf(review.ENOTFOUND, "the document has %s, not %d", review.Count(len(doc.Pages), "page", "pages"), n)
 	}
 	path, _ := s.store.BlobPath(blob)
 	words, err := s.renderer.Words(r.Context(), blob, path, n)
@@ -171,7 +171,7 @@ func (s *Server) readBox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if n < 1 || n > len(doc.Pages) {
-		return review.Errorf(review.ENOTFOUND, "the document has %d pages, not %d", len(doc.Pages), n)
+		return review.Errorf(review.ENOTFOUND, "the document has %s, not %d", review.Count(len(doc.Pages), "page", "pages"), n)
 	}
 	path, _ := s.store.BlobPath(blob)
 	text, err := s.renderer.Read(r.Context(), blob, path, n, box)

@@ -54,7 +54,9 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 		q.Set("after", next)
 		vm.NextPage = "/?" + q.Encode()
 	}
-	if len(runs) == 0 && depth == 0 && user.Role.AtLeast(review.RoleAdmin) {
+	// The steps to connect Extend are for an instance no run has reached
+	// yet; a queue emptied by the day's work is connected already.
+	if len(runs) == 0 && depth == 0 && len(workflows) == 0 && user.Role.AtLeast(review.RoleAdmin) {
 		vm.Setup = &views.SetupHint{WebhookURL: s.cfg.BaseURL + "/webhooks/extend", SecretSet: len(s.cfg.WebhookSecrets) > 0, APIKeySet: s.cfg.APIKeySet}
 	}
 	return s.render(w, r, http.StatusOK, views.QueuePage(vm))

@@ -44,6 +44,9 @@ func (s *Server) routes() []route {
 		{"GET /ws", reviewer, s.socket},
 		{"GET /dashboard", supervisor, s.dashboard},
 		{"GET /dashboard/corrections", supervisor, s.correctedRuns},
+		// Supervisors own what a run must pass before it goes on.
+		{"GET /rules", supervisor, s.rulesPage},
+		{"POST /rules", supervisor, s.saveRule},
 		{"POST /runs/{runID}/claim", reviewer, s.claim},
 		{"POST /runs/{runID}/release", reviewer, s.release},
 		{"GET /runs/{runID}", reviewer, s.runPage},
@@ -68,7 +71,6 @@ func (s *Server) routes() []route {
 		{"POST /admin/tokens/{id}/revoke", admin, s.revokeToken},
 		{"GET /admin/settings", admin, s.settingsPage},
 		{"POST /admin/settings", admin, s.saveSettings},
-		{"POST /admin/rules", admin, s.saveRule},
 		{"POST /admin/destinations", admin, s.addDestination},
 		{"POST /admin/evaluation-sets", admin, s.setEvaluationSet},
 		{"GET /admin/deliveries", admin, s.deliveriesPage},

@@ -16,10 +16,12 @@ import (
 	"github.com/reviewer-app/reviewer/web"
 )
 
-// TestValidationRulesSettings: an admin's rule with an error is refused
-// with its place and shown again as typed; a rule is tried on the
-// workflow's newest run before it is kept; a kept rule is in the admin log;
-// and a completed run that fails a blocking rule is routed to review.
+// TestValidationRulesSettings: a supervisor's rule with an error is
+// refused with its place and shown again as typed; a rule is tried on the
+// workflow's newest run waiting for review, naming it and the values it
+// fails on, before it is kept; a kept rule is in the admin log; a reviewer
+// is refused the rules with a sentence; and a completed run that fails a
+// blocking rule is routed to review.
 func TestValidationRulesSettings(t *testing.T) { pgtest.Each(t, testValidationRulesSettings) }
 
 func testValidationRulesSettings(t *testing.T) {
@@ -31,9 +33,10 @@ func testValidationRulesSettings(t *testing.T) {
 	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
 	e.process()
 	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
 	post := func(form url.Values) (int, string) {
 		t.Helper()
-		resp, err := admin.PostForm(e.srv.URL+"/admin/rules", form)
+		resp, err := sup.PostForm(e.srv.URL+"/rules", form)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,8 +58,12 @@ func testValidationRulesSettings(t *testing.T) {
 		t.Fatalf("an unknown field: %d, the error and the rule as typed are not on the page", status)
 	}
 	status, page = post(rule("total.amount == sum(line_items.map(i, i.amount))", "try"))
-	if status != http.StatusOK || !strings.Contains(page, "On workflow_run_demo_qh_2025: it holds.") {
+	if status != http.StatusOK || !strings.Contains(page, "On the newest run waiting for review, ") || !strings.Contains(page, "(workflow_run_demo_qh_2025): it holds.") {
 		t.Fatalf("trying a rule: %d", status)
+	}
+	status, page = post(rule("total.amount > 100.0", "try"))
+	if status != http.StatusOK || !strings.Contains(page, "(workflow_run_demo_qh_2025): it fails at total (34.73 ") || !strings.Contains(page, `data-tried tabindex="-1" autofocus`) {
+		t.Fatalf("trying a failing rule: %d; the result does not say the value it failed on, or does not take the focus", status)
 	}
 	if rs, _ := e.store.Rules(t.Context(), "workflow_demo_legacy"); len(rs) != 0 {
 		t.Fatalf("trying kept the rule: %+v", rs)
@@ -68,17 +75,26 @@ func testValidationRulesSettings(t *testing.T) {
 	if len(rs) != 1 || rs[0].Severity != review.SeverityBlock || rs[0].Fields[0] != "total" {
 		t.Fatalf("rules = %+v", rs)
 	}
-	if log, _ := e.store.AdminLog(t.Context(), 1); len(log) != 1 || log[0].Action != "set 1 validation rules" {
+	if log, _ := e.store.AdminLog(t.Context(), 1); len(log) != 1 || log[0].Action != "set 1 validation rule" || log[0].Actor != "sup@example.com" {
 		t.Fatalf("admin log = %+v", log)
 	}
-	_, page = get(t, admin, e.srv.URL+"/admin/settings")
+	_, page = get(t, sup, e.srv.URL+"/rules")
 	if !strings.Contains(page, `value="lines add up"`) {
-		t.Fatal("the settings page does not show the kept rule")
+		t.Fatal("the rules page does not show the kept rule")
 	}
+	rev := e.signIn("rev@example.com", review.RoleReviewer)
+	if resp, page := get(t, rev, e.srv.URL+"/rules"); resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "This page is for supervisors and above") {
+		t.Fatalf("a reviewer opened the rules: %d", resp.StatusCode)
+	}
+	resp, err := rev.PostForm(e.srv.URL+"/rules", rule("true", "save"))
+	if err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a reviewer saved a rule: %v %v", resp, err)
+	}
+	resp.Body.Close()
 
 	// Routing: completed runs of this workflow that fail a blocking rule
 	// go to review; one that passes goes straight through.
-	resp, err := admin.PostForm(e.srv.URL+"/admin/settings", url.Values{"workflow": {"workflow_demo_legacy"}, "failing_rules": {"1"}})
+	resp, err = admin.PostForm(e.srv.URL+"/admin/settings", url.Values{"workflow": {"workflow_demo_legacy"}, "failing_rules": {"1"}})
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("routing by rules: %v %v", resp, err)
 	}
@@ -100,6 +116,12 @@ func testValidationRulesSettings(t *testing.T) {
 	}
 	if run, err := e.store.Run(t.Context(), "workflow_run_bad_2025"); err != nil || run.Status != review.StatusNeedsReview {
 		t.Fatalf("the run failing the rule: %v %v", run, err)
+	}
+	// The newest run went straight through; a rule is tried on the newest
+	// one still waiting.
+	status, page = post(rule("total.amount > 100.0", "try"))
+	if status != http.StatusOK || !strings.Contains(page, "(workflow_run_bad_2025): it fails at total (35.73 ") {
+		t.Fatalf("trying a rule after a run went straight through: %d", status)
 	}
 }
 
@@ -164,8 +186,60 @@ func TestHostileNumbersAndCostlyRules(t *testing.T) {
 		t.Fatalf("an edit of amounts written 1e999999: %d %s", resp.StatusCode, body)
 	}
 
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	if _, page := get(t, sup, e.srv.URL+"/rules"); !strings.Contains(page, "Too costly on "+id+": a number it computes grew beyond") {
+		t.Error("the rules page does not say the rule was too costly")
+	}
+}
+
+// TestDecidedRunShowsTheRulesOfItsDecision: a decided run's page shows
+// what the rules said when it was decided; a rule written since does not
+// judge it.
+func TestDecidedRunShowsTheRulesOfItsDecision(t *testing.T) {
+	pgtest.Each(t, testDecidedRunShowsTheRulesOfItsDecision)
+}
+
+func testDecidedRunShowsTheRulesOfItsDecision(t *testing.T) {
+	e, rev := editEnv(t)
+	const wf = "workflow_demo_legacy"
+	before := review.Rule{Name: "a total", Expr: "total.amount > 0", Message: "No total.", Severity: review.SeverityBlock}
+	if err := e.store.SetRules(t.Context(), wf, []review.Rule{before}, "sup@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := rev.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"0"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %s", resp.Status)
+	}
+	later := review.Rule{Name: "a big total", Expr: "total.amount > 1000.0", Message: "Too small.", Severity: review.SeverityBlock, Fields: []string{"total"}}
+	if err := e.store.SetRules(t.Context(), wf, []review.Rule{before, later}, "sup@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	_, page := get(t, rev, e.srv.URL+"/runs/"+qh)
+	if !strings.Contains(page, `<span class="muted">1 of 1 pass</span>`) || strings.Contains(page, "a big total") {
+		t.Fatal("the decided run is judged by a rule written after its decision")
+	}
+}
+
+// TestSetupStepsOnlyBeforeTheFirstRun: an admin's empty queue shows how to
+// connect Extend while no run has arrived, not once the day's work has
+// emptied it.
+func TestSetupStepsOnlyBeforeTheFirstRun(t *testing.T) {
+	e := newEnv(t, web.Config{})
 	admin := e.signIn("admin@example.com", review.RoleAdmin)
-	if _, page := get(t, admin, e.srv.URL+"/admin/settings"); !strings.Contains(page, "Too costly on "+id+": a number it computes grew beyond") {
-		t.Error("the settings page does not say the rule was too costly")
+	if _, page := get(t, admin, e.srv.URL+"/"); !strings.Contains(page, "Connect Extend") {
+		t.Fatal("a new instance's queue does not say how to connect Extend")
+	}
+	qh, err := demo.Payload("qualityhosting_2025.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
+	e.process()
+	resp, _ := admin.PostForm(e.srv.URL+"/runs/workflow_run_demo_qh_2025/approve", url.Values{"version": {"0"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %s", resp.Status)
+	}
+	if _, page := get(t, admin, e.srv.URL+"/"); strings.Contains(page, "Connect Extend") || !strings.Contains(page, "Nothing is waiting") {
+		t.Fatal("a queue emptied by work shows the steps to connect Extend")
 	}
 }

@@ -84,7 +84,9 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	if vm.Sent, err = s.store.RunCalls(ctx, run.ID); err != nil {
 		return views.RunPageVM{}, err
 	}
-	if vm.Checks, err = s.desk.Check(ctx, current); err != nil {
+	if rv.Decision != "" {
+		vm.Checks = decidedChecks(audit)
+	} else if vm.Checks, err = s.desk.Check(ctx, current); err != nil {
 		return views.RunPageVM{}, err
 	}
 	vm.CanOverride = user.Role.AtLeast(review.RoleSupervisor)
@@ -146,7 +148,8 @@ func changes(run *review.Run, edits []review.Edit) int {
 }
 
 // fragments are the parts of the review page that follow the run: each
-// output's section, the marks over each page, the notices and the history.
+// output's section, the marks over each page, the header's status, the
+// notices and the history.
 type fragments struct {
 	Version  int               `json:"version"`
 	Editable bool              `json:"editable"`
@@ -154,6 +157,7 @@ type fragments struct {
 	Edited   int               `json:"edited"`             // fields changed from the model's values
 	Outputs  map[string]string `json:"outputs"`            // output id → its section
 	Pages    map[string]string `json:"pages"`              // page element id → its marks
+	Status   string            `json:"status"`             // the header's status and decision
 	Notices  string            `json:"notices"`            // why it is locked, cross-field checks
 	Thumbs   string            `json:"thumbs"`             // the pages in small, with their sub-documents
 	Audit    string            `json:"audit"`              // the history
@@ -181,6 +185,9 @@ func fragmentsOf(ctx context.Context, vm views.RunPageVM) (fragments, error) {
 				return f, err
 			}
 		}
+	}
+	if f.Status, err = render(views.RunStatus(vm)); err != nil {
+		return f, err
 	}
 	if f.Notices, err = render(views.RunNotices(vm)); err != nil {
 		return f, err
@@ -591,7 +598,7 @@ func grid(list string, below []views.FieldVM) *views.GridVM {
 			if !ok {
 				c = len(g.Columns)
 				column[key] = c
-				g.Columns = append(g.Columns, views.ColumnVM{Key: key, Label: label(strings.ReplaceAll(strings.TrimPrefix(key, "."), ".", " ")), Title: f.Description, Type: f.Type})
+				g.Columns = append(g.Columns, views.ColumnVM{Key: key, Label: views.Label(strings.ReplaceAll(strings.TrimPrefix(key, "."), ".", " ")), Title: f.Description, Type: f.Type})
 			}
 			cell := f
 			cell.AriaLabel = g.Columns[c].Label + ", " + strings.ToLower(r.Row.Label)
@@ -611,21 +618,6 @@ func grid(list string, below []views.FieldVM) *views.GridVM {
 		}
 	}
 	return g
-}
-
-// label is a field's key as people read it: "line_items" is "Line items",
-// "[2]" is "Row 3".
-func label(key string) string {
-	if n, ok := strings.CutPrefix(key, "["); ok {
-		if i, err := strconv.Atoi(strings.TrimSuffix(n, "]")); err == nil {
-			return "Row " + strconv.Itoa(i+1)
-		}
-	}
-	s := strings.TrimSpace(strings.NewReplacer("_", " ", "-", " ").Replace(key))
-	if s == "" {
-		return key
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // markSplits marks each page with the sub-document it belongs to, and
@@ -651,7 +643,7 @@ func markSplits(files []views.DocFileVM, splits []review.Split) {
 }
 
 func fieldVM(f review.Field) views.FieldVM {
-	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1, Label: label(f.Name)}
+	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1, Label: views.Label(f.Name)}
 	fv.Text = review.Text(f.Value)
 	if c, ok := f.Confidence.Value(); ok {
 		fv.Band = views.Band(c)
@@ -744,6 +736,17 @@ func hasIssue(f review.Field) bool {
 
 // markRules puts each failed rule's message beside the fields it concerns,
 // grid cells included.
+// decidedChecks is what the rules said when the run was decided: a rule
+// written since does not judge a decision made without it.
+func decidedChecks(audit []review.AuditEntry) []review.RuleResult {
+	for i := len(audit) - 1; i >= 0; i-- {
+		if a := audit[i].Action; a == review.ActionApprove || a == review.ActionReject {
+			return audit[i].Rules
+		}
+	}
+	return nil
+}
+
 func markRules(outputs []views.OutputVM, checks []review.RuleResult) {
 	concerns := map[string][]string{}
 	for _, r := range review.Failed(checks) {

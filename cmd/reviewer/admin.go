@@ -382,7 +382,7 @@ func rulesCmd(ctx context.Context, args []string, getenv func(string) string, st
 		if err := d.SetRules(ctx, wf, file[wf], cli); err != nil {
 			return fmt.Errorf("workflow %s: %s", wf, review.ErrorMessage(err))
 		}
-		fmt.Fprintf(stdout, "workflow %s: %d rules\n", wf, len(file[wf]))
+		fmt.Fprintf(stdout, "workflow %s: %s\n", wf, review.Count(len(file[wf]), "rule", "rules"))
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/rules"
+	"github.com/reviewer-app/reviewer/storage"
 )
 
 // loadDemo stores the demo documents and sends their runs to the server's
@@ -21,7 +23,7 @@ import (
 // ingest path. Then the runs decided earlier in the demo's day are decided
 // through the desk, as a reviewer would. Event ids are fixed, so a restart
 // adds nothing twice.
-func loadDemo(ctx context.Context, in *instance.Instance, secret string) (int, error) {
+func loadDemo(ctx context.Context, in *instance.Instance, secret, data, db string) (int, error) {
 	runs, err := demo.Runs(time.Now())
 	if err != nil {
 		return 0, err
@@ -43,7 +45,7 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret string) (int, e
 	}
 	for _, r := range runs {
 		if r.Decided != nil {
-			if err := decide(ctx, in, r.ID, r.Decided); err != nil {
+			if err := decide(ctx, in, data, db, r.ID, r.Decided); err != nil {
 				return 0, fmt.Errorf("demo %s: %w", r.Name, err)
 			}
 		}
@@ -114,9 +116,11 @@ func storeFiles(ctx context.Context, in *instance.Instance, r demo.Run) error {
 	return nil
 }
 
-// decide corrects and decides a run; a run decided before (a restart) is
-// left as it is.
-func decide(ctx context.Context, in *instance.Instance, runID string, d *demo.Decision) error {
+// decide corrects and decides a run at the time of the demo's story, so
+// the morning's decisions read as made in the morning; a run decided
+// before (a restart) is left as it is. It works through a store and a desk
+// of its own whose clock says that time: the server's say now.
+func decide(ctx context.Context, in *instance.Instance, data, db, runID string, d *demo.Decision) error {
 	run, err := in.Store.Run(ctx, runID)
 	if err != nil || run.Status != review.StatusNeedsReview {
 		return err
@@ -125,14 +129,21 @@ func decide(ctx context.Context, in *instance.Instance, runID string, d *demo.De
 	if err != nil || rv.Decision != "" {
 		return err
 	}
+	then := func() time.Time { return d.At }
+	store, err := storage.Open(ctx, data, storage.Options{DB: db, Now: then})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	clerk := desk.New(store, nil, rules.New(then), then)
 	version := rv.Version
 	for _, e := range d.Edits {
 		text := e.Text
-		saved, err := in.Desk.SaveEdit(ctx, runID, d.By, desk.Change{Version: version, OutputID: e.Output, Path: e.Path, Text: &text, Code: e.Code})
+		saved, err := clerk.SaveEdit(ctx, runID, d.By, desk.Change{Version: version, OutputID: e.Output, Path: e.Path, Text: &text, Code: e.Code})
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", e.Output, e.Path, err)
 		}
 		version = saved.Version
 	}
-	return in.Desk.Decide(ctx, runID, &review.User{Email: d.By, Role: review.RoleReviewer}, desk.Verdict{Version: version, Approve: d.Approve, Note: d.Note})
+	return clerk.Decide(ctx, runID, &review.User{Email: d.By, Role: review.RoleReviewer}, desk.Verdict{Version: version, Approve: d.Approve, Note: d.Note})
 }

@@ -185,7 +185,10 @@ func loadDemoData(compileCache string) (string, error) {
 // at bcrypt's real cost, making and checking a user's password took about
 // half of every browser test under the race detector. TestUserAdd makes
 // users through the command line, at the real cost.
-func (s *server) user(email string, role review.Role) {
+func (s *server) user(email string, role review.Role) { s.named(email, "", role) }
+
+// named adds a person with a name (none: known by their email).
+func (s *server) named(email, name string, role review.Role) {
 	s.t.Helper()
 	ctx := context.Background()
 	store, err := storage.Open(ctx, s.data, storage.Options{FastPasswordHash: true})
@@ -193,7 +196,7 @@ func (s *server) user(email string, role review.Role) {
 		s.t.Fatal(err)
 	}
 	defer store.Close()
-	if _, err := store.CreateUser(ctx, email, "", role, testPassword); err != nil {
+	if _, err := store.CreateUser(ctx, email, name, role, testPassword); err != nil {
 		s.t.Fatal(err)
 	}
 }

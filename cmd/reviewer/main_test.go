@@ -78,7 +78,7 @@ func TestRulesFile(t *testing.T) {
 	if err := run(ctx, []string{"rules", "import", "--data", s.data, file}, noEnv, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if out.String() != "workflow workflow_demo_invoices: 1 rules\nworkflow workflow_demo_legacy: 1 rules\n" {
+	if out.String() != "workflow workflow_demo_invoices: 1 rule\nworkflow workflow_demo_legacy: 1 rule\n" {
 		t.Fatalf("import said %q", out.String())
 	}
 	out.Reset()

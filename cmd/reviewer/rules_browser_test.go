@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -131,5 +132,44 @@ func TestSupervisorOverridesARule(t *testing.T) {
 	}
 	if !strings.Contains(trail, "PO sent separately by the vendor") || !strings.Contains(trail, "has a PO") {
 		t.Fatalf("the history reads %q", trail)
+	}
+}
+
+// TestRulesShowThemselves: a failing blocking rule is shown in the rules
+// box, with the value it read, beside the warning; a supervisor keeps the
+// rules, and "Try on the newest run", pressed by keyboard, tries the
+// newest run still waiting, names it, and its result takes the focus
+// where the person is looking.
+func TestRulesShowThemselves(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	importRules(t, s, `{"workflow_demo_legacy": [{"name": "a big total", "expr": "total.amount > 1000.0",
+		"message": "Totals below 1,000 go to the small-order desk.", "severity": "block", "fields": ["total"]},
+		{"name": "big lines", "expr": "row.amount > 100.0", "each": "line_items", "fields": ["amount"], "message": "A line is small.", "severity": "warn"}]}`)
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	waitFor(t, ctx, `(() => { const li = document.querySelector('#run-notices .checks li[data-rule="a big total"]'); return !!li && li.checkVisibility() && li.getBoundingClientRect().height > 0; })()`,
+		"the failing blocking rule is not shown in the rules box")
+	box := js(t, ctx, `document.querySelector("#run-notices .checks").innerText`)
+	if !strings.Contains(box, "0 of 2 pass") || !strings.Contains(box, "a big total") || !strings.Contains(box, "at total (34.73") || !strings.Contains(box, "big lines") {
+		t.Fatalf("the rules box reads %q", box)
+	}
+
+	s.user("sup@example.com", review.RoleSupervisor)
+	sup := browser(t)
+	signIn(t, sup, s.base, "sup@example.com")
+	try := `#rule-workflow_demo_legacy-0 button[value="try"]`
+	if err := chromedp.Do(sup, chromedp.Navigate(s.base+"/rules"), chromedp.WaitVisible(chromedp.CSS(try)), chromedp.Focus(chromedp.CSS(try))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, sup, kb.Enter)
+	waitFor(t, sup, `document.activeElement?.hasAttribute("data-tried") && document.readyState === "complete"`, "the result of trying the rule did not take the focus")
+	waitFor(t, sup, `(() => { const r = document.activeElement.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`, "the result of trying the rule is not where the person looks")
+	said := js(t, sup, `document.activeElement.textContent`)
+	m := regexp.MustCompile(`^On the newest run waiting for review, .*\((workflow_run_\w+)\): it fails at total \(`).FindStringSubmatch(said)
+	if m == nil {
+		t.Fatalf("trying the rule says %q", said)
+	}
+	if st := at(t, s.apiGet("/api/v1/runs/"+m[1]), "status"); st != `"NEEDS_REVIEW"` {
+		t.Fatalf("the rule was tried on %s, which is %s", m[1], st)
 	}
 }

@@ -140,7 +140,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Error("start-up", "err", err)
 	}
 	if c.demo {
-		if n, err := loadDemo(ctx, in, demoSecret); err != nil {
+		if n, err := loadDemo(ctx, in, demoSecret, c.data, c.db); err != nil {
 			fmt.Fprintf(stdout, "The demo could not be loaded: %v\n", err)
 		} else {
 			fmt.Fprintf(stdout, "Loaded %d demo runs through the signed webhook: open %s\n", n, in.URL)

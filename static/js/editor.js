@@ -178,8 +178,14 @@ export function apply(fr) {
   }
   const thumbs = document.getElementById("thumbs");
   if (thumbs && fr.thumbs) thumbs.replaceChildren(fromHTML(fr.thumbs));
+  const status = document.getElementById("run-status");
+  if (status && fr.status) status.replaceWith(fromHTML(fr.status));
   const notices = document.getElementById("run-notices");
-  if (notices && fr.notices !== undefined) notices.replaceChildren(fromHTML(fr.notices));
+  if (notices && fr.notices !== undefined) {
+    const kept = document.getElementById("kept");
+    notices.replaceChildren(fromHTML(fr.notices));
+    if (kept) (document.getElementById("locked") || notices).append(kept);
+  }
   const audit = document.getElementById("audit");
   if (audit && fr.audit) {
     const fresh = fromHTML(fr.audit).firstElementChild;
@@ -318,8 +324,18 @@ export function commit(field) {
   return field._saving;
 }
 
-function conflict(msg) {
+// conflict says a save was refused because the run changed. When the page
+// can no longer edit the run (someone took it over, or decided it), the
+// page's own notice says why and what was typed is kept in it; otherwise
+// a bar offers the latest values.
+async function conflict(msg) {
   say("");
+  const typed = typedNotSaved();
+  const fr = await refresh();
+  if (fr && !fr.editable) {
+    if (typed.length) keepInView(typed);
+    return false;
+  }
   let bar = document.getElementById("conflict");
   if (!bar) {
     bar = document.createElement("div");
@@ -337,6 +353,41 @@ function conflict(msg) {
   });
   bar.append(b);
   return false;
+}
+
+// typedNotSaved is what the fields hold that is not saved, by field name.
+export function typedNotSaved() {
+  const out = [];
+  document.querySelectorAll(".outputs .field:not(.container)").forEach((f) => {
+    const changed = [...f.querySelectorAll(".ed, .sp")].filter((e) => e.dataset.saved !== undefined && e.value !== e.dataset.saved);
+    if (changed.length) out.push({ name: f.querySelector(".name")?.textContent || changed[0].getAttribute("aria-label") || f.dataset.path, text: changed.map((e) => e.value).join(" ") });
+  });
+  return out;
+}
+
+// keepInView keeps what was typed and not saved in view to copy, inside
+// the notice that says why the page can no longer edit the run: one
+// notice, however many messages brought the page here.
+export function keepInView(typed) {
+  let box = document.getElementById("kept");
+  if (!box) {
+    box = document.createElement("div");
+    box.id = "kept";
+    box.className = "kept";
+  }
+  const ul = document.createElement("ul");
+  for (const t of typed) {
+    const li = document.createElement("li");
+    const b = document.createElement("b");
+    b.textContent = t.name + ": ";
+    const code = document.createElement("span");
+    code.className = "copyable";
+    code.textContent = t.text;
+    li.append(b, code);
+    ul.append(li);
+  }
+  box.replaceChildren("Not saved, kept here to copy:", ul);
+  (document.getElementById("locked") || document.getElementById("run-notices"))?.append(box);
 }
 
 // --- moving between fields ---
@@ -381,13 +432,29 @@ document.addEventListener("input", (e) => {
     keepTyped(f);
   }
 });
+// A closed list changes its choice with every arrow key and typed letter
+// (u, u, u walks through the currencies): those are looked through, not
+// chosen. A choice by keyboard is confirmed by Enter, Tab or leaving the
+// list; one picked with the mouse at once.
+document.addEventListener("keydown", (e) => {
+  if (e.target.tagName === "SELECT" && !e.ctrlKey && !e.altKey && !["Enter", "Tab", "Escape"].includes(e.key)) e.target.dataset.browsing = "1";
+}, true);
+document.addEventListener("pointerdown", (e) => {
+  const s = e.target.closest?.("select");
+  if (s) delete s.dataset.browsing;
+}, true);
 // A choice in a list, or text left by Tab or a click, is confirmed.
 document.addEventListener("change", (e) => {
   const f = fieldOf(e.target);
+  if (e.target.dataset?.browsing) return;
   if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
 });
 document.addEventListener("focusout", (e) => {
   const f = fieldOf(e.target);
+  if (e.target.dataset?.browsing) {
+    delete e.target.dataset.browsing;
+    if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
+  }
   if (f && f.classList.contains("splits-editor") && !f.contains(e.relatedTarget)) commit(f);
 });
 

@@ -4,7 +4,7 @@
 // someone else turns the page read-only at once, keeping in view what was
 // being typed; a decision stays said until the page is left.
 import { connect } from "./live.js";
-import { editable, refresh } from "./editor.js";
+import { editable, keepInView, refresh, typedNotSaved } from "./editor.js";
 
 const body = document.body;
 const runID = body.dataset.runId;
@@ -28,42 +28,12 @@ if (editable()) {
 // longer can, what was being typed stays in view to copy.
 async function follow() {
   const was = editable();
-  const typed = was ? unsaved() : [];
+  const typed = was ? typedNotSaved() : [];
   const fr = await refresh();
   if (!fr || !was || fr.editable) return fr;
   clearInterval(beat);
   if (typed.length) keepInView(typed);
   return fr;
-}
-
-// unsaved lists the fields holding text that is not saved.
-function unsaved() {
-  const out = [];
-  document.querySelectorAll(".outputs .field:not(.container)").forEach((f) => {
-    const changed = [...f.querySelectorAll(".ed, .sp")].filter((e) => e.dataset.saved !== undefined && e.value !== e.dataset.saved);
-    if (changed.length) out.push({ name: f.querySelector(".name")?.textContent || changed[0].getAttribute("aria-label") || f.dataset.path, text: changed.map((e) => e.value).join(" ") });
-  });
-  return out;
-}
-
-function keepInView(typed) {
-  const box = document.createElement("div");
-  box.className = "flash warn";
-  box.setAttribute("role", "alert");
-  box.append("Not saved, kept here to copy:");
-  const ul = document.createElement("ul");
-  for (const t of typed) {
-    const li = document.createElement("li");
-    const b = document.createElement("b");
-    b.textContent = t.name + ": ";
-    const code = document.createElement("span");
-    code.className = "copyable";
-    code.textContent = t.text;
-    li.append(b, code);
-    ul.append(li);
-  }
-  box.append(ul);
-  document.getElementById("run-notices").after(box);
 }
 
 connect({
