@@ -118,6 +118,12 @@ func (s *Server) serveExtend(w http.ResponseWriter, r *http.Request, need access
 		if _, err := extendVersion(r); err != nil {
 			return err
 		}
+		// Every run, file and processor run here came from Extend with an
+		// id Extend's alphabet spells: another cannot name one, and is not
+		// echoed back.
+		if id := r.PathValue("id"); id != "" && !review.ValidID(id) {
+			return review.Errorf(review.ENOTFOUND, "Nothing here has that id: Extend's ids are letters, digits, _ and -, at most %d of them.", review.MaxIDLen)
+		}
 		return next(w, r)
 	})
 	if err != nil {

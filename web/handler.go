@@ -42,7 +42,9 @@ func (s *Server) guard(rt route) http.Handler {
 		var err error
 		switch rt.access {
 		case extendToken, extendSupervisor:
-			s.serveExtend(w, r, rt.access, handle) // answers its own errors, in Extend's shape
+			// Extend's API takes JSON whatever the content type says: a
+			// body read as a form would be gone before the handler sees it.
+			s.serveExtend(w, r, rt.access, rt.handle) // answers its own errors, in Extend's shape
 			return
 		case anyone:
 			err = handle(w, r)

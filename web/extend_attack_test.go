@@ -1,0 +1,53 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// TestExtendUpdateAnyContentType: an update whose JSON body is sent with
+// curl's default form content type is read as JSON, not swallowed as an
+// empty form and answered "not a JSON object".
+func TestExtendUpdateAnyContentType(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.Config{})
+	postExtendRuns(t, e)
+	sup := token(t, e, review.RoleSupervisor)
+	const path = "/workflow_runs/workflow_run_demo_aws_2026"
+	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(`{"metadata":{"erp":"posted"}}`))
+	req.Header.Set("Authorization", "Bearer "+sup)
+	req.Header.Set("x-extend-api-version", review.Version2026)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("update with a form content type: %s", resp.Status)
+	}
+	if _, _, got := extendCall(t, e, "GET", path, sup, review.Version2026, nil); got["metadata"].(map[string]any)["erp"] != "posted" {
+		t.Fatalf("metadata after the update: %v", got["metadata"])
+	}
+}
+
+// TestExtendOddIDs: an id no run of Extend's can have (too long, or
+// outside Extend's alphabet) is answered 404 in Extend's shape with a short
+// sentence, never echoed back whole.
+func TestExtendOddIDs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.Config{})
+	tok := token(t, e, review.RoleAdmin)
+	long := strings.Repeat("a", 64<<10)
+	for _, path := range []string{"/workflow_runs/" + long, "/files/" + long, "/extract_runs/" + long, "/workflow_runs/%00%2F..%2Fx", "/split_runs/%E2%80%AE%FF"} {
+		status, _, m := extendCall(t, e, "GET", path, tok, review.Version2026, nil)
+		msg := errorBody(t, path[:20], m, "NOT_FOUND")
+		if status != 404 || len(msg) > 200 || strings.Contains(msg, "aaaa") || strings.ContainsRune(msg, 0) {
+			t.Errorf("%.40s: %d %.120q", path, status, msg)
+		}
+	}
+}
