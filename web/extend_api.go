@@ -466,8 +466,14 @@ func (s *Server) newSummary2026(run review.ListedRun) summary2026 {
 		StartTime: m.get("startTime"), EndTime: m.get("endTime"), BatchID: m.get("batchId"), RejectionNote: m.get("rejectionNote"), Files: m.get("files"),
 		CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat), Usage: m.get("usage"),
 	}
-	if m["workflow"] == nil {
+	if m["workflow"] == nil || m["workflowVersion"] == nil {
 		out.Workflow, _ = json.Marshal(map[string]any{"object": "workflow", "id": run.WorkflowID, "name": run.WorkflowName})
+	}
+	if m["workflowVersion"] == nil {
+		// A run that arrived in 2025-04-21 names its version in its
+		// workflow; 2026-02-09 apart, as newSummary2025 does the reverse.
+		// That version has no version id to give.
+		out.WorkflowVersion, _ = json.Marshal(map[string]any{"object": "workflow_version", "id": nil, "version": m.str("workflow", "version"), "name": nil})
 	}
 	if m["files"] == nil {
 		out.Files = json.RawMessage("[]")

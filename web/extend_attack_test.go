@@ -51,3 +51,29 @@ func TestExtendOddIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestExtendList2025RunIn2026Shape: a run that arrived in 2025-04-21 is
+// listed in a 2026-02-09 list in that version's WorkflowRunSummary shape,
+// as the 2025 list translates the 2026 runs: a workflow with its object,
+// and a workflowVersion naming its version, never the 2025 workflow with
+// a null workflowVersion.
+func TestExtendList2025RunIn2026Shape(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.Config{})
+	postExtendRuns(t, e)
+	tok := token(t, e, review.RoleReviewer)
+	status, _, m := extendCall(t, e, "GET", "/workflow_runs?workflowId=workflow_demo_legacy", tok, review.Version2026, nil)
+	rows, _ := m["data"].([]any)
+	if status != 200 || len(rows) != 1 {
+		t.Fatalf("list: %d %v", status, m)
+	}
+	row := rows[0].(map[string]any)
+	wf, _ := row["workflow"].(map[string]any)
+	wv, _ := row["workflowVersion"].(map[string]any)
+	if wf["object"] != "workflow" || wf["id"] != "workflow_demo_legacy" || wf["name"] != "Vendor invoices (legacy fields)" || wf["version"] != nil {
+		t.Errorf("workflow: %v", row["workflow"])
+	}
+	if wv["object"] != "workflow_version" || wv["version"] != "7" {
+		t.Errorf("workflowVersion: %v", row["workflowVersion"])
+	}
+}
