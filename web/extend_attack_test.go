@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -75,5 +76,34 @@ func TestExtendList2025RunIn2026Shape(t *testing.T) {
 	}
 	if wv["object"] != "workflow_version" || wv["version"] != "7" {
 		t.Errorf("workflowVersion: %v", row["workflowVersion"])
+	}
+}
+
+// TestExtendUpdateWithOrigin: a metadata update from a client that sends
+// Origin (a browser-like runtime, a proxy) is answered by the Extend API,
+// in Extend's shape: a bearer token is no ambient credential, so the
+// cross-origin check that guards the cookie-signed-in pages does not
+// apply to it.
+func TestExtendUpdateWithOrigin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.Config{})
+	postExtendRuns(t, e)
+	sup := token(t, e, review.RoleSupervisor)
+	for _, path := range []string{"/workflow_runs/workflow_run_demo_aws_2026", "/workflow_runs"} {
+		req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(`{"metadata":{"erp":"posted"}}`))
+		req.Header.Set("Authorization", "Bearer "+sup)
+		req.Header.Set("x-extend-api-version", review.Version2026)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", "https://erp.example")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := map[bool]int{true: 200, false: 403}[path != "/workflow_runs"]; resp.StatusCode != want || resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("POST %s with an Origin: %s %q", path, resp.Status, b)
+		}
 	}
 }
