@@ -186,6 +186,15 @@ func (s *Server) extendRefused(w http.ResponseWriter, r *http.Request) error {
 	return review.Errorf(review.EFORBIDDEN, "reviewer reviews the runs Extend made; it does not start, cancel or delete them, so %s %s is refused. Call Extend's own API (https://api.extend.ai) for that.", r.Method, r.URL.Path)
 }
 
+// extendNotServed answers a call of Extend's API that reviewer does not
+// serve (Extend's SDKs name their version on every call), in Extend's
+// shape, so that the SDK's NotFoundError says what to do.
+func (s *Server) extendNotServed(w http.ResponseWriter, r *http.Request) {
+	reqID := "req_" + randomID(15)
+	w.Header().Set("X-Request-Id", reqID)
+	s.extendFail(w, r, reqID, review.Errorf(review.ENOTFOUND, "reviewer does not serve this %s call: it answers Extend's workflow run, processor run and file reads, and metadata updates. Call Extend's own API (https://api.extend.ai) for the rest.", r.Method))
+}
+
 // pageToken is where a list stopped, and the filters and order it was
 // listed by: the next page continues after its last run only for the same
 // question. It is opaque to callers (base64 of this JSON).

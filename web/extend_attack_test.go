@@ -107,3 +107,19 @@ func TestExtendUpdateWithOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestExtendCallNotServed: a call of Extend's API that reviewer does not
+// serve (another resource, another method) is answered 404 in Extend's
+// error shape, which the SDKs turn into NotFoundError, not with the HTML
+// page a browser gets.
+func TestExtendCallNotServed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.Config{})
+	tok := token(t, e, review.RoleAdmin)
+	for _, c := range []struct{ method, path string }{{"GET", "/evaluation_sets"}, {"POST", "/files/upload"}, {"PATCH", "/workflow_runs/workflow_run_x"}} {
+		status, h, m := extendCall(t, e, c.method, c.path, tok, review.Version2026, nil)
+		if msg := errorBody(t, c.path, m, "NOT_FOUND"); status != 404 || h.Get("X-Request-Id") != m["requestId"] || !strings.Contains(msg, "api.extend.ai") {
+			t.Errorf("%s %s: %d %v", c.method, c.path, status, m)
+		}
+	}
+}

@@ -118,6 +118,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // notFound answers a path no route has: the designed page, with the
 // navigation of whoever is signed in, or JSON for API callers.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	if r.Header.Get(extendVersionHeader) != "" {
+		s.extendNotServed(w, r)
+		return nil
+	}
 	if se, err := s.session(r); err == nil {
 		r = r.WithContext(context.WithValue(r.Context(), userKey, &se.User))
 	}
