@@ -123,3 +123,24 @@ func TestExtendCallNotServed(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenSchemeAnyCase: the Authorization scheme is case-insensitive
+// (RFC 9110): "bearer rvw_…" signs in as "Bearer rvw_…" does.
+func TestTokenSchemeAnyCase(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.Config{})
+	tok := token(t, e, review.RoleReviewer)
+	for _, scheme := range []string{"bearer", "BEARER"} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/workflow_runs", nil)
+		req.Header.Set("Authorization", scheme+" "+tok)
+		req.Header.Set("x-extend-api-version", review.Version2026)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %s", scheme, resp.Status)
+		}
+	}
+}
