@@ -272,3 +272,39 @@ func testEvalItemsBatchBound(t *testing.T) {
 		t.Fatalf("calls %+v", calls)
 	}
 }
+
+// TestEvalItemsRetriedTogether: a batch Extend failed is tried again as one
+// batch, though the backoff is jittered: one call again, not one per item
+// when each drew its own wait (a 429 for 100 items would become 100 calls).
+func TestEvalItemsRetriedTogether(t *testing.T) { pgtest.Each(t, testEvalItemsRetriedTogether) }
+
+func testEvalItemsRetriedTogether(t *testing.T) {
+	f := newFakeExtend(t, func(w http.ResponseWriter) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"code":"SERVICE_UNAVAILABLE","message":"Try again","retryable":true}`)
+	})
+	s, w, clock := evalSetup(t, f)
+	var draws atomic.Int64
+	w.Backoff = func(int) time.Duration { return 10*time.Second + time.Duration(draws.Add(1))*time.Second } // each draw longer, as jitter may make it
+	approveWithItems(t, s, "workflow_run_a", "file_a1", "file_a2")
+	approveWithItems(t, s, "workflow_run_b", "file_b")
+	if n := deliverDue(t, w); n != 3 {
+		t.Fatalf("first pass tried %d items, want 3", n)
+	}
+	n := 0
+	clock.Add(int64(10 * time.Second))
+	for range 10 {
+		clock.Add(int64(time.Second))
+		if n = deliverDue(t, w); n > 0 {
+			break
+		}
+	}
+	if n != 3 {
+		t.Fatalf("the retry tried %d of the batch's 3 items first", n)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fmt.Sprint(f.batches) != "[3 3]" {
+		t.Fatalf("batches %v, want the 3 items twice", f.batches)
+	}
+}

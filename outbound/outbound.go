@@ -196,10 +196,13 @@ func (w *Worker) attempt(ctx context.Context, batch []review.Delivery) error {
 	case !ok:
 		errText = "HTTP " + strconv.Itoa(status)
 	}
+	// One wait for the whole batch: each item drawing its own jittered
+	// backoff would split it into a call per item when tried again.
+	retry := w.Now().Add(max(w.Backoff(d.Attempts), wait))
 	for i, d := range batch {
 		var retryAt time.Time
 		if !ok && !permanent(d, status, err) && w.Now().Sub(d.CreatedAt) < GiveUpAfter {
-			retryAt = w.Now().Add(max(w.Backoff(d.Attempts), wait))
+			retryAt = retry
 		}
 		if ok {
 			w.Delivered.Add(1)

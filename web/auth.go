@@ -105,8 +105,9 @@ func (s *Server) session(r *http.Request) (review.Session, error) {
 // withToken runs next for a request bearing a live API token of a role
 // that need allows.
 func (s *Server) withToken(w http.ResponseWriter, r *http.Request, need access, next handlerFunc) error {
-	auth := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(auth, "Bearer ")
+	// The scheme is case-insensitive (RFC 9110, 11.1).
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	ok := strings.EqualFold(scheme, "Bearer")
 	tok = strings.TrimSpace(tok)
 	if !ok || tok == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="reviewer"`)

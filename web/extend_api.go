@@ -118,6 +118,12 @@ func (s *Server) serveExtend(w http.ResponseWriter, r *http.Request, need access
 		if _, err := extendVersion(r); err != nil {
 			return err
 		}
+		// Every run, file and processor run here came from Extend with an
+		// id Extend's alphabet spells: another cannot name one, and is not
+		// echoed back.
+		if id := r.PathValue("id"); id != "" && !review.ValidID(id) {
+			return review.Errorf(review.ENOTFOUND, "Nothing here has that id: Extend's ids are letters, digits, _ and -, at most %d of them.", review.MaxIDLen)
+		}
 		return next(w, r)
 	})
 	if err != nil {
@@ -178,6 +184,15 @@ func (s *Server) extendFail(w http.ResponseWriter, r *http.Request, reqID string
 // those are Extend's.
 func (s *Server) extendRefused(w http.ResponseWriter, r *http.Request) error {
 	return review.Errorf(review.EFORBIDDEN, "reviewer reviews the runs Extend made; it does not start, cancel or delete them, so %s %s is refused. Call Extend's own API (https://api.extend.ai) for that.", r.Method, r.URL.Path)
+}
+
+// extendNotServed answers a call of Extend's API that reviewer does not
+// serve (Extend's SDKs name their version on every call), in Extend's
+// shape, so that the SDK's NotFoundError says what to do.
+func (s *Server) extendNotServed(w http.ResponseWriter, r *http.Request) {
+	reqID := "req_" + randomID(15)
+	w.Header().Set("X-Request-Id", reqID)
+	s.extendFail(w, r, reqID, review.Errorf(review.ENOTFOUND, "reviewer does not serve this %s call: it answers Extend's workflow run, processor run and file reads, and metadata updates. Call Extend's own API (https://api.extend.ai) for the rest.", r.Method))
 }
 
 // pageToken is where a list stopped, and the filters and order it was
@@ -460,8 +475,14 @@ func (s *Server) newSummary2026(run review.ListedRun) summary2026 {
 		StartTime: m.get("startTime"), EndTime: m.get("endTime"), BatchID: m.get("batchId"), RejectionNote: m.get("rejectionNote"), Files: m.get("files"),
 		CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat), Usage: m.get("usage"),
 	}
-	if m["workflow"] == nil {
+	if m["workflow"] == nil || m["workflowVersion"] == nil {
 		out.Workflow, _ = json.Marshal(map[string]any{"object": "workflow", "id": run.WorkflowID, "name": run.WorkflowName})
+	}
+	if m["workflowVersion"] == nil {
+		// A run that arrived in 2025-04-21 names its version in its
+		// workflow; 2026-02-09 apart, as newSummary2025 does the reverse.
+		// That version has no version id to give.
+		out.WorkflowVersion, _ = json.Marshal(map[string]any{"object": "workflow_version", "id": nil, "version": m.str("workflow", "version"), "name": nil})
 	}
 	if m["files"] == nil {
 		out.Files = json.RawMessage("[]")

@@ -42,7 +42,9 @@ func (s *Server) guard(rt route) http.Handler {
 		var err error
 		switch rt.access {
 		case extendToken, extendSupervisor:
-			s.serveExtend(w, r, rt.access, handle) // answers its own errors, in Extend's shape
+			// Extend's API takes JSON whatever the content type says: a
+			// body read as a form would be gone before the handler sees it.
+			s.serveExtend(w, r, rt.access, rt.handle) // answers its own errors, in Extend's shape
 			return
 		case anyone:
 			err = handle(w, r)
@@ -116,6 +118,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // notFound answers a path no route has: the designed page, with the
 // navigation of whoever is signed in, or JSON for API callers.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	if r.Header.Get(extendVersionHeader) != "" {
+		s.extendNotServed(w, r)
+		return nil
+	}
 	if se, err := s.session(r); err == nil {
 		r = r.WithContext(context.WithValue(r.Context(), userKey, &se.User))
 	}
