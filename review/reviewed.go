@@ -43,6 +43,7 @@ func (r *Run) WithEdits(edits []Edit, size PageSizer) (*Run, error) {
 	}
 	out.Status = r.Status
 	out.Files = r.Files
+	out.Duplicate = r.Duplicate
 	return out, nil
 }
 

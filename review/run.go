@@ -80,6 +80,9 @@ type Run struct {
 	DashboardURL  string
 	StartedAt     time.Time // when the document was first submitted to Extend (initialRunAt); zero if not told
 	Raw           json.RawMessage
+	// Duplicate is the earliest other run with the same key, as storage
+	// found it when the run was read; nil when there is none.
+	Duplicate *Duplicate
 }
 
 // WaitingSince is when a run that needs review began to wait: when its
@@ -141,6 +144,7 @@ type RunSummary struct {
 	DecidedAt     *time.Time
 	ClaimedBy     string // empty, or who holds the run while ClaimExpires lies ahead
 	ClaimExpires  time.Time
+	Duplicate     *Duplicate // on the queue's and the API's lists: the earliest other run with the same key
 }
 
 // HeldBy returns who holds the run at now, if anyone.

@@ -43,6 +43,13 @@ func (s *Store) Run(ctx context.Context, id string) (*review.Run, error) {
 	if err := s.addFileStates(ctx, run); err != nil {
 		return nil, err
 	}
+	dups, err := s.Duplicates(ctx, []string{run.ID})
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := dups[run.ID]; ok {
+		run.Duplicate = &d
+	}
 	return run, nil
 }
 
@@ -124,7 +131,7 @@ func (s *Store) Runs(ctx context.Context, f review.RunFilter) (runs []review.Run
 		last := runs[len(runs)-1]
 		next = encodeCursor(ms(last.CreatedAt), last.ID)
 	}
-	return runs, next, nil
+	return runs, next, s.withDuplicates(ctx, runs)
 }
 
 // Queue lists a page of runs waiting for review, by the filter's order,
@@ -170,7 +177,7 @@ func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSu
 		out = out[:f.Limit]
 		next = encodeQueueCursor(keys[f.Limit-1], out[f.Limit-1].ID)
 	}
-	return out, next, nil
+	return out, next, s.withDuplicates(ctx, out)
 }
 
 func queueKey(sort string) string {
