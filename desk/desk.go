@@ -41,6 +41,7 @@ type Store interface {
 
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
+	SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
 
 	UpdateRun(ctx context.Context, runID, actor string, change review.RunUpdate, next func(prev review.RunUpdate, payload json.RawMessage) (review.RunUpdate, error)) error
@@ -460,6 +461,29 @@ func (d *Desk) SetRules(ctx context.Context, workflowID string, rs []review.Rule
 		return err
 	}
 	return d.store.SetRules(ctx, workflowID, rs, actor)
+}
+
+// SetDuplicateKeys sets the fields whose values make a workflow's runs
+// duplicates of each other (none: the document's checksum). Each must be a
+// top-level field of the workflow's newest run, so a misspelt name is
+// caught here rather than flagging nothing.
+func (d *Desk) SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error {
+	if err := review.CheckDuplicateFields(fields); err != nil {
+		return err
+	}
+	if len(fields) > 0 {
+		o, err := d.Latest(ctx, workflowID)
+		if err != nil {
+			return err
+		}
+		top := review.TopFields(o.Run)
+		for _, f := range fields {
+			if _, ok := top[f]; !ok {
+				return review.Errorf(review.EINVALID, "%s is not a field of %s, the workflow's newest run.", f, o.Run.ID)
+			}
+		}
+	}
+	return d.store.SetDuplicateKeys(ctx, workflowID, fields, actor)
 }
 
 // TryRules evaluates rules, not yet kept, on the workflow's newest run as

@@ -384,3 +384,49 @@ func TestRulesCheckedOnRecentRuns(t *testing.T) {
 		t.Fatalf("a costly rule was kept: %+v", rs)
 	}
 }
+
+// TestDuplicateRuleHoldsApprovalBack: an admin keys a workflow by a field
+// (a misspelt one is refused); a rule on duplicate then holds back the
+// approval of a later run with the same value, and not the earliest one's.
+func TestDuplicateRuleHoldsApprovalBack(t *testing.T) {
+	pgtest.Each(t, testDuplicateRuleHoldsApprovalBack)
+}
+
+func testDuplicateRuleHoldsApprovalBack(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	const wf, copied = "workflow_demo_legacy", "workflow_run_demo_qh_copy_2025"
+	p, _ := demo.Payload("qualityhosting_2025.json")
+	c, err := review.Interpret(review.Event{ID: "evt_2", Type: review.EventRunNeedsReview, Payload: []byte(strings.ReplaceAll(string(p), "demo_qh", "demo_qh_copy"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetDuplicateKeys(ctx, wf, []string{"invoice_numbr"}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID || !strings.Contains(err.Error(), "invoice_numbr is not a field") {
+		t.Fatalf("a misspelt key field: %v", err)
+	}
+	if err := d.SetDuplicateKeys(ctx, wf, []string{"invoice_number"}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	once := review.Rule{Name: "once", Expr: `!duplicate`, Message: "An earlier run has this invoice number.", Severity: review.SeverityBlock}
+	if err := d.SetRules(ctx, wf, []review.Rule{once}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	err = d.Decide(ctx, copied, ana, desk.Verdict{Approve: true})
+	if review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(err.Error(), "An earlier run has this invoice number.") {
+		t.Fatalf("approving the later run: %v", err)
+	}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Approve: true}); err != nil {
+		t.Fatalf("approving the earliest run: %v", err)
+	}
+	o, err := d.Open(ctx, copied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dup := o.Current.Duplicate; dup == nil || dup.RunID != run || dup.Decision != "approved" || dup.DecidedBy != "ana@example.com" {
+		t.Fatalf("the later run's duplicate: %+v", dup)
+	}
+}

@@ -159,7 +159,7 @@ func (s RunSummary) HeldBy(now time.Time) string {
 func (r *Run) Summary() RunSummary {
 	s := RunSummary{
 		ID: r.ID, WorkflowID: r.Workflow.ID, WorkflowName: r.Workflow.Name,
-		APIVersion: r.APIVersion, Status: r.Status, PageCount: r.PageCount(),
+		APIVersion: r.APIVersion, Status: r.Status, PageCount: r.PageCount(), Duplicate: r.Duplicate,
 	}
 	if len(r.Files) > 0 {
 		s.FileName, s.FileType = r.Files[0].Name, r.Files[0].Type

@@ -31,6 +31,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 type sentRule struct {
 	workflow string
 	form     views.RuleFormVM
+	keys     *views.DuplicateKeyVM // a duplicate key refused, as sent
 }
 
 func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, flash string, sent *sentRule) error {
@@ -44,6 +45,10 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	validation, err := s.store.AllRules(ctx)
+	if err != nil {
+		return err
+	}
+	keys, err := s.store.AllDuplicateKeys(ctx)
 	if err != nil {
 		return err
 	}
@@ -66,6 +71,11 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 		vm.Validation = append(vm.Validation, v)
+		dk := views.DuplicateKeyVM{Workflow: wf, Fields: keys[wf.ID]}
+		if sent != nil && sent.keys != nil && sent.workflow == wf.ID {
+			dk.Fields, dk.Error = sent.keys.Fields, sent.keys.Error
+		}
+		vm.Duplicates = append(vm.Duplicates, dk)
 	}
 	return s.render(w, r, status, views.SettingsPage(vm))
 }
@@ -161,6 +171,23 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request) error {
 		return refused(err)
 	}
 	http.Redirect(w, r, "/admin/settings#validation", http.StatusSeeOther)
+	return nil
+}
+
+// saveDuplicateKeys sets a workflow's duplicate key fields; a refused
+// change is shown again as typed, with why.
+func (s *Server) saveDuplicateKeys(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	wf := r.PostFormValue("workflow")
+	fields := review.SplitList(r.PostFormValue("fields"))
+	if err := s.desk.SetDuplicateKeys(ctx, wf, fields, userFrom(ctx).Email); err != nil {
+		if code := review.ErrorCode(err); code != review.EINVALID && code != review.ENOTFOUND {
+			return err
+		}
+		keys := &views.DuplicateKeyVM{Workflow: review.Workflow{ID: wf}, Fields: fields, Error: review.ErrorMessage(err)}
+		return s.renderSettings(w, r, http.StatusBadRequest, "", &sentRule{workflow: wf, keys: keys})
+	}
+	http.Redirect(w, r, "/admin/settings#duplicates", http.StatusSeeOther)
 	return nil
 }
 

@@ -21,6 +21,9 @@ type apiRunSummary struct {
 	QueuedAt      *string  `json:"queuedAt"`
 	CreatedAt     string   `json:"createdAt"`
 	UpdatedAt     string   `json:"updatedAt"`
+	// Duplicate is the earliest other run with the run's duplicate key,
+	// null when none.
+	Duplicate *review.Duplicate `json:"duplicate"`
 }
 
 func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
@@ -42,7 +45,7 @@ func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
 		a := apiRunSummary{
 			Object: "workflow_run", ID: run.ID, Status: string(run.Status), WorkflowID: run.WorkflowID, WorkflowName: run.WorkflowName,
 			APIVersion: run.APIVersion, FileName: run.FileName, PageCount: run.PageCount, MinConfidence: run.MinConfidence,
-			CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat),
+			CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat), Duplicate: run.Duplicate,
 		}
 		if run.QueuedAt != nil {
 			t := run.QueuedAt.Format(timeFormat)
@@ -96,5 +99,37 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 		entries = []review.AuditEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": entries})
+	return nil
+}
+
+// apiDuplicate answers the earliest other run with the run's duplicate
+// key, and how it was decided; 404 when there is none.
+func (s *Server) apiDuplicate(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.store.Run(r.Context(), r.PathValue("runID"))
+	if err != nil {
+		return err
+	}
+	if run.Duplicate == nil {
+		return review.Errorf(review.ENOTFOUND, "No other run of %s has the key of %s.", run.Workflow.ID, run.ID)
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Object string `json:"object"`
+		*review.Duplicate
+		Matched string `json:"matched"`
+	}{"duplicate", run.Duplicate, run.Duplicate.Matched()})
+	return nil
+}
+
+// apiDuplicateKey answers a workflow's duplicate key fields; none means
+// the document's checksum.
+func (s *Server) apiDuplicateKey(w http.ResponseWriter, r *http.Request) error {
+	fields, err := s.store.DuplicateKeys(r.Context(), r.PathValue("workflowID"))
+	if err != nil {
+		return err
+	}
+	if fields == nil {
+		fields = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "duplicate_key", "workflowId": r.PathValue("workflowID"), "fields": fields, "checksum": len(fields) == 0})
 	return nil
 }

@@ -66,6 +66,7 @@ func (s *Server) routes() []route {
 		{"GET /admin/settings", admin, s.settingsPage},
 		{"POST /admin/settings", admin, s.saveSettings},
 		{"POST /admin/rules", admin, s.saveRule},
+		{"POST /admin/duplicate-keys", admin, s.saveDuplicateKeys},
 		{"POST /admin/destinations", admin, s.addDestination},
 		{"GET /admin/deliveries", admin, s.deliveriesPage},
 		{"POST /admin/deliveries/{id}/redeliver", admin, s.redeliver},
@@ -74,6 +75,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/runs", apiToken, s.apiRuns},
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
 		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},
+		{"GET /api/v1/runs/{runID}/duplicate", apiToken, s.apiDuplicate},
+		{"GET /api/v1/workflows/{workflowID}/duplicate-key", apiToken, s.apiDuplicateKey},
 		// An export is every decided run at once: a supervisor's.
 		{"GET /api/v1/exports/runs.jsonl", supervisorToken, s.exportJSONL},
 		{"GET /api/v1/exports/runs.csv", supervisorToken, s.exportCSV},

@@ -74,6 +74,8 @@ type Store interface {
 	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	AllRules(ctx context.Context) (map[string][]review.Rule, error)
+	DuplicateKeys(ctx context.Context, workflowID string) ([]string, error)
+	AllDuplicateKeys(ctx context.Context) (map[string][]string, error)
 	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
 	Destinations(ctx context.Context) ([]review.Destination, error)
 	AddDestination(ctx context.Context, d review.Destination) (int64, error)
