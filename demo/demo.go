@@ -39,6 +39,17 @@ func Rules() (map[string][]review.Rule, error) {
 	return rs, nil
 }
 
+// DuplicateKeys returns the demo workflows' duplicate key fields, by
+// workflow id: its invoices are the same when their numbers are, so the
+// three runs of each of two invoices are flagged; the other workflows are
+// keyed by their documents' checksums.
+func DuplicateKeys() map[string][]string {
+	return map[string][]string{
+		"workflow_demo_invoices":  {"invoice_number"},
+		"workflow_demo_utilities": {"invoice_number"},
+	}
+}
+
 // Run is a demo workflow run: the payload Extend would send with
 // workflow_run.needs_review, the documents it names, and what a reviewer
 // did with it earlier in the day, if anything.
