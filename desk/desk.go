@@ -38,6 +38,8 @@ type Store interface {
 	Reopen(ctx context.Context, runID, actor string) error
 	UndoDecision(ctx context.Context, runID, actor string, decidedAt time.Time) error
 	DiscardDraft(ctx context.Context, runID, actor string) error
+	Hold(ctx context.Context, runID string, h review.Hold) error
+	Resume(ctx context.Context, runID, actor string) error
 
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
@@ -594,4 +596,52 @@ func (d *Desk) Reopen(ctx context.Context, runID, actor string) error {
 // longer applies.
 func (d *Desk) Discard(ctx context.Context, runID, actor string) error {
 	return d.store.DiscardDraft(ctx, runID, actor)
+}
+
+// Escalate sends a run to the supervisors with the reason (a rule blocks
+// it, the document is unreadable, the vendor is unknown): it leaves the
+// queue for the escalation queue, and its holder's hands.
+func (d *Desk) Escalate(ctx context.Context, runID string, by *review.User, reason string) error {
+	return d.hold(ctx, runID, review.Hold{Kind: review.HoldEscalated, By: by.Email, Note: strings.TrimSpace(reason)})
+}
+
+// Postpone puts a run off until a time, with the reason: it leaves the
+// queue, and is back in it by itself once the time has come.
+func (d *Desk) Postpone(ctx context.Context, runID string, by *review.User, reason string, until time.Time) error {
+	return d.hold(ctx, runID, review.Hold{Kind: review.HoldPostponed, By: by.Email, Note: strings.TrimSpace(reason), Until: until.UTC()})
+}
+
+func (d *Desk) hold(ctx context.Context, runID string, h review.Hold) error {
+	if err := review.CheckHold(h, d.now()); err != nil {
+		return err
+	}
+	err := d.store.Hold(ctx, runID, h)
+	if !errors.Is(err, review.ErrRefused) {
+		return err
+	}
+	run, rerr := d.store.Run(ctx, runID)
+	if rerr != nil {
+		return rerr
+	}
+	rv, rerr := d.store.Review(ctx, runID)
+	if rerr != nil {
+		return rerr
+	}
+	if why := review.WhyNotClaimed(run.Status, rv, h.By, d.now()); why != nil {
+		return why
+	}
+	return err
+}
+
+// Resume puts a held run back in the queue before its time: a postponed
+// run by anyone, an escalated one by a supervisor.
+func (d *Desk) Resume(ctx context.Context, runID string, by *review.User) error {
+	rv, err := d.store.Review(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if rv.Hold.Kind == review.HoldEscalated && !by.Role.AtLeast(review.RoleSupervisor) {
+		return review.Errorf(review.EFORBIDDEN, "Only a supervisor puts an escalated run back in the queue.")
+	}
+	return d.store.Resume(ctx, runID, by.Email)
 }

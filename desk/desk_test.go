@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -428,5 +429,117 @@ func testDuplicateRuleHoldsApprovalBack(t *testing.T) {
 	}
 	if dup := o.Current.Duplicate; dup == nil || dup.RunID != run || dup.Decision != "approved" || dup.DecidedBy != "ana@example.com" {
 		t.Fatalf("the later run's duplicate: %+v", dup)
+	}
+}
+
+// TestEscalateAndPostpone: a reviewer sends the run they hold to a
+// supervisor with a reason (not one someone else holds, not without a
+// reason): it leaves the queue and their hands for the escalation queue,
+// in its history; only a supervisor puts it back. Postponed until a time
+// still to come (within the bound), it leaves the queue and is back by
+// itself once the time has come.
+func TestEscalateAndPostpone(t *testing.T) { pgtest.Each(t, testEscalateAndPostpone) }
+
+func testEscalateAndPostpone(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	p, _ := demo.Payload("qualityhosting_2025.json")
+	c, err := review.Interpret(review.Event{ID: "evt_1", Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	d := desk.New(s, nil, rules.New(nil), clock)
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	bob := &review.User{Email: "bob@example.com", Role: review.RoleReviewer}
+	sup := &review.User{Email: "sup@example.com", Role: review.RoleSupervisor}
+	queued := func(view string) []string {
+		t.Helper()
+		runs, _, err := s.Queue(ctx, review.QueueFilter{View: view})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range runs {
+			ids = append(ids, r.ID)
+		}
+		return ids
+	}
+	if _, err := d.Claim(ctx, run, ana.Email); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Escalate(ctx, run, bob, "I cannot read it"); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("escalating a run someone else holds: %v", err)
+	}
+	if err := d.Escalate(ctx, run, ana, "  "); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("escalating without a reason: %v", err)
+	}
+	if err := d.Escalate(ctx, run, ana, "The VAT rule blocks it and the invoice shows no VAT."); err != nil {
+		t.Fatal(err)
+	}
+	if q, esc := queued(""), queued(review.ViewEscalated); len(q) != 0 || len(esc) != 1 {
+		t.Fatalf("after escalation: queue %v, escalated %v", q, esc)
+	}
+	runs, _, _ := s.Queue(ctx, review.QueueFilter{View: review.ViewEscalated})
+	if h := runs[0].Hold; h.Kind != review.HoldEscalated || h.By != ana.Email || h.Note != "The VAT rule blocks it and the invoice shows no VAT." || !h.At.Equal(now) {
+		t.Fatalf("the escalated run's hold: %+v", h)
+	}
+	if rv, _ := s.Review(ctx, run); rv.Claim.By != "" || !rv.Hold.Active(now) {
+		t.Fatalf("after escalation the run is held by %q, hold %+v", rv.Claim.By, rv.Hold)
+	}
+	if _, err := d.Next(ctx, bob.Email, review.QueueFilter{}); review.ErrorCode(err) != review.ENOTFOUND {
+		t.Fatalf("Next gave an escalated run: %v", err)
+	}
+	if err := d.Resume(ctx, run, ana); review.ErrorCode(err) != review.EFORBIDDEN {
+		t.Fatalf("a reviewer put an escalated run back: %v", err)
+	}
+	if err := d.Resume(ctx, run, sup); err != nil {
+		t.Fatal(err)
+	}
+	if q := queued(""); len(q) != 1 {
+		t.Fatalf("resumed, the queue is %v", q)
+	}
+
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(-time.Minute)); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("postponing into the past: %v", err)
+	}
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(review.MaxPostpone+time.Hour)); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("postponing beyond the bound: %v", err)
+	}
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if q, later := queued(""), queued(review.ViewPostponed); len(q) != 0 || len(later) != 1 {
+		t.Fatalf("postponed: queue %v, postponed %v", q, later)
+	}
+	mu.Lock()
+	now = now.Add(4*time.Hour + time.Second)
+	mu.Unlock()
+	if q, later := queued(""), queued(review.ViewPostponed); len(q) != 1 || len(later) != 0 {
+		t.Fatalf("the time has come: queue %v, postponed %v", q, later)
+	}
+	if id, err := d.Next(ctx, bob.Email, review.QueueFilter{}); err != nil || id != run {
+		t.Fatalf("Next after the postponement: %q %v", id, err)
+	}
+	audit, err := s.Audit(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, a := range audit {
+		actions = append(actions, a.Action+": "+a.Note)
+	}
+	want := []string{"send to supervisor: The VAT rule blocks it and the invoice shows no VAT.", "return to queue: ", "postpone: until 2026-12-07T13:00:00Z: waiting for the credit note"}
+	if strings.Join(actions, "|") != strings.Join(want, "|") {
+		t.Fatalf("history %q, want %q", actions, want)
 	}
 }

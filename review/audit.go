@@ -15,6 +15,11 @@ const (
 	ActionDiscard = "discard draft"
 	// ActionReplaceDocument: a supervisor uploaded the run's document.
 	ActionReplaceDocument = "replace document"
+	// ActionEscalate, ActionPostpone: the run left the queue, with a
+	// reason; ActionResume: it was put back before its time.
+	ActionEscalate = "send to supervisor"
+	ActionPostpone = "postpone"
+	ActionResume   = "return to queue"
 )
 
 // AuditEntry is one line of a run's append-only history.
@@ -44,6 +49,7 @@ type Review struct {
 	LastEditor string
 	LastEditAt *time.Time
 	Claim      Claim // who holds the run, if anyone (an expired claim holds nothing)
+	Hold       Hold  // why it is out of the queue, if it is (Hold.Active)
 }
 
 // Decision names.

@@ -21,6 +21,7 @@ type QueueFilter struct {
 	OlderThan     time.Duration
 	Search        string // a run id, or words each beginning a word of the run (SearchText)
 	RunID         string // exactly this run (a live update of one row)
+	View          string // "" (the queue), ViewEscalated or ViewPostponed
 	Sort          string // oldest (default), newest, confidence
 	After         string // cursor from the previous page
 	Limit         int

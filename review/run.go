@@ -145,6 +145,7 @@ type RunSummary struct {
 	ClaimedBy     string // empty, or who holds the run while ClaimExpires lies ahead
 	ClaimExpires  time.Time
 	Duplicate     *Duplicate // on the queue's and the API's lists: the earliest other run with the same key
+	Hold          Hold       // why it is out of the queue, if it is (Hold.Active)
 }
 
 // HeldBy returns who holds the run at now, if anyone.

@@ -200,6 +200,14 @@ func queueOrder(sort string) string {
 func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
 	where := []string{"status = 'NEEDS_REVIEW'"}
 	var args []any
+	switch f.View {
+	case review.ViewEscalated:
+		where = append(where, "hold = 'escalated'")
+	case review.ViewPostponed:
+		where, args = append(where, "hold = 'postponed' AND hold_until > ?"), append(args, ms(now))
+	default: // a postponed run is back when its time has come, without a write
+		where, args = append(where, "(hold = '' OR (hold = 'postponed' AND hold_until <= ?))"), append(args, ms(now))
+	}
 	if f.WorkflowID != "" {
 		where, args = append(where, "workflow_id = ?"), append(args, f.WorkflowID)
 	}
@@ -261,23 +269,37 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, decided_by, decided_at, claimed_by, claim_expires`
+const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, decided_by, decided_at, claimed_by, claim_expires,
+	hold, hold_by, hold_note, hold_at, hold_until`
 
 // scanSummary reads summaryColumns, and then into extra.
 func scanSummary(rows *sql.Rows, extra ...any) (review.RunSummary, error) {
 	var r review.RunSummary
 	var status string
 	var queued, decided sql.NullInt64
-	var created, updated, expires int64
+	var created, updated, expires, holdAt, holdUntil int64
 	err := rows.Scan(append([]any{&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
-		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires}, extra...)...)
+		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires, &r.Hold.Kind, &r.Hold.By, &r.Hold.Note, &holdAt, &holdUntil}, extra...)...)
 	if err != nil {
 		return r, err
 	}
+	r.Hold.At, r.Hold.Until = holdTimes(holdAt, holdUntil)
 	r.Status = review.Status(status)
 	r.QueuedAt, r.DecidedAt = timeOrNil(queued), timeOrNil(decided)
 	r.CreatedAt, r.UpdatedAt, r.ClaimExpires = fromMS(created), fromMS(updated), fromMS(expires)
 	return r, nil
+}
+
+// holdTimes reads a hold's times, zero where unset.
+func holdTimes(at, until int64) (time.Time, time.Time) {
+	var a, u time.Time
+	if at > 0 {
+		a = fromMS(at)
+	}
+	if until > 0 {
+		u = fromMS(until)
+	}
+	return a, u
 }
 
 func timeOrNil(v sql.NullInt64) *time.Time {
