@@ -34,6 +34,8 @@ type RunPageVM struct {
 	Edited      int                 // the reviewer's changes that stand (saved edits that differ from the model)
 	HeldBy      string              // who else holds the run
 	CanTakeOver bool                // a supervisor may release or take the claim
+	Hold        review.Hold         // why the run is out of the queue, while it is
+	CanResume   bool                // the person may put it back in the queue
 }
 
 // DocFileVM is one document of the run.

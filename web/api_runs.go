@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -24,6 +25,26 @@ type apiRunSummary struct {
 	// Duplicate is the earliest other run with the run's duplicate key,
 	// null when none.
 	Duplicate *review.Duplicate `json:"duplicate"`
+	// Hold is why the run is out of the queue (sent to a supervisor,
+	// postponed), null when it is not.
+	Hold *review.Hold `json:"hold"`
+}
+
+// apiSummary is a run of a list as the API shows it, at now.
+func apiSummary(run review.RunSummary, now time.Time) apiRunSummary {
+	a := apiRunSummary{
+		Object: "workflow_run", ID: run.ID, Status: string(run.Status), WorkflowID: run.WorkflowID, WorkflowName: run.WorkflowName,
+		APIVersion: run.APIVersion, FileName: run.FileName, PageCount: run.PageCount, MinConfidence: run.MinConfidence,
+		CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat), Duplicate: run.Duplicate,
+	}
+	if run.QueuedAt != nil {
+		t := run.QueuedAt.Format(timeFormat)
+		a.QueuedAt = &t
+	}
+	if run.Hold.Active(now) {
+		a.Hold = &run.Hold
+	}
+	return a
 }
 
 func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
@@ -40,24 +61,43 @@ func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	writeList(w, runs, next, s.now())
+	return nil
+}
+
+// writeList answers a page of runs and the cursor of the next.
+func writeList(w http.ResponseWriter, runs []review.RunSummary, next string, now time.Time) {
 	data := make([]apiRunSummary, 0, len(runs))
 	for _, run := range runs {
-		a := apiRunSummary{
-			Object: "workflow_run", ID: run.ID, Status: string(run.Status), WorkflowID: run.WorkflowID, WorkflowName: run.WorkflowName,
-			APIVersion: run.APIVersion, FileName: run.FileName, PageCount: run.PageCount, MinConfidence: run.MinConfidence,
-			CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat), Duplicate: run.Duplicate,
-		}
-		if run.QueuedAt != nil {
-			t := run.QueuedAt.Format(timeFormat)
-			a.QueuedAt = &t
-		}
-		data = append(data, a)
+		data = append(data, apiSummary(run, now))
 	}
 	var nextCursor any
 	if next != "" {
 		nextCursor = next
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "nextCursor": nextCursor})
+}
+
+// apiQueue lists the runs waiting for review in the queue's order (view:
+// empty for the queue, escalated, postponed), a page at a time.
+func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := review.QueueFilter{WorkflowID: q.Get("workflowId"), View: q.Get("view"), Sort: q.Get("sort"), After: q.Get("cursor"), Limit: 100}
+	if f.View != "" && f.View != review.ViewEscalated && f.View != review.ViewPostponed {
+		return review.Errorf(review.EINVALID, "view is empty (the queue), %s or %s", review.ViewEscalated, review.ViewPostponed)
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return review.Errorf(review.EINVALID, "limit must be a whole number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	runs, next, err := s.store.Queue(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeList(w, runs, next, s.now())
 	return nil
 }
 

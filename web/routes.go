@@ -55,6 +55,9 @@ func (s *Server) routes() []route {
 		{"POST /runs/{runID}/approve", reviewer, s.approve},
 		{"POST /runs/{runID}/reject", reviewer, s.reject},
 		{"POST /runs/{runID}/undo", reviewer, s.undo},
+		{"POST /runs/{runID}/escalate", reviewer, s.escalate},
+		{"POST /runs/{runID}/postpone", reviewer, s.postpone},
+		{"POST /runs/{runID}/resume", reviewer, s.resume},
 		{"POST /runs/{runID}/reopen", admin, s.reopen},
 		{"POST /runs/{runID}/discard", admin, s.discardDraft},
 
@@ -75,6 +78,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/runs", apiToken, s.apiRuns},
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
 		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},
+		{"GET /api/v1/queue", apiToken, s.apiQueue},
 		{"GET /api/v1/runs/{runID}/duplicate", apiToken, s.apiDuplicate},
 		{"GET /api/v1/workflows/{workflowID}/duplicate-key", apiToken, s.apiDuplicateKey},
 		// An export is every decided run at once: a supervisor's.
