@@ -549,6 +549,21 @@ func (d *Desk) Claim(ctx context.Context, runID, actor string) (review.Claim, er
 	return review.Claim{}, err
 }
 
+// ClaimFor claims a run for a person, as Claim does; a run sent to a
+// supervisor is claimed by supervisors only: a reviewer reads it.
+func (d *Desk) ClaimFor(ctx context.Context, runID string, by *review.User) (review.Claim, error) {
+	if !by.Role.AtLeast(review.RoleSupervisor) {
+		rv, err := d.store.Review(ctx, runID)
+		if err != nil {
+			return review.Claim{}, err
+		}
+		if rv.Hold.Kind == review.HoldEscalated && rv.Decision == "" {
+			return review.Claim{}, review.Errorf(review.EFORBIDDEN, "This run was sent to a supervisor: a supervisor decides it now.")
+		}
+	}
+	return d.Claim(ctx, runID, by.Email)
+}
+
 // Next claims for actor the first run of the filter that nobody else holds;
 // two reviewers asking at once never get the same run.
 func (d *Desk) Next(ctx context.Context, actor string, f review.QueueFilter) (string, error) {

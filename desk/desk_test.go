@@ -499,6 +499,15 @@ func testEscalateAndPostpone(t *testing.T) {
 	if _, err := d.Next(ctx, bob.Email, review.QueueFilter{}); review.ErrorCode(err) != review.ENOTFOUND {
 		t.Fatalf("Next gave an escalated run: %v", err)
 	}
+	if _, err := d.ClaimFor(ctx, run, bob); review.ErrorCode(err) != review.EFORBIDDEN {
+		t.Fatalf("a reviewer claimed an escalated run: %v", err)
+	}
+	if _, err := d.ClaimFor(ctx, run, sup); err != nil {
+		t.Fatalf("a supervisor claiming an escalated run: %v", err)
+	}
+	if err := d.Release(ctx, run, sup, false, ""); err != nil {
+		t.Fatal(err)
+	}
 	if err := d.Resume(ctx, run, ana); review.ErrorCode(err) != review.EFORBIDDEN {
 		t.Fatalf("a reviewer put an escalated run back: %v", err)
 	}

@@ -94,7 +94,7 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 		vm.Locked = "A supervisor decides this run now; you can read it but not change it."
 	case claim:
 		// Opening a run for editing claims it; the page keeps the claim alive.
-		if c, err := s.desk.Claim(ctx, run.ID, user.Email); err != nil {
+		if c, err := s.desk.ClaimFor(ctx, run.ID, user); err != nil {
 			if review.ErrorCode(err) != review.ECONFLICT {
 				return views.RunPageVM{}, err
 			}
