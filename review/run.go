@@ -146,6 +146,8 @@ type RunSummary struct {
 	ClaimExpires  time.Time
 	Duplicate     *Duplicate // on the queue's and the API's lists: the earliest other run with the same key
 	Hold          Hold       // why it is out of the queue, if it is (Hold.Active)
+	DueAt         time.Time  // when it is due, while it waits (see DueAt, HasDue)
+	ClaimedAt     *time.Time // since when ClaimedBy holds it
 }
 
 // HeldBy returns who holds the run at now, if anyone.

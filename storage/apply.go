@@ -216,6 +216,10 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	if err != nil {
 		return nil, err
 	}
+	dueField, within, err := dueConfig(ctx, tx, keyed)
+	if err != nil {
+		return nil, err
+	}
 	for _, row := range rows {
 		r := row.run
 		if r == nil {
@@ -240,13 +244,20 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 				status = review.StatusNeedsReview
 			}
 		}
-		var queued any
+		var queued, dueMeta any
+		due := int64(0)
 		if status == review.StatusNeedsReview {
-			queued = ms(r.WaitingSince(time.UnixMilli(now)))
+			since := r.WaitingSince(time.UnixMilli(now))
+			queued = ms(since)
+			var meta *time.Time
+			if t, ok := review.DueFromMetadata(r.Raw, dueField); ok {
+				meta, dueMeta = &t, ms(t)
+			}
+			due = ms(review.DueAt(since, meta, within[r.Workflow.ID]))
 		}
 		sum := row.sum
 		runArgs = append(runArgs, r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(status), sum.FileName, sum.FileType, sum.PageCount,
-			sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(row.head), []byte(row.head), review.DuplicateKey(r, keyOf[r.Workflow.ID]))
+			sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(row.head), []byte(row.head), review.DuplicateKey(r, keyOf[r.Workflow.ID]), dueMeta, due)
 		texts = append(texts, searchText{r.ID, row.words})
 		if id := r.Workflow.ID; id != "" && !workflows[id] {
 			workflows[id] = true
@@ -273,11 +284,12 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	if len(changed) == 0 {
 		return nil, nil
 	}
-	err = execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head, dup_key) VALUES `,
+	err = execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head, dup_key, due_meta, due_at) VALUES `,
 		`ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
 			status = excluded.status, file_name = excluded.file_name, file_type = excluded.file_type, page_count = excluded.page_count,
 			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = coalesce(runs.queued_at, excluded.queued_at),
-			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head, dup_key = excluded.dup_key`, 17, runArgs)
+			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head, dup_key = excluded.dup_key,
+			due_meta = excluded.due_meta, due_at = CASE WHEN runs.queued_at IS NULL OR excluded.due_meta IS NOT NULL THEN excluded.due_at ELSE runs.due_at END`, 19, runArgs)
 	if err != nil {
 		return nil, err
 	}

@@ -261,8 +261,9 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 	err := s.write(ctx, func(tx *txn) error {
 		now := ms(s.now())
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET decision = '', decided_by = '', decided_at = NULL, rejection_note = '', reviewed_payload = NULL,
-			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ?, hold = '', hold_by = '', hold_note = '', hold_at = 0, hold_until = 0
-			WHERE id = ? AND decision != ''`, now, now, runID)
+			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ?, hold = '', hold_by = '', hold_note = '', hold_at = 0, hold_until = 0,
+			due_at = coalesce(due_meta, ? + coalesce((SELECT within_ms FROM service_levels l WHERE l.workflow_id = runs.workflow_id), ?))
+			WHERE id = ? AND decision != ''`, now, now, now, noDueMS, runID)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// maxRowsPerStatement bounds the rows one statement writes or names: 14
+// maxRowsPerStatement bounds the rows one statement writes or names: 19
 // values a row (the widest, runs) times 256 stays far below SQLite's 32,766
 // variables and PostgreSQL's 65,535.
 const maxRowsPerStatement = 256

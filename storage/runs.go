@@ -181,20 +181,25 @@ func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSu
 }
 
 func queueKey(sort string) string {
-	if sort == "confidence" {
+	switch sort {
+	case "confidence":
 		return "coalesce(min_confidence, -1)"
+	case "oldest", "newest":
+		return "queued_at"
 	}
-	return "queued_at"
+	return "due_at"
 }
 
 func queueOrder(sort string) string {
 	switch sort {
 	case "newest":
 		return "queued_at DESC, id DESC"
+	case "oldest":
+		return "queued_at, id"
 	case "confidence":
 		return "coalesce(min_confidence, -1), id"
 	}
-	return "queued_at, id"
+	return "due_at, id" // the default: the first due first
 }
 
 func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
@@ -229,6 +234,9 @@ func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
 	}
 	if f.RunID != "" {
 		where, args = append(where, "id = ?"), append(args, f.RunID)
+	}
+	if !f.DueBefore.IsZero() {
+		where, args = append(where, "due_at <= ?"), append(args, ms(f.DueBefore))
 	}
 	if q := strings.TrimSpace(f.Search); q != "" {
 		w, a := searchWhere(pg, q)
@@ -270,20 +278,22 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 }
 
 const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, decided_by, decided_at, claimed_by, claim_expires,
-	hold, hold_by, hold_note, hold_at, hold_until`
+	hold, hold_by, hold_note, hold_at, hold_until, due_at, claimed_at`
 
 // scanSummary reads summaryColumns, and then into extra.
 func scanSummary(rows *sql.Rows, extra ...any) (review.RunSummary, error) {
 	var r review.RunSummary
 	var status string
 	var queued, decided sql.NullInt64
-	var created, updated, expires, holdAt, holdUntil int64
+	var created, updated, expires, holdAt, holdUntil, due int64
+	var claimed sql.NullInt64
 	err := rows.Scan(append([]any{&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
-		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires, &r.Hold.Kind, &r.Hold.By, &r.Hold.Note, &holdAt, &holdUntil}, extra...)...)
+		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires, &r.Hold.Kind, &r.Hold.By, &r.Hold.Note, &holdAt, &holdUntil, &due, &claimed}, extra...)...)
 	if err != nil {
 		return r, err
 	}
 	r.Hold.At, r.Hold.Until = holdTimes(holdAt, holdUntil)
+	r.DueAt, r.ClaimedAt = fromMS(due), timeOrNil(claimed)
 	r.Status = review.Status(status)
 	r.QueuedAt, r.DecidedAt = timeOrNil(queued), timeOrNil(decided)
 	r.CreatedAt, r.UpdatedAt, r.ClaimExpires = fromMS(created), fromMS(updated), fromMS(expires)

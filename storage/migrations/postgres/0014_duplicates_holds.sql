@@ -25,3 +25,19 @@ ALTER TABLE runs ADD COLUMN hold_note TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN hold_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN hold_until BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX runs_held ON runs (hold, hold_until, queued_at, id) WHERE status = 'NEEDS_REVIEW' AND hold != '';
+
+-- Due times: when each run waiting for review is due (review.DueAt): the
+-- time Extend sent in the run's metadata field named by the due_field
+-- setting (due_meta, kept to recompute), else when it began to wait plus
+-- its workflow's service level; a run with neither sorts after all that
+-- have one (review.NoDue). The queue is ordered by it.
+CREATE TABLE service_levels (
+	workflow_id TEXT PRIMARY KEY,
+	within_ms   BIGINT NOT NULL,
+	updated_at  BIGINT NOT NULL,
+	updated_by  TEXT NOT NULL
+);
+ALTER TABLE runs ADD COLUMN due_meta BIGINT;
+ALTER TABLE runs ADD COLUMN due_at BIGINT NOT NULL DEFAULT 0;
+UPDATE runs SET due_at = coalesce(queued_at, 0) + 3155760000000;
+CREATE INDEX runs_queue_due ON runs (due_at, id) WHERE status = 'NEEDS_REVIEW';
