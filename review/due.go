@@ -12,6 +12,10 @@ import (
 // the oldest first, in one indexed key.
 const NoDue = 100 * 365.25 * 24 * time.Hour
 
+// DueFieldSetting names the setting that holds the metadata field in
+// which Extend sends a run's due time.
+const DueFieldSetting = "due_field"
+
 // DueSoon is how close to its due time a run is marked as close to due.
 const DueSoon = time.Hour
 

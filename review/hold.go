@@ -29,6 +29,7 @@ const (
 const (
 	ViewEscalated = "escalated"
 	ViewPostponed = "postponed"
+	ViewAll       = "all" // every run waiting for review, held or not
 )
 
 // MaxHoldNote bounds a hold's reason: a sentence or a paragraph for a

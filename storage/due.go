@@ -8,10 +8,6 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// DueFieldSetting names the setting that holds the metadata field in
-// which Extend sends a run's due time.
-const DueFieldSetting = "due_field"
-
 // noDueMS is review.NoDue in milliseconds, for SQL.
 const noDueMS = int64(review.NoDue / time.Millisecond)
 
@@ -77,7 +73,7 @@ func (s *Store) SetServiceLevel(ctx context.Context, workflowID string, within t
 // the service levels of their workflows.
 func dueConfig(ctx context.Context, tx *txn, workflows map[string]bool) (string, map[string]time.Duration, error) {
 	var field []byte
-	err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, "setting:"+DueFieldSetting).Scan(&field)
+	err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, "setting:"+review.DueFieldSetting).Scan(&field)
 	if err != nil && !isNoRows(err) {
 		return "", nil, err
 	}

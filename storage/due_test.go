@@ -28,7 +28,7 @@ func testDueTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.SetSetting(ctx, storage.DueFieldSetting, "due_by"); err != nil {
+	if err := s.SetSetting(ctx, review.DueFieldSetting, "due_by"); err != nil {
 		t.Fatal(err)
 	}
 	arrive := func(file, tag string, waiting time.Duration, dueBy string) string {

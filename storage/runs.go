@@ -210,6 +210,7 @@ func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
 		where = append(where, "hold = 'escalated'")
 	case review.ViewPostponed:
 		where, args = append(where, "hold = 'postponed' AND hold_until > ?"), append(args, ms(now))
+	case review.ViewAll:
 	default: // a postponed run is back when its time has come, without a write
 		where, args = append(where, "(hold = '' OR (hold = 'postponed' AND hold_until <= ?))"), append(args, ms(now))
 	}

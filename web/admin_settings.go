@@ -52,7 +52,15 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	vm := views.SettingsVM{Page: s.page(r, "Settings", "settings"), SLAHours: s.sla(ctx).Hours(), Flash: flash}
+	levels, err := s.store.ServiceLevels(ctx)
+	if err != nil {
+		return err
+	}
+	dueField, err := s.store.Setting(ctx, review.DueFieldSetting, "")
+	if err != nil {
+		return err
+	}
+	vm := views.SettingsVM{Page: s.page(r, "Settings", "settings"), SLAHours: s.sla(ctx).Hours(), Flash: flash, DueField: dueField}
 	for _, wf := range workflows {
 		row := views.RuleVM{Workflow: wf}
 		if rule, ok := rules[wf.ID]; ok {
@@ -76,6 +84,11 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 			dk.Fields, dk.Error = sent.keys.Fields, sent.keys.Error
 		}
 		vm.Duplicates = append(vm.Duplicates, dk)
+		l := views.ServiceLevelVM{Workflow: wf}
+		if d := levels[wf.ID]; d > 0 {
+			l.Within = d.String()
+		}
+		vm.Levels = append(vm.Levels, l)
 	}
 	return s.render(w, r, status, views.SettingsPage(vm))
 }
@@ -171,6 +184,36 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request) error {
 		return refused(err)
 	}
 	http.Redirect(w, r, "/admin/settings#validation", http.StatusSeeOther)
+	return nil
+}
+
+// saveDue sets the metadata field of due times, or a workflow's service
+// level.
+func (s *Server) saveDue(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	actor := userFrom(ctx).Email
+	if r.PostForm.Has("due_field") {
+		field := strings.TrimSpace(r.PostFormValue("due_field"))
+		if len(field) > 200 {
+			return s.renderSettings(w, r, http.StatusBadRequest, "The metadata field's name is at most 200 characters.", nil)
+		}
+		if err := s.store.SetSetting(ctx, review.DueFieldSetting, field); err != nil {
+			return err
+		}
+		if err := s.store.LogAdmin(ctx, actor, "set the due time's metadata field", field); err != nil {
+			return err
+		}
+	}
+	if wf := r.PostFormValue("workflow"); wf != "" {
+		within, err := review.ParseServiceLevel(r.PostFormValue("within"))
+		if err != nil {
+			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err), nil)
+		}
+		if err := s.store.SetServiceLevel(ctx, wf, within, actor); err != nil {
+			return err
+		}
+	}
+	http.Redirect(w, r, "/admin/settings#due", http.StatusSeeOther)
 	return nil
 }
 

@@ -28,6 +28,10 @@ type apiRunSummary struct {
 	// Hold is why the run is out of the queue (sent to a supervisor,
 	// postponed), null when it is not.
 	Hold *review.Hold `json:"hold"`
+	// DueAt is when the run is due while it waits, null when it has no
+	// due time; Due is "late", "soon" (within the hour) or "".
+	DueAt *string `json:"dueAt"`
+	Due   string  `json:"due"`
 }
 
 // apiSummary is a run of a list as the API shows it, at now.
@@ -43,6 +47,10 @@ func apiSummary(run review.RunSummary, now time.Time) apiRunSummary {
 	}
 	if run.Hold.Active(now) {
 		a.Hold = &run.Hold
+	}
+	if run.Status == review.StatusNeedsReview && run.QueuedAt != nil && review.HasDue(run.DueAt, *run.QueuedAt) {
+		t := run.DueAt.Format(timeFormat)
+		a.DueAt, a.Due = &t, review.DueState(run.DueAt, *run.QueuedAt, now)
 	}
 	return a
 }

@@ -42,6 +42,7 @@ func (s *Server) routes() []route {
 		{"GET /ws", reviewer, s.socket},
 		{"GET /dashboard", supervisor, s.dashboard},
 		{"GET /dashboard/corrections", supervisor, s.correctedRuns},
+		{"GET /breaches", supervisor, s.breaches},
 		{"POST /runs/{runID}/claim", reviewer, s.claim},
 		{"POST /runs/{runID}/release", reviewer, s.release},
 		{"GET /runs/{runID}", reviewer, s.runPage},
@@ -70,6 +71,7 @@ func (s *Server) routes() []route {
 		{"POST /admin/settings", admin, s.saveSettings},
 		{"POST /admin/rules", admin, s.saveRule},
 		{"POST /admin/duplicate-keys", admin, s.saveDuplicateKeys},
+		{"POST /admin/due", admin, s.saveDue},
 		{"POST /admin/destinations", admin, s.addDestination},
 		{"GET /admin/deliveries", admin, s.deliveriesPage},
 		{"POST /admin/deliveries/{id}/redeliver", admin, s.redeliver},
@@ -79,6 +81,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
 		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},
 		{"GET /api/v1/queue", apiToken, s.apiQueue},
+		{"GET /api/v1/breaches", apiToken, s.apiBreaches},
 		{"GET /api/v1/runs/{runID}/duplicate", apiToken, s.apiDuplicate},
 		{"GET /api/v1/workflows/{workflowID}/duplicate-key", apiToken, s.apiDuplicateKey},
 		// An export is every decided run at once: a supervisor's.

@@ -76,6 +76,8 @@ type Store interface {
 	AllRules(ctx context.Context) (map[string][]review.Rule, error)
 	DuplicateKeys(ctx context.Context, workflowID string) ([]string, error)
 	AllDuplicateKeys(ctx context.Context) (map[string][]string, error)
+	ServiceLevels(ctx context.Context) (map[string]time.Duration, error)
+	SetServiceLevel(ctx context.Context, workflowID string, within time.Duration, actor string) error
 	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
 	Destinations(ctx context.Context) ([]review.Destination, error)
 	AddDestination(ctx context.Context, d review.Destination) (int64, error)

@@ -51,8 +51,8 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret string) (int, e
 	return len(runs), nil
 }
 
-// demoRules gives the demo's workflows their duplicate keys and validation
-// rules, once their runs are there to check them against; what an admin
+// demoRules gives the demo's workflows their service levels, duplicate
+// keys and validation rules, once their runs are there to check them against; what an admin
 // changed since is left alone.
 func demoRules(ctx context.Context, in *instance.Instance, runs []demo.Run) error {
 	all, err := demo.Rules()
@@ -62,6 +62,18 @@ func demoRules(ctx context.Context, in *instance.Instance, runs []demo.Run) erro
 	for _, r := range runs {
 		if err := applied(ctx, in, r.ID); err != nil {
 			return fmt.Errorf("demo %s: %w", r.Name, err)
+		}
+	}
+	levels, err := in.Store.ServiceLevels(ctx)
+	if err != nil {
+		return err
+	}
+	for wf, within := range demo.ServiceLevels() {
+		if _, kept := levels[wf]; kept {
+			continue
+		}
+		if err := in.Store.SetServiceLevel(ctx, wf, within, "demo"); err != nil {
+			return fmt.Errorf("demo service level of %s: %w", wf, err)
 		}
 	}
 	keys := demo.DuplicateKeys()
