@@ -24,7 +24,13 @@ const run = "workflow_run_demo_qh_2025"
 // over it.
 func open(t *testing.T) (*desk.Desk, *storage.Store) {
 	t.Helper()
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
+	return openAt(t, time.Now)
+}
+
+// openAt is open with the store and the desk telling time by clock.
+func openAt(t *testing.T, clock func() time.Time) (*desk.Desk, *storage.Store) {
+	t.Helper()
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +43,7 @@ func open(t *testing.T) (*desk.Desk, *storage.Store) {
 	if _, err := s.ApplyEvents(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
-	return desk.New(s, nil, rules.New(nil), time.Now), s
+	return desk.New(s, nil, rules.New(nil), clock), s
 }
 
 func text(s string) *string { return &s }
@@ -445,20 +451,7 @@ func testEscalateAndPostpone(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	p, _ := demo.Payload("qualityhosting_2025.json")
-	c, err := review.Interpret(review.Event{ID: "evt_1", Type: review.EventRunNeedsReview, Payload: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
-		t.Fatal(err)
-	}
-	d := desk.New(s, nil, rules.New(nil), clock)
+	d, s := openAt(t, clock)
 	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
 	bob := &review.User{Email: "bob@example.com", Role: review.RoleReviewer}
 	sup := &review.User{Email: "sup@example.com", Role: review.RoleSupervisor}
