@@ -40,6 +40,8 @@ type Store interface {
 	DiscardDraft(ctx context.Context, runID, actor string) error
 	Hold(ctx context.Context, runID string, h review.Hold) error
 	Resume(ctx context.Context, runID, actor string) error
+	Alerts(ctx context.Context, idleAfter time.Duration, limit int) ([]review.Alert, error)
+	TellAlert(ctx context.Context, a review.Alert, out review.Outbound) (bool, error)
 
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
@@ -659,4 +661,52 @@ func (d *Desk) Resume(ctx context.Context, runID string, by *review.User) error 
 		return review.Errorf(review.EFORBIDDEN, "Only a supervisor puts an escalated run back in the queue.")
 	}
 	return d.store.Resume(ctx, runID, by.Email)
+}
+
+// AlertBatch bounds the alerts told per look: each is a write
+// transaction, and the rest wait for the next look.
+const AlertBatch = 100
+
+// AlertEvery is how often the watcher looks for runs past their due time
+// and idle claims: a due time is told within this of passing.
+const AlertEvery = 30 * time.Second
+
+// TellAlerts tells the destinations that subscribed to them of the runs
+// that passed their due time and the claims gone idle, each once, and
+// says how many it told.
+func (d *Desk) TellAlerts(ctx context.Context) (int, error) {
+	alerts, err := d.store.Alerts(ctx, review.IdleAfter, AlertBatch)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range alerts {
+		out, err := review.AlertEvent(a)
+		if err != nil {
+			return n, err
+		}
+		told, err := d.store.TellAlert(ctx, a, out)
+		if err != nil {
+			return n, err
+		}
+		if told {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// WatchAlerts tells alerts every AlertEvery until ctx ends; a look that
+// fails is reported to failed and tried again at the next.
+func (d *Desk) WatchAlerts(ctx context.Context, failed func(error)) {
+	for {
+		if _, err := d.TellAlerts(ctx); err != nil && ctx.Err() == nil {
+			failed(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(AlertEvery):
+		}
+	}
 }

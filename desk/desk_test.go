@@ -545,3 +545,73 @@ func testEscalateAndPostpone(t *testing.T) {
 		t.Fatalf("history %q, want %q", actions, want)
 	}
 }
+
+// TestAlertsAreToldOnce: a claim with no change for review.IdleAfter, and
+// a run past its due time, are each put in the outbox once, for the
+// destinations that subscribed to them by name only, however often the
+// watcher looks.
+func TestAlertsAreToldOnce(t *testing.T) { pgtest.Each(t, testAlertsAreToldOnce) }
+
+func testAlertsAreToldOnce(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Now().UTC()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	later := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	d, s := openAt(t, clock)
+	if err := s.SetServiceLevel(ctx, "workflow_demo_legacy", time.Hour, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	subscribed, err := s.AddDestination(ctx, review.Destination{URL: "https://ops.example.com/hook", Secret: "a secret of sixteen or more",
+		Events: []string{review.EventRunOverdue, review.EventClaimIdle}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddDestination(ctx, review.Destination{URL: "https://erp.example.com/hook", Secret: "a secret of sixteen or more"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, run, "ana@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	tell := func(want int) {
+		t.Helper()
+		for i := range 2 { // the second look tells nothing again
+			n, err := d.TellAlerts(ctx)
+			if err != nil || (i == 0 && n != want) || (i == 1 && n != 0) {
+				t.Fatalf("look %d told %d (%v), want %d", i+1, n, err, want)
+			}
+		}
+	}
+	// The open page renews the claim every minute: it lives on, unchanged.
+	heartbeats := func(minutes int) {
+		t.Helper()
+		for range minutes {
+			later(time.Minute)
+			if _, err := d.Claim(ctx, run, "ana@example.com"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tell(1) // the demo run was submitted long before: it is late at once
+	heartbeats(int(review.IdleAfter/time.Minute) - 1)
+	tell(0)
+	heartbeats(2)
+	tell(1) // idle now
+	ds, err := s.RecentDeliveries(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range ds {
+		if x.DestinationID != subscribed {
+			t.Errorf("a destination that did not name %s got it", x.EventType)
+		}
+		got = append(got, x.EventType)
+	}
+	if strings.Join(got, " ") != review.EventRunOverdue+" "+review.EventClaimIdle && strings.Join(got, " ") != review.EventClaimIdle+" "+review.EventRunOverdue {
+		t.Fatalf("deliveries %v, want one of each", got)
+	}
+	if !strings.Contains(string(ds[0].Body), `"runId":"`+run+`"`) {
+		t.Errorf("the event does not name the run: %s", ds[0].Body)
+	}
+}

@@ -41,3 +41,7 @@ ALTER TABLE runs ADD COLUMN due_meta BIGINT;
 ALTER TABLE runs ADD COLUMN due_at BIGINT NOT NULL DEFAULT 0;
 UPDATE runs SET due_at = coalesce(queued_at, 0) + 3155760000000;
 CREATE INDEX runs_queue_due ON runs (due_at, id) WHERE status = 'NEEDS_REVIEW';
+-- What destinations were told, once each (review.Alert): the due time a
+-- run was told late at, and the claim (its claimed_at) told idle.
+ALTER TABLE runs ADD COLUMN due_told BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN idle_told BIGINT NOT NULL DEFAULT 0;
