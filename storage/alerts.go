@@ -38,33 +38,18 @@ func (s *Store) Alerts(ctx context.Context, idleAfter time.Duration, limit int) 
 		}
 	}
 	const cols = `SELECT id, workflow_id, due_at, claimed_by, claim_expires, claimed_at, last_edit_at FROM runs `
-	err := queryRowsR(ctx, s.r, cols+`WHERE status = 'NEEDS_REVIEW' AND decision = '' AND due_at <= ? AND due_at != due_told AND due_at < queued_at + ?
+	err := queryRows(ctx, s.r, cols+`WHERE status = 'NEEDS_REVIEW' AND decision = '' AND due_at <= ? AND due_at != due_told AND due_at < queued_at + ?
 		ORDER BY due_at, id LIMIT ?`, []any{ms(now), noDueMS / 2, limit}, scan(review.EventRunOverdue))
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
 	idle := ms(now.Add(-idleAfter))
-	err = queryRowsR(ctx, s.r, cols+`WHERE status = 'NEEDS_REVIEW' AND decision = '' AND claimed_by != '' AND claim_expires > ? AND claimed_at <= ?
+	err = queryRows(ctx, s.r, cols+`WHERE status = 'NEEDS_REVIEW' AND decision = '' AND claimed_by != '' AND claim_expires > ? AND claimed_at <= ?
 		AND coalesce(last_edit_at, 0) <= ? AND claimed_at != idle_told ORDER BY claimed_at, id LIMIT ?`, []any{ms(now), idle, idle, limit}, scan(review.EventClaimIdle))
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
 	return out, nil
-}
-
-// queryRowsR runs q on the readers and calls scan for each row.
-func queryRowsR(ctx context.Context, p *pool, q string, args []any, scan func(*sql.Rows) error) error {
-	rows, err := p.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // TellAlert marks an alert told and puts its event in the outbox for each
