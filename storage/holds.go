@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -67,4 +68,15 @@ func (s *Store) Resume(ctx context.Context, runID, actor string) error {
 	}
 	s.notify()
 	return nil
+}
+
+// NextReturn is when the next postponed run comes back to the queue, if
+// one is postponed: an open queue page redraws itself then.
+func (s *Store) NextReturn(ctx context.Context) (time.Time, bool, error) {
+	var at sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT min(hold_until) FROM runs WHERE status = 'NEEDS_REVIEW' AND hold = 'postponed' AND hold_until > ?`, ms(s.now())).Scan(&at)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next return: %w", err)
+	}
+	return fromMS(at.Int64), at.Valid, nil
 }

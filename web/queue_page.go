@@ -49,6 +49,11 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	vm := views.QueuePageVM{Page: s.page(r, "Queue", "queue"), Runs: runs, Depth: depth, Now: s.now(), Filter: fvm, Workflows: workflows,
 		Me: user.Email, Flash: r.URL.Query().Get("flash"), Paged: f.After != "", Supervisor: user.Role.AtLeast(review.RoleSupervisor)}
+	if at, ok, err := s.store.NextReturn(ctx); err != nil {
+		return err
+	} else if ok && f.View == "" {
+		vm.BackAt = at.UnixMilli()
+	}
 	if next != "" {
 		q := r.URL.Query()
 		q.Set("after", next)

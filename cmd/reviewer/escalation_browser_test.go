@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +101,36 @@ func TestPostpone(t *testing.T) {
 	}
 	if trail := string(s.apiGet("/api/v1/runs/" + runFiber + "/audit")); !strings.Contains(trail, `"postpone"`) {
 		t.Fatalf("the history: %s", trail)
+	}
+}
+
+// TestPostponedRunComesBack: a run postponed for a few seconds leaves the
+// open queue page at once and is back on it when its time has come, with
+// nothing else happening and no reload.
+func TestPostponedRunComesBack(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	s.user("rev@example.com", review.RoleReviewer)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "rev@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/"), chromedp.WaitVisible(chromedp.CSS(`tr[data-run-id="`+runFiber+`"]`)), settled(),
+		chromedp.Evaluate[chromedp.Void](`window.__stay = 1`)); err != nil {
+		t.Fatal(err)
+	}
+	s.user("ana@example.com", review.RoleReviewer)
+	resp, err := s.client("ana@example.com").PostForm(s.base+"/runs/"+runFiber+"/postpone",
+		url.Values{"reason": {"Back in a moment"}, "until": {time.Now().Add(8 * time.Second).UTC().Format(time.RFC3339)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("postponing: %s", resp.Status)
+	}
+	waitFor(t, ctx, `!document.querySelector('tr[data-run-id="`+runFiber+`"]:not(.leaving)')`, "the postponed run stayed on the queue page")
+	waitFor(t, ctx, `!!document.querySelector('tr[data-run-id="`+runFiber+`"]:not(.leaving)')`, "the postponed run did not come back")
+	stayed(t, ctx, "the postponed run came back")
+	if q := string(s.apiGet("/api/v1/queue?limit=500")); !strings.Contains(q, `"id":"`+runFiber+`"`) {
+		t.Fatalf("the API's queue does not list the run that came back")
 	}
 }

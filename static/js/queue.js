@@ -63,7 +63,17 @@ async function refreshAll() {
     leaving.clear();
   }
   if (n) depth.textContent = n.textContent;
+  backAt(+fresh.getElementById("queue")?.dataset.backAt);
 }
+
+// A postponed run comes back when its time has come, which no change
+// announces: the page redraws itself then (and again if it was early).
+let back = null;
+function backAt(at) {
+  clearTimeout(back);
+  if (at > 0) back = setTimeout(refreshAll, Math.max(0, at - Date.now()) + 500);
+}
+backAt(+table.dataset.backAt);
 
 // A supervisor is told, on any view of the queue, of each run sent to a
 // supervisor as it is: the row as the escalation queue shows it says who
@@ -93,7 +103,10 @@ async function escalated(runID) {
 connect({
   onMessage: (m) => {
     if (m.kind === "burst") return m.all ? refreshAll() : m.runIds.forEach(refresh);
-    if (m.runId) refresh(m.runId);
+    // A run held or put back may change when the next postponed run
+    // returns: the whole page is read again.
+    if (m.kind === "hold") refreshAll();
+    else if (m.runId) refresh(m.runId);
     if (m.kind === "hold" && escalations) escalated(m.runId);
   },
 });
