@@ -39,6 +39,30 @@ func Rules() (map[string][]review.Rule, error) {
 	return rs, nil
 }
 
+// DuplicateKeys returns the demo workflows' duplicate key fields, by
+// workflow id: its invoices are the same when their numbers are, so the
+// three runs of each of two invoices are flagged; the other workflows are
+// keyed by their documents' checksums.
+func DuplicateKeys() map[string][]string {
+	return map[string][]string{
+		"workflow_demo_invoices":  {"invoice_number"},
+		"workflow_demo_utilities": {"invoice_number"},
+	}
+}
+
+// ServiceLevels returns how long the demo workflows' runs may wait before
+// they are due, by workflow id: at the demo's start the mailroom packet
+// that has waited over four hours is late, and the QualityHosting invoice
+// that has waited 7 h 40 min is due within the hour.
+func ServiceLevels() map[string]time.Duration {
+	return map[string]time.Duration{
+		"workflow_demo_mailroom":  4 * time.Hour,
+		"workflow_demo_legacy":    8 * time.Hour,
+		"workflow_demo_invoices":  24 * time.Hour,
+		"workflow_demo_utilities": 24 * time.Hour,
+	}
+}
+
 // Run is a demo workflow run: the payload Extend would send with
 // workflow_run.needs_review, the documents it names, and what a reviewer
 // did with it earlier in the day, if anything.

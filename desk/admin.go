@@ -21,6 +21,7 @@ type Admin interface {
 	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
 	SetFeedbackRule(ctx context.Context, r review.FeedbackRule) error
 	SetSetting(ctx context.Context, key, value string) error
+	SetServiceLevel(ctx context.Context, workflowID string, within time.Duration, actor string) error
 	Redeliver(ctx context.Context, id int64) error
 	Replay(ctx context.Context, eventID string) error
 	LogAdmin(ctx context.Context, actor, action, target string) error
@@ -155,4 +156,29 @@ func (d *Desk) Replay(ctx context.Context, actor, eventID string) error {
 	return d.logged(ctx, actor, "replay event", eventID, func() error {
 		return d.store.Replay(ctx, eventID)
 	})
+}
+
+// MaxDueField bounds the name of the metadata field due times are read
+// from: a name, not a document.
+const MaxDueField = 200
+
+// SetDueField names the metadata field Extend sends a run's due time in
+// (empty: due times come from service levels only).
+func (d *Desk) SetDueField(ctx context.Context, actor, field string) error {
+	if len(field) > MaxDueField {
+		return review.Errorf(review.EINVALID, "The metadata field's name is at most %d characters.", MaxDueField)
+	}
+	return d.logged(ctx, actor, "set the due time's metadata field", field, func() error {
+		return d.store.SetSetting(ctx, review.DueFieldSetting, field)
+	})
+}
+
+// SetServiceLevel sets how long a workflow's runs may wait before they are
+// due (0: no service level); the runs waiting move with it. The store logs
+// it in the same transaction.
+func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, within time.Duration) error {
+	if within < 0 || within > review.MaxServiceLevel {
+		return review.Errorf(review.EINVALID, "A service level is at least a minute and at most a year.")
+	}
+	return d.store.SetServiceLevel(ctx, workflowID, within, actor)
 }

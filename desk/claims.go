@@ -47,3 +47,18 @@ func (d *Desk) Release(ctx context.Context, runID string, by *review.User, force
 	}
 	return d.store.Release(ctx, runID, by.Email, supervisor && force)
 }
+
+// ClaimFor claims a run for a person, as Claim does; a run sent to a
+// supervisor is claimed by supervisors only: a reviewer reads it.
+func (d *Desk) ClaimFor(ctx context.Context, runID string, by *review.User) (review.Claim, error) {
+	if !by.Role.AtLeast(review.RoleSupervisor) {
+		rv, err := d.store.Review(ctx, runID)
+		if err != nil {
+			return review.Claim{}, err
+		}
+		if rv.Hold.Kind == review.HoldEscalated && rv.Decision == "" {
+			return review.Claim{}, review.Errorf(review.EFORBIDDEN, "This run was sent to a supervisor: a supervisor decides it now.")
+		}
+	}
+	return d.Claim(ctx, runID, by.Email)
+}

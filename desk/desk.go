@@ -36,11 +36,16 @@ type Store interface {
 	Reopen(ctx context.Context, runID, actor string) error
 	UndoDecision(ctx context.Context, runID, actor string, decidedAt time.Time) error
 	DiscardDraft(ctx context.Context, runID, actor string) error
+	Hold(ctx context.Context, runID string, h review.Hold) error
+	Resume(ctx context.Context, runID, actor string) error
+	Alerts(ctx context.Context, idleAfter time.Duration, limit int) ([]review.Alert, error)
+	TellAlert(ctx context.Context, a review.Alert, out review.Outbound) (bool, error)
 
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
+	SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
 	Users(ctx context.Context) ([]review.User, error)
 

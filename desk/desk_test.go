@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +24,13 @@ const run = "workflow_run_demo_qh_2025"
 // over it.
 func open(t *testing.T) (*desk.Desk, *storage.Store) {
 	t.Helper()
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
+	return openAt(t, time.Now)
+}
+
+// openAt is open with the store and the desk telling time by clock.
+func openAt(t *testing.T, clock func() time.Time) (*desk.Desk, *storage.Store) {
+	t.Helper()
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +43,7 @@ func open(t *testing.T) (*desk.Desk, *storage.Store) {
 	if _, err := s.ApplyEvents(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
-	return desk.New(s, nil, rules.New(nil), time.Now), s
+	return desk.New(s, nil, rules.New(nil), clock), s
 }
 
 func text(s string) *string { return &s }
@@ -439,5 +446,229 @@ func testAnEmptiedFieldCitesNothing(t *testing.T) {
 	}
 	if f, _ := o.Current.Output("dpr_demo_qh_extract").Field("total"); string(f.Value) != "null" || len(f.Refs) != 0 {
 		t.Fatalf("the emptied total reads %s, cited at %+v", f.Value, f.Refs)
+	}
+}
+
+// TestDuplicateRuleHoldsApprovalBack: an admin keys a workflow by a field
+// (a misspelt one is refused); a rule on duplicate then holds back the
+// approval of a later run with the same value, and not the earliest one's.
+func TestDuplicateRuleHoldsApprovalBack(t *testing.T) {
+	pgtest.Each(t, testDuplicateRuleHoldsApprovalBack)
+}
+
+func testDuplicateRuleHoldsApprovalBack(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	const wf, copied = "workflow_demo_legacy", "workflow_run_demo_qh_copy_2025"
+	p, _ := demo.Payload("qualityhosting_2025.json")
+	c, err := review.Interpret(review.Event{ID: "evt_2", Type: review.EventRunNeedsReview, Payload: []byte(strings.ReplaceAll(string(p), "demo_qh", "demo_qh_copy"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetDuplicateKeys(ctx, wf, []string{"invoice_numbr"}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID || !strings.Contains(err.Error(), "invoice_numbr is not a field") {
+		t.Fatalf("a misspelt key field: %v", err)
+	}
+	if err := d.SetDuplicateKeys(ctx, wf, []string{"invoice_number"}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	once := review.Rule{Name: "once", Expr: `!duplicate`, Message: "An earlier run has this invoice number.", Severity: review.SeverityBlock}
+	if err := d.SetRules(ctx, wf, []review.Rule{once}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	err = d.Decide(ctx, copied, ana, desk.Verdict{Approve: true})
+	if review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(err.Error(), "An earlier run has this invoice number.") {
+		t.Fatalf("approving the later run: %v", err)
+	}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Approve: true}); err != nil {
+		t.Fatalf("approving the earliest run: %v", err)
+	}
+	o, err := d.Open(ctx, copied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dup := o.Current.Duplicate; dup == nil || dup.RunID != run || dup.Decision != "approved" || dup.DecidedBy != "ana@example.com" {
+		t.Fatalf("the later run's duplicate: %+v", dup)
+	}
+}
+
+// TestEscalateAndPostpone: a reviewer sends the run they hold to a
+// supervisor with a reason (not one someone else holds, not without a
+// reason): it leaves the queue and their hands for the escalation queue,
+// in its history; only a supervisor puts it back. Postponed until a time
+// still to come (within the bound), it leaves the queue and is back by
+// itself once the time has come.
+func TestEscalateAndPostpone(t *testing.T) { pgtest.Each(t, testEscalateAndPostpone) }
+
+func testEscalateAndPostpone(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	d, s := openAt(t, clock)
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	bob := &review.User{Email: "bob@example.com", Role: review.RoleReviewer}
+	sup := &review.User{Email: "sup@example.com", Role: review.RoleSupervisor}
+	queued := func(view string) []string {
+		t.Helper()
+		runs, _, err := s.Queue(ctx, review.QueueFilter{View: view})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range runs {
+			ids = append(ids, r.ID)
+		}
+		return ids
+	}
+	if _, err := d.Claim(ctx, run, ana.Email); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Escalate(ctx, run, bob, "I cannot read it"); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("escalating a run someone else holds: %v", err)
+	}
+	if err := d.Escalate(ctx, run, ana, "  "); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("escalating without a reason: %v", err)
+	}
+	if err := d.Escalate(ctx, run, ana, "The VAT rule blocks it and the invoice shows no VAT."); err != nil {
+		t.Fatal(err)
+	}
+	if q, esc := queued(""), queued(review.ViewEscalated); len(q) != 0 || len(esc) != 1 {
+		t.Fatalf("after escalation: queue %v, escalated %v", q, esc)
+	}
+	runs, _, _ := s.Queue(ctx, review.QueueFilter{View: review.ViewEscalated})
+	if h := runs[0].Hold; h.Kind != review.HoldEscalated || h.By != ana.Email || h.Note != "The VAT rule blocks it and the invoice shows no VAT." || !h.At.Equal(now) {
+		t.Fatalf("the escalated run's hold: %+v", h)
+	}
+	if rv, _ := s.Review(ctx, run); rv.Claim.By != "" || !rv.Hold.Active(now) {
+		t.Fatalf("after escalation the run is held by %q, hold %+v", rv.Claim.By, rv.Hold)
+	}
+	if _, err := d.Next(ctx, bob.Email, review.QueueFilter{}); review.ErrorCode(err) != review.ENOTFOUND {
+		t.Fatalf("Next gave an escalated run: %v", err)
+	}
+	if _, err := d.ClaimFor(ctx, run, bob); review.ErrorCode(err) != review.EFORBIDDEN {
+		t.Fatalf("a reviewer claimed an escalated run: %v", err)
+	}
+	if _, err := d.ClaimFor(ctx, run, sup); err != nil {
+		t.Fatalf("a supervisor claiming an escalated run: %v", err)
+	}
+	if err := d.Release(ctx, run, sup, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Resume(ctx, run, ana); review.ErrorCode(err) != review.EFORBIDDEN {
+		t.Fatalf("a reviewer put an escalated run back: %v", err)
+	}
+	if err := d.Resume(ctx, run, sup); err != nil {
+		t.Fatal(err)
+	}
+	if q := queued(""); len(q) != 1 {
+		t.Fatalf("resumed, the queue is %v", q)
+	}
+
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(-time.Minute)); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("postponing into the past: %v", err)
+	}
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(review.MaxPostpone+time.Hour)); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("postponing beyond the bound: %v", err)
+	}
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if q, later := queued(""), queued(review.ViewPostponed); len(q) != 0 || len(later) != 1 {
+		t.Fatalf("postponed: queue %v, postponed %v", q, later)
+	}
+	mu.Lock()
+	now = now.Add(4*time.Hour + time.Second)
+	mu.Unlock()
+	if q, later := queued(""), queued(review.ViewPostponed); len(q) != 1 || len(later) != 0 {
+		t.Fatalf("the time has come: queue %v, postponed %v", q, later)
+	}
+	if id, err := d.Next(ctx, bob.Email, review.QueueFilter{}); err != nil || id != run {
+		t.Fatalf("Next after the postponement: %q %v", id, err)
+	}
+	audit, err := s.Audit(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, a := range audit {
+		actions = append(actions, a.Action+": "+a.Note)
+	}
+	want := []string{"send to supervisor: The VAT rule blocks it and the invoice shows no VAT.", "return to queue: ", "postpone: until 2026-12-07T13:00:00Z: waiting for the credit note"}
+	if strings.Join(actions, "|") != strings.Join(want, "|") {
+		t.Fatalf("history %q, want %q", actions, want)
+	}
+}
+
+// TestAlertsAreToldOnce: a claim with no change for review.IdleAfter, and
+// a run past its due time, are each put in the outbox once, for the
+// destinations that subscribed to them by name only, however often the
+// watcher looks.
+func TestAlertsAreToldOnce(t *testing.T) { pgtest.Each(t, testAlertsAreToldOnce) }
+
+func testAlertsAreToldOnce(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Now().UTC()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	later := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	d, s := openAt(t, clock)
+	if err := s.SetServiceLevel(ctx, "workflow_demo_legacy", time.Hour, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	subscribed, err := s.AddDestination(ctx, review.Destination{URL: "https://ops.example.com/hook", Secret: "a secret of sixteen or more",
+		Events: []string{review.EventRunOverdue, review.EventClaimIdle}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddDestination(ctx, review.Destination{URL: "https://erp.example.com/hook", Secret: "a secret of sixteen or more"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, run, "ana@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	tell := func(want int) {
+		t.Helper()
+		for i := range 2 { // the second look tells nothing again
+			n, err := d.TellAlerts(ctx)
+			if err != nil || (i == 0 && n != want) || (i == 1 && n != 0) {
+				t.Fatalf("look %d told %d (%v), want %d", i+1, n, err, want)
+			}
+		}
+	}
+	// The open page renews the claim every minute: it lives on, unchanged.
+	heartbeats := func(minutes int) {
+		t.Helper()
+		for range minutes {
+			later(time.Minute)
+			if _, err := d.Claim(ctx, run, "ana@example.com"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tell(1) // the demo run was submitted long before: it is late at once
+	heartbeats(int(review.IdleAfter/time.Minute) - 1)
+	tell(0)
+	heartbeats(2)
+	tell(1) // idle now
+	ds, err := s.RecentDeliveries(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range ds {
+		if x.DestinationID != subscribed {
+			t.Errorf("a destination that did not name %s got it", x.EventType)
+		}
+		got = append(got, x.EventType)
+	}
+	if strings.Join(got, " ") != review.EventRunOverdue+" "+review.EventClaimIdle && strings.Join(got, " ") != review.EventClaimIdle+" "+review.EventRunOverdue {
+		t.Fatalf("deliveries %v, want one of each", got)
+	}
+	if !strings.Contains(string(ds[0].Body), `"runId":"`+run+`"`) {
+		t.Errorf("the event does not name the run: %s", ds[0].Body)
 	}
 }

@@ -148,6 +148,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 }
 
 // Run serves and works until ctx ends: the HTTP server, the ingest worker,
+// the alert watcher (desk.WatchAlerts),
 // the outbound worker and the live relay. At the end it finishes in-flight
 // requests first (every acknowledged webhook is committed by then), then
 // stops the workers (what they had not done stays pending) and closes
@@ -162,6 +163,12 @@ func (in *Instance) Run(ctx context.Context) error {
 	// that stops.
 	g.Go(func() error { in.Store.Lead(gctx, leadIngest, in.Ingest.Run); return nil })
 	g.Go(func() error { in.Store.Lead(gctx, leadOutbound, in.Outbound.Run); return nil })
+	g.Go(func() error {
+		in.Store.Lead(gctx, leadAlerts, func(ctx context.Context) {
+			in.Desk.WatchAlerts(ctx, func(err error) { in.log.Error("alerts", "err", err) })
+		})
+		return nil
+	})
 	g.Go(func() error { in.Server.Run(gctx); return nil })
 	if in.backup.Dir != "" {
 		g.Go(func() error { in.backups(gctx); return nil })
@@ -212,6 +219,7 @@ func (in *Instance) backups(ctx context.Context) {
 const (
 	leadIngest = iota + 1
 	leadOutbound
+	leadAlerts
 )
 
 // Close releases what New opened; Run calls it on the way out.

@@ -17,6 +17,12 @@ const (
 	ActionReplaceDocument = "replace document"
 	// ActionTurnPage: a page of the run's document turned for viewing.
 	ActionTurnPage = "turn page"
+
+	// ActionEscalate, ActionPostpone: the run left the queue, with a
+	// reason; ActionResume: it was put back before its time.
+	ActionEscalate = "send to supervisor"
+	ActionPostpone = "postpone"
+	ActionResume   = "return to queue"
 )
 
 // AuditEntry is one line of a run's append-only history.
@@ -46,6 +52,7 @@ type Review struct {
 	LastEditor string
 	LastEditAt *time.Time
 	Claim      Claim // who holds the run, if anyone (an expired claim holds nothing)
+	Hold       Hold  // why it is out of the queue, if it is (Hold.Active)
 }
 
 // Decision names.

@@ -19,10 +19,12 @@ type QueueFilter struct {
 	Assignee      string // a reviewer's email, or "-" for runs nobody holds
 	MaxConfidence *float64
 	OlderThan     time.Duration
-	Search        string // a run id, or words each beginning a word of the run (SearchText)
-	RunID         string // exactly this run (a live update of one row)
-	Sort          string // oldest (default), newest, confidence
-	After         string // cursor from the previous page
+	Search        string    // a run id, or words each beginning a word of the run (SearchText)
+	RunID         string    // exactly this run (a live update of one row)
+	View          string    // "" (the queue), ViewEscalated or ViewPostponed
+	Sort          string    // due (default: the first due first), oldest, newest, confidence
+	DueBefore     time.Time // only runs due by then (the breach board)
+	After         string    // cursor from the previous page
 	Limit         int
 }
 

@@ -11,6 +11,7 @@ const (
 	FeedPresence = "presence" // who has the run open changed, on some instance
 	FeedPage     = "page"     // a page of the run's document turned for viewing
 	FeedDocument = "document" // the run's document measured: its pages can be shown
+	FeedHold     = "hold"     // sent to a supervisor, postponed, or put back in the queue
 )
 
 // FeedEntry is one entry of the change feed, which every write appends to

@@ -80,6 +80,9 @@ type Run struct {
 	DashboardURL  string
 	StartedAt     time.Time // when the document was first submitted to Extend (initialRunAt); zero if not told
 	Raw           json.RawMessage
+	// Duplicate is the earliest other run with the same key, as storage
+	// found it when the run was read; nil when there is none.
+	Duplicate *Duplicate
 }
 
 // WaitingSince is when a run that needs review began to wait: when its
@@ -142,6 +145,10 @@ type RunSummary struct {
 	DecidedAt     *time.Time
 	ClaimedBy     string // empty, or who holds the run while ClaimExpires lies ahead
 	ClaimExpires  time.Time
+	Duplicate     *Duplicate // on the queue's and the API's lists: the earliest other run with the same key
+	Hold          Hold       // why it is out of the queue, if it is (Hold.Active)
+	DueAt         time.Time  // when it is due, while it waits (see DueAt, HasDue)
+	ClaimedAt     *time.Time // since when ClaimedBy holds it
 }
 
 // Label is how lists name the run: its title, else its document's name,
@@ -168,7 +175,7 @@ func (s RunSummary) HeldBy(now time.Time) string {
 func (r *Run) Summary() RunSummary {
 	s := RunSummary{
 		ID: r.ID, WorkflowID: r.Workflow.ID, WorkflowName: r.Workflow.Name,
-		APIVersion: r.APIVersion, Status: r.Status, PageCount: r.PageCount(),
+		APIVersion: r.APIVersion, Status: r.Status, PageCount: r.PageCount(), Duplicate: r.Duplicate,
 	}
 	s.Title = r.Name
 	if len(r.Files) > 0 {

@@ -380,7 +380,8 @@ func describe(iss *cel.Issues) error {
 // env is the language a workflow's rules are written in: its fields as
 // variables, fields["any name"] for names that are not identifiers, exact
 // numbers, CEL's string extensions (those that multiply text bounded
-// before they build it), and sum, decimal and today. Numbers are typed dyn
+// before they build it), sum, decimal and today, and duplicate: true when
+// an earlier run of the workflow has the run's duplicate key. Numbers are typed dyn
 // for the checker: the operators are the decimal's own (CEL calls the left
 // operand's), so a rule puts the field on the left of a literal.
 func (e *Engine) env(key string, fields []string) (*cel.Env, error) {
@@ -389,6 +390,7 @@ func (e *Engine) env(key string, fields []string) (*cel.Env, error) {
 	}
 	opts := append([]cel.EnvOption{
 		cel.Variable("fields", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("duplicate", cel.BoolType),
 		ext.Strings(),
 	}, e.strings...)
 	opts = append(opts, decimalFunctions()...)
@@ -451,6 +453,8 @@ func (in *input) vars(c *compiled) (map[string]any, error) {
 		}
 	}
 	vars["fields"] = all
+	// An earlier run of the workflow has the run's key (review.Duplicate).
+	vars["duplicate"] = in.run.Duplicate != nil && in.run.Duplicate.Earlier
 	return vars, nil
 }
 
@@ -503,5 +507,5 @@ func identifier(name string) bool {
 var reserved = map[string]bool{
 	"true": true, "false": true, "null": true, "in": true, "as": true, "break": true, "const": true, "continue": true,
 	"else": true, "for": true, "function": true, "if": true, "import": true, "let": true, "loop": true, "package": true,
-	"namespace": true, "return": true, "var": true, "void": true, "while": true, "fields": true, "row": true,
+	"namespace": true, "return": true, "var": true, "void": true, "while": true, "fields": true, "row": true, "duplicate": true,
 }

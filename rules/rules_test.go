@@ -180,3 +180,29 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 	}
 }
+
+// TestDuplicate: a rule reads whether an earlier run has the run's
+// duplicate key, so it can hold approval back; the earliest run of a key,
+// and a run with none, pass; a field named duplicate stays readable.
+func TestDuplicate(t *testing.T) {
+	e := rules.New(nil)
+	r := rule(`!duplicate`)
+	for _, tt := range []struct {
+		name string
+		dup  *review.Duplicate
+		want bool
+	}{
+		{"no other run", nil, true},
+		{"an earlier run", &review.Duplicate{RunID: "workflow_run_0", Earlier: true}, false},
+		{"only a later run", &review.Duplicate{RunID: "workflow_run_2"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			run := invoice(t, `{"invoice_number":"INV-0042","duplicate":"yes"}`)
+			run.Duplicate = tt.dup
+			res := e.Evaluate(t.Context(), run, []review.Rule{r, {Name: "field", Expr: `fields["duplicate"] == "yes"`, Message: "m", Severity: review.SeverityBlock}})
+			if len(res) != 2 || res[0].Passed != tt.want || !res[1].Passed {
+				t.Fatalf("%+v, want the rule passed = %v and the field read", res, tt.want)
+			}
+		})
+	}
+}

@@ -202,11 +202,25 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 		rest = rest[n:]
 	}
 	var changed []string
-	var runArgs, outputArgs, fileLinks []any
+	var runArgs, outputArgs, fileLinks, changedArgs []any
 	var texts []searchText
 	workflows := map[string]bool{}
 	var workflowArgs []any
 	files := newFileSet()
+	keyed := map[string]bool{}
+	for _, row := range rows {
+		if row.run != nil {
+			keyed[row.run.Workflow.ID] = true
+		}
+	}
+	keyOf, err := keyFields(ctx, tx, keyed)
+	if err != nil {
+		return nil, err
+	}
+	dueField, within, err := dueConfig(ctx, tx, keyed)
+	if err != nil {
+		return nil, err
+	}
 	for _, row := range rows {
 		r := row.run
 		if r == nil {
@@ -218,13 +232,21 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 			continue
 		}
 		status, routed := a.Status, a.Routed
-		var queued any
+		var queued, dueMeta any
+		due := int64(0)
 		if status == review.StatusNeedsReview {
-			queued = ms(r.WaitingSince(time.UnixMilli(now)))
+			since := r.WaitingSince(time.UnixMilli(now))
+			queued = ms(since)
+			var meta *time.Time
+			if t, ok := review.DueFromMetadata(r.Raw, dueField); ok {
+				meta, dueMeta = &t, ms(t)
+			}
+			due = ms(review.DueAt(since, meta, within[r.Workflow.ID]))
 		}
 		sum := row.sum
 		runArgs = append(runArgs, r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(status), sum.FileName, sum.FileType, sum.PageCount,
-			sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(row.head), []byte(row.head), sum.Title)
+			sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(row.head), []byte(row.head), sum.Title,
+			review.DuplicateKey(r, keyOf[r.Workflow.ID]), dueMeta, due)
 		texts = append(texts, searchText{r.ID, row.words})
 		if id := r.Workflow.ID; id != "" && !workflows[id] {
 			workflows[id] = true
@@ -246,16 +268,17 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 				fileLinks = append(fileLinks, r.ID, f.ID, i)
 			}
 		}
-		changed = append(changed, r.ID)
+		changed, changedArgs = append(changed, r.ID), append(changedArgs, r.ID)
 	}
 	if len(changed) == 0 {
 		return nil, nil
 	}
-	err := execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head, title) VALUES `,
+	err = execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head, title, dup_key, due_meta, due_at) VALUES `,
 		`ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
 			status = excluded.status, file_name = excluded.file_name, file_type = excluded.file_type, page_count = excluded.page_count,
 			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = coalesce(runs.queued_at, excluded.queued_at),
-			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head, title = excluded.title`, 17, runArgs)
+			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head, title = excluded.title, dup_key = excluded.dup_key,
+			due_meta = excluded.due_meta, due_at = CASE WHEN runs.queued_at IS NULL OR excluded.due_meta IS NOT NULL THEN excluded.due_at ELSE runs.due_at END`, 20, runArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -274,6 +297,11 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 		return nil, err
 	}
 	if err := execRows(ctx, tx, `INSERT INTO run_files (run_id, file_id, position) VALUES `, `ON CONFLICT DO NOTHING`, 3, fileLinks); err != nil {
+		return nil, err
+	}
+	// A workflow keyed by documents keys its runs by the files just linked,
+	// where they are stored already.
+	if err := keyByChecksum(ctx, tx, changedArgs); err != nil {
 		return nil, err
 	}
 	return changed, nil
@@ -358,7 +386,13 @@ func putOutput(ctx context.Context, tx *txn, o *review.Output, raw []byte, now i
 			return nil, err
 		}
 		sum := updated.Summary()
-		_, err = tx.ExecContext(ctx, `UPDATE runs SET payload = ?, min_confidence = ?, updated_at = ? WHERE id = ?`, []byte(next), sum.MinConfidence, now, runID)
+		if _, err = tx.ExecContext(ctx, `UPDATE runs SET payload = ?, min_confidence = ?, updated_at = ? WHERE id = ?`, []byte(next), sum.MinConfidence, now, runID); err != nil {
+			return nil, err
+		}
+		keyOf, err := keyFields(ctx, tx, map[string]bool{updated.Workflow.ID: true})
+		if fields := keyOf[updated.Workflow.ID]; err == nil && len(fields) > 0 {
+			_, err = tx.ExecContext(ctx, `UPDATE runs SET dup_key = ? WHERE id = ?`, review.DuplicateKey(updated, fields), runID)
+		}
 		return []string{runID}, err
 	}
 	return nil, nil

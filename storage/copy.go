@@ -17,7 +17,7 @@ var tables = []struct{ name, identity string }{
 	{"settings", ""}, {"documents", ""}, {"unmeasured", ""}, {"drafts", ""}, {"audit", "id"}, {"changes", "seq"},
 	{"field_outcomes", ""}, {"destinations", "id"}, {"outbox", "id"}, {"outbox_attempts", "id"},
 	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""}, {"sign_in_failures", ""}, {"viewers", ""},
-	{"validation_rules", ""}, {"rule_failures", ""}, {"page_turns", ""},
+	{"validation_rules", ""}, {"rule_failures", ""}, {"page_turns", ""}, {"duplicate_keys", ""}, {"service_levels", ""},
 }
 
 // derived lists the tables a copy leaves out: the target makes them itself

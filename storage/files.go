@@ -42,6 +42,9 @@ func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64
 		if err != nil {
 			return err
 		}
+		if err := keyFileRuns(ctx, tx, id); err != nil {
+			return err
+		}
 		return stored(ctx, tx, hash)
 	})
 	if err != nil {
@@ -76,6 +79,9 @@ func (s *Store) PutRunFile(ctx context.Context, runID, fileID, actor string, r i
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return review.Errorf(review.ENOTFOUND, "run %s has no file %q", runID, fileID)
+		}
+		if err := keyByChecksum(ctx, tx, []any{runID}); err != nil {
+			return err
 		}
 		if err := stored(ctx, tx, hash); err != nil {
 			return err

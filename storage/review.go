@@ -24,9 +24,12 @@ func (s *Store) Review(ctx context.Context, runID string) (review.Review, error)
 	var rv review.Review
 	var decided, edited sql.NullInt64
 	var claimedAt sql.NullInt64
-	var expires int64
-	err := s.r.QueryRowContext(ctx, `SELECT version, decision, decided_by, decided_at, rejection_note, last_editor, last_edit_at, claimed_by, claimed_at, claim_expires FROM runs WHERE id = ?`, runID).
-		Scan(&rv.Version, &rv.Decision, &rv.DecidedBy, &decided, &rv.Note, &rv.LastEditor, &edited, &rv.Claim.By, &claimedAt, &expires)
+	var expires, holdAt, holdUntil int64
+	err := s.r.QueryRowContext(ctx, `SELECT version, decision, decided_by, decided_at, rejection_note, last_editor, last_edit_at, claimed_by, claimed_at, claim_expires,
+			hold, hold_by, hold_note, hold_at, hold_until FROM runs WHERE id = ?`, runID).
+		Scan(&rv.Version, &rv.Decision, &rv.DecidedBy, &decided, &rv.Note, &rv.LastEditor, &edited, &rv.Claim.By, &claimedAt, &expires,
+			&rv.Hold.Kind, &rv.Hold.By, &rv.Hold.Note, &holdAt, &holdUntil)
+	rv.Hold.At, rv.Hold.Until = holdTimes(holdAt, holdUntil)
 	if isNoRows(err) {
 		return rv, review.Errorf(review.ENOTFOUND, "no run %q", runID)
 	}
@@ -258,7 +261,9 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 	err := s.write(ctx, func(tx *txn) error {
 		now := ms(s.now())
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET decision = '', decided_by = '', decided_at = NULL, rejection_note = '', reviewed_payload = NULL,
-			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND decision != ''`, now, now, runID)
+			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ?, hold = '', hold_by = '', hold_note = '', hold_at = 0, hold_until = 0,
+			due_at = coalesce(due_meta, ? + coalesce((SELECT within_ms FROM service_levels l WHERE l.workflow_id = runs.workflow_id), ?))
+			WHERE id = ? AND decision != ''`, now, now, now, noDueMS, runID)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// maxRowsPerStatement bounds the rows one statement writes or names: 14
+// maxRowsPerStatement bounds the rows one statement writes or names: 19
 // values a row (the widest, runs) times 256 stays far below SQLite's 32,766
 // variables and PostgreSQL's 65,535.
 const maxRowsPerStatement = 256
@@ -49,9 +49,10 @@ func execRows(ctx context.Context, tx *txn, head, tail string, cols int, args []
 	return nil
 }
 
-// queryRows runs q and calls scan for each row.
-func queryRows(ctx context.Context, tx *txn, q string, args []any, scan func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, q, args...)
+// queryRows runs q, in a transaction or on a pool, and calls scan for
+// each row.
+func queryRows(ctx context.Context, db querier, q string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,13 @@ func (s *Store) Run(ctx context.Context, id string) (*review.Run, error) {
 	if err := s.addFileStates(ctx, run); err != nil {
 		return nil, err
 	}
+	dups, err := s.Duplicates(ctx, []string{run.ID})
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := dups[run.ID]; ok {
+		run.Duplicate = &d
+	}
 	return run, nil
 }
 
@@ -124,7 +131,7 @@ func (s *Store) Runs(ctx context.Context, f review.RunFilter) (runs []review.Run
 		last := runs[len(runs)-1]
 		next = encodeCursor(ms(last.CreatedAt), last.ID)
 	}
-	return runs, next, nil
+	return runs, next, s.withDuplicates(ctx, runs)
 }
 
 // Queue lists a page of runs waiting for review, by the filter's order,
@@ -170,29 +177,43 @@ func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSu
 		out = out[:f.Limit]
 		next = encodeQueueCursor(keys[f.Limit-1], out[f.Limit-1].ID)
 	}
-	return out, next, nil
+	return out, next, s.withDuplicates(ctx, out)
 }
 
 func queueKey(sort string) string {
-	if sort == "confidence" {
+	switch sort {
+	case "confidence":
 		return "coalesce(min_confidence, -1)"
+	case "oldest", "newest":
+		return "queued_at"
 	}
-	return "queued_at"
+	return "due_at"
 }
 
 func queueOrder(sort string) string {
 	switch sort {
 	case "newest":
 		return "queued_at DESC, id DESC"
+	case "oldest":
+		return "queued_at, id"
 	case "confidence":
 		return "coalesce(min_confidence, -1), id"
 	}
-	return "queued_at, id"
+	return "due_at, id" // the default: the first due first
 }
 
 func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
 	where := []string{"status = 'NEEDS_REVIEW'"}
 	var args []any
+	switch f.View {
+	case review.ViewEscalated:
+		where = append(where, "hold = 'escalated'")
+	case review.ViewPostponed:
+		where, args = append(where, "hold = 'postponed' AND hold_until > ?"), append(args, ms(now))
+	case review.ViewAll:
+	default: // a postponed run is back when its time has come, without a write
+		where, args = append(where, "(hold = '' OR (hold = 'postponed' AND hold_until <= ?))"), append(args, ms(now))
+	}
 	if f.WorkflowID != "" {
 		where, args = append(where, "workflow_id = ?"), append(args, f.WorkflowID)
 	}
@@ -214,6 +235,9 @@ func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
 	}
 	if f.RunID != "" {
 		where, args = append(where, "id = ?"), append(args, f.RunID)
+	}
+	if !f.DueBefore.IsZero() {
+		where, args = append(where, "due_at <= ?"), append(args, ms(f.DueBefore))
 	}
 	if q := strings.TrimSpace(f.Search); q != "" {
 		w, a := searchWhere(pg, q)
@@ -254,23 +278,39 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, decided_by, decided_at, claimed_by, claim_expires, title`
+const summaryColumns = `id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, queued_at, created_at, updated_at, decision, decided_by, decided_at, claimed_by, claim_expires, title,
+	hold, hold_by, hold_note, hold_at, hold_until, due_at, claimed_at`
 
 // scanSummary reads summaryColumns, and then into extra.
 func scanSummary(rows *sql.Rows, extra ...any) (review.RunSummary, error) {
 	var r review.RunSummary
 	var status string
 	var queued, decided sql.NullInt64
-	var created, updated, expires int64
+	var created, updated, expires, holdAt, holdUntil, due int64
+	var claimed sql.NullInt64
 	err := rows.Scan(append([]any{&r.ID, &r.WorkflowID, &r.WorkflowName, &r.APIVersion, &status, &r.FileName, &r.FileType, &r.PageCount, &r.MinConfidence, &queued, &created, &updated,
-		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires, &r.Title}, extra...)...)
+		&r.Decision, &r.DecidedBy, &decided, &r.ClaimedBy, &expires, &r.Title, &r.Hold.Kind, &r.Hold.By, &r.Hold.Note, &holdAt, &holdUntil, &due, &claimed}, extra...)...)
 	if err != nil {
 		return r, err
 	}
+	r.Hold.At, r.Hold.Until = holdTimes(holdAt, holdUntil)
+	r.DueAt, r.ClaimedAt = fromMS(due), timeOrNil(claimed)
 	r.Status = review.Status(status)
 	r.QueuedAt, r.DecidedAt = timeOrNil(queued), timeOrNil(decided)
 	r.CreatedAt, r.UpdatedAt, r.ClaimExpires = fromMS(created), fromMS(updated), fromMS(expires)
 	return r, nil
+}
+
+// holdTimes reads a hold's times, zero where unset.
+func holdTimes(at, until int64) (time.Time, time.Time) {
+	var a, u time.Time
+	if at > 0 {
+		a = fromMS(at)
+	}
+	if until > 0 {
+		u = fromMS(until)
+	}
+	return a, u
 }
 
 func timeOrNil(v sql.NullInt64) *time.Time {

@@ -35,6 +35,8 @@ type RunPageVM struct {
 	Edited      int                 // the reviewer's changes that stand (saved edits that differ from the model)
 	HeldBy      string              // who else holds the run
 	CanTakeOver bool                // a supervisor may release or take the claim
+	Hold        review.Hold         // why the run is out of the queue, while it is
+	CanResume   bool                // the person may put it back in the queue
 	Metadata    []MetaVM            // the run's metadata, from Extend and API callers
 	Sent        []review.Delivery   // what its decisions sent to Extend: evaluation-set items, calls
 }

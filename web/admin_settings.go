@@ -21,10 +21,10 @@ func (s *Server) sla(ctx context.Context) time.Duration {
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderSettings(w, r, http.StatusOK, "")
+	return s.renderSettings(w, r, http.StatusOK, "", nil)
 }
 
-func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, flash string) error {
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, flash string, keys *views.DuplicateKeyVM) error {
 	ctx := r.Context()
 	workflows, err := s.store.Workflows(ctx)
 	if err != nil {
@@ -34,13 +34,35 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	vm := views.SettingsVM{Page: s.page(r, "Settings", "settings"), SLAHours: s.sla(ctx).Hours(), Flash: flash}
+	dupKeys, err := s.store.AllDuplicateKeys(ctx)
+	if err != nil {
+		return err
+	}
+	levels, err := s.store.ServiceLevels(ctx)
+	if err != nil {
+		return err
+	}
+	dueField, err := s.store.Setting(ctx, review.DueFieldSetting, "")
+	if err != nil {
+		return err
+	}
+	vm := views.SettingsVM{Page: s.page(r, "Settings", "settings"), SLAHours: s.sla(ctx).Hours(), Flash: flash, DueField: dueField}
 	for _, wf := range workflows {
 		row := views.RuleVM{Workflow: wf}
 		if rule, ok := rules[wf.ID]; ok {
 			row.Below, row.Sample, row.FailingRules = rule.Below, rule.SamplePercent, rule.FailingRules
 		}
 		vm.Rules = append(vm.Rules, row)
+		dk := views.DuplicateKeyVM{Workflow: wf, Fields: dupKeys[wf.ID]}
+		if keys != nil && keys.Workflow.ID == wf.ID {
+			dk.Fields, dk.Error = keys.Fields, keys.Error
+		}
+		vm.Duplicates = append(vm.Duplicates, dk)
+		l := views.ServiceLevelVM{Workflow: wf}
+		if d := levels[wf.ID]; d > 0 {
+			l.Within = d.String()
+		}
+		vm.Levels = append(vm.Levels, l)
 	}
 	return s.render(w, r, status, views.SettingsPage(vm))
 }
@@ -51,7 +73,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	if v := r.PostFormValue("sla_hours"); v != "" {
 		h, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(h > 0 && h <= 24*365) { // NaN fails every comparison
-			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.")
+			return s.renderSettings(w, r, http.StatusBadRequest, "The SLA is a number of hours.", nil)
 		}
 		if err := s.desk.SetSLA(ctx, actor, time.Duration(h*float64(time.Hour))); err != nil {
 			return err
@@ -62,14 +84,14 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		if v := r.PostFormValue("below"); v != "" {
 			b, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				return s.renderSettings(w, r, http.StatusBadRequest, "The threshold is a confidence from 0 to 1.")
+				return s.renderSettings(w, r, http.StatusBadRequest, "The threshold is a confidence from 0 to 1.", nil)
 			}
 			rule.Below = &b
 		}
 		if v := r.PostFormValue("sample"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return s.renderSettings(w, r, http.StatusBadRequest, "The sample is a whole percentage.")
+				return s.renderSettings(w, r, http.StatusBadRequest, "The sample is a whole percentage.", nil)
 			}
 			rule.SamplePercent = n
 		}
@@ -78,10 +100,53 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 			if review.ErrorCode(err) == review.EINTERNAL {
 				return err
 			}
-			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err))
+			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err), nil)
 		}
 	}
-	return s.renderSettings(w, r, http.StatusOK, "Saved.")
+	return s.renderSettings(w, r, http.StatusOK, "Saved.", nil)
+}
+
+// saveDue sets the metadata field of due times, or a workflow's service
+// level.
+func (s *Server) saveDue(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	actor := userFrom(ctx).Email
+	if r.PostForm.Has("due_field") {
+		if err := s.desk.SetDueField(ctx, actor, strings.TrimSpace(r.PostFormValue("due_field"))); err != nil {
+			if review.ErrorCode(err) == review.EINTERNAL {
+				return err
+			}
+			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err), nil)
+		}
+	}
+	if wf := r.PostFormValue("workflow"); wf != "" {
+		within, err := review.ParseServiceLevel(r.PostFormValue("within"))
+		if err != nil {
+			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err), nil)
+		}
+		if err := s.desk.SetServiceLevel(ctx, actor, wf, within); err != nil {
+			return err
+		}
+	}
+	http.Redirect(w, r, "/admin/settings#due", http.StatusSeeOther)
+	return nil
+}
+
+// saveDuplicateKeys sets a workflow's duplicate key fields; a refused
+// change is shown again as typed, with why.
+func (s *Server) saveDuplicateKeys(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	wf := r.PostFormValue("workflow")
+	fields := review.SplitList(r.PostFormValue("fields"))
+	if err := s.desk.SetDuplicateKeys(ctx, wf, fields, userFrom(ctx).Email); err != nil {
+		if code := review.ErrorCode(err); code != review.EINVALID && code != review.ENOTFOUND {
+			return err
+		}
+		keys := &views.DuplicateKeyVM{Workflow: review.Workflow{ID: wf}, Fields: fields, Error: review.ErrorMessage(err)}
+		return s.renderSettings(w, r, http.StatusBadRequest, "", keys)
+	}
+	http.Redirect(w, r, "/admin/settings#duplicates", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) addDestination(w http.ResponseWriter, r *http.Request) error {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -21,6 +22,37 @@ type apiRunSummary struct {
 	QueuedAt      *string  `json:"queuedAt"`
 	CreatedAt     string   `json:"createdAt"`
 	UpdatedAt     string   `json:"updatedAt"`
+	// Duplicate is the earliest other run with the run's duplicate key,
+	// null when none.
+	Duplicate *review.Duplicate `json:"duplicate"`
+	// Hold is why the run is out of the queue (sent to a supervisor,
+	// postponed), null when it is not.
+	Hold *review.Hold `json:"hold"`
+	// DueAt is when the run is due while it waits, null when it has no
+	// due time; Due is "late", "soon" (within the hour) or "".
+	DueAt *string `json:"dueAt"`
+	Due   string  `json:"due"`
+}
+
+// apiSummary is a run of a list as the API shows it, at now.
+func apiSummary(run review.RunSummary, now time.Time) apiRunSummary {
+	a := apiRunSummary{
+		Object: "workflow_run", ID: run.ID, Status: string(run.Status), WorkflowID: run.WorkflowID, WorkflowName: run.WorkflowName,
+		APIVersion: run.APIVersion, FileName: run.FileName, PageCount: run.PageCount, MinConfidence: run.MinConfidence,
+		CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat), Duplicate: run.Duplicate,
+	}
+	if run.QueuedAt != nil {
+		t := run.QueuedAt.Format(timeFormat)
+		a.QueuedAt = &t
+	}
+	if run.Hold.Active(now) {
+		a.Hold = &run.Hold
+	}
+	if run.Status == review.StatusNeedsReview && run.QueuedAt != nil && review.HasDue(run.DueAt, *run.QueuedAt) {
+		t := run.DueAt.Format(timeFormat)
+		a.DueAt, a.Due = &t, review.DueState(run.DueAt, *run.QueuedAt, now)
+	}
+	return a
 }
 
 func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
@@ -37,24 +69,43 @@ func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	writeList(w, runs, next, s.now())
+	return nil
+}
+
+// writeList answers a page of runs and the cursor of the next.
+func writeList(w http.ResponseWriter, runs []review.RunSummary, next string, now time.Time) {
 	data := make([]apiRunSummary, 0, len(runs))
 	for _, run := range runs {
-		a := apiRunSummary{
-			Object: "workflow_run", ID: run.ID, Status: string(run.Status), WorkflowID: run.WorkflowID, WorkflowName: run.WorkflowName,
-			APIVersion: run.APIVersion, FileName: run.FileName, PageCount: run.PageCount, MinConfidence: run.MinConfidence,
-			CreatedAt: run.CreatedAt.Format(timeFormat), UpdatedAt: run.UpdatedAt.Format(timeFormat),
-		}
-		if run.QueuedAt != nil {
-			t := run.QueuedAt.Format(timeFormat)
-			a.QueuedAt = &t
-		}
-		data = append(data, a)
+		data = append(data, apiSummary(run, now))
 	}
 	var nextCursor any
 	if next != "" {
 		nextCursor = next
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "nextCursor": nextCursor})
+}
+
+// apiQueue lists the runs waiting for review in the queue's order (view:
+// empty for the queue, escalated, postponed), a page at a time.
+func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := review.QueueFilter{WorkflowID: q.Get("workflowId"), View: q.Get("view"), Sort: q.Get("sort"), After: q.Get("cursor"), Limit: 100}
+	if f.View != "" && f.View != review.ViewEscalated && f.View != review.ViewPostponed {
+		return review.Errorf(review.EINVALID, "view is empty (the queue), %s or %s", review.ViewEscalated, review.ViewPostponed)
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return review.Errorf(review.EINVALID, "limit must be a whole number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	runs, next, err := s.store.Queue(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeList(w, runs, next, s.now())
 	return nil
 }
 
@@ -96,5 +147,37 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 		entries = []review.AuditEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": entries})
+	return nil
+}
+
+// apiDuplicate answers the earliest other run with the run's duplicate
+// key, and how it was decided; 404 when there is none.
+func (s *Server) apiDuplicate(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.store.Run(r.Context(), r.PathValue("runID"))
+	if err != nil {
+		return err
+	}
+	if run.Duplicate == nil {
+		return review.Errorf(review.ENOTFOUND, "No other run of %s has the key of %s.", run.Workflow.ID, run.ID)
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Object string `json:"object"`
+		*review.Duplicate
+		Matched string `json:"matched"`
+	}{"duplicate", run.Duplicate, run.Duplicate.Matched()})
+	return nil
+}
+
+// apiDuplicateKey answers a workflow's duplicate key fields; none means
+// the document's checksum.
+func (s *Server) apiDuplicateKey(w http.ResponseWriter, r *http.Request) error {
+	fields, err := s.store.DuplicateKeys(r.Context(), r.PathValue("workflowID"))
+	if err != nil {
+		return err
+	}
+	if fields == nil {
+		fields = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "duplicate_key", "workflowId": r.PathValue("workflowID"), "fields": fields, "checksum": len(fields) == 0})
 	return nil
 }

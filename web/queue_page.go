@@ -12,8 +12,8 @@ import (
 
 // queueFilter reads the queue's filter from the query string.
 func queueFilter(q url.Values, me string) (review.QueueFilter, views.QueueFilterVM) {
-	vm := views.QueueFilterVM{Workflow: q.Get("workflow"), FileType: q.Get("type"), Assignee: q.Get("assignee"), Age: q.Get("age"), Conf: q.Get("conf"), Search: q.Get("q"), Sort: q.Get("sort")}
-	f := review.QueueFilter{WorkflowID: vm.Workflow, FileType: vm.FileType, Search: vm.Search, Sort: vm.Sort, After: q.Get("after"), Limit: 100}
+	vm := views.QueueFilterVM{Workflow: q.Get("workflow"), FileType: q.Get("type"), Assignee: q.Get("assignee"), Age: q.Get("age"), Conf: q.Get("conf"), Search: q.Get("q"), Sort: q.Get("sort"), View: q.Get("view")}
+	f := review.QueueFilter{WorkflowID: vm.Workflow, FileType: vm.FileType, Search: vm.Search, Sort: vm.Sort, View: vm.View, After: q.Get("after"), Limit: 100}
 	switch vm.Assignee {
 	case "me":
 		f.Assignee = me
@@ -48,7 +48,12 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	vm := views.QueuePageVM{Page: s.page(r, "Queue", "queue"), Runs: runs, Depth: depth, Now: s.now(), Filter: fvm, Workflows: workflows,
-		Me: user.Email, Flash: r.URL.Query().Get("flash"), Paged: f.After != ""}
+		Me: user.Email, Flash: r.URL.Query().Get("flash"), Paged: f.After != "", Supervisor: user.Role.AtLeast(review.RoleSupervisor)}
+	if at, ok, err := s.store.NextReturn(ctx); err != nil {
+		return err
+	} else if ok && f.View == "" {
+		vm.BackAt = at.UnixMilli()
+	}
 	if next != "" {
 		q := r.URL.Query()
 		q.Set("after", next)

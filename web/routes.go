@@ -47,6 +47,7 @@ func (s *Server) routes() []route {
 		// Supervisors own what a run must pass before it goes on.
 		{"GET /rules", supervisor, s.rulesPage},
 		{"POST /rules", supervisor, s.saveRule},
+		{"GET /breaches", supervisor, s.breaches},
 		{"POST /runs/{runID}/claim", reviewer, s.claim},
 		{"POST /runs/{runID}/release", reviewer, s.release},
 		{"GET /runs/{runID}", reviewer, s.runPage},
@@ -61,6 +62,9 @@ func (s *Server) routes() []route {
 		{"POST /runs/{runID}/approve", reviewer, s.approve},
 		{"POST /runs/{runID}/reject", reviewer, s.reject},
 		{"POST /runs/{runID}/undo", reviewer, s.undo},
+		{"POST /runs/{runID}/escalate", reviewer, s.escalate},
+		{"POST /runs/{runID}/postpone", reviewer, s.postpone},
+		{"POST /runs/{runID}/resume", reviewer, s.resume},
 		{"POST /runs/{runID}/reopen", admin, s.reopen},
 		{"POST /runs/{runID}/discard", admin, s.discardDraft},
 
@@ -71,6 +75,8 @@ func (s *Server) routes() []route {
 		{"POST /admin/tokens/{id}/revoke", admin, s.revokeToken},
 		{"GET /admin/settings", admin, s.settingsPage},
 		{"POST /admin/settings", admin, s.saveSettings},
+		{"POST /admin/duplicate-keys", admin, s.saveDuplicateKeys},
+		{"POST /admin/due", admin, s.saveDue},
 		{"POST /admin/destinations", admin, s.addDestination},
 		{"POST /admin/evaluation-sets", admin, s.setEvaluationSet},
 		{"GET /admin/deliveries", admin, s.deliveriesPage},
@@ -80,6 +86,10 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/runs", apiToken, s.apiRuns},
 		{"GET /api/v1/runs/{runID}", apiToken, s.apiRun},
 		{"GET /api/v1/runs/{runID}/audit", apiToken, s.apiAudit},
+		{"GET /api/v1/queue", apiToken, s.apiQueue},
+		{"GET /api/v1/breaches", apiToken, s.apiBreaches},
+		{"GET /api/v1/runs/{runID}/duplicate", apiToken, s.apiDuplicate},
+		{"GET /api/v1/workflows/{workflowID}/duplicate-key", apiToken, s.apiDuplicateKey},
 		// An export is every decided run at once: a supervisor's.
 		{"GET /api/v1/exports/runs.jsonl", supervisorToken, s.exportJSONL},
 		{"GET /api/v1/exports/runs.csv", supervisorToken, s.exportCSV},

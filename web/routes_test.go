@@ -75,7 +75,7 @@ func testRouteAccessMatrix(t *testing.T) {
 			method, path = "GET", "/no-route-has-this-path"
 		}
 		path = strings.ReplaceAll(path, "{$}", "")
-		for _, seg := range []string{"{runID}", "{fileID}", "{blob}", "{page}", "{id}", "{eventID}"} {
+		for _, seg := range []string{"{runID}", "{fileID}", "{blob}", "{page}", "{id}", "{eventID}", "{workflowID}"} {
 			path = strings.ReplaceAll(path, seg, "x")
 		}
 		if strings.Contains(path, "{") {

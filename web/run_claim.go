@@ -7,7 +7,7 @@ import (
 
 // claim renews the page's claim on a run (its heartbeat).
 func (s *Server) claim(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.desk.Claim(r.Context(), r.PathValue("runID"), userFrom(r.Context()).Email)
+	c, err := s.desk.ClaimFor(r.Context(), r.PathValue("runID"), userFrom(r.Context()))
 	if err != nil {
 		return err
 	}

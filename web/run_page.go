@@ -96,9 +96,11 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 		vm.Locked = fmt.Sprintf("%s by %s on %s.", strings.ToUpper(rv.Decision[:1])+rv.Decision[1:], vm.People.Name(rv.DecidedBy), rv.DecidedAt.Format("2 Jan 2006 15:04 UTC"))
 	case run.Status != review.StatusNeedsReview:
 		vm.Locked = "Extend reports this run " + string(run.Status) + ": it is not waiting for review, so it is shown read-only."
+	case rv.Hold.Kind == review.HoldEscalated && !user.Role.AtLeast(review.RoleSupervisor):
+		vm.Locked = "A supervisor decides this run now; you can read it but not change it."
 	case claim:
 		// Opening a run for editing claims it; the page keeps the claim alive.
-		if c, err := s.desk.Claim(ctx, run.ID, user.Email); err != nil {
+		if c, err := s.desk.ClaimFor(ctx, run.ID, user); err != nil {
 			if review.ErrorCode(err) != review.ECONFLICT {
 				return views.RunPageVM{}, err
 			}
@@ -117,6 +119,10 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 		vm.Editable = true
 	}
 	vm.CanTakeOver = vm.HeldBy != "" && user.Role.AtLeast(review.RoleSupervisor)
+	if rv.Decision == "" && rv.Hold.Active(s.now()) {
+		vm.Hold = rv.Hold
+		vm.CanResume = rv.Hold.Kind == review.HoldPostponed || user.Role.AtLeast(review.RoleSupervisor)
+	}
 	vm.Frame = views.Frame{
 		Scripts: []string{"js/viewer.js", "js/editor.js", "js/run.js"}, BodyClass: "review", MainClass: "review-main",
 		Body: templ.Attributes{"data-me": user.DisplayName(), "data-me-email": user.Email, "data-run-id": run.ID,

@@ -28,6 +28,7 @@ type Store interface {
 	Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSummary, string, error)
 	Decided(ctx context.Context, f review.DecidedFilter) ([]review.RunSummary, string, error)
 	QueueDepth(ctx context.Context) (int64, error)
+	NextReturn(ctx context.Context) (at time.Time, ok bool, err error)
 	Runs(ctx context.Context, f review.RunFilter) (runs []review.RunSummary, next string, err error)
 	CorrectedRuns(ctx context.Context, workflowID, path string, limit int) ([]review.RunSummary, error)
 	EachDecided(ctx context.Context, f review.ExportFilter, fn func(review.ExportedRun) error) error
@@ -68,6 +69,9 @@ type Store interface {
 	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	AllRules(ctx context.Context) (map[string][]review.Rule, error)
+	DuplicateKeys(ctx context.Context, workflowID string) ([]string, error)
+	AllDuplicateKeys(ctx context.Context) (map[string][]string, error)
+	ServiceLevels(ctx context.Context) (map[string]time.Duration, error)
 	Destinations(ctx context.Context) ([]review.Destination, error)
 	RecentDeliveries(ctx context.Context, limit int) ([]review.Delivery, error)
 	RecentCalls(ctx context.Context, limit int) ([]review.Delivery, error)

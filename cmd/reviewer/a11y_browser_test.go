@@ -71,6 +71,8 @@ func TestAccessibility(t *testing.T) {
 		{"decided runs, searched", "/decided?q=nothing-like-it", "#decided"},
 		{"queue, searched", "/?q=30064443", "#queue"},
 		{"dashboard", "/dashboard", "main"},
+		{"late and close to due", "/breaches", "#breaches"},
+		{"sent to a supervisor", "/?view=escalated", "#queue"},
 		{"users", "/admin/users", "main"},
 		{"deliveries", "/admin/deliveries", "main"},
 		{"settings", "/admin/settings", "main"},

@@ -53,9 +53,9 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret, data, db strin
 	return len(runs), nil
 }
 
-// demoRules gives the demo's workflows their validation rules, once their
-// runs are there to check the rules against; rules an admin changed since
-// are left alone.
+// demoRules gives the demo's workflows their service levels, duplicate
+// keys and validation rules, once their runs are there to check them against; what an admin
+// changed since is left alone.
 func demoRules(ctx context.Context, in *instance.Instance, runs []demo.Run) error {
 	all, err := demo.Rules()
 	if err != nil {
@@ -64,6 +64,31 @@ func demoRules(ctx context.Context, in *instance.Instance, runs []demo.Run) erro
 	for _, r := range runs {
 		if err := applied(ctx, in, r.ID); err != nil {
 			return fmt.Errorf("demo %s: %w", r.Name, err)
+		}
+	}
+	levels, err := in.Store.ServiceLevels(ctx)
+	if err != nil {
+		return err
+	}
+	for wf, within := range demo.ServiceLevels() {
+		if _, kept := levels[wf]; kept {
+			continue
+		}
+		if err := in.Store.SetServiceLevel(ctx, wf, within, "demo"); err != nil {
+			return fmt.Errorf("demo service level of %s: %w", wf, err)
+		}
+	}
+	keys := demo.DuplicateKeys()
+	for _, wf := range slices.Sorted(maps.Keys(keys)) {
+		kept, err := in.Store.DuplicateKeys(ctx, wf)
+		if err != nil {
+			return err
+		}
+		if len(kept) > 0 {
+			continue
+		}
+		if err := in.Desk.SetDuplicateKeys(ctx, wf, keys[wf], "demo"); err != nil {
+			return fmt.Errorf("demo duplicate key of %s: %w", wf, err)
 		}
 	}
 	for _, wf := range slices.Sorted(maps.Keys(all)) {

@@ -125,12 +125,12 @@ func TestKeyboardReview(t *testing.T) {
 	if v := value(t, ctx, ed("invoice_number")); v != "30064449" {
 		t.Fatalf("after reload invoice_number = %q", v)
 	}
-	// Approve with Ctrl+Enter; the next run in the queue, the oldest
-	// waiting, opens.
+	// Approve with Ctrl+Enter; the next run in the queue, the first due
+	// (the demo's mailroom packet, late), opens.
 	err = chromedp.Do(ctx,
 		chromedp.Focus(chromedp.CSS(ed("notes"))),
 		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl)), // Ctrl
-		chromedp.WaitVisible(chromedp.CSS(`body[data-run-id="workflow_run_demo_nics_rotated"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-run-id="workflow_run_demo_packet_2026"]`)),
 	)
 	if err != nil {
 		t.Fatal(err)

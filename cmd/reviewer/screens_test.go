@@ -48,7 +48,8 @@ func TestScreens(t *testing.T) {
 	waitSaved(t, ctx)
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`[data-action="approve"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-run-id="workflow_run_demo_nics_rotated"]`)),
+		// The next run is the first due: the demo's mailroom packet, late.
+		chromedp.WaitVisible(chromedp.CSS(`body[data-run-id="workflow_run_demo_packet_2026"]`)),
 		chromedp.Navigate(s.base+"/dashboard"),
 		chromedp.WaitVisible(chromedp.CSS(".chart")),
 	)

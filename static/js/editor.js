@@ -703,7 +703,7 @@ async function approve() {
       openOverride();
       return;
     }
-    say("Approval waits for the rules that fail: correct the fields they name, or ask a supervisor.");
+    say("Approval waits for the rules that fail: correct the fields they name, or send the run to a supervisor (Shift+E; Alt+E in a field).");
     document.querySelector(".outputs .field.rule-failed :is(.ed, .sp):not(:disabled)")?.focus();
     return;
   }
@@ -755,5 +755,26 @@ rejectDialog?.querySelector("form").addEventListener("submit", (e) => {
   e.preventDefault();
   queue.then(() => submitLater(e.target));
 });
+// Sending to a supervisor and postponing ask why in a dialog, and wait for
+// the saves on their way, as a decision does: the draft stays with the run.
+for (const [kind, page, field, help] of [
+  ["escalate", "Shift+E", "Alt+E", "send the run to a supervisor, with a reason"],
+  ["postpone", "Shift+P", "Alt+P", "postpone the run, with a reason and a time"],
+]) {
+  const dialog = document.getElementById(`${kind}-dialog`);
+  if (!dialog) continue;
+  const open = () => {
+    dialog.showModal();
+    dialog.querySelector("textarea").focus();
+  };
+  document.querySelectorAll(`[data-action="${kind}"]`).forEach((b) => b.addEventListener("click", open));
+  dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
+  dialog.querySelector("form").addEventListener("submit", (e) => {
+    if (e.target.dataset.ready) return;
+    e.preventDefault();
+    queue.then(() => submitLater(e.target));
+  });
+  bind({ page: [page], field: [field], group: "Decide", help, when: editable, run: open });
+}
 bind({ page: ["Ctrl+Enter"], field: ["Ctrl+Enter"], group: "Decide", help: "approve and open the next run", when: editable, run: approve });
 bind({ page: ["Shift+R"], field: ["Alt+R"], group: "Decide", help: "reject with a note", when: editable, run: openReject });

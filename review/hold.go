@@ -1,0 +1,83 @@
+package review
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Hold is why a run waiting for review is out of the queue: a reviewer
+// sent it to a supervisor (escalated), or put it off until a time
+// (postponed), with the reason they gave. A postponed run is back in the
+// queue once Until has passed, without anyone acting.
+type Hold struct {
+	Kind  string    `json:"kind"` // HoldEscalated or HoldPostponed
+	By    string    `json:"by"`
+	Note  string    `json:"reason"`
+	At    time.Time `json:"at"`
+	Until time.Time `json:"until,omitzero"` // a postponement's end
+}
+
+// Kinds of hold.
+const (
+	HoldEscalated = "escalated"
+	HoldPostponed = "postponed"
+)
+
+// Views of the queue besides the default one (runs held by nothing, and
+// postponed runs whose time has come).
+const (
+	ViewEscalated = "escalated"
+	ViewPostponed = "postponed"
+	ViewAll       = "all" // every run waiting for review, held or not
+)
+
+// MaxHoldNote bounds a hold's reason: a sentence or a paragraph for a
+// supervisor, kept in the run's history.
+const MaxHoldNote = 2000
+
+// MaxPostpone bounds how far ahead a run may be put off: a run postponed
+// for longer is forgotten, not postponed; a supervisor can reject it.
+const MaxPostpone = 30 * 24 * time.Hour
+
+// Active says whether the hold keeps the run out of the queue at now.
+func (h Hold) Active(now time.Time) bool {
+	switch h.Kind {
+	case HoldEscalated:
+		return true
+	case HoldPostponed:
+		return h.Until.After(now)
+	}
+	return false
+}
+
+// CheckHold says whether h can be put on a run at now: it needs a reason,
+// and a postponement a time ahead, within MaxPostpone.
+func CheckHold(h Hold, now time.Time) error {
+	note := strings.TrimSpace(h.Note)
+	switch {
+	case h.Kind != HoldEscalated && h.Kind != HoldPostponed:
+		return Errorf(EINVALID, "A run is sent to a supervisor or postponed.")
+	case note == "" && h.Kind == HoldEscalated:
+		return Errorf(EINVALID, "Sending a run to a supervisor needs a reason.")
+	case note == "":
+		return Errorf(EINVALID, "Postponing a run needs a reason.")
+	case utf8.RuneCountInString(note) > MaxHoldNote:
+		return Errorf(EINVALID, "The reason is longer than %d characters.", MaxHoldNote)
+	case h.Kind == HoldPostponed && !h.Until.After(now):
+		return Errorf(EINVALID, "A run is postponed until a time still to come.")
+	case h.Kind == HoldPostponed && h.Until.After(now.Add(MaxPostpone)):
+		return Errorf(EINVALID, "A run is postponed for at most %d days.", int(MaxPostpone/(24*time.Hour)))
+	}
+	return nil
+}
+
+// Sentence says what the hold is, for a person: "Sent to a supervisor by
+// ana@…: the VAT number is unreadable." or "Postponed by ana@… until 7 Dec
+// 2026 15:00 UTC: waiting for the vendor's credit note."
+func (h Hold) Sentence(name func(email string) string) string {
+	if h.Kind == HoldEscalated {
+		return "Sent to a supervisor by " + name(h.By) + ": " + h.Note
+	}
+	return "Postponed by " + name(h.By) + " until " + h.Until.UTC().Format("2 Jan 2006 15:04 UTC") + ": " + h.Note
+}

@@ -1,0 +1,115 @@
+package storage_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// TestDuplicates: a run is keyed by its document's checksum until its
+// workflow names key fields, then by their values, as it arrives and when
+// the fields change; each run finds the earliest other run of its key, on
+// its own and on the queue's and the API's lists, and whether that one
+// came first.
+func TestDuplicates(t *testing.T) { pgtest.Each(t, testDuplicates) }
+
+func testDuplicates(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	b, err := demo.Payload("aws_2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrive := func(tag string) string { // the same invoice, its own run and file
+		send(t, s, "evt_"+tag, review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(b), "demo_aws", "demo_"+tag)))
+		apply(t, s)
+		return "workflow_run_demo_" + tag + "_2026"
+	}
+	a, bb, c := arrive("a"), arrive("b"), arrive("c")
+	dupOf := func(id string) *review.Duplicate {
+		t.Helper()
+		run, err := s.Run(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run.Duplicate
+	}
+	want := func(id, other string, earlier bool) {
+		t.Helper()
+		d := dupOf(id)
+		switch {
+		case other == "" && d != nil:
+			t.Fatalf("%s is flagged as a duplicate of %+v", id, d)
+		case other == "":
+		case d == nil || d.RunID != other || d.Earlier != earlier:
+			t.Fatalf("%s: duplicate %+v, want %s (earlier %v)", id, d, other, earlier)
+		}
+	}
+	// No document stored yet: nothing to compare.
+	want(a, "", false)
+	for _, f := range []string{"file_demo_a", "file_demo_b"} {
+		if _, err := s.PutFile(ctx, f, strings.NewReader("the same bytes"), 1<<20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.PutFile(ctx, "file_demo_c", strings.NewReader("other bytes"), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	want(bb, a, true)
+	want(a, bb, false) // the first of its key: it points at the later one
+	want(c, "", false)
+	if d := dupOf(bb); len(d.Fields) != 0 || !strings.HasPrefix(d.Matched(), "the same file") || d.Decided() != "waiting for review" {
+		t.Fatalf("by checksum: %+v, %q, %q", d, d.Matched(), d.Decided())
+	}
+
+	const wf = "workflow_demo_invoices"
+	if err := s.SetDuplicateKeys(ctx, wf, []string{"invoice_number"}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	want(bb, a, true)
+	want(c, a, true)
+	d := dupOf(c)
+	if d.Matched() != "invoice_number 42183017" || len(d.Fields) != 1 {
+		t.Fatalf("by fields: %+v, %q", d, d.Matched())
+	}
+	late := arrive("d") // keyed as it arrives
+	want(late, a, true)
+
+	queue, _, err := s.Queue(ctx, review.QueueFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _, err := s.Runs(ctx, review.RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, list := range [][]review.RunSummary{queue, runs} {
+		if len(list) != 4 {
+			t.Fatalf("%d runs listed, want 4", len(list))
+		}
+		for _, r := range list {
+			if r.Duplicate == nil || (r.ID != a && r.Duplicate.RunID != a) {
+				t.Errorf("%s listed with duplicate %+v", r.ID, r.Duplicate)
+			}
+		}
+	}
+
+	if err := s.SetDuplicateKeys(ctx, wf, []string{"invoice_number", "invoice_number"}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("a field named twice: %v", err)
+	}
+	// Back to the document's checksum: the keys follow.
+	if err := s.SetDuplicateKeys(ctx, wf, nil, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	want(c, "", false)
+	want(late, "", false)
+	want(bb, a, true)
+	log, err := s.AdminLog(ctx, 10)
+	if err != nil || len(log) < 2 || !strings.Contains(log[0].Action, "checksum") {
+		t.Fatalf("admin log %+v (%v)", log, err)
+	}
+}

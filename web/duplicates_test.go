@@ -1,0 +1,111 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/web"
+)
+
+// TestDuplicatesSettingsAndAPI: an admin keys a workflow by a field (a
+// misspelt one is shown again with why); then the later of two runs with
+// the same value is flagged in the queue and on its page with a link to
+// the earlier one, and the API says so on the list, per run and per
+// workflow.
+func TestDuplicatesSettingsAndAPI(t *testing.T) { pgtest.Each(t, testDuplicatesSettingsAndAPI) }
+
+func testDuplicatesSettingsAndAPI(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	qh, err := demo.Payload("qualityhosting_2025.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const first, later, wf = "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025", "workflow_demo_legacy"
+	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
+	e.process()
+	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
+	e.process()
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	post := func(fields string) (int, string) {
+		t.Helper()
+		resp, err := admin.PostForm(e.srv.URL+"/admin/duplicate-keys", url.Values{"workflow": {wf}, "fields": {fields}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, page := post("invoice_numbr"); status != http.StatusBadRequest || !strings.Contains(page, "invoice_numbr is not a field of "+later) || !strings.Contains(page, `value="invoice_numbr"`) {
+		t.Fatalf("a misspelt field: %d", status)
+	}
+	if status, _ := post("invoice_number"); status != http.StatusSeeOther {
+		t.Fatalf("keying by the invoice number: %d", status)
+	}
+	if _, page := get(t, admin, e.srv.URL+"/admin/settings"); !strings.Contains(page, `value="invoice_number"`) {
+		t.Fatalf("the settings do not show the key")
+	}
+
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	_, queue := get(t, c, e.srv.URL+"/")
+	row := queue[strings.Index(queue, `data-run-id="`+later+`"`):]
+	if row = row[:strings.Index(row, "</tr>")]; !strings.Contains(row, `data-duplicate-of="`+first+`"`) || !strings.Contains(row, "Same invoice_number 30064443 as the earlier run") {
+		t.Fatalf("the later run's queue row: %s", row)
+	}
+	_, page := get(t, c, e.srv.URL+"/runs/"+later)
+	if !strings.Contains(page, `href="/runs/`+first+`" data-duplicate-link`) || !strings.Contains(page, "waiting for review.") {
+		t.Fatalf("the run page has no duplicate note")
+	}
+
+	tok, _ := e.store.CreateToken(context.Background(), "test", review.RoleReviewer)
+	api := func(path string, v any) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(v)
+		return resp.StatusCode
+	}
+	var dup struct {
+		RunID   string   `json:"runId"`
+		Earlier bool     `json:"earlier"`
+		Fields  []string `json:"fields"`
+		Matched string   `json:"matched"`
+		Status  string   `json:"status"`
+	}
+	if status := api("/api/v1/runs/"+later+"/duplicate", &dup); status != 200 || dup.RunID != first || !dup.Earlier || dup.Fields[0] != "invoice_number" || dup.Status != "NEEDS_REVIEW" {
+		t.Fatalf("the duplicate by the API: %d %+v", status, dup)
+	}
+	var list struct {
+		Data []struct {
+			ID        string            `json:"id"`
+			Duplicate *review.Duplicate `json:"duplicate"`
+		} `json:"data"`
+	}
+	if status := api("/api/v1/runs", &list); status != 200 || len(list.Data) != 2 || list.Data[0].Duplicate == nil || list.Data[1].Duplicate == nil {
+		t.Fatalf("the list: %d %+v", status, list)
+	}
+	var key struct {
+		Fields   []string `json:"fields"`
+		Checksum bool     `json:"checksum"`
+	}
+	if status := api("/api/v1/workflows/"+wf+"/duplicate-key", &key); status != 200 || len(key.Fields) != 1 || key.Checksum {
+		t.Fatalf("the key by the API: %d %+v", status, key)
+	}
+	if status := api("/api/v1/workflows/workflow_other/duplicate-key", &key); status != 200 || len(key.Fields) != 0 || !key.Checksum {
+		t.Fatalf("a workflow keyed by checksum: %d %+v", status, key)
+	}
+}
