@@ -74,7 +74,7 @@ func demoRules(ctx context.Context, in *instance.Instance, runs []demo.Run) erro
 		if _, kept := levels[wf]; kept {
 			continue
 		}
-		if err := in.Store.SetServiceLevel(ctx, wf, within, "demo"); err != nil {
+		if err := in.Desk.SetServiceLevel(ctx, "demo", wf, within); err != nil {
 			return fmt.Errorf("demo service level of %s: %w", wf, err)
 		}
 	}
