@@ -27,7 +27,7 @@ type Store interface {
 	Audit(ctx context.Context, runID string) ([]review.AuditEntry, error)
 	FeedbackRuleFor(ctx context.Context, workflowID string) (review.FeedbackRule, error)
 	SaveEdit(ctx context.Context, runID string, version int, actor string, e review.Edit, before json.RawMessage) (int, error)
-	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error
+	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]review.Outcome, out review.Outbound) error
 	BlobPath(hash string) (string, error)
 	PutDocument(ctx context.Context, blob string, doc review.Document) error
 

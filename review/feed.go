@@ -9,6 +9,7 @@ const (
 	FeedEdit     = "edit"     // a draft changed
 	FeedDecision = "decision" // approved, rejected, reopened
 	FeedPresence = "presence" // who has the run open changed, on some instance
+	FeedQA       = "qa"       // a run was drawn for QA, or checked
 )
 
 // FeedEntry is one entry of the change feed, which every write appends to

@@ -367,3 +367,87 @@ func Advise(bins []Bin, target float64) Advice {
 	}
 	return a
 }
+
+// AccuracyFilter selects what accuracy is measured on: checks made (and
+// decisions taken) in [From, To), of one workflow or all.
+type AccuracyFilter struct {
+	WorkflowID string
+	From, To   time.Time
+}
+
+// AccuracyTarget is the accuracy the threshold advice aims at.
+const AccuracyTarget = 0.99
+
+// Accuracy is the measured accuracy of what left the building, per
+// workflow and field: from QA (the model's values and the reviewed ones
+// against a second reviewer's) and from corrections (a corrected field
+// means the model was wrong).
+type Accuracy struct {
+	From, To  time.Time
+	Target    float64
+	Workflows []WorkflowAccuracy
+}
+
+// WorkflowAccuracy is one workflow's accuracy, overall and per field and
+// per reviewer.
+type WorkflowAccuracy struct {
+	ID, Name    string
+	Checked     int  // runs checked in QA
+	Waiting     int  // runs waiting in the QA queue
+	Model       Rate // the model's values, against QA
+	Reviewed    Rate // the reviewed values, against QA
+	Corrections Rate // the model's values, by corrections
+	Fields      []FieldAccuracy
+	Reviewers   []ReviewerAccuracy
+}
+
+// FieldAccuracy is one field's accuracy. Path is a top-level field for QA
+// (a list scored by cells) and a folded leaf for corrections.
+type FieldAccuracy struct {
+	Path        string
+	Model       Rate // against QA
+	Reviewed    Rate // against QA
+	Corrections Rate // the model's, by corrections
+	Bands       []Band
+	Advice      Advice
+}
+
+// ReviewerAccuracy is a reviewer's reviewed values against QA.
+type ReviewerAccuracy struct {
+	Email    string
+	Checked  int  // of their runs
+	Values   Rate // field units right
+	Accepted Rate // runs QA found nothing to change in (first-pass acceptance)
+}
+
+// Scorecard is one reviewer's work on one day (UTC).
+type Scorecard struct {
+	Email         string
+	Day           time.Time
+	Decided       int           // runs decided
+	Active        time.Duration // on run pages, the window focused
+	ActiveRuns    int           // runs that time was spent on
+	FieldsChanged int
+	Accepted      Rate // first-pass acceptance in QA: runs checked with nothing to change
+	Accuracy      Rate // field units right against QA
+}
+
+// ActivePerRun is the focused time per decided run; zero without decisions.
+func (s Scorecard) ActivePerRun() time.Duration {
+	if s.Decided == 0 {
+		return 0
+	}
+	return s.Active / time.Duration(s.Decided)
+}
+
+// ScorecardFilter selects scorecards: days in [From, To), one reviewer's
+// or everyone's.
+type ScorecardFilter struct {
+	Email    string
+	From, To time.Time
+}
+
+// MaxActiveReport bounds one report of focused time from a page: the page
+// reports every half minute and when it is left, so more than this in one
+// report is not time anyone spent.
+const MaxActiveReport = 10 * time.Minute

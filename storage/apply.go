@@ -229,6 +229,11 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 			if routed == review.RoutedLow || routed == review.RoutedSample || routed == review.RoutedRules {
 				status = review.StatusNeedsReview
 			}
+			if status == review.StatusProcessed {
+				if err := sampleCompleted(ctx, tx, r, now); err != nil {
+					return nil, err
+				}
+			}
 		}
 		var queued any
 		if status == review.StatusNeedsReview {

@@ -1,0 +1,57 @@
+-- Quality assurance and measured accuracy. Per workflow, a share of the
+-- decided (and straight-through) runs is checked blind by a second person;
+-- each checked field keeps how many of its units (1, or a list's cells) the
+-- model and the first review had right. Beside it, the model's confidence
+-- and the decider on every field outcome (accuracy from corrections, by
+-- confidence and per reviewer), and the time reviewers spent on a run's
+-- page with the window focused.
+CREATE TABLE qa_rules (
+	workflow_id    TEXT PRIMARY KEY,
+	sample_percent INTEGER NOT NULL DEFAULT 0,
+	fields         TEXT NOT NULL DEFAULT ''   -- folded paths, comma-separated
+) STRICT;
+
+CREATE TABLE qa_samples (
+	run_id      TEXT PRIMARY KEY,
+	workflow_id TEXT NOT NULL,
+	source      TEXT NOT NULL,              -- decided | completed
+	first_by    TEXT NOT NULL DEFAULT '',   -- '' for the model alone
+	first_at    INTEGER NOT NULL,
+	first       BLOB,                       -- the run as the first review sent it on
+	sampled_at  INTEGER NOT NULL,
+	qa_by       TEXT NOT NULL DEFAULT '',
+	qa_at       INTEGER
+) STRICT;
+CREATE INDEX qa_samples_open ON qa_samples (sampled_at) WHERE qa_at IS NULL;
+
+CREATE TABLE qa_fields (
+	run_id        TEXT NOT NULL,
+	workflow_id   TEXT NOT NULL,
+	output_id     TEXT NOT NULL,
+	path          TEXT NOT NULL,
+	first_by      TEXT NOT NULL,
+	first_at      INTEGER NOT NULL,
+	qa_at         INTEGER NOT NULL,
+	confidence    REAL,
+	total         INTEGER NOT NULL,
+	model_correct INTEGER NOT NULL,
+	first_correct INTEGER NOT NULL,
+	model         BLOB NOT NULL,
+	first         BLOB NOT NULL,
+	qa            BLOB NOT NULL,
+	PRIMARY KEY (run_id, output_id, path)
+) STRICT;
+CREATE INDEX qa_fields_workflow ON qa_fields (workflow_id, path);
+
+ALTER TABLE field_outcomes ADD COLUMN confidence REAL;
+ALTER TABLE field_outcomes ADD COLUMN decided_by TEXT NOT NULL DEFAULT '';
+UPDATE field_outcomes SET decided_by = coalesce((SELECT decided_by FROM runs WHERE runs.id = field_outcomes.run_id), '');
+CREATE INDEX field_outcomes_decided ON field_outcomes (decided_at);
+
+CREATE TABLE activity (
+	actor  TEXT NOT NULL,
+	run_id TEXT NOT NULL,
+	day    INTEGER NOT NULL,                -- UTC days since 1970
+	ms     INTEGER NOT NULL,
+	PRIMARY KEY (actor, day, run_id)
+) STRICT;

@@ -1,0 +1,471 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// dayMS is a UTC day in milliseconds: integer division by it gives the
+// same day number on both databases.
+const dayMS = 86_400_000
+
+// QARule reads a workflow's QA rule; the zero rule (nothing sampled) when
+// it has none.
+func (s *Store) QARule(ctx context.Context, workflowID string) (review.QARule, error) {
+	r := review.QARule{WorkflowID: workflowID}
+	var fields string
+	err := s.r.QueryRowContext(ctx, `SELECT sample_percent, fields FROM qa_rules WHERE workflow_id = ?`, workflowID).Scan(&r.SamplePercent, &fields)
+	if err != nil && !isNoRows(err) {
+		return r, fmt.Errorf("qa rule: %w", err)
+	}
+	r.Fields = splitFields(fields)
+	return r, nil
+}
+
+// QARules lists the workflows' QA rules.
+func (s *Store) QARules(ctx context.Context) (map[string]review.QARule, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, sample_percent, fields FROM qa_rules`)
+	if err != nil {
+		return nil, fmt.Errorf("qa rules: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]review.QARule{}
+	for rows.Next() {
+		var r review.QARule
+		var fields string
+		if err := rows.Scan(&r.WorkflowID, &r.SamplePercent, &fields); err != nil {
+			return nil, fmt.Errorf("qa rules: %w", err)
+		}
+		r.Fields = splitFields(fields)
+		out[r.WorkflowID] = r
+	}
+	return out, rows.Err()
+}
+
+func splitFields(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// SetQARule keeps (or, sampling nothing, removes) a workflow's QA rule.
+func (s *Store) SetQARule(ctx context.Context, r review.QARule) error {
+	if err := r.Check(); err != nil {
+		return err
+	}
+	var err error
+	if r.SamplePercent == 0 && len(r.Fields) == 0 {
+		_, err = s.w.ExecContext(ctx, `DELETE FROM qa_rules WHERE workflow_id = ?`, r.WorkflowID)
+	} else {
+		_, err = s.w.ExecContext(ctx, `INSERT INTO qa_rules (workflow_id, sample_percent, fields) VALUES (?, ?, ?)
+			ON CONFLICT (workflow_id) DO UPDATE SET sample_percent = excluded.sample_percent, fields = excluded.fields`,
+			r.WorkflowID, r.SamplePercent, strings.Join(r.Fields, ","))
+	}
+	if err != nil {
+		return fmt.Errorf("qa rule: %w", err)
+	}
+	return nil
+}
+
+// sampleCompleted puts a run Extend completed without review in the QA
+// queue when its workflow's rule draws it, inside the apply transaction:
+// the check then measures the model alone.
+func sampleCompleted(ctx context.Context, tx *txn, r *review.Run, now int64) error {
+	var percent int
+	var fields string
+	err := tx.QueryRowContext(ctx, `SELECT sample_percent, fields FROM qa_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&percent, &fields)
+	if isNoRows(err) {
+		return nil
+	}
+	if err != nil || !(review.QARule{SamplePercent: percent}).Sample(r.ID, nil, false) {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO qa_samples (run_id, workflow_id, source, first_at, sampled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+		r.ID, r.Workflow.ID, review.QAFromCompleted, now, now)
+	tx.changes = append(tx.changes, change{review.FeedQA, r.ID, ""})
+	return err
+}
+
+// QAQueueLimit bounds the QA queue a page or a call lists: the oldest
+// first, which are the ones to check.
+const QAQueueLimit = 200
+
+// QAQueue lists the runs waiting for a check, the oldest drawn first, and
+// how many wait in all.
+func (s *Store) QAQueue(ctx context.Context, limit int) ([]review.QASample, int, error) {
+	if limit <= 0 || limit > QAQueueLimit {
+		limit = QAQueueLimit
+	}
+	var total int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM qa_samples WHERE qa_at IS NULL`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("qa queue: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT q.run_id, q.workflow_id, coalesce(w.name, ''), q.source, q.first_by, q.first_at, q.sampled_at
+		FROM qa_samples q LEFT JOIN workflows w ON w.id = q.workflow_id WHERE q.qa_at IS NULL ORDER BY q.sampled_at, q.run_id LIMIT ?`, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("qa queue: %w", err)
+	}
+	defer rows.Close()
+	var out []review.QASample
+	for rows.Next() {
+		var q review.QASample
+		var first, sampled int64
+		if err := rows.Scan(&q.RunID, &q.WorkflowID, &q.WorkflowName, &q.Source, &q.FirstBy, &first, &sampled); err != nil {
+			return nil, 0, fmt.Errorf("qa queue: %w", err)
+		}
+		q.FirstAt, q.SampledAt = fromMS(first), fromMS(sampled)
+		out = append(out, q)
+	}
+	return out, total, rows.Err()
+}
+
+// QASample reads a run's QA sample, with its fields once checked.
+func (s *Store) QASample(ctx context.Context, runID string) (review.QASample, error) {
+	q := review.QASample{RunID: runID}
+	var first, sampled int64
+	var qaAt sql.NullInt64
+	var payload []byte
+	err := s.r.QueryRowContext(ctx, `SELECT q.workflow_id, coalesce(w.name, ''), q.source, q.first_by, q.first_at, q.first, q.sampled_at, q.qa_by, q.qa_at
+		FROM qa_samples q LEFT JOIN workflows w ON w.id = q.workflow_id WHERE q.run_id = ?`, runID).
+		Scan(&q.WorkflowID, &q.WorkflowName, &q.Source, &q.FirstBy, &first, &payload, &sampled, &q.QABy, &qaAt)
+	if isNoRows(err) {
+		return q, review.Errorf(review.ENOTFOUND, "Run %s is not in the QA queue.", runID)
+	}
+	if err != nil {
+		return q, fmt.Errorf("qa sample: %w", err)
+	}
+	q.FirstAt, q.SampledAt, q.First = fromMS(first), fromMS(sampled), payload
+	if !qaAt.Valid {
+		return q, nil
+	}
+	at := fromMS(qaAt.Int64)
+	q.QAAt = &at
+	rows, err := s.r.QueryContext(ctx, `SELECT output_id, path, confidence, total, model_correct, first_correct, model, first, qa FROM qa_fields WHERE run_id = ? ORDER BY output_id, path`, runID)
+	if err != nil {
+		return q, fmt.Errorf("qa sample: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f review.QAField
+		var conf sql.NullFloat64
+		var m, fv, c []byte
+		if err := rows.Scan(&f.OutputID, &f.Path, &conf, &f.Total, &f.ModelCorrect, &f.FirstCorrect, &m, &fv, &c); err != nil {
+			return q, fmt.Errorf("qa sample: %w", err)
+		}
+		if conf.Valid {
+			f.Confidence = &conf.Float64
+		}
+		f.Model, f.First, f.QA = m, fv, c
+		q.Fields = append(q.Fields, f)
+	}
+	return q, rows.Err()
+}
+
+// SaveQA records a check, if the run is still waiting for one: a second
+// check of the same run is refused.
+func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField) error {
+	err := s.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ? WHERE run_id = ? AND qa_at IS NULL`, by, ms(at), runID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.Errorf(review.ECONFLICT, "Run %s has been checked already.", runID)
+		}
+		var wf, firstBy string
+		var firstAt int64
+		if err := tx.QueryRowContext(ctx, `SELECT workflow_id, first_by, first_at FROM qa_samples WHERE run_id = ?`, runID).Scan(&wf, &firstBy, &firstAt); err != nil {
+			return err
+		}
+		for _, f := range fields {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_fields (run_id, workflow_id, output_id, path, first_by, first_at, qa_at, confidence, total, model_correct, first_correct, model, first, qa)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, runID, wf, f.OutputID, f.Path, firstBy, firstAt, ms(at), f.Confidence, f.Total, f.ModelCorrect, f.FirstCorrect,
+				[]byte(f.Model), []byte(f.First), []byte(f.QA)); err != nil {
+				return err
+			}
+		}
+		return s.logChange(ctx, tx, review.FeedQA, runID, by)
+	})
+	if err != nil {
+		return fmt.Errorf("qa: %w", err)
+	}
+	s.notify()
+	return nil
+}
+
+// AddActive adds focused time a reviewer spent on a run's page to the day
+// it was spent on.
+func (s *Store) AddActive(ctx context.Context, actor, runID string, at time.Time, d time.Duration) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO activity (actor, run_id, day, ms) VALUES (?, ?, ?, ?)
+		ON CONFLICT (actor, day, run_id) DO UPDATE SET ms = activity.ms + excluded.ms`, actor, runID, ms(at)/dayMS, d.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("active time: %w", err)
+	}
+	return nil
+}
+
+// Accuracy measures the accuracy of the model's values and the reviewed
+// ones per workflow and field, in aggregates the database computes: the
+// page reads a few hundred rows however many runs were decided.
+func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.Accuracy, error) {
+	a := review.Accuracy{From: f.From, To: f.To, Target: review.AccuracyTarget}
+	from, to := ms(f.From), ms(f.To)
+	wfs := map[string]*review.WorkflowAccuracy{}
+	fields := map[[2]string]*review.FieldAccuracy{}
+	get := func(wf string) *review.WorkflowAccuracy {
+		if wfs[wf] == nil {
+			wfs[wf] = &review.WorkflowAccuracy{ID: wf}
+		}
+		return wfs[wf]
+	}
+	field := func(wf, path string) *review.FieldAccuracy {
+		k := [2]string{wf, path}
+		if fields[k] == nil {
+			fields[k] = &review.FieldAccuracy{Path: path}
+		}
+		return fields[k]
+	}
+	wfOnly, args := "", []any{from, to}
+	if f.WorkflowID != "" {
+		wfOnly = ` AND workflow_id = ?`
+		args = append(args, f.WorkflowID)
+	}
+	at := func(col string) string { return ` WHERE ` + col + ` >= ? AND ` + col + ` < ?` + wfOnly }
+	type agg struct{ mc, mt, fc, ft int }
+	totals := map[string]*agg{}
+	if err := s.each(ctx, `SELECT workflow_id, path, sum(model_correct), sum(total), sum(CASE WHEN first_by != '' THEN first_correct ELSE 0 END), sum(CASE WHEN first_by != '' THEN total ELSE 0 END)
+		FROM qa_fields`+at("qa_at")+` GROUP BY workflow_id, path`, args, func(rows *sql.Rows) error {
+		var wf, path string
+		var g agg
+		if err := rows.Scan(&wf, &path, &g.mc, &g.mt, &g.fc, &g.ft); err != nil {
+			return err
+		}
+		fa := field(wf, path)
+		fa.Model, fa.Reviewed = review.Wilson(g.mc, g.mt), review.Wilson(g.fc, g.ft)
+		if totals[wf] == nil {
+			totals[wf] = &agg{}
+		}
+		t := totals[wf]
+		t.mc, t.mt, t.fc, t.ft = t.mc+g.mc, t.mt+g.mt, t.fc+g.fc, t.ft+g.ft
+		return nil
+	}); err != nil {
+		return a, err
+	}
+	for wf, t := range totals {
+		w := get(wf)
+		w.Model, w.Reviewed = review.Wilson(t.mc, t.mt), review.Wilson(t.fc, t.ft)
+	}
+	if err := s.each(ctx, `SELECT workflow_id, first_by, count(*), sum(ok), sum(fc), sum(t) FROM (
+		SELECT run_id, workflow_id, first_by, min(CASE WHEN first_correct = total THEN 1 ELSE 0 END) ok, sum(first_correct) fc, sum(total) t
+		FROM qa_fields`+at("qa_at")+` AND first_by != '' GROUP BY run_id, workflow_id, first_by) r GROUP BY workflow_id, first_by ORDER BY first_by`, args, func(rows *sql.Rows) error {
+		var wf string
+		var r review.ReviewerAccuracy
+		var ok, fc, t int
+		if err := rows.Scan(&wf, &r.Email, &r.Checked, &ok, &fc, &t); err != nil {
+			return err
+		}
+		r.Values, r.Accepted = review.Wilson(fc, t), review.Wilson(ok, r.Checked)
+		w := get(wf)
+		w.Reviewers = append(w.Reviewers, r)
+		return nil
+	}); err != nil {
+		return a, err
+	}
+	if err := s.each(ctx, `SELECT workflow_id, count(*), sum(CASE WHEN qa_at IS NULL THEN 1 ELSE 0 END) FROM qa_samples
+		WHERE (qa_at IS NULL OR qa_at >= ? AND qa_at < ?)`+wfOnly+` GROUP BY workflow_id`, args, func(rows *sql.Rows) error {
+		var wf string
+		var n, waiting int
+		if err := rows.Scan(&wf, &n, &waiting); err != nil {
+			return err
+		}
+		w := get(wf)
+		w.Checked, w.Waiting = n-waiting, waiting
+		return nil
+	}); err != nil {
+		return a, err
+	}
+	corr := map[string]*agg{}
+	if err := s.each(ctx, `SELECT workflow_id, path, count(*), sum(edited) FROM field_outcomes`+at("decided_at")+` GROUP BY workflow_id, path`, args, func(rows *sql.Rows) error {
+		var wf, path string
+		var n, edited int
+		if err := rows.Scan(&wf, &path, &n, &edited); err != nil {
+			return err
+		}
+		field(wf, path).Corrections = review.Wilson(n-edited, n)
+		if corr[wf] == nil {
+			corr[wf] = &agg{}
+		}
+		corr[wf].mc, corr[wf].mt = corr[wf].mc+n-edited, corr[wf].mt+n
+		return nil
+	}); err != nil {
+		return a, err
+	}
+	for wf, c := range corr {
+		get(wf).Corrections = review.Wilson(c.mc, c.mt)
+	}
+	bins := map[[2]string][]review.Bin{}
+	// floor, not a cast: PostgreSQL rounds a cast, SQLite truncates.
+	if err := s.each(ctx, `SELECT workflow_id, path, CAST(floor(confidence * 100) AS INTEGER) b, count(*), sum(edited) FROM field_outcomes`+at("decided_at")+
+		` AND confidence IS NOT NULL GROUP BY workflow_id, path, b`, args, func(rows *sql.Rows) error {
+		var wf, path string
+		var b review.Bin
+		var edited int
+		if err := rows.Scan(&wf, &path, &b.Bin, &b.Total, &edited); err != nil {
+			return err
+		}
+		b.Correct = b.Total - edited
+		bins[[2]string{wf, path}] = append(bins[[2]string{wf, path}], b)
+		return nil
+	}); err != nil {
+		return a, err
+	}
+	for k, bs := range bins {
+		fa := field(k[0], k[1])
+		fa.Bands, fa.Advice = review.Bands(bs), review.Advise(bs, a.Target)
+	}
+	names, err := s.workflowNames(ctx)
+	if err != nil {
+		return a, err
+	}
+	for k, fa := range fields {
+		w := get(k[0])
+		w.Fields = append(w.Fields, *fa)
+	}
+	for _, w := range wfs {
+		w.Name = names[w.ID]
+		slices.SortFunc(w.Fields, func(x, y review.FieldAccuracy) int { return strings.Compare(x.Path, y.Path) })
+		a.Workflows = append(a.Workflows, *w)
+	}
+	slices.SortFunc(a.Workflows, func(x, y review.WorkflowAccuracy) int { return strings.Compare(x.Name+x.ID, y.Name+y.ID) })
+	return a, nil
+}
+
+func (s *Store) workflowNames(ctx context.Context) (map[string]string, error) {
+	names := map[string]string{}
+	err := s.each(ctx, `SELECT id, name FROM workflows`, nil, func(rows *sql.Rows) error {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		names[id] = name
+		return nil
+	})
+	return names, err
+}
+
+// each runs a query on the reader and hands fn every row.
+func (s *Store) each(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("accuracy: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return fmt.Errorf("accuracy: %w", err)
+		}
+	}
+	return rows.Err()
+}
+
+// Scorecards tells, per reviewer and UTC day, the runs decided, the time
+// spent on their pages with the window focused, the fields changed, and
+// how their decisions fared in QA.
+func (s *Store) Scorecards(ctx context.Context, f review.ScorecardFilter) ([]review.Scorecard, error) {
+	type key struct {
+		email string
+		day   int64
+	}
+	cards := map[key]*review.Scorecard{}
+	get := func(email string, day int64) *review.Scorecard {
+		k := key{email, day}
+		if cards[k] == nil {
+			cards[k] = &review.Scorecard{Email: email, Day: fromMS(day * dayMS)}
+		}
+		return cards[k]
+	}
+	from, to := ms(f.From), ms(f.To)
+	who := func(col string) (string, []any) {
+		if f.Email == "" {
+			return "", nil
+		}
+		return " AND " + col + " = ?", []any{f.Email}
+	}
+	w, extra := who("decided_by")
+	if err := s.each(ctx, `SELECT decided_by, decided_at / `+fmt.Sprint(dayMS)+` d, count(*) FROM runs WHERE decided_at >= ? AND decided_at < ? AND decided_by != ''`+w+` GROUP BY decided_by, d`,
+		append([]any{from, to}, extra...), func(rows *sql.Rows) error {
+			var email string
+			var day int64
+			var n int
+			if err := rows.Scan(&email, &day, &n); err != nil {
+				return err
+			}
+			get(email, day).Decided = n
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := s.each(ctx, `SELECT decided_by, decided_at / `+fmt.Sprint(dayMS)+` d, sum(edited) FROM field_outcomes WHERE decided_at >= ? AND decided_at < ? AND decided_by != ''`+w+` GROUP BY decided_by, d`,
+		append([]any{from, to}, extra...), func(rows *sql.Rows) error {
+			var email string
+			var day int64
+			var n int
+			if err := rows.Scan(&email, &day, &n); err != nil {
+				return err
+			}
+			get(email, day).FieldsChanged = n
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	w, extra = who("actor")
+	if err := s.each(ctx, `SELECT actor, day, sum(ms), count(*) FROM activity WHERE day >= ? AND day < ?`+w+` GROUP BY actor, day`,
+		append([]any{from / dayMS, (to + dayMS - 1) / dayMS}, extra...), func(rows *sql.Rows) error {
+			var email string
+			var day, total int64
+			var n int
+			if err := rows.Scan(&email, &day, &total, &n); err != nil {
+				return err
+			}
+			c := get(email, day)
+			c.Active, c.ActiveRuns = time.Duration(total)*time.Millisecond, n
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	w, extra = who("first_by")
+	if err := s.each(ctx, `SELECT first_by, d, count(*), sum(ok), sum(fc), sum(t) FROM (
+		SELECT run_id, first_by, first_at / `+fmt.Sprint(dayMS)+` d, min(CASE WHEN first_correct = total THEN 1 ELSE 0 END) ok, sum(first_correct) fc, sum(total) t
+		FROM qa_fields WHERE first_at >= ? AND first_at < ? AND first_by != ''`+w+` GROUP BY run_id, first_by, first_at / `+fmt.Sprint(dayMS)+`) r GROUP BY first_by, d`,
+		append([]any{from, to}, extra...), func(rows *sql.Rows) error {
+			var email string
+			var day int64
+			var n, ok, fc, t int
+			if err := rows.Scan(&email, &day, &n, &ok, &fc, &t); err != nil {
+				return err
+			}
+			c := get(email, day)
+			c.Accepted, c.Accuracy = review.Wilson(ok, n), review.Wilson(fc, t)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	out := make([]review.Scorecard, 0, len(cards))
+	for _, c := range cards {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b review.Scorecard) int {
+		if c := b.Day.Compare(a.Day); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Email, b.Email)
+	})
+	return out, nil
+}
