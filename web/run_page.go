@@ -112,7 +112,7 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	}
 	vm.CanTakeOver = vm.HeldBy != "" && user.Role.AtLeast(review.RoleSupervisor)
 	vm.Frame = views.Frame{
-		Scripts: []string{"js/viewer.js", "js/editor.js", "js/run.js"}, BodyClass: "review", MainClass: "review-main",
+		Scripts: []string{"js/viewer.js", "js/editor.js", "js/run.js", "js/active.js"}, BodyClass: "review", MainClass: "review-main",
 		Body: templ.Attributes{"data-me": user.DisplayName(), "data-me-email": user.Email, "data-run-id": run.ID,
 			"data-version": strconv.Itoa(rv.Version), "data-editable": strconv.FormatBool(vm.Editable)},
 		SkipTo: "#fields", SkipLabel: "Skip to the first field",

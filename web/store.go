@@ -32,6 +32,10 @@ type Store interface {
 	CorrectedRuns(ctx context.Context, workflowID, path string, limit int) ([]review.RunSummary, error)
 	EachDecided(ctx context.Context, f review.ExportFilter, fn func(review.ExportedRun) error) error
 	Dashboard(ctx context.Context, sla time.Duration) (review.Dashboard, error)
+	QAQueue(ctx context.Context, limit int) ([]review.QASample, int, error)
+	QASample(ctx context.Context, runID string) (review.QASample, error)
+	Accuracy(ctx context.Context, f review.AccuracyFilter) (review.Accuracy, error)
+	Scorecards(ctx context.Context, f review.ScorecardFilter) ([]review.Scorecard, error)
 	Workflows(ctx context.Context) ([]review.Workflow, error)
 
 	// The Extend-compatible API's reads.
@@ -75,6 +79,8 @@ type Store interface {
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	AllRules(ctx context.Context) (map[string][]review.Rule, error)
 	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
+	QARules(ctx context.Context) (map[string]review.QARule, error)
+	SetQARule(ctx context.Context, r review.QARule) error
 	Destinations(ctx context.Context) ([]review.Destination, error)
 	AddDestination(ctx context.Context, d review.Destination) (int64, error)
 	RecentDeliveries(ctx context.Context, limit int) ([]review.Delivery, error)
