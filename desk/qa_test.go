@@ -113,3 +113,52 @@ func testQACheck(t *testing.T) {
 		t.Errorf("Bo's own scorecards show another's: %+v", cards)
 	}
 }
+
+// TestUndoTakesBackMeasures: a decision taken back takes its field
+// outcomes out of the accuracy and the scorecards, and its run out of the
+// QA queue.
+func TestUndoTakesBackMeasures(t *testing.T) { pgtest.Each(t, testUndoTakesBackMeasures) }
+
+func testUndoTakesBackMeasures(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	r, _ := s.Run(ctx, run)
+	if err := s.SetQARule(ctx, review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	if _, err := d.SaveEdit(ctx, run, ana.Email, desk.Change{OutputID: extract, Path: "customer_number", Text: text("47775")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 1, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	measured := func() (corrections review.Rate, cards []review.Scorecard, waiting int) {
+		t.Helper()
+		a, err := s.Accuracy(ctx, review.AccuracyFilter{From: now.Add(-time.Hour), To: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range a.Workflows {
+			corrections = w.Corrections
+		}
+		if cards, err = s.Scorecards(ctx, review.ScorecardFilter{From: now.Add(-48 * time.Hour), To: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, waiting, err = s.QAQueue(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	c, cards, waiting := measured()
+	if c.Samples == 0 || c.Samples == c.Correct || len(cards) != 1 || cards[0].Decided != 1 || cards[0].FieldsChanged != 1 || waiting != 1 {
+		t.Fatalf("after the decision: corrections %+v, scorecards %+v, %d waiting for QA", c, cards, waiting)
+	}
+	if err := d.Undo(ctx, run, ana.Email); err != nil {
+		t.Fatal(err)
+	}
+	if c, cards, waiting := measured(); c.Samples != 0 || len(cards) != 0 || waiting != 0 {
+		t.Fatalf("after the undo: corrections %+v, scorecards %+v, %d waiting for QA", c, cards, waiting)
+	}
+}

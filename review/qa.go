@@ -301,6 +301,11 @@ func (r Rate) String() string {
 // threshold can be advised to 0.01.
 const ConfidenceBins = 100
 
+// ConfidenceBin is the bin of a confidence: its hundredths, rounded down
+// (with a hair's allowance, so 0.29 is bin 29 although 0.29*100 is
+// 28.999…).
+func ConfidenceBin(c float64) int { return int(math.Floor(c*ConfidenceBins + 1e-6)) }
+
 // Bin is the measured values of one field whose model confidence lay in
 // [Bin/100, (Bin+1)/100); Bin 100 is a confidence of exactly 1.
 type Bin struct {

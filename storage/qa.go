@@ -172,7 +172,12 @@ func (s *Store) QASample(ctx context.Context, runID string) (review.QASample, er
 // check of the same run is refused.
 func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField) error {
 	err := s.write(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ? WHERE run_id = ? AND qa_at IS NULL`, by, ms(at), runID)
+		units, firstCorrect, agrees := 0, 0, true
+		for _, f := range fields {
+			units, firstCorrect, agrees = units+f.Total, firstCorrect+f.FirstCorrect, agrees && f.Agrees()
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ?, units = ?, first_correct = ?, agrees = ? WHERE run_id = ? AND qa_at IS NULL`,
+			by, ms(at), units, firstCorrect, agrees, runID)
 		if err != nil {
 			return err
 		}
@@ -198,6 +203,63 @@ func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fiel
 	}
 	s.notify()
 	return nil
+}
+
+// rollUp adds a decision's field outcomes to the daily sums (sign 1), or
+// takes them back (-1).
+func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcomes map[string]review.Outcome, sign int) error {
+	day, edited := at/dayMS, 0
+	for path, o := range outcomes {
+		bin, e := -1, 0
+		if o.Confidence != nil {
+			bin = review.ConfidenceBin(*o.Confidence)
+		}
+		if o.Edited {
+			e, edited = 1, edited+1
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_daily (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (day, workflow_id, path, bin) DO UPDATE SET n = field_daily.n + excluded.n, edited = field_daily.edited + excluded.edited`,
+			day, workflow, path, bin, sign, sign*e); err != nil {
+			return err
+		}
+	}
+	if by == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO reviewer_daily (day, decided_by, decided, edited) VALUES (?, ?, ?, ?)
+		ON CONFLICT (day, decided_by) DO UPDATE SET decided = reviewer_daily.decided + excluded.decided, edited = reviewer_daily.edited + excluded.edited`,
+		day, by, sign, sign*edited)
+	return err
+}
+
+// unroll takes a decision's field outcomes out of the daily sums, before
+// the decision is taken back.
+func unroll(ctx context.Context, tx *txn, runID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT workflow_id, decided_by, decided_at, path, edited, confidence FROM field_outcomes WHERE run_id = ?`, runID)
+	if err != nil {
+		return err
+	}
+	var wf, by string
+	var at int64
+	outcomes := map[string]review.Outcome{}
+	for rows.Next() {
+		var path string
+		var o review.Outcome
+		var conf sql.NullFloat64
+		if err := rows.Scan(&wf, &by, &at, &path, &o.Edited, &conf); err != nil {
+			rows.Close()
+			return err
+		}
+		if conf.Valid {
+			o.Confidence = &conf.Float64
+		}
+		outcomes[path] = o
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(outcomes) == 0 {
+		return err
+	}
+	return rollUp(ctx, tx, wf, by, at, outcomes, -1)
 }
 
 // AddActive adds focused time a reviewer spent on a run's page to the day
@@ -262,9 +324,8 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 		w := get(wf)
 		w.Model, w.Reviewed = review.Wilson(t.mc, t.mt), review.Wilson(t.fc, t.ft)
 	}
-	if err := s.each(ctx, `SELECT workflow_id, first_by, count(*), sum(ok), sum(fc), sum(t) FROM (
-		SELECT run_id, workflow_id, first_by, min(CASE WHEN first_correct = total THEN 1 ELSE 0 END) ok, sum(first_correct) fc, sum(total) t
-		FROM qa_fields`+at("qa_at")+` AND first_by != '' GROUP BY run_id, workflow_id, first_by) r GROUP BY workflow_id, first_by ORDER BY first_by`, args, func(rows *sql.Rows) error {
+	if err := s.each(ctx, `SELECT workflow_id, first_by, count(*), sum(agrees), sum(first_correct), sum(units) FROM qa_samples`+at("qa_at")+
+		` AND first_by != '' GROUP BY workflow_id, first_by ORDER BY first_by`, args, func(rows *sql.Rows) error {
 		var wf string
 		var r review.ReviewerAccuracy
 		var ok, fc, t int
@@ -291,29 +352,14 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}); err != nil {
 		return a, err
 	}
+	// The period's daily sums, whole UTC days: per field and confidence bin
+	// (-1 where the model gave none), summed here into the field's rate.
 	corr := map[string]*agg{}
-	if err := s.each(ctx, `SELECT workflow_id, path, count(*), sum(edited) FROM field_outcomes`+at("decided_at")+` GROUP BY workflow_id, path`, args, func(rows *sql.Rows) error {
-		var wf, path string
-		var n, edited int
-		if err := rows.Scan(&wf, &path, &n, &edited); err != nil {
-			return err
-		}
-		field(wf, path).Corrections = review.Wilson(n-edited, n)
-		if corr[wf] == nil {
-			corr[wf] = &agg{}
-		}
-		corr[wf].mc, corr[wf].mt = corr[wf].mc+n-edited, corr[wf].mt+n
-		return nil
-	}); err != nil {
-		return a, err
-	}
-	for wf, c := range corr {
-		get(wf).Corrections = review.Wilson(c.mc, c.mt)
-	}
 	bins := map[[2]string][]review.Bin{}
+	counted := map[[2]string]*agg{}
 	// floor, not a cast: PostgreSQL rounds a cast, SQLite truncates.
-	if err := s.each(ctx, `SELECT workflow_id, path, CAST(floor(confidence * 100) AS INTEGER) b, count(*), sum(edited) FROM field_outcomes`+at("decided_at")+
-		` AND confidence IS NOT NULL GROUP BY workflow_id, path, b`, args, func(rows *sql.Rows) error {
+	days := append([]any{from / dayMS, (to + dayMS - 1) / dayMS}, args[2:]...)
+	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_daily`+at("day")+` GROUP BY workflow_id, path, bin HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
 		var wf, path string
 		var b review.Bin
 		var edited int
@@ -321,10 +367,27 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 			return err
 		}
 		b.Correct = b.Total - edited
-		bins[[2]string{wf, path}] = append(bins[[2]string{wf, path}], b)
+		k := [2]string{wf, path}
+		if counted[k] == nil {
+			counted[k] = &agg{}
+		}
+		counted[k].mc, counted[k].mt = counted[k].mc+b.Correct, counted[k].mt+b.Total
+		if corr[wf] == nil {
+			corr[wf] = &agg{}
+		}
+		corr[wf].mc, corr[wf].mt = corr[wf].mc+b.Correct, corr[wf].mt+b.Total
+		if b.Bin >= 0 {
+			bins[k] = append(bins[k], b)
+		}
 		return nil
 	}); err != nil {
 		return a, err
+	}
+	for k, c := range counted {
+		field(k[0], k[1]).Corrections = review.Wilson(c.mc, c.mt)
+	}
+	for wf, c := range corr {
+		get(wf).Corrections = review.Wilson(c.mc, c.mt)
 	}
 	for k, bs := range bins {
 		fa := field(k[0], k[1])
@@ -398,36 +461,27 @@ func (s *Store) Scorecards(ctx context.Context, f review.ScorecardFilter) ([]rev
 		}
 		return " AND " + col + " = ?", []any{f.Email}
 	}
+	dayFrom, dayTo := from/dayMS, (to+dayMS-1)/dayMS
 	w, extra := who("decided_by")
-	if err := s.each(ctx, `SELECT decided_by, decided_at / `+fmt.Sprint(dayMS)+` d, count(*) FROM runs WHERE decided_at >= ? AND decided_at < ? AND decided_by != ''`+w+` GROUP BY decided_by, d`,
-		append([]any{from, to}, extra...), func(rows *sql.Rows) error {
+	if err := s.each(ctx, `SELECT decided_by, day, decided, edited FROM reviewer_daily WHERE day >= ? AND day < ?`+w,
+		append([]any{dayFrom, dayTo}, extra...), func(rows *sql.Rows) error {
 			var email string
 			var day int64
-			var n int
-			if err := rows.Scan(&email, &day, &n); err != nil {
+			var decided, edited int
+			if err := rows.Scan(&email, &day, &decided, &edited); err != nil {
 				return err
 			}
-			get(email, day).Decided = n
-			return nil
-		}); err != nil {
-		return nil, err
-	}
-	if err := s.each(ctx, `SELECT decided_by, decided_at / `+fmt.Sprint(dayMS)+` d, sum(edited) FROM field_outcomes WHERE decided_at >= ? AND decided_at < ? AND decided_by != ''`+w+` GROUP BY decided_by, d`,
-		append([]any{from, to}, extra...), func(rows *sql.Rows) error {
-			var email string
-			var day int64
-			var n int
-			if err := rows.Scan(&email, &day, &n); err != nil {
-				return err
+			if decided != 0 || edited != 0 { // a day whose decisions were all taken back is no day's work
+				c := get(email, day)
+				c.Decided, c.FieldsChanged = decided, edited
 			}
-			get(email, day).FieldsChanged = n
 			return nil
 		}); err != nil {
 		return nil, err
 	}
 	w, extra = who("actor")
 	if err := s.each(ctx, `SELECT actor, day, sum(ms), count(*) FROM activity WHERE day >= ? AND day < ?`+w+` GROUP BY actor, day`,
-		append([]any{from / dayMS, (to + dayMS - 1) / dayMS}, extra...), func(rows *sql.Rows) error {
+		append([]any{dayFrom, dayTo}, extra...), func(rows *sql.Rows) error {
 			var email string
 			var day, total int64
 			var n int
@@ -441,9 +495,8 @@ func (s *Store) Scorecards(ctx context.Context, f review.ScorecardFilter) ([]rev
 		return nil, err
 	}
 	w, extra = who("first_by")
-	if err := s.each(ctx, `SELECT first_by, d, count(*), sum(ok), sum(fc), sum(t) FROM (
-		SELECT run_id, first_by, first_at / `+fmt.Sprint(dayMS)+` d, min(CASE WHEN first_correct = total THEN 1 ELSE 0 END) ok, sum(first_correct) fc, sum(total) t
-		FROM qa_fields WHERE first_at >= ? AND first_at < ? AND first_by != ''`+w+` GROUP BY run_id, first_by, first_at / `+fmt.Sprint(dayMS)+`) r GROUP BY first_by, d`,
+	if err := s.each(ctx, `SELECT first_by, first_at / `+fmt.Sprint(dayMS)+` d, count(*), sum(agrees), sum(first_correct), sum(units) FROM qa_samples
+		WHERE first_at >= ? AND first_at < ? AND qa_at IS NOT NULL AND first_by != ''`+w+` GROUP BY first_by, d`,
 		append([]any{from, to}, extra...), func(rows *sql.Rows) error {
 			var email string
 			var day int64

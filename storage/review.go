@@ -190,6 +190,9 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 				return err
 			}
 		}
+		if err := rollUp(ctx, tx, workflow, d.By, now, outcomes, 1); err != nil {
+			return err
+		}
 		if d.QA {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_samples (run_id, workflow_id, source, first_by, first_at, first, sampled_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (run_id) DO NOTHING`, runID, workflow, review.QAFromDecision, d.By, now, []byte(reviewed), now); err != nil {
@@ -245,6 +248,9 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, ms(now), actor, review.ActionUndo); err != nil {
 			return err
 		}
+		if err := unroll(ctx, tx, runID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
 			return err
 		}
@@ -276,6 +282,9 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 			return review.Errorf(review.ECONFLICT, "run %s was not decided here, so there is nothing to reopen", runID)
 		}
 		if _, err = tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionReopen); err != nil {
+			return err
+		}
+		if err = unroll(ctx, tx, runID); err != nil {
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
