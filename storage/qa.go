@@ -522,3 +522,46 @@ func (s *Store) Scorecards(ctx context.Context, f review.ScorecardFilter) ([]rev
 	})
 	return out, nil
 }
+
+// EachQAField hands fn every checked field of runs checked in [From, To)
+// (zero: unbounded), of one workflow or all, in the order checked.
+func (s *Store) EachQAField(ctx context.Context, f review.ExportFilter, fn func(review.QASample, review.QAField) error) error {
+	q := `SELECT f.run_id, f.workflow_id, f.first_by, f.first_at, s.source, s.qa_by, f.qa_at, f.output_id, f.path, f.confidence, f.total, f.model_correct, f.first_correct, f.model, f.first, f.qa
+		FROM qa_fields f JOIN qa_samples s ON s.run_id = f.run_id WHERE 1 = 1`
+	var args []any
+	if f.WorkflowID != "" {
+		q, args = q+` AND f.workflow_id = ?`, append(args, f.WorkflowID)
+	}
+	if !f.From.IsZero() {
+		q, args = q+` AND f.qa_at >= ?`, append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		q, args = q+` AND f.qa_at < ?`, append(args, ms(f.To))
+	}
+	rows, err := s.r.QueryContext(ctx, q+` ORDER BY f.qa_at, f.run_id, f.output_id, f.path`, args...)
+	if err != nil {
+		return fmt.Errorf("qa export: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var smp review.QASample
+		var fld review.QAField
+		var first, at int64
+		var conf sql.NullFloat64
+		var m, fv, c []byte
+		if err := rows.Scan(&smp.RunID, &smp.WorkflowID, &smp.FirstBy, &first, &smp.Source, &smp.QABy, &at, &fld.OutputID, &fld.Path, &conf,
+			&fld.Total, &fld.ModelCorrect, &fld.FirstCorrect, &m, &fv, &c); err != nil {
+			return fmt.Errorf("qa export: %w", err)
+		}
+		checked := fromMS(at)
+		smp.FirstAt, smp.QAAt = fromMS(first), &checked
+		if conf.Valid {
+			fld.Confidence = &conf.Float64
+		}
+		fld.Model, fld.First, fld.QA = m, fv, c
+		if err := fn(smp, fld); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

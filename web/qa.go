@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bufio"
+	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -273,4 +275,39 @@ func (s *Server) apiScorecards(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
 	return nil
+}
+
+// exportQA streams every checked field as CSV: what the model, the first
+// review and QA had, and how many of its units each got right. The
+// accuracy figures are sums of these rows.
+func (s *Server) exportQA(w http.ResponseWriter, r *http.Request) error {
+	f, err := exportFilter(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="qa-checks.csv"`)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := csv.NewWriter(bw)
+	if err := writeSafe(cw, []string{"runId", "workflowId", "source", "firstBy", "firstAt", "checkedBy", "checkedAt", "outputId", "path",
+		"confidence", "units", "modelCorrect", "firstCorrect", "model", "first", "qa"}); err != nil {
+		return err
+	}
+	err = s.store.EachQAField(r.Context(), f, func(q review.QASample, fld review.QAField) error {
+		conf := ""
+		if fld.Confidence != nil {
+			conf = strconv.FormatFloat(*fld.Confidence, 'f', -1, 64)
+		}
+		return writeSafe(cw, []string{q.RunID, q.WorkflowID, q.Source, q.FirstBy, q.FirstAt.Format(timeFormat), q.QABy, q.QAAt.Format(timeFormat),
+			fld.OutputID, fld.Path, conf, strconv.Itoa(fld.Total), strconv.Itoa(fld.ModelCorrect), strconv.Itoa(fld.FirstCorrect),
+			review.Text(fld.Model), review.Text(fld.First), review.Text(fld.QA)})
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

@@ -93,6 +93,7 @@ func (s *Server) routes() []route {
 		// An export is every decided run at once: a supervisor's.
 		{"GET /api/v1/exports/runs.jsonl", supervisorToken, s.exportJSONL},
 		{"GET /api/v1/exports/runs.csv", supervisorToken, s.exportCSV},
+		{"GET /api/v1/exports/qa.csv", supervisorToken, s.exportQA},
 
 		// Extend's own API, read the way Extend serves it (web/extend_api.go),
 		// so code written against Extend's SDKs reads reviewed runs by

@@ -36,6 +36,7 @@ type Store interface {
 	QASample(ctx context.Context, runID string) (review.QASample, error)
 	Accuracy(ctx context.Context, f review.AccuracyFilter) (review.Accuracy, error)
 	Scorecards(ctx context.Context, f review.ScorecardFilter) ([]review.Scorecard, error)
+	EachQAField(ctx context.Context, f review.ExportFilter, fn func(review.QASample, review.QAField) error) error
 	Workflows(ctx context.Context) ([]review.Workflow, error)
 
 	// The Extend-compatible API's reads.

@@ -90,6 +90,10 @@ func TestQABlindCheck(t *testing.T) {
 	if reviewed.Samples != 1 || reviewed.Correct != 0 {
 		t.Fatalf("the API's accuracy of the reviewed purchase order: %+v", reviewed)
 	}
+	if csv := string(supervisorGet(t, s, "/api/v1/exports/qa.csv")); !strings.Contains(csv, runAWSJuly+",") || !strings.Contains(csv, ",purchase_order,") ||
+		!strings.Contains(csv, "PO-2014-0817,PO-2014-0818") {
+		t.Fatalf("the QA export lacks the check:\n%s", csv)
+	}
 	resp, err := s.client("sam@example.com").Get(s.base + "/accuracy")
 	if err != nil {
 		t.Fatal(err)
