@@ -315,8 +315,9 @@ type Bin struct {
 
 // Band is the accuracy of the model's values in a confidence band.
 type Band struct {
-	From, To float64
-	Rate     Rate
+	From float64 `json:"from"`
+	To   float64 `json:"to"`
+	Rate Rate    `json:"rate"`
 }
 
 // Bands groups bins into tenths of confidence, the lowest first.
@@ -339,11 +340,11 @@ func Bands(bins []Bin) []Band {
 // Advice is the confidence threshold at which the model's values that pass
 // it reach a target accuracy: what sending the rest to review would cost.
 type Advice struct {
-	Target    float64 // e.g. 0.99
-	Threshold float64 // send values below this to review
-	Reviewed  float64 // the share of values below it, at the measured mix
-	Above     Rate    // the model's accuracy on what passes
-	Reachable bool    // false: no threshold reaches the target on what was measured
+	Target    float64 `json:"target"`    // e.g. 0.99
+	Threshold float64 `json:"threshold"` // send values below this to review
+	Reviewed  float64 `json:"reviewed"`  // the share of values below it, at the measured mix
+	Above     Rate    `json:"above"`     // the model's accuracy on what passes
+	Reachable bool    `json:"reachable"` // false: no threshold reaches the target on what was measured
 }
 
 // Advise finds the lowest threshold at which the model's values with a
@@ -388,41 +389,43 @@ const AccuracyTarget = 0.99
 // against a second reviewer's) and from corrections (a corrected field
 // means the model was wrong).
 type Accuracy struct {
-	From, To  time.Time
-	Target    float64
-	Workflows []WorkflowAccuracy
+	From      time.Time          `json:"from"`
+	To        time.Time          `json:"to"`
+	Target    float64            `json:"target"`
+	Workflows []WorkflowAccuracy `json:"workflows"`
 }
 
 // WorkflowAccuracy is one workflow's accuracy, overall and per field and
 // per reviewer.
 type WorkflowAccuracy struct {
-	ID, Name    string
-	Checked     int  // runs checked in QA
-	Waiting     int  // runs waiting in the QA queue
-	Model       Rate // the model's values, against QA
-	Reviewed    Rate // the reviewed values, against QA
-	Corrections Rate // the model's values, by corrections
-	Fields      []FieldAccuracy
-	Reviewers   []ReviewerAccuracy
+	ID          string             `json:"workflowId"`
+	Name        string             `json:"workflowName"`
+	Checked     int                `json:"checked"`     // runs checked in QA
+	Waiting     int                `json:"waiting"`     // runs waiting in the QA queue
+	Model       Rate               `json:"model"`       // the model's values, against QA
+	Reviewed    Rate               `json:"reviewed"`    // the reviewed values, against QA
+	Corrections Rate               `json:"corrections"` // the model's values, by corrections
+	Fields      []FieldAccuracy    `json:"fields"`
+	Reviewers   []ReviewerAccuracy `json:"reviewers"`
 }
 
 // FieldAccuracy is one field's accuracy. Path is a top-level field for QA
 // (a list scored by cells) and a folded leaf for corrections.
 type FieldAccuracy struct {
-	Path        string
-	Model       Rate // against QA
-	Reviewed    Rate // against QA
-	Corrections Rate // the model's, by corrections
-	Bands       []Band
-	Advice      Advice
+	Path        string `json:"path"`
+	Model       Rate   `json:"model"`       // against QA
+	Reviewed    Rate   `json:"reviewed"`    // against QA
+	Corrections Rate   `json:"corrections"` // the model's, by corrections
+	Bands       []Band `json:"bands"`
+	Advice      Advice `json:"advice"`
 }
 
 // ReviewerAccuracy is a reviewer's reviewed values against QA.
 type ReviewerAccuracy struct {
-	Email    string
-	Checked  int  // of their runs
-	Values   Rate // field units right
-	Accepted Rate // runs QA found nothing to change in (first-pass acceptance)
+	Email    string `json:"email"`
+	Checked  int    `json:"checked"`             // of their runs
+	Values   Rate   `json:"values"`              // field units right
+	Accepted Rate   `json:"firstPassAcceptance"` // runs QA found nothing to change in
 }
 
 // Scorecard is one reviewer's work on one day (UTC).
