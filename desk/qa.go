@@ -96,8 +96,8 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 }
 
 // Active adds time a reviewer spent on a run's page with its window
-// focused, as the page reports it; a report beyond what could have been
-// spent since the last is refused.
+// focused, as the page reports it (every half minute and when left); a
+// report beyond review.MaxActiveReport is refused.
 func (d *Desk) Active(ctx context.Context, runID, actor string, spent time.Duration) error {
 	if spent <= 0 || spent > review.MaxActiveReport {
 		return review.Errorf(review.EINVALID, "A report of focused time is between 0 and %s.", review.MaxActiveReport)
