@@ -190,6 +190,16 @@ func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fiel
 			return err
 		}
 		for _, f := range fields {
+			firstTotal, firstCorrect := 0, 0
+			if firstBy != "" {
+				firstTotal, firstCorrect = f.Total, f.FirstCorrect
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_daily (day, workflow_id, path, total, model_correct, first_total, first_correct) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (day, workflow_id, path) DO UPDATE SET total = qa_daily.total + excluded.total, model_correct = qa_daily.model_correct + excluded.model_correct,
+				first_total = qa_daily.first_total + excluded.first_total, first_correct = qa_daily.first_correct + excluded.first_correct`,
+				ms(at)/dayMS, wf, f.Path, f.Total, f.ModelCorrect, firstTotal, firstCorrect); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_fields (run_id, workflow_id, output_id, path, first_by, first_at, qa_at, confidence, total, model_correct, first_correct, model, first, qa)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, runID, wf, f.OutputID, f.Path, firstBy, firstAt, ms(at), f.Confidence, f.Total, f.ModelCorrect, f.FirstCorrect,
 				[]byte(f.Model), []byte(f.First), []byte(f.QA)); err != nil {
@@ -263,10 +273,25 @@ func unroll(ctx context.Context, tx *txn, runID string) error {
 }
 
 // AddActive adds focused time a reviewer spent on a run's page to the day
-// it was spent on.
+// it was spent on, and to that day's sums.
 func (s *Store) AddActive(ctx context.Context, actor, runID string, at time.Time, d time.Duration) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO activity (actor, run_id, day, ms) VALUES (?, ?, ?, ?)
-		ON CONFLICT (actor, day, run_id) DO UPDATE SET ms = activity.ms + excluded.ms`, actor, runID, ms(at)/dayMS, d.Milliseconds())
+	day := ms(at) / dayMS
+	err := s.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO activity (actor, run_id, day, ms) VALUES (?, ?, ?, ?) ON CONFLICT (actor, day, run_id) DO NOTHING`, actor, runID, day, d.Milliseconds())
+		if err != nil {
+			return err
+		}
+		fresh, _ := res.RowsAffected()
+		if fresh == 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE activity SET ms = ms + ? WHERE actor = ? AND day = ? AND run_id = ?`, d.Milliseconds(), actor, day, runID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO reviewer_daily (day, decided_by, decided, edited, active_ms, active_runs) VALUES (?, ?, 0, 0, ?, ?)
+			ON CONFLICT (day, decided_by) DO UPDATE SET active_ms = reviewer_daily.active_ms + excluded.active_ms, active_runs = reviewer_daily.active_runs + excluded.active_runs`,
+			day, actor, d.Milliseconds(), fresh)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("active time: %w", err)
 	}
@@ -302,8 +327,9 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	at := func(col string) string { return ` WHERE ` + col + ` >= ? AND ` + col + ` < ?` + wfOnly }
 	type agg struct{ mc, mt, fc, ft int }
 	totals := map[string]*agg{}
-	if err := s.each(ctx, `SELECT workflow_id, path, sum(model_correct), sum(total), sum(CASE WHEN first_by != '' THEN first_correct ELSE 0 END), sum(CASE WHEN first_by != '' THEN total ELSE 0 END)
-		FROM qa_fields`+at("qa_at")+` GROUP BY workflow_id, path`, args, func(rows *sql.Rows) error {
+	days := append([]any{from / dayMS, (to + dayMS - 1) / dayMS}, args[2:]...)
+	if err := s.each(ctx, `SELECT workflow_id, path, sum(model_correct), sum(total), sum(first_correct), sum(first_total)
+		FROM qa_daily`+at("day")+` GROUP BY workflow_id, path`, days, func(rows *sql.Rows) error {
 		var wf, path string
 		var g agg
 		if err := rows.Scan(&wf, &path, &g.mc, &g.mt, &g.fc, &g.ft); err != nil {
@@ -358,7 +384,6 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	bins := map[[2]string][]review.Bin{}
 	counted := map[[2]string]*agg{}
 	// floor, not a cast: PostgreSQL rounds a cast, SQLite truncates.
-	days := append([]any{from / dayMS, (to + dayMS - 1) / dayMS}, args[2:]...)
 	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_daily`+at("day")+` GROUP BY workflow_id, path, bin HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
 		var wf, path string
 		var b review.Bin
@@ -463,33 +488,18 @@ func (s *Store) Scorecards(ctx context.Context, f review.ScorecardFilter) ([]rev
 	}
 	dayFrom, dayTo := from/dayMS, (to+dayMS-1)/dayMS
 	w, extra := who("decided_by")
-	if err := s.each(ctx, `SELECT decided_by, day, decided, edited FROM reviewer_daily WHERE day >= ? AND day < ?`+w,
+	if err := s.each(ctx, `SELECT decided_by, day, decided, edited, active_ms, active_runs FROM reviewer_daily WHERE day >= ? AND day < ?`+w,
 		append([]any{dayFrom, dayTo}, extra...), func(rows *sql.Rows) error {
 			var email string
-			var day int64
-			var decided, edited int
-			if err := rows.Scan(&email, &day, &decided, &edited); err != nil {
+			var day, active int64
+			var decided, edited, runs int
+			if err := rows.Scan(&email, &day, &decided, &edited, &active, &runs); err != nil {
 				return err
 			}
-			if decided != 0 || edited != 0 { // a day whose decisions were all taken back is no day's work
+			if decided != 0 || edited != 0 || runs != 0 { // a day whose decisions were all taken back is no day's work
 				c := get(email, day)
-				c.Decided, c.FieldsChanged = decided, edited
+				c.Decided, c.FieldsChanged, c.Active, c.ActiveRuns = decided, edited, time.Duration(active)*time.Millisecond, runs
 			}
-			return nil
-		}); err != nil {
-		return nil, err
-	}
-	w, extra = who("actor")
-	if err := s.each(ctx, `SELECT actor, day, sum(ms), count(*) FROM activity WHERE day >= ? AND day < ?`+w+` GROUP BY actor, day`,
-		append([]any{dayFrom, dayTo}, extra...), func(rows *sql.Rows) error {
-			var email string
-			var day, total int64
-			var n int
-			if err := rows.Scan(&email, &day, &total, &n); err != nil {
-				return err
-			}
-			c := get(email, day)
-			c.Active, c.ActiveRuns = time.Duration(total)*time.Millisecond, n
 			return nil
 		}); err != nil {
 		return nil, err

@@ -63,11 +63,11 @@ func benchAccuracy(ctx context.Context, log io.Writer) ([]result, error) {
 	}{
 		{"accuracy page", "/accuracy", []string{
 			`SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY workflow_id, path, bin`,
-			`SELECT workflow_id, path, sum(model_correct), sum(total) FROM qa_fields WHERE qa_at >= ? AND qa_at < ? GROUP BY workflow_id, path`,
+			`SELECT workflow_id, path, sum(model_correct), sum(total), sum(first_correct), sum(first_total) FROM qa_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY workflow_id, path`,
 		}},
 		{"scorecards page", "/scorecards", []string{
-			`SELECT decided_by, day, decided, edited FROM reviewer_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1`,
-			`SELECT actor, day, sum(ms), count(*) FROM activity WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY actor, day`,
+			`SELECT decided_by, day, decided, edited, active_ms, active_runs FROM reviewer_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1`,
+			`SELECT first_by, first_at / 86400000 d, count(*), sum(agrees), sum(first_correct), sum(units) FROM qa_samples WHERE first_at >= ? AND first_at < ? AND qa_at IS NOT NULL AND first_by != '' GROUP BY first_by, d`,
 		}},
 		// What the daily sums save: the same grouping of the outcomes themselves.
 		{"accuracy page, its grouping from the raw outcomes", "", []string{
@@ -146,7 +146,8 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 	outcomes := prep(`INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at, confidence, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	samples := prep(`INSERT INTO qa_samples (run_id, workflow_id, source, first_by, first_at, sampled_at, qa_by, qa_at, units, first_correct, agrees) VALUES (?, ?, 'decided', ?, ?, ?, 'qa@example.com', ?, ?, ?, ?)`)
 	daily := prep(`INSERT INTO field_daily (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)`)
-	reviewers := prep(`INSERT INTO reviewer_daily (day, decided_by, decided, edited) VALUES (?, ?, ?, ?)`)
+	reviewers := prep(`INSERT INTO reviewer_daily (day, decided_by, decided, edited, active_ms, active_runs) VALUES (?, ?, ?, ?, ?, ?)`)
+	checks := prep(`INSERT INTO qa_daily (day, workflow_id, path, total, model_correct, first_total, first_correct) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	fields := prep(`INSERT INTO qa_fields (run_id, workflow_id, output_id, path, first_by, first_at, qa_at, confidence, total, model_correct, first_correct, model, first, qa) VALUES (?, ?, 'exr', ?, ?, ?, ?, ?, 1, ?, ?, x'31', x'31', x'31')`)
 	active := prep(`INSERT INTO activity (actor, run_id, day, ms) VALUES (?, ?, ?, ?)`)
 	if err != nil {
@@ -164,7 +165,11 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 		day int64
 		by  string
 	}
-	fieldSums, reviewerSums := map[fieldDay][2]int{}, map[reviewerDay][2]int{}
+	type qaDay struct {
+		day      int64
+		wf, path string
+	}
+	fieldSums, reviewerSums, qaSums := map[fieldDay][2]int{}, map[reviewerDay][4]int{}, map[qaDay][4]int{}
 	for i := range n {
 		id := fmt.Sprintf("workflow_run_bench_%07d", i)
 		wf := fmt.Sprintf("wf_bench_%d", i%3)
@@ -191,19 +196,30 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 				if right {
 					firstRight++
 				}
+				qk, mr, fr := qaDay{(at + 60_000) / 86_400_000, wf, p}, 0, 0
+				if !wrong {
+					mr = 1
+				}
+				if right {
+					fr = 1
+				}
+				q := qaSums[qk]
+				qaSums[qk] = [4]int{q[0] + 1, q[1] + mr, q[2] + 1, q[3] + fr}
 				if _, err := fields.ExecContext(ctx, id, wf, p, by, at, at+60_000, conf, !wrong, right); err != nil {
 					return err
 				}
 			}
 		}
 		rk := reviewerDay{at / 86_400_000, by}
-		reviewerSums[rk] = [2]int{reviewerSums[rk][0] + 1, reviewerSums[rk][1] + edited}
+		spent := 20_000 + rng.IntN(60_000)
+		rs := reviewerSums[rk]
+		reviewerSums[rk] = [4]int{rs[0] + 1, rs[1] + edited, rs[2] + spent, rs[3] + 1}
 		if qa {
 			if _, err := samples.ExecContext(ctx, id, wf, by, at, at, at+60_000, len(accuracyFields), firstRight, firstRight == len(accuracyFields)); err != nil {
 				return err
 			}
 		}
-		if _, err := active.ExecContext(ctx, by, id, at/86_400_000, 20_000+rng.Int64N(60_000)); err != nil {
+		if _, err := active.ExecContext(ctx, by, id, at/86_400_000, spent); err != nil {
 			return err
 		}
 	}
@@ -213,7 +229,12 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 		}
 	}
 	for k, v := range reviewerSums {
-		if _, err := reviewers.ExecContext(ctx, k.day, k.by, v[0], v[1]); err != nil {
+		if _, err := reviewers.ExecContext(ctx, k.day, k.by, v[0], v[1], v[2], v[3]); err != nil {
+			return err
+		}
+	}
+	for k, v := range qaSums {
+		if _, err := checks.ExecContext(ctx, k.day, k.wf, k.path, v[0], v[1], v[2], v[3]); err != nil {
 			return err
 		}
 	}

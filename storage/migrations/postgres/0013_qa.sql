@@ -69,7 +69,20 @@ CREATE TABLE reviewer_daily (
 	decided_by TEXT NOT NULL,
 	decided    INTEGER NOT NULL,            -- runs
 	edited     INTEGER NOT NULL,            -- fields changed
+	active_ms  BIGINT NOT NULL DEFAULT 0,     -- focused time on run pages
+	active_runs INTEGER NOT NULL DEFAULT 0,  -- the runs it was spent on
 	PRIMARY KEY (day, decided_by)
+);
+-- Daily sums of the QA checks per field, kept with each check.
+CREATE TABLE qa_daily (
+	day           BIGINT NOT NULL,           -- of the check, UTC days since 1970
+	workflow_id   TEXT NOT NULL,
+	path          TEXT NOT NULL,
+	total         INTEGER NOT NULL,         -- units checked
+	model_correct INTEGER NOT NULL,
+	first_total   INTEGER NOT NULL,         -- units of runs a person decided
+	first_correct INTEGER NOT NULL,
+	PRIMARY KEY (day, workflow_id, path)
 );
 INSERT INTO field_daily (day, workflow_id, path, bin, n, edited)
 	SELECT decided_at / 86400000, workflow_id, path, coalesce(CAST(floor(confidence * 100 + 0.000001) AS INTEGER), -1) b, count(*), sum(edited)
