@@ -227,9 +227,17 @@ func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcome
 		if o.Edited {
 			e, edited = 1, edited+1
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO field_daily (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (day, workflow_id, path, bin) DO UPDATE SET n = field_daily.n + excluded.n, edited = field_daily.edited + excluded.edited`,
-			day, workflow, path, bin, sign, sign*e); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_daily (day, workflow_id, path, n, edited) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (day, workflow_id, path) DO UPDATE SET n = field_daily.n + excluded.n, edited = field_daily.edited + excluded.edited`,
+			day, workflow, path, sign, sign*e); err != nil {
+			return err
+		}
+		if bin < 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_bins (week, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (week, workflow_id, path, bin) DO UPDATE SET n = field_bins.n + excluded.n, edited = field_bins.edited + excluded.edited`,
+			day/7, workflow, path, bin, sign, sign*e); err != nil {
 			return err
 		}
 	}
@@ -378,13 +386,30 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}); err != nil {
 		return a, err
 	}
-	// The period's daily sums, whole UTC days: per field and confidence bin
-	// (-1 where the model gave none), summed here into the field's rate.
+	// The period's daily sums, whole UTC days, per field; by confidence,
+	// the weeks the period falls in.
 	corr := map[string]*agg{}
+	if err := s.each(ctx, `SELECT workflow_id, path, sum(n), sum(edited) FROM field_daily`+at("day")+` GROUP BY workflow_id, path HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
+		var wf, path string
+		var n, edited int
+		if err := rows.Scan(&wf, &path, &n, &edited); err != nil {
+			return err
+		}
+		field(wf, path).Corrections = review.Wilson(n-edited, n)
+		if corr[wf] == nil {
+			corr[wf] = &agg{}
+		}
+		corr[wf].mc, corr[wf].mt = corr[wf].mc+n-edited, corr[wf].mt+n
+		return nil
+	}); err != nil {
+		return a, err
+	}
+	for wf, c := range corr {
+		get(wf).Corrections = review.Wilson(c.mc, c.mt)
+	}
 	bins := map[[2]string][]review.Bin{}
-	counted := map[[2]string]*agg{}
-	// floor, not a cast: PostgreSQL rounds a cast, SQLite truncates.
-	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_daily`+at("day")+` GROUP BY workflow_id, path, bin HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
+	weeks := append([]any{from / dayMS / 7, ((to+dayMS-1)/dayMS + 6) / 7}, args[2:]...)
+	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins`+at("week")+` GROUP BY workflow_id, path, bin HAVING sum(n) > 0`, weeks, func(rows *sql.Rows) error {
 		var wf, path string
 		var b review.Bin
 		var edited int
@@ -392,27 +417,10 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 			return err
 		}
 		b.Correct = b.Total - edited
-		k := [2]string{wf, path}
-		if counted[k] == nil {
-			counted[k] = &agg{}
-		}
-		counted[k].mc, counted[k].mt = counted[k].mc+b.Correct, counted[k].mt+b.Total
-		if corr[wf] == nil {
-			corr[wf] = &agg{}
-		}
-		corr[wf].mc, corr[wf].mt = corr[wf].mc+b.Correct, corr[wf].mt+b.Total
-		if b.Bin >= 0 {
-			bins[k] = append(bins[k], b)
-		}
+		bins[[2]string{wf, path}] = append(bins[[2]string{wf, path}], b)
 		return nil
 	}); err != nil {
 		return a, err
-	}
-	for k, c := range counted {
-		field(k[0], k[1]).Corrections = review.Wilson(c.mc, c.mt)
-	}
-	for wf, c := range corr {
-		get(wf).Corrections = review.Wilson(c.mc, c.mt)
 	}
 	for k, bs := range bins {
 		fa := field(k[0], k[1])

@@ -62,7 +62,8 @@ func benchAccuracy(ctx context.Context, log io.Writer) ([]result, error) {
 		bare       []string
 	}{
 		{"accuracy page", "/accuracy", []string{
-			`SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY workflow_id, path, bin`,
+			`SELECT workflow_id, path, sum(n), sum(edited) FROM field_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY workflow_id, path`,
+			`SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins WHERE week >= ? / 86400000 / 7 AND week < ? / 86400000 / 7 + 1 GROUP BY workflow_id, path, bin`,
 			`SELECT workflow_id, path, sum(model_correct), sum(total), sum(first_correct), sum(first_total) FROM qa_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY workflow_id, path`,
 		}},
 		{"scorecards page", "/scorecards", []string{
@@ -145,7 +146,8 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 	runs := prep(`INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, payload, created_at, updated_at, decision, decided_by, decided_at) VALUES (?, ?, ?, '2026-02-09', 'PROCESSED', x'7b7d', ?, ?, 'approved', ?, ?)`)
 	outcomes := prep(`INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at, confidence, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	samples := prep(`INSERT INTO qa_samples (run_id, workflow_id, source, first_by, first_at, sampled_at, qa_by, qa_at, units, first_correct, agrees) VALUES (?, ?, 'decided', ?, ?, ?, 'qa@example.com', ?, ?, ?, ?)`)
-	daily := prep(`INSERT INTO field_daily (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)`)
+	daily := prep(`INSERT INTO field_daily (day, workflow_id, path, n, edited) VALUES (?, ?, ?, ?, ?)`)
+	weekly := prep(`INSERT INTO field_bins (week, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)`)
 	reviewers := prep(`INSERT INTO reviewer_daily (day, decided_by, decided, edited, active_ms, active_runs) VALUES (?, ?, ?, ?, ?, ?)`)
 	checks := prep(`INSERT INTO qa_daily (day, workflow_id, path, total, model_correct, first_total, first_correct) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	fields := prep(`INSERT INTO qa_fields (run_id, workflow_id, output_id, path, first_by, first_at, qa_at, confidence, total, model_correct, first_correct, model, first, qa) VALUES (?, ?, 'exr', ?, ?, ?, ?, ?, 1, ?, ?, x'31', x'31', x'31')`)
@@ -223,8 +225,19 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 			return err
 		}
 	}
+	days, weeks := map[qaDay][2]int{}, map[fieldDay][2]int{}
 	for k, v := range fieldSums {
-		if _, err := daily.ExecContext(ctx, k.day, k.wf, k.path, k.bin, v[0], v[1]); err != nil {
+		d, w := qaDay{k.day, k.wf, k.path}, fieldDay{k.day / 7, k.wf, k.path, k.bin}
+		days[d] = [2]int{days[d][0] + v[0], days[d][1] + v[1]}
+		weeks[w] = [2]int{weeks[w][0] + v[0], weeks[w][1] + v[1]}
+	}
+	for k, v := range days {
+		if _, err := daily.ExecContext(ctx, k.day, k.wf, k.path, v[0], v[1]); err != nil {
+			return err
+		}
+	}
+	for k, v := range weeks {
+		if _, err := weekly.ExecContext(ctx, k.day, k.wf, k.path, k.bin, v[0], v[1]); err != nil {
 			return err
 		}
 	}

@@ -59,10 +59,20 @@ CREATE TABLE field_daily (
 	day         INTEGER NOT NULL,             -- UTC days since 1970
 	workflow_id TEXT NOT NULL,
 	path        TEXT NOT NULL,
-	bin         INTEGER NOT NULL,           -- the model's confidence in hundredths; -1 for none
 	n           INTEGER NOT NULL,
 	edited      INTEGER NOT NULL,
-	PRIMARY KEY (day, workflow_id, path, bin)
+	PRIMARY KEY (day, workflow_id, path)
+) STRICT;
+-- By confidence, per week (7-day blocks since 1970): a month is 5 weeks
+-- of up to 101 bins a field, where it would be 30 days of them.
+CREATE TABLE field_bins (
+	week        INTEGER NOT NULL,
+	workflow_id TEXT NOT NULL,
+	path        TEXT NOT NULL,
+	bin         INTEGER NOT NULL,           -- the model's confidence in hundredths
+	n           INTEGER NOT NULL,
+	edited      INTEGER NOT NULL,
+	PRIMARY KEY (week, workflow_id, path, bin)
 ) STRICT;
 CREATE TABLE reviewer_daily (
 	day        INTEGER NOT NULL,
@@ -84,9 +94,11 @@ CREATE TABLE qa_daily (
 	first_correct INTEGER NOT NULL,
 	PRIMARY KEY (day, workflow_id, path)
 ) STRICT;
-INSERT INTO field_daily (day, workflow_id, path, bin, n, edited)
-	SELECT decided_at / 86400000, workflow_id, path, coalesce(CAST(floor(confidence * 100 + 0.000001) AS INTEGER), -1) b, count(*), sum(edited)
-	FROM field_outcomes GROUP BY decided_at / 86400000, workflow_id, path, b;
+INSERT INTO field_daily (day, workflow_id, path, n, edited)
+	SELECT decided_at / 86400000, workflow_id, path, count(*), sum(edited) FROM field_outcomes GROUP BY decided_at / 86400000, workflow_id, path;
+INSERT INTO field_bins (week, workflow_id, path, bin, n, edited)
+	SELECT decided_at / 86400000 / 7, workflow_id, path, CAST(floor(confidence * 100 + 0.000001) AS INTEGER) b, count(*), sum(edited)
+	FROM field_outcomes WHERE confidence IS NOT NULL GROUP BY decided_at / 86400000 / 7, workflow_id, path, b;
 INSERT INTO reviewer_daily (day, decided_by, decided, edited)
 	SELECT decided_at / 86400000, decided_by, count(DISTINCT run_id), sum(edited) FROM field_outcomes WHERE decided_by != '' GROUP BY decided_at / 86400000, decided_by;
 
