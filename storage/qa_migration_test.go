@@ -25,34 +25,8 @@ func TestQAMigration(t *testing.T) { pgtest.Each(t, testQAMigration) }
 
 func testQAMigration(t *testing.T) {
 	ctx := context.Background()
-	dir, url := t.TempDir(), pgtest.DB(t)
-	var db *sql.DB
-	dirName, before := "migrations/sqlite", 24
-	if url != "" {
-		cfg, err := pgx.ParseConfig(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, dirName, before = stdlib.OpenDB(*cfg), "migrations/postgres", 13
-	} else {
-		var err error
-		if db, err = sql.Open("sqlite", dsn(filepath.Join(dir, "reviewer.db"), false)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := &pool{DB: db, pg: url != ""}
-	if _, err := p.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	names, _ := fs.Glob(migrations, dirName+"/*.sql")
-	sort.Strings(names)
-	for _, name := range names {
-		if v, _ := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0]); v < before {
-			if err := applyMigration(ctx, p, v, name); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	p, dir, url := migratedBefore(t, 24, 13)
+	db := p.DB
 	at := time.Now().Add(-time.Hour).UnixMilli()
 	if _, err := p.ExecContext(ctx, `INSERT INTO runs (id, workflow_id, api_version, status, payload, created_at, updated_at, decision, decided_by, decided_at) VALUES ('workflow_run_old', 'wf_old', '2026-02-09', 'PROCESSED', ?, ?, ?, 'approved', 'ana@example.com', ?)`,
 		[]byte(`{}`), at, at, at); err != nil {
@@ -79,4 +53,41 @@ func testQAMigration(t *testing.T) {
 	if err != nil || len(cards) != 1 || cards[0].Email != "ana@example.com" || cards[0].Decided != 1 || cards[0].FieldsChanged != 1 {
 		t.Fatalf("scorecards after the migration: %+v %v", cards, err)
 	}
+}
+
+// migratedBefore opens a test database (SQLite in a fresh directory, or
+// PostgreSQL) migrated up to, not including, the given version of each
+// backend's migrations, for a test to store what older versions stored.
+func migratedBefore(t *testing.T, sqlite, postgres int) (p *pool, dir, url string) {
+	t.Helper()
+	ctx := context.Background()
+	dir, url = t.TempDir(), pgtest.DB(t)
+	var db *sql.DB
+	dirName, before := "migrations/sqlite", sqlite
+	if url != "" {
+		cfg, err := pgx.ParseConfig(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, dirName, before = stdlib.OpenDB(*cfg), "migrations/postgres", postgres
+	} else {
+		var err error
+		if db, err = sql.Open("sqlite", dsn(filepath.Join(dir, "reviewer.db"), false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = &pool{DB: db, pg: url != ""}
+	if _, err := p.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(migrations, dirName+"/*.sql")
+	sort.Strings(names)
+	for _, name := range names {
+		if v, _ := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0]); v < before {
+			if err := applyMigration(ctx, p, v, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return p, dir, url
 }

@@ -2,16 +2,8 @@ package storage
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
-	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -25,34 +17,8 @@ func TestExtendAPIMigration(t *testing.T) { pgtest.Each(t, testExtendAPIMigratio
 
 func testExtendAPIMigration(t *testing.T) {
 	ctx := context.Background()
-	dir, url := t.TempDir(), pgtest.DB(t)
-	var db *sql.DB
-	dirName, before := "migrations/sqlite", 18
-	if url != "" {
-		cfg, err := pgx.ParseConfig(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, dirName, before = stdlib.OpenDB(*cfg), "migrations/postgres", 7
-	} else {
-		var err error
-		if db, err = sql.Open("sqlite", dsn(filepath.Join(dir, "reviewer.db"), false)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := &pool{DB: db, pg: url != ""}
-	if _, err := p.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	names, _ := fs.Glob(migrations, dirName+"/*.sql")
-	sort.Strings(names)
-	for _, name := range names {
-		if v, _ := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0]); v < before {
-			if err := applyMigration(ctx, p, v, name); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	p, dir, url := migratedBefore(t, 18, 7)
+	db := p.DB
 	for i, payload := range []string{
 		`{"object":"workflow_run","id":"workflow_run_a","batchId":"batch_1","files":[{"object":"file","id":"file_a","name":"a.pdf"}],"stepRuns":[]}`,
 		`{"object":"workflow_run","id":"workflow_run_b","batchId":null,"stepRuns":[]}`,
