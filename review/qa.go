@@ -96,8 +96,8 @@ type QAField struct {
 // Agrees reports whether the first review had the field as QA has it.
 func (f QAField) Agrees() bool { return f.FirstCorrect == f.Total }
 
-// CompareQA scores every top-level field of the model's extractions, and
-// its class or splits, against the second reviewer's: the model's value
+// CompareQA scores every top-level field of the model's extractions
+// against the second reviewer's: the model's value
 // and the first review's. model is the run as Extend sent it, first as the
 // first review left it, checked as the second reviewer has it.
 func CompareQA(model, first, checked *Run) []QAField {
@@ -108,15 +108,7 @@ func CompareQA(model, first, checked *Run) []QAField {
 			continue
 		}
 		if m.Type != OutputExtract {
-			path := PathClass
-			if m.Type == OutputSplitter {
-				path = PathSplits
-			}
-			mv, _ := m.Model(path)
-			fv, _ := f.Model(path)
-			cv, _ := c.Model(path)
-			out = append(out, scoreField(m.ID, path, nil, mv, fv, cv))
-			continue
+			continue // the check form gives extracted values only: a class or splits it did not judge
 		}
 		for _, mf := range m.Fields {
 			if mf.Depth != 0 {
