@@ -22,6 +22,7 @@ type Admin interface {
 	SetFeedbackRule(ctx context.Context, r review.FeedbackRule) error
 	SetSetting(ctx context.Context, key, value string) error
 	SetServiceLevel(ctx context.Context, workflowID string, within time.Duration, actor string) error
+	SetQARule(ctx context.Context, r review.QARule) error
 	Redeliver(ctx context.Context, id int64) error
 	Replay(ctx context.Context, eventID string) error
 	LogAdmin(ctx context.Context, actor, action, target string) error
@@ -181,4 +182,15 @@ func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, wi
 		return review.Errorf(review.EINVALID, "A service level is at least a minute and at most a year.")
 	}
 	return d.store.SetServiceLevel(ctx, workflowID, within, actor)
+}
+
+// SetQARule sets how many of a workflow's decided runs are drawn for a
+// blind QA check, and the fields whose correction always sends a run there.
+func (d *Desk) SetQARule(ctx context.Context, actor string, r review.QARule) error {
+	if err := r.Check(); err != nil {
+		return err
+	}
+	return d.logged(ctx, actor, "set QA sampling", r.WorkflowID, func() error {
+		return d.store.SetQARule(ctx, r)
+	})
 }

@@ -75,7 +75,13 @@ func (d *Desk) Decide(ctx context.Context, runID string, by *review.User, v Verd
 		return err
 	}
 	out.NotBefore = dec.At.Add(d.UndoWindow)
-	err = d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, review.Outcomes(o.Run, o.Current), out)
+	qa, err := d.store.QARule(ctx, o.Run.Workflow.ID)
+	if err != nil {
+		return err
+	}
+	outcomes := review.Outcomes(o.Run, o.Current)
+	dec.QA = qa.Sample(o.Run.ID, outcomes, dec.Override)
+	err = d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, outcomes, out)
 	return d.whyRefused(ctx, o.Run, version, actor, err)
 }
 

@@ -23,7 +23,7 @@ type Store interface {
 	FeedbackRuleFor(ctx context.Context, workflowID string) (review.FeedbackRule, error)
 	RunCalls(ctx context.Context, runID string) ([]review.Delivery, error)
 	SaveEdit(ctx context.Context, runID string, version int, actor string, e review.Edit, before json.RawMessage) (int, error)
-	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error
+	Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]review.Outcome, out review.Outbound) error
 	BlobPath(hash string) (string, error)
 	PutDocument(ctx context.Context, blob string, doc review.Document) error
 	TurnPage(ctx context.Context, runID, blob string, page, quarters int, actor string) (int, error)
@@ -50,6 +50,8 @@ type Store interface {
 	Users(ctx context.Context) ([]review.User, error)
 
 	UpdateRun(ctx context.Context, runID, actor string, change review.RunUpdate, next func(prev review.RunUpdate, payload json.RawMessage) (review.RunUpdate, error)) error
+
+	QAStore
 }
 
 // Checker evaluates a workflow's validation rules on a run, checks rules

@@ -275,9 +275,11 @@ func FoldPath(path string) string { return rowIndex.ReplaceAllString(path, "[]")
 // Outcomes tells, for each field of the run's extractions (row indexes
 // folded) and each class and split, whether the review changed it from the
 // model's: what the dashboard's correction rates are made of. current is
-// the run as reviewed, orig as Extend sent it.
-func Outcomes(orig, current *Run) map[string]bool {
-	out := map[string]bool{}
+// the run as reviewed, orig as Extend sent it. Each carries the model's
+// lowest confidence in the field (over its rows), so accuracy can be read
+// by confidence.
+func Outcomes(orig, current *Run) map[string]Outcome {
+	out := map[string]Outcome{}
 	for _, o := range current.Outputs {
 		model := orig.Output(o.ID)
 		if model == nil {
@@ -291,7 +293,14 @@ func Outcomes(orig, current *Run) map[string]bool {
 				}
 				mf, ok := model.Field(f.Path)
 				path := FoldPath(f.Path)
-				out[path] = out[path] || !ok || !SameValue(mf.Value, f.Value)
+				o := out[path]
+				o.Edited = o.Edited || !ok || !SameValue(mf.Value, f.Value)
+				if ok {
+					if c, has := mf.Confidence.Value(); has && (o.Confidence == nil || c < *o.Confidence) {
+						o.Confidence = &c
+					}
+				}
+				out[path] = o
 			}
 		default:
 			path := PathClass
@@ -300,7 +309,7 @@ func Outcomes(orig, current *Run) map[string]bool {
 			}
 			m, _ := model.Model(path)
 			c, _ := o.Model(path)
-			out[path] = !SameValue(m, c)
+			out[path] = Outcome{Edited: !SameValue(m, c)}
 		}
 	}
 	return out

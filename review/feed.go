@@ -12,6 +12,7 @@ const (
 	FeedPage     = "page"     // a page of the run's document turned for viewing
 	FeedDocument = "document" // the run's document measured: its pages can be shown
 	FeedHold     = "hold"     // sent to a supervisor, postponed, or put back in the queue
+	FeedQA       = "qa"       // a run was drawn for QA, or checked
 )
 
 // FeedEntry is one entry of the change feed, which every write appends to

@@ -24,6 +24,7 @@ type Decision struct {
 	At       time.Time
 	Rules    []RuleResult // what the workflow's rules said of the run as decided
 	Override bool         // approved over blocking rules, by a supervisor
+	QA       bool         // drawn for a blind check by a second person
 }
 
 // PageSizer tells the displayed size of a page of a file, to write a

@@ -232,6 +232,13 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 			continue
 		}
 		status, routed := a.Status, a.Routed
+		if w.status == "" && status == review.StatusProcessed {
+			// Completed by Extend without review: drawn for QA, which
+			// measures the model alone.
+			if err := sampleCompleted(ctx, tx, r, now); err != nil {
+				return nil, err
+			}
+		}
 		var queued, dueMeta any
 		due := int64(0)
 		if status == review.StatusNeedsReview {

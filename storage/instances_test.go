@@ -170,7 +170,7 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := src.Decide(ctx, "workflow_run_001", 0, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, []byte(`{}`),
-		map[string]bool{"a": true}, review.Outbound{EventID: "evt_rvw_1", EventType: review.EventRunCompleted, Body: []byte(`{}`)}); err != nil {
+		map[string]review.Outcome{"a": {Edited: true}}, review.Outbound{EventID: "evt_rvw_1", EventType: review.EventRunCompleted, Body: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 	doc := filepath.Join(t.TempDir(), "doc.pdf")

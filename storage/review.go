@@ -155,7 +155,7 @@ var decidedStatuses = func() string {
 //
 // out is the event the decision sends on; its deliveries are written in the
 // same transaction (an outbox), so a decision is never without them.
-func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]bool, out review.Outbound) error {
+func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]review.Outcome, out review.Outbound) error {
 	action, decision, status := review.ActionApprove, review.DecisionApproved, review.StatusProcessed
 	if !d.Approved {
 		action, decision, status = review.ActionReject, review.DecisionRejected, review.StatusRejected
@@ -187,8 +187,18 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 				return err
 			}
 		}
-		for path, edited := range outcomes {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at) VALUES (?, ?, ?, ?, ?)`, runID, workflow, path, edited, now); err != nil {
+		for path, o := range outcomes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at, confidence, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				runID, workflow, path, o.Edited, now, o.Confidence, d.By); err != nil {
+				return err
+			}
+		}
+		if err := rollUp(ctx, tx, workflow, d.By, now, outcomes, 1); err != nil {
+			return err
+		}
+		if d.QA {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_samples (run_id, workflow_id, source, first_by, first_at, first, sampled_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (run_id) DO NOTHING`, runID, workflow, review.QAFromDecision, d.By, now, []byte(reviewed), now); err != nil {
 				return err
 			}
 		}
@@ -241,7 +251,13 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, ms(now), actor, review.ActionUndo); err != nil {
 			return err
 		}
+		if err := unroll(ctx, tx, runID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM qa_samples WHERE run_id = ? AND qa_at IS NULL`, runID); err != nil { // a check of a decision taken back
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rule_failures WHERE run_id = ?`, runID); err != nil {
@@ -273,7 +289,13 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
 		if _, err = tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionReopen); err != nil {
 			return err
 		}
+		if err = unroll(ctx, tx, runID); err != nil {
+			return err
+		}
 		if _, err = tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
+			return err
+		}
+		if _, err = tx.ExecContext(ctx, `DELETE FROM qa_samples WHERE run_id = ? AND qa_at IS NULL`, runID); err != nil {
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `DELETE FROM rule_failures WHERE run_id = ?`, runID); err != nil {

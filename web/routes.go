@@ -67,6 +67,17 @@ func (s *Server) routes() []route {
 		{"POST /runs/{runID}/resume", reviewer, s.resume},
 		{"POST /runs/{runID}/reopen", admin, s.reopen},
 		{"POST /runs/{runID}/discard", admin, s.discardDraft},
+		{"POST /runs/{runID}/active", reviewer, s.active},
+
+		// Quality assurance: anyone checks a run they did not decide; the
+		// accuracy it measures and the sample rate are a supervisor's; a
+		// reviewer sees their own scorecard.
+		{"GET /qa", reviewer, s.qaQueuePage},
+		{"GET /qa/{runID}", reviewer, s.qaCheckPage},
+		{"POST /qa/{runID}", reviewer, s.qaCheck},
+		{"GET /accuracy", supervisor, s.accuracyPage},
+		{"POST /accuracy/rules", supervisor, s.saveQARule},
+		{"GET /scorecards", reviewer, s.scorecardsPage},
 
 		{"GET /admin/users", admin, s.usersPage},
 		{"POST /admin/users", admin, s.createUser},
@@ -90,9 +101,15 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/breaches", apiToken, s.apiBreaches},
 		{"GET /api/v1/runs/{runID}/duplicate", apiToken, s.apiDuplicate},
 		{"GET /api/v1/workflows/{workflowID}/duplicate-key", apiToken, s.apiDuplicateKey},
+		{"GET /api/v1/qa", apiToken, s.apiQAQueue},
+		{"GET /api/v1/qa/{runID}", apiToken, s.apiQASample},
+		// How accurate people are is a supervisor's to read.
+		{"GET /api/v1/accuracy", supervisorToken, s.apiAccuracy},
+		{"GET /api/v1/scorecards", supervisorToken, s.apiScorecards},
 		// An export is every decided run at once: a supervisor's.
 		{"GET /api/v1/exports/runs.jsonl", supervisorToken, s.exportJSONL},
 		{"GET /api/v1/exports/runs.csv", supervisorToken, s.exportCSV},
+		{"GET /api/v1/exports/qa.csv", supervisorToken, s.exportQA},
 
 		// Extend's own API, read the way Extend serves it (web/extend_api.go),
 		// so code written against Extend's SDKs reads reviewed runs by

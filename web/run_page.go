@@ -124,7 +124,7 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 		vm.CanResume = rv.Hold.Kind == review.HoldPostponed || user.Role.AtLeast(review.RoleSupervisor)
 	}
 	vm.Frame = views.Frame{
-		Scripts: []string{"js/viewer.js", "js/editor.js", "js/run.js"}, BodyClass: "review", MainClass: "review-main",
+		Scripts: []string{"js/viewer.js", "js/editor.js", "js/run.js", "js/active.js"}, BodyClass: "review", MainClass: "review-main",
 		Body: templ.Attributes{"data-me": user.DisplayName(), "data-me-email": user.Email, "data-run-id": run.ID,
 			"data-version": strconv.Itoa(rv.Version), "data-editable": strconv.FormatBool(vm.Editable)},
 		SkipTo: "#fields", SkipLabel: "Skip to the first field",

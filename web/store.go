@@ -33,6 +33,11 @@ type Store interface {
 	CorrectedRuns(ctx context.Context, workflowID, path string, limit int) ([]review.RunSummary, error)
 	EachDecided(ctx context.Context, f review.ExportFilter, fn func(review.ExportedRun) error) error
 	Dashboard(ctx context.Context, sla time.Duration) (review.Dashboard, error)
+	QAQueue(ctx context.Context, limit int) ([]review.QASample, int, error)
+	QASample(ctx context.Context, runID string) (review.QASample, error)
+	Accuracy(ctx context.Context, f review.AccuracyFilter) (review.Accuracy, error)
+	Scorecards(ctx context.Context, f review.ScorecardFilter) ([]review.Scorecard, error)
+	EachQAField(ctx context.Context, f review.ExportFilter, fn func(review.QASample, review.QAField) error) error
 	Workflows(ctx context.Context) ([]review.Workflow, error)
 
 	// The Extend-compatible API's reads.
@@ -72,6 +77,7 @@ type Store interface {
 	DuplicateKeys(ctx context.Context, workflowID string) ([]string, error)
 	AllDuplicateKeys(ctx context.Context) (map[string][]string, error)
 	ServiceLevels(ctx context.Context) (map[string]time.Duration, error)
+	QARules(ctx context.Context) (map[string]review.QARule, error)
 	Destinations(ctx context.Context) ([]review.Destination, error)
 	RecentDeliveries(ctx context.Context, limit int) ([]review.Delivery, error)
 	RecentCalls(ctx context.Context, limit int) ([]review.Delivery, error)

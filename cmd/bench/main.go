@@ -6,6 +6,7 @@
 //	go run ./cmd/bench -only starvation -out -
 //	go run ./cmd/bench -only ingest -long -out -   # 3,000 events/s for 60 s
 //	go run ./cmd/bench -only dashboard -long -out - # 1,000,000 waiting runs
+//	go run ./cmd/bench -only accuracy -long -out - # the accuracy page at 100,000 decided runs
 package main
 
 import (
@@ -46,11 +47,12 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "where to write the report (- for standard output)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	neighbour := flag.Bool("neighbour", false, "run beside a CPU neighbour (a busy process on one core) and append the report")
-	long := flag.Bool("long", false, "the long variants: ingest sustained at 3,000 events/s for 60 s, the dashboard at 1,000,000 waiting runs")
+	long := flag.Bool("long", false, "the long variants: ingest sustained at 3,000 events/s for 60 s, the dashboard at 1,000,000 waiting runs, the accuracy page at 100,000 decided runs")
 	flag.Parse()
 	if *long {
 		sustained = longLoad
 		dashboardRuns = 1_000_000
+		accuracyRuns = 100_000
 	}
 	if *neighbour {
 		busy := exec.Command("sh", "-c", "while :; do :; done")
@@ -82,6 +84,7 @@ func main() {
 		{"decoding", benchDecoding},
 		{"rules", benchRules},
 		{"postgres", benchPostgres},
+		{"accuracy", benchAccuracy},
 	}
 	ctx := context.Background()
 	var all []result

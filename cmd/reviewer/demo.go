@@ -43,6 +43,9 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret, data, db strin
 	if err := demoRules(ctx, in, runs); err != nil {
 		return 0, err
 	}
+	if err := demoQARules(ctx, in, runs); err != nil {
+		return 0, err
+	}
 	for _, r := range runs {
 		if r.Decided != nil {
 			if err := decide(ctx, in, data, db, r.ID, r.Decided); err != nil {
@@ -50,7 +53,53 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret, data, db strin
 			}
 		}
 	}
-	return len(runs), nil
+	return len(runs), checkDemoQA(ctx, in)
+}
+
+// demoQA is the demo's QA: a quarter of the decided runs checked, and
+// every run whose reviewer corrected one of these fields.
+var demoQA = review.QARule{SamplePercent: 25, Fields: []string{"customer_number", "due_date", "purchase_order"}}
+
+// demoQARules gives the workflows of the demo's decided runs the demo's QA
+// rule, unless they have one.
+func demoQARules(ctx context.Context, in *instance.Instance, runs []demo.Run) error {
+	for _, r := range runs {
+		if r.Decided == nil {
+			continue
+		}
+		run, err := in.Store.Run(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if kept, err := in.Store.QARule(ctx, run.Workflow.ID); err != nil || kept.SamplePercent > 0 || len(kept.Fields) > 0 {
+			return err
+		}
+		rule := demoQA
+		rule.WorkflowID = run.Workflow.ID
+		if err := in.Desk.SetQARule(ctx, "demo", rule); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoChecked is the demo's one check already made: a second reviewer
+// agrees with Ana's corrected customer number and finds the date wrong.
+const demoChecked = "workflow_run_demo_qh_june_2025"
+
+func checkDemoQA(ctx context.Context, in *instance.Instance) error {
+	q, err := in.Store.QASample(ctx, demoChecked)
+	if review.ErrorCode(err) == review.ENOTFOUND || err == nil && q.QAAt != nil {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = in.Desk.CheckQA(ctx, demoChecked, &review.User{Email: "dana@example.com", Role: review.RoleSupervisor}, []desk.QAValue{
+		{OutputID: "dpr_demo_qh_june_extract", Path: "customer_number", Text: "11082"},
+		{OutputID: "dpr_demo_qh_june_extract", Path: "invoice_date", Text: "2014-06-07"},
+	})
+	return err
 }
 
 // demoRules gives the demo's workflows their service levels, duplicate

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// runAWSJuly is a demo run Ben decided, correcting its purchase order: a
+// correction of a field the demo's QA rule always checks.
+const runAWSJuly = "workflow_run_demo_aws_july_2026"
+
+// TestQABlindCheck: in the demo, the QA queue lists runs a reviewer
+// decided; a second reviewer opens one and sees the model's values only
+// (Ben's correction nowhere on the page), types their own value with real
+// keys and records the check with Enter; then the page shows Ben's value
+// beside theirs, marked as differing, and the API and the accuracy page
+// count the check with its sample size.
+func TestQABlindCheck(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	s.user("quinn@example.com", review.RoleReviewer)
+	s.user("sam@example.com", review.RoleSupervisor)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "quinn@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/qa"), settled()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `!!document.querySelector('[data-run-id="`+runAWSJuly+`"] a')`, "the QA queue lists Ben's run")
+	waitFor(t, ctx, `!!document.querySelector('[data-run-id="workflow_run_demo_qh_june_2025"]') === false`, "the demo's checked run has left the queue")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-run-id="`+runAWSJuly+`"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-qa-form] [data-field="purchase_order"]`)),
+		settled(),
+	); err != nil {
+		t.Fatal(err)
+	}
+	blind, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.body.innerText.includes("PO-2014-0817") &&
+		![...document.querySelectorAll("input")].some((i) => i.value.includes("PO-2014-0817")) &&
+		!document.querySelector('main a[href^="/runs/"]')`))
+	if !blind {
+		t.Fatal("the first reviewer's value, or a link to the run's page that shows it, is there before the check")
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-field="purchase_order"]`)),
+		chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "PO-2014-0818")
+	press(t, ctx, "\n")
+	waitFor(t, ctx, `!!document.querySelector('[data-qa-result] [data-qa-field="purchase_order"][data-agrees="false"]')`, "the check shows the purchase order differing")
+	shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-qa-field="purchase_order"]').innerText`))
+	if !strings.Contains(shown, "PO-2014-0817") || !strings.Contains(shown, "PO-2014-0818") {
+		t.Fatalf("the comparison reads %q, want Ben's value beside Quinn's", shown)
+	}
+
+	var sample struct {
+		CheckedBy string           `json:"checkedBy"`
+		FirstBy   string           `json:"firstBy"`
+		Fields    []review.QAField `json:"fields"`
+	}
+	json.Unmarshal(supervisorGet(t, s, "/api/v1/qa/"+runAWSJuly), &sample)
+	var po *review.QAField
+	for i := range sample.Fields {
+		if sample.Fields[i].Path == "purchase_order" {
+			po = &sample.Fields[i]
+		}
+	}
+	if sample.CheckedBy != "quinn@example.com" || sample.FirstBy != "ben@example.com" || po == nil || po.FirstCorrect != 0 || string(po.QA) != `"PO-2014-0818"` {
+		t.Fatalf("the API's check: %+v, purchase order %+v", sample, po)
+	}
+	var acc review.Accuracy
+	json.Unmarshal(supervisorGet(t, s, "/api/v1/accuracy"), &acc)
+	var reviewed review.Rate
+	for _, w := range acc.Workflows {
+		for _, f := range w.Fields {
+			if f.Path == "purchase_order" {
+				reviewed = f.Reviewed
+			}
+		}
+	}
+	if reviewed.Samples != 1 || reviewed.Correct != 0 {
+		t.Fatalf("the API's accuracy of the reviewed purchase order: %+v", reviewed)
+	}
+	if csv := string(supervisorGet(t, s, "/api/v1/exports/qa.csv")); !strings.Contains(csv, runAWSJuly+",") || !strings.Contains(csv, ",purchase_order,") ||
+		!strings.Contains(csv, "PO-2014-0817,PO-2014-0818") {
+		t.Fatalf("the QA export lacks the check:\n%s", csv)
+	}
+	resp, err := s.client("sam@example.com").Get(s.base + "/accuracy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(page, []byte(`data-accuracy-field="purchase_order"`)) || !bytes.Contains(page, []byte("1 sample)")) {
+		t.Fatalf("the accuracy page does not show the check with its sample size")
+	}
+}
+
+// supervisorGet reads an API path with a supervisor's token.
+func supervisorGet(t *testing.T, s *server, path string) json.RawMessage {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"token", "create", "--data", s.data, "--name", "supervisor", "--role", "supervisor"}, noEnv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", s.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out.String()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s %s", path, resp.Status, b)
+	}
+	return b
+}

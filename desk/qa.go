@@ -1,0 +1,109 @@
+package desk
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// QAStore is what quality assurance needs persisted and read.
+type QAStore interface {
+	QARule(ctx context.Context, workflowID string) (review.QARule, error)
+	QASample(ctx context.Context, runID string) (review.QASample, error)
+	SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField) error
+	AddActive(ctx context.Context, actor, runID string, at time.Time, d time.Duration) error
+}
+
+// QAValue is a value the second reviewer gave a field, as typed: a field's
+// text as the review page writes it ("12.50 EUR" for an amount).
+type QAValue struct {
+	OutputID, Path, Text string
+}
+
+// OpenQA reads a sampled run for its check: the sample and the run as
+// Extend sent it, which is what the checker starts from, as the first
+// reviewer did. The first review's values stay in the sample, for the page
+// to show only once the check is made.
+func (d *Desk) OpenQA(ctx context.Context, runID string) (review.QASample, *review.Run, error) {
+	q, err := d.store.QASample(ctx, runID)
+	if err != nil {
+		return q, nil, err
+	}
+	run, err := d.store.Run(ctx, runID)
+	return q, run, err
+}
+
+// CheckQA records a blind check of a sampled run by a second person: the
+// values they gave (a field left as the model had it is the model's value),
+// compared field by field with the model's and the first review's. The
+// first reviewer cannot check their own decision, and a run is checked once.
+func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, values []QAValue) (review.QASample, error) {
+	q, model, err := d.OpenQA(ctx, runID)
+	switch {
+	case err != nil:
+		return q, err
+	case q.QAAt != nil:
+		return q, review.Errorf(review.ECONFLICT, "Run %s has been checked already, by %s.", runID, q.QABy)
+	case q.FirstBy == by.Email:
+		return q, review.Errorf(review.EFORBIDDEN, "A check is a second person's: you decided run %s yourself.", runID)
+	}
+	var edits []review.Edit
+	for _, v := range values {
+		o := model.Output(v.OutputID)
+		if o == nil || o.Type != review.OutputExtract {
+			return q, review.Errorf(review.ENOTFOUND, "Run %s has no extraction %q.", runID, v.OutputID)
+		}
+		f, ok := o.Field(v.Path)
+		switch {
+		case !ok:
+			return q, review.Errorf(review.ENOTFOUND, "Output %s has no field %q.", v.OutputID, v.Path)
+		case f.Type.Container():
+			return q, review.Errorf(review.EINVALID, "%s holds other fields; give their values.", v.Path)
+		case v.Text == review.Text(f.Value):
+			continue // as the model had it
+		}
+		text, code := v.Text, ""
+		if f.Type == review.TypeCurrency {
+			if parts := strings.Fields(text); len(parts) == 2 && len(parts[1]) == 3 {
+				text, code = parts[0], parts[1]
+			}
+		}
+		value, _, err := review.ParseText(f, text, code)
+		if err != nil {
+			return q, err
+		}
+		if value, err = review.CheckValue(*f, value); err != nil {
+			return q, err
+		}
+		edits = append(edits, review.Edit{OutputID: v.OutputID, Path: v.Path, Value: value, How: review.HowTyped})
+	}
+	checked, err := model.WithEdits(edits, d.Sizer(ctx, model))
+	if err != nil {
+		return q, review.Errorf(review.EINVALID, "These values cannot be applied to the run: %s", review.ErrorMessage(err))
+	}
+	first := model
+	if q.First != nil {
+		if first, err = review.DecodeRun(q.First); err != nil {
+			return q, err
+		}
+	}
+	if err := d.store.SaveQA(ctx, runID, by.Email, d.now(), review.CompareQA(model, first, checked)); err != nil {
+		return q, err
+	}
+	return d.store.QASample(ctx, runID)
+}
+
+// Active adds time a reviewer spent on a run's page with its window
+// focused, as the page reports it (every half minute and when left); a
+// report beyond review.MaxActiveReport is refused.
+func (d *Desk) Active(ctx context.Context, runID, actor string, spent time.Duration) error {
+	if spent <= 0 || spent > review.MaxActiveReport {
+		return review.Errorf(review.EINVALID, "A report of focused time is between 0 and %s.", review.MaxActiveReport)
+	}
+	if _, err := d.store.Run(ctx, runID); err != nil {
+		return err
+	}
+	return d.store.AddActive(ctx, actor, runID, d.now(), spent)
+}

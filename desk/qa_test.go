@@ -1,0 +1,164 @@
+package desk_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+)
+
+const extract = "dpr_demo_qh_extract"
+
+// TestQACheck: with a 100% sample, a decided run goes to the QA queue; its
+// first reviewer cannot check it; a second person's blind check records,
+// per field, whether the model and the first review had the value QA
+// gave, once; the accuracy and the scorecard count it with its samples.
+func TestQACheck(t *testing.T) { pgtest.Each(t, testQACheck) }
+
+func testQACheck(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	bo := &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
+	r, _ := s.Run(ctx, run)
+	if err := s.SetQARule(ctx, review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	// Ana corrects the customer number (the model had 47774) and decides.
+	if _, err := d.SaveEdit(ctx, run, ana.Email, desk.Change{OutputID: extract, Path: "customer_number", Text: text("47775")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Active(ctx, run, ana.Email, 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Active(ctx, run, ana.Email, time.Hour); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("an hour reported at once: %v", err)
+	}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 1, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	queue, waiting, err := s.QAQueue(ctx, 0)
+	if err != nil || waiting != 1 || len(queue) != 1 || queue[0].RunID != run || queue[0].FirstBy != ana.Email {
+		t.Fatalf("QA queue %+v (%d waiting), %v", queue, waiting, err)
+	}
+	if _, err := d.CheckQA(ctx, run, ana, nil); review.ErrorCode(err) != review.EFORBIDDEN {
+		t.Fatalf("the first reviewer checked their own run: %v", err)
+	}
+	// Bo, blind, also reads 47775 and finds the invoice number wrong, which
+	// both the model and Ana let through.
+	q, err := d.CheckQA(ctx, run, bo, []desk.QAValue{
+		{OutputID: extract, Path: "customer_number", Text: "47775"},
+		{OutputID: extract, Path: "invoice_number", Text: "30064444"},
+		{OutputID: extract, Path: "invoice_date", Text: "2014-05-07"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]review.QAField{}
+	for _, f := range q.Fields {
+		got[f.Path] = f
+	}
+	if f := got["customer_number"]; f.ModelCorrect != 0 || f.FirstCorrect != 1 || f.Total != 1 || f.Confidence == nil || *f.Confidence != 0.95 {
+		t.Errorf("customer_number: %+v", f)
+	}
+	if f := got["invoice_number"]; f.ModelCorrect != 0 || f.FirstCorrect != 0 {
+		t.Errorf("invoice_number: %+v", f)
+	}
+	if f := got["invoice_date"]; f.ModelCorrect != 1 || f.FirstCorrect != 1 {
+		t.Errorf("invoice_date: %+v", f)
+	}
+	if f := got["line_items"]; f.Total < 2 || f.ModelCorrect != f.Total {
+		t.Errorf("line_items, scored by cells: %+v", f)
+	}
+	if q.QABy != bo.Email || q.QAAt == nil {
+		t.Errorf("the check is not recorded: %+v", q)
+	}
+	if _, err := d.CheckQA(ctx, run, bo, nil); review.ErrorCode(err) != review.ECONFLICT {
+		t.Fatalf("a second check: %v", err)
+	}
+	if _, waiting, _ := s.QAQueue(ctx, 0); waiting != 0 {
+		t.Errorf("a checked run still waits: %d", waiting)
+	}
+
+	now := time.Now()
+	a, err := s.Accuracy(ctx, review.AccuracyFilter{From: now.Add(-time.Hour), To: now.Add(time.Hour)})
+	if err != nil || len(a.Workflows) != 1 {
+		t.Fatalf("accuracy %+v, %v", a, err)
+	}
+	w := a.Workflows[0]
+	if w.Checked != 1 || len(w.Reviewers) != 1 || w.Reviewers[0].Email != ana.Email || w.Reviewers[0].Accepted.Correct != 0 || w.Reviewers[0].Accepted.Samples != 1 {
+		t.Errorf("workflow accuracy %+v", w)
+	}
+	fields := map[string]review.FieldAccuracy{}
+	for _, f := range w.Fields {
+		fields[f.Path] = f
+	}
+	if f := fields["customer_number"]; f.Model.Samples != 1 || f.Model.Correct != 0 || f.Reviewed.Correct != 1 || f.Corrections.Samples != 1 || f.Corrections.Correct != 0 || len(f.Bands) != 1 {
+		t.Errorf("customer_number accuracy %+v", f)
+	}
+	if f := fields["invoice_number"]; f.Corrections.Correct != 1 || !f.Advice.Reachable || f.Advice.Threshold != 0.99 {
+		t.Errorf("invoice_number accuracy %+v", f)
+	}
+	cards, err := s.Scorecards(ctx, review.ScorecardFilter{From: now.Add(-48 * time.Hour), To: now.Add(time.Hour)})
+	if err != nil || len(cards) != 1 {
+		t.Fatalf("scorecards %+v, %v", cards, err)
+	}
+	if c := cards[0]; c.Email != ana.Email || c.Decided != 1 || c.Active != 90*time.Second || c.FieldsChanged != 1 || c.Accepted.Samples != 1 || c.Accepted.Correct != 0 || c.Accuracy.Samples == 0 {
+		t.Errorf("Ana's scorecard %+v", c)
+	}
+	if cards, _ := s.Scorecards(ctx, review.ScorecardFilter{Email: bo.Email, From: now.Add(-48 * time.Hour), To: now.Add(time.Hour)}); len(cards) != 0 {
+		t.Errorf("Bo's own scorecards show another's: %+v", cards)
+	}
+}
+
+// TestUndoTakesBackMeasures: a decision taken back takes its field
+// outcomes out of the accuracy and the scorecards, and its run out of the
+// QA queue.
+func TestUndoTakesBackMeasures(t *testing.T) { pgtest.Each(t, testUndoTakesBackMeasures) }
+
+func testUndoTakesBackMeasures(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	r, _ := s.Run(ctx, run)
+	if err := s.SetQARule(ctx, review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	if _, err := d.SaveEdit(ctx, run, ana.Email, desk.Change{OutputID: extract, Path: "customer_number", Text: text("47775")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 1, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	measured := func() (corrections review.Rate, cards []review.Scorecard, waiting int) {
+		t.Helper()
+		a, err := s.Accuracy(ctx, review.AccuracyFilter{From: now.Add(-time.Hour), To: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range a.Workflows {
+			corrections = w.Corrections
+		}
+		if cards, err = s.Scorecards(ctx, review.ScorecardFilter{From: now.Add(-48 * time.Hour), To: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, waiting, err = s.QAQueue(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	c, cards, waiting := measured()
+	if c.Samples == 0 || c.Samples == c.Correct || len(cards) != 1 || cards[0].Decided != 1 || cards[0].FieldsChanged != 1 || waiting != 1 {
+		t.Fatalf("after the decision: corrections %+v, scorecards %+v, %d waiting for QA", c, cards, waiting)
+	}
+	if err := d.Undo(ctx, run, ana.Email); err != nil {
+		t.Fatal(err)
+	}
+	if c, cards, waiting := measured(); c.Samples != 0 || len(cards) != 0 || waiting != 0 {
+		t.Fatalf("after the undo: corrections %+v, scorecards %+v, %d waiting for QA", c, cards, waiting)
+	}
+}

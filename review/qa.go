@@ -1,0 +1,453 @@
+package review
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Where a QA sample came from.
+const (
+	QAFromDecision  = "decided"   // a reviewer decided the run
+	QAFromCompleted = "completed" // Extend completed it without review: the model alone
+)
+
+// QARule is a workflow's quality assurance: the share of its decided (and
+// straight-through) runs a second person checks blind, and the fields whose
+// correction always sends a run to the check.
+type QARule struct {
+	WorkflowID    string
+	SamplePercent int      // 0..100
+	Fields        []string // folded paths: a run where any was corrected is always checked
+}
+
+// MaxQAFields bounds the fields a rule names: each is a comparison at every
+// decision, and a page lists them.
+const MaxQAFields = 50
+
+// Check says whether the rule can be kept.
+func (r QARule) Check() error {
+	if r.SamplePercent < 0 || r.SamplePercent > 100 {
+		return Errorf(EINVALID, "The QA sample is a percentage from 0 to 100.")
+	}
+	if len(r.Fields) > MaxQAFields {
+		return Errorf(EINVALID, "A QA rule names at most %d fields.", MaxQAFields)
+	}
+	return nil
+}
+
+// Sample says whether a run goes to QA: always when a chosen field was
+// corrected or a supervisor approved over failing rules, else when it falls
+// in the sample. The draw hashes the run id with a salt of its own, so it
+// is repeatable and independent of the routing rule's draw.
+func (r QARule) Sample(runID string, outcomes map[string]Outcome, override bool) bool {
+	if override && (r.SamplePercent > 0 || len(r.Fields) > 0) {
+		return true
+	}
+	for _, f := range r.Fields {
+		if outcomes[f].Edited {
+			return true
+		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte("qa:" + runID))
+	return int(h.Sum32()%100) < r.SamplePercent
+}
+
+// Outcome is what the review did to one field (row indexes folded): whether
+// it changed the model's value, and the model's lowest confidence in it.
+type Outcome struct {
+	Edited     bool
+	Confidence *float64
+}
+
+// QASample is one run in the QA queue, or checked.
+type QASample struct {
+	RunID, WorkflowID, WorkflowName string
+	Source                          string    // QAFromDecision or QAFromCompleted
+	FirstBy                         string    // who decided it; "" for the model alone
+	FirstAt                         time.Time // when it was decided or completed
+	SampledAt                       time.Time
+	First                           json.RawMessage `json:"-"` // the run as the first review sent it on; nil: as Extend sent it
+	QABy                            string
+	QAAt                            *time.Time
+	Fields                          []QAField
+}
+
+// QAField is the check of one field of a sampled run: how many of its units
+// (1 for a value; cells for a list, scored as Extend's evaluation sets
+// score them) the model and the first review had as the second reviewer.
+type QAField struct {
+	OutputID     string          `json:"outputId"`
+	Path         string          `json:"path"`
+	Confidence   *float64        `json:"confidence,omitempty"`
+	Total        int             `json:"total"`
+	ModelCorrect int             `json:"modelCorrect"`
+	FirstCorrect int             `json:"firstCorrect"`
+	Model        json.RawMessage `json:"model"`
+	First        json.RawMessage `json:"first"`
+	QA           json.RawMessage `json:"qa"`
+}
+
+// Agrees reports whether the first review had the field as QA has it.
+func (f QAField) Agrees() bool { return f.FirstCorrect == f.Total }
+
+// CompareQA scores every top-level field of the model's extractions
+// against the second reviewer's: the model's value
+// and the first review's. model is the run as Extend sent it, first as the
+// first review left it, checked as the second reviewer has it.
+func CompareQA(model, first, checked *Run) []QAField {
+	var out []QAField
+	for _, m := range model.Outputs {
+		f, c := first.Output(m.ID), checked.Output(m.ID)
+		if f == nil || c == nil {
+			continue
+		}
+		if m.Type != OutputExtract {
+			continue // the check form gives extracted values only: a class or splits it did not judge
+		}
+		for _, mf := range m.Fields {
+			if mf.Depth != 0 {
+				continue
+			}
+			fv, cv := json.RawMessage("null"), json.RawMessage("null")
+			if ff, ok := f.Field(mf.Path); ok {
+				fv = ff.Value
+			}
+			if cf, ok := c.Field(mf.Path); ok {
+				cv = cf.Value
+			}
+			out = append(out, scoreField(m.ID, mf.Path, lowestConfidence(m, mf.Path), mf.Value, fv, cv))
+		}
+	}
+	return out
+}
+
+func scoreField(outputID, path string, conf *float64, model, first, checked json.RawMessage) QAField {
+	mc, total := Score(model, checked)
+	fc, _ := Score(first, checked)
+	return QAField{OutputID: outputID, Path: path, Confidence: conf, Total: total, ModelCorrect: mc, FirstCorrect: fc,
+		Model: model, First: first, QA: checked}
+}
+
+// lowestConfidence is the model's lowest confidence in the field at path
+// or anything inside it; nil when it reported none.
+func lowestConfidence(o Output, path string) *float64 {
+	var low *float64
+	for _, f := range o.Fields {
+		if f.Path != path && !strings.HasPrefix(f.Path, path+"[") && !strings.HasPrefix(f.Path, path+".") {
+			continue
+		}
+		if v, ok := f.Confidence.Value(); ok && (low == nil || v < *low) {
+			low = &v
+		}
+	}
+	return low
+}
+
+// Score compares an extracted value with the expected one as Extend's
+// evaluation sets do: a value is one unit, right or wrong; a list is
+// scored by cells. Extend's "Calculating array accuracy"
+// (docs.extend.ai/product/evaluation/calculating-array-accuracy) pairs
+// each extracted row with the expected row it matches best, whatever the
+// order, counts a missing or extra row's cells as wrong, and divides the
+// correct cells by the greater of the expected and the extracted cells
+// (rows times columns), so both over- and under-extraction cost. An
+// object's members are its columns; a list of values has one column.
+// total is that denominator, at least 1.
+func Score(extracted, expected json.RawMessage) (correct, total int) {
+	got, gotList := rows(extracted)
+	want, wantList := rows(expected)
+	if !gotList && !wantList {
+		if SameValue(extracted, expected) {
+			return 1, 1
+		}
+		return 0, 1
+	}
+	cols := columns(got, want)
+	total = max(len(got), len(want)) * len(cols)
+	if total == 0 { // two empty lists agree
+		return 1, 1
+	}
+	// Greedy pairing on the most matching cells first: rows are few and
+	// their best partners are rarely contested, so this finds the pairing
+	// an exhaustive assignment would at a fraction of its cost.
+	type pair struct{ g, w, n int }
+	var pairs []pair
+	for g := range got {
+		for w := range want {
+			if n := sameCells(got[g], want[w], cols); n > 0 {
+				pairs = append(pairs, pair{g, w, n})
+			}
+		}
+	}
+	slices.SortStableFunc(pairs, func(a, b pair) int { return b.n - a.n })
+	usedG, usedW := make([]bool, len(got)), make([]bool, len(want))
+	for _, p := range pairs {
+		if !usedG[p.g] && !usedW[p.w] {
+			usedG[p.g], usedW[p.w] = true, true
+			correct += p.n
+		}
+	}
+	return correct, total
+}
+
+// rows reads a list into rows of cells by column; ok is false for a value
+// that is not a list.
+func rows(raw json.RawMessage) (out []map[string]json.RawMessage, ok bool) {
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return nil, false
+	}
+	for _, it := range items {
+		var obj map[string]json.RawMessage
+		if _, money := ReadMoney(it); money || json.Unmarshal(it, &obj) != nil || obj == nil {
+			obj = map[string]json.RawMessage{"": it}
+		}
+		out = append(out, obj)
+	}
+	return out, true
+}
+
+func columns(a, b []map[string]json.RawMessage) []string {
+	seen := map[string]bool{}
+	var cols []string
+	for _, rs := range [][]map[string]json.RawMessage{a, b} {
+		for _, r := range rs {
+			for k := range r {
+				if !seen[k] {
+					seen[k] = true
+					cols = append(cols, k)
+				}
+			}
+		}
+	}
+	slices.Sort(cols)
+	return cols
+}
+
+func sameCells(a, b map[string]json.RawMessage, cols []string) int {
+	n := 0
+	for _, c := range cols {
+		av, bv := a[c], b[c]
+		if av == nil {
+			av = json.RawMessage("null")
+		}
+		if bv == nil {
+			bv = json.RawMessage("null")
+		}
+		if SameValue(av, bv) {
+			n++
+		}
+	}
+	return n
+}
+
+// Rate is a measured proportion with its 95% Wilson score interval: what
+// every accuracy figure here is, so that a rate on 7 samples says so.
+type Rate struct {
+	Correct int     `json:"correct"`
+	Samples int     `json:"samples"`
+	Value   float64 `json:"value"` // Correct/Samples; 0 without samples
+	Low     float64 `json:"low"`   // the interval's bounds, 0..1
+	High    float64 `json:"high"`
+}
+
+// z95 is the standard normal quantile of a two-sided 95% interval.
+const z95 = 1.959963984540054
+
+// Wilson is the rate of correct in samples with its 95% Wilson score
+// interval, which unlike the normal approximation stays inside 0..1 and is
+// honest at small counts and at rates near 0 or 1.
+func Wilson(correct, samples int) Rate {
+	r := Rate{Correct: correct, Samples: samples}
+	if samples <= 0 {
+		r.High = 1
+		return r
+	}
+	n, p := float64(samples), float64(correct)/float64(samples)
+	z2 := z95 * z95
+	centre := (p + z2/(2*n)) / (1 + z2/n)
+	half := z95 / (1 + z2/n) * math.Sqrt(p*(1-p)/n+z2/(4*n*n))
+	r.Value, r.Low, r.High = p, max(0, centre-half), min(1, centre+half)
+	return r
+}
+
+// String writes the rate as a person reads it: "98.2% (96.1–99.3%, 412 samples)".
+func (r Rate) String() string {
+	if r.Samples == 0 {
+		return "no samples"
+	}
+	unit := "samples"
+	if r.Samples == 1 {
+		unit = "sample"
+	}
+	return fmt.Sprintf("%.1f%% (%.1f–%.1f%%, %d %s)", 100*r.Value, 100*r.Low, 100*r.High, r.Samples, unit)
+}
+
+// ConfidenceBins is how finely confidence is counted: hundredths, so a
+// threshold can be advised to 0.01.
+const ConfidenceBins = 100
+
+// ConfidenceBin is the bin of a confidence: its hundredths, rounded down
+// (with a hair's allowance, so 0.29 is bin 29 although 0.29*100 is
+// 28.999…).
+func ConfidenceBin(c float64) int { return int(math.Floor(c*ConfidenceBins + 1e-6)) }
+
+// Bin is the measured values of one field whose model confidence lay in
+// [Bin/100, (Bin+1)/100); Bin 100 is a confidence of exactly 1.
+type Bin struct {
+	Bin            int
+	Correct, Total int
+}
+
+// Band is the accuracy of the model's values in a confidence band.
+type Band struct {
+	From float64 `json:"from"`
+	To   float64 `json:"to"`
+	Rate Rate    `json:"rate"`
+}
+
+// Bands groups bins into tenths of confidence, the lowest first.
+func Bands(bins []Bin) []Band {
+	var out []Band
+	for b := 0; b < 10; b++ {
+		var c, t int
+		for _, x := range bins {
+			if x.Bin/10 == b || b == 9 && x.Bin >= 100 {
+				c, t = c+x.Correct, t+x.Total
+			}
+		}
+		if t > 0 {
+			out = append(out, Band{From: float64(b) / 10, To: float64(b+1) / 10, Rate: Wilson(c, t)})
+		}
+	}
+	return out
+}
+
+// Advice is the confidence threshold at which the model's values that pass
+// it reach a target accuracy: what sending the rest to review would cost.
+type Advice struct {
+	Target    float64 `json:"target"`    // e.g. 0.99
+	Threshold float64 `json:"threshold"` // send values below this to review
+	Reviewed  float64 `json:"reviewed"`  // the share of values below it, at the measured mix
+	Above     Rate    `json:"above"`     // the model's accuracy on what passes
+	Reachable bool    `json:"reachable"` // false: no threshold reaches the target on what was measured
+}
+
+// Advise finds the lowest threshold at which the model's values with a
+// confidence at or above it are right at least target of the time, and the
+// share of values below it.
+func Advise(bins []Bin, target float64) Advice {
+	sorted := slices.Clone(bins)
+	slices.SortFunc(sorted, func(a, b Bin) int { return a.Bin - b.Bin })
+	var all, c, t int
+	for _, b := range sorted {
+		all += b.Total
+	}
+	a := Advice{Target: target}
+	if all == 0 {
+		return a
+	}
+	// From the most confident down: the lowest threshold still on target.
+	for i := len(sorted) - 1; i >= 0; i-- {
+		c, t = c+sorted[i].Correct, t+sorted[i].Total
+		if float64(c) >= target*float64(t) {
+			a.Reachable = true
+			a.Threshold = float64(sorted[i].Bin) / ConfidenceBins
+			a.Above = Wilson(c, t)
+			a.Reviewed = float64(all-t) / float64(all)
+		}
+	}
+	return a
+}
+
+// AccuracyFilter selects what accuracy is measured on: checks made (and
+// decisions taken) in [From, To), of one workflow or all.
+type AccuracyFilter struct {
+	WorkflowID string
+	From, To   time.Time
+}
+
+// AccuracyTarget is the accuracy the threshold advice aims at.
+const AccuracyTarget = 0.99
+
+// Accuracy is the measured accuracy of what left the building, per
+// workflow and field: from QA (the model's values and the reviewed ones
+// against a second reviewer's) and from corrections (a corrected field
+// means the model was wrong).
+type Accuracy struct {
+	From      time.Time          `json:"from"`
+	To        time.Time          `json:"to"`
+	Target    float64            `json:"target"`
+	Workflows []WorkflowAccuracy `json:"workflows"`
+}
+
+// WorkflowAccuracy is one workflow's accuracy, overall and per field and
+// per reviewer.
+type WorkflowAccuracy struct {
+	ID          string             `json:"workflowId"`
+	Name        string             `json:"workflowName"`
+	Checked     int                `json:"checked"`     // runs checked in QA
+	Waiting     int                `json:"waiting"`     // runs waiting in the QA queue
+	Model       Rate               `json:"model"`       // the model's values, against QA
+	Reviewed    Rate               `json:"reviewed"`    // the reviewed values, against QA
+	Corrections Rate               `json:"corrections"` // the model's values, by corrections
+	Fields      []FieldAccuracy    `json:"fields"`
+	Reviewers   []ReviewerAccuracy `json:"reviewers"`
+}
+
+// FieldAccuracy is one field's accuracy. Path is a top-level field for QA
+// (a list scored by cells) and a folded leaf for corrections.
+type FieldAccuracy struct {
+	Path        string `json:"path"`
+	Model       Rate   `json:"model"`       // against QA
+	Reviewed    Rate   `json:"reviewed"`    // against QA
+	Corrections Rate   `json:"corrections"` // the model's, by corrections
+	Bands       []Band `json:"bands"`
+	Advice      Advice `json:"advice"`
+}
+
+// ReviewerAccuracy is a reviewer's reviewed values against QA.
+type ReviewerAccuracy struct {
+	Email    string `json:"email"`
+	Checked  int    `json:"checked"`             // of their runs
+	Values   Rate   `json:"values"`              // field units right
+	Accepted Rate   `json:"firstPassAcceptance"` // runs QA found nothing to change in
+}
+
+// Scorecard is one reviewer's work on one day (UTC).
+type Scorecard struct {
+	Email         string
+	Day           time.Time
+	Decided       int           // runs decided
+	Active        time.Duration // on run pages, the window focused
+	ActiveRuns    int           // runs that time was spent on
+	FieldsChanged int
+	Accepted      Rate // first-pass acceptance in QA: runs checked with nothing to change
+	Accuracy      Rate // field units right against QA
+}
+
+// ActivePerRun is the focused time per decided run; zero without decisions.
+func (s Scorecard) ActivePerRun() time.Duration {
+	if s.Decided == 0 {
+		return 0
+	}
+	return s.Active / time.Duration(s.Decided)
+}
+
+// ScorecardFilter selects scorecards: days in [From, To), one reviewer's
+// or everyone's.
+type ScorecardFilter struct {
+	Email    string
+	From, To time.Time
+}
+
+// MaxActiveReport bounds one report of focused time from a page: the page
+// reports every half minute and when it is left, so more than this in one
+// report is not time anyone spent.
+const MaxActiveReport = 10 * time.Minute

@@ -1,0 +1,139 @@
+package review
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+)
+
+// Known values of the 95% Wilson score interval (Newcombe 1998, table I,
+// and the interval's closed form at the edges).
+func TestWilson(t *testing.T) {
+	for _, c := range []struct {
+		name             string
+		correct, samples int
+		value, low, high float64
+	}{
+		{"none", 0, 0, 0, 0, 1},
+		{"81 of 263", 81, 263, 0.3080, 0.2553, 0.3662},
+		{"15 of 148", 15, 148, 0.1014, 0.0624, 0.1605},
+		{"0 of 10", 0, 10, 0, 0, 0.2775},
+		{"10 of 10", 10, 10, 1, 0.7225, 1},
+		{"7 of 7", 7, 7, 1, 0.6457, 1},
+		{"990 of 1000", 990, 1000, 0.99, 0.9817, 0.9946},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := Wilson(c.correct, c.samples)
+			if math.Abs(r.Value-c.value) > 5e-4 || math.Abs(r.Low-c.low) > 5e-4 || math.Abs(r.High-c.high) > 5e-4 {
+				t.Errorf("Wilson(%d, %d) = %.4f (%.4f–%.4f), want %.4f (%.4f–%.4f)", c.correct, c.samples, r.Value, r.Low, r.High, c.value, c.low, c.high)
+			}
+			if r.Samples != c.samples {
+				t.Errorf("samples %d, want %d", r.Samples, c.samples)
+			}
+		})
+	}
+	if got := Wilson(7, 7).String(); got != "100.0% (64.6–100.0%, 7 samples)" {
+		t.Errorf("a rate on 7 samples reads %q", got)
+	}
+}
+
+// The cases of Extend's "Calculating array accuracy": rows paired whatever
+// their order, missing and extra rows' cells wrong, divided by the greater
+// of the expected and extracted cells.
+func TestScore(t *testing.T) {
+	for _, c := range []struct {
+		name                string
+		extracted, expected string
+		correct, total      int
+	}{
+		{"same value", `"INV-1"`, `"INV-1"`, 1, 1},
+		{"other value", `"INV-1"`, `"INV-7"`, 0, 1},
+		{"numbers by value", `1.10`, `1.1`, 1, 1},
+		{"money by value", `{"amount":12.5,"iso_4217_currency_code":"EUR"}`, `{"iso_4217_currency_code":"EUR","amount":12.50}`, 1, 1},
+		{"Extend's example: rows swapped, one missing",
+			`[{"a":"a","b":"b","c":"c"},{"a":"d","b":"e","c":"f"}]`,
+			`[{"a":"d","b":"e","c":"f"},{"a":"a","b":"b","c":"c"},{"a":"g","b":"h","c":"i"}]`, 6, 9},
+		{"an extra row costs too",
+			`[{"a":"a","b":"b"},{"a":"x","b":"y"}]`, `[{"a":"a","b":"b"}]`, 2, 4},
+		{"a wrong cell", `[{"a":"a","b":"b"}]`, `[{"a":"a","b":"z"}]`, 1, 2},
+		{"best pairing, not first",
+			`[{"a":"1","b":"2"},{"a":"1","b":"3"}]`, `[{"a":"1","b":"3"},{"a":"1","b":"2"}]`, 4, 4},
+		{"a list of values has one column", `["x","y"]`, `["y","x","z"]`, 2, 3},
+		{"two empty lists agree", `[]`, `[]`, 1, 1},
+		{"nothing extracted", `null`, `[{"a":"1"},{"a":"2"}]`, 0, 2},
+		{"Extend's larger example: 39 of 50 rows of 8 columns, all right", rowsOf(39, 8), rowsOf(50, 8), 312, 400},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			correct, total := Score(json.RawMessage(c.extracted), json.RawMessage(c.expected))
+			if correct != c.correct || total != c.total {
+				t.Errorf("Score = %d/%d, want %d/%d", correct, total, c.correct, c.total)
+			}
+		})
+	}
+}
+
+func rowsOf(n, cols int) string {
+	var rs []map[string]int
+	for i := range n {
+		r := map[string]int{}
+		for c := range cols {
+			r[string(rune('a'+c))] = i*cols + c
+		}
+		rs = append(rs, r)
+	}
+	b, _ := json.Marshal(rs)
+	return string(b)
+}
+
+func TestAdvise(t *testing.T) {
+	bins := []Bin{{Bin: 50, Correct: 60, Total: 100}, {Bin: 83, Correct: 99, Total: 100}, {Bin: 95, Correct: 200, Total: 200}}
+	a := Advise(bins, 0.99)
+	if !a.Reachable || a.Threshold != 0.83 || math.Abs(a.Reviewed-0.25) > 1e-9 || a.Above.Samples != 300 {
+		t.Errorf("Advise = %+v, want 0.83, a quarter reviewed, on 300 samples", a)
+	}
+	if a := Advise([]Bin{{Bin: 90, Correct: 5, Total: 10}}, 0.99); a.Reachable {
+		t.Errorf("an unreachable target is advised: %+v", a)
+	}
+}
+
+func TestQASample(t *testing.T) {
+	r := QARule{SamplePercent: 0, Fields: []string{"total"}}
+	if !r.Sample("run_1", map[string]Outcome{"total": {Edited: true}}, false) {
+		t.Error("a corrected chosen field is not always checked")
+	}
+	if r.Sample("run_1", map[string]Outcome{"total": {}}, false) {
+		t.Error("an uncorrected run is checked at a 0% sample")
+	}
+	all := QARule{SamplePercent: 100}
+	n := 0
+	for i := range 200 {
+		if (QARule{SamplePercent: 30}).Sample(string(rune(i))+"run", nil, false) {
+			n++
+		}
+		if !all.Sample(string(rune(i)), nil, false) {
+			t.Fatal("a 100% sample left a run out")
+		}
+	}
+	if n < 30 || n > 90 {
+		t.Errorf("a 30%% sample drew %d of 200", n)
+	}
+}
+
+// TestQARuleCheck: a sample outside 0-100% or too many chosen fields is
+// refused with a sentence before anything is kept.
+func TestQARuleCheck(t *testing.T) {
+	for _, c := range []struct {
+		rule QARule
+		ok   bool
+	}{
+		{QARule{SamplePercent: 0}, true},
+		{QARule{SamplePercent: 100}, true},
+		{QARule{SamplePercent: 101}, false},
+		{QARule{SamplePercent: -1}, false},
+		{QARule{Fields: make([]string, MaxQAFields+1)}, false},
+	} {
+		if err := c.rule.Check(); (err == nil) != c.ok || err != nil && ErrorCode(err) != EINVALID {
+			t.Errorf("%+v: %v", c.rule, err)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package views
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// QAQueueVM is the QA queue: runs drawn for a blind check.
+type QAQueueVM struct {
+	Page
+	Samples []review.QASample
+	Waiting int
+	Me      string // the signed-in person, who does not check their own runs
+	Now     time.Time
+}
+
+// QACheckVM is one sampled run's check: the form before, the comparison
+// after.
+type QACheckVM struct {
+	Page
+	Sample review.QASample
+	Name   string
+	Flash  string
+	Inputs []QAInput // before the check: the model's values, as a first reviewer saw them
+	Images []string  // the document's pages
+	Result []review.QAField
+}
+
+// QAInput is one field of the blind check's form.
+type QAInput struct {
+	OutputID, Output, Path, Key, Text string
+	Depth                             int
+}
+
+// AccuracyVM is the supervisor's accuracy page.
+type AccuracyVM struct {
+	Page
+	A         review.Accuracy
+	Cards     []review.Scorecard
+	Rules     map[string]review.QARule
+	Workflows []review.Workflow
+	Days      int
+	Flash     string
+}
+
+// ScorecardsVM is the scorecards page: everyone's, or one's own.
+type ScorecardsVM struct {
+	Page
+	Cards []review.Scorecard
+	Days  int
+	Own   bool
+}
+
+// rate writes a measured rate with its interval and sample size.
+func rate(r review.Rate) string { return r.String() }
+
+// advice writes the threshold advice as a supervisor acts on it.
+func advice(path string, a review.Advice) string {
+	if a.Above.Samples == 0 && !a.Reachable {
+		return ""
+	}
+	if !a.Reachable {
+		return fmt.Sprintf("No confidence threshold reaches %.0f%% on %s on what was measured.", 100*a.Target, path)
+	}
+	return fmt.Sprintf("To reach %.0f%% on %s, send runs below %.2f to review: %.0f%% of runs at today's mix (%s above it).",
+		100*a.Target, path, a.Threshold, 100*a.Reviewed, a.Above)
+}
+
+func band(b review.Band) string { return fmt.Sprintf("%.1f–%.1f", b.From, b.To) }
+
+// qaText writes a compared value for the comparison table.
+func qaText(raw json.RawMessage) string {
+	if raw == nil || string(raw) == "null" {
+		return "—"
+	}
+	return review.Text(raw)
+}
+
+func units(f review.QAField) string {
+	if f.Total == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d of %d cells)", f.FirstCorrect, f.Total)
+}
+
+func cardDay(t time.Time) string { return t.Format("Mon 2 Jan 2006") }
+
+func activePerRun(c review.Scorecard) string {
+	if c.Decided == 0 {
+		return fmt.Sprintf("%s on %d runs, none decided", c.Active.Round(time.Second), c.ActiveRuns)
+	}
+	return fmt.Sprintf("%s (%d runs)", c.ActivePerRun().Round(time.Second), c.Decided)
+}
+
+func ruleFields(r review.QARule) string {
+	s := ""
+	for i, f := range r.Fields {
+		if i > 0 {
+			s += ", "
+		}
+		s += f
+	}
+	return s
+}

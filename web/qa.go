@@ -1,0 +1,313 @@
+package web
+
+import (
+	"bufio"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/views"
+)
+
+// MaxAccuracyDays bounds the period the accuracy and the scorecards are
+// measured over: a year of days is all a supervisor compares.
+const MaxAccuracyDays = 366
+
+// period reads the days measured (30 unless days= says otherwise) back from
+// now.
+func (s *Server) period(r *http.Request) (from, to time.Time, days int, err error) {
+	days = 30
+	if v := r.URL.Query().Get("days"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil || days < 1 || days > MaxAccuracyDays {
+			return from, to, 0, review.Errorf(review.EINVALID, "days is a whole number from 1 to %d.", MaxAccuracyDays)
+		}
+	}
+	to = s.now().Add(time.Millisecond)
+	return to.AddDate(0, 0, -days), to, days, nil
+}
+
+func (s *Server) qaQueuePage(w http.ResponseWriter, r *http.Request) error {
+	q, waiting, err := s.store.QAQueue(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	vm := views.QAQueueVM{Page: s.page(r, "QA", "qa"), Samples: q, Waiting: waiting, Me: userFrom(r.Context()).Email, Now: s.now()}
+	if r.URL.Query().Get("part") == "body" {
+		return s.render(w, r, http.StatusOK, views.QAQueueBody(vm))
+	}
+	vm.Page.Frame.Scripts = []string{"js/redraw.js"}
+	return s.render(w, r, http.StatusOK, views.QAQueuePage(vm))
+}
+
+// qaCheckPage shows a sampled run for its blind check: the document and
+// the model's values, as its first reviewer found them; once checked, the
+// three readings side by side.
+func (s *Server) qaCheckPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderQA(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, flash string) error {
+	ctx := r.Context()
+	q, run, err := s.desk.OpenQA(ctx, r.PathValue("runID"))
+	if err != nil {
+		return err
+	}
+	vm := views.QACheckVM{Page: s.page(r, "QA check", "qa"), Sample: q, Name: firstNonEmpty(run.Name, runFileName(run), run.ID), Flash: flash}
+	if q.QAAt != nil {
+		vm.Result = q.Fields
+		return s.render(w, r, status, views.QACheckPage(vm))
+	}
+	for _, o := range run.Outputs {
+		if o.Type != review.OutputExtract || o.Location == nil {
+			continue
+		}
+		for _, f := range o.Fields {
+			if f.Type.Container() {
+				continue
+			}
+			text := review.Text(f.Value)
+			if v := r.PostFormValue(qaKey(o.ID, f.Path)); r.Method == http.MethodPost {
+				text = v // what was typed stays when the check is refused
+			}
+			vm.Inputs = append(vm.Inputs, views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, Depth: f.Depth, Key: qaKey(o.ID, f.Path), Text: text})
+		}
+	}
+	for _, f := range run.Files {
+		doc, found, err := s.store.Document(ctx, f.Blob)
+		if err != nil || !found || f.Blob == "" {
+			continue
+		}
+		for i := range doc.Pages {
+			vm.Images = append(vm.Images, string(views.Path("pages", f.Blob, strconv.Itoa(i+1)))+"?w=900")
+		}
+	}
+	return s.render(w, r, status, views.QACheckPage(vm))
+}
+
+func qaKey(outputID, path string) string { return "v|" + outputID + "|" + path }
+
+// qaCheck records a blind check from the form: one value per field.
+func (s *Server) qaCheck(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return review.Errorf(review.EINVALID, "The form could not be read.")
+	}
+	var values []desk.QAValue
+	for k, vs := range r.PostForm {
+		parts := strings.SplitN(k, "|", 3)
+		if len(parts) != 3 || parts[0] != "v" || len(vs) != 1 {
+			continue
+		}
+		values = append(values, desk.QAValue{OutputID: parts[1], Path: parts[2], Text: vs[0]})
+	}
+	id := r.PathValue("runID")
+	if _, err := s.desk.CheckQA(r.Context(), id, userFrom(r.Context()), values); err != nil {
+		if code := review.ErrorCode(err); code == review.EINVALID || code == review.EUNPROCESSABLE {
+			return s.renderQA(w, r, statusOf[code], review.ErrorMessage(err))
+		}
+		return err
+	}
+	http.Redirect(w, r, string(views.Path("qa", id)), http.StatusSeeOther)
+	return nil
+}
+
+// active adds the focused time a run's page reports.
+func (s *Server) active(w http.ResponseWriter, r *http.Request) error {
+	n, err := strconv.ParseInt(r.PostFormValue("ms"), 10, 64)
+	if err != nil {
+		return review.Errorf(review.EINVALID, "ms is a whole number of milliseconds.")
+	}
+	if err := s.desk.Active(r.Context(), r.PathValue("runID"), userFrom(r.Context()).Email, time.Duration(n)*time.Millisecond); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) accuracyPage(w http.ResponseWriter, r *http.Request) error {
+	vm, err := s.accuracyVM(r, "")
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("part") == "body" {
+		return s.render(w, r, http.StatusOK, views.AccuracyBody(vm))
+	}
+	return s.render(w, r, http.StatusOK, views.AccuracyPage(vm))
+}
+
+func (s *Server) accuracyVM(r *http.Request, flash string) (views.AccuracyVM, error) {
+	ctx := r.Context()
+	from, to, days, err := s.period(r)
+	if err != nil {
+		return views.AccuracyVM{}, err
+	}
+	vm := views.AccuracyVM{Page: s.page(r, "Accuracy", "accuracy"), Days: days, Flash: flash}
+	vm.Page.Frame.Scripts = []string{"js/redraw.js"}
+	if vm.A, err = s.store.Accuracy(ctx, review.AccuracyFilter{WorkflowID: r.URL.Query().Get("workflow"), From: from, To: to}); err != nil {
+		return vm, err
+	}
+	if vm.Cards, err = s.store.Scorecards(ctx, review.ScorecardFilter{From: from, To: to}); err != nil {
+		return vm, err
+	}
+	if vm.Rules, err = s.store.QARules(ctx); err != nil {
+		return vm, err
+	}
+	vm.Workflows, err = s.store.Workflows(ctx)
+	return vm, err
+}
+
+// saveQARule keeps a workflow's QA sample rate and its always-checked
+// fields.
+func (s *Server) saveQARule(w http.ResponseWriter, r *http.Request) error {
+	percent, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("samplePercent")))
+	if err != nil {
+		return review.Errorf(review.EINVALID, "The QA sample is a whole percentage from 0 to 100.")
+	}
+	rule := review.QARule{WorkflowID: r.PostFormValue("workflowId"), SamplePercent: percent}
+	if rule.WorkflowID == "" {
+		return review.Errorf(review.EINVALID, "Choose a workflow.")
+	}
+	for _, f := range strings.Split(r.PostFormValue("fields"), ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			rule.Fields = append(rule.Fields, review.FoldPath(f))
+		}
+	}
+	if err := s.desk.SetQARule(r.Context(), userFrom(r.Context()).Email, rule); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/accuracy", http.StatusSeeOther)
+	return nil
+}
+
+// scorecardsPage shows the scorecards: everyone's to a supervisor, one's
+// own to a reviewer.
+func (s *Server) scorecardsPage(w http.ResponseWriter, r *http.Request) error {
+	from, to, days, err := s.period(r)
+	if err != nil {
+		return err
+	}
+	user := userFrom(r.Context())
+	f := review.ScorecardFilter{From: from, To: to}
+	if !user.Role.AtLeast(review.RoleSupervisor) {
+		f.Email = user.Email
+	}
+	cards, err := s.store.Scorecards(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	vm := views.ScorecardsVM{Page: s.page(r, "Scorecards", "scorecards"), Cards: cards, Days: days, Own: f.Email != ""}
+	vm.Page.Frame.Scripts = []string{"js/redraw.js"}
+	if r.URL.Query().Get("part") == "body" {
+		return s.render(w, r, http.StatusOK, views.ScorecardsBody(vm))
+	}
+	return s.render(w, r, http.StatusOK, views.ScorecardsPage(vm))
+}
+
+// The API's QA, accuracy and scorecards: the same figures as the pages,
+// each with its sample size.
+
+func (s *Server) apiQAQueue(w http.ResponseWriter, r *http.Request) error {
+	q, waiting, err := s.store.QAQueue(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	data := make([]map[string]any, 0, len(q))
+	for _, x := range q {
+		data = append(data, map[string]any{"runId": x.RunID, "workflowId": x.WorkflowID, "source": x.Source, "firstBy": x.FirstBy,
+			"firstAt": x.FirstAt.Format(timeFormat), "sampledAt": x.SampledAt.Format(timeFormat)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "waiting": waiting})
+	return nil
+}
+
+func (s *Server) apiQASample(w http.ResponseWriter, r *http.Request) error {
+	q, err := s.store.QASample(r.Context(), r.PathValue("runID"))
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"runId": q.RunID, "workflowId": q.WorkflowID, "source": q.Source, "firstBy": q.FirstBy,
+		"firstAt": q.FirstAt.Format(timeFormat), "sampledAt": q.SampledAt.Format(timeFormat), "checkedBy": q.QABy, "checkedAt": nil, "fields": []review.QAField{}}
+	if q.QAAt != nil { // blind until checked: no values before
+		out["checkedAt"], out["fields"] = q.QAAt.Format(timeFormat), q.Fields
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiAccuracy(w http.ResponseWriter, r *http.Request) error {
+	from, to, _, err := s.period(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.Accuracy(r.Context(), review.AccuracyFilter{WorkflowID: r.URL.Query().Get("workflowId"), From: from, To: to})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) apiScorecards(w http.ResponseWriter, r *http.Request) error {
+	from, to, _, err := s.period(r)
+	if err != nil {
+		return err
+	}
+	cards, err := s.store.Scorecards(r.Context(), review.ScorecardFilter{Email: r.URL.Query().Get("email"), From: from, To: to})
+	if err != nil {
+		return err
+	}
+	type card struct {
+		Email            string      `json:"email"`
+		Day              string      `json:"day"`
+		Decided          int         `json:"decided"`
+		ActiveSeconds    float64     `json:"activeSeconds"`
+		ActivePerRunSecs float64     `json:"activeSecondsPerRun"`
+		FieldsChanged    int         `json:"fieldsChanged"`
+		FirstPass        review.Rate `json:"firstPassAcceptance"`
+		Accuracy         review.Rate `json:"accuracy"`
+	}
+	data := make([]card, 0, len(cards))
+	for _, c := range cards {
+		data = append(data, card{c.Email, c.Day.Format(time.DateOnly), c.Decided, c.Active.Seconds(), c.ActivePerRun().Seconds(), c.FieldsChanged, c.Accepted, c.Accuracy})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+	return nil
+}
+
+// exportQA streams every checked field as CSV: what the model, the first
+// review and QA had, and how many of its units each got right. The
+// accuracy figures are sums of these rows.
+func (s *Server) exportQA(w http.ResponseWriter, r *http.Request) error {
+	f, err := exportFilter(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="qa-checks.csv"`)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := csv.NewWriter(bw)
+	if err := writeSafe(cw, []string{"runId", "workflowId", "source", "firstBy", "firstAt", "checkedBy", "checkedAt", "outputId", "path",
+		"confidence", "units", "modelCorrect", "firstCorrect", "model", "first", "qa"}); err != nil {
+		return err
+	}
+	err = s.store.EachQAField(r.Context(), f, func(q review.QASample, fld review.QAField) error {
+		conf := ""
+		if fld.Confidence != nil {
+			conf = strconv.FormatFloat(*fld.Confidence, 'f', -1, 64)
+		}
+		return writeSafe(cw, []string{q.RunID, q.WorkflowID, q.Source, q.FirstBy, q.FirstAt.Format(timeFormat), q.QABy, q.QAAt.Format(timeFormat),
+			fld.OutputID, fld.Path, conf, strconv.Itoa(fld.Total), strconv.Itoa(fld.ModelCorrect), strconv.Itoa(fld.FirstCorrect),
+			review.Text(fld.Model), review.Text(fld.First), review.Text(fld.QA)})
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
