@@ -17,6 +17,15 @@ type Dashboard struct {
 	Corrections []FieldCorrections
 	Routing     []RoutingCount
 	RuleFails   []RuleFailures // the rules failing most at decisions, last 30 days
+	Sending     []OutboxCount  // what waits to go downstream, and what was given up, by kind
+}
+
+// OutboxCount is one kind of outbox item (OutboxDelivery, ...): how many
+// wait to be sent or tried again, and how many were given up, which a
+// person must look at on the Deliveries page.
+type OutboxCount struct {
+	Kind             string
+	Waiting, GivenUp int
 }
 
 // RuleFailures counts the decisions at which a workflow's rule failed.

@@ -97,6 +97,9 @@ func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashbo
 	if d.RuleFails, err = s.ruleFailures(ctx, now.AddDate(0, 0, -30)); err != nil {
 		return d, err
 	}
+	if d.Sending, err = s.sending(ctx); err != nil {
+		return d, err
+	}
 	rows, err = s.r.QueryContext(ctx, `SELECT f.workflow_id, max(coalesce(w.name, '')), f.path, sum(f.edited), count(*) FROM field_outcomes f LEFT JOIN workflows w ON w.id = f.workflow_id
 		GROUP BY f.workflow_id, f.path HAVING sum(f.edited) > 0 ORDER BY 1.0 * sum(f.edited) / count(*) DESC, count(*) DESC LIMIT 25`)
 	if err != nil {
@@ -208,4 +211,40 @@ func (s *Store) waiting(ctx context.Context, d *review.Dashboard, now, sla int64
 		return a.Waiting > b.Waiting || a.Waiting == b.Waiting && a.ID < b.ID
 	})
 	return nil
+}
+
+// sending counts the outbox items waiting and given up, by kind: each count
+// reads a partial index of its state, never the items sent.
+func (s *Store) sending(ctx context.Context) ([]review.OutboxCount, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT kind, 'pending', count(*) FROM outbox WHERE state = 'pending' GROUP BY kind
+		UNION ALL SELECT kind, 'dead', count(*) FROM outbox WHERE state = 'dead' GROUP BY kind`)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: sending: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]*review.OutboxCount{}
+	for rows.Next() {
+		var kind, state string
+		var n int
+		if err := rows.Scan(&kind, &state, &n); err != nil {
+			return nil, fmt.Errorf("dashboard: sending: %w", err)
+		}
+		c := counts[kind]
+		if c == nil {
+			c = &review.OutboxCount{Kind: kind}
+			counts[kind] = c
+		}
+		if state == "dead" {
+			c.GivenUp = n
+		} else {
+			c.Waiting = n
+		}
+	}
+	var out []review.OutboxCount
+	for _, kind := range []string{review.OutboxDelivery, review.OutboxEvalItem, review.OutboxExtendCall} {
+		if c := counts[kind]; c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out, rows.Err()
 }

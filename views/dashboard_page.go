@@ -125,3 +125,16 @@ func chartSummary(title string, bs []review.Bucket) string {
 	}
 	return title + ": " + strings.Join(parts, ", ")
 }
+
+// sendingLabel names a kind of outbox item as the dashboard lists it.
+func sendingLabel(kind string) string {
+	switch kind {
+	case review.OutboxDelivery:
+		return "Decisions to your destinations"
+	case review.OutboxEvalItem:
+		return "Corrections to Extend's evaluation sets"
+	case review.OutboxExtendCall:
+		return "Calls to Extend"
+	}
+	return kind
+}

@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -21,11 +23,33 @@ func testDashboard(t *testing.T) {
 	if status, out := edit(t, e, rev, map[string]any{"version": 0, "outputId": "dpr_demo_qh_extract", "path": "line_items[2].amount", "text": "5.40"}); status != 200 {
 		t.Fatalf("edit: %d %v", status, out)
 	}
+	// A destination that will refuse: the decision's delivery waits.
+	ctx := context.Background()
+	if _, err := e.desk.AddDestination(ctx, "admin@example.com", review.Destination{URL: "http://127.0.0.1:1/hook", Secret: "0123456789abcdef", AllowPrivate: true}); err != nil {
+		t.Fatal(err)
+	}
 	resp, _ := rev.PostForm(e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}})
 	if resp.StatusCode != 303 {
 		t.Fatalf("approve: %s", resp.Status)
 	}
 	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	sending := func(waiting, givenUp string) {
+		t.Helper()
+		_, body := get(t, sup, e.srv.URL+"/dashboard?part=body")
+		want := `Decisions to your destinations</a></td><td class="num">` + waiting + `</td><td class="num`
+		if i := strings.Index(body, want); i < 0 || !strings.HasPrefix(body[i+len(want):], givenUp) {
+			t.Fatalf("the dashboard does not say %s waiting, %s given up:\n%s", waiting, givenUp, body[max(strings.Index(body, "Sending on"), 0):][:600])
+		}
+	}
+	sending("1", `">0<`)
+	ds, err := e.store.RecentDeliveries(ctx, 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries: %+v %v", ds, err)
+	}
+	if err := e.store.Attempt(ctx, ds[0].ID, 500, "", "refused", "", false, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	sending("0", ` bad">1<`)
 	resp, page := get(t, sup, e.srv.URL+"/dashboard")
 	if resp.StatusCode != 200 {
 		t.Fatalf("dashboard: %s", resp.Status)
