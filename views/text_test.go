@@ -260,3 +260,13 @@ func TestDuplicateSaysWhatIsShared(t *testing.T) {
 		t.Errorf("the queue says %q, want %q", got, want)
 	}
 }
+
+// TestDurationsSayNoZeroPart: a service level of 4 hours is "4h", not
+// "4h 0m" ("past the 4h 0m SLA", "due within 1h 0m").
+func TestDurationsSayNoZeroPart(t *testing.T) {
+	for d, want := range map[time.Duration]string{4 * time.Hour: "4h", time.Hour + 30*time.Minute: "1h 30m", 2 * time.Minute: "2m", 90 * time.Second: "1m 30s", 45 * time.Second: "45s", 0: "–"} {
+		if got := duration(d); got != want {
+			t.Errorf("duration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
