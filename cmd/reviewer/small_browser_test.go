@@ -172,3 +172,25 @@ func TestTopBarFits(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectedRunSaysWhy: a rejected run's notice says why, whole, at
+// 1024 px: the note was only in the header's pill, cut to "Not ours: a
+// returned …" there, readable on hover alone.
+func TestRejectedRunSaysWhy(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	const run = "workflow_run_demo_article_bounced_2026"
+	note := strings.Trim(at(t, s.apiGet("/api/v1/runs/"+run), "rejectionNote"), `"`)
+	if note == "" {
+		t.Fatal("the demo's rejected run has no note")
+	}
+	s.user("rev@example.com", review.RoleReviewer)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "rev@example.com")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 900), chromedp.Navigate(s.base+"/runs/"+run), chromedp.WaitVisible(chromedp.CSS("#locked")), settled()); err != nil {
+		t.Fatal(err)
+	}
+	if said := js(t, ctx, `document.getElementById("locked").innerText`); !strings.Contains(said, note) {
+		t.Errorf("the rejected run says %q, not its note %q", said, note)
+	}
+}
