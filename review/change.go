@@ -243,6 +243,13 @@ func ReviseSplits(o *Output, model, value json.RawMessage, pages int) (json.RawM
 			sp.ClassificationID = o.Classes[class].ID
 		}
 	}
+	// A sub-document the reviewer added is of the one file the others are
+	// of, as theirs say; of several, the page cannot tell which.
+	if file := onlyFile(slices.Concat(was, o.Splits)); file != "" {
+		for i := range splits {
+			splits[i].FileID = cmp.Or(splits[i].FileID, file)
+		}
+	}
 	if slices.Equal(splits, was) && len(was) > 0 {
 		return model, nil
 	}
@@ -250,6 +257,19 @@ func ReviseSplits(o *Output, model, value json.RawMessage, pages int) (json.RawM
 		splits = []Split{}
 	}
 	return jsonOf(splits), nil
+}
+
+// onlyFile is the file id every sub-document that names one names, or
+// empty when none does or they name several.
+func onlyFile(splits []Split) string {
+	file := ""
+	for _, sp := range splits {
+		if sp.FileID != "" && file != "" && sp.FileID != file {
+			return ""
+		}
+		file = cmp.Or(file, sp.FileID)
+	}
+	return file
 }
 
 // SameValue reports whether two JSON values mean the same: members in any

@@ -132,3 +132,31 @@ func TestSplitNotesUnknownType(t *testing.T) {
 		t.Errorf("a configured type is warned of: %q", got)
 	}
 }
+
+// TestSplitAddedKnowsItsFile: a sub-document a reviewer adds to a split of
+// one file carries that file's id, as the model's do, so a consumer never
+// has to guess which file its pages are of.
+func TestSplitAddedKnowsItsFile(t *testing.T) {
+	run, err := review.DecodeRun(demoRun(t, "packet_2026.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := *output(t, run, review.OutputSplitter)
+	orig, _ := model.Model(review.PathSplits)
+	splits := []review.Split{model.Splits[0], {Type: "invoice", StartPage: 2, EndPage: 2}, model.Splits[1]}
+	splits[0].EndPage = 1
+	v, _ := json.Marshal(splits)
+	got, err := review.ReviseSplits(&model, orig, v, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []review.Split
+	if err := json.Unmarshal(got, &out); err != nil {
+		t.Fatal(err)
+	}
+	for i, sp := range out {
+		if sp.FileID != "file_demo_packet" {
+			t.Errorf("sub-document %d has fileId %q, want the file's, file_demo_packet", i+1, sp.FileID)
+		}
+	}
+}

@@ -100,9 +100,18 @@ func duration(d time.Duration) string {
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))
 	case d < time.Hour:
-		return fmt.Sprintf("%dm %ds", int(d.Minutes()), int(d.Seconds())%60)
+		return pair(int(d.Minutes()), "m", int(d.Seconds())%60, "s")
 	}
-	return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
+	return pair(int(d.Hours()), "h", int(d.Minutes())%60, "m")
+}
+
+// pair writes a duration's two units, the smaller only when not zero:
+// "4h", not "4h 0m".
+func pair(big int, bigUnit string, small int, smallUnit string) string {
+	if small == 0 {
+		return fmt.Sprintf("%d%s", big, bigUnit)
+	}
+	return fmt.Sprintf("%d%s %d%s", big, bigUnit, small, smallUnit)
 }
 
 func sumCounts(bs []review.Bucket) int {

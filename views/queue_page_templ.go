@@ -704,7 +704,7 @@ func QueueRow(r review.RunSummary, now time.Time, me string, people People) temp
 			return templ_7745c5c3_Err
 		}
 		if d := r.Duplicate; d != nil {
-			templ_7745c5c3_Err = DuplicateNote(*d).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = DuplicateNote(people, *d).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

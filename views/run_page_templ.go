@@ -594,7 +594,7 @@ func RunNotices(vm RunPageVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = DuplicateNote(*d).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = DuplicateNote(vm.People, *d).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

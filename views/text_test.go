@@ -247,3 +247,26 @@ func TestPercentRounds(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateSaysWhatIsShared: the duplicate note says in one plain
+// sentence what the two runs share and who decided the other, by name.
+func TestDuplicateSaysWhatIsShared(t *testing.T) {
+	run := review.RunSummary{ID: "workflow_run_1", WorkflowName: "Mailroom", FileName: "packet.pdf", QueuedAt: &earlier,
+		Duplicate: &review.Duplicate{RunID: "workflow_run_2", FileName: "packet.pdf", Decision: review.DecisionApproved, DecidedBy: "ben@example.com", DecidedAt: &earlier,
+			Key: review.ChecksumKeyPrefix + "aae402f204e1ffff"}}
+	want := "Has a duplicate Same file (sha256 aae402f204e1…) as the later run packet.pdf workflow_run_2: approved by Ben Okafor at 2026-03-02 08:30 UTC."
+	got := said(t, QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: []review.RunSummary{run}, Now: now, Depth: 1}), "duplicate")
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("the queue says %q, want %q", got, want)
+	}
+}
+
+// TestDurationsSayNoZeroPart: a service level of 4 hours is "4h", not
+// "4h 0m" ("past the 4h 0m SLA", "due within 1h 0m").
+func TestDurationsSayNoZeroPart(t *testing.T) {
+	for d, want := range map[time.Duration]string{4 * time.Hour: "4h", time.Hour + 30*time.Minute: "1h 30m", 2 * time.Minute: "2m", 90 * time.Second: "1m 30s", 45 * time.Second: "45s", 0: "–"} {
+		if got := duration(d); got != want {
+			t.Errorf("duration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -139,7 +139,7 @@ func testSettingsAndDestinations(t *testing.T) {
 		t.Fatalf("bad sla: %d", s)
 	}
 	_, page := get(t, admin, e.srv.URL+"/dashboard")
-	if !strings.Contains(page, "past the 30m 0s SLA") {
+	if !strings.Contains(page, "past the 30m SLA") {
 		t.Fatalf("the dashboard does not use the saved SLA")
 	}
 	if s := post("/admin/settings", url.Values{"workflow": {"workflow_demo_invoices"}, "below": {"0.9"}, "sample": {"10"}}); s != 200 {

@@ -94,6 +94,10 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	switch {
 	case rv.Decision != "":
 		vm.Locked = fmt.Sprintf("%s by %s on %s.", strings.ToUpper(rv.Decision[:1])+rv.Decision[1:], vm.People.Name(rv.DecidedBy), rv.DecidedAt.Format("2 Jan 2006 15:04 UTC"))
+		// The header's pill has room for the start of a note only.
+		if rv.Note != "" {
+			vm.Locked = strings.TrimSuffix(vm.Locked, ".") + ": " + rv.Note
+		}
 	case run.Status != review.StatusNeedsReview:
 		vm.Locked = "Extend reports this run " + string(run.Status) + ": it is not waiting for review, so it is shown read-only."
 	case rv.Hold.Kind == review.HoldEscalated && !user.Role.AtLeast(review.RoleSupervisor):

@@ -69,6 +69,21 @@ func TestRunOpensInAField(t *testing.T) {
 	atFirst(ctx, "after a decision the next run")
 }
 
+// TestRunOpensOnTheFieldsBox: the field a run opens in has its box lit and
+// in the middle of the view, as when the field is reached by Tab: the
+// packet's first field needing attention was read on page 3, so the view
+// turns to page 3 rather than staying on page 1 without a lit box.
+func TestRunOpensOnTheFieldsBox(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runPacket)
+	want := js(t, ctx, firstAttentionJS)
+	waitFor(t, ctx, `document.activeElement.closest(".field")?.dataset.path === `+jsString(want), "the cursor is not in the first field needing attention, "+want)
+	waitFor(t, ctx, `[...document.querySelectorAll(".pages .box.active")].some((b) => b.offsetParent)`, "no box of "+want+" is lit")
+	waitFor(t, ctx, centredJS+` === ""`, "the box of "+want+" is not in the middle of the view")
+	waitFor(t, ctx, `document.getElementById("page-now").textContent.trim() === "3"`, "the view is not on page 3, where "+want+" was read")
+}
+
 // TestZoomAboutTheFocusedBox: with a field focused, zooming by key and by
 // button keeps its box in the middle of the view (as far as the view
 // scrolls); the box stands out at 3:1 from the page and from every other

@@ -60,6 +60,32 @@ func TestLineItemGridFits(t *testing.T) {
 	}
 }
 
+// TestTypingOverACellReachedByTab: a cell reached by Tab has its text
+// selected, as every one-line field has, so what a reviewer types replaces
+// the model's value; a description (a text area, so it wraps) used to get
+// the cursor at its start, and typing put the new text before the old.
+func TestTypingOverACellReachedByTab(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runAWS)
+	focusField(t, ctx, fieldBefore(t, ctx, ".outputs .grid .ed"))
+	press(t, ctx, kb.Tab)
+	if a := activePath(ctx); a != "line_items[0].description" {
+		t.Fatalf("Tab reached %q, want the grid's first cell", a)
+	}
+	typeText(t, ctx, "Data transfer (EU)\n")
+	waitSaved(t, ctx)
+	if v := value(t, ctx, ed("line_items[0].description")); v != "Data transfer (EU)" {
+		t.Fatalf("typed over a description reached by Tab, it says %q", v)
+	}
+	// Enter went to the amount; Shift+Tab back to the description selects it too.
+	press(t, ctx, kb.Tab, chromedp.ModifierShift)
+	typeText(t, ctx, "Transfer")
+	if v := value(t, ctx, ed("line_items[0].description")); v != "Transfer" {
+		t.Fatalf("typed over a description reached by Shift+Tab, it says %q", v)
+	}
+}
+
 // TestGridRowsByKeyboard: Tab from the field before the line items lands in
 // their first cell; a row inserted shifts the rows after it without
 // marking them changed: only the cell typed in is marked, and a cell of a

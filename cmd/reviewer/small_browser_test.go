@@ -140,3 +140,57 @@ func TestDashboardCorrectionsFit(t *testing.T) {
 		}
 	}
 }
+
+// TestTopBarFits: at 1024 and 1440 px the top bar shows every link and the
+// person's name, help and Sign out whole and inside the window, for each
+// role (an admin has the most links): at 1024 an admin's Sign out was past
+// the window's edge and a supervisor's wrapped onto two lines.
+func TestTopBarFits(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	for _, role := range []review.Role{review.RoleReviewer, review.RoleSupervisor, review.RoleAdmin} {
+		email := string(role) + "@example.com"
+		s.named(email, "Maria Fernanda Oliveira", role)
+		ctx := browser(t)
+		signIn(t, ctx, s.base, email)
+		for _, w := range []int64{1024, 1440} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 900), chromedp.Navigate(s.base+"/decided"), chromedp.WaitVisible(chromedp.CSS(".topbar nav")), settled()); err != nil {
+				t.Fatal(err)
+			}
+			bad := js(t, ctx, `(() => {
+  const out = [];
+  for (const e of document.querySelectorAll(".topbar a, .topbar button, .topbar .who > span:not(.live-dot)")) {
+    const r = e.getBoundingClientRect(), name = e.textContent.trim() || e.getAttribute("aria-label");
+    if (r.right > innerWidth || r.left < 0) out.push(name + " is outside the window");
+    else if (e.getClientRects().length > 1 || r.height > 40) out.push(name + " wraps");
+  }
+  return out.join(", ");
+})()`)
+			if bad != "" {
+				t.Errorf("%s at %d px: %s", role, w, bad)
+			}
+		}
+	}
+}
+
+// TestRejectedRunSaysWhy: a rejected run's notice says why, whole, at
+// 1024 px: the note was only in the header's pill, cut to "Not ours: a
+// returned …" there, readable on hover alone.
+func TestRejectedRunSaysWhy(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	const run = "workflow_run_demo_article_bounced_2026"
+	note := strings.Trim(at(t, s.apiGet("/api/v1/runs/"+run), "rejectionNote"), `"`)
+	if note == "" {
+		t.Fatal("the demo's rejected run has no note")
+	}
+	s.user("rev@example.com", review.RoleReviewer)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "rev@example.com")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 900), chromedp.Navigate(s.base+"/runs/"+run), chromedp.WaitVisible(chromedp.CSS("#locked")), settled()); err != nil {
+		t.Fatal(err)
+	}
+	if said := js(t, ctx, `document.getElementById("locked").innerText`); !strings.Contains(said, note) {
+		t.Errorf("the rejected run says %q, not its note %q", said, note)
+	}
+}

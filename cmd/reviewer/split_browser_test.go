@@ -173,6 +173,9 @@ func approveThree(t *testing.T, ctx context.Context, s *server) {
 			t.Errorf("reviewedOutput splits[%d] = %s, want %s", i, g, want)
 		}
 	}
+	if v := at(t, got, out+"1.fileId"); v != `"file_demo_packet"` {
+		t.Errorf("the sub-document the reviewer added names file %s, want the packet's", v)
+	}
 	if v := at(t, got, out+"2.classificationId"); v != `"cls_report"` {
 		t.Errorf("the report, moved down a row, lost its classificationId: %s", v)
 	}

@@ -425,6 +425,17 @@ if (!location.hash && (!document.activeElement || document.activeElement === bod
   if (!editable() || !focusFieldEditor(all.find((f) => f.classList.contains("attention")) || all[0])) document.getElementById("pages")?.focus({ preventScroll: true });
 }
 
+// A text area (a description, so it wraps) reached by the keyboard has its
+// text selected, as the browser does for a one-line field: typing replaces
+// the model's value instead of going before it. A click puts the cursor
+// where it clicks.
+let pointed = false;
+document.addEventListener("pointerdown", () => (pointed = true), true);
+document.addEventListener("keydown", () => (pointed = false), true);
+document.addEventListener("focusin", (e) => {
+  if (!pointed && e.target.matches?.("textarea.ed")) e.target.select();
+});
+
 document.addEventListener("input", (e) => {
   const f = fieldOf(e.target);
   if (f && editable() && ownsEditor(f)) {

@@ -117,7 +117,7 @@ function show(mark, behavior = "smooth") {
 
 // focusField highlights a field and its boxes; with reveal, the first box is
 // scrolled to the middle of the view.
-export function focusField(path, { reveal = true, fromBox = false, output = "" } = {}) {
+export function focusField(path, { reveal = true, fromBox = false, output = "", behavior = "smooth" } = {}) {
   document.querySelectorAll(".box.active, .field.active").forEach((el) => el.classList.remove("active"));
   active = path;
   activeOutput = output;
@@ -130,7 +130,7 @@ export function focusField(path, { reveal = true, fromBox = false, output = "" }
   document.querySelectorAll(".box.row-active").forEach((b) => b.classList.remove("row-active"));
   const row = path.match(/^(.*\[\d+\])\./)?.[1];
   if (row) pagesEl.querySelectorAll(`.box[data-ref-field^="${CSS.escape(row)}"]`).forEach((b) => b.classList.add("row-active"));
-  if (reveal && boxes.length) show(boxes[0]);
+  if (reveal && boxes.length) show(boxes[0], behavior);
   document.dispatchEvent(new CustomEvent("reviewer:focus", { detail: { path } }));
 }
 
@@ -611,7 +611,16 @@ pagesEl.addEventListener("wheel", (e) => {
   e.preventDefault();
   zoom(e.deltaY < 0 ? 1.1 : 0.9);
 }, { passive: false });
-new ResizeObserver(() => (fit === "width" ? fitWidth() : fit === "page" ? fitPage() : null)).observe(pagesEl);
+// The editor put the cursor in a field before this module listened for it
+// (it is imported first): that field's box is lit and shown once the pages
+// have their first size, as a field reached by Tab is.
+let opened = document.activeElement?.closest?.(".field");
+new ResizeObserver(() => {
+  if (fit === "width") fitWidth();
+  else if (fit === "page") fitPage();
+  if (opened && document.activeElement?.closest?.(".field") === opened) focusField(opened.dataset.path, { output: opened.dataset.output, behavior: "instant" });
+  opened = null;
+}).observe(pagesEl);
 
 setScale(1.2, false);
 fitWidth();
