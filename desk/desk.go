@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -80,6 +81,12 @@ type Desk struct {
 	// UndoWindow is how long a decision's maker may take it back; nothing
 	// of it is sent on before. review.UndoWindow unless set.
 	UndoWindow time.Duration
+
+	// counted is, per person, the moment their focused time is counted up
+	// to: one window is focused at a time, so no report may reach back
+	// before it (kept by this process; a restart forgets it).
+	countedMu sync.Mutex
+	counted   map[string]time.Time
 }
 
 // New returns a desk over store, measuring documents with measure,
@@ -88,7 +95,7 @@ func New(store Store, measure Measurer, checker Checker, now func() time.Time) *
 	if now == nil {
 		now = time.Now
 	}
-	return &Desk{store: store, measure: measure, checker: checker, now: now, UndoWindow: review.UndoWindow}
+	return &Desk{store: store, measure: measure, checker: checker, now: now, UndoWindow: review.UndoWindow, counted: map[string]time.Time{}}
 }
 
 // whyRefused turns a write the store refused (review.ErrRefused: its

@@ -97,7 +97,8 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 
 // Active adds time a reviewer spent on a run's page with its window
 // focused, as the page reports it (every half minute and when left); a
-// report beyond review.MaxActiveReport is refused.
+// report beyond review.MaxActiveReport is refused, and a report counts no
+// more than has passed since the person's last one.
 func (d *Desk) Active(ctx context.Context, runID, actor string, spent time.Duration) error {
 	if spent <= 0 || spent > review.MaxActiveReport {
 		return review.Errorf(review.EINVALID, "A report of focused time is between 0 and %s.", review.MaxActiveReport)
@@ -105,5 +106,15 @@ func (d *Desk) Active(ctx context.Context, runID, actor string, spent time.Durat
 	if _, err := d.store.Run(ctx, runID); err != nil {
 		return err
 	}
-	return d.store.AddActive(ctx, actor, runID, d.now(), spent)
+	now := d.now()
+	d.countedMu.Lock()
+	if last, ok := d.counted[actor]; ok && now.Sub(last) < spent {
+		spent = now.Sub(last) // many reports at once add up to no more than has passed
+	}
+	d.counted[actor] = now
+	d.countedMu.Unlock()
+	if spent <= 0 {
+		return nil
+	}
+	return d.store.AddActive(ctx, actor, runID, now, spent)
 }

@@ -2,6 +2,7 @@ package desk_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,5 +161,44 @@ func testUndoTakesBackMeasures(t *testing.T) {
 	}
 	if c, cards, waiting := measured(); c.Samples != 0 || len(cards) != 0 || waiting != 0 {
 		t.Fatalf("after the undo: corrections %+v, scorecards %+v, %d waiting for QA", c, cards, waiting)
+	}
+}
+
+// TestActiveTimeFollowsTheClock: focused time is one window's at a time,
+// so what a person reports cannot run ahead of the clock: many reports at
+// once, each within the bound of one, do not add up to more than has
+// passed since their last one.
+func TestActiveTimeFollowsTheClock(t *testing.T) { pgtest.Each(t, testActiveTimeFollowsTheClock) }
+
+func testActiveTimeFollowsTheClock(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	d, s := openAt(t, clock)
+	ctx := context.Background()
+	for range 20 {
+		if err := d.Active(ctx, run, "ana@example.com", 9*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	now = now.Add(30 * time.Second)
+	mu.Unlock()
+	if err := d.Active(ctx, run, "ana@example.com", 9*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Active(ctx, run, "bo@example.com", 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	cards, err := s.Scorecards(ctx, review.ScorecardFilter{From: now.Add(-time.Hour), To: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]time.Duration{}
+	for _, c := range cards {
+		got[c.Email] += c.Active
+	}
+	if got["ana@example.com"] != 9*time.Minute+30*time.Second || got["bo@example.com"] != 2*time.Minute {
+		t.Fatalf("focused time counted %v", got)
 	}
 }

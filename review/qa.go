@@ -200,7 +200,7 @@ func Score(extracted, expected json.RawMessage) (correct, total int) {
 // that is not a list.
 func rows(raw json.RawMessage) (out []map[string]json.RawMessage, ok bool) {
 	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
+	if json.Unmarshal(raw, &items) != nil || items == nil { // null is no list: scored as a value, it is wrong against any other
 		return nil, false
 	}
 	for _, it := range items {

@@ -61,6 +61,10 @@ func TestScore(t *testing.T) {
 		{"a list of values has one column", `["x","y"]`, `["y","x","z"]`, 2, 3},
 		{"two empty lists agree", `[]`, `[]`, 1, 1},
 		{"nothing extracted", `null`, `[{"a":"1"},{"a":"2"}]`, 0, 2},
+		{"a value QA left empty", `"PO-1"`, `null`, 0, 1},
+		{"a value the model missed", `null`, `"PO-1"`, 0, 1},
+		{"both empty", `null`, `null`, 1, 1},
+		{"no list and an empty one agree", `null`, `[]`, 1, 1},
 		{"Extend's larger example: 39 of 50 rows of 8 columns, all right", rowsOf(39, 8), rowsOf(50, 8), 312, 400},
 	} {
 		t.Run(c.name, func(t *testing.T) {

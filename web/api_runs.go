@@ -32,6 +32,10 @@ type apiRunSummary struct {
 	// due time; Due is "late", "soon" (within the hour) or "".
 	DueAt *string `json:"dueAt"`
 	Due   string  `json:"due"`
+	// HeldBy is who holds the run now and ClaimedAt since when; "" and
+	// null when nobody does.
+	HeldBy    string  `json:"heldBy"`
+	ClaimedAt *string `json:"claimedAt"`
 }
 
 // apiSummary is a run of a list as the API shows it, at now.
@@ -47,6 +51,10 @@ func apiSummary(run review.RunSummary, now time.Time) apiRunSummary {
 	}
 	if run.Hold.Active(now) {
 		a.Hold = &run.Hold
+	}
+	if a.HeldBy = run.HeldBy(now); a.HeldBy != "" && run.ClaimedAt != nil {
+		t := run.ClaimedAt.Format(timeFormat)
+		a.ClaimedAt = &t
 	}
 	if run.Status == review.StatusNeedsReview && run.QueuedAt != nil && review.HasDue(run.DueAt, *run.QueuedAt) {
 		t := run.DueAt.Format(timeFormat)

@@ -82,12 +82,18 @@ func testDueTimesSettingsQueueAndBoard(t *testing.T) {
 		t.Fatalf("the breach board: %.3000s", board[strings.Index(board, "<main"):])
 	}
 
+	// The supervisor takes the late run: the API, as the board, says who holds it.
+	if resp, _ := get(t, sup, e.srv.URL+"/runs/"+late); resp.StatusCode != http.StatusOK {
+		t.Fatalf("opening the late run: %s", resp.Status)
+	}
 	tok, _ := e.store.CreateToken(context.Background(), "test", review.RoleReviewer)
 	var list struct {
 		Data []struct {
-			ID    string  `json:"id"`
-			Due   string  `json:"due"`
-			DueAt *string `json:"dueAt"`
+			ID        string  `json:"id"`
+			Due       string  `json:"due"`
+			DueAt     *string `json:"dueAt"`
+			HeldBy    string  `json:"heldBy"`
+			ClaimedAt *string `json:"claimedAt"`
 		} `json:"data"`
 	}
 	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/breaches", nil)
@@ -98,7 +104,8 @@ func testDueTimesSettingsQueueAndBoard(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	json.NewDecoder(resp.Body).Decode(&list)
-	if len(list.Data) != 2 || list.Data[0].ID != late || list.Data[0].Due != "late" || list.Data[1].Due != "soon" || list.Data[1].DueAt == nil {
+	if len(list.Data) != 2 || list.Data[0].ID != late || list.Data[0].Due != "late" || list.Data[1].Due != "soon" || list.Data[1].DueAt == nil ||
+		list.Data[0].HeldBy != "sup@example.com" || list.Data[0].ClaimedAt == nil || list.Data[1].HeldBy != "" || list.Data[1].ClaimedAt != nil {
 		t.Fatalf("the API's breach board: %+v", list)
 	}
 }

@@ -88,6 +88,20 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, fl
 	return s.render(w, r, status, views.QACheckPage(vm))
 }
 
+// awaitsBlindCheck says whether the run waits for a QA check the signed-in
+// person could make: anyone but its first reviewer, who must not see the
+// first review's values on the run's page before checking.
+func (s *Server) awaitsBlindCheck(r *http.Request) (bool, error) {
+	q, err := s.store.QASample(r.Context(), r.PathValue("runID"))
+	if review.ErrorCode(err) == review.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return q.QAAt == nil && q.FirstBy != userFrom(r.Context()).Email, nil
+}
+
 func qaKey(outputID, path string) string { return "v|" + outputID + "|" + path }
 
 // qaCheck records a blind check from the form: one value per field.

@@ -79,3 +79,40 @@ func postForm(t *testing.T, c *http.Client, u string, v url.Values) (*http.Respo
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
 }
+
+// TestQARunPageBlind: while a decided run waits for its QA check, its run
+// page and the page's fragments do not show a second person the first
+// review's values: the page sends them to the blind check. The first
+// reviewer still sees their run, and once it is checked everyone does.
+func TestQARunPageBlind(t *testing.T) { pgtest.Each(t, testQARunPageBlind) }
+
+func testQARunPageBlind(t *testing.T) {
+	e, rev := editEnv(t)
+	ctx := context.Background()
+	if err := e.store.SetQARule(ctx, review.QARule{WorkflowID: "workflow_demo_legacy", SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := edit(t, e, rev, map[string]any{"outputId": "dpr_demo_qh_extract", "path": "customer_number", "text": "4777512345", "version": 0}); code != 200 {
+		t.Fatalf("edit: %d %v", code, body)
+	}
+	if resp, body := postForm(t, rev, e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}}); resp.StatusCode != 303 {
+		t.Fatalf("approve: %s %s", resp.Status, body)
+	}
+	if _, page := get(t, rev, e.srv.URL+"/runs/"+qh); !strings.Contains(page, "4777512345") {
+		t.Fatalf("the first reviewer does not see their own value")
+	}
+	checker := e.signIn("checker@example.com", review.RoleSupervisor)
+	resp, page := get(t, checker, e.srv.URL+"/runs/"+qh)
+	if strings.Contains(page, "4777512345") || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/qa/"+qh {
+		t.Fatalf("a second person opened the run waiting for QA: %s %s", resp.Status, resp.Header.Get("Location"))
+	}
+	if resp, body := get(t, checker, e.srv.URL+"/runs/"+qh+"/fragments"); strings.Contains(body, "4777512345") || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("the run's fragments while it waits for QA: %s %s", resp.Status, body)
+	}
+	if resp, body := postForm(t, checker, e.srv.URL+"/qa/"+qh, url.Values{}); resp.StatusCode != 303 {
+		t.Fatalf("check: %s %s", resp.Status, body)
+	}
+	if _, page := get(t, checker, e.srv.URL+"/runs/"+qh); !strings.Contains(page, "4777512345") {
+		t.Fatalf("the checked run's page lacks the reviewed value")
+	}
+}

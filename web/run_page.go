@@ -26,6 +26,12 @@ import (
 var placeholder = review.PageSize{Width: 612, Height: 792}
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
+	if blind, err := s.awaitsBlindCheck(r); err != nil {
+		return err
+	} else if blind {
+		http.Redirect(w, r, string(views.Path("qa", r.PathValue("runID"))), http.StatusSeeOther)
+		return nil
+	}
 	vm, err := s.runView(r, true)
 	var broken brokenDraft
 	if errors.As(err, &broken) {
@@ -41,6 +47,11 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) error {
 // the page renders them: the page swaps them in place when the run changed
 // (a watcher seeing the holder's edits, a claim released). It only reads.
 func (s *Server) runFragments(w http.ResponseWriter, r *http.Request) error {
+	if blind, err := s.awaitsBlindCheck(r); err != nil {
+		return err
+	} else if blind {
+		return review.Errorf(review.EFORBIDDEN, "Run %s waits for its blind QA check: its reviewed values show once it is checked.", r.PathValue("runID"))
+	}
 	vm, err := s.runView(r, false)
 	if errors.As(err, new(brokenDraft)) {
 		return review.Errorf(review.ECONFLICT, "This run's saved changes no longer apply: reload the page.")

@@ -18,9 +18,11 @@ func TestDuplicateFlag(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--demo")
 	const july, copied = "workflow_run_demo_aws_july_2026", "workflow_run_demo_aws_copy_2026"
-	s.user("rev@example.com", review.RoleReviewer)
+	// Ben, who decided the earlier run: while it waits for its QA check,
+	// only he may open its page.
+	s.user("ben@example.com", review.RoleReviewer)
 	ctx := browser(t)
-	signIn(t, ctx, s.base, "rev@example.com")
+	signIn(t, ctx, s.base, "ben@example.com")
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/"), chromedp.WaitVisible(chromedp.CSS(`tr[data-run-id="`+runAWS+`"]`)), settled()); err != nil {
 		t.Fatal(err)
 	}
