@@ -52,13 +52,19 @@ func TestEnvironmentOnlyConfiguration(t *testing.T) {
 	s.send("evt_env_1", "workflow_run.needs_review", map[string]any{"id": "workflow_run_env_1", "object": "workflow_run", "status": "NEEDS_REVIEW"})
 }
 
-// TestSecretFiles: a secret given both ways, or in a file that cannot be
-// read, stops the start with a sentence naming the variables; a variable
+// TestSecretFiles: a secret given both ways, in a file that cannot be
+// read, or in one larger than a secret can be, stops the start with a sentence naming the variables; a variable
 // that does not parse is an error, not a silent default.
 func TestSecretFiles(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "key")
 	os.WriteFile(file, []byte("sk_from_file\r\n"), 0o600)
+	// A file mounted by mistake (a log, a disk image) is refused unread,
+	// not loaded whole into memory as a secret; sparse, it costs no disk.
+	huge := filepath.Join(t.TempDir(), "huge")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil || os.Truncate(huge, maxSecretFile+1) != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		env  map[string]string
 		want string
@@ -67,6 +73,8 @@ func TestSecretFiles(t *testing.T) {
 		{map[string]string{"REVIEWER_WEBHOOK_SECRET_FILE": filepath.Join(t.TempDir(), "missing")}, "REVIEWER_WEBHOOK_SECRET_FILE: open"},
 		{map[string]string{"REVIEWER_SLA": "four hours"}, `REVIEWER_SLA: invalid value "four hours" for --sla`},
 		{map[string]string{"REVIEWER_DB": "sqlite:", "REVIEWER_DB_FILE": file}, "both REVIEWER_DB and REVIEWER_DB_FILE"},
+		{map[string]string{"REVIEWER_WEBHOOK_SECRET_FILE": huge}, "REVIEWER_WEBHOOK_SECRET_FILE: " + huge + " is larger than 64 KiB"},
+		{map[string]string{"REVIEWER_WEBHOOK_SECRET_FILE": t.TempDir()}, "is a directory"},
 	} {
 		err := run(context.Background(), []string{"config"}, envOf(c.env), nil, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
