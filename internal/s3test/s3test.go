@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -61,20 +62,47 @@ func binary() (string, error) {
 		}
 		h := sha256.Sum256(sum)
 		built.path = filepath.Join(os.TempDir(), "reviewer-versitygw-"+hex.EncodeToString(h[:6]))
-		if _, err := os.Stat(built.path); err == nil {
-			return
-		}
-		tmp := fmt.Sprintf("%s.%d", built.path, os.Getpid())
-		cmd := exec.Command("go", "build", "-o", tmp, "github.com/versity/versitygw/cmd/versitygw")
-		cmd.Dir = mod
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("build versitygw: %v\n%s", err, out)
-			return
-		}
-		built.err = os.Rename(tmp, built.path)
+		built.err = buildOnce(built.path, func(tmp string) error {
+			cmd := exec.Command("go", "build", "-o", tmp, "github.com/versity/versitygw/cmd/versitygw")
+			cmd.Dir = mod
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("build versitygw: %v\n%s", err, out)
+			}
+			return nil
+		}, nil)
 	})
 	return built.path, built.err
+}
+
+// buildOnce makes path with build (given a temporary name beside it, then
+// renamed, so nobody runs a half-written file) unless it exists. Test
+// binaries of several packages start at once under make test; the first
+// builds and the others wait for it (waiting, when not nil, is told they
+// do), rather than each building versitygw, minutes of both cores.
+func buildOnce(path string, build func(tmp string) error, waiting func()) error {
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close() // and with it the lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if waiting != nil {
+			waiting()
+		}
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			return fmt.Errorf("lock %s: %w", lock.Name(), err)
+		}
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	tmp := path + ".building"
+	if err := build(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // Start starts a server with one empty bucket; it stops with the test.
