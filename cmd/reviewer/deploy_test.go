@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -286,4 +287,41 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatalf("reviewer migrate: %q %v", out.String(), err)
 	}
 	startFromEnv(t, map[string]string{"REVIEWER_DATA": data, "REVIEWER_MIGRATE": "false", "REVIEWER_ADDR": "127.0.0.1:0", "REVIEWER_COMPILE_CACHE": pdfiumtest.Cache(t)})
+}
+
+// TestImagesAgree: the image `make image` assembles from the host's binary
+// (deploy/Containerfile.scratch) has what the Dockerfile's default image
+// has, file for file and setting for setting; the first lacked the CA
+// certificates, so every call to Extend's API over https failed in it.
+func TestImagesAgree(t *testing.T) {
+	t.Parallel()
+	instructions := func(file, from string) []string {
+		b, err := os.ReadFile(filepath.Join("../..", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		i := strings.Index(s, from)
+		if i < 0 {
+			t.Fatalf("%s has no %q", file, from)
+		}
+		var out []string
+		for _, line := range strings.Split(s[i:], "\n") {
+			f := strings.Fields(line)
+			switch {
+			case len(f) == 0:
+			case f[0] == "COPY":
+				out = append(out, "COPY "+f[len(f)-1]) // where, not from where
+			case f[0] == "ENV", f[0] == "USER", f[0] == "VOLUME", f[0] == "EXPOSE", f[0] == "HEALTHCHECK", f[0] == "ENTRYPOINT", f[0] == "CMD":
+				out = append(out, line)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	docker := instructions("Dockerfile", "FROM scratch AS reviewer")
+	local := instructions("deploy/Containerfile.scratch", "FROM scratch")
+	if !slices.Equal(docker, local) {
+		t.Errorf("the Dockerfile's image:\n%s\nmake image's:\n%s", strings.Join(docker, "\n"), strings.Join(local, "\n"))
+	}
 }
