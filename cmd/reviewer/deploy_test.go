@@ -5,10 +5,12 @@ import (
 	"context"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/internal/s3test"
+	"github.com/reviewer-app/reviewer/s3"
 )
 
 // envOf is a getenv reading a map, as the environment of a container.
@@ -323,5 +327,72 @@ func TestImagesAgree(t *testing.T) {
 	local := instructions("deploy/Containerfile.scratch", "FROM scratch")
 	if !slices.Equal(docker, local) {
 		t.Errorf("the Dockerfile's image:\n%s\nmake image's:\n%s", strings.Join(docker, "\n"), strings.Join(local, "\n"))
+	}
+}
+
+// TestComposeObjectStoreStarts: the S3-compatible store of
+// compose.postgres.yml, its directories made and its command run as the
+// file says (with the same versitygw), starts and serves the bucket the
+// reviewers use. versitygw refuses a sidecar directory inside its root,
+// which the file had, so the store and with it both reviewers never
+// started.
+func TestComposeObjectStoreStarts(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../compose.postgres.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compose := string(b)
+	root := t.TempDir()
+	local := func(s string) string { return strings.ReplaceAll(s, "/s3", root) } // the volume's mount point
+	dirs := regexp.MustCompile(`entrypoint: \["mkdir", "-p", (.*)\]`).FindStringSubmatch(compose)
+	command := regexp.MustCompile(`exec versitygw ([^"]*)"`).FindStringSubmatch(compose)
+	if dirs == nil || command == nil {
+		t.Fatal("compose.postgres.yml has no s3-init mkdir or versitygw command")
+	}
+	for _, d := range strings.Split(dirs[1], ",") {
+		if err := os.MkdirAll(local(strings.Trim(strings.TrimSpace(d), `"`)), 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	args := strings.Fields(local(strings.Replace(command[1], "--port :7070", "--port "+addr, 1)))
+	cmd := exec.Command(s3test.Binary(t), args...)
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID=reviewer", "ROOT_SECRET_ACCESS_KEY=compose-secret")
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	for deadline := time.Now().Add(ceiling); ; time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-exited:
+			t.Fatalf("compose.postgres.yml's versitygw %s ended:\n%s", strings.Join(args, " "), log.String())
+		default:
+		}
+		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("versitygw did not answer within %v", ceiling)
+		}
+	}
+	blobs := regexp.MustCompile(`REVIEWER_BLOBS: (\S+)`).FindStringSubmatch(compose)
+	env := map[string]string{"AWS_ENDPOINT_URL": "http://" + addr, "AWS_ACCESS_KEY_ID": "reviewer", "AWS_SECRET_ACCESS_KEY": "compose-secret"}
+	c, err := s3.New(blobs[1], func(k string) (string, error) { return env[k], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(context.Background()); err != nil {
+		t.Fatalf("the reviewers' bucket: %v", err)
 	}
 }

@@ -105,10 +105,9 @@ func buildOnce(path string, build func(tmp string) error, waiting func()) error 
 	return os.Rename(tmp, path)
 }
 
-// Start starts a server with one empty bucket; it stops with the test.
-// -short (make check) skips a test that needs one, as it does one that
-// needs PostgreSQL; make test runs it.
-func Start(t testing.TB) *Server {
+// Binary is the path of versitygw, built the first time it is asked for
+// (as Start does), for a test that starts it its own way.
+func Binary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs versitygw: make test runs it")
@@ -117,6 +116,15 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return bin
+}
+
+// Start starts a server with one empty bucket; it stops with the test.
+// -short (make check) skips a test that needs one, as it does one that
+// needs PostgreSQL; make test runs it.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := Binary(t)
 	dir := t.TempDir()
 	s := &Server{Bucket: "reviewer-test", Access: "reviewer-access", Secret: "reviewer-secret-key", Dir: filepath.Join(dir, "root")}
 	if err := os.MkdirAll(filepath.Join(s.Dir, s.Bucket), 0o750); err != nil {
