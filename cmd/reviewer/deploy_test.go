@@ -396,3 +396,25 @@ func TestComposeObjectStoreStarts(t *testing.T) {
 		t.Fatalf("the reviewers' bucket: %v", err)
 	}
 }
+
+// TestConfigRefusesWhatServeRefuses: `reviewer config` is the operator's
+// check before a start, so a value serve would refuse (a network list, a
+// blob store without credentials, a log format) fails it too, where it
+// printed the table and exited 0.
+func TestConfigRefusesWhatServeRefuses(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"REVIEWER_METRICS": "the office"}, "--metrics"},
+		{map[string]string{"REVIEWER_TRUSTED_PROXIES": "caddy"}, "--trusted-proxies"},
+		{map[string]string{"REVIEWER_BLOBS": "s3://reviewer/documents"}, "needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+		{map[string]string{"REVIEWER_LOG": "xml"}, `--log: "xml" is neither text nor json`},
+	} {
+		err := run(context.Background(), []string{"config"}, envOf(c.env), nil, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.env, err, c.want)
+		}
+	}
+}
