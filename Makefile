@@ -33,6 +33,7 @@ image:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq podman >/dev/null; }
 	rm -rf bin/image && mkdir -p bin/image/data
+	cp /etc/ssl/certs/ca-certificates.crt bin/image/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/image/reviewer ./cmd/reviewer
 	podman build --format docker -f deploy/Containerfile.scratch -t $(IMAGE) bin/image
 

@@ -12,6 +12,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -146,14 +147,33 @@ func (c *Client) Exists(ctx context.Context, key string) (bool, error) {
 	return true, nil
 }
 
-// Ping checks that the bucket exists and the credentials reach it.
+// Ping checks that the bucket exists and the credentials reach it, and
+// says which setting to fix when they do not. It lists at most one key,
+// not HEAD: a HEAD answer has no body, so it cannot tell a wrong secret
+// from a missing bucket.
 func (c *Client) Ping(ctx context.Context) error {
-	resp, err := c.do(ctx, http.MethodHead, "", nil, 0, emptySHA256)
+	resp, err := c.send(ctx, http.MethodGet, "/"+c.Bucket, "list-type=2&max-keys=1", nil, 0, emptySHA256)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c, err)
 	}
-	resp.Body.Close()
-	return nil
+	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		return nil
+	}
+	var e struct{ Code, Message string }
+	xml.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&e)
+	where := c.Endpoint.String()
+	switch e.Code {
+	case "NoSuchBucket":
+		return fmt.Errorf("%s: the bucket %q does not exist at %s: create it, or correct --blobs", c, c.Bucket, where)
+	case "InvalidAccessKeyId", "XAdminUserNotFound": // the second is versitygw's
+		return fmt.Errorf("%s: the store at %s knows no access key %q: check AWS_ACCESS_KEY_ID", c, where, c.AccessKey)
+	case "SignatureDoesNotMatch":
+		return fmt.Errorf("%s: the store at %s refused the signature of access key %q: check AWS_SECRET_ACCESS_KEY (and AWS_REGION, now %q)", c, where, c.AccessKey, c.Region)
+	case "AccessDenied":
+		return fmt.Errorf("%s: access key %q may not list the bucket %q at %s: grant it s3:ListBucket, s3:GetObject and s3:PutObject there", c, c.AccessKey, c.Bucket, where)
+	}
+	return fmt.Errorf("%s: %s from %s: %s %s", c, resp.Status, where, e.Code, e.Message)
 }
 
 // do sends one signed request for key (the bucket itself when key is "")
@@ -163,17 +183,7 @@ func (c *Client) do(ctx context.Context, method, key string, body io.Reader, siz
 	if key != "" {
 		path += "/" + c.Prefix + key
 	}
-	u := *c.Endpoint
-	u.Path = path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.ContentLength = size
-	}
-	c.sign(req, sum)
-	resp, err := c.HTTP.Do(req)
+	resp, err := c.send(ctx, method, path, "", body, size, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +196,23 @@ func (c *Client) do(ctx context.Context, method, key string, body io.Reader, siz
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(msg)))
+}
+
+// send sends one signed request for path with the query, already in
+// canonical (sorted, escaped) form, and returns any answer.
+func (c *Client) send(ctx context.Context, method, path, query string, body io.Reader, size int64, sum string) (*http.Response, error) {
+	u := *c.Endpoint
+	u.Path = path
+	u.RawQuery = query
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.ContentLength = size
+	}
+	c.sign(req, sum)
+	return c.HTTP.Do(req)
 }
 
 // sign adds AWS Signature V4 headers to req, whose payload has SHA-256 sum.

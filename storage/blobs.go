@@ -222,14 +222,32 @@ func (b *Blobs) local(hash string) (string, error) {
 	if _, err := os.Stat(p); err == nil || (b.shared == nil && b.remote == nil) || !errors.Is(err, fs.ErrNotExist) {
 		return p, nil
 	}
-	fetch := b.fetch
 	if b.remote != nil {
-		fetch = b.download
+		if err := b.download(hash); err != nil {
+			return "", b.unreachable(hash, err)
+		}
+		return p, nil
 	}
-	if err := fetch(hash); err != nil {
+	if err := b.fetch(hash); err != nil {
 		return "", fmt.Errorf("open blob: %w", err)
 	}
 	return p, nil
+}
+
+// unreachable says why a document could not be had from the blob store:
+// the store not answering, or its bucket gone, is passing (unavailable,
+// try again), where a bucket that answers without the document is not.
+func (b *Blobs) unreachable(hash string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		ctx, cancel := context.WithTimeout(context.Background(), remoteTimeout)
+		defer cancel()
+		perr := b.remote.Ping(ctx)
+		if perr == nil {
+			return fmt.Errorf("the document %s is not in %s", hash, b.remote)
+		}
+		err = perr
+	}
+	return review.Errorf(review.EUNAVAILABLE, "the document store does not answer now, try again: %v", err)
 }
 
 // fetch copies a blob from the database's chunks into dir.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/internal/s3test"
 	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/storage"
@@ -95,6 +96,35 @@ func testS3Blobs(t *testing.T) {
 	c := openWith(t, t.TempDir(), missing)
 	if err := c.Ready(ctx); err == nil || !strings.Contains(err.Error(), "blob store: s3://no-such-bucket/docs/") {
 		t.Fatalf("ready without its bucket: %v", err)
+	}
+}
+
+// TestS3BlobsUnreachable: a document this instance has not kept a copy
+// of, while its bucket is gone, is "unavailable, try again" with the
+// store named (503 and Retry-After on the page), not an internal error:
+// the page handlers dropped the error and failed on "open : no such file
+// or directory".
+func TestS3BlobsUnreachable(t *testing.T) {
+	t.Parallel()
+	srv := s3test.Start(t)
+	a := openWith(t, t.TempDir(), blobStore(t, srv))
+	b := openWith(t, t.TempDir(), blobStore(t, srv))
+	hash, _, err := a.Blobs.Put(strings.NewReader("%PDF-1.4 a document b has not seen"), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(srv.Dir, srv.Bucket), filepath.Join(srv.Dir, "gone")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.BlobPath(hash)
+	if review.ErrorCode(err) != review.EUNAVAILABLE || !strings.Contains(err.Error(), "s3://"+srv.Bucket+"/docs/") {
+		t.Fatalf("a document while the bucket is gone: %v (%s)", err, review.ErrorCode(err))
+	}
+	if err := os.Rename(filepath.Join(srv.Dir, "gone"), filepath.Join(srv.Dir, srv.Bucket)); err != nil {
+		t.Fatal(err)
+	}
+	if got := readBlob(t, b, hash); !strings.HasPrefix(got, "%PDF") {
+		t.Fatalf("once the bucket is back: %q", got)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +15,9 @@ import (
 	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/internal/hostile"
+	"github.com/reviewer-app/reviewer/internal/s3test"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/web"
 )
 
@@ -114,4 +118,63 @@ func TestSharedStringWorkbookPage(t *testing.T) {
 	if !strings.Contains(page, "Only the first 2 MiB of the cells") {
 		t.Fatal("the page does not say what was left out")
 	}
+}
+
+// TestPagesWhileBlobStoreIsGone: a page of a document this instance keeps
+// no copy of, while the bucket of --blobs is gone, answers 503 with
+// Retry-After and a sentence naming the store (as a busy decoder does),
+// and the page once the bucket is back; the handlers dropped the blob
+// store's error and answered 500 "Internal error".
+func TestPagesWhileBlobStoreIsGone(t *testing.T) {
+	srv := s3test.Start(t)
+	blobs, err := s3.New("s3://"+srv.Bucket+"/docs", srv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	e := newEnvWith(t, web.Config{}, envOptions{data: data, blobs: blobs})
+	_, blob := e.uploaded(hostile.SharedStripTIFF(2, 60, 60))
+	rev := e.signIn("rev@example.com", review.RoleReviewer)
+	if err := os.Remove(filepath.Join(data, "blobs", blob[:2], blob[2:])); err != nil {
+		t.Fatal(err)
+	}
+	bucket := filepath.Join(srv.Dir, srv.Bucket)
+	if err := os.Rename(bucket, bucket+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []*http.Request{
+		must(http.NewRequest("GET", e.srv.URL+"/pages/"+blob+"/1?w=240", nil)),
+		must(http.NewRequest("GET", e.srv.URL+"/pages/"+blob+"/1/words", nil)),
+		must(http.NewRequest("POST", e.srv.URL+"/pages/"+blob+"/1/read", strings.NewReader(`{"left":0,"top":0,"right":0.5,"bottom":0.5}`))),
+	} {
+		req.Header.Set("Accept", "application/json")
+		resp, err := rev.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct{ Error struct{ Message string } }
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(out.Error.Message, "s3://"+srv.Bucket) {
+			t.Errorf("%s %s with the bucket gone: %s, Retry-After %q, %q", req.Method, req.URL.Path, resp.Status, resp.Header.Get("Retry-After"), out.Error.Message)
+		}
+	}
+	if err := os.Rename(bucket+".gone", bucket); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := rev.Get(e.srv.URL + "/pages/" + blob + "/1?w=240")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the page once the bucket is back: %s", resp.Status)
+	}
+}
+
+func must(req *http.Request, err error) *http.Request {
+	if err != nil {
+		panic(err)
+	}
+	return req
 }

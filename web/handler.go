@@ -46,6 +46,10 @@ func (s *Server) guard(rt route) http.Handler {
 			// body read as a form would be gone before the handler sees it.
 			s.serveExtend(w, r, rt.access, rt.handle) // answers its own errors, in Extend's shape
 			return
+		case signed:
+			// The signature is over the raw bytes: read as a form, they
+			// would be gone before the webhook checks them.
+			err = rt.handle(w, r)
 		case anyone:
 			err = handle(w, r)
 		case apiToken, supervisorToken:

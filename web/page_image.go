@@ -32,7 +32,10 @@ func (s *Server) servePageImage(w http.ResponseWriter, r *http.Request) error {
 	if n < 1 || n > len(doc.Pages) {
 		return review.Errorf(review.ENOTFOUND, "the document has %s, not %d", review.Count(len(doc.Pages), "page", "pages"), n)
 	}
-	path, _ := s.store.BlobPath(blob)
+	path, err := s.store.BlobPath(blob)
+	if err != nil {
+		return err
+	}
 	contentType := "image/" + doc.Kind
 	turn, _ := strconv.Atoi(r.URL.Query().Get("turn"))
 	turn = review.Turn(turn)
@@ -143,7 +146,10 @@ func (s *Server) pageWords(w http.ResponseWriter, r *http.Request) error {
 	if n < 1 || n > len(doc.Pages) {
 		return review.Errorf(review.ENOTFOUND, "the document has %s, not %d", review.Count(len(doc.Pages), "page", "pages"), n)
 	}
-	path, _ := s.store.BlobPath(blob)
+	path, err := s.store.BlobPath(blob)
+	if err != nil {
+		return retryLater(w, err)
+	}
 	words, err := s.renderer.Words(r.Context(), blob, path, n)
 	if err != nil {
 		return retryLater(w, err)
@@ -173,7 +179,10 @@ func (s *Server) readBox(w http.ResponseWriter, r *http.Request) error {
 	if n < 1 || n > len(doc.Pages) {
 		return review.Errorf(review.ENOTFOUND, "the document has %s, not %d", review.Count(len(doc.Pages), "page", "pages"), n)
 	}
-	path, _ := s.store.BlobPath(blob)
+	path, err := s.store.BlobPath(blob)
+	if err != nil {
+		return retryLater(w, err)
+	}
 	text, err := s.renderer.Read(r.Context(), blob, path, n, box)
 	if err != nil {
 		return retryLater(w, err)

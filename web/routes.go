@@ -6,7 +6,8 @@ import "net/http"
 type access int
 
 const (
-	anyone           access = iota // no sign-in (sign-in page, health, the signed webhook)
+	anyone           access = iota // no sign-in (sign-in page, health)
+	signed                         // the webhook: no sign-in, its body signed and read raw whatever its Content-Type says
 	reviewer                       // any signed-in person
 	supervisor                     // supervisors and admins
 	admin                          // admins only
@@ -26,7 +27,7 @@ type route struct {
 // without an entry here does not exist.
 func (s *Server) routes() []route {
 	return []route{
-		{"POST /webhooks/extend", anyone, s.webhook},
+		{"POST /webhooks/extend", signed, s.webhook},
 		{"GET /healthz", anyone, s.healthz},
 		{"GET /livez", anyone, s.livez},
 		{"GET /readyz", anyone, s.readyz},

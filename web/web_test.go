@@ -23,6 +23,7 @@ import (
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -55,6 +56,8 @@ type envOptions struct {
 	now                  func() time.Time
 	db                   string
 	undo                 time.Duration
+	data                 string     // the data directory; a new one when empty
+	blobs                *s3.Client // --blobs
 }
 
 func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
@@ -67,7 +70,7 @@ func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	in, err := instance.New(ctx, instance.Config{
-		Addr: "127.0.0.1:0", Data: t.TempDir(), DB: cmp.Or(o.db, pgtest.DB(t)), UndoWindow: o.undo, ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
+		Addr: "127.0.0.1:0", Data: cmp.Or(o.data, t.TempDir()), Blobs: o.blobs, DB: cmp.Or(o.db, pgtest.DB(t)), UndoWindow: o.undo, ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
 		FastPasswordHash: true, CompileCache: pdfiumtest.Cache(t), Now: o.now,
 	})
 	if err != nil {

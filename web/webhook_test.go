@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,4 +137,34 @@ func sendWithRetry(e *env, n int) error {
 		return fmt.Errorf("stored events %v, want %d pending", counts, n)
 	}
 	return nil
+}
+
+// TestWebhookWhateverItsContentType: the signature is over the raw body,
+// so a signed event is taken whatever Content-Type it comes with; sent as
+// curl -d sends it (application/x-www-form-urlencoded), the body was read
+// as a form before the webhook saw it and answered 401 "signature does not
+// match" (and beyond 64 KiB, 413 "The form is larger", far below
+// --max-body).
+func TestWebhookWhateverItsContentType(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	for i, size := range []int{0, 100 << 10} {
+		body, err := json.Marshal(map[string]any{"eventId": fmt.Sprintf("evt_form_%d", i), "eventType": "workflow_run.completed", "payload": map[string]any{}, "padding": strings.Repeat("x", size)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := time.Now()
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/webhooks/extend", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(review.HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
+		req.Header.Set(review.HeaderSignature, review.Sign(secret, ts.Unix(), body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("a signed event of %d bytes sent as a form: %s %s", len(body), resp.Status, answer)
+		}
+	}
 }

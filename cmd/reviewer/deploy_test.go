@@ -5,16 +5,21 @@ import (
 	"context"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/internal/s3test"
+	"github.com/reviewer-app/reviewer/s3"
 )
 
 // envOf is a getenv reading a map, as the environment of a container.
@@ -52,13 +57,19 @@ func TestEnvironmentOnlyConfiguration(t *testing.T) {
 	s.send("evt_env_1", "workflow_run.needs_review", map[string]any{"id": "workflow_run_env_1", "object": "workflow_run", "status": "NEEDS_REVIEW"})
 }
 
-// TestSecretFiles: a secret given both ways, or in a file that cannot be
-// read, stops the start with a sentence naming the variables; a variable
+// TestSecretFiles: a secret given both ways, in a file that cannot be
+// read, or in one larger than a secret can be, stops the start with a sentence naming the variables; a variable
 // that does not parse is an error, not a silent default.
 func TestSecretFiles(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "key")
 	os.WriteFile(file, []byte("sk_from_file\r\n"), 0o600)
+	// A file mounted by mistake (a log, a disk image) is refused unread,
+	// not loaded whole into memory as a secret; sparse, it costs no disk.
+	huge := filepath.Join(t.TempDir(), "huge")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil || os.Truncate(huge, maxSecretFile+1) != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		env  map[string]string
 		want string
@@ -67,6 +78,8 @@ func TestSecretFiles(t *testing.T) {
 		{map[string]string{"REVIEWER_WEBHOOK_SECRET_FILE": filepath.Join(t.TempDir(), "missing")}, "REVIEWER_WEBHOOK_SECRET_FILE: open"},
 		{map[string]string{"REVIEWER_SLA": "four hours"}, `REVIEWER_SLA: invalid value "four hours" for --sla`},
 		{map[string]string{"REVIEWER_DB": "sqlite:", "REVIEWER_DB_FILE": file}, "both REVIEWER_DB and REVIEWER_DB_FILE"},
+		{map[string]string{"REVIEWER_WEBHOOK_SECRET_FILE": huge}, "REVIEWER_WEBHOOK_SECRET_FILE: " + huge + " is larger than 64 KiB"},
+		{map[string]string{"REVIEWER_WEBHOOK_SECRET_FILE": t.TempDir()}, "is a directory"},
 	} {
 		err := run(context.Background(), []string{"config"}, envOf(c.env), nil, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -278,4 +291,130 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatalf("reviewer migrate: %q %v", out.String(), err)
 	}
 	startFromEnv(t, map[string]string{"REVIEWER_DATA": data, "REVIEWER_MIGRATE": "false", "REVIEWER_ADDR": "127.0.0.1:0", "REVIEWER_COMPILE_CACHE": pdfiumtest.Cache(t)})
+}
+
+// TestImagesAgree: the image `make image` assembles from the host's binary
+// (deploy/Containerfile.scratch) has what the Dockerfile's default image
+// has, file for file and setting for setting; the first lacked the CA
+// certificates, so every call to Extend's API over https failed in it.
+func TestImagesAgree(t *testing.T) {
+	t.Parallel()
+	instructions := func(file, from string) []string {
+		b, err := os.ReadFile(filepath.Join("../..", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		i := strings.Index(s, from)
+		if i < 0 {
+			t.Fatalf("%s has no %q", file, from)
+		}
+		var out []string
+		for _, line := range strings.Split(s[i:], "\n") {
+			f := strings.Fields(line)
+			switch {
+			case len(f) == 0:
+			case f[0] == "COPY":
+				out = append(out, "COPY "+f[len(f)-1]) // where, not from where
+			case f[0] == "ENV", f[0] == "USER", f[0] == "VOLUME", f[0] == "EXPOSE", f[0] == "HEALTHCHECK", f[0] == "ENTRYPOINT", f[0] == "CMD":
+				out = append(out, line)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	docker := instructions("Dockerfile", "FROM scratch AS reviewer")
+	local := instructions("deploy/Containerfile.scratch", "FROM scratch")
+	if !slices.Equal(docker, local) {
+		t.Errorf("the Dockerfile's image:\n%s\nmake image's:\n%s", strings.Join(docker, "\n"), strings.Join(local, "\n"))
+	}
+}
+
+// TestComposeObjectStoreStarts: the S3-compatible store of
+// compose.postgres.yml, its directories made and its command run as the
+// file says (with the same versitygw), starts and serves the bucket the
+// reviewers use. versitygw refuses a sidecar directory inside its root,
+// which the file had, so the store and with it both reviewers never
+// started.
+func TestComposeObjectStoreStarts(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../compose.postgres.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compose := string(b)
+	root := t.TempDir()
+	local := func(s string) string { return strings.ReplaceAll(s, "/s3", root) } // the volume's mount point
+	dirs := regexp.MustCompile(`entrypoint: \["mkdir", "-p", (.*)\]`).FindStringSubmatch(compose)
+	command := regexp.MustCompile(`exec versitygw ([^"]*)"`).FindStringSubmatch(compose)
+	if dirs == nil || command == nil {
+		t.Fatal("compose.postgres.yml has no s3-init mkdir or versitygw command")
+	}
+	for _, d := range strings.Split(dirs[1], ",") {
+		if err := os.MkdirAll(local(strings.Trim(strings.TrimSpace(d), `"`)), 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	args := strings.Fields(local(strings.Replace(command[1], "--port :7070", "--port "+addr, 1)))
+	cmd := exec.Command(s3test.Binary(t), args...)
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID=reviewer", "ROOT_SECRET_ACCESS_KEY=compose-secret")
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	for deadline := time.Now().Add(ceiling); ; time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-exited:
+			t.Fatalf("compose.postgres.yml's versitygw %s ended:\n%s", strings.Join(args, " "), log.String())
+		default:
+		}
+		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("versitygw did not answer within %v", ceiling)
+		}
+	}
+	blobs := regexp.MustCompile(`REVIEWER_BLOBS: (\S+)`).FindStringSubmatch(compose)
+	env := map[string]string{"AWS_ENDPOINT_URL": "http://" + addr, "AWS_ACCESS_KEY_ID": "reviewer", "AWS_SECRET_ACCESS_KEY": "compose-secret"}
+	c, err := s3.New(blobs[1], func(k string) (string, error) { return env[k], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(context.Background()); err != nil {
+		t.Fatalf("the reviewers' bucket: %v", err)
+	}
+}
+
+// TestConfigRefusesWhatServeRefuses: `reviewer config` is the operator's
+// check before a start, so a value serve would refuse (a network list, a
+// blob store without credentials, a log format) fails it too, where it
+// printed the table and exited 0.
+func TestConfigRefusesWhatServeRefuses(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"REVIEWER_METRICS": "the office"}, "--metrics"},
+		{map[string]string{"REVIEWER_TRUSTED_PROXIES": "caddy"}, "--trusted-proxies"},
+		{map[string]string{"REVIEWER_BLOBS": "s3://reviewer/documents"}, "needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+		{map[string]string{"REVIEWER_LOG": "xml"}, `--log: "xml" is neither text nor json`},
+	} {
+		err := run(context.Background(), []string{"config"}, envOf(c.env), nil, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.env, err, c.want)
+		}
+	}
 }

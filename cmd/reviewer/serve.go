@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/pages"
+	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/storage"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -86,11 +88,40 @@ func serveFlags(getenv func(string) string, stderr io.Writer) (*settings, *confi
 // configCmd is "reviewer config": what serve would run with, given the
 // same flags and environment.
 func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs, _ := serveFlags(getenv, stderr)
+	fs, c := serveFlags(getenv, stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if _, err := c.check(getenv); err != nil {
+		return err
+	}
 	return fs.print(stdout)
+}
+
+// checked is what serve makes of the settings that are more than a value.
+type checked struct {
+	proxies []netip.Prefix
+	metrics web.MetricsAccess
+	blobs   *s3.Client
+}
+
+// check parses the settings serve would otherwise refuse only at start,
+// for serve and for `reviewer config`, the operator's check before one.
+func (c *config) check(getenv func(string) string) (checked, error) {
+	var k checked
+	var err error
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return k, fmt.Errorf("--log: %q is neither text nor json", c.logFormat)
+	}
+	if k.proxies, err = web.ParseProxies(c.proxies); err != nil {
+		return k, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if k.metrics, err = web.ParseMetrics(c.metrics); err != nil {
+		return k, fmt.Errorf("--metrics: %w", err)
+	}
+	k.metrics.Token = c.metricsToken
+	k.blobs, err = blobStore(c.blobs, getenv)
+	return k, err
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
@@ -99,16 +130,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	c.demo = c.demo || demo
-	proxies, err := web.ParseProxies(c.proxies)
-	if err != nil {
-		return fmt.Errorf("--trusted-proxies: %w", err)
-	}
-	metrics, err := web.ParseMetrics(c.metrics)
-	if err != nil {
-		return fmt.Errorf("--metrics: %w", err)
-	}
-	metrics.Token = c.metricsToken
-	blobs, err := blobStore(c.blobs, getenv)
+	k, err := c.check(getenv)
 	if err != nil {
 		return err
 	}
@@ -126,8 +148,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	setupToken := randomHex(16)
 	in, err := instance.New(ctx, instance.Config{
-		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory, NoMigrate: !c.migrate, Backup: c.backup, Blobs: blobs,
-		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: proxies, SetupToken: setupToken, Metrics: metrics},
+		Addr: c.addr, Data: c.data, DB: c.db, ExtendURL: c.extendURL, ExtendKey: c.extendKey, ExtendAllowPrivate: c.extendPrivate, Log: log, UndoWindow: c.undoWindow, CompileCache: c.compileCache, DecodeMemory: c.decodeMemory, NoMigrate: !c.migrate, Backup: c.backup, Blobs: k.blobs,
+		Web: web.Config{BaseURL: c.baseURL, WebhookSecrets: secrets, MaxBody: c.maxBody, SLA: c.sla, FeedPoll: c.feedPoll, TrustedProxies: k.proxies, SetupToken: setupToken, Metrics: k.metrics},
 	})
 	if err != nil {
 		return err

@@ -122,11 +122,39 @@ func secretEnv(getenv func(string) string, key string) (value, from string, err 
 	case v != "":
 		return "", "", fmt.Errorf("both %s and %s are set: keep one", key, key+"_FILE")
 	}
-	b, err := os.ReadFile(file)
+	b, err := readSecretFile(file)
 	if err != nil {
 		return "", "", fmt.Errorf("%s_FILE: %w", key, err)
 	}
 	return strings.TrimRight(string(b), "\r\n"), key + "_FILE=" + file, nil
+}
+
+// maxSecretFile bounds a _FILE: the largest secret, a PostgreSQL URL or a
+// rotation's few signing secrets, is well under a kilobyte, so a larger
+// file was mounted by mistake and is refused rather than read whole into
+// memory (a 1 GiB file cost 2 GiB at start).
+const maxSecretFile = 64 << 10
+
+// readSecretFile reads a secret file of at most maxSecretFile bytes.
+func readSecretFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory: name the file that holds the secret", name)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxSecretFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB, more than a secret: name the file that holds only the secret", name, maxSecretFile>>10)
+	}
+	return b, nil
 }
 
 // blobStore is the client of a --blobs value, its endpoint and

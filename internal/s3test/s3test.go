@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -61,26 +62,52 @@ func binary() (string, error) {
 		}
 		h := sha256.Sum256(sum)
 		built.path = filepath.Join(os.TempDir(), "reviewer-versitygw-"+hex.EncodeToString(h[:6]))
-		if _, err := os.Stat(built.path); err == nil {
-			return
-		}
-		tmp := fmt.Sprintf("%s.%d", built.path, os.Getpid())
-		cmd := exec.Command("go", "build", "-o", tmp, "github.com/versity/versitygw/cmd/versitygw")
-		cmd.Dir = mod
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("build versitygw: %v\n%s", err, out)
-			return
-		}
-		built.err = os.Rename(tmp, built.path)
+		built.err = buildOnce(built.path, func(tmp string) error {
+			cmd := exec.Command("go", "build", "-o", tmp, "github.com/versity/versitygw/cmd/versitygw")
+			cmd.Dir = mod
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("build versitygw: %v\n%s", err, out)
+			}
+			return nil
+		}, nil)
 	})
 	return built.path, built.err
 }
 
-// Start starts a server with one empty bucket; it stops with the test.
-// -short (make check) skips a test that needs one, as it does one that
-// needs PostgreSQL; make test runs it.
-func Start(t testing.TB) *Server {
+// buildOnce makes path with build (given a temporary name beside it, then
+// renamed, so nobody runs a half-written file) unless it exists. Test
+// binaries of several packages start at once under make test; the first
+// builds and the others wait for it (waiting, when not nil, is told they
+// do), rather than each building versitygw, minutes of both cores.
+func buildOnce(path string, build func(tmp string) error, waiting func()) error {
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close() // and with it the lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if waiting != nil {
+			waiting()
+		}
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			return fmt.Errorf("lock %s: %w", lock.Name(), err)
+		}
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	tmp := path + ".building"
+	if err := build(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Binary is the path of versitygw, built the first time it is asked for
+// (as Start does), for a test that starts it its own way.
+func Binary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs versitygw: make test runs it")
@@ -89,6 +116,15 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return bin
+}
+
+// Start starts a server with one empty bucket; it stops with the test.
+// -short (make check) skips a test that needs one, as it does one that
+// needs PostgreSQL; make test runs it.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := Binary(t)
 	dir := t.TempDir()
 	s := &Server{Bucket: "reviewer-test", Access: "reviewer-access", Secret: "reviewer-secret-key", Dir: filepath.Join(dir, "root")}
 	if err := os.MkdirAll(filepath.Join(s.Dir, s.Bucket), 0o750); err != nil {
