@@ -22,10 +22,11 @@ var tables = []struct{ name, identity string }{
 }
 
 // derived lists the tables a copy leaves out: the target makes them itself
-// (its triggers count the queue as the runs arrive; it indexes the runs
+// (its triggers count the queue, its hours and the routing outcomes as the
+// runs arrive; it indexes the runs
 // for search at its start). SQLite's search index is run_search and the
 // run_text tables of FTS5.
-var derived = []string{"queue_depth", "run_search", "run_text", "run_text_data", "run_text_idx", "run_text_content", "run_text_docsize", "run_text_config"}
+var derived = []string{"queue_depth", "waiting_hours", "routing_counts", "run_search", "run_text", "run_text_data", "run_text_idx", "run_text_content", "run_text_docsize", "run_text_config"}
 
 // Copied is how many rows of each table a copy wrote, and how many
 // documents.
