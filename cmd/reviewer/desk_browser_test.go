@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,6 +143,13 @@ func waitFor(t *testing.T, ctx context.Context, js, what string) {
 	// What the page says in its status regions (the save state, the
 	// find count, a page's sentence), to tell a slow page from a wrong one.
 	said, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[role="status"]')].filter((e) => e.textContent.trim()).map((e) => (e.id || e.className) + ": " + e.textContent.trim())`))
+	// And what it looked like, for the person reading the failure.
+	if shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		name := filepath.Join(os.TempDir(), strings.ReplaceAll(t.Name(), "/", "_")+"-failed.png")
+		if os.WriteFile(name, shot, 0o644) == nil {
+			t.Logf("the page as it was: %s", name)
+		}
+	}
 	t.Fatalf("%s (the page says %q)", what, said)
 }
 
@@ -388,15 +397,24 @@ func TestClassInPlace(t *testing.T) {
 	}
 	press(t, ctx, kb.Escape) // close the list the click opened; the select keeps focus
 	press(t, ctx, kb.ArrowDown)
+	press(t, ctx, kb.Enter) // a list is looked through with the arrows, chosen with Enter
 	waitFor(t, ctx, `document.querySelector(`+jsString(panel+" .was")+`)?.textContent.includes("invoice")`, "the panel does not say which class the model chose")
 	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(panel)))
 	if strings.Contains(text, "{") || strings.Contains(text, "95%") {
 		t.Fatalf("after a class change the panel reads %q", text)
 	}
 	stayed(t, ctx, "a class change")
+	// Enter went on to the next field: back to the class to reset it.
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(class))); err != nil {
+		t.Fatal(err)
+	}
 	press(t, ctx, kb.Backspace, chromedp.ModifierAlt)
 	waitFor(t, ctx, `!document.querySelector(`+jsString(panel+" .was")+`) && document.querySelector(`+jsString(panel)+`).textContent.includes("95%")`, "reset did not bring the model's class back")
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(class))); err != nil {
+		t.Fatal(err)
+	}
 	press(t, ctx, kb.ArrowDown)
+	press(t, ctx, kb.Enter)
 	waitFor(t, ctx, `!!document.querySelector(`+jsString(panel+" .was")+`)`, "the second change was not saved")
 	approveByKey(t, ctx, runQH)
 	got := s.apiGet("/api/v1/runs/" + runQH)

@@ -69,14 +69,15 @@ func TestSendToSupervisor(t *testing.T) {
 	}
 }
 
-// TestPostpone: Shift+P asks why and until when; the run leaves the queue
+// TestPostpone: Alt+P (the run opens with the cursor in a field, where
+// plain letters type) asks why and until when; the run leaves the queue
 // for the postponed view until then, in the API and in its history.
 func TestPostpone(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--demo")
 	ctx := openRun(t, s, "rev@example.com", runFiber)
-	press(t, ctx, "P", chromedp.ModifierShift)
-	waitFor(t, ctx, `document.getElementById("postpone-dialog").open && document.activeElement.id === "postponeReason"`, "Shift+P did not ask why")
+	press(t, ctx, "p", chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.getElementById("postpone-dialog").open && document.activeElement.id === "postponeReason"`, "Alt+P did not ask why")
 	typeText(t, ctx, "Waiting for the credit note")
 	press(t, ctx, kb.Tab)
 	if id, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); id != "postponeFor" {

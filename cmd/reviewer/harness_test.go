@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/reviewer-app/reviewer/demo"
@@ -312,6 +313,20 @@ func browser(t *testing.T) context.Context {
 	ctx, cancelC := chromedp.NewContext(chromium.ctx, chromedp.WithNewBrowserContext())
 	ctx, cancelT := context.WithTimeout(ctx, 10*time.Minute) // the whole test's ceiling
 	t.Cleanup(func() { cancelT(); cancelC() })
+	// A script that throws leaves a page half working, which a test then
+	// sees only as a key doing nothing: say what threw.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			t.Logf("the page threw (%s:%d): %s", d.URL, d.LineNumber, msg)
+		}
+	}); err != nil {
+		t.Fatalf("open a browser context: %v", err)
+	}
 	// Headless, the window never has focus, so focus events would not
 	// fire; emulate a focused window as a person's browser has.
 	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
