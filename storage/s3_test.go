@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
-	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/internal/s3test"
+	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/storage"
 )
