@@ -67,10 +67,10 @@ func (s *Server) runFragments(w http.ResponseWriter, r *http.Request) error {
 		// the header follows the decision, the reviewed values stay away
 		// from whoever may check them.
 		var b strings.Builder
-		if err := views.BlindNotice(vm.Run.ID).Render(r.Context(), &b); err != nil {
+		if err := views.BlindNotice(vm.Run.ID, f.Locked).Render(r.Context(), &b); err != nil {
 			return err
 		}
-		f = fragments{Version: f.Version, Decision: f.Decision, Status: f.Status, Notices: b.String(), Locked: "blind",
+		f = fragments{Version: f.Version, Decision: f.Decision, Status: f.Status, Notices: b.String(), Locked: f.Locked,
 			Outputs: map[string]string{}, Pages: map[string]string{}}
 	}
 	writeJSON(w, http.StatusOK, f)
