@@ -135,9 +135,10 @@ func testFetchesDocumentsWithRetries(t *testing.T) {
 	aws, _ := demo.Payload("aws_2026.json")
 	send(t, store, "e1", review.EventRunNeedsReview, aws)
 	ctx := context.Background()
+	// The worker counts a fetch after the store commits it: wait for both.
 	runUntil(t, w, func() bool {
 		f, _ := store.File(ctx, "file_demo_aws")
-		return f.FetchState == review.FileFetched
+		return f.FetchState == review.FileFetched && w.FilesFetched.Load() == 1
 	})
 	if fake.calls.Load() != 3 {
 		t.Fatalf("GET /files calls = %d, want 2 failures then 1 success", fake.calls.Load())
