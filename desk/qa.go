@@ -35,6 +35,22 @@ func (d *Desk) OpenQA(ctx context.Context, runID string) (review.QASample, *revi
 	return q, run, err
 }
 
+// Withheld refuses a read that would show u the first review of a run
+// waiting for its blind check (review.QASample.Withholds); every read path
+// of reviewed values asks it. Nil for any other read.
+func (d *Desk) Withheld(ctx context.Context, runID string, u *review.User) error {
+	q, err := d.store.QASample(ctx, runID)
+	switch {
+	case review.ErrorCode(err) == review.ENOTFOUND:
+		return nil // not drawn for QA
+	case err != nil:
+		return err
+	case q.Withholds(u):
+		return q.Withheld()
+	}
+	return nil
+}
+
 // CheckQA records a blind check of a sampled run by a second person: the
 // values they gave (a field left as the model had it is the model's value),
 // compared field by field with the model's and the first review's. The

@@ -93,6 +93,29 @@ type QAField struct {
 	QA           json.RawMessage `json:"qa"`
 }
 
+// Withholds says whether the first review's values are kept from u: while
+// the run waits for its check, from everyone but its first reviewer, on
+// every read (pages, search, the API), since any other person may be the
+// one who checks it, supervisors too, and a reviewer's token is a person's
+// in other hands. A supervisor's or admin's token is a system's that an
+// admin gave out, reading what was sent on (exports, the Extend-compatible
+// reads), and cannot make a check. A run Extend completed has no first
+// review to keep.
+func (q QASample) Withholds(u *User) bool {
+	switch {
+	case q.QAAt != nil || q.Source == QAFromCompleted:
+		return false
+	case u.Token:
+		return !u.Role.AtLeast(RoleSupervisor)
+	}
+	return u.Email != q.FirstBy
+}
+
+// Withheld is the answer to a read Withholds refuses.
+func (q QASample) Withheld() error {
+	return Errorf(EFORBIDDEN, "Run %s waits for a blind QA check: its reviewed values are kept from all but its first reviewer until it is checked.", q.RunID)
+}
+
 // Agrees reports whether the first review had the field as QA has it.
 func (f QAField) Agrees() bool { return f.FirstCorrect == f.Total }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+	"time"
 )
 
 // Known values of the 95% Wilson score interval (Newcombe 1998, table I,
@@ -139,5 +140,44 @@ func TestQARuleCheck(t *testing.T) {
 		if err := c.rule.Check(); (err == nil) != c.ok || err != nil && ErrorCode(err) != EINVALID {
 			t.Errorf("%+v: %v", c.rule, err)
 		}
+	}
+}
+
+// TestQAWithholds: the one rule for who may learn a first review before
+// its check.
+func TestQAWithholds(t *testing.T) {
+	at := time.Now()
+	waiting := QASample{RunID: "r", Source: QAFromDecision, FirstBy: "first@x"}
+	checked := waiting
+	checked.QAAt = &at
+	completed := QASample{RunID: "r", Source: QAFromCompleted}
+	first := &User{Email: "first@x", Role: RoleReviewer}
+	other := &User{Email: "other@x", Role: RoleReviewer}
+	sup := &User{Email: "sup@x", Role: RoleSupervisor}
+	admin := &User{Email: "admin@x", Role: RoleAdmin}
+	revToken := &User{Email: "token:t", Role: RoleReviewer, Token: true}
+	supToken := &User{Email: "token:s", Role: RoleSupervisor, Token: true}
+	for _, c := range []struct {
+		name string
+		q    QASample
+		u    *User
+		want bool
+	}{
+		{"the first reviewer", waiting, first, false},
+		{"another reviewer", waiting, other, true},
+		{"a supervisor, who may check it", waiting, sup, true},
+		{"an admin", waiting, admin, true},
+		{"a reviewer's token", waiting, revToken, true},
+		{"a supervisor's token, a system's", waiting, supToken, false},
+		{"anyone once checked", checked, other, false},
+		{"a reviewer's token once checked", checked, revToken, false},
+		{"a run Extend completed: no first review", completed, other, false},
+	} {
+		if got := c.q.Withholds(c.u); got != c.want {
+			t.Errorf("%s: withholds %v, want %v", c.name, got, c.want)
+		}
+	}
+	if err := waiting.Withheld(); ErrorCode(err) != EFORBIDDEN {
+		t.Errorf("refusal: %v", err)
 	}
 }

@@ -34,6 +34,7 @@ type User struct {
 	Role      Role
 	Disabled  bool
 	CreatedAt time.Time
+	Token     bool // an API token acting, not a person signed in
 }
 
 // DisplayName is the name to show: the name, else the email.

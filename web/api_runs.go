@@ -123,6 +123,9 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 // decided here, with the review applied (reviewedOutput, output, edited,
 // edits, reviewer, reviewedAt, rejectionNote).
 func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) error {
+	if err := s.desk.Withheld(r.Context(), r.PathValue("runID"), userFrom(r.Context())); err != nil {
+		return err
+	}
 	run, err := s.store.Run(r.Context(), r.PathValue("runID"))
 	if err != nil {
 		return err
@@ -146,6 +149,9 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("runID")
 	if _, err := s.store.Review(r.Context(), id); err != nil {
 		return err
+	}
+	if err := s.desk.Withheld(r.Context(), id, userFrom(r.Context())); err != nil {
+		return err // the history holds the first review's edits
 	}
 	entries, err := s.store.Audit(r.Context(), id)
 	if err != nil {

@@ -130,7 +130,7 @@ func (s *Server) withToken(w http.ResponseWriter, r *http.Request, need access, 
 	if need := roleFor(need); !t.Role.AtLeast(need) {
 		return review.Errorf(review.EFORBIDDEN, "This call is for the tokens of %ss and above; this token is a %s's.", need, t.Role)
 	}
-	u := &review.User{ID: t.ID, Email: "token:" + t.Name, Name: "API token " + t.Name, Role: t.Role}
+	u := &review.User{ID: t.ID, Email: "token:" + t.Name, Name: "API token " + t.Name, Role: t.Role, Token: true}
 	return next(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
 }
 

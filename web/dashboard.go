@@ -23,6 +23,9 @@ func (s *Server) correctedRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if runs, err = s.unwithheld(r.Context(), runs, ""); err != nil { // which field the first review corrected
+		return err
+	}
 	vm := views.CorrectedRunsVM{Page: s.page(r, "Corrections", "dashboard"), Workflow: q.Get("workflow"), Path: q.Get("path"), Runs: runs, Now: s.now()}
 	return s.render(w, r, http.StatusOK, views.CorrectedRunsPage(vm))
 }

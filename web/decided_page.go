@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -17,6 +18,12 @@ func (s *Server) decidedPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if fvm.Search != "" {
+		// The search index holds a decision's corrections.
+		if runs, err = s.unwithheld(ctx, runs, fvm.Search); err != nil {
+			return err
+		}
+	}
 	workflows, err := s.store.Workflows(ctx)
 	if err != nil {
 		return err
@@ -31,4 +38,22 @@ func (s *Server) decidedPage(w http.ResponseWriter, r *http.Request) error {
 		vm.NextPage = "/decided?" + q.Encode()
 	}
 	return s.render(w, r, http.StatusOK, views.DecidedPage(vm))
+}
+
+// unwithheld drops the runs whose first review the signed-in person may
+// not learn of yet (desk.Withheld): a list that matched or picked them by
+// their reviewed values would tell. A run named by its id stays.
+func (s *Server) unwithheld(ctx context.Context, runs []review.RunSummary, named string) ([]review.RunSummary, error) {
+	shown := runs[:0]
+	for _, run := range runs {
+		err := s.desk.Withheld(ctx, run.ID, userFrom(ctx))
+		switch {
+		case review.ErrorCode(err) == review.EFORBIDDEN && run.ID != named:
+			continue
+		case err != nil && review.ErrorCode(err) != review.EFORBIDDEN:
+			return nil, err
+		}
+		shown = append(shown, run)
+	}
+	return shown, nil
 }

@@ -536,6 +536,9 @@ func (s *Server) workflowRun(r *http.Request, id string) (json.RawMessage, error
 	if err != nil {
 		return nil, err
 	}
+	if err := s.desk.Withheld(r.Context(), id, userFrom(r.Context())); err != nil {
+		return nil, err
+	}
 	if arrived != version {
 		return nil, review.Errorf(review.EUNPROCESSABLE, "%s arrived from Extend in API version %s and is served in that version's shape only: send %s: %s.", id, arrived, strings.ToLower(extendVersionHeader), arrived)
 	}

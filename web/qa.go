@@ -92,14 +92,11 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, fl
 // person could make: anyone but its first reviewer, who must not see the
 // first review's values on the run's page before checking.
 func (s *Server) awaitsBlindCheck(r *http.Request) (bool, error) {
-	q, err := s.store.QASample(r.Context(), r.PathValue("runID"))
-	if review.ErrorCode(err) == review.ENOTFOUND {
-		return false, nil
+	err := s.desk.Withheld(r.Context(), r.PathValue("runID"), userFrom(r.Context()))
+	if review.ErrorCode(err) == review.EFORBIDDEN {
+		return true, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	return q.QAAt == nil && q.FirstBy != userFrom(r.Context()).Email, nil
+	return false, err
 }
 
 func qaKey(outputID, path string) string { return "v|" + outputID + "|" + path }

@@ -116,3 +116,82 @@ func testQARunPageBlind(t *testing.T) {
 		t.Fatalf("the checked run's page lacks the reviewed value")
 	}
 }
+
+// TestQABlindReadPaths: while a run waits for its blind check, the first
+// review's values reach nobody but its first reviewer by any read: a
+// search of the Decided page for a corrected value does not find the run
+// (its id still does), and a reviewer's token is refused the run, its
+// audit and its Extend-compatible reads with a sentence, and the runs
+// where a field was corrected do not list it. A supervisor's
+// token (a system downstream: exports, pulls of what was sent on) reads
+// them; once checked, everyone does.
+func TestQABlindReadPaths(t *testing.T) { pgtest.Each(t, testQABlindReadPaths) }
+
+func testQABlindReadPaths(t *testing.T) {
+	e, rev := editEnv(t)
+	ctx := context.Background()
+	if err := e.store.SetQARule(ctx, review.QARule{WorkflowID: "workflow_demo_legacy", SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := edit(t, e, rev, map[string]any{"outputId": "dpr_demo_qh_extract", "path": "customer_number", "text": "4777512345", "version": 0}); code != 200 {
+		t.Fatalf("edit: %d %v", code, body)
+	}
+	if resp, body := postForm(t, rev, e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}}); resp.StatusCode != 303 {
+		t.Fatalf("approve: %s %s", resp.Status, body)
+	}
+	if _, page := get(t, rev, e.srv.URL+"/decided?q=4777512345"); !strings.Contains(page, qh) {
+		t.Fatalf("the first reviewer's search does not find their own run")
+	}
+	checker := e.signIn("checker@example.com", review.RoleSupervisor)
+	if _, page := get(t, checker, e.srv.URL+"/decided?q=4777512345"); strings.Contains(page, qh) {
+		t.Fatalf("a search for the corrected value finds the run waiting for QA")
+	}
+	if _, page := get(t, checker, e.srv.URL+"/decided?q="+qh); !strings.Contains(page, qh) {
+		t.Fatalf("a search by the run's id does not find it")
+	}
+	corrections := e.srv.URL + "/dashboard/corrections?workflow=workflow_demo_legacy&path=customer_number"
+	if _, page := get(t, checker, corrections); strings.Contains(page, qh) {
+		t.Fatalf("the runs where customer_number was corrected list the run waiting for QA")
+	}
+	revTok, supTok := token(t, e, review.RoleReviewer), token(t, e, review.RoleSupervisor)
+	reads := func(tok string) map[string]string {
+		out := map[string]string{}
+		for _, p := range []string{"/api/v1/runs/" + qh, "/api/v1/runs/" + qh + "/audit", "/workflow_runs/" + qh} {
+			req, _ := http.NewRequest("GET", e.srv.URL+p, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("x-extend-api-version", "2025-04-21")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			out[p] = resp.Status + " " + string(b)
+		}
+		return out
+	}
+	for p, got := range reads(revTok) {
+		if strings.Contains(got, "4777512345") || !strings.HasPrefix(got, "403") || !strings.Contains(got, "blind QA check") {
+			t.Errorf("%s by a reviewer's token while the run waits for QA: %.300s", p, got)
+		}
+	}
+	for p, got := range reads(supTok) {
+		if !strings.HasPrefix(got, "200") || !strings.Contains(got, "4777512345") {
+			t.Errorf("%s by a supervisor's token: %.300s", p, got)
+		}
+	}
+	if resp, body := postForm(t, checker, e.srv.URL+"/qa/"+qh, url.Values{}); resp.StatusCode != 303 {
+		t.Fatalf("check: %s %s", resp.Status, body)
+	}
+	for p, got := range reads(revTok) {
+		if !strings.HasPrefix(got, "200") || !strings.Contains(got, "4777512345") {
+			t.Errorf("%s by a reviewer's token once checked: %.300s", p, got)
+		}
+	}
+	if _, page := get(t, checker, e.srv.URL+"/decided?q=4777512345"); !strings.Contains(page, qh) {
+		t.Fatalf("once checked, a search for the corrected value does not find the run")
+	}
+	if _, page := get(t, checker, corrections); !strings.Contains(page, qh) {
+		t.Fatalf("once checked, the runs where customer_number was corrected do not list the run")
+	}
+}
