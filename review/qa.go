@@ -292,12 +292,18 @@ func Wilson(correct, samples int) Rate {
 		r.High = 1
 		return r
 	}
-	n, p := float64(samples), float64(correct)/float64(samples)
+	p := float64(correct) / float64(samples)
+	r.Value = p
+	r.Low, r.High = wilson(p, float64(samples))
+	return r
+}
+
+// wilson is the 95% Wilson score interval of a rate p measured on n samples.
+func wilson(p, n float64) (low, high float64) {
 	z2 := z95 * z95
 	centre := (p + z2/(2*n)) / (1 + z2/n)
 	half := z95 / (1 + z2/n) * math.Sqrt(p*(1-p)/n+z2/(4*n*n))
-	r.Value, r.Low, r.High = p, max(0, centre-half), min(1, centre+half)
-	return r
+	return max(0, centre-half), min(1, centre+half)
 }
 
 // String writes the rate as a person reads it: "98.2% (96.1–99.3%, 412 samples)".
@@ -354,17 +360,30 @@ func Bands(bins []Bin) []Band {
 
 // Advice is the confidence threshold at which the model's values that pass
 // it reach a target accuracy: what sending the rest to review would cost.
+// A threshold is advised only when the measure supports it: the 95% Wilson
+// lower bound of the accuracy above it reaches the target, so one right
+// value (100%, but 20.7% at worst) advises nothing.
 type Advice struct {
 	Target    float64 `json:"target"`    // e.g. 0.99
 	Threshold float64 `json:"threshold"` // send values below this to review
 	Reviewed  float64 `json:"reviewed"`  // the share of values below it, at the measured mix
 	Above     Rate    `json:"above"`     // the model's accuracy on what passes
-	Reachable bool    `json:"reachable"` // false: no threshold reaches the target on what was measured
+	Reachable bool    `json:"reachable"` // a threshold is advised
+	// Needs is, when none is advised yet, how many more values measured at
+	// the rates seen would let one be: 0 when one is, or when no rate
+	// above any threshold beats the target.
+	Needs int `json:"needs"`
 }
 
+// MaxAdviceSamples bounds the samples Advise looks for: a rate a hair above
+// the target needs more than any measure will hold, and is not worth
+// counting to.
+const MaxAdviceSamples = 10_000_000
+
 // Advise finds the lowest threshold at which the model's values with a
-// confidence at or above it are right at least target of the time, and the
-// share of values below it.
+// confidence at or above it are right at least target of the time with 95%
+// confidence (the Wilson lower bound), and the share of values below it;
+// or how many more values it needs to advise one.
 func Advise(bins []Bin, target float64) Advice {
 	sorted := slices.Clone(bins)
 	slices.SortFunc(sorted, func(a, b Bin) int { return a.Bin - b.Bin })
@@ -379,14 +398,44 @@ func Advise(bins []Bin, target float64) Advice {
 	// From the most confident down: the lowest threshold still on target.
 	for i := len(sorted) - 1; i >= 0; i-- {
 		c, t = c+sorted[i].Correct, t+sorted[i].Total
-		if float64(c) >= target*float64(t) {
+		r := Wilson(c, t)
+		switch {
+		case r.Low >= target:
 			a.Reachable = true
 			a.Threshold = float64(sorted[i].Bin) / ConfidenceBins
-			a.Above = Wilson(c, t)
+			a.Above = r
 			a.Reviewed = float64(all-t) / float64(all)
+		case r.Value > target:
+			if n := samplesFor(r.Value, target); n > t && (a.Needs == 0 || n-t < a.Needs) {
+				a.Needs = n - t
+			}
 		}
 	}
+	if a.Reachable {
+		a.Needs = 0
+	}
 	return a
+}
+
+// samplesFor is the fewest samples at which a rate p has a Wilson lower
+// bound at target (p > target), up to MaxAdviceSamples; 0 beyond.
+func samplesFor(p, target float64) int {
+	hi := 1
+	for low, _ := wilson(p, float64(hi)); low < target; low, _ = wilson(p, float64(hi)) {
+		if hi *= 2; hi > MaxAdviceSamples {
+			return 0
+		}
+	}
+	lo := hi / 2 // below target, or 0
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if low, _ := wilson(p, float64(mid)); low >= target {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
 }
 
 // AccuracyFilter selects what accuracy is measured on: checks made (and

@@ -90,14 +90,37 @@ func rowsOf(n, cols int) string {
 	return string(b)
 }
 
+// TestAdvise: a threshold is advised only where the 95% Wilson lower
+// bound of the accuracy above it reaches the target, the lowest such;
+// short of that, the advice says how many more measured values (at the
+// rate measured) it needs, and nothing when no rate beats the target.
 func TestAdvise(t *testing.T) {
-	bins := []Bin{{Bin: 50, Correct: 60, Total: 100}, {Bin: 83, Correct: 99, Total: 100}, {Bin: 95, Correct: 200, Total: 200}}
+	bins := []Bin{{Bin: 50, Correct: 600, Total: 1000}, {Bin: 83, Correct: 1000, Total: 1000}, {Bin: 95, Correct: 1000, Total: 1000}}
 	a := Advise(bins, 0.99)
-	if !a.Reachable || a.Threshold != 0.83 || math.Abs(a.Reviewed-0.25) > 1e-9 || a.Above.Samples != 300 {
-		t.Errorf("Advise = %+v, want 0.83, a quarter reviewed, on 300 samples", a)
+	if !a.Reachable || a.Threshold != 0.83 || math.Abs(a.Reviewed-1.0/3) > 1e-9 || a.Above.Samples != 2000 || a.Above.Low < 0.99 || a.Needs != 0 {
+		t.Errorf("Advise = %+v, want 0.83, a third reviewed, on 2000 samples", a)
 	}
-	if a := Advise([]Bin{{Bin: 90, Correct: 5, Total: 10}}, 0.99); a.Reachable {
-		t.Errorf("an unreachable target is advised: %+v", a)
+	for _, c := range []struct {
+		name  string
+		bins  []Bin
+		needs int
+	}{
+		// 1/1 is 100% but its lower bound is 20.7%: n/n reaches 0.99 from
+		// n = 381 (n/(n+z²) >= 0.99).
+		{"one right value", []Bin{{Bin: 90, Correct: 1, Total: 1}}, 380},
+		{"a hundred right values", []Bin{{Bin: 40, Correct: 100, Total: 100}}, 281},
+		{"five of ten", []Bin{{Bin: 90, Correct: 5, Total: 10}}, 0},
+		{"exactly on target", []Bin{{Bin: 90, Correct: 99, Total: 100}}, 0},
+	} {
+		a := Advise(c.bins, 0.99)
+		if a.Reachable || a.Needs != c.needs {
+			t.Errorf("%s: Advise = %+v, want not advised, needing %d more", c.name, a, c.needs)
+		}
+	}
+	// 20 of 20 above 0.90 and 10 of 20 below: the fewest more are needed
+	// above 0.90 (361), not over all (never: 75% is short of 99%).
+	if a := Advise([]Bin{{Bin: 30, Correct: 10, Total: 20}, {Bin: 90, Correct: 20, Total: 20}}, 0.99); a.Reachable || a.Needs != 361 {
+		t.Errorf("Advise with a weak low band = %+v, want 361 more needed", a)
 	}
 }
 

@@ -57,16 +57,22 @@ type ScorecardsVM struct {
 // rate writes a measured rate with its interval and sample size.
 func rate(r review.Rate) string { return r.String() }
 
-// advice writes the threshold advice as a supervisor acts on it.
-func advice(path string, a review.Advice) string {
-	if a.Above.Samples == 0 && !a.Reachable {
-		return ""
+// advice writes the threshold advice as a supervisor acts on it, or what
+// it waits for.
+func advice(f review.FieldAccuracy) string {
+	path, a := f.Path, f.Advice
+	switch {
+	case len(f.Bands) == 0:
+		return "" // nothing measured by confidence
+	case a.Reachable && a.Reviewed == 0:
+		return fmt.Sprintf("%s reaches %.0f%% at every confidence measured (%s): no run needs review for it.", path, 100*a.Target, a.Above)
+	case a.Reachable:
+		return fmt.Sprintf("To reach %.0f%% on %s, send runs below %.2f to review: %.0f%% of runs at today's mix (%s above it).",
+			100*a.Target, path, a.Threshold, 100*a.Reviewed, a.Above)
+	case a.Needs > 0:
+		return fmt.Sprintf("Too few measured to advise a threshold for %.0f%% on %s: needs %d more decided runs at the rates seen.", 100*a.Target, path, a.Needs)
 	}
-	if !a.Reachable {
-		return fmt.Sprintf("No confidence threshold reaches %.0f%% on %s on what was measured.", 100*a.Target, path)
-	}
-	return fmt.Sprintf("To reach %.0f%% on %s, send runs below %.2f to review: %.0f%% of runs at today's mix (%s above it).",
-		100*a.Target, path, a.Threshold, 100*a.Reviewed, a.Above)
+	return fmt.Sprintf("No confidence threshold reaches %.0f%% on %s on what was measured.", 100*a.Target, path)
 }
 
 func band(b review.Band) string { return fmt.Sprintf("%.1f–%.1f", b.From, b.To) }

@@ -1162,7 +1162,7 @@ func AccuracyBody(vm AccuracyVM) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				if s := advice(f.Path, f.Advice); s != "" {
+				if s := advice(f); s != "" {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 94, "<div data-advice>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

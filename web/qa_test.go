@@ -195,3 +195,25 @@ func testQABlindReadPaths(t *testing.T) {
 		t.Fatalf("once checked, the runs where customer_number was corrected do not list the run")
 	}
 }
+
+// TestAccuracyAdviceWaitsForSamples: one decided run advises no threshold
+// (its 100% is 20.7% at worst): the page says how many more decided runs
+// the advice needs, and a field corrected in it that no rate above a
+// threshold can reach 99% on says so.
+func TestAccuracyAdviceWaitsForSamples(t *testing.T) { pgtest.Each(t, testAccuracyAdviceWaitsForSamples) }
+
+func testAccuracyAdviceWaitsForSamples(t *testing.T) {
+	e, rev := editEnv(t)
+	if code, body := edit(t, e, rev, map[string]any{"outputId": "dpr_demo_qh_extract", "path": "customer_number", "text": "4777512345", "version": 0}); code != 200 {
+		t.Fatalf("edit: %d %v", code, body)
+	}
+	if resp, body := postForm(t, rev, e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}}); resp.StatusCode != 303 {
+		t.Fatalf("approve: %s %s", resp.Status, body)
+	}
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	_, page := get(t, sup, e.srv.URL+"/accuracy")
+	if strings.Contains(page, "send runs below") || !strings.Contains(page, "needs 380 more decided runs") ||
+		!strings.Contains(page, "No confidence threshold reaches 99% on customer_number") {
+		t.Fatalf("the advice on one decided run:\n%s", page)
+	}
+}
