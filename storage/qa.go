@@ -580,3 +580,86 @@ func (s *Store) EachQAField(ctx context.Context, f review.ExportFilter, fn func(
 	}
 	return rows.Err()
 }
+
+// recountQA scores again, under review.Score as it is now, the checks a
+// migration marked (stored before an empty value scored as wrong), and
+// moves the daily sums by the difference: one transaction per check, so a
+// start cut short resumes, and an instance sharing the database that got
+// there first leaves nothing to do.
+func (s *Store) recountQA(ctx context.Context) error {
+	for {
+		var ids []string
+		if err := s.each(ctx, `SELECT run_id FROM qa_samples WHERE recount = 1 ORDER BY run_id LIMIT 100`, nil, func(rows *sql.Rows) error {
+			var id string
+			err := rows.Scan(&id)
+			ids = append(ids, id)
+			return err
+		}); err != nil || len(ids) == 0 {
+			return err
+		}
+		for _, id := range ids {
+			if err := s.write(ctx, func(tx *txn) error { return recountCheck(ctx, tx, id) }); err != nil {
+				return fmt.Errorf("recount the QA check of %s: %w", id, err)
+			}
+		}
+	}
+}
+
+func recountCheck(ctx context.Context, tx *txn, runID string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET recount = 0 WHERE run_id = ? AND recount = 1`, runID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // recounted by another instance
+	}
+	var wf, firstBy string
+	var qaAt int64
+	if err := tx.QueryRowContext(ctx, `SELECT workflow_id, first_by, qa_at FROM qa_samples WHERE run_id = ?`, runID).Scan(&wf, &firstBy, &qaAt); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT output_id, path, total, model_correct, first_correct, model, first, qa FROM qa_fields WHERE run_id = ?`, runID)
+	if err != nil {
+		return err
+	}
+	var old, now []review.QAField
+	for rows.Next() {
+		var f review.QAField
+		var model, first, qa []byte
+		if err := rows.Scan(&f.OutputID, &f.Path, &f.Total, &f.ModelCorrect, &f.FirstCorrect, &model, &first, &qa); err != nil {
+			rows.Close()
+			return err
+		}
+		old = append(old, f)
+		f.ModelCorrect, f.Total = review.Score(model, qa)
+		f.FirstCorrect, _ = review.Score(first, qa)
+		now = append(now, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	units, firstCorrect, agrees := 0, 0, true
+	for i, f := range now {
+		units, firstCorrect, agrees = units+f.Total, firstCorrect+f.FirstCorrect, agrees && f.Agrees()
+		o := old[i]
+		if f.Total == o.Total && f.ModelCorrect == o.ModelCorrect && f.FirstCorrect == o.FirstCorrect {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE qa_fields SET total = ?, model_correct = ?, first_correct = ? WHERE run_id = ? AND output_id = ? AND path = ?`,
+			f.Total, f.ModelCorrect, f.FirstCorrect, runID, f.OutputID, f.Path); err != nil {
+			return err
+		}
+		dt, dfc := f.Total-o.Total, f.FirstCorrect-o.FirstCorrect
+		firstTotal := dt
+		if firstBy == "" { // the model alone: no first review to count
+			firstTotal, dfc = 0, 0
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE qa_daily SET total = total + ?, model_correct = model_correct + ?, first_total = first_total + ?, first_correct = first_correct + ?
+			WHERE day = ? AND workflow_id = ? AND path = ?`, dt, f.ModelCorrect-o.ModelCorrect, firstTotal, dfc, qaAt/dayMS, wf, f.Path); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE qa_samples SET units = ?, first_correct = ?, agrees = ? WHERE run_id = ?`, units, firstCorrect, agrees, runID)
+	return err
+}

@@ -133,6 +133,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	ictx, stop := context.WithCancel(context.Background())
 	s.stopIndex, s.indexed = stop, make(chan struct{})
 	go func() { defer close(s.indexed); s.indexUnsearched(ictx) }()
+	if err := s.recountQA(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -200,7 +200,9 @@ func testQABlindReadPaths(t *testing.T) {
 // (its 100% is 20.7% at worst): the page says how many more decided runs
 // the advice needs, and a field corrected in it that no rate above a
 // threshold can reach 99% on says so.
-func TestAccuracyAdviceWaitsForSamples(t *testing.T) { pgtest.Each(t, testAccuracyAdviceWaitsForSamples) }
+func TestAccuracyAdviceWaitsForSamples(t *testing.T) {
+	pgtest.Each(t, testAccuracyAdviceWaitsForSamples)
+}
 
 func testAccuracyAdviceWaitsForSamples(t *testing.T) {
 	e, rev := editEnv(t)
