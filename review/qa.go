@@ -58,6 +58,33 @@ func (r QARule) Sample(runID string, outcomes map[string]Outcome, override bool)
 	return int(h.Sum32()%100) < r.SamplePercent
 }
 
+// TopLevel is the top-level field a path lies in: line_items for
+// line_items[].amount, vendor for vendor.name.
+func TopLevel(path string) string {
+	if i := strings.IndexAny(path, "[."); i > 0 {
+		return path[:i]
+	}
+	return path
+}
+
+// ByTopLevel folds outcomes into their top-level fields, the unit accuracy
+// is measured in on both sides (QA scores top-level fields): a field of a
+// run is corrected when anything in it was, at the model's lowest
+// confidence in it.
+func ByTopLevel(outcomes map[string]Outcome) map[string]Outcome {
+	out := make(map[string]Outcome, len(outcomes))
+	for path, o := range outcomes {
+		top := TopLevel(path)
+		t := out[top]
+		t.Edited = t.Edited || o.Edited
+		if o.Confidence != nil && (t.Confidence == nil || *o.Confidence < *t.Confidence) {
+			t.Confidence = o.Confidence
+		}
+		out[top] = t
+	}
+	return out
+}
+
 // Outcome is what the review did to one field (row indexes folded): whether
 // it changed the model's value, and the model's lowest confidence in it.
 type Outcome struct {
@@ -278,6 +305,11 @@ type Rate struct {
 	Value   float64 `json:"value"` // Correct/Samples; 0 without samples
 	Low     float64 `json:"low"`   // the interval's bounds, 0..1
 	High    float64 `json:"high"`
+	// Independent is how many samples the interval counts: fewer than
+	// Samples where a list's cells are scored, as one list's cells stand
+	// or fall together (a misread table), so each list counts once per
+	// run, the design effect at its most cautious.
+	Independent int `json:"independent"`
 }
 
 // z95 is the standard normal quantile of a two-sided 95% interval.
@@ -286,15 +318,20 @@ const z95 = 1.959963984540054
 // Wilson is the rate of correct in samples with its 95% Wilson score
 // interval, which unlike the normal approximation stays inside 0..1 and is
 // honest at small counts and at rates near 0 or 1.
-func Wilson(correct, samples int) Rate {
-	r := Rate{Correct: correct, Samples: samples}
-	if samples <= 0 {
+func Wilson(correct, samples int) Rate { return WilsonOf(correct, samples, samples) }
+
+// WilsonOf is the rate of correct in samples with the Wilson interval of
+// that rate measured on independent samples (at most samples).
+func WilsonOf(correct, samples, independent int) Rate {
+	independent = min(independent, samples)
+	r := Rate{Correct: correct, Samples: samples, Independent: independent}
+	if samples <= 0 || independent <= 0 {
 		r.High = 1
 		return r
 	}
 	p := float64(correct) / float64(samples)
 	r.Value = p
-	r.Low, r.High = wilson(p, float64(samples))
+	r.Low, r.High = wilson(p, float64(independent))
 	return r
 }
 
@@ -314,6 +351,9 @@ func (r Rate) String() string {
 	unit := "samples"
 	if r.Samples == 1 {
 		unit = "sample"
+	}
+	if r.Independent < r.Samples {
+		return fmt.Sprintf("%.1f%% (%.1f–%.1f%%, %d %s, %d independent)", 100*r.Value, 100*r.Low, 100*r.High, r.Samples, unit, r.Independent)
 	}
 	return fmt.Sprintf("%.1f%% (%.1f–%.1f%%, %d %s)", 100*r.Value, 100*r.Low, 100*r.High, r.Samples, unit)
 }

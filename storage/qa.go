@@ -173,8 +173,8 @@ func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fiel
 		for _, f := range fields {
 			units, firstCorrect, agrees = units+f.Total, firstCorrect+f.FirstCorrect, agrees && f.Agrees()
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ?, units = ?, first_correct = ?, agrees = ? WHERE run_id = ? AND qa_at IS NULL`,
-			by, ms(at), units, firstCorrect, agrees, runID)
+		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ?, units = ?, first_correct = ?, agrees = ?, fields = ? WHERE run_id = ? AND qa_at IS NULL`,
+			by, ms(at), units, firstCorrect, agrees, len(fields), runID)
 		if err != nil {
 			return err
 		}
@@ -187,14 +187,15 @@ func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fiel
 			return err
 		}
 		for _, f := range fields {
-			firstTotal, firstCorrect := 0, 0
+			firstTotal, firstCorrect, firstRuns := 0, 0, 0
 			if firstBy != "" {
-				firstTotal, firstCorrect = f.Total, f.FirstCorrect
+				firstTotal, firstCorrect, firstRuns = f.Total, f.FirstCorrect, 1
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_daily (day, workflow_id, path, total, model_correct, first_total, first_correct) VALUES (?, ?, ?, ?, ?, ?, ?)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_daily (day, workflow_id, path, total, model_correct, first_total, first_correct, runs, first_runs) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
 				ON CONFLICT (day, workflow_id, path) DO UPDATE SET total = qa_daily.total + excluded.total, model_correct = qa_daily.model_correct + excluded.model_correct,
-				first_total = qa_daily.first_total + excluded.first_total, first_correct = qa_daily.first_correct + excluded.first_correct`,
-				ms(at)/dayMS, wf, f.Path, f.Total, f.ModelCorrect, firstTotal, firstCorrect); err != nil {
+				first_total = qa_daily.first_total + excluded.first_total, first_correct = qa_daily.first_correct + excluded.first_correct,
+				runs = qa_daily.runs + 1, first_runs = qa_daily.first_runs + excluded.first_runs`,
+				ms(at)/dayMS, wf, f.Path, f.Total, f.ModelCorrect, firstTotal, firstCorrect, firstRuns); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_fields (run_id, workflow_id, output_id, path, first_by, first_at, qa_at, confidence, total, model_correct, first_correct, model, first, qa)
@@ -213,16 +214,22 @@ func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fiel
 }
 
 // rollUp adds a decision's field outcomes to the daily sums (sign 1), or
-// takes them back (-1).
+// takes them back (-1): each top-level field of the run once, the unit QA
+// scores.
 func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcomes map[string]review.Outcome, sign int) error {
 	day, edited := at/dayMS, 0
-	for path, o := range outcomes {
+	for _, o := range outcomes {
+		if o.Edited {
+			edited++ // a scorecard counts the fields changed, list columns apart
+		}
+	}
+	for path, o := range review.ByTopLevel(outcomes) {
 		bin, e := -1, 0
 		if o.Confidence != nil {
 			bin = review.ConfidenceBin(*o.Confidence)
 		}
 		if o.Edited {
-			e, edited = 1, edited+1
+			e = 1
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO field_daily (day, workflow_id, path, n, edited) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (day, workflow_id, path) DO UPDATE SET n = field_daily.n + excluded.n, edited = field_daily.edited + excluded.edited`,
@@ -330,40 +337,40 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 		args = append(args, f.WorkflowID)
 	}
 	at := func(col string) string { return ` WHERE ` + col + ` >= ? AND ` + col + ` < ?` + wfOnly }
-	type agg struct{ mc, mt, fc, ft int }
+	type agg struct{ mc, mt, fc, ft, runs, firstRuns int }
 	totals := map[string]*agg{}
 	days := append([]any{from / dayMS, (to + dayMS - 1) / dayMS}, args[2:]...)
-	if err := s.each(ctx, `SELECT workflow_id, path, sum(model_correct), sum(total), sum(first_correct), sum(first_total)
+	if err := s.each(ctx, `SELECT workflow_id, path, sum(model_correct), sum(total), sum(first_correct), sum(first_total), sum(runs), sum(first_runs)
 		FROM qa_daily`+at("day")+` GROUP BY workflow_id, path`, days, func(rows *sql.Rows) error {
 		var wf, path string
 		var g agg
-		if err := rows.Scan(&wf, &path, &g.mc, &g.mt, &g.fc, &g.ft); err != nil {
+		if err := rows.Scan(&wf, &path, &g.mc, &g.mt, &g.fc, &g.ft, &g.runs, &g.firstRuns); err != nil {
 			return err
 		}
 		fa := field(wf, path)
-		fa.Model, fa.Reviewed = review.Wilson(g.mc, g.mt), review.Wilson(g.fc, g.ft)
+		fa.Model, fa.Reviewed = review.WilsonOf(g.mc, g.mt, g.runs), review.WilsonOf(g.fc, g.ft, g.firstRuns)
 		if totals[wf] == nil {
 			totals[wf] = &agg{}
 		}
 		t := totals[wf]
-		t.mc, t.mt, t.fc, t.ft = t.mc+g.mc, t.mt+g.mt, t.fc+g.fc, t.ft+g.ft
+		t.mc, t.mt, t.fc, t.ft, t.runs, t.firstRuns = t.mc+g.mc, t.mt+g.mt, t.fc+g.fc, t.ft+g.ft, t.runs+g.runs, t.firstRuns+g.firstRuns
 		return nil
 	}); err != nil {
 		return a, err
 	}
 	for wf, t := range totals {
 		w := get(wf)
-		w.Model, w.Reviewed = review.Wilson(t.mc, t.mt), review.Wilson(t.fc, t.ft)
+		w.Model, w.Reviewed = review.WilsonOf(t.mc, t.mt, t.runs), review.WilsonOf(t.fc, t.ft, t.firstRuns)
 	}
-	if err := s.each(ctx, `SELECT workflow_id, first_by, count(*), sum(agrees), sum(first_correct), sum(units) FROM qa_samples`+at("qa_at")+
+	if err := s.each(ctx, `SELECT workflow_id, first_by, count(*), sum(agrees), sum(first_correct), sum(units), sum(fields) FROM qa_samples`+at("qa_at")+
 		` AND first_by != '' GROUP BY workflow_id, first_by ORDER BY first_by`, args, func(rows *sql.Rows) error {
 		var wf string
 		var r review.ReviewerAccuracy
-		var ok, fc, t int
-		if err := rows.Scan(&wf, &r.Email, &r.Checked, &ok, &fc, &t); err != nil {
+		var ok, fc, t, fields int
+		if err := rows.Scan(&wf, &r.Email, &r.Checked, &ok, &fc, &t, &fields); err != nil {
 			return err
 		}
-		r.Values, r.Accepted = review.Wilson(fc, t), review.Wilson(ok, r.Checked)
+		r.Values, r.Accepted = review.WilsonOf(fc, t, fields), review.Wilson(ok, r.Checked)
 		w := get(wf)
 		w.Reviewers = append(w.Reviewers, r)
 		return nil
@@ -510,17 +517,17 @@ func (s *Store) Scorecards(ctx context.Context, f review.ScorecardFilter) ([]rev
 		return nil, err
 	}
 	w, extra = who("first_by")
-	if err := s.each(ctx, `SELECT first_by, first_at / `+fmt.Sprint(dayMS)+` d, count(*), sum(agrees), sum(first_correct), sum(units) FROM qa_samples
+	if err := s.each(ctx, `SELECT first_by, first_at / `+fmt.Sprint(dayMS)+` d, count(*), sum(agrees), sum(first_correct), sum(units), sum(fields) FROM qa_samples
 		WHERE first_at >= ? AND first_at < ? AND qa_at IS NOT NULL AND first_by != ''`+w+` GROUP BY first_by, d`,
 		append([]any{from, to}, extra...), func(rows *sql.Rows) error {
 			var email string
 			var day int64
-			var n, ok, fc, t int
-			if err := rows.Scan(&email, &day, &n, &ok, &fc, &t); err != nil {
+			var n, ok, fc, t, fields int
+			if err := rows.Scan(&email, &day, &n, &ok, &fc, &t, &fields); err != nil {
 				return err
 			}
 			c := get(email, day)
-			c.Accepted, c.Accuracy = review.Wilson(ok, n), review.Wilson(fc, t)
+			c.Accepted, c.Accuracy = review.Wilson(ok, n), review.WilsonOf(fc, t, fields)
 			return nil
 		}); err != nil {
 		return nil, err

@@ -13,7 +13,9 @@ import (
 // (the model's "42" against QA's null counted right) is scored again at
 // the first start after the migration, and its figures follow: the
 // field's model and reviewed rates, the reviewer's first-pass acceptance.
-// A field scored right under both rules keeps its figures.
+// A field scored right under both rules keeps its figures. The same
+// migration makes a decided list one field of its run in the corrections'
+// sums, as QA counts it.
 func TestQARecount(t *testing.T) { pgtest.Each(t, testQARecount) }
 
 func testQARecount(t *testing.T) {
@@ -30,6 +32,21 @@ func testQARecount(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := p.ExecContext(ctx, `INSERT INTO qa_daily (day, workflow_id, path, total, model_correct, first_total, first_correct) VALUES (?, 'wf_old', ?, 1, 1, 1, 1)`, at/dayMS, f.path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A decision's list columns, as the sums had them before a list was
+	// one field of a run.
+	for _, f := range []struct {
+		path   string
+		edited int
+		conf   float64
+	}{{"line_items[].amount", 1, 0.6}, {"line_items[].desc", 0, 0.9}} {
+		if _, err := p.ExecContext(ctx, `INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at, confidence, decided_by) VALUES ('workflow_run_old', 'wf_old', ?, ?, ?, ?, 'ana@example.com')`,
+			f.path, f.edited, at, f.conf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.ExecContext(ctx, `INSERT INTO field_daily (day, workflow_id, path, n, edited) VALUES (?, 'wf_old', ?, 1, ?)`, at/dayMS, f.path, f.edited); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -55,6 +72,12 @@ func testQARecount(t *testing.T) {
 		}
 		if tot := got["total"]; tot.Model.Correct != 1 || tot.Reviewed.Correct != 1 || tot.Model.Samples != 1 {
 			t.Errorf("total, right under both rules: model %v, reviewed %v", tot.Model, tot.Reviewed)
+		}
+		if li := got["line_items"]; li.Corrections.Correct != 0 || li.Corrections.Samples != 1 || len(li.Bands) != 1 || li.Bands[0].From != 0.6 || len(got) != 3 {
+			t.Errorf("the list by corrections: %+v, rows %v; want one row, 0 of 1 at 0.6", li, w.Fields)
+		}
+		if w.Model.Independent != 2 {
+			t.Errorf("the workflow's QA counts %d fields of runs, want 2", w.Model.Independent)
 		}
 		if w.Model.Correct != 1 || w.Model.Samples != 2 || len(w.Reviewers) != 1 || w.Reviewers[0].Accepted.Correct != 0 || w.Reviewers[0].Values.Correct != 1 || w.Reviewers[0].Values.Samples != 2 {
 			t.Errorf("the workflow after the recount: model %v, reviewers %+v", w.Model, w.Reviewers)

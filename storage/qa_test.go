@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -40,5 +41,63 @@ func testQACompleted(t *testing.T) {
 	}
 	if sample, err := s.QASample(ctx, "workflow_run_review"); review.ErrorCode(err) != review.ENOTFOUND {
 		t.Fatalf("a run not drawn: %+v %v", sample, err)
+	}
+}
+
+// TestListIsOneRow: a list is one field of a run on both sides of the
+// accuracy page: corrections count the run's list once (corrected when any
+// cell was, at its columns' lowest confidence), and QA scores its cells as
+// Extend does but counts the list once per run in the interval, as the
+// cells of one list are not independent. So line_items has one row, beside
+// total.
+func TestListIsOneRow(t *testing.T) { pgtest.Each(t, testListIsOneRow) }
+
+func testListIsOneRow(t *testing.T) {
+	s, c := clockStore(t)
+	ctx := context.Background()
+	send(t, s, "e1", review.EventRunNeedsReview, json.RawMessage(`{"object":"workflow_run","id":"workflow_run_list","status":"NEEDS_REVIEW","workflow":{"id":"wf_list"},"outputs":[{"id":"dpr_list","type":"EXTRACT","output":{"total":{"type":"number","value":3,"confidence":0.95}}}]}`))
+	apply(t, s)
+	conf := func(v float64) *float64 { return &v }
+	outcomes := map[string]review.Outcome{
+		"line_items[].amount": {Edited: true, Confidence: conf(0.6)},
+		"line_items[].desc":   {Confidence: conf(0.9)},
+		"total":               {Confidence: conf(0.95)},
+	}
+	if err := s.Decide(ctx, "workflow_run_list", 0, review.Decision{Approved: true, By: "ana@example.com", At: c.Now(), QA: true}, []byte(`{}`), outcomes, review.Outbound{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveQA(ctx, "workflow_run_list", "bo@example.com", c.Now(), []review.QAField{
+		{OutputID: "dpr_list", Path: "line_items", Total: 4, ModelCorrect: 3, FirstCorrect: 4, Model: json.RawMessage(`[]`), First: json.RawMessage(`[]`), QA: json.RawMessage(`[]`)},
+		{OutputID: "dpr_list", Path: "total", Total: 1, ModelCorrect: 1, FirstCorrect: 1, Model: json.RawMessage(`3`), First: json.RawMessage(`3`), QA: json.RawMessage(`3`)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Accuracy(ctx, review.AccuracyFilter{From: c.Now().Add(-24 * time.Hour), To: c.Now().Add(time.Hour)})
+	if err != nil || len(a.Workflows) != 1 {
+		t.Fatalf("accuracy: %+v %v", a, err)
+	}
+	w := a.Workflows[0]
+	var paths []string
+	for _, f := range w.Fields {
+		paths = append(paths, f.Path)
+	}
+	if fmt.Sprint(paths) != "[line_items total]" {
+		t.Fatalf("rows %v, want line_items and total", paths)
+	}
+	li := w.Fields[0]
+	if li.Corrections.Correct != 0 || li.Corrections.Samples != 1 || len(li.Bands) != 1 || li.Bands[0].From != 0.6 {
+		t.Errorf("line_items by corrections: %v, bands %+v; want 0 of 1, in the band of 0.6", li.Corrections, li.Bands)
+	}
+	if li.Model.Correct != 3 || li.Model.Samples != 4 || li.Model.Independent != 1 {
+		t.Errorf("line_items by QA: %+v; want 3 of 4 cells, counted once", li.Model)
+	}
+	if want := review.WilsonOf(3, 4, 1); li.Model != want || li.Reviewed != review.WilsonOf(4, 4, 1) {
+		t.Errorf("line_items by QA: %+v, reviewed %+v; want %+v", li.Model, li.Reviewed, want)
+	}
+	if w.Model != review.WilsonOf(4, 5, 2) || w.Reviewers[0].Values != review.WilsonOf(5, 5, 2) {
+		t.Errorf("the workflow by QA: %+v, its reviewer %+v; want 4 of 5 samples, 2 independent", w.Model, w.Reviewers[0].Values)
+	}
+	if w.Corrections.Samples != 2 {
+		t.Errorf("the workflow by corrections: %+v; want a sample each for the list and the total", w.Corrections)
 	}
 }
