@@ -70,7 +70,7 @@ func advice(f review.FieldAccuracy) string {
 		return fmt.Sprintf("To reach %.0f%% on %s, send runs below %.2f to review: %.0f%% of runs at today's mix (%s above it).",
 			100*a.Target, path, a.Threshold, 100*a.Reviewed, a.Above)
 	case a.Needs > 0:
-		return fmt.Sprintf("Too few measured to advise a threshold for %.0f%% on %s: needs %d more decided runs at the rates seen.", 100*a.Target, path, a.Needs)
+		return fmt.Sprintf("A threshold for %.0f%% needs %d more decided runs at the rates seen.", 100*a.Target, a.Needs)
 	}
 	return fmt.Sprintf("No confidence threshold reaches %.0f%% on %s on what was measured.", 100*a.Target, path)
 }
