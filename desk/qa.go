@@ -12,6 +12,7 @@ import (
 type QAStore interface {
 	QARule(ctx context.Context, workflowID string) (review.QARule, error)
 	QASample(ctx context.Context, runID string) (review.QASample, error)
+	QAWaiting(ctx context.Context, runIDs []string) ([]review.QASample, error)
 	SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField) error
 	AddActive(ctx context.Context, actor, runID string, at time.Time, d time.Duration) error
 }
@@ -35,20 +36,31 @@ func (d *Desk) OpenQA(ctx context.Context, runID string) (review.QASample, *revi
 	return q, run, err
 }
 
-// Withheld refuses a read that would show u the first review of a run
-// waiting for its blind check (review.QASample.Withholds); every read path
-// of reviewed values asks it. Nil for any other read.
-func (d *Desk) Withheld(ctx context.Context, runID string, u *review.User) error {
-	q, err := d.store.QASample(ctx, runID)
-	switch {
-	case review.ErrorCode(err) == review.ENOTFOUND:
-		return nil // not drawn for QA
-	case err != nil:
-		return err
-	case q.Withholds(u):
-		return q.Withheld()
+// Withholding says which of runIDs u may not learn the first review of yet
+// (review.QASample.Withholds): every read path of reviewed values asks it,
+// a list once for all its runs.
+func (d *Desk) Withholding(ctx context.Context, u *review.User, runIDs ...string) (map[string]bool, error) {
+	waiting, err := d.store.QAWaiting(ctx, runIDs)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	out := map[string]bool{}
+	for _, q := range waiting {
+		if q.Withholds(u) {
+			out[q.RunID] = true
+		}
+	}
+	return out, nil
+}
+
+// Withheld refuses a read that would show u the first review of a run
+// waiting for its blind check; nil for any other read.
+func (d *Desk) Withheld(ctx context.Context, runID string, u *review.User) error {
+	kept, err := d.Withholding(ctx, u, runID)
+	if err != nil || !kept[runID] {
+		return err
+	}
+	return review.QASample{RunID: runID}.Withheld()
 }
 
 // CheckQA records a blind check of a sampled run by a second person: the

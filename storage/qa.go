@@ -165,6 +165,30 @@ func (s *Store) QASample(ctx context.Context, runID string) (review.QASample, er
 	return q, rows.Err()
 }
 
+// QAWaiting reads, of runIDs, the samples still waiting for their check,
+// as much as says who may learn their first review: run, source and first
+// reviewer. A list of runs asks once, without the runs' bodies.
+func (s *Store) QAWaiting(ctx context.Context, runIDs []string) ([]review.QASample, error) {
+	if len(runIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(runIDs))
+	for i, id := range runIDs {
+		args[i] = id
+	}
+	var out []review.QASample
+	err := s.each(ctx, `SELECT run_id, source, first_by FROM qa_samples WHERE qa_at IS NULL AND run_id IN (?`+strings.Repeat(", ?", len(runIDs)-1)+`)`, args, func(rows *sql.Rows) error {
+		var q review.QASample
+		err := rows.Scan(&q.RunID, &q.Source, &q.FirstBy)
+		out = append(out, q)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("qa waiting: %w", err)
+	}
+	return out, nil
+}
+
 // SaveQA records a check, if the run is still waiting for one: a second
 // check of the same run is refused.
 func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField) error {

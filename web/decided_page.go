@@ -44,16 +44,19 @@ func (s *Server) decidedPage(w http.ResponseWriter, r *http.Request) error {
 // not learn of yet (desk.Withheld): a list that matched or picked them by
 // their reviewed values would tell. A run named by its id stays.
 func (s *Server) unwithheld(ctx context.Context, runs []review.RunSummary, named string) ([]review.RunSummary, error) {
+	ids := make([]string, len(runs))
+	for i, run := range runs {
+		ids[i] = run.ID
+	}
+	kept, err := s.desk.Withholding(ctx, userFrom(ctx), ids...)
+	if err != nil {
+		return nil, err
+	}
 	shown := runs[:0]
 	for _, run := range runs {
-		err := s.desk.Withheld(ctx, run.ID, userFrom(ctx))
-		switch {
-		case review.ErrorCode(err) == review.EFORBIDDEN && run.ID != named:
-			continue
-		case err != nil && review.ErrorCode(err) != review.EFORBIDDEN:
-			return nil, err
+		if !kept[run.ID] || run.ID == named {
+			shown = append(shown, run)
 		}
-		shown = append(shown, run)
 	}
 	return shown, nil
 }
