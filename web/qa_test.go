@@ -87,17 +87,7 @@ func postForm(t *testing.T, c *http.Client, u string, v url.Values) (*http.Respo
 func TestQARunPageBlind(t *testing.T) { pgtest.Each(t, testQARunPageBlind) }
 
 func testQARunPageBlind(t *testing.T) {
-	e, rev := editEnv(t)
-	ctx := context.Background()
-	if err := e.store.SetQARule(ctx, review.QARule{WorkflowID: "workflow_demo_legacy", SamplePercent: 100}); err != nil {
-		t.Fatal(err)
-	}
-	if code, body := edit(t, e, rev, map[string]any{"outputId": "dpr_demo_qh_extract", "path": "customer_number", "text": "4777512345", "version": 0}); code != 200 {
-		t.Fatalf("edit: %d %v", code, body)
-	}
-	if resp, body := postForm(t, rev, e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}}); resp.StatusCode != 303 {
-		t.Fatalf("approve: %s %s", resp.Status, body)
-	}
+	e, rev := correctedAndApproved(t, 100)
 	if _, page := get(t, rev, e.srv.URL+"/runs/"+qh); !strings.Contains(page, "4777512345") {
 		t.Fatalf("the first reviewer does not see their own value")
 	}
@@ -128,17 +118,7 @@ func testQARunPageBlind(t *testing.T) {
 func TestQABlindReadPaths(t *testing.T) { pgtest.Each(t, testQABlindReadPaths) }
 
 func testQABlindReadPaths(t *testing.T) {
-	e, rev := editEnv(t)
-	ctx := context.Background()
-	if err := e.store.SetQARule(ctx, review.QARule{WorkflowID: "workflow_demo_legacy", SamplePercent: 100}); err != nil {
-		t.Fatal(err)
-	}
-	if code, body := edit(t, e, rev, map[string]any{"outputId": "dpr_demo_qh_extract", "path": "customer_number", "text": "4777512345", "version": 0}); code != 200 {
-		t.Fatalf("edit: %d %v", code, body)
-	}
-	if resp, body := postForm(t, rev, e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}}); resp.StatusCode != 303 {
-		t.Fatalf("approve: %s %s", resp.Status, body)
-	}
+	e, rev := correctedAndApproved(t, 100)
 	if _, page := get(t, rev, e.srv.URL+"/decided?q=4777512345"); !strings.Contains(page, qh) {
 		t.Fatalf("the first reviewer's search does not find their own run")
 	}
@@ -205,17 +185,29 @@ func TestAccuracyAdviceWaitsForSamples(t *testing.T) {
 }
 
 func testAccuracyAdviceWaitsForSamples(t *testing.T) {
-	e, rev := editEnv(t)
-	if code, body := edit(t, e, rev, map[string]any{"outputId": "dpr_demo_qh_extract", "path": "customer_number", "text": "4777512345", "version": 0}); code != 200 {
-		t.Fatalf("edit: %d %v", code, body)
-	}
-	if resp, body := postForm(t, rev, e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}}); resp.StatusCode != 303 {
-		t.Fatalf("approve: %s %s", resp.Status, body)
-	}
+	e, _ := correctedAndApproved(t, 0)
 	sup := e.signIn("sup@example.com", review.RoleSupervisor)
 	_, page := get(t, sup, e.srv.URL+"/accuracy")
 	if strings.Contains(page, "send runs below") || !strings.Contains(page, "needs 380 more decided runs") ||
 		!strings.Contains(page, "No confidence threshold reaches 99% on customer_number") {
 		t.Fatalf("the advice on one decided run:\n%s", page)
 	}
+}
+
+// correctedAndApproved has the first reviewer correct the customer number
+// of the legacy invoice to 4777512345 and approve it, with sample percent
+// of its workflow drawn for QA.
+func correctedAndApproved(t *testing.T, sample int) (*env, *http.Client) {
+	t.Helper()
+	e, rev := editEnv(t)
+	if err := e.store.SetQARule(context.Background(), review.QARule{WorkflowID: "workflow_demo_legacy", SamplePercent: sample}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := edit(t, e, rev, map[string]any{"outputId": "dpr_demo_qh_extract", "path": "customer_number", "text": "4777512345", "version": 0}); code != 200 {
+		t.Fatalf("edit: %d %v", code, body)
+	}
+	if resp, body := postForm(t, rev, e.srv.URL+"/runs/"+qh+"/approve", url.Values{"version": {"1"}}); resp.StatusCode != 303 {
+		t.Fatalf("approve: %s %s", resp.Status, body)
+	}
+	return e, rev
 }
