@@ -18,12 +18,14 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// apiGet reads an API path with a token made by `reviewer token create`.
+// apiGet reads an API path with a token made by `reviewer token create`:
+// a supervisor's, as a system downstream has, which reads a decided run
+// while it waits for its blind QA check (a reviewer's token is refused).
 func (s *server) apiGet(path string) json.RawMessage {
 	s.t.Helper()
 	var out bytes.Buffer
 	if s.token == "" {
-		if err := run(context.Background(), []string{"token", "create", "--data", s.data, "--name", "test", "--role", "reviewer"}, noEnv, nil, &out, io.Discard); err != nil {
+		if err := run(context.Background(), []string{"token", "create", "--data", s.data, "--name", "test", "--role", "supervisor"}, noEnv, nil, &out, io.Discard); err != nil {
 			s.t.Fatal(err)
 		}
 		s.token = strings.TrimSpace(out.String())
