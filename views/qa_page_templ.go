@@ -119,7 +119,7 @@ func QAQueueBody(vm QAQueueVM) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, " waiting</p><table class=\"list\"><thead><tr><th>Run</th><th>Workflow</th><th>Decided by</th><th class=\"num\">Drawn</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, " waiting</p><table class=\"list\"><thead><tr><th>Run</th><th>Workflow</th><th>Decided by</th><th class=\"num\">Waiting since drawn</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
