@@ -64,7 +64,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 		vm.Duplicates = append(vm.Duplicates, dk)
 		l := views.ServiceLevelVM{Workflow: wf}
 		if d := levels[wf.ID]; d > 0 {
-			l.Within = d.String()
+			l.Within = review.Short(d)
 		}
 		vm.Levels = append(vm.Levels, l)
 	}

@@ -65,6 +65,9 @@ func testDueTimesSettingsQueueAndBoard(t *testing.T) {
 	if status := post(url.Values{"workflow": {"workflow_demo_legacy"}, "within": {"2h"}}); status != http.StatusSeeOther {
 		t.Fatalf("setting the service level: %d", status)
 	}
+	if _, page := get(t, admin, e.srv.URL+"/admin/settings"); !strings.Contains(page, `name="within" value="2h"`) {
+		t.Fatalf("the settings do not show the service level as it was written")
+	}
 
 	sup := e.signIn("sup@example.com", review.RoleSupervisor)
 	_, queue := get(t, sup, e.srv.URL+"/")

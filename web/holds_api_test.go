@@ -116,3 +116,38 @@ func testHoldsThroughTheAPI(t *testing.T) {
 		t.Fatalf("the run's history: %s, want it to end %s", got, want)
 	}
 }
+
+// TestOnwardSaysWhatWasDone: sending a run to a supervisor or postponing
+// it opens the next run, which says what became of the one left, with the
+// way back to it; someone else given the same link is told nothing.
+func TestOnwardSaysWhatWasDone(t *testing.T) { pgtest.Each(t, testOnwardSaysWhatWasDone) }
+
+func testOnwardSaysWhatWasDone(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	qh, err := demo.Payload("qualityhosting_2025.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const run, other = "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025"
+	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
+	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
+	e.process()
+	rev := e.signIn("rev@example.com", review.RoleReviewer)
+	resp, err := rev.PostForm(e.srv.URL+"/runs/"+run+"/escalate", url.Values{"reason": {"Vendor unknown."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	next := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(next, "/runs/"+other) {
+		t.Fatalf("escalating: %s to %q", resp.Status, next)
+	}
+	_, page := get(t, rev, e.srv.URL+next)
+	if i := strings.Index(page, `id="held-notice"`); i < 0 || !strings.Contains(page[i:], `Sent <a href="/runs/`+run+`">QualityHosting.pdf</a> to a supervisor.`) {
+		t.Fatalf("the next run does not say what was done: %.400s", page[max(i, 0):])
+	}
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	if _, page := get(t, sup, e.srv.URL+next); strings.Contains(page, `id="held-notice"`) {
+		t.Fatalf("someone else is told of another's escalation")
+	}
+}

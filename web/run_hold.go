@@ -57,12 +57,13 @@ func postponedUntil(until, span string, now time.Time) (time.Time, error) {
 	return now.Add(d), nil
 }
 
-// onward opens the next run of the queue for the person, or the queue
-// saying what was done when nothing waits.
+// onward opens the next run of the queue for the person, saying what
+// became of the one left, or the queue saying what was done when nothing
+// waits.
 func (s *Server) onward(w http.ResponseWriter, r *http.Request, done string) {
 	next := "/?flash=" + url.QueryEscape(done)
 	if id, err := s.desk.Next(r.Context(), userFrom(r.Context()).Email, review.QueueFilter{}); err == nil {
-		next = string(views.Path("runs", id))
+		next = string(views.Path("runs", id)) + "?held=" + url.QueryEscape(r.PathValue("runID"))
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
