@@ -100,12 +100,7 @@ func testDueTimesSettingsQueueAndBoard(t *testing.T) {
 			ClaimedAt *string `json:"claimedAt"`
 		} `json:"data"`
 	}
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/breaches", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := e.bearerGet(tok, "/api/v1/breaches")
 	defer resp.Body.Close()
 	json.NewDecoder(resp.Body).Decode(&list)
 	if len(list.Data) != 2 || list.Data[0].ID != late || list.Data[0].Due != "late" || list.Data[1].Due != "soon" || list.Data[1].DueAt == nil ||
@@ -182,12 +177,7 @@ func testDueThresholdsInSettings(t *testing.T) {
 		t.Fatalf("due in 90 min is close within 2 h: %s\n%s", row, board)
 	}
 	tok, _ := e.store.CreateToken(t.Context(), "test", review.RoleReviewer)
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/breaches", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := e.bearerGet(tok, "/api/v1/breaches")
 	defer resp.Body.Close()
 	var list struct {
 		Data []struct {

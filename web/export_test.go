@@ -70,15 +70,7 @@ func testExports(t *testing.T) {
 		}
 	}
 	tok, _ := e.store.CreateToken(ctx, "exports", review.RoleSupervisor)
-	get := func(path string) *http.Response {
-		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %v %v", path, resp.Status, err)
-		}
-		return resp
-	}
+	get := func(path string) *http.Response { return e.bearerGet(tok, path) }
 
 	resp := get("/api/v1/exports/runs.jsonl")
 	sc := bufio.NewScanner(resp.Body)
@@ -198,15 +190,7 @@ func testExportsSayDueHoldAndDuplicate(t *testing.T) {
 	due := queued.Add(2 * time.Hour).Format(time.RFC3339)
 
 	tok, _ := e.store.CreateToken(ctx, "exports", review.RoleSupervisor)
-	get := func(path string) *http.Response {
-		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %v %v", path, resp.Status, err)
-		}
-		return resp
-	}
+	get := func(path string) *http.Response { return e.bearerGet(tok, path) }
 	resp := get("/api/v1/exports/runs.csv")
 	rows, err := csv.NewReader(resp.Body).ReadAll()
 	resp.Body.Close()
@@ -272,4 +256,21 @@ func testExportsSayDueHoldAndDuplicate(t *testing.T) {
 		fb.Duplicate == nil || fb.Duplicate.RunID != first || !fb.Duplicate.Earlier {
 		t.Fatalf("the postponed duplicate: %+v", fb)
 	}
+}
+
+// bearerGet GETs path with the API token tok; any answer but 200 fails
+// the test.
+func (e *env) bearerGet(tok, path string) *http.Response {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("GET %s: %v", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		e.t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	return resp
 }

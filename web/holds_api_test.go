@@ -25,14 +25,7 @@ func TestHoldsThroughTheAPI(t *testing.T) { pgtest.Each(t, testHoldsThroughTheAP
 func testHoldsThroughTheAPI(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	ctx := t.Context()
-	qh, err := demo.Payload("qualityhosting_2025.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const run, other = "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025"
-	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
-	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
-	e.process()
+	run, other := e.arriveTwins()
 	bot, _ := e.store.CreateToken(ctx, "intake-bot", review.RoleReviewer)
 	lead, _ := e.store.CreateToken(ctx, "ops-lead", review.RoleSupervisor)
 	call := func(tok, path, contentType, body string) (int, string, *review.Hold) {
@@ -124,14 +117,7 @@ func TestOnwardSaysWhatWasDone(t *testing.T) { pgtest.Each(t, testOnwardSaysWhat
 
 func testOnwardSaysWhatWasDone(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	qh, err := demo.Payload("qualityhosting_2025.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const run, other = "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025"
-	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
-	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
-	e.process()
+	run, other := e.arriveTwins()
 	rev := e.signIn("rev@example.com", review.RoleReviewer)
 	resp, err := rev.PostForm(e.srv.URL+"/runs/"+run+"/escalate", url.Values{"reason": {"Vendor unknown."}})
 	if err != nil {
@@ -150,4 +136,18 @@ func testOnwardSaysWhatWasDone(t *testing.T) {
 	if _, page := get(t, sup, e.srv.URL+next); strings.Contains(page, `id="held-notice"`) {
 		t.Fatalf("someone else is told of another's escalation")
 	}
+}
+
+// arriveTwins brings the demo's QualityHosting invoice and a copy of it:
+// two runs waiting for review.
+func (e *env) arriveTwins() (string, string) {
+	e.t.Helper()
+	qh, err := demo.Payload("qualityhosting_2025.json")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
+	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
+	e.process()
+	return "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025"
 }
