@@ -21,6 +21,7 @@ type Admin interface {
 	SetRoutingRule(ctx context.Context, r review.RoutingRule) error
 	SetFeedbackRule(ctx context.Context, r review.FeedbackRule) error
 	SetSetting(ctx context.Context, key, value string) error
+	Setting(ctx context.Context, key, def string) (string, error)
 	SetServiceLevel(ctx context.Context, workflowID string, within time.Duration, actor string) error
 	SetQARule(ctx context.Context, r review.QARule) error
 	Redeliver(ctx context.Context, id int64) error
@@ -172,6 +173,33 @@ func (d *Desk) SetDueField(ctx context.Context, actor, field string) error {
 	return d.logged(ctx, actor, "set the due time's metadata field", field, func() error {
 		return d.store.SetSetting(ctx, review.DueFieldSetting, field)
 	})
+}
+
+// SetThresholds sets how close to its due time a run is marked and how
+// long a claim goes unchanged before it is idle, both or neither.
+func (d *Desk) SetThresholds(ctx context.Context, actor string, t review.Thresholds) error {
+	if err := t.Check(); err != nil {
+		return err
+	}
+	return d.logged(ctx, actor, "set close to due "+review.Short(t.Soon)+", idle after "+review.Short(t.Idle), "", func() error {
+		if err := d.store.SetSetting(ctx, review.DueSoonSetting, t.Soon.String()); err != nil {
+			return err
+		}
+		return d.store.SetSetting(ctx, review.IdleAfterSetting, t.Idle.String())
+	})
+}
+
+// Thresholds are the thresholds an admin set, or the defaults.
+func (d *Desk) Thresholds(ctx context.Context) (review.Thresholds, error) {
+	soon, err := d.store.Setting(ctx, review.DueSoonSetting, "")
+	if err != nil {
+		return review.DefaultThresholds, err
+	}
+	idle, err := d.store.Setting(ctx, review.IdleAfterSetting, "")
+	if err != nil {
+		return review.DefaultThresholds, err
+	}
+	return review.ReadThresholds(soon, idle), nil
 }
 
 // SetServiceLevel sets how long a workflow's runs may wait before they are

@@ -672,3 +672,46 @@ func testAlertsAreToldOnce(t *testing.T) {
 		t.Errorf("the event does not name the run: %s", ds[0].Body)
 	}
 }
+
+// TestIdleAfterFollowsTheSetting: a claim set idle after 5 minutes is told
+// idle after 5, not the default 15; a threshold out of range is refused.
+func TestIdleAfterFollowsTheSetting(t *testing.T) { pgtest.Each(t, testIdleAfterFollowsTheSetting) }
+
+func testIdleAfterFollowsTheSetting(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Now().UTC()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	d, s := openAt(t, clock)
+	if err := d.SetThresholds(ctx, "admin@example.com", review.Thresholds{Soon: time.Hour, Idle: 30 * time.Second}); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("idle after 30 s: %v", err)
+	}
+	if err := d.SetThresholds(ctx, "admin@example.com", review.Thresholds{Soon: 2 * time.Hour, Idle: 5 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := d.Thresholds(ctx); err != nil || got != (review.Thresholds{Soon: 2 * time.Hour, Idle: 5 * time.Minute}) {
+		t.Fatalf("thresholds %+v, %v", got, err)
+	}
+	if _, err := s.AddDestination(ctx, review.Destination{URL: "https://ops.example.com/hook", Secret: "a secret of sixteen or more",
+		Events: []string{review.EventClaimIdle}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, run, "ana@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	for minute := 1; minute <= 6; minute++ {
+		mu.Lock()
+		now = now.Add(time.Minute)
+		mu.Unlock()
+		if _, err := d.Claim(ctx, run, "ana@example.com"); err != nil { // the open page's heartbeat
+			t.Fatal(err)
+		}
+		n, err := d.TellAlerts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{true: 1}[minute == 5]; n != want {
+			t.Fatalf("minute %d: told %d, want %d", minute, n, want)
+		}
+	}
+}

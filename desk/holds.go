@@ -66,10 +66,15 @@ const AlertBatch = 100
 const AlertEvery = 30 * time.Second
 
 // TellAlerts tells the destinations that subscribed to them of the runs
-// that passed their due time and the claims gone idle, each once, and
+// that passed their due time and the claims gone idle (Thresholds.Idle),
+// each once, and
 // says how many it told.
 func (d *Desk) TellAlerts(ctx context.Context) (int, error) {
-	alerts, err := d.store.Alerts(ctx, review.IdleAfter, AlertBatch)
+	t, err := d.Thresholds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	alerts, err := d.store.Alerts(ctx, t.Idle, AlertBatch)
 	if err != nil {
 		return 0, err
 	}

@@ -187,9 +187,21 @@ type ExportFilter struct {
 	From, To   time.Time // decided in [From, To); zero: unbounded
 }
 
-// ExportedRun is one decided run as it was sent on.
+// ExportedRun is one decided run as it was sent on, with how it stood in
+// the queue: its due time, the hold it was under when decided, and the
+// earliest other run it duplicates.
 type ExportedRun struct {
 	ID, WorkflowID, Decision, DecidedBy string
 	DecidedAt                           time.Time
 	Payload                             json.RawMessage // the reviewed run, in Extend's shape
+	QueuedAt                            time.Time       // when it began to wait
+	DueAt                               time.Time       // see HasDue
+	Hold                                Hold            // Kind "" when it was never held
+	Duplicate                           *Duplicate
+}
+
+// Late says whether the run was decided after its due time; a run with no
+// due time never is.
+func (r ExportedRun) Late() bool {
+	return HasDue(r.DueAt, r.QueuedAt) && r.DecidedAt.After(r.DueAt)
 }

@@ -16,8 +16,88 @@ const NoDue = 100 * 365.25 * 24 * time.Hour
 // which Extend sends a run's due time.
 const DueFieldSetting = "due_field"
 
-// DueSoon is how close to its due time a run is marked as close to due.
+// DueSoon is how close to its due time a run is marked as close to due,
+// unless an admin sets otherwise (Thresholds.Soon).
 const DueSoon = time.Hour
+
+// Thresholds are how close to its due time a run is marked as close to due
+// (the queue's marks, the Late board), and how long a held run may go
+// without a change before its claim is idle (the idle alert). An admin
+// sets them in Settings; DefaultThresholds otherwise.
+type Thresholds struct {
+	Soon, Idle time.Duration
+}
+
+// DefaultThresholds are the thresholds nobody has set.
+var DefaultThresholds = Thresholds{Soon: DueSoon, Idle: IdleAfter}
+
+// Settings that hold the thresholds, as durations ("1h0m0s").
+const (
+	DueSoonSetting   = "due_soon"
+	IdleAfterSetting = "idle_after"
+)
+
+// The thresholds' ranges: closer than a minute marks nothing in time to
+// act, and a week ahead marks every run of a normal service level; an idle
+// claim is one a reviewer left, not one they are reading (a minute at
+// least), and a claim lapses long before a day.
+const (
+	MinDueSoon   = time.Minute
+	MaxDueSoon   = 7 * 24 * time.Hour
+	MinIdleAfter = time.Minute
+	MaxIdleAfter = 24 * time.Hour
+)
+
+// ParseThresholds reads the thresholds as an admin writes them ("1h",
+// "90m", "2d"), each checked against its range.
+func ParseThresholds(soon, idle string) (Thresholds, error) {
+	var t Thresholds
+	var err error
+	if t.Soon, err = parseSpan(soon); err != nil {
+		t.Soon = -1 // out of range: Check says what is wanted
+	}
+	if t.Idle, err = parseSpan(idle); err != nil {
+		t.Idle = -1
+	}
+	return t, t.Check()
+}
+
+// Check says whether each threshold is within its range.
+func (t Thresholds) Check() error {
+	if t.Soon < MinDueSoon || t.Soon > MaxDueSoon {
+		return Errorf(EINVALID, "Close to due is a time from %s to %s, such as 1h or 20m.", Short(MinDueSoon), Short(MaxDueSoon))
+	}
+	if t.Idle < MinIdleAfter || t.Idle > MaxIdleAfter {
+		return Errorf(EINVALID, "Idle after is a time from %s to %s, such as 15m.", Short(MinIdleAfter), Short(MaxIdleAfter))
+	}
+	return nil
+}
+
+// ReadThresholds reads the stored settings, the default for one unset or
+// out of range.
+func ReadThresholds(soon, idle string) Thresholds {
+	t := DefaultThresholds
+	if d, err := time.ParseDuration(soon); err == nil && (Thresholds{d, t.Idle}).Check() == nil {
+		t.Soon = d
+	}
+	if d, err := time.ParseDuration(idle); err == nil && (Thresholds{t.Soon, d}).Check() == nil {
+		t.Idle = d
+	}
+	return t
+}
+
+// Short writes a duration as an admin would: "1m", "2h", "7d".
+func Short(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return d.String()
+}
 
 // MaxServiceLevel bounds a workflow's service level: a year is no longer
 // a due time.
@@ -29,15 +109,15 @@ const (
 	DueNear = "soon"
 )
 
-// DueState says whether a run due at due is late, close to due, or
-// neither ("") at now; a run with no due time is neither.
-func DueState(due, queued time.Time, now time.Time) string {
+// DueState says whether a run due at due is late, close to due (within
+// soon), or neither ("") at now; a run with no due time is neither.
+func DueState(due, queued time.Time, now time.Time, soon time.Duration) string {
 	switch {
 	case due.IsZero() || !HasDue(due, queued):
 		return ""
 	case !due.After(now):
 		return DueLate
-	case due.Sub(now) <= DueSoon:
+	case due.Sub(now) <= soon:
 		return DueNear
 	}
 	return ""
@@ -64,31 +144,36 @@ func DueAt(queued time.Time, meta *time.Time, within time.Duration) time.Time {
 // ParseServiceLevel reads a service level as an admin writes it: "4h",
 // "90m", "2d" (days), "1d12h"; none ("") means none.
 func ParseServiceLevel(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return 0, nil
 	}
-	var days time.Duration
-	if i := strings.Index(s, "d"); i > 0 {
-		n, err := strconv.Atoi(s[:i])
-		if err != nil || n < 0 || n > 365 {
-			return 0, Errorf(EINVALID, "A service level is a time such as 4h, 90m or 2d.")
-		}
-		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
+	d, err := parseSpan(s)
+	if err != nil {
+		return 0, Errorf(EINVALID, "A service level is a time such as 4h, 90m or 2d.")
 	}
-	var rest time.Duration
-	if s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return 0, Errorf(EINVALID, "A service level is a time such as 4h, 90m or 2d.")
-		}
-		rest = d
-	}
-	d := days + rest
 	if d < time.Minute || d > MaxServiceLevel {
 		return 0, Errorf(EINVALID, "A service level is at least a minute and at most a year.")
 	}
 	return d, nil
+}
+
+// parseSpan reads a time as an admin writes it: Go's durations ("4h",
+// "90m") with days in front ("2d", "1d12h").
+func parseSpan(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var days time.Duration
+	if i := strings.Index(s, "d"); i > 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || n > 365 {
+			return 0, strconv.ErrSyntax
+		}
+		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
+	}
+	if s == "" {
+		return days, nil
+	}
+	d, err := time.ParseDuration(s)
+	return days + d, err
 }
 
 // DueFromMetadata reads the due time Extend sent in the run's metadata
@@ -118,12 +203,13 @@ func DueFromMetadata(raw json.RawMessage, field string) (time.Time, bool) {
 }
 
 // DueText says in words how a run stands against its due time: "late by
-// 2 h 5 min", "due in 20 min", "due 8 Dec 17:00 UTC", or "" with none.
-func DueText(due, queued, now time.Time) string {
+// 2 h 5 min", "due in 20 min" (within soon), "due 8 Dec 17:00 UTC", or ""
+// with none.
+func DueText(due, queued, now time.Time, soon time.Duration) string {
 	if !HasDue(due, queued) {
 		return ""
 	}
-	switch DueState(due, queued, now) {
+	switch DueState(due, queued, now, soon) {
 	case DueLate:
 		return "late by " + span(now.Sub(due))
 	case DueNear:

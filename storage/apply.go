@@ -55,6 +55,9 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (re
 			applied.Runs = append(applied.Runs, changed...)
 			i += n
 		}
+		if err := s.logDuplicated(ctx, tx, applied.Runs); err != nil {
+			return err
+		}
 		return markEvents(ctx, tx, outs, now)
 	})
 	if err != nil {

@@ -32,7 +32,9 @@ func (s *Store) ServiceLevels(ctx context.Context) (map[string]time.Duration, er
 
 // SetServiceLevel sets how long a workflow's runs may wait before they
 // are due (0 removes it), recorded in the admin log, and moves the due
-// times of its runs that have no time of their own from Extend.
+// times of its runs waiting for review that have no time of their own
+// from Extend. A decided run keeps the due time it was decided against:
+// the exports say whether it was late.
 func (s *Store) SetServiceLevel(ctx context.Context, workflowID string, within time.Duration, actor string) error {
 	now := ms(s.now())
 	err := s.write(ctx, func(tx *txn) error {
@@ -49,7 +51,7 @@ func (s *Store) SetServiceLevel(ctx context.Context, workflowID string, within t
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET due_at = queued_at + ? WHERE workflow_id = ? AND queued_at IS NOT NULL AND due_meta IS NULL`, add, workflowID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET due_at = queued_at + ? WHERE workflow_id = ? AND status = 'NEEDS_REVIEW' AND queued_at IS NOT NULL AND due_meta IS NULL`, add, workflowID); err != nil {
 			return err
 		}
 		action := "removed the service level"

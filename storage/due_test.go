@@ -85,7 +85,7 @@ func testDueTimes(t *testing.T) {
 	}
 	states := map[string]string{}
 	for _, r := range runs {
-		states[r.ID] = review.DueState(r.DueAt, *r.QueuedAt, now) + "/" + review.DueText(r.DueAt, *r.QueuedAt, now)
+		states[r.ID] = review.DueState(r.DueAt, *r.QueuedAt, now, review.DueSoon) + "/" + review.DueText(r.DueAt, *r.QueuedAt, now, review.DueSoon)
 	}
 	if states[late] != "late/late by 1 h" || states[soon] != "soon/due in 30 min" || states[none] != "/" {
 		t.Fatalf("due states: %v", states)

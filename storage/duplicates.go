@@ -203,10 +203,66 @@ func keyByChecksum(ctx context.Context, tx *txn, runIDs []any) error {
 	return nil
 }
 
-// keyFileRuns keys again, by checksum, the runs of a document just stored.
-func keyFileRuns(ctx context.Context, tx *txn, fileID string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE runs SET dup_key = `+checksumKey+` WHERE id IN (SELECT run_id FROM run_files WHERE file_id = ?) AND `+byChecksum, fileID)
-	return err
+// keyFileRuns keys again, by checksum, the runs of a document just stored,
+// and adds to the feed those that now share their key, with the earliest
+// other run of it: the document arrives after its run, so this is when a
+// run keyed by its file becomes a duplicate.
+func (s *Store) keyFileRuns(ctx context.Context, tx *txn, fileID string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET dup_key = `+checksumKey+` WHERE id IN (SELECT run_id FROM run_files WHERE file_id = ?) AND `+byChecksum, fileID); err != nil {
+		return err
+	}
+	var shared []string
+	err := queryRows(ctx, tx, `SELECT r.id FROM runs r WHERE r.id IN (SELECT run_id FROM run_files WHERE file_id = ?) AND r.dup_key != ''
+		AND EXISTS (SELECT 1 FROM runs x WHERE x.workflow_id = r.workflow_id AND x.dup_key = r.dup_key AND x.id != r.id)`, []any{fileID}, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		shared = append(shared, id)
+		return s.logChange(ctx, tx, review.FeedRun, id, "")
+	})
+	if err != nil {
+		return err
+	}
+	return s.logDuplicated(ctx, tx, shared)
+}
+
+// logDuplicated adds to the feed, for the runs of runIDs just keyed, the
+// earliest other run of each key they hold: a run whose key a later run
+// now shares has a duplicate, and its open page and queue row redraw to
+// say so. The runs of runIDs are the caller's to log.
+func (s *Store) logDuplicated(ctx context.Context, tx *txn, runIDs []string) error {
+	keyed := make(map[string]bool, len(runIDs))
+	args := make([]any, len(runIDs))
+	for i, id := range runIDs {
+		keyed[id], args[i] = true, id
+	}
+	var others []string
+	for len(args) > 0 {
+		n := min(len(args), maxRowsPerStatement)
+		err := queryRows(ctx, tx, `SELECT DISTINCT (SELECT x.id FROM runs x WHERE x.workflow_id = r.workflow_id AND x.dup_key = r.dup_key AND x.id != r.id
+				ORDER BY x.created_at, x.id LIMIT 1) FROM runs r WHERE r.dup_key != '' AND r.id IN `+ids(tx.pg, 1, n), args[:n], func(rows *sql.Rows) error {
+			var id sql.NullString
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			if id.Valid && !keyed[id.String] {
+				keyed[id.String] = true
+				others = append(others, id.String)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("duplicated: %w", err)
+		}
+		args = args[n:]
+	}
+	for _, id := range others {
+		if err := s.logChange(ctx, tx, review.FeedRun, id, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Duplicates finds, for each run of ids that has a key, the earliest other

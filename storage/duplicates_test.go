@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,5 +112,66 @@ func testDuplicates(t *testing.T) {
 	log, err := s.AdminLog(ctx, 10)
 	if err != nil || len(log) < 2 || !strings.Contains(log[0].Action, "checksum") {
 		t.Fatalf("admin log %+v (%v)", log, err)
+	}
+}
+
+// TestDuplicatesAreTold: the feed names both runs when a later run comes
+// to share a key, as it arrives keyed by fields or when its document is
+// stored: the earlier run's page and queue row now say it has a duplicate.
+func TestDuplicatesAreTold(t *testing.T) { pgtest.Each(t, testDuplicatesAreTold) }
+
+func testDuplicatesAreTold(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	b, err := demo.Payload("aws_2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrive := func(tag string) string {
+		send(t, s, "evt_"+tag, review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(b), "demo_aws", "demo_"+tag)))
+		apply(t, s)
+		return "workflow_run_demo_" + tag + "_2026"
+	}
+	told := func(do func()) []string {
+		t.Helper()
+		before, err := s.ChangesSince(ctx, 0, 10_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		do()
+		after, err := s.ChangesSince(ctx, before[len(before)-1].Seq, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range after {
+			out = append(out, c.Kind+" "+c.RunID)
+		}
+		return out
+	}
+	a := arrive("a")
+	var bb string
+	got := told(func() { bb = arrive("b") })
+	if strings.Join(got, ",") != "run "+bb { // no documents yet: no key
+		t.Fatalf("the second arrival told %v", got)
+	}
+	if _, err := s.PutFile(ctx, "file_demo_a", strings.NewReader("the same bytes"), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	got = told(func() {
+		if _, err := s.PutFile(ctx, "file_demo_b", strings.NewReader("the same bytes"), 1<<20); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if !slices.Contains(got, "run "+a) || !slices.Contains(got, "run "+bb) {
+		t.Fatalf("the second document told %v, want both runs", got)
+	}
+	if err := s.SetDuplicateKeys(ctx, "workflow_demo_invoices", []string{"invoice_number"}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	var c string
+	got = told(func() { c = arrive("c") })
+	if strings.Join(got, ",") != "run "+c+",run "+a {
+		t.Fatalf("a duplicate arriving told %v, want it and the earliest of its key", got)
 	}
 }

@@ -42,7 +42,7 @@ func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64
 		if err != nil {
 			return err
 		}
-		if err := keyFileRuns(ctx, tx, id); err != nil {
+		if err := s.keyFileRuns(ctx, tx, id); err != nil {
 			return err
 		}
 		return stored(ctx, tx, hash)
@@ -50,6 +50,7 @@ func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64
 	if err != nil {
 		return "", fmt.Errorf("put file: %w", err)
 	}
+	s.notify()
 	return hash, nil
 }
 
@@ -81,6 +82,9 @@ func (s *Store) PutRunFile(ctx context.Context, runID, fileID, actor string, r i
 			return review.Errorf(review.ENOTFOUND, "run %s has no file %q", runID, fileID)
 		}
 		if err := keyByChecksum(ctx, tx, []any{runID}); err != nil {
+			return err
+		}
+		if err := s.logDuplicated(ctx, tx, []string{runID}); err != nil {
 			return err
 		}
 		if err := stored(ctx, tx, hash); err != nil {

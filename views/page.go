@@ -22,6 +22,14 @@ type Page struct {
 	People People
 	Frame  Frame   // what a page adds to the shared frame; most add nothing
 	Undo   *UndoVM // a decision just made, which may still be taken back
+	Held   *HeldVM // a run just sent to a supervisor or postponed
+}
+
+// HeldVM is a run the signed-in person just sent to a supervisor or
+// postponed, said on the page they went on to, with the way back to it.
+type HeldVM struct {
+	RunID, Name string
+	Hold        review.Hold
 }
 
 // UndoVM is a decision the signed-in person just made: shown on the page

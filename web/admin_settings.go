@@ -46,7 +46,11 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	vm := views.SettingsVM{Page: s.page(r, "Settings", "settings"), SLAHours: s.sla(ctx).Hours(), Flash: flash, DueField: dueField}
+	thresholds, err := s.desk.Thresholds(ctx)
+	if err != nil {
+		return err
+	}
+	vm := views.SettingsVM{Page: s.page(r, "Settings", "settings"), SLAHours: s.sla(ctx).Hours(), Flash: flash, DueField: dueField, Thresholds: thresholds}
 	for _, wf := range workflows {
 		row := views.RuleVM{Workflow: wf}
 		if rule, ok := rules[wf.ID]; ok {
@@ -60,7 +64,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 		vm.Duplicates = append(vm.Duplicates, dk)
 		l := views.ServiceLevelVM{Workflow: wf}
 		if d := levels[wf.ID]; d > 0 {
-			l.Within = d.String()
+			l.Within = review.Short(d)
 		}
 		vm.Levels = append(vm.Levels, l)
 	}
@@ -117,6 +121,15 @@ func (s *Server) saveDue(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err), nil)
+		}
+	}
+	if r.PostForm.Has("due_soon") || r.PostForm.Has("idle_after") {
+		t, err := review.ParseThresholds(r.PostFormValue("due_soon"), r.PostFormValue("idle_after"))
+		if err != nil {
+			return s.renderSettings(w, r, http.StatusBadRequest, review.ErrorMessage(err), nil)
+		}
+		if err := s.desk.SetThresholds(ctx, actor, t); err != nil {
+			return err
 		}
 	}
 	if wf := r.PostFormValue("workflow"); wf != "" {

@@ -38,8 +38,9 @@ type apiRunSummary struct {
 	ClaimedAt *string `json:"claimedAt"`
 }
 
-// apiSummary is a run of a list as the API shows it, at now.
-func apiSummary(run review.RunSummary, now time.Time) apiRunSummary {
+// apiSummary is a run of a list as the API shows it, at now; due soon is
+// within soon.
+func apiSummary(run review.RunSummary, now time.Time, soon time.Duration) apiRunSummary {
 	a := apiRunSummary{
 		Object: "workflow_run", ID: run.ID, Status: string(run.Status), WorkflowID: run.WorkflowID, WorkflowName: run.WorkflowName,
 		APIVersion: run.APIVersion, FileName: run.FileName, PageCount: run.PageCount, MinConfidence: run.MinConfidence,
@@ -58,7 +59,7 @@ func apiSummary(run review.RunSummary, now time.Time) apiRunSummary {
 	}
 	if run.Status == review.StatusNeedsReview && run.QueuedAt != nil && review.HasDue(run.DueAt, *run.QueuedAt) {
 		t := run.DueAt.Format(timeFormat)
-		a.DueAt, a.Due = &t, review.DueState(run.DueAt, *run.QueuedAt, now)
+		a.DueAt, a.Due = &t, review.DueState(run.DueAt, *run.QueuedAt, now, soon)
 	}
 	return a
 }
@@ -77,21 +78,25 @@ func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, runs, next, s.now())
-	return nil
+	return s.writeList(w, r, runs, next)
 }
 
 // writeList answers a page of runs and the cursor of the next.
-func writeList(w http.ResponseWriter, runs []review.RunSummary, next string, now time.Time) {
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, runs []review.RunSummary, next string) error {
+	t, err := s.desk.Thresholds(r.Context())
+	if err != nil {
+		return err
+	}
 	data := make([]apiRunSummary, 0, len(runs))
 	for _, run := range runs {
-		data = append(data, apiSummary(run, now))
+		data = append(data, apiSummary(run, s.now(), t.Soon))
 	}
 	var nextCursor any
 	if next != "" {
 		nextCursor = next
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "nextCursor": nextCursor})
+	return nil
 }
 
 // apiQueue lists the runs waiting for review in the queue's order (view:
@@ -113,8 +118,7 @@ func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, runs, next, s.now())
-	return nil
+	return s.writeList(w, r, runs, next)
 }
 
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"

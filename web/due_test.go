@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,6 +65,9 @@ func testDueTimesSettingsQueueAndBoard(t *testing.T) {
 	if status := post(url.Values{"workflow": {"workflow_demo_legacy"}, "within": {"2h"}}); status != http.StatusSeeOther {
 		t.Fatalf("setting the service level: %d", status)
 	}
+	if _, page := get(t, admin, e.srv.URL+"/admin/settings"); !strings.Contains(page, `name="within" value="2h"`) {
+		t.Fatalf("the settings do not show the service level as it was written")
+	}
 
 	sup := e.signIn("sup@example.com", review.RoleSupervisor)
 	_, queue := get(t, sup, e.srv.URL+"/")
@@ -96,16 +100,93 @@ func testDueTimesSettingsQueueAndBoard(t *testing.T) {
 			ClaimedAt *string `json:"claimedAt"`
 		} `json:"data"`
 	}
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/breaches", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := e.bearerGet(tok, "/api/v1/breaches")
 	defer resp.Body.Close()
 	json.NewDecoder(resp.Body).Decode(&list)
 	if len(list.Data) != 2 || list.Data[0].ID != late || list.Data[0].Due != "late" || list.Data[1].Due != "soon" || list.Data[1].DueAt == nil ||
 		list.Data[0].HeldBy != "sup@example.com" || list.Data[0].ClaimedAt == nil || list.Data[1].HeldBy != "" || list.Data[1].ClaimedAt != nil {
+		t.Fatalf("the API's breach board: %+v", list)
+	}
+}
+
+// TestDueThresholdsInSettings: an admin sets how close to its due time a
+// run is marked and how long a claim goes idle (a value out of range is
+// refused with a sentence and nothing changes); the queue's marks, the
+// Late board and its API follow the setting.
+func TestDueThresholdsInSettings(t *testing.T) { pgtest.Each(t, testDueThresholdsInSettings) }
+
+func testDueThresholdsInSettings(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	admin := e.signIn("admin@example.com", review.RoleAdmin)
+	post := func(form url.Values) (int, string) {
+		t.Helper()
+		resp, err := admin.PostForm(e.srv.URL+"/admin/due", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, _ := post(url.Values{"due_field": {"due_by"}}); status != http.StatusSeeOther {
+		t.Fatalf("setting the due field: %d", status)
+	}
+	b, err := demo.Payload("aws_2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	json.Unmarshal(b, &p)
+	p["metadata"] = map[string]any{"due_by": time.Now().Add(90 * time.Minute).UTC().Format(time.RFC3339)}
+	out, _ := json.Marshal(p)
+	e.post(demo.Event("evt_aws", review.EventRunNeedsReview, out), secret, time.Now())
+	e.process()
+	const run = "workflow_run_demo_aws_2026"
+
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	mark := func() (string, string) {
+		t.Helper()
+		_, queue := get(t, sup, e.srv.URL+"/")
+		row := queue[strings.Index(queue, `data-run-id="`+run+`"`):]
+		row = row[:strings.Index(row, "</tr>")]
+		_, board := get(t, sup, e.srv.URL+"/breaches")
+		return row, board[strings.Index(board, "<main"):]
+	}
+	if row, board := mark(); strings.Contains(row, `data-due="soon"`) || strings.Contains(board, run) || !strings.Contains(board, "due within 1h") {
+		t.Fatalf("due in 90 min is not close by default: %s\n%s", row, board)
+	}
+	for _, bad := range []url.Values{
+		{"due_soon": {"0m"}, "idle_after": {"15m"}},
+		{"due_soon": {"abc"}, "idle_after": {"15m"}},
+		{"due_soon": {"30d"}, "idle_after": {"15m"}},
+		{"due_soon": {"1h"}, "idle_after": {"30s"}},
+		{"due_soon": {"1h"}, "idle_after": {"48h"}},
+	} {
+		if status, page := post(bad); status != http.StatusBadRequest || !strings.Contains(page, "is a time from") {
+			t.Errorf("%v: %d", bad, status)
+		}
+	}
+	if status, _ := post(url.Values{"due_soon": {"2h"}, "idle_after": {"5m"}}); status != http.StatusSeeOther {
+		t.Fatalf("setting the thresholds: %d", status)
+	}
+	if _, page := get(t, admin, e.srv.URL+"/admin/settings"); !strings.Contains(page, `name="due_soon" value="2h"`) || !strings.Contains(page, `name="idle_after" value="5m"`) {
+		t.Fatalf("the settings do not show the thresholds")
+	}
+	if row, board := mark(); !strings.Contains(row, `data-due="soon"`) || !strings.Contains(row, "due in 1 h 29 min") && !strings.Contains(row, "due in 1 h 30 min") ||
+		!strings.Contains(board, `data-run-id="`+run+`"`) || !strings.Contains(board, "due within 2h") {
+		t.Fatalf("due in 90 min is close within 2 h: %s\n%s", row, board)
+	}
+	tok, _ := e.store.CreateToken(t.Context(), "test", review.RoleReviewer)
+	resp := e.bearerGet(tok, "/api/v1/breaches")
+	defer resp.Body.Close()
+	var list struct {
+		Data []struct {
+			ID  string `json:"id"`
+			Due string `json:"due"`
+		} `json:"data"`
+	}
+	json.NewDecoder(resp.Body).Decode(&list)
+	if len(list.Data) != 1 || list.Data[0].ID != run || list.Data[0].Due != "soon" {
 		t.Fatalf("the API's breach board: %+v", list)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,61 @@ func testDuplicatesSettingsAndAPI(t *testing.T) {
 	}
 	if status := api("/api/v1/workflows/workflow_other/duplicate-key", &key); status != 200 || len(key.Fields) != 0 || !key.Checksum {
 		t.Fatalf("a workflow keyed by checksum: %d %+v", status, key)
+	}
+}
+
+// TestEarlierRunToldOfItsDuplicate: when a later duplicate arrives, the
+// live feed names the earlier run too, so its open page and its queue row
+// redraw with "Has a duplicate" and the link to the later run.
+func TestEarlierRunToldOfItsDuplicate(t *testing.T) { pgtest.Each(t, testEarlierRunToldOfItsDuplicate) }
+
+func testEarlierRunToldOfItsDuplicate(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	const first, later, wf = "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025", "workflow_demo_legacy"
+	qh, err := demo.Payload("qualityhosting_2025.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
+	e.process()
+	if err := e.desk.SetDuplicateKeys(t.Context(), wf, []string{"invoice_number"}, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	conn, _, err := e.dial(c, e.srv.URL, "?run="+first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if m := read(t, conn); m.Kind != "hello" {
+		t.Fatalf("first message %+v", m)
+	}
+	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
+	e.process()
+	// A claim after the arrival: the feed is in order, so what the
+	// arrival told is read before it.
+	if _, err := e.store.ClaimRun(t.Context(), later, "bo@example.com", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var told []string
+	for m := read(t, conn); m.Kind != "claim"; m = read(t, conn) {
+		told = append(told, m.Kind+" "+m.RunID)
+	}
+	if !slices.Contains(told, "run "+first) {
+		t.Fatalf("the feed told %v, not the earlier run", told)
+	}
+	_, row := get(t, c, e.srv.URL+"/queue/rows/"+first)
+	if !strings.Contains(row, `data-duplicate-of="`+later+`"`) || !strings.Contains(row, "Has a duplicate") {
+		t.Fatalf("the earlier run's row: %s", row)
+	}
+	resp, err := c.Get(e.srv.URL + "/runs/" + first + "/fragments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var fr struct{ Notices string }
+	json.NewDecoder(resp.Body).Decode(&fr)
+	if !strings.Contains(fr.Notices, `data-duplicate-of="`+later+`"`) {
+		t.Fatalf("the earlier run's page notices: %s", fr.Notices)
 	}
 }

@@ -3,7 +3,9 @@ package web
 import (
 	"bufio"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,7 +38,7 @@ func exportFilter(r *http.Request) (review.ExportFilter, error) {
 }
 
 // exportJSONL streams decided runs, one reviewed run (in Extend's shape)
-// per line.
+// per line, with how it stood in the queue under "reviewer" (queueFacts).
 func (s *Server) exportJSONL(w http.ResponseWriter, r *http.Request) error {
 	f, err := exportFilter(r)
 	if err != nil {
@@ -46,7 +48,15 @@ func (s *Server) exportJSONL(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="reviewed-runs.jsonl"`)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	err = s.store.EachDecided(r.Context(), f, func(run review.ExportedRun) error {
-		bw.Write(compact(run.Payload))
+		line := compact(run.Payload)
+		facts, err := json.Marshal(queueFactsOf(run))
+		if err != nil {
+			return err
+		}
+		if n := len(line); n > 2 && line[n-1] == '}' {
+			line = append(append(append(line[:n-1:n-1], `,"reviewer":`...), facts...), '}')
+		}
+		bw.Write(line)
 		return bw.WriteByte('\n')
 	})
 	if err != nil {
@@ -55,8 +65,55 @@ func (s *Server) exportJSONL(w http.ResponseWriter, r *http.Request) error {
 	return bw.Flush()
 }
 
-// exportCSV streams decided runs as CSV: one row per run, one column per
-// field path. Paths are Extend's (line_items[0].amount: each row of a list
+// queueFacts is how a decided run stood in the queue, beside the run in
+// the JSONL export: when it was due and whether it was decided late, the
+// hold it was under (sent to a supervisor or postponed: who, why, when,
+// until), and the earliest other run with the same duplicate key.
+type queueFacts struct {
+	DueAt     *time.Time        `json:"dueAt"`
+	Late      bool              `json:"late"`
+	Hold      *review.Hold      `json:"hold"`
+	Duplicate *review.Duplicate `json:"duplicate"`
+}
+
+func queueFactsOf(run review.ExportedRun) queueFacts {
+	f := queueFacts{Late: run.Late(), Duplicate: run.Duplicate}
+	if review.HasDue(run.DueAt, run.QueuedAt) {
+		f.DueAt = &run.DueAt
+	}
+	if run.Hold.Kind != "" {
+		f.Hold = &run.Hold
+	}
+	return f
+}
+
+// exportColumns are the CSV export's columns before the fields': the
+// decision, then queueFacts flattened.
+var exportColumns = []string{"run_id", "workflow_id", "decision", "decided_by", "decided_at", "due_at", "late",
+	"hold", "hold_by", "hold_reason", "hold_at", "hold_until", "duplicate_of", "duplicate_match", "duplicate_decision"}
+
+// exportRow is a run's cells of exportColumns.
+func exportRow(run review.ExportedRun) []string {
+	f := queueFactsOf(run)
+	row := []string{run.ID, run.WorkflowID, run.Decision, run.DecidedBy, run.DecidedAt.Format(time.RFC3339), "", strconv.FormatBool(f.Late),
+		run.Hold.Kind, run.Hold.By, run.Hold.Note, "", "", "", "", ""}
+	if f.DueAt != nil {
+		row[5] = f.DueAt.UTC().Format(time.RFC3339)
+	}
+	if f.Hold != nil {
+		row[10] = f.Hold.At.UTC().Format(time.RFC3339)
+		if !f.Hold.Until.IsZero() {
+			row[11] = f.Hold.Until.UTC().Format(time.RFC3339)
+		}
+	}
+	if d := f.Duplicate; d != nil {
+		row[12], row[13], row[14] = d.RunID, d.Matched(), d.Decided()
+	}
+	return row
+}
+
+// exportCSV streams decided runs as CSV: one row per run, exportColumns
+// and then one column per field path. Paths are Extend's (line_items[0].amount: each row of a list
 // gets its own columns, by index); a value is its text (an amount with its
 // currency as "4.11 USD"; objects as compact JSON); an empty cell is null
 // or absent. Columns are fixed by a first pass over the same runs, so the
@@ -94,18 +151,17 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="reviewed-runs.csv"`)
 	cw := csv.NewWriter(w)
-	writeSafe(cw, append([]string{"run_id", "workflow_id", "decision", "decided_by", "decided_at"}, cols...))
+	writeSafe(cw, append(slices.Clone(exportColumns), cols...))
 	err = s.store.EachDecided(r.Context(), f, func(run review.ExportedRun) error {
 		rr, err := review.DecodeRun(run.Payload)
 		if err != nil {
 			return err
 		}
-		row := make([]string, 5+len(cols))
-		copy(row, []string{run.ID, run.WorkflowID, run.Decision, run.DecidedBy, run.DecidedAt.Format(time.RFC3339)})
+		row := append(exportRow(run), make([]string, len(cols))...)
 		for _, o := range rr.Outputs {
 			for _, fl := range o.Fields {
 				if i, ok := seen[fl.Path]; ok && string(fl.Value) != "null" {
-					row[5+i] = review.Text(fl.Value)
+					row[len(exportColumns)+i] = review.Text(fl.Value)
 				}
 			}
 		}

@@ -158,7 +158,25 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 
 // page fills the parts of a page view model every page shares.
 func (s *Server) page(r *http.Request, title, nav string) views.Page {
-	return views.Page{Title: title, User: userFrom(r.Context()), Nav: nav, Asset: s.assets.URL, People: s.people(r.Context()), Undo: s.justDecided(r)}
+	return views.Page{Title: title, User: userFrom(r.Context()), Nav: nav, Asset: s.assets.URL, People: s.people(r.Context()), Undo: s.justDecided(r), Held: s.justHeld(r)}
+}
+
+// justHeld is the run named by the page's "held" parameter (the page a
+// hold went on to), if the signed-in person put it on hold and it still is.
+func (s *Server) justHeld(r *http.Request) *views.HeldVM {
+	id, user := r.URL.Query().Get("held"), userFrom(r.Context())
+	if id == "" || user == nil {
+		return nil
+	}
+	rv, err := s.store.Review(r.Context(), id)
+	if err != nil || rv.Hold.By != user.Email || !rv.Hold.Active(s.now()) {
+		return nil
+	}
+	h := &views.HeldVM{RunID: id, Name: id, Hold: rv.Hold}
+	if run, err := s.store.Run(r.Context(), id); err == nil {
+		h.Name = firstNonEmpty(run.Name, runFileName(run), run.ID)
+	}
+	return h
 }
 
 // justDecided is the decision named by the page's "decided" parameter (the

@@ -47,7 +47,11 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vm := views.QueuePageVM{Page: s.page(r, "Queue", "queue"), Runs: runs, Depth: depth, Now: s.now(), Filter: fvm, Workflows: workflows,
+	t, err := s.desk.Thresholds(ctx)
+	if err != nil {
+		return err
+	}
+	vm := views.QueuePageVM{Page: s.page(r, "Queue", "queue"), Runs: runs, Depth: depth, Now: s.now(), Soon: t.Soon, Filter: fvm, Workflows: workflows,
 		Me: user.Email, Flash: r.URL.Query().Get("flash"), Paged: f.After != "", Supervisor: user.Role.AtLeast(review.RoleSupervisor)}
 	if at, ok, err := s.store.NextReturn(ctx); err != nil {
 		return err
@@ -86,7 +90,11 @@ func (s *Server) queueRow(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, views.QueueRow(runs[0], s.now(), userFrom(ctx).Email, s.people(ctx)))
+	t, err := s.desk.Thresholds(ctx)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, views.QueueRow(runs[0], s.now(), t.Soon, userFrom(ctx).Email, s.people(ctx)))
 }
 
 // next claims the next run of the reviewer's current filter and opens it.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -134,4 +135,41 @@ func TestPostponedRunComesBack(t *testing.T) {
 	if q := string(s.apiGet("/api/v1/queue?limit=500")); !strings.Contains(q, `"id":"`+runFiber+`"`) {
 		t.Fatalf("the API's queue does not list the run that came back")
 	}
+}
+
+// TestEscalationNoticeOnEveryLivePage: a supervisor on a run's page, the
+// dashboard or the Late board is told of a run sent to a supervisor as on
+// the queue, and reaches the escalation queue from the notice by keyboard.
+func TestEscalationNoticeOnEveryLivePage(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	s.user("sup@example.com", review.RoleSupervisor)
+	pages := map[string]context.Context{}
+	for _, path := range []string{"/runs/" + runFiber, "/dashboard", "/breaches"} {
+		ctx := browser(t)
+		signIn(t, ctx, s.base, "sup@example.com")
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+path), chromedp.WaitVisible(chromedp.CSS(`#live[data-live="on"]`)), settled()); err != nil {
+			t.Fatal(err)
+		}
+		pages[path] = ctx
+	}
+	s.user("rev@example.com", review.RoleReviewer)
+	const why = "The vendor is not one we know."
+	resp, err := s.client("rev@example.com").PostForm(s.base+"/runs/"+runAWS+"/escalate", url.Values{"reason": {why}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("escalating: %s", resp.Status)
+	}
+	for path, ctx := range pages {
+		waitFor(t, ctx, `document.querySelector('#escalations [data-escalated="`+runAWS+`"]')?.textContent.includes(`+jsString(why)+`)`, "the supervisor on "+path+" was not told")
+	}
+	ctx := pages["/breaches"]
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('#escalations a[href="/?view=escalated"]').focus()`)); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, kb.Enter)
+	waitFor(t, ctx, `location.search === "?view=escalated" && !!document.querySelector('tr[data-run-id="`+runAWS+`"] [data-hold="escalated"]')`, "the notice does not lead to the escalation queue")
 }

@@ -4,6 +4,8 @@
 // than the page read them, the page is told in one "burst" message naming
 // the runs that changed (or "all"), and refreshes what it shows of them:
 // nothing reloads the page from under the person using it.
+import { escalated } from "./escalations.js";
+
 export function connect({ run = "", onMessage }) {
   let since = 0;
   let delay = 500;
@@ -24,6 +26,7 @@ export function connect({ run = "", onMessage }) {
         return;
       }
       if (m.seq) since = Math.max(since, m.seq);
+      if (m.kind === "hold") escalated(m.runId);
       onMessage(m);
     };
     ws.onclose = () => {

@@ -75,31 +75,6 @@ function backAt(at) {
 }
 backAt(+table.dataset.backAt);
 
-// A supervisor is told, on any view of the queue, of each run sent to a
-// supervisor as it is: the row as the escalation queue shows it says who
-// sent it and why.
-const escalations = document.getElementById("escalations");
-async function escalated(runID) {
-  const res = await fetch(`/queue/rows/${encodeURIComponent(runID)}?view=escalated`, { headers: { Accept: "text/html" } });
-  if (res.status !== 200) return;
-  const tpl = document.createElement("template");
-  tpl.innerHTML = (await res.text()).trim(); // server-rendered, escaped by templ
-  const why = tpl.content.querySelector('[data-hold="escalated"]');
-  const link = tpl.content.querySelector("td a");
-  if (!why || !link) return;
-  const line = document.createElement("p");
-  line.dataset.escalated = runID;
-  link.textContent = link.textContent.trim();
-  line.append(why.textContent.trim() + " ", link, " · ");
-  const all = document.createElement("a");
-  all.href = "/?view=escalated";
-  all.textContent = "all runs sent to a supervisor";
-  line.append(all);
-  escalations.querySelector(`[data-escalated="${CSS.escape(runID)}"]`)?.remove();
-  escalations.prepend(line);
-  escalations.hidden = false;
-}
-
 connect({
   onMessage: (m) => {
     if (m.kind === "burst") return m.all ? refreshAll() : m.runIds.forEach(refresh);
@@ -107,7 +82,6 @@ connect({
     // returns: the whole page is read again.
     if (m.kind === "hold") refreshAll();
     else if (m.runId) refresh(m.runId);
-    if (m.kind === "hold" && escalations) escalated(m.runId);
   },
 });
 
