@@ -108,7 +108,7 @@ func SettingsPage(vm SettingsVM) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " <section class=\"panel\"><h2 class=\"pad\">Service level</h2><form method=\"post\" action=\"/admin/settings\" class=\"filters\"><label>Runs waiting longer than this many hours are flagged on the dashboard <input type=\"number\" name=\"sla_hours\" min=\"0.25\" step=\"0.25\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " <section class=\"panel\"><h2 class=\"pad\">Dashboard wait limit</h2><form method=\"post\" action=\"/admin/settings\" class=\"filters\"><label>Runs waiting longer than this many hours are flagged on the dashboard <input type=\"number\" name=\"sla_hours\" min=\"0.25\" step=\"0.25\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
