@@ -71,20 +71,10 @@ func (s *Store) SetQARule(ctx context.Context, r review.QARule) error {
 	return nil
 }
 
-// sampleCompleted puts a run Extend completed without review in the QA
-// queue when its workflow's rule draws it, inside the apply transaction:
-// the check then measures the model alone.
+// sampleCompleted puts a run Extend completed without review, drawn for
+// QA (review.Arrive), in the QA queue: the check measures the model alone.
 func sampleCompleted(ctx context.Context, tx *txn, r *review.Run, now int64) error {
-	var percent int
-	var fields string
-	err := tx.QueryRowContext(ctx, `SELECT sample_percent, fields FROM qa_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&percent, &fields)
-	if isNoRows(err) {
-		return nil
-	}
-	if err != nil || !(review.QARule{SamplePercent: percent}).Sample(r.ID, nil, false) {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO qa_samples (run_id, workflow_id, source, first_at, sampled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO qa_samples (run_id, workflow_id, source, first_at, sampled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
 		r.ID, r.Workflow.ID, review.QAFromCompleted, now, now)
 	tx.changes = append(tx.changes, change{review.FeedQA, r.ID, ""})
 	return err
