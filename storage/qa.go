@@ -59,9 +59,9 @@ func splitFields(s string) []string {
 func (s *Store) SetQARule(ctx context.Context, r review.QARule) error {
 	var err error
 	if r.SamplePercent == 0 && len(r.Fields) == 0 {
-		_, err = s.w.ExecContext(ctx, `DELETE FROM qa_rules WHERE workflow_id = ?`, r.WorkflowID)
+		_, err = s.exec(ctx, `DELETE FROM qa_rules WHERE workflow_id = ?`, r.WorkflowID)
 	} else {
-		_, err = s.w.ExecContext(ctx, `INSERT INTO qa_rules (workflow_id, sample_percent, fields) VALUES (?, ?, ?)
+		_, err = s.exec(ctx, `INSERT INTO qa_rules (workflow_id, sample_percent, fields) VALUES (?, ?, ?)
 			ON CONFLICT (workflow_id) DO UPDATE SET sample_percent = excluded.sample_percent, fields = excluded.fields`,
 			r.WorkflowID, r.SamplePercent, strings.Join(r.Fields, ","))
 	}

@@ -395,7 +395,13 @@ func applyMigration(ctx context.Context, db *pool, version int, name string) err
 // appended last: with PostgreSQL under a lock held to the commit, so the
 // feed's sequence numbers become visible in order (a reader that has seen
 // entry 2 never misses entry 1), while nothing else waits on that lock.
+//
+// Within Atomically, fn runs in the transaction Atomically opened, and
+// commits with it.
 func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
+	if open, ok := ctx.Value(openTxKey{}).(*openTx); ok && open.s == s {
+		return fn(open.tx)
+	}
 	tx, err := s.w.begin(ctx)
 	if err != nil {
 		return err
@@ -409,7 +415,46 @@ func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// exec runs one statement as a write of its own (or of the transaction
+// Atomically opened).
+func (s *Store) exec(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
+	err = s.write(ctx, func(tx *txn) error {
+		res, err = tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	return res, err
+}
+
+// openTxKey carries, in the context Atomically gives its function, the
+// transaction it opened.
+type openTxKey struct{}
+
+type openTx struct {
+	s  *Store
+	tx *txn
+}
+
+// Atomically runs fn so that every write of this store it makes with the
+// context it is given is one transaction: all are kept, or none (fn
+// returned an error). A use-case and its log entry are written so. Every
+// write method goes through write, which joins it: with SQLite the one
+// writer connection is the transaction's until it ends.
+func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	if open, ok := ctx.Value(openTxKey{}).(*openTx); ok && open.s == s {
+		return fn(ctx)
+	}
+	return s.write(ctx, func(tx *txn) error {
+		return fn(context.WithValue(ctx, openTxKey{}, &openTx{s: s, tx: tx}))
+	})
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
