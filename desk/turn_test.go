@@ -11,6 +11,7 @@ import (
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
+	"github.com/reviewer-app/reviewer/storage"
 )
 
 // TestTurnPage: a page's turn is the document's state: turns made at once
@@ -91,5 +92,53 @@ func testTurnPage(t *testing.T) {
 	}
 	if turns, _ := s.PageTurns(ctx, blob); turns[1] != 90 {
 		t.Fatalf("a refused turn turned the page: %v", turns)
+	}
+}
+
+// claimedMidTurn is a store where someone else claims the run between the
+// desk's check of a turn and its write, once.
+type claimedMidTurn struct {
+	*storage.Store
+	once sync.Once
+	by   string
+}
+
+func (s *claimedMidTurn) TurnPage(ctx context.Context, runID, blob string, page, quarters int, actor string) (int, error) {
+	var err error
+	s.once.Do(func() { _, err = s.ClaimRun(ctx, runID, s.by, review.ClaimLease) })
+	if err != nil {
+		return 0, err
+	}
+	return s.Store.TurnPage(ctx, runID, blob, page, quarters, actor)
+}
+
+// TestTurnRefusedWhenClaimedMeanwhile: the permission to turn a page holds
+// at the write: a run someone else claimed after the check is not turned,
+// and the turner is told who holds it.
+func TestTurnRefusedWhenClaimedMeanwhile(t *testing.T) {
+	pgtest.Each(t, testTurnRefusedWhenClaimedMeanwhile)
+}
+
+func testTurnRefusedWhenClaimedMeanwhile(t *testing.T) {
+	_, s := open(t)
+	ctx := context.Background()
+	r, err := s.Run(ctx, run)
+	if err != nil || len(r.Files) == 0 {
+		t.Fatalf("the demo run's files: %v", err)
+	}
+	blob, err := s.PutFile(ctx, r.Files[0].ID, strings.NewReader("a document"), 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := desk.New(&claimedMidTurn{Store: s, by: "cy@example.com"}, measurer{}, rules.New(nil), time.Now)
+	if _, err := d.Measure(ctx, blob); err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	if _, err := d.TurnPage(ctx, run, ana, blob, 1, true); review.ErrorCode(err) != review.EFORBIDDEN || !strings.Contains(err.Error(), "cy@example.com") {
+		t.Fatalf("a turn of a run claimed meanwhile: %v", err)
+	}
+	if turns, err := s.PageTurns(ctx, blob); err != nil || turns[1] != 0 {
+		t.Fatalf("turns %v, %v: want none", turns, err)
 	}
 }
