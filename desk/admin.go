@@ -26,6 +26,9 @@ type Admin interface {
 	Redeliver(ctx context.Context, id int64) error
 	Replay(ctx context.Context, eventID string) error
 	LogAdmin(ctx context.Context, actor, action, target string) error
+	CreateSession(ctx context.Context, userID int64) (string, error)
+	DeleteSession(ctx context.Context, id string) error
+	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
 	// Atomically makes the writes fn makes with the context it is given
 	// one transaction: all are kept, or none.
 	Atomically(ctx context.Context, fn func(ctx context.Context) error) error

@@ -107,7 +107,7 @@ func (s *Store) UserCount(ctx context.Context) (int, error) {
 func (s *Store) CreateSession(ctx context.Context, userID int64) (string, error) {
 	id := randomToken(32)
 	now := ms(s.now())
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)`, id, userID, now, now); err != nil {
+	if _, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)`, id, userID, now, now); err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
 	return id, nil
@@ -146,7 +146,7 @@ func (s *Store) TouchSession(ctx context.Context, id string) error {
 
 // DeleteSession ends a session server-side.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
