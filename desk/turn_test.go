@@ -24,14 +24,7 @@ func testTurnPage(t *testing.T) {
 	_, s := open(t)
 	d := desk.New(s, measurer{}, rules.New(nil), time.Now)
 	ctx := context.Background()
-	r, err := s.Run(ctx, run)
-	if err != nil || len(r.Files) == 0 {
-		t.Fatalf("the demo run's files: %v", err)
-	}
-	blob, err := s.PutFile(ctx, r.Files[0].ID, strings.NewReader("a document"), 1<<10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	blob := demoDocument(t, s)
 	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
 	if _, err := d.TurnPage(ctx, run, ana, blob, 1, true); review.ErrorCode(err) != review.ECONFLICT {
 		t.Fatalf("a page of a document not measured yet: %v", err)
@@ -95,6 +88,22 @@ func testTurnPage(t *testing.T) {
 	}
 }
 
+// demoDocument stores a document as the demo run's first file, and
+// returns its blob.
+func demoDocument(t *testing.T, s *storage.Store) string {
+	t.Helper()
+	ctx := context.Background()
+	r, err := s.Run(ctx, run)
+	if err != nil || len(r.Files) == 0 {
+		t.Fatalf("the demo run's files: %v", err)
+	}
+	blob, err := s.PutFile(ctx, r.Files[0].ID, strings.NewReader("a document"), 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blob
+}
+
 // claimedMidTurn is a store where someone else claims the run between the
 // desk's check of a turn and its write, once.
 type claimedMidTurn struct {
@@ -122,14 +131,7 @@ func TestTurnRefusedWhenClaimedMeanwhile(t *testing.T) {
 func testTurnRefusedWhenClaimedMeanwhile(t *testing.T) {
 	_, s := open(t)
 	ctx := context.Background()
-	r, err := s.Run(ctx, run)
-	if err != nil || len(r.Files) == 0 {
-		t.Fatalf("the demo run's files: %v", err)
-	}
-	blob, err := s.PutFile(ctx, r.Files[0].ID, strings.NewReader("a document"), 1<<10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	blob := demoDocument(t, s)
 	d := desk.New(&claimedMidTurn{Store: s, by: "cy@example.com"}, measurer{}, rules.New(nil), time.Now)
 	if _, err := d.Measure(ctx, blob); err != nil {
 		t.Fatal(err)

@@ -12,11 +12,7 @@ import (
 // KeptRuns reads what is kept of runs (status, routing), for deciding
 // what an event about each makes of it; a run not kept is not listed.
 func (s *Store) KeptRuns(ctx context.Context, runIDs []string) (map[string]review.Kept, error) {
-	args := make([]any, len(runIDs))
-	for i, id := range runIDs {
-		args[i] = id
-	}
-	kept, err := keptRuns(ctx, s.r, s.r.pg, args)
+	kept, err := keptRuns(ctx, s.r, s.r.pg, anys(runIDs))
 	if err != nil {
 		return nil, fmt.Errorf("kept runs: %w", err)
 	}
@@ -47,11 +43,7 @@ func keptRuns(ctx context.Context, q querier, pg bool, runIDs []any) (map[string
 // workflows become (review.ArrivalRules), by workflow id; a workflow
 // without any has the zero rules.
 func (s *Store) ArrivalRules(ctx context.Context, workflowIDs []string) (map[string]review.ArrivalRules, error) {
-	args := make([]any, len(workflowIDs))
-	for i, id := range workflowIDs {
-		args[i] = id
-	}
-	rules, err := arrivalRules(ctx, s.r, s.r.pg, args)
+	rules, err := arrivalRules(ctx, s.r, s.r.pg, anys(workflowIDs))
 	if err != nil {
 		return nil, fmt.Errorf("arrival rules: %w", err)
 	}
@@ -132,4 +124,13 @@ func (s *Store) FirstWithKey(ctx context.Context, workflowID, key, runID string)
 		return "", fmt.Errorf("first with key: %w", err)
 	}
 	return id, nil
+}
+
+// anys is ids as query arguments.
+func anys(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
 }
