@@ -3,7 +3,6 @@ package desk
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -82,11 +81,10 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 				if first != "" {
 					run.Duplicate = &review.Duplicate{RunID: first, Earlier: true, Key: key, Fields: rules[wf].KeyFields}
 				}
-				checks, err := d.Check(ctx, run)
-				if err != nil {
-					return false, fmt.Errorf("run %s: %w", run.ID, err)
+				if len(rules[wf].Checks) == 0 {
+					return false, nil
 				}
-				return len(review.Blocking(checks)) > 0, nil
+				return len(review.Blocking(d.checker.Evaluate(ctx, run, rules[wf].Checks))) > 0, nil
 			},
 		})
 		if err != nil {

@@ -156,9 +156,10 @@ func (s *ruleChangedMidApply) ApplyEvents(ctx context.Context, outs []review.Eve
 	return s.Store.ApplyEvents(ctx, outs)
 }
 
-// TestArriveRulesChangedMidApply: a routing rule saved after the desk
-// read the rules but before its write is not half-applied: the write is
-// refused and the batch decided again under the rule now kept.
+// TestArriveRulesChangedMidApply: a routing rule (or a validation rule it
+// counts) saved after the desk read the rules but before its write is not
+// half-applied: the write is refused and the batch decided again under the
+// rules now kept.
 func TestArriveRulesChangedMidApply(t *testing.T) { pgtest.Each(t, testArriveRulesChangedMidApply) }
 
 func testArriveRulesChangedMidApply(t *testing.T) {
@@ -178,5 +179,22 @@ func testArriveRulesChangedMidApply(t *testing.T) {
 	}
 	if counts, err := s.RoutingCounts(ctx); err != nil || counts["wf_mid"][review.RoutedSample] != 1 {
 		t.Fatalf("routing counts = %v, %v", counts, err)
+	}
+
+	// A validation rule the routing rule counts, saved mid-apply, likewise.
+	if err := s.SetRoutingRule(ctx, review.RoutingRule{WorkflowID: "wf_checked", FailingRules: true}); err != nil {
+		t.Fatal(err)
+	}
+	mid = &ruleChangedMidApply{Store: s, change: func() {
+		if err := s.SetRules(ctx, "wf_checked", []review.Rule{{Name: "a is y", Expr: `a == "y"`, Message: "a must be y", Severity: review.SeverityBlock}}, "root"); err != nil {
+			t.Error(err)
+		}
+	}}
+	d = desk.New(mid, nil, rules.New(nil), nil)
+	if _, err := d.Arrive(ctx, completedEvents(t, "wf_checked", [2]string{"workflow_run_checked", "x"})); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Run(ctx, "workflow_run_checked"); err != nil || r.Status != review.StatusNeedsReview {
+		t.Fatalf("run: %v; want it sent to review by the rule kept when it was written", err)
 	}
 }

@@ -10,11 +10,13 @@ type Kept struct {
 }
 
 // ArrivalRules are a workflow's rules that decide what an arriving run
-// becomes: its routing rule (nil: none), the share of the runs Extend
-// completed that QA draws, and its duplicate key fields (none: the file's
-// checksum, which storage knows once the document is fetched).
+// becomes: its routing rule (nil: none), its validation rules (which the
+// routing rule may count), the share of the runs Extend completed that QA
+// draws, and its duplicate key fields (none: the file's checksum, which
+// storage knows once the document is fetched).
 type ArrivalRules struct {
 	Routing   *RoutingRule
+	Checks    []Rule
 	QAPercent int
 	KeyFields []string
 }
@@ -22,7 +24,8 @@ type ArrivalRules struct {
 // Same reports whether two readings of a workflow's rules agree: a
 // decision made on one is kept only while the other says the same.
 func (a ArrivalRules) Same(b ArrivalRules) bool {
-	if (a.Routing == nil) != (b.Routing == nil) || a.QAPercent != b.QAPercent || !slices.Equal(a.KeyFields, b.KeyFields) {
+	if (a.Routing == nil) != (b.Routing == nil) || a.QAPercent != b.QAPercent || !slices.Equal(a.KeyFields, b.KeyFields) ||
+		!slices.EqualFunc(a.Checks, b.Checks, sameRule) {
 		return false
 	}
 	if a.Routing == nil {
@@ -34,6 +37,10 @@ func (a ArrivalRules) Same(b ArrivalRules) bool {
 	}
 	x.Below, y.Below = nil, nil
 	return x == y
+}
+
+func sameRule(a, b Rule) bool {
+	return slices.Equal(a.Fields, b.Fields) && a.Name == b.Name && a.Expr == b.Expr && a.Message == b.Message && a.Severity == b.Severity && a.Each == b.Each && a.Disabled == b.Disabled
 }
 
 // Arriving is what is known of a run where what it becomes is decided.

@@ -61,7 +61,8 @@ func TestArriveKeysBeforeRouting(t *testing.T) {
 	}
 }
 
-// TestArrivalRulesSame: a routing threshold is compared by value.
+// TestArrivalRulesSame: a routing threshold is compared by value, and a
+// validation rule counts.
 func TestArrivalRulesSame(t *testing.T) {
 	x, y, z := 0.8, 0.8, 0.9
 	a := ArrivalRules{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}}
@@ -74,6 +75,7 @@ func TestArrivalRulesSame(t *testing.T) {
 		{KeyFields: []string{"n"}},
 		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}},
 		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}, QAPercent: 1},
+		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}, Checks: []Rule{{Name: "r", Expr: "true"}}},
 	} {
 		if a.Same(b) {
 			t.Fatalf("%+v same as %+v", b, a)

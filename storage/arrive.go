@@ -75,6 +75,20 @@ func arrivalRules(ctx context.Context, q querier, pg bool, workflowIDs []any) (m
 		if err != nil {
 			return nil, err
 		}
+		err = queryRows(ctx, q, `SELECT workflow_id, rules FROM validation_rules WHERE workflow_id IN `+in, rest[:n], func(rows *sql.Rows) error {
+			var wf, b string
+			if err := rows.Scan(&wf, &b); err != nil {
+				return err
+			}
+			a := out[wf]
+			var err error
+			a.Checks, err = decodeRules(wf, b)
+			out[wf] = a
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
 		err = queryRows(ctx, q, `SELECT workflow_id, sample_percent FROM qa_rules WHERE workflow_id IN `+in, rest[:n], func(rows *sql.Rows) error {
 			var wf string
 			var percent int
