@@ -105,6 +105,21 @@ func testAdminWriteAndLogAreOne(t *testing.T) {
 	if err := s.FailEvent(ctx, pending[0].Seq, "broken"); err != nil {
 		t.Fatal(err)
 	}
+	// A delivery made and delivered, to send again.
+	if _, err := s.AddDestination(ctx, review.Destination{URL: "https://erp.example.com/hook", Secret: "a secret of sixteen or more"}); err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	if err := desk.New(s, nil, rules.New(nil), nil).Decide(ctx, run, ana, desk.Verdict{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.RecentDeliveries(ctx, 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries %+v, %v", ds, err)
+	}
+	if err := s.Attempt(ctx, ds[0].ID, 200, "ok", "", "", true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	d := desk.New(logFails{s}, nil, rules.New(nil), nil)
 	root := &review.User{ID: 99, Email: actor, Role: review.RoleAdmin}
 	disable := true
@@ -129,9 +144,10 @@ func testAdminWriteAndLogAreOne(t *testing.T) {
 		"feedback rule": func() error {
 			return d.SetFeedbackRule(ctx, actor, review.FeedbackRule{WorkflowID: "wf_qc", MirrorMetadata: true})
 		},
-		"QA rule": func() error { return d.SetQARule(ctx, actor, review.QARule{WorkflowID: "wf_qc", SamplePercent: 10}) },
-		"SLA":     func() error { return d.SetSLA(ctx, actor, time.Hour) },
-		"replay":  func() error { return d.Replay(ctx, actor, "evt_failed") },
+		"QA rule":   func() error { return d.SetQARule(ctx, actor, review.QARule{WorkflowID: "wf_qc", SamplePercent: 10}) },
+		"SLA":       func() error { return d.SetSLA(ctx, actor, time.Hour) },
+		"replay":    func() error { return d.Replay(ctx, actor, "evt_failed") },
+		"redeliver": func() error { return d.Redeliver(ctx, actor, ds[0].ID) },
 	} {
 		if err := write(); err == nil || !strings.Contains(err.Error(), "the log broke") {
 			t.Fatalf("%s: %v, want the log's failure", name, err)
@@ -146,8 +162,11 @@ func testAdminWriteAndLogAreOne(t *testing.T) {
 	if tokens, err := s.Tokens(ctx); err != nil || len(tokens) != 1 || tokens[0].RevokedAt != nil {
 		t.Fatalf("tokens %+v, %v: want the one kept, live", tokens, err)
 	}
-	if ds, err := s.Destinations(ctx); err != nil || len(ds) != 0 {
-		t.Fatalf("destinations %+v, %v", ds, err)
+	if ds, err := s.Destinations(ctx); err != nil || len(ds) != 1 {
+		t.Fatalf("destinations %+v, %v: want the one kept", ds, err)
+	}
+	if ds, err := s.RecentDeliveries(ctx, 10); err != nil || len(ds) != 1 || ds[0].State == "pending" {
+		t.Fatalf("deliveries %+v, %v: want the one delivered, not back in line", ds, err)
 	}
 	if rs, err := s.RoutingRules(ctx); err != nil || len(rs) != 0 {
 		t.Fatalf("routing rules %+v, %v", rs, err)
@@ -163,5 +182,50 @@ func testAdminWriteAndLogAreOne(t *testing.T) {
 	}
 	if failed, err := s.FailedEvents(ctx, 10); err != nil || len(failed) != 1 {
 		t.Fatalf("failed events %+v, %v: want the event still failed", failed, err)
+	}
+}
+
+// sessionFails is a store whose new sessions are written and then fail.
+type sessionFails struct{ *storage.Store }
+
+func (s sessionFails) CreateSession(ctx context.Context, userID int64) (string, error) {
+	if _, err := s.Store.CreateSession(ctx, userID); err != nil {
+		return "", err
+	}
+	return "", errors.New("the session broke")
+}
+
+// TestSignInIsOne: signing in ends the browser's previous session and
+// starts the new one in one transaction: when the new one fails, the old
+// one is still there.
+func TestSignInIsOne(t *testing.T) { pgtest.Each(t, testSignInIsOne) }
+
+func testSignInIsOne(t *testing.T) {
+	_, s := open(t)
+	ctx := context.Background()
+	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, "a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := desk.New(s, nil, nil, nil)
+	old, err := d.SignIn(ctx, bo.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.New(sessionFails{s}, nil, nil, nil).SignIn(ctx, bo.ID, old); err == nil || !strings.Contains(err.Error(), "the session broke") {
+		t.Fatalf("a sign-in whose session fails: %v", err)
+	}
+	if se, err := s.Session(ctx, old); err != nil || se.User.ID != bo.ID {
+		t.Fatalf("the previous session: %+v, %v; want it kept", se, err)
+	}
+	next, err := d.SignIn(ctx, bo.ID, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, old); err == nil {
+		t.Fatal("the previous session outlived a sign-in")
+	}
+	if _, err := s.Session(ctx, next); err != nil {
+		t.Fatal(err)
 	}
 }
