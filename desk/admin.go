@@ -27,15 +27,23 @@ type Admin interface {
 	Redeliver(ctx context.Context, id int64) error
 	Replay(ctx context.Context, eventID string) error
 	LogAdmin(ctx context.Context, actor, action, target string) error
+	CreateSession(ctx context.Context, userID int64) (string, error)
+	DeleteSession(ctx context.Context, id string) error
+	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
+	// Atomically makes the writes fn makes with the context it is given
+	// one transaction: all are kept, or none.
+	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
-// logged runs an admin's write and, when it was made, notes it in the
-// admin's log: who did what to what.
-func (d *Desk) logged(ctx context.Context, actor, action, target string, write func() error) error {
-	if err := write(); err != nil {
-		return err
-	}
-	return d.store.LogAdmin(ctx, actor, action, target)
+// logged runs an admin's write and notes it in the admin's log (who did
+// what to what) in one transaction: neither is kept without the other.
+func (d *Desk) logged(ctx context.Context, actor, action, target string, write func(ctx context.Context) error) error {
+	return d.store.Atomically(ctx, func(ctx context.Context) error {
+		if err := write(ctx); err != nil {
+			return err
+		}
+		return d.store.LogAdmin(ctx, actor, action, target)
+	})
 }
 
 // CreateUser adds a person who can sign in, by the account rules
@@ -45,7 +53,7 @@ func (d *Desk) CreateUser(ctx context.Context, actor, email, name string, role r
 	if err != nil {
 		return review.User{}, err
 	}
-	err = d.logged(ctx, actor, "create user", u.Email, func() (err error) {
+	err = d.logged(ctx, actor, "create user", u.Email, func(ctx context.Context) (err error) {
 		u, err = d.store.CreateUser(ctx, u.Email, u.Name, u.Role, password)
 		return err
 	})
@@ -59,7 +67,7 @@ func (d *Desk) SetUp(ctx context.Context, email, name, password string) (review.
 	if err != nil {
 		return review.User{}, err
 	}
-	err = d.logged(ctx, u.Email, "set up with first admin", u.Email, func() (err error) {
+	err = d.logged(ctx, u.Email, "set up with first admin", u.Email, func(ctx context.Context) (err error) {
 		u, err = d.store.CreateFirstAdmin(ctx, u.Email, u.Name, password)
 		return err
 	})
@@ -72,7 +80,7 @@ func (d *Desk) UpdateUser(ctx context.Context, by *review.User, id int64, c revi
 	if err := c.Check(by, id); err != nil {
 		return err
 	}
-	return d.logged(ctx, by.Email, action, strconv.FormatInt(id, 10), func() error {
+	return d.logged(ctx, by.Email, action, strconv.FormatInt(id, 10), func(ctx context.Context) error {
 		return d.store.UpdateUser(ctx, id, c.Role, c.Disabled, c.Password)
 	})
 }
@@ -84,7 +92,7 @@ func (d *Desk) CreateToken(ctx context.Context, actor, name string, role review.
 		return "", err
 	}
 	var tok string
-	err = d.logged(ctx, actor, "create token", t.Name, func() (err error) {
+	err = d.logged(ctx, actor, "create token", t.Name, func(ctx context.Context) (err error) {
 		tok, err = d.store.CreateToken(ctx, t.Name, t.Role)
 		return err
 	})
@@ -93,7 +101,7 @@ func (d *Desk) CreateToken(ctx context.Context, actor, name string, role review.
 
 // RevokeToken ends an API token.
 func (d *Desk) RevokeToken(ctx context.Context, actor string, id int64) error {
-	return d.logged(ctx, actor, "revoke token", strconv.FormatInt(id, 10), func() error {
+	return d.logged(ctx, actor, "revoke token", strconv.FormatInt(id, 10), func(ctx context.Context) error {
 		return d.store.RevokeToken(ctx, id)
 	})
 }
@@ -104,7 +112,7 @@ func (d *Desk) AddDestination(ctx context.Context, actor string, dst review.Dest
 		return 0, err
 	}
 	var id int64
-	err := d.logged(ctx, actor, "add destination", dst.URL, func() (err error) {
+	err := d.logged(ctx, actor, "add destination", dst.URL, func(ctx context.Context) (err error) {
 		id, err = d.store.AddDestination(ctx, dst)
 		return err
 	})
@@ -117,7 +125,7 @@ func (d *Desk) SetRoutingRule(ctx context.Context, actor string, r review.Routin
 	if err := r.Check(); err != nil {
 		return err
 	}
-	return d.logged(ctx, actor, "set routing rule", r.WorkflowID, func() error {
+	return d.logged(ctx, actor, "set routing rule", r.WorkflowID, func(ctx context.Context) error {
 		return d.store.SetRoutingRule(ctx, r)
 	})
 }
@@ -127,7 +135,7 @@ func (d *Desk) SetFeedbackRule(ctx context.Context, actor string, r review.Feedb
 	if r.WorkflowID == "" {
 		return review.Errorf(review.EINVALID, "a feedback rule needs a workflow")
 	}
-	return d.logged(ctx, actor, "set feedback rule", r.WorkflowID, func() error {
+	return d.logged(ctx, actor, "set feedback rule", r.WorkflowID, func(ctx context.Context) error {
 		return d.store.SetFeedbackRule(ctx, r)
 	})
 }
@@ -141,21 +149,21 @@ func (d *Desk) SetSLA(ctx context.Context, actor string, sla time.Duration) erro
 	if sla <= 0 || sla > MaxSLA {
 		return review.Errorf(review.EINVALID, "The SLA is a number of hours.")
 	}
-	return d.logged(ctx, actor, "set SLA", sla.String(), func() error {
+	return d.logged(ctx, actor, "set SLA", sla.String(), func(ctx context.Context) error {
 		return d.store.SetSetting(ctx, "sla", sla.String())
 	})
 }
 
 // Redeliver sends a finished delivery again.
 func (d *Desk) Redeliver(ctx context.Context, actor string, id int64) error {
-	return d.logged(ctx, actor, "redeliver", strconv.FormatInt(id, 10), func() error {
+	return d.logged(ctx, actor, "redeliver", strconv.FormatInt(id, 10), func(ctx context.Context) error {
 		return d.store.Redeliver(ctx, id)
 	})
 }
 
 // Replay applies a failed webhook event again.
 func (d *Desk) Replay(ctx context.Context, actor, eventID string) error {
-	return d.logged(ctx, actor, "replay event", eventID, func() error {
+	return d.logged(ctx, actor, "replay event", eventID, func(ctx context.Context) error {
 		return d.store.Replay(ctx, eventID)
 	})
 }
@@ -170,7 +178,7 @@ func (d *Desk) SetDueField(ctx context.Context, actor, field string) error {
 	if len(field) > MaxDueField {
 		return review.Errorf(review.EINVALID, "The metadata field's name is at most %d characters.", MaxDueField)
 	}
-	return d.logged(ctx, actor, "set the due time's metadata field", field, func() error {
+	return d.logged(ctx, actor, "set the due time's metadata field", field, func(ctx context.Context) error {
 		return d.store.SetSetting(ctx, review.DueFieldSetting, field)
 	})
 }
@@ -181,7 +189,7 @@ func (d *Desk) SetThresholds(ctx context.Context, actor string, t review.Thresho
 	if err := t.Check(); err != nil {
 		return err
 	}
-	return d.logged(ctx, actor, "set close to due "+review.Short(t.Soon)+", idle after "+review.Short(t.Idle), "", func() error {
+	return d.logged(ctx, actor, "set close to due "+review.Short(t.Soon)+", idle after "+review.Short(t.Idle), "", func(ctx context.Context) error {
 		if err := d.store.SetSetting(ctx, review.DueSoonSetting, t.Soon.String()); err != nil {
 			return err
 		}
@@ -218,7 +226,7 @@ func (d *Desk) SetQARule(ctx context.Context, actor string, r review.QARule) err
 	if err := r.Check(); err != nil {
 		return err
 	}
-	return d.logged(ctx, actor, "set QA sampling", r.WorkflowID, func() error {
+	return d.logged(ctx, actor, "set QA sampling", r.WorkflowID, func(ctx context.Context) error {
 		return d.store.SetQARule(ctx, r)
 	})
 }

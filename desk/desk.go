@@ -43,7 +43,9 @@ type Store interface {
 	TellAlert(ctx context.Context, a review.Alert, out review.Outbound) (bool, error)
 
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
-	RoutingRules(ctx context.Context) (map[string]review.RoutingRule, error)
+	KeptRuns(ctx context.Context, runIDs []string) (map[string]review.Kept, error)
+	ArrivalRules(ctx context.Context, workflowIDs []string) (map[string]review.ArrivalRules, error)
+	FirstWithKey(ctx context.Context, workflowID, key, runID string) (string, error)
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
 	SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error

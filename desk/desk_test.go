@@ -40,7 +40,7 @@ func openAt(t *testing.T, clock func() time.Time) (*desk.Desk, *storage.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyEvents(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
+	if _, err := desk.New(s, nil, nil, nil).Arrive(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
 	return desk.New(s, nil, rules.New(nil), clock), s
@@ -199,7 +199,7 @@ func testUndo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
 	d := desk.New(s, nil, rules.New(nil), clock)
@@ -369,7 +369,7 @@ func TestRulesCheckedOnRecentRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
 	if o, err := d.Latest(ctx, wf); err != nil || o.Run.ID != run+"b" {
@@ -407,7 +407,7 @@ func testClassChangeKeepsWhatItReplaced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
 	const aws = "workflow_run_demo_aws_2026"
@@ -465,7 +465,7 @@ func testDuplicateRuleHoldsApprovalBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.SetDuplicateKeys(ctx, wf, []string{"invoice_numbr"}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID || !strings.Contains(err.Error(), "invoice_numbr is not a field") {

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"io"
 	"slices"
 
@@ -112,5 +113,18 @@ func (d *Desk) TurnPage(ctx context.Context, runID string, by *review.User, blob
 	if !clockwise {
 		quarters = 3
 	}
-	return d.store.TurnPage(ctx, runID, blob, page, quarters, by.Email)
+	turn, err := d.store.TurnPage(ctx, runID, blob, page, quarters, by.Email)
+	if errors.Is(err, review.ErrRefused) {
+		// Decided or claimed by someone else since: say which.
+		run, rerr := d.store.Run(ctx, runID)
+		if rerr == nil {
+			rv, rerr = d.store.Review(ctx, runID)
+		}
+		if rerr == nil {
+			if why := review.MayTurn(run.Status, rv, by.Email, d.now()); why != nil {
+				return 0, why
+			}
+		}
+	}
+	return turn, err
 }

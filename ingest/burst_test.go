@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
@@ -230,7 +231,7 @@ func (o *otherLeader) PendingEvents(ctx context.Context, limit int) ([]review.St
 			o.once.Do(func() {
 				ev, _ := review.DecodeEvent(e.Body)
 				c, ierr := review.Interpret(ev)
-				if _, aerr := o.Store.ApplyEvents(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: ierr}}); aerr != nil {
+				if _, aerr := desk.New(o.Store, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: ierr}}); aerr != nil {
 					panic(aerr)
 				}
 			})

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/review"
@@ -156,7 +157,7 @@ func TestDocumentsWaitForEvents(t *testing.T) {
 	evs, _ := store.PendingEvents(ctx, 100)
 	for _, e := range evs {
 		c, _, err := review.InterpretStored(e.Body)
-		if _, err := store.ApplyEvents(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: err}}); err != nil {
+		if _, err := desk.New(store, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: err}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/outbound"
@@ -82,7 +83,7 @@ func queue(t *testing.T, s *storage.Store, runID string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyEvents(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
+	if _, err := desk.New(s, nil, nil, nil).Arrive(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
 }

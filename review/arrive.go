@@ -1,5 +1,7 @@
 package review
 
+import "slices"
+
 // Kept is what is kept of a run when an event about it arrives: its status
 // and how it was routed, both empty for a run not seen before.
 type Kept struct {
@@ -7,12 +9,63 @@ type Kept struct {
 	Routed string
 }
 
+// ArrivalRules are a workflow's rules that decide what an arriving run
+// becomes: its routing rule (nil: none), its validation rules (which the
+// routing rule may count), the share of the runs Extend completed that QA
+// draws, and its duplicate key fields (none: the file's checksum, which
+// storage knows once the document is fetched).
+type ArrivalRules struct {
+	Routing   *RoutingRule
+	Checks    []Rule
+	QAPercent int
+	KeyFields []string
+}
+
+// Same reports whether two readings of a workflow's rules agree: a
+// decision made on one is kept only while the other says the same.
+func (a ArrivalRules) Same(b ArrivalRules) bool {
+	if (a.Routing == nil) != (b.Routing == nil) || a.QAPercent != b.QAPercent || !slices.Equal(a.KeyFields, b.KeyFields) ||
+		!slices.EqualFunc(a.Checks, b.Checks, sameRule) {
+		return false
+	}
+	if a.Routing == nil {
+		return true
+	}
+	x, y := *a.Routing, *b.Routing
+	if (x.Below == nil) != (y.Below == nil) || x.Below != nil && *x.Below != *y.Below {
+		return false
+	}
+	x.Below, y.Below = nil, nil
+	return x == y
+}
+
+func sameRule(a, b Rule) bool {
+	return slices.Equal(a.Fields, b.Fields) && a.Name == b.Name && a.Expr == b.Expr && a.Message == b.Message && a.Severity == b.Severity && a.Each == b.Each && a.Disabled == b.Disabled
+}
+
+// Arriving is what is known of a run where what it becomes is decided.
+type Arriving struct {
+	Kept  Kept
+	Rules ArrivalRules
+	// FailsRules says whether a blocking validation rule fails on the run,
+	// given its duplicate key (rules may ask whether an earlier run has
+	// it). Asked only when the routing rule counts failing rules.
+	FailsRules func(key string) (bool, error)
+}
+
 // Arrival is what becomes of a run an event brings: nothing (Apply false),
-// or the run kept with Status and Routed.
+// or the run kept with Status and Routed, keyed by DupKey, and drawn for
+// QA when QASample. It holds, too, what it was decided on (Kept, Rules):
+// the store keeps it only while they still hold.
 type Arrival struct {
-	Apply  bool
-	Status Status
-	Routed string
+	Apply    bool
+	Status   Status
+	Routed   string
+	DupKey   string
+	QASample bool
+
+	Kept  Kept
+	Rules ArrivalRules
 }
 
 // ToReview reports whether a routing outcome sends a run to review.
@@ -20,24 +73,37 @@ func ToReview(routed string) bool {
 	return routed == RoutedLow || routed == RoutedSample || routed == RoutedRules
 }
 
-// Arrive decides what becomes of run, arriving by an event, given what is
-// kept of it: the one place that says whether a run goes to review. A run
-// never leaves a decided status or goes back a stage (Status.Advances);
-// one that arrives already completed, not seen before, takes route, its
-// workflow's routing outcome (RoutingRule.Route; "" when the workflow has
-// no rule), and goes to review when the outcome says so. Extend's
-// completion of a run that routing sent to review changes nothing: the
-// quality check here owns the run.
-func Arrive(kept Kept, run *Run, route string) Arrival {
+// Arrive decides what becomes of run, arriving by an event: the one place
+// that says whether a run goes to review, whether QA draws it, and its
+// duplicate key. A run never leaves a decided status or goes back a stage
+// (Status.Advances); one that arrives already completed, not seen before,
+// takes its workflow's routing outcome (RoutingRule.Route), made knowing
+// its duplicate key, and goes to review when the outcome says so; if it
+// does not, QA draws it at the workflow's rate: the check measures the
+// model alone. Extend's completion of a run that routing sent to review
+// changes nothing: the quality check here owns the run.
+func Arrive(run *Run, in Arriving) (Arrival, error) {
+	kept := in.Kept
 	if !kept.Status.Advances(run.Status) || ToReview(kept.Routed) && run.Status == StatusProcessed {
-		return Arrival{}
+		return Arrival{Kept: kept, Rules: in.Rules}, nil
 	}
-	a := Arrival{Apply: true, Status: run.Status, Routed: kept.Routed}
-	if kept.Status == "" && run.Status == StatusProcessed {
-		a.Routed = route
-		if ToReview(route) {
+	a := Arrival{Apply: true, Status: run.Status, Routed: kept.Routed, DupKey: DuplicateKey(run, in.Rules.KeyFields), Kept: kept, Rules: in.Rules}
+	if kept.Status != "" || run.Status != StatusProcessed {
+		return a, nil
+	}
+	if rule := in.Rules.Routing; rule != nil {
+		fails := false
+		if rule.FailingRules && in.FailsRules != nil {
+			var err error
+			if fails, err = in.FailsRules(a.DupKey); err != nil {
+				return Arrival{}, err
+			}
+		}
+		a.Routed = rule.Route(run, fails)
+		if ToReview(a.Routed) {
 			a.Status = StatusNeedsReview
 		}
 	}
-	return a
+	a.QASample = a.Status == StatusProcessed && (QARule{SamplePercent: in.Rules.QAPercent}).Sample(run.ID, nil, false)
+	return a, nil
 }

@@ -3,30 +3,82 @@ package review
 import "testing"
 
 // TestArrive: what becomes of an arriving run, given what is kept of it
-// and its workflow's routing outcome.
+// and its workflow's rules.
 func TestArrive(t *testing.T) {
 	done := &Run{ID: "r", Status: StatusProcessed}
 	asks := &Run{ID: "r", Status: StatusNeedsReview}
+	sample := ArrivalRules{Routing: &RoutingRule{SamplePercent: 100}}
+	auto := ArrivalRules{Routing: &RoutingRule{}}
+	failing := ArrivalRules{Routing: &RoutingRule{FailingRules: true}}
+	qa := ArrivalRules{QAPercent: 100}
 	for _, tt := range []struct {
 		name  string
 		kept  Kept
 		run   *Run
-		route string
+		rules ArrivalRules
 		want  Arrival
 	}{
-		{"new, completed, no rule", Kept{}, done, "", Arrival{true, StatusProcessed, ""}},
-		{"new, completed, low confidence", Kept{}, done, RoutedLow, Arrival{true, StatusNeedsReview, RoutedLow}},
-		{"new, completed, failed a rule", Kept{}, done, RoutedRules, Arrival{true, StatusNeedsReview, RoutedRules}},
-		{"new, completed, auto-approved", Kept{}, done, RoutedAuto, Arrival{true, StatusProcessed, RoutedAuto}},
-		{"new, Extend asks for review: not routed", Kept{}, asks, RoutedAuto, Arrival{true, StatusNeedsReview, ""}},
-		{"routed to review, completed again", Kept{StatusNeedsReview, RoutedSample}, done, RoutedAuto, Arrival{}},
-		{"decided", Kept{StatusRejected, ""}, done, "", Arrival{}},
-		{"in review in Extend, then completed", Kept{StatusNeedsReview, ""}, done, RoutedLow, Arrival{true, StatusProcessed, ""}},
+		{"new, completed, no rule", Kept{}, done, ArrivalRules{}, Arrival{Apply: true, Status: StatusProcessed}},
+		{"new, completed, sampled", Kept{}, done, sample, Arrival{Apply: true, Status: StatusNeedsReview, Routed: RoutedSample}},
+		{"new, completed, failed a rule", Kept{}, done, failing, Arrival{Apply: true, Status: StatusNeedsReview, Routed: RoutedRules}},
+		{"new, completed, auto-approved", Kept{}, done, auto, Arrival{Apply: true, Status: StatusProcessed, Routed: RoutedAuto}},
+		{"new, completed, drawn for QA", Kept{}, done, qa, Arrival{Apply: true, Status: StatusProcessed, QASample: true}},
+		{"new, routed to review: not for QA", Kept{}, done, ArrivalRules{Routing: sample.Routing, QAPercent: 100}, Arrival{Apply: true, Status: StatusNeedsReview, Routed: RoutedSample}},
+		{"new, Extend asks for review: not routed nor drawn", Kept{}, asks, ArrivalRules{Routing: sample.Routing, QAPercent: 100}, Arrival{Apply: true, Status: StatusNeedsReview}},
+		{"routed to review, completed again", Kept{StatusNeedsReview, RoutedSample}, done, auto, Arrival{}},
+		{"decided", Kept{StatusRejected, ""}, done, qa, Arrival{}},
+		{"in review in Extend, then completed", Kept{StatusNeedsReview, ""}, done, ArrivalRules{Routing: sample.Routing, QAPercent: 100}, Arrival{Apply: true, Status: StatusProcessed}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Arrive(tt.kept, tt.run, tt.route); got != tt.want {
-				t.Fatalf("Arrive = %+v, want %+v", got, tt.want)
+			got, err := Arrive(tt.run, Arriving{Kept: tt.kept, Rules: tt.rules, FailsRules: func(string) (bool, error) { return true, nil }})
+			tt.want.Kept, tt.want.Rules = tt.kept, tt.rules
+			if err != nil || !(got.Apply == tt.want.Apply && got.Status == tt.want.Status && got.Routed == tt.want.Routed && got.QASample == tt.want.QASample) {
+				t.Fatalf("Arrive = %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestArriveKeysBeforeRouting: the duplicate key is known when routing
+// asks whether the run fails a rule (which may ask about duplicates).
+func TestArriveKeysBeforeRouting(t *testing.T) {
+	run, err := DecodeRun([]byte(`{"object":"workflow_run","id":"workflow_run_1","status":"PROCESSED","workflow":{"id":"wf"},
+		"outputs":[{"id":"dpr_1","type":"EXTRACT","output":{"invoice_number":{"type":"string","value":" 42 ","confidence":0.9}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DuplicateKey(run, []string{"invoice_number"})
+	if want == "" {
+		t.Fatal("no key")
+	}
+	var asked string
+	a, err := Arrive(run, Arriving{
+		Rules:      ArrivalRules{Routing: &RoutingRule{FailingRules: true}, KeyFields: []string{"invoice_number"}},
+		FailsRules: func(key string) (bool, error) { asked = key; return key == want, nil },
+	})
+	if err != nil || asked != want || a.DupKey != want || a.Routed != RoutedRules || a.Status != StatusNeedsReview {
+		t.Fatalf("Arrive = %+v, %v; asked with %q, want %q", a, err, asked, want)
+	}
+}
+
+// TestArrivalRulesSame: a routing threshold is compared by value, and a
+// validation rule counts.
+func TestArrivalRulesSame(t *testing.T) {
+	x, y, z := 0.8, 0.8, 0.9
+	a := ArrivalRules{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}}
+	if !a.Same(ArrivalRules{Routing: &RoutingRule{WorkflowID: "wf", Below: &y}, KeyFields: []string{"n"}}) {
+		t.Fatal("equal rules differ")
+	}
+	for _, b := range []ArrivalRules{
+		{Routing: &RoutingRule{WorkflowID: "wf", Below: &z}, KeyFields: []string{"n"}},
+		{Routing: &RoutingRule{WorkflowID: "wf"}, KeyFields: []string{"n"}},
+		{KeyFields: []string{"n"}},
+		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}},
+		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}, QAPercent: 1},
+		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}, Checks: []Rule{{Name: "r", Expr: "true"}}},
+	} {
+		if a.Same(b) {
+			t.Fatalf("%+v same as %+v", b, a)
+		}
 	}
 }

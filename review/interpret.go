@@ -15,9 +15,9 @@ type EventChange struct {
 	OutputRaw       json.RawMessage
 	Workflow        *Workflow
 	WorkflowDeleted bool
-	// Route is the run's routing outcome should it arrive already
-	// completed (desk.Arrive sets it; "" when its workflow has no rule).
-	Route string
+	// Arrival is what becomes of Run, as desk.Arrive decided (Arrive); the
+	// store keeps a run only as it is told.
+	Arrival *Arrival
 }
 
 // statusOf is the status a workflow_run event asserts, whatever the payload says.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/outbound"
 	"github.com/reviewer-app/reviewer/review"
@@ -79,7 +80,7 @@ func TestEvalItemsAsTheSDKSends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyEvents(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
 	run, err := review.DecodeRun(p)

@@ -106,7 +106,7 @@ func (s *Store) Tokens(ctx context.Context) ([]review.Token, error) {
 
 // RevokeToken ends an API token.
 func (s *Store) RevokeToken(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(s.now()), id)
+	res, err := s.exec(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(s.now()), id)
 	if err != nil {
 		return fmt.Errorf("revoke token: %w", err)
 	}
@@ -118,7 +118,7 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 
 // LogAdmin records what an admin did.
 func (s *Store) LogAdmin(ctx context.Context, actor, action, target string) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO admin_log (at, actor, action, target) VALUES (?, ?, ?, ?)`, ms(s.now()), actor, action, target)
+	_, err := s.exec(ctx, `INSERT INTO admin_log (at, actor, action, target) VALUES (?, ?, ?, ?)`, ms(s.now()), actor, action, target)
 	if err != nil {
 		return fmt.Errorf("admin log: %w", err)
 	}

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +26,7 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (re
 	rows := make([]runRow, len(outs))
 	for i, o := range outs {
 		if r := o.Change.Run; o.Err == nil && r != nil {
-			rows[i] = runRow{run: r, route: o.Change.Route, sum: r.Summary(), head: review.SummaryHead(r.Raw), words: fold(r.SearchText())}
+			rows[i] = runRow{run: r, arrival: o.Change.Arrival, sum: r.Summary(), head: review.SummaryHead(r.Raw), words: fold(r.SearchText())}
 		}
 	}
 	var applied review.Applied
@@ -146,11 +145,11 @@ func applyChange(ctx context.Context, tx *txn, c review.EventChange, now int64) 
 // runRow is a run change with what is worked out before the write
 // transaction opens.
 type runRow struct {
-	run   *review.Run // nil: the event changes no run
-	route string      // the routing outcome desk.Arrive gave it
-	sum   review.RunSummary
-	head  json.RawMessage // the payload's members a list shows (review.SummaryHead)
-	words string          // folded search text
+	run     *review.Run     // nil: the event changes no run
+	arrival *review.Arrival // what becomes of it, as desk.Arrive decided
+	sum     review.RunSummary
+	head    json.RawMessage // the payload's members a list shows (review.SummaryHead)
+	words   string          // folded search text
 }
 
 // runStretch counts the leading outcomes that putRuns can write together:
@@ -172,37 +171,43 @@ func runStretch(outs []review.EventOutcome) int {
 	return len(outs)
 }
 
-// putRuns stores runs of distinct ids, each as review.Arrive says given
-// what is kept of it (a decided run never goes back; a completed one
-// takes the routing desk.Arrive gave it), one statement per table. It
-// returns the runs that changed, in order.
+// putRuns stores runs of distinct ids as desk.Arrive decided
+// (review.Arrival), one statement per table, and returns the runs that
+// changed, in order. A decision is kept only while what it was made on
+// holds: the run as it was kept and its workflow's rules, read here again;
+// otherwise the batch is refused (review.ErrRefused) and decided anew.
 func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, error) {
 	var keys []any
+	keyed := map[string]bool{}
+	var workflowIDs []any
 	for _, r := range rows {
-		if r.run != nil {
-			keys = append(keys, r.run.ID)
+		if r.run == nil {
+			continue
+		}
+		if r.arrival == nil {
+			return nil, fmt.Errorf("run %s: no arrival decided (desk.Arrive decides it)", r.run.ID)
+		}
+		keys = append(keys, r.run.ID)
+		if id := r.run.Workflow.ID; !keyed[id] {
+			keyed[id] = true
+			workflowIDs = append(workflowIDs, id)
 		}
 	}
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	type was struct{ status, routed string }
-	old := map[string]was{}
-	for rest := keys; len(rest) > 0; {
-		n := min(len(rest), maxRowsPerStatement)
-		err := queryRows(ctx, tx, `SELECT id, status, routed FROM runs WHERE id IN `+ids(tx.pg, 1, n), rest[:n], func(rows *sql.Rows) error {
-			var id string
-			var w was
-			if err := rows.Scan(&id, &w.status, &w.routed); err != nil {
-				return err
-			}
-			old[id] = w
-			return nil
-		})
-		if err != nil {
-			return nil, err
+	old, err := keptRuns(ctx, tx, tx.pg, keys)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := arrivalRules(ctx, tx, tx.pg, workflowIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
+		if r := row.run; r != nil && (row.arrival.Kept != old[r.ID] || !row.arrival.Rules.Same(rules[r.Workflow.ID])) {
+			return nil, fmt.Errorf("run %s changed, or its workflow's rules, since its arrival was decided: %w", r.ID, review.ErrRefused)
 		}
-		rest = rest[n:]
 	}
 	var changed []string
 	var runArgs, outputArgs, fileLinks, changedArgs []any
@@ -210,16 +215,6 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	workflows := map[string]bool{}
 	var workflowArgs []any
 	files := newFileSet()
-	keyed := map[string]bool{}
-	for _, row := range rows {
-		if row.run != nil {
-			keyed[row.run.Workflow.ID] = true
-		}
-	}
-	keyOf, err := keyFields(ctx, tx, keyed)
-	if err != nil {
-		return nil, err
-	}
 	dueField, within, err := dueConfig(ctx, tx, keyed)
 	if err != nil {
 		return nil, err
@@ -229,15 +224,12 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 		if r == nil {
 			continue
 		}
-		w := old[r.ID]
-		a := review.Arrive(review.Kept{Status: review.Status(w.status), Routed: w.routed}, r, row.route)
+		a := row.arrival
 		if !a.Apply {
 			continue
 		}
 		status, routed := a.Status, a.Routed
-		if w.status == "" && status == review.StatusProcessed {
-			// Completed by Extend without review: drawn for QA, which
-			// measures the model alone.
+		if a.QASample {
 			if err := sampleCompleted(ctx, tx, r, now); err != nil {
 				return nil, err
 			}
@@ -256,7 +248,7 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 		sum := row.sum
 		runArgs = append(runArgs, r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(status), sum.FileName, sum.FileType, sum.PageCount,
 			sum.MinConfidence, []byte(r.Raw), queued, now, now, routed, review.BatchID(row.head), []byte(row.head), sum.Title,
-			review.DuplicateKey(r, keyOf[r.Workflow.ID]), dueMeta, due)
+			a.DupKey, dueMeta, due)
 		texts = append(texts, searchText{r.ID, row.words})
 		if id := r.Workflow.ID; id != "" && !workflows[id] {
 			workflows[id] = true

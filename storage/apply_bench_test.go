@@ -39,6 +39,11 @@ func BenchmarkApplyEvents(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			a, err := review.Arrive(c.Run, review.Arriving{}) // new runs, no rules: as desk.Arrive decides
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Arrival = &a
 			outs = append(outs, review.EventOutcome{Change: c})
 		}
 		evs, err := s.PendingEvents(ctx, batch)

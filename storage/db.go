@@ -24,6 +24,7 @@ type txn struct {
 	*sql.Tx
 	pg      bool
 	changes []change
+	after   []func() // run once it is committed: wake-ups of workers
 }
 
 type change struct {

@@ -169,7 +169,8 @@ const checksumKey = `coalesce((SELECT '` + review.ChecksumKeyPrefix + `' || CASE
 // byChecksum selects the runs of workflows keyed by their documents.
 const byChecksum = `NOT EXISTS (SELECT 1 FROM duplicate_keys k WHERE k.workflow_id = runs.workflow_id)`
 
-// keyFields reads the key fields of workflows, for runs arriving.
+// keyFields reads the key fields of workflows, for a run a standalone
+// output changed.
 func keyFields(ctx context.Context, tx *txn, workflows map[string]bool) (map[string][]string, error) {
 	out := map[string][]string{}
 	for wf := range workflows {

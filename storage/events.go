@@ -231,12 +231,12 @@ func (s *Store) Replay(ctx context.Context, eventID string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return review.Errorf(review.ENOTFOUND, "no failed event %q", eventID)
 		}
+		tx.after = append(tx.after, s.wake.Notify)
 		return tell(tx, "events")
 	})
 	if err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
-	s.wake.Notify()
 	return nil
 }
 

@@ -18,9 +18,9 @@ func (s *Store) SetFeedbackRule(ctx context.Context, r review.FeedbackRule) erro
 	}
 	var err error
 	if r.EvaluationSetID == "" && !r.MirrorMetadata {
-		_, err = s.w.ExecContext(ctx, `DELETE FROM feedback_rules WHERE workflow_id = ?`, r.WorkflowID)
+		_, err = s.exec(ctx, `DELETE FROM feedback_rules WHERE workflow_id = ?`, r.WorkflowID)
 	} else {
-		_, err = s.w.ExecContext(ctx, `INSERT INTO feedback_rules (workflow_id, evaluation_set_id, mirror_metadata, runs, api_url, api_key) VALUES (?, ?, ?, ?, ?, ?)
+		_, err = s.exec(ctx, `INSERT INTO feedback_rules (workflow_id, evaluation_set_id, mirror_metadata, runs, api_url, api_key) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (workflow_id) DO UPDATE SET evaluation_set_id = excluded.evaluation_set_id, mirror_metadata = excluded.mirror_metadata,
 				runs = excluded.runs, api_url = excluded.api_url,
 				api_key = CASE WHEN excluded.api_key = '' THEN feedback_rules.api_key ELSE excluded.api_key END`,

@@ -13,8 +13,10 @@ import (
 // AddDestination records where decisions are sent.
 func (s *Store) AddDestination(ctx context.Context, d review.Destination) (int64, error) {
 	var id int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO destinations (url, secret, events, workflows, allow_private, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.URL, d.Secret, strings.Join(d.Events, ","), strings.Join(d.Workflows, ","), d.AllowPrivate, ms(s.now())).Scan(&id)
+	err := s.write(ctx, func(tx *txn) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO destinations (url, secret, events, workflows, allow_private, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			d.URL, d.Secret, strings.Join(d.Events, ","), strings.Join(d.Workflows, ","), d.AllowPrivate, ms(s.now())).Scan(&id)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("add destination: %w", err)
 	}
@@ -183,11 +185,11 @@ func (s *Store) Redeliver(ctx context.Context, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return review.Errorf(review.ENOTFOUND, "no finished delivery %d", id)
 		}
+		tx.after = append(tx.after, s.outbox.Notify)
 		return tell(tx, "outbox")
 	})
 	if err != nil {
 		return fmt.Errorf("redeliver: %w", err)
 	}
-	s.outbox.Notify()
 	return nil
 }

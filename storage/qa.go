@@ -59,9 +59,9 @@ func splitFields(s string) []string {
 func (s *Store) SetQARule(ctx context.Context, r review.QARule) error {
 	var err error
 	if r.SamplePercent == 0 && len(r.Fields) == 0 {
-		_, err = s.w.ExecContext(ctx, `DELETE FROM qa_rules WHERE workflow_id = ?`, r.WorkflowID)
+		_, err = s.exec(ctx, `DELETE FROM qa_rules WHERE workflow_id = ?`, r.WorkflowID)
 	} else {
-		_, err = s.w.ExecContext(ctx, `INSERT INTO qa_rules (workflow_id, sample_percent, fields) VALUES (?, ?, ?)
+		_, err = s.exec(ctx, `INSERT INTO qa_rules (workflow_id, sample_percent, fields) VALUES (?, ?, ?)
 			ON CONFLICT (workflow_id) DO UPDATE SET sample_percent = excluded.sample_percent, fields = excluded.fields`,
 			r.WorkflowID, r.SamplePercent, strings.Join(r.Fields, ","))
 	}
@@ -71,20 +71,10 @@ func (s *Store) SetQARule(ctx context.Context, r review.QARule) error {
 	return nil
 }
 
-// sampleCompleted puts a run Extend completed without review in the QA
-// queue when its workflow's rule draws it, inside the apply transaction:
-// the check then measures the model alone.
+// sampleCompleted puts a run Extend completed without review, drawn for
+// QA (review.Arrive), in the QA queue: the check measures the model alone.
 func sampleCompleted(ctx context.Context, tx *txn, r *review.Run, now int64) error {
-	var percent int
-	var fields string
-	err := tx.QueryRowContext(ctx, `SELECT sample_percent, fields FROM qa_rules WHERE workflow_id = ?`, r.Workflow.ID).Scan(&percent, &fields)
-	if isNoRows(err) {
-		return nil
-	}
-	if err != nil || !(review.QARule{SamplePercent: percent}).Sample(r.ID, nil, false) {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO qa_samples (run_id, workflow_id, source, first_at, sampled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO qa_samples (run_id, workflow_id, source, first_at, sampled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
 		r.ID, r.Workflow.ID, review.QAFromCompleted, now, now)
 	tx.changes = append(tx.changes, change{review.FeedQA, r.ID, ""})
 	return err

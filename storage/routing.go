@@ -13,9 +13,9 @@ import (
 func (s *Store) SetRoutingRule(ctx context.Context, r review.RoutingRule) error {
 	var err error
 	if r.Below == nil && r.SamplePercent == 0 && !r.FailingRules {
-		_, err = s.w.ExecContext(ctx, `DELETE FROM routing_rules WHERE workflow_id = ?`, r.WorkflowID)
+		_, err = s.exec(ctx, `DELETE FROM routing_rules WHERE workflow_id = ?`, r.WorkflowID)
 	} else {
-		_, err = s.w.ExecContext(ctx, `INSERT INTO routing_rules (workflow_id, below, sample_percent, failing_rules) VALUES (?, ?, ?, ?)
+		_, err = s.exec(ctx, `INSERT INTO routing_rules (workflow_id, below, sample_percent, failing_rules) VALUES (?, ?, ?, ?)
 			ON CONFLICT (workflow_id) DO UPDATE SET below = excluded.below, sample_percent = excluded.sample_percent, failing_rules = excluded.failing_rules`,
 			r.WorkflowID, r.Below, r.SamplePercent, r.FailingRules)
 	}

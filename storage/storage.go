@@ -399,7 +399,20 @@ func applyMigration(ctx context.Context, db *pool, version int, name string) err
 // appended last: with PostgreSQL under a lock held to the commit, so the
 // feed's sequence numbers become visible in order (a reader that has seen
 // entry 2 never misses entry 1), while nothing else waits on that lock.
+//
+// Within Atomically, fn runs in the transaction Atomically holds (begun
+// by its first write), and commits with it.
 func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
+	if open, ok := ctx.Value(openTxKey{}).(*openTx); ok && open.s == s {
+		if open.tx == nil {
+			tx, err := s.w.begin(ctx)
+			if err != nil {
+				return err
+			}
+			open.tx = tx
+		}
+		return fn(open.tx)
+	}
 	tx, err := s.w.begin(ctx)
 	if err != nil {
 		return err
@@ -408,12 +421,66 @@ func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	return s.commit(ctx, tx)
+}
+
+// commit appends the feed entries tx logged, commits it and then wakes
+// whom it asked to.
+func (s *Store) commit(ctx context.Context, tx *txn) error {
 	if len(tx.changes) > 0 {
 		if err := s.appendChanges(ctx, tx); err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// exec runs one statement as a write of its own (or of the transaction
+// Atomically holds).
+func (s *Store) exec(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
+	err = s.write(ctx, func(tx *txn) error {
+		res, err = tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	return res, err
+}
+
+// openTxKey carries, in the context Atomically gives its function, the
+// transaction it holds.
+type openTxKey struct{}
+
+type openTx struct {
+	s  *Store
+	tx *txn // nil until the first write
+}
+
+// Atomically runs fn so that every write of this store it makes with the
+// context it is given is one transaction: all are kept, or none (fn
+// returned an error). A use-case and its log entry are written so. Every
+// write method goes through write, which joins it. The transaction begins
+// at the first write, so what fn works out before (a password's hash)
+// does not hold SQLite's one writer; from then to the end of fn, it does.
+// fn's writes are made one after another, not at once.
+func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	if open, ok := ctx.Value(openTxKey{}).(*openTx); ok && open.s == s {
+		return fn(ctx)
+	}
+	open := &openTx{s: s}
+	err := fn(context.WithValue(ctx, openTxKey{}, open))
+	if open.tx == nil {
+		return err
+	}
+	defer open.tx.Rollback()
+	if err != nil {
+		return err
+	}
+	return s.commit(ctx, open.tx)
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -56,7 +57,7 @@ func apply(t *testing.T, s *storage.Store) review.Applied {
 		c, err := review.Interpret(ev)
 		outs = append(outs, review.EventOutcome{Seq: e.Seq, Change: c, Err: err})
 	}
-	a, err := s.ApplyEvents(ctx, outs)
+	a, err := desk.New(s, nil, nil, nil).Arrive(ctx, outs)
 	if err != nil {
 		t.Fatal(err)
 	}

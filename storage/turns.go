@@ -18,11 +18,29 @@ const showing = `SELECT DISTINCT rf.run_id FROM run_files rf LEFT JOIN files f O
 // quarter back) for everyone who views it, adding to its turn in one
 // statement, so two turns at once both count. It notes the turn in the
 // audit trail of the run it was made on, tells the pages of every run
-// that shows the document, and answers the page's turn in degrees.
+// that shows the document, and answers the page's turn in degrees. It
+// turns nothing (review.ErrRefused) once the run is decided or someone
+// else holds it.
 func (s *Store) TurnPage(ctx context.Context, runID, blob string, page, quarters int, actor string) (int, error) {
 	var now int
 	err := s.write(ctx, func(tx *txn) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO page_turns (blob, page, quarters) VALUES (?, ?, ?)
+		// The desk let actor turn the run's pages (review.MayTurn): the
+		// run must still be undecided and held by nobody else at the
+		// write, and stays so to the commit (PostgreSQL's row lock;
+		// SQLite's one writer).
+		q := `SELECT id FROM runs WHERE id = ? AND decision = '' AND status NOT IN (` + decidedStatuses + `) AND (claimed_by IN ('', ?) OR claim_expires <= ?)`
+		if tx.pg {
+			q += ` FOR UPDATE`
+		}
+		var id string
+		err := tx.QueryRowContext(ctx, q, runID, actor, ms(s.now())).Scan(&id)
+		if isNoRows(err) {
+			return review.ErrRefused
+		}
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO page_turns (blob, page, quarters) VALUES (?, ?, ?)
 			ON CONFLICT (blob, page) DO UPDATE SET quarters = (page_turns.quarters + excluded.quarters) % 4 RETURNING quarters`, blob, page, quarters).Scan(&now)
 		if err != nil {
 			return err

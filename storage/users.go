@@ -107,7 +107,7 @@ func (s *Store) UserCount(ctx context.Context) (int, error) {
 func (s *Store) CreateSession(ctx context.Context, userID int64) (string, error) {
 	id := randomToken(32)
 	now := ms(s.now())
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)`, id, userID, now, now); err != nil {
+	if _, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)`, id, userID, now, now); err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
 	return id, nil
@@ -146,7 +146,7 @@ func (s *Store) TouchSession(ctx context.Context, id string) error {
 
 // DeleteSession ends a session server-side.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -156,7 +156,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 // returns it; only its hash is kept.
 func (s *Store) CreateToken(ctx context.Context, name string, role review.Role) (string, error) {
 	tok := review.TokenPrefix + randomToken(32)
-	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`, name, string(role), tokenHash(tok), ms(s.now()))
+	_, err := s.exec(ctx, `INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`, name, string(role), tokenHash(tok), ms(s.now()))
 	if err != nil {
 		return "", fmt.Errorf("create token: %w", err)
 	}
@@ -256,7 +256,7 @@ func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
 
 // SetSetting stores a setting.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "setting:"+key, []byte(value))
+	_, err := s.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "setting:"+key, []byte(value))
 	if err != nil {
 		return fmt.Errorf("setting %s: %w", key, err)
 	}

@@ -91,7 +91,7 @@ func (s *Server) session(r *http.Request) (review.Session, error) {
 	}
 	now := s.now()
 	if now.Sub(se.LastSeen) > idleTimeout || now.Sub(se.CreatedAt) > sessionLifetime {
-		s.store.DeleteSession(r.Context(), id)
+		s.desk.SignOut(r.Context(), id)
 		return se, ended
 	}
 	if now.Sub(se.LastSeen) > touchEvery {
@@ -137,12 +137,11 @@ func (s *Server) withToken(w http.ResponseWriter, r *http.Request, need access, 
 // startSession issues a new session id at every sign-in, so an id planted
 // before sign-in is worthless after it.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	previous := ""
 	if old, err := s.cookies.Get(r, cookieName); err == nil {
-		if id, _ := old.Values["sid"].(string); id != "" {
-			s.store.DeleteSession(r.Context(), id)
-		}
+		previous, _ = old.Values["sid"].(string)
 	}
-	id, err := s.store.CreateSession(r.Context(), userID)
+	id, err := s.desk.SignIn(r.Context(), userID, previous)
 	if err != nil {
 		return err
 	}

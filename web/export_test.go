@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/internal/scale"
 	"github.com/reviewer-app/reviewer/review"
@@ -40,7 +41,7 @@ func testExports(t *testing.T) {
 		}
 		outs = append(outs, review.EventOutcome{Change: c})
 		if len(outs) == 1000 || i == n-1 {
-			if _, err := e.store.ApplyEvents(ctx, outs); err != nil {
+			if _, err := desk.New(e.store, nil, nil, nil).Arrive(ctx, outs); err != nil {
 				t.Fatal(err)
 			}
 			outs = nil

@@ -122,7 +122,7 @@ func testSignInLimits(t *testing.T) {
 	defer store.Close()
 	now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
 	proxies, _ := ParseProxies("10.0.0.1, 10.9.0.0/16")
-	s, _ := NewServer(ctx, Config{TrustedProxies: proxies}, Deps{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	s, _ := NewServer(ctx, Config{TrustedProxies: proxies}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
 	for _, e := range []string{"ana@example.com", "bo@example.com"} {
 		store.CreateUser(ctx, e, "", review.RoleReviewer, "the right password")
 	}
@@ -207,7 +207,7 @@ func testSessionKeyRotation(t *testing.T) {
 	}
 	defer store.Close()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	old, _ := NewServer(ctx, Config{}, Deps{Store: store, Log: quiet})
+	old, _ := NewServer(ctx, Config{}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: quiet})
 	u, _ := store.CreateUser(ctx, "ana@example.com", "", review.RoleReviewer, "a long enough password")
 	rec := httptest.NewRecorder()
 	old.startSession(rec, httptest.NewRequest("GET", "/", nil), u.ID)
@@ -215,7 +215,7 @@ func testSessionKeyRotation(t *testing.T) {
 	if _, err := store.RotateSessionKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rotated, _ := NewServer(ctx, Config{}, Deps{Store: store, Log: quiet})
+	rotated, _ := NewServer(ctx, Config{}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: quiet})
 	req := httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(oldCookie)
 	if _, err := rotated.session(req); err != nil {
@@ -231,7 +231,7 @@ func testSessionKeyRotation(t *testing.T) {
 	}
 	store.RotateSessionKeys(ctx)
 	store.RotateSessionKeys(ctx)
-	retired, _ := NewServer(ctx, Config{}, Deps{Store: store, Log: quiet})
+	retired, _ := NewServer(ctx, Config{}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: quiet})
 	req = httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(oldCookie)
 	if _, err := retired.session(req); err == nil {

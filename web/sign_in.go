@@ -82,7 +82,7 @@ func safeNext(next string) string {
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	cs, _ := s.cookies.Get(r, cookieName)
 	if id, _ := cs.Values["sid"].(string); id != "" {
-		if err := s.store.DeleteSession(r.Context(), id); err != nil {
+		if err := s.desk.SignOut(r.Context(), id); err != nil {
 			return err
 		}
 		s.sockets.closeSession(id)

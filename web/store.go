@@ -10,9 +10,9 @@ import (
 )
 
 // Store is what the web layer reads to show pages, and the writes that are
-// not the review desk's (the desk's use-cases go through desk): accounts
-// and sessions, settings, webhooks arriving, the admin's repairs. storage
-// implements it.
+// its own machinery's, which no use-case decides (every other write goes
+// through desk): presence, the sessions' idle clock, the sign-in limiter,
+// a token's last use, keys made on first use. storage implements it.
 type Store interface {
 	live.Feed
 	Ping(ctx context.Context) error
@@ -47,9 +47,6 @@ type Store interface {
 	URLKey(ctx context.Context) ([]byte, error)
 	OutputRun(ctx context.Context, outputID string) (string, error)
 
-	// Webhooks arriving.
-	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
-
 	// Who has which run open here (live.Feed reads them back, from every
 	// instance).
 	SetViewers(ctx context.Context, instance, runID string, viewers []string) error
@@ -60,10 +57,8 @@ type Store interface {
 	Authenticate(ctx context.Context, email, password string) (review.User, error)
 	UserCount(ctx context.Context) (int, error)
 	Users(ctx context.Context) ([]review.User, error)
-	CreateSession(ctx context.Context, userID int64) (string, error)
 	Session(ctx context.Context, id string) (review.Session, error)
 	TouchSession(ctx context.Context, id string) error
-	DeleteSession(ctx context.Context, id string) error
 	SessionKeys(ctx context.Context) ([][]byte, error)
 	UseToken(ctx context.Context, token string) (review.Token, error)
 	Tokens(ctx context.Context) ([]review.Token, error)

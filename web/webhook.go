@@ -39,7 +39,7 @@ func (s *Server) receive(r *http.Request, w http.ResponseWriter) error {
 	if err != nil {
 		return err
 	}
-	fresh, err := s.store.AppendEvent(r.Context(), ev, body)
+	fresh, err := s.desk.Receive(r.Context(), ev, body)
 	if err != nil {
 		return err
 	}

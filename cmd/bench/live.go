@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -41,7 +42,7 @@ func benchLive(ctx context.Context, log io.Writer) ([]result, error) {
 	if err := fillQueue(ctx, e.store, queueRuns, 0); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "queued %d runs through ApplyEvents in %s\n", queueRuns, time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(log, "queued %d runs through desk.Arrive in %s\n", queueRuns, time.Since(t0).Round(time.Millisecond))
 
 	measure := func(path string) (time.Duration, time.Duration, error) {
 		ds, err := e.times(path)
@@ -141,7 +142,7 @@ func fillQueue(ctx context.Context, s *storage.Store, n int, spread time.Duratio
 			}
 			outs = append(outs, review.EventOutcome{Change: c})
 		}
-		if _, err := s.ApplyEvents(ctx, outs); err != nil {
+		if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, outs); err != nil {
 			return err
 		}
 	}

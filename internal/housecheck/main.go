@@ -30,15 +30,12 @@ var adapters = []string{"./web/...", "./ingest", "./outbound", "./cmd/reviewer"}
 // allowed are the storage writes adapters make themselves: the state of
 // the adapter's own machinery, which no use-case decides.
 var allowed = map[string]string{
-	"AppendEvent":       "the webhook receiver makes an event durable before it answers; desk.Arrive applies it",
 	"SetResolved":       "ingest keeps a signed-URL payload it fetched, so a retry does not fetch it again",
 	"FailEvent":         "ingest marks an event it could not apply, with the reason",
 	"PutFile":           "ingest keeps a document it fetched; desk.Measure measures it",
 	"FileFailed":        "ingest notes a failed download and when to retry",
 	"Attempt":           "the outbound worker notes what a destination answered, and when to retry",
-	"CreateSession":     "sign-in: the session of who just proved their password",
 	"TouchSession":      "the idle timeout's clock",
-	"DeleteSession":     "sign-out",
 	"SessionKeys":       "the cookie keys, made on first use",
 	"URLKey":            "the key of signed file URLs, made on first use",
 	"UseToken":          "an API token's last use",

@@ -1,0 +1,150 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// KeptRuns reads what is kept of runs (status, routing), for deciding
+// what an event about each makes of it; a run not kept is not listed.
+func (s *Store) KeptRuns(ctx context.Context, runIDs []string) (map[string]review.Kept, error) {
+	kept, err := keptRuns(ctx, s.r, s.r.pg, anys(runIDs))
+	if err != nil {
+		return nil, fmt.Errorf("kept runs: %w", err)
+	}
+	return kept, nil
+}
+
+func keptRuns(ctx context.Context, q querier, pg bool, runIDs []any) (map[string]review.Kept, error) {
+	out := map[string]review.Kept{}
+	for rest := runIDs; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		err := queryRows(ctx, q, `SELECT id, status, routed FROM runs WHERE id IN `+ids(pg, 1, n), rest[:n], func(rows *sql.Rows) error {
+			var id, status, routed string
+			if err := rows.Scan(&id, &status, &routed); err != nil {
+				return err
+			}
+			out[id] = review.Kept{Status: review.Status(status), Routed: routed}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return out, nil
+}
+
+// ArrivalRules reads the rules that decide what runs arriving for
+// workflows become (review.ArrivalRules), by workflow id; a workflow
+// without any has the zero rules.
+func (s *Store) ArrivalRules(ctx context.Context, workflowIDs []string) (map[string]review.ArrivalRules, error) {
+	rules, err := arrivalRules(ctx, s.r, s.r.pg, anys(workflowIDs))
+	if err != nil {
+		return nil, fmt.Errorf("arrival rules: %w", err)
+	}
+	return rules, nil
+}
+
+func arrivalRules(ctx context.Context, q querier, pg bool, workflowIDs []any) (map[string]review.ArrivalRules, error) {
+	out := map[string]review.ArrivalRules{}
+	for _, id := range workflowIDs {
+		out[id.(string)] = review.ArrivalRules{}
+	}
+	for rest := workflowIDs; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		in := ids(pg, 1, n)
+		err := queryRows(ctx, q, `SELECT workflow_id, below, sample_percent, failing_rules FROM routing_rules WHERE workflow_id IN `+in, rest[:n], func(rows *sql.Rows) error {
+			var r review.RoutingRule
+			var below sql.NullFloat64
+			if err := rows.Scan(&r.WorkflowID, &below, &r.SamplePercent, &r.FailingRules); err != nil {
+				return err
+			}
+			if below.Valid {
+				r.Below = &below.Float64
+			}
+			a := out[r.WorkflowID]
+			a.Routing = &r
+			out[r.WorkflowID] = a
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = queryRows(ctx, q, `SELECT workflow_id, rules FROM validation_rules WHERE workflow_id IN `+in, rest[:n], func(rows *sql.Rows) error {
+			var wf, b string
+			if err := rows.Scan(&wf, &b); err != nil {
+				return err
+			}
+			a := out[wf]
+			var err error
+			a.Checks, err = decodeRules(wf, b)
+			out[wf] = a
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = queryRows(ctx, q, `SELECT workflow_id, sample_percent FROM qa_rules WHERE workflow_id IN `+in, rest[:n], func(rows *sql.Rows) error {
+			var wf string
+			var percent int
+			if err := rows.Scan(&wf, &percent); err != nil {
+				return err
+			}
+			a := out[wf]
+			a.QAPercent = percent
+			out[wf] = a
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = queryRows(ctx, q, `SELECT workflow_id, fields FROM duplicate_keys WHERE workflow_id IN `+in, rest[:n], func(rows *sql.Rows) error {
+			var wf, b string
+			if err := rows.Scan(&wf, &b); err != nil {
+				return err
+			}
+			a := out[wf]
+			if err := json.Unmarshal([]byte(b), &a.KeyFields); err != nil {
+				return fmt.Errorf("duplicate keys of %s: %w", wf, err)
+			}
+			out[wf] = a
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return out, nil
+}
+
+// FirstWithKey returns the earliest run of a workflow, other than runID,
+// whose duplicate key is key; "" when there is none.
+func (s *Store) FirstWithKey(ctx context.Context, workflowID, key, runID string) (string, error) {
+	if key == "" {
+		return "", nil
+	}
+	var id string
+	err := s.r.QueryRowContext(ctx, `SELECT id FROM runs WHERE workflow_id = ? AND dup_key = ? AND id != ? ORDER BY created_at, id LIMIT 1`, workflowID, key, runID).Scan(&id)
+	if isNoRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("first with key: %w", err)
+	}
+	return id, nil
+}
+
+// anys is ids as query arguments.
+func anys(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
