@@ -1,0 +1,302 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/views"
+)
+
+func fieldVM(f review.Field) views.FieldVM {
+	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1, Label: views.Label(f.Name)}
+	fv.Text = review.Text(f.Value)
+	if c, ok := f.Confidence.Value(); ok {
+		fv.Band = views.Band(c)
+		fv.Score = views.Percent(c)
+	}
+	if strings.HasSuffix(f.Path, "]") {
+		i := strings.LastIndex(f.Path, "[")
+		fv.List = f.Path[:i]
+		fv.Row, _ = strconv.Atoi(f.Path[i+1 : len(f.Path)-1])
+	}
+	switch f.Type {
+	case review.TypeBoolean:
+		fv.Choices = []views.Choice{{Value: "", Label: "—", Selected: fv.Null}, {Value: "true", Label: "Yes", Selected: fv.Text == "true"}, {Value: "false", Label: "No", Selected: fv.Text == "false"}}
+	case review.TypeEnum:
+		fv.Choices = []views.Choice{{Value: "", Label: "— empty —", Selected: fv.Null}}
+		found := fv.Null
+		for _, o := range f.Enum {
+			if o.Value == nil {
+				continue
+			}
+			label := *o.Value
+			if o.Description != "" {
+				label += " — " + o.Description
+			}
+			fv.Choices = append(fv.Choices, views.Choice{Value: *o.Value, Label: label, Selected: *o.Value == fv.Text && !fv.Null})
+			found = found || *o.Value == fv.Text
+		}
+		if !found { // a value outside the options is kept and shown, never dropped
+			fv.Choices = append(fv.Choices, views.Choice{Value: fv.Text, Label: fv.Text + " (not an option)", Selected: true})
+		}
+	case review.TypeCurrency:
+		c, _ := review.ReadMoney(f.Value)
+		fv.Amount, fv.Code = c.Amount.String(), c.Code
+		codes := review.Currencies
+		if c.Code != "" && !slices.Contains(codes, c.Code) {
+			codes = append([]string{c.Code}, codes...)
+		}
+		fv.Choices = []views.Choice{{Value: "", Label: "—", Selected: c.Code == ""}}
+		for _, code := range codes {
+			fv.Choices = append(fv.Choices, views.Choice{Value: code, Label: code, Selected: code == c.Code})
+		}
+	case review.TypeSignature:
+		var sg struct {
+			IsSigned *bool   `json:"is_signed"`
+			Name     *string `json:"printed_name"`
+			Title    *string `json:"title_or_role"`
+			Date     *string `json:"signature_date"`
+		}
+		json.Unmarshal(f.Value, &sg)
+		if sg.IsSigned != nil {
+			fv.Sig.Signed = strconv.FormatBool(*sg.IsSigned)
+		}
+		deref := func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		}
+		fv.Sig.Name, fv.Sig.Title, fv.Sig.Date = deref(sg.Name), deref(sg.Title), deref(sg.Date)
+	}
+	return fv
+}
+
+func classChoices(o review.Output) []views.Choice {
+	var out []views.Choice
+	found := false
+	for _, c := range o.Classes {
+		sel := o.Class != nil && c.ID == o.Class.ID
+		found = found || sel
+		label := c.Type
+		if c.Description != "" {
+			label += " — " + c.Description
+		}
+		out = append(out, views.Choice{Value: classChoice(c.ID, c.Type), Label: label, Selected: sel})
+	}
+	if o.Class != nil && !found {
+		out = append(out, views.Choice{Value: classChoice(o.Class.ID, o.Class.Type), Label: o.Class.Type, Selected: true})
+	}
+	return out
+}
+
+// classChoice is the value a class option sends: {id, type}.
+func classChoice(id, typ string) string {
+	b, _ := json.Marshal(map[string]string{"id": id, "type": typ})
+	return string(b)
+}
+
+func hasIssue(f review.Field) bool {
+	for _, in := range f.Insights {
+		if in.Type == "issue" {
+			return true
+		}
+	}
+	return false
+}
+
+// foldGrids lays out each top-level list of records as a grid: the list's
+// field carries the rows and their cells, which leave the flat list. A list
+// holding lists, or rows that are not records, stays flat.
+func foldGrids(fields []views.FieldVM) []views.FieldVM {
+	out := fields[:0:0]
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		out = append(out, f)
+		if f.Depth != 0 || f.Type != review.TypeArray {
+			continue
+		}
+		end := i + 1
+		for end < len(fields) && fields[end].Depth > 0 && strings.HasPrefix(fields[end].Path, f.Path+"[") {
+			end++
+		}
+		if g := grid(f.Path, fields[i+1:end]); g != nil {
+			out[len(out)-1].Grid = g
+			i = end - 1
+		}
+	}
+	return out
+}
+
+// grid makes the table of list's rows, or nil if they are not records of
+// plain fields.
+func grid(list string, below []views.FieldVM) *views.GridVM {
+	g := &views.GridVM{}
+	column := map[string]int{}
+	for _, f := range below {
+		switch {
+		case f.Depth == 1:
+			if f.Type != review.TypeObject {
+				return nil
+			}
+			row := f
+			row.Label = "Row " + strconv.Itoa(f.Row+1)
+			g.Rows = append(g.Rows, views.GridRowVM{Row: row})
+		case f.Type == review.TypeArray || len(g.Rows) == 0:
+			return nil
+		case f.Container:
+		default:
+			r := &g.Rows[len(g.Rows)-1]
+			key := f.Path[len(r.Row.Path):]
+			c, ok := column[key]
+			if !ok {
+				c = len(g.Columns)
+				column[key] = c
+				g.Columns = append(g.Columns, views.ColumnVM{Key: key, Label: views.Label(strings.ReplaceAll(strings.TrimPrefix(key, "."), ".", " ")), Title: f.Description, Type: f.Type})
+			}
+			cell := f
+			cell.AriaLabel = g.Columns[c].Label + ", " + strings.ToLower(r.Row.Label)
+			for len(r.Cells) <= c {
+				r.Cells = append(r.Cells, nil)
+			}
+			r.Cells[c] = &cell
+			r.Attention = r.Attention || cell.Attention
+		}
+	}
+	if len(g.Rows) == 0 || len(g.Columns) == 0 {
+		return nil
+	}
+	for i := range g.Rows {
+		for len(g.Rows[i].Cells) < len(g.Columns) {
+			g.Rows[i].Cells = append(g.Rows[i].Cells, nil)
+		}
+	}
+	return g
+}
+
+// markRules puts each failed rule's message beside the fields it concerns,
+// grid cells included.
+// decidedChecks is what the rules said when the run was decided: a rule
+// written since does not judge a decision made without it.
+func decidedChecks(audit []review.AuditEntry) []review.RuleResult {
+	for i := len(audit) - 1; i >= 0; i-- {
+		if a := audit[i].Action; a == review.ActionApprove || a == review.ActionReject {
+			return audit[i].Rules
+		}
+	}
+	return nil
+}
+
+func markRules(outputs []views.OutputVM, checks []review.RuleResult) {
+	concerns := map[string][]string{}
+	for _, r := range review.Failed(checks) {
+		for _, path := range r.Fields {
+			concerns[path] = append(concerns[path], views.RuleNote(r))
+		}
+	}
+	if len(concerns) == 0 {
+		return
+	}
+	for i := range outputs {
+		for j := range outputs[i].Fields {
+			f := &outputs[i].Fields[j]
+			f.Rules = concerns[f.Path]
+			if f.Grid == nil {
+				continue
+			}
+			for _, row := range f.Grid.Rows {
+				for _, c := range row.Cells {
+					if c != nil {
+						c.Rules = concerns[c.Path]
+					}
+				}
+			}
+		}
+	}
+}
+
+// sumWarnings checks, where the data allows it, that line amounts add up
+// to the total: a top-level total (number or currency) against a list whose
+// rows have an amount.
+func sumWarnings(o review.Output) []string {
+	var total *big.Float
+	var totalPath string
+	for _, f := range o.Fields {
+		if f.Depth != 0 || !strings.Contains(strings.ToLower(f.Path), "total") {
+			continue
+		}
+		if v := amountOf(f.Value); v != nil {
+			total, totalPath = v, f.Path
+			break
+		}
+	}
+	if total == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range o.Fields {
+		if f.Type != review.TypeArray || f.Depth != 0 {
+			continue
+		}
+		sum, n := new(big.Float), 0
+		for _, g := range o.Fields {
+			if g.Depth == 2 && strings.HasPrefix(g.Path, f.Path+"[") && (g.Name == "amount" || g.Name == "total" || g.Name == "line_total") {
+				if v := amountOf(g.Value); v != nil {
+					sum.Add(sum, v)
+					n++
+				}
+			}
+		}
+		diff := new(big.Float).Sub(sum, total)
+		switch {
+		case n == 0 || diff.Abs(diff).Cmp(big.NewFloat(0.005)) <= 0:
+		case n == 1:
+			out = append(out, fmt.Sprintf("The only amount of %s is %s, but %s is %s.", f.Path, sum.Text('f', 2), totalPath, total.Text('f', 2)))
+		default:
+			out = append(out, fmt.Sprintf("The %d amounts of %s add up to %s, but %s is %s.", n, f.Path, sum.Text('f', 2), totalPath, total.Text('f', 2)))
+		}
+	}
+	return out
+}
+
+func amountOf(raw json.RawMessage) *big.Float {
+	s := string(raw)
+	if m, ok := review.ReadMoney(raw); ok && m.Amount != "" {
+		s = m.Amount.String()
+	}
+	if review.NumberBeyond(s) { // unreadable: a million digits take seconds to read
+		return nil
+	}
+	v, ok := new(big.Float).SetString(s)
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+func boxTitle(f review.Field, ref review.Ref) string {
+	if ref.Text != "" {
+		return f.Path + ": " + ref.Text
+	}
+	return f.Path
+}
+
+func whereText(pages []int, located bool) string {
+	if len(pages) == 0 {
+		return ""
+	}
+	parts := make([]string, len(pages))
+	for i, p := range pages {
+		parts[i] = strconv.Itoa(p)
+	}
+	s := "p. " + strings.Join(parts, ", ")
+	if !located {
+		s += " (no box)"
+	}
+	return s
+}
