@@ -12,6 +12,8 @@ import (
 	"github.com/reviewer-app/reviewer/views"
 )
 
+// fieldVM is a field as its editor shows it: its text, score, row, and the
+// choices its type offers.
 func fieldVM(f review.Field) views.FieldVM {
 	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1, Label: views.Label(f.Name)}
 	fv.Text = review.Text(f.Value)
@@ -28,53 +30,74 @@ func fieldVM(f review.Field) views.FieldVM {
 	case review.TypeBoolean:
 		fv.Choices = []views.Choice{{Value: "", Label: "—", Selected: fv.Null}, {Value: "true", Label: "Yes", Selected: fv.Text == "true"}, {Value: "false", Label: "No", Selected: fv.Text == "false"}}
 	case review.TypeEnum:
-		fv.Choices = []views.Choice{{Value: "", Label: "— empty —", Selected: fv.Null}}
-		found := fv.Null
-		for _, o := range f.Enum {
-			if o.Value == nil {
-				continue
-			}
-			label := *o.Value
-			if o.Description != "" {
-				label += " — " + o.Description
-			}
-			fv.Choices = append(fv.Choices, views.Choice{Value: *o.Value, Label: label, Selected: *o.Value == fv.Text && !fv.Null})
-			found = found || *o.Value == fv.Text
-		}
-		if !found { // a value outside the options is kept and shown, never dropped
-			fv.Choices = append(fv.Choices, views.Choice{Value: fv.Text, Label: fv.Text + " (not an option)", Selected: true})
-		}
+		fv.Choices = enumChoices(f.Enum, fv.Text, fv.Null)
 	case review.TypeCurrency:
 		c, _ := review.ReadMoney(f.Value)
 		fv.Amount, fv.Code = c.Amount.String(), c.Code
-		codes := review.Currencies
-		if c.Code != "" && !slices.Contains(codes, c.Code) {
-			codes = append([]string{c.Code}, codes...)
-		}
-		fv.Choices = []views.Choice{{Value: "", Label: "—", Selected: c.Code == ""}}
-		for _, code := range codes {
-			fv.Choices = append(fv.Choices, views.Choice{Value: code, Label: code, Selected: code == c.Code})
-		}
+		fv.Choices = currencyChoices(c.Code)
 	case review.TypeSignature:
-		var sg struct {
-			IsSigned *bool   `json:"is_signed"`
-			Name     *string `json:"printed_name"`
-			Title    *string `json:"title_or_role"`
-			Date     *string `json:"signature_date"`
-		}
-		json.Unmarshal(f.Value, &sg)
-		if sg.IsSigned != nil {
-			fv.Sig.Signed = strconv.FormatBool(*sg.IsSigned)
-		}
-		deref := func(p *string) string {
-			if p == nil {
-				return ""
-			}
-			return *p
-		}
-		fv.Sig.Name, fv.Sig.Title, fv.Sig.Date = deref(sg.Name), deref(sg.Title), deref(sg.Date)
+		fv.Sig = signatureVM(f.Value)
 	}
 	return fv
+}
+
+// enumChoices are an enum's options, the one holding text selected. A value
+// outside the options is kept and shown, never dropped.
+func enumChoices(options []review.EnumOption, text string, null bool) []views.Choice {
+	out := []views.Choice{{Value: "", Label: "— empty —", Selected: null}}
+	found := null
+	for _, o := range options {
+		if o.Value == nil {
+			continue
+		}
+		label := *o.Value
+		if o.Description != "" {
+			label += " — " + o.Description
+		}
+		out = append(out, views.Choice{Value: *o.Value, Label: label, Selected: *o.Value == text && !null})
+		found = found || *o.Value == text
+	}
+	if !found {
+		out = append(out, views.Choice{Value: text, Label: text + " (not an option)", Selected: true})
+	}
+	return out
+}
+
+// currencyChoices are the currency codes offered, the field's own first if
+// it is not a known one.
+func currencyChoices(code string) []views.Choice {
+	codes := review.Currencies
+	if code != "" && !slices.Contains(codes, code) {
+		codes = append([]string{code}, codes...)
+	}
+	out := []views.Choice{{Value: "", Label: "—", Selected: code == ""}}
+	for _, c := range codes {
+		out = append(out, views.Choice{Value: c, Label: c, Selected: c == code})
+	}
+	return out
+}
+
+// signatureVM reads a signature's parts; a part missing reads empty.
+func signatureVM(raw json.RawMessage) views.Signature {
+	var sg struct {
+		IsSigned *bool   `json:"is_signed"`
+		Name     *string `json:"printed_name"`
+		Title    *string `json:"title_or_role"`
+		Date     *string `json:"signature_date"`
+	}
+	json.Unmarshal(raw, &sg)
+	var out views.Signature
+	if sg.IsSigned != nil {
+		out.Signed = strconv.FormatBool(*sg.IsSigned)
+	}
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	out.Name, out.Title, out.Date = deref(sg.Name), deref(sg.Title), deref(sg.Date)
+	return out
 }
 
 func classChoices(o review.Output) []views.Choice {
@@ -179,8 +202,6 @@ func grid(list string, below []views.FieldVM) *views.GridVM {
 	return g
 }
 
-// markRules puts each failed rule's message beside the fields it concerns,
-// grid cells included.
 // decidedChecks is what the rules said when the run was decided: a rule
 // written since does not judge a decision made without it.
 func decidedChecks(audit []review.AuditEntry) []review.RuleResult {
@@ -192,6 +213,8 @@ func decidedChecks(audit []review.AuditEntry) []review.RuleResult {
 	return nil
 }
 
+// markRules puts each failed rule's message beside the fields it concerns,
+// grid cells included.
 func markRules(outputs []views.OutputVM, checks []review.RuleResult) {
 	concerns := map[string][]string{}
 	for _, r := range review.Failed(checks) {

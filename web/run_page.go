@@ -102,6 +102,27 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	}
 	vm.CanOverride = user.Role.AtLeast(review.RoleSupervisor)
 	markRules(vm.Outputs, vm.Checks)
+	if err := s.lock(ctx, &vm, run, rv, user, claim); err != nil {
+		return views.RunPageVM{}, err
+	}
+	vm.CanTakeOver = vm.HeldBy != "" && user.Role.AtLeast(review.RoleSupervisor)
+	if rv.Decision == "" && rv.Hold.Active(s.now()) {
+		vm.Hold = rv.Hold
+		vm.CanResume = rv.Hold.Kind == review.HoldPostponed || user.Role.AtLeast(review.RoleSupervisor)
+	}
+	vm.Frame = runFrame(user, run.ID, rv.Version, vm.Editable)
+	for i := range vm.Outputs {
+		vm.Outputs[i].Editable = vm.Editable && vm.Outputs[i].Editable
+	}
+	vm.Edited = changes(run, rv.Edits)
+	return vm, nil
+}
+
+// lock says whether the person may edit the run and, if not, why: it is
+// decided, not waiting for review, escalated beyond them, or held by someone
+// else. With claim (the page opened), the run is claimed for them if they may
+// work on it.
+func (s *Server) lock(ctx context.Context, vm *views.RunPageVM, run *review.Run, rv review.Review, user *review.User, claim bool) error {
 	switch {
 	case rv.Decision != "":
 		vm.Locked = fmt.Sprintf("%s by %s on %s.", strings.ToUpper(rv.Decision[:1])+rv.Decision[1:], vm.People.Name(rv.DecidedBy), rv.DecidedAt.Format("2 Jan 2006 15:04 UTC"))
@@ -117,7 +138,7 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 		// Opening a run for editing claims it; the page keeps the claim alive.
 		if c, err := s.desk.ClaimFor(ctx, run.ID, user); err != nil {
 			if review.ErrorCode(err) != review.ECONFLICT {
-				return views.RunPageVM{}, err
+				return err
 			}
 			vm.Locked, vm.HeldBy = review.ErrorMessage(err), c.By
 			if c.By != "" {
@@ -133,22 +154,18 @@ func (s *Server) runView(r *http.Request, claim bool) (views.RunPageVM, error) {
 	default:
 		vm.Editable = true
 	}
-	vm.CanTakeOver = vm.HeldBy != "" && user.Role.AtLeast(review.RoleSupervisor)
-	if rv.Decision == "" && rv.Hold.Active(s.now()) {
-		vm.Hold = rv.Hold
-		vm.CanResume = rv.Hold.Kind == review.HoldPostponed || user.Role.AtLeast(review.RoleSupervisor)
-	}
-	vm.Frame = views.Frame{
+	return nil
+}
+
+// runFrame is the page's frame: its scripts, and what they need to know of
+// the person and the run.
+func runFrame(user *review.User, runID string, version int, editable bool) views.Frame {
+	return views.Frame{
 		Scripts: []string{"js/viewer.js", "js/editor.js", "js/run.js", "js/active.js"}, BodyClass: "review", MainClass: "review-main",
-		Body: templ.Attributes{"data-me": user.DisplayName(), "data-me-email": user.Email, "data-run-id": run.ID,
-			"data-version": strconv.Itoa(rv.Version), "data-editable": strconv.FormatBool(vm.Editable)},
+		Body: templ.Attributes{"data-me": user.DisplayName(), "data-me-email": user.Email, "data-run-id": runID,
+			"data-version": strconv.Itoa(version), "data-editable": strconv.FormatBool(editable)},
 		SkipTo: "#fields", SkipLabel: "Skip to the first field",
 	}
-	for i := range vm.Outputs {
-		vm.Outputs[i].Editable = vm.Editable && vm.Outputs[i].Editable
-	}
-	vm.Edited = changes(run, rv.Edits)
-	return vm, nil
 }
 
 // changes counts the reviewer's changes that stand: saved edits whose value
