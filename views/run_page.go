@@ -29,7 +29,6 @@ type RunPageVM struct {
 	Editable    bool   // the run waits for review and nothing blocks editing
 	Locked      string // why it cannot be edited, when it cannot
 	Audit       []review.AuditEntry
-	Warnings    []string            // cross-field checks that failed
 	Checks      []review.RuleResult // what the workflow's rules say of the run as it reads now
 	CanOverride bool                // a supervisor may approve over blocking rules
 	Edited      int                 // the reviewer's changes that stand (saved edits that differ from the model)

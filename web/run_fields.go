@@ -2,8 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -241,65 +239,6 @@ func markRules(outputs []views.OutputVM, checks []review.RuleResult) {
 			}
 		}
 	}
-}
-
-// sumWarnings checks, where the data allows it, that line amounts add up
-// to the total: a top-level total (number or currency) against a list whose
-// rows have an amount.
-func sumWarnings(o review.Output) []string {
-	var total *big.Float
-	var totalPath string
-	for _, f := range o.Fields {
-		if f.Depth != 0 || !strings.Contains(strings.ToLower(f.Path), "total") {
-			continue
-		}
-		if v := amountOf(f.Value); v != nil {
-			total, totalPath = v, f.Path
-			break
-		}
-	}
-	if total == nil {
-		return nil
-	}
-	var out []string
-	for _, f := range o.Fields {
-		if f.Type != review.TypeArray || f.Depth != 0 {
-			continue
-		}
-		sum, n := new(big.Float), 0
-		for _, g := range o.Fields {
-			if g.Depth == 2 && strings.HasPrefix(g.Path, f.Path+"[") && (g.Name == "amount" || g.Name == "total" || g.Name == "line_total") {
-				if v := amountOf(g.Value); v != nil {
-					sum.Add(sum, v)
-					n++
-				}
-			}
-		}
-		diff := new(big.Float).Sub(sum, total)
-		switch {
-		case n == 0 || diff.Abs(diff).Cmp(big.NewFloat(0.005)) <= 0:
-		case n == 1:
-			out = append(out, fmt.Sprintf("The only amount of %s is %s, but %s is %s.", f.Path, sum.Text('f', 2), totalPath, total.Text('f', 2)))
-		default:
-			out = append(out, fmt.Sprintf("The %d amounts of %s add up to %s, but %s is %s.", n, f.Path, sum.Text('f', 2), totalPath, total.Text('f', 2)))
-		}
-	}
-	return out
-}
-
-func amountOf(raw json.RawMessage) *big.Float {
-	s := string(raw)
-	if m, ok := review.ReadMoney(raw); ok && m.Amount != "" {
-		s = m.Amount.String()
-	}
-	if review.NumberBeyond(s) { // unreadable: a million digits take seconds to read
-		return nil
-	}
-	v, ok := new(big.Float).SetString(s)
-	if !ok {
-		return nil
-	}
-	return v
 }
 
 func boxTitle(f review.Field, ref review.Ref) string {

@@ -33,7 +33,6 @@ func buildRunPage(orig, run *review.Run, docs []fileDoc, windows map[string]int)
 		ov := outputVM(o, model, vm.Pages)
 		ov.Fields = foldGrids(outputFields(run.ID, o, model, windows, sheets))
 		vm.Outputs = append(vm.Outputs, ov)
-		vm.Warnings = append(vm.Warnings, sumWarnings(o)...)
 	}
 	for _, o := range run.Outputs {
 		if o.Type == review.OutputSplitter {
