@@ -6,9 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
 )
@@ -20,12 +18,7 @@ import (
 func TestRunPageCarriesFieldTypes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, web.Config{})
-	qh, err := demo.Payload("qualityhosting_2025.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
-	e.process()
+	e.needsReview("qualityhosting_2025.json", func(p string) string { return p })
 	rev := e.signIn("rev@example.com", review.RoleReviewer)
 	_, page := get(t, rev, e.srv.URL+"/runs/workflow_run_demo_qh_2025")
 	m := regexp.MustCompile(`<body[^>]* data-field-types="([^"]*)"`).FindStringSubmatch(page)

@@ -25,13 +25,8 @@ func TestSuggestedSumRule(t *testing.T) { pgtest.Each(t, testSuggestedSumRule) }
 
 func testSuggestedSumRule(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	qh, err := demo.Payload("qualityhosting_2025.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The lines add up to 34.73; the total says 35.73.
-	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), `"amount": 34.73`, `"amount": 35.73`))), secret, time.Now())
-	e.process()
+	e.needsReview("qualityhosting_2025.json", func(p string) string { return strings.ReplaceAll(p, `"amount": 34.73`, `"amount": 35.73`) })
 	sup := e.signIn("sup@example.com", review.RoleSupervisor)
 	const warning = "The line amounts do not add up to the total."
 	runURL := e.srv.URL + "/runs/workflow_run_demo_qh_2025"
@@ -70,4 +65,18 @@ func testSuggestedSumRule(t *testing.T) {
 	if _, page := get(t, sup, e.srv.URL+"/rules"); strings.Contains(page, `data-suggested="workflow_demo_legacy lines add up"`) {
 		t.Fatal("a rule the workflow has is still suggested")
 	}
+}
+
+// needsReview sends a demo run, as edit changes its payload, as waiting
+// for review, and waits until it is stored.
+func (e *env) needsReview(file string, edit func(string) string) {
+	e.t.Helper()
+	p, err := demo.Payload(file)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if resp, body := e.post(demo.Event("evt_"+strings.TrimSuffix(file, ".json"), review.EventRunNeedsReview, []byte(edit(string(p)))), secret, time.Now()); resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("the webhook took %s: %d %v", file, resp.StatusCode, body)
+	}
+	e.process()
 }
