@@ -6,6 +6,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/views"
 )
 
 // fileDoc is a run's file with what is known of its pages.
@@ -90,4 +91,19 @@ func (s *Server) document(ctx context.Context, blob string) (review.Document, er
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// contentVM lays out a document without pages, with what is to be said of
+// how it is shown (asText: why a Word document has no pages).
+func contentVM(d content.Doc, asText string) *views.ContentVM {
+	vm := &views.ContentVM{Kind: d.Kind, Text: d.Text, CellKiB: content.MaxCell >> 10}
+	for _, sh := range d.Sheets {
+		vm.Sheets = append(vm.Sheets, views.SheetVM{Name: sh.Name, Rows: sh.Rows, Cut: sh.Cut})
+	}
+	for _, n := range []string{asText, d.Cut} {
+		if n != "" {
+			vm.Notes = append(vm.Notes, n)
+		}
+	}
+	return vm
 }

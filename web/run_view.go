@@ -66,7 +66,7 @@ func layoutFiles(docs []fileDoc, refPages map[string]int) ([]views.DocFileVM, in
 		fv := views.DocFileVM{ID: d.file.ID, Name: d.file.Name, Missing: d.missing}
 		if d.content != nil {
 			index++
-			fv.Pages = append(fv.Pages, views.DocPageVM{N: 1, Index: index, Content: views.Content(*d.content, d.asText)})
+			fv.Pages = append(fv.Pages, views.DocPageVM{N: 1, Index: index, Content: contentVM(*d.content, d.asText)})
 			files = append(files, fv)
 			continue
 		}
