@@ -40,7 +40,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 				case content.Is(doc.Kind) && len(doc.Pages) == 0:
 					d.content, d.missing = s.content(ctx, f.Blob, doc.Kind)
 					if doc.Kind == content.KindDOCX {
-						d.asText = s.renderer.AsText(f.Blob)
+						d.asText = s.contents.AsText(f.Blob)
 					}
 				default:
 					d.sizes = doc.Pages
@@ -64,7 +64,7 @@ func (s *Server) content(ctx context.Context, blob, kind string) (*content.Doc, 
 	if err != nil {
 		return nil, "This document cannot be shown: " + review.ErrorMessage(err)
 	}
-	d, err := s.renderer.Content(ctx, blob, path, kind)
+	d, err := s.contents.Content(ctx, blob, path, kind)
 	if err != nil {
 		return nil, review.ErrorMessage(err)
 	}
