@@ -64,6 +64,7 @@ type Store interface {
 type Checker interface {
 	Evaluate(ctx context.Context, run *review.Run, rules []review.Rule) []review.RuleResult
 	Check(ctx context.Context, rules []review.Rule, samples []*review.Run) error
+	Fits(ctx context.Context, r review.Rule, sample *review.Run) error
 	TooCostly(workflowID string, r review.Rule) string
 }
 

@@ -133,3 +133,30 @@ func (d *Desk) SetDuplicateKeys(ctx context.Context, workflowID string, fields [
 	}
 	return d.store.SetDuplicateKeys(ctx, workflowID, fields, actor)
 }
+
+// Suggest is what the rules page offers a workflow besides its rules kept:
+// each suggestion the workflow has no rule of the same name or condition
+// for, written the first way that fits the fields of its newest run.
+func (d *Desk) Suggest(ctx context.Context, workflowID string, kept []review.Rule) ([]review.Suggestion, error) {
+	latest, err := d.Latest(ctx, workflowID)
+	sample := latest.Current
+	switch {
+	case review.ErrorCode(err) == review.ENOTFOUND:
+		return nil, nil // no run yet, so no fields to fit
+	case errors.Is(err, ErrBrokenDraft):
+		sample = latest.Run // as it came: the same fields
+	case err != nil:
+		return nil, err
+	}
+	check := func(r review.Rule) error { return d.checker.Fits(ctx, r, sample) }
+	var out []review.Suggestion
+	for _, s := range review.Suggestions() {
+		if s.Kept(kept) {
+			continue
+		}
+		if fit, ok := s.Fit(check); ok {
+			out = append(out, fit)
+		}
+	}
+	return out, nil
+}

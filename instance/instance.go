@@ -132,7 +132,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		in.Ingest.Now, in.Outbound.Now = c.Now, c.Now
 	}
 	c.Web.BaseURL, c.Web.APIKeySet = in.URL, c.ExtendKey != ""
-	in.Server, err = web.NewServer(ctx, c.Web, web.Deps{Store: in.Store, Worker: in.Ingest, Renderer: in.Renderer, Desk: in.Desk, Log: c.Log, Now: c.Now})
+	in.Server, err = web.NewServer(ctx, c.Web, web.Deps{Store: in.Store, Worker: in.Ingest, Pages: in.Renderer, Contents: in.Renderer, Desk: in.Desk, Log: c.Log, Now: c.Now})
 	if err != nil {
 		return fail(err)
 	}

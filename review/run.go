@@ -265,7 +265,7 @@ const (
 )
 
 // Container reports whether fields of type t hold other fields.
-func (t FieldType) Container() bool { return t == TypeArray || t == TypeObject }
+func (t FieldType) Container() bool { return t.Info().Editor == EditNone }
 
 // Field is one value of an extraction, addressed by Extend's metadata path
 // (invoice_number, line_items[0], line_items[0].description).

@@ -172,6 +172,19 @@ func (e *Engine) Evaluate(ctx context.Context, run *review.Run, rules []review.R
 	return out
 }
 
+// Fits says why r does not fit sample's fields, or nil if it compiles
+// against them and reads sample without error: a sum of amounts that are
+// currencies compiles (rows are dynamic) but cannot add.
+func (e *Engine) Fits(ctx context.Context, r review.Rule, sample *review.Run) error {
+	if err := e.Check(ctx, []review.Rule{r}, []*review.Run{sample}); err != nil {
+		return err
+	}
+	if res := e.Evaluate(ctx, sample, []review.Rule{r}); len(res) == 1 && res[0].Error != "" {
+		return review.Errorf(review.EINVALID, "%s", res[0].Error)
+	}
+	return nil
+}
+
 // TooCostly says on which run of the workflow the rule was last too
 // costly, and why; empty if it never was since this engine started.
 func (e *Engine) TooCostly(workflowID string, r review.Rule) string {

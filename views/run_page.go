@@ -10,7 +10,6 @@ import (
 
 	"github.com/a-h/templ"
 
-	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -29,7 +28,6 @@ type RunPageVM struct {
 	Editable    bool   // the run waits for review and nothing blocks editing
 	Locked      string // why it cannot be edited, when it cannot
 	Audit       []review.AuditEntry
-	Warnings    []string            // cross-field checks that failed
 	Checks      []review.RuleResult // what the workflow's rules say of the run as it reads now
 	CanOverride bool                // a supervisor may approve over blocking rules
 	Edited      int                 // the reviewer's changes that stand (saved edits that differ from the model)
@@ -445,10 +443,11 @@ func ruleNames(rs []review.RuleResult) string {
 // ContentVM is a document without pages as the viewer shows it: its sheets
 // as grids of cells named as the spreadsheet names them (B3), or its text.
 type ContentVM struct {
-	Kind   string
-	Sheets []content.Sheet
-	Text   string
-	Notes  []string // how it is shown, and what was left out: sentences
+	Kind    string
+	Sheets  []SheetVM
+	Text    string
+	Notes   []string // how it is shown, and what was left out: sentences
+	CellKiB int      // a cell is cut at this many KiB
 
 	parsed map[string]string // cells Extend's parser read, by sheet!cell: what their title says
 }
@@ -476,10 +475,10 @@ func (c *ContentVM) parsedTitle(sheet string, col, row int) string {
 
 // cellTitle is what a cell's title says: that Extend's parser read it,
 // that it was cut; empty when neither.
-func (c *ContentVM) cellTitle(sh content.Sheet, col, row int) string {
+func (c *ContentVM) cellTitle(sh SheetVM, col, row int) string {
 	t := c.parsedTitle(sh.Name, col, row)
 	if sh.IsCut(row, col) {
-		t = strings.TrimPrefix(t+"\n", "\n") + fmt.Sprintf("Cut: only the first %d KiB of this cell is shown.", content.MaxCell>>10)
+		t = strings.TrimPrefix(t+"\n", "\n") + fmt.Sprintf("Cut: only the first %d KiB of this cell is shown.", c.CellKiB)
 	}
 	return t
 }
@@ -491,17 +490,16 @@ func (c *ContentVM) sheetKey(sheet string) string {
 	return sheet
 }
 
-// Content lays out a document without pages, with what is to be said of
-// how it is shown (asText: why a Word document has no pages).
-func Content(d content.Doc, asText string) *ContentVM {
-	vm := &ContentVM{Kind: d.Kind, Sheets: d.Sheets, Text: d.Text}
-	for _, n := range []string{asText, d.Cut} {
-		if n != "" {
-			vm.Notes = append(vm.Notes, n)
-		}
-	}
-	return vm
+// SheetVM is one sheet of a spreadsheet as shown: its rows of cells, and
+// which were cut.
+type SheetVM struct {
+	Name string
+	Rows [][]string
+	Cut  map[[2]int]bool // by row and column (from 0)
 }
+
+// IsCut reports whether the cell at row and col (from 0) was cut.
+func (s SheetVM) IsCut(row, col int) bool { return s.Cut[[2]int{row, col}] }
 
 // CellName names a cell as spreadsheets do: column letters, row number
 // (both 0-based here): B3.

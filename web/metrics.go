@@ -61,9 +61,9 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	p("# HELP reviewer_webhook_body_bytes Bytes held for webhook bodies being received now.\n# TYPE reviewer_webhook_body_bytes gauge\nreviewer_webhook_body_bytes %d\n", held)
 	p("# HELP reviewer_live_bursts_total Times a page's queue of changes was folded into one burst message.\n# TYPE reviewer_live_bursts_total counter\nreviewer_live_bursts_total %d\n", s.hub.Bursts())
 	p("# HELP reviewer_websockets_open Live-update connections open.\n# TYPE reviewer_websockets_open gauge\nreviewer_websockets_open %d\n", s.sockets.count())
-	if s.renderer != nil {
-		p("# HELP reviewer_pdfium_restarts_total PDFium instances replaced after running out of time or memory, or failing.\n# TYPE reviewer_pdfium_restarts_total counter\nreviewer_pdfium_restarts_total %d\n", s.renderer.Restarts())
-		b := s.renderer.Budget()
+	if s.pages != nil {
+		p("# HELP reviewer_pdfium_restarts_total PDFium instances replaced after running out of time or memory, or failing.\n# TYPE reviewer_pdfium_restarts_total counter\nreviewer_pdfium_restarts_total %d\n", s.pages.Restarts())
+		b := s.pages.Budget()
 		p("# HELP reviewer_decode_bytes_held Bytes the decoders hold now, of the decoding budget.\n# TYPE reviewer_decode_bytes_held gauge\nreviewer_decode_bytes_held %d\n", b.Held())
 		p("# HELP reviewer_decode_bytes_peak The most bytes the decoders held at once since start.\n# TYPE reviewer_decode_bytes_peak gauge\nreviewer_decode_bytes_peak %d\n", b.Peak())
 		p("# HELP reviewer_decode_busy_total Requests told to come back because the decoding budget was taken.\n# TYPE reviewer_decode_busy_total counter\nreviewer_decode_busy_total %d\n", b.Busy())

@@ -47,14 +47,14 @@ func (s *Server) servePageImage(w http.ResponseWriter, r *http.Request) error {
 		if !pages.Drawn(doc.Kind) && r.URL.Query().Get("w") == "" {
 			width = 0 // an image at its own size, unless a thumbnail is asked for
 		}
-		path, err = s.renderer.PNG(r.Context(), blob, path, n, width)
+		path, err = s.pages.PNG(r.Context(), blob, path, n, width)
 		if err != nil {
 			return err
 		}
 		contentType = "image/png"
 	}
 	if turn != 0 {
-		if path, err = s.renderer.Turned(r.Context(), blob, path, turn); err != nil {
+		if path, err = s.pages.Turned(r.Context(), blob, path, turn); err != nil {
 			return err
 		}
 		contentType = "image/png"
@@ -150,7 +150,7 @@ func (s *Server) pageWords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return retryLater(w, err)
 	}
-	words, err := s.renderer.Words(r.Context(), blob, path, n)
+	words, err := s.pages.Words(r.Context(), blob, path, n)
 	if err != nil {
 		return retryLater(w, err)
 	}
@@ -183,7 +183,7 @@ func (s *Server) readBox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return retryLater(w, err)
 	}
-	text, err := s.renderer.Read(r.Context(), blob, path, n, box)
+	text, err := s.pages.Read(r.Context(), blob, path, n, box)
 	if err != nil {
 		return retryLater(w, err)
 	}

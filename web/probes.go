@@ -25,8 +25,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	err := s.store.Ready(r.Context())
-	if err == nil && s.renderer != nil {
-		if rerr := s.renderer.Ready(); rerr != nil {
+	if err == nil && s.pages != nil {
+		if rerr := s.pages.Ready(); rerr != nil {
 			err = fmt.Errorf("renderer: %w", rerr)
 		}
 	}

@@ -41,6 +41,9 @@ func (s *Server) renderRules(w http.ResponseWriter, r *http.Request, status int,
 		for i, rule := range validation[wf.ID] {
 			v.Rules = append(v.Rules, views.RuleFormVM{Index: strconv.Itoa(i), Rule: rule, Costly: s.desk.TooCostly(wf.ID, rule)})
 		}
+		if v.Suggested, err = s.desk.Suggest(ctx, wf.ID, validation[wf.ID]); err != nil {
+			return err
+		}
 		if sent != nil && sent.workflow == wf.ID {
 			if i, err := strconv.Atoi(sent.form.Index); err == nil && i >= 0 && i < len(v.Rules) {
 				v.Rules[i] = sent.form

@@ -10,8 +10,10 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/pages"
+	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/static"
 	"github.com/reviewer-app/reviewer/web/live"
 )
@@ -42,7 +44,8 @@ type Server struct {
 	cfg      Config
 	store    Store
 	worker   Ingest
-	renderer *pages.Renderer
+	pages    Pages
+	contents Contents
 	log      *slog.Logger
 	now      func() time.Time
 	assets   *static.Assets
@@ -63,11 +66,29 @@ type Ingest interface {
 	Counts() (processed, failed, filesFetched, fileErrors int64)
 }
 
+// Pages draws and reads a stored document's pages (package pages).
+type Pages interface {
+	PNG(ctx context.Context, hash, file string, page, width int) (string, error)
+	Turned(ctx context.Context, hash, src string, deg int) (string, error)
+	Words(ctx context.Context, hash, file string, page int) ([]pages.Word, error)
+	Read(ctx context.Context, hash, file string, page int, box review.Rect) (string, error)
+	Ready() error          // for /readyz
+	Restarts() int64       // for /metrics
+	Budget() *pages.Budget // for /metrics
+}
+
+// Contents reads documents without pages: sheets and text.
+type Contents interface {
+	Content(ctx context.Context, hash, file, kind string) (content.Doc, error)
+	AsText(hash string) string // why a Word document is shown as its text
+}
+
 // Deps are the server's collaborators.
 type Deps struct {
 	Store    Store
 	Worker   Ingest // for its counters in /metrics; may be nil
-	Renderer *pages.Renderer
+	Pages    Pages
+	Contents Contents
 	Desk     *desk.Desk // the review desk's use-cases
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -107,7 +128,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	}
 	share := max(cfg.BodyMemory/bodyShares, cfg.MaxBody)
 	s := &Server{
-		cfg: cfg, store: d.Store, worker: d.Worker, renderer: d.Renderer, log: d.Log, now: d.Now,
+		cfg: cfg, store: d.Store, worker: d.Worker, pages: d.Pages, contents: d.Contents, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
 		logins: &limiter{store: d.Store, window: 15 * time.Minute}, presence: newPresence(), bodies: newBodies(cfg.BodyMemory, share, cfg.BodyGrace, cfg.BodyRate),
 		sockets: newSockets(cfg.MaxSockets), desk: d.Desk, extend: extend,

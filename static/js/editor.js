@@ -14,6 +14,9 @@ const state = document.getElementById("save-state");
 const outputs = document.querySelector(".outputs");
 const typedKey = "reviewer:typed:" + runID;
 let queue = Promise.resolve(); // saves go one after another, in order
+// The server's field-type table (review.FieldTypes), by type: how each
+// type is edited and whether text picked from the document fills it.
+const fieldTypes = Object.fromEntries(JSON.parse(body.dataset.fieldTypes || "[]").map((t) => [t.type, t]));
 
 export function editable() {
   return body.dataset.editable === "true";
@@ -41,8 +44,9 @@ function request(field) {
   const group = field.querySelector("[data-type]");
   if (!group) return null;
   const part = (name) => group.querySelector(`[data-part="${name}"]`);
-  switch (group.dataset.type) {
-    case "currency":
+  // A field's editor by its type's kind; an output's class and splits by name.
+  switch (fieldTypes[group.dataset.type]?.editor ?? group.dataset.type) {
+    case "money":
       return { text: part("amount").value, code: part("code").value };
     case "signature": {
       const signed = part("is_signed").value;
@@ -670,7 +674,7 @@ document.addEventListener("reviewer:pick", async (e) => {
   const field = output ? fieldByPath(output, path) : document.querySelector(`.outputs .field[data-path="${CSS.escape(path)}"]`);
   if (!field || !editable() || !field.querySelector(".ed")) return;
   const type = field.querySelector("[data-type]").dataset.type;
-  const change = text !== undefined && ["string", "number", "date"].includes(type) ? { text } : { keep: true };
+  const change = text !== undefined && fieldTypes[type]?.picks ? { text } : { keep: true };
   forgetTyped(field);
   await send(field, { ...change, how, ref: { fileId, page, rect } });
   if (how === "drawn box" && text === undefined) say("No text inside the box: only its location was saved.");
