@@ -187,7 +187,7 @@ func TestPagesSayNoTemplateSyntax(t *testing.T) {
 		{"error signed out", ErrorPage(ErrorPageVM{Page: Page{Title: "Not Found", Asset: func(n string) string { return n }}, Status: 404, Message: "There is no page here."}), []string{"Sign in"}},
 		{"login", LoginPage(LoginPageVM{Page: Page{Title: "Sign in", Asset: func(n string) string { return n }}, Error: "Wrong email or password."}), []string{"Sign in to reviewer", "Wrong email or password."}},
 		{"setup", SetupPage(SetupPageVM{Page: Page{Title: "Setup", Asset: func(n string) string { return n }}}), []string{"Create administrator"}},
-		{"settings", SettingsPage(SettingsVM{Page: page("Settings", review.RoleAdmin), SLAHours: 4, Rules: []RuleVM{{Workflow: review.Workflow{ID: "wf", Name: "Invoices"}, Sample: 5}}}), []string{"Service level", "Validation rules are on the Rules page"}},
+		{"settings", SettingsPage(SettingsVM{Page: page("Settings", review.RoleAdmin), SLAHours: 4, Rules: []RuleVM{{Workflow: review.Workflow{ID: "wf", Name: "Invoices"}, Sample: 5}}}), []string{"Dashboard wait limit", "Validation rules are on the Rules page"}},
 		{"rules", RulesPage(RulesVM{Page: page("Validation rules", review.RoleSupervisor), Validation: []WorkflowRulesVM{{Workflow: review.Workflow{ID: "wf", Name: "Invoices"}, Rules: rules}}}),
 			[]string{"Validation rules", "Condition total.amount == sum", "Fails on workflow_run_1."}},
 		{"users", UsersPage(UsersVM{Page: page("Users", review.RoleAdmin), Users: []review.User{{Email: "ben@example.com", Name: "Ben Okafor", Role: review.RoleReviewer}},
