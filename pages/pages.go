@@ -114,6 +114,9 @@ type Renderer struct {
 	flight   singleflight.Group
 	slow     sync.Map      // hash of a document that ran out of time once: a busy machine is given the benefit of the doubt
 	office   string        // LibreOffice's program; empty when there is none
+	officeMu sync.Mutex    // guards resident and closed
+	resident *resident     // the LibreOffice kept running, or nil
+	closed   bool          // no LibreOffice is started any more
 	contents content.Cache // documents without pages, as read last
 
 	restarts atomic.Int64
@@ -245,6 +248,7 @@ func (r *Renderer) start(s *slot) error {
 
 // Close stops PDFium.
 func (r *Renderer) Close() error {
+	r.closeOffice()
 	for range cap(r.slots) {
 		s := <-r.slots
 		if s.inst == nil {
