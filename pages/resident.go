@@ -44,13 +44,15 @@ type resident struct {
 	served int           // documents handed to it
 }
 
-// alive reports whether p is running.
+// alive reports whether p is running: its launcher, and LibreOffice under
+// it (the launcher outlives a LibreOffice killed, for a while).
 func (p *resident) alive() bool {
 	select {
 	case <-p.done:
 		return false
 	default:
-		return true
+		_, running := p.group()
+		return running > 1
 	}
 }
 
@@ -63,10 +65,17 @@ func (p *resident) stop() {
 }
 
 // rss returns the resident memory of p's process group (the launcher and
-// LibreOffice under it), read from /proc.
+// LibreOffice under it).
 func (p *resident) rss() int64 {
+	rss, _ := p.group()
+	return rss
+}
+
+// group reads p's process group from /proc: its resident memory, and how
+// many of its processes are running (not exited and waiting to be reaped).
+func (p *resident) group() (rss int64, running int) {
 	entries, _ := os.ReadDir("/proc")
-	var pages int64
+	pgid := strconv.Itoa(p.cmd.Process.Pid)
 	for _, e := range entries {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
@@ -78,13 +87,14 @@ func (p *resident) rss() int64 {
 		// The fields after the command's name, which may hold spaces:
 		// state, ppid, pgrp, ... rss is the 24th field of the whole line.
 		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(f) < 22 || f[2] != strconv.Itoa(p.cmd.Process.Pid) {
+		if len(f) < 22 || f[2] != pgid || f[0] == "Z" || f[0] == "X" {
 			continue
 		}
-		n, _ := strconv.ParseInt(f[21], 10, 64)
-		pages += n
+		running++
+		pages, _ := strconv.ParseInt(f[21], 10, 64)
+		rss += pages * int64(os.Getpagesize())
 	}
-	return pages * int64(os.Getpagesize())
+	return rss, running
 }
 
 // officeArgs returns LibreOffice's command line on the user profile in
