@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -141,12 +142,14 @@ func (r *Renderer) residentOffice(ctx context.Context, home string) (*resident, 
 	if err := os.MkdirAll(keep, 0o750); err != nil {
 		return nil, err
 	}
+	args := r.officeArgs(home)
+	stopLeftovers(args[len(args)-1])
 	open := filepath.Join(keep, "open.txt")
 	if err := os.WriteFile(open, []byte("kept open\n"), 0o600); err != nil {
 		return nil, err
 	}
 	// It lives as long as the renderer, or until replaced.
-	cmd := officeCommand(r.ctx, home, r.officeArgs(home, open))
+	cmd := officeCommand(r.ctx, home, append(args, open))
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -172,6 +175,25 @@ func (r *Renderer) residentOffice(ctx context.Context, home string) (*resident, 
 			p.stop()
 			return nil, ctx.Err()
 		case <-tick.C:
+		}
+	}
+}
+
+// stopLeftovers kills what runs on the user profile named by profile (the
+// -env:UserInstallation argument): a LibreOffice left by this server in an
+// earlier life (ended without Close, or its launcher killed and
+// LibreOffice not). A new one would hand its document to that one and
+// exit, and the one left is outside every bound but its address space.
+func stopLeftovers(profile string) {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && slices.Contains(strings.Split(string(cmdline), "\x00"), profile) {
+			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
 }

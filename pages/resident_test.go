@@ -145,3 +145,33 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+// TestResidentOfficeLeftOver: a LibreOffice left running on the data
+// directory by a server that ended without stopping it (here, a renderer
+// not closed) is stopped by the next one, which lays documents out with a
+// LibreOffice of its own.
+func TestResidentOfficeLeftOver(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	layOut := func(t *testing.T, text string) *pages.Renderer {
+		t.Helper()
+		r, err := pages.Open(ctx, dir, pages.Options{CompileCache: pdfiumtest.Cache(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		hash, path := save(t, dir, docx.Write(text, "\f", "Terms: 30 days"))
+		if kind, sizes, err := r.Inspect(ctx, hash, path); err != nil || kind != "docx" || len(sizes) != 2 {
+			t.Fatalf("Inspect = %q %v %v, want docx with 2 pages (%s)", kind, sizes, err, r.AsText(hash))
+		}
+		return r
+	}
+	before := pages.OfficePID(layOut(t, "Invoice 1"))
+	after := pages.OfficePID(layOut(t, "Invoice 2"))
+	if after == 0 || after == before {
+		t.Fatalf("LibreOffice %d after, %d before: want a new one", after, before)
+	}
+	if out, _ := exec.Command("pgrep", "-r", "R,S,D,T,t", "-g", strconv.Itoa(before)).Output(); len(out) > 0 {
+		t.Errorf("the LibreOffice left over is still running: %s", out)
+	}
+}
