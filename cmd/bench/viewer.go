@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/hostile"
