@@ -65,15 +65,10 @@ func benchWord(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ph, err := e.store.PutFile(ctx, "file_bench_word_pdf", bytes.NewReader(pdf), int64(len(pdf)))
+	ph, asPDF, err := e.arrive(ctx, "file_bench_word_pdf", pdf)
 	if err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
-	if _, err := e.desk.Measure(ctx, ph); err != nil {
-		return nil, err
-	}
-	asPDF := time.Since(t0)
 	pdfCold, _ := e.get("/pages/" + ph + "/1?w=1000")
 	stop() // its LibreOffice is not the baseline's neighbour
 
