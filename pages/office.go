@@ -16,8 +16,9 @@ import (
 )
 
 // Bounds of laying a Word document out as pages with LibreOffice: one
-// document at a time in the whole process, each within officeTimeout and
-// officeMemory of address space, and a PDF of at most officeMaxPDF bytes.
+// document at a time in the whole process, each within officeTimeout (a
+// start of the resident LibreOffice included) and officeMemory of address
+// space, and a PDF of at most officeMaxPDF bytes.
 // The document itself has passed content.Read's bounds first (a zip bomb
 // never reaches LibreOffice).
 const (

@@ -1,7 +1,7 @@
 // Package pages turns documents into page images and page geometry: PDFs
 // through PDFium compiled to WebAssembly (go-pdfium on wazero: no cgo, nothing
-// downloaded at run time), Word documents laid out as a PDF by LibreOffice
-// where it is installed, JPEG and PNG images as they are, and TIFF (every
+// downloaded at run time), Word documents laid out as a PDF by a LibreOffice
+// kept running (resident), where it is installed, JPEG and PNG images as they are, and TIFF (every
 // page), WebP, GIF and BMP decoded by golang.org/x/image and the standard
 // library; and it reads documents without pages (package content). Every
 // decoder draws from one memory budget first (Budget). Rendered pages are
