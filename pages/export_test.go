@@ -30,3 +30,22 @@ func WithoutSandbox() func() {
 
 // ImageDecodes returns how many pages of image documents r has decoded.
 func ImageDecodes(r *Renderer) int64 { return r.decoded.Load() }
+
+// OfficePID returns the process group of r's resident LibreOffice, or 0
+// when none is running.
+func OfficePID(r *Renderer) int {
+	r.officeMu.Lock()
+	defer r.officeMu.Unlock()
+	if r.resident == nil || !r.resident.alive() {
+		return 0
+	}
+	return r.resident.cmd.Process.Pid
+}
+
+// SetOfficeBounds sets the resident LibreOffice's memory and documents
+// before it is replaced, and returns what undoes it.
+func SetOfficeBounds(rss int64, documents int) func() {
+	wasRSS, wasDocuments := officeRSS, officeDocuments
+	officeRSS, officeDocuments = rss, documents
+	return func() { officeRSS, officeDocuments = wasRSS, wasDocuments }
+}

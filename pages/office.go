@@ -16,8 +16,9 @@ import (
 )
 
 // Bounds of laying a Word document out as pages with LibreOffice: one
-// document at a time in the whole process, each within officeTimeout and
-// officeMemory of address space, and a PDF of at most officeMaxPDF bytes.
+// document at a time in the whole process, each within officeTimeout (a
+// start of the resident LibreOffice included) and officeMemory of address
+// space, and a PDF of at most officeMaxPDF bytes.
 // The document itself has passed content.Read's bounds first (a zip bomb
 // never reaches LibreOffice).
 const (
@@ -125,12 +126,13 @@ func withinMemory(memory int, args []string) []string {
 	return args
 }
 
-// convert runs LibreOffice on docx in a folder of its own, in its own
-// process group (LibreOffice's launcher starts the program as a child;
-// both are killed at the deadline), with its address space capped by
-// prlimit and its own user profile, kept between runs so later starts are
-// quick. It runs without network (sandbox), on the document without its
-// outside references (unlink).
+// convert lays docx out with the resident LibreOffice, in a folder of its
+// own, on the document without its outside references (unlink). The
+// conversion is handed over by a second soffice in its own process group,
+// killed at the deadline with the resident (what it was doing is not
+// wanted). Both run without network (sandbox) and with their address
+// space capped by prlimit. A resident that died while it had the document
+// is replaced and given it once more: the document is not to blame.
 func (r *Renderer) convert(ctx context.Context, docx []byte) ([]byte, error) {
 	select {
 	case officeSlot <- struct{}{}:
@@ -158,19 +160,9 @@ func (r *Renderer) convert(ctx context.Context, docx []byte) ([]byte, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, officeTimeout)
 	defer cancel()
-	args := []string{r.office, "--headless", "--norestore", "--nolockcheck", "--nologo", "--nodefault",
-		"-env:UserInstallation=file://" + filepath.Join(home, "profile"),
-		"--convert-to", "pdf:writer_pdf_Export", "--outdir", work, in}
-	args = offline(withinMemory(officeMemory, args))
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Dir = work
-	cmd.Env = []string{"HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	err = cmd.Run()
-	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // anything it left running
+	pdf, died, err := r.handOver(ctx, home, work, in)
+	if died {
+		pdf, _, err = r.handOver(ctx, home, work, in)
 	}
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
@@ -178,17 +170,44 @@ func (r *Renderer) convert(ctx context.Context, docx []byte) ([]byte, error) {
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	}
+	return pdf, err
+}
+
+// handOver has the resident LibreOffice lay the document in out as a PDF
+// in work, and returns it; died says the resident exited before it was
+// done.
+func (r *Renderer) handOver(ctx context.Context, home, work, in string) (pdf []byte, died bool, err error) {
+	p, err := r.residentOffice(ctx, home)
+	if err != nil {
+		return nil, false, err
+	}
+	cmd := officeCommand(ctx, home, r.officeArgs(home, "--convert-to", "pdf:writer_pdf_Export", "--outdir", work, in))
+	cmd.Dir = work
+	err = cmd.Run()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // anything it left running
+	}
+	if ctx.Err() != nil {
+		r.dropOffice(p)
+		return nil, false, ctx.Err()
+	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		return nil, fmt.Errorf("lay out: %w", err)
+		return nil, false, fmt.Errorf("lay out: %w", err)
 	}
 	out := filepath.Join(work, "document.pdf")
 	st, serr := os.Stat(out)
 	switch {
+	case (serr != nil || st.Size() == 0) && !p.alive():
+		return nil, true, review.Errorf(review.EUNPROCESSABLE, "LibreOffice stopped while it laid this document out as pages.")
 	case serr != nil || st.Size() == 0:
-		return nil, review.Errorf(review.EUNPROCESSABLE, "LibreOffice could not read this document to lay it out as pages.")
+		r.served(p)
+		return nil, false, review.Errorf(review.EUNPROCESSABLE, "LibreOffice could not read this document to lay it out as pages.")
 	case st.Size() > officeMaxPDF:
-		return nil, review.Errorf(review.EUNPROCESSABLE, "its pages would take more than %d MiB.", officeMaxPDF>>20)
+		r.served(p)
+		return nil, false, review.Errorf(review.EUNPROCESSABLE, "its pages would take more than %d MiB.", officeMaxPDF>>20)
 	}
-	return os.ReadFile(out)
+	r.served(p)
+	pdf, err = os.ReadFile(out)
+	return pdf, false, err
 }

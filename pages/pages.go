@@ -1,7 +1,7 @@
 // Package pages turns documents into page images and page geometry: PDFs
 // through PDFium compiled to WebAssembly (go-pdfium on wazero: no cgo, nothing
-// downloaded at run time), Word documents laid out as a PDF by LibreOffice
-// where it is installed, JPEG and PNG images as they are, and TIFF (every
+// downloaded at run time), Word documents laid out as a PDF by a LibreOffice
+// kept running (resident), where it is installed, JPEG and PNG images as they are, and TIFF (every
 // page), WebP, GIF and BMP decoded by golang.org/x/image and the standard
 // library; and it reads documents without pages (package content). Every
 // decoder draws from one memory budget first (Budget). Rendered pages are
@@ -114,6 +114,9 @@ type Renderer struct {
 	flight   singleflight.Group
 	slow     sync.Map      // hash of a document that ran out of time once: a busy machine is given the benefit of the doubt
 	office   string        // LibreOffice's program; empty when there is none
+	officeMu sync.Mutex    // guards resident and closed
+	resident *resident     // the LibreOffice kept running, or nil
+	closed   bool          // no LibreOffice is started any more
 	contents content.Cache // documents without pages, as read last
 
 	restarts atomic.Int64
@@ -245,6 +248,7 @@ func (r *Renderer) start(s *slot) error {
 
 // Close stops PDFium.
 func (r *Renderer) Close() error {
+	r.closeOffice()
 	for range cap(r.slots) {
 		s := <-r.slots
 		if s.inst == nil {

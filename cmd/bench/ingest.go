@@ -104,11 +104,11 @@ func benchIngestPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := rawPostgresInserts(ctx, rawURL, bodies)
+	base, err := rawPostgresInserts(ctx, rawURL, bodies, ingestSenders)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "raw PostgreSQL, one row per transaction: %.0f rows/s\n", base)
+	fmt.Fprintf(log, "raw PostgreSQL, one row per transaction, %d connections: %.0f rows/s\n", ingestSenders, base)
 	db, err := srv.NewDB()
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func benchIngestPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.results(fmt.Sprintf("%.0f rows/s (raw PostgreSQL insert, one row per transaction, one connection)", base)), nil
+	return v.results(fmt.Sprintf("%.0f rows/s (raw PostgreSQL insert, one row per transaction, %d connections)", base, ingestSenders)), nil
 }
 
 // sendAll sends bodies from ingestSenders goroutines, each sending its

@@ -75,6 +75,7 @@ func main() {
 		{"ingest", benchIngest},
 		{"ingest-postgres", benchIngestPostgres},
 		{"viewer", benchViewer},
+		{"word", benchWord},
 		{"bigrun", benchBigRun},
 		{"dashboard", benchDashboard},
 		{"dashboard-postgres", benchDashboardPostgres},

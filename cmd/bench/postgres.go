@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -42,11 +43,15 @@ func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := rawPostgresInserts(ctx, rawURL, bodies[:4000])
+	single, err := rawPostgresInserts(ctx, rawURL, bodies[:4000], 1)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "raw PostgreSQL, one row per transaction: %.0f rows/s\n", base)
+	base, err := rawPostgresInserts(ctx, rawURL, bodies, ingestSenders)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "raw PostgreSQL, one row per transaction: %.0f rows/s from %d connections, %.0f rows/s from one\n", base, ingestSenders, single)
 
 	db, err := srv.NewDB()
 	if err != nil {
@@ -63,13 +68,20 @@ func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	defer b.close()
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestSenders}, Timeout: 30 * time.Second}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * ingestSenders}, Timeout: 30 * time.Second}
+	loadBefore := loadAverage()
 	rate, lat, err := sendAll(ctx, client, a.url+"/webhooks/extend", bodies)
 	if err != nil {
 		return nil, err
 	}
 	p50, p99 := percentile(lat, 50), percentile(lat, 99)
 	fmt.Fprintf(log, "PostgreSQL ingest closed loop: %.0f acknowledged/s, p50 %s, p99 %s\n", rate, ms(p50), ms(p99))
+	both, err := twoInstances(ctx, client, a, b, len(bodies))
+	if err != nil {
+		return nil, err
+	}
+	loadAfter := loadAverage()
+	fmt.Fprintf(log, "PostgreSQL ingest, two instances on one database together: %.0f acknowledged/s (%.2f× one); load average %s before, %s after\n", both, both/rate, loadBefore, loadAfter)
 	vsSQLite := "SQLite not measured in this run"
 	if sqliteIngest > 0 {
 		vsSQLite = fmt.Sprintf("%.2f× this run's SQLite figure (%.0f/s)", rate/sqliteIngest, sqliteIngest)
@@ -108,7 +120,9 @@ func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	return []result{
 		{"PostgreSQL: webhook ingest, signed 20 KB `needs_review`, 50 senders as fast as acknowledged, each after a durable commit (fsync on)",
 			fmt.Sprintf("%.0f events/s, p99 %s (p50 %s); %s", rate, ms(p99), ms(p50), vsSQLite),
-			fmt.Sprintf("%.0f rows/s (raw PostgreSQL insert, same bytes, one row per transaction)", base), "≥ 0.5× SQLite, above the raw insert"},
+			fmt.Sprintf("%.0f rows/s (raw PostgreSQL insert, same bytes, one row per transaction, %d connections; %.0f rows/s from one)", base, ingestSenders, single), "≥ 0.5× SQLite, above the raw insert"},
+		{fmt.Sprintf("PostgreSQL: the same, two instances on one database together, %d senders each (load average %s before, %s after)", ingestSenders, loadBefore, loadAfter),
+			fmt.Sprintf("%.0f events/s, %.2f× one", both, both/rate), fmt.Sprintf("%.0f events/s from one instance (above)", rate), "≥ 1.6× one"},
 		{"PostgreSQL: a claim made on one instance reaching a page open on another (commit, NOTIFY, feed read, hub, websocket), p99 (p50)",
 			fmt.Sprintf("%s (%s)", ms(percentile(live, 99)), ms(percentile(live, 50))),
 			fmt.Sprintf("%s (%s) for a bare NOTIFY from one connection to a LISTENing one", ms(percentile(notify, 99)), ms(percentile(notify, 50))), ""},
@@ -121,24 +135,72 @@ func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 }
 
 // rawPostgresInserts inserts the bodies into a bare table, one row per
-// transaction from one connection, and returns rows/s.
-func rawPostgresInserts(ctx context.Context, url string, bodies [][]byte) (float64, error) {
+// transaction, from conns connections at once, and returns rows/s.
+func rawPostgresInserts(ctx context.Context, url string, bodies [][]byte, conns int) (float64, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return 0, err
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, `CREATE TABLE events (id BIGSERIAL PRIMARY KEY, body BYTEA NOT NULL)`); err != nil {
+	db.SetMaxOpenConns(conns)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS events (id BIGSERIAL PRIMARY KEY, body BYTEA NOT NULL)`); err != nil {
 		return 0, err
 	}
+	g, ctx := errgroup.WithContext(ctx)
+	next := make(chan []byte)
+	for range conns {
+		g.Go(func() error {
+			for b := range next {
+				if _, err := db.ExecContext(ctx, `INSERT INTO events (body) VALUES ($1)`, b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	start := time.Now()
-	for _, b := range bodies {
-		if _, err := db.ExecContext(ctx, `INSERT INTO events (body) VALUES ($1)`, b); err != nil {
-			return 0, err
+	go func() {
+		defer close(next)
+		for _, b := range bodies {
+			select {
+			case next <- b:
+			case <-ctx.Done():
+				return
+			}
 		}
+	}()
+	if err := g.Wait(); err != nil {
+		return 0, err
 	}
 	return float64(len(bodies)) / time.Since(start).Seconds(), nil
+}
+
+// twoInstances sends n new events, half to a and half to b, each instance
+// from ingestSenders senders at once, and returns the events acknowledged
+// per second by both together.
+func twoInstances(ctx context.Context, client *http.Client, a, b *viewerEnv, n int) (float64, error) {
+	m, err := newBodyMaker()
+	if err != nil {
+		return 0, err
+	}
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = m.body("both", i)
+	}
+	var g errgroup.Group
+	start := time.Now()
+	g.Go(func() error {
+		_, _, err := sendAll(ctx, client, a.url+"/webhooks/extend", bodies[:n/2])
+		return err
+	})
+	g.Go(func() error {
+		_, _, err := sendAll(ctx, client, b.url+"/webhooks/extend", bodies[n/2:])
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
 }
 
 // crossInstance times 200 claims and releases made on instance a until a

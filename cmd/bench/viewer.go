@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reviewer-app/reviewer/internal/docx"
-
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/hostile"
@@ -114,6 +112,18 @@ func (e *viewerEnv) get(path string) (time.Duration, *httptest.ResponseRecorder)
 	return time.Since(t0), rec
 }
 
+// arrive stores a document as fileID and measures it, as ingest does after
+// a fetch, and returns its hash and how long measuring took.
+func (e *viewerEnv) arrive(ctx context.Context, fileID string, doc []byte) (string, time.Duration, error) {
+	hash, err := e.store.PutFile(ctx, fileID, bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		return "", 0, err
+	}
+	t0 := time.Now()
+	_, err = e.desk.Measure(ctx, hash)
+	return hash, time.Since(t0), err
+}
+
 // benchViewer measures the document viewer's server side: the first page
 // image of a 300-page PDF cold and cached, page rendering, and the review
 // page of a run with 50 fields and 500 references.
@@ -130,17 +140,11 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 	defer e.close()
 
 	pdf := manyPagePDF(300)
-	hash, err := e.store.PutFile(ctx, "file_bench_300", bytes.NewReader(pdf), int64(len(pdf)))
+	// Measured when it arrives, then the first page asked for cold.
+	hash, measure, err := e.arrive(ctx, "file_bench_300", pdf)
 	if err != nil {
 		return nil, err
 	}
-	// Measured when it arrives (what ingest does after a fetch), then the
-	// first page asked for cold.
-	t0 := time.Now()
-	if _, err := e.desk.Measure(ctx, hash); err != nil {
-		return nil, err
-	}
-	measure := time.Since(t0)
 	cold, rec := e.get("/pages/" + hash + "/1?w=1000")
 	if rec.Code != 200 {
 		return nil, fmt.Errorf("first page: %d %s", rec.Code, rec.Body)
@@ -215,11 +219,7 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	fmt.Fprintf(log, "browser: first page image painted %s after navigation (first visit), %s p50 later\n", ms(first), ms(percentile(again, 50)))
-	word, err := benchWord(ctx, e, dir, log)
-	if err != nil {
-		return nil, err
-	}
-	return append([]result{
+	return []result{
 		{"a 300-page PDF measured on arrival (open, every page's size), then its first page image asked for cold (render 1000 px, encode PNG)", fmt.Sprintf("%s, then %s", ms(measure), ms(cold)), "", "< 150 ms together"},
 		{"a cached page image, p50 (p99), in-process request", fmt.Sprintf("%s (%s)", ms(percentile(cached, 50)), ms(percentile(cached, 99))),
 			fmt.Sprintf("%s p50 reading the same PNG from disk", ms(percentile(raw, 50))), "< 2 ms"},
@@ -228,55 +228,6 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 		{"a change saved on that run (a durable commit), answered with the page's parts to swap in: every section, the marks of every page, the history; server time p50 (p99)", fmt.Sprintf("%s (%s)", ms(percentile(saves, 50)), ms(percentile(saves, 99))),
 			fmt.Sprintf("%s p50 for the whole review page (above)", ms(percentile(page, 50))), "< 25 ms"},
 		{"Chromium: navigation to the first page image painted, 300-page PDF, 500 references; first visit (page rendered cold) / later visits p50", fmt.Sprintf("%s / %s", ms(first), ms(percentile(again, 50))), "", ""},
-	}, word...), nil
-}
-
-// benchWord measures Word documents laid out as pages when they arrive
-// (LibreOffice headless): the first of a process, which makes LibreOffice's
-// profile, and later ones; then a page image cold, beside the same pages
-// arriving as a PDF.
-func benchWord(ctx context.Context, e *viewerEnv, dir string, log io.Writer) ([]result, error) {
-	var learn []time.Duration
-	var hash string
-	for i := range 6 {
-		doc := docx.Write(fmt.Sprintf("Invoice %d", 4711+i), "Total due: 39.00 EUR", "\f", "Terms: net 30 days")
-		h, err := e.store.PutFile(ctx, fmt.Sprintf("file_bench_word_%d", i), bytes.NewReader(doc), int64(len(doc)))
-		if err != nil {
-			return nil, err
-		}
-		t0 := time.Now()
-		d, err := e.desk.Measure(ctx, h)
-		if err != nil {
-			return nil, err
-		}
-		if len(d.Pages) != 2 {
-			return nil, fmt.Errorf("a Word document was not laid out as its 2 pages (%d): is LibreOffice installed? (make office)", len(d.Pages))
-		}
-		learn, hash = append(learn, time.Since(t0)), h
-	}
-	cold, rec := e.get("/pages/" + hash + "/1?w=1000")
-	if rec.Code != 200 {
-		return nil, fmt.Errorf("the Word document's page: %d %s", rec.Code, rec.Body)
-	}
-	pdf, err := os.ReadFile(filepath.Join(dir, "pages", hash[:2], hash, "laid-out.pdf"))
-	if err != nil {
-		return nil, err
-	}
-	ph, err := e.store.PutFile(ctx, "file_bench_word_pdf", bytes.NewReader(pdf), int64(len(pdf)))
-	if err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	if _, err := e.desk.Measure(ctx, ph); err != nil {
-		return nil, err
-	}
-	asPDF := time.Since(t0)
-	pdfCold, _ := e.get("/pages/" + ph + "/1?w=1000")
-	later := percentile(learn[1:], 50)
-	fmt.Fprintf(log, "Word: laid out on arrival %s first, %s p50 later; page cold %s (as a PDF: %s, %s)\n", ms(learn[0]), ms(later), ms(cold), ms(asPDF), ms(pdfCold))
-	return []result{
-		{"a 2-page Word document laid out as pages on arrival (LibreOffice headless, bounded subprocess): the first of a process (its profile made) / later ones p50; then its first page image cold", fmt.Sprintf("%s / %s; then %s", ms(learn[0]), ms(later), ms(cold)),
-			fmt.Sprintf("the same pages arriving as a PDF: %s, then %s", ms(asPDF), ms(pdfCold)), "< 10 s on arrival; its pages as fast as a PDF's"},
 	}, nil
 }
 
