@@ -45,21 +45,25 @@ type resident struct {
 	served int           // documents handed to it
 }
 
-// alive reports whether p is running: its launcher, and LibreOffice under
-// it (the launcher outlives a LibreOffice killed, for a while).
+// alive reports whether p's LibreOffice is running. The launcher outlives
+// a LibreOffice killed, for a while: a document handed over then would
+// find no instance and start one of its own.
 func (p *resident) alive() bool {
 	select {
 	case <-p.done:
 		return false
 	default:
-		_, running := p.group()
-		return running > 1
+		_, office := p.group()
+		return office
 	}
 }
 
-// stop kills p with everything it started, and waits for it.
+// stop kills p with everything it started, and waits for it. Until p.done
+// is closed its launcher is not reaped, so its group id is still its own.
 func (p *resident) stop() {
-	if p.alive() {
+	select {
+	case <-p.done:
+	default:
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	<-p.done
@@ -72,9 +76,10 @@ func (p *resident) rss() int64 {
 	return rss
 }
 
-// group reads p's process group from /proc: its resident memory, and how
-// many of its processes are running (not exited and waiting to be reaped).
-func (p *resident) group() (rss int64, running int) {
+// group reads p's process group from /proc: its resident memory, and
+// whether LibreOffice itself (soffice.bin) is among its running processes
+// (not exited and waiting to be reaped).
+func (p *resident) group() (rss int64, office bool) {
 	entries, _ := os.ReadDir("/proc")
 	pgid := strconv.Itoa(p.cmd.Process.Pid)
 	for _, e := range entries {
@@ -91,11 +96,11 @@ func (p *resident) group() (rss int64, running int) {
 		if len(f) < 22 || f[2] != pgid || f[0] == "Z" || f[0] == "X" {
 			continue
 		}
-		running++
+		office = office || bytes.HasSuffix(stat[:bytes.LastIndexByte(stat, ')')], []byte("(soffice.bin"))
 		pages, _ := strconv.ParseInt(f[21], 10, 64)
 		rss += pages * int64(os.Getpagesize())
 	}
-	return rss, running
+	return rss, office
 }
 
 // officeArgs returns LibreOffice's command line on the user profile in
