@@ -75,6 +75,7 @@ func main() {
 		{"ingest", benchIngest},
 		{"ingest-postgres", benchIngestPostgres},
 		{"viewer", benchViewer},
+		{"firstpage", benchFirstPage},
 		{"bigrun", benchBigRun},
 		{"dashboard", benchDashboard},
 		{"dashboard-postgres", benchDashboardPostgres},

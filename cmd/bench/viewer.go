@@ -358,7 +358,11 @@ func loadRun(ctx context.Context, e *viewerEnv, runID, fileID string, pdf, value
 
 // manyPagePDF writes a valid PDF of n text pages (Helvetica, no embedded
 // fonts), so the benchmark needs no document it cannot ship.
-func manyPagePDF(n int) []byte {
+func manyPagePDF(n int) []byte { return manyPagePDFOf(n, "a long document") }
+
+// manyPagePDFOf is manyPagePDF with title in each page's lines: another
+// title, another document (another hash, nothing of it cached).
+func manyPagePDFOf(n int, title string) []byte {
 	// 1: catalog, 2: pages, 3: font; then per page a page and its content.
 	kids := ""
 	for i := range n {
@@ -374,7 +378,7 @@ func manyPagePDF(n int) []byte {
 		var text bytes.Buffer
 		fmt.Fprintf(&text, "BT /F1 28 Tf 72 700 Td (Page %d of %d) Tj ET\n", i+1, n)
 		for l := range 40 {
-			fmt.Fprintf(&text, "BT /F1 10 Tf 72 %d Td (Line %d of a long document, with numbers 1234.56 and words.) Tj ET\n", 660-l*14, l+1)
+			fmt.Fprintf(&text, "BT /F1 10 Tf 72 %d Td (Line %d of %s, with numbers 1234.56 and words.) Tj ET\n", 660-l*14, l+1, title)
 		}
 		objs = append(objs, hostile.Stream("", text.Bytes()))
 	}
