@@ -269,9 +269,12 @@ func (p DocPageVM) ImageSrcset(widths []int) string {
 
 // pageStyle sizes a page element: its width follows the viewer's zoom
 // (--scale, set by the script) and its height follows from the aspect ratio,
-// so the element's rectangle is exactly the image's.
+// so the element's rectangle is exactly the image's. --h is that height for
+// a page not laid out (off screen): an estimate instead would move every
+// page below as pages are laid out, and a jump far into a long document
+// would land beside its mark.
 func pageStyle(p DocPageVM) templ.SafeCSS {
-	return templ.SafeCSS(fmt.Sprintf("--w:%.2f;aspect-ratio:%.2f/%.2f", p.Width, p.Width, p.Height))
+	return templ.SafeCSS(fmt.Sprintf("--w:%.2f;--h:%.2f;aspect-ratio:%.2f/%.2f", p.Width, p.Height, p.Width, p.Height))
 }
 
 // rectStyle places an overlay in percent of its page, so zoom never moves it.

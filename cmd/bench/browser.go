@@ -20,6 +20,17 @@ const firstPaint = `new Promise((done, fail) => {
   setTimeout(() => fail(new Error("no paint of a page image recorded")), 10000);
 })`
 
+// paintSteps says where the time to the first page image went, in ms
+// since navigation: the page's answer began and ended, the first page
+// image was asked for and came, and the page's scripts had run.
+const paintSteps = `(() => {
+  const n = performance.getEntriesByType("navigation")[0];
+  const img = document.querySelector(".page > img, .bare");
+  const r = img && performance.getEntriesByName(img.currentSrc)[0];
+  const f = (x) => Math.round(x || 0);
+  return "html " + f(n.responseStart) + "-" + f(n.responseEnd) + ", image " + f(r?.startTime) + "-" + f(r?.responseEnd) + ", scripts done " + f(n.domContentLoadedEventEnd);
+})()`
+
 // newBrowser starts Debian's Chromium signed in to the reviewer at url as
 // bench@example.com; cancel stops it.
 func newBrowser(ctx context.Context, url string) (bctx context.Context, cancel func(), err error) {

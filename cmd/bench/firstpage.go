@@ -136,6 +136,11 @@ func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 				return nil, fmt.Errorf("%d pages: %w", n, err)
 			}
 			product = append(product, d)
+			steps, err := chromedp.Run(bctx, chromedp.Evaluate[string](paintSteps))
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(log, "  %d pages, visit %d: painted %s: %s\n", n, i+1, ms(d), steps)
 			src, ok := firstImage(rec.Body.String())
 			if !ok {
 				return nil, fmt.Errorf("%d pages: no page image on the review page", n)

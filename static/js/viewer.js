@@ -1,6 +1,6 @@
 // The document viewer: zoom, page navigation, and the link between fields
 // and their boxes. Boxes are placed in percent by the server, so zooming
-// only changes --scale and never moves them.
+// only changes each page's --scale and never moves them.
 import { bind } from "./keys.js";
 import { say } from "./editor.js";
 
@@ -74,7 +74,7 @@ function setScale(s, keepCenter = true) {
   const before = pagesEl.scrollHeight;
   const ratio = before ? (pagesEl.scrollTop + pagesEl.clientHeight / 2) / before : 0;
   scale = s;
-  pagesEl.style.setProperty("--scale", s.toFixed(4));
+  for (const p of pageEls) p.style.setProperty("--scale", s.toFixed(4));
   zoomLabel.textContent = Math.round((s / PX_PER_PT) * 100) + "%";
   // Tell the browser how wide page images now are, so it fetches a sharper
   // rendering when zooming in (srcset); the server's first guess (the
@@ -274,21 +274,24 @@ function ensureWords(page) {
   }
   return words.get(page);
 }
-// A page near the view gets its image (the server sends the first pages'
-// only), and its words while the text is shown or a box drawn.
+// A page near the view (within a view's height of it) gets its image (the
+// server sends the first pages' only), and its words while the text is
+// shown or a box drawn.
+const near = new Set();
 const nearView = new IntersectionObserver((entries) => {
   for (const e of entries) {
-    if (!e.isIntersecting) continue;
+    if (!e.isIntersecting) {
+      near.delete(e.target);
+      continue;
+    }
+    near.add(e.target);
     pageImage(e.target);
     if (pagesEl.classList.contains("show-text") || drawing) ensureWords(e.target);
   }
 }, { root: pagesEl, rootMargin: "100% 0px" });
 pageEls.forEach((p) => nearView.observe(p));
 function wordsInView() {
-  for (const p of pageEls) {
-    const r = p.getBoundingClientRect(), v = pagesEl.getBoundingClientRect();
-    if (r.bottom > v.top - 200 && r.top < v.bottom + 200) ensureWords(p);
-  }
+  near.forEach(ensureWords);
 }
 
 // placed is where a box, piece of text or drawn box stands on its page, in
@@ -511,6 +514,7 @@ function showTurn(p, turn) {
     if (!el || quarters % 2 === 0) continue;
     const [, w, h] = el.style.aspectRatio.match(/([\d.]+)\s*\/\s*([\d.]+)/);
     el.style.setProperty("--w", h);
+    el.style.setProperty("--h", w);
     el.style.aspectRatio = `${h}/${w}`;
   }
   const turned = (url) => {
