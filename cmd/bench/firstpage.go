@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -87,16 +86,11 @@ type panFigures struct {
 // long tasks while scrolling through 300 pages; and frames while zooming and
 // panning a page with 2,000 boxes.
 func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
-	dir, err := os.MkdirTemp("", "reviewer-bench-firstpage-")
+	e, stop, err := tempViewerEnv(ctx, "firstpage")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	e, err := newViewerEnv(ctx, dir, "")
-	if err != nil {
-		return nil, err
-	}
-	defer e.close()
+	defer stop()
 	// The product's handler, and beside it the bare page: one image.
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /bench/bare", func(w http.ResponseWriter, r *http.Request) {
@@ -163,10 +157,7 @@ func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 		})
 		if n == 300 {
 			var s scrollFigures
-			if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/runs/"+scrollRun)); err != nil {
-				return nil, err
-			}
-			if _, err := chromedp.Run(bctx, chromedp.Evaluate[float64](firstPaint, chromedp.EvalAwaitPromise)); err != nil {
+			if _, err := paintAfter(bctx, srv.URL+"/runs/"+scrollRun); err != nil {
 				return nil, err
 			}
 			var tr mainThreadTrace
@@ -185,10 +176,7 @@ func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/runs/"+boxes)); err != nil {
-		return nil, err
-	}
-	if _, err := chromedp.Run(bctx, chromedp.Evaluate[float64](firstPaint, chromedp.EvalAwaitPromise)); err != nil {
+	if _, err := paintAfter(bctx, srv.URL+"/runs/"+boxes); err != nil {
 		return nil, err
 	}
 	p, tr, err := traced[panFigures](bctx, panZoom)
@@ -202,6 +190,21 @@ func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 		fmt.Sprintf("%.0f ms, %d; %.0f ms, %d", p.Longest, p.Over, tr.Longest, tr.Over50), "", "no frame over 50 ms",
 	})
 	return rs, nil
+}
+
+// tempViewerEnv is a viewerEnv on a temporary directory named for the
+// benchmark; stop ends it and removes the directory.
+func tempViewerEnv(ctx context.Context, name string) (*viewerEnv, func(), error) {
+	dir, err := os.MkdirTemp("", "reviewer-bench-"+name+"-")
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := newViewerEnv(ctx, dir, "")
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return e, func() { e.close(); os.RemoveAll(dir) }, nil
 }
 
 // firstImage is the src of the first page image on a review page.
@@ -221,26 +224,7 @@ func firstImage(page string) (string, bool) {
 // loadBoxesRun ingests a run of 200 fields with 10 references each, all on
 // the first page of a 3-page PDF: 2,000 boxes on one page.
 func loadBoxesRun(ctx context.Context, e *viewerEnv) (string, error) {
-	var value, meta bytes.Buffer
-	value.WriteString("{")
-	meta.WriteString("{")
-	for i := range 200 {
-		if i > 0 {
-			value.WriteString(",")
-			meta.WriteString(",")
-		}
-		fmt.Fprintf(&value, `"field_%03d":"value %d"`, i, i)
-		fmt.Fprintf(&meta, `"field_%03d":{"ocrConfidence":0.%02d,"citations":[`, i, 50+i%50)
-		for j := range 10 {
-			if j > 0 {
-				meta.WriteString(",")
-			}
-			x, y := 20+float64(j)*58, 20+float64(i)*3.8
-			fmt.Fprintf(&meta, `{"page":{"number":1,"width":612,"height":792},"polygon":[{"x":%g,"y":%g},{"x":%g,"y":%g},{"x":%g,"y":%g},{"x":%g,"y":%g}],"referenceText":"text %d"}`, x, y, x+50, y, x+50, y+3, x, y+3, j)
-		}
-		meta.WriteString("]}")
-	}
-	value.WriteString("}")
-	meta.WriteString("}")
-	return loadRun(ctx, e, "workflow_run_bench_boxes", "file_bench_boxes", manyPagePDFOf(3, "boxes"), value.Bytes(), meta.Bytes())
+	return loadCited(ctx, e, "workflow_run_bench_boxes", "file_bench_boxes", manyPagePDFOf(3, "boxes"), 200, func(i, j int) (x, y, w, h float64) {
+		return 20 + float64(j)*58, 20 + float64(i)*3.8, 50, 3
+	})
 }
