@@ -72,6 +72,9 @@ type Checker interface {
 // pages as displayed (PDFium for PDFs, the header for images).
 type Measurer interface {
 	Inspect(ctx context.Context, hash, file string) (kind string, pages []review.PageSize, err error)
+	// DrawFirst draws page one as the viewer first asks for it, so the
+	// first view of a document that just arrived is already drawn.
+	DrawFirst(ctx context.Context, hash, file, kind string) error
 }
 
 // Desk runs the review desk's use-cases.

@@ -104,10 +104,20 @@ func testRefusedBeforeStored(t *testing.T) {
 	}
 }
 
-type measurer struct{ err error }
+type measurer struct {
+	err   error
+	drawn *[]string // the documents whose page one was drawn
+}
 
 func (m measurer) Inspect(context.Context, string, string) (string, []review.PageSize, error) {
 	return "pdf", []review.PageSize{{Width: 612, Height: 792}}, m.err
+}
+
+func (m measurer) DrawFirst(_ context.Context, hash, _, _ string) error {
+	if m.drawn != nil {
+		*m.drawn = append(*m.drawn, hash)
+	}
+	return nil
 }
 
 // TestMeasure: a document is measured once and kept; one that cannot be shown
@@ -125,11 +135,17 @@ func testMeasure(t *testing.T) {
 		return h
 	}
 	ok, bad, flaky := blob("good"), blob("bad"), blob("flaky")
-	if doc, err := desk.New(s, measurer{}, rules.New(nil), time.Now).Measure(ctx, ok); err != nil || len(doc.Pages) != 1 {
+	var drawn []string
+	if doc, err := desk.New(s, measurer{drawn: &drawn}, rules.New(nil), time.Now).Measure(ctx, ok); err != nil || len(doc.Pages) != 1 {
 		t.Fatalf("learn: %+v %v", doc, err)
 	}
+	// Page one is drawn on arrival, once: the kept measure draws nothing.
+	desk.New(s, measurer{drawn: &drawn}, rules.New(nil), time.Now).Measure(ctx, ok)
 	tooComplex := &review.Error{Code: review.EUNPROCESSABLE, Msg: "This document is too complex to show: drawing it took longer than 10s."}
-	desk.New(s, measurer{err: tooComplex}, rules.New(nil), time.Now).Measure(ctx, bad)
+	desk.New(s, measurer{err: tooComplex, drawn: &drawn}, rules.New(nil), time.Now).Measure(ctx, bad)
+	if len(drawn) != 1 || drawn[0] != ok {
+		t.Fatalf("page one drawn for %v, want only the measured document %s", drawn, ok)
+	}
 	if doc, found, _ := s.Document(ctx, bad); !found || doc.Error != tooComplex.Msg {
 		t.Fatalf("a document that cannot be shown: %+v found=%v", doc, found)
 	}

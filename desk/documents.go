@@ -35,7 +35,18 @@ func (d *Desk) Measure(ctx context.Context, blob string) (review.Document, error
 	default:
 		doc = review.Document{Error: "This document cannot be shown: " + review.ErrorMessage(err)}
 	}
-	return doc, d.store.PutDocument(ctx, blob, doc)
+	if err := d.store.PutDocument(ctx, blob, doc); err != nil {
+		return doc, err
+	}
+	// Page one is drawn on arrival: the first look at a document is a read
+	// of a file, not a wait for PDFium. A page that cannot be drawn says so
+	// when it is asked for, as before; only a stop ends the measuring.
+	if len(doc.Pages) > 0 && doc.Error == "" {
+		if err := d.measure.DrawFirst(ctx, blob, path, doc.Kind); err != nil && ctx.Err() != nil {
+			return doc, ctx.Err()
+		}
+	}
+	return doc, nil
 }
 
 // Sizer tells the displayed size of a page of a run's file, from what was

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/internal/hostile"
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
@@ -219,5 +220,33 @@ func TestImageFailureRemembered(t *testing.T) {
 	}
 	if _, err := r.PNG(ctx, hash, path, 1, 0); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDrawFirst: page one of a PDF is drawn at the width the viewer first
+// asks for, and that request is then a read of the kept file; an image,
+// served as it is, is not decoded for it.
+func TestDrawFirst(t *testing.T) {
+	t.Parallel()
+	r, dir := openBudgeted(t, 0)
+	ctx := context.Background()
+	hash, path := inspect(t, r, dir, hostile.Plain()) // 612×792 points
+	if err := r.DrawFirst(ctx, hash, path, pages.KindPDF); err != nil {
+		t.Fatal(err)
+	}
+	drawnBy := time.Now()
+	out, err := r.PNG(ctx, hash, path, 1, pages.FirstWidth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(out); err != nil || st.ModTime().After(drawnBy) {
+		t.Fatalf("page one at %d px was drawn when asked for, not on arrival (%v)", pages.FirstWidth, err)
+	}
+	if w, _ := pngSize(t, out); w != pages.FirstWidth {
+		t.Fatalf("page one is %d wide, want %d", w, pages.FirstWidth)
+	}
+	hash, path = inspect(t, r, dir, scans.TIFF(marked(400, 600)))
+	if err := r.DrawFirst(ctx, hash, path, "tiff"); err != nil || pages.ImageDecodes(r) != 0 {
+		t.Fatalf("an image: %v after %d decodes", err, pages.ImageDecodes(r))
 	}
 }

@@ -53,6 +53,11 @@ const (
 // the one that fits the screen (srcset); a fixed set keeps the cache small.
 var Widths = []int{240, 1000, 1600, 2400}
 
+// FirstWidth is the width the viewer asks page one at when a review page
+// opens (its image's src, and what it picks for a view up to 1000 pixels
+// wide): drawn when the document arrives.
+var FirstWidth = Widths[1]
+
 // MaxPages caps what is inspected of one document.
 const MaxPages = 5000
 
@@ -371,6 +376,16 @@ func (r *Renderer) Inspect(ctx context.Context, hash, file string) (string, []re
 		return "", nil, fmt.Errorf("inspect PDF: %w", err)
 	}
 	return kind, sizes, nil
+}
+
+// DrawFirst draws page one of a document of kind at FirstWidth and keeps it,
+// as PNG would when asked; nothing for a document not drawn from a PDF.
+func (r *Renderer) DrawFirst(ctx context.Context, hash, file, kind string) error {
+	if !Drawn(kind) {
+		return nil
+	}
+	_, err := r.PNG(ctx, hash, file, 1, FirstWidth)
+	return err
 }
 
 // sniffFile tells the kind of the document in file from its first bytes,

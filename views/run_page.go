@@ -267,9 +267,12 @@ func (p DocPageVM) ImageSrcset(widths []int) string {
 
 // pageStyle sizes a page element: its width follows the viewer's zoom
 // (--scale, set by the script) and its height follows from the aspect ratio,
-// so the element's rectangle is exactly the image's.
+// so the element's rectangle is exactly the image's. --h is that height for
+// a page not laid out (off screen): an estimate instead would move every
+// page below as pages are laid out, and a jump far into a long document
+// would land beside its mark.
 func pageStyle(p DocPageVM) templ.SafeCSS {
-	return templ.SafeCSS(fmt.Sprintf("--w:%.2f;aspect-ratio:%.2f/%.2f", p.Width, p.Width, p.Height))
+	return templ.SafeCSS(fmt.Sprintf("--w:%.2f;--h:%.2f;aspect-ratio:%.2f/%.2f", p.Width, p.Height, p.Width, p.Height))
 }
 
 // rectStyle places an overlay in percent of its page, so zoom never moves it.
@@ -281,8 +284,38 @@ func rectStyle(r review.Rect) templ.SafeCSS {
 // PageID is the element id of page n of a file on the review page.
 func PageID(file string, n int) string { return "p-" + file + "-" + strconv.Itoa(n) }
 
-// pageWidths are the widths page images are offered at (pages.Widths).
+// pageWidths are the widths page images are offered at (pages.Widths); the
+// first is the one drawn when a document arrives (pages.FirstWidth).
 var pageWidths = []int{1000, 1600, 2400}
+
+// imageWidths is pageWidths for the viewer, which makes page images itself.
+func imageWidths() string {
+	s := make([]string, len(pageWidths))
+	for i, w := range pageWidths {
+		s[i] = strconv.Itoa(w)
+	}
+	return strings.Join(s, " ")
+}
+
+// imageSizes is how wide page images are shown until the viewer sets its
+// zoom: the window less the field panel and the thumbnails.
+const imageSizes = "calc(100vw - 570px)"
+
+// ImagesSent is how many of a run's pages come with their image in the
+// review page, so the browser asks for them before any script runs: a view
+// shows one or two. The viewer makes the others' images, and every
+// thumbnail, as they come near the view, so a document of a thousand pages
+// costs what its pages seen cost.
+const ImagesSent = 2
+
+// priority asks the browser for the first page's image before anything
+// else: it is what a reviewer waits for.
+func priority(p DocPageVM) string {
+	if p.Index == 1 {
+		return "high"
+	}
+	return "auto"
+}
 
 func outputLabel(t review.OutputType) string {
 	switch t {

@@ -76,6 +76,7 @@ func main() {
 		{"ingest-postgres", benchIngestPostgres},
 		{"viewer", benchViewer},
 		{"word", benchWord},
+		{"firstpage", benchFirstPage},
 		{"bigrun", benchBigRun},
 		{"dashboard", benchDashboard},
 		{"dashboard-postgres", benchDashboardPostgres},

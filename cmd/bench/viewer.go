@@ -248,22 +248,32 @@ func loadBigRun(ctx context.Context, e *viewerEnv) (string, error) {
 // loadBigRunOn ingests a run with 50 fields of 10 references each over the
 // given PDF and returns its id.
 func loadBigRunOn(ctx context.Context, e *viewerEnv, runID, fileID string, pdf []byte) (string, error) {
+	return loadCited(ctx, e, runID, fileID, pdf, 50, func(i, j int) (x, y, w, h float64) {
+		return 40, 60 + float64(j)*70 + float64(i), 160, 9
+	})
+}
+
+// loadCited ingests a run of n fields with 10 references each on page one of
+// the given PDF, reference j of field i where at places it (points), and
+// returns its id.
+func loadCited(ctx context.Context, e *viewerEnv, runID, fileID string, pdf []byte, n int, at func(i, j int) (x, y, w, h float64)) (string, error) {
 	var value, meta bytes.Buffer
 	value.WriteString("{")
 	meta.WriteString("{")
-	for i := range 50 {
+	digits := len(fmt.Sprint(n - 1))
+	for i := range n {
 		if i > 0 {
 			value.WriteString(",")
 			meta.WriteString(",")
 		}
-		fmt.Fprintf(&value, `"field_%02d":"value %d"`, i, i)
-		fmt.Fprintf(&meta, `"field_%02d":{"ocrConfidence":0.%02d,"citations":[`, i, 50+i)
+		fmt.Fprintf(&value, `"field_%0*d":"value %d"`, digits, i, i)
+		fmt.Fprintf(&meta, `"field_%0*d":{"ocrConfidence":0.%02d,"citations":[`, digits, i, 50+i%50)
 		for j := range 10 {
 			if j > 0 {
 				meta.WriteString(",")
 			}
-			y := 60 + float64(j)*70 + float64(i)
-			fmt.Fprintf(&meta, `{"page":{"number":1,"width":612,"height":792},"polygon":[{"x":40,"y":%g},{"x":200,"y":%g},{"x":200,"y":%g},{"x":40,"y":%g}],"referenceText":"text %d"}`, y, y, y+9, y+9, j)
+			x, y, w, h := at(i, j)
+			fmt.Fprintf(&meta, `{"page":{"number":1,"width":612,"height":792},"polygon":[{"x":%g,"y":%g},{"x":%g,"y":%g},{"x":%g,"y":%g},{"x":%g,"y":%g}],"referenceText":"text %d"}`, x, y, x+w, y, x+w, y+h, x, y+h, j)
 		}
 		meta.WriteString("]}")
 	}
@@ -309,7 +319,11 @@ func loadRun(ctx context.Context, e *viewerEnv, runID, fileID string, pdf, value
 
 // manyPagePDF writes a valid PDF of n text pages (Helvetica, no embedded
 // fonts), so the benchmark needs no document it cannot ship.
-func manyPagePDF(n int) []byte {
+func manyPagePDF(n int) []byte { return manyPagePDFOf(n, "a long document") }
+
+// manyPagePDFOf is manyPagePDF with title in each page's lines: another
+// title, another document (another hash, nothing of it cached).
+func manyPagePDFOf(n int, title string) []byte {
 	// 1: catalog, 2: pages, 3: font; then per page a page and its content.
 	kids := ""
 	for i := range n {
@@ -325,7 +339,7 @@ func manyPagePDF(n int) []byte {
 		var text bytes.Buffer
 		fmt.Fprintf(&text, "BT /F1 28 Tf 72 700 Td (Page %d of %d) Tj ET\n", i+1, n)
 		for l := range 40 {
-			fmt.Fprintf(&text, "BT /F1 10 Tf 72 %d Td (Line %d of a long document, with numbers 1234.56 and words.) Tj ET\n", 660-l*14, l+1)
+			fmt.Fprintf(&text, "BT /F1 10 Tf 72 %d Td (Line %d of %s, with numbers 1234.56 and words.) Tj ET\n", 660-l*14, l+1, title)
 		}
 		objs = append(objs, hostile.Stream("", text.Bytes()))
 	}

@@ -385,12 +385,20 @@ func measureJS(zoom float64) string {
 	return fmt.Sprintf(`(async () => {
   const v = window.reviewerViewer;
   v.setScale(v.scale * %g, false);
-  const imgs = [...document.querySelectorAll(".page > img")];
-  imgs.forEach((i) => (i.loading = "eager"));
   // Every page laid out, on screen or not: a tab of a shared browser that
   // is not in front does not update what content-visibility skips, and
   // where the boxes sit does not depend on it.
   document.querySelectorAll(".page").forEach((p) => (p.style.contentVisibility = "visible"));
+  // Every page's image made: the viewer makes one as its page comes near
+  // the view.
+  for (const p of document.querySelectorAll(".page[data-image]")) {
+    p.scrollIntoView();
+    for (const until = Date.now() + 120000; !p.querySelector(":scope > img, :scope > .page-missing"); ) {
+      if (Date.now() > until) throw new Error("page " + p.dataset.page + " got no image near the view");
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+  }
+  const imgs = [...document.querySelectorAll(".page > img")];
   // Every page drawn first: on a busy machine the decoding budget answers
   // some page images 503 and the viewer asks again, so wait for the
   // condition (a generous ceiling), not for the first answer.

@@ -1,6 +1,6 @@
 // The document viewer: zoom, page navigation, and the link between fields
 // and their boxes. Boxes are placed in percent by the server, so zooming
-// only changes --scale and never moves them.
+// only changes each page's --scale and never moves them.
 import { bind } from "./keys.js";
 import { say } from "./editor.js";
 
@@ -10,7 +10,49 @@ let thumbs = new Map();
 function findThumbs() {
   thumbs = new Map([...document.querySelectorAll("[data-thumb]")].map((a) => [a.dataset.thumb, a]));
   thumbs.get(current?.dataset.index)?.setAttribute("aria-current", "true");
+  thumbsNear.disconnect();
+  thumbs.forEach((a) => thumbsNear.observe(a));
 }
+
+// --- page images, made as their pages come near the view ---
+
+// A long document's pages come as placeholders of their size: an image is
+// asked for only when its page, or its thumbnail, comes within a view of
+// being seen (the browser's own lazy loading still makes every element).
+const byIndex = new Map(pageEls.map((p) => [p.dataset.index, p]));
+const widths = (pagesEl.dataset.widths || "").split(" ").map(Number);
+
+// imageURL is the URL of page p's image w pixels wide, turned as it is.
+function imageURL(p, w) {
+  const turn = +p.dataset.turn || 0;
+  return `${p.dataset.image}?w=${w}${turn ? `&turn=${turn}` : ""}`;
+}
+
+function pageImage(p) {
+  if (!p.dataset.image || p.querySelector(":scope > img, :scope > .page-missing")) return;
+  const img = document.createElement("img");
+  img.alt = `Page ${p.dataset.page}`;
+  img.decoding = "async";
+  img.draggable = false;
+  img.sizes = imageSizes;
+  img.srcset = widths.map((w) => `${imageURL(p, w)} ${w}w`).join(", ");
+  img.src = imageURL(p, widths[0]);
+  p.prepend(img);
+}
+
+const thumbsNear = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const spot = e.isIntersecting && e.target.querySelector(":scope > .thumb-page");
+    const p = spot && byIndex.get(e.target.dataset.thumb);
+    if (!p) continue;
+    const img = document.createElement("img");
+    img.alt = "";
+    img.decoding = "async";
+    img.style.cssText = spot.style.cssText;
+    img.src = imageURL(p, 240);
+    spot.replaceWith(img);
+  }
+}, { root: document.getElementById("thumbs"), rootMargin: "100% 0px" });
 const zoomLabel = document.getElementById("zoom-level");
 const pageNow = document.getElementById("page-now");
 const PX_PER_PT = 96 / 72;
@@ -24,13 +66,15 @@ function widest() {
 // The width the page images were last told to be; sizes (and with it the
 // image the browser picks) changes only when a zoom really needs another.
 let sizedFor = 0;
+// How wide page images are shown (their sizes), for those made from now on.
+let imageSizes = pagesEl.dataset.sizes;
 
 function setScale(s, keepCenter = true) {
   s = Math.min(Math.max(s, 0.2), 6);
   const before = pagesEl.scrollHeight;
   const ratio = before ? (pagesEl.scrollTop + pagesEl.clientHeight / 2) / before : 0;
   scale = s;
-  pagesEl.style.setProperty("--scale", s.toFixed(4));
+  for (const p of pageEls) p.style.setProperty("--scale", s.toFixed(4));
   zoomLabel.textContent = Math.round((s / PX_PER_PT) * 100) + "%";
   // Tell the browser how wide page images now are, so it fetches a sharper
   // rendering when zooming in (srcset); the server's first guess (the
@@ -39,7 +83,8 @@ function setScale(s, keepCenter = true) {
   if (!sizedFor) sizedFor = px;
   if (px > sizedFor * 1.25 || px < sizedFor * 0.6) {
     sizedFor = px;
-    for (const img of pagesEl.querySelectorAll(".page > img")) img.sizes = px + "px";
+    imageSizes = px + "px";
+    for (const img of pagesEl.querySelectorAll(".page > img")) img.sizes = imageSizes;
   }
   if (keepCenter) pagesEl.scrollTop = ratio * pagesEl.scrollHeight - pagesEl.clientHeight / 2;
 }
@@ -229,15 +274,24 @@ function ensureWords(page) {
   }
   return words.get(page);
 }
+// A page near the view (within a view's height of it) gets its image (the
+// server sends the first pages' only), and its words while the text is
+// shown or a box drawn.
+const near = new Set();
 const nearView = new IntersectionObserver((entries) => {
-  for (const e of entries) if (e.isIntersecting && (pagesEl.classList.contains("show-text") || drawing)) ensureWords(e.target);
-}, { root: pagesEl, rootMargin: "200px" });
+  for (const e of entries) {
+    if (!e.isIntersecting) {
+      near.delete(e.target);
+      continue;
+    }
+    near.add(e.target);
+    pageImage(e.target);
+    if (pagesEl.classList.contains("show-text") || drawing) ensureWords(e.target);
+  }
+}, { root: pagesEl, rootMargin: "100% 0px" });
 pageEls.forEach((p) => nearView.observe(p));
 function wordsInView() {
-  for (const p of pageEls) {
-    const r = p.getBoundingClientRect(), v = pagesEl.getBoundingClientRect();
-    if (r.bottom > v.top - 200 && r.top < v.bottom + 200) ensureWords(p);
-  }
+  near.forEach(ensureWords);
 }
 
 // placed is where a box, piece of text or drawn box stands on its page, in
@@ -455,11 +509,12 @@ function showTurn(p, turn) {
   const quarters = (((turn - (+p.dataset.turn || 0)) / 90) % 4 + 4) % 4;
   if (!quarters) return;
   p.dataset.turn = turn;
-  const thumb = thumbs.get(p.dataset.index)?.querySelector("img");
+  const thumb = thumbs.get(p.dataset.index)?.querySelector("img, .thumb-page");
   for (const el of [p, thumb]) {
     if (!el || quarters % 2 === 0) continue;
     const [, w, h] = el.style.aspectRatio.match(/([\d.]+)\s*\/\s*([\d.]+)/);
     el.style.setProperty("--w", h);
+    el.style.setProperty("--h", w);
     el.style.aspectRatio = `${h}/${w}`;
   }
   const turned = (url) => {
@@ -468,7 +523,7 @@ function showTurn(p, turn) {
     return u.pathname + u.search;
   };
   for (const img of [p.querySelector(":scope > img"), thumb]) {
-    if (!img) continue;
+    if (!img?.src) continue; // not made yet: made turned
     if (img.srcset) img.srcset = img.srcset.split(", ").map((s) => s.split(" ")).map(([u, w]) => `${turned(u)} ${w}`).join(", ");
     img.src = turned(img.getAttribute("src"));
   }

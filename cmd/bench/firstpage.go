@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// firstPageVisits is how many fresh documents of each length are opened:
+// each visit is a first one (a document never shown, the browser's cache
+// off).
+const firstPageVisits = 5
+
+// scrollThrough scrolls the document from its first page to its last in
+// 600 animation frames and answers the long tasks seen meanwhile (the
+// browser's own record) and the longest frame.
+const scrollThrough = `new Promise((done) => {
+  const long = [];
+  const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) long.push(e.duration); });
+  po.observe({ type: "longtask" });
+  const el = document.getElementById("pages");
+  const end = el.scrollHeight - el.clientHeight, steps = 600;
+  let i = 0, last = 0, worst = 0;
+  function frame(t) {
+    if (last) worst = Math.max(worst, t - last);
+    last = t;
+    el.scrollTop = (end * ++i) / steps;
+    if (i < steps) return requestAnimationFrame(frame);
+    setTimeout(() => { po.disconnect(); done({ long: long.length, longest: Math.max(0, ...long), frame: worst }); }, 500);
+  }
+  requestAnimationFrame(frame);
+})`
+
+// panZoom zooms the first page in and out over 60 frames, then pans across
+// it zoomed in over 120, and answers every frame's length and the long
+// tasks seen.
+const panZoom = `new Promise((done) => {
+  const v = window.reviewerViewer, el = document.getElementById("pages");
+  const long = [];
+  const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) long.push(e.duration); });
+  po.observe({ type: "longtask" });
+  const base = v.scale, frames = [];
+  let i = 0, last = 0;
+  function frame(t) {
+    if (last) frames.push(t - last);
+    last = t;
+    if (i < 60) v.setScale(base * (1 + 2 * Math.sin((i * Math.PI) / 60) ** 2));
+    else {
+      if (i === 60) v.setScale(base * 3);
+      const a = ((i - 60) * Math.PI) / 30;
+      el.scrollLeft = (el.scrollWidth - el.clientWidth) * (0.5 + 0.5 * Math.sin(a));
+      el.scrollTop = (el.clientHeight * 3) * (0.5 + 0.5 * Math.cos(a));
+    }
+    if (++i < 180) return requestAnimationFrame(frame);
+    setTimeout(() => { po.disconnect(); done({ frames: frames.length, longest: Math.max(...frames), over: frames.filter((d) => d > 50).length, long: long.length, longestTask: Math.max(0, ...long) }); }, 300);
+  }
+  requestAnimationFrame(frame);
+})`
+
+type scrollFigures struct {
+	Long    int     `json:"long"`
+	Longest float64 `json:"longest"`
+	Frame   float64 `json:"frame"`
+}
+
+type panFigures struct {
+	Frames      int     `json:"frames"`
+	Longest     float64 `json:"longest"`
+	Over        int     `json:"over"`
+	Long        int     `json:"long"`
+	LongestTask float64 `json:"longestTask"`
+}
+
+// benchFirstPage measures, in Chromium against the real wiring, navigation
+// to the first page image painted for fresh 300- and 1,000-page PDFs, beside
+// a bare HTML page holding only that page's image from the same server; the
+// long tasks while scrolling through 300 pages; and frames while zooming and
+// panning a page with 2,000 boxes.
+func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
+	e, stop, err := tempViewerEnv(ctx, "firstpage")
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	// The product's handler, and beside it the bare page: one image.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /bench/bare", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>bare</title><img class="bare" alt="" src="%s">`, html.EscapeString(r.URL.Query().Get("src")))
+	})
+	mux.Handle("/", e.handler)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	bctx, cancel, err := newBrowser(ctx, srv.URL)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
+		return nil, err
+	}
+	if _, err := chromedp.Call(bctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+		return nil, err
+	}
+	var rs []result
+	var scrollRun string
+	for _, n := range []int{300, 1000} {
+		var product, bare []time.Duration
+		var size int
+		for i := range firstPageVisits {
+			id := fmt.Sprintf("bench_first_%d_%d", n, i)
+			runID, err := loadBigRunOn(ctx, e, "workflow_run_"+id, "file_"+id, manyPagePDFOf(n, id))
+			if err != nil {
+				return nil, err
+			}
+			scrollRun = runID
+			_, rec := e.get("/runs/" + runID)
+			size = rec.Body.Len()
+			d, err := paintAfter(bctx, srv.URL+"/runs/"+runID)
+			if err != nil {
+				return nil, fmt.Errorf("%d pages: %w", n, err)
+			}
+			product = append(product, d)
+			steps, err := chromedp.Run(bctx, chromedp.Evaluate[string](paintSteps))
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(log, "  %d pages, visit %d: painted %s: %s\n", n, i+1, ms(d), steps)
+			src, ok := firstImage(rec.Body.String())
+			if !ok {
+				return nil, fmt.Errorf("%d pages: no page image on the review page", n)
+			}
+			if d, err = paintAfter(bctx, srv.URL+"/bench/bare?src="+src); err != nil {
+				return nil, fmt.Errorf("%d pages, bare: %w", n, err)
+			}
+			bare = append(bare, d)
+		}
+		goal := "< 150 ms"
+		if n == 1000 {
+			goal = "< 300 ms"
+		}
+		fmt.Fprintf(log, "%d pages: first page painted p50 %s (max %s), bare image p50 %s; review page %d KB; load %s\n",
+			n, ms(percentile(product, 50)), ms(percentile(product, 100)), ms(percentile(bare, 50)), size/1000, loadAverage())
+		rs = append(rs, result{
+			fmt.Sprintf("Chromium: navigation to the first page image painted, fresh %d-page PDF (50 fields, 500 boxes), first visit, p50 (max) of %d; review page %d KB; load %s", n, firstPageVisits, size/1000, loadAverage()),
+			fmt.Sprintf("%s (%s)", ms(percentile(product, 50)), ms(percentile(product, 100))),
+			fmt.Sprintf("%s p50: a bare page of that one image, same server", ms(percentile(bare, 50))), goal,
+		})
+		if n == 300 {
+			var s scrollFigures
+			if _, err := paintAfter(bctx, srv.URL+"/runs/"+scrollRun); err != nil {
+				return nil, err
+			}
+			var tr mainThreadTrace
+			if s, tr, err = traced[scrollFigures](bctx, scrollThrough); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(log, "scrolling 300 pages in 600 frames: %d long tasks, longest %.0f ms, longest frame %.0f ms; load %s\n", s.Long, s.Longest, s.Frame, loadAverage())
+			fmt.Fprintf(log, "  trace of the main thread: %d tasks, longest %.0f ms, %d over 50 ms; %s\n", tr.Tasks, tr.Longest, tr.Over50, tr.top(8))
+			rs = append(rs, result{
+				"Chromium: scrolling a 300-page PDF from first page to last in 600 frames: long tasks (longest), longest frame; load " + loadAverage(),
+				fmt.Sprintf("%d (%.0f ms), %.0f ms", s.Long, s.Longest, s.Frame), "", "no long task over 50 ms",
+			})
+		}
+	}
+	boxes, err := loadBoxesRun(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := paintAfter(bctx, srv.URL+"/runs/"+boxes); err != nil {
+		return nil, err
+	}
+	p, tr, err := traced[panFigures](bctx, panZoom)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "2,000 boxes, zoom and pan over %d frames: longest frame %.0f ms, %d over 50 ms; %d long tasks (longest %.0f ms); load %s\n", p.Frames, p.Longest, p.Over, p.Long, p.LongestTask, loadAverage())
+	fmt.Fprintf(log, "  trace of the main thread: %d tasks, longest %.0f ms, %d over 50 ms; %s\n", tr.Tasks, tr.Longest, tr.Over50, tr.top(8))
+	rs = append(rs, result{
+		"Chromium: a page with 2,000 boxes zoomed in and out (60 frames) then panned zoomed in (120 frames): longest frame, frames over 50 ms; in the trace, the main thread's longest task and tasks over 50 ms; load " + loadAverage(),
+		fmt.Sprintf("%.0f ms, %d; %.0f ms, %d", p.Longest, p.Over, tr.Longest, tr.Over50), "", "no frame over 50 ms",
+	})
+	return rs, nil
+}
+
+// tempViewerEnv is a viewerEnv on a temporary directory named for the
+// benchmark; stop ends it and removes the directory.
+func tempViewerEnv(ctx context.Context, name string) (*viewerEnv, func(), error) {
+	dir, err := os.MkdirTemp("", "reviewer-bench-"+name+"-")
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := newViewerEnv(ctx, dir, "")
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return e, func() { e.close(); os.RemoveAll(dir) }, nil
+}
+
+// firstImage is the src of the first page image on a review page.
+func firstImage(page string) (string, bool) {
+	_, rest, ok := strings.Cut(page, `<div class="page" `)
+	if !ok {
+		return "", false
+	}
+	_, rest, ok = strings.Cut(rest, ` src="`)
+	if !ok {
+		return "", false
+	}
+	src, _, ok := strings.Cut(rest, `"`)
+	return html.UnescapeString(src), ok
+}
+
+// loadBoxesRun ingests a run of 200 fields with 10 references each, all on
+// the first page of a 3-page PDF: 2,000 boxes on one page.
+func loadBoxesRun(ctx context.Context, e *viewerEnv) (string, error) {
+	return loadCited(ctx, e, "workflow_run_bench_boxes", "file_bench_boxes", manyPagePDFOf(3, "boxes"), 200, func(i, j int) (x, y, w, h float64) {
+		return 20 + float64(j)*58, 20 + float64(i)*3.8, 50, 3
+	})
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdpio "github.com/chromedp/cdproto/io"
+	"github.com/chromedp/cdproto/tracing"
+	"github.com/chromedp/chromedp"
+)
+
+// mainThreadTrace is what a Chromium trace says of the page's main thread
+// while a script ran: its tasks (a frame's work is one), and where their
+// time went by trace event.
+type mainThreadTrace struct {
+	Tasks   int                // tasks run
+	Longest float64            // the longest, in ms
+	Over50  int                // tasks over 50 ms
+	ByEvent map[string]float64 // ms spent in each named event (nested ones counted in each)
+}
+
+// top names the n events that took most of the main thread's time.
+func (t mainThreadTrace) top(n int) string {
+	names := make([]string, 0, len(t.ByEvent))
+	for k := range t.ByEvent {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return t.ByEvent[names[i]] > t.ByEvent[names[j]] })
+	var b strings.Builder
+	for i, k := range names[:min(n, len(names))] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %.0f ms", k, t.ByEvent[k])
+	}
+	return b.String()
+}
+
+// traced runs script (a promise) in the page with Chromium tracing on and
+// returns its answer and what the trace says of the renderer's main thread.
+func traced[T any](bctx context.Context, script string) (T, mainThreadTrace, error) {
+	var out T
+	var tr mainThreadTrace
+	err := chromedp.Do(bctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		complete := cdp.Events(ctx, tg, tracing.TracingComplete)
+		if _, err := cdp.Call(ctx, tg, tracing.Start, tracing.StartParams{
+			TransferMode: tracing.StartTransferModeReturnAsStream, StreamFormat: tracing.StreamFormatJSON,
+			TraceConfig: &tracing.TraceConfig{IncludedCategories: []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel"}},
+		}); err != nil {
+			return err
+		}
+		v, err := chromedp.Evaluate[T](script, chromedp.EvalAwaitPromise)(ctx, tg)
+		if err != nil {
+			return err
+		}
+		out = v
+		if _, err := cdp.Call(ctx, tg, tracing.End, cdp.Empty{}); err != nil {
+			return err
+		}
+		for ev, err := range complete {
+			if err != nil {
+				return err
+			}
+			var data bytes.Buffer
+			for {
+				r, err := cdp.Call(ctx, tg, cdpio.Read, cdpio.ReadParams{Handle: ev.Stream})
+				if err != nil {
+					return err
+				}
+				data.Write(r.Data)
+				if r.EOF {
+					break
+				}
+			}
+			cdp.Call(ctx, tg, cdpio.Close, cdpio.CloseParams{Handle: ev.Stream})
+			tr, err = mainThread(data.Bytes())
+			return err
+		}
+		return fmt.Errorf("the trace never completed")
+	}))
+	return out, tr, err
+}
+
+// mainThread reads a JSON trace for the renderer's main threads.
+func mainThread(data []byte) (mainThreadTrace, error) {
+	var trace struct {
+		TraceEvents []struct {
+			Name string  `json:"name"`
+			Ph   string  `json:"ph"`
+			Dur  float64 `json:"dur"`
+			Pid  int64   `json:"pid"`
+			Tid  int64   `json:"tid"`
+			Args struct {
+				Name string `json:"name"`
+			} `json:"args"`
+		} `json:"traceEvents"`
+	}
+	if err := json.Unmarshal(data, &trace); err != nil {
+		return mainThreadTrace{}, fmt.Errorf("reading the trace: %w", err)
+	}
+	type thread struct{ pid, tid int64 }
+	main := map[thread]bool{}
+	for _, e := range trace.TraceEvents {
+		if e.Ph == "M" && e.Name == "thread_name" && e.Args.Name == "CrRendererMain" {
+			main[thread{e.Pid, e.Tid}] = true
+		}
+	}
+	tr := mainThreadTrace{ByEvent: map[string]float64{}}
+	for _, e := range trace.TraceEvents {
+		if e.Ph != "X" || !main[thread{e.Pid, e.Tid}] {
+			continue
+		}
+		d := e.Dur / 1000
+		if e.Name == "RunTask" || e.Name == "ThreadControllerImpl::RunTask" {
+			tr.Tasks++
+			tr.Longest = max(tr.Longest, d)
+			if d > 50 {
+				tr.Over50++
+			}
+			continue
+		}
+		tr.ByEvent[e.Name] += d
+	}
+	return tr, nil
+}
