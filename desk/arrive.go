@@ -16,7 +16,7 @@ const arriveAttempts = 3
 
 // Arrive applies what webhook events bring, interpreted, in one
 // transaction: runs, their steps and outputs, workflows. What becomes of
-// each run (status, routing, QA draw, duplicate key) is review.Arrive,
+// each run (status, routing, QA draw, duplicate key, due time) is review.Arrive,
 // decided here from what is kept of the run and its workflow's rules; the
 // store writes it only while both still hold, else it is decided again.
 // The ingest worker calls it; nothing else decides whether a run goes to
@@ -61,6 +61,7 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 	}
 	type workflowKey struct{ workflow, key string }
 	keyedHere := map[workflowKey]string{} // the first run of this batch with a key
+	now := d.now()
 	for i := range outs {
 		run := outs[i].Change.Run
 		if outs[i].Err != nil || run == nil {
@@ -70,6 +71,7 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 		a, err := review.Arrive(run, review.Arriving{
 			Kept:  kept[run.ID],
 			Rules: rules[wf],
+			Now:   now,
 			FailsRules: func(key string) (bool, error) {
 				first := keyedHere[workflowKey{wf, key}]
 				if first == "" {
@@ -92,7 +94,7 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 		}
 		outs[i].Change.Arrival = &a
 		if a.Apply {
-			kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed}
+			kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed, Queued: a.Queued, Due: a.Due}
 			if k := (workflowKey{wf, a.DupKey}); a.DupKey != "" && keyedHere[k] == "" {
 				keyedHere[k] = run.ID
 			}

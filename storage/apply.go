@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -205,7 +204,7 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 		return nil, err
 	}
 	for _, row := range rows {
-		if r := row.run; r != nil && (row.arrival.Kept != old[r.ID] || !row.arrival.Rules.Same(rules[r.Workflow.ID])) {
+		if r := row.run; r != nil && (!row.arrival.Kept.Same(old[r.ID]) || !row.arrival.Rules.Same(rules[r.Workflow.ID])) {
 			return nil, fmt.Errorf("run %s changed, or its workflow's rules, since its arrival was decided: %w", r.ID, review.ErrRefused)
 		}
 	}
@@ -215,10 +214,6 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	workflows := map[string]bool{}
 	var workflowArgs []any
 	files := newFileSet()
-	dueField, within, err := dueConfig(ctx, tx, keyed)
-	if err != nil {
-		return nil, err
-	}
 	for _, row := range rows {
 		r := row.run
 		if r == nil {
@@ -235,15 +230,15 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 			}
 		}
 		var queued, dueMeta any
+		if !a.Queued.IsZero() {
+			queued = ms(a.Queued)
+		}
+		if !a.DueMeta.IsZero() {
+			dueMeta = ms(a.DueMeta)
+		}
 		due := int64(0)
-		if status == review.StatusNeedsReview {
-			since := r.WaitingSince(time.UnixMilli(now))
-			queued = ms(since)
-			var meta *time.Time
-			if t, ok := review.DueFromMetadata(r.Raw, dueField); ok {
-				meta, dueMeta = &t, ms(t)
-			}
-			due = ms(review.DueAt(since, meta, within[r.Workflow.ID]))
+		if !a.Due.IsZero() {
+			due = ms(a.Due)
 		}
 		sum := row.sum
 		runArgs = append(runArgs, r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(status), sum.FileName, sum.FileType, sum.PageCount,
@@ -278,9 +273,9 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	err = execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head, title, dup_key, due_meta, due_at) VALUES `,
 		`ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
 			status = excluded.status, file_name = excluded.file_name, file_type = excluded.file_type, page_count = excluded.page_count,
-			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = coalesce(runs.queued_at, excluded.queued_at),
+			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = excluded.queued_at,
 			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head, title = excluded.title, dup_key = excluded.dup_key,
-			due_meta = excluded.due_meta, due_at = CASE WHEN runs.queued_at IS NULL OR excluded.due_meta IS NOT NULL THEN excluded.due_at ELSE runs.due_at END`, 20, runArgs)
+			due_meta = excluded.due_meta, due_at = excluded.due_at`, 20, runArgs)
 	if err != nil {
 		return nil, err
 	}

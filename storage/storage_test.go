@@ -46,8 +46,24 @@ func send(t *testing.T, s *storage.Store, id, typ string, payload json.RawMessag
 // apply interprets and applies every pending event, as the ingest worker does.
 func apply(t *testing.T, s *storage.Store) review.Applied {
 	t.Helper()
-	ctx := context.Background()
-	evs, err := s.PendingEvents(ctx, 1000)
+	return applyAt(t, s, nil)
+}
+
+// applyAt is apply deciding arrivals by the clock now (nil: the time), as
+// the store that was opened with it.
+func applyAt(t *testing.T, s *storage.Store, now func() time.Time) review.Applied {
+	t.Helper()
+	a, err := desk.New(s, nil, nil, now).Arrive(context.Background(), pending(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// pending interprets every pending event.
+func pending(t *testing.T, s *storage.Store) []review.EventOutcome {
+	t.Helper()
+	evs, err := s.PendingEvents(context.Background(), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +73,7 @@ func apply(t *testing.T, s *storage.Store) review.Applied {
 		c, err := review.Interpret(ev)
 		outs = append(outs, review.EventOutcome{Seq: e.Seq, Change: c, Err: err})
 	}
-	a, err := desk.New(s, nil, nil, nil).Arrive(ctx, outs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return outs
 }
 
 // demoPayload is a demo run: 0 the 2026 AWS invoice, 1 the 2025 QualityHosting one.
