@@ -1,6 +1,7 @@
 package review
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -160,4 +161,62 @@ func toMilli(t time.Time) time.Time {
 		return t
 	}
 	return time.UnixMilli(t.UnixMilli()).UTC()
+}
+
+// Holder is the run holding an output, as read where a standalone output
+// event is decided: its id ("" when none does), workflow, status and
+// stored payload.
+type Holder struct {
+	RunID      string
+	WorkflowID string
+	Status     Status
+	Payload    json.RawMessage
+}
+
+// OutputArrival is what a standalone processor run event makes of the run
+// holding its output: nothing (Run nil), or Run, its payload with the
+// output spliced in, keyed by DupKey when its workflow has key fields
+// (Keyed; else the run keeps its key, the file's checksum). It holds, too,
+// what it was decided on (Held, KeyFields): the store writes it only while
+// they still hold.
+type OutputArrival struct {
+	Run    *Run
+	DupKey string
+	Keyed  bool
+
+	Held      Holder
+	KeyFields []string
+}
+
+// ArriveOutput decides what output o, brought by a standalone processor
+// run event with payload raw, makes of the run held that holds it, whose
+// workflow keys runs by keyFields: its payload with the output spliced in
+// (Splice) and its duplicate key anew, unless no run under review here
+// holds it.
+func ArriveOutput(o *Output, raw json.RawMessage, held Holder, keyFields []string) (OutputArrival, error) {
+	a := OutputArrival{Held: held, KeyFields: keyFields}
+	if held.RunID == "" || held.Status.Decided() {
+		return a, nil
+	}
+	run, err := DecodeRun(held.Payload)
+	if err != nil {
+		return a, err
+	}
+	for _, have := range run.Outputs {
+		if have.ID != o.ID || have.Location == nil {
+			continue
+		}
+		next, err := Splice(run.Raw, have.Location, raw)
+		if err != nil {
+			return a, err
+		}
+		if a.Run, err = DecodeRun(next); err != nil {
+			return a, err
+		}
+		if len(keyFields) > 0 {
+			a.DupKey, a.Keyed = DuplicateKey(a.Run, keyFields), true
+		}
+		return a, nil
+	}
+	return a, nil
 }

@@ -133,3 +133,31 @@ func TestArriveDue(t *testing.T) {
 		})
 	}
 }
+
+// TestArriveOutput: a standalone output is spliced into the run under
+// review holding it, keyed anew where its workflow has key fields; a run
+// decided, or none, is left as it is.
+func TestArriveOutput(t *testing.T) {
+	payload := json.RawMessage(`{"object":"workflow_run","id":"workflow_run_1","status":"NEEDS_REVIEW","workflow":{"id":"wf"},
+		"outputs":[{"id":"dpr_1","type":"EXTRACT","output":{"invoice_number":{"type":"string","value":"41","confidence":0.9}}}]}`)
+	raw := json.RawMessage(`{"id":"dpr_1","type":"EXTRACT","output":{"invoice_number":{"type":"string","value":"42","confidence":0.5}}}`)
+	o := &Output{ID: "dpr_1"}
+	held := Holder{RunID: "workflow_run_1", WorkflowID: "wf", Status: StatusNeedsReview, Payload: payload}
+	a, err := ArriveOutput(o, raw, held, []string{"invoice_number"})
+	if err != nil || a.Run == nil || !a.Keyed || a.DupKey != DuplicateKey(a.Run, []string{"invoice_number"}) || a.DupKey == "" {
+		t.Fatalf("ArriveOutput = %+v, %v", a, err)
+	}
+	if low, _ := a.Run.MinConfidence(); low != 0.5 || a.Held.RunID != held.RunID {
+		t.Fatalf("spliced run: confidence %v, held %+v", low, a.Held)
+	}
+	if a, err := ArriveOutput(o, raw, held, nil); err != nil || a.Run == nil || a.Keyed {
+		t.Fatalf("no key fields: %+v, %v", a, err)
+	}
+	decided := held
+	decided.Status = StatusRejected
+	for _, h := range []Holder{decided, {}} {
+		if a, err := ArriveOutput(o, raw, h, nil); err != nil || a.Run != nil {
+			t.Fatalf("ArriveOutput(%+v) = %+v, %v; want nothing", h, a, err)
+		}
+	}
+}

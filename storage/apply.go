@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -130,7 +132,7 @@ func applyChange(ctx context.Context, tx *txn, c review.EventChange, now int64) 
 		}
 		return []string{c.StepRun.RunID}, nil
 	case c.Output != nil:
-		return putOutput(ctx, tx, c.Output, c.OutputRaw, now)
+		return putOutput(ctx, tx, c, now)
 	case c.Workflow != nil:
 		_, err := tx.ExecContext(ctx, `INSERT INTO workflows (id, name, version, deleted, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif(excluded.name, ''), workflows.name), version = coalesce(nullif(excluded.version, ''), workflows.version),
@@ -354,43 +356,39 @@ func lastByKey(args []any, cols int) []any {
 	return out
 }
 
-// putOutput applies a standalone processor run event to the run holding an
-// output with the same id, splicing it into the stored payload.
-func putOutput(ctx context.Context, tx *txn, o *review.Output, raw []byte, now int64) ([]string, error) {
-	var runID, status string
-	var payload []byte
-	err := tx.QueryRowContext(ctx, `SELECT r.id, r.status, r.payload FROM run_outputs o JOIN runs r ON r.id = o.run_id WHERE o.output_id = ?`, o.ID).Scan(&runID, &status, &payload)
-	if isNoRows(err) || review.Status(status).Decided() {
+// putOutput writes what desk.Arrive decided a standalone processor run
+// event makes of the run holding its output (review.OutputArrival): only
+// while that run is as it was read, and its workflow's key fields too;
+// otherwise the batch is refused (review.ErrRefused) and decided anew.
+func putOutput(ctx context.Context, tx *txn, c review.EventChange, now int64) ([]string, error) {
+	a := c.OutputArrival
+	if a == nil {
+		return nil, fmt.Errorf("output %s: no arrival decided (desk.Arrive decides it)", c.Output.ID)
+	}
+	held, err := outputHolders(ctx, tx, tx.pg, []any{c.Output.ID})
+	if err != nil {
+		return nil, err
+	}
+	h := held[c.Output.ID]
+	if h.RunID != a.Held.RunID || h.WorkflowID != a.Held.WorkflowID || h.Status != a.Held.Status || !bytes.Equal(h.Payload, a.Held.Payload) {
+		return nil, fmt.Errorf("the run holding output %s changed since its splice was decided: %w", c.Output.ID, review.ErrRefused)
+	}
+	if a.Run == nil {
 		return nil, nil // not a run under review here: stored, nothing to apply
 	}
+	rules, err := arrivalRules(ctx, tx, tx.pg, []any{h.WorkflowID})
 	if err != nil {
 		return nil, err
 	}
-	run, err := review.DecodeRun(payload)
-	if err != nil {
+	if !slices.Equal(rules[h.WorkflowID].KeyFields, a.KeyFields) {
+		return nil, fmt.Errorf("the key fields of workflow %s changed since a splice was decided: %w", h.WorkflowID, review.ErrRefused)
+	}
+	sum := a.Run.Summary()
+	if _, err = tx.ExecContext(ctx, `UPDATE runs SET payload = ?, min_confidence = ?, updated_at = ? WHERE id = ?`, []byte(a.Run.Raw), sum.MinConfidence, now, h.RunID); err != nil {
 		return nil, err
 	}
-	for _, have := range run.Outputs {
-		if have.ID != o.ID || have.Location == nil {
-			continue
-		}
-		next, err := review.Splice(run.Raw, have.Location, raw)
-		if err != nil {
-			return nil, err
-		}
-		updated, err := review.DecodeRun(next)
-		if err != nil {
-			return nil, err
-		}
-		sum := updated.Summary()
-		if _, err = tx.ExecContext(ctx, `UPDATE runs SET payload = ?, min_confidence = ?, updated_at = ? WHERE id = ?`, []byte(next), sum.MinConfidence, now, runID); err != nil {
-			return nil, err
-		}
-		keyOf, err := keyFields(ctx, tx, map[string]bool{updated.Workflow.ID: true})
-		if fields := keyOf[updated.Workflow.ID]; err == nil && len(fields) > 0 {
-			_, err = tx.ExecContext(ctx, `UPDATE runs SET dup_key = ? WHERE id = ?`, review.DuplicateKey(updated, fields), runID)
-		}
-		return []string{runID}, err
+	if a.Keyed {
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET dup_key = ? WHERE id = ?`, a.DupKey, h.RunID)
 	}
-	return nil, nil
+	return []string{h.RunID}, err
 }

@@ -155,6 +155,39 @@ func arrivalRules(ctx context.Context, q querier, pg bool, workflowIDs []any) (m
 	return out, nil
 }
 
+// OutputHolders reads the runs holding outputs, by output id, for deciding
+// what a standalone output event makes of each (review.ArriveOutput); an
+// output no run holds is not listed.
+func (s *Store) OutputHolders(ctx context.Context, outputIDs []string) (map[string]review.Holder, error) {
+	held, err := outputHolders(ctx, s.r, s.r.pg, anys(outputIDs))
+	if err != nil {
+		return nil, fmt.Errorf("output holders: %w", err)
+	}
+	return held, nil
+}
+
+func outputHolders(ctx context.Context, q querier, pg bool, outputIDs []any) (map[string]review.Holder, error) {
+	out := map[string]review.Holder{}
+	for rest := outputIDs; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		err := queryRows(ctx, q, `SELECT o.output_id, r.id, r.workflow_id, r.status, r.payload FROM run_outputs o JOIN runs r ON r.id = o.run_id WHERE o.output_id IN `+ids(pg, 1, n), rest[:n], func(rows *sql.Rows) error {
+			var id, status string
+			var h review.Holder
+			if err := rows.Scan(&id, &h.RunID, &h.WorkflowID, &status, &h.Payload); err != nil {
+				return err
+			}
+			h.Status = review.Status(status)
+			out[id] = h
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return out, nil
+}
+
 // FirstWithKey returns the earliest run of a workflow, other than runID,
 // whose duplicate key is key; "" when there is none.
 func (s *Store) FirstWithKey(ctx context.Context, workflowID, key, runID string) (string, error) {
