@@ -16,11 +16,12 @@ const arriveAttempts = 3
 
 // Arrive applies what webhook events bring, interpreted, in one
 // transaction: runs, their steps and outputs, workflows. What becomes of
-// each run (status, routing, QA draw, duplicate key) is review.Arrive,
-// decided here from what is kept of the run and its workflow's rules; the
-// store writes it only while both still hold, else it is decided again.
-// The ingest worker calls it; nothing else decides whether a run goes to
-// review.
+// each run (status, routing, QA draw, duplicate key, due time) is
+// review.Arrive, and what a standalone output event makes of the run
+// holding the output is review.ArriveOutput, decided here from what is
+// kept of the run and its workflow's rules; the store writes it only while
+// both still hold, else it is decided again. The ingest worker calls it;
+// nothing else decides whether a run goes to review.
 func (d *Desk) Arrive(ctx context.Context, outs []review.EventOutcome) (review.Applied, error) {
 	for attempt := 1; ; attempt++ {
 		if err := d.decideArrivals(ctx, outs); err != nil {
@@ -33,23 +34,43 @@ func (d *Desk) Arrive(ctx context.Context, outs []review.EventOutcome) (review.A
 	}
 }
 
-// decideArrivals sets the Arrival of each run change of outs, in order:
-// a later event about the same run, or a run with the same duplicate key,
-// is decided knowing what the earlier ones made.
+// decideArrivals sets the Arrival of each run change of outs, and the
+// OutputArrival of each output change, in order: a later event about the
+// same run, an output of a run an earlier event brought, or a run with the
+// same duplicate key, is decided knowing what the earlier ones made.
 func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) error {
-	var runIDs, workflowIDs []string
+	var runIDs, workflowIDs, outputIDs []string
 	seen := map[string]bool{}
-	for _, o := range outs {
-		if r := o.Change.Run; o.Err == nil && r != nil {
-			runIDs = append(runIDs, r.ID)
-			if !seen[r.Workflow.ID] {
-				seen[r.Workflow.ID] = true
-				workflowIDs = append(workflowIDs, r.Workflow.ID)
-			}
+	addWorkflow := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			workflowIDs = append(workflowIDs, id)
 		}
 	}
-	if len(runIDs) == 0 {
+	for _, o := range outs {
+		if o.Err != nil {
+			continue
+		}
+		if r := o.Change.Run; r != nil {
+			runIDs = append(runIDs, r.ID)
+			addWorkflow(r.Workflow.ID)
+		}
+		if out := o.Change.Output; out != nil {
+			outputIDs = append(outputIDs, out.ID)
+		}
+	}
+	if len(runIDs) == 0 && len(outputIDs) == 0 {
 		return nil
+	}
+	holders, err := d.store.OutputHolders(ctx, outputIDs)
+	if err != nil {
+		return err
+	}
+	// The run holding each output, and each such run as this batch leaves it.
+	holderOf, held := map[string]string{}, map[string]review.Holder{}
+	for outputID, h := range holders {
+		holderOf[outputID], held[h.RunID] = h.RunID, h
+		addWorkflow(h.WorkflowID)
 	}
 	kept, err := d.store.KeptRuns(ctx, runIDs)
 	if err != nil {
@@ -61,15 +82,33 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 	}
 	type workflowKey struct{ workflow, key string }
 	keyedHere := map[workflowKey]string{} // the first run of this batch with a key
+	now := d.now()
 	for i := range outs {
+		if outs[i].Err != nil {
+			continue
+		}
+		if out := outs[i].Change.Output; out != nil {
+			h := held[holderOf[out.ID]]
+			a, err := review.ArriveOutput(out, outs[i].Change.OutputRaw, h, rules[h.WorkflowID].KeyFields)
+			if err != nil {
+				return err
+			}
+			outs[i].Change.OutputArrival = &a
+			if a.Run != nil {
+				h.Payload = a.Run.Raw
+				held[h.RunID] = h
+			}
+			continue
+		}
 		run := outs[i].Change.Run
-		if outs[i].Err != nil || run == nil {
+		if run == nil {
 			continue
 		}
 		wf := run.Workflow.ID
 		a, err := review.Arrive(run, review.Arriving{
 			Kept:  kept[run.ID],
 			Rules: rules[wf],
+			Now:   now,
 			FailsRules: func(key string) (bool, error) {
 				first := keyedHere[workflowKey{wf, key}]
 				if first == "" {
@@ -92,9 +131,15 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 		}
 		outs[i].Change.Arrival = &a
 		if a.Apply {
-			kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed}
+			kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed, Queued: a.Queued, Due: a.Due}
 			if k := (workflowKey{wf, a.DupKey}); a.DupKey != "" && keyedHere[k] == "" {
 				keyedHere[k] = run.ID
+			}
+			held[run.ID] = review.Holder{RunID: run.ID, WorkflowID: wf, Status: a.Status, Payload: run.Raw}
+			for _, o := range run.Outputs {
+				if o.ID != "" {
+					holderOf[o.ID] = run.ID
+				}
 			}
 		}
 	}

@@ -46,6 +46,7 @@ type Store interface {
 	KeptRuns(ctx context.Context, runIDs []string) (map[string]review.Kept, error)
 	ArrivalRules(ctx context.Context, workflowIDs []string) (map[string]review.ArrivalRules, error)
 	FirstWithKey(ctx context.Context, workflowID, key, runID string) (string, error)
+	OutputHolders(ctx context.Context, outputIDs []string) (map[string]review.Holder, error)
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
 	SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error

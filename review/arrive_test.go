@@ -1,6 +1,10 @@
 package review
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
 
 // TestArrive: what becomes of an arriving run, given what is kept of it
 // and its workflow's rules.
@@ -25,9 +29,9 @@ func TestArrive(t *testing.T) {
 		{"new, completed, drawn for QA", Kept{}, done, qa, Arrival{Apply: true, Status: StatusProcessed, QASample: true}},
 		{"new, routed to review: not for QA", Kept{}, done, ArrivalRules{Routing: sample.Routing, QAPercent: 100}, Arrival{Apply: true, Status: StatusNeedsReview, Routed: RoutedSample}},
 		{"new, Extend asks for review: not routed nor drawn", Kept{}, asks, ArrivalRules{Routing: sample.Routing, QAPercent: 100}, Arrival{Apply: true, Status: StatusNeedsReview}},
-		{"routed to review, completed again", Kept{StatusNeedsReview, RoutedSample}, done, auto, Arrival{}},
-		{"decided", Kept{StatusRejected, ""}, done, qa, Arrival{}},
-		{"in review in Extend, then completed", Kept{StatusNeedsReview, ""}, done, ArrivalRules{Routing: sample.Routing, QAPercent: 100}, Arrival{Apply: true, Status: StatusProcessed}},
+		{"routed to review, completed again", Kept{Status: StatusNeedsReview, Routed: RoutedSample}, done, auto, Arrival{}},
+		{"decided", Kept{Status: StatusRejected}, done, qa, Arrival{}},
+		{"in review in Extend, then completed", Kept{Status: StatusNeedsReview}, done, ArrivalRules{Routing: sample.Routing, QAPercent: 100}, Arrival{Apply: true, Status: StatusProcessed}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Arrive(tt.run, Arriving{Kept: tt.kept, Rules: tt.rules, FailsRules: func(string) (bool, error) { return true, nil }})
@@ -76,9 +80,84 @@ func TestArrivalRulesSame(t *testing.T) {
 		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}},
 		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}, QAPercent: 1},
 		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}, Checks: []Rule{{Name: "r", Expr: "true"}}},
+		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}, DueField: "due_by"},
+		{Routing: &RoutingRule{WorkflowID: "wf", Below: &x}, KeyFields: []string{"n"}, Within: time.Hour},
 	} {
 		if a.Same(b) {
 			t.Fatalf("%+v same as %+v", b, a)
+		}
+	}
+}
+
+// TestArriveDue: a run that goes to review is due when Extend's metadata
+// field (the setting) says, else its workflow's service level after it
+// began to wait, else never; one already waiting keeps its due time unless
+// Extend sends one, and one that never waits has none.
+func TestArriveDue(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	started := now.Add(-3 * time.Hour)
+	meta := time.Date(2026, 12, 8, 17, 0, 0, 0, time.UTC)
+	run := func(status Status, due time.Time) *Run {
+		raw := `{"metadata":{}}`
+		if !due.IsZero() {
+			raw = `{"metadata":{"due_by":"` + due.Format(time.RFC3339) + `"}}`
+		}
+		return &Run{ID: "r", Status: status, StartedAt: started, Raw: json.RawMessage(raw)}
+	}
+	rules := ArrivalRules{DueField: "due_by", Within: 2 * time.Hour}
+	queued := now.Add(-time.Hour)
+	waiting := Kept{Status: StatusNeedsReview, Queued: queued, Due: queued.Add(time.Hour)}
+	var none time.Time
+	for _, tt := range []struct {
+		name                 string
+		kept                 Kept
+		run                  *Run
+		rules                ArrivalRules
+		queued, dueMeta, due time.Time
+	}{
+		{"new, no time of its own: the service level", Kept{}, run(StatusNeedsReview, none), rules, started, none, started.Add(2 * time.Hour)},
+		{"new, no service level: never", Kept{}, run(StatusNeedsReview, none), ArrivalRules{DueField: "due_by"}, started, none, started.Add(NoDue)},
+		{"new, Extend's time", Kept{}, run(StatusNeedsReview, meta), rules, started, meta, meta},
+		{"a field the setting does not name", Kept{}, run(StatusNeedsReview, meta), ArrivalRules{Within: 2 * time.Hour}, started, none, started.Add(2 * time.Hour)},
+		{"waiting, again without a time: keeps its due time", waiting, run(StatusNeedsReview, none), rules, queued, none, waiting.Due},
+		{"waiting, Extend sends a time", waiting, run(StatusNeedsReview, meta), rules, queued, meta, meta},
+		{"completed, never waited: no due time", Kept{}, run(StatusProcessed, meta), rules, none, none, none},
+		{"waited, then completed in Extend: keeps them", waiting, run(StatusProcessed, meta), rules, queued, none, waiting.Due},
+		{"routed to review: from when it began", Kept{}, run(StatusProcessed, none), ArrivalRules{Routing: &RoutingRule{SamplePercent: 100}, DueField: "due_by", Within: time.Hour}, started, none, started.Add(time.Hour)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := Arrive(tt.run, Arriving{Kept: tt.kept, Rules: tt.rules, Now: now})
+			if err != nil || !a.Apply || !a.Queued.Equal(tt.queued) || !a.DueMeta.Equal(tt.dueMeta) || !a.Due.Equal(tt.due) {
+				t.Fatalf("Arrive = %+v, %v; want queued %v, due %v (Extend's %v)", a, err, tt.queued, tt.due, tt.dueMeta)
+			}
+		})
+	}
+}
+
+// TestArriveOutput: a standalone output is spliced into the run under
+// review holding it, keyed anew where its workflow has key fields; a run
+// decided, or none, is left as it is.
+func TestArriveOutput(t *testing.T) {
+	payload := json.RawMessage(`{"object":"workflow_run","id":"workflow_run_1","status":"NEEDS_REVIEW","workflow":{"id":"wf"},
+		"outputs":[{"id":"dpr_1","type":"EXTRACT","output":{"invoice_number":{"type":"string","value":"41","confidence":0.9}}}]}`)
+	raw := json.RawMessage(`{"id":"dpr_1","type":"EXTRACT","output":{"invoice_number":{"type":"string","value":"42","confidence":0.5}}}`)
+	o := &Output{ID: "dpr_1"}
+	held := Holder{RunID: "workflow_run_1", WorkflowID: "wf", Status: StatusNeedsReview, Payload: payload}
+	a, err := ArriveOutput(o, raw, held, []string{"invoice_number"})
+	if err != nil || a.Run == nil || !a.Keyed || a.DupKey != DuplicateKey(a.Run, []string{"invoice_number"}) || a.DupKey == "" {
+		t.Fatalf("ArriveOutput = %+v, %v", a, err)
+	}
+	if low, _ := a.Run.MinConfidence(); low != 0.5 || a.Held.RunID != held.RunID {
+		t.Fatalf("spliced run: confidence %v, held %+v", low, a.Held)
+	}
+	if a, err := ArriveOutput(o, raw, held, nil); err != nil || a.Run == nil || a.Keyed {
+		t.Fatalf("no key fields: %+v, %v", a, err)
+	}
+	decided := held
+	decided.Status = StatusRejected
+	for _, h := range []Holder{decided, {}} {
+		if a, err := ArriveOutput(o, raw, h, nil); err != nil || a.Run != nil {
+			t.Fatalf("ArriveOutput(%+v) = %+v, %v; want nothing", h, a, err)
 		}
 	}
 }

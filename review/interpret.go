@@ -18,6 +18,9 @@ type EventChange struct {
 	// Arrival is what becomes of Run, as desk.Arrive decided (Arrive); the
 	// store keeps a run only as it is told.
 	Arrival *Arrival
+	// OutputArrival is what becomes of the run holding Output, as
+	// desk.Arrive decided (ArriveOutput).
+	OutputArrival *OutputArrival
 }
 
 // statusOf is the status a workflow_run event asserts, whatever the payload says.

@@ -1,11 +1,12 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
+	"slices"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -131,7 +132,7 @@ func applyChange(ctx context.Context, tx *txn, c review.EventChange, now int64) 
 		}
 		return []string{c.StepRun.RunID}, nil
 	case c.Output != nil:
-		return putOutput(ctx, tx, c.Output, c.OutputRaw, now)
+		return putOutput(ctx, tx, c, now)
 	case c.Workflow != nil:
 		_, err := tx.ExecContext(ctx, `INSERT INTO workflows (id, name, version, deleted, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif(excluded.name, ''), workflows.name), version = coalesce(nullif(excluded.version, ''), workflows.version),
@@ -205,7 +206,7 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 		return nil, err
 	}
 	for _, row := range rows {
-		if r := row.run; r != nil && (row.arrival.Kept != old[r.ID] || !row.arrival.Rules.Same(rules[r.Workflow.ID])) {
+		if r := row.run; r != nil && (!row.arrival.Kept.Same(old[r.ID]) || !row.arrival.Rules.Same(rules[r.Workflow.ID])) {
 			return nil, fmt.Errorf("run %s changed, or its workflow's rules, since its arrival was decided: %w", r.ID, review.ErrRefused)
 		}
 	}
@@ -215,10 +216,6 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	workflows := map[string]bool{}
 	var workflowArgs []any
 	files := newFileSet()
-	dueField, within, err := dueConfig(ctx, tx, keyed)
-	if err != nil {
-		return nil, err
-	}
 	for _, row := range rows {
 		r := row.run
 		if r == nil {
@@ -235,15 +232,15 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 			}
 		}
 		var queued, dueMeta any
+		if !a.Queued.IsZero() {
+			queued = ms(a.Queued)
+		}
+		if !a.DueMeta.IsZero() {
+			dueMeta = ms(a.DueMeta)
+		}
 		due := int64(0)
-		if status == review.StatusNeedsReview {
-			since := r.WaitingSince(time.UnixMilli(now))
-			queued = ms(since)
-			var meta *time.Time
-			if t, ok := review.DueFromMetadata(r.Raw, dueField); ok {
-				meta, dueMeta = &t, ms(t)
-			}
-			due = ms(review.DueAt(since, meta, within[r.Workflow.ID]))
+		if !a.Due.IsZero() {
+			due = ms(a.Due)
 		}
 		sum := row.sum
 		runArgs = append(runArgs, r.ID, sum.WorkflowID, sum.WorkflowName, r.APIVersion, string(status), sum.FileName, sum.FileType, sum.PageCount,
@@ -278,9 +275,9 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	err = execRows(ctx, tx, `INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, file_name, file_type, page_count, min_confidence, payload, queued_at, created_at, updated_at, routed, batch_id, head, title, dup_key, due_meta, due_at) VALUES `,
 		`ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, workflow_name = excluded.workflow_name, api_version = excluded.api_version,
 			status = excluded.status, file_name = excluded.file_name, file_type = excluded.file_type, page_count = excluded.page_count,
-			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = coalesce(runs.queued_at, excluded.queued_at),
+			min_confidence = excluded.min_confidence, payload = excluded.payload, queued_at = excluded.queued_at,
 			updated_at = excluded.updated_at, batch_id = excluded.batch_id, head = excluded.head, title = excluded.title, dup_key = excluded.dup_key,
-			due_meta = excluded.due_meta, due_at = CASE WHEN runs.queued_at IS NULL OR excluded.due_meta IS NOT NULL THEN excluded.due_at ELSE runs.due_at END`, 20, runArgs)
+			due_meta = excluded.due_meta, due_at = excluded.due_at`, 20, runArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -359,43 +356,39 @@ func lastByKey(args []any, cols int) []any {
 	return out
 }
 
-// putOutput applies a standalone processor run event to the run holding an
-// output with the same id, splicing it into the stored payload.
-func putOutput(ctx context.Context, tx *txn, o *review.Output, raw []byte, now int64) ([]string, error) {
-	var runID, status string
-	var payload []byte
-	err := tx.QueryRowContext(ctx, `SELECT r.id, r.status, r.payload FROM run_outputs o JOIN runs r ON r.id = o.run_id WHERE o.output_id = ?`, o.ID).Scan(&runID, &status, &payload)
-	if isNoRows(err) || review.Status(status).Decided() {
+// putOutput writes what desk.Arrive decided a standalone processor run
+// event makes of the run holding its output (review.OutputArrival): only
+// while that run is as it was read, and its workflow's key fields too;
+// otherwise the batch is refused (review.ErrRefused) and decided anew.
+func putOutput(ctx context.Context, tx *txn, c review.EventChange, now int64) ([]string, error) {
+	a := c.OutputArrival
+	if a == nil {
+		return nil, fmt.Errorf("output %s: no arrival decided (desk.Arrive decides it)", c.Output.ID)
+	}
+	held, err := outputHolders(ctx, tx, tx.pg, []any{c.Output.ID})
+	if err != nil {
+		return nil, err
+	}
+	h := held[c.Output.ID]
+	if h.RunID != a.Held.RunID || h.WorkflowID != a.Held.WorkflowID || h.Status != a.Held.Status || !bytes.Equal(h.Payload, a.Held.Payload) {
+		return nil, fmt.Errorf("the run holding output %s changed since its splice was decided: %w", c.Output.ID, review.ErrRefused)
+	}
+	if a.Run == nil {
 		return nil, nil // not a run under review here: stored, nothing to apply
 	}
+	rules, err := arrivalRules(ctx, tx, tx.pg, []any{h.WorkflowID})
 	if err != nil {
 		return nil, err
 	}
-	run, err := review.DecodeRun(payload)
-	if err != nil {
+	if !slices.Equal(rules[h.WorkflowID].KeyFields, a.KeyFields) {
+		return nil, fmt.Errorf("the key fields of workflow %s changed since a splice was decided: %w", h.WorkflowID, review.ErrRefused)
+	}
+	sum := a.Run.Summary()
+	if _, err = tx.ExecContext(ctx, `UPDATE runs SET payload = ?, min_confidence = ?, updated_at = ? WHERE id = ?`, []byte(a.Run.Raw), sum.MinConfidence, now, h.RunID); err != nil {
 		return nil, err
 	}
-	for _, have := range run.Outputs {
-		if have.ID != o.ID || have.Location == nil {
-			continue
-		}
-		next, err := review.Splice(run.Raw, have.Location, raw)
-		if err != nil {
-			return nil, err
-		}
-		updated, err := review.DecodeRun(next)
-		if err != nil {
-			return nil, err
-		}
-		sum := updated.Summary()
-		if _, err = tx.ExecContext(ctx, `UPDATE runs SET payload = ?, min_confidence = ?, updated_at = ? WHERE id = ?`, []byte(next), sum.MinConfidence, now, runID); err != nil {
-			return nil, err
-		}
-		keyOf, err := keyFields(ctx, tx, map[string]bool{updated.Workflow.ID: true})
-		if fields := keyOf[updated.Workflow.ID]; err == nil && len(fields) > 0 {
-			_, err = tx.ExecContext(ctx, `UPDATE runs SET dup_key = ? WHERE id = ?`, review.DuplicateKey(updated, fields), runID)
-		}
-		return []string{runID}, err
+	if a.Keyed {
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET dup_key = ? WHERE id = ?`, a.DupKey, h.RunID)
 	}
-	return nil, nil
+	return []string{h.RunID}, err
 }

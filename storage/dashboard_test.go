@@ -27,11 +27,12 @@ func testDashboardFiguresFollowTheQueue(t *testing.T) {
 	base := time.Date(2026, 12, 7, 10, 30, 0, 0, time.UTC)
 	var mu sync.Mutex
 	now := base
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: func() time.Time {
+	clock := func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		return now
-	}})
+	}
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +58,14 @@ func testDashboardFiguresFollowTheQueue(t *testing.T) {
 	for i := len(ages) - 1; i >= 0; i-- { // oldest first, as they arrive
 		at(end.Add(-ages[i]))
 		send(t, s, fmt.Sprintf("evt_dash_%d", i), review.EventRunNeedsReview, runPayload(i, workflows[i%3]))
-		apply(t, s)
+		applyAt(t, s, clock)
 	}
 	// Two leave the queue, one moves to another workflow.
 	at(end.Add(-time.Minute))
 	send(t, s, "evt_dash_done_0", review.EventRunCompleted, bytes.Replace(runPayload(0, workflows[0]), []byte(`"NEEDS_REVIEW"`), []byte(`"PROCESSED"`), 1))
 	send(t, s, "evt_dash_done_10", review.EventRunCompleted, bytes.Replace(runPayload(10, workflows[1]), []byte(`"NEEDS_REVIEW"`), []byte(`"PROCESSED"`), 1))
 	send(t, s, "evt_dash_moved_4", review.EventRunNeedsReview, runPayload(4, "workflow_c"))
-	apply(t, s)
+	applyAt(t, s, clock)
 	at(end)
 
 	waiting := map[int]string{}

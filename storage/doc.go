@@ -5,11 +5,17 @@
 // returns review types and decides nothing: what may be written is checked
 // by package desk with review's rules before it asks, and a write is made
 // as told, under the conditions desk gives (a draft's version, a claim's
-// holder; for an arriving run, the review.Arrival desk decided, kept only
-// while the run and its workflow's rules are as desk read them). Writes
-// made with the context Store.Atomically gives are one transaction (a
-// use-case and its admin's log entry). It imports review (and wakeup, for
-// its signals), never the layers that call it.
+// holder; for an arriving run, the review.Arrival desk decided, its due
+// time included, kept only while the run, its workflow's rules, service
+// level and the due field are as desk read them; for a standalone output,
+// the review.OutputArrival, written only while the run holding it is as
+// desk read it). Not yet moved out: a run keyed by its document is keyed
+// here, in SQL, by the checksum of its first stored document
+// (checksumKey), and a reopened run or a changed service level has its
+// due time worked out in SQL. Writes made with the context
+// Store.Atomically gives are one transaction (a use-case and its admin's
+// log entry). It imports review (and wakeup, for its signals), never the
+// layers that call it.
 //
 // On SQLite one writer connection serialises every write and a pool of
 // read-only connections serves pages. Webhook events are appended by a

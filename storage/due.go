@@ -67,26 +67,3 @@ func (s *Store) SetServiceLevel(ctx context.Context, workflowID string, within t
 	s.notify()
 	return nil
 }
-
-// dueConfig reads, for runs arriving, the metadata field of due times and
-// the service levels of their workflows.
-func dueConfig(ctx context.Context, tx *txn, workflows map[string]bool) (string, map[string]time.Duration, error) {
-	var field []byte
-	err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, "setting:"+review.DueFieldSetting).Scan(&field)
-	if err != nil && !isNoRows(err) {
-		return "", nil, err
-	}
-	within := map[string]time.Duration{}
-	for wf := range workflows {
-		var n int64
-		err := tx.QueryRowContext(ctx, `SELECT within_ms FROM service_levels WHERE workflow_id = ?`, wf).Scan(&n)
-		if isNoRows(err) {
-			continue
-		}
-		if err != nil {
-			return "", nil, err
-		}
-		within[wf] = time.Duration(n) * time.Millisecond
-	}
-	return string(field), within, nil
-}

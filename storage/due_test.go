@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,8 @@ func TestDueTimes(t *testing.T) { pgtest.Each(t, testDueTimes) }
 func testDueTimes(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: func() time.Time { return now }})
+	clock := func() time.Time { return now }
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +51,7 @@ func testDueTimes(t *testing.T) {
 		base := strings.TrimSuffix(file, "_2026.json") // every id of the run holds demo_<base>; its workflow's does not
 		tagged := strings.ReplaceAll(string(out), "demo_"+base, "demo_"+tag+"_"+base)
 		send(t, s, "evt_"+tag, review.EventRunNeedsReview, json.RawMessage(tagged))
-		apply(t, s)
+		applyAt(t, s, clock)
 		var head struct{ ID string }
 		json.Unmarshal([]byte(tagged), &head)
 		return head.ID
@@ -110,4 +112,76 @@ func testDueTimes(t *testing.T) {
 	if got := ids(order(review.QueueFilter{})); got != soon+" "+none+" "+late {
 		t.Fatalf("queue after removing the service level: %s", got)
 	}
+}
+
+// TestDueSettingsChangedRefuse: a due time decided under a service level
+// or a due field that changes before it is written is not written: the
+// arrival is refused, and decided again it follows the new settings.
+func TestDueSettingsChangedRefuse(t *testing.T) { pgtest.Each(t, testDueSettingsChangedRefuse) }
+
+func testDueSettingsChangedRefuse(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	b, err := demo.Payload("aws_2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	started, dueBy := now.Add(-3*time.Hour), now.Add(time.Hour)
+	p["initialRunAt"] = started.Format(time.RFC3339)
+	p["metadata"] = map[string]any{"due_by": dueBy.Format(time.RFC3339)}
+	payload, _ := json.Marshal(p)
+	send(t, s, "evt_due", review.EventRunNeedsReview, payload)
+	outs := pending(t, s)
+	run := outs[0].Change.Run
+	decide := func() {
+		t.Helper()
+		kept, err := s.KeptRuns(ctx, []string{run.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules, err := s.ArrivalRules(ctx, []string{run.Workflow.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := review.Arrive(run, review.Arriving{Kept: kept[run.ID], Rules: rules[run.Workflow.ID], Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[0].Change.Arrival = &a
+	}
+	due := func(want time.Time) {
+		t.Helper()
+		runs, _, err := s.Queue(ctx, review.QueueFilter{})
+		if err != nil || len(runs) != 1 || !runs[0].DueAt.Equal(want) {
+			t.Fatalf("queue = %+v, %v; want one run due at %v", runs, err, want)
+		}
+	}
+	decide()
+	if err := s.SetServiceLevel(ctx, run.Workflow.ID, 2*time.Hour, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, outs); !errors.Is(err, review.ErrRefused) {
+		t.Fatalf("applied under a service level changed since: %v", err)
+	}
+	decide()
+	if err := s.SetSetting(ctx, review.DueFieldSetting, "due_by"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, outs); !errors.Is(err, review.ErrRefused) {
+		t.Fatalf("applied under a due field changed since: %v", err)
+	}
+	decide()
+	if _, err := s.ApplyEvents(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	due(dueBy)
 }

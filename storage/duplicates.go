@@ -169,28 +169,6 @@ const checksumKey = `coalesce((SELECT '` + review.ChecksumKeyPrefix + `' || CASE
 // byChecksum selects the runs of workflows keyed by their documents.
 const byChecksum = `NOT EXISTS (SELECT 1 FROM duplicate_keys k WHERE k.workflow_id = runs.workflow_id)`
 
-// keyFields reads the key fields of workflows, for a run a standalone
-// output changed.
-func keyFields(ctx context.Context, tx *txn, workflows map[string]bool) (map[string][]string, error) {
-	out := map[string][]string{}
-	for wf := range workflows {
-		var b string
-		err := tx.QueryRowContext(ctx, `SELECT fields FROM duplicate_keys WHERE workflow_id = ?`, wf).Scan(&b)
-		if isNoRows(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		var fields []string
-		if err := json.Unmarshal([]byte(b), &fields); err != nil {
-			return nil, fmt.Errorf("duplicate keys of %s: %w", wf, err)
-		}
-		out[wf] = fields
-	}
-	return out, nil
-}
-
 // keyByChecksum keys the runs of ids that their workflows key by their
 // documents.
 func keyByChecksum(ctx context.Context, tx *txn, runIDs []any) error {

@@ -1,8 +1,10 @@
 package storage_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,8 +48,24 @@ func send(t *testing.T, s *storage.Store, id, typ string, payload json.RawMessag
 // apply interprets and applies every pending event, as the ingest worker does.
 func apply(t *testing.T, s *storage.Store) review.Applied {
 	t.Helper()
-	ctx := context.Background()
-	evs, err := s.PendingEvents(ctx, 1000)
+	return applyAt(t, s, nil)
+}
+
+// applyAt is apply deciding arrivals by the clock now (nil: the time), as
+// the store that was opened with it.
+func applyAt(t *testing.T, s *storage.Store, now func() time.Time) review.Applied {
+	t.Helper()
+	a, err := desk.New(s, nil, nil, now).Arrive(context.Background(), pending(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// pending interprets every pending event.
+func pending(t *testing.T, s *storage.Store) []review.EventOutcome {
+	t.Helper()
+	evs, err := s.PendingEvents(context.Background(), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +75,7 @@ func apply(t *testing.T, s *storage.Store) review.Applied {
 		c, err := review.Interpret(ev)
 		outs = append(outs, review.EventOutcome{Seq: e.Seq, Change: c, Err: err})
 	}
-	a, err := desk.New(s, nil, nil, nil).Arrive(ctx, outs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return outs
 }
 
 // demoPayload is a demo run: 0 the 2026 AWS invoice, 1 the 2025 QualityHosting one.
@@ -243,6 +257,59 @@ func testProcessorRunEventUpdatesOutput(t *testing.T) {
 	}
 	if q, _, _ := s.Queue(ctx, review.QueueFilter{Limit: 1}); *q[0].MinConfidence != 0.4 {
 		t.Fatalf("min confidence = %v", *q[0].MinConfidence)
+	}
+}
+
+// TestOutputSpliceRefusedWhenRunChanged: an output event is spliced into
+// the run as it was read when the splice was decided; when the run changed
+// before the write, the store refuses it, and decided again it keeps both.
+func TestOutputSpliceRefusedWhenRunChanged(t *testing.T) {
+	pgtest.Each(t, testOutputSpliceRefusedWhenRunChanged)
+}
+
+func testOutputSpliceRefusedWhenRunChanged(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	d := desk.New(s, nil, nil, nil)
+	send(t, s, "e1", review.EventRunNeedsReview, demoPayload(t, 1))
+	apply(t, s)
+	upd := `{"object":"document_processor_run","id":"dpr_demo_qh_classify","type":"CLASSIFY","processorName":"Document type","output":{"id":"classification3","type":"credit_note","confidence":0.4},"config":{"classifications":[]}}`
+	send(t, s, "e2", "processor_run.processed", json.RawMessage(upd))
+	outs := pending(t, s)
+	held, err := s.OutputHolders(ctx, []string{"dpr_demo_qh_classify"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := held["dpr_demo_qh_classify"]
+	a, err := review.ArriveOutput(outs[0].Change.Output, outs[0].Change.OutputRaw, h, nil)
+	if err != nil || a.Run == nil {
+		t.Fatalf("ArriveOutput = %+v, %v", a, err)
+	}
+	outs[0].Change.OutputArrival = &a
+	// Extend sends the run again, renamed, before the splice is written.
+	renamed := bytes.Replace(demoPayload(t, 1), []byte(`"workflow_run_demo_qh_2025"`), []byte(`"workflow_run_demo_qh_2025","name":"renamed"`), 1)
+	ev, _ := event("e3", review.EventRunNeedsReview, renamed)
+	c, err := review.Interpret(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, outs); !errors.Is(err, review.ErrRefused) {
+		t.Fatalf("spliced into a run changed since: %v", err)
+	}
+	if _, err := d.Arrive(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.Run(ctx, "workflow_run_demo_qh_2025")
+	if err != nil || !bytes.Contains(run.Raw, []byte(`"name":"renamed"`)) {
+		t.Fatalf("the run's own change is lost: %v", err)
+	}
+	for _, o := range run.Outputs {
+		if o.ID == "dpr_demo_qh_classify" && (o.Class == nil || o.Class.Type != "credit_note") {
+			t.Fatalf("classification = %+v", o.Class)
+		}
 	}
 }
 
