@@ -179,7 +179,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	ckpt.SetMaxOpenConns(1)
-	s.w, s.r, s.ckpt = &pool{DB: w}, &pool{DB: r}, ckpt
+	s.w, s.r, s.ckpt = &pool{DB: w, gate: &writeGate{}}, &pool{DB: r}, ckpt
 	return nil
 }
 
@@ -396,7 +396,12 @@ func applyMigration(ctx context.Context, db *pool, version int, name string) err
 // feed's sequence numbers become visible in order (a reader that has seen
 // entry 2 never misses entry 1), while nothing else waits on that lock.
 func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
-	tx, err := s.w.begin(ctx)
+	return s.writeAs(ctx, false, fn)
+}
+
+// writeAs is write, with first ahead of the other writers waiting.
+func (s *Store) writeAs(ctx context.Context, first bool, fn func(tx *txn) error) error {
+	tx, err := s.w.beginAs(ctx, first)
 	if err != nil {
 		return err
 	}
