@@ -32,6 +32,10 @@ type change struct {
 	kind, runID, actor string
 }
 
+func (p *pool) isPG() bool { return p.pg }
+
+func (t *txn) isPG() bool { return t.pg }
+
 func (p *pool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if p.gate != nil {
 		if err := p.gate.lock(ctx, false); err != nil {
