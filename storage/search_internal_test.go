@@ -64,3 +64,24 @@ func TestSearchNarrowsByTheRarestWord(t *testing.T) {
 		}
 	}
 }
+
+// TestNextReturnReadsTheHoldIndex: the queue page asks when the next
+// postponed run returns; that is read on the index of held runs, not by
+// reading every waiting run.
+func TestNextReturnReadsTheHoldIndex(t *testing.T) {
+	t.Parallel()
+	s, err := Open(context.Background(), t.TempDir(), Options{FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var id, parent, unused int
+	var detail string
+	err = s.r.QueryRowContext(context.Background(), `EXPLAIN QUERY PLAN `+nextReturn, 0).Scan(&id, &parent, &unused, &detail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(detail, "runs_held") {
+		t.Errorf("the next return is found by %q", detail)
+	}
+}
