@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -25,6 +26,34 @@ func openInternal(t *testing.T, dir string) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// sqliteStore is a store on SQLite, whatever the backend of the run.
+func sqliteStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), t.TempDir(), Options{FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// plan is how SQLite would run q: the detail of each step.
+func plan(t *testing.T, s *Store, q string, args ...any) []string {
+	t.Helper()
+	var steps []string
+	err := queryRows(context.Background(), s.r, `EXPLAIN QUERY PLAN `+q, args, func(rows *sql.Rows) error {
+		var id, parent, unused int
+		var detail string
+		err := rows.Scan(&id, &parent, &unused, &detail)
+		steps = append(steps, detail)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return steps
 }
 
 func appendReqFor(id string) appendReq {
@@ -149,11 +178,7 @@ func testConcurrentAppendsDurable(t *testing.T) {
 // writes waiting for it, the group commit of acknowledgements is next.
 func TestAcknowledgementsWriteFirst(t *testing.T) {
 	t.Parallel()
-	s, err := Open(context.Background(), t.TempDir(), Options{FastPasswordHash: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := sqliteStore(t)
 	ctx := context.Background()
 	g := s.w.gate
 	queued := func(n int) func() bool {
@@ -204,27 +229,10 @@ func TestAcknowledgementsWriteFirst(t *testing.T) {
 // on indexes of the document's hash, never by reading every run's files.
 func TestShowingReadsIndexes(t *testing.T) {
 	t.Parallel()
-	s, err := Open(context.Background(), t.TempDir(), Options{FastPasswordHash: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+showing, "abc", "abc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
+	s := sqliteStore(t)
+	for _, step := range plan(t, s, showing, "abc", "abc") {
+		if strings.HasPrefix(step, "SCAN") {
+			t.Errorf("the runs showing a document are found by %q", step)
 		}
-		if strings.HasPrefix(detail, "SCAN") {
-			t.Errorf("the runs showing a document are found by %q", detail)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -16,11 +16,7 @@ import (
 // Either way a run is found when each word begins one of its words.
 func TestSearchNarrowsByTheRarestWord(t *testing.T) {
 	t.Parallel()
-	s, err := Open(context.Background(), t.TempDir(), Options{FastPasswordHash: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := sqliteStore(t)
 	ctx := context.Background()
 	var texts []searchText
 	for i := range searchCandidates + 1 {
@@ -70,18 +66,8 @@ func TestSearchNarrowsByTheRarestWord(t *testing.T) {
 // reading every waiting run.
 func TestNextReturnReadsTheHoldIndex(t *testing.T) {
 	t.Parallel()
-	s, err := Open(context.Background(), t.TempDir(), Options{FastPasswordHash: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var id, parent, unused int
-	var detail string
-	err = s.r.QueryRowContext(context.Background(), `EXPLAIN QUERY PLAN `+nextReturn, 0).Scan(&id, &parent, &unused, &detail)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(detail, "runs_held") {
-		t.Errorf("the next return is found by %q", detail)
+	s := sqliteStore(t)
+	if steps := plan(t, s, nextReturn, 0); !strings.Contains(strings.Join(steps, "; "), "runs_held") {
+		t.Errorf("the next return is found by %q", steps)
 	}
 }
