@@ -68,7 +68,10 @@ func (s *Store) Next(ctx context.Context, actor string, f review.QueueFilter, le
 	var runID string
 	err := s.write(ctx, func(tx *txn) error {
 		now := s.now()
-		where, args := queueWhere(tx.pg, f, now)
+		where, args, err := queueWhere(ctx, tx, f, now)
+		if err != nil {
+			return err
+		}
 		where += " AND (claimed_by = '' OR claimed_by = ? OR claim_expires <= ?)"
 		args = append(args, actor, ms(now))
 		q := `SELECT id FROM runs WHERE ` + where + ` ORDER BY ` + queueOrder(f.Sort) + ` LIMIT 1`
@@ -77,7 +80,7 @@ func (s *Store) Next(ctx context.Context, actor string, f review.QueueFilter, le
 			// claiming this moment, instead of refusing on the same one.
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
-		err := tx.QueryRowContext(ctx, q, args...).Scan(&runID)
+		err = tx.QueryRowContext(ctx, q, args...).Scan(&runID)
 		if isNoRows(err) {
 			return review.Errorf(review.ENOTFOUND, "Nothing is waiting for review in this view.")
 		}

@@ -100,8 +100,8 @@ func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashbo
 	if d.Sending, err = s.sending(ctx); err != nil {
 		return d, err
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT f.workflow_id, max(coalesce(w.name, '')), f.path, sum(f.edited), count(*) FROM field_outcomes f LEFT JOIN workflows w ON w.id = f.workflow_id
-		GROUP BY f.workflow_id, f.path HAVING sum(f.edited) > 0 ORDER BY 1.0 * sum(f.edited) / count(*) DESC, count(*) DESC LIMIT 25`)
+	rows, err = s.r.QueryContext(ctx, `SELECT f.workflow_id, coalesce(w.name, ''), f.path, f.edited, f.decided FROM field_corrections f LEFT JOIN workflows w ON w.id = f.workflow_id
+		WHERE f.edited > 0 ORDER BY 1.0 * f.edited / f.decided DESC, f.decided DESC LIMIT 25`)
 	if err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)
 	}

@@ -15,7 +15,8 @@ import (
 // SQLite's 0/1 flags).
 type pool struct {
 	*sql.DB
-	pg bool
+	pg   bool
+	gate *writeGate // SQLite's writer: who writes next (nil elsewhere)
 }
 
 // txn is a transaction of a pool. Feed entries written in it are appended
@@ -25,13 +26,24 @@ type txn struct {
 	pg      bool
 	changes []change
 	after   []func() // run once it is committed: wake-ups of workers
+	release func()   // hands the writer on (see writeGate)
 }
 
 type change struct {
 	kind, runID, actor string
 }
 
+func (p *pool) isPG() bool { return p.pg }
+
+func (t *txn) isPG() bool { return t.pg }
+
 func (p *pool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if p.gate != nil {
+		if err := p.gate.lock(ctx, false); err != nil {
+			return nil, err
+		}
+		defer p.gate.unlock()
+	}
 	return p.DB.ExecContext(ctx, bind(p.pg, q), pgArgs(p.pg, args)...)
 }
 
@@ -43,12 +55,43 @@ func (p *pool) QueryRowContext(ctx context.Context, q string, args ...any) *sql.
 	return p.DB.QueryRowContext(ctx, bind(p.pg, q), pgArgs(p.pg, args)...)
 }
 
-func (p *pool) begin(ctx context.Context) (*txn, error) {
+func (p *pool) begin(ctx context.Context) (*txn, error) { return p.beginAs(ctx, false) }
+
+// beginAs begins a transaction; with first, ahead of the other writers
+// waiting (the group commit of acknowledgements).
+func (p *pool) beginAs(ctx context.Context, first bool) (*txn, error) {
+	release := func() {}
+	if p.gate != nil {
+		if err := p.gate.lock(ctx, first); err != nil {
+			return nil, err
+		}
+		release = p.gate.unlock
+	}
 	tx, err := p.DB.BeginTx(ctx, nil)
 	if err != nil {
+		release()
 		return nil, err
 	}
-	return &txn{Tx: tx, pg: p.pg}, nil
+	return &txn{Tx: tx, pg: p.pg, release: release}, nil
+}
+
+// Commit commits and hands the writer on.
+func (t *txn) Commit() error {
+	defer t.done()
+	return t.Tx.Commit()
+}
+
+// Rollback rolls back (if not committed) and hands the writer on.
+func (t *txn) Rollback() error {
+	defer t.done()
+	return t.Tx.Rollback()
+}
+
+func (t *txn) done() {
+	if t.release != nil {
+		t.release()
+		t.release = nil
+	}
 }
 
 func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {

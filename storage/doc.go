@@ -20,5 +20,6 @@
 // On SQLite one writer connection serialises every write and a pool of
 // read-only connections serves pages. Webhook events are appended by a
 // group-commit loop: many events share one transaction, and each is
-// acknowledged only once that transaction is durable.
+// acknowledged only once that transaction is durable. On SQLite that loop
+// takes the writer before any other write waiting for it (writeGate).
 package storage

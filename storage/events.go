@@ -79,7 +79,9 @@ func (s *Store) groupCommit(max int) {
 
 func (s *Store) commitBatch(batch []appendReq) {
 	fresh := make([]bool, len(batch))
-	err := s.write(context.Background(), func(tx *txn) error {
+	// First: a webhook sender waits for this commit, the other writers
+	// (applying, storing and measuring documents) only for themselves.
+	err := s.writeAs(context.Background(), true, func(tx *txn) error {
 		// One statement for the batch: with PostgreSQL one round trip, not
 		// one per event. RETURNING names the events that were new.
 		now := ms(s.now())

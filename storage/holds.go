@@ -70,11 +70,17 @@ func (s *Store) Resume(ctx context.Context, runID, actor string) error {
 	return nil
 }
 
+// nextReturn is when the next postponed run returns. hold != ” puts the
+// query within runs_held's condition, which SQLite does not infer from
+// hold = 'postponed': without it every waiting run was read on each queue
+// page (130 ms at 100,000).
+const nextReturn = `SELECT min(hold_until) FROM runs WHERE status = 'NEEDS_REVIEW' AND hold != '' AND hold = 'postponed' AND hold_until > ?`
+
 // NextReturn is when the next postponed run comes back to the queue, if
 // one is postponed: an open queue page redraws itself then.
 func (s *Store) NextReturn(ctx context.Context) (time.Time, bool, error) {
 	var at sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT min(hold_until) FROM runs WHERE status = 'NEEDS_REVIEW' AND hold = 'postponed' AND hold_until > ?`, ms(s.now())).Scan(&at)
+	err := s.r.QueryRowContext(ctx, nextReturn, ms(s.now())).Scan(&at)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next return: %w", err)
 	}

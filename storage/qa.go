@@ -250,6 +250,11 @@ func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcome
 			day, workflow, path, sign, sign*e); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_corrections (workflow_id, path, decided, edited) VALUES (?, ?, ?, ?)
+			ON CONFLICT (workflow_id, path) DO UPDATE SET decided = field_corrections.decided + excluded.decided, edited = field_corrections.edited + excluded.edited`,
+			workflow, path, sign, sign*e); err != nil {
+			return err
+		}
 		if bin < 0 {
 			continue
 		}

@@ -142,7 +142,10 @@ func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSu
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	where, args := queueWhere(s.r.pg, f, s.now())
+	where, args, err := queueWhere(ctx, s.r, f, s.now())
+	if err != nil {
+		return nil, "", fmt.Errorf("queue: %w", err)
+	}
 	if f.After != "" {
 		key, id, err := decodeQueueCursor(f.After)
 		if err != nil {
@@ -202,7 +205,11 @@ func queueOrder(sort string) string {
 	return "due_at, id" // the default: the first due first
 }
 
-func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
+func queueWhere(ctx context.Context, db interface {
+	querier
+	isPG() bool
+}, f review.QueueFilter, now time.Time) (string, []any, error) {
+	pg := db.isPG()
 	where := []string{"status = 'NEEDS_REVIEW'"}
 	var args []any
 	switch f.View {
@@ -240,10 +247,13 @@ func queueWhere(pg bool, f review.QueueFilter, now time.Time) (string, []any) {
 		where, args = append(where, "due_at <= ?"), append(args, ms(f.DueBefore))
 	}
 	if q := strings.TrimSpace(f.Search); q != "" {
-		w, a := searchWhere(pg, q)
+		w, a, err := searchWhere(ctx, db, pg, q)
+		if err != nil {
+			return "", nil, err
+		}
 		where, args = append(where, w), append(args, a...)
 	}
-	return strings.Join(where, " AND "), args
+	return strings.Join(where, " AND "), args, nil
 }
 
 func scanSummaryKey(rows *sql.Rows) (review.RunSummary, float64, error) {
@@ -371,7 +381,10 @@ func (s *Store) Decided(ctx context.Context, f review.DecidedFilter) ([]review.R
 		where, args = append(where, "decided_at >= ?"), append(args, ms(f.Since))
 	}
 	if q := strings.TrimSpace(f.Search); q != "" {
-		w, a := searchWhere(s.r.pg, q)
+		w, a, err := searchWhere(ctx, s.r, s.r.pg, q)
+		if err != nil {
+			return nil, "", fmt.Errorf("decided: %w", err)
+		}
 		where, args = append(where, w), append(args, a...)
 	}
 	if f.After != "" {

@@ -183,7 +183,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	ckpt.SetMaxOpenConns(1)
-	s.w, s.r, s.ckpt = &pool{DB: w}, &pool{DB: r}, ckpt
+	s.w, s.r, s.ckpt = &pool{DB: w, gate: &writeGate{}}, &pool{DB: r}, ckpt
 	return nil
 }
 
@@ -403,9 +403,14 @@ func applyMigration(ctx context.Context, db *pool, version int, name string) err
 // Within Atomically, fn runs in the transaction Atomically holds (begun
 // by its first write), and commits with it.
 func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
+	return s.writeAs(ctx, false, fn)
+}
+
+// writeAs is write, with first ahead of the other writers waiting.
+func (s *Store) writeAs(ctx context.Context, first bool, fn func(tx *txn) error) error {
 	if open, ok := ctx.Value(openTxKey{}).(*openTx); ok && open.s == s {
 		if open.tx == nil {
-			tx, err := s.w.begin(ctx)
+			tx, err := s.w.beginAs(ctx, first)
 			if err != nil {
 				return err
 			}
@@ -413,7 +418,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
 		}
 		return fn(open.tx)
 	}
-	tx, err := s.w.begin(ctx)
+	tx, err := s.w.beginAs(ctx, first)
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,9 @@ import (
 
 // showing selects the runs whose files show a document (a replacement a
 // supervisor uploaded for one run, else the file as fetched).
-const showing = `SELECT DISTINCT rf.run_id FROM run_files rf LEFT JOIN files f ON f.id = rf.file_id
-	WHERE CASE WHEN rf.blob != '' THEN rf.blob ELSE coalesce(f.blob, '') END = ?`
+// Each half reads an index on the hash (files_blob, run_files_blob).
+const showing = `SELECT run_id FROM run_files WHERE blob = ? AND blob != ''
+	UNION SELECT rf.run_id FROM files f JOIN run_files rf ON rf.file_id = f.id WHERE f.blob = ? AND f.blob != '' AND rf.blob = ''`
 
 // TurnPage turns a page of a document by quarters (clockwise; 3 is a
 // quarter back) for everyone who views it, adding to its turn in one
@@ -62,7 +63,7 @@ func (s *Store) TurnPage(ctx context.Context, runID, blob string, page, quarters
 // a document.
 func (s *Store) tellShowing(ctx context.Context, tx *txn, kind, blob, actor string) error {
 	var runs []string
-	err := queryRows(ctx, tx, showing, []any{blob}, func(rows *sql.Rows) error {
+	err := queryRows(ctx, tx, showing, []any{blob, blob}, func(rows *sql.Rows) error {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -46,6 +47,8 @@ func main() {
 	only := flag.String("only", "", "run only the benchmark with this name")
 	out := flag.String("out", "BENCHMARKS.md", "where to write the report (- for standard output)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	mutexprofile := flag.String("mutexprofile", "", "write a mutex contention profile here")
+	blockprofile := flag.String("blockprofile", "", "write a profile of where goroutines blocked here")
 	neighbour := flag.Bool("neighbour", false, "run beside a CPU neighbour (a busy process on one core) and append the report")
 	long := flag.Bool("long", false, "the long variants: ingest sustained at 3,000 events/s for 60 s, the dashboard at 1,000,000 waiting runs, the accuracy page at 100,000 decided runs")
 	flag.Parse()
@@ -70,6 +73,25 @@ func main() {
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	for _, p := range []struct{ name, path string }{{"mutex", *mutexprofile}, {"block", *blockprofile}} {
+		if p.path == "" {
+			continue
+		}
+		if p.name == "mutex" {
+			runtime.SetMutexProfileFraction(1)
+		} else {
+			runtime.SetBlockProfileRate(int(time.Millisecond / 10)) // blocking of 100 µs and more
+		}
+		defer func() {
+			f, err := os.Create(p.path)
+			if err == nil {
+				err = errors.Join(pprof.Lookup(p.name).WriteTo(f, 0), f.Close())
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}()
 	}
 	benches := []benchmark{
 		{"ingest", benchIngest},

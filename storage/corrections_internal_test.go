@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+)
+
+func TestFieldCorrectionsKept(t *testing.T) { pgtest.Each(t, testFieldCorrectionsKept) }
+
+// testFieldCorrectionsKept: the dashboard's "Fields corrected most", kept
+// with each decision, is what grouping the field outcomes says, after
+// decisions, an undo and a reopen (each deleting a decision's outcomes).
+func testFieldCorrectionsKept(t *testing.T) {
+	s := openInternal(t, t.TempDir())
+	ctx := context.Background()
+	for i := range 6 {
+		p := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_%d","status":"NEEDS_REVIEW","workflow":{"id":"wf_%d","name":"W%d"},
+			"outputs":[{"id":"dpr_%d","type":"EXTRACT","output":{"a":{"type":"string","value":"x","confidence":0.5}}}]}`, i, i%2, i%2, i)
+		body := demo.Event(fmt.Sprint("e", i), review.EventRunNeedsReview, json.RawMessage(p))
+		ev, _ := review.DecodeEvent(body)
+		if _, err := s.AppendEvent(ctx, ev, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := s.PendingEvents(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs []review.EventOutcome
+	for _, e := range evs {
+		ev, _ := review.DecodeEvent(e.Body)
+		c, err := review.Interpret(ev)
+		outs = append(outs, review.EventOutcome{Seq: e.Seq, Change: c, Err: err})
+	}
+	if _, err := s.ApplyEvents(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	half := 0.5
+	for i := range 6 {
+		outcomes := map[string]review.Outcome{"a": {Edited: i%3 == 0, Confidence: &half}, "b": {Edited: i%2 == 0}, "c": {}}
+		if err := s.Decide(ctx, fmt.Sprint("workflow_run_", i), 0, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, []byte(`{}`), outcomes, review.Outbound{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		grouped := map[[2]string][2]int{}
+		err := queryRows(ctx, s.r, `SELECT workflow_id, path, sum(edited), count(*) FROM field_outcomes GROUP BY workflow_id, path HAVING sum(edited) > 0`, nil, func(rows *sql.Rows) error {
+			var wf, path string
+			var edited, decided int
+			err := rows.Scan(&wf, &path, &edited, &decided)
+			grouped[[2]string{wf, path}] = [2]int{edited, decided}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.Dashboard(ctx, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := map[[2]string][2]int{}
+		for _, c := range d.Corrections {
+			kept[[2]string{c.WorkflowID, c.Path}] = [2]int{int(c.Edited), int(c.Decided)}
+			if c.WorkflowName != "W"+c.WorkflowID[len(c.WorkflowID)-1:] {
+				t.Errorf("%s: %s is named %q", when, c.WorkflowID, c.WorkflowName)
+			}
+		}
+		if !maps.Equal(kept, grouped) || len(kept) == 0 {
+			t.Errorf("%s: the dashboard keeps %v, the field outcomes say %v", when, kept, grouped)
+		}
+	}
+	check("after decisions")
+
+	var at int64
+	if err := s.r.QueryRowContext(ctx, `SELECT decided_at FROM runs WHERE id = 'workflow_run_0'`).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UndoDecision(ctx, "workflow_run_0", "ana@example.com", fromMS(at)); err != nil {
+		t.Fatal(err)
+	}
+	check("after an undo")
+	if err := s.Reopen(ctx, "workflow_run_3", "bo@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	check("after a reopen")
+	var version int
+	if err := s.r.QueryRowContext(ctx, `SELECT version FROM runs WHERE id = 'workflow_run_3'`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Decide(ctx, "workflow_run_3", version, review.Decision{Approved: false, By: "bo@example.com", At: time.Now()}, []byte(`{}`),
+		map[string]review.Outcome{"c": {Edited: true}}, review.Outbound{}); err != nil {
+		t.Fatal(err)
+	}
+	check("after deciding again")
+}

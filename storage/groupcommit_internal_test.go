@@ -1,0 +1,238 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// ceiling is how long a test waits for a condition before failing: generous,
+// for a busy CI machine.
+const ceiling = 2 * time.Minute
+
+func openInternal(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dir, Options{DB: pgtest.DB(t), FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// sqliteStore is a store on SQLite, whatever the backend of the run.
+func sqliteStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), t.TempDir(), Options{FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// plan is how SQLite would run q: the detail of each step.
+func plan(t *testing.T, s *Store, q string, args ...any) []string {
+	t.Helper()
+	var steps []string
+	err := queryRows(context.Background(), s.r, `EXPLAIN QUERY PLAN `+q, args, func(rows *sql.Rows) error {
+		var id, parent, unused int
+		var detail string
+		err := rows.Scan(&id, &parent, &unused, &detail)
+		steps = append(steps, detail)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return steps
+}
+
+func appendReqFor(id string) appendReq {
+	body := demo.Event(id, "x.y", []byte(`{}`))
+	ev, _ := review.DecodeEvent(body)
+	return appendReq{ctx: context.Background(), ev: ev, body: body, reply: make(chan appendResult, 1)}
+}
+
+// waitUntil polls cond until it holds, failing the test after ceiling.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(ceiling); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", ceiling, what)
+		}
+	}
+}
+
+func TestGroupCommitAnswersEachRequest(t *testing.T) {
+	pgtest.Each(t, testGroupCommitAnswersEachRequest)
+}
+
+// testGroupCommitAnswersEachRequest: within one batch, an id stored before
+// and an id sent twice are answered as not fresh, once each; a batch whose
+// statement fails answers every request in it with an error, and stores
+// none of them.
+func testGroupCommitAnswersEachRequest(t *testing.T) {
+	s := openInternal(t, t.TempDir())
+	ctx := context.Background()
+	old := appendReqFor("evt_old")
+	s.commitBatch([]appendReq{old})
+	if r := <-old.reply; r.err != nil || !r.fresh {
+		t.Fatalf("first append: %+v", r)
+	}
+
+	batch := []appendReq{appendReqFor("evt_a"), appendReqFor("evt_old"), appendReqFor("evt_a"), appendReqFor("evt_b")}
+	s.commitBatch(batch)
+	for i, want := range []bool{true, false, false, true} {
+		if r := <-batch[i].reply; r.err != nil || r.fresh != want {
+			t.Errorf("request %d (%s): %+v, want fresh=%v", i, batch[i].ev.ID, r, want)
+		}
+	}
+
+	refuse := `CREATE TRIGGER events_refuse BEFORE INSERT ON events WHEN NEW.event_id = 'evt_bad' BEGIN SELECT RAISE(ABORT, 'refused'); END`
+	if s.pg != nil {
+		refuse = `CREATE FUNCTION events_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.event_id = 'evt_bad' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+			CREATE TRIGGER events_refuse BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_refuse()`
+	}
+	if _, err := s.w.ExecContext(ctx, refuse); err != nil {
+		t.Fatal(err)
+	}
+	failing := []appendReq{appendReqFor("evt_c"), appendReqFor("evt_bad"), appendReqFor("evt_d")}
+	s.commitBatch(failing)
+	for i, r := range failing {
+		if res := <-r.reply; res.err == nil {
+			t.Errorf("request %d (%s) of the failing batch answered %+v, want an error", i, r.ev.ID, res)
+		}
+	}
+	for _, id := range []string{"evt_c", "evt_bad", "evt_d"} {
+		if _, err := s.Event(ctx, id); review.ErrorCode(err) != review.ENOTFOUND {
+			t.Errorf("%s of the failing batch: %v, want not stored", id, err)
+		}
+	}
+	// The store goes on: the next batch commits.
+	if fresh, err := s.AppendEvent(ctx, old.ev, old.body); err != nil || fresh {
+		t.Fatalf("append after a failed batch: fresh=%v err=%v", fresh, err)
+	}
+}
+
+func TestConcurrentAppendsDurable(t *testing.T) { pgtest.Each(t, testConcurrentAppendsDurable) }
+
+// testConcurrentAppendsDurable: appends from many senders, beside other
+// writers holding the writer in turn, are each acknowledged once committed:
+// a store opened afresh has every one.
+func testConcurrentAppendsDurable(t *testing.T) {
+	dir := t.TempDir()
+	s := openInternal(t, dir)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var others sync.WaitGroup
+	for range 2 {
+		others.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := s.write(ctx, func(tx *txn) error {
+					_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('bench', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, []byte("x"))
+					return err
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	const senders = 300
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Go(func() {
+			r := appendReqFor(fmt.Sprintf("evt_%d", i))
+			if fresh, err := s.AppendEvent(ctx, r.ev, r.body); err != nil || !fresh {
+				t.Errorf("append %d: fresh=%v err=%v", i, fresh, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	others.Wait()
+	s.Close()
+
+	s = openInternal(t, dir)
+	counts, err := s.EventCounts(ctx)
+	if err != nil || counts["pending"] != senders {
+		t.Fatalf("after reopen: %v, %v; want %d pending", counts, err, senders)
+	}
+}
+
+// TestAcknowledgementsWriteFirst: with SQLite's one writer busy and other
+// writes waiting for it, the group commit of acknowledgements is next.
+func TestAcknowledgementsWriteFirst(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	ctx := context.Background()
+	g := s.w.gate
+	queued := func(n int) func() bool {
+		return func() bool {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			return len(g.first)+len(g.others) == n
+		}
+	}
+	if err := g.lock(ctx, false); err != nil { // the writer, busy
+		t.Fatal(err)
+	}
+	const waiting = 3
+	seen := make(chan int, waiting)
+	for range waiting {
+		go func() {
+			var n int
+			err := s.write(ctx, func(tx *txn) error {
+				return tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			seen <- n
+		}()
+	}
+	waitUntil(t, "the other writes to wait", queued(waiting))
+	acked := make(chan error, 1)
+	go func() {
+		r := appendReqFor("evt_1")
+		_, err := s.AppendEvent(ctx, r.ev, r.body)
+		acked <- err
+	}()
+	waitUntil(t, "the group commit to wait", queued(waiting+1))
+	g.unlock()
+	if err := <-acked; err != nil {
+		t.Fatal(err)
+	}
+	for range waiting {
+		if n := <-seen; n != 1 {
+			t.Errorf("a write waiting before the acknowledgement saw %d events: it went first", n)
+		}
+	}
+}
+
+// TestShowingReadsIndexes: measuring a document tells the runs that show
+// it inside a write that acknowledgements wait for, so the runs are found
+// on indexes of the document's hash, never by reading every run's files.
+func TestShowingReadsIndexes(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	for _, step := range plan(t, s, showing, "abc", "abc") {
+		if strings.HasPrefix(step, "SCAN") {
+			t.Errorf("the runs showing a document are found by %q", step)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestSearchNarrowsByTheRarestWord: on SQLite a search of several words
+// reads the runs of its rarest-looking word (the invoice number) and
+// checks the others itself, instead of FTS5 merging the doclist of a word
+// every run holds; past searchCandidates runs, FTS5 takes the whole query.
+// Either way a run is found when each word begins one of its words.
+func TestSearchNarrowsByTheRarestWord(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	ctx := context.Background()
+	var texts []searchText
+	for i := range searchCandidates + 1 {
+		texts = append(texts, searchText{fmt.Sprintf("run_%d", i), fmt.Sprintf("invoice INV-%04d acme total 12", i)})
+	}
+	texts = append(texts, searchText{"run_other", "receipt INV-0042 acme"})
+	if err := s.write(ctx, func(tx *txn) error { return indexRuns(ctx, tx, texts) }); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{
+		"invoice inv-0042": {"run_42"},
+		"inv-004 invoice":  {"run_40", "run_41", "run_42", "run_43", "run_44", "run_45", "run_46", "run_47", "run_48", "run_49"},
+		"acme 0042":        {"run_42", "run_other"},
+		"receipt 0042":     {"run_other"},
+		"invoice 9999":     {},
+		"invoice acme 12":  nil, // every run: more than searchCandidates
+	} {
+		where, args, err := searchWhere(ctx, s.r, false, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if narrowed := !strings.Contains(where, "MATCH"); narrowed != (want != nil) {
+			t.Errorf("%q: narrowed=%v (%s)", q, narrowed, where)
+		}
+		var got []string
+		err = queryRows(ctx, s.r, `SELECT run_id FROM run_search WHERE `+strings.Replace(where, "id IN", "run_id IN", 1), args, func(rows *sql.Rows) error {
+			var id string
+			err := rows.Scan(&id)
+			got = append(got, id)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if want == nil && len(got) != searchCandidates+1 {
+			t.Errorf("%q found %d runs, want %d", q, len(got), searchCandidates+1)
+		}
+		if want != nil && !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("%q found %v, want %v", q, got, want)
+		}
+	}
+}
+
+// TestNextReturnReadsTheHoldIndex: the queue page asks when the next
+// postponed run returns; that is read on the index of held runs, not by
+// reading every waiting run.
+func TestNextReturnReadsTheHoldIndex(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	if steps := plan(t, s, nextReturn, 0); !strings.Contains(strings.Join(steps, "; "), "runs_held") {
+		t.Errorf("the next return is found by %q", steps)
+	}
+}
