@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -41,7 +42,8 @@ func testFieldCorrectionsKept(t *testing.T) {
 		c, err := review.Interpret(ev)
 		outs = append(outs, review.EventOutcome{Seq: e.Seq, Change: c, Err: err})
 	}
-	if _, err := s.ApplyEvents(ctx, outs); err != nil {
+	// Arrivals are the desk's to decide; storage only keeps them.
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, outs); err != nil {
 		t.Fatal(err)
 	}
 	half := 0.5
