@@ -228,13 +228,22 @@ func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fiel
 }
 
 // rollUp adds a decision's field outcomes to the daily sums (sign 1), or
-// takes them back (-1): each top-level field of the run once, the unit QA
-// scores.
+// takes them back (-1): the accuracy figures each top-level field of the
+// run once, the unit QA scores; the corrections counts each column.
 func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcomes map[string]review.Outcome, sign int) error {
 	day, edited := at/dayMS, 0
-	for _, o := range outcomes {
+	// The scorecards and the dashboard's "Fields corrected most" count
+	// each field changed, list columns apart (a column's rate).
+	for path, o := range outcomes {
+		e := 0
 		if o.Edited {
-			edited++ // a scorecard counts the fields changed, list columns apart
+			e = 1
+			edited++
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_corrections (workflow_id, path, decided, edited) VALUES (?, ?, ?, ?)
+			ON CONFLICT (workflow_id, path) DO UPDATE SET decided = field_corrections.decided + excluded.decided, edited = field_corrections.edited + excluded.edited`,
+			workflow, path, sign, sign*e); err != nil {
+			return err
 		}
 	}
 	for path, o := range review.ByTopLevel(outcomes) {
@@ -248,11 +257,6 @@ func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcome
 		if _, err := tx.ExecContext(ctx, `INSERT INTO field_daily (day, workflow_id, path, n, edited) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (day, workflow_id, path) DO UPDATE SET n = field_daily.n + excluded.n, edited = field_daily.edited + excluded.edited`,
 			day, workflow, path, sign, sign*e); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO field_corrections (workflow_id, path, decided, edited) VALUES (?, ?, ?, ?)
-			ON CONFLICT (workflow_id, path) DO UPDATE SET decided = field_corrections.decided + excluded.decided, edited = field_corrections.edited + excluded.edited`,
-			workflow, path, sign, sign*e); err != nil {
 			return err
 		}
 		if bin < 0 {
