@@ -132,8 +132,11 @@ func (d *Desk) SetRoutingRule(ctx context.Context, actor string, r review.Routin
 
 // SetFeedbackRule sets what a workflow's decisions feed back to Extend.
 func (d *Desk) SetFeedbackRule(ctx context.Context, actor string, r review.FeedbackRule) error {
-	if r.WorkflowID == "" {
-		return review.Errorf(review.EINVALID, "a feedback rule needs a workflow")
+	if err := review.CheckFeedbackRule(r); err != nil {
+		return err
+	}
+	if r.Runs == "" {
+		r.Runs = review.EvalApproved
 	}
 	return d.logged(ctx, actor, "set feedback rule", r.WorkflowID, func(ctx context.Context) error {
 		return d.store.SetFeedbackRule(ctx, r)
@@ -215,9 +218,15 @@ func (d *Desk) Thresholds(ctx context.Context) (review.Thresholds, error) {
 // it in the same transaction.
 func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, within time.Duration) error {
 	if within < 0 || within > review.MaxServiceLevel {
-		return review.Errorf(review.EINVALID, "A service level is at least a minute and at most a year.")
+		return review.Errorf(review.EINVALID, "A service level is at most a year; none removes it.")
 	}
-	return d.store.SetServiceLevel(ctx, workflowID, within, actor)
+	action := "removed the service level"
+	if within > 0 {
+		action = "set the service level to " + within.String()
+	}
+	return d.logged(ctx, actor, action, workflowID, func(ctx context.Context) error {
+		return d.store.SetServiceLevel(ctx, workflowID, within, actor)
+	})
 }
 
 // SetQARule sets how many of a workflow's decided runs are drawn for a

@@ -50,6 +50,12 @@ func testAdminWrites(t *testing.T) {
 	if err := d.SetSLA(ctx, actor, 0); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("an SLA of nothing: %v", err)
 	}
+	if err := d.SetFeedbackRule(ctx, actor, review.FeedbackRule{WorkflowID: "wf_1", EvaluationSetID: "ev_1", Runs: "qa"}); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("a feedback rule for unknown runs: %v", err)
+	}
+	if err := d.SetRules(ctx, "wf_1", make([]review.Rule, review.MaxRules+1), actor); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("more rules than the bound: %v", err)
+	}
 	log, err := s.AdminLog(ctx, 10)
 	if err != nil || len(log) != 1 || log[0].Action != "create user" || log[0].Actor != actor || log[0].Target != "bo@example.com" {
 		t.Fatalf("the admin's log holds only what was made: %+v %v", log, err)
@@ -59,6 +65,16 @@ func testAdminWrites(t *testing.T) {
 	}
 	if ds, err := s.Destinations(ctx); err != nil || len(ds) != 0 {
 		t.Fatalf("a refused destination was kept: %v %v", ds, err)
+	}
+	if fs, err := s.FeedbackRules(ctx); err != nil || len(fs) != 0 {
+		t.Fatalf("a refused feedback rule was kept: %v %v", fs, err)
+	}
+	// A rule that names no runs feeds back the approved ones.
+	if err := d.SetFeedbackRule(ctx, actor, review.FeedbackRule{WorkflowID: "wf_1", EvaluationSetID: "ev_1"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.FeedbackRuleFor(ctx, "wf_1"); err != nil || r.Runs != review.EvalApproved {
+		t.Fatalf("kept rule: %+v %v", r, err)
 	}
 }
 

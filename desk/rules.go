@@ -54,6 +54,9 @@ func (d *Desk) recent(ctx context.Context, workflowID string, n int) ([]review.R
 // RuleSample newest runs as they read now: a rule too costly on any is
 // refused.
 func (d *Desk) CheckRules(ctx context.Context, workflowID string, rs []review.Rule) error {
+	if err := review.CheckRules(rs); err != nil { // the bounds first: cheap, and before compiling any
+		return err
+	}
 	if len(rs) == 0 {
 		return nil
 	}
@@ -81,7 +84,9 @@ func (d *Desk) SetRules(ctx context.Context, workflowID string, rs []review.Rule
 	if err := d.CheckRules(ctx, workflowID, rs); err != nil {
 		return err
 	}
-	return d.store.SetRules(ctx, workflowID, rs, actor)
+	return d.logged(ctx, actor, "set "+review.Count(len(rs), "validation rule", "validation rules"), workflowID, func(ctx context.Context) error {
+		return d.store.SetRules(ctx, workflowID, rs, actor)
+	})
 }
 
 // TryRules evaluates rules, not yet kept, on the newest run of the

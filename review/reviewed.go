@@ -27,6 +27,21 @@ type Decision struct {
 	QA       bool         // drawn for a blind check by a second person
 }
 
+// Records is what the decision records: the audit action, the run's
+// decision and the status it leaves the run in.
+func (d Decision) Records() (action, decision string, status Status) {
+	if d.Approved {
+		return ActionApprove, DecisionApproved, StatusProcessed
+	}
+	return ActionReject, DecisionRejected, StatusRejected
+}
+
+// Overrides reports whether the decision approved the run over the failing
+// rule r: only a blocking rule is overridden.
+func (d Decision) Overrides(r RuleResult) bool {
+	return d.Override && r.Severity == SeverityBlock
+}
+
 // PageSizer tells the displayed size of a page of a file, to write a
 // re-pointed reference in the units Extend uses; zero when unknown.
 type PageSizer func(fileID string, page int) PageSize

@@ -11,11 +11,14 @@
 // the review.OutputArrival, written only while the run holding it is as
 // desk read it). Not yet moved out: a run keyed by its document is keyed
 // here, in SQL, by the checksum of its first stored document
-// (checksumKey), and a reopened run or a changed service level has its
-// due time worked out in SQL. Writes made with the context
-// Store.Atomically gives are one transaction (a use-case and its admin's
-// log entry). It imports review (and wakeup, for its signals), never the
-// layers that call it.
+// (checksumKey), also when PutFile stores one; a workflow given new key
+// fields has its runs keyed again here (rekey), and that change is logged
+// here; a reopened run or a changed service level has its due time worked
+// out in SQL; a session's keys are rotated here, keeping two old pairs.
+// Writes made with the context Store.Atomically gives are one transaction
+// (a use-case and its admin's log entry). It imports review (wakeup, for
+// its signals, and s3, for blobs kept in object storage), never the layers
+// that call it.
 //
 // On SQLite one writer connection serialises every write and a pool of
 // read-only connections serves pages. Webhook events are appended by a

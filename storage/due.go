@@ -51,14 +51,7 @@ func (s *Store) SetServiceLevel(ctx context.Context, workflowID string, within t
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET due_at = queued_at + ? WHERE workflow_id = ? AND status = 'NEEDS_REVIEW' AND queued_at IS NOT NULL AND due_meta IS NULL`, add, workflowID); err != nil {
-			return err
-		}
-		action := "removed the service level"
-		if within > 0 {
-			action = "set the service level to " + within.String()
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO admin_log (at, actor, action, target) VALUES (?, ?, ?, ?)`, now, actor, action, workflowID)
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET due_at = queued_at + ? WHERE workflow_id = ? AND status = 'NEEDS_REVIEW' AND queued_at IS NOT NULL AND due_meta IS NULL`, add, workflowID)
 		return err
 	})
 	if err != nil {

@@ -7,15 +7,10 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// SetFeedbackRule sets (or, when it asks for nothing, removes) a rule. An
-// empty key keeps the one stored, so a form need not show it again.
+// SetFeedbackRule keeps (or, when it asks for nothing, removes) a rule the
+// desk has checked. An empty key keeps the one stored, so a form need not
+// show it again.
 func (s *Store) SetFeedbackRule(ctx context.Context, r review.FeedbackRule) error {
-	if err := review.CheckFeedbackRule(r); err != nil {
-		return err
-	}
-	if r.Runs == "" {
-		r.Runs = review.EvalApproved
-	}
 	var err error
 	if r.EvaluationSetID == "" && !r.MirrorMetadata {
 		_, err = s.exec(ctx, `DELETE FROM feedback_rules WHERE workflow_id = ?`, r.WorkflowID)

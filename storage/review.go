@@ -156,10 +156,7 @@ var decidedStatuses = func() string {
 // out is the event the decision sends on; its deliveries are written in the
 // same transaction (an outbox), so a decision is never without them.
 func (s *Store) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]review.Outcome, out review.Outbound) error {
-	action, decision, status := review.ActionApprove, review.DecisionApproved, review.StatusProcessed
-	if !d.Approved {
-		action, decision, status = review.ActionReject, review.DecisionRejected, review.StatusRejected
-	}
+	action, decision, status := d.Records()
 	err := s.write(ctx, func(tx *txn) error {
 		if err := s.advance(ctx, tx, runID, version, d.By); err != nil {
 			return err
@@ -183,7 +180,7 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 		}
 		for _, r := range review.Failed(d.Rules) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO rule_failures (run_id, workflow_id, rule, severity, overridden, decided_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				runID, workflow, r.Rule, r.Severity, d.Override && r.Severity == review.SeverityBlock, now); err != nil {
+				runID, workflow, r.Rule, r.Severity, d.Overrides(r), now); err != nil {
 				return err
 			}
 		}
