@@ -144,8 +144,8 @@ func newValue(c Change, o *review.Output, f *review.Field, model json.RawMessage
 	case c.Row != nil:
 		return review.EditRows(f, c.Row.Op, c.Row.Index)
 	case c.Value != nil:
-		if f != nil && f.Type == review.TypeSignature {
-			return review.NormaliseSignature(c.Value)
+		if f != nil {
+			return review.NormaliseValue(f, c.Value)
 		}
 		return c.Value, nil
 	case c.Text == nil:

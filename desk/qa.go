@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -92,13 +91,7 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 		case v.Text == review.Text(f.Value):
 			continue // as the model had it
 		}
-		text, code := v.Text, ""
-		if f.Type == review.TypeCurrency {
-			if parts := strings.Fields(text); len(parts) == 2 && len(parts[1]) == 3 {
-				text, code = parts[0], parts[1]
-			}
-		}
-		value, _, err := review.ParseText(f, text, code)
+		value, _, err := review.ParseText(f, v.Text, "") // as the page shows it: "4.11 USD"
 		if err != nil {
 			return q, err
 		}

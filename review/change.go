@@ -14,80 +14,6 @@ import (
 // decision corrected. Pure functions: the web layer decodes the request,
 // these decide, storage keeps the result.
 
-// ParseText turns what a reviewer typed into a value of f's type: numbers
-// exactly as typed (never through a float, decimal commas understood),
-// dates read one way for everyone (alternative is the other reading of an
-// ambiguous date), yes/no, an option, an amount with its currency code.
-// Empty text is null.
-func ParseText(f *Field, text, code string) (value json.RawMessage, alternative string, err error) {
-	raw := text
-	text = strings.TrimSpace(text)
-	null := json.RawMessage("null")
-	switch f.Type {
-	case TypeNumber:
-		if text == "" {
-			return null, "", nil
-		}
-		n, err := ParseNumber(text)
-		return json.RawMessage(n), "", err
-	case TypeDate:
-		if text == "" {
-			return null, "", nil
-		}
-		d, err := ParseDate(text)
-		if err != nil {
-			return nil, "", err
-		}
-		return jsonOf(d.ISO), d.Alternative, nil
-	case TypeBoolean:
-		switch strings.ToLower(text) {
-		case "", "null":
-			return null, "", nil
-		case "true", "yes":
-			return json.RawMessage("true"), "", nil
-		case "false", "no":
-			return json.RawMessage("false"), "", nil
-		}
-		return nil, "", Errorf(EINVALID, "%s: answer yes or no", f.Path)
-	case TypeEnum:
-		if text == "" {
-			return null, "", nil
-		}
-		return jsonOf(text), "", nil
-	case TypeCurrency:
-		if text == "" && code == "" {
-			return null, "", nil
-		}
-		n, err := ParseNumber(text)
-		if err != nil {
-			return nil, "", err
-		}
-		upper := strings.ToUpper(strings.TrimSpace(code))
-		if upper != "" && !currencyCode.MatchString(upper) {
-			return nil, "", Errorf(EINVALID, "%s: %q is not an ISO 4217 currency code", f.Path, strings.TrimSpace(code)) // as typed
-		}
-		return Money{Amount: json.Number(n), Code: upper}.JSON(), "", nil
-	}
-	return jsonOf(raw), "", nil
-}
-
-// NormaliseSignature writes a signature's date as YYYY-MM-DD, read from the
-// way it was typed.
-func NormaliseSignature(raw json.RawMessage) (json.RawMessage, error) {
-	var sig map[string]any
-	if err := json.Unmarshal(raw, &sig); err != nil || sig == nil {
-		return raw, nil // null, or let CheckValue say what is wrong
-	}
-	if d, ok := sig["signature_date"].(string); ok && strings.TrimSpace(d) != "" {
-		r, err := ParseDate(d)
-		if err != nil {
-			return nil, err
-		}
-		sig["signature_date"] = r.ISO
-	}
-	return jsonOf(sig), nil
-}
-
 // Row operations on a list.
 const (
 	RowAdd    = "add"    // an empty row at the end
@@ -101,7 +27,7 @@ const (
 // after row i; with the other rows' columns, empty), removed, or moved up
 // or down.
 func EditRows(f *Field, op string, i int) (json.RawMessage, error) {
-	if f == nil || f.Type != TypeArray {
+	if f == nil || !f.Type.IsList() {
 		return nil, Errorf(EINVALID, "rows can only be changed in a list")
 	}
 	var rows []json.RawMessage

@@ -174,3 +174,19 @@ func TestRefusalsQuoteWhatWasTyped(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTextAsShown: an amount typed as the page shows it, its code
+// after it, reads as that amount in that currency; a space inside the
+// amount is no code.
+func TestParseTextAsShown(t *testing.T) {
+	f := &review.Field{Path: "total", Type: review.TypeCurrency}
+	for text, want := range map[string]string{
+		"4.11 USD":     `{"amount":4.11,"iso_4217_currency_code":"USD"}`,
+		"1 234,50 eur": `{"amount":1234.50,"iso_4217_currency_code":"EUR"}`,
+		"1 234":        `{"amount":1234,"iso_4217_currency_code":""}`,
+	} {
+		if got, _, err := review.ParseText(f, text, ""); err != nil || string(got) != want {
+			t.Errorf("%q: %s %v, want %s", text, got, err, want)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func ModelPath(now, model *Output, path string) (string, bool) {
 	}
 	l, ok := now.Field(list)
 	ml, mok := model.Field(list)
-	if !ok || !mok || l.Type != TypeArray {
+	if !ok || !mok || !l.Type.IsList() {
 		return path, true
 	}
 	return RowPath(RowOrigins(l.Value, ml.Value), list, path)

@@ -264,9 +264,6 @@ const (
 	TypeNull      FieldType = "null"
 )
 
-// Container reports whether fields of type t hold other fields.
-func (t FieldType) Container() bool { return t.Info().Editor == EditNone }
-
 // Field is one value of an extraction, addressed by Extend's metadata path
 // (invoice_number, line_items[0], line_items[0].description).
 type Field struct {

@@ -21,9 +21,9 @@ func TestChecksListEveryFailingRule(t *testing.T) {
 		{Rule: "lines add up", Severity: review.SeverityBlock, Message: "The lines do not add up to the total.", Fields: []string{"total", "line_items[1].amount"}},
 	}
 	vm.Outputs[0].Fields = append(vm.Outputs[0].Fields,
-		FieldVM{Field: review.Field{Path: "total", Type: review.TypeCurrency}, Text: "35.73 EUR", Amount: "35.73", Code: "EUR", Row: -1},
-		FieldVM{Field: review.Field{Path: "purchase_order", Type: review.TypeString}, Null: true, Row: -1},
-		FieldVM{Field: review.Field{Path: "line_items", Type: review.TypeArray}, Row: -1, Grid: &GridVM{Rows: []GridRowVM{{}, {Cells: []*FieldVM{{Field: review.Field{Path: "line_items[1].amount"}, Text: "5.93"}}}}}},
+		FieldVM{Field: review.Field{Path: "total", Type: review.TypeCurrency}, Shown: review.Shown{Text: "35.73 EUR", Amount: "35.73", Code: "EUR"}, Row: -1},
+		FieldVM{Field: review.Field{Path: "purchase_order", Type: review.TypeString}, Shown: review.Shown{Null: true}, Row: -1},
+		FieldVM{Field: review.Field{Path: "line_items", Type: review.TypeArray}, Row: -1, Grid: &GridVM{Rows: []GridRowVM{{}, {Cells: []*FieldVM{{Field: review.Field{Path: "line_items[1].amount"}, Shown: review.Shown{Text: "5.93"}}}}}}},
 	)
 	got := said(t, RunPage(vm), "rule")
 	want := []string{

@@ -155,28 +155,23 @@ type RowWindow struct {
 // FieldVM is one field as the outputs panel shows it, with its editor.
 type FieldVM struct {
 	review.Field
-	OutputID  string
-	Text      string // the value as text
-	Null      bool
-	Band      string // high, mid, low, or "" when no confidence was given
-	Score     string // "93%" or ""
-	Where     string // "p. 2", "p. 1, 3", or "" when the model gave no location
-	Located   bool   // at least one box can be drawn
-	Container bool
-	Edited    bool   // differs from the model's value
-	Original  string // the model's value as text
-	Attention bool   // low confidence, an issue from the model, or no location
-	Row       int    // for a row of a list: its index; -1 otherwise
-	List      string // for a row: the list's path
-	Choices   []Choice
-	Amount    string // currency
-	Code      string
-	Sig       Signature
-	Window    *RowWindow // for a long list: the rows shown
-	Label     string     // the field's name for people: "Line items", "Unit price", "Row 2"
-	AriaLabel string     // the editor's accessible name where no label shows it (a grid cell)
-	Grid      *GridVM    // a list of records, shown as a table
-	Rules     []string   // the messages of the failed rules that concern it
+	review.Shown // the value as its type's editor shows it
+	OutputID     string
+	Band         string // high, mid, low, or "" when no confidence was given
+	Score        string // "93%" or ""
+	Where        string // "p. 2", "p. 1, 3", or "" when the model gave no location
+	Located      bool   // at least one box can be drawn
+	Container    bool
+	Edited       bool       // differs from the model's value
+	Original     string     // the model's value as text
+	Attention    bool       // low confidence, an issue from the model, or no location
+	Row          int        // for a row of a list: its index; -1 otherwise
+	List         string     // for a row: the list's path
+	Window       *RowWindow // for a long list: the rows shown
+	Label        string     // the field's name for people: "Line items", "Unit price", "Row 2"
+	AriaLabel    string     // the editor's accessible name where no label shows it (a grid cell)
+	Grid         *GridVM    // a list of records, shown as a table
+	Rules        []string   // the messages of the failed rules that concern it
 }
 
 // GridVM is a list whose rows are records, as a table: a column per field
@@ -203,17 +198,8 @@ type GridRowVM struct {
 	Attention bool // a cell needs attention
 }
 
-// Choice is an option of a select.
-type Choice struct {
-	Value, Label string
-	Selected     bool
-}
-
-// Signature is a signature field's parts.
-type Signature struct {
-	Signed            string // "true", "false" or ""
-	Name, Title, Date string
-}
+// Choice is an option of a select, as the field-type table offers one.
+type Choice = review.Choice
 
 // splitTypeChoices are the options of a sub-document's type: the
 // configured types, and the one it has if that is not among them.

@@ -151,7 +151,7 @@ func runPage(decision string) RunPageVM {
 		Outputs: []OutputVM{{
 			ID: "dpr_1", Type: review.OutputExtract, Name: "extract", Editable: decision == "",
 			Fields: []FieldVM{
-				{Field: review.Field{Path: "invoice_number", Name: "invoice_number", Type: "string"}, OutputID: "dpr_1", Text: "30064449", Band: Band(conf), Score: Percent(conf),
+				{Field: review.Field{Path: "invoice_number", Name: "invoice_number", Type: "string"}, OutputID: "dpr_1", Shown: review.Shown{Text: "30064449"}, Band: Band(conf), Score: Percent(conf),
 					Where: "p. 1", Edited: true, Original: "3006449", Row: -1, Label: "Invoice number", Rules: []string{"The lines do not add up to the total."}},
 			},
 		}},

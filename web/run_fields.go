@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -10,11 +9,10 @@ import (
 	"github.com/reviewer-app/reviewer/views"
 )
 
-// fieldVM is a field as its editor shows it: its text, score, row, and the
-// choices its type offers.
+// fieldVM is a field as its editor shows it: its text, score, row, and
+// what its type's editor shows (the field-type table's).
 func fieldVM(f review.Field) views.FieldVM {
-	fv := views.FieldVM{Field: f, Container: f.Type.Container(), Null: string(f.Value) == "null", Row: -1, Label: views.Label(f.Name)}
-	fv.Text = review.Text(f.Value)
+	fv := views.FieldVM{Field: f, Shown: f.Show(), Container: f.Type.Container(), Row: -1, Label: views.Label(f.Name)}
 	if c, ok := f.Confidence.Value(); ok {
 		fv.Band = views.Band(c)
 		fv.Score = views.Percent(c)
@@ -24,78 +22,7 @@ func fieldVM(f review.Field) views.FieldVM {
 		fv.List = f.Path[:i]
 		fv.Row, _ = strconv.Atoi(f.Path[i+1 : len(f.Path)-1])
 	}
-	switch f.Type {
-	case review.TypeBoolean:
-		fv.Choices = []views.Choice{{Value: "", Label: "—", Selected: fv.Null}, {Value: "true", Label: "Yes", Selected: fv.Text == "true"}, {Value: "false", Label: "No", Selected: fv.Text == "false"}}
-	case review.TypeEnum:
-		fv.Choices = enumChoices(f.Enum, fv.Text, fv.Null)
-	case review.TypeCurrency:
-		c, _ := review.ReadMoney(f.Value)
-		fv.Amount, fv.Code = c.Amount.String(), c.Code
-		fv.Choices = currencyChoices(c.Code)
-	case review.TypeSignature:
-		fv.Sig = signatureVM(f.Value)
-	}
 	return fv
-}
-
-// enumChoices are an enum's options, the one holding text selected. A value
-// outside the options is kept and shown, never dropped.
-func enumChoices(options []review.EnumOption, text string, null bool) []views.Choice {
-	out := []views.Choice{{Value: "", Label: "— empty —", Selected: null}}
-	found := null
-	for _, o := range options {
-		if o.Value == nil {
-			continue
-		}
-		label := *o.Value
-		if o.Description != "" {
-			label += " — " + o.Description
-		}
-		out = append(out, views.Choice{Value: *o.Value, Label: label, Selected: *o.Value == text && !null})
-		found = found || *o.Value == text
-	}
-	if !found {
-		out = append(out, views.Choice{Value: text, Label: text + " (not an option)", Selected: true})
-	}
-	return out
-}
-
-// currencyChoices are the currency codes offered, the field's own first if
-// it is not a known one.
-func currencyChoices(code string) []views.Choice {
-	codes := review.Currencies
-	if code != "" && !slices.Contains(codes, code) {
-		codes = append([]string{code}, codes...)
-	}
-	out := []views.Choice{{Value: "", Label: "—", Selected: code == ""}}
-	for _, c := range codes {
-		out = append(out, views.Choice{Value: c, Label: c, Selected: c == code})
-	}
-	return out
-}
-
-// signatureVM reads a signature's parts; a part missing reads empty.
-func signatureVM(raw json.RawMessage) views.Signature {
-	var sg struct {
-		IsSigned *bool   `json:"is_signed"`
-		Name     *string `json:"printed_name"`
-		Title    *string `json:"title_or_role"`
-		Date     *string `json:"signature_date"`
-	}
-	json.Unmarshal(raw, &sg)
-	var out views.Signature
-	if sg.IsSigned != nil {
-		out.Signed = strconv.FormatBool(*sg.IsSigned)
-	}
-	deref := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	out.Name, out.Title, out.Date = deref(sg.Name), deref(sg.Title), deref(sg.Date)
-	return out
 }
 
 func classChoices(o review.Output) []views.Choice {
@@ -139,7 +66,7 @@ func foldGrids(fields []views.FieldVM) []views.FieldVM {
 	for i := 0; i < len(fields); i++ {
 		f := fields[i]
 		out = append(out, f)
-		if f.Depth != 0 || f.Type != review.TypeArray {
+		if f.Depth != 0 || !f.Type.IsList() {
 			continue
 		}
 		end := i + 1
@@ -162,13 +89,13 @@ func grid(list string, below []views.FieldVM) *views.GridVM {
 	for _, f := range below {
 		switch {
 		case f.Depth == 1:
-			if f.Type != review.TypeObject {
+			if !f.Container || f.Type.IsList() { // a row that is not a record
 				return nil
 			}
 			row := f
 			row.Label = "Row " + strconv.Itoa(f.Row+1)
 			g.Rows = append(g.Rows, views.GridRowVM{Row: row})
-		case f.Type == review.TypeArray || len(g.Rows) == 0:
+		case f.Type.IsList() || len(g.Rows) == 0:
 			return nil
 		case f.Container:
 		default:

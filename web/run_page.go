@@ -163,7 +163,7 @@ func runFrame(user *review.User, runID string, version int, editable bool) views
 	return views.Frame{
 		Scripts: []string{"js/viewer.js", "js/editor.js", "js/run.js", "js/active.js"}, BodyClass: "review", MainClass: "review-main",
 		Body: templ.Attributes{"data-me": user.DisplayName(), "data-me-email": user.Email, "data-run-id": runID,
-			"data-version": strconv.Itoa(version), "data-editable": strconv.FormatBool(editable), "data-field-types": review.FieldTypesJSON()},
+			"data-version": strconv.Itoa(version), "data-editable": strconv.FormatBool(editable)},
 		SkipTo: "#fields", SkipLabel: "Skip to the first field",
 	}
 }

@@ -189,7 +189,7 @@ func outputFields(runID string, o review.Output, model *review.Output, windows m
 		if model != nil {
 			compareWithModel(&fv, f, model, origins)
 		}
-		if f.Depth == 0 && f.Type == review.TypeArray {
+		if f.Depth == 0 && f.Type.IsList() {
 			if n := review.Len(f.Value); n > pageRows {
 				fv.Window = window(runID, f.Path, windows[f.Path], n)
 				list, shown = f.Path, fv.Window
@@ -210,7 +210,7 @@ func outputFields(runID string, o review.Output, model *review.Output, windows m
 // long list is not. A row is compared with the model's row it came from, so
 // a row inserted or moved leaves the rows after it unmarked.
 func compareWithModel(fv *views.FieldVM, f review.Field, model *review.Output, origins map[string][]int) {
-	if f.Depth == 0 && f.Type == review.TypeArray {
+	if f.Depth == 0 && f.Type.IsList() {
 		if ml, ok := model.Field(f.Path); ok {
 			origins[f.Path] = review.RowOrigins(f.Value, ml.Value)
 		}

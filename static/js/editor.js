@@ -14,9 +14,6 @@ const state = document.getElementById("save-state");
 const outputs = document.querySelector(".outputs");
 const typedKey = "reviewer:typed:" + runID;
 let queue = Promise.resolve(); // saves go one after another, in order
-// The server's field-type table (review.FieldTypes), by type: how each
-// type is edited and whether text picked from the document fills it.
-const fieldTypes = Object.fromEntries(JSON.parse(body.dataset.fieldTypes || "[]").map((t) => [t.type, t]));
 
 export function editable() {
   return body.dataset.editable === "true";
@@ -26,7 +23,7 @@ function fieldOf(el) {
 }
 // A field with an editor of its own (not a list, a record or a row).
 function ownsEditor(f) {
-  return !f.classList.contains("container") && !!f.querySelector("[data-type]");
+  return !f.classList.contains("container") && !!f.querySelector("[data-editor]");
 }
 function editorsOf(field) {
   return [...field.querySelectorAll(".ed, .sp")];
@@ -41,11 +38,12 @@ function setVersion(v) {
 
 // request is the change a field's editors hold, as the server takes it.
 function request(field) {
-  const group = field.querySelector("[data-type]");
+  const group = field.querySelector("[data-editor]");
   if (!group) return null;
   const part = (name) => group.querySelector(`[data-part="${name}"]`);
-  // A field's editor by its type's kind; an output's class and splits by name.
-  switch (fieldTypes[group.dataset.type]?.editor ?? group.dataset.type) {
+  // The editor's kind, as the server's field-type table (review.FieldTypes)
+  // says its type is edited; an output's class and splits by name.
+  switch (group.dataset.editor) {
     case "money":
       return { text: part("amount").value, code: part("code").value };
     case "signature": {
@@ -673,8 +671,9 @@ document.addEventListener("reviewer:pick", async (e) => {
   const { output, path, text, rect, fileId, page, how } = e.detail;
   const field = output ? fieldByPath(output, path) : document.querySelector(`.outputs .field[data-path="${CSS.escape(path)}"]`);
   if (!field || !editable() || !field.querySelector(".ed")) return;
-  const type = field.querySelector("[data-type]").dataset.type;
-  const change = text !== undefined && fieldTypes[type]?.picks ? { text } : { keep: true };
+  // Text picked fills the types the table says it does (data-picks).
+  const picks = field.querySelector("[data-editor]").hasAttribute("data-picks");
+  const change = text !== undefined && picks ? { text } : { keep: true };
   forgetTyped(field);
   await send(field, { ...change, how, ref: { fileId, page, rect } });
   if (how === "drawn box" && text === undefined) say("No text inside the box: only its location was saved.");
