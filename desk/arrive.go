@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -39,6 +40,45 @@ func (d *Desk) Arrive(ctx context.Context, outs []review.EventOutcome) (review.A
 // same run, an output of a run an earlier event brought, or a run with the
 // same duplicate key, is decided knowing what the earlier ones made.
 func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) error {
+	b, err := d.readBatch(ctx, outs)
+	if b == nil || err != nil {
+		return err
+	}
+	for i := range outs {
+		c := &outs[i].Change
+		switch {
+		case outs[i].Err != nil:
+		case c.Output != nil:
+			err = b.decideOutput(c)
+		case c.Run != nil:
+			err = b.decideRun(ctx, c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// workflowKey is a duplicate key within its workflow.
+type workflowKey struct{ workflow, key string }
+
+// arrivalBatch is what deciding a batch's arrivals knows: what the store
+// keeps of its runs, of the runs holding its outputs and of their
+// workflows' rules, and what the batch has made of them so far.
+type arrivalBatch struct {
+	d         *Desk
+	holderOf  map[string]string        // the run holding each output
+	held      map[string]review.Holder // each such run as this batch leaves it
+	kept      map[string]review.Kept
+	rules     map[string]review.ArrivalRules
+	keyedHere map[workflowKey]string // the first run of this batch with a key
+	now       time.Time
+}
+
+// readBatch reads what the store keeps of the runs, outputs and workflows
+// outs are about; nil when outs bring neither runs nor outputs.
+func (d *Desk) readBatch(ctx context.Context, outs []review.EventOutcome) (*arrivalBatch, error) {
 	var runIDs, workflowIDs, outputIDs []string
 	seen := map[string]bool{}
 	addWorkflow := func(id string) {
@@ -60,88 +100,95 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 		}
 	}
 	if len(runIDs) == 0 && len(outputIDs) == 0 {
-		return nil
+		return nil, nil
 	}
 	holders, err := d.store.OutputHolders(ctx, outputIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// The run holding each output, and each such run as this batch leaves it.
-	holderOf, held := map[string]string{}, map[string]review.Holder{}
+	b := &arrivalBatch{d: d, holderOf: map[string]string{}, held: map[string]review.Holder{}, keyedHere: map[workflowKey]string{}, now: d.now()}
 	for outputID, h := range holders {
-		holderOf[outputID], held[h.RunID] = h.RunID, h
+		b.holderOf[outputID], b.held[h.RunID] = h.RunID, h
 		addWorkflow(h.WorkflowID)
 	}
-	kept, err := d.store.KeptRuns(ctx, runIDs)
+	if b.kept, err = d.store.KeptRuns(ctx, runIDs); err != nil {
+		return nil, err
+	}
+	if b.rules, err = d.store.ArrivalRules(ctx, workflowIDs); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// decideOutput decides what a standalone output event makes of the run
+// holding the output, as this batch leaves that run.
+func (b *arrivalBatch) decideOutput(c *review.EventChange) error {
+	h := b.held[b.holderOf[c.Output.ID]]
+	a, err := review.ArriveOutput(c.Output, c.OutputRaw, h, b.rules[h.WorkflowID].KeyFields)
 	if err != nil {
 		return err
 	}
-	rules, err := d.store.ArrivalRules(ctx, workflowIDs)
-	if err != nil {
-		return err
-	}
-	type workflowKey struct{ workflow, key string }
-	keyedHere := map[workflowKey]string{} // the first run of this batch with a key
-	now := d.now()
-	for i := range outs {
-		if outs[i].Err != nil {
-			continue
-		}
-		if out := outs[i].Change.Output; out != nil {
-			h := held[holderOf[out.ID]]
-			a, err := review.ArriveOutput(out, outs[i].Change.OutputRaw, h, rules[h.WorkflowID].KeyFields)
-			if err != nil {
-				return err
-			}
-			outs[i].Change.OutputArrival = &a
-			if a.Run != nil {
-				h.Payload = a.Run.Raw
-				held[h.RunID] = h
-			}
-			continue
-		}
-		run := outs[i].Change.Run
-		if run == nil {
-			continue
-		}
-		wf := run.Workflow.ID
-		a, err := review.Arrive(run, review.Arriving{
-			Kept:  kept[run.ID],
-			Rules: rules[wf],
-			Now:   now,
-			FailsRules: func(key string) (bool, error) {
-				first := keyedHere[workflowKey{wf, key}]
-				if first == "" {
-					var err error
-					if first, err = d.store.FirstWithKey(ctx, wf, key, run.ID); err != nil {
-						return false, err
-					}
-				}
-				if first != "" {
-					run.Duplicate = &review.Duplicate{RunID: first, Earlier: true, Key: key, Fields: rules[wf].KeyFields}
-				}
-				if len(rules[wf].Checks) == 0 {
-					return false, nil
-				}
-				return len(review.Blocking(d.checker.Evaluate(ctx, run, rules[wf].Checks))) > 0, nil
-			},
-		})
-		if err != nil {
-			return err
-		}
-		outs[i].Change.Arrival = &a
-		if a.Apply {
-			kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed, Queued: a.Queued, Due: a.Due}
-			if k := (workflowKey{wf, a.DupKey}); a.DupKey != "" && keyedHere[k] == "" {
-				keyedHere[k] = run.ID
-			}
-			held[run.ID] = review.Holder{RunID: run.ID, WorkflowID: wf, Status: a.Status, Payload: run.Raw}
-			for _, o := range run.Outputs {
-				if o.ID != "" {
-					holderOf[o.ID] = run.ID
-				}
-			}
-		}
+	c.OutputArrival = &a
+	if a.Run != nil {
+		h.Payload = a.Run.Raw
+		b.held[h.RunID] = h
 	}
 	return nil
+}
+
+// decideRun decides what an arriving run becomes, knowing what the store
+// keeps of it and what this batch made of it so far.
+func (b *arrivalBatch) decideRun(ctx context.Context, c *review.EventChange) error {
+	run := c.Run
+	a, err := review.Arrive(run, review.Arriving{
+		Kept:       b.kept[run.ID],
+		Rules:      b.rules[run.Workflow.ID],
+		Now:        b.now,
+		FailsRules: func(key string) (bool, error) { return b.failsRules(ctx, run, key) },
+	})
+	if err != nil {
+		return err
+	}
+	c.Arrival = &a
+	if a.Apply {
+		b.remember(run, a)
+	}
+	return nil
+}
+
+// failsRules marks run a duplicate of the first run with its key (of
+// this batch, else of those kept) and reports whether a blocking check of
+// its workflow fails on it.
+func (b *arrivalBatch) failsRules(ctx context.Context, run *review.Run, key string) (bool, error) {
+	wf := run.Workflow.ID
+	first := b.keyedHere[workflowKey{wf, key}]
+	if first == "" {
+		var err error
+		if first, err = b.d.store.FirstWithKey(ctx, wf, key, run.ID); err != nil {
+			return false, err
+		}
+	}
+	if first != "" {
+		run.Duplicate = &review.Duplicate{RunID: first, Earlier: true, Key: key, Fields: b.rules[wf].KeyFields}
+	}
+	if len(b.rules[wf].Checks) == 0 {
+		return false, nil
+	}
+	return len(review.Blocking(b.d.checker.Evaluate(ctx, run, b.rules[wf].Checks))) > 0, nil
+}
+
+// remember keeps what run became for the events after it in the batch:
+// its state, its key if it is the first with it, and its outputs' holder.
+func (b *arrivalBatch) remember(run *review.Run, a review.Arrival) {
+	wf := run.Workflow.ID
+	b.kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed, Queued: a.Queued, Due: a.Due}
+	if k := (workflowKey{wf, a.DupKey}); a.DupKey != "" && b.keyedHere[k] == "" {
+		b.keyedHere[k] = run.ID
+	}
+	b.held[run.ID] = review.Holder{RunID: run.ID, WorkflowID: wf, Status: a.Status, Payload: run.Raw}
+	for _, o := range run.Outputs {
+		if o.ID != "" {
+			b.holderOf[o.ID] = run.ID
+		}
+	}
 }
