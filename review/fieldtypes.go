@@ -37,6 +37,7 @@ type TypeInfo struct {
 	Picks       bool   // text picked from the document is its value
 	Wraps       bool   // in a grid cell, its text wraps onto the lines it needs
 	List        bool   // its value is a list of rows: rows are added, removed and moved
+	Column      string // the width of a grid's column of its cells (CSS); "": a share of what fixed columns leave
 
 	// parse reads typed text that is not empty (and a currency code for
 	// money) as a value; alternative is another reading of it. Nil: the
@@ -54,12 +55,12 @@ type TypeInfo struct {
 // fieldTypes is the table.
 var fieldTypes = []TypeInfo{
 	{Type: TypeString, Editor: EditText, Placeholder: "empty", Picks: true, Wraps: true, check: mustBeText},
-	{Type: TypeNumber, Editor: EditText, InputMode: "decimal", Placeholder: "empty", Picks: true, parse: parseNumber, check: checkNumber},
-	{Type: TypeDate, Editor: EditText, Placeholder: "YYYY-MM-DD", Picks: true, parse: parseDate, check: checkDate},
+	{Type: TypeNumber, Editor: EditText, InputMode: "decimal", Placeholder: "empty", Picks: true, Column: "5.5em", parse: parseNumber, check: checkNumber},
+	{Type: TypeDate, Editor: EditText, Placeholder: "YYYY-MM-DD", Picks: true, Column: "7.5em", parse: parseDate, check: checkDate},
 	{Type: TypeNull, Editor: EditText, Placeholder: "empty", Picks: true, check: mustBeText},
-	{Type: TypeBoolean, Editor: EditChoice, parse: parseYesNo, check: checkBoolean, show: showYesNo},
-	{Type: TypeEnum, Editor: EditChoice, parse: parseOption, check: checkOption, show: showOptions},
-	{Type: TypeCurrency, Editor: EditMoney, parse: parseMoney, check: checkMoney, show: showMoney},
+	{Type: TypeBoolean, Editor: EditChoice, Column: "8em", parse: parseYesNo, check: checkBoolean, show: showYesNo},
+	{Type: TypeEnum, Editor: EditChoice, Column: "8em", parse: parseOption, check: checkOption, show: showOptions},
+	{Type: TypeCurrency, Editor: EditMoney, Column: "10em", parse: parseMoney, check: checkMoney, show: showMoney},
 	{Type: TypeSignature, Editor: EditSignature, check: checkSignature, normalise: normaliseSignature, show: showSignature},
 	{Type: TypeArray, Editor: EditNone, List: true, check: mustStart('[', "a list")},
 	{Type: TypeObject, Editor: EditNone, check: mustStart('{', "an object")},
