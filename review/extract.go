@@ -68,7 +68,7 @@ func (rd *reader) fieldMap(out *node, path string) []Field {
 				refs = append(refs, Ref{Kind: RefBox, Page: page})
 			}
 			// In arrays a reference's id is the row it belongs to.
-			if row, err := strconv.Atoi(rd.str(ref.get("id"), rp+".id")); err == nil && root.Type == TypeArray {
+			if row, err := strconv.Atoi(rd.str(ref.get("id"), rp+".id")); err == nil && root.Type.IsList() {
 				rows[row] = append(rows[row], refs...)
 				continue
 			}
@@ -123,8 +123,8 @@ func (rd *reader) enum(n *node, path string) []EnumOption {
 // typing them by the field's schema where it has one.
 func (rd *reader) legacyChildren(parent Field, value *node, schema []legacySchema, rows map[int][]Ref) []Field {
 	var out []Field
-	switch parent.Type {
-	case TypeArray:
+	switch {
+	case parent.Type.IsList():
 		for i, item := range value.items() {
 			idx := "[" + strconv.Itoa(i) + "]"
 			row := Field{
@@ -138,7 +138,7 @@ func (rd *reader) legacyChildren(parent Field, value *node, schema []legacySchem
 			out = append(out, row)
 			out = append(out, rd.legacyChildren(row, item, schema, nil)...)
 		}
-	case TypeObject:
+	case parent.Type.Container(): // a record
 		if value == nil || value.kind != '{' {
 			return nil
 		}
@@ -213,18 +213,18 @@ func (w *schemaWalker) walk(path, name string, depth int, value *node, s *jsonSc
 		}
 	}
 	w.fields = append(w.fields, f)
-	switch f.Type {
-	case TypeObject:
+	switch {
+	case f.Type.IsList():
+		for i, item := range value.items() {
+			idx := "[" + strconv.Itoa(i) + "]"
+			w.walk(path+idx, idx, depth+1, item, s.items())
+		}
+	case f.Type.Container(): // a record
 		if value == nil || value.kind != '{' {
 			return // null: nothing below it
 		}
 		for _, k := range orderBySchema(value, s) {
 			w.walk(KeyPath(path, k), k, depth+1, value.get(k), s.property(k))
-		}
-	case TypeArray:
-		for i, item := range value.items() {
-			idx := "[" + strconv.Itoa(i) + "]"
-			w.walk(path+idx, idx, depth+1, item, s.items())
 		}
 	}
 }
