@@ -27,6 +27,7 @@ type Admin interface {
 	Redeliver(ctx context.Context, id int64) error
 	Replay(ctx context.Context, eventID string) error
 	LogAdmin(ctx context.Context, actor, action, target string) error
+	Account(ctx context.Context, email string) (review.Account, error)
 	CreateSession(ctx context.Context, userID int64) (string, error)
 	DeleteSession(ctx context.Context, id string) error
 	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)

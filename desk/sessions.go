@@ -2,15 +2,60 @@ package desk
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// SignIn starts a session for a user who just proved who they are, and
-// ends the session the browser held before (an id planted before sign-in
-// is worthless after it), in one transaction. It returns the new
+// Passwords checks a password against the hash it is kept as (package
+// passwords: bcrypt, at the cost the store hashes with). The desk takes it
+// injected so that it imports only review.
+type Passwords interface {
+	Hash(password string) ([]byte, error)
+	Matches(hash []byte, password string) bool
+}
+
+// unknownEmail is the password of the hash an unknown email's password is
+// compared against.
+const unknownEmail = "no such user, no such password"
+
+// SignIn signs a person in with their email and password and starts their
+// session in place of previous (the one the browser held), as review.SignIn
+// decides. An unknown email's password is compared against a hash of the
+// same cost as every account's, so it takes as long as a wrong password
+// and the time tells nobody who has an account (it took 4 ms against
+// 345 ms while the costs differed). It returns the user and the new
 // session's id.
-func (d *Desk) SignIn(ctx context.Context, userID int64, previous string) (string, error) {
+func (d *Desk) SignIn(ctx context.Context, email, password, previous string) (review.User, string, error) {
+	if d.Passwords == nil {
+		return review.User{}, "", errors.New("sign in: the desk has no password check")
+	}
+	a, err := d.store.Account(ctx, strings.TrimSpace(email))
+	known := err == nil
+	if err != nil && review.ErrorCode(err) != review.ENOTFOUND {
+		return review.User{}, "", err
+	}
+	hash := a.PasswordHash
+	if !known {
+		if hash, err = d.unknownHash(); err != nil {
+			return review.User{}, "", fmt.Errorf("sign in: %w", err)
+		}
+	}
+	u, err := review.SignIn(a, known, d.Passwords.Matches(hash, password))
+	if err != nil {
+		return review.User{}, "", err
+	}
+	id, err := d.StartSession(ctx, u.ID, previous)
+	return u, id, err
+}
+
+// StartSession starts a session for a user who just proved who they are
+// (signed in, or set the installation up), and ends the session the
+// browser held before (an id planted before sign-in is worthless after
+// it), in one transaction. It returns the new session's id.
+func (d *Desk) StartSession(ctx context.Context, userID int64, previous string) (string, error) {
 	var id string
 	err := d.store.Atomically(ctx, func(ctx context.Context) (err error) {
 		if previous != "" {

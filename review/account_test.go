@@ -72,3 +72,33 @@ func TestUserChange(t *testing.T) {
 		})
 	}
 }
+
+// TestSignIn: an unknown email and a wrong password get the same answer;
+// a disabled account is told so only with its right password.
+func TestSignIn(t *testing.T) {
+	ana := Account{User: User{ID: 7, Email: "ana@example.com"}}
+	off := Account{User: User{ID: 8, Email: "bo@example.com", Disabled: true}}
+	for _, tt := range []struct {
+		name           string
+		a              Account
+		known, matches bool
+		code           string
+		msg            string
+	}{
+		{"right password", ana, true, true, "", ""},
+		{"wrong password", ana, true, false, EUNAUTHORIZED, "Wrong email or password."},
+		{"unknown email", Account{}, false, false, EUNAUTHORIZED, "Wrong email or password."},
+		{"disabled, right password", off, true, true, EFORBIDDEN, "This account is disabled."},
+		{"disabled, wrong password", off, true, false, EUNAUTHORIZED, "Wrong email or password."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := SignIn(tt.a, tt.known, tt.matches)
+			switch {
+			case tt.code == "" && (err != nil || u.ID != tt.a.ID):
+				t.Fatalf("signed in as %+v, %v", u, err)
+			case tt.code != "" && (ErrorCode(err) != tt.code || ErrorMessage(err) != tt.msg):
+				t.Fatalf("got %v, want %s %q", err, tt.code, tt.msg)
+			}
+		})
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -38,7 +36,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, role *review.Role, dis
 	var hash []byte
 	if password != nil {
 		var err error
-		if hash, err = bcrypt.GenerateFromPassword([]byte(*password), s.cost); err != nil {
+		if hash, err = s.passwords.Hash(*password); err != nil {
 			return err
 		}
 	}

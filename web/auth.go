@@ -137,14 +137,25 @@ func (s *Server) withToken(w http.ResponseWriter, r *http.Request, need access, 
 // startSession issues a new session id at every sign-in, so an id planted
 // before sign-in is worthless after it.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	id, err := s.desk.StartSession(r.Context(), userID, s.previousSession(r))
+	if err != nil {
+		return err
+	}
+	return s.saveSession(w, r, id)
+}
+
+// previousSession is the session id the browser holds, if any: a sign-in
+// ends it.
+func (s *Server) previousSession(r *http.Request) string {
 	previous := ""
 	if old, err := s.cookies.Get(r, cookieName); err == nil {
 		previous, _ = old.Values["sid"].(string)
 	}
-	id, err := s.desk.SignIn(r.Context(), userID, previous)
-	if err != nil {
-		return err
-	}
+	return previous
+}
+
+// saveSession gives the browser its new session's id.
+func (s *Server) saveSession(w http.ResponseWriter, r *http.Request, id string) error {
 	cs := sessions.NewSession(s.cookies, cookieName)
 	cs.Options = s.cookies.Options
 	cs.Values["sid"] = id

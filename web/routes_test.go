@@ -31,7 +31,9 @@ func testRouteAccessMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	s, err := NewServer(ctx, Config{WebhookSecrets: []string{"wss_x"}}, Deps{Store: store, Desk: desk.New(store, nil, rules.New(nil), nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d := desk.New(store, nil, rules.New(nil), nil)
+	d.Passwords = store.Passwords()
+	s, err := NewServer(ctx, Config{WebhookSecrets: []string{"wss_x"}}, Deps{Store: store, Desk: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,9 @@ func testSignInLimits(t *testing.T) {
 	defer store.Close()
 	now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
 	proxies, _ := ParseProxies("10.0.0.1, 10.9.0.0/16")
-	s, _ := NewServer(ctx, Config{TrustedProxies: proxies}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	d := desk.New(store, nil, nil, nil)
+	d.Passwords = store.Passwords()
+	s, _ := NewServer(ctx, Config{TrustedProxies: proxies}, Deps{Store: store, Desk: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
 	for _, e := range []string{"ana@example.com", "bo@example.com"} {
 		store.CreateUser(ctx, e, "", review.RoleReviewer, "the right password")
 	}

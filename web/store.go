@@ -54,7 +54,6 @@ type Store interface {
 
 	// Accounts, sessions, sign-in limits and API tokens.
 	SignIns
-	Authenticate(ctx context.Context, email, password string) (review.User, error)
 	UserCount(ctx context.Context) (int, error)
 	Users(ctx context.Context) ([]review.User, error)
 	Session(ctx context.Context, id string) (review.Session, error)
