@@ -29,6 +29,8 @@ type Admin interface {
 	LogAdmin(ctx context.Context, actor, action, target string) error
 	Account(ctx context.Context, email string) (review.Account, error)
 	CreateSession(ctx context.Context, userID int64) (string, error)
+	SessionKeys(ctx context.Context) ([][]byte, error)
+	SetSessionKeys(ctx context.Context, keys, was [][]byte) error
 	DeleteSession(ctx context.Context, id string) error
 	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
 	// Atomically makes the writes fn makes with the context it is given

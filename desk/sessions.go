@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -79,4 +80,52 @@ func (d *Desk) SignOut(ctx context.Context, id string) error {
 // applies it. fresh is false for an event received before.
 func (d *Desk) Receive(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error) {
 	return d.store.AppendEvent(ctx, ev, body)
+}
+
+// Session cookie key sizes: an HMAC-SHA256 key of a full block, and an
+// AES-256 key (what gorilla/securecookie recommends).
+const (
+	sessionHashKeyBytes  = 64
+	sessionBlockKeyBytes = 32
+)
+
+// SessionKeys returns the session cookie keys, newest pair first, making
+// the first pair on first use. Instances starting together agree on one
+// pair: the store keeps a first pair only where there is none.
+func (d *Desk) SessionKeys(ctx context.Context) ([][]byte, error) {
+	keys, err := d.store.SessionKeys(ctx)
+	if err != nil || len(keys) > 0 {
+		return keys, err
+	}
+	keys = review.RotateSessionKeys(nil, randomKey(sessionHashKeyBytes), randomKey(sessionBlockKeyBytes))
+	err = d.store.SetSessionKeys(ctx, keys, nil)
+	if errors.Is(err, review.ErrRefused) { // another instance made them first
+		return d.store.SessionKeys(ctx)
+	}
+	return keys, err
+}
+
+// RotateSessionKeys makes a new pair of session cookie keys to sign new
+// cookies with, keeping the pair before so that nobody is signed out
+// (review.RotateSessionKeys), and notes it, without the keys, in the
+// admin's log. Running servers take the new keys when they restart.
+func (d *Desk) RotateSessionKeys(ctx context.Context, actor string) error {
+	was, err := d.SessionKeys(ctx)
+	if err != nil {
+		return err
+	}
+	keys := review.RotateSessionKeys(was, randomKey(sessionHashKeyBytes), randomKey(sessionBlockKeyBytes))
+	err = d.logged(ctx, actor, "session keys rotated", "", func(ctx context.Context) error {
+		return d.store.SetSessionKeys(ctx, keys, was)
+	})
+	if errors.Is(err, review.ErrRefused) {
+		return review.Errorf(review.ECONFLICT, "The session keys were rotated by someone else at the same time; rotate again if you still want a new pair.")
+	}
+	return err
+}
+
+func randomKey(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
 }

@@ -63,3 +63,14 @@ type Session struct {
 	CreatedAt time.Time
 	LastSeen  time.Time
 }
+
+// KeptSessionKeyPairs is how many session cookie key pairs are kept: the
+// newest signs new cookies and the one before still opens the cookies it
+// signed, so a rotation signs nobody out; the next retires it.
+const KeptSessionKeyPairs = 2
+
+// RotateSessionKeys puts a new pair (hash key, block key) before the kept
+// keys and retires the pairs past KeptSessionKeyPairs.
+func RotateSessionKeys(kept [][]byte, hash, block []byte) [][]byte {
+	return append([][]byte{hash, block}, kept[:min(len(kept), 2*(KeptSessionKeyPairs-1))]...)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -181,15 +182,13 @@ func tokenHash(tok string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// SessionKeys returns the session cookie key pairs, newest first (hash key,
-// block key, …), making the first pair on first use. Cookies are signed
-// with the newest pair and accepted under any kept pair, so rotating keys
-// does not sign anyone out; a second rotation retires the oldest.
+// SessionKeys returns the session cookie keys as desk.SessionKeys kept
+// them, newest pair first (hash key, block key, …); none before the first.
 func (s *Store) SessionKeys(ctx context.Context) ([][]byte, error) {
 	var raw []byte
 	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'session-keys'`).Scan(&raw)
 	if isNoRows(err) {
-		return s.RotateSessionKeys(ctx)
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session keys: %w", err)
@@ -201,32 +200,30 @@ func (s *Store) SessionKeys(ctx context.Context) ([][]byte, error) {
 	return keys, nil
 }
 
-// RotateSessionKeys makes a new key pair and keeps the previous one.
-func (s *Store) RotateSessionKeys(ctx context.Context) ([][]byte, error) {
-	var keys [][]byte
-	err := s.write(ctx, func(tx *txn) error {
-		var raw []byte
-		if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'session-keys'`).Scan(&raw); err != nil && !isNoRows(err) {
-			return err
-		}
-		var old [][]byte
-		if raw != nil {
-			if err := json.Unmarshal(raw, &old); err != nil {
-				return err
-			}
-		}
-		hash, block := make([]byte, 64), make([]byte, 32)
-		rand.Read(hash)
-		rand.Read(block)
-		keys = append([][]byte{hash, block}, old[:min(len(old), 2)]...)
-		b, _ := json.Marshal(keys)
-		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('session-keys', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, b)
-		return err
-	})
+// SetSessionKeys keeps keys as the session cookie keys in place of was,
+// the keys read before (none: there were none). It is refused
+// (review.ErrRefused) when the keys are no longer was, so two instances
+// making the first keys at once agree on one set, and two rotations at
+// once do not lose one.
+func (s *Store) SetSessionKeys(ctx context.Context, keys, was [][]byte) error {
+	b, err := json.Marshal(keys)
 	if err != nil {
-		return nil, fmt.Errorf("rotate session keys: %w", err)
+		return fmt.Errorf("set session keys: %w", err)
 	}
-	return keys, nil
+	var res sql.Result
+	if was == nil {
+		res, err = s.exec(ctx, `INSERT INTO settings (key, value) VALUES ('session-keys', ?) ON CONFLICT (key) DO NOTHING`, b)
+	} else {
+		old, _ := json.Marshal(was) // as it was kept: the encoding is deterministic
+		res, err = s.exec(ctx, `UPDATE settings SET value = ? WHERE key = 'session-keys' AND value = ?`, b, old)
+	}
+	if err != nil {
+		return fmt.Errorf("set session keys: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("set session keys: the keys changed since they were read: %w", review.ErrRefused)
+	}
+	return nil
 }
 
 // Setting returns a stored setting, or def.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -24,8 +25,8 @@ const (
 // newCookieStore signs and encrypts the session cookie with keys kept in the
 // database, so sessions survive restarts. The cookie holds only the session
 // id; the session itself lives server-side.
-func newCookieStore(ctx context.Context, store Store, secure bool) (*sessions.CookieStore, error) {
-	keys, err := store.SessionKeys(ctx) // newest pair first; older pairs still accepted
+func newCookieStore(ctx context.Context, d *desk.Desk, secure bool) (*sessions.CookieStore, error) {
+	keys, err := d.SessionKeys(ctx) // newest pair first; older pairs still accepted
 	if err != nil {
 		return nil, err
 	}

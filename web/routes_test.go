@@ -216,7 +216,8 @@ func testSessionKeyRotation(t *testing.T) {
 	rec := httptest.NewRecorder()
 	old.startSession(rec, httptest.NewRequest("GET", "/", nil), u.ID)
 	oldCookie := rec.Result().Cookies()[0]
-	if _, err := store.RotateSessionKeys(ctx); err != nil {
+	keys := desk.New(store, nil, nil, nil)
+	if err := keys.RotateSessionKeys(ctx, "cli"); err != nil {
 		t.Fatal(err)
 	}
 	rotated, _ := NewServer(ctx, Config{}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: quiet})
@@ -233,8 +234,8 @@ func testSessionKeyRotation(t *testing.T) {
 	if _, err := old.session(req); err == nil {
 		t.Fatal("a cookie signed with the new keys opened under the old keys alone")
 	}
-	store.RotateSessionKeys(ctx)
-	store.RotateSessionKeys(ctx)
+	keys.RotateSessionKeys(ctx, "cli")
+	keys.RotateSessionKeys(ctx, "cli")
 	retired, _ := NewServer(ctx, Config{}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: quiet})
 	req = httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(oldCookie)

@@ -58,7 +58,6 @@ type Store interface {
 	Users(ctx context.Context) ([]review.User, error)
 	Session(ctx context.Context, id string) (review.Session, error)
 	TouchSession(ctx context.Context, id string) error
-	SessionKeys(ctx context.Context) ([][]byte, error)
 	UseToken(ctx context.Context, token string) (review.Token, error)
 	Tokens(ctx context.Context) ([]review.Token, error)
 

@@ -30,22 +30,20 @@ var adapters = []string{"./web/...", "./ingest", "./outbound", "./cmd/reviewer"}
 // allowed are the storage writes adapters make themselves: the state of
 // the adapter's own machinery, which no use-case decides.
 var allowed = map[string]string{
-	"SetResolved":       "ingest keeps a signed-URL payload it fetched, so a retry does not fetch it again",
-	"FailEvent":         "ingest marks an event it could not apply, with the reason",
-	"PutFile":           "ingest keeps a document it fetched; desk.Measure measures it",
-	"FileFailed":        "ingest notes a failed download and when to retry",
-	"Attempt":           "the outbound worker notes what a destination answered, and when to retry",
-	"TouchSession":      "the idle timeout's clock",
-	"SessionKeys":       "the cookie keys, made on first use",
-	"URLKey":            "the key of signed file URLs, made on first use",
-	"UseToken":          "an API token's last use",
-	"FailSignIn":        "the sign-in limiter counts a failed attempt",
-	"ForgetSignIns":     "the sign-in limiter forgets an address that signed in",
-	"SetViewers":        "who has a run open here, for the presence dots",
-	"KeepViewers":       "this instance's viewers kept alive, or dropped when it stops",
-	"RotateSessionKeys": "the command line's key rotation, which no page offers",
-	"Close":             "closing the store writes nothing anyone decided",
-	"MigrateBlobs":      "the operator's move of documents into S3: where bytes are kept, not what anyone decided",
+	"SetResolved":   "ingest keeps a signed-URL payload it fetched, so a retry does not fetch it again",
+	"FailEvent":     "ingest marks an event it could not apply, with the reason",
+	"PutFile":       "ingest keeps a document it fetched; desk.Measure measures it",
+	"FileFailed":    "ingest notes a failed download and when to retry",
+	"Attempt":       "the outbound worker notes what a destination answered, and when to retry",
+	"TouchSession":  "the idle timeout's clock",
+	"URLKey":        "the key of signed file URLs, made on first use",
+	"UseToken":      "an API token's last use",
+	"FailSignIn":    "the sign-in limiter counts a failed attempt",
+	"ForgetSignIns": "the sign-in limiter forgets an address that signed in",
+	"SetViewers":    "who has a run open here, for the presence dots",
+	"KeepViewers":   "this instance's viewers kept alive, or dropped when it stops",
+	"Close":         "closing the store writes nothing anyone decided",
+	"MigrateBlobs":  "the operator's move of documents into S3: where bytes are kept, not what anyone decided",
 }
 
 func main() {
