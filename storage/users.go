@@ -102,7 +102,8 @@ func (s *Store) CreateSession(ctx context.Context, userID int64) (string, error)
 	return id, nil
 }
 
-// Session returns a live session of an enabled user.
+// Session returns a session with its user, as kept: whether it still
+// signs anyone in is review.Session.Ended's to say.
 func (s *Store) Session(ctx context.Context, id string) (review.Session, error) {
 	var se review.Session
 	var role string
@@ -115,9 +116,6 @@ func (s *Store) Session(ctx context.Context, id string) (review.Session, error) 
 	}
 	if err != nil {
 		return se, fmt.Errorf("session: %w", err)
-	}
-	if se.User.Disabled {
-		return se, review.Errorf(review.EUNAUTHORIZED, "This account is disabled.")
 	}
 	se.User.Role, se.User.CreatedAt = review.Role(role), fromMS(userCreated)
 	se.CreatedAt, se.LastSeen = fromMS(created), fromMS(seen)

@@ -15,11 +15,9 @@ import (
 
 const (
 	cookieName = "reviewer_session"
-	// A session ends after this long without a request, and in any case
-	// this long after sign-in.
-	idleTimeout     = 8 * time.Hour
-	sessionLifetime = 7 * 24 * time.Hour
-	touchEvery      = time.Minute
+	// touchEvery is how stale a session's last request may be kept: the
+	// idle timeout (review.SessionIdle) need not know it to the second.
+	touchEvery = time.Minute
 )
 
 // newCookieStore signs and encrypts the session cookie with keys kept in the
@@ -33,7 +31,7 @@ func newCookieStore(ctx context.Context, d *desk.Desk, secure bool) (*sessions.C
 	cs := sessions.NewCookieStore(keys...)
 	cs.Options = &sessions.Options{
 		Path:     "/",
-		MaxAge:   int(sessionLifetime.Seconds()),
+		MaxAge:   int(review.SessionLifetime.Seconds()),
 		HttpOnly: true,
 		Secure:   secure,
 		SameSite: http.SameSiteLaxMode,
@@ -91,9 +89,9 @@ func (s *Server) session(r *http.Request) (review.Session, error) {
 		return se, err
 	}
 	now := s.now()
-	if now.Sub(se.LastSeen) > idleTimeout || now.Sub(se.CreatedAt) > sessionLifetime {
+	if err := se.Ended(now); err != nil {
 		s.desk.SignOut(r.Context(), id)
-		return se, ended
+		return se, err
 	}
 	if now.Sub(se.LastSeen) > touchEvery {
 		if err := s.store.TouchSession(r.Context(), id); err != nil {
