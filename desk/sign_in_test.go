@@ -146,3 +146,40 @@ func cost(t *testing.T, hash []byte) int {
 	}
 	return c
 }
+
+// TestUserChangeEndsSessions: an admin's change of role, or enabling an
+// account, leaves its sessions be; a new password ends them, and so does disabling
+// it, in the same write.
+func TestUserChangeEndsSessions(t *testing.T) { pgtest.Each(t, testUserChangeEndsSessions) }
+
+func testUserChangeEndsSessions(t *testing.T) {
+	d, s, _ := signInDesk(t, true)
+	ctx := context.Background()
+	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, "a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := &review.User{ID: 99, Email: "root@example.com", Role: review.RoleAdmin}
+	role, password, off, on := review.RoleSupervisor, "another long password", true, false
+	for _, tt := range []struct {
+		action string
+		c      review.UserChange
+		ends   bool
+	}{
+		{"set role supervisor for user", review.UserChange{Role: &role}, false},
+		{"reset password of user", review.UserChange{Password: &password}, true},
+		{"disable user", review.UserChange{Disabled: &off}, true},
+		{"enable user", review.UserChange{Disabled: &on}, false},
+	} {
+		id, err := d.StartSession(ctx, bo.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.UpdateUser(ctx, root, bo.ID, tt.c, tt.action); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Session(ctx, id); (err != nil) != tt.ends {
+			t.Fatalf("%s: the session after it: %v, want ended %v", tt.action, err, tt.ends)
+		}
+	}
+}

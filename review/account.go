@@ -99,6 +99,13 @@ func SignIn(a Account, known, matches bool) (User, error) {
 	return a.User, nil
 }
 
+// EndsSessions says whether the change ends the account's sessions at
+// once: disabling it does, and so does a new password (whoever knew the
+// old one is signed out).
+func (c UserChange) EndsSessions() bool {
+	return c.Disabled != nil && *c.Disabled || c.Password != nil
+}
+
 // NewToken checks an API token's name and role and returns its record.
 func NewToken(name string, role Role) (Token, error) {
 	name = strings.TrimSpace(name)
