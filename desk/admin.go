@@ -15,6 +15,7 @@ type Admin interface {
 	CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error)
 	CreateFirstAdmin(ctx context.Context, email, name, password string) (review.User, error)
 	UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, password *string) error
+	EndSessions(ctx context.Context, userID int64) error
 	CreateToken(ctx context.Context, name string, role review.Role) (string, error)
 	RevokeToken(ctx context.Context, id int64) error
 	AddDestination(ctx context.Context, d review.Destination) (int64, error)
@@ -27,7 +28,10 @@ type Admin interface {
 	Redeliver(ctx context.Context, id int64) error
 	Replay(ctx context.Context, eventID string) error
 	LogAdmin(ctx context.Context, actor, action, target string) error
+	Account(ctx context.Context, email string) (review.Account, error)
 	CreateSession(ctx context.Context, userID int64) (string, error)
+	SessionKeys(ctx context.Context) ([][]byte, error)
+	SetSessionKeys(ctx context.Context, keys, was [][]byte) error
 	DeleteSession(ctx context.Context, id string) error
 	AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error)
 	// Atomically makes the writes fn makes with the context it is given
@@ -74,14 +78,17 @@ func (d *Desk) SetUp(ctx context.Context, email, name, password string) (review.
 	return u, err
 }
 
-// UpdateUser changes an account as an admin asks (review.UserChange);
-// what it ends (sessions) the store ends with it.
+// UpdateUser changes an account as an admin asks (review.UserChange), and
+// ends its sessions in the same transaction where the change does.
 func (d *Desk) UpdateUser(ctx context.Context, by *review.User, id int64, c review.UserChange, action string) error {
 	if err := c.Check(by, id); err != nil {
 		return err
 	}
 	return d.logged(ctx, by.Email, action, strconv.FormatInt(id, 10), func(ctx context.Context) error {
-		return d.store.UpdateUser(ctx, id, c.Role, c.Disabled, c.Password)
+		if err := d.store.UpdateUser(ctx, id, c.Role, c.Disabled, c.Password); err != nil || !c.EndsSessions() {
+			return err
+		}
+		return d.store.EndSessions(ctx, id)
 	})
 }
 

@@ -211,7 +211,7 @@ func (s sessionFails) CreateSession(ctx context.Context, userID int64) (string, 
 	return "", errors.New("the session broke")
 }
 
-// TestSignInIsOne: signing in ends the browser's previous session and
+// TestSignInIsOne: starting a session ends the browser's previous session and
 // starts the new one in one transaction: when the new one fails, the old
 // one is still there.
 func TestSignInIsOne(t *testing.T) { pgtest.Each(t, testSignInIsOne) }
@@ -224,17 +224,17 @@ func testSignInIsOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := desk.New(s, nil, nil, nil)
-	old, err := d.SignIn(ctx, bo.ID, "")
+	old, err := d.StartSession(ctx, bo.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := desk.New(sessionFails{s}, nil, nil, nil).SignIn(ctx, bo.ID, old); err == nil || !strings.Contains(err.Error(), "the session broke") {
+	if _, err := desk.New(sessionFails{s}, nil, nil, nil).StartSession(ctx, bo.ID, old); err == nil || !strings.Contains(err.Error(), "the session broke") {
 		t.Fatalf("a sign-in whose session fails: %v", err)
 	}
 	if se, err := s.Session(ctx, old); err != nil || se.User.ID != bo.ID {
 		t.Fatalf("the previous session: %+v, %v; want it kept", se, err)
 	}
-	next, err := d.SignIn(ctx, bo.ID, old)
+	next, err := d.StartSession(ctx, bo.ID, old)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,13 @@ type Desk struct {
 	checker Checker
 	now     func() time.Time
 
+	// Passwords checks a sign-in's password; the wiring sets it to the
+	// store's (storage.Store.Passwords). Sign-in fails without it.
+	Passwords Passwords
+	// unknownHash is the hash an unknown email's password is compared
+	// against, made once, with Passwords.
+	unknownHash func() ([]byte, error)
+
 	// UndoWindow is how long a decision's maker may take it back; nothing
 	// of it is sent on before. review.UndoWindow unless set.
 	UndoWindow time.Duration
@@ -102,7 +109,9 @@ func New(store Store, measure Measurer, checker Checker, now func() time.Time) *
 	if now == nil {
 		now = time.Now
 	}
-	return &Desk{store: store, measure: measure, checker: checker, now: now, UndoWindow: review.UndoWindow, counted: map[string]time.Time{}}
+	d := &Desk{store: store, measure: measure, checker: checker, now: now, UndoWindow: review.UndoWindow, counted: map[string]time.Time{}}
+	d.unknownHash = sync.OnceValues(func() ([]byte, error) { return d.Passwords.Hash(unknownEmail) })
+	return d
 }
 
 // whyRefused turns a write the store refused (review.ErrRefused: its

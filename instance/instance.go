@@ -123,6 +123,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	}
 	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
 	in.Desk = desk.New(in.Store, in.Renderer, rules.New(c.Now), c.Now)
+	in.Desk.Passwords = in.Store.Passwords()
 	if c.UndoWindow > 0 {
 		in.Desk.UndoWindow = c.UndoWindow
 	}

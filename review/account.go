@@ -77,6 +77,35 @@ func (c UserChange) Check(by *User, id int64) error {
 	return nil
 }
 
+// Account is a user as kept for signing in: who they are and the hash
+// their password is kept as.
+type Account struct {
+	User
+	PasswordHash []byte
+}
+
+// SignIn decides a sign-in from the account the email names (known is
+// false when it names none) and whether the password matched its hash.
+// An unknown email gets the wrong password's answer, so the answer tells
+// nobody who has an account; a disabled account says so only to whoever
+// knows its password.
+func SignIn(a Account, known, matches bool) (User, error) {
+	if !known || !matches {
+		return User{}, Errorf(EUNAUTHORIZED, "Wrong email or password.")
+	}
+	if a.Disabled {
+		return User{}, Errorf(EFORBIDDEN, "This account is disabled.")
+	}
+	return a.User, nil
+}
+
+// EndsSessions says whether the change ends the account's sessions at
+// once: disabling it does, and so does a new password (whoever knew the
+// old one is signed out).
+func (c UserChange) EndsSessions() bool {
+	return c.Disabled != nil && *c.Disabled || c.Password != nil
+}
+
 // NewToken checks an API token's name and role and returns its record.
 func NewToken(name string, role Role) (Token, error) {
 	name = strings.TrimSpace(name)

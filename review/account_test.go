@@ -3,6 +3,7 @@ package review
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCheckPassword: the one password rule counts characters as a person
@@ -70,5 +71,67 @@ func TestUserChange(t *testing.T) {
 				t.Fatalf("Check = %v, want ok %v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// TestSignIn: an unknown email and a wrong password get the same answer;
+// a disabled account is told so only with its right password.
+func TestSignIn(t *testing.T) {
+	ana := Account{User: User{ID: 7, Email: "ana@example.com"}}
+	off := Account{User: User{ID: 8, Email: "bo@example.com", Disabled: true}}
+	for _, tt := range []struct {
+		name           string
+		a              Account
+		known, matches bool
+		code           string
+		msg            string
+	}{
+		{"right password", ana, true, true, "", ""},
+		{"wrong password", ana, true, false, EUNAUTHORIZED, "Wrong email or password."},
+		{"unknown email", Account{}, false, false, EUNAUTHORIZED, "Wrong email or password."},
+		{"disabled, right password", off, true, true, EFORBIDDEN, "This account is disabled."},
+		{"disabled, wrong password", off, true, false, EUNAUTHORIZED, "Wrong email or password."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := SignIn(tt.a, tt.known, tt.matches)
+			switch {
+			case tt.code == "" && (err != nil || u.ID != tt.a.ID):
+				t.Fatalf("signed in as %+v, %v", u, err)
+			case tt.code != "" && (ErrorCode(err) != tt.code || ErrorMessage(err) != tt.msg):
+				t.Fatalf("got %v, want %s %q", err, tt.code, tt.msg)
+			}
+		})
+	}
+}
+
+// TestSessionEnded: a session signs its holder in until it has been idle
+// for SessionIdle, or lived SessionLifetime however busy, or its user is
+// disabled.
+func TestSessionEnded(t *testing.T) {
+	signedIn := time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC)
+	se := Session{ID: "s", User: User{ID: 1}, CreatedAt: signedIn, LastSeen: signedIn}
+	busy := func(at time.Time) Session { s := se; s.LastSeen = at; return s }
+	off := se
+	off.User.Disabled = true
+	for _, tt := range []struct {
+		name string
+		se   Session
+		now  time.Time
+		msg  string
+	}{
+		{"just signed in", se, signedIn, ""},
+		{"idle to the limit", se, signedIn.Add(SessionIdle), ""},
+		{"idle past it", se, signedIn.Add(SessionIdle + time.Second), "Please sign in."},
+		{"busy to the lifetime", busy(signedIn.Add(SessionLifetime - time.Hour)), signedIn.Add(SessionLifetime), ""},
+		{"busy past the lifetime", busy(signedIn.Add(SessionLifetime)), signedIn.Add(SessionLifetime + time.Second), "Please sign in."},
+		{"disabled", off, signedIn, "This account is disabled."},
+	} {
+		err := tt.se.Ended(tt.now)
+		switch {
+		case tt.msg == "" && err != nil:
+			t.Errorf("%s: ended: %v", tt.name, err)
+		case tt.msg != "" && (ErrorCode(err) != EUNAUTHORIZED || ErrorMessage(err) != tt.msg):
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.msg)
+		}
 	}
 }

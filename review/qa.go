@@ -146,6 +146,23 @@ func (q QASample) Withheld() error {
 // Agrees reports whether the first review had the field as QA has it.
 func (f QAField) Agrees() bool { return f.FirstCorrect == f.Total }
 
+// QATotals is what a check of a run counts over its fields: their units,
+// those the first review had as the check has them, and whether the first
+// review agreed on every field.
+type QATotals struct {
+	Units, FirstCorrect int
+	Agrees              bool
+}
+
+// TotalQA counts a check's fields.
+func TotalQA(fields []QAField) QATotals {
+	t := QATotals{Agrees: true}
+	for _, f := range fields {
+		t.Units, t.FirstCorrect, t.Agrees = t.Units+f.Total, t.FirstCorrect+f.FirstCorrect, t.Agrees && f.Agrees()
+	}
+	return t
+}
+
 // CompareQA scores every top-level field of the model's extractions
 // against the second reviewer's: the model's value
 // and the first review's. model is the run as Extend sent it, first as the

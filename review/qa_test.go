@@ -204,3 +204,21 @@ func TestQAWithholds(t *testing.T) {
 		t.Errorf("refusal: %v", err)
 	}
 }
+
+// TestTotalQA: a check counts its fields' units and the first review's
+// right ones, and agrees only where the first review agreed on every field.
+func TestTotalQA(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		fields []QAField
+		want   QATotals
+	}{
+		{"no fields", nil, QATotals{Agrees: true}},
+		{"all agree", []QAField{{Total: 4, FirstCorrect: 4}, {Total: 1, FirstCorrect: 1}}, QATotals{Units: 5, FirstCorrect: 5, Agrees: true}},
+		{"one cell off", []QAField{{Total: 4, FirstCorrect: 3}, {Total: 1, FirstCorrect: 1}}, QATotals{Units: 5, FirstCorrect: 4}},
+	} {
+		if got := TotalQA(tt.fields); got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -63,3 +63,34 @@ type Session struct {
 	CreatedAt time.Time
 	LastSeen  time.Time
 }
+
+// A session ends after SessionIdle without a request, and in any case
+// SessionLifetime after sign-in: a browser left signed in on a shared
+// machine does not stay so for good.
+const (
+	SessionIdle     = 8 * time.Hour
+	SessionLifetime = 7 * 24 * time.Hour
+)
+
+// Ended says why a session no longer signs its holder in at now, nil while
+// it does: its user is disabled, or it was idle or lived too long.
+func (se Session) Ended(now time.Time) error {
+	switch {
+	case se.User.Disabled:
+		return Errorf(EUNAUTHORIZED, "This account is disabled.")
+	case now.Sub(se.LastSeen) > SessionIdle || now.Sub(se.CreatedAt) > SessionLifetime:
+		return Errorf(EUNAUTHORIZED, "Please sign in.")
+	}
+	return nil
+}
+
+// KeptSessionKeyPairs is how many session cookie key pairs are kept: the
+// newest signs new cookies and the one before still opens the cookies it
+// signed, so a rotation signs nobody out; the next retires it.
+const KeptSessionKeyPairs = 2
+
+// RotateSessionKeys puts a new pair (hash key, block key) before the kept
+// keys and retires the pairs past KeptSessionKeyPairs.
+func RotateSessionKeys(kept [][]byte, hash, block []byte) [][]byte {
+	return append([][]byte{hash, block}, kept[:min(len(kept), 2*(KeptSessionKeyPairs-1))]...)
+}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -33,12 +31,11 @@ func (s *Store) Users(ctx context.Context) ([]review.User, error) {
 
 // UpdateUser changes a user's role, disables or enables them, or sets a new
 // password (each when given, as desk checked it: review.UserChange).
-// Disabling ends the user's sessions at once; so does a new password.
 func (s *Store) UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, password *string) error {
 	var hash []byte
 	if password != nil {
 		var err error
-		if hash, err = bcrypt.GenerateFromPassword([]byte(*password), s.cost); err != nil {
+		if hash, err = s.passwords.Hash(*password); err != nil {
 			return err
 		}
 	}
@@ -65,13 +62,16 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, role *review.Role, dis
 				return err
 			}
 		}
-		if (disabled != nil && *disabled) || hash != nil {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
-				return err
-			}
-		}
 		return nil
 	})
+}
+
+// EndSessions ends every session of a user.
+func (s *Store) EndSessions(ctx context.Context, userID int64) error {
+	if _, err := s.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	return nil
 }
 
 // Tokens lists API tokens (never the tokens themselves).

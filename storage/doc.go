@@ -14,7 +14,8 @@
 // (checksumKey), also when PutFile stores one; a workflow given new key
 // fields has its runs keyed again here (rekey), and that change is logged
 // here; a reopened run or a changed service level has its due time worked
-// out in SQL; a session's keys are rotated here, keeping two old pairs.
+// out in SQL; which destinations an outbox event goes to is chosen in the
+// write (review.Destination.Wants), against the destinations at commit.
 // Writes made with the context Store.Atomically gives are one transaction
 // (a use-case and its admin's log entry). It imports review (wakeup, for
 // its signals, and s3, for blobs kept in object storage), never the layers

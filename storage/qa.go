@@ -179,16 +179,13 @@ func (s *Store) QAWaiting(ctx context.Context, runIDs []string) ([]review.QASamp
 	return out, nil
 }
 
-// SaveQA records a check, if the run is still waiting for one: a second
-// check of the same run is refused.
-func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField) error {
+// SaveQA records a check, its fields and their totals as desk counted them
+// (review.TotalQA), if the run is still waiting for one: a second check of
+// the same run is refused.
+func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals) error {
 	err := s.write(ctx, func(tx *txn) error {
-		units, firstCorrect, agrees := 0, 0, true
-		for _, f := range fields {
-			units, firstCorrect, agrees = units+f.Total, firstCorrect+f.FirstCorrect, agrees && f.Agrees()
-		}
 		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ?, units = ?, first_correct = ?, agrees = ?, fields = ? WHERE run_id = ? AND qa_at IS NULL`,
-			by, ms(at), units, firstCorrect, agrees, len(fields), runID)
+			by, ms(at), t.Units, t.FirstCorrect, t.Agrees, len(fields), runID)
 		if err != nil {
 			return err
 		}
@@ -669,9 +666,7 @@ func recountCheck(ctx context.Context, tx *txn, runID string) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	units, firstCorrect, agrees := 0, 0, true
 	for i, f := range now {
-		units, firstCorrect, agrees = units+f.Total, firstCorrect+f.FirstCorrect, agrees && f.Agrees()
 		o := old[i]
 		if f.Total == o.Total && f.ModelCorrect == o.ModelCorrect && f.FirstCorrect == o.FirstCorrect {
 			continue
@@ -690,6 +685,7 @@ func recountCheck(ctx context.Context, tx *txn, runID string) error {
 			return err
 		}
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE qa_samples SET units = ?, first_correct = ?, agrees = ? WHERE run_id = ?`, units, firstCorrect, agrees, runID)
+	t := review.TotalQA(now)
+	_, err = tx.ExecContext(ctx, `UPDATE qa_samples SET units = ?, first_correct = ?, agrees = ? WHERE run_id = ?`, t.Units, t.FirstCorrect, t.Agrees, runID)
 	return err
 }

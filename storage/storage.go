@@ -17,9 +17,9 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/wakeup"
@@ -30,14 +30,13 @@ var migrations embed.FS
 
 // Store is reviewer's database and blob store.
 type Store struct {
-	w, r  *pool
-	ckpt  *sql.DB // SQLite: one connection that checkpoints the WAL
-	pg    *postgres
-	Blobs *Blobs
-	now   func() time.Time
-	log   *slog.Logger
-	cost  int           // bcrypt cost
-	dummy func() []byte // a hash at cost, compared against for unknown emails
+	w, r      *pool
+	ckpt      *sql.DB // SQLite: one connection that checkpoints the WAL
+	pg        *postgres
+	Blobs     *Blobs
+	now       func() time.Time
+	log       *slog.Logger
+	passwords passwords.Bcrypt
 
 	closing sync.RWMutex // held for reading while sending on appends
 	closed  bool
@@ -94,12 +93,8 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	cost := bcryptCost
-	if opt.FastPasswordHash {
-		cost = bcrypt.MinCost
-	}
 	s := &Store{
-		now: func() time.Time { return opt.Now().UTC() }, log: opt.Log, cost: cost, noMigrate: opt.NoMigrate,
+		now: func() time.Time { return opt.Now().UTC() }, log: opt.Log, passwords: passwords.New(opt.FastPasswordHash), noMigrate: opt.NoMigrate,
 		appends: make(chan appendReq, 4*opt.MaxBatch),
 		done:    make(chan struct{}),
 		stopCk:  make(chan struct{}),
@@ -124,10 +119,6 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.Blobs.remote = opt.Blobs
-	s.dummy = sync.OnceValue(func() []byte {
-		h, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), cost)
-		return h
-	})
 	go s.groupCommit(opt.MaxBatch)
 	go s.checkpointLoop()
 	ictx, stop := context.WithCancel(context.Background())

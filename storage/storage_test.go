@@ -389,15 +389,12 @@ func testUsersSessionsTokens(t *testing.T) {
 	if _, err := s.CreateUser(ctx, "ANA@example.com", "", review.RoleReviewer, "another password"); review.ErrorCode(err) != review.ECONFLICT {
 		t.Fatalf("duplicate email (other case): %v", err)
 	}
-	if _, err := s.Authenticate(ctx, "ana@example.com", "wrong password"); review.ErrorCode(err) != review.EUNAUTHORIZED {
-		t.Fatalf("wrong password: %v", err)
-	}
-	if _, err := s.Authenticate(ctx, "nobody@example.com", "correct horse battery"); review.ErrorCode(err) != review.EUNAUTHORIZED {
+	if _, err := s.Account(ctx, "nobody@example.com"); review.ErrorCode(err) != review.ENOTFOUND {
 		t.Fatalf("unknown user: %v", err)
 	}
-	got, err := s.Authenticate(ctx, "Ana@Example.com", "correct horse battery")
-	if err != nil || got.ID != u.ID || got.Role != review.RoleSupervisor {
-		t.Fatalf("authenticate: %+v %v", got, err)
+	got, err := s.Account(ctx, "Ana@Example.com")
+	if err != nil || got.ID != u.ID || got.Role != review.RoleSupervisor || !s.Passwords().Matches(got.PasswordHash, "correct horse battery") {
+		t.Fatalf("account: %+v %v", got, err)
 	}
 	sid, err := s.CreateSession(ctx, u.ID)
 	if err != nil {
@@ -420,10 +417,24 @@ func testUsersSessionsTokens(t *testing.T) {
 	if _, err := s.UseToken(ctx, tok+"x"); review.ErrorCode(err) != review.EUNAUTHORIZED {
 		t.Fatalf("wrong token: %v", err)
 	}
-	a, _ := s.SessionKeys(ctx)
-	b, _ := s.SessionKeys(ctx)
-	if len(a) != 2 || len(a[0]) != 64 || string(a[0]) != string(b[0]) {
-		t.Fatalf("session keys not stable")
+	if keys, err := s.SessionKeys(ctx); err != nil || keys != nil {
+		t.Fatalf("session keys before any: %q %v", keys, err)
+	}
+	a, b := [][]byte{[]byte("hash a"), []byte("block a")}, [][]byte{[]byte("hash b"), []byte("block b")}
+	if err := s.SetSessionKeys(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSessionKeys(ctx, b, nil); !errors.Is(err, review.ErrRefused) {
+		t.Fatalf("first keys over first keys: %v, want refused", err)
+	}
+	if err := s.SetSessionKeys(ctx, b, [][]byte{[]byte("hash c"), []byte("block c")}); !errors.Is(err, review.ErrRefused) {
+		t.Fatalf("keys in place of keys never kept: %v, want refused", err)
+	}
+	if err := s.SetSessionKeys(ctx, append(b, a...), a); err != nil {
+		t.Fatal(err)
+	}
+	if keys, err := s.SessionKeys(ctx); err != nil || len(keys) != 4 || string(keys[0]) != "hash b" || string(keys[3]) != "block a" {
+		t.Fatalf("session keys: %q %v", keys, err)
 	}
 }
 

@@ -4,20 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 )
-
-// bcryptCost is deliberately slow: a stolen database must not give up
-// passwords cheaply. Tests lower it through Options.
-const bcryptCost = 12
 
 // CreateUser adds a person who can sign in, as desk checked them
 // (review.NewUser). The password is stored as a bcrypt hash only.
@@ -33,7 +28,7 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, email, name, password stri
 }
 
 func (s *Store) createUser(ctx context.Context, email, name string, role review.Role, password string, first bool) (review.User, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	hash, err := s.passwords.Hash(password)
 	if err != nil {
 		return review.User{}, fmt.Errorf("create user: %w", err)
 	}
@@ -65,34 +60,28 @@ func (s *Store) createUser(ctx context.Context, email, name string, role review.
 	return u, nil
 }
 
-// Authenticate checks an email and password and returns the user.
-func (s *Store) Authenticate(ctx context.Context, email, password string) (review.User, error) {
-	var u review.User
-	var hash string
+// Account returns the account an email names, with the hash its password
+// is kept as, for desk.SignIn to decide on. The email matches without
+// regard to case, as it is unique.
+func (s *Store) Account(ctx context.Context, email string) (review.Account, error) {
+	var a review.Account
 	var role string
 	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, email, name, role, password_hash, disabled, created_at FROM users WHERE lower(email) = lower(?)`, strings.TrimSpace(email)).
-		Scan(&u.ID, &u.Email, &u.Name, &role, &hash, &u.Disabled, &created)
-	bad := review.Errorf(review.EUNAUTHORIZED, "Wrong email or password.")
+	err := s.r.QueryRowContext(ctx, `SELECT id, email, name, role, password_hash, disabled, created_at FROM users WHERE lower(email) = lower(?)`, email).
+		Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.Disabled, &created)
 	if isNoRows(err) {
-		// A hash of the same cost as every account's, so a wrong email
-		// takes as long as a wrong password and tells nobody who has an
-		// account (it took 4 ms against 345 ms while the cost differed).
-		bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
-		return u, bad
+		return a, review.Errorf(review.ENOTFOUND, "no account for %s", email)
 	}
 	if err != nil {
-		return u, fmt.Errorf("authenticate: %w", err)
+		return a, fmt.Errorf("account: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
-		return u, bad
-	}
-	if u.Disabled {
-		return u, review.Errorf(review.EFORBIDDEN, "This account is disabled.")
-	}
-	u.Role, u.CreatedAt = review.Role(role), fromMS(created)
-	return u, nil
+	a.Role, a.CreatedAt = review.Role(role), fromMS(created)
+	return a, nil
 }
+
+// Passwords is how this store hashes the passwords it keeps: desk checks
+// a sign-in with it, at the same cost.
+func (s *Store) Passwords() passwords.Bcrypt { return s.passwords }
 
 // UserCount counts users, so a fresh install can tell the newcomer to add one.
 func (s *Store) UserCount(ctx context.Context) (int, error) {
@@ -113,7 +102,8 @@ func (s *Store) CreateSession(ctx context.Context, userID int64) (string, error)
 	return id, nil
 }
 
-// Session returns a live session of an enabled user.
+// Session returns a session with its user, as kept: whether it still
+// signs anyone in is review.Session.Ended's to say.
 func (s *Store) Session(ctx context.Context, id string) (review.Session, error) {
 	var se review.Session
 	var role string
@@ -126,9 +116,6 @@ func (s *Store) Session(ctx context.Context, id string) (review.Session, error) 
 	}
 	if err != nil {
 		return se, fmt.Errorf("session: %w", err)
-	}
-	if se.User.Disabled {
-		return se, review.Errorf(review.EUNAUTHORIZED, "This account is disabled.")
 	}
 	se.User.Role, se.User.CreatedAt = review.Role(role), fromMS(userCreated)
 	se.CreatedAt, se.LastSeen = fromMS(created), fromMS(seen)
@@ -193,15 +180,13 @@ func tokenHash(tok string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// SessionKeys returns the session cookie key pairs, newest first (hash key,
-// block key, …), making the first pair on first use. Cookies are signed
-// with the newest pair and accepted under any kept pair, so rotating keys
-// does not sign anyone out; a second rotation retires the oldest.
+// SessionKeys returns the session cookie keys as desk.SessionKeys kept
+// them, newest pair first (hash key, block key, …); none before the first.
 func (s *Store) SessionKeys(ctx context.Context) ([][]byte, error) {
 	var raw []byte
 	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'session-keys'`).Scan(&raw)
 	if isNoRows(err) {
-		return s.RotateSessionKeys(ctx)
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session keys: %w", err)
@@ -213,32 +198,30 @@ func (s *Store) SessionKeys(ctx context.Context) ([][]byte, error) {
 	return keys, nil
 }
 
-// RotateSessionKeys makes a new key pair and keeps the previous one.
-func (s *Store) RotateSessionKeys(ctx context.Context) ([][]byte, error) {
-	var keys [][]byte
-	err := s.write(ctx, func(tx *txn) error {
-		var raw []byte
-		if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'session-keys'`).Scan(&raw); err != nil && !isNoRows(err) {
-			return err
-		}
-		var old [][]byte
-		if raw != nil {
-			if err := json.Unmarshal(raw, &old); err != nil {
-				return err
-			}
-		}
-		hash, block := make([]byte, 64), make([]byte, 32)
-		rand.Read(hash)
-		rand.Read(block)
-		keys = append([][]byte{hash, block}, old[:min(len(old), 2)]...)
-		b, _ := json.Marshal(keys)
-		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('session-keys', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, b)
-		return err
-	})
+// SetSessionKeys keeps keys as the session cookie keys in place of was,
+// the keys read before (none: there were none). It is refused
+// (review.ErrRefused) when the keys are no longer was, so two instances
+// making the first keys at once agree on one set, and two rotations at
+// once do not lose one.
+func (s *Store) SetSessionKeys(ctx context.Context, keys, was [][]byte) error {
+	b, err := json.Marshal(keys)
 	if err != nil {
-		return nil, fmt.Errorf("rotate session keys: %w", err)
+		return fmt.Errorf("set session keys: %w", err)
 	}
-	return keys, nil
+	var res sql.Result
+	if was == nil {
+		res, err = s.exec(ctx, `INSERT INTO settings (key, value) VALUES ('session-keys', ?) ON CONFLICT (key) DO NOTHING`, b)
+	} else {
+		old, _ := json.Marshal(was) // as it was kept: the encoding is deterministic
+		res, err = s.exec(ctx, `UPDATE settings SET value = ? WHERE key = 'session-keys' AND value = ?`, b, old)
+	}
+	if err != nil {
+		return fmt.Errorf("set session keys: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("set session keys: the keys changed since they were read: %w", review.ErrRefused)
+	}
+	return nil
 }
 
 // Setting returns a stored setting, or def.

@@ -9,30 +9,29 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/review"
 )
 
 const (
 	cookieName = "reviewer_session"
-	// A session ends after this long without a request, and in any case
-	// this long after sign-in.
-	idleTimeout     = 8 * time.Hour
-	sessionLifetime = 7 * 24 * time.Hour
-	touchEvery      = time.Minute
+	// touchEvery is how stale a session's last request may be kept: the
+	// idle timeout (review.SessionIdle) need not know it to the second.
+	touchEvery = time.Minute
 )
 
 // newCookieStore signs and encrypts the session cookie with keys kept in the
 // database, so sessions survive restarts. The cookie holds only the session
 // id; the session itself lives server-side.
-func newCookieStore(ctx context.Context, store Store, secure bool) (*sessions.CookieStore, error) {
-	keys, err := store.SessionKeys(ctx) // newest pair first; older pairs still accepted
+func newCookieStore(ctx context.Context, d *desk.Desk, secure bool) (*sessions.CookieStore, error) {
+	keys, err := d.SessionKeys(ctx) // newest pair first; older pairs still accepted
 	if err != nil {
 		return nil, err
 	}
 	cs := sessions.NewCookieStore(keys...)
 	cs.Options = &sessions.Options{
 		Path:     "/",
-		MaxAge:   int(sessionLifetime.Seconds()),
+		MaxAge:   int(review.SessionLifetime.Seconds()),
 		HttpOnly: true,
 		Secure:   secure,
 		SameSite: http.SameSiteLaxMode,
@@ -90,9 +89,9 @@ func (s *Server) session(r *http.Request) (review.Session, error) {
 		return se, err
 	}
 	now := s.now()
-	if now.Sub(se.LastSeen) > idleTimeout || now.Sub(se.CreatedAt) > sessionLifetime {
+	if err := se.Ended(now); err != nil {
 		s.desk.SignOut(r.Context(), id)
-		return se, ended
+		return se, err
 	}
 	if now.Sub(se.LastSeen) > touchEvery {
 		if err := s.store.TouchSession(r.Context(), id); err != nil {
@@ -137,14 +136,25 @@ func (s *Server) withToken(w http.ResponseWriter, r *http.Request, need access, 
 // startSession issues a new session id at every sign-in, so an id planted
 // before sign-in is worthless after it.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	id, err := s.desk.StartSession(r.Context(), userID, s.previousSession(r))
+	if err != nil {
+		return err
+	}
+	return s.saveSession(w, r, id)
+}
+
+// previousSession is the session id the browser holds, if any: a sign-in
+// ends it.
+func (s *Server) previousSession(r *http.Request) string {
 	previous := ""
 	if old, err := s.cookies.Get(r, cookieName); err == nil {
 		previous, _ = old.Values["sid"].(string)
 	}
-	id, err := s.desk.SignIn(r.Context(), userID, previous)
-	if err != nil {
-		return err
-	}
+	return previous
+}
+
+// saveSession gives the browser its new session's id.
+func (s *Server) saveSession(w http.ResponseWriter, r *http.Request, id string) error {
 	cs := sessions.NewSession(s.cookies, cookieName)
 	cs.Options = s.cookies.Options
 	cs.Values["sid"] = id

@@ -31,7 +31,9 @@ func testRouteAccessMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	s, err := NewServer(ctx, Config{WebhookSecrets: []string{"wss_x"}}, Deps{Store: store, Desk: desk.New(store, nil, rules.New(nil), nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d := desk.New(store, nil, rules.New(nil), nil)
+	d.Passwords = store.Passwords()
+	s, err := NewServer(ctx, Config{WebhookSecrets: []string{"wss_x"}}, Deps{Store: store, Desk: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,9 @@ func testSignInLimits(t *testing.T) {
 	defer store.Close()
 	now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
 	proxies, _ := ParseProxies("10.0.0.1, 10.9.0.0/16")
-	s, _ := NewServer(ctx, Config{TrustedProxies: proxies}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	d := desk.New(store, nil, nil, nil)
+	d.Passwords = store.Passwords()
+	s, _ := NewServer(ctx, Config{TrustedProxies: proxies}, Deps{Store: store, Desk: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
 	for _, e := range []string{"ana@example.com", "bo@example.com"} {
 		store.CreateUser(ctx, e, "", review.RoleReviewer, "the right password")
 	}
@@ -212,7 +216,8 @@ func testSessionKeyRotation(t *testing.T) {
 	rec := httptest.NewRecorder()
 	old.startSession(rec, httptest.NewRequest("GET", "/", nil), u.ID)
 	oldCookie := rec.Result().Cookies()[0]
-	if _, err := store.RotateSessionKeys(ctx); err != nil {
+	keys := desk.New(store, nil, nil, nil)
+	if err := keys.RotateSessionKeys(ctx, "cli"); err != nil {
 		t.Fatal(err)
 	}
 	rotated, _ := NewServer(ctx, Config{}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: quiet})
@@ -229,8 +234,8 @@ func testSessionKeyRotation(t *testing.T) {
 	if _, err := old.session(req); err == nil {
 		t.Fatal("a cookie signed with the new keys opened under the old keys alone")
 	}
-	store.RotateSessionKeys(ctx)
-	store.RotateSessionKeys(ctx)
+	keys.RotateSessionKeys(ctx, "cli")
+	keys.RotateSessionKeys(ctx, "cli")
 	retired, _ := NewServer(ctx, Config{}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: quiet})
 	req = httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(oldCookie)

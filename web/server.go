@@ -118,7 +118,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if cfg.FeedPoll <= 0 {
 		cfg.FeedPoll = 2 * time.Second
 	}
-	cookies, err := newCookieStore(ctx, d.Store, cfg.Secure())
+	cookies, err := newCookieStore(ctx, d.Desk, cfg.Secure())
 	if err != nil {
 		return nil, err
 	}

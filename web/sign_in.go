@@ -34,7 +34,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return s.render(w, r, http.StatusTooManyRequests, views.LoginPage(vm))
 	}
-	u, err := s.store.Authenticate(r.Context(), email, password)
+	_, id, err := s.desk.SignIn(r.Context(), email, password, s.previousSession(r))
 	if err != nil {
 		code := review.ErrorCode(err)
 		if code != review.EUNAUTHORIZED && code != review.EFORBIDDEN {
@@ -49,7 +49,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.logins.forget(r.Context(), account, addr); err != nil {
 		return err
 	}
-	if err := s.startSession(w, r, u.ID); err != nil {
+	if err := s.saveSession(w, r, id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)

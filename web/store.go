@@ -54,12 +54,10 @@ type Store interface {
 
 	// Accounts, sessions, sign-in limits and API tokens.
 	SignIns
-	Authenticate(ctx context.Context, email, password string) (review.User, error)
 	UserCount(ctx context.Context) (int, error)
 	Users(ctx context.Context) ([]review.User, error)
 	Session(ctx context.Context, id string) (review.Session, error)
 	TouchSession(ctx context.Context, id string) error
-	SessionKeys(ctx context.Context) ([][]byte, error)
 	UseToken(ctx context.Context, token string) (review.Token, error)
 	Tokens(ctx context.Context) ([]review.Token, error)
 

@@ -134,7 +134,7 @@ func (s *Server) writeLoop(conn *websocket.Conn, c *live.Client, since int64, se
 				return
 			}
 		case <-ping.C:
-			if _, err := s.store.Session(context.Background(), session); review.ErrorCode(err) == review.EUNAUTHORIZED || review.ErrorCode(err) == review.ENOTFOUND {
+			if se, err := s.store.Session(context.Background(), session); review.ErrorCode(err) == review.EUNAUTHORIZED || review.ErrorCode(err) == review.ENOTFOUND || err == nil && se.User.Disabled {
 				conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
 				conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "signed out"))
 				return

@@ -247,12 +247,12 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := at.open(ctx)
+	d, store, err := at.desk(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.RotateSessionKeys(ctx); err != nil {
+	if err := d.RotateSessionKeys(ctx, cli); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "new session keys made; restart reviewer to sign new sessions with them (current sessions stay valid)")

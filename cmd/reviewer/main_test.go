@@ -277,3 +277,30 @@ func start(t *testing.T, bin, data, secret, db string) (*exec.Cmd, string) {
 	t.Fatal("server did not say where it listens")
 	return nil, ""
 }
+
+// TestRotateSessionKeys: the command line rotates the session keys through
+// the desk, which keeps the pair before and notes the rotation, by "cli"
+// and without the keys, in the admin's log.
+func TestRotateSessionKeys(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	for range 2 {
+		if err := run(ctx, []string{"rotate-session-keys", "--data", dir}, noEnv, nil, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := storage.Open(ctx, dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	keys, err := s.SessionKeys(ctx)
+	if err != nil || len(keys) != 2*review.KeptSessionKeyPairs {
+		t.Fatalf("keys after two rotations: %d, %v", len(keys), err)
+	}
+	log, err := s.AdminLog(ctx, 10)
+	if err != nil || len(log) != 2 || log[0].Actor != "cli" || log[0].Action != "session keys rotated" || log[0].Target != "" {
+		t.Fatalf("the admin's log: %+v %v", log, err)
+	}
+}

@@ -10,8 +10,10 @@ import (
 // TestCheckFindsWrites: in a small module shaped like reviewer, a handler
 // calling a storage write through the interface it declares is found, as
 // is a command calling it on the store itself and a write reached through
-// another method or handed to the writer on a channel; reads, allowed
-// bookkeeping and a method of the same name on another type are not.
+// another method or handed to the writer on a channel; so is a read that
+// is the desk's own (the account with its password hash), through an
+// interface or on the store. Other reads, allowed bookkeeping and a method
+// of the same name on another type are not.
 func TestCheckFindsWrites(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
@@ -31,6 +33,7 @@ func (s *Store) Put(k string)      { s.w.Exec(k) }
 func (s *Store) PutTwice(k string) { s.Put(k); s.Put(k) }
 func (s *Store) Append(n int)      { s.appends <- n }
 func (s *Store) Get(k string) string { return k }
+func (s *Store) Account(email string) string { return email }
 func (s *Store) TouchSession(id string) { s.w.Exec(id) }
 func (s *Store) Close() error { return nil }
 `,
@@ -40,17 +43,21 @@ type Store interface {
 	Put(k string)
 	Get(k string) string
 	TouchSession(id string)
+	Account(email string) string
 }
 
 type cache struct{}
 
 func (cache) Put(k string) {}
+func (cache) Account(email string) string { return email }
 
 func Handle(s Store, c cache) {
 	s.Put("a")
 	s.Get("b")
 	s.TouchSession("c")
 	c.Put("d")
+	s.Account("e")
+	c.Account("f")
 }
 `,
 		"ingest/ingest.go": `package ingest
@@ -68,6 +75,7 @@ func main() {
 	s := &storage.Store{}
 	s.PutTwice("x")
 	s.Get("y")
+	s.Account("z")
 	s.Close()
 }
 `,
@@ -84,17 +92,23 @@ func main() {
 	if _, err := check(dir); err == nil {
 		t.Fatal("the fixture's allowed list names writes it does not have, and was not refused")
 	}
-	saved := allowed
-	t.Cleanup(func() { allowed = saved })
+	saved, savedOwn := allowed, desksOwn
+	t.Cleanup(func() { allowed, desksOwn = saved, savedOwn })
 	allowed = map[string]string{"TouchSession": "bookkeeping"}
+	if _, err := check(dir); err == nil {
+		t.Fatal("the desk's reads name a method the fixture's store does not have, and were not refused")
+	}
+	desksOwn = map[string]string{"Account": "the hash"}
 	bad, err := check(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		"cmd/reviewer/main.go:7: PutTwice writes to storage directly",
+		"cmd/reviewer/main.go:9: Account reads what the desk decides on (the hash)",
 		"ingest/ingest.go:5: Append writes to storage directly",
-		"web/web.go:14: Put writes to storage directly",
+		"web/web.go:16: Put writes to storage directly",
+		"web/web.go:20: Account reads what the desk decides on (the hash)",
 	}
 	if !reflect.DeepEqual(bad, want) {
 		t.Fatalf("found %q, want %q", bad, want)
