@@ -39,7 +39,7 @@ func (d *Desk) Arrive(ctx context.Context, outs []review.EventOutcome) (review.A
 // same run, an output of a run an earlier event brought, or a run with the
 // same duplicate key, is decided knowing what the earlier ones made.
 func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) error {
-	var runIDs, workflowIDs, outputIDs []string
+	var runIDs, workflowIDs, outputIDs, fileIDs []string
 	seen := map[string]bool{}
 	addWorkflow := func(id string) {
 		if !seen[id] {
@@ -54,6 +54,11 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 		if r := o.Change.Run; r != nil {
 			runIDs = append(runIDs, r.ID)
 			addWorkflow(r.Workflow.ID)
+			for _, f := range r.Files {
+				if f.ID != "" {
+					fileIDs = append(fileIDs, f.ID)
+				}
+			}
 		}
 		if out := o.Change.Output; out != nil {
 			outputIDs = append(outputIDs, out.ID)
@@ -77,6 +82,10 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 		return err
 	}
 	rules, err := d.store.ArrivalRules(ctx, workflowIDs)
+	if err != nil {
+		return err
+	}
+	fetched, err := d.store.FetchedFiles(ctx, fileIDs)
 	if err != nil {
 		return err
 	}
@@ -105,10 +114,17 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 			continue
 		}
 		wf := run.Workflow.ID
+		runFetched := map[string]string{}
+		for _, f := range run.Files {
+			if f.ID != "" {
+				runFetched[f.ID] = fetched[f.ID]
+			}
+		}
 		a, err := review.Arrive(run, review.Arriving{
-			Kept:  kept[run.ID],
-			Rules: rules[wf],
-			Now:   now,
+			Kept:    kept[run.ID],
+			Rules:   rules[wf],
+			Fetched: runFetched,
+			Now:     now,
 			FailsRules: func(key string) (bool, error) {
 				first := keyedHere[workflowKey{wf, key}]
 				if first == "" {
@@ -131,7 +147,7 @@ func (d *Desk) decideArrivals(ctx context.Context, outs []review.EventOutcome) e
 		}
 		outs[i].Change.Arrival = &a
 		if a.Apply {
-			kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed, Queued: a.Queued, Due: a.Due}
+			kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed, Queued: a.Queued, Due: a.Due, Documents: a.Documents}
 			if k := (workflowKey{wf, a.DupKey}); a.DupKey != "" && keyedHere[k] == "" {
 				keyedHere[k] = run.ID
 			}

@@ -49,7 +49,14 @@ type Store interface {
 	OutputHolders(ctx context.Context, outputIDs []string) (map[string]review.Holder, error)
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
-	SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error
+	SetKeyFields(ctx context.Context, workflowID string, fields []string, actor string) error
+	DuplicateKeys(ctx context.Context, workflowID string) ([]string, error)
+	KeyedRuns(ctx context.Context, workflowID, after string, limit int) ([]review.KeyedRun, error)
+	KeyedRunsOf(ctx context.Context, runIDs []string) ([]review.KeyedRun, error)
+	FileRuns(ctx context.Context, fileID string) ([]string, error)
+	FetchedFiles(ctx context.Context, fileIDs []string) (map[string]string, error)
+	KeyRuns(ctx context.Context, workflowID string, fields []string, keys []review.Rekey) error
+	PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error)
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
 	Users(ctx context.Context) ([]review.User, error)
 

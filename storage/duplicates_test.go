@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -20,6 +21,7 @@ func TestDuplicates(t *testing.T) { pgtest.Each(t, testDuplicates) }
 
 func testDuplicates(t *testing.T) {
 	s := open(t, t.TempDir())
+	dk := desk.New(s, nil, nil, nil)
 	ctx := context.Background()
 	b, err := demo.Payload("aws_2026.json")
 	if err != nil {
@@ -53,11 +55,11 @@ func testDuplicates(t *testing.T) {
 	// No document stored yet: nothing to compare.
 	want(a, "", false)
 	for _, f := range []string{"file_demo_a", "file_demo_b"} {
-		if _, err := s.PutFile(ctx, f, strings.NewReader("the same bytes"), 1<<20); err != nil {
+		if _, err := dk.StoreFile(ctx, f, strings.NewReader("the same bytes"), 1<<20); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.PutFile(ctx, "file_demo_c", strings.NewReader("other bytes"), 1<<20); err != nil {
+	if _, err := dk.StoreFile(ctx, "file_demo_c", strings.NewReader("other bytes"), 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	want(bb, a, true)
@@ -68,7 +70,7 @@ func testDuplicates(t *testing.T) {
 	}
 
 	const wf = "workflow_demo_invoices"
-	if err := s.SetDuplicateKeys(ctx, wf, []string{"invoice_number"}, "admin@example.com"); err != nil {
+	if err := dk.SetDuplicateKeys(ctx, wf, []string{"invoice_number"}, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	want(bb, a, true)
@@ -99,11 +101,11 @@ func testDuplicates(t *testing.T) {
 		}
 	}
 
-	if err := s.SetDuplicateKeys(ctx, wf, []string{"invoice_number", "invoice_number"}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID {
+	if err := dk.SetDuplicateKeys(ctx, wf, []string{"invoice_number", "invoice_number"}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("a field named twice: %v", err)
 	}
 	// Back to the document's checksum: the keys follow.
-	if err := s.SetDuplicateKeys(ctx, wf, nil, "admin@example.com"); err != nil {
+	if err := dk.SetDuplicateKeys(ctx, wf, nil, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	want(c, "", false)
@@ -122,6 +124,7 @@ func TestDuplicatesAreTold(t *testing.T) { pgtest.Each(t, testDuplicatesAreTold)
 
 func testDuplicatesAreTold(t *testing.T) {
 	s := open(t, t.TempDir())
+	dk := desk.New(s, nil, nil, nil)
 	ctx := context.Background()
 	b, err := demo.Payload("aws_2026.json")
 	if err != nil {
@@ -155,18 +158,18 @@ func testDuplicatesAreTold(t *testing.T) {
 	if strings.Join(got, ",") != "run "+bb { // no documents yet: no key
 		t.Fatalf("the second arrival told %v", got)
 	}
-	if _, err := s.PutFile(ctx, "file_demo_a", strings.NewReader("the same bytes"), 1<<20); err != nil {
+	if _, err := dk.StoreFile(ctx, "file_demo_a", strings.NewReader("the same bytes"), 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	got = told(func() {
-		if _, err := s.PutFile(ctx, "file_demo_b", strings.NewReader("the same bytes"), 1<<20); err != nil {
+		if _, err := dk.StoreFile(ctx, "file_demo_b", strings.NewReader("the same bytes"), 1<<20); err != nil {
 			t.Fatal(err)
 		}
 	})
 	if !slices.Contains(got, "run "+a) || !slices.Contains(got, "run "+bb) {
 		t.Fatalf("the second document told %v, want both runs", got)
 	}
-	if err := s.SetDuplicateKeys(ctx, "workflow_demo_invoices", []string{"invoice_number"}, "admin@example.com"); err != nil {
+	if err := dk.SetDuplicateKeys(ctx, "workflow_demo_invoices", []string{"invoice_number"}, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	var c string
