@@ -34,7 +34,10 @@ type Store interface {
 	Next(ctx context.Context, actor string, f review.QueueFilter, lease time.Duration) (string, error)
 	Release(ctx context.Context, runID, actor string, force bool) error
 	Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error
-	Reopen(ctx context.Context, runID, actor string) error
+	Reopen(ctx context.Context, runID, actor string, r review.Reopening) error
+	DueBasis(ctx context.Context, runID string) (review.DueBasis, error)
+	WaitingRuns(ctx context.Context, workflowID, after string, limit int) ([]review.Waiting, error)
+	MoveDue(ctx context.Context, workflowID string, within time.Duration, moves []review.DueMove) error
 	UndoDecision(ctx context.Context, runID, actor string, decidedAt time.Time) error
 	DiscardDraft(ctx context.Context, runID, actor string) error
 	Hold(ctx context.Context, runID string, h review.Hold) error

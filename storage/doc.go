@@ -12,9 +12,10 @@
 // the review.OutputArrival, written only while the run holding it is as
 // desk read it; for runs keyed again, each review.Rekey, written only
 // while the run holds the key, and the payload or documents, it was keyed
-// on). Not yet moved out: a reopened run or a changed service level has
-// its due time worked out in SQL; a session's keys are rotated here,
-// keeping two old pairs.
+// on; for a reopened run or runs a new service level moves, the due times
+// desk decided, written only while the service level, and the run's due
+// basis or waiting, are as desk read them). Not yet moved out: a session's
+// keys are rotated here, keeping two old pairs.
 // Writes made with the context Store.Atomically gives are one transaction
 // (a use-case and its admin's log entry). It imports review (wakeup, for
 // its signals, and s3, for blobs kept in object storage), never the layers
