@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -239,23 +238,17 @@ func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, wi
 	if err != nil {
 		return err
 	}
-	for after := ""; ; {
-		runs, err := d.store.WaitingRuns(ctx, workflowID, after, moveBatch)
-		if err != nil || len(runs) == 0 {
-			return err
-		}
-		moves := review.MoveDue(runs, within)
-		if len(moves) == 0 {
-			after = runs[len(runs)-1].RunID
-			continue
-		}
-		if err := d.store.MoveDue(ctx, workflowID, within, moves); errors.Is(err, review.ErrRefused) {
-			return nil // the level changed again: that change moves the runs
-		} else if err != nil {
-			return err
-		}
-		after = runs[len(runs)-1].RunID
+	read := func(after string) ([]review.Waiting, error) {
+		return d.store.WaitingRuns(ctx, workflowID, after, moveBatch)
 	}
+	return eachBatch(read,
+		func(w review.Waiting) string { return w.RunID },
+		func(runs []review.Waiting) error {
+			if moves := review.MoveDue(runs, within); len(moves) > 0 {
+				return d.store.MoveDue(ctx, workflowID, within, moves)
+			}
+			return nil
+		})
 }
 
 // SetQARule sets how many of a workflow's decided runs are drawn for a

@@ -43,18 +43,17 @@ func (d *Desk) SetDuplicateKeys(ctx context.Context, workflowID string, fields [
 	if err != nil {
 		return err
 	}
-	for after := ""; ; {
-		runs, err := d.store.KeyedRuns(ctx, workflowID, after, rekeyBatch)
-		if err != nil || len(runs) == 0 {
-			return err
-		}
-		if err := d.store.KeyRuns(ctx, workflowID, fields, rekeys(runs, fields)); errors.Is(err, review.ErrRefused) {
-			return nil // the fields changed again: that change keys the runs
-		} else if err != nil {
-			return err
-		}
-		after = runs[len(runs)-1].ID
+	read := func(after string) ([]review.KeyedRun, error) {
+		return d.store.KeyedRuns(ctx, workflowID, after, rekeyBatch)
 	}
+	return eachBatch(read,
+		func(k review.KeyedRun) string { return k.ID },
+		func(runs []review.KeyedRun) error {
+			if keys := rekeys(runs, fields); len(keys) > 0 {
+				return d.store.KeyRuns(ctx, workflowID, fields, keys)
+			}
+			return nil
+		})
 }
 
 func keyWords(fields []string) string {
@@ -132,4 +131,23 @@ func (d *Desk) keyByDocuments(ctx context.Context, runIDs []string) error {
 		}
 	}
 	return nil
+}
+
+// eachBatch reads runs a batch at a time, each after the last one read
+// (last names it), and writes what is decided on each, until none is left
+// or a write is refused (review.ErrRefused): the setting the batches
+// follow changed again, and that change decides the runs anew.
+func eachBatch[T any](read func(after string) ([]T, error), last func(T) string, write func([]T) error) error {
+	for after := ""; ; {
+		batch, err := read(after)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		if err := write(batch); errors.Is(err, review.ErrRefused) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		after = last(batch[len(batch)-1])
+	}
 }
