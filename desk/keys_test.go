@@ -13,7 +13,8 @@ import (
 )
 
 // TestKeysAsRead: a run keyed by its document is keyed by one stored
-// before it arrives (another run's, of the same file) as it arrives; a key
+// before it arrives (another run's, of the same file) as it arrives, and
+// by one a supervisor uploads for it; a key
 // decided on a run as it was read is not written once the run has changed
 // (whatever changed it keyed it), nor once its workflow's key fields have
 // changed (their change keys the runs again).
@@ -21,7 +22,7 @@ func TestKeysAsRead(t *testing.T) { pgtest.Each(t, testKeysAsRead) }
 
 func testKeysAsRead(t *testing.T) {
 	_, s := open(t)
-	d := desk.New(s, nil, nil, nil)
+	d := desk.New(s, measurer{}, nil, nil)
 	ctx := context.Background()
 	b, err := demo.Payload("aws_2026.json")
 	if err != nil {
@@ -66,6 +67,13 @@ func testKeysAsRead(t *testing.T) {
 	}
 	if dups, err := s.Duplicates(ctx, []string{c}); err != nil || len(dups) != 0 {
 		t.Fatalf("a key decided on a run since changed was written: %+v, %v", dups, err)
+	}
+	// A supervisor's upload of the same document for it keys it anew.
+	if err := d.ReplaceFile(ctx, c, "file_c", "sup@example.com", strings.NewReader("the same bytes"), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if dups, err := s.Duplicates(ctx, []string{c}); err != nil || dups[c].RunID != a || dups[c].Key != review.ChecksumKeyPrefix+hash {
+		t.Fatalf("after an upload: %+v, %v", dups, err)
 	}
 	read, err = s.KeyedRunsOf(ctx, []string{c})
 	if err != nil {

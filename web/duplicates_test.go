@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -129,14 +131,7 @@ func testEarlierRunToldOfItsDuplicate(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.signIn("rev@example.com", review.RoleReviewer)
-	conn, _, err := e.dial(c, e.srv.URL, "?run="+first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if m := read(t, conn); m.Kind != "hello" {
-		t.Fatalf("first message %+v", m)
-	}
+	conn := watch(t, e, c, first)
 	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
 	e.process()
 	// A claim after the arrival: the feed is in order, so what the
@@ -184,14 +179,7 @@ func testRekeyingIsTold(t *testing.T) {
 	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
 	e.process()
 	c := e.signIn("rev@example.com", review.RoleReviewer)
-	conn, _, err := e.dial(c, e.srv.URL, "?run="+first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if m := read(t, conn); m.Kind != "hello" {
-		t.Fatalf("first message %+v", m)
-	}
+	conn := watch(t, e, c, first)
 	// told is what the feed names while keys are set: a claim after it
 	// marks the end, for the feed is in order.
 	told := func(fields []string, claim string) []string {
@@ -228,4 +216,18 @@ func testRekeyingIsTold(t *testing.T) {
 	if flag(first) != "" || flag(later) != "" {
 		t.Fatalf("by the checksum with no document, the rows say %q and %q", flag(first), flag(later))
 	}
+}
+
+// watch opens a run's live feed as its page does, past the greeting.
+func watch(t *testing.T, e *env, c *http.Client, runID string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := e.dial(c, e.srv.URL, "?run="+runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if m := read(t, conn); m.Kind != "hello" {
+		t.Fatalf("first message %+v", m)
+	}
+	return conn
 }
