@@ -173,8 +173,8 @@ func sortDocuments(docs []StoredDocument) []StoredDocument {
 }
 
 // KeyedRun is a run as read where its duplicate key is decided again: its
-// workflow, the key it holds, the run as kept (Payload; nil when read for
-// its documents alone) and its documents as stored.
+// workflow, the key it holds, the run as kept (Payload) and its documents
+// as stored.
 type KeyedRun struct {
 	ID         string
 	WorkflowID string

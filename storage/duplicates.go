@@ -97,29 +97,34 @@ func (s *Store) KeyedRuns(ctx context.Context, workflowID, after string, limit i
 	return out, nil
 }
 
-// KeyedRunsOf reads the runs of ids, as their keys by their documents are
-// decided again: each with its documents, no payload.
+// KeyedRunsOf reads the runs of ids, in id order, as their keys are
+// decided again: each with its payload and its documents.
 func (s *Store) KeyedRunsOf(ctx context.Context, runIDs []string) ([]review.KeyedRun, error) {
+	out, err := keyedRuns(ctx, s.r, s.r.pg, anys(runIDs))
+	if err != nil {
+		return nil, fmt.Errorf("keyed runs: %w", err)
+	}
+	return out, nil
+}
+
+func keyedRuns(ctx context.Context, q querier, pg bool, runIDs []any) ([]review.KeyedRun, error) {
 	var out []review.KeyedRun
-	for rest := anys(runIDs); len(rest) > 0; {
+	for rest := runIDs; len(rest) > 0; {
 		n := min(len(rest), maxRowsPerStatement)
-		err := queryRows(ctx, s.r, `SELECT id, workflow_id, dup_key FROM runs WHERE id IN `+ids(s.r.pg, 1, n)+` ORDER BY id`, rest[:n], func(rows *sql.Rows) error {
+		err := queryRows(ctx, q, `SELECT id, workflow_id, dup_key, payload FROM runs WHERE id IN `+ids(pg, 1, n)+` ORDER BY id`, rest[:n], func(rows *sql.Rows) error {
 			var k review.KeyedRun
-			if err := rows.Scan(&k.ID, &k.WorkflowID, &k.Key); err != nil {
+			if err := rows.Scan(&k.ID, &k.WorkflowID, &k.Key, &k.Payload); err != nil {
 				return err
 			}
 			out = append(out, k)
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("keyed runs: %w", err)
+			return nil, err
 		}
 		rest = rest[n:]
 	}
-	if err := withDocuments(ctx, s.r, s.r.pg, out); err != nil {
-		return nil, fmt.Errorf("keyed runs: %w", err)
-	}
-	return out, nil
+	return out, withDocuments(ctx, q, pg, out)
 }
 
 // FileRuns returns the runs that show a file.
@@ -224,9 +229,13 @@ func (s *Store) KeyRuns(ctx context.Context, workflowID string, fields []string,
 		for i, k := range keys {
 			runIDs[i] = k.Read.ID
 		}
-		now, err := keyedNow(ctx, tx, runIDs)
+		read, err := keyedRuns(ctx, tx, tx.pg, runIDs)
 		if err != nil {
 			return err
+		}
+		now := make(map[string]review.KeyedRun, len(read))
+		for _, k := range read {
+			now[k.ID] = k
 		}
 		var moved []keyMove
 		for _, k := range keys {
@@ -253,33 +262,6 @@ func (s *Store) KeyRuns(ctx context.Context, workflowID string, fields []string,
 	}
 	s.notify()
 	return nil
-}
-
-// keyedNow reads the runs of ids as KeyRuns compares them, in its
-// transaction.
-func keyedNow(ctx context.Context, tx *txn, runIDs []any) (map[string]review.KeyedRun, error) {
-	out := map[string]review.KeyedRun{}
-	for rest := runIDs; len(rest) > 0; {
-		n := min(len(rest), maxRowsPerStatement)
-		err := queryRows(ctx, tx, `SELECT id, workflow_id, dup_key, payload FROM runs WHERE id IN `+ids(tx.pg, 1, n), rest[:n], func(rows *sql.Rows) error {
-			var k review.KeyedRun
-			if err := rows.Scan(&k.ID, &k.WorkflowID, &k.Key, &k.Payload); err != nil {
-				return err
-			}
-			out[k.ID] = k
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		rest = rest[n:]
-	}
-	docs, err := storedDocuments(ctx, tx, tx.pg, runIDs)
-	for id, k := range out {
-		k.Documents = docs[id]
-		out[id] = k
-	}
-	return out, err
 }
 
 // keyMove is a run's key changing.
