@@ -2,9 +2,11 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
@@ -176,5 +178,50 @@ func testDuplicatesAreTold(t *testing.T) {
 	got = told(func() { c = arrive("c") })
 	if strings.Join(got, ",") != "run "+c+",run "+a {
 		t.Fatalf("a duplicate arriving told %v, want it and the earliest of its key", got)
+	}
+}
+
+// TestArrivalKeyedAsFetched: an arrival keyed by its document is kept
+// only while the documents of its files are as they were read: one
+// fetched in between refuses it, and decided again it is keyed by it.
+func TestArrivalKeyedAsFetched(t *testing.T) { pgtest.Each(t, testArrivalKeyedAsFetched) }
+
+func testArrivalKeyedAsFetched(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	b, err := demo.Payload("aws_2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, s, "evt_a", review.EventRunNeedsReview, b)
+	outs := pending(t, s)
+	run := outs[0].Change.Run
+	decide := func() {
+		t.Helper()
+		fetched, err := s.FetchedFiles(ctx, []string{run.Files[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := review.Arrive(run, review.Arriving{Fetched: fetched, Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[0].Change.Arrival = &a
+	}
+	decide()
+	hash, err := s.PutFile(ctx, run.Files[0].ID, strings.NewReader("the bytes"), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, outs); !errors.Is(err, review.ErrRefused) {
+		t.Fatalf("applied though its document was fetched since: %v", err)
+	}
+	decide()
+	if _, err := s.ApplyEvents(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	keyed, err := s.KeyedRunsOf(ctx, []string{run.ID})
+	if err != nil || len(keyed) != 1 || keyed[0].Key != review.ChecksumKeyPrefix+hash {
+		t.Fatalf("keyed %+v, %v; want by %s", keyed, err, hash)
 	}
 }
