@@ -220,9 +220,17 @@ func (d *Desk) Thresholds(ctx context.Context) (review.Thresholds, error) {
 	return review.ReadThresholds(soon, idle), nil
 }
 
+// moveBatch is how many waiting runs a change of a service level moves
+// per read and write, so the one writer is not held while a long queue
+// is moved.
+const moveBatch = 500
+
 // SetServiceLevel sets how long a workflow's runs may wait before they are
-// due (0: no service level); the runs waiting move with it. The store logs
-// it in the same transaction.
+// due (0: no service level), in the admin's log, and moves the due times
+// of its runs waiting for review that have no time of their own from
+// Extend, a batch at a time, by the rule an arriving run is due by
+// (review.MoveDue). A decided run keeps the due time it was decided
+// against: the exports say whether it was late.
 func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, within time.Duration) error {
 	if within < 0 || within > review.MaxServiceLevel {
 		return review.Errorf(review.EINVALID, "A service level is at most a year; none removes it.")
@@ -231,9 +239,23 @@ func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, wi
 	if within > 0 {
 		action = "set the service level to " + within.String()
 	}
-	return d.logged(ctx, actor, action, workflowID, func(ctx context.Context) error {
+	err := d.logged(ctx, actor, action, workflowID, func(ctx context.Context) error {
 		return d.store.SetServiceLevel(ctx, workflowID, within, actor)
 	})
+	if err != nil {
+		return err
+	}
+	read := func(after string) ([]review.Waiting, error) {
+		return d.store.WaitingRuns(ctx, workflowID, after, moveBatch)
+	}
+	return eachBatch(read,
+		func(w review.Waiting) string { return w.RunID },
+		func(runs []review.Waiting) error {
+			if moves := review.MoveDue(runs, within); len(moves) > 0 {
+				return d.store.MoveDue(ctx, workflowID, within, moves)
+			}
+			return nil
+		})
 }
 
 // SetQARule sets how many of a workflow's decided runs are drawn for a

@@ -72,6 +72,7 @@ type arrivalBatch struct {
 	held      map[string]review.Holder // each such run as this batch leaves it
 	kept      map[string]review.Kept
 	rules     map[string]review.ArrivalRules
+	fetched   map[string]string      // each stored document's hash by file id
 	keyedHere map[workflowKey]string // the first run of this batch with a key
 	now       time.Time
 }
@@ -79,7 +80,7 @@ type arrivalBatch struct {
 // readBatch reads what the store keeps of the runs, outputs and workflows
 // outs are about; nil when outs bring neither runs nor outputs.
 func (d *Desk) readBatch(ctx context.Context, outs []review.EventOutcome) (*arrivalBatch, error) {
-	var runIDs, workflowIDs, outputIDs []string
+	var runIDs, workflowIDs, outputIDs, fileIDs []string
 	seen := map[string]bool{}
 	addWorkflow := func(id string) {
 		if !seen[id] {
@@ -94,6 +95,11 @@ func (d *Desk) readBatch(ctx context.Context, outs []review.EventOutcome) (*arri
 		if r := o.Change.Run; r != nil {
 			runIDs = append(runIDs, r.ID)
 			addWorkflow(r.Workflow.ID)
+			for _, f := range r.Files {
+				if f.ID != "" {
+					fileIDs = append(fileIDs, f.ID)
+				}
+			}
 		}
 		if out := o.Change.Output; out != nil {
 			outputIDs = append(outputIDs, out.ID)
@@ -115,6 +121,9 @@ func (d *Desk) readBatch(ctx context.Context, outs []review.EventOutcome) (*arri
 		return nil, err
 	}
 	if b.rules, err = d.store.ArrivalRules(ctx, workflowIDs); err != nil {
+		return nil, err
+	}
+	if b.fetched, err = d.store.FetchedFiles(ctx, fileIDs); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -140,9 +149,16 @@ func (b *arrivalBatch) decideOutput(c *review.EventChange) error {
 // keeps of it and what this batch made of it so far.
 func (b *arrivalBatch) decideRun(ctx context.Context, c *review.EventChange) error {
 	run := c.Run
+	fetched := map[string]string{}
+	for _, f := range run.Files {
+		if f.ID != "" {
+			fetched[f.ID] = b.fetched[f.ID]
+		}
+	}
 	a, err := review.Arrive(run, review.Arriving{
 		Kept:       b.kept[run.ID],
 		Rules:      b.rules[run.Workflow.ID],
+		Fetched:    fetched,
 		Now:        b.now,
 		FailsRules: func(key string) (bool, error) { return b.failsRules(ctx, run, key) },
 	})
@@ -181,7 +197,7 @@ func (b *arrivalBatch) failsRules(ctx context.Context, run *review.Run, key stri
 // its state, its key if it is the first with it, and its outputs' holder.
 func (b *arrivalBatch) remember(run *review.Run, a review.Arrival) {
 	wf := run.Workflow.ID
-	b.kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed, Queued: a.Queued, Due: a.Due}
+	b.kept[run.ID] = review.Kept{Status: a.Status, Routed: a.Routed, Queued: a.Queued, Due: a.Due, Documents: a.Documents}
 	if k := (workflowKey{wf, a.DupKey}); a.DupKey != "" && b.keyedHere[k] == "" {
 		b.keyedHere[k] = run.ID
 	}

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -116,7 +117,24 @@ func (d *Desk) Undo(ctx context.Context, runID, actor string) error {
 	return d.store.UndoDecision(ctx, runID, actor, *rv.DecidedAt)
 }
 
-// Reopen puts a decided run back in the queue, keeping its draft.
+// reopenAttempts bounds how often a reopening is decided anew when its
+// run's service level or due time from Extend changed between the reading
+// and the write: each change is an admin's or an event's, so a few tries
+// suffice.
+const reopenAttempts = 3
+
+// Reopen puts a decided run back in the queue, keeping its draft: it
+// waits from now and is due by the rule an arriving run is due by
+// (review.Reopen).
 func (d *Desk) Reopen(ctx context.Context, runID, actor string) error {
-	return d.store.Reopen(ctx, runID, actor)
+	for attempt := 1; ; attempt++ {
+		basis, err := d.store.DueBasis(ctx, runID)
+		if err != nil {
+			return err
+		}
+		err = d.store.Reopen(ctx, runID, actor, review.Reopen(d.now(), basis))
+		if !errors.Is(err, review.ErrRefused) || attempt == reopenAttempts {
+			return err
+		}
+	}
 }

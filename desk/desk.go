@@ -34,7 +34,10 @@ type Store interface {
 	Next(ctx context.Context, actor string, f review.QueueFilter, lease time.Duration) (string, error)
 	Release(ctx context.Context, runID, actor string, force bool) error
 	Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error
-	Reopen(ctx context.Context, runID, actor string) error
+	Reopen(ctx context.Context, runID, actor string, r review.Reopening) error
+	DueBasis(ctx context.Context, runID string) (review.DueBasis, error)
+	WaitingRuns(ctx context.Context, workflowID, after string, limit int) ([]review.Waiting, error)
+	MoveDue(ctx context.Context, workflowID string, within time.Duration, moves []review.DueMove) error
 	UndoDecision(ctx context.Context, runID, actor string, decidedAt time.Time) error
 	DiscardDraft(ctx context.Context, runID, actor string) error
 	Hold(ctx context.Context, runID string, h review.Hold) error
@@ -49,7 +52,14 @@ type Store interface {
 	OutputHolders(ctx context.Context, outputIDs []string) (map[string]review.Holder, error)
 	ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	SetRules(ctx context.Context, workflowID string, rules []review.Rule, actor string) error
-	SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error
+	SetKeyFields(ctx context.Context, workflowID string, fields []string, actor string) error
+	DuplicateKeys(ctx context.Context, workflowID string) ([]string, error)
+	KeyedRuns(ctx context.Context, workflowID, after string, limit int) ([]review.KeyedRun, error)
+	KeyedRunsOf(ctx context.Context, runIDs []string) ([]review.KeyedRun, error)
+	FileRuns(ctx context.Context, fileID string) ([]string, error)
+	FetchedFiles(ctx context.Context, fileIDs []string) (map[string]string, error)
+	KeyRuns(ctx context.Context, workflowID string, fields []string, keys []review.Rekey) error
+	PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error)
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
 	Users(ctx context.Context) ([]review.User, error)
 

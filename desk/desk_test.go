@@ -632,7 +632,7 @@ func testAlertsAreToldOnce(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	later := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	d, s := openAt(t, clock)
-	if err := s.SetServiceLevel(ctx, "workflow_demo_legacy", time.Hour, "admin@example.com"); err != nil {
+	if err := d.SetServiceLevel(ctx, "admin@example.com", "workflow_demo_legacy", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	subscribed, err := s.AddDestination(ctx, review.Destination{URL: "https://ops.example.com/hook", Secret: "a secret of sixteen or more",

@@ -81,10 +81,14 @@ func (d *Desk) pages(ctx context.Context, run *review.Run) int {
 
 // ReplaceFile keeps a document a supervisor uploaded for one run's file,
 // for that run only, with who did it in the run's audit trail (a decided
-// run keeps the document it was decided on), and measures it.
+// run keeps the document it was decided on), keys the run by it if its
+// workflow keys runs by their documents, and measures it.
 func (d *Desk) ReplaceFile(ctx context.Context, runID, fileID, actor string, r io.Reader, limit int64) error {
 	hash, err := d.store.PutRunFile(ctx, runID, fileID, actor, r, limit)
 	if err != nil {
+		return err
+	}
+	if err := d.keyByDocuments(ctx, []string{runID}); err != nil {
 		return err
 	}
 	_, err = d.Measure(ctx, hash)

@@ -116,29 +116,6 @@ func (d *Desk) TryRules(ctx context.Context, workflowID string, rs []review.Rule
 	return o, d.checker.Evaluate(ctx, o.Current, rs), nil
 }
 
-// SetDuplicateKeys sets the fields whose values make a workflow's runs
-// duplicates of each other (none: the document's checksum). Each must be a
-// top-level field of the workflow's newest run, so a misspelt name is
-// caught here rather than flagging nothing.
-func (d *Desk) SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error {
-	if err := review.CheckDuplicateFields(fields); err != nil {
-		return err
-	}
-	if len(fields) > 0 {
-		o, err := d.Latest(ctx, workflowID)
-		if err != nil {
-			return err
-		}
-		top := review.TopFields(o.Run)
-		for _, f := range fields {
-			if _, ok := top[f]; !ok {
-				return review.Errorf(review.EINVALID, "%s is not a field of %s, the workflow's newest run.", f, o.Run.ID)
-			}
-		}
-	}
-	return d.store.SetDuplicateKeys(ctx, workflowID, fields, actor)
-}
-
 // Suggest is what the rules page offers a workflow besides its rules kept:
 // each suggestion the workflow has no rule of the same name or condition
 // for, written the first way that fits the fields of its newest run.

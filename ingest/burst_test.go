@@ -2,9 +2,7 @@ package ingest_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"sync"
@@ -95,9 +93,6 @@ func (m *memStore) SetResolved(context.Context, int64, []byte) error { return ni
 func (m *memStore) FailEvent(context.Context, int64, string) error   { return nil }
 func (m *memStore) DueFiles(context.Context, int) ([]review.FileTask, error) {
 	return nil, nil
-}
-func (m *memStore) PutFile(context.Context, string, io.Reader, int64) (string, error) {
-	return "", errors.New("no files here")
 }
 func (m *memStore) FileFailed(context.Context, string, string, time.Time) error { return nil }
 func (m *memStore) Unmeasured(context.Context, int) ([]string, error)           { return nil, nil }

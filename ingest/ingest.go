@@ -57,7 +57,6 @@ type Store interface {
 	SetResolved(ctx context.Context, seq int64, payload []byte) error
 	FailEvent(ctx context.Context, seq int64, reason string) error
 	DueFiles(ctx context.Context, limit int) ([]review.FileTask, error)
-	PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error)
 	FileFailed(ctx context.Context, id string, reason string, retryAt time.Time) error
 	Unmeasured(ctx context.Context, limit int) ([]string, error)
 }
@@ -68,6 +67,9 @@ type Desk interface {
 	// Arrive applies interpreted events, deciding whether each run goes
 	// to review.
 	Arrive(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
+	// StoreFile keeps a fetched document and keys by it the runs that
+	// show it.
+	StoreFile(ctx context.Context, fileID string, r io.Reader, limit int64) (hash string, err error)
 	// Measure measures a document as it arrives, so the pages that show
 	// it only read.
 	Measure(ctx context.Context, blob string) (review.Document, error)
@@ -317,7 +319,7 @@ func (w *Worker) fetchFile(ctx context.Context, t review.FileTask) {
 			return err
 		}
 		defer body.Close()
-		hash, err := w.Store.PutFile(ctx, t.ID, body, MaxFileBytes)
+		hash, err := w.Desk.StoreFile(ctx, t.ID, body, MaxFileBytes)
 		if err == nil {
 			w.FilesFetched.Add(1)
 			w.measureOne(ctx, hash)

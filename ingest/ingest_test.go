@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -94,6 +95,13 @@ func (a applier) Arrive(ctx context.Context, outs []review.EventOutcome) (review
 		return desk.New(s, nil, nil, nil).Arrive(ctx, outs)
 	}
 	return a.store.ApplyEvents(ctx, outs)
+}
+
+func (a applier) StoreFile(ctx context.Context, fileID string, r io.Reader, limit int64) (string, error) {
+	if s, ok := a.store.(desk.Store); ok {
+		return desk.New(s, nil, nil, nil).StoreFile(ctx, fileID, r, limit)
+	}
+	return "", errors.New("no files here")
 }
 
 func (a applier) Measure(_ context.Context, blob string) (review.Document, error) {

@@ -153,7 +153,7 @@ func testOrderPerRun(t *testing.T) {
 	s, w := setup(t, t.TempDir())
 	s.AddDestination(context.Background(), review.Destination{URL: r.srv.URL, Secret: secret, AllowPrivate: true})
 	decide(t, s, "workflow_run_b", true, 0)
-	if err := s.Reopen(context.Background(), "workflow_run_b", "admin@example.com"); err != nil {
+	if err := desk.New(s, nil, nil, nil).Reopen(context.Background(), "workflow_run_b", "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	decide(t, s, "workflow_run_b", false, 2)

@@ -9,24 +9,26 @@ import (
 // Kept is what is kept of a run when an event about it arrives: its
 // status, how it was routed, since when it has waited for review (zero:
 // never) and when it is due (zero: never waited); all empty for a run not
-// seen before.
+// seen before; and the documents it shows, as stored (in order), by
+// which a workflow without key fields keys it.
 type Kept struct {
-	Status Status
-	Routed string
-	Queued time.Time
-	Due    time.Time
+	Status    Status
+	Routed    string
+	Queued    time.Time
+	Due       time.Time
+	Documents []StoredDocument
 }
 
 // Same reports whether two readings of what is kept of a run agree.
 func (k Kept) Same(o Kept) bool {
-	return k.Status == o.Status && k.Routed == o.Routed && k.Queued.Equal(o.Queued) && k.Due.Equal(o.Due)
+	return k.Status == o.Status && k.Routed == o.Routed && k.Queued.Equal(o.Queued) && k.Due.Equal(o.Due) && slices.Equal(k.Documents, o.Documents)
 }
 
 // ArrivalRules are a workflow's rules that decide what an arriving run
 // becomes: its routing rule (nil: none), its validation rules (which the
 // routing rule may count), the share of the runs Extend completed that QA
-// draws, its duplicate key fields (none: the file's checksum, which
-// storage knows once the document is fetched), the metadata field that
+// draws, its duplicate key fields (none: the checksum of its first
+// document stored, DocumentKey), the metadata field that
 // holds Extend's due time (the DueFieldSetting, the same for every
 // workflow; "" none) and the workflow's service level (0 none).
 type ArrivalRules struct {
@@ -64,7 +66,11 @@ func sameRule(a, b Rule) bool {
 type Arriving struct {
 	Kept  Kept
 	Rules ArrivalRules
-	Now   time.Time // when it arrives: a run that waits and Extend did not say since when waits from now
+	// Fetched is, for each file the event names, the document fetched
+	// for it ("" not yet): a run keyed by its document may arrive with
+	// it stored already.
+	Fetched map[string]string
+	Now     time.Time // when it arrives: a run that waits and Extend did not say since when waits from now
 	// FailsRules says whether a blocking validation rule fails on the run,
 	// given its duplicate key (rules may ask whether an earlier run has
 	// it). Asked only when the routing rule counts failing rules.
@@ -75,7 +81,8 @@ type Arriving struct {
 // or the run kept with Status and Routed, keyed by DupKey, drawn for QA
 // when QASample, waiting since Queued and due at Due (DueMeta: the time
 // Extend sent; zero times: none). It holds, too, what it was decided on
-// (Kept, Rules): the store keeps it only while they still hold.
+// (Kept, Rules, Fetched): the store keeps it only while they still hold.
+// Documents are the run's documents once it is kept.
 type Arrival struct {
 	Apply    bool
 	Status   Status
@@ -86,8 +93,11 @@ type Arrival struct {
 	DueMeta  time.Time
 	Due      time.Time
 
-	Kept  Kept
-	Rules ArrivalRules
+	Documents []StoredDocument
+
+	Kept    Kept
+	Rules   ArrivalRules
+	Fetched map[string]string
 }
 
 // ToReview reports whether a routing outcome sends a run to review.
@@ -97,7 +107,8 @@ func ToReview(routed string) bool {
 
 // Arrive decides what becomes of run, arriving by an event: the one place
 // that says whether a run goes to review, whether QA draws it, its
-// duplicate key and its due time. A run never leaves a decided status or goes back a stage
+// duplicate key (by its workflow's key fields, else by its first document
+// stored: DocumentKey) and its due time. A run never leaves a decided status or goes back a stage
 // (Status.Advances); one that arrives already completed, not seen before,
 // takes its workflow's routing outcome (RoutingRule.Route), made knowing
 // its duplicate key, and goes to review when the outcome says so; if it
@@ -108,9 +119,14 @@ func ToReview(routed string) bool {
 func Arrive(run *Run, in Arriving) (Arrival, error) {
 	kept := in.Kept
 	if !kept.Status.Advances(run.Status) || ToReview(kept.Routed) && run.Status == StatusProcessed {
-		return Arrival{Kept: kept, Rules: in.Rules}, nil
+		return Arrival{Documents: kept.Documents, Kept: kept, Rules: in.Rules, Fetched: in.Fetched}, nil
 	}
-	a := Arrival{Apply: true, Status: run.Status, Routed: kept.Routed, DupKey: DuplicateKey(run, in.Rules.KeyFields), Kept: kept, Rules: in.Rules}
+	a := Arrival{Apply: true, Status: run.Status, Routed: kept.Routed, Kept: kept, Rules: in.Rules, Fetched: in.Fetched}
+	a.Documents = ArrivingDocuments(kept.Documents, run.Files, in.Fetched)
+	a.DupKey = DuplicateKey(run, in.Rules.KeyFields)
+	if len(in.Rules.KeyFields) == 0 {
+		a.DupKey = DocumentKey(a.Documents)
+	}
 	if kept.Status == "" && run.Status == StatusProcessed {
 		if rule := in.Rules.Routing; rule != nil {
 			fails := false

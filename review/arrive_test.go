@@ -2,6 +2,7 @@ package review
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 )
@@ -158,6 +159,34 @@ func TestArriveOutput(t *testing.T) {
 	for _, h := range []Holder{decided, {}} {
 		if a, err := ArriveOutput(o, raw, h, nil); err != nil || a.Run != nil {
 			t.Fatalf("ArriveOutput(%+v) = %+v, %v; want nothing", h, a, err)
+		}
+	}
+}
+
+// TestDocumentKey: a run keyed by its document is keyed by the first of
+// its documents stored, in their order, the one uploaded for the run
+// before the one fetched; an arriving event adds the files it names that
+// the run does not show yet, at their places, and keeps the others where
+// they were.
+func TestDocumentKey(t *testing.T) {
+	kept := []StoredDocument{{FileID: "f2", Position: 1, Fetched: "bb"}}
+	files := []File{{ID: "f1"}, {ID: "f2"}, {ID: ""}, {ID: "f3"}}
+	docs := ArrivingDocuments(kept, files, map[string]string{"f1": "", "f2": "ignored", "f3": "cc"})
+	want := []StoredDocument{{FileID: "f1", Position: 0}, {FileID: "f2", Position: 1, Fetched: "bb"}, {FileID: "f3", Position: 3, Fetched: "cc"}}
+	if !slices.Equal(docs, want) {
+		t.Fatalf("arriving documents %+v, want %+v", docs, want)
+	}
+	for _, c := range []struct {
+		docs []StoredDocument
+		want string
+	}{
+		{nil, ""},
+		{[]StoredDocument{{FileID: "f1"}}, ""},
+		{docs, ChecksumKeyPrefix + "bb"},
+		{[]StoredDocument{{FileID: "f9", Position: 2, Fetched: "zz"}, {FileID: "f1", Position: 0, Uploaded: "up", Fetched: "aa"}}, ChecksumKeyPrefix + "up"},
+	} {
+		if got := DocumentKey(c.docs); got != c.want {
+			t.Errorf("DocumentKey(%+v) = %q, want %q", c.docs, got, c.want)
 		}
 	}
 }

@@ -141,6 +141,58 @@ func DueAt(queued time.Time, meta *time.Time, within time.Duration) time.Time {
 	return queued.Add(NoDue)
 }
 
+// DueBasis is what a run's due time is decided on besides since when it
+// waits: the time Extend sent (nil: none) and its workflow's service
+// level (0: none).
+type DueBasis struct {
+	Meta   *time.Time
+	Within time.Duration
+}
+
+// Reopening is when a reopened run waits since and is due (DueAt, the rule
+// an arriving run is due by), and what that was decided on: the store
+// writes it only while the run's due basis is still Basis.
+type Reopening struct {
+	Queued time.Time
+	Due    time.Time
+	Basis  DueBasis
+}
+
+// Reopen decides a run reopened at now waits since then and is due as
+// DueAt says, to the millisecond as times are kept.
+func Reopen(now time.Time, basis DueBasis) Reopening {
+	queued := toMilli(now)
+	return Reopening{Queued: queued, Due: toMilli(DueAt(queued, basis.Meta, basis.Within)), Basis: basis}
+}
+
+// Waiting is a run waiting for review, with no due time from Extend, as
+// read where its due time is decided again: since when it waits and when
+// it is due.
+type Waiting struct {
+	RunID  string
+	Queued time.Time
+	Due    time.Time
+}
+
+// DueMove is a waiting run's new due time and the run as read when it was
+// decided: the store writes it only while the run still waits as read.
+type DueMove struct {
+	Read Waiting
+	Due  time.Time
+}
+
+// MoveDue decides the due times of waiting runs under a service level
+// (within; 0 none) by DueAt: the runs whose due time changes.
+func MoveDue(runs []Waiting, within time.Duration) []DueMove {
+	var out []DueMove
+	for _, w := range runs {
+		if due := toMilli(DueAt(w.Queued, nil, within)); !due.Equal(w.Due) {
+			out = append(out, DueMove{Read: w, Due: due})
+		}
+	}
+	return out
+}
+
 // ParseServiceLevel reads a service level as an admin writes it: "4h",
 // "90m", "2d" (days), "1d12h"; none ("") means none.
 func ParseServiceLevel(s string) (time.Duration, error) {

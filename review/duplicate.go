@@ -1,6 +1,9 @@
 package review
 
 import (
+	"cmp"
+	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -96,7 +99,7 @@ func CheckDuplicateFields(fields []string) error {
 // (top-level fields, compared as text with case and spacing folded), or
 // empty: a run missing one of the fields, or holding it empty, is nobody's
 // duplicate. With no fields the key is the file's checksum, which storage
-// knows once the document is fetched.
+// knows once the document is fetched (DocumentKey).
 func DuplicateKey(run *Run, fields []string) string {
 	if len(fields) == 0 {
 		return ""
@@ -118,4 +121,86 @@ func DuplicateKey(run *Run, fields []string) string {
 		values[i] = strings.ReplaceAll(v, keySeparator, " ")
 	}
 	return fieldKeyPrefix + strings.Join(values, keySeparator)
+}
+
+// StoredDocument is one of a run's documents as stored, what its key by
+// its first document is decided on: the file, its place among the run's,
+// the document a supervisor uploaded for the run ("" none) and the one
+// fetched for the file ("" not yet).
+type StoredDocument struct {
+	FileID   string
+	Position int
+	Uploaded string
+	Fetched  string
+}
+
+// DocumentKey is the key of a run that its workflow keys by its document:
+// the checksum of the first of docs that is stored (in their order; for
+// each the one uploaded for the run before the one fetched), or empty
+// until one is: a run without a document is nobody's duplicate.
+func DocumentKey(docs []StoredDocument) string {
+	for _, d := range sortDocuments(docs) {
+		if blob := cmp.Or(d.Uploaded, d.Fetched); blob != "" {
+			return ChecksumKeyPrefix + blob
+		}
+	}
+	return ""
+}
+
+// ArrivingDocuments are the documents a run shows once an event naming
+// files arrives: those it shows already (kept), then each file the event
+// names that it does not, at the file's place in the event, as fetched
+// (fetched, by file id): a run keeps the documents it was first given a
+// place for.
+func ArrivingDocuments(kept []StoredDocument, files []File, fetched map[string]string) []StoredDocument {
+	out := slices.Clone(kept)
+	for i, f := range files {
+		if f.ID == "" || slices.ContainsFunc(out, func(d StoredDocument) bool { return d.FileID == f.ID }) {
+			continue
+		}
+		out = append(out, StoredDocument{FileID: f.ID, Position: i, Fetched: fetched[f.ID]})
+	}
+	return sortDocuments(out)
+}
+
+// sortDocuments orders docs by their place, then by file: the order the
+// store reads them in.
+func sortDocuments(docs []StoredDocument) []StoredDocument {
+	slices.SortStableFunc(docs, func(a, b StoredDocument) int {
+		return cmp.Or(cmp.Compare(a.Position, b.Position), strings.Compare(a.FileID, b.FileID))
+	})
+	return docs
+}
+
+// KeyedRun is a run as read where its duplicate key is decided again: its
+// workflow, the key it holds, the run as kept (Payload) and its documents
+// as stored.
+type KeyedRun struct {
+	ID         string
+	WorkflowID string
+	Key        string
+	Payload    json.RawMessage
+	Documents  []StoredDocument
+}
+
+// KeyBy is the key of the run by a workflow's key fields, or by its
+// document with none. A payload that no longer decodes keys nothing.
+func (k KeyedRun) KeyBy(fields []string) string {
+	if len(fields) == 0 {
+		return DocumentKey(k.Documents)
+	}
+	run, err := DecodeRun(k.Payload)
+	if err != nil {
+		return ""
+	}
+	return DuplicateKey(run, fields)
+}
+
+// Rekey is a run's new duplicate key (Key), and the run as it was read
+// when the key was decided: the store writes it only while the run holds
+// the key it held then and what the key was decided on (its payload when
+// keyed by fields, else its documents).
+type Rekey struct {
+	Read KeyedRun
+	Key  string
 }

@@ -175,7 +175,8 @@ func runStretch(outs []review.EventOutcome) int {
 // putRuns stores runs of distinct ids as desk.Arrive decided
 // (review.Arrival), one statement per table, and returns the runs that
 // changed, in order. A decision is kept only while what it was made on
-// holds: the run as it was kept and its workflow's rules, read here again;
+// holds: the run as it was kept, its workflow's rules and the documents
+// fetched for its files, read here again;
 // otherwise the batch is refused (review.ErrRefused) and decided anew.
 func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, error) {
 	var keys []any
@@ -205,13 +206,25 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	if err != nil {
 		return nil, err
 	}
+	var fileIDs []any
 	for _, row := range rows {
-		if r := row.run; r != nil && (!row.arrival.Kept.Same(old[r.ID]) || !row.arrival.Rules.Same(rules[r.Workflow.ID])) {
-			return nil, fmt.Errorf("run %s changed, or its workflow's rules, since its arrival was decided: %w", r.ID, review.ErrRefused)
+		if row.run != nil {
+			for _, f := range row.run.Files {
+				fileIDs = append(fileIDs, f.ID)
+			}
+		}
+	}
+	fetched, err := fetchedFiles(ctx, tx, tx.pg, fileIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
+		if r := row.run; r != nil && (!row.arrival.Kept.Same(old[r.ID]) || !row.arrival.Rules.Same(rules[r.Workflow.ID]) || !sameFetched(r.Files, row.arrival.Fetched, fetched)) {
+			return nil, fmt.Errorf("run %s changed, or its workflow's rules or documents, since its arrival was decided: %w", r.ID, review.ErrRefused)
 		}
 	}
 	var changed []string
-	var runArgs, outputArgs, fileLinks, changedArgs []any
+	var runArgs, outputArgs, fileLinks []any
 	var texts []searchText
 	workflows := map[string]bool{}
 	var workflowArgs []any
@@ -267,7 +280,7 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 				fileLinks = append(fileLinks, r.ID, f.ID, i)
 			}
 		}
-		changed, changedArgs = append(changed, r.ID), append(changedArgs, r.ID)
+		changed = append(changed, r.ID)
 	}
 	if len(changed) == 0 {
 		return nil, nil
@@ -298,12 +311,18 @@ func putRuns(ctx context.Context, tx *txn, rows []runRow, now int64) ([]string, 
 	if err := execRows(ctx, tx, `INSERT INTO run_files (run_id, file_id, position) VALUES `, `ON CONFLICT DO NOTHING`, 3, fileLinks); err != nil {
 		return nil, err
 	}
-	// A workflow keyed by documents keys its runs by the files just linked,
-	// where they are stored already.
-	if err := keyByChecksum(ctx, tx, changedArgs); err != nil {
-		return nil, err
-	}
 	return changed, nil
+}
+
+// sameFetched reports whether each of files is fetched now as it was
+// when an arrival was decided (was).
+func sameFetched(files []review.File, was, now map[string]string) bool {
+	for _, f := range files {
+		if was[f.ID] != now[f.ID] {
+			return false
+		}
+	}
+	return true
 }
 
 // fileSet gathers the files of several runs, one row per id: a name or

@@ -47,7 +47,12 @@ func keptRuns(ctx context.Context, q querier, pg bool, runIDs []any) (map[string
 		}
 		rest = rest[n:]
 	}
-	return out, nil
+	docs, err := storedDocuments(ctx, q, pg, runIDs)
+	for id, k := range out {
+		k.Documents = docs[id]
+		out[id] = k
+	}
+	return out, err
 }
 
 // ArrivalRules reads the rules that decide what runs arriving for

@@ -91,7 +91,7 @@ func testFieldCorrectionsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after an undo")
-	if err := s.Reopen(ctx, "workflow_run_3", "bo@example.com"); err != nil {
+	if err := desk.New(s, nil, nil, nil).Reopen(ctx, "workflow_run_3", "bo@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	check("after a reopen")

@@ -6,16 +6,17 @@
 // by package desk with review's rules before it asks, and a write is made
 // as told, under the conditions desk gives (a draft's version, a claim's
 // holder; for an arriving run, the review.Arrival desk decided, its due
-// time included, kept only while the run, its workflow's rules, service
-// level and the due field are as desk read them; for a standalone output,
+// time and duplicate key included, kept only while the run, its
+// workflow's rules, service level and the due field, and the documents
+// fetched for its files, are as desk read them; for a standalone output,
 // the review.OutputArrival, written only while the run holding it is as
-// desk read it). Not yet moved out: a run keyed by its document is keyed
-// here, in SQL, by the checksum of its first stored document
-// (checksumKey), also when PutFile stores one; a workflow given new key
-// fields has its runs keyed again here (rekey), and that change is logged
-// here; a reopened run or a changed service level has its due time worked
-// out in SQL; which destinations an outbox event goes to is chosen in the
-// write (review.Destination.Wants), against the destinations at commit.
+// desk read it; for runs keyed again, each review.Rekey, written only
+// while the run holds the key, and the payload or documents, it was keyed
+// on; for a reopened run or runs a new service level moves, the due times
+// desk decided, written only while the service level, and the run's due
+// basis or waiting, are as desk read them). Not yet moved out: which
+// destinations an outbox event goes to is chosen in the write
+// (review.Destination.Wants), against the destinations at commit.
 // Writes made with the context Store.Atomically gives are one transaction
 // (a use-case and its admin's log entry). It imports review (wakeup, for
 // its signals, and s3, for blobs kept in object storage), never the layers

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -78,7 +79,8 @@ func testDueTimes(t *testing.T) {
 	if got := ids(order(review.QueueFilter{})); got != soon+" "+none+" "+late {
 		t.Fatalf("queue before the service level: %s", got)
 	}
-	if err := s.SetServiceLevel(ctx, "workflow_demo_invoices", 2*time.Hour, "admin@example.com"); err != nil {
+	d := desk.New(s, nil, nil, clock)
+	if err := d.SetServiceLevel(ctx, "admin@example.com", "workflow_demo_invoices", 2*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	runs := order(review.QueueFilter{})
@@ -106,7 +108,7 @@ func testDueTimes(t *testing.T) {
 	if got := ids(order(review.QueueFilter{Limit: 5, After: next})); got != soon+" "+none {
 		t.Fatalf("the next page: %s", got)
 	}
-	if err := s.SetServiceLevel(ctx, "workflow_demo_invoices", 0, "admin@example.com"); err != nil {
+	if err := d.SetServiceLevel(ctx, "admin@example.com", "workflow_demo_invoices", 0); err != nil {
 		t.Fatal(err)
 	}
 	if got := ids(order(review.QueueFilter{})); got != soon+" "+none+" "+late {

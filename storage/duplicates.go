@@ -1,19 +1,16 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/reviewer-app/reviewer/review"
 )
-
-// rekeyBatch is how many runs a change of a workflow's key fields re-keys
-// per write transaction: each is decoded, and the one writer must not be
-// held while thousands are.
-const rekeyBatch = 200
 
 // DuplicateKeys returns a workflow's duplicate key fields; none means the
 // file's checksum.
@@ -56,154 +53,313 @@ func (s *Store) AllDuplicateKeys(ctx context.Context) (map[string][]string, erro
 	return out, rows.Err()
 }
 
-// SetDuplicateKeys sets a workflow's duplicate key fields (none: the
-// file's checksum), recorded in the admin log, and keys its runs again, a
-// batch at a time: a run arriving meanwhile is keyed by the new fields.
-func (s *Store) SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error {
-	if err := review.CheckDuplicateFields(fields); err != nil {
-		return err
-	}
+// SetKeyFields sets a workflow's duplicate key fields (none: its runs are
+// keyed by their documents). Its runs keep their keys until desk keys them
+// again (KeyRuns); an arrival decided on the old fields is refused
+// (ArrivalRules are read again where it is written).
+func (s *Store) SetKeyFields(ctx context.Context, workflowID string, fields []string, actor string) error {
 	b, err := json.Marshal(fields)
 	if err != nil {
 		return err
 	}
-	now := ms(s.now())
-	err = s.write(ctx, func(tx *txn) error {
-		if len(fields) == 0 {
-			_, err = tx.ExecContext(ctx, `DELETE FROM duplicate_keys WHERE workflow_id = ?`, workflowID)
-		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO duplicate_keys (workflow_id, fields, updated_at, updated_by) VALUES (?, ?, ?, ?)
-				ON CONFLICT (workflow_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-				workflowID, string(b), now, actor)
-		}
-		if err != nil {
-			return err
-		}
-		if len(fields) == 0 { // the checksum is worked out in SQL, all at once
-			if _, err := tx.ExecContext(ctx, `UPDATE runs SET dup_key = `+checksumKey+` WHERE workflow_id = ?`, workflowID); err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO admin_log (at, actor, action, target) VALUES (?, ?, ?, ?)`,
-			now, actor, fmt.Sprintf("set the duplicate key to %s", keyWords(fields)), workflowID)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("set duplicate keys: %w", err)
-	}
 	if len(fields) == 0 {
-		return nil
+		_, err = s.exec(ctx, `DELETE FROM duplicate_keys WHERE workflow_id = ?`, workflowID)
+	} else {
+		_, err = s.exec(ctx, `INSERT INTO duplicate_keys (workflow_id, fields, updated_at, updated_by) VALUES (?, ?, ?, ?)
+			ON CONFLICT (workflow_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+			workflowID, string(b), ms(s.now()), actor)
 	}
-	for after := ""; ; {
-		last, err := s.rekey(ctx, workflowID, fields, after)
-		if err != nil || last == "" {
-			return err
-		}
-		after = last
-	}
-}
-
-func keyWords(fields []string) string {
-	if len(fields) == 0 {
-		return "the file's checksum"
-	}
-	b, _ := json.Marshal(fields)
-	return string(b)
-}
-
-// rekey keys the next batch of a workflow's runs after the id after by
-// fields, and returns the last id it keyed ("" when none was left).
-func (s *Store) rekey(ctx context.Context, workflowID string, fields []string, after string) (string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, payload FROM runs WHERE workflow_id = ? AND id > ? ORDER BY id LIMIT ?`, workflowID, after, rekeyBatch)
 	if err != nil {
-		return "", fmt.Errorf("rekey: %w", err)
-	}
-	var args []any
-	last := ""
-	for rows.Next() {
-		var id string
-		var payload []byte
-		if err := rows.Scan(&id, &payload); err != nil {
-			rows.Close()
-			return "", fmt.Errorf("rekey: %w", err)
-		}
-		last = id
-		key := ""
-		if run, err := review.DecodeRun(payload); err == nil {
-			key = review.DuplicateKey(run, fields)
-		}
-		args = append(args, key, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("rekey: %w", err)
-	}
-	if last == "" {
-		return "", nil
-	}
-	err = s.write(ctx, func(tx *txn) error {
-		st, err := tx.prepare(ctx, `UPDATE runs SET dup_key = ? WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for i := 0; i < len(args); i += 2 {
-			if _, err := st.exec(ctx, args[i], args[i+1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("rekey: %w", err)
-	}
-	return last, nil
-}
-
-// checksumKey is a run's key by its first document: the one uploaded for
-// the run if any, else the one fetched; empty until one is stored.
-const checksumKey = `coalesce((SELECT '` + review.ChecksumKeyPrefix + `' || CASE WHEN rf.blob != '' THEN rf.blob ELSE f.blob END
-	FROM run_files rf JOIN files f ON f.id = rf.file_id
-	WHERE rf.run_id = runs.id AND (rf.blob != '' OR f.blob != '') ORDER BY rf.position LIMIT 1), '')`
-
-// byChecksum selects the runs of workflows keyed by their documents.
-const byChecksum = `NOT EXISTS (SELECT 1 FROM duplicate_keys k WHERE k.workflow_id = runs.workflow_id)`
-
-// keyByChecksum keys the runs of ids that their workflows key by their
-// documents.
-func keyByChecksum(ctx context.Context, tx *txn, runIDs []any) error {
-	for len(runIDs) > 0 {
-		n := min(len(runIDs), maxRowsPerStatement)
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET dup_key = `+checksumKey+` WHERE id IN `+ids(tx.pg, 1, n)+` AND `+byChecksum, runIDs[:n]...); err != nil {
-			return err
-		}
-		runIDs = runIDs[n:]
+		return fmt.Errorf("set key fields: %w", err)
 	}
 	return nil
 }
 
-// keyFileRuns keys again, by checksum, the runs of a document just stored,
-// and adds to the feed those that now share their key, with the earliest
-// other run of it: the document arrives after its run, so this is when a
-// run keyed by its file becomes a duplicate.
-func (s *Store) keyFileRuns(ctx context.Context, tx *txn, fileID string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE runs SET dup_key = `+checksumKey+` WHERE id IN (SELECT run_id FROM run_files WHERE file_id = ?) AND `+byChecksum, fileID); err != nil {
-		return err
-	}
-	var shared []string
-	err := queryRows(ctx, tx, `SELECT r.id FROM runs r WHERE r.id IN (SELECT run_id FROM run_files WHERE file_id = ?) AND r.dup_key != ''
-		AND EXISTS (SELECT 1 FROM runs x WHERE x.workflow_id = r.workflow_id AND x.dup_key = r.dup_key AND x.id != r.id)`, []any{fileID}, func(rows *sql.Rows) error {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+// KeyedRuns reads up to limit runs of a workflow after the id after, in id
+// order, as their keys are decided again: each with its payload and its
+// documents.
+func (s *Store) KeyedRuns(ctx context.Context, workflowID, after string, limit int) ([]review.KeyedRun, error) {
+	var out []review.KeyedRun
+	err := queryRows(ctx, s.r, `SELECT id, workflow_id, dup_key, payload FROM runs WHERE workflow_id = ? AND id > ? ORDER BY id LIMIT ?`, []any{workflowID, after, limit}, func(rows *sql.Rows) error {
+		var k review.KeyedRun
+		if err := rows.Scan(&k.ID, &k.WorkflowID, &k.Key, &k.Payload); err != nil {
 			return err
 		}
-		shared = append(shared, id)
-		return s.logChange(ctx, tx, review.FeedRun, id, "")
+		out = append(out, k)
+		return nil
 	})
+	if err == nil {
+		err = withDocuments(ctx, s.r, s.r.pg, out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("keyed runs: %w", err)
+	}
+	return out, nil
+}
+
+// KeyedRunsOf reads the runs of ids, in id order, as their keys are
+// decided again: each with its payload and its documents.
+func (s *Store) KeyedRunsOf(ctx context.Context, runIDs []string) ([]review.KeyedRun, error) {
+	out, err := keyedRuns(ctx, s.r, s.r.pg, anys(runIDs))
+	if err != nil {
+		return nil, fmt.Errorf("keyed runs: %w", err)
+	}
+	return out, nil
+}
+
+func keyedRuns(ctx context.Context, q querier, pg bool, runIDs []any) ([]review.KeyedRun, error) {
+	var out []review.KeyedRun
+	for rest := runIDs; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		err := queryRows(ctx, q, `SELECT id, workflow_id, dup_key, payload FROM runs WHERE id IN `+ids(pg, 1, n)+` ORDER BY id`, rest[:n], func(rows *sql.Rows) error {
+			var k review.KeyedRun
+			if err := rows.Scan(&k.ID, &k.WorkflowID, &k.Key, &k.Payload); err != nil {
+				return err
+			}
+			out = append(out, k)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return out, withDocuments(ctx, q, pg, out)
+}
+
+// FileRuns returns the runs that show a file.
+func (s *Store) FileRuns(ctx context.Context, fileID string) ([]string, error) {
+	var out []string
+	err := queryRows(ctx, s.r, `SELECT run_id FROM run_files WHERE file_id = ? ORDER BY run_id`, []any{fileID}, func(rows *sql.Rows) error {
+		var id string
+		err := rows.Scan(&id)
+		out = append(out, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("file runs: %w", err)
+	}
+	return out, nil
+}
+
+// withDocuments reads the documents of runs.
+func withDocuments(ctx context.Context, q querier, pg bool, runs []review.KeyedRun) error {
+	runIDs := make([]any, len(runs))
+	for i, k := range runs {
+		runIDs[i] = k.ID
+	}
+	docs, err := storedDocuments(ctx, q, pg, runIDs)
+	for i := range runs {
+		runs[i].Documents = docs[runs[i].ID]
+	}
+	return err
+}
+
+// storedDocuments reads the documents of the runs of ids, by run id, in the
+// order review.DocumentKey reads them.
+func storedDocuments(ctx context.Context, q querier, pg bool, runIDs []any) (map[string][]review.StoredDocument, error) {
+	out := map[string][]review.StoredDocument{}
+	for rest := runIDs; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		err := queryRows(ctx, q, `SELECT rf.run_id, rf.file_id, rf.position, rf.blob, coalesce(f.blob, '') FROM run_files rf LEFT JOIN files f ON f.id = rf.file_id
+			WHERE rf.run_id IN `+ids(pg, 1, n)+` ORDER BY rf.run_id, rf.position, rf.file_id`, rest[:n], func(rows *sql.Rows) error {
+			var runID string
+			var d review.StoredDocument
+			if err := rows.Scan(&runID, &d.FileID, &d.Position, &d.Uploaded, &d.Fetched); err != nil {
+				return err
+			}
+			out[runID] = append(out[runID], d)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return out, nil
+}
+
+// FetchedFiles reads the document fetched for each file of ids, by id: ""
+// for one not fetched yet or not known.
+func (s *Store) FetchedFiles(ctx context.Context, fileIDs []string) (map[string]string, error) {
+	out, err := fetchedFiles(ctx, s.r, s.r.pg, anys(fileIDs))
+	if err != nil {
+		return nil, fmt.Errorf("fetched files: %w", err)
+	}
+	return out, nil
+}
+
+func fetchedFiles(ctx context.Context, q querier, pg bool, fileIDs []any) (map[string]string, error) {
+	out := make(map[string]string, len(fileIDs))
+	for _, id := range fileIDs {
+		out[id.(string)] = ""
+	}
+	for rest := fileIDs; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		err := queryRows(ctx, q, `SELECT id, blob FROM files WHERE id IN `+ids(pg, 1, n), rest[:n], func(rows *sql.Rows) error {
+			var id, blob string
+			err := rows.Scan(&id, &blob)
+			out[id] = blob
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return out, nil
+}
+
+// KeyRuns writes the keys desk decided for runs of a workflow, while the
+// workflow is keyed by fields (none: by documents) and each run is as it
+// was read (review.Rekey); a run changed since is left as it is, for
+// whatever changed it keyed it. With other fields now, nothing is written
+// (review.ErrRefused): a later change of the fields keys the runs again.
+// Every run whose duplicate flag this changes goes on the feed (tellKeyed).
+func (s *Store) KeyRuns(ctx context.Context, workflowID string, fields []string, keys []review.Rekey) error {
+	err := s.write(ctx, func(tx *txn) error {
+		rules, err := arrivalRules(ctx, tx, tx.pg, []any{workflowID})
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(rules[workflowID].KeyFields, fields) {
+			return fmt.Errorf("the key fields of workflow %s changed since its runs were keyed: %w", workflowID, review.ErrRefused)
+		}
+		runIDs := make([]any, len(keys))
+		for i, k := range keys {
+			runIDs[i] = k.Read.ID
+		}
+		read, err := keyedRuns(ctx, tx, tx.pg, runIDs)
+		if err != nil {
+			return err
+		}
+		now := make(map[string]review.KeyedRun, len(read))
+		for _, k := range read {
+			now[k.ID] = k
+		}
+		var moved []keyMove
+		for _, k := range keys {
+			have, ok := now[k.Read.ID]
+			if !ok || have.Key != k.Read.Key || have.Key == k.Key || have.WorkflowID != workflowID {
+				continue
+			}
+			if len(fields) > 0 && !bytes.Equal(have.Payload, k.Read.Payload) || len(fields) == 0 && !slices.Equal(have.Documents, k.Read.Documents) {
+				continue
+			}
+			moved = append(moved, keyMove{k.Read.ID, have.Key, k.Key})
+		}
+		return s.tellKeyed(ctx, tx, workflowID, moved, func() error {
+			for _, m := range moved {
+				if _, err := tx.ExecContext(ctx, `UPDATE runs SET dup_key = ? WHERE id = ?`, m.to, m.runID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("key runs: %w", err)
+	}
+	s.notify()
+	return nil
+}
+
+// keyMove is a run's key changing.
+type keyMove struct{ runID, from, to string }
+
+// tellKeyed makes the moves of keys with write and adds to the feed every
+// run whose duplicate flag they change: a run's flag names the earliest
+// other run of its key, so besides the runs that moved, every run of a
+// key whose earliest run changed, and the earliest of a key whose second
+// changed (the one it names).
+func (s *Store) tellKeyed(ctx context.Context, tx *txn, workflowID string, moved []keyMove, write func() error) error {
+	if len(moved) == 0 {
+		return nil
+	}
+	var keys []any
+	seen := map[string]bool{"": true}
+	for _, m := range moved {
+		for _, k := range []string{m.from, m.to} {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	before, err := keyGroups(ctx, tx, workflowID, keys)
 	if err != nil {
 		return err
 	}
-	return s.logDuplicated(ctx, tx, shared)
+	if err := write(); err != nil {
+		return err
+	}
+	after, err := keyGroups(ctx, tx, workflowID, keys)
+	if err != nil {
+		return err
+	}
+	told := map[string]bool{}
+	tell := func(ids ...string) error {
+		for _, id := range ids {
+			if !told[id] {
+				told[id] = true
+				if err := s.logChange(ctx, tx, review.FeedRun, id, ""); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, m := range moved {
+		if err := tell(m.runID); err != nil {
+			return err
+		}
+	}
+	for _, k := range keys {
+		was, is := before[k.(string)], after[k.(string)]
+		switch {
+		case len(is) == 0:
+		case nth(was, 0) != nth(is, 0):
+			err = tell(is...)
+		case nth(was, 1) != nth(is, 1):
+			err = tell(is[0])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nth(ids []string, i int) string {
+	if i < len(ids) {
+		return ids[i]
+	}
+	return ""
+}
+
+// keyGroups reads the runs of a workflow holding each of keys, by key, the
+// earliest first (as Duplicates orders them).
+func keyGroups(ctx context.Context, tx *txn, workflowID string, keys []any) (map[string][]string, error) {
+	out := map[string][]string{}
+	for rest := keys; len(rest) > 0; {
+		n := min(len(rest), maxRowsPerStatement)
+		at := "?"
+		if tx.pg {
+			at = "$1"
+		}
+		err := queryRows(ctx, tx, `SELECT dup_key, id FROM runs WHERE workflow_id = `+at+` AND dup_key != '' AND dup_key IN `+ids(tx.pg, 2, n)+` ORDER BY created_at, id`,
+			append([]any{workflowID}, rest[:n]...), func(rows *sql.Rows) error {
+				var key, id string
+				err := rows.Scan(&key, &id)
+				out[key] = append(out[key], id)
+				return err
+			})
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return out, nil
 }
 
 // logDuplicated adds to the feed, for the runs of runIDs just keyed, the

@@ -2,11 +2,14 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -20,6 +23,7 @@ func TestDuplicates(t *testing.T) { pgtest.Each(t, testDuplicates) }
 
 func testDuplicates(t *testing.T) {
 	s := open(t, t.TempDir())
+	dk := desk.New(s, nil, nil, nil)
 	ctx := context.Background()
 	b, err := demo.Payload("aws_2026.json")
 	if err != nil {
@@ -53,11 +57,11 @@ func testDuplicates(t *testing.T) {
 	// No document stored yet: nothing to compare.
 	want(a, "", false)
 	for _, f := range []string{"file_demo_a", "file_demo_b"} {
-		if _, err := s.PutFile(ctx, f, strings.NewReader("the same bytes"), 1<<20); err != nil {
+		if _, err := dk.StoreFile(ctx, f, strings.NewReader("the same bytes"), 1<<20); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.PutFile(ctx, "file_demo_c", strings.NewReader("other bytes"), 1<<20); err != nil {
+	if _, err := dk.StoreFile(ctx, "file_demo_c", strings.NewReader("other bytes"), 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	want(bb, a, true)
@@ -68,7 +72,7 @@ func testDuplicates(t *testing.T) {
 	}
 
 	const wf = "workflow_demo_invoices"
-	if err := s.SetDuplicateKeys(ctx, wf, []string{"invoice_number"}, "admin@example.com"); err != nil {
+	if err := dk.SetDuplicateKeys(ctx, wf, []string{"invoice_number"}, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	want(bb, a, true)
@@ -99,11 +103,11 @@ func testDuplicates(t *testing.T) {
 		}
 	}
 
-	if err := s.SetDuplicateKeys(ctx, wf, []string{"invoice_number", "invoice_number"}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID {
+	if err := dk.SetDuplicateKeys(ctx, wf, []string{"invoice_number", "invoice_number"}, "admin@example.com"); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("a field named twice: %v", err)
 	}
 	// Back to the document's checksum: the keys follow.
-	if err := s.SetDuplicateKeys(ctx, wf, nil, "admin@example.com"); err != nil {
+	if err := dk.SetDuplicateKeys(ctx, wf, nil, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	want(c, "", false)
@@ -122,6 +126,7 @@ func TestDuplicatesAreTold(t *testing.T) { pgtest.Each(t, testDuplicatesAreTold)
 
 func testDuplicatesAreTold(t *testing.T) {
 	s := open(t, t.TempDir())
+	dk := desk.New(s, nil, nil, nil)
 	ctx := context.Background()
 	b, err := demo.Payload("aws_2026.json")
 	if err != nil {
@@ -155,23 +160,68 @@ func testDuplicatesAreTold(t *testing.T) {
 	if strings.Join(got, ",") != "run "+bb { // no documents yet: no key
 		t.Fatalf("the second arrival told %v", got)
 	}
-	if _, err := s.PutFile(ctx, "file_demo_a", strings.NewReader("the same bytes"), 1<<20); err != nil {
+	if _, err := dk.StoreFile(ctx, "file_demo_a", strings.NewReader("the same bytes"), 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	got = told(func() {
-		if _, err := s.PutFile(ctx, "file_demo_b", strings.NewReader("the same bytes"), 1<<20); err != nil {
+		if _, err := dk.StoreFile(ctx, "file_demo_b", strings.NewReader("the same bytes"), 1<<20); err != nil {
 			t.Fatal(err)
 		}
 	})
 	if !slices.Contains(got, "run "+a) || !slices.Contains(got, "run "+bb) {
 		t.Fatalf("the second document told %v, want both runs", got)
 	}
-	if err := s.SetDuplicateKeys(ctx, "workflow_demo_invoices", []string{"invoice_number"}, "admin@example.com"); err != nil {
+	if err := dk.SetDuplicateKeys(ctx, "workflow_demo_invoices", []string{"invoice_number"}, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	var c string
 	got = told(func() { c = arrive("c") })
 	if strings.Join(got, ",") != "run "+c+",run "+a {
 		t.Fatalf("a duplicate arriving told %v, want it and the earliest of its key", got)
+	}
+}
+
+// TestArrivalKeyedAsFetched: an arrival keyed by its document is kept
+// only while the documents of its files are as they were read: one
+// fetched in between refuses it, and decided again it is keyed by it.
+func TestArrivalKeyedAsFetched(t *testing.T) { pgtest.Each(t, testArrivalKeyedAsFetched) }
+
+func testArrivalKeyedAsFetched(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	b, err := demo.Payload("aws_2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, s, "evt_a", review.EventRunNeedsReview, b)
+	outs := pending(t, s)
+	run := outs[0].Change.Run
+	decide := func() {
+		t.Helper()
+		fetched, err := s.FetchedFiles(ctx, []string{run.Files[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := review.Arrive(run, review.Arriving{Fetched: fetched, Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[0].Change.Arrival = &a
+	}
+	decide()
+	hash, err := s.PutFile(ctx, run.Files[0].ID, strings.NewReader("the bytes"), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyEvents(ctx, outs); !errors.Is(err, review.ErrRefused) {
+		t.Fatalf("applied though its document was fetched since: %v", err)
+	}
+	decide()
+	if _, err := s.ApplyEvents(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	keyed, err := s.KeyedRunsOf(ctx, []string{run.ID})
+	if err != nil || len(keyed) != 1 || keyed[0].Key != review.ChecksumKeyPrefix+hash {
+		t.Fatalf("keyed %+v, %v; want by %s", keyed, err, hash)
 	}
 }

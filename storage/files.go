@@ -29,7 +29,8 @@ func (s *Store) DueFiles(ctx context.Context, limit int) ([]review.FileTask, err
 }
 
 // PutFile stores a document's bytes (at most limit) and marks it fetched.
-// It serves both the fetcher and uploads.
+// It serves both the fetcher and uploads; the runs showing it are keyed
+// by it by desk (KeyRuns).
 func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error) {
 	hash, size, err := s.Blobs.Put(r, limit)
 	if err != nil {
@@ -40,9 +41,6 @@ func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64
 			ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, size = excluded.size, state = 'fetched', error = '', updated_at = excluded.updated_at`,
 			id, hash, size, ms(s.now()))
 		if err != nil {
-			return err
-		}
-		if err := s.keyFileRuns(ctx, tx, id); err != nil {
 			return err
 		}
 		return stored(ctx, tx, hash)
@@ -80,12 +78,6 @@ func (s *Store) PutRunFile(ctx context.Context, runID, fileID, actor string, r i
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return review.Errorf(review.ENOTFOUND, "run %s has no file %q", runID, fileID)
-		}
-		if err := keyByChecksum(ctx, tx, []any{runID}); err != nil {
-			return err
-		}
-		if err := s.logDuplicated(ctx, tx, []string{runID}); err != nil {
-			return err
 		}
 		if err := stored(ctx, tx, hash); err != nil {
 			return err

@@ -269,18 +269,33 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 	return nil
 }
 
-// Reopen puts a decided run back in the queue, keeping its draft.
-func (s *Store) Reopen(ctx context.Context, runID, actor string) error {
+// Reopen puts a decided run back in the queue, keeping its draft, waiting
+// and due as desk decided (review.Reopening): only while the run's due
+// basis is as desk read it (else review.ErrRefused).
+func (s *Store) Reopen(ctx context.Context, runID, actor string, ro review.Reopening) error {
 	err := s.write(ctx, func(tx *txn) error {
 		now := ms(s.now())
+		meta := int64(-1)
+		if ro.Basis.Meta != nil {
+			meta = ms(*ro.Basis.Meta)
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET decision = '', decided_by = '', decided_at = NULL, rejection_note = '', reviewed_payload = NULL,
-			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ?, hold = '', hold_by = '', hold_note = '', hold_at = 0, hold_until = 0,
-			due_at = coalesce(due_meta, ? + coalesce((SELECT within_ms FROM service_levels l WHERE l.workflow_id = runs.workflow_id), ?))
-			WHERE id = ? AND decision != ''`, now, now, now, noDueMS, runID)
+			status = 'NEEDS_REVIEW', queued_at = ?, version = version + 1, updated_at = ?, hold = '', hold_by = '', hold_note = '', hold_at = 0, hold_until = 0, due_at = ?
+			WHERE id = ? AND decision != '' AND coalesce(due_meta, -1) = ?
+			AND coalesce((SELECT within_ms FROM service_levels l WHERE l.workflow_id = runs.workflow_id), 0) = ?`,
+			ms(ro.Queued), now, ms(ro.Due), runID, meta, int64(ro.Basis.Within/time.Millisecond))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			var decision string
+			err := tx.QueryRowContext(ctx, `SELECT decision FROM runs WHERE id = ?`, runID).Scan(&decision)
+			if err != nil && !isNoRows(err) {
+				return err
+			}
+			if decision != "" {
+				return fmt.Errorf("run %s's due basis changed since its reopening was decided: %w", runID, review.ErrRefused)
+			}
 			return review.Errorf(review.ECONFLICT, "run %s was not decided here, so there is nothing to reopen", runID)
 		}
 		if _, err = tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionReopen); err != nil {

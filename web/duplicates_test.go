@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -129,14 +131,7 @@ func testEarlierRunToldOfItsDuplicate(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.signIn("rev@example.com", review.RoleReviewer)
-	conn, _, err := e.dial(c, e.srv.URL, "?run="+first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if m := read(t, conn); m.Kind != "hello" {
-		t.Fatalf("first message %+v", m)
-	}
+	conn := watch(t, e, c, first)
 	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
 	e.process()
 	// A claim after the arrival: the feed is in order, so what the
@@ -165,4 +160,74 @@ func testEarlierRunToldOfItsDuplicate(t *testing.T) {
 	if !strings.Contains(fr.Notices, `data-duplicate-of="`+later+`"`) {
 		t.Fatalf("the earlier run's page notices: %s", fr.Notices)
 	}
+}
+
+// TestRekeyingIsTold: when an admin changes a workflow's key fields, the
+// live feed names every run whose duplicate flag changed, so their open
+// pages and queue rows redraw: both runs as they come to share a key, and
+// both again as they stop.
+func TestRekeyingIsTold(t *testing.T) { pgtest.Each(t, testRekeyingIsTold) }
+
+func testRekeyingIsTold(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	const first, later, wf = "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025", "workflow_demo_legacy"
+	qh, err := demo.Payload("qualityhosting_2025.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.post(demo.Event("evt_qh", review.EventRunNeedsReview, qh), secret, time.Now())
+	e.post(demo.Event("evt_qh_copy", review.EventRunNeedsReview, []byte(strings.ReplaceAll(string(qh), "demo_qh", "demo_qh_copy"))), secret, time.Now())
+	e.process()
+	c := e.signIn("rev@example.com", review.RoleReviewer)
+	conn := watch(t, e, c, first)
+	// told is what the feed names while keys are set: a claim after it
+	// marks the end, for the feed is in order.
+	told := func(fields []string, claim string) []string {
+		t.Helper()
+		if err := e.desk.SetDuplicateKeys(t.Context(), wf, fields, "admin@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.ClaimRun(t.Context(), claim, "bo@example.com", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for m := read(t, conn); m.Kind != "claim"; m = read(t, conn) {
+			out = append(out, m.Kind+" "+m.RunID)
+		}
+		return out
+	}
+	flag := func(id string) string {
+		t.Helper()
+		_, row := get(t, c, e.srv.URL+"/queue/rows/"+id)
+		if i := strings.Index(row, `data-duplicate-of="`); i >= 0 {
+			return row[i : i+len(`data-duplicate-of="`)+len(first)+1]
+		}
+		return ""
+	}
+	if got := told([]string{"invoice_number"}, later); !slices.Contains(got, "run "+first) || !slices.Contains(got, "run "+later) {
+		t.Fatalf("keying by the invoice number told %v, want both runs", got)
+	}
+	if flag(first) == "" || flag(later) == "" {
+		t.Fatalf("after keying, the rows say %q and %q", flag(first), flag(later))
+	}
+	if got := told(nil, first); !slices.Contains(got, "run "+first) || !slices.Contains(got, "run "+later) {
+		t.Fatalf("keying by the checksum again told %v, want both runs", got)
+	}
+	if flag(first) != "" || flag(later) != "" {
+		t.Fatalf("by the checksum with no document, the rows say %q and %q", flag(first), flag(later))
+	}
+}
+
+// watch opens a run's live feed as its page does, past the greeting.
+func watch(t *testing.T, e *env, c *http.Client, runID string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := e.dial(c, e.srv.URL, "?run="+runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if m := read(t, conn); m.Kind != "hello" {
+		t.Fatalf("first message %+v", m)
+	}
+	return conn
 }

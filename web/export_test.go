@@ -153,7 +153,7 @@ func testExportsSayDueHoldAndDuplicate(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	ctx := t.Context()
 	const first, later, wf = "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025", "workflow_demo_legacy"
-	if err := e.store.SetServiceLevel(ctx, wf, 2*time.Hour, "admin@example.com"); err != nil {
+	if err := e.desk.SetServiceLevel(ctx, "admin@example.com", wf, 2*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	qh, err := demo.Payload("qualityhosting_2025.json")
@@ -185,7 +185,7 @@ func testExportsSayDueHoldAndDuplicate(t *testing.T) {
 	}
 	decide(t, e, first, true)
 	decide(t, e, later, false)
-	if err := e.store.SetServiceLevel(ctx, wf, 10*time.Hour, "admin@example.com"); err != nil {
+	if err := e.desk.SetServiceLevel(ctx, "admin@example.com", wf, 10*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	due := queued.Add(2 * time.Hour).Format(time.RFC3339)

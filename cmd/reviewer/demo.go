@@ -179,7 +179,7 @@ func storeFiles(ctx context.Context, in *instance.Instance, r demo.Run) error {
 		if err != nil {
 			return fmt.Errorf("demo %s: %w", name, err)
 		}
-		hash, err := in.Store.PutFile(ctx, id, body, 64<<20)
+		hash, err := in.Desk.StoreFile(ctx, id, body, 64<<20)
 		if err != nil {
 			return fmt.Errorf("demo %s: %w", name, err)
 		}

@@ -36,7 +36,6 @@ var adapters = []string{"./web/...", "./ingest", "./outbound", "./cmd/reviewer"}
 var allowed = map[string]string{
 	"SetResolved":   "ingest keeps a signed-URL payload it fetched, so a retry does not fetch it again",
 	"FailEvent":     "ingest marks an event it could not apply, with the reason",
-	"PutFile":       "ingest keeps a document it fetched; desk.Measure measures it",
 	"FileFailed":    "ingest notes a failed download and when to retry",
 	"Attempt":       "the outbound worker notes what a destination answered, and when to retry",
 	"TouchSession":  "the idle timeout's clock",

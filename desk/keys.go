@@ -1,0 +1,153 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/reviewer-app/reviewer/review"
+)
+
+// rekeyBatch is how many runs a change of a workflow's key fields keys
+// again per read and write: each is decoded, and the one writer must not
+// be held while thousands are.
+const rekeyBatch = 200
+
+// SetDuplicateKeys sets the fields whose values make a workflow's runs
+// duplicates of each other (none: the document's checksum), in the admin's
+// log, and keys its runs again, a batch at a time. Each field must be a
+// top-level field of the workflow's newest run, so a misspelt name is
+// caught here rather than flagging nothing. A run arriving meanwhile is
+// keyed by the new fields as it arrives.
+func (d *Desk) SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error {
+	if err := review.CheckDuplicateFields(fields); err != nil {
+		return err
+	}
+	if len(fields) > 0 {
+		o, err := d.Latest(ctx, workflowID)
+		if err != nil {
+			return err
+		}
+		top := review.TopFields(o.Run)
+		for _, f := range fields {
+			if _, ok := top[f]; !ok {
+				return review.Errorf(review.EINVALID, "%s is not a field of %s, the workflow's newest run.", f, o.Run.ID)
+			}
+		}
+	}
+	err := d.logged(ctx, actor, "set the duplicate key to "+keyWords(fields), workflowID, func(ctx context.Context) error {
+		return d.store.SetKeyFields(ctx, workflowID, fields, actor)
+	})
+	if err != nil {
+		return err
+	}
+	read := func(after string) ([]review.KeyedRun, error) {
+		return d.store.KeyedRuns(ctx, workflowID, after, rekeyBatch)
+	}
+	return eachBatch(read,
+		func(k review.KeyedRun) string { return k.ID },
+		func(runs []review.KeyedRun) error {
+			if keys := rekeys(runs, fields); len(keys) > 0 {
+				return d.store.KeyRuns(ctx, workflowID, fields, keys)
+			}
+			return nil
+		})
+}
+
+func keyWords(fields []string) string {
+	if len(fields) == 0 {
+		return "the file's checksum"
+	}
+	b, _ := json.Marshal(fields)
+	return string(b)
+}
+
+// rekeys are the keys of runs by fields that differ from those they hold.
+func rekeys(runs []review.KeyedRun, fields []string) []review.Rekey {
+	var out []review.Rekey
+	for _, k := range runs {
+		if key := k.KeyBy(fields); key != k.Key {
+			out = append(out, review.Rekey{Read: k, Key: key})
+		}
+	}
+	return out
+}
+
+// StoreFile keeps the document fetched (or uploaded) for a file, at most
+// limit bytes, and keys by it the runs that show it whose workflows key
+// runs by their documents: the document comes after its run, so this is
+// when such a run becomes a duplicate. It answers the document's hash.
+func (d *Desk) StoreFile(ctx context.Context, fileID string, r io.Reader, limit int64) (string, error) {
+	hash, err := d.store.PutFile(ctx, fileID, r, limit)
+	if err != nil {
+		return "", err
+	}
+	runIDs, err := d.store.FileRuns(ctx, fileID)
+	if err == nil {
+		err = d.keyByDocuments(ctx, runIDs)
+	}
+	if err != nil {
+		return hash, fmt.Errorf("key the runs of file %s: %w", fileID, err)
+	}
+	return hash, nil
+}
+
+// keyByDocuments keys the runs of ids whose workflows key runs by their
+// documents, as their documents are stored now. A run changed meanwhile
+// keeps the key whatever changed it gave it; a workflow given key fields
+// meanwhile is keyed by them.
+func (d *Desk) keyByDocuments(ctx context.Context, runIDs []string) error {
+	if len(runIDs) == 0 {
+		return nil
+	}
+	runs, err := d.store.KeyedRunsOf(ctx, runIDs)
+	if err != nil {
+		return err
+	}
+	byWorkflow := map[string][]review.KeyedRun{}
+	var order []string
+	for _, k := range runs {
+		if _, ok := byWorkflow[k.WorkflowID]; !ok {
+			order = append(order, k.WorkflowID)
+		}
+		byWorkflow[k.WorkflowID] = append(byWorkflow[k.WorkflowID], k)
+	}
+	for _, wf := range order {
+		fields, err := d.store.DuplicateKeys(ctx, wf)
+		if err != nil {
+			return err
+		}
+		if len(fields) > 0 {
+			continue
+		}
+		keys := rekeys(byWorkflow[wf], nil)
+		if len(keys) == 0 {
+			continue
+		}
+		if err := d.store.KeyRuns(ctx, wf, nil, keys); err != nil && !errors.Is(err, review.ErrRefused) {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachBatch reads runs a batch at a time, each after the last one read
+// (last names it), and writes what is decided on each, until none is left
+// or a write is refused (review.ErrRefused): the setting the batches
+// follow changed again, and that change decides the runs anew.
+func eachBatch[T any](read func(after string) ([]T, error), last func(T) string, write func([]T) error) error {
+	for after := ""; ; {
+		batch, err := read(after)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		if err := write(batch); errors.Is(err, review.ErrRefused) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		after = last(batch[len(batch)-1])
+	}
+}
