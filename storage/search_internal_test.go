@@ -71,3 +71,15 @@ func TestNextReturnReadsTheHoldIndex(t *testing.T) {
 		t.Errorf("the next return is found by %q", steps)
 	}
 }
+
+// TestDuplicatesReadTheKeyIndex: every run's page looks up the first
+// other run with its key; that is read on the index of keys, not by
+// reading every run of its workflow, payloads and all (27 ms a page at
+// 650 runs, growing with each).
+func TestDuplicatesReadTheKeyIndex(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	if steps := plan(t, s, duplicatesOf(false, 1), "workflow_run_x"); !strings.Contains(strings.Join(steps, "; "), "INDEX runs_dup_key") {
+		t.Errorf("the duplicates of a run are found by %q", steps)
+	}
+}
