@@ -408,7 +408,12 @@ type Advice struct {
 	Threshold float64 `json:"threshold"` // send values below this to review
 	Reviewed  float64 `json:"reviewed"`  // the share of values below it, at the measured mix
 	Above     Rate    `json:"above"`     // the model's accuracy on what passes
-	Reachable bool    `json:"reachable"` // a threshold is advised
+	// Measured is how many values the advice rests on, every one of them
+	// reviewed today; Below is how many of them lay below the threshold,
+	// which would still be: Measured-Below fewer reviewed.
+	Measured  int  `json:"measured"`
+	Below     int  `json:"below"`
+	Reachable bool `json:"reachable"` // a threshold is advised
 	// Needs is, when none is advised yet, how many more values measured at
 	// the rates seen would let one be: 0 when one is, or when no rate
 	// above any threshold beats the target.
@@ -431,7 +436,7 @@ func Advise(bins []Bin, target float64) Advice {
 	for _, b := range sorted {
 		all += b.Total
 	}
-	a := Advice{Target: target}
+	a := Advice{Target: target, Measured: all}
 	if all == 0 {
 		return a
 	}
@@ -444,7 +449,8 @@ func Advise(bins []Bin, target float64) Advice {
 			a.Reachable = true
 			a.Threshold = float64(sorted[i].Bin) / ConfidenceBins
 			a.Above = r
-			a.Reviewed = float64(all-t) / float64(all)
+			a.Below = all - t
+			a.Reviewed = float64(a.Below) / float64(all)
 		case r.Value > target:
 			if n := samplesFor(r.Value, target); n > t && (a.Needs == 0 || n-t < a.Needs) {
 				a.Needs = n - t

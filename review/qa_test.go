@@ -97,8 +97,9 @@ func rowsOf(n, cols int) string {
 func TestAdvise(t *testing.T) {
 	bins := []Bin{{Bin: 50, Correct: 600, Total: 1000}, {Bin: 83, Correct: 1000, Total: 1000}, {Bin: 95, Correct: 1000, Total: 1000}}
 	a := Advise(bins, 0.99)
-	if !a.Reachable || a.Threshold != 0.83 || math.Abs(a.Reviewed-1.0/3) > 1e-9 || a.Above.Samples != 2000 || a.Above.Low < 0.99 || a.Needs != 0 {
-		t.Errorf("Advise = %+v, want 0.83, a third reviewed, on 2000 samples", a)
+	if !a.Reachable || a.Threshold != 0.83 || math.Abs(a.Reviewed-1.0/3) > 1e-9 || a.Above.Samples != 2000 || a.Above.Low < 0.99 || a.Needs != 0 ||
+		a.Measured != 3000 || a.Below != 1000 {
+		t.Errorf("Advise = %+v, want 0.83, a third reviewed (1000 of 3000 measured), on 2000 samples", a)
 	}
 	for _, c := range []struct {
 		name  string
