@@ -225,7 +225,7 @@ func applied(ctx context.Context, in *instance.Instance, runID string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	for {
-		_, err := in.Store.Run(ctx, runID)
+		_, err := in.Store.Review(ctx, runID) // a row's columns: no payload to decode
 		if review.ErrorCode(err) != review.ENOTFOUND {
 			return err
 		}
