@@ -16,7 +16,8 @@ import (
 // product alone. The API's accuracy of the JSON Schema invoices advises a
 // threshold on total from the weeks' several hundred decisions, with its
 // counts, and the supervisor's Accuracy page says it in words with the
-// same counts and how many fewer runs that is than are reviewed now.
+// same counts and how many fewer runs that is than are reviewed now; the
+// workflow's figures say how many runs their samples came from.
 func TestDemoAdvisesAThreshold(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--demo")
@@ -61,6 +62,11 @@ func TestDemoAdvisesAThreshold(t *testing.T) {
 		t.Fatalf("the page's advice on total reads %q", said)
 	}
 	num := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	// The workflow's figure is over its checked runs' fields, and says so.
+	model, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-accuracy-workflow="workflow_demo_invoices"] p [data-rate="model"]`)))
+	if m := regexp.MustCompile(`, (\d+) samples, (\d+) runs\)$`).FindStringSubmatch(model); err != nil || m == nil || num(m[2]) != checked || num(m[1]) <= checked {
+		t.Errorf("the workflow's model accuracy reads %q (%v), want its samples and its %d runs", model, err, checked)
+	}
 	if m[1] != strconv.FormatFloat(a.Threshold, 'f', 2, 64) || num(m[3]) != a.Below || num(m[4]) != a.Measured || num(m[5]) != a.Measured-a.Below || num(m[6]) != a.Measured {
 		t.Errorf("the page's advice %q does not agree with the API's %+v", said, a)
 	}
