@@ -11,7 +11,8 @@ import (
 // HistoryRuns is how many runs the demo's measured weeks decided: enough
 // that the threshold advice on total is supported (a field right every
 // time above a threshold needs 381 values there before its 95% lower bound
-// reaches 99%), few enough that the demo still loads in seconds.
+// reaches 99%), few enough that loading them (through the webhook and the
+// desk, as real ones) takes seconds.
 const HistoryRuns = 560
 
 // HistoryDays is how far back the measured weeks reach: inside the
@@ -19,7 +20,7 @@ const HistoryRuns = 560
 const HistoryDays = 28
 
 // historyReviewers decide the measured weeks' runs in turn; the last one
-// misses a wrong invoice date now and then, which QA finds.
+// lets every second wrong invoice date through, which QA finds.
 var historyReviewers = []string{"ana@example.com", "ben@example.com", "chris@example.com"}
 
 // HistoryChecker is who made the QA checks of the measured weeks.
@@ -33,9 +34,8 @@ const HistoryChecker = "dana@example.com"
 // unsure: total below 0.83 (a quarter of the runs) about a third of the
 // time, never above; the invoice date below 0.90 about a quarter of the
 // time. The reviewers correct what is wrong, but Chris lets every second
-// wrong date through; Truth is
-// what a careful second reviewer has, for the runs QA draws. The draw is
-// seeded: every start makes the same weeks.
+// wrong date through; Truth is what a careful second reviewer has, for
+// the runs QA draws. The draw is seeded: every start makes the same weeks.
 func History(now time.Time) ([]Run, error) {
 	b, err := content.ReadFile("runs/aws_2026.json")
 	if err != nil {
@@ -71,7 +71,7 @@ func History(now time.Time) ([]Run, error) {
 			case "PARSE":
 				continue
 			case "EXTRACT":
-				s = h.extract(s, i)
+				s = h.extract(s)
 			}
 			s = withIDs(s, id, i)
 			kept = append(kept, s)
@@ -142,7 +142,7 @@ func historyOutput(i int) string { return fmt.Sprintf("exr_demo_hist_%04d", i) }
 
 // extract writes the run's values and confidences into a copy of the
 // extraction step.
-func (h historyValues) extract(s map[string]any, i int) map[string]any {
+func (h historyValues) extract(s map[string]any) map[string]any {
 	s = deepCopy(s)
 	er := s["result"].(map[string]any)["extractRun"].(map[string]any)
 	out := er["output"].(map[string]any)
