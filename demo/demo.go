@@ -72,6 +72,9 @@ type Run struct {
 	Payload json.RawMessage
 	Files   map[string]string // file id → name under files/
 	Decided *Decision
+	// Truth is the document's values where the model's differ: what a
+	// careful second reviewer gives when QA draws the run.
+	Truth []Edit
 }
 
 // Decision is what a reviewer already did with a demo run.

@@ -2,10 +2,12 @@ package desk_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -200,5 +202,107 @@ func testActiveTimeFollowsTheClock(t *testing.T) {
 	}
 	if got["ana@example.com"] != 9*time.Minute+30*time.Second || got["bo@example.com"] != 2*time.Minute {
 		t.Fatalf("focused time counted %v", got)
+	}
+}
+
+// TestWorkflowIntervalsCountRuns: a workflow's and a reviewer's figures are
+// over runs' fields, which stand or fall together; their intervals count
+// the runs as clusters (review.ClusterWilson of the runs' sums, kept with
+// each decision and check), say how many runs they rest on, and a
+// decision taken back takes its run out of them.
+func TestWorkflowIntervalsCountRuns(t *testing.T) { pgtest.Each(t, testWorkflowIntervalsCountRuns) }
+
+func testWorkflowIntervalsCountRuns(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	r, _ := s.Run(ctx, run)
+	if err := s.SetQARule(ctx, review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := demo.Payload("qualityhosting_2025.json")
+	runs, outputs := []string{run}, []string{extract}
+	for _, tag := range []string{"c1", "c2", "c3"} {
+		c, err := review.Interpret(review.Event{ID: "evt_" + tag, Type: review.EventRunNeedsReview, Payload: []byte(strings.ReplaceAll(string(p), "demo_qh", "demo_qh_"+tag))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+			t.Fatal(err)
+		}
+		runs, outputs = append(runs, "workflow_run_demo_qh_"+tag+"_2025"), append(outputs, "dpr_demo_qh_"+tag+"_extract")
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	bo := &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
+	// Ana corrects nothing in the first and last runs, one field in the
+	// second and three in the third; Bo's checks find the model wrong
+	// where Ana corrected it.
+	corrections := [][]desk.QAValue{nil, {{Path: "customer_number", Text: "47775"}},
+		{{Path: "customer_number", Text: "47775"}, {Path: "invoice_number", Text: "30064444"}, {Path: "invoice_date", Text: "2014-05-08"}}, nil}
+	var decided, model, first review.Clusters
+	for i, id := range runs {
+		version := 0
+		for _, v := range corrections[i] {
+			saved, err := d.SaveEdit(ctx, id, ana.Email, desk.Change{Version: version, OutputID: outputs[i], Path: v.Path, Text: text(v.Text)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			version = saved.Version
+		}
+		if err := d.Decide(ctx, id, ana, desk.Verdict{Version: version, Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+		var checked []desk.QAValue
+		for _, v := range corrections[i] {
+			checked = append(checked, desk.QAValue{OutputID: outputs[i], Path: v.Path, Text: v.Text})
+		}
+		q, err := d.CheckQA(ctx, id, bo, checked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		units, mc, fc := 0, 0, 0
+		for _, f := range q.Fields {
+			units, mc, fc = units+f.Total, mc+f.ModelCorrect, fc+f.FirstCorrect
+		}
+		model.Add(mc, units)
+		first.Add(fc, units)
+	}
+	now := time.Now()
+	measure := func() review.WorkflowAccuracy {
+		t.Helper()
+		a, err := s.Accuracy(ctx, review.AccuracyFilter{From: now.Add(-time.Hour), To: now.Add(time.Hour)})
+		if err != nil || len(a.Workflows) != 1 {
+			t.Fatalf("accuracy %+v, %v", a, err)
+		}
+		return a.Workflows[0]
+	}
+	w := measure()
+	// Each run has the same top-level fields: F of them, F-1 and F-3
+	// left as the model had them in the second and third.
+	f := w.Corrections.Samples / 4
+	for _, edited := range []int{0, 1, 3, 0} {
+		decided.Add(f-edited, f)
+	}
+	if w.Corrections != review.ClusterWilson(decided) || w.Corrections.Runs != 4 || w.Corrections.Samples != 4*f {
+		t.Errorf("the workflow's corrections figure %+v, want %+v: %d runs of %d fields", w.Corrections, review.ClusterWilson(decided), 4, f)
+	}
+	if flat := review.Wilson(decided.Correct, decided.Samples); w.Corrections.Low >= flat.Low {
+		t.Errorf("the runs' interval %s is no wider than the fields' as independent %s", w.Corrections, flat)
+	}
+	if w.Model != review.ClusterWilson(model) || w.Reviewed != review.ClusterWilson(first) || w.Model.Runs != 4 {
+		t.Errorf("the workflow's QA figures %s and %s, want %s and %s", w.Model, w.Reviewed, review.ClusterWilson(model), review.ClusterWilson(first))
+	}
+	if len(w.Reviewers) != 1 || w.Reviewers[0].Values != review.ClusterWilson(first) || w.Reviewers[0].Checked != 4 {
+		t.Errorf("Ana's figures %+v, want her values %s", w.Reviewers, review.ClusterWilson(first))
+	}
+	// Reopening the third run takes its decision out of the runs' sums.
+	if err := d.Reopen(ctx, runs[2], "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	var left review.Clusters
+	for _, edited := range []int{0, 1, 0} {
+		left.Add(f-edited, f)
+	}
+	if w := measure(); w.Corrections != review.ClusterWilson(left) {
+		t.Errorf("after reopening a run the corrections figure is %+v, want %+v", w.Corrections, review.ClusterWilson(left))
 	}
 }

@@ -147,18 +147,18 @@ func (q QASample) Withheld() error {
 func (f QAField) Agrees() bool { return f.FirstCorrect == f.Total }
 
 // QATotals is what a check of a run counts over its fields: their units,
-// those the first review had as the check has them, and whether the first
-// review agreed on every field.
+// those the model and the first review had as the check has them, and
+// whether the first review agreed on every field.
 type QATotals struct {
-	Units, FirstCorrect int
-	Agrees              bool
+	Units, ModelCorrect, FirstCorrect int
+	Agrees                            bool
 }
 
 // TotalQA counts a check's fields.
 func TotalQA(fields []QAField) QATotals {
 	t := QATotals{Agrees: true}
 	for _, f := range fields {
-		t.Units, t.FirstCorrect, t.Agrees = t.Units+f.Total, t.FirstCorrect+f.FirstCorrect, t.Agrees && f.Agrees()
+		t.Units, t.ModelCorrect, t.FirstCorrect, t.Agrees = t.Units+f.Total, t.ModelCorrect+f.ModelCorrect, t.FirstCorrect+f.FirstCorrect, t.Agrees && f.Agrees()
 	}
 	return t
 }
@@ -327,6 +327,56 @@ type Rate struct {
 	// or fall together (a misread table), so each list counts once per
 	// run, the design effect at its most cautious.
 	Independent int `json:"independent"`
+	// Runs is, for a figure over runs' fields (a workflow's, a
+	// reviewer's), how many runs the samples came from: the clusters its
+	// interval is drawn from (ClusterWilson).
+	Runs int `json:"runs,omitempty"`
+}
+
+// Clusters are the sums a figure over runs' fields is measured from, each
+// run a cluster of Samples: the run's right values y and values m summed,
+// and the sums of y², y·m and m², from which the runs' spread follows.
+type Clusters struct {
+	Runs, Samples, Correct int
+	YY, YM, MM             int64
+}
+
+// Add counts a run of samples values, correct of them right.
+func (c *Clusters) Add(correct, samples int) {
+	y, m := int64(correct), int64(samples)
+	c.Runs, c.Samples, c.Correct = c.Runs+1, c.Samples+samples, c.Correct+correct
+	c.YY, c.YM, c.MM = c.YY+y*y, c.YM+y*m, c.MM+m*m
+}
+
+// ClusterWilson is the rate of right values over runs' fields, with a
+// Wilson interval that counts the runs as clusters: a run's fields stand
+// or fall together (one bad scan, one careless reviewer), so they are
+// worth fewer independent samples than they number. How many is the
+// effective sample size p(1-p)/v, where v is the ratio estimator's
+// variance from the runs' spread, k/(k-1) * sum((y - p*m)²) / (sum m)²
+// (Kish's design effect, measured rather than assumed); at most the
+// samples themselves. Where every value is right (or wrong) the spread
+// says nothing of how a run's fields go together, and each run counts
+// once, the most cautious.
+func ClusterWilson(c Clusters) Rate {
+	r := Rate{Correct: c.Correct, Samples: c.Samples, Runs: c.Runs, High: 1}
+	if c.Samples <= 0 || c.Runs <= 0 {
+		return r
+	}
+	p := float64(c.Correct) / float64(c.Samples)
+	n := float64(c.Runs)
+	if p > 0 && p < 1 && c.Runs > 1 {
+		m := float64(c.Samples)
+		spread := float64(c.YY) - 2*p*float64(c.YM) + p*p*float64(c.MM)
+		if v := n / (n - 1) * spread / (m * m); v*m > p*(1-p) {
+			n = p * (1 - p) / v
+		} else {
+			n = m // no more spread than independent values have
+		}
+	}
+	r.Value, r.Independent = p, int(math.Round(n))
+	r.Low, r.High = wilson(p, n)
+	return r
 }
 
 // z95 is the standard normal quantile of a two-sided 95% interval.
@@ -368,6 +418,13 @@ func (r Rate) String() string {
 	unit := "samples"
 	if r.Samples == 1 {
 		unit = "sample"
+	}
+	if r.Runs > 0 {
+		runs := "runs"
+		if r.Runs == 1 {
+			runs = "run"
+		}
+		return fmt.Sprintf("%.1f%% (%.1f–%.1f%%, %d %s, %d %s)", 100*r.Value, 100*r.Low, 100*r.High, r.Samples, unit, r.Runs, runs)
 	}
 	if r.Independent < r.Samples {
 		return fmt.Sprintf("%.1f%% (%.1f–%.1f%%, %d %s, %d independent)", 100*r.Value, 100*r.Low, 100*r.High, r.Samples, unit, r.Independent)
@@ -425,7 +482,12 @@ type Advice struct {
 	Threshold float64 `json:"threshold"` // send values below this to review
 	Reviewed  float64 `json:"reviewed"`  // the share of values below it, at the measured mix
 	Above     Rate    `json:"above"`     // the model's accuracy on what passes
-	Reachable bool    `json:"reachable"` // a threshold is advised
+	// Measured is how many values the advice rests on, every one of them
+	// reviewed today; Below is how many of them lay below the threshold,
+	// which would still be: Measured-Below fewer reviewed.
+	Measured  int  `json:"measured"`
+	Below     int  `json:"below"`
+	Reachable bool `json:"reachable"` // a threshold is advised
 	// Needs is, when none is advised yet, how many more values measured at
 	// the rates seen would let one be: 0 when one is, or when no rate
 	// above any threshold beats the target.
@@ -448,7 +510,7 @@ func Advise(bins []Bin, target float64) Advice {
 	for _, b := range sorted {
 		all += b.Total
 	}
-	a := Advice{Target: target}
+	a := Advice{Target: target, Measured: all}
 	if all == 0 {
 		return a
 	}
@@ -461,7 +523,8 @@ func Advise(bins []Bin, target float64) Advice {
 			a.Reachable = true
 			a.Threshold = float64(sorted[i].Bin) / ConfidenceBins
 			a.Above = r
-			a.Reviewed = float64(all-t) / float64(all)
+			a.Below = all - t
+			a.Reviewed = float64(a.Below) / float64(all)
 		case r.Value > target:
 			if n := samplesFor(r.Value, target); n > t && (a.Needs == 0 || n-t < a.Needs) {
 				a.Needs = n - t

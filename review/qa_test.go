@@ -97,8 +97,9 @@ func rowsOf(n, cols int) string {
 func TestAdvise(t *testing.T) {
 	bins := []Bin{{Bin: 50, Correct: 600, Total: 1000}, {Bin: 83, Correct: 1000, Total: 1000}, {Bin: 95, Correct: 1000, Total: 1000}}
 	a := Advise(bins, 0.99)
-	if !a.Reachable || a.Threshold != 0.83 || math.Abs(a.Reviewed-1.0/3) > 1e-9 || a.Above.Samples != 2000 || a.Above.Low < 0.99 || a.Needs != 0 {
-		t.Errorf("Advise = %+v, want 0.83, a third reviewed, on 2000 samples", a)
+	if !a.Reachable || a.Threshold != 0.83 || math.Abs(a.Reviewed-1.0/3) > 1e-9 || a.Above.Samples != 2000 || a.Above.Low < 0.99 || a.Needs != 0 ||
+		a.Measured != 3000 || a.Below != 1000 {
+		t.Errorf("Advise = %+v, want 0.83, a third reviewed (1000 of 3000 measured), on 2000 samples", a)
 	}
 	for _, c := range []struct {
 		name  string
@@ -205,8 +206,8 @@ func TestQAWithholds(t *testing.T) {
 	}
 }
 
-// TestTotalQA: a check counts its fields' units and the first review's
-// right ones, and agrees only where the first review agreed on every field.
+// TestTotalQA: a check counts its fields' units and the model's and the
+// first review's right ones, and agrees only where the first review agreed on every field.
 func TestTotalQA(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
@@ -214,11 +215,54 @@ func TestTotalQA(t *testing.T) {
 		want   QATotals
 	}{
 		{"no fields", nil, QATotals{Agrees: true}},
-		{"all agree", []QAField{{Total: 4, FirstCorrect: 4}, {Total: 1, FirstCorrect: 1}}, QATotals{Units: 5, FirstCorrect: 5, Agrees: true}},
-		{"one cell off", []QAField{{Total: 4, FirstCorrect: 3}, {Total: 1, FirstCorrect: 1}}, QATotals{Units: 5, FirstCorrect: 4}},
+		{"all agree", []QAField{{Total: 4, ModelCorrect: 2, FirstCorrect: 4}, {Total: 1, ModelCorrect: 1, FirstCorrect: 1}}, QATotals{Units: 5, ModelCorrect: 3, FirstCorrect: 5, Agrees: true}},
+		{"one cell off", []QAField{{Total: 4, ModelCorrect: 4, FirstCorrect: 3}, {Total: 1, FirstCorrect: 1}}, QATotals{Units: 5, ModelCorrect: 4, FirstCorrect: 4}},
 	} {
 		if got := TotalQA(tt.fields); got != tt.want {
 			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestClusterWilson: a run's fields are not independent samples (a bad
+// scan gets several wrong at once), so a figure over runs' fields has an
+// interval from the runs' spread. Four runs of ten fields, right 10, 8, 6
+// and 10 times: 85% on 40 samples, but the runs' spread (sum of squared
+// residuals 1.5²+0.5²+2.5²+1.5² = 11; variance 4/3 * 11/40² = 0.0091667)
+// makes them worth 0.1275/0.0091667 = 13.9 independent samples: 59.2-95.7%
+// where 40 independent ones would say 70.9-92.9%.
+func TestClusterWilson(t *testing.T) {
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
+	var c Clusters
+	for _, y := range []int{10, 8, 6, 10} {
+		c.Add(y, 10)
+	}
+	r := ClusterWilson(c)
+	if r.Correct != 34 || r.Samples != 40 || r.Runs != 4 || r.Independent != 14 || !near(r.Low, 0.5916902494507577) || !near(r.High, 0.9568202916073725) {
+		t.Errorf("ClusterWilson(10, 8, 6, 10 of 10) = %+v, want 85%% (59.2-95.7%%) on 13.9 effective samples", r)
+	}
+	if got, want := r.String(), "85.0% (59.2–95.7%, 40 samples, 4 runs)"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	// Every value right: the spread says nothing of how the runs' fields
+	// go together, so each run counts once, the most cautious.
+	c = Clusters{}
+	for range 4 {
+		c.Add(10, 10)
+	}
+	if r := ClusterWilson(c); r.Independent != 4 || !near(r.Low, 0.5101091635454027) || r.High != 1 {
+		t.Errorf("ClusterWilson(4 runs all right) = %+v, want 51.0-100%% as on 4 samples", r)
+	}
+	// Runs that do equally well carry no spread of their own: the fields
+	// count as the independent samples they are at most.
+	c = Clusters{}
+	for range 5 {
+		c.Add(8, 10)
+	}
+	if r, w := ClusterWilson(c), Wilson(40, 50); r.Independent != 50 || !near(r.Low, w.Low) || !near(r.High, w.High) {
+		t.Errorf("ClusterWilson(5 runs 8 of 10) = %+v, want the interval of 50 samples %+v", r, w)
+	}
+	if r := ClusterWilson(Clusters{}); r.Samples != 0 || r.String() != "no samples" {
+		t.Errorf("no runs: %+v", r)
 	}
 }

@@ -375,8 +375,7 @@ func (s *Store) logDuplicated(ctx context.Context, tx *txn, runIDs []string) err
 	var others []string
 	for len(args) > 0 {
 		n := min(len(args), maxRowsPerStatement)
-		err := queryRows(ctx, tx, `SELECT DISTINCT (SELECT x.id FROM runs x WHERE x.workflow_id = r.workflow_id AND x.dup_key = r.dup_key AND x.id != r.id
-				ORDER BY x.created_at, x.id LIMIT 1) FROM runs r WHERE r.dup_key != '' AND r.id IN `+ids(tx.pg, 1, n), args[:n], func(rows *sql.Rows) error {
+		err := queryRows(ctx, tx, `SELECT DISTINCT `+firstOther+` FROM runs r WHERE r.dup_key != '' AND r.id IN `+ids(tx.pg, 1, n), args[:n], func(rows *sql.Rows) error {
 			var id sql.NullString
 			if err := rows.Scan(&id); err != nil {
 				return err
@@ -410,12 +409,7 @@ func (s *Store) Duplicates(ctx context.Context, runIDs []string) (map[string]rev
 	}
 	for len(args) > 0 {
 		n := min(len(args), maxRowsPerStatement)
-		rows, err := s.r.QueryContext(ctx, `SELECT r.id, r.dup_key, coalesce(k.fields, '[]'), o.id, o.file_name, o.status, o.decision, o.decided_by, o.decided_at,
-				CASE WHEN o.created_at < r.created_at OR (o.created_at = r.created_at AND o.id < r.id) THEN 1 ELSE 0 END
-			FROM runs r JOIN runs o ON o.id = (SELECT x.id FROM runs x WHERE x.workflow_id = r.workflow_id AND x.dup_key = r.dup_key AND x.id != r.id
-				ORDER BY x.created_at, x.id LIMIT 1)
-			LEFT JOIN duplicate_keys k ON k.workflow_id = r.workflow_id
-			WHERE r.dup_key != '' AND r.id IN `+ids(s.r.pg, 1, n), args[:n]...)
+		rows, err := s.r.QueryContext(ctx, duplicatesOf(s.r.pg, n), args[:n]...)
 		if err != nil {
 			return nil, fmt.Errorf("duplicates: %w", err)
 		}
@@ -427,6 +421,22 @@ func (s *Store) Duplicates(ctx context.Context, runIDs []string) (map[string]rev
 		args = args[n:]
 	}
 	return out, nil
+}
+
+// firstOther is the first other run of run r's workflow with r's key. It
+// says the key is not empty, which is what lets the partial index of keys
+// answer: without it, every run of the workflow is read, payloads and all.
+const firstOther = `(SELECT x.id FROM runs x WHERE x.workflow_id = r.workflow_id AND x.dup_key = r.dup_key AND x.id != r.id AND x.dup_key != ''
+	ORDER BY x.created_at, x.id LIMIT 1)`
+
+// duplicatesOf is the query of the first other run with the same key as
+// each of n runs.
+func duplicatesOf(pg bool, n int) string {
+	return `SELECT r.id, r.dup_key, coalesce(k.fields, '[]'), o.id, o.file_name, o.status, o.decision, o.decided_by, o.decided_at,
+			CASE WHEN o.created_at < r.created_at OR (o.created_at = r.created_at AND o.id < r.id) THEN 1 ELSE 0 END
+		FROM runs r JOIN runs o ON o.id = ` + firstOther + `
+		LEFT JOIN duplicate_keys k ON k.workflow_id = r.workflow_id
+		WHERE r.dup_key != '' AND r.id IN ` + ids(pg, 1, n)
 }
 
 func scanDuplicates(rows *sql.Rows, out map[string]review.Duplicate) error {

@@ -184,8 +184,8 @@ func (s *Store) QAWaiting(ctx context.Context, runIDs []string) ([]review.QASamp
 // the same run is refused.
 func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals) error {
 	err := s.write(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ?, units = ?, first_correct = ?, agrees = ?, fields = ? WHERE run_id = ? AND qa_at IS NULL`,
-			by, ms(at), t.Units, t.FirstCorrect, t.Agrees, len(fields), runID)
+		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ?, units = ?, model_correct = ?, first_correct = ?, agrees = ?, fields = ? WHERE run_id = ? AND qa_at IS NULL`,
+			by, ms(at), t.Units, t.ModelCorrect, t.FirstCorrect, t.Agrees, len(fields), runID)
 		if err != nil {
 			return err
 		}
@@ -243,7 +243,20 @@ func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcome
 			return err
 		}
 	}
-	for path, o := range review.ByTopLevel(outcomes) {
+	tops := review.ByTopLevel(outcomes)
+	m, y := int64(len(tops)), int64(0)
+	for _, o := range tops {
+		if !o.Edited {
+			y++
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO decided_daily (day, workflow_id, runs, fields, uncorrected, yy, ym, mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (day, workflow_id) DO UPDATE SET runs = decided_daily.runs + excluded.runs, fields = decided_daily.fields + excluded.fields,
+		uncorrected = decided_daily.uncorrected + excluded.uncorrected, yy = decided_daily.yy + excluded.yy, ym = decided_daily.ym + excluded.ym, mm = decided_daily.mm + excluded.mm`,
+		day, workflow, sign, int64(sign)*m, int64(sign)*y, int64(sign)*y*y, int64(sign)*y*m, int64(sign)*m*m); err != nil {
+		return err
+	}
+	for path, o := range tops {
 		bin, e := -1, 0
 		if o.Confidence != nil {
 			bin = review.ConfidenceBin(*o.Confidence)
@@ -358,7 +371,6 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}
 	at := func(col string) string { return ` WHERE ` + col + ` >= ? AND ` + col + ` < ?` + wfOnly }
 	type agg struct{ mc, mt, fc, ft, runs, firstRuns int }
-	totals := map[string]*agg{}
 	days := append([]any{from / dayMS, (to + dayMS - 1) / dayMS}, args[2:]...)
 	if err := s.each(ctx, `SELECT workflow_id, path, sum(model_correct), sum(total), sum(first_correct), sum(first_total), sum(runs), sum(first_runs)
 		FROM qa_daily`+at("day")+` GROUP BY workflow_id, path`, days, func(rows *sql.Rows) error {
@@ -369,28 +381,39 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 		}
 		fa := field(wf, path)
 		fa.Model, fa.Reviewed = review.WilsonOf(g.mc, g.mt, g.runs), review.WilsonOf(g.fc, g.ft, g.firstRuns)
-		if totals[wf] == nil {
-			totals[wf] = &agg{}
-		}
-		t := totals[wf]
-		t.mc, t.mt, t.fc, t.ft, t.runs, t.firstRuns = t.mc+g.mc, t.mt+g.mt, t.fc+g.fc, t.ft+g.ft, t.runs+g.runs, t.firstRuns+g.firstRuns
 		return nil
 	}); err != nil {
 		return a, err
 	}
-	for wf, t := range totals {
+	// A workflow's figures are over its runs' fields, which stand or fall
+	// together: their intervals count runs as clusters, from the checked
+	// runs of the same whole days the fields' sums are of.
+	wholeDays := append([]any{from / dayMS * dayMS, (to + dayMS - 1) / dayMS * dayMS}, args[2:]...)
+	if err := s.each(ctx, `SELECT workflow_id, `+clusterSums("1", "units", "model_correct")+`, `+
+		clusterSums("CASE WHEN first_by != '' THEN 1 ELSE 0 END", "CASE WHEN first_by != '' THEN units ELSE 0 END", "first_correct")+`
+		FROM qa_samples`+at("qa_at")+` GROUP BY workflow_id`, wholeDays, func(rows *sql.Rows) error {
+		var wf string
+		var model, first review.Clusters
+		if err := rows.Scan(append([]any{&wf}, append(clusterArgs(&model), clusterArgs(&first)...)...)...); err != nil {
+			return err
+		}
 		w := get(wf)
-		w.Model, w.Reviewed = review.WilsonOf(t.mc, t.mt, t.runs), review.WilsonOf(t.fc, t.ft, t.firstRuns)
+		w.Model, w.Reviewed = review.ClusterWilson(model), review.ClusterWilson(first)
+		return nil
+	}); err != nil {
+		return a, err
 	}
-	if err := s.each(ctx, `SELECT workflow_id, first_by, count(*), sum(agrees), sum(first_correct), sum(units), sum(fields) FROM qa_samples`+at("qa_at")+
+	if err := s.each(ctx, `SELECT workflow_id, first_by, sum(agrees), `+clusterSums("1", "units", "first_correct")+` FROM qa_samples`+at("qa_at")+
 		` AND first_by != '' GROUP BY workflow_id, first_by ORDER BY first_by`, args, func(rows *sql.Rows) error {
 		var wf string
 		var r review.ReviewerAccuracy
-		var ok, fc, t, fields int
-		if err := rows.Scan(&wf, &r.Email, &r.Checked, &ok, &fc, &t, &fields); err != nil {
+		var ok int
+		var c review.Clusters
+		if err := rows.Scan(append([]any{&wf, &r.Email, &ok}, clusterArgs(&c)...)...); err != nil {
 			return err
 		}
-		r.Values, r.Accepted = review.WilsonOf(fc, t, fields), review.Wilson(ok, r.Checked)
+		r.Checked = c.Runs
+		r.Values, r.Accepted = review.ClusterWilson(c), review.Wilson(ok, r.Checked)
 		w := get(wf)
 		w.Reviewers = append(w.Reviewers, r)
 		return nil
@@ -412,7 +435,6 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}
 	// The period's daily sums, whole UTC days, per field; by confidence,
 	// the weeks the period falls in.
-	corr := map[string]*agg{}
 	if err := s.each(ctx, `SELECT workflow_id, path, sum(n), sum(edited) FROM field_daily`+at("day")+` GROUP BY workflow_id, path HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
 		var wf, path string
 		var n, edited int
@@ -420,16 +442,21 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 			return err
 		}
 		field(wf, path).Corrections = review.Wilson(n-edited, n)
-		if corr[wf] == nil {
-			corr[wf] = &agg{}
-		}
-		corr[wf].mc, corr[wf].mt = corr[wf].mc+n-edited, corr[wf].mt+n
 		return nil
 	}); err != nil {
 		return a, err
 	}
-	for wf, c := range corr {
-		get(wf).Corrections = review.Wilson(c.mc, c.mt)
+	if err := s.each(ctx, `SELECT workflow_id, CAST(sum(runs) AS BIGINT), CAST(sum(fields) AS BIGINT), CAST(sum(uncorrected) AS BIGINT),
+		CAST(sum(yy) AS BIGINT), CAST(sum(ym) AS BIGINT), CAST(sum(mm) AS BIGINT) FROM decided_daily`+at("day")+` GROUP BY workflow_id HAVING sum(runs) > 0`, days, func(rows *sql.Rows) error {
+		var wf string
+		var c review.Clusters
+		if err := rows.Scan(append([]any{&wf}, clusterArgs(&c)...)...); err != nil {
+			return err
+		}
+		get(wf).Corrections = review.ClusterWilson(c)
+		return nil
+	}); err != nil {
+		return a, err
 	}
 	bins := map[[2]string][]review.Bin{}
 	weeks := append([]any{from / dayMS / 7, ((to+dayMS-1)/dayMS + 6) / 7}, args[2:]...)
@@ -465,6 +492,18 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}
 	slices.SortFunc(a.Workflows, func(x, y review.WorkflowAccuracy) int { return strings.Compare(x.Name+x.ID, y.Name+y.ID) })
 	return a, nil
+}
+
+// clusterSums selects the sums review.Clusters holds, of runs counted by
+// run (1, or 0 for a run left out), their values m and right values y.
+func clusterSums(run, m, y string) string {
+	return `CAST(sum(` + run + `) AS BIGINT), CAST(sum(` + m + `) AS BIGINT), CAST(sum(CASE WHEN ` + run + ` = 1 THEN ` + y + ` ELSE 0 END) AS BIGINT), ` +
+		`CAST(sum((` + y + `) * (` + y + `) * (` + run + `)) AS BIGINT), CAST(sum((` + y + `) * (` + m + `)) AS BIGINT), CAST(sum((` + m + `) * (` + m + `)) AS BIGINT)`
+}
+
+// clusterArgs are where clusterSums' columns are scanned to.
+func clusterArgs(c *review.Clusters) []any {
+	return []any{&c.Runs, &c.Samples, &c.Correct, &c.YY, &c.YM, &c.MM}
 }
 
 func (s *Store) workflowNames(ctx context.Context) (map[string]string, error) {
@@ -686,6 +725,6 @@ func recountCheck(ctx context.Context, tx *txn, runID string) error {
 		}
 	}
 	t := review.TotalQA(now)
-	_, err = tx.ExecContext(ctx, `UPDATE qa_samples SET units = ?, first_correct = ?, agrees = ? WHERE run_id = ?`, t.Units, t.FirstCorrect, t.Agrees, runID)
+	_, err = tx.ExecContext(ctx, `UPDATE qa_samples SET units = ?, model_correct = ?, first_correct = ?, agrees = ? WHERE run_id = ?`, t.Units, t.ModelCorrect, t.FirstCorrect, t.Agrees, runID)
 	return err
 }

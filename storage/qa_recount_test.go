@@ -15,7 +15,8 @@ import (
 // field's model and reviewed rates, the reviewer's first-pass acceptance.
 // A field scored right under both rules keeps its figures. The same
 // migration makes a decided list one field of its run in the corrections'
-// sums, as QA counts it.
+// sums, as QA counts it, and a later one the runs' sums of both that the
+// workflow's intervals are drawn from.
 func TestQARecount(t *testing.T) { pgtest.Each(t, testQARecount) }
 
 func testQARecount(t *testing.T) {
@@ -76,8 +77,11 @@ func testQARecount(t *testing.T) {
 		if li := got["line_items"]; li.Corrections.Correct != 0 || li.Corrections.Samples != 1 || len(li.Bands) != 1 || li.Bands[0].From != 0.6 || len(got) != 3 {
 			t.Errorf("the list by corrections: %+v, rows %v; want one row, 0 of 1 at 0.6", li, w.Fields)
 		}
-		if w.Model.Independent != 2 {
-			t.Errorf("the workflow's QA counts %d fields of runs, want 2", w.Model.Independent)
+		if c := w.Corrections; c.Runs != 1 || c.Samples != 1 || c.Correct != 0 { // the runs' sums made from the decisions kept
+			t.Errorf("the workflow's corrections after the migration: %+v, want one run's list, corrected", c)
+		}
+		if w.Model.Runs != 1 || w.Model.Independent != 1 {
+			t.Errorf("the workflow's QA counts %d runs worth %d independent samples, want the one run's two fields as one", w.Model.Runs, w.Model.Independent)
 		}
 		if w.Model.Correct != 1 || w.Model.Samples != 2 || len(w.Reviewers) != 1 || w.Reviewers[0].Accepted.Correct != 0 || w.Reviewers[0].Values.Correct != 1 || w.Reviewers[0].Values.Samples != 2 {
 			t.Errorf("the workflow after the recount: model %v, reviewers %+v", w.Model, w.Reviewers)

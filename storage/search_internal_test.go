@@ -71,3 +71,19 @@ func TestNextReturnReadsTheHoldIndex(t *testing.T) {
 		t.Errorf("the next return is found by %q", steps)
 	}
 }
+
+// TestDuplicatesReadTheKeyIndex: every run's page, and every arrival,
+// looks up the first other run with its key; that is read on the index of keys, not by
+// reading every run of its workflow, payloads and all (27 ms a page at
+// 650 runs, growing with each).
+func TestDuplicatesReadTheKeyIndex(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	if steps := plan(t, s, duplicatesOf(false, 1), "workflow_run_x"); !strings.Contains(strings.Join(steps, "; "), "INDEX runs_dup_key") {
+		t.Errorf("the duplicates of a run are found by %q", steps)
+	}
+	// An arriving run's earlier duplicate is told of it the same way.
+	if steps := plan(t, s, `SELECT `+firstOther+` FROM runs r WHERE r.id = ?`, "workflow_run_x"); !strings.Contains(strings.Join(steps, "; "), "INDEX runs_dup_key") {
+		t.Errorf("an arriving run's duplicate is found by %q", steps)
+	}
+}

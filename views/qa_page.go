@@ -67,8 +67,8 @@ func advice(f review.FieldAccuracy) string {
 	case a.Reachable && a.Reviewed == 0:
 		return fmt.Sprintf("%s reaches %.0f%% at every confidence measured (%s): no run needs review for it.", path, 100*a.Target, a.Above)
 	case a.Reachable:
-		return fmt.Sprintf("To reach %.0f%% on %s, send runs below %.2f to review: %.0f%% of runs at today's mix (%s above it).",
-			100*a.Target, path, a.Threshold, 100*a.Reviewed, a.Above)
+		return fmt.Sprintf("To reach %.0f%% on %s, send runs below %.2f to review: %.0f%% of runs (%d of %d), %d fewer than the %d reviewed now, at today's mix (%s above it).",
+			100*a.Target, path, a.Threshold, 100*a.Reviewed, a.Below, a.Measured, a.Measured-a.Below, a.Measured, a.Above)
 	case a.Needs > 0:
 		return fmt.Sprintf("A threshold for %.0f%% needs %d more decided runs at the rates seen.", 100*a.Target, a.Needs)
 	}

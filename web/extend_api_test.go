@@ -782,3 +782,32 @@ func testExtendListEndsOnAStoppedClock(t *testing.T) {
 		}
 	}
 }
+
+// TestReopenedRunIsListedAsWaiting: a rejected run reopened waits for
+// review again; the list and the run read as Extend shows them say so, with
+// no rejection note, reviewer or end left over from the decision taken back.
+func TestReopenedRunIsListedAsWaiting(t *testing.T) { pgtest.Each(t, testReopenedRunIsListedAsWaiting) }
+
+func testReopenedRunIsListedAsWaiting(t *testing.T) {
+	e := deliveringEnv(t)
+	tok := token(t, e, review.RoleReviewer)
+	const id = "workflow_run_demo_fiber_2026"
+	decide(t, e, id, false)
+	if err := e.desk.Reopen(t.Context(), id, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, list := extendCall(t, e, "GET", "/workflow_runs?status=NEEDS_REVIEW", tok, review.Version2026, nil)
+	var row map[string]any
+	for _, r := range list["data"].([]any) {
+		if r.(map[string]any)["id"] == id {
+			row = r.(map[string]any)
+		}
+	}
+	if row == nil || row["rejectionNote"] != nil || row["reviewedByUser"] != nil || row["reviewedAt"] != nil || row["endTime"] != nil {
+		t.Errorf("the reopened run's row: %v", row)
+	}
+	status, _, run := extendCall(t, e, "GET", "/workflow_runs/"+id, tok, review.Version2026, nil)
+	if status != 200 || run["status"] != "NEEDS_REVIEW" || run["rejectionNote"] != nil || run["reviewedByUser"] != nil {
+		t.Errorf("the reopened run reads %d: status %v, rejectionNote %v, reviewedByUser %v", status, run["status"], run["rejectionNote"], run["reviewedByUser"])
+	}
+}

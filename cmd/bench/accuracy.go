@@ -145,7 +145,8 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 	}
 	runs := prep(`INSERT INTO runs (id, workflow_id, workflow_name, api_version, status, payload, created_at, updated_at, decision, decided_by, decided_at) VALUES (?, ?, ?, '2026-02-09', 'PROCESSED', x'7b7d', ?, ?, 'approved', ?, ?)`)
 	outcomes := prep(`INSERT INTO field_outcomes (run_id, workflow_id, path, edited, decided_at, confidence, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	samples := prep(`INSERT INTO qa_samples (run_id, workflow_id, source, first_by, first_at, sampled_at, qa_by, qa_at, units, first_correct, agrees) VALUES (?, ?, 'decided', ?, ?, ?, 'qa@example.com', ?, ?, ?, ?)`)
+	samples := prep(`INSERT INTO qa_samples (run_id, workflow_id, source, first_by, first_at, sampled_at, qa_by, qa_at, units, model_correct, first_correct, agrees) VALUES (?, ?, 'decided', ?, ?, ?, 'qa@example.com', ?, ?, ?, ?, ?)`)
+	decided := prep(`INSERT INTO decided_daily (day, workflow_id, runs, fields, uncorrected, yy, ym, mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	daily := prep(`INSERT INTO field_daily (day, workflow_id, path, n, edited) VALUES (?, ?, ?, ?, ?)`)
 	weekly := prep(`INSERT INTO field_bins (week, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)`)
 	reviewers := prep(`INSERT INTO reviewer_daily (day, decided_by, decided, edited, active_ms, active_runs) VALUES (?, ?, ?, ?, ?, ?)`)
@@ -172,6 +173,7 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 		wf, path string
 	}
 	fieldSums, reviewerSums, qaSums := map[fieldDay][2]int{}, map[reviewerDay][4]int{}, map[qaDay][4]int{}
+	runSums := map[qaDay]review.Clusters{} // per workflow and day; path unused
 	for i := range n {
 		id := fmt.Sprintf("workflow_run_bench_%07d", i)
 		wf := fmt.Sprintf("wf_bench_%d", i%3)
@@ -181,7 +183,7 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 			return err
 		}
 		qa := i%20 == 0
-		edited, firstRight := 0, 0
+		edited, modelRight, firstRight := 0, 0, 0
 		for _, p := range accuracyFields {
 			conf := 0.5 + rng.Float64()/2
 			wrong := rng.Float64() > conf+0.04
@@ -200,7 +202,7 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 				}
 				qk, mr, fr := qaDay{(at + 60_000) / 86_400_000, wf, p}, 0, 0
 				if !wrong {
-					mr = 1
+					mr, modelRight = 1, modelRight+1
 				}
 				if right {
 					fr = 1
@@ -212,12 +214,16 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 				}
 			}
 		}
+		dk := qaDay{at / 86_400_000, wf, ""}
+		c := runSums[dk]
+		c.Add(len(accuracyFields)-edited, len(accuracyFields))
+		runSums[dk] = c
 		rk := reviewerDay{at / 86_400_000, by}
 		spent := 20_000 + rng.IntN(60_000)
 		rs := reviewerSums[rk]
 		reviewerSums[rk] = [4]int{rs[0] + 1, rs[1] + edited, rs[2] + spent, rs[3] + 1}
 		if qa {
-			if _, err := samples.ExecContext(ctx, id, wf, by, at, at, at+60_000, len(accuracyFields), firstRight, firstRight == len(accuracyFields)); err != nil {
+			if _, err := samples.ExecContext(ctx, id, wf, by, at, at, at+60_000, len(accuracyFields), modelRight, firstRight, firstRight == len(accuracyFields)); err != nil {
 				return err
 			}
 		}
@@ -243,6 +249,11 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 	}
 	for k, v := range reviewerSums {
 		if _, err := reviewers.ExecContext(ctx, k.day, k.by, v[0], v[1], v[2], v[3]); err != nil {
+			return err
+		}
+	}
+	for k, c := range runSums {
+		if _, err := decided.ExecContext(ctx, k.day, k.wf, c.Runs, c.Samples, c.Correct, c.YY, c.YM, c.MM); err != nil {
 			return err
 		}
 	}

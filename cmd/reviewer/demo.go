@@ -16,6 +16,7 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
+	"golang.org/x/sync/errgroup"
 )
 
 // loadDemo stores the demo documents and sends their runs to the server's
@@ -46,14 +47,82 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret, data, db strin
 	if err := demoQARules(ctx, in, runs); err != nil {
 		return 0, err
 	}
+	past, err := openPast(ctx, data, db)
+	if err != nil {
+		return 0, err
+	}
+	defer past.store.Close()
 	for _, r := range runs {
 		if r.Decided != nil {
-			if err := decide(ctx, in, data, db, r.ID, r.Decided); err != nil {
+			if err := past.decide(ctx, r.ID, r.Decided); err != nil {
 				return 0, fmt.Errorf("demo %s: %w", r.Name, err)
 			}
 		}
 	}
-	return len(runs), checkDemoQA(ctx, in)
+	if err := checkDemoQA(ctx, in); err != nil {
+		return 0, err
+	}
+	n, err := loadHistory(ctx, in, past, client, secret)
+	return len(runs) + n, err
+}
+
+// historySenders is how many of the measured weeks' webhooks are sent at
+// once: the server answers each as soon as it is stored, so a few in
+// flight keep its one writer busy.
+const historySenders = 4
+
+// loadHistory adds the demo's measured weeks (demo.History): their runs
+// arrive through the signed webhook, are decided through the desk as their
+// reviewers did, at their times, and the runs QA drew are checked by a
+// second reviewer a couple of hours later, so the Accuracy page has
+// several hundred decisions and their checks to measure. A restart finds
+// them there and adds nothing.
+func loadHistory(ctx context.Context, in *instance.Instance, past *pastDesk, client *http.Client, secret string) (int, error) {
+	runs, err := demo.History(time.Now())
+	if err != nil {
+		return 0, err
+	}
+	if rv, err := in.Store.Review(ctx, runs[len(runs)-1].ID); err == nil && rv.Decision != "" {
+		return len(runs), nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(historySenders)
+	for _, r := range runs {
+		g.Go(func() error {
+			ev := demo.Event("evt_demo_"+r.Name, review.EventRunNeedsReview, r.Payload)
+			return demo.Send(gctx, client, in.URL+"/webhooks/extend", secret, ev)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, fmt.Errorf("demo history: %w", err)
+	}
+	for _, r := range runs {
+		if err := applied(ctx, in, r.ID); err != nil {
+			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
+		}
+		if err := past.decide(ctx, r.ID, r.Decided); err != nil {
+			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
+		}
+	}
+	checker := &review.User{Email: demo.HistoryChecker, Role: review.RoleSupervisor}
+	for _, r := range runs {
+		q, err := in.Store.QASample(ctx, r.ID)
+		if review.ErrorCode(err) == review.ENOTFOUND || err == nil && q.QAAt != nil {
+			continue // not drawn, or checked
+		}
+		if err != nil {
+			return 0, err
+		}
+		var values []desk.QAValue
+		for _, e := range r.Truth {
+			values = append(values, desk.QAValue{OutputID: e.Output, Path: e.Path, Text: strings.TrimSpace(e.Text + " " + e.Code)})
+		}
+		past.at = r.Decided.At.Add(2 * time.Hour) // the weeks end yesterday
+		if _, err := past.desk.CheckQA(ctx, r.ID, checker, values); err != nil {
+			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
+		}
+	}
+	return len(runs), nil
 }
 
 // demoQA is the demo's QA: a quarter of the decided runs checked, and
@@ -156,7 +225,7 @@ func applied(ctx context.Context, in *instance.Instance, runID string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	for {
-		_, err := in.Store.Run(ctx, runID)
+		_, err := in.Store.Review(ctx, runID) // a row's columns: no payload to decode
 		if review.ErrorCode(err) != review.ENOTFOUND {
 			return err
 		}
@@ -190,34 +259,46 @@ func storeFiles(ctx context.Context, in *instance.Instance, r demo.Run) error {
 	return nil
 }
 
-// decide corrects and decides a run at the time of the demo's story, so
-// the morning's decisions read as made in the morning; a run decided
-// before (a restart) is left as it is. It works through a store and a desk
-// of its own whose clock says that time: the server's say now.
-func decide(ctx context.Context, in *instance.Instance, data, db, runID string, d *demo.Decision) error {
-	run, err := in.Store.Run(ctx, runID)
+// pastDesk is a store and a desk of their own whose clock says the time
+// of the demo's story, so the morning's decisions read as made in the
+// morning and the measured weeks' in their weeks: the server's say now.
+type pastDesk struct {
+	at    time.Time
+	store *storage.Store
+	desk  *desk.Desk
+}
+
+func openPast(ctx context.Context, data, db string) (*pastDesk, error) {
+	p := &pastDesk{}
+	then := func() time.Time { return p.at }
+	store, err := storage.Open(ctx, data, storage.Options{DB: db, Now: then})
+	if err != nil {
+		return nil, err
+	}
+	p.store, p.desk = store, desk.New(store, nil, rules.New(then), then)
+	return p, nil
+}
+
+// decide corrects and decides a run at the time of the demo's story; a
+// run decided before (a restart) is left as it is.
+func (p *pastDesk) decide(ctx context.Context, runID string, d *demo.Decision) error {
+	run, err := p.store.Run(ctx, runID)
 	if err != nil || run.Status != review.StatusNeedsReview {
 		return err
 	}
-	rv, err := in.Store.Review(ctx, runID)
+	rv, err := p.store.Review(ctx, runID)
 	if err != nil || rv.Decision != "" {
 		return err
 	}
-	then := func() time.Time { return d.At }
-	store, err := storage.Open(ctx, data, storage.Options{DB: db, Now: then})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	clerk := desk.New(store, nil, rules.New(then), then)
+	p.at = d.At
 	version := rv.Version
 	for _, e := range d.Edits {
 		text := e.Text
-		saved, err := clerk.SaveEdit(ctx, runID, d.By, desk.Change{Version: version, OutputID: e.Output, Path: e.Path, Text: &text, Code: e.Code})
+		saved, err := p.desk.SaveEdit(ctx, runID, d.By, desk.Change{Version: version, OutputID: e.Output, Path: e.Path, Text: &text, Code: e.Code})
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", e.Output, e.Path, err)
 		}
 		version = saved.Version
 	}
-	return clerk.Decide(ctx, runID, &review.User{Email: d.By, Role: review.RoleReviewer}, desk.Verdict{Version: version, Approve: d.Approve, Note: d.Note})
+	return p.desk.Decide(ctx, runID, &review.User{Email: d.By, Role: review.RoleReviewer}, desk.Verdict{Version: version, Approve: d.Approve, Note: d.Note})
 }
