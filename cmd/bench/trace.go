@@ -27,7 +27,7 @@ type mainThreadTrace struct {
 	// ImagePainted is the same from the start until the largest image on
 	// the page was first painted, if it was.
 	ImagePainted *mainThreadTrace
-	ByEvent      map[string]float64 // ms spent in each named event (nested ones counted in each)
+	ByEvent      map[string]float64 // the thread's own ms in each named event (nested ones counted in each)
 }
 
 // top names the n events that took most of the main thread's time.
