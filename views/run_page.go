@@ -294,6 +294,11 @@ const imageSizes = "calc(100vw - 570px)"
 // costs what its pages seen cost.
 const ImagesSent = 2
 
+// ManyBoxes is how many boxes a page holds before they are drawn as
+// outlines only, without their tint and round corners: zooming a page of
+// 2,000 tinted boxes repainted every one each frame (issue 30).
+const ManyBoxes = 200
+
 // priority asks the browser for the first page's image before anything
 // else: it is what a reviewer waits for.
 func priority(p DocPageVM) string {

@@ -20,6 +20,10 @@ import (
 // off).
 const firstPageVisits = 5
 
+// tracedVisits is how many more fresh visits are traced for the main
+// thread's own time until the paint.
+const tracedVisits = 3
+
 // scrollThrough scrolls the document from its first page to its last in
 // 600 animation frames and answers the long tasks seen meanwhile (the
 // browser's own record) and the longest frame.
@@ -144,15 +148,40 @@ func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 			}
 			bare = append(bare, d)
 		}
+		// More fresh visits, traced (not counted: tracing slows them), say
+		// what the main thread did before the paint, in its own time, which
+		// a loaded machine changes less than the wall clock.
+		var cpu []time.Duration
+		for i := range tracedVisits {
+			id := fmt.Sprintf("bench_first_%d_traced_%d", n, i)
+			runID, err := loadBigRunOn(ctx, e, "workflow_run_"+id, "file_"+id, manyPagePDFOf(n, id))
+			if err != nil {
+				return nil, err
+			}
+			var d time.Duration
+			tr, err := tracing(bctx, func(ctx context.Context, tg *chromedp.Target) (err error) {
+				d, err = paintAfter(ctx, srv.URL+"/runs/"+runID)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			before := tr.ImagePainted
+			if before == nil {
+				return nil, fmt.Errorf("%d pages: the trace holds no paint of the first page image", n)
+			}
+			cpu = append(cpu, time.Duration(before.CPU*float64(time.Millisecond)))
+			fmt.Fprintf(log, "  %d pages, traced visit %d: painted %s; main thread until then: %d tasks, %.0f ms of its own time, longest task %.0f ms; %s\n", n, i+1, ms(d), before.Tasks, before.CPU, before.Longest, before.top(6))
+		}
 		goal := "< 150 ms"
 		if n == 1000 {
 			goal = "< 300 ms"
 		}
-		fmt.Fprintf(log, "%d pages: first page painted p50 %s (max %s), bare image p50 %s; review page %d KB; load %s\n",
-			n, ms(percentile(product, 50)), ms(percentile(product, 100)), ms(percentile(bare, 50)), size/1000, loadAverage())
+		fmt.Fprintf(log, "%d pages: first page painted p50 %s (max %s), bare image p50 %s; main thread's own time until painted p50 %s; review page %d KB; load %s\n",
+			n, ms(percentile(product, 50)), ms(percentile(product, 100)), ms(percentile(bare, 50)), ms(percentile(cpu, 50)), size/1000, loadAverage())
 		rs = append(rs, result{
 			fmt.Sprintf("Chromium: navigation to the first page image painted, fresh %d-page PDF (50 fields, 500 boxes), first visit, p50 (max) of %d; review page %d KB; load %s", n, firstPageVisits, size/1000, loadAverage()),
-			fmt.Sprintf("%s (%s)", ms(percentile(product, 50)), ms(percentile(product, 100))),
+			fmt.Sprintf("%s (%s); main thread's own time until painted, traced, p50 of %d: %s", ms(percentile(product, 50)), ms(percentile(product, 100)), tracedVisits, ms(percentile(cpu, 50))),
 			fmt.Sprintf("%s p50: a bare page of that one image, same server", ms(percentile(bare, 50))), goal,
 		})
 		if n == 300 {
@@ -165,10 +194,10 @@ func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 				return nil, err
 			}
 			fmt.Fprintf(log, "scrolling 300 pages in 600 frames: %d long tasks, longest %.0f ms, longest frame %.0f ms; load %s\n", s.Long, s.Longest, s.Frame, loadAverage())
-			fmt.Fprintf(log, "  trace of the main thread: %d tasks, longest %.0f ms, %d over 50 ms; %s\n", tr.Tasks, tr.Longest, tr.Over50, tr.top(8))
+			fmt.Fprintf(log, "  trace of the main thread: %d tasks, %.0f ms of its own time, longest %.0f ms, %d over 50 ms; %s\n", tr.Tasks, tr.CPU, tr.Longest, tr.Over50, tr.top(8))
 			rs = append(rs, result{
-				"Chromium: scrolling a 300-page PDF from first page to last in 600 frames: long tasks (longest), longest frame; load " + loadAverage(),
-				fmt.Sprintf("%d (%.0f ms), %.0f ms", s.Long, s.Longest, s.Frame), "", "no long task over 50 ms",
+				"Chromium: scrolling a 300-page PDF from first page to last in 600 frames: long tasks (longest), longest frame; the main thread's own time in the trace; load " + loadAverage(),
+				fmt.Sprintf("%d (%.0f ms), %.0f ms; %.0f ms", s.Long, s.Longest, s.Frame, tr.CPU), "", "no long task over 50 ms",
 			})
 		}
 	}
@@ -184,10 +213,10 @@ func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	fmt.Fprintf(log, "2,000 boxes, zoom and pan over %d frames: longest frame %.0f ms, %d over 50 ms; %d long tasks (longest %.0f ms); load %s\n", p.Frames, p.Longest, p.Over, p.Long, p.LongestTask, loadAverage())
-	fmt.Fprintf(log, "  trace of the main thread: %d tasks, longest %.0f ms, %d over 50 ms; %s\n", tr.Tasks, tr.Longest, tr.Over50, tr.top(8))
+	fmt.Fprintf(log, "  trace of the main thread: %d tasks, %.0f ms of its own time, longest %.0f ms, %d over 50 ms; %s\n", tr.Tasks, tr.CPU, tr.Longest, tr.Over50, tr.top(8))
 	rs = append(rs, result{
-		"Chromium: a page with 2,000 boxes zoomed in and out (60 frames) then panned zoomed in (120 frames): longest frame, frames over 50 ms; in the trace, the main thread's longest task and tasks over 50 ms; load " + loadAverage(),
-		fmt.Sprintf("%.0f ms, %d; %.0f ms, %d", p.Longest, p.Over, tr.Longest, tr.Over50), "", "no frame over 50 ms",
+		"Chromium: a page with 2,000 boxes zoomed in and out (60 frames) then panned zoomed in (120 frames): longest frame, frames over 50 ms; in the trace, the main thread's longest task, tasks over 50 ms, its own time; load " + loadAverage(),
+		fmt.Sprintf("%.0f ms, %d; %.0f ms, %d, %.0f ms", p.Longest, p.Over, tr.Longest, tr.Over50, tr.CPU), "", "no frame over 50 ms",
 	})
 	return rs, nil
 }
@@ -209,7 +238,7 @@ func tempViewerEnv(ctx context.Context, name string) (*viewerEnv, func(), error)
 
 // firstImage is the src of the first page image on a review page.
 func firstImage(page string) (string, bool) {
-	_, rest, ok := strings.Cut(page, `<div class="page" `)
+	_, rest, ok := strings.Cut(page, `<div class="page`)
 	if !ok {
 		return "", false
 	}

@@ -5,12 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
 	"github.com/chromedp/cdproto/cdp"
 	cdpio "github.com/chromedp/cdproto/io"
-	"github.com/chromedp/cdproto/tracing"
+	tracingapi "github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 )
 
@@ -18,10 +19,15 @@ import (
 // while a script ran: its tasks (a frame's work is one), and where their
 // time went by trace event.
 type mainThreadTrace struct {
-	Tasks   int                // tasks run
-	Longest float64            // the longest, in ms
-	Over50  int                // tasks over 50 ms
-	ByEvent map[string]float64 // ms spent in each named event (nested ones counted in each)
+	Tasks   int     // tasks run
+	Longest float64 // the longest, in ms
+	Over50  int     // tasks over 50 ms
+	CPU     float64 // the main thread's own time in its tasks, in ms: wall time less the waits for a core
+
+	// ImagePainted is the same from the start until the largest image on
+	// the page was first painted, if it was.
+	ImagePainted *mainThreadTrace
+	ByEvent      map[string]float64 // the thread's own ms in each named event (nested ones counted in each)
 }
 
 // top names the n events that took most of the main thread's time.
@@ -45,21 +51,29 @@ func (t mainThreadTrace) top(n int) string {
 // returns its answer and what the trace says of the renderer's main thread.
 func traced[T any](bctx context.Context, script string) (T, mainThreadTrace, error) {
 	var out T
+	tr, err := tracing(bctx, func(ctx context.Context, tg *chromedp.Target) (err error) {
+		out, err = chromedp.Evaluate[T](script, chromedp.EvalAwaitPromise)(ctx, tg)
+		return err
+	})
+	return out, tr, err
+}
+
+// tracing runs do with Chromium tracing on and returns what the trace says
+// of the renderer's main thread meanwhile.
+func tracing(bctx context.Context, do func(ctx context.Context, tg *chromedp.Target) error) (mainThreadTrace, error) {
 	var tr mainThreadTrace
 	err := chromedp.Do(bctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		complete := cdp.Events(ctx, tg, tracing.TracingComplete)
-		if _, err := cdp.Call(ctx, tg, tracing.Start, tracing.StartParams{
-			TransferMode: tracing.StartTransferModeReturnAsStream, StreamFormat: tracing.StreamFormatJSON,
-			TraceConfig: &tracing.TraceConfig{IncludedCategories: []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel"}},
+		complete := cdp.Events(ctx, tg, tracingapi.TracingComplete)
+		if _, err := cdp.Call(ctx, tg, tracingapi.Start, tracingapi.StartParams{
+			TransferMode: tracingapi.StartTransferModeReturnAsStream, StreamFormat: tracingapi.StreamFormatJSON,
+			TraceConfig: &tracingapi.TraceConfig{IncludedCategories: []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel"}},
 		}); err != nil {
 			return err
 		}
-		v, err := chromedp.Evaluate[T](script, chromedp.EvalAwaitPromise)(ctx, tg)
-		if err != nil {
+		if err := do(ctx, tg); err != nil {
 			return err
 		}
-		out = v
-		if _, err := cdp.Call(ctx, tg, tracing.End, cdp.Empty{}); err != nil {
+		if _, err := cdp.Call(ctx, tg, tracingapi.End, cdp.Empty{}); err != nil {
 			return err
 		}
 		for ev, err := range complete {
@@ -83,7 +97,7 @@ func traced[T any](bctx context.Context, script string) (T, mainThreadTrace, err
 		}
 		return fmt.Errorf("the trace never completed")
 	}))
-	return out, tr, err
+	return tr, err
 }
 
 // mainThread reads a JSON trace for the renderer's main threads.
@@ -92,11 +106,16 @@ func mainThread(data []byte) (mainThreadTrace, error) {
 		TraceEvents []struct {
 			Name string  `json:"name"`
 			Ph   string  `json:"ph"`
+			Ts   float64 `json:"ts"`
 			Dur  float64 `json:"dur"`
+			TDur float64 `json:"tdur"`
 			Pid  int64   `json:"pid"`
 			Tid  int64   `json:"tid"`
 			Args struct {
 				Name string `json:"name"`
+				Data struct {
+					Type string `json:"type"`
+				} `json:"data"`
 			} `json:"args"`
 		} `json:"traceEvents"`
 	}
@@ -110,21 +129,35 @@ func mainThread(data []byte) (mainThreadTrace, error) {
 			main[thread{e.Pid, e.Tid}] = true
 		}
 	}
+	// A task is traced as RunTask with ThreadControllerImpl::RunTask inside
+	// it, or either alone: count only tasks not inside another.
+	events := trace.TraceEvents
+	sort.SliceStable(events, func(i, j int) bool { return events[i].Ts < events[j].Ts })
+	taskEnd := map[thread]float64{}
 	tr := mainThreadTrace{ByEvent: map[string]float64{}}
-	for _, e := range trace.TraceEvents {
-		if e.Ph != "X" || !main[thread{e.Pid, e.Tid}] {
+	for _, e := range events {
+		th := thread{e.Pid, e.Tid}
+		if e.Name == "largestContentfulPaint::Candidate" && e.Args.Data.Type == "image" && tr.ImagePainted == nil {
+			tr.ImagePainted = &mainThreadTrace{Tasks: tr.Tasks, Longest: tr.Longest, Over50: tr.Over50, CPU: tr.CPU, ByEvent: maps.Clone(tr.ByEvent)}
+		}
+		if e.Ph != "X" || !main[th] {
 			continue
 		}
 		d := e.Dur / 1000
 		if e.Name == "RunTask" || e.Name == "ThreadControllerImpl::RunTask" {
+			if e.Ts < taskEnd[th] {
+				continue
+			}
+			taskEnd[th] = e.Ts + e.Dur
 			tr.Tasks++
+			tr.CPU += e.TDur / 1000
 			tr.Longest = max(tr.Longest, d)
 			if d > 50 {
 				tr.Over50++
 			}
 			continue
 		}
-		tr.ByEvent[e.Name] += d
+		tr.ByEvent[e.Name] += e.TDur / 1000
 	}
 	return tr, nil
 }

@@ -40,7 +40,8 @@ var longDoc = sync.OnceValue(func() []byte {
 })
 
 // TestLongDocumentOpensAndJumps: a 300-page document opens with page one
-// drawn and only the images near the view asked for; Tab to a field cited
+// drawn (in the first frame, not one after the browser finds it in view)
+// and only the images near the view asked for; Tab to a field cited
 // on page 300 shows that page, drawn, with the field's box in view.
 func TestLongDocumentOpensAndJumps(t *testing.T) {
 	t.Parallel()
@@ -100,6 +101,15 @@ func TestLongDocumentOpensAndJumps(t *testing.T) {
 	}
 	if made[0] != longDocPages || made[1] > 10 || made[2] > 40 {
 		t.Fatalf("of %d pages, %d page images and %d thumbnails were made on opening; want every page, images only near the view", made[0], made[1], made[2])
+	}
+	// The pages sent with their image are drawn in the first frame; the
+	// others wait until they come into view.
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[1, 2, 3].map((n) => getComputedStyle(document.querySelector('.page[data-page="' + n + '"]')).contentVisibility)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(shown, " ") != "visible visible auto" {
+		t.Fatalf("pages 1 to 3 are content-visibility %q, want page one and two drawn at once and page three when near", shown)
 	}
 	if a := activePath(ctx); a != "first" {
 		t.Fatalf("the run opened in %q, want the field first", a)

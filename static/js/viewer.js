@@ -113,28 +113,36 @@ function zoom(f) {
   if (box) show(box, "instant");
 }
 
-// The current page is the one nearest the top of the view.
+// The current page is the one showing most of itself in the view, found
+// among the pages near it (nearView keeps them) once a frame while the view
+// scrolls: one observer over every page, not one more for this.
 let current = pageEls[0];
 function currentPage() {
   return current || pageEls[0];
 }
-const seen = new IntersectionObserver(
-  (entries) => {
-    for (const e of entries) e.target._visible = e.isIntersecting ? e.intersectionRatio : 0;
-    let best = null;
-    for (const p of pageEls) if (p._visible && (!best || p._visible > best._visible + 0.001)) best = p;
-    if (best && best !== current) {
-      thumbs.get(current?.dataset.index)?.removeAttribute("aria-current");
-      current = best;
-      pageNow.textContent = best.dataset.index;
-      const t = thumbs.get(best.dataset.index);
-      t?.setAttribute("aria-current", "true");
-      t?.scrollIntoView({ block: "nearest" });
-    }
-  },
-  { root: pagesEl, threshold: [0, 0.25, 0.5, 0.75, 1] },
-);
-pageEls.forEach((p) => seen.observe(p));
+let looking = 0;
+function findCurrent() {
+  if (!looking) looking = requestAnimationFrame(setCurrent);
+}
+function setCurrent() {
+  looking = 0;
+  const v = pagesEl.getBoundingClientRect();
+  let best = null, most = 0;
+  for (const p of near) {
+    const r = p.getBoundingClientRect();
+    const shown = (Math.min(r.bottom, v.bottom) - Math.max(r.top, v.top)) / (r.height || 1);
+    if (shown > most + 0.001 || (best && shown > most - 0.001 && +p.dataset.index < +best.dataset.index)) [best, most] = [p, Math.max(shown, most)];
+  }
+  if (best && most > 0 && best !== current) {
+    thumbs.get(current?.dataset.index)?.removeAttribute("aria-current");
+    current = best;
+    pageNow.textContent = best.dataset.index;
+    const t = thumbs.get(best.dataset.index);
+    t?.setAttribute("aria-current", "true");
+    t?.scrollIntoView({ block: "nearest" });
+  }
+}
+pagesEl.addEventListener("scroll", findCurrent, { passive: true });
 findThumbs();
 
 function goPage(delta) {
@@ -288,6 +296,7 @@ const nearView = new IntersectionObserver((entries) => {
     pageImage(e.target);
     if (pagesEl.classList.contains("show-text") || drawing) ensureWords(e.target);
   }
+  findCurrent();
 }, { root: pagesEl, rootMargin: "100% 0px" });
 pageEls.forEach((p) => nearView.observe(p));
 function wordsInView() {
