@@ -7,7 +7,10 @@
 // an interface whose method has the same name and signature as the
 // storage write (web.Store, ingest.Store, …). The few writes that are the
 // adapters' own bookkeeping, not a use-case, are listed in allowed below,
-// each with why. `make lint` runs it: go run ./internal/housecheck.
+// each with why. It also holds the edges the house draws between packages
+// (imports below): views import only review, and web reaches documents
+// through the Pages and Contents it declares. `make lint` runs it:
+// go run ./internal/housecheck.
 package main
 
 import (
@@ -48,6 +51,22 @@ var allowed = map[string]string{
 	"MigrateBlobs":      "the operator's move of documents into S3: where bytes are kept, not what anyone decided",
 }
 
+// edge is, for a package of this module, the packages of the module it
+// must not import outside its tests, and why; "*" refuses every one but
+// those in keep. A package is named by its top directory (web/live is web).
+type edge struct {
+	pkg, why     string
+	refuse, keep []string
+}
+
+// imports are the edges the house draws.
+var imports = []edge{
+	{pkg: "views", why: "views draw review's types and their own view models, which web builds",
+		refuse: []string{"*"}, keep: []string{"review", "views"}},
+	{pkg: "web", why: "web reaches documents through the Pages and Contents it declares; instance wires package pages",
+		refuse: []string{"pages", "content"}},
+}
+
 func main() {
 	bad, err := check(".")
 	if err != nil {
@@ -58,7 +77,7 @@ func main() {
 		fmt.Println(b)
 	}
 	if len(bad) > 0 {
-		fmt.Printf("%d storage writes outside desk: make each a desk method\n", len(bad))
+		fmt.Printf("%d storage writes outside desk or imports across the house's edges\n", len(bad))
 		os.Exit(1)
 	}
 }
@@ -111,8 +130,51 @@ func check(dir string) ([]string, error) {
 			})
 		}
 	}
+	edges, err := crossings(dir)
+	if err != nil {
+		return nil, err
+	}
+	bad = append(bad, edges...)
 	slices.Sort(bad)
 	return slices.Compact(bad), nil
+}
+
+// crossings answers each import, outside tests, that imports refuses.
+func crossings(dir string) ([]string, error) {
+	var patterns []string
+	for _, rule := range imports {
+		patterns = append(patterns, "./"+rule.pkg+"/...")
+	}
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax, Dir: dir}, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	var bad []string
+	for _, p := range pkgs {
+		own, _ := strings.CutPrefix(p.PkgPath, module+"/")
+		own, _, _ = strings.Cut(own, "/")
+		i := slices.IndexFunc(imports, func(e edge) bool { return e.pkg == own })
+		if i < 0 {
+			continue
+		}
+		rule := imports[i]
+		for _, f := range p.Syntax {
+			for _, spec := range f.Imports {
+				path := strings.Trim(spec.Path.Value, "\"")
+				inner, ok := strings.CutPrefix(path, module+"/")
+				if !ok {
+					continue
+				}
+				top, _, _ := strings.Cut(inner, "/")
+				if slices.Contains(rule.refuse, top) || (slices.Contains(rule.refuse, "*") && !slices.Contains(rule.keep, top)) {
+					pos := p.Fset.Position(spec.Pos())
+					rel, _ := filepath.Rel(mustAbs(dir), pos.Filename)
+					bad = append(bad, fmt.Sprintf("%s:%d: %s imports %s: %s", rel, pos.Line, rule.pkg, inner, rule.why))
+				}
+			}
+		}
+	}
+	return bad, nil
 }
 
 // callsStorage reports whether fn, a method called in an adapter, is a
