@@ -22,19 +22,27 @@ type Documents interface {
 
 // renderer is package pages as the web server asks for it, in the web
 // server's own types.
-type renderer struct{ *pages.Renderer }
+type renderer struct {
+	*pages.Renderer
+	Kinds
+}
 
-func (renderer) Sniff(r io.Reader) (string, []byte, error) {
+// Kinds answers what the web server asks of a document's kind, as
+// packages pages and content tell it: the renderer's answers, and a
+// stand-in's that draws nothing.
+type Kinds struct{}
+
+func (Kinds) Sniff(r io.Reader) (string, []byte, error) {
 	head := make([]byte, pages.SniffLen)
 	n, _ := io.ReadFull(r, head)
 	kind, err := pages.Sniff(head[:n])
 	return kind, head[:n], err
 }
 
-func (renderer) Drawn(kind string) bool  { return pages.Drawn(kind) }
-func (renderer) Served(kind string) bool { return pages.Served(kind) }
-func (renderer) Widths() []int           { return pages.Widths }
-func (renderer) Reads(kind string) bool  { return content.Is(kind) }
+func (Kinds) Drawn(kind string) bool  { return pages.Drawn(kind) }
+func (Kinds) Served(kind string) bool { return pages.Served(kind) }
+func (Kinds) Widths() []int           { return pages.Widths }
+func (Kinds) Reads(kind string) bool  { return content.Is(kind) }
 
 func (r renderer) Words(ctx context.Context, hash, file string, page int) ([]web.Word, error) {
 	ws, err := r.Renderer.Words(ctx, hash, file, page)

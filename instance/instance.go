@@ -118,7 +118,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		if err := pages.Sandbox(); err != nil {
 			c.Log.Warn("no network sandbox: LibreOffice and Tesseract run with this server's network; Word documents still lose their outside references before LibreOffice opens them", "err", err)
 		}
-		docs = renderer{in.Renderer}
+		docs = renderer{Renderer: in.Renderer}
 	}
 	in.ln, err = net.Listen("tcp", c.Addr)
 	if err != nil {

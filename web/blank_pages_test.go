@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/reviewer-app/reviewer/content"
+	"github.com/reviewer-app/reviewer/instance"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
@@ -22,7 +23,10 @@ import (
 // header; it draws every page as one blank PNG, finds no words, and reads
 // nothing, not even the cells of a document without pages. The tests of
 // drawing, words and reading run on the real renderer (envOptions.pdfium).
-type blankPages struct{ dir string }
+type blankPages struct {
+	instance.Kinds
+	dir string
+}
 
 // letter is the size blankPages measures every page of a PDF at.
 var letter = review.PageSize{Width: 612, Height: 792}
@@ -57,18 +61,6 @@ func (b blankPages) Inspect(_ context.Context, _, file string) (string, []review
 }
 
 func (blankPages) DrawFirst(context.Context, string, string, string) error { return nil }
-
-func (blankPages) Sniff(r io.Reader) (string, []byte, error) {
-	head := make([]byte, pages.SniffLen)
-	n, _ := io.ReadFull(r, head)
-	kind, err := pages.Sniff(head[:n])
-	return kind, head[:n], err
-}
-
-func (blankPages) Drawn(kind string) bool  { return pages.Drawn(kind) }
-func (blankPages) Served(kind string) bool { return pages.Served(kind) }
-func (blankPages) Widths() []int           { return pages.Widths }
-func (blankPages) Reads(kind string) bool  { return content.Is(kind) }
 
 // PNG answers one blank page, whatever was asked.
 func (b blankPages) PNG(context.Context, string, string, int, int) (string, error) {
