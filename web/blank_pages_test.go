@@ -68,11 +68,19 @@ func (b blankPages) PNG(context.Context, string, string, int, int) (string, erro
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
-	var img bytes.Buffer
-	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+	f, err := os.CreateTemp(b.dir, "blank-*") // renamed into place whole: requests at once never see half of it
+	if err != nil {
 		return "", err
 	}
-	return path, os.WriteFile(path, img.Bytes(), 0o600)
+	defer os.Remove(f.Name())
+	if err := png.Encode(f, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return path, os.Rename(f.Name(), path)
 }
 
 func (blankPages) Turned(_ context.Context, _, src string, _ int) (string, error) { return src, nil }
