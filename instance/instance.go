@@ -46,11 +46,14 @@ type Config struct {
 	Blobs              *s3.Client    // where documents are kept for every instance (--blobs); nil: Data, or PostgreSQL
 	NoMigrate          bool          // leave the schema as it is (`reviewer migrate` brings it up to date); one behind is an error
 
-	// For tests: the clock, a low bcrypt cost, and where PDFium's compiled
-	// code is kept (shared between tests, so it is compiled once).
+	// For tests: the clock, a low bcrypt cost, where PDFium's compiled
+	// code is kept (shared between tests, so it is compiled once), and a
+	// stand-in for package pages in tests that draw no page (no PDFium is
+	// started then; Instance.Renderer is nil).
 	Now              func() time.Time
 	FastPasswordHash bool
 	CompileCache     string
+	Documents        Documents
 }
 
 // Backup is when and where a SQLite installation backs itself up
@@ -69,7 +72,7 @@ type Instance struct {
 	Ingest   *ingest.Worker
 	Outbound *outbound.Worker
 	Extend   *extend.Client
-	Renderer *pages.Renderer
+	Renderer *pages.Renderer // nil when Config.Documents stands in for it
 	Desk     *desk.Desk
 
 	log    *slog.Logger
@@ -106,12 +109,16 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		in.Close()
 		return nil, err
 	}
-	in.Renderer, err = pages.Open(ctx, c.Data, pages.Options{CompileCache: c.CompileCache, DecodeMemory: c.DecodeMemory})
-	if err != nil {
-		return fail(err)
-	}
-	if err := pages.Sandbox(); err != nil {
-		c.Log.Warn("no network sandbox: LibreOffice and Tesseract run with this server's network; Word documents still lose their outside references before LibreOffice opens them", "err", err)
+	docs := c.Documents
+	if docs == nil {
+		in.Renderer, err = pages.Open(ctx, c.Data, pages.Options{CompileCache: c.CompileCache, DecodeMemory: c.DecodeMemory})
+		if err != nil {
+			return fail(err)
+		}
+		if err := pages.Sandbox(); err != nil {
+			c.Log.Warn("no network sandbox: LibreOffice and Tesseract run with this server's network; Word documents still lose their outside references before LibreOffice opens them", "err", err)
+		}
+		docs = renderer{Renderer: in.Renderer}
 	}
 	in.ln, err = net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -122,7 +129,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		in.URL = "http://" + BrowserAddr(in.ln.Addr().String())
 	}
 	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
-	in.Desk = desk.New(in.Store, in.Renderer, rules.New(c.Now), c.Now)
+	in.Desk = desk.New(in.Store, docs, rules.New(c.Now), c.Now)
 	in.Desk.Passwords = in.Store.Passwords()
 	if c.UndoWindow > 0 {
 		in.Desk.UndoWindow = c.UndoWindow
@@ -133,7 +140,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		in.Ingest.Now, in.Outbound.Now = c.Now, c.Now
 	}
 	c.Web.BaseURL, c.Web.APIKeySet = in.URL, c.ExtendKey != ""
-	in.Server, err = web.NewServer(ctx, c.Web, web.Deps{Store: in.Store, Worker: in.Ingest, Pages: in.Renderer, Contents: in.Renderer, Desk: in.Desk, Log: c.Log, Now: c.Now})
+	in.Server, err = web.NewServer(ctx, c.Web, web.Deps{Store: in.Store, Worker: in.Ingest, Pages: docs, Contents: docs, Desk: in.Desk, Log: c.Log, Now: c.Now})
 	if err != nil {
 		return fail(err)
 	}

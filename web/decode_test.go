@@ -56,7 +56,7 @@ func (e *env) uploaded(doc []byte) (run, blob string) {
 // waits briefly and is answered 503 with Retry-After and a sentence; once
 // there is room, the thumbnail is a thumbnail.
 func TestBusyDecoderAnswers503(t *testing.T) {
-	e := newEnv(t, web.Config{})
+	e := newEnvWith(t, web.Config{}, envOptions{pdfium: true})
 	_, blob := e.uploaded(hostile.SharedStripTIFF(64, 600, 600))
 	rev := e.signIn("rev@example.com", review.RoleReviewer)
 
@@ -100,7 +100,7 @@ func TestBusyDecoderAnswers503(t *testing.T) {
 // the page now holds at most the text budget, each cell written once,
 // the long ones marked as cut and what was left out said.
 func TestSharedStringWorkbookPage(t *testing.T) {
-	e := newEnv(t, web.Config{})
+	e := newEnvWith(t, web.Config{}, envOptions{pdfium: true})
 	run, _ := e.uploaded(hostile.SharedStringXLSX(64<<10, 2000))
 	rev := e.signIn("rev@example.com", review.RoleReviewer)
 	resp, page := get(t, rev, e.srv.URL+"/runs/"+run)
@@ -132,7 +132,7 @@ func TestPagesWhileBlobStoreIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := t.TempDir()
-	e := newEnvWith(t, web.Config{}, envOptions{data: data, blobs: blobs})
+	e := newEnvWith(t, web.Config{}, envOptions{data: data, blobs: blobs, pdfium: true})
 	_, blob := e.uploaded(hostile.SharedStripTIFF(2, 60, 60))
 	rev := e.signIn("rev@example.com", review.RoleReviewer)
 	if err := os.Remove(filepath.Join(data, "blobs", blob[:2], blob[2:])); err != nil {

@@ -63,10 +63,10 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	p("# HELP reviewer_websockets_open Live-update connections open.\n# TYPE reviewer_websockets_open gauge\nreviewer_websockets_open %d\n", s.sockets.count())
 	if s.pages != nil {
 		p("# HELP reviewer_pdfium_restarts_total PDFium instances replaced after running out of time or memory, or failing.\n# TYPE reviewer_pdfium_restarts_total counter\nreviewer_pdfium_restarts_total %d\n", s.pages.Restarts())
-		b := s.pages.Budget()
-		p("# HELP reviewer_decode_bytes_held Bytes the decoders hold now, of the decoding budget.\n# TYPE reviewer_decode_bytes_held gauge\nreviewer_decode_bytes_held %d\n", b.Held())
-		p("# HELP reviewer_decode_bytes_peak The most bytes the decoders held at once since start.\n# TYPE reviewer_decode_bytes_peak gauge\nreviewer_decode_bytes_peak %d\n", b.Peak())
-		p("# HELP reviewer_decode_busy_total Requests told to come back because the decoding budget was taken.\n# TYPE reviewer_decode_busy_total counter\nreviewer_decode_busy_total %d\n", b.Busy())
+		b := s.pages.Decoding()
+		p("# HELP reviewer_decode_bytes_held Bytes the decoders hold now, of the decoding budget.\n# TYPE reviewer_decode_bytes_held gauge\nreviewer_decode_bytes_held %d\n", b.Held)
+		p("# HELP reviewer_decode_bytes_peak The most bytes the decoders held at once since start.\n# TYPE reviewer_decode_bytes_peak gauge\nreviewer_decode_bytes_peak %d\n", b.Peak)
+		p("# HELP reviewer_decode_busy_total Requests told to come back because the decoding budget was taken.\n# TYPE reviewer_decode_busy_total counter\nreviewer_decode_busy_total %d\n", b.Busy)
 	}
 	if s.worker != nil {
 		processed, failed, fetched, fetchErrors := s.worker.Counts()

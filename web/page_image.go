@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -42,9 +41,9 @@ func (s *Server) servePageImage(w http.ResponseWriter, r *http.Request) error {
 	// A PDF's page is rendered; an image the browser may not show (TIFF) or
 	// that is to be turned is decoded here as displayed; JPEG and PNG go
 	// as they are.
-	if pages.Drawn(doc.Kind) || !pages.Served(doc.Kind) || turn != 0 {
-		width := nearestWidth(r.URL.Query().Get("w"))
-		if !pages.Drawn(doc.Kind) && r.URL.Query().Get("w") == "" {
+	if s.pages.Drawn(doc.Kind) || !s.pages.Served(doc.Kind) || turn != 0 {
+		width := nearestWidth(s.pages.Widths(), r.URL.Query().Get("w"))
+		if !s.pages.Drawn(doc.Kind) && r.URL.Query().Get("w") == "" {
 			width = 0 // an image at its own size, unless a thumbnail is asked for
 		}
 		path, err = s.pages.PNG(r.Context(), blob, path, n, width)
@@ -85,15 +84,15 @@ func retryLater(w http.ResponseWriter, err error) error {
 	return err
 }
 
-// nearestWidth picks the smallest rendered width at least as wide as asked.
-func nearestWidth(s string) int {
+// nearestWidth picks the smallest of widths at least as wide as asked.
+func nearestWidth(widths []int, s string) int {
 	want, _ := strconv.Atoi(s)
-	for _, w := range pages.Widths {
+	for _, w := range widths {
 		if w >= want {
 			return w
 		}
 	}
-	return pages.Widths[len(pages.Widths)-1]
+	return widths[len(widths)-1]
 }
 
 // turnPage turns a page of a run's document a quarter, clockwise or

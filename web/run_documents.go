@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 
-	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/views"
 )
@@ -14,7 +13,7 @@ type fileDoc struct {
 	file    review.File
 	sizes   []review.PageSize // known sizes; nil when the document is missing
 	turns   map[int]int       // how pages are turned for viewing, by number
-	content *content.Doc      // a document without pages: its sheets or text
+	content *Content          // a document without pages: its sheets or text
 	asText  string            // why a Word document is shown as its text
 	missing string
 }
@@ -37,11 +36,9 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 				switch {
 				case err != nil:
 					d.missing = "This document cannot be shown: " + review.ErrorMessage(err)
-				case content.Is(doc.Kind) && len(doc.Pages) == 0:
+				case s.contents.Reads(doc.Kind) && len(doc.Pages) == 0:
 					d.content, d.missing = s.content(ctx, f.Blob, doc.Kind)
-					if doc.Kind == content.KindDOCX {
-						d.asText = s.contents.AsText(f.Blob)
-					}
+					d.asText = s.contents.AsText(f.Blob, doc.Kind)
 				default:
 					d.sizes = doc.Pages
 					d.turns, _ = s.store.PageTurns(ctx, f.Blob) // unturned if unreadable
@@ -59,7 +56,7 @@ func (s *Server) documents(ctx context.Context, run *review.Run) []fileDoc {
 
 // content reads a document without pages, or says why it cannot (the
 // server being busy decoding, say).
-func (s *Server) content(ctx context.Context, blob, kind string) (*content.Doc, string) {
+func (s *Server) content(ctx context.Context, blob, kind string) (*Content, string) {
 	path, err := s.store.BlobPath(blob)
 	if err != nil {
 		return nil, "This document cannot be shown: " + review.ErrorMessage(err)
@@ -95,8 +92,8 @@ func exists(path string) bool {
 
 // contentVM lays out a document without pages, with what is to be said of
 // how it is shown (asText: why a Word document has no pages).
-func contentVM(d content.Doc, asText string) *views.ContentVM {
-	vm := &views.ContentVM{Kind: d.Kind, Text: d.Text, CellKiB: content.MaxCell >> 10}
+func contentVM(d Content, asText string) *views.ContentVM {
+	vm := &views.ContentVM{Kind: d.Kind, Text: d.Text, CellKiB: d.CellKept >> 10}
 	for _, sh := range d.Sheets {
 		vm.Sheets = append(vm.Sheets, views.SheetVM{Name: sh.Name, Rows: sh.Rows, Cut: sh.Cut})
 	}

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -42,12 +41,11 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		if _, params, _ := mime.ParseMediaType(part.Header.Get("Content-Disposition")); params["name"] != "document" {
 			continue
 		}
-		head := make([]byte, pages.SniffLen)
-		k, _ := io.ReadFull(part, head)
-		if _, err := pages.Sniff(head[:k]); err != nil {
+		_, head, err := s.pages.Sniff(part)
+		if err != nil {
 			return err
 		}
-		err = s.desk.ReplaceFile(r.Context(), run.ID, fileID, userFrom(r.Context()).Email, io.MultiReader(bytes.NewReader(head[:k]), part), maxUpload)
+		err = s.desk.ReplaceFile(r.Context(), run.ID, fileID, userFrom(r.Context()).Email, io.MultiReader(bytes.NewReader(head), part), maxUpload)
 		if err != nil {
 			if review.ErrorCode(err) != review.EINTERNAL {
 				return err

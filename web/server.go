@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -10,9 +11,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
-	"github.com/reviewer-app/reviewer/content"
 	"github.com/reviewer-app/reviewer/desk"
-	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/static"
 	"github.com/reviewer-app/reviewer/web/live"
@@ -66,21 +65,61 @@ type Ingest interface {
 	Counts() (processed, failed, filesFetched, fileErrors int64)
 }
 
-// Pages draws and reads a stored document's pages (package pages).
+// Pages draws and reads a stored document's pages: instance wires package
+// pages (PDFium, the image decoders, Tesseract), tests may give a stand-in.
 type Pages interface {
+	// Sniff reads the first bytes of a document from r, as many as it
+	// needs, and tells its kind, or why reviewer does not show it; head is
+	// what it read.
+	Sniff(r io.Reader) (kind string, head []byte, err error)
+	Drawn(kind string) bool  // a document of kind has its pages drawn (a PDF, a Word document laid out)
+	Served(kind string) bool // a browser shows an image of kind as it is
+	Widths() []int           // the widths pages are drawn at, narrowest first
 	PNG(ctx context.Context, hash, file string, page, width int) (string, error)
 	Turned(ctx context.Context, hash, src string, deg int) (string, error)
-	Words(ctx context.Context, hash, file string, page int) ([]pages.Word, error)
+	Words(ctx context.Context, hash, file string, page int) ([]Word, error)
 	Read(ctx context.Context, hash, file string, page int, box review.Rect) (string, error)
-	Ready() error          // for /readyz
-	Restarts() int64       // for /metrics
-	Budget() *pages.Budget // for /metrics
+	Ready() error       // for /readyz
+	Restarts() int64    // for /metrics
+	Decoding() Decoding // for /metrics
+}
+
+// Word is a word of a page's own text and where it is, in fractions of the
+// page as displayed: what a reviewer clicks to use or draws a box around.
+type Word struct {
+	Text string      `json:"text"`
+	Rect review.Rect `json:"rect"`
+}
+
+// Decoding is what the decoders hold of their memory budget, for /metrics.
+type Decoding struct {
+	Held, Peak int64 // bytes held now, and the most held at once since start
+	Busy       int64 // requests told to come back because the budget was taken
 }
 
 // Contents reads documents without pages: sheets and text.
 type Contents interface {
-	Content(ctx context.Context, hash, file, kind string) (content.Doc, error)
-	AsText(hash string) string // why a Word document is shown as its text
+	Reads(kind string) bool // a document of kind is shown as its cells or text, unless it was laid out as pages
+	Content(ctx context.Context, hash, file, kind string) (Content, error)
+	AsText(hash, kind string) string // why a document of kind is shown as its text rather than its pages; empty when it is not
+}
+
+// Content is a document without pages as read: a spreadsheet's sheets or
+// a text.
+type Content struct {
+	Kind     string
+	Sheets   []Sheet
+	Text     string // HTML and XML as their source, never run
+	Cut      string // what was left out, a sentence; empty when nothing was
+	CellKept int    // bytes of a cell kept; a cell cut there is marked in its sheet's Cut
+}
+
+// Sheet is one sheet of a spreadsheet: its rows of cells as shown, and the
+// cells cut at Content.CellKept bytes, by row and column (from 0).
+type Sheet struct {
+	Name string
+	Rows [][]string
+	Cut  map[[2]int]bool
 }
 
 // Deps are the server's collaborators.

@@ -35,7 +35,7 @@ type env struct {
 	srv      testServer
 	store    *storage.Store
 	desk     *desk.Desk
-	renderer *pages.Renderer
+	renderer *pages.Renderer // nil unless envOptions.pdfium
 }
 
 // testServer is where a test reaches the running instance.
@@ -49,8 +49,8 @@ func newEnv(t *testing.T, cfg web.Config) *env {
 }
 
 // envOptions are what a test may choose: a fake Extend, the clock, the
-// database (instances given the same PostgreSQL URL share it) and the undo
-// window.
+// database (instances given the same PostgreSQL URL share it), the undo
+// window, and the real renderer instead of blank pages.
 type envOptions struct {
 	extendURL, extendKey string
 	now                  func() time.Time
@@ -58,6 +58,7 @@ type envOptions struct {
 	undo                 time.Duration
 	data                 string     // the data directory; a new one when empty
 	blobs                *s3.Client // --blobs
+	pdfium               bool       // package pages, for a test that draws or reads pages; blankPages otherwise
 }
 
 func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
@@ -68,11 +69,15 @@ func newEnvWith(t *testing.T, cfg web.Config, o envOptions) *env {
 	if cfg.WebhookSecrets == nil {
 		cfg.WebhookSecrets = []string{secret}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	in, err := instance.New(ctx, instance.Config{
+	c := instance.Config{
 		Addr: "127.0.0.1:0", Data: cmp.Or(o.data, t.TempDir()), Blobs: o.blobs, DB: cmp.Or(o.db, pgtest.DB(t)), UndoWindow: o.undo, ExtendURL: o.extendURL, ExtendKey: o.extendKey, Web: cfg,
-		FastPasswordHash: true, CompileCache: pdfiumtest.Cache(t), Now: o.now,
-	})
+		FastPasswordHash: true, Now: o.now, Documents: blankPages{dir: t.TempDir()},
+	}
+	if o.pdfium {
+		c.CompileCache, c.Documents = pdfiumtest.Cache(t), nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	in, err := instance.New(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,10 @@
 // adapters' own bookkeeping, not a use-case, are listed in allowed below,
 // each with why. It fails too on an adapter's call of a storage read that
 // only a desk method may make (desksOwn: the account with its password
-// hash, which is for desk.SignIn to decide on). `make lint` runs it: go
-// run ./internal/housecheck.
+// hash, which is for desk.SignIn to decide on). It also holds the edges
+// the house draws between packages (imports below): views import only
+// review, and web reaches documents through the Pages and Contents it
+// declares. `make lint` runs it: go run ./internal/housecheck.
 package main
 
 import (
@@ -56,6 +58,22 @@ var desksOwn = map[string]string{
 	"SessionKeys": "the cookie keys: desk.SessionKeys makes the first pair on first use",
 }
 
+// edge is, for a package of this module, the packages of the module it
+// must not import outside its tests, and why; "*" refuses every one but
+// those in keep. A package is named by its top directory (web/live is web).
+type edge struct {
+	pkg, why     string
+	refuse, keep []string
+}
+
+// imports are the edges the house draws.
+var imports = []edge{
+	{pkg: "views", why: "views draw review's types and their own view models, which web builds",
+		refuse: []string{"*"}, keep: []string{"review", "views"}},
+	{pkg: "web", why: "web reaches documents through the Pages and Contents it declares; instance wires package pages",
+		refuse: []string{"pages", "content"}},
+}
+
 func main() {
 	bad, err := check(".")
 	if err != nil {
@@ -66,7 +84,7 @@ func main() {
 		fmt.Println(b)
 	}
 	if len(bad) > 0 {
-		fmt.Printf("%d storage writes or desk's reads outside desk: make each a desk method\n", len(bad))
+		fmt.Printf("%d storage writes or desk's reads outside desk, or imports across the house's edges\n", len(bad))
 		os.Exit(1)
 	}
 }
@@ -127,8 +145,51 @@ func check(dir string) ([]string, error) {
 			})
 		}
 	}
+	edges, err := crossings(dir)
+	if err != nil {
+		return nil, err
+	}
+	bad = append(bad, edges...)
 	slices.Sort(bad)
 	return slices.Compact(bad), nil
+}
+
+// crossings answers each import, outside tests, that imports refuses.
+func crossings(dir string) ([]string, error) {
+	var patterns []string
+	for _, rule := range imports {
+		patterns = append(patterns, "./"+rule.pkg+"/...")
+	}
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax, Dir: dir}, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	var bad []string
+	for _, p := range pkgs {
+		own, _ := strings.CutPrefix(p.PkgPath, module+"/")
+		own, _, _ = strings.Cut(own, "/")
+		i := slices.IndexFunc(imports, func(e edge) bool { return e.pkg == own })
+		if i < 0 {
+			continue
+		}
+		rule := imports[i]
+		for _, f := range p.Syntax {
+			for _, spec := range f.Imports {
+				path := strings.Trim(spec.Path.Value, "\"")
+				inner, ok := strings.CutPrefix(path, module+"/")
+				if !ok {
+					continue
+				}
+				top, _, _ := strings.Cut(inner, "/")
+				if slices.Contains(rule.refuse, top) || (slices.Contains(rule.refuse, "*") && !slices.Contains(rule.keep, top)) {
+					pos := p.Fset.Position(spec.Pos())
+					rel, _ := filepath.Rel(mustAbs(dir), pos.Filename)
+					bad = append(bad, fmt.Sprintf("%s:%d: %s imports %s: %s", rel, pos.Line, rule.pkg, inner, rule.why))
+				}
+			}
+		}
+	}
+	return bad, nil
 }
 
 // callsStorage reports whether fn, a method called in an adapter, is a

@@ -13,7 +13,8 @@ import (
 // another method or handed to the writer on a channel; so is a read that
 // is the desk's own (the account with its password hash), through an
 // interface or on the store. Other reads, allowed bookkeeping and a method
-// of the same name on another type are not.
+// of the same name on another type are not. Views importing more than
+// review, and web importing pages, are found too.
 func TestCheckFindsWrites(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
@@ -67,6 +68,34 @@ type Inbox interface{ Append(n int) }
 func Work(i Inbox) { i.Append(1) }
 `,
 		"outbound/outbound.go": "package outbound\n",
+		"review/review.go":     "package review\n\ntype Run struct{}\n",
+		"pages/pages.go":       "package pages\n\ntype Word struct{}\n",
+		"views/views.go": `package views
+
+import (
+	"` + module + `/review"
+	"` + module + `/storage"
+)
+
+var _ = review.Run{}
+var _ = storage.Store{}
+`,
+		"views/views_test.go": `package views
+
+import "` + module + `/pages"
+
+var _ = pages.Word{}
+`,
+		"web/draw.go": `package web
+
+import (
+	"` + module + `/pages"
+	"` + module + `/review"
+)
+
+var _ = pages.Word{}
+var _ = review.Run{}
+`,
 		"cmd/reviewer/main.go": `package main
 
 import "` + module + `/storage"
@@ -107,6 +136,8 @@ func main() {
 		"cmd/reviewer/main.go:7: PutTwice writes to storage directly",
 		"cmd/reviewer/main.go:9: Account reads what the desk decides on (the hash)",
 		"ingest/ingest.go:5: Append writes to storage directly",
+		"views/views.go:5: views imports storage: " + imports[0].why,
+		"web/draw.go:4: web imports pages: " + imports[1].why,
 		"web/web.go:16: Put writes to storage directly",
 		"web/web.go:20: Account reads what the desk decides on (the hash)",
 	}
