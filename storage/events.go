@@ -30,6 +30,10 @@ var ErrClosed = review.Errorf(review.EUNAVAILABLE, "the server is shutting down"
 // same id was stored before (Extend delivers at least once).
 func (s *Store) AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error) {
 	req := appendReq{ctx: ctx, ev: ev, body: body, reply: make(chan appendResult, 1)}
+	if g := s.w.gate; g != nil {
+		g.ackBegin()
+		defer g.ackEnd()
+	}
 	s.closing.RLock()
 	if s.closed {
 		s.closing.RUnlock()

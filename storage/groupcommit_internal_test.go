@@ -292,3 +292,63 @@ func TestMarkingEventsLeavesBodies(t *testing.T) {
 		t.Fatalf("counts %v, %v; want %d done", counts, err, events)
 	}
 }
+
+// TestWorkersYieldToAcknowledgements: a worker's write asks for SQLite's
+// writer only once no acknowledgement is in flight. Asking after the group
+// commit was not enough: one that found the writer free between two group
+// commits (the next acknowledgement already arrived, not yet batched) took
+// it, and that acknowledgement waited for the whole write.
+func TestWorkersYieldToAcknowledgements(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	ctx := context.Background()
+	g := s.w.gate
+	g.patience = ceiling                       // as if the machine were quick: no test waits on time
+	if err := g.lock(ctx, false); err != nil { // the writer, busy
+		t.Fatal(err)
+	}
+	acked := make(chan error, 2)
+	ack := func(id string) {
+		r := appendReqFor(id)
+		_, err := s.AppendEvent(ctx, r.ev, r.body)
+		acked <- err
+	}
+	go ack("evt_1")
+	waitUntil(t, "the first acknowledgement to wait for the writer", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.first) == 1
+	})
+	go ack("evt_2") // arrived, held until the group commit is done with evt_1
+	waitUntil(t, "the second acknowledgement to arrive", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.acks == 2
+	})
+	seen := make(chan int, 1)
+	worker := context.WithValue(ctx, backgroundKey{}, true)
+	go func() {
+		var n int
+		err := s.write(worker, func(tx *txn) error {
+			return tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		seen <- n
+	}()
+	waitUntil(t, "the worker's write to wait", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.yielding == 1 || len(g.others) == 1
+	})
+	g.unlock()
+	for range 2 {
+		if err := <-acked; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := <-seen; n != 2 {
+		t.Errorf("the worker's write saw %d events: it took the writer before an acknowledgement in flight", n)
+	}
+}
