@@ -97,6 +97,7 @@ func main() {
 	benches := []benchmark{
 		{"ingest", benchIngest},
 		{"ack", benchAck},
+		{"ack-postgres", benchAckPostgres},
 		{"ingest-postgres", benchIngestPostgres},
 		{"viewer", benchViewer},
 		{"word", benchWord},
@@ -115,7 +116,7 @@ func main() {
 	ctx := context.Background()
 	var all []result
 	for _, b := range benches {
-		if *only != "" && b.name != *only || *only == "" && b.name == "ack" { // ack is a part of ingest, run alone to profile
+		if *only != "" && b.name != *only || *only == "" && strings.HasPrefix(b.name, "ack") { // parts of ingest and postgres, run alone to profile
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "== %s\n", b.name)
