@@ -146,8 +146,16 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, bodies [][]b
 	}
 	sqliteIngest = rate
 	p50, p99 := percentile(lat, 50), percentile(lat, 99)
-	fmt.Fprintf(log, "ingest closed loop (load %s to %s): %d events of %d bytes, %.0f acknowledged/s (%.2fx the raw insert), p50 %s, p99 %s; CPU %s an event, %d left to apply\n",
+	fmt.Fprintf(log, "ingest closed loop (load %s to %s): %d events of %d bytes, %.0f acknowledged/s (%.2fx the raw insert), p50 %s, p99 %s; CPU %s an event, %d left to apply",
 		load, loadAverage(), len(lat), len(bodies[0]), rate, rate/base, ms(p50), ms(p99), ms(cpu/time.Duration(len(bodies))), counts["pending"])
+	t0 := time.Now()
+	for counts["pending"] > 0 && time.Since(t0) < drainCeiling {
+		time.Sleep(100 * time.Millisecond)
+		if counts, err = in.Store.EventCounts(ctx); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(log, ", %d left %s later\n", counts["pending"], time.Since(t0).Round(100*time.Millisecond))
 	what, raw := "webhook ingest", "raw SQLite insert, same bytes, one row per transaction"
 	if db != "" {
 		what, raw = "PostgreSQL: webhook ingest", fmt.Sprintf("raw PostgreSQL insert, same bytes, one row per transaction, %d connections", ingestSenders)
