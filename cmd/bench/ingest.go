@@ -38,6 +38,18 @@ const (
 // senders as fast as answered. Both beside inserting the same bytes into
 // SQLite one row per transaction.
 func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
+	return ingestSQLite(ctx, log, true)
+}
+
+// benchAck is benchIngest's closed loop alone beside its baseline: the
+// figure to profile acknowledgements by, without the sustained load's
+// backlog and documents in the profile.
+func benchAck(ctx context.Context, log io.Writer) ([]result, error) {
+	return ingestSQLite(ctx, log, false)
+}
+
+// ingestSQLite is benchIngest, the sustained load only when asked for.
+func ingestSQLite(ctx context.Context, log io.Writer, withSustained bool) ([]result, error) {
 	bodies, err := ingestBodies(ingestEvents / 2)
 	if err != nil {
 		return nil, err
@@ -52,40 +64,21 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "raw SQLite, one row per transaction: %.0f rows/s\n", base)
+	fmt.Fprintf(log, "raw SQLite, one row per transaction: %.0f rows/s (load %s)\n", base, loadAverage())
 
-	vis, err := benchVisible(ctx, log, filepath.Join(dir, "visible"), "", sustained)
-	if err != nil {
-		return nil, err
+	var out []result
+	if withSustained {
+		vis, err := benchVisible(ctx, log, filepath.Join(dir, "visible"), "", sustained)
+		if err != nil {
+			return nil, err
+		}
+		out = vis.results(fmt.Sprintf("%.0f rows/s (raw SQLite insert, one row per transaction)", base))
 	}
-	out := vis.results(fmt.Sprintf("%.0f rows/s (raw SQLite insert, one row per transaction)", base))
-
 	ack, err := closedLoop(ctx, log, filepath.Join(dir, "server"), "", bodies, base)
 	if err != nil {
 		return nil, err
 	}
 	return append(out, ack...), nil
-}
-
-// benchAck is benchIngest's closed loop alone beside its baseline: the
-// figure to profile acknowledgements by, without the sustained load's
-// backlog and documents in the profile.
-func benchAck(ctx context.Context, log io.Writer) ([]result, error) {
-	bodies, err := ingestBodies(ingestEvents / 2)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "reviewer-bench-ack-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	base, err := rawInsertBaseline(ctx, filepath.Join(dir, "raw"), bodies[:4000])
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(log, "raw SQLite, one row per transaction: %.0f rows/s (load %s)\n", base, loadAverage())
-	return closedLoop(ctx, log, filepath.Join(dir, "server"), "", bodies, base)
 }
 
 // benchAckPostgres is benchAck on PostgreSQL (a local server with fsync
