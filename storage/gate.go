@@ -12,8 +12,8 @@ import (
 // acknowledgements in flight to be answered before it asks for the writer.
 // While webhooks keep arriving there is always one in flight, so this is
 // also the most a worker is held back between writes: short enough that a
-// run shows up in the queue well within a second, long enough that the
-// writer goes to acknowledgements nine times in ten under a closed loop.
+// run still shows up in the queue within a second, long enough that a
+// worker writes a batch between many group commits, not between each two.
 const ackPatience = 100 * time.Millisecond
 
 // backgroundKey marks the context of a worker (see Store.Lead), whose
