@@ -36,7 +36,7 @@ type Event struct {
 // then walks only the top level (encoding/json would scan the payload twice
 // more); the payload is a slice of body, not a copy.
 func DecodeEvent(body []byte) (Event, error) {
-	if !json.Valid(body) {
+	if !validJSON(body) {
 		var v any
 		err := json.Unmarshal(body, &v) // for the position of the fault
 		return Event{}, Errorf(EINVALID, "body is not a JSON object: %v", jsonProblem(err))

@@ -30,7 +30,7 @@ const indexAbove = 16
 
 // parseTree parses a JSON document into nodes.
 func parseTree(doc []byte) (*node, error) {
-	if !json.Valid(doc) {
+	if !validJSON(doc) {
 		var v any
 		return nil, Errorf(EINVALID, "%s", jsonProblem(json.Unmarshal(doc, &v)))
 	}

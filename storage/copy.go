@@ -12,7 +12,7 @@ import (
 // tables lists every table of the schema in an order that satisfies its
 // references, with the column PostgreSQL numbers by itself ("" for none).
 var tables = []struct{ name, identity string }{
-	{"events", "seq"}, {"workflows", ""}, {"runs", ""}, {"run_outputs", ""}, {"step_runs", ""},
+	{"events", "seq"}, {"event_bodies", ""}, {"workflows", ""}, {"runs", ""}, {"run_outputs", ""}, {"step_runs", ""},
 	{"files", ""}, {"run_files", ""}, {"users", "id"}, {"sessions", ""}, {"tokens", "id"},
 	{"settings", ""}, {"documents", ""}, {"unmeasured", ""}, {"drafts", ""}, {"audit", "id"}, {"changes", "seq"},
 	{"field_outcomes", ""}, {"destinations", "id"}, {"outbox", "id"}, {"outbox_attempts", "id"},

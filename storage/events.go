@@ -30,6 +30,10 @@ var ErrClosed = review.Errorf(review.EUNAVAILABLE, "the server is shutting down"
 // same id was stored before (Extend delivers at least once).
 func (s *Store) AppendEvent(ctx context.Context, ev review.Event, body []byte) (fresh bool, err error) {
 	req := appendReq{ctx: ctx, ev: ev, body: body, reply: make(chan appendResult, 1)}
+	if g := s.w.gate; g != nil {
+		g.ackBegin()
+		defer g.ackEnd()
+	}
 	s.closing.RLock()
 	if s.closed {
 		s.closing.RUnlock()
@@ -79,42 +83,48 @@ func (s *Store) groupCommit(max int) {
 
 func (s *Store) commitBatch(batch []appendReq) {
 	fresh := make([]bool, len(batch))
+	live := make([]bool, len(batch)) // whose events the batch inserts, each with its body
 	// First: a webhook sender waits for this commit, the other writers
 	// (applying, storing and measuring documents) only for themselves.
 	err := s.writeAs(context.Background(), true, func(tx *txn) error {
-		// One statement for the batch: with PostgreSQL one round trip, not
-		// one per event. RETURNING names the events that were new.
+		// One statement for the events and one for their bodies: with
+		// PostgreSQL two round trips, not two per event. RETURNING names
+		// the events that were new.
 		now := ms(s.now())
 		var args []any
-		for _, r := range batch {
-			if r.ctx.Err() == nil { // a sender that gave up was never acknowledged
-				args = append(args, r.ev.ID, r.ev.Type, r.body, now)
+		for i, r := range batch {
+			if live[i] = r.ctx.Err() == nil; live[i] { // a sender that gave up was never acknowledged
+				args = append(args, r.ev.ID, r.ev.Type, now)
 			}
 		}
 		if len(args) == 0 {
 			return nil
 		}
-		rows, err := tx.QueryContext(context.Background(), `INSERT INTO events (event_id, event_type, body, received_at) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(args)/4), ", ")+` ON CONFLICT (event_id) DO NOTHING RETURNING event_id`, args...)
+		inserted := map[string]int64{}
+		err := queryRows(context.Background(), tx, `INSERT INTO events (event_id, event_type, received_at) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(args)/3), ", ")+` ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id`, args,
+			func(rows *sql.Rows) error {
+				var seq int64
+				var id string
+				err := rows.Scan(&seq, &id)
+				inserted[id] = seq
+				return err
+			})
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		inserted := map[string]bool{}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			inserted[id] = true
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		args = args[:0]
 		for i, r := range batch {
-			if r.ctx.Err() == nil && inserted[r.ev.ID] {
+			if seq, ok := inserted[r.ev.ID]; ok && live[i] {
 				fresh[i] = true
+				args = append(args, seq, r.body)
 				delete(inserted, r.ev.ID) // the same id twice in a batch: the first is new
+			}
+		}
+		if len(args) > 0 {
+			if _, err := tx.ExecContext(context.Background(), `INSERT INTO event_bodies (seq, body) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", "), args...); err != nil {
+				return err
 			}
 		}
 		return tell(tx, "events")
@@ -157,7 +167,7 @@ func (s *Store) Event(ctx context.Context, eventID string) (review.StoredEvent, 
 }
 
 func (s *Store) events(ctx context.Context, where string, args ...any) ([]review.StoredEvent, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT seq, event_id, event_type, body, received_at, state, attempts, error, resolved FROM events `+where, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, event_id, event_type, body, received_at, state, attempts, error, resolved FROM events JOIN event_bodies USING (seq) `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -234,5 +236,119 @@ func TestShowingReadsIndexes(t *testing.T) {
 		if strings.HasPrefix(step, "SCAN") {
 			t.Errorf("the runs showing a document are found by %q", step)
 		}
+	}
+}
+
+// TestMarkingEventsLeavesBodies: applying a batch marks its events done in
+// the transaction acknowledgements wait behind (SQLite's one writer), so
+// marking must not rewrite the 20 KB bodies: SQLite rewrites a whole row,
+// overflow pages too, when an update changes its size. Counted as what the
+// marking adds to the write-ahead log.
+func TestMarkingEventsLeavesBodies(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := Open(context.Background(), dir, Options{FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	const events, bodySize = 20, 20 << 10
+	var outs []review.EventOutcome
+	for i := range events {
+		body := demo.Event(fmt.Sprintf("evt_%d", i), "x.y", []byte(`{"pad":"`+strings.Repeat("x", bodySize)+`"}`))
+		ev, err := review.DecodeEvent(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AppendEvent(ctx, ev, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := s.PendingEvents(ctx, events)
+	if err != nil || len(evs) != events {
+		t.Fatalf("%d pending, %v", len(evs), err)
+	}
+	for _, e := range evs {
+		outs = append(outs, review.EventOutcome{Seq: e.Seq})
+	}
+	// An empty log, then only the marking writes to it: the background
+	// checkpoints never grow it, and restart it only once it is copied.
+	if _, err := s.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.write(ctx, func(tx *txn) error { return markEvents(ctx, tx, outs, 1) }); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "reviewer.db-wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := int64(events * bodySize / 4); fi.Size() > limit {
+		t.Errorf("marking %d events of %d KB done wrote %d KB to the log; want under %d KB", events, bodySize>>10, fi.Size()>>10, limit>>10)
+	}
+	counts, err := s.EventCounts(ctx)
+	if err != nil || counts["done"] != events {
+		t.Fatalf("counts %v, %v; want %d done", counts, err, events)
+	}
+}
+
+// TestWorkersYieldToAcknowledgements: a worker's write asks for SQLite's
+// writer only once no acknowledgement is in flight. Asking after the group
+// commit was not enough: one that found the writer free between two group
+// commits (the next acknowledgement already arrived, not yet batched) took
+// it, and that acknowledgement waited for the whole write.
+func TestWorkersYieldToAcknowledgements(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	ctx := context.Background()
+	g := s.w.gate
+	g.patience = ceiling                       // as if the machine were quick: no test waits on time
+	if err := g.lock(ctx, false); err != nil { // the writer, busy
+		t.Fatal(err)
+	}
+	acked := make(chan error, 2)
+	ack := func(id string) {
+		r := appendReqFor(id)
+		_, err := s.AppendEvent(ctx, r.ev, r.body)
+		acked <- err
+	}
+	go ack("evt_1")
+	waitUntil(t, "the first acknowledgement to wait for the writer", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.first) == 1
+	})
+	go ack("evt_2") // arrived, held until the group commit is done with evt_1
+	waitUntil(t, "the second acknowledgement to arrive", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.acks == 2
+	})
+	seen := make(chan int, 1)
+	worker := context.WithValue(ctx, backgroundKey{}, true)
+	go func() {
+		var n int
+		err := s.write(worker, func(tx *txn) error {
+			return tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		seen <- n
+	}()
+	waitUntil(t, "the worker's write to wait", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.yielding == 1 || len(g.others) == 1
+	})
+	g.unlock()
+	for range 2 {
+		if err := <-acked; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := <-seen; n != 2 {
+		t.Errorf("the worker's write saw %d events: it took the writer before an acknowledgement in flight", n)
 	}
 }

@@ -174,7 +174,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	ckpt.SetMaxOpenConns(1)
-	s.w, s.r, s.ckpt = &pool{DB: w, gate: &writeGate{}}, &pool{DB: r}, ckpt
+	s.w, s.r, s.ckpt = &pool{DB: w, gate: &writeGate{patience: ackPatience}}, &pool{DB: r}, ckpt
 	return nil
 }
 

@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/bench            # every benchmark, writes BENCHMARKS.md
 //	go run ./cmd/bench -only ingest -out -
+//	go run ./cmd/bench -only ack -out - -cpuprofile cpu.out # the closed loop alone, to profile
 //	go run ./cmd/bench -only starvation -out -
 //	go run ./cmd/bench -only ingest -long -out -   # 3,000 events/s for 60 s
 //	go run ./cmd/bench -only dashboard -long -out - # 1,000,000 waiting runs
@@ -95,6 +96,8 @@ func main() {
 	}
 	benches := []benchmark{
 		{"ingest", benchIngest},
+		{"ack", benchAck},
+		{"ack-postgres", benchAckPostgres},
 		{"ingest-postgres", benchIngestPostgres},
 		{"viewer", benchViewer},
 		{"word", benchWord},
@@ -113,7 +116,7 @@ func main() {
 	ctx := context.Background()
 	var all []result
 	for _, b := range benches {
-		if *only != "" && b.name != *only {
+		if *only != "" && b.name != *only || *only == "" && strings.HasPrefix(b.name, "ack") { // parts of ingest and postgres, run alone to profile
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "== %s\n", b.name)
