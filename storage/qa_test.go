@@ -95,8 +95,12 @@ func testListIsOneRow(t *testing.T) {
 	if want := review.WilsonOf(3, 4, 1); li.Model != want || li.Reviewed != review.WilsonOf(4, 4, 1) {
 		t.Errorf("line_items by QA: %+v, reviewed %+v; want %+v", li.Model, li.Reviewed, want)
 	}
-	if w.Model != review.WilsonOf(4, 5, 2) || w.Reviewers[0].Values != review.WilsonOf(5, 5, 2) {
-		t.Errorf("the workflow by QA: %+v, its reviewer %+v; want 4 of 5 samples, 2 independent", w.Model, w.Reviewers[0].Values)
+	// Above a field, the run's fields go together: one run of 5 samples.
+	var model, first review.Clusters
+	model.Add(4, 5)
+	first.Add(5, 5)
+	if w.Model != review.ClusterWilson(model) || w.Reviewers[0].Values != review.ClusterWilson(first) {
+		t.Errorf("the workflow by QA: %+v, its reviewer %+v; want 4 of 5 samples, 1 run", w.Model, w.Reviewers[0].Values)
 	}
 	if w.Corrections.Samples != 2 {
 		t.Errorf("the workflow by corrections: %+v; want a sample each for the list and the total", w.Corrections)
