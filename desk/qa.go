@@ -22,6 +22,14 @@ type QAValue struct {
 	OutputID, Path, Text string
 }
 
+// QARows is a list's rows as the checker left them, in order: each the
+// model's row it was (its index in the model's list) or a row added (-1).
+// A list not given keeps the model's rows.
+type QARows struct {
+	OutputID, Path string
+	From           []int
+}
+
 // OpenQA reads a sampled run for its check: the sample and the run as
 // Extend sent it, which is what the checker starts from, as the first
 // reviewer did. The first review's values stay in the sample, for the page
@@ -63,10 +71,12 @@ func (d *Desk) Withheld(ctx context.Context, runID string, u *review.User) error
 }
 
 // CheckQA records a blind check of a sampled run by a second person: the
-// values they gave (a field left as the model had it is the model's value),
-// compared field by field with the model's and the first review's. The
-// first reviewer cannot check their own decision, and a run is checked once.
-func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, values []QAValue) (review.QASample, error) {
+// rows they left in its lists and the values they gave (a field left as
+// the model had it is the model's value; a cell's path is its row's place
+// in the list as left), compared field by field with the model's and the
+// first review's. The first reviewer cannot check their own decision, and
+// a run is checked once.
+func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, values []QAValue, rows []QARows) (review.QASample, error) {
 	q, model, err := d.OpenQA(ctx, runID)
 	switch {
 	case err != nil:
@@ -77,15 +87,30 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 		return q, review.Errorf(review.EFORBIDDEN, "A check is a second person's: you decided run %s yourself.", runID)
 	}
 	var edits []review.Edit
-	for _, v := range values {
-		o := model.Output(v.OutputID)
-		if o == nil || o.Type != review.OutputExtract {
-			return q, review.Errorf(review.ENOTFOUND, "Run %s has no extraction %q.", runID, v.OutputID)
+	for _, l := range rows {
+		f, err := qaField(model, l.OutputID, l.Path)
+		if err != nil {
+			return q, err
 		}
-		f, ok := o.Field(v.Path)
+		value, err := review.KeepRows(f, l.From)
+		if err != nil {
+			return q, err
+		}
+		edits = append(edits, review.Edit{OutputID: l.OutputID, Path: l.Path, Value: value, How: review.HowTyped})
+	}
+	// The cells are read from the run with its rows as the checker left
+	// them: an added row's cells are there, with their columns' types.
+	rowed := model
+	if len(edits) > 0 {
+		if rowed, err = model.WithEdits(edits, d.Sizer(ctx, model)); err != nil {
+			return q, review.Errorf(review.EINVALID, "These rows cannot be applied to the run: %s", review.ErrorMessage(err))
+		}
+	}
+	for _, v := range values {
+		f, err := qaField(rowed, v.OutputID, v.Path)
 		switch {
-		case !ok:
-			return q, review.Errorf(review.ENOTFOUND, "Output %s has no field %q.", v.OutputID, v.Path)
+		case err != nil:
+			return q, err
 		case f.Type.Container():
 			return q, review.Errorf(review.EINVALID, "%s holds other fields; give their values.", v.Path)
 		case v.Text == review.Text(f.Value):
@@ -115,6 +140,19 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 		return q, err
 	}
 	return d.store.QASample(ctx, runID)
+}
+
+// qaField finds an extracted field of run a check gives a value for.
+func qaField(run *review.Run, outputID, path string) (*review.Field, error) {
+	o := run.Output(outputID)
+	if o == nil || o.Type != review.OutputExtract {
+		return nil, review.Errorf(review.ENOTFOUND, "Run %s has no extraction %q.", run.ID, outputID)
+	}
+	f, ok := o.Field(path)
+	if !ok {
+		return nil, review.Errorf(review.ENOTFOUND, "Output %s has no field %q.", outputID, path)
+	}
+	return f, nil
 }
 
 // Active adds time a reviewer spent on a run's page with its window

@@ -2,6 +2,7 @@ package desk_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func testQACheck(t *testing.T) {
 	if err != nil || waiting != 1 || len(queue) != 1 || queue[0].RunID != run || queue[0].FirstBy != ana.Email {
 		t.Fatalf("QA queue %+v (%d waiting), %v", queue, waiting, err)
 	}
-	if _, err := d.CheckQA(ctx, run, ana, nil); review.ErrorCode(err) != review.EFORBIDDEN {
+	if _, err := d.CheckQA(ctx, run, ana, nil, nil); review.ErrorCode(err) != review.EFORBIDDEN {
 		t.Fatalf("the first reviewer checked their own run: %v", err)
 	}
 	// Bo, blind, also reads 47775 and finds the invoice number wrong, which
@@ -54,7 +55,7 @@ func testQACheck(t *testing.T) {
 		{OutputID: extract, Path: "customer_number", Text: "47775"},
 		{OutputID: extract, Path: "invoice_number", Text: "30064444"},
 		{OutputID: extract, Path: "invoice_date", Text: "2014-05-07"},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func testQACheck(t *testing.T) {
 	if q.QABy != bo.Email || q.QAAt == nil {
 		t.Errorf("the check is not recorded: %+v", q)
 	}
-	if _, err := d.CheckQA(ctx, run, bo, nil); review.ErrorCode(err) != review.ECONFLICT {
+	if _, err := d.CheckQA(ctx, run, bo, nil, nil); review.ErrorCode(err) != review.ECONFLICT {
 		t.Fatalf("a second check: %v", err)
 	}
 	if _, waiting, _ := s.QAQueue(ctx, 0); waiting != 0 {
@@ -200,5 +201,60 @@ func testActiveTimeFollowsTheClock(t *testing.T) {
 	}
 	if got["ana@example.com"] != 9*time.Minute+30*time.Second || got["bo@example.com"] != 2*time.Minute {
 		t.Fatalf("focused time counted %v", got)
+	}
+}
+
+// TestQACheckRows: a checker who finds the model invented a row removes it
+// and one who finds rows missed adds them; the check scores the list as it
+// leaves it, as Extend scores arrays (rows paired by best match, missing
+// and extra rows' cells wrong, over the larger list's cells), and a row
+// said to come from a row the model did not have is refused.
+func TestQACheckRows(t *testing.T) { pgtest.Each(t, testQACheckRows) }
+
+func testQACheckRows(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	bo := &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
+	r, _ := s.Run(ctx, run)
+	if err := s.SetQARule(ctx, review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	// Ana lets the model's seven rows through.
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Rows 0-5 stay; row 6 (the office mailbox) is invented; two rows the
+	// model missed are added, typed into cells of the rows as they now stand.
+	kept := []int{0, 1, 2, 3, 4, 5, -1, -1}
+	if _, err := d.CheckQA(ctx, run, bo, nil, []desk.QARows{{OutputID: extract, Path: "line_items", From: []int{0, 7}}}); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("a row from the model's row 7 of 7: %v", err)
+	}
+	q, err := d.CheckQA(ctx, run, bo, []desk.QAValue{
+		{OutputID: extract, Path: "line_items[6].description", Text: "Domain renewal"},
+		{OutputID: extract, Path: "line_items[6].quantity", Text: "2"},
+		{OutputID: extract, Path: "line_items[6].amount", Text: "9.80"},
+		{OutputID: extract, Path: "line_items[7].description", Text: "SSL certificate"},
+		{OutputID: extract, Path: "line_items[7].quantity", Text: "3"},
+		{OutputID: extract, Path: "line_items[7].amount", Text: "12.00"},
+	}, []desk.QARows{{OutputID: extract, Path: "line_items", From: kept}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items review.QAField
+	for _, f := range q.Fields {
+		if f.Path == "line_items" {
+			items = f
+		}
+	}
+	// 8 rows of 3 cells against the model's 7: the six kept rows' 18 cells
+	// are right, the invented row and the two missed ones are not.
+	if items.Total != 24 || items.ModelCorrect != 18 || items.FirstCorrect != 18 {
+		t.Fatalf("line_items scored %d and %d of %d, want 18 and 18 of 24: %+v", items.ModelCorrect, items.FirstCorrect, items.Total, items)
+	}
+	var checked []map[string]any
+	if err := json.Unmarshal(items.QA, &checked); err != nil || len(checked) != 8 ||
+		checked[6]["description"] != "Domain renewal" || checked[7]["amount"] != 12.0 || checked[5]["description"] != "Small Business QualityExchange 2010 — OUDJQ_jauernik" {
+		t.Fatalf("the checked list %s (%v)", items.QA, err)
 	}
 }

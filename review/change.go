@@ -68,6 +68,46 @@ func EditRows(f *Field, op string, i int) (json.RawMessage, error) {
 	return jsonOf(rows), nil
 }
 
+// MaxAddedRows bounds the rows a check adds to one list: a checker adds
+// the rows a model missed on a document's pages, some dozens, and each
+// added row is a whole row's JSON made from a few bytes of form.
+const MaxAddedRows = 1000
+
+// KeepRows returns list field f's value with its rows as from says, in
+// order: each the row of f at that index, or an empty row (with the other
+// rows' columns) for -1. A row is kept once at most.
+func KeepRows(f *Field, from []int) (json.RawMessage, error) {
+	if f == nil || !f.Type.IsList() {
+		return nil, Errorf(EINVALID, "rows can only be changed in a list")
+	}
+	var rows []json.RawMessage
+	if string(f.Value) != "null" {
+		if err := json.Unmarshal(f.Value, &rows); err != nil {
+			return nil, Errorf(EINVALID, "%s is not a list", f.Path)
+		}
+	}
+	out := []json.RawMessage{}
+	kept := make([]bool, len(rows))
+	added := 0
+	for _, i := range from {
+		switch {
+		case i == -1:
+			if added++; added > MaxAddedRows {
+				return nil, Errorf(EINVALID, "a check adds at most %d rows to %s", MaxAddedRows, f.Path)
+			}
+			out = append(out, emptyRow(rows))
+		case i < 0 || i >= len(rows):
+			return nil, Errorf(EINVALID, "%s has no row %d: the model found %d", f.Path, i, len(rows))
+		case kept[i]:
+			return nil, Errorf(EINVALID, "row %d of %s is kept twice", i, f.Path)
+		default:
+			kept[i] = true
+			out = append(out, rows[i])
+		}
+	}
+	return jsonOf(out), nil
+}
+
 // emptyRow is a new row with the columns of the others, all empty.
 func emptyRow(rows []json.RawMessage) json.RawMessage {
 	if len(rows) == 0 {

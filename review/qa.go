@@ -272,12 +272,25 @@ func rows(raw json.RawMessage) (out []map[string]json.RawMessage, ok bool) {
 	}
 	for _, it := range items {
 		var obj map[string]json.RawMessage
-		if _, money := ReadMoney(it); money || json.Unmarshal(it, &obj) != nil || obj == nil {
+		if json.Unmarshal(it, &obj) != nil || obj == nil || isMoney(obj) {
 			obj = map[string]json.RawMessage{"": it}
 		}
 		out = append(out, obj)
 	}
 	return out, true
+}
+
+// isMoney says whether an object is a currency value, one cell: only an
+// amount and its currency, where a row of a list (a line with an amount
+// column) has others.
+func isMoney(obj map[string]json.RawMessage) bool {
+	n := 0
+	for k := range obj {
+		if k == "amount" || k == "iso_4217_currency_code" {
+			n++
+		}
+	}
+	return n > 0 && n == len(obj)
 }
 
 func columns(a, b []map[string]json.RawMessage) []string {

@@ -101,21 +101,54 @@ func (s *Server) awaitsBlindCheck(r *http.Request) (bool, error) {
 
 func qaKey(outputID, path string) string { return "v|" + outputID + "|" + path }
 
+// qaRowsKey names a list's rows in the check's form: the model's row each
+// was ("3"), or "new", comma-separated, in the order the checker left them.
+func qaRowsKey(outputID, path string) string { return "rows|" + outputID + "|" + path }
+
+func qaRowsFrom(s string) ([]int, error) {
+	from := []int{}
+	if s == "" {
+		return from, nil
+	}
+	for _, x := range strings.Split(s, ",") {
+		if x == "new" {
+			from = append(from, -1)
+			continue
+		}
+		i, err := strconv.Atoi(x)
+		if err != nil || i < 0 {
+			return nil, review.Errorf(review.EINVALID, "The rows of a list are the model's row numbers or \"new\", not %q.", x)
+		}
+		from = append(from, i)
+	}
+	return from, nil
+}
+
 // qaCheck records a blind check from the form: one value per field.
 func (s *Server) qaCheck(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return review.Errorf(review.EINVALID, "The form could not be read.")
 	}
 	var values []desk.QAValue
+	var rows []desk.QARows
 	for k, vs := range r.PostForm {
 		parts := strings.SplitN(k, "|", 3)
-		if len(parts) != 3 || parts[0] != "v" || len(vs) != 1 {
+		if len(parts) != 3 || len(vs) != 1 {
 			continue
 		}
-		values = append(values, desk.QAValue{OutputID: parts[1], Path: parts[2], Text: vs[0]})
+		switch parts[0] {
+		case "v":
+			values = append(values, desk.QAValue{OutputID: parts[1], Path: parts[2], Text: vs[0]})
+		case "rows":
+			from, err := qaRowsFrom(vs[0])
+			if err != nil {
+				return s.renderQA(w, r, http.StatusBadRequest, review.ErrorMessage(err))
+			}
+			rows = append(rows, desk.QARows{OutputID: parts[1], Path: parts[2], From: from})
+		}
 	}
 	id := r.PathValue("runID")
-	if _, err := s.desk.CheckQA(r.Context(), id, userFrom(r.Context()), values); err != nil {
+	if _, err := s.desk.CheckQA(r.Context(), id, userFrom(r.Context()), values, rows); err != nil {
 		if code := review.ErrorCode(err); code == review.EINVALID || code == review.EUNPROCESSABLE {
 			return s.renderQA(w, r, statusOf[code], review.ErrorMessage(err))
 		}

@@ -98,7 +98,7 @@ func checkDemoQA(ctx context.Context, in *instance.Instance) error {
 	_, err = in.Desk.CheckQA(ctx, demoChecked, &review.User{Email: "dana@example.com", Role: review.RoleSupervisor}, []desk.QAValue{
 		{OutputID: "dpr_demo_qh_june_extract", Path: "customer_number", Text: "11082"},
 		{OutputID: "dpr_demo_qh_june_extract", Path: "invoice_date", Text: "2014-06-07"},
-	})
+	}, nil)
 	return err
 }
 
