@@ -86,25 +86,9 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 	case q.FirstBy == by.Email:
 		return q, review.Errorf(review.EFORBIDDEN, "A check is a second person's: you decided run %s yourself.", runID)
 	}
-	var edits []review.Edit
-	for _, l := range rows {
-		f, err := qaField(model, l.OutputID, l.Path)
-		if err != nil {
-			return q, err
-		}
-		value, err := review.KeepRows(f, l.From)
-		if err != nil {
-			return q, err
-		}
-		edits = append(edits, review.Edit{OutputID: l.OutputID, Path: l.Path, Value: value, How: review.HowTyped})
-	}
-	// The cells are read from the run with its rows as the checker left
-	// them: an added row's cells are there, with their columns' types.
-	rowed := model
-	if len(edits) > 0 {
-		if rowed, err = model.WithEdits(edits, d.Sizer(ctx, model)); err != nil {
-			return q, review.Errorf(review.EINVALID, "These rows cannot be applied to the run: %s", review.ErrorMessage(err))
-		}
+	rowed, edits, err := d.QARows(ctx, model, rows)
+	if err != nil {
+		return q, err
 	}
 	for _, v := range values {
 		f, err := qaField(rowed, v.OutputID, v.Path)
@@ -140,6 +124,32 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 		return q, err
 	}
 	return d.store.QASample(ctx, runID)
+}
+
+// QARows returns run with its lists' rows as a checker left them, and the
+// edits that make them so: the run a check's cells are read from, where an
+// added row's cells are there with their columns' types.
+func (d *Desk) QARows(ctx context.Context, run *review.Run, rows []QARows) (*review.Run, []review.Edit, error) {
+	var edits []review.Edit
+	for _, l := range rows {
+		f, err := qaField(run, l.OutputID, l.Path)
+		if err != nil {
+			return nil, nil, err
+		}
+		value, err := review.KeepRows(f, l.From)
+		if err != nil {
+			return nil, nil, err
+		}
+		edits = append(edits, review.Edit{OutputID: l.OutputID, Path: l.Path, Value: value, How: review.HowTyped})
+	}
+	if len(edits) == 0 {
+		return run, nil, nil
+	}
+	rowed, err := run.WithEdits(edits, d.Sizer(ctx, run))
+	if err != nil {
+		return nil, nil, review.Errorf(review.EINVALID, "These rows cannot be applied to the run: %s", review.ErrorMessage(err))
+	}
+	return rowed, edits, nil
 }
 
 // qaField finds an extracted field of run a check gives a value for.

@@ -61,20 +61,31 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, fl
 		vm.Result = q.Fields
 		return s.render(w, r, status, views.QACheckPage(vm))
 	}
+	vm.Page.Frame.Scripts = []string{"js/qa.js"}
+	from := map[string][]string{} // rows as the checker left them, when the check is refused
+	if r.Method == http.MethodPost {
+		var rows []desk.QARows
+		for k, vs := range r.PostForm {
+			parts := strings.SplitN(k, "|", 3)
+			if len(parts) != 3 || parts[0] != "rows" || len(vs) != 1 {
+				continue
+			}
+			if f, err := qaRowsFrom(vs[0]); err == nil {
+				rows = append(rows, desk.QARows{OutputID: parts[1], Path: parts[2], From: f})
+				from[k] = strings.Split(vs[0], ",")
+			}
+		}
+		if rowed, _, err := s.desk.QARows(ctx, run, rows); err == nil {
+			run = rowed
+		} else {
+			from = map[string][]string{}
+		}
+	}
 	for _, o := range run.Outputs {
 		if o.Type != review.OutputExtract || o.Location == nil {
 			continue
 		}
-		for _, f := range o.Fields {
-			if f.Type.Container() {
-				continue
-			}
-			text := review.Text(f.Value)
-			if v := r.PostFormValue(qaKey(o.ID, f.Path)); r.Method == http.MethodPost {
-				text = v // what was typed stays when the check is refused
-			}
-			vm.Inputs = append(vm.Inputs, views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, Depth: f.Depth, Key: qaKey(o.ID, f.Path), Text: text})
-		}
+		vm.Inputs = append(vm.Inputs, qaInputs(r, o, from)...)
 	}
 	for _, f := range run.Files {
 		doc, found, err := s.store.Document(ctx, f.Blob)
@@ -86,6 +97,49 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, fl
 		}
 	}
 	return s.render(w, r, status, views.QACheckPage(vm))
+}
+
+// qaInputs is the check form's fields of an extraction: a value each, and
+// each top-level list as its rows of cells, which the checker can add to
+// and remove from. from holds the rows a refused check left, by the form's
+// name of the list; otherwise the list's rows are the model's.
+func qaInputs(r *http.Request, o review.Output, from map[string][]string) []views.QAInput {
+	var out []views.QAInput
+	var list *views.QAInput // the top-level list being read
+	for _, f := range o.Fields {
+		text := review.Text(f.Value)
+		if v := r.PostFormValue(qaKey(o.ID, f.Path)); r.Method == http.MethodPost {
+			text = v // what was typed stays when the check is refused
+		}
+		in := views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, Depth: f.Depth, Key: qaKey(o.ID, f.Path), Text: text}
+		switch {
+		case f.Depth == 0 && f.Type.IsList():
+			out = append(out, views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, RowsKey: qaRowsKey(o.ID, f.Path)})
+			list = &out[len(out)-1]
+		case f.Depth == 0:
+			list = nil
+			if !f.Type.Container() {
+				out = append(out, in)
+			}
+		case list != nil && f.Depth == 1: // a row
+			n := len(list.Rows)
+			row := views.QARow{From: strconv.Itoa(n)}
+			if was := from[list.RowsKey]; n < len(was) {
+				row.From = was[n]
+			}
+			list.Rows = append(list.Rows, row)
+			fallthrough
+		case list != nil: // a row's cell
+			if !f.Type.Container() {
+				rows := list.Rows
+				in.Depth, in.Cell = f.Depth-1, strings.TrimPrefix(f.Path, list.Path+"["+strconv.Itoa(len(rows)-1)+"]")
+				rows[len(rows)-1].Cells = append(rows[len(rows)-1].Cells, in)
+			}
+		case !f.Type.Container():
+			out = append(out, in)
+		}
+	}
+	return out
 }
 
 // awaitsBlindCheck says whether the run waits for a QA check the signed-in
