@@ -211,3 +211,47 @@ func correctedAndApproved(t *testing.T, sample int) (*env, *http.Client) {
 	}
 	return e, rev
 }
+
+// TestQAFormRows: the check's form posts a list's rows as the checker left
+// them; a check refused for a bad cell comes back with those rows (the
+// added one marked new, what was typed in it kept), a row list that is not
+// row numbers is answered with a sentence, and the check then records the
+// list as left.
+func TestQAFormRows(t *testing.T) { pgtest.Each(t, testQAFormRows) }
+
+func testQAFormRows(t *testing.T) {
+	e, _ := correctedAndApproved(t, 100)
+	checker := e.signIn("checker@example.com", review.RoleReviewer)
+	const ex = "dpr_demo_qh_extract"
+	form := url.Values{
+		"rows|" + ex + "|line_items":             {"0,1,2,3,4,5,new"},
+		"v|" + ex + "|line_items[6].description": {"Domain renewal"},
+		"v|" + ex + "|line_items[6].quantity":    {"lots"},
+	}
+	resp, page := postForm(t, checker, e.srv.URL+"/qa/"+qh, form)
+	if resp.StatusCode != http.StatusBadRequest || strings.Count(page, "data-qa-row") != 7 || !strings.Contains(page, `data-from="new"`) ||
+		!strings.Contains(page, `value="lots"`) || !strings.Contains(page, `value="0,1,2,3,4,5,new"`) || strings.Contains(page, "OUDJQ_office") {
+		t.Fatalf("a refused check with rows changed: %s\n%s", resp.Status, page)
+	}
+	if resp, page := postForm(t, checker, e.srv.URL+"/qa/"+qh, url.Values{"rows|" + ex + "|line_items": {"0,x"}}); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(page, "The rows of a list are the model&#39;s row numbers") {
+		t.Fatalf("rows 0,x: %s\n%s", resp.Status, page)
+	}
+	form.Set("v|"+ex+"|line_items[6].quantity", "2")
+	if resp, body := postForm(t, checker, e.srv.URL+"/qa/"+qh, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the check: %s %s", resp.Status, body)
+	}
+	q, err := e.store.QASample(context.Background(), qh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items review.QAField
+	for _, f := range q.Fields {
+		if f.Path == "line_items" {
+			items = f
+		}
+	}
+	if items.Total != 21 || items.ModelCorrect != 18 || !strings.Contains(string(items.QA), "Domain renewal") {
+		t.Fatalf("the line items checked: %+v, %s", items, items.QA)
+	}
+}
