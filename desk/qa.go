@@ -91,6 +91,18 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 		return q, err
 	}
 	for _, v := range values {
+		if o := rowed.Output(v.OutputID); o != nil && o.Type == review.OutputClassify && v.Path == review.PathClass {
+			value, err := review.ClassNamed(o, v.Text)
+			switch {
+			case o.Location == nil:
+				return q, review.Errorf(review.EINVALID, "%s came as a separate step: its class cannot be checked here.", v.OutputID)
+			case err != nil:
+				return q, err
+			case string(value) != string(o.Value):
+				edits = append(edits, review.Edit{OutputID: v.OutputID, Path: review.PathClass, Value: value, How: review.HowTyped})
+			}
+			continue
+		}
 		f, err := qaField(rowed, v.OutputID, v.Path)
 		switch {
 		case err != nil:

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -256,5 +257,51 @@ func testQACheckRows(t *testing.T) {
 	if err := json.Unmarshal(items.QA, &checked); err != nil || len(checked) != 8 ||
 		checked[6]["description"] != "Domain renewal" || checked[7]["amount"] != 12.0 || checked[5]["description"] != "Small Business QualityExchange 2010 — OUDJQ_jauernik" {
 		t.Fatalf("the checked list %s (%v)", items.QA, err)
+	}
+}
+
+// TestQACheckClass: a check judges a classification too: the checker
+// chooses one of the classifier's classes, and the class is recorded right
+// or wrong for the model and the first review; a class that is not one of
+// them is refused.
+func TestQACheckClass(t *testing.T) { pgtest.Each(t, testQACheckClass) }
+
+func testQACheckClass(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	p, _ := demo.Payload("aws_2026.json")
+	c, err := review.Interpret(review.Event{ID: "evt_2", Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	const aws, classifier = "workflow_run_demo_aws_2026", "clr_demo_aws"
+	r, _ := s.Run(ctx, aws)
+	if err := s.SetQARule(ctx, review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	bo := &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
+	if err := d.Decide(ctx, aws, ana, desk.Verdict{Version: 0, Approve: true}); err != nil { // as the model had it: an invoice
+		t.Fatal(err)
+	}
+	if _, err := d.CheckQA(ctx, aws, bo, []desk.QAValue{{OutputID: classifier, Path: review.PathClass, Text: "horoscope"}}, nil); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("a class that is not the classifier's: %v", err)
+	}
+	q, err := d.CheckQA(ctx, aws, bo, []desk.QAValue{{OutputID: classifier, Path: review.PathClass, Text: "receipt"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var class *review.QAField
+	for i, f := range q.Fields {
+		if f.OutputID == classifier {
+			class = &q.Fields[i]
+		}
+	}
+	if class == nil || class.Path != review.PathClass || class.Total != 1 || class.ModelCorrect != 0 || class.FirstCorrect != 0 ||
+		string(class.Model) != `"invoice"` || string(class.QA) != `"receipt"` {
+		t.Fatalf("the class checked: %+v", class)
 	}
 }

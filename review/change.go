@@ -124,6 +124,21 @@ func emptyRow(rows []json.RawMessage) json.RawMessage {
 	return jsonOf(empty)
 }
 
+// ClassNamed is classification o's output with the class named typ (its
+// type, as a form's choice of the configured classes gives it) chosen, as
+// ChooseClass has it: the model's own output for the model's class.
+func ClassNamed(o *Output, typ string) (json.RawMessage, error) {
+	if o.Class != nil && o.Class.Type == typ {
+		return o.Value, nil
+	}
+	for _, k := range o.Classes {
+		if k.Type == typ {
+			return ChooseClass(o, o.Value, jsonOf(map[string]string{"id": k.ID, "type": k.Type}))
+		}
+	}
+	return nil, Errorf(EINVALID, "%q is not one of the classes of %s", typ, firstNonEmpty(o.Name, o.ID))
+}
+
 // ChooseClass returns classification o's output with the class a reviewer
 // chose ({id, type}): one of the configured classes, or the model's own.
 // The model's own class is its output as it came (model); another class

@@ -174,8 +174,16 @@ func CompareQA(model, first, checked *Run) []QAField {
 		if f == nil || c == nil {
 			continue
 		}
-		if m.Type != OutputExtract {
-			continue // the check form gives extracted values only: a class or splits it did not judge
+		switch m.Type {
+		case OutputClassify:
+			var conf *float64
+			if m.Class != nil {
+				conf = m.Class.Confidence
+			}
+			out = append(out, scoreField(m.ID, PathClass, conf, className(&m), className(f), className(c)))
+			continue
+		case OutputSplitter:
+			continue // the check form does not offer splits: what it did not judge is not scored
 		}
 		for _, mf := range m.Fields {
 			if mf.Depth != 0 {
@@ -192,6 +200,15 @@ func CompareQA(model, first, checked *Run) []QAField {
 		}
 	}
 	return out
+}
+
+// className is a classification's class as a check compares it: its
+// type, null for none.
+func className(o *Output) json.RawMessage {
+	if o.Class == nil {
+		return json.RawMessage("null")
+	}
+	return jsonOf(o.Class.Type)
 }
 
 func scoreField(outputID, path string, conf *float64, model, first, checked json.RawMessage) QAField {

@@ -39,6 +39,8 @@ type QAInput struct {
 
 	RowsKey string // a list's: the form's name for its rows as left
 	Rows    []QARow
+
+	Options []string // a classification's classes, Text the one chosen
 }
 
 // QARow is a row of a list in the check's form: the model's row it was

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,10 +83,13 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, fl
 		}
 	}
 	for _, o := range run.Outputs {
-		if o.Type != review.OutputExtract || o.Location == nil {
-			continue
+		switch {
+		case o.Location == nil:
+		case o.Type == review.OutputExtract:
+			vm.Inputs = append(vm.Inputs, qaInputs(r, o, from)...)
+		case o.Type == review.OutputClassify:
+			vm.Inputs = append(vm.Inputs, qaClass(r, o))
 		}
-		vm.Inputs = append(vm.Inputs, qaInputs(r, o, from)...)
 	}
 	for _, f := range run.Files {
 		doc, found, err := s.store.Document(ctx, f.Blob)
@@ -140,6 +144,25 @@ func qaInputs(r *http.Request, o review.Output, from map[string][]string) []view
 		}
 	}
 	return out
+}
+
+// qaClass is the check form's choice of a classification's class: one of
+// the classes it was configured with, the model's chosen as it came.
+func qaClass(r *http.Request, o review.Output) views.QAInput {
+	in := views.QAInput{OutputID: o.ID, Output: o.Name, Path: review.PathClass, Key: qaKey(o.ID, review.PathClass)}
+	if o.Class != nil {
+		in.Text = o.Class.Type
+	}
+	if r.Method == http.MethodPost {
+		in.Text = r.PostFormValue(in.Key)
+	}
+	for _, k := range o.Classes {
+		in.Options = append(in.Options, k.Type)
+	}
+	if !slices.Contains(in.Options, in.Text) {
+		in.Options = append(in.Options, in.Text) // the model's, when the classes configured are not known
+	}
+	return in
 }
 
 // awaitsBlindCheck says whether the run waits for a QA check the signed-in

@@ -213,24 +213,32 @@ func correctedAndApproved(t *testing.T, sample int) (*env, *http.Client) {
 }
 
 // TestQAFormRows: the check's form posts a list's rows as the checker left
-// them; a check refused for a bad cell comes back with those rows (the
-// added one marked new, what was typed in it kept), a row list that is not
-// row numbers is answered with a sentence, and the check then records the
-// list as left.
+// them and offers the classifier's classes, the model's chosen; a check
+// refused for a bad cell comes back with those rows (the added one marked
+// new, what was typed in it kept) and the class chosen, a row list that is
+// not row numbers is answered with a sentence, and the check then records
+// the list as left and the class as right or wrong.
 func TestQAFormRows(t *testing.T) { pgtest.Each(t, testQAFormRows) }
 
 func testQAFormRows(t *testing.T) {
 	e, _ := correctedAndApproved(t, 100)
 	checker := e.signIn("checker@example.com", review.RoleReviewer)
 	const ex = "dpr_demo_qh_extract"
+	const classifier = "v|dpr_demo_qh_classify|class"
+	if _, page := get(t, checker, e.srv.URL+"/qa/"+qh); !strings.Contains(page, `<select name="`+classifier+`"`) ||
+		!strings.Contains(page, `<option value="invoice" selected>`) || !strings.Contains(page, `<option value="credit_note">`) {
+		t.Fatalf("the form's class:\n%s", page)
+	}
 	form := url.Values{
+		classifier:                               {"credit_note"},
 		"rows|" + ex + "|line_items":             {"0,1,2,3,4,5,new"},
 		"v|" + ex + "|line_items[6].description": {"Domain renewal"},
 		"v|" + ex + "|line_items[6].quantity":    {"lots"},
 	}
 	resp, page := postForm(t, checker, e.srv.URL+"/qa/"+qh, form)
 	if resp.StatusCode != http.StatusBadRequest || strings.Count(page, "data-qa-row") != 7 || !strings.Contains(page, `data-from="new"`) ||
-		!strings.Contains(page, `value="lots"`) || !strings.Contains(page, `value="0,1,2,3,4,5,new"`) || strings.Contains(page, "OUDJQ_office") {
+		!strings.Contains(page, `value="lots"`) || !strings.Contains(page, `value="0,1,2,3,4,5,new"`) || strings.Contains(page, "OUDJQ_office") ||
+		!strings.Contains(page, `<option value="credit_note" selected>`) {
 		t.Fatalf("a refused check with rows changed: %s\n%s", resp.Status, page)
 	}
 	if resp, page := postForm(t, checker, e.srv.URL+"/qa/"+qh, url.Values{"rows|" + ex + "|line_items": {"0,x"}}); resp.StatusCode != http.StatusBadRequest ||
@@ -245,11 +253,17 @@ func testQAFormRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var items review.QAField
+	var items, class review.QAField
 	for _, f := range q.Fields {
-		if f.Path == "line_items" {
+		switch f.Path {
+		case "line_items":
 			items = f
+		case review.PathClass:
+			class = f
 		}
+	}
+	if class.OutputID != "dpr_demo_qh_classify" || class.ModelCorrect != 0 || class.FirstCorrect != 0 || string(class.QA) != `"credit_note"` {
+		t.Fatalf("the class checked: %+v", class)
 	}
 	if items.Total != 21 || items.ModelCorrect != 18 || !strings.Contains(string(items.QA), "Domain renewal") {
 		t.Fatalf("the line items checked: %+v, %s", items, items.QA)
