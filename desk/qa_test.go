@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
 )
 
 const extract = "dpr_demo_qh_extract"
@@ -215,12 +215,7 @@ func TestQACheckRows(t *testing.T) { pgtest.Each(t, testQACheckRows) }
 func testQACheckRows(t *testing.T) {
 	d, s := open(t)
 	ctx := context.Background()
-	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
-	bo := &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
-	r, _ := s.Run(ctx, run)
-	if err := s.SetQARule(ctx, review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
-		t.Fatal(err)
-	}
+	ana, bo := sampleAll(t, s, run)
 	// Ana lets the model's seven rows through.
 	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
 		t.Fatal(err)
@@ -269,21 +264,9 @@ func TestQACheckClass(t *testing.T) { pgtest.Each(t, testQACheckClass) }
 func testQACheckClass(t *testing.T) {
 	d, s := open(t)
 	ctx := context.Background()
-	p, _ := demo.Payload("aws_2026.json")
-	c, err := review.Interpret(review.Event{ID: "evt_2", Type: review.EventRunNeedsReview, Payload: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
-		t.Fatal(err)
-	}
+	arrive(t, s, "aws_2026.json")
 	const aws, classifier = "workflow_run_demo_aws_2026", "clr_demo_aws"
-	r, _ := s.Run(ctx, aws)
-	if err := s.SetQARule(ctx, review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
-		t.Fatal(err)
-	}
-	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
-	bo := &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
+	ana, bo := sampleAll(t, s, aws)
 	if err := d.Decide(ctx, aws, ana, desk.Verdict{Version: 0, Approve: true}); err != nil { // as the model had it: an invoice
 		t.Fatal(err)
 	}
@@ -304,4 +287,18 @@ func testQACheckClass(t *testing.T) {
 		string(class.Model) != `"invoice"` || string(class.QA) != `"receipt"` {
 		t.Fatalf("the class checked: %+v", class)
 	}
+}
+
+// sampleAll draws every decided run of runID's workflow for QA, and gives
+// the first reviewer and the checker.
+func sampleAll(t *testing.T, s *storage.Store, runID string) (first, checker *review.User) {
+	t.Helper()
+	r, err := s.Run(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetQARule(context.Background(), review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	return &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
 }

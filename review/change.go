@@ -27,14 +27,9 @@ const (
 // after row i; with the other rows' columns, empty), removed, or moved up
 // or down.
 func EditRows(f *Field, op string, i int) (json.RawMessage, error) {
-	if f == nil || !f.Type.IsList() {
-		return nil, Errorf(EINVALID, "rows can only be changed in a list")
-	}
-	var rows []json.RawMessage
-	if string(f.Value) != "null" {
-		if err := json.Unmarshal(f.Value, &rows); err != nil {
-			return nil, Errorf(EINVALID, "%s is not a list", f.Path)
-		}
+	rows, err := listRows(f)
+	if err != nil {
+		return nil, err
 	}
 	inRange := i >= 0 && i < len(rows)
 	switch op {
@@ -77,14 +72,9 @@ const MaxAddedRows = 1000
 // order: each the row of f at that index, or an empty row (with the other
 // rows' columns) for -1. A row is kept once at most.
 func KeepRows(f *Field, from []int) (json.RawMessage, error) {
-	if f == nil || !f.Type.IsList() {
-		return nil, Errorf(EINVALID, "rows can only be changed in a list")
-	}
-	var rows []json.RawMessage
-	if string(f.Value) != "null" {
-		if err := json.Unmarshal(f.Value, &rows); err != nil {
-			return nil, Errorf(EINVALID, "%s is not a list", f.Path)
-		}
+	rows, err := listRows(f)
+	if err != nil {
+		return nil, err
 	}
 	out := []json.RawMessage{}
 	kept := make([]bool, len(rows))
@@ -106,6 +96,20 @@ func KeepRows(f *Field, from []int) (json.RawMessage, error) {
 		}
 	}
 	return jsonOf(out), nil
+}
+
+// listRows reads list field f's rows; none for null.
+func listRows(f *Field) ([]json.RawMessage, error) {
+	if f == nil || !f.Type.IsList() {
+		return nil, Errorf(EINVALID, "rows can only be changed in a list")
+	}
+	var rows []json.RawMessage
+	if string(f.Value) != "null" {
+		if err := json.Unmarshal(f.Value, &rows); err != nil {
+			return nil, Errorf(EINVALID, "%s is not a list", f.Path)
+		}
+	}
+	return rows, nil
 }
 
 // emptyRow is a new row with the columns of the others, all empty.
