@@ -90,7 +90,15 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 	if err != nil {
 		return q, err
 	}
+	splits, err := d.qaSplits(ctx, model, values, rows)
+	if err != nil {
+		return q, err
+	}
+	edits = append(edits, splits...)
 	for _, v := range values {
+		if o := rowed.Output(v.OutputID); o != nil && o.Type == review.OutputSplitter {
+			continue // read by qaSplits
+		}
 		if o := rowed.Output(v.OutputID); o != nil && o.Type == review.OutputClassify && v.Path == review.PathClass {
 			value, err := review.ClassNamed(o, v.Text)
 			switch {
@@ -144,6 +152,9 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 func (d *Desk) QARows(ctx context.Context, run *review.Run, rows []QARows) (*review.Run, []review.Edit, error) {
 	var edits []review.Edit
 	for _, l := range rows {
+		if o := run.Output(l.OutputID); o != nil && o.Type == review.OutputSplitter {
+			continue // CheckQA reads a splitter's rows with their cells
+		}
 		f, err := qaField(run, l.OutputID, l.Path)
 		if err != nil {
 			return nil, nil, err
@@ -162,6 +173,42 @@ func (d *Desk) QARows(ctx context.Context, run *review.Run, rows []QARows) (*rev
 		return nil, nil, review.Errorf(review.EINVALID, "These rows cannot be applied to the run: %s", review.ErrorMessage(err))
 	}
 	return rowed, edits, nil
+}
+
+// qaSplits reads the sub-documents a check gives each splitter of run, as
+// edits of those it changed.
+func (d *Desk) qaSplits(ctx context.Context, run *review.Run, values []QAValue, rows []QARows) ([]review.Edit, error) {
+	var edits []review.Edit
+	for _, o := range run.Outputs {
+		if o.Type != review.OutputSplitter || o.Location == nil {
+			continue
+		}
+		cells := map[string]string{}
+		for _, v := range values {
+			if v.OutputID == o.ID {
+				cells[v.Path] = v.Text
+			}
+		}
+		var from []int
+		for _, l := range rows {
+			if l.OutputID == o.ID && l.Path == review.PathSplits {
+				from = l.From
+			}
+		}
+		if len(cells) == 0 && from == nil {
+			continue
+		}
+		value, err := review.CheckedSplits(&o, from, cells)
+		if err != nil {
+			return nil, err
+		}
+		model, _ := o.Model(review.PathSplits)
+		if value, err = review.ReviseSplits(&o, model, value, d.pages(ctx, run)); err != nil {
+			return nil, err
+		}
+		edits = append(edits, review.Edit{OutputID: o.ID, Path: review.PathSplits, Value: value, How: review.HowTyped})
+	}
+	return edits, nil
 }
 
 // qaField finds an extracted field of run a check gives a value for.

@@ -302,3 +302,42 @@ func sampleAll(t *testing.T, s *storage.Store, runID string) (first, checker *re
 	}
 	return &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
 }
+
+// TestQACheckSplits: a check judges a splitter's sub-documents: the
+// checker changes a range, adds one the model missed and the result is
+// scored as a list of {type, startPage, endPage} rows; a range that is not
+// one is refused with a sentence.
+func TestQACheckSplits(t *testing.T) { pgtest.Each(t, testQACheckSplits) }
+
+func testQACheckSplits(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	ana, bo := sampleAll(t, s, run)
+	const splitter = "dpr_demo_qh_split" // one invoice, pages 1-2
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CheckQA(ctx, run, bo, []desk.QAValue{{OutputID: splitter, Path: "splits[0].endPage", Text: "0"}}, nil); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("pages 1-0: %v", err)
+	}
+	q, err := d.CheckQA(ctx, run, bo, []desk.QAValue{
+		{OutputID: splitter, Path: "splits[0].endPage", Text: "1"},
+		{OutputID: splitter, Path: "splits[1].type", Text: "invoice"},
+		{OutputID: splitter, Path: "splits[1].startPage", Text: "2"},
+		{OutputID: splitter, Path: "splits[1].endPage", Text: "2"},
+	}, []desk.QARows{{OutputID: splitter, Path: review.PathSplits, From: []int{0, -1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var splits *review.QAField
+	for i, f := range q.Fields {
+		if f.OutputID == splitter {
+			splits = &q.Fields[i]
+		}
+	}
+	// Two rows of three cells against the model's one: its type and start
+	// page are right, its end page and the missed row are not.
+	if splits == nil || splits.Path != review.PathSplits || splits.Total != 6 || splits.ModelCorrect != 2 || splits.FirstCorrect != 2 {
+		t.Fatalf("the splits checked: %+v", splits)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -126,6 +127,52 @@ func emptyRow(rows []json.RawMessage) json.RawMessage {
 		empty[k] = json.RawMessage("null")
 	}
 	return jsonOf(empty)
+}
+
+// CheckedSplits is splitter o's sub-documents as a checker left them:
+// from says which of the model's each is (-1 for one added, nil: the
+// model's all), and cells the text typed by path (splits[1].startPage), the
+// rows numbered as left. ReviseSplits then checks them as any revision.
+func CheckedSplits(o *Output, from []int, cells map[string]string) (json.RawMessage, error) {
+	rows := o.Splits
+	if from != nil {
+		rows = make([]Split, 0, len(from))
+		added := 0
+		for _, i := range from {
+			switch {
+			case i == -1:
+				if added++; added > MaxAddedRows {
+					return nil, Errorf(EINVALID, "a check adds at most %d sub-documents", MaxAddedRows)
+				}
+				rows = append(rows, Split{})
+			case i < 0 || i >= len(o.Splits) || slices.Contains(from[:len(rows)], i):
+				return nil, Errorf(EINVALID, "%s has no sub-document %d to keep", firstNonEmpty(o.Name, o.ID), i)
+			default:
+				rows = append(rows, o.Splits[i])
+			}
+		}
+	}
+	for i := range rows {
+		sp, at := &rows[i], PathSplits+"["+strconv.Itoa(i)+"]"
+		if v, ok := cells[at+".type"]; ok {
+			sp.Type = strings.TrimSpace(v)
+		}
+		for _, p := range []struct {
+			key  string
+			page *int
+		}{{".startPage", &sp.StartPage}, {".endPage", &sp.EndPage}} {
+			v, ok := cells[at+p.key]
+			if !ok {
+				continue
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return nil, Errorf(EINVALID, "Sub-document %d: %q is not a page number.", i+1, v)
+			}
+			*p.page = n
+		}
+	}
+	return jsonOf(rows), nil
 }
 
 // ClassNamed is classification o's output with the class named typ (its

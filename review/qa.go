@@ -183,7 +183,8 @@ func CompareQA(model, first, checked *Run) []QAField {
 			out = append(out, scoreField(m.ID, PathClass, conf, className(&m), className(f), className(c)))
 			continue
 		case OutputSplitter:
-			continue // the check form does not offer splits: what it did not judge is not scored
+			out = append(out, scoreField(m.ID, PathSplits, nil, splitRows(&m), splitRows(f), splitRows(c)))
+			continue
 		}
 		for _, mf := range m.Fields {
 			if mf.Depth != 0 {
@@ -209,6 +210,21 @@ func className(o *Output) json.RawMessage {
 		return json.RawMessage("null")
 	}
 	return jsonOf(o.Class.Type)
+}
+
+// splitRows is a splitter's sub-documents as a check compares them: rows
+// of their type and page range, what a checker sees of them.
+func splitRows(o *Output) json.RawMessage {
+	type row struct {
+		Type  string `json:"type"`
+		Start int    `json:"startPage"`
+		End   int    `json:"endPage"`
+	}
+	rows := make([]row, len(o.Splits))
+	for i, sp := range o.Splits {
+		rows[i] = row{sp.Type, sp.StartPage, sp.EndPage}
+	}
+	return jsonOf(rows)
 }
 
 func scoreField(outputID, path string, conf *float64, model, first, checked json.RawMessage) QAField {

@@ -227,3 +227,26 @@ func TestTotalQA(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckedSplits: the sub-documents a check leaves are the model's kept
+// and the ones added, with the cells typed; a page that is not a number,
+// a sub-document kept twice or one the model did not have are refused.
+func TestCheckedSplits(t *testing.T) {
+	o := &Output{ID: "splr_1", Type: OutputSplitter, Splits: []Split{{Type: "invoice", StartPage: 1, EndPage: 2}, {Type: "receipt", StartPage: 3, EndPage: 3}}}
+	got, err := CheckedSplits(o, []int{1, -1}, map[string]string{"splits[1].type": "invoice", "splits[1].startPage": " 1", "splits[1].endPage": "2"})
+	if err != nil || string(got) != `[{"type":"receipt","identifier":"","startPage":3,"endPage":3},{"type":"invoice","identifier":"","startPage":1,"endPage":2}]` {
+		t.Fatalf("CheckedSplits = %s, %v", got, err)
+	}
+	for _, c := range []struct {
+		from  []int
+		cells map[string]string
+	}{
+		{nil, map[string]string{"splits[0].endPage": "two"}},
+		{[]int{0, 0}, nil},
+		{[]int{2}, nil},
+	} {
+		if _, err := CheckedSplits(o, c.from, c.cells); ErrorCode(err) != EINVALID {
+			t.Errorf("CheckedSplits(%v, %v): %v", c.from, c.cells, err)
+		}
+	}
+}

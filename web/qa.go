@@ -89,6 +89,8 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, fl
 			vm.Inputs = append(vm.Inputs, qaInputs(r, o, from)...)
 		case o.Type == review.OutputClassify:
 			vm.Inputs = append(vm.Inputs, qaClass(r, o))
+		case o.Type == review.OutputSplitter:
+			vm.Inputs = append(vm.Inputs, qaSplits(r, o, from))
 		}
 	}
 	for _, f := range run.Files {
@@ -144,6 +146,37 @@ func qaInputs(r *http.Request, o review.Output, from map[string][]string) []view
 		}
 	}
 	return out
+}
+
+// qaSplits is the check form's sub-documents of a splitter, as rows of
+// their type and pages, which the checker can add to and remove from as a
+// list's: the model's, or as a refused check left them.
+func qaSplits(r *http.Request, o review.Output, from map[string][]string) views.QAInput {
+	in := views.QAInput{OutputID: o.ID, Output: o.Name, Path: review.PathSplits, RowsKey: qaRowsKey(o.ID, review.PathSplits)}
+	rows := from[in.RowsKey]
+	if rows == nil {
+		for i := range o.Splits {
+			rows = append(rows, strconv.Itoa(i))
+		}
+	}
+	for j, was := range rows {
+		row := views.QARow{From: was}
+		i, err := strconv.Atoi(was)
+		for _, c := range []string{".type", ".startPage", ".endPage"} {
+			path := review.PathSplits + "[" + strconv.Itoa(j) + "]" + c
+			cell := views.QAInput{OutputID: o.ID, Path: path, Key: qaKey(o.ID, path), Cell: c}
+			posted, ok := r.PostForm[cell.Key]
+			switch {
+			case ok:
+				cell.Text = posted[0]
+			case err == nil && i < len(o.Splits):
+				cell.Text = map[string]string{".type": o.Splits[i].Type, ".startPage": strconv.Itoa(o.Splits[i].StartPage), ".endPage": strconv.Itoa(o.Splits[i].EndPage)}[c]
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		in.Rows = append(in.Rows, row)
+	}
+	return in
 }
 
 // qaClass is the check form's choice of a classification's class: one of
