@@ -48,6 +48,19 @@ func openAt(t *testing.T, clock func() time.Time) (*desk.Desk, *storage.Store) {
 
 func text(s string) *string { return &s }
 
+// arrive has a demo run arrive for review beside the one open has.
+func arrive(t *testing.T, s *storage.Store, file string) {
+	t.Helper()
+	p, _ := demo.Payload(file)
+	c, err := review.Interpret(review.Event{ID: "evt_" + strings.TrimSuffix(file, ".json"), Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.New(s, nil, nil, nil).Arrive(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestSaveAndDecide: a typed number is saved exactly as typed, the decision
 // carries it in Extend's shape with its edit recorded, and the outbox holds
 // the event; a rejection without a note and a change to a decided run are
@@ -418,14 +431,7 @@ func TestClassChangeKeepsWhatItReplaced(t *testing.T) {
 func testClassChangeKeepsWhatItReplaced(t *testing.T) {
 	d, s := open(t)
 	ctx := context.Background()
-	p, _ := demo.Payload("aws_2026.json")
-	c, err := review.Interpret(review.Event{ID: "evt_2", Type: review.EventRunNeedsReview, Payload: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
-		t.Fatal(err)
-	}
+	arrive(t, s, "aws_2026.json")
 	const aws = "workflow_run_demo_aws_2026"
 	if _, err := d.SaveEdit(ctx, aws, "ana@example.com", desk.Change{OutputID: "clr_demo_aws", Path: review.PathClass, Value: json.RawMessage(`{"id":"cls_receipt","type":"receipt"}`)}); err != nil {
 		t.Fatal(err)

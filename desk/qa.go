@@ -22,6 +22,14 @@ type QAValue struct {
 	OutputID, Path, Text string
 }
 
+// QARows is a list's rows as the checker left them, in order: each the
+// model's row it was (its index in the model's list) or a row added (-1).
+// A list not given keeps the model's rows.
+type QARows struct {
+	OutputID, Path string
+	From           []int
+}
+
 // OpenQA reads a sampled run for its check: the sample and the run as
 // Extend sent it, which is what the checker starts from, as the first
 // reviewer did. The first review's values stay in the sample, for the page
@@ -63,10 +71,12 @@ func (d *Desk) Withheld(ctx context.Context, runID string, u *review.User) error
 }
 
 // CheckQA records a blind check of a sampled run by a second person: the
-// values they gave (a field left as the model had it is the model's value),
-// compared field by field with the model's and the first review's. The
-// first reviewer cannot check their own decision, and a run is checked once.
-func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, values []QAValue) (review.QASample, error) {
+// rows they left in its lists and the values they gave (a field left as
+// the model had it is the model's value; a cell's path is its row's place
+// in the list as left), compared field by field with the model's and the
+// first review's. The first reviewer cannot check their own decision, and
+// a run is checked once.
+func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, values []QAValue, rows []QARows) (review.QASample, error) {
 	q, model, err := d.OpenQA(ctx, runID)
 	switch {
 	case err != nil:
@@ -76,16 +86,35 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 	case q.FirstBy == by.Email:
 		return q, review.Errorf(review.EFORBIDDEN, "A check is a second person's: you decided run %s yourself.", runID)
 	}
-	var edits []review.Edit
+	rowed, edits, err := d.QARows(ctx, model, rows)
+	if err != nil {
+		return q, err
+	}
+	splits, err := d.qaSplits(ctx, model, values, rows)
+	if err != nil {
+		return q, err
+	}
+	edits = append(edits, splits...)
 	for _, v := range values {
-		o := model.Output(v.OutputID)
-		if o == nil || o.Type != review.OutputExtract {
-			return q, review.Errorf(review.ENOTFOUND, "Run %s has no extraction %q.", runID, v.OutputID)
+		if o := rowed.Output(v.OutputID); o != nil && o.Type == review.OutputSplitter {
+			continue // read by qaSplits
 		}
-		f, ok := o.Field(v.Path)
+		if o := rowed.Output(v.OutputID); o != nil && o.Type == review.OutputClassify && v.Path == review.PathClass {
+			value, err := review.ClassNamed(o, v.Text)
+			switch {
+			case o.Location == nil:
+				return q, review.Errorf(review.EINVALID, "%s came as a separate step: its class cannot be checked here.", v.OutputID)
+			case err != nil:
+				return q, err
+			case string(value) != string(o.Value):
+				edits = append(edits, review.Edit{OutputID: v.OutputID, Path: review.PathClass, Value: value, How: review.HowTyped})
+			}
+			continue
+		}
+		f, err := qaField(rowed, v.OutputID, v.Path)
 		switch {
-		case !ok:
-			return q, review.Errorf(review.ENOTFOUND, "Output %s has no field %q.", v.OutputID, v.Path)
+		case err != nil:
+			return q, err
 		case f.Type.Container():
 			return q, review.Errorf(review.EINVALID, "%s holds other fields; give their values.", v.Path)
 		case v.Text == review.Text(f.Value):
@@ -115,6 +144,84 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 		return q, err
 	}
 	return d.store.QASample(ctx, runID)
+}
+
+// QARows returns run with its lists' rows as a checker left them, and the
+// edits that make them so: the run a check's cells are read from, where an
+// added row's cells are there with their columns' types.
+func (d *Desk) QARows(ctx context.Context, run *review.Run, rows []QARows) (*review.Run, []review.Edit, error) {
+	var edits []review.Edit
+	for _, l := range rows {
+		if o := run.Output(l.OutputID); o != nil && o.Type == review.OutputSplitter {
+			continue // CheckQA reads a splitter's rows with their cells
+		}
+		f, err := qaField(run, l.OutputID, l.Path)
+		if err != nil {
+			return nil, nil, err
+		}
+		value, err := review.KeepRows(f, l.From)
+		if err != nil {
+			return nil, nil, err
+		}
+		edits = append(edits, review.Edit{OutputID: l.OutputID, Path: l.Path, Value: value, How: review.HowTyped})
+	}
+	if len(edits) == 0 {
+		return run, nil, nil
+	}
+	rowed, err := run.WithEdits(edits, d.Sizer(ctx, run))
+	if err != nil {
+		return nil, nil, review.Errorf(review.EINVALID, "These rows cannot be applied to the run: %s", review.ErrorMessage(err))
+	}
+	return rowed, edits, nil
+}
+
+// qaSplits reads the sub-documents a check gives each splitter of run, as
+// edits of those it changed.
+func (d *Desk) qaSplits(ctx context.Context, run *review.Run, values []QAValue, rows []QARows) ([]review.Edit, error) {
+	var edits []review.Edit
+	for _, o := range run.Outputs {
+		if o.Type != review.OutputSplitter || o.Location == nil {
+			continue
+		}
+		cells := map[string]string{}
+		for _, v := range values {
+			if v.OutputID == o.ID {
+				cells[v.Path] = v.Text
+			}
+		}
+		var from []int
+		for _, l := range rows {
+			if l.OutputID == o.ID && l.Path == review.PathSplits {
+				from = l.From
+			}
+		}
+		if len(cells) == 0 && from == nil {
+			continue
+		}
+		value, err := review.CheckedSplits(&o, from, cells)
+		if err != nil {
+			return nil, err
+		}
+		model, _ := o.Model(review.PathSplits)
+		if value, err = review.ReviseSplits(&o, model, value, d.pages(ctx, run)); err != nil {
+			return nil, err
+		}
+		edits = append(edits, review.Edit{OutputID: o.ID, Path: review.PathSplits, Value: value, How: review.HowTyped})
+	}
+	return edits, nil
+}
+
+// qaField finds an extracted field of run a check gives a value for.
+func qaField(run *review.Run, outputID, path string) (*review.Field, error) {
+	o := run.Output(outputID)
+	if o == nil || o.Type != review.OutputExtract {
+		return nil, review.Errorf(review.ENOTFOUND, "Run %s has no extraction %q.", run.ID, outputID)
+	}
+	f, ok := o.Field(path)
+	if !ok {
+		return nil, review.Errorf(review.ENOTFOUND, "Output %s has no field %q.", outputID, path)
+	}
+	return f, nil
 }
 
 // Active adds time a reviewer spent on a run's page with its window

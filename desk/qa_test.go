@@ -2,6 +2,7 @@ package desk_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
 )
 
 const extract = "dpr_demo_qh_extract"
@@ -47,7 +49,7 @@ func testQACheck(t *testing.T) {
 	if err != nil || waiting != 1 || len(queue) != 1 || queue[0].RunID != run || queue[0].FirstBy != ana.Email {
 		t.Fatalf("QA queue %+v (%d waiting), %v", queue, waiting, err)
 	}
-	if _, err := d.CheckQA(ctx, run, ana, nil); review.ErrorCode(err) != review.EFORBIDDEN {
+	if _, err := d.CheckQA(ctx, run, ana, nil, nil); review.ErrorCode(err) != review.EFORBIDDEN {
 		t.Fatalf("the first reviewer checked their own run: %v", err)
 	}
 	// Bo, blind, also reads 47775 and finds the invoice number wrong, which
@@ -56,7 +58,7 @@ func testQACheck(t *testing.T) {
 		{OutputID: extract, Path: "customer_number", Text: "47775"},
 		{OutputID: extract, Path: "invoice_number", Text: "30064444"},
 		{OutputID: extract, Path: "invoice_date", Text: "2014-05-07"},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ func testQACheck(t *testing.T) {
 	if q.QABy != bo.Email || q.QAAt == nil {
 		t.Errorf("the check is not recorded: %+v", q)
 	}
-	if _, err := d.CheckQA(ctx, run, bo, nil); review.ErrorCode(err) != review.ECONFLICT {
+	if _, err := d.CheckQA(ctx, run, bo, nil, nil); review.ErrorCode(err) != review.ECONFLICT {
 		t.Fatalf("a second check: %v", err)
 	}
 	if _, waiting, _ := s.QAQueue(ctx, 0); waiting != 0 {
@@ -255,7 +257,7 @@ func testWorkflowIntervalsCountRuns(t *testing.T) {
 		for _, v := range corrections[i] {
 			checked = append(checked, desk.QAValue{OutputID: outputs[i], Path: v.Path, Text: v.Text})
 		}
-		q, err := d.CheckQA(ctx, id, bo, checked)
+		q, err := d.CheckQA(ctx, id, bo, checked, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,5 +306,142 @@ func testWorkflowIntervalsCountRuns(t *testing.T) {
 	}
 	if w := measure(); w.Corrections != review.ClusterWilson(left) {
 		t.Errorf("after reopening a run the corrections figure is %+v, want %+v", w.Corrections, review.ClusterWilson(left))
+	}
+}
+
+// TestQACheckRows: a checker who finds the model invented a row removes it
+// and one who finds rows missed adds them; the check scores the list as it
+// leaves it, as Extend scores arrays (rows paired by best match, missing
+// and extra rows' cells wrong, over the larger list's cells), and a row
+// said to come from a row the model did not have is refused.
+func TestQACheckRows(t *testing.T) { pgtest.Each(t, testQACheckRows) }
+
+func testQACheckRows(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	ana, bo := sampleAll(t, s, run)
+	// Ana lets the model's seven rows through.
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Rows 0-5 stay; row 6 (the office mailbox) is invented; two rows the
+	// model missed are added, typed into cells of the rows as they now stand.
+	kept := []int{0, 1, 2, 3, 4, 5, -1, -1}
+	if _, err := d.CheckQA(ctx, run, bo, nil, []desk.QARows{{OutputID: extract, Path: "line_items", From: []int{0, 7}}}); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("a row from the model's row 7 of 7: %v", err)
+	}
+	q, err := d.CheckQA(ctx, run, bo, []desk.QAValue{
+		{OutputID: extract, Path: "line_items[6].description", Text: "Domain renewal"},
+		{OutputID: extract, Path: "line_items[6].quantity", Text: "2"},
+		{OutputID: extract, Path: "line_items[6].amount", Text: "9.80"},
+		{OutputID: extract, Path: "line_items[7].description", Text: "SSL certificate"},
+		{OutputID: extract, Path: "line_items[7].quantity", Text: "3"},
+		{OutputID: extract, Path: "line_items[7].amount", Text: "12.00"},
+	}, []desk.QARows{{OutputID: extract, Path: "line_items", From: kept}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items review.QAField
+	for _, f := range q.Fields {
+		if f.Path == "line_items" {
+			items = f
+		}
+	}
+	// 8 rows of 3 cells against the model's 7: the six kept rows' 18 cells
+	// are right, the invented row and the two missed ones are not.
+	if items.Total != 24 || items.ModelCorrect != 18 || items.FirstCorrect != 18 {
+		t.Fatalf("line_items scored %d and %d of %d, want 18 and 18 of 24: %+v", items.ModelCorrect, items.FirstCorrect, items.Total, items)
+	}
+	var checked []map[string]any
+	if err := json.Unmarshal(items.QA, &checked); err != nil || len(checked) != 8 ||
+		checked[6]["description"] != "Domain renewal" || checked[7]["amount"] != 12.0 || checked[5]["description"] != "Small Business QualityExchange 2010 — OUDJQ_jauernik" {
+		t.Fatalf("the checked list %s (%v)", items.QA, err)
+	}
+}
+
+// TestQACheckClass: a check judges a classification too: the checker
+// chooses one of the classifier's classes, and the class is recorded right
+// or wrong for the model and the first review; a class that is not one of
+// them is refused.
+func TestQACheckClass(t *testing.T) { pgtest.Each(t, testQACheckClass) }
+
+func testQACheckClass(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	arrive(t, s, "aws_2026.json")
+	const aws, classifier = "workflow_run_demo_aws_2026", "clr_demo_aws"
+	ana, bo := sampleAll(t, s, aws)
+	if err := d.Decide(ctx, aws, ana, desk.Verdict{Version: 0, Approve: true}); err != nil { // as the model had it: an invoice
+		t.Fatal(err)
+	}
+	if _, err := d.CheckQA(ctx, aws, bo, []desk.QAValue{{OutputID: classifier, Path: review.PathClass, Text: "horoscope"}}, nil); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("a class that is not the classifier's: %v", err)
+	}
+	q, err := d.CheckQA(ctx, aws, bo, []desk.QAValue{{OutputID: classifier, Path: review.PathClass, Text: "receipt"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var class *review.QAField
+	for i, f := range q.Fields {
+		if f.OutputID == classifier {
+			class = &q.Fields[i]
+		}
+	}
+	if class == nil || class.Path != review.PathClass || class.Total != 1 || class.ModelCorrect != 0 || class.FirstCorrect != 0 ||
+		string(class.Model) != `"invoice"` || string(class.QA) != `"receipt"` {
+		t.Fatalf("the class checked: %+v", class)
+	}
+}
+
+// sampleAll draws every decided run of runID's workflow for QA, and gives
+// the first reviewer and the checker.
+func sampleAll(t *testing.T, s *storage.Store, runID string) (first, checker *review.User) {
+	t.Helper()
+	r, err := s.Run(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetQARule(context.Background(), review.QARule{WorkflowID: r.Workflow.ID, SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	return &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, &review.User{Email: "bo@example.com", Role: review.RoleReviewer}
+}
+
+// TestQACheckSplits: a check judges a splitter's sub-documents: the
+// checker changes a range, adds one the model missed and the result is
+// scored as a list of {type, startPage, endPage} rows; a range that is not
+// one is refused with a sentence.
+func TestQACheckSplits(t *testing.T) { pgtest.Each(t, testQACheckSplits) }
+
+func testQACheckSplits(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	ana, bo := sampleAll(t, s, run)
+	const splitter = "dpr_demo_qh_split" // one invoice, pages 1-2
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CheckQA(ctx, run, bo, []desk.QAValue{{OutputID: splitter, Path: "splits[0].endPage", Text: "0"}}, nil); review.ErrorCode(err) != review.EINVALID {
+		t.Fatalf("pages 1-0: %v", err)
+	}
+	q, err := d.CheckQA(ctx, run, bo, []desk.QAValue{
+		{OutputID: splitter, Path: "splits[0].endPage", Text: "1"},
+		{OutputID: splitter, Path: "splits[1].type", Text: "invoice"},
+		{OutputID: splitter, Path: "splits[1].startPage", Text: "2"},
+		{OutputID: splitter, Path: "splits[1].endPage", Text: "2"},
+	}, []desk.QARows{{OutputID: splitter, Path: review.PathSplits, From: []int{0, -1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var splits *review.QAField
+	for i, f := range q.Fields {
+		if f.OutputID == splitter {
+			splits = &q.Fields[i]
+		}
+	}
+	// Two rows of three cells against the model's one: its type and start
+	// page are right, its end page and the missed row are not.
+	if splits == nil || splits.Path != review.PathSplits || splits.Total != 6 || splits.ModelCorrect != 2 || splits.FirstCorrect != 2 {
+		t.Fatalf("the splits checked: %+v", splits)
 	}
 }

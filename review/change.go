@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -27,14 +28,9 @@ const (
 // after row i; with the other rows' columns, empty), removed, or moved up
 // or down.
 func EditRows(f *Field, op string, i int) (json.RawMessage, error) {
-	if f == nil || !f.Type.IsList() {
-		return nil, Errorf(EINVALID, "rows can only be changed in a list")
-	}
-	var rows []json.RawMessage
-	if string(f.Value) != "null" {
-		if err := json.Unmarshal(f.Value, &rows); err != nil {
-			return nil, Errorf(EINVALID, "%s is not a list", f.Path)
-		}
+	rows, err := listRows(f)
+	if err != nil {
+		return nil, err
 	}
 	inRange := i >= 0 && i < len(rows)
 	switch op {
@@ -68,6 +64,55 @@ func EditRows(f *Field, op string, i int) (json.RawMessage, error) {
 	return jsonOf(rows), nil
 }
 
+// MaxAddedRows bounds the rows a check adds to one list: a checker adds
+// the rows a model missed on a document's pages, some dozens, and each
+// added row is a whole row's JSON made from a few bytes of form.
+const MaxAddedRows = 1000
+
+// KeepRows returns list field f's value with its rows as from says, in
+// order: each the row of f at that index, or an empty row (with the other
+// rows' columns) for -1. A row is kept once at most.
+func KeepRows(f *Field, from []int) (json.RawMessage, error) {
+	rows, err := listRows(f)
+	if err != nil {
+		return nil, err
+	}
+	out := []json.RawMessage{}
+	kept := make([]bool, len(rows))
+	added := 0
+	for _, i := range from {
+		switch {
+		case i == -1:
+			if added++; added > MaxAddedRows {
+				return nil, Errorf(EINVALID, "a check adds at most %d rows to %s", MaxAddedRows, f.Path)
+			}
+			out = append(out, emptyRow(rows))
+		case i < 0 || i >= len(rows):
+			return nil, Errorf(EINVALID, "%s has no row %d: the model found %d", f.Path, i, len(rows))
+		case kept[i]:
+			return nil, Errorf(EINVALID, "row %d of %s is kept twice", i, f.Path)
+		default:
+			kept[i] = true
+			out = append(out, rows[i])
+		}
+	}
+	return jsonOf(out), nil
+}
+
+// listRows reads list field f's rows; none for null.
+func listRows(f *Field) ([]json.RawMessage, error) {
+	if f == nil || !f.Type.IsList() {
+		return nil, Errorf(EINVALID, "rows can only be changed in a list")
+	}
+	var rows []json.RawMessage
+	if string(f.Value) != "null" {
+		if err := json.Unmarshal(f.Value, &rows); err != nil {
+			return nil, Errorf(EINVALID, "%s is not a list", f.Path)
+		}
+	}
+	return rows, nil
+}
+
 // emptyRow is a new row with the columns of the others, all empty.
 func emptyRow(rows []json.RawMessage) json.RawMessage {
 	if len(rows) == 0 {
@@ -82,6 +127,67 @@ func emptyRow(rows []json.RawMessage) json.RawMessage {
 		empty[k] = json.RawMessage("null")
 	}
 	return jsonOf(empty)
+}
+
+// CheckedSplits is splitter o's sub-documents as a checker left them:
+// from says which of the model's each is (-1 for one added, nil: the
+// model's all), and cells the text typed by path (splits[1].startPage), the
+// rows numbered as left. ReviseSplits then checks them as any revision.
+func CheckedSplits(o *Output, from []int, cells map[string]string) (json.RawMessage, error) {
+	rows := o.Splits
+	if from != nil {
+		rows = make([]Split, 0, len(from))
+		added := 0
+		for _, i := range from {
+			switch {
+			case i == -1:
+				if added++; added > MaxAddedRows {
+					return nil, Errorf(EINVALID, "a check adds at most %d sub-documents", MaxAddedRows)
+				}
+				rows = append(rows, Split{})
+			case i < 0 || i >= len(o.Splits) || slices.Contains(from[:len(rows)], i):
+				return nil, Errorf(EINVALID, "%s has no sub-document %d to keep", firstNonEmpty(o.Name, o.ID), i)
+			default:
+				rows = append(rows, o.Splits[i])
+			}
+		}
+	}
+	for i := range rows {
+		sp, at := &rows[i], PathSplits+"["+strconv.Itoa(i)+"]"
+		if v, ok := cells[at+".type"]; ok {
+			sp.Type = strings.TrimSpace(v)
+		}
+		for _, p := range []struct {
+			key  string
+			page *int
+		}{{".startPage", &sp.StartPage}, {".endPage", &sp.EndPage}} {
+			v, ok := cells[at+p.key]
+			if !ok {
+				continue
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return nil, Errorf(EINVALID, "Sub-document %d: %q is not a page number.", i+1, v)
+			}
+			*p.page = n
+		}
+	}
+	return jsonOf(rows), nil
+}
+
+// ClassNamed is classification o's output with the class named typ (its
+// type, as a form's choice of the configured classes gives it) chosen, as
+// ChooseClass has it: the model's own output for the model's class.
+func ClassNamed(o *Output, typ string) (json.RawMessage, error) {
+	if o.Class != nil && o.Class.Type == typ {
+		return o.Value, nil
+	}
+	for _, k := range o.Classes {
+		if k.Type == typ {
+			return ChooseClass(o, o.Value, jsonOf(map[string]string{"id": k.ID, "type": k.Type}))
+		}
+	}
+	return nil, Errorf(EINVALID, "%q is not one of the classes of %s", typ, firstNonEmpty(o.Name, o.ID))
 }
 
 // ChooseClass returns classification o's output with the class a reviewer

@@ -174,8 +174,17 @@ func CompareQA(model, first, checked *Run) []QAField {
 		if f == nil || c == nil {
 			continue
 		}
-		if m.Type != OutputExtract {
-			continue // the check form gives extracted values only: a class or splits it did not judge
+		switch m.Type {
+		case OutputClassify:
+			var conf *float64
+			if m.Class != nil {
+				conf = m.Class.Confidence
+			}
+			out = append(out, scoreField(m.ID, PathClass, conf, className(&m), className(f), className(c)))
+			continue
+		case OutputSplitter:
+			out = append(out, scoreField(m.ID, PathSplits, nil, splitRows(&m), splitRows(f), splitRows(c)))
+			continue
 		}
 		for _, mf := range m.Fields {
 			if mf.Depth != 0 {
@@ -192,6 +201,30 @@ func CompareQA(model, first, checked *Run) []QAField {
 		}
 	}
 	return out
+}
+
+// className is a classification's class as a check compares it: its
+// type, null for none.
+func className(o *Output) json.RawMessage {
+	if o.Class == nil {
+		return json.RawMessage("null")
+	}
+	return jsonOf(o.Class.Type)
+}
+
+// splitRows is a splitter's sub-documents as a check compares them: rows
+// of their type and page range, what a checker sees of them.
+func splitRows(o *Output) json.RawMessage {
+	type row struct {
+		Type  string `json:"type"`
+		Start int    `json:"startPage"`
+		End   int    `json:"endPage"`
+	}
+	rows := make([]row, len(o.Splits))
+	for i, sp := range o.Splits {
+		rows[i] = row{sp.Type, sp.StartPage, sp.EndPage}
+	}
+	return jsonOf(rows)
 }
 
 func scoreField(outputID, path string, conf *float64, model, first, checked json.RawMessage) QAField {
@@ -272,12 +305,25 @@ func rows(raw json.RawMessage) (out []map[string]json.RawMessage, ok bool) {
 	}
 	for _, it := range items {
 		var obj map[string]json.RawMessage
-		if _, money := ReadMoney(it); money || json.Unmarshal(it, &obj) != nil || obj == nil {
+		if json.Unmarshal(it, &obj) != nil || obj == nil || isMoney(obj) {
 			obj = map[string]json.RawMessage{"": it}
 		}
 		out = append(out, obj)
 	}
 	return out, true
+}
+
+// isMoney says whether an object is a currency value, one cell: only an
+// amount and its currency, where a row of a list (a line with an amount
+// column) has others.
+func isMoney(obj map[string]json.RawMessage) bool {
+	n := 0
+	for k := range obj {
+		if k == "amount" || k == "iso_4217_currency_code" {
+			n++
+		}
+	}
+	return n > 0 && n == len(obj)
 }
 
 func columns(a, b []map[string]json.RawMessage) []string {

@@ -59,6 +59,11 @@ func TestScore(t *testing.T) {
 		{"a wrong cell", `[{"a":"a","b":"b"}]`, `[{"a":"a","b":"z"}]`, 1, 2},
 		{"best pairing, not first",
 			`[{"a":"1","b":"2"},{"a":"1","b":"3"}]`, `[{"a":"1","b":"3"},{"a":"1","b":"2"}]`, 4, 4},
+		{"a row with an amount column is scored by cells, not as money",
+			`[{"description":"Hosting","amount":3.89},{"description":"Mail","amount":5.39}]`,
+			`[{"description":"Hosting","amount":3.89},{"description":"Domain","amount":5.39}]`, 3, 4},
+		{"a list of money values has one column",
+			`[{"amount":1,"iso_4217_currency_code":"EUR"}]`, `[{"amount":1,"iso_4217_currency_code":"EUR"},{"amount":2,"iso_4217_currency_code":"EUR"}]`, 1, 2},
 		{"a list of values has one column", `["x","y"]`, `["y","x","z"]`, 2, 3},
 		{"two empty lists agree", `[]`, `[]`, 1, 1},
 		{"nothing extracted", `null`, `[{"a":"1"},{"a":"2"}]`, 0, 2},
@@ -264,5 +269,28 @@ func TestClusterWilson(t *testing.T) {
 	}
 	if r := ClusterWilson(Clusters{}); r.Samples != 0 || r.String() != "no samples" {
 		t.Errorf("no runs: %+v", r)
+	}
+}
+
+// TestCheckedSplits: the sub-documents a check leaves are the model's kept
+// and the ones added, with the cells typed; a page that is not a number,
+// a sub-document kept twice or one the model did not have are refused.
+func TestCheckedSplits(t *testing.T) {
+	o := &Output{ID: "splr_1", Type: OutputSplitter, Splits: []Split{{Type: "invoice", StartPage: 1, EndPage: 2}, {Type: "receipt", StartPage: 3, EndPage: 3}}}
+	got, err := CheckedSplits(o, []int{1, -1}, map[string]string{"splits[1].type": "invoice", "splits[1].startPage": " 1", "splits[1].endPage": "2"})
+	if err != nil || string(got) != `[{"type":"receipt","identifier":"","startPage":3,"endPage":3},{"type":"invoice","identifier":"","startPage":1,"endPage":2}]` {
+		t.Fatalf("CheckedSplits = %s, %v", got, err)
+	}
+	for _, c := range []struct {
+		from  []int
+		cells map[string]string
+	}{
+		{nil, map[string]string{"splits[0].endPage": "two"}},
+		{[]int{0, 0}, nil},
+		{[]int{2}, nil},
+	} {
+		if _, err := CheckedSplits(o, c.from, c.cells); ErrorCode(err) != EINVALID {
+			t.Errorf("CheckedSplits(%v, %v): %v", c.from, c.cells, err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package views
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -29,10 +30,33 @@ type QACheckVM struct {
 	Result []review.QAField
 }
 
-// QAInput is one field of the blind check's form.
+// QAInput is one field of the blind check's form, or a list whose rows
+// the checker can add and remove (RowsKey set).
 type QAInput struct {
 	OutputID, Output, Path, Key, Text string
 	Depth                             int
+	Cell                              string // in a row: the path after the row's ("[0].description" -> ".description")
+
+	RowsKey string // a list's: the form's name for its rows as left
+	Rows    []QARow
+
+	Options []string // a classification's classes, Text the one chosen
+}
+
+// QARow is a row of a list in the check's form: the model's row it was
+// ("3"), or "new", and its cells.
+type QARow struct {
+	From  string
+	Cells []QAInput
+}
+
+// rowsFrom is the form's value of a list's rows as they stand.
+func rowsFrom(rows []QARow) string {
+	from := make([]string, len(rows))
+	for i, r := range rows {
+		from[i] = r.From
+	}
+	return strings.Join(from, ",")
 }
 
 // AccuracyVM is the supervisor's accuracy page.

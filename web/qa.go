@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,19 +62,35 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, fl
 		vm.Result = q.Fields
 		return s.render(w, r, status, views.QACheckPage(vm))
 	}
-	for _, o := range run.Outputs {
-		if o.Type != review.OutputExtract || o.Location == nil {
-			continue
-		}
-		for _, f := range o.Fields {
-			if f.Type.Container() {
+	vm.Page.Frame.Scripts = []string{"js/qa.js"}
+	from := map[string][]string{} // rows as the checker left them, when the check is refused
+	if r.Method == http.MethodPost {
+		var rows []desk.QARows
+		for k, vs := range r.PostForm {
+			parts := strings.SplitN(k, "|", 3)
+			if len(parts) != 3 || parts[0] != "rows" || len(vs) != 1 {
 				continue
 			}
-			text := review.Text(f.Value)
-			if v := r.PostFormValue(qaKey(o.ID, f.Path)); r.Method == http.MethodPost {
-				text = v // what was typed stays when the check is refused
+			if f, err := qaRowsFrom(vs[0]); err == nil {
+				rows = append(rows, desk.QARows{OutputID: parts[1], Path: parts[2], From: f})
+				from[k] = strings.Split(vs[0], ",")
 			}
-			vm.Inputs = append(vm.Inputs, views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, Depth: f.Depth, Key: qaKey(o.ID, f.Path), Text: text})
+		}
+		if rowed, _, err := s.desk.QARows(ctx, run, rows); err == nil {
+			run = rowed
+		} else {
+			from = map[string][]string{}
+		}
+	}
+	for _, o := range run.Outputs {
+		switch {
+		case o.Location == nil:
+		case o.Type == review.OutputExtract:
+			vm.Inputs = append(vm.Inputs, qaInputs(r, o, from)...)
+		case o.Type == review.OutputClassify:
+			vm.Inputs = append(vm.Inputs, qaClass(r, o))
+		case o.Type == review.OutputSplitter:
+			vm.Inputs = append(vm.Inputs, qaSplits(r, o, from))
 		}
 	}
 	for _, f := range run.Files {
@@ -86,6 +103,99 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, status int, fl
 		}
 	}
 	return s.render(w, r, status, views.QACheckPage(vm))
+}
+
+// qaInputs is the check form's fields of an extraction: a value each, and
+// each top-level list as its rows of cells, which the checker can add to
+// and remove from. from holds the rows a refused check left, by the form's
+// name of the list; otherwise the list's rows are the model's.
+func qaInputs(r *http.Request, o review.Output, from map[string][]string) []views.QAInput {
+	var out []views.QAInput
+	var list *views.QAInput // the top-level list being read
+	for _, f := range o.Fields {
+		text := review.Text(f.Value)
+		if v := r.PostFormValue(qaKey(o.ID, f.Path)); r.Method == http.MethodPost {
+			text = v // what was typed stays when the check is refused
+		}
+		in := views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, Depth: f.Depth, Key: qaKey(o.ID, f.Path), Text: text}
+		switch {
+		case f.Depth == 0 && f.Type.IsList():
+			out = append(out, views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, RowsKey: qaRowsKey(o.ID, f.Path)})
+			list = &out[len(out)-1]
+		case f.Depth == 0:
+			list = nil
+			if !f.Type.Container() {
+				out = append(out, in)
+			}
+		case list != nil && f.Depth == 1: // a row
+			n := len(list.Rows)
+			row := views.QARow{From: strconv.Itoa(n)}
+			if was := from[list.RowsKey]; n < len(was) {
+				row.From = was[n]
+			}
+			list.Rows = append(list.Rows, row)
+			fallthrough
+		case list != nil: // a row's cell
+			if !f.Type.Container() {
+				rows := list.Rows
+				in.Depth, in.Cell = f.Depth-1, strings.TrimPrefix(f.Path, list.Path+"["+strconv.Itoa(len(rows)-1)+"]")
+				rows[len(rows)-1].Cells = append(rows[len(rows)-1].Cells, in)
+			}
+		case !f.Type.Container():
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// qaSplits is the check form's sub-documents of a splitter, as rows of
+// their type and pages, which the checker can add to and remove from as a
+// list's: the model's, or as a refused check left them.
+func qaSplits(r *http.Request, o review.Output, from map[string][]string) views.QAInput {
+	in := views.QAInput{OutputID: o.ID, Output: o.Name, Path: review.PathSplits, RowsKey: qaRowsKey(o.ID, review.PathSplits)}
+	rows := from[in.RowsKey]
+	if rows == nil {
+		for i := range o.Splits {
+			rows = append(rows, strconv.Itoa(i))
+		}
+	}
+	for j, was := range rows {
+		row := views.QARow{From: was}
+		i, err := strconv.Atoi(was)
+		for _, c := range []string{".type", ".startPage", ".endPage"} {
+			path := review.PathSplits + "[" + strconv.Itoa(j) + "]" + c
+			cell := views.QAInput{OutputID: o.ID, Path: path, Key: qaKey(o.ID, path), Cell: c}
+			posted, ok := r.PostForm[cell.Key]
+			switch {
+			case ok:
+				cell.Text = posted[0]
+			case err == nil && i < len(o.Splits):
+				cell.Text = map[string]string{".type": o.Splits[i].Type, ".startPage": strconv.Itoa(o.Splits[i].StartPage), ".endPage": strconv.Itoa(o.Splits[i].EndPage)}[c]
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		in.Rows = append(in.Rows, row)
+	}
+	return in
+}
+
+// qaClass is the check form's choice of a classification's class: one of
+// the classes it was configured with, the model's chosen as it came.
+func qaClass(r *http.Request, o review.Output) views.QAInput {
+	in := views.QAInput{OutputID: o.ID, Output: o.Name, Path: review.PathClass, Key: qaKey(o.ID, review.PathClass)}
+	if o.Class != nil {
+		in.Text = o.Class.Type
+	}
+	if r.Method == http.MethodPost {
+		in.Text = r.PostFormValue(in.Key)
+	}
+	for _, k := range o.Classes {
+		in.Options = append(in.Options, k.Type)
+	}
+	if !slices.Contains(in.Options, in.Text) {
+		in.Options = append(in.Options, in.Text) // the model's, when the classes configured are not known
+	}
+	return in
 }
 
 // awaitsBlindCheck says whether the run waits for a QA check the signed-in
@@ -101,21 +211,54 @@ func (s *Server) awaitsBlindCheck(r *http.Request) (bool, error) {
 
 func qaKey(outputID, path string) string { return "v|" + outputID + "|" + path }
 
+// qaRowsKey names a list's rows in the check's form: the model's row each
+// was ("3"), or "new", comma-separated, in the order the checker left them.
+func qaRowsKey(outputID, path string) string { return "rows|" + outputID + "|" + path }
+
+func qaRowsFrom(s string) ([]int, error) {
+	from := []int{}
+	if s == "" {
+		return from, nil
+	}
+	for _, x := range strings.Split(s, ",") {
+		if x == "new" {
+			from = append(from, -1)
+			continue
+		}
+		i, err := strconv.Atoi(x)
+		if err != nil || i < 0 {
+			return nil, review.Errorf(review.EINVALID, "The rows of a list are the model's row numbers or \"new\", not %q.", x)
+		}
+		from = append(from, i)
+	}
+	return from, nil
+}
+
 // qaCheck records a blind check from the form: one value per field.
 func (s *Server) qaCheck(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return review.Errorf(review.EINVALID, "The form could not be read.")
 	}
 	var values []desk.QAValue
+	var rows []desk.QARows
 	for k, vs := range r.PostForm {
 		parts := strings.SplitN(k, "|", 3)
-		if len(parts) != 3 || parts[0] != "v" || len(vs) != 1 {
+		if len(parts) != 3 || len(vs) != 1 {
 			continue
 		}
-		values = append(values, desk.QAValue{OutputID: parts[1], Path: parts[2], Text: vs[0]})
+		switch parts[0] {
+		case "v":
+			values = append(values, desk.QAValue{OutputID: parts[1], Path: parts[2], Text: vs[0]})
+		case "rows":
+			from, err := qaRowsFrom(vs[0])
+			if err != nil {
+				return s.renderQA(w, r, http.StatusBadRequest, review.ErrorMessage(err))
+			}
+			rows = append(rows, desk.QARows{OutputID: parts[1], Path: parts[2], From: from})
+		}
 	}
 	id := r.PathValue("runID")
-	if _, err := s.desk.CheckQA(r.Context(), id, userFrom(r.Context()), values); err != nil {
+	if _, err := s.desk.CheckQA(r.Context(), id, userFrom(r.Context()), values, rows); err != nil {
 		if code := review.ErrorCode(err); code == review.EINVALID || code == review.EUNPROCESSABLE {
 			return s.renderQA(w, r, statusOf[code], review.ErrorMessage(err))
 		}

@@ -211,3 +211,74 @@ func correctedAndApproved(t *testing.T, sample int) (*env, *http.Client) {
 	}
 	return e, rev
 }
+
+// TestQAFormRows: the check's form posts a list's rows as the checker left
+// them, offers the classifier's classes (the model's chosen) and the
+// splitter's sub-documents as rows; a check refused for a bad cell comes
+// back with those rows (the added ones marked new, what was typed in them
+// kept) and the class chosen, a row list that is not row numbers is
+// answered with a sentence, and the check then records the list and the
+// sub-documents as left and the class as right or wrong.
+func TestQAFormRows(t *testing.T) { pgtest.Each(t, testQAFormRows) }
+
+func testQAFormRows(t *testing.T) {
+	e, _ := correctedAndApproved(t, 100)
+	checker := e.signIn("checker@example.com", review.RoleReviewer)
+	const ex = "dpr_demo_qh_extract"
+	const classifier = "v|dpr_demo_qh_classify|class"
+	if _, page := get(t, checker, e.srv.URL+"/qa/"+qh); !strings.Contains(page, `<select name="`+classifier+`"`) ||
+		!strings.Contains(page, `<option value="invoice" selected>`) || !strings.Contains(page, `<option value="credit_note">`) ||
+		!strings.Contains(page, `name="v|dpr_demo_qh_split|splits[0].endPage" value="2"`) || !strings.Contains(page, `name="rows|dpr_demo_qh_split|splits" value="0"`) {
+		t.Fatalf("the form's class and sub-documents:\n%s", page)
+	}
+	form := url.Values{
+		classifier:                                {"credit_note"},
+		"rows|dpr_demo_qh_split|splits":           {"0,new"},
+		"v|dpr_demo_qh_split|splits[1].type":      {"invoice"},
+		"v|dpr_demo_qh_split|splits[1].startPage": {"2"},
+		"v|dpr_demo_qh_split|splits[1].endPage":   {"2"},
+		"v|dpr_demo_qh_split|splits[0].endPage":   {"1"},
+		"rows|" + ex + "|line_items":              {"0,1,2,3,4,5,new"},
+		"v|" + ex + "|line_items[6].description":  {"Domain renewal"},
+		"v|" + ex + "|line_items[6].quantity":     {"lots"},
+	}
+	resp, page := postForm(t, checker, e.srv.URL+"/qa/"+qh, form)
+	if resp.StatusCode != http.StatusBadRequest || strings.Count(page, "data-qa-row") != 7+2 || !strings.Contains(page, `data-from="new"`) ||
+		!strings.Contains(page, `value="lots"`) || !strings.Contains(page, `value="0,1,2,3,4,5,new"`) || strings.Contains(page, "OUDJQ_office") ||
+		!strings.Contains(page, `<option value="credit_note" selected>`) || strings.Count(page, `data-from="new"`) != 2 ||
+		!strings.Contains(page, `name="v|dpr_demo_qh_split|splits[1].startPage" value="2"`) {
+		t.Fatalf("a refused check with rows changed: %s\n%s", resp.Status, page)
+	}
+	if resp, page := postForm(t, checker, e.srv.URL+"/qa/"+qh, url.Values{"rows|" + ex + "|line_items": {"0,x"}}); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(page, "The rows of a list are the model&#39;s row numbers") {
+		t.Fatalf("rows 0,x: %s\n%s", resp.Status, page)
+	}
+	form.Set("v|"+ex+"|line_items[6].quantity", "2")
+	if resp, body := postForm(t, checker, e.srv.URL+"/qa/"+qh, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the check: %s %s", resp.Status, body)
+	}
+	q, err := e.store.QASample(context.Background(), qh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items, class, splits review.QAField
+	for _, f := range q.Fields {
+		switch f.Path {
+		case "line_items":
+			items = f
+		case review.PathClass:
+			class = f
+		case review.PathSplits:
+			splits = f
+		}
+	}
+	if splits.Total != 6 || splits.ModelCorrect != 2 || !strings.Contains(string(splits.QA), `"startPage":2`) {
+		t.Fatalf("the sub-documents checked: %+v %s", splits, splits.QA)
+	}
+	if class.OutputID != "dpr_demo_qh_classify" || class.ModelCorrect != 0 || class.FirstCorrect != 0 || string(class.QA) != `"credit_note"` {
+		t.Fatalf("the class checked: %+v", class)
+	}
+	if items.Total != 21 || items.ModelCorrect != 18 || !strings.Contains(string(items.QA), "Domain renewal") {
+		t.Fatalf("the line items checked: %+v, %s", items, items.QA)
+	}
+}

@@ -118,7 +118,7 @@ func loadHistory(ctx context.Context, in *instance.Instance, past *pastDesk, cli
 			values = append(values, desk.QAValue{OutputID: e.Output, Path: e.Path, Text: strings.TrimSpace(e.Text + " " + e.Code)})
 		}
 		past.at = r.Decided.At.Add(2 * time.Hour) // the weeks end yesterday
-		if _, err := past.desk.CheckQA(ctx, r.ID, checker, values); err != nil {
+		if _, err := past.desk.CheckQA(ctx, r.ID, checker, values, nil); err != nil {
 			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
 		}
 	}
@@ -167,7 +167,7 @@ func checkDemoQA(ctx context.Context, in *instance.Instance) error {
 	_, err = in.Desk.CheckQA(ctx, demoChecked, &review.User{Email: "dana@example.com", Role: review.RoleSupervisor}, []desk.QAValue{
 		{OutputID: "dpr_demo_qh_june_extract", Path: "customer_number", Text: "11082"},
 		{OutputID: "dpr_demo_qh_june_extract", Path: "invoice_date", Text: "2014-06-07"},
-	})
+	}, nil)
 	return err
 }
 

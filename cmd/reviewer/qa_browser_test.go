@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -132,4 +133,74 @@ func supervisorGet(t *testing.T, s *server, path string) json.RawMessage {
 		t.Fatalf("GET %s: %s %s", path, resp.Status, b)
 	}
 	return b
+}
+
+// TestQACheckRows: checking Ben's run, Quinn finds a line the model missed
+// and one it invented: in the form, Alt+= in the first row adds a row after
+// it, typed with real keys, and Alt+Delete in the last row removes it; the
+// help lists both keys. Enter records the check, and the API's QA record
+// holds the list as Quinn left it, scored as Extend scores arrays: 3 of
+// the model's 4 rows right, 6 of 8 cells.
+func TestQACheckRows(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	s.user("quinn@example.com", review.RoleReviewer)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "quinn@example.com")
+	cell := func(path string) string { return `[data-qa-form] input[data-field="` + path + `"]` }
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/qa/"+runAWSJuly), chromedp.WaitVisible(chromedp.CSS(cell("line_items[3].description"))), settled()); err != nil {
+		t.Fatal(err)
+	}
+	rows := `document.querySelectorAll('[data-qa-list="line_items"] [data-qa-row]').length`
+	press(t, ctx, "?")
+	waitFor(t, ctx, `document.querySelector("#help-dialog[open]")?.innerText.includes("remove this row: the model invented it") &&
+		document.querySelector("#help-dialog[open]").innerText.includes("add a row the model missed")`, "the help lists the row keys")
+	press(t, ctx, kb.Escape)
+	waitFor(t, ctx, `!document.querySelector("dialog[open]")`, "the help closed")
+
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cell("line_items[0].amount")))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, "=", chromedp.ModifierAlt)
+	waitFor(t, ctx, rows+` === 5 && document.activeElement.dataset.field === "line_items[1].description"`, "Alt+= added no row after the first, with its first cell focused")
+	typeText(t, ctx, "AWS Support")
+	press(t, ctx, kb.Tab)
+	typeText(t, ctx, "3.00")
+	// The row the model invented, now the last.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cell("line_items[4].description")))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, kb.Delete, chromedp.ModifierAlt)
+	waitFor(t, ctx, rows+` === 4 && !document.body.innerHTML.includes("Amazon Simple Storage Service")`, "Alt+Delete removed no row")
+	if got := js(t, ctx, `document.querySelector('[data-qa-list="line_items"] [data-rows]').value`); got != "0,new,1,2" {
+		t.Fatalf("the form's rows read %q, want 0,new,1,2", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cell("line_items[1].amount")))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, "\n")
+	waitFor(t, ctx, `!!document.querySelector('[data-qa-result] [data-qa-field="line_items"][data-agrees="false"]')`, "the check shows the line items differing")
+
+	var sample struct {
+		CheckedBy string           `json:"checkedBy"`
+		Fields    []review.QAField `json:"fields"`
+	}
+	json.Unmarshal(supervisorGet(t, s, "/api/v1/qa/"+runAWSJuly), &sample)
+	var items review.QAField
+	for _, f := range sample.Fields {
+		if f.Path == "line_items" {
+			items = f
+		}
+	}
+	var list []struct {
+		Description string  `json:"description"`
+		Amount      float64 `json:"amount"`
+	}
+	if err := json.Unmarshal(items.QA, &list); err != nil || sample.CheckedBy != "quinn@example.com" || len(list) != 4 ||
+		list[1].Description != "AWS Support" || list[1].Amount != 3 || list[3].Description != "Amazon Glacier" {
+		t.Fatalf("the API's check of the line items: %s (%v), by %q", items.QA, err, sample.CheckedBy)
+	}
+	if items.Total != 8 || items.ModelCorrect != 6 || items.FirstCorrect != 6 {
+		t.Fatalf("the line items scored %d (model) and %d (Ben) of %d, want 6 and 6 of 8", items.ModelCorrect, items.FirstCorrect, items.Total)
+	}
 }

@@ -5,8 +5,8 @@
 //
 // Where a key works, each with its own keys:
 //   page  - focus is on no text entry (the document, a list, the body)
-//   field - focus is in one of the review page's field editors, where
-//           plain keys type: document keys take Alt there
+//   field - focus is in one of the review page's field editors, or the QA
+//           check's, where plain keys type: document keys take Alt there
 // In any other text entry (a search box) no key acts. While a modal dialog
 // is open it owns the keyboard: Esc closes it (the browser's own),
 // Ctrl+Enter submits its form, and no other key acts.
@@ -51,7 +51,7 @@ export function keyName(e) {
 const entries = "textarea, select, [contenteditable], input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]):not([type=reset])";
 export function scopeOf(el) {
   if (!el?.closest?.(entries)) return "page";
-  return el.closest(".outputs .field") ? "field" : "";
+  return el.closest(".outputs .field, [data-qa-form]") ? "field" : "";
 }
 
 document.addEventListener("keydown", (e) => {

@@ -1,0 +1,55 @@
+// The QA check's form: in a list, the checker adds a row the model missed
+// and removes a row it invented, with the keys the run page's rows use.
+// Each row says which of the model's rows it was ("new" for one added);
+// its cells are named by the row's place in the list as it stands, which
+// is what the server reads them by.
+import { bind } from "./keys.js";
+
+const rowOf = (el) => el?.closest?.("[data-qa-form] [data-qa-row]");
+
+// renumber names every row's cells by its place and tells the server the
+// rows as they stand.
+function renumber(list) {
+  const rows = [...list.querySelectorAll(":scope > [data-qa-row]")];
+  rows.forEach((row, i) => {
+    for (const input of row.querySelectorAll("input[data-field]")) {
+      const path = `${list.dataset.qaList}[${i}]${input.dataset.cell}`;
+      input.name = `v|${list.dataset.output}|${path}`;
+      input.dataset.field = path;
+      input.previousElementSibling.textContent = path;
+    }
+  });
+  list.querySelector("[data-rows]").value = rows.map((r) => r.dataset.from).join(",");
+  list.querySelector("[data-row-count]").textContent = `(${rows.length} rows)`;
+}
+
+// A new row has the cells of the row it follows, empty; a list inside a
+// row is not carried over, as the new row has none.
+function insertAfter(row) {
+  const added = row.cloneNode(true);
+  added.dataset.from = "new";
+  for (const label of added.querySelectorAll("label")) {
+    const input = label.querySelector("input");
+    if (input.dataset.cell.includes("[")) label.remove();
+    else input.value = "";
+  }
+  row.after(added);
+  renumber(row.parentElement);
+  added.querySelector("input")?.focus();
+}
+
+function remove(row) {
+  const list = row.parentElement;
+  const cell = document.activeElement?.dataset.cell;
+  const next = row.nextElementSibling?.matches("[data-qa-row]") ? row.nextElementSibling : row.previousElementSibling;
+  row.remove();
+  renumber(list);
+  const to = next?.matches?.("[data-qa-row]") && (next.querySelector(`input[data-cell="${CSS.escape(cell || "")}"]`) || next.querySelector("input"));
+  (to || list.closest("form").querySelector("button[type=submit]")).focus();
+}
+
+// A key acts in a row; the help (asked for with no event) lists the keys
+// wherever the form has rows.
+const inRow = (e) => (e ? !!rowOf(document.activeElement) : !!document.querySelector("[data-qa-row]"));
+bind({ field: ["Alt+="], group: "Rows", help: "add a row the model missed, after this one", when: inRow, run: () => insertAfter(rowOf(document.activeElement)) });
+bind({ field: ["Alt+Delete"], group: "Rows", help: "remove this row: the model invented it", when: inRow, run: () => remove(rowOf(document.activeElement)) });
