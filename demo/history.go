@@ -29,7 +29,7 @@ const HistoryChecker = "dana@example.com"
 
 // History returns the demo's measured weeks: HistoryRuns invoices of the
 // JSON Schema workflow (copies of the AWS invoice, each with its own
-// number), submitted over the HistoryDays before now and decided a few
+// number and only the historyFields), submitted over the HistoryDays before now and decided a few
 // minutes after, with the model's confidence in total, invoice_date and
 // invoice_number spread as a real model's is, and wrong where it is
 // unsure: total below 0.83 (a quarter of the runs) about a third of the
