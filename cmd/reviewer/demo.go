@@ -312,5 +312,7 @@ func (p *pastDesk) decide(ctx context.Context, runID string, d *demo.Decision) e
 // are loaded, after the day's "Loaded ..." line.
 const historyLoaded = "Loaded the demo's measured weeks:"
 
-// historyDays is how far back the measured weeks reach, as serve says it.
-const historyDays = demo.HistoryDays
+// historySaid is what serve says when n runs of the measured weeks are loaded.
+func historySaid(n int) string {
+	return fmt.Sprintf("%s %d runs decided and checked over %d days", historyLoaded, n, demo.HistoryDays)
+}

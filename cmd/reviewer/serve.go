@@ -177,7 +177,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			if n, err := load(); err != nil && ctx.Err() == nil {
 				fmt.Fprintf(stdout, "The demo's measured weeks could not be loaded: %v\n", err)
 			} else if err == nil {
-				fmt.Fprintf(stdout, "%s %d runs decided and checked over %d days\n", historyLoaded, n, historyDays)
+				fmt.Fprintln(stdout, historySaid(n))
 			}
 		}()
 	}
