@@ -23,47 +23,52 @@ import (
 // own webhook, signed, exactly as Extend would: the demo exercises the real
 // ingest path. Then the runs decided earlier in the demo's day are decided
 // through the desk, as a reviewer would. Event ids are fixed, so a restart
-// adds nothing twice.
-func loadDemo(ctx context.Context, in *instance.Instance, secret, data, db string) (int, error) {
+// adds nothing twice. It returns once the day is there, with history: what
+// loads the measured weeks (loadHistory), which the caller runs while the
+// day is already being shown.
+func loadDemo(ctx context.Context, in *instance.Instance, secret, data, db string) (n int, history func() (int, error), err error) {
 	runs, err := demo.Runs(time.Now())
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	for _, r := range runs {
 		if err := storeFiles(ctx, in, r); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		// Event ids are of Extend's alphabet: the run's name without ".json".
 		id := "evt_demo_" + strings.NewReplacer(".json", "", "+", "_").Replace(r.Name)
 		ev := demo.Event(id, review.EventRunNeedsReview, r.Payload)
 		if err := demo.Send(ctx, client, in.URL+"/webhooks/extend", secret, ev); err != nil {
-			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
+			return 0, nil, fmt.Errorf("demo %s: %w", r.Name, err)
 		}
 	}
 	if err := demoRules(ctx, in, runs); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := demoQARules(ctx, in, runs); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	past, err := openPast(ctx, data, db)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	defer past.store.Close()
 	for _, r := range runs {
 		if r.Decided != nil {
 			if err := past.decide(ctx, r.ID, r.Decided); err != nil {
-				return 0, fmt.Errorf("demo %s: %w", r.Name, err)
+				past.store.Close()
+				return 0, nil, fmt.Errorf("demo %s: %w", r.Name, err)
 			}
 		}
 	}
 	if err := checkDemoQA(ctx, in); err != nil {
-		return 0, err
+		past.store.Close()
+		return 0, nil, err
 	}
-	n, err := loadHistory(ctx, in, past, client, secret)
-	return len(runs) + n, err
+	return len(runs), func() (int, error) {
+		defer past.store.Close()
+		return loadHistory(ctx, in, past, client, secret)
+	}, nil
 }
 
 // historySenders is how many of the measured weeks' webhooks are sent at
@@ -301,4 +306,13 @@ func (p *pastDesk) decide(ctx context.Context, runID string, d *demo.Decision) e
 		version = saved.Version
 	}
 	return p.desk.Decide(ctx, runID, &review.User{Email: d.By, Role: review.RoleReviewer}, desk.Verdict{Version: version, Approve: d.Approve, Note: d.Note})
+}
+
+// historyLoaded begins what `serve --demo` says when the measured weeks
+// are loaded, after the day's "Loaded ..." line.
+const historyLoaded = "Loaded the demo's measured weeks:"
+
+// historySaid is what serve says when n runs of the measured weeks are loaded.
+func historySaid(n int) string {
+	return fmt.Sprintf("%s %d runs decided and checked over %d days", historyLoaded, n, demo.HistoryDays)
 }

@@ -125,8 +125,8 @@ func demoDir(t *testing.T) string {
 	return demoData.dir
 }
 
-// loadDemoData runs `serve --demo` until the demo's day is loaded, its
-// decided runs decided, every event applied and every document measured;
+// loadDemoData runs `serve --demo` until the demo's day and its measured
+// weeks are loaded, their decided runs decided, every event applied and every document measured;
 // then stops it, so the directory is at rest for copying.
 func loadDemoData(compileCache string) (string, error) {
 	dir, err := os.MkdirTemp("", "reviewer-test-demo-")
@@ -149,12 +149,12 @@ func loadDemoData(compileCache string) (string, error) {
 		return dir, err
 	}
 	sc := bufio.NewScanner(pr)
-	loaded := false
+	loaded := false // the day, then its measured weeks
 	for !loaded && sc.Scan() {
-		if why, ok := strings.CutPrefix(sc.Text(), "The demo could not be loaded: "); ok {
-			return stop(errors.New(why))
+		if why, ok := strings.CutPrefix(sc.Text(), "The demo"); ok && strings.Contains(why, " could not be loaded: ") {
+			return stop(errors.New(sc.Text()))
 		}
-		loaded = strings.HasPrefix(sc.Text(), "Loaded ")
+		loaded = strings.HasPrefix(sc.Text(), historyLoaded)
 	}
 	if !loaded {
 		return stop(errors.New("the server ended before the demo was loaded"))

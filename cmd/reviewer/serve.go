@@ -161,14 +161,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := greet(ctx, in.Store, c, setupToken, stdout); err != nil {
 		log.Error("start-up", "err", err)
 	}
-	if c.demo {
-		if n, err := loadDemo(ctx, in, demoSecret, c.data, c.db); err != nil {
-			fmt.Fprintf(stdout, "The demo could not be loaded: %v\n", err)
-		} else {
-			fmt.Fprintf(stdout, "Loaded %d demo runs through the signed webhook: open %s\n", n, in.URL)
-		}
+	history := make(chan struct{}) // closed when the demo's measured weeks are loaded, or not to be
+	if !c.demo {
+		close(history)
+	} else if n, load, err := loadDemo(ctx, in, demoSecret, c.data, c.db); err != nil {
+		fmt.Fprintf(stdout, "The demo could not be loaded: %v\n", err)
+		close(history)
+	} else {
+		fmt.Fprintf(stdout, "Loaded %d demo runs through the signed webhook: open %s\n", n, in.URL)
+		// The measured weeks take longer than the day: the first screen
+		// does not wait for them, and the Accuracy page fills in as they
+		// are decided.
+		go func() {
+			defer close(history)
+			if n, err := load(); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(stdout, "The demo's measured weeks could not be loaded: %v\n", err)
+			} else if err == nil {
+				fmt.Fprintln(stdout, historySaid(n))
+			}
+		}()
 	}
 	err = <-running
+	<-history
 	fmt.Fprintln(stdout, "reviewer stopped")
 	return err
 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
+	"github.com/reviewer-app/reviewer/storage"
+)
+
+// TestDemoLoadsTheDayFirst: `serve --demo` says the demo's day is loaded
+// as soon as its runs are (the first screen), and the measured weeks after
+// it, when they are; started again on its data it says both again and adds
+// nothing twice.
+func TestDemoLoadsTheDayFirst(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if err := os.CopyFS(data, os.DirFS(demoDir(t))); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	events := func() map[string]int64 {
+		t.Helper()
+		store, err := storage.Open(ctx, data, storage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		n, err := store.EventCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := events()
+	day, err := demo.Runs(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := serveDemo(t, data, pdfiumtest.Cache(t))
+	if want := fmt.Sprintf("Loaded %d demo runs ", len(day)); len(lines) != 2 || !strings.HasPrefix(lines[0], want) {
+		t.Fatalf("serve --demo said %q, want first %q", lines, want)
+	}
+	if want := fmt.Sprintf("%s %d runs", historyLoaded, demo.HistoryRuns); !strings.HasPrefix(lines[1], want) {
+		t.Fatalf("serve --demo said %q, want then %q", lines[1], want)
+	}
+	if after := events(); !maps.Equal(before, after) {
+		t.Errorf("a restart changed the events from %v to %v", before, after)
+	}
+}
+
+// serveDemo runs `serve --demo` on data until it has said what it loaded
+// of the demo's day and its measured weeks, and returns those two lines.
+func serveDemo(t *testing.T, data, compileCache string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), ceiling) // a server that never says ends
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data", data, "--compile-cache", compileCache}, noEnv, nil, pw, io.Discard)
+		pw.Close()
+	}()
+	defer func() {
+		cancel()
+		go io.Copy(io.Discard, pr)
+		if err := <-done; err != nil {
+			t.Errorf("server: %v", err)
+		}
+	}()
+	var said []string
+	for sc := bufio.NewScanner(pr); len(said) < 2 && sc.Scan(); {
+		if strings.HasPrefix(sc.Text(), "Loaded ") || strings.HasPrefix(sc.Text(), "The demo") {
+			said = append(said, sc.Text())
+		}
+	}
+	return said
+}
