@@ -25,10 +25,16 @@ import (
 var sqliteIngest float64
 
 const (
-	ingestEvents  = 20000
 	ingestSenders = 50
 	benchSecret   = "wss_bench"
+	// rawRows is how many rows the raw insert baselines write: enough for a
+	// steady rate, few enough for three passes of make bench.
+	rawRows = 1000
 )
+
+// closedLoopEvents is how many events the closed loops send (20,000 with
+// -long): at a few hundred a second, seconds of sending in make bench.
+var closedLoopEvents = 2_000
 
 // benchIngest measures ingest as a team feels it, through the real wiring
 // (every worker running, documents fetched from a fake Extend API that
@@ -38,7 +44,7 @@ const (
 // senders as fast as answered. Both beside inserting the same bytes into
 // SQLite one row per transaction.
 func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
-	bodies, err := ingestBodies(ingestEvents / 2)
+	bodies, err := ingestBodies(closedLoopEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +54,7 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	defer os.RemoveAll(dir)
 
-	base, err := rawInsertBaseline(ctx, filepath.Join(dir, "raw"), bodies[:4000])
+	base, err := rawInsertBaseline(ctx, filepath.Join(dir, "raw"), bodies[:min(rawRows, len(bodies))])
 	if err != nil {
 		return nil, err
 	}
@@ -76,11 +82,31 @@ func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	sqliteIngest = rate
 	p50, p99 := percentile(lat, 50), percentile(lat, 99)
 	fmt.Fprintf(log, "ingest closed loop: %d events of %d bytes, %.0f acknowledged/s, p50 %s, p99 %s\n", len(lat), len(bodies[0]), rate, ms(p50), ms(p99))
+	// The goal of item 2: group commit puts many acknowledgements in one
+	// fsync, so the endpoint outruns one row per transaction.
+	goal, want := "≥ 1.5× the raw insert quiet, ≥ 1.0× beside neighbours", 1.5
+	if neighbours > 0 {
+		want = 1.0
+	}
 	return append(out,
-		result{"webhook ingest, signed 20 KB `needs_review`, each its own run, 50 senders as fast as acknowledged, each after a durable commit", fmt.Sprintf("%.0f events/s", rate),
-			fmt.Sprintf("%.0f rows/s (raw SQLite insert, same bytes, one row per transaction)", base), "≥ 3,000 events/s"},
-		result{"acknowledgement latency p99 (p50), same closed loop", fmt.Sprintf("%s (%s)", ms(p99), ms(p50)), "", "< 25 ms"},
+		result{Name: fmt.Sprintf("webhook ingest, signed 20 KB `needs_review`, each its own run, %d events from 50 senders as fast as acknowledged, each after a durable commit", len(bodies)), Value: fmt.Sprintf("%.0f events/s", rate),
+			Baseline: fmt.Sprintf("%.0f rows/s (raw SQLite insert, same bytes, one row per transaction)", base), Goal: goal,
+			Ratio: ratio(rate, base), Met: meets(rate >= want*base), Item: "2", Why: whyAck},
+		result{Name: "acknowledgement latency p99 (p50), same closed loop", Value: fmt.Sprintf("%s (%s)", ms(p99), ms(p50)), Goal: "p99 < 25 ms quiet",
+			Met: quietGoal(p99 < 25*time.Millisecond), Item: "2", Why: whyAck},
 	), nil
+}
+
+// whyAck is where the acknowledgement's time went when profiled
+// (BENCHMARKS.md, "Acknowledgement under contention"; NOTE30).
+const whyAck = "Profiled at load 35-37 (`-only ingest -cpuprofile`): the process had a core for 37 s of 207, so on a shared machine the latency is mostly the wait for one; of its CPU the handler took 6% (`json.Valid` of the 20 KB body most of it), group commit 4%, applying 24%, fetching and storing documents 23%. On SQLite an acknowledgement waits for the one writer, which apply batches and stored documents also take (acknowledgements now take it first)."
+
+// quietGoal is the verdict of a goal set for the quiet pass only.
+func quietGoal(ok bool) verdict {
+	if neighbours > 0 {
+		return noGoal
+	}
+	return meets(ok)
 }
 
 // benchIngestPostgres is benchIngest's sustained load on PostgreSQL (a
@@ -96,7 +122,7 @@ func benchIngestPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	bodies, err := ingestBodies(4000)
+	bodies, err := ingestBodies(closedLoopEvents)
 	if err != nil {
 		return nil, err
 	}
