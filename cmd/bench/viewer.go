@@ -159,7 +159,7 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 	}
 	// Rendering other pages of the open document (not cached yet).
 	var renders []time.Duration
-	for p := 2; p <= 41; p++ {
+	for p := 2; p <= 11; p++ {
 		d, rec := e.get(fmt.Sprintf("/pages/%s/%d?w=1000", hash, p))
 		if rec.Code != 200 {
 			return nil, fmt.Errorf("page %d: %d", p, rec.Code)
@@ -183,7 +183,7 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	var page []time.Duration
-	for i := range 300 {
+	for i := range 120 {
 		d, rec := e.get("/runs/" + runID)
 		if rec.Code != 200 {
 			return nil, fmt.Errorf("review page: %d", rec.Code)
