@@ -57,6 +57,9 @@ const (
 	noGoal verdict = iota // no goal, or one the bench cannot judge
 	met
 	missed
+	// unjudged: this machine cannot show whether the goal is met; Why
+	// says what it can show.
+	unjudged
 )
 
 // meets is the verdict of a goal that has one.
@@ -93,6 +96,18 @@ var items = []struct{ key, title string }{
 	{"7", "7. PostgreSQL: ingest and two instances"},
 }
 
+// parts are the titles of the benchmarks whose figures answer no item.
+var parts = map[string]string{
+	"viewer":     "page images and the review page (`-only viewer`)",
+	"live":       "the live queue and a change reaching 1,000 open pages (`-only live`)",
+	"hardening":  "a flood of large webhook bodies and a PDF bomb (`-only hardening`)",
+	"starvation": "webhooks beside connections that send nothing (`-only starvation`)",
+	"decoding":   "the decoding budget against a hostile TIFF (`-only decoding`)",
+	"rules":      "validation rules on a save (`-only rules`)",
+	"accuracy":   "the accuracy page and scorecards (`-only accuracy`)",
+	"postgres":   "PostgreSQL across instances and its queue (`-only postgres`)",
+}
+
 // neighbours is how many CPU-bound neighbours the pass being measured
 // runs beside, for goals that differ with them.
 var neighbours int
@@ -103,6 +118,8 @@ type pass struct {
 	loadStart, loadEnd string
 	took               time.Duration
 	results            []result
+	parts              map[string]time.Duration // each benchmark's time
+	order              []string
 }
 
 // counts is a comma-separated list of neighbour counts, one pass each.
@@ -158,7 +175,7 @@ func runPass(ctx context.Context, benches []benchmark, only string, n int) (pass
 	}
 	defer stop()
 	neighbours, sqliteIngest = n, 0
-	p := pass{neighbours: n, loadStart: loadAverage()}
+	p := pass{neighbours: n, loadStart: loadAverage(), parts: map[string]time.Duration{}}
 	t0 := time.Now()
 	for _, b := range benches {
 		if only != "" && b.name != only {
@@ -170,7 +187,9 @@ func runPass(ctx context.Context, benches []benchmark, only string, n int) (pass
 		if err != nil {
 			return p, fmt.Errorf("bench %s: %w", b.name, err)
 		}
-		fmt.Fprintf(os.Stderr, "== %s took %s\n", b.name, time.Since(bt).Round(time.Second))
+		p.parts[b.name] = time.Since(bt)
+		p.order = append(p.order, b.name)
+		fmt.Fprintf(os.Stderr, "== %s took %s\n", b.name, p.parts[b.name].Round(time.Second))
 		for i := range rs {
 			if rs[i].Item == "" {
 				rs[i].Item = b.item
@@ -214,6 +233,17 @@ func render(ps []pass, cmdline string) string {
 	for _, p := range ps {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", passName(p.neighbours), p.loadStart, p.loadEnd, p.took.Round(time.Second))
 	}
+	if len(ps) > 0 {
+		var took []string
+		for _, name := range ps[0].order {
+			var each []string
+			for _, p := range ps {
+				each = append(each, p.parts[name].Round(time.Second).String())
+			}
+			took = append(took, fmt.Sprintf("%s %s", name, strings.Join(each, " / ")))
+		}
+		fmt.Fprintf(&b, "\nEach part's time, pass by pass: %s.\n", strings.Join(took, "; "))
+	}
 	type row struct {
 		name, goal string
 		in         map[int]result // by pass
@@ -238,7 +268,11 @@ func render(ps []pass, cmdline string) string {
 		for _, r := range p.results {
 			g := byKey[r.Item]
 			if g == nil {
-				g = add(r.Item, "Also measured: "+r.Item)
+				title := parts[r.Item]
+				if title == "" {
+					title = r.Item
+				}
+				g = add(r.Item, "Also measured: "+title)
 			}
 			w := g.byName[r.Name]
 			if w == nil {
@@ -284,6 +318,8 @@ func render(ps []pass, cmdline string) string {
 						return "yes"
 					case missed:
 						return "**no**"
+					case unjudged:
+						return "cannot tell here"
 					}
 					return ""
 				}},
@@ -313,21 +349,26 @@ func render(ps []pass, cmdline string) string {
 				}
 				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, goal, l.label, strings.Join(cells, " | "))
 			}
-			var missedIn []string
-			why := ""
-			for i, p := range ps {
-				if r, ok := w.in[i]; ok && r.Met == missed {
-					missedIn = append(missedIn, passName(p.neighbours))
-					if r.Why != "" {
-						why = r.Why
+			for _, v := range []struct {
+				verdict
+				say string
+			}{{missed, "**Below its goal**"}, {unjudged, "**Not judged on this machine**"}} {
+				var in []string
+				why := ""
+				for i, p := range ps {
+					if r, ok := w.in[i]; ok && r.Met == v.verdict {
+						in = append(in, passName(p.neighbours))
+						if r.Why != "" {
+							why = r.Why
+						}
 					}
 				}
-			}
-			if len(missedIn) > 0 {
-				if why == "" {
-					why = "not profiled in this change."
+				if len(in) > 0 {
+					if why == "" {
+						why = "Not profiled in this change."
+					}
+					whys = append(whys, fmt.Sprintf("- %s (%s): %s. %s", v.say, strings.Join(in, ", "), firstClause(w.name), why))
 				}
-				whys = append(whys, fmt.Sprintf("- **Below its goal** (%s): %s. %s", strings.Join(missedIn, ", "), firstClause(w.name), why))
 			}
 		}
 		if len(whys) > 0 {
@@ -338,13 +379,17 @@ func render(ps []pass, cmdline string) string {
 	return b.String()
 }
 
-// firstClause is a figure's name up to its first colon or semicolon, to
-// name it in a sentence.
+// firstClause is a figure's name up to its first colon or semicolon past
+// a one-word prefix ("PostgreSQL: "), to name it in a sentence.
 func firstClause(name string) string {
-	if i := strings.IndexAny(name, ":;"); i > 0 {
-		return name[:i]
+	prefix := ""
+	if p, rest, ok := strings.Cut(name, ": "); ok && !strings.Contains(p, " ") {
+		prefix, name = p+": ", rest
 	}
-	return name
+	if i := strings.IndexAny(name, ":;"); i > 0 {
+		name = name[:i]
+	}
+	return prefix + name
 }
 
 // write puts report at the top of the file at path, keeping what follows
@@ -424,7 +469,7 @@ func main() {
 		{"starvation", "", benchStarvation},
 		{"decoding", "", benchDecoding},
 		{"rules", "", benchRules},
-		{"postgres", "7", benchPostgres},
+		{"postgres", "", benchPostgres},
 		{"accuracy", "", benchAccuracy},
 	}
 	ctx := context.Background()

@@ -30,7 +30,7 @@ func TestReportPutsPassesSideBySide(t *testing.T) {
 		"|  |  | ratio | 1.20× | 1.20× |",
 		"|  |  | goal met | yes | **no** |",
 		"- **Below its goal** (1 neighbour): ack p99. waits for a core.",
-		"## Also measured: hardening",
+		"## Also measured: a flood of large webhook bodies and a PDF bomb",
 		"| heap | – | measured | not measured | 4 MiB |",
 	} {
 		if !strings.Contains(r, want) {
