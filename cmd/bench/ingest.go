@@ -32,7 +32,7 @@ const (
 	rawRows = 1000
 )
 
-// closedLoopEvents is how many events the closed loops send (20,000 with
+// closedLoopEvents is how many events the closed loops send (10,000 with
 // -long): at a few hundred a second, seconds of sending in make bench.
 var closedLoopEvents = 2_000
 

@@ -422,7 +422,7 @@ func main() {
 	flag.Parse()
 	if *long {
 		sustained = longLoad
-		closedLoopEvents = 20_000
+		closedLoopEvents = 10_000
 		dashboardRuns = 1_000_000
 		queueRuns = 100_000
 		accuracyRuns = 100_000
