@@ -122,8 +122,14 @@ func lineItems(n int) (value, meta []byte, refs int) {
 }
 
 // cpuTime is the CPU time this process has used, user and system.
-func cpuTime() time.Duration {
+func cpuTime() time.Duration { return rusage(syscall.RUSAGE_SELF) }
+
+// childrenCPU is the CPU time of the processes this one started and has
+// waited for, user and system.
+func childrenCPU() time.Duration { return rusage(syscall.RUSAGE_CHILDREN) }
+
+func rusage(who int) time.Duration {
 	var u syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	syscall.Getrusage(who, &u)
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }

@@ -119,6 +119,7 @@ type pass struct {
 	took               time.Duration
 	results            []result
 	parts              map[string]time.Duration // each benchmark's time
+	cpu                map[string]time.Duration // and the CPU time it and its processes used
 	order              []string
 }
 
@@ -175,14 +176,14 @@ func runPass(ctx context.Context, benches []benchmark, only string, n int) (pass
 	}
 	defer stop()
 	neighbours, sqliteIngest = n, 0
-	p := pass{neighbours: n, loadStart: loadAverage(), parts: map[string]time.Duration{}}
+	p := pass{neighbours: n, loadStart: loadAverage(), parts: map[string]time.Duration{}, cpu: map[string]time.Duration{}}
 	t0 := time.Now()
 	for _, b := range benches {
 		if only != "" && b.name != only {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "== %s, %s (load %s)\n", b.name, passName(n), loadAverage())
-		bt := time.Now()
+		bt, bcpu := time.Now(), cpuTime()+childrenCPU()
 		rs, err := b.run(ctx, os.Stderr)
 		if err != nil {
 			// One part failing (a hostile document answered otherwise on a
@@ -191,9 +192,9 @@ func runPass(ctx context.Context, benches []benchmark, only string, n int) (pass
 			rs = []result{{Name: fmt.Sprintf("`-only %s` failed", b.name), Value: err.Error(), Goal: "runs to its end", Met: missed,
 				Why: "The part stopped with the error shown; its other figures were not measured in this pass."}}
 		}
-		p.parts[b.name] = time.Since(bt)
+		p.parts[b.name], p.cpu[b.name] = time.Since(bt), cpuTime()+childrenCPU()-bcpu
 		p.order = append(p.order, b.name)
-		fmt.Fprintf(os.Stderr, "== %s took %s\n", b.name, p.parts[b.name].Round(time.Second))
+		fmt.Fprintf(os.Stderr, "== %s took %s, %s of CPU\n", b.name, p.parts[b.name].Round(time.Second), p.cpu[b.name].Round(time.Second))
 		for i := range rs {
 			if rs[i].Item == "" {
 				rs[i].Item = b.item
@@ -242,11 +243,11 @@ func render(ps []pass, cmdline string) string {
 		for _, name := range ps[0].order {
 			var each []string
 			for _, p := range ps {
-				each = append(each, p.parts[name].Round(time.Second).String())
+				each = append(each, fmt.Sprintf("%s (%s CPU)", p.parts[name].Round(time.Second), p.cpu[name].Round(time.Second)))
 			}
 			took = append(took, fmt.Sprintf("%s %s", name, strings.Join(each, " / ")))
 		}
-		fmt.Fprintf(&b, "\nEach part's time, pass by pass: %s.\n", strings.Join(took, "; "))
+		fmt.Fprintf(&b, "\nEach part's time, pass by pass, and the CPU time the bench and the processes it started and ended used meanwhile (PostgreSQL, Chromium, LibreOffice, `reviewer serve`; on an idle machine a part takes about the greater of its fixed waits and its CPU time over the cores it can keep busy): %s.\n", strings.Join(took, "; "))
 	}
 	type row struct {
 		name, goal string
