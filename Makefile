@@ -147,10 +147,11 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./review || exit 1; \
 	done
 
-# Writes BENCHMARKS.md: every figure beside a baseline measured in the same run.
+# Writes the top of BENCHMARKS.md: every figure beside a baseline measured in
+# the same pass, quiet, then beside one and two CPU-bound neighbours (the
+# scales are shortened to fit ten minutes; -long runs the issue's full ones).
 bench: chromium postgres office
-	$(GO) run ./cmd/bench
-	$(GO) run ./cmd/bench -neighbour
+	$(GO) run ./cmd/bench -neighbour 0,1,2
 
 # The README's screenshots, taken by a browser test from the running demo.
 screenshots: chromium

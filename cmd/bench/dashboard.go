@@ -14,8 +14,9 @@ import (
 )
 
 // dashboardRuns is how many runs wait while the dashboard is measured
-// (1,000,000 with -long), queued over dashboardSpread.
-var dashboardRuns = 100_000
+// (1,000,000 with -long), queued over dashboardSpread: 20,000 fill in
+// seconds, so three passes of make bench stay in its ten minutes.
+var dashboardRuns = 20_000
 
 const dashboardSpread = 30 * 24 * time.Hour
 
@@ -116,13 +117,32 @@ func dashboardOn(ctx context.Context, log io.Writer, name, dir, db string, bare 
 	fmt.Fprintf(log, "%s at %d waiting: dashboard p50 %s p99 %s (the scan it made: p50 %s); queue page p99 %s (bare %s); search p99 %s (bare %s)\n", name, dashboardRuns,
 		ms(percentile(dash, 50)), ms(percentile(dash, 99)), ms(percentile(scans, 50)), ms(percentile(queue, 99)), ms(percentile(page, 99)), ms(percentile(search, 99)), ms(percentile(found, 99)))
 	return []result{
-		{fmt.Sprintf("%s: dashboard with %d runs waiting (queued over 30 days, 5 workflows), server time p99 (p50)", name, dashboardRuns), fmt.Sprintf("%s (%s)", ms(percentile(dash, 99)), ms(percentile(dash, 50))),
-			fmt.Sprintf("%s p50 for the bare queries it ran before (every waiting run counted per request)", ms(percentile(scans, 50))), "< 100 ms"},
-		{fmt.Sprintf("%s: queue page (100 rows of %d waiting), server time p99 (p50)", name, dashboardRuns), fmt.Sprintf("%s (%s)", ms(percentile(queue, 99)), ms(percentile(queue, 50))),
-			fmt.Sprintf("%s p99 for the bare SQL query of the page", ms(percentile(page, 99))), "p99 < 15 ms"},
-		{fmt.Sprintf("%s: the same, searched for one invoice number", name), fmt.Sprintf("%s (%s)", ms(percentile(search, 99)), ms(percentile(search, 50))),
-			fmt.Sprintf("%s p99 for the bare search query", ms(percentile(found, 99))), "p99 < 15 ms"},
+		{Name: fmt.Sprintf("%s: dashboard with %d runs waiting (queued over 30 days, 5 workflows), server time p99 (p50)", name, dashboardRuns), Value: fmt.Sprintf("%s (%s)", ms(percentile(dash, 99)), ms(percentile(dash, 50))),
+			Baseline: fmt.Sprintf("%s p50 for the bare queries it ran before (every waiting run counted per request)", ms(percentile(scans, 50))), Goal: "< 100 ms",
+			Ratio: ratio(float64(percentile(dash, 50)), float64(percentile(scans, 50))) + " (p50s)", Met: meets(percentile(dash, 99) < 100*time.Millisecond),
+			Why: beside(percentile(dash, 99), percentile(scans, 50), 100*time.Millisecond, "the bare scan it replaced")},
+		pageFigure(fmt.Sprintf("%s: queue page (100 rows of %d waiting), server time p99 (p50)", name, dashboardRuns), queue, page, "the bare SQL query of the page"),
+		pageFigure(fmt.Sprintf("%s: the same, searched for one invoice number", name), search, found, "the bare search query"),
 	}, nil
+}
+
+// pageFigure is a page's server time, p99 under 15 ms the goal, beside the
+// p99 of the bare SQL (what) it waits on.
+func pageFigure(name string, ds, bare []time.Duration, what string) result {
+	p99, b99 := percentile(ds, 99), percentile(bare, 99)
+	return result{Name: name, Value: fmt.Sprintf("%s (%s)", ms(p99), ms(percentile(ds, 50))),
+		Baseline: fmt.Sprintf("%s p99 for %s", ms(b99), what), Goal: "p99 < 15 ms",
+		Ratio: ratio(float64(p99), float64(b99)), Met: meets(p99 < 15*time.Millisecond),
+		Why: beside(p99, b99, 15*time.Millisecond, what)}
+}
+
+// beside says where a figure that missed its goal stands against the
+// bare SQL it waits on, measured in the same pass.
+func beside(d, bare, goal time.Duration, what string) string {
+	if bare >= goal {
+		return fmt.Sprintf("In this pass %s alone took %s, over the goal: the page waits on the query itself (on a shared machine, mostly on a core).", what, ms(bare))
+	}
+	return fmt.Sprintf("The server added %s over %s (%s) in this pass; not profiled in this change.", ms(d-bare), what, ms(bare))
 }
 
 // bareTimes runs the queries in turn, rounds times, reading every row, and

@@ -98,10 +98,10 @@ func benchDecoding(ctx context.Context, log io.Writer) ([]result, error) {
 		fmt.Fprintf(log, "TIFF %d KB, 5000 pages %d×%d 16-bit RGBA: %d thumbnails at once, budget %d MiB: RSS peak +%d MiB %v in %s; unbounded +%d MiB %v in %s\n",
 			len(doc)>>10, side, side, views, pages.DefaultDecodeMemory>>20, bounded, ba, bt.Round(time.Millisecond), free, fa, ft.Round(time.Millisecond))
 		out = append(out, result{
-			fmt.Sprintf("TIFF of 5,000 pages %d×%d 16-bit RGBA sharing one strip (%d KB): %d thumbnails asked at once, resident memory peak above the renderer at rest; how they were answered", side, side, len(doc)>>10, views),
-			fmt.Sprintf("+%d MiB in %s %v", bounded, bt.Round(time.Millisecond), ba),
-			fmt.Sprintf("+%d MiB in %s %v without the budget", free, ft.Round(time.Millisecond), fa),
-			fmt.Sprintf("≤ +512 MiB (decoding budget %d MiB, %d decodes at once)", pages.DefaultDecodeMemory>>20, pages.DefaultDecodes),
+			Name:     fmt.Sprintf("TIFF of 5,000 pages %d×%d 16-bit RGBA sharing one strip (%d KB): %d thumbnails asked at once, resident memory peak above the renderer at rest; how they were answered", side, side, len(doc)>>10, views),
+			Value:    fmt.Sprintf("+%d MiB in %s %v", bounded, bt.Round(time.Millisecond), ba),
+			Baseline: fmt.Sprintf("+%d MiB in %s %v without the budget", free, ft.Round(time.Millisecond), fa),
+			Goal:     fmt.Sprintf("≤ +512 MiB (decoding budget %d MiB, %d decodes at once)", pages.DefaultDecodeMemory>>20, pages.DefaultDecodes),
 		})
 	}
 	return out, nil

@@ -132,12 +132,12 @@ func benchHardening(ctx context.Context, log io.Writer) ([]result, error) {
 		bombTook.Round(time.Millisecond), berr, mib(bombPeak, base), mib(after, base), again.Round(time.Microsecond), plainTook.Round(time.Millisecond), mib(plainPeak, base))
 
 	return []result{
-		{fmt.Sprintf("webhook flood: %d concurrent %d MiB bodies, peak heap above idle; without signature headers / with fresh, well-formed, wrong signatures", senders, size>>20),
-			fmt.Sprintf("%d MiB / %d MiB (answers %v / %v; 0 = connection closed before the body was sent)", mib(unsignedPeak, idle), mib(wrongPeak, idle), ua, wa),
-			fmt.Sprintf("%d MiB reading the same bodies whole with io.ReadAll (the receiver before)", mib(readAllPeak, idle)), "bounded (cap on bodies in flight: 128 MiB)"},
-		{"PDF Flate bomb (1 GiB content stream in 1 MB), default caps: time to refuse, resident memory peak above the warm renderer, after; the same document asked again",
-			fmt.Sprintf("%s, +%d MiB, +%d MiB after; again %s", bombTook.Round(time.Millisecond), mib(bombPeak, base), mib(after, base), again.Round(time.Microsecond)),
-			fmt.Sprintf("an ordinary page at 2400 px: %s, +%d MiB", plainTook.Round(time.Millisecond), mib(plainPeak, base)), "≤ the 512 MiB instance cap; memory back after"},
+		{Name: fmt.Sprintf("webhook flood: %d concurrent %d MiB bodies, peak heap above idle; without signature headers / with fresh, well-formed, wrong signatures", senders, size>>20),
+			Value:    fmt.Sprintf("%d MiB / %d MiB (answers %v / %v; 0 = connection closed before the body was sent)", mib(unsignedPeak, idle), mib(wrongPeak, idle), ua, wa),
+			Baseline: fmt.Sprintf("%d MiB reading the same bodies whole with io.ReadAll (the receiver before)", mib(readAllPeak, idle)), Goal: "bounded (cap on bodies in flight: 128 MiB)"},
+		{Name: "PDF Flate bomb (1 GiB content stream in 1 MB), default caps: time to refuse, resident memory peak above the warm renderer, after; the same document asked again",
+			Value:    fmt.Sprintf("%s, +%d MiB, +%d MiB after; again %s", bombTook.Round(time.Millisecond), mib(bombPeak, base), mib(after, base), again.Round(time.Microsecond)),
+			Baseline: fmt.Sprintf("an ordinary page at 2400 px: %s, +%d MiB", plainTook.Round(time.Millisecond), mib(plainPeak, base)), Goal: "≤ the 512 MiB instance cap; memory back after"},
 	}, nil
 }
 

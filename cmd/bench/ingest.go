@@ -25,10 +25,16 @@ import (
 var sqliteIngest float64
 
 const (
-	ingestEvents  = 20000
 	ingestSenders = 50
 	benchSecret   = "wss_bench"
+	// rawRows is how many rows the raw insert baselines write: enough for a
+	// steady rate, few enough for three passes of make bench.
+	rawRows = 1000
 )
+
+// closedLoopEvents is how many events the closed loops send (10,000 with
+// -long): at a few hundred a second, seconds of sending in make bench.
+var closedLoopEvents = 2_000
 
 // benchIngest measures ingest as a team feels it, through the real wiring
 // (every worker running, documents fetched from a fake Extend API that
@@ -50,7 +56,7 @@ func benchAck(ctx context.Context, log io.Writer) ([]result, error) {
 
 // ingestSQLite is benchIngest, the sustained load only when asked for.
 func ingestSQLite(ctx context.Context, log io.Writer, withSustained bool) ([]result, error) {
-	bodies, err := ingestBodies(ingestEvents / 2)
+	bodies, err := ingestBodies(closedLoopEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +66,7 @@ func ingestSQLite(ctx context.Context, log io.Writer, withSustained bool) ([]res
 	}
 	defer os.RemoveAll(dir)
 
-	base, err := rawInsertBaseline(ctx, filepath.Join(dir, "raw"), bodies[:4000])
+	base, err := rawInsertBaseline(ctx, filepath.Join(dir, "raw"), bodies[:min(rawRows, len(bodies))])
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +95,7 @@ func benchAckPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer srv.Stop()
-	bodies, err := ingestBodies(ingestEvents / 2)
+	bodies, err := ingestBodies(closedLoopEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +108,7 @@ func benchAckPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := rawPostgresInserts(ctx, rawURL, bodies[:4000], ingestSenders)
+	base, err := rawPostgresInserts(ctx, rawURL, bodies[:min(rawRows, len(bodies))], ingestSenders)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +143,9 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, bodies [][]b
 	if err != nil {
 		return nil, err
 	}
-	sqliteIngest = rate
+	if db == "" {
+		sqliteIngest = rate
+	}
 	p50, p99 := percentile(lat, 50), percentile(lat, 99)
 	fmt.Fprintf(log, "ingest closed loop (load %s to %s): %d events of %d bytes, %.0f acknowledged/s (%.2fx the raw insert), p50 %s, p99 %s; CPU %s an event, %d left to apply",
 		load, loadAverage(), len(lat), len(bodies[0]), rate, rate/base, ms(p50), ms(p99), ms(cpu/time.Duration(len(bodies))), counts["pending"])
@@ -149,15 +157,35 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, bodies [][]b
 		}
 	}
 	fmt.Fprintf(log, ", %d left %s later\n", counts["pending"], time.Since(t0).Round(100*time.Millisecond))
-	what, raw := "webhook ingest", "raw SQLite insert, same bytes, one row per transaction"
+	what, raw, item := "webhook ingest", "raw SQLite insert, same bytes, one row per transaction", "2"
 	if db != "" {
-		what, raw = "PostgreSQL: webhook ingest", fmt.Sprintf("raw PostgreSQL insert, same bytes, one row per transaction, %d connections", ingestSenders)
+		what, raw, item = "PostgreSQL: webhook ingest", fmt.Sprintf("raw PostgreSQL insert, same bytes, one row per transaction, %d connections", ingestSenders), "7"
+	}
+	// The goal of item 2: group commit puts many acknowledgements in one
+	// fsync, so the endpoint outruns one row per transaction.
+	goal, want := "≥ 1.5× the raw insert quiet, ≥ 1.0× beside neighbours", 1.5
+	if neighbours > 0 {
+		want = 1.0
 	}
 	return []result{
-		{what + ", signed 20 KB `needs_review`, each its own run, 50 senders as fast as acknowledged, each after a durable commit", fmt.Sprintf("%.0f events/s", rate),
-			fmt.Sprintf("%.0f rows/s (%s)", base, raw), "≥ 3,000 events/s"},
-		{"acknowledgement latency p99 (p50), same closed loop", fmt.Sprintf("%s (%s)", ms(p99), ms(p50)), "", "< 25 ms"},
+		{Name: fmt.Sprintf("%s, signed 20 KB `needs_review`, each its own run, %d events from 50 senders as fast as acknowledged, each after a durable commit", what, len(bodies)), Value: fmt.Sprintf("%.0f events/s", rate),
+			Baseline: fmt.Sprintf("%.0f rows/s (%s)", base, raw), Goal: goal,
+			Ratio: ratio(rate, base), Met: meets(rate >= want*base), Item: item, Why: whyAck},
+		{Name: "acknowledgement latency p99 (p50), same closed loop", Value: fmt.Sprintf("%s (%s)", ms(p99), ms(p50)), Goal: "p99 < 25 ms quiet",
+			Met: quietGoal(p99 < 25*time.Millisecond), Item: item, Why: whyAck},
 	}, nil
+}
+
+// whyAck is where the acknowledgement's time went when profiled
+// (BENCHMARKS.md, "Acknowledgement under contention"; NOTE30).
+const whyAck = "Profiled on 2026-12-07 (`-only ack -cpuprofile -blockprofile`, load 10-18): a group commit held about 20 events and took 41 ms, 28 ms of it waiting for SQLite's one writer, which applying held; per event the product spends about 0.5-0.7 ms of CPU (50 in-process senders, HTTP, HMAC, the JSON check, applying) against 0.25 ms per raw row, so on 2 shared cores the rate follows the CPU it gets. With 50 senders a p99 under 25 ms needs over 2,000 acknowledgements a second (Little's law)."
+
+// quietGoal is the verdict of a goal set for the quiet pass only.
+func quietGoal(ok bool) verdict {
+	if neighbours > 0 {
+		return noGoal
+	}
+	return meets(ok)
 }
 
 // benchIngestPostgres is benchIngest's sustained load on PostgreSQL (a
@@ -173,7 +201,7 @@ func benchIngestPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	bodies, err := ingestBodies(4000)
+	bodies, err := ingestBodies(closedLoopEvents)
 	if err != nil {
 		return nil, err
 	}

@@ -91,9 +91,9 @@ func benchStarvation(ctx context.Context, log io.Writer) ([]result, error) {
 		silentConns, under, opened.Load(), cut.Load(), held>>10)
 
 	return []result{
-		{fmt.Sprintf("slow-body starvation: signed 20 KB webhooks offered at %d/s for %s (latency from the scheduled send) beside %d connections that declare %d MiB and send nothing, each reopened when cut", starveRate, starvePhase, silentConns, silentDeclared>>20),
-			fmt.Sprintf("%s; %d silent connections cut and reopened; body memory held at most %d KiB", under, cut.Load(), held>>10),
-			fmt.Sprintf("no silent connections: %s", base), "every signed webhook 200, latency as without"},
+		{Name: fmt.Sprintf("slow-body starvation: signed 20 KB webhooks offered at %d/s for %s (latency from the scheduled send) beside %d connections that declare %d MiB and send nothing, each reopened when cut", starveRate, starvePhase, silentConns, silentDeclared>>20),
+			Value:    fmt.Sprintf("%s; %d silent connections cut and reopened; body memory held at most %d KiB", under, cut.Load(), held>>10),
+			Baseline: fmt.Sprintf("no silent connections: %s", base), Goal: "every signed webhook 200, latency as without"},
 	}, nil
 }
 

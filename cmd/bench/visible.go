@@ -33,10 +33,11 @@ type load struct {
 
 func (l load) events() int { return int(float64(l.perSecond) * l.duration.Seconds()) }
 
-// The loads of the acknowledged-to-visible benchmark: a quiet default that
-// fits make bench, and the issue's goal (-long).
+// The loads of the acknowledged-to-visible benchmark: a short default that
+// fits three passes of make bench in its ten minutes, and the issue's goal
+// (-long).
 var (
-	quietLoad = load{200, 20 * time.Second}
+	quietLoad = load{200, 10 * time.Second}
 	longLoad  = load{3000, 60 * time.Second}
 	sustained = quietLoad
 )
@@ -45,6 +46,11 @@ const (
 	queueSockets = 12               // queue pages open while the load runs
 	sendGrace    = 30 * time.Second // how long after the load an event may still be sent
 	drainCeiling = 5 * time.Minute  // how long the bench waits for the backlog after the load
+	// docsCeiling is how long after the load the bench waits for the
+	// documents: they are fetched behind the events, and on a loaded
+	// machine the rest would take minutes of make bench's ten; the figure
+	// says how many were measured by then.
+	docsCeiling = 20 * time.Second
 	// never stands for a latency that did not end: an event not sent in
 	// time, a run not shown before the ceiling.
 	never = time.Duration(math.MaxInt64)
@@ -217,7 +223,7 @@ func benchVisible(ctx context.Context, log io.Writer, dir, db string, l load) (*
 	for {
 		v.fetched, v.measured = int(in.Ingest.FilesFetched.Load()), measured(ctx, dir, db)
 		v.docsDone = time.Since(start)
-		if v.measured >= v.acked || v.docsDone > l.duration+drainCeiling {
+		if v.measured >= v.acked || v.docsDone > l.duration+docsCeiling {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -332,6 +338,8 @@ func seriesIndex(series, runID string) (int, bool) {
 	return i, err == nil
 }
 
+// results are v's figures beside base, the raw insert's rate; items 1 and
+// 6 (the documents).
 func (v *visible) results(base string) []result {
 	var marks []string
 	for s := 5; s <= len(v.backlog); s += 5 {
@@ -341,21 +349,35 @@ func (v *visible) results(base string) []result {
 	if v.backend != "SQLite" {
 		prefix = v.backend + ": "
 	}
-	what := fmt.Sprintf("%s%d signed 20 KB `needs_review` events/s offered for %s by 50 senders, each its own run and document (fake Extend API serving a real PDF), %d queue sockets open; load average %s at the start, %s at the end (shared machine)",
-		prefix, v.perSecond, v.duration, queueSockets, v.loadBefore, v.loadAfter)
+	what := fmt.Sprintf("%s%d signed 20 KB `needs_review` events/s offered for %s by 50 senders, each its own run and document (fake Extend API serving a real PDF), %d queue sockets open",
+		prefix, v.perSecond, v.duration, queueSockets)
+	someNever := func(ds []time.Duration) bool { return len(ds) > 0 && percentile(ds, 100) == never }
+	ack99, vis99 := percentile(v.ackLat, 99), percentile(v.toVisible, 99)
 	return []result{
-		{what + ": acknowledged, latency from the scheduled send p99 (p50)",
-			fmt.Sprintf("%d of %d, %.0f/s; %s", v.acked, v.events(), v.ackRate, latencies(v.ackLat)),
-			base, "every one; p99 < 25 ms"},
-		{prefix + "the same: from the acknowledgement to the run's row published on every socket, p99 (p50)",
-			fmt.Sprintf("%s, %d of %d shown", latencies(v.toVisible), v.shown, v.acked), "", "p99 < 1 s"},
-		{prefix + "the same: applied (rows shown per second, first send to last row); backlog (acknowledged, not shown) every 5 s",
-			fmt.Sprintf("%.0f/s, last row %s after the first send; backlog %s", v.applyRate, v.drained.Round(time.Millisecond), strings.Join(marks, ", ")),
-			fmt.Sprintf("%.0f/s acknowledged", v.ackRate), "≥ the acknowledged rate; backlog bounded"},
-		{prefix + "the same: documents fetched from the fake Extend and measured",
-			fmt.Sprintf("%d fetched, %d measured, %.0f/s (last after %s)", v.fetched, v.measured, v.docsRate, v.docsDone.Round(time.Millisecond)), "", "≥ 100 documents/s"},
+		{Name: what + ": acknowledged, latency from the scheduled send p99 (p50)",
+			Value:    fmt.Sprintf("%d of %d, %.0f/s; %s; load average %s to %s", v.acked, v.events(), v.ackRate, latencies(v.ackLat), v.loadBefore, v.loadAfter),
+			Baseline: base, Goal: "every one; p99 < 25 ms",
+			Met: meets(v.acked == v.events() && !someNever(v.ackLat) && ack99 < 25*time.Millisecond), Item: "1", Why: whyAck},
+		{Name: prefix + "the same: from the acknowledgement to the run's row published on every socket, p99 (p50)",
+			Value: fmt.Sprintf("%s, %d of %d shown", latencies(v.toVisible), v.shown, v.acked), Goal: "p99 < 1 s",
+			Met: meets(v.shown == v.acked && vis99 < time.Second), Item: "1", Why: whyApply},
+		{Name: prefix + "the same: applied (rows shown per second, first send to last row); backlog (acknowledged, not shown) every 5 s",
+			Value:    fmt.Sprintf("%.0f/s, last row %s after the first send; backlog %s", v.applyRate, v.drained.Round(time.Millisecond), strings.Join(marks, ", ")),
+			Baseline: fmt.Sprintf("%.0f/s acknowledged", v.ackRate), Goal: "≥ the acknowledged rate (within 2%); backlog bounded",
+			Ratio: ratio(v.applyRate, v.ackRate), Met: meets(v.shown == v.acked && v.applyRate >= 0.98*v.ackRate), Item: "1", Why: whyApply},
+		{Name: fmt.Sprintf("%sthe same: documents fetched from the fake Extend and measured, within %s of the load's end", prefix, docsCeiling),
+			Value: fmt.Sprintf("%d fetched, %d of %d measured, %.0f/s (last after %s)", v.fetched, v.measured, v.acked, v.docsRate, v.docsDone.Round(time.Millisecond)), Goal: "≥ 100 documents/s",
+			Met: meets(v.measured >= v.acked && v.docsRate >= 100), Item: "6", Why: whyDocs},
 	}
 }
+
+// whyApply is where the apply worker's time went when profiled
+// (BENCHMARKS.md, "Where the worker's time went").
+const whyApply = "Profiled (`-bench ApplyBurst -cpuprofile ./ingest`, 2,000 distinct 20 KB runs): 0.87 ms an event, 0.65 ms of it CPU: decoding 37%, writing 60% (the run's 20 KB into `runs`, the event's row rewritten to mark it done, the commit). Under the sustained load the worker shares the cores with the receiver, the senders and the documents, so on a loaded machine the rows wait for a core."
+
+// whyDocs is where a document's time went when profiled (BENCHMARKS.md,
+// "Ingest as a team feels it").
+const whyDocs = "Profiled in the server under the sustained load: fetching, storing and measuring a document took about 1.6 ms of CPU against 0.45 ms to apply its event, each stored in its own transaction and fsync (`PutFile` 14% of the CPU at load 35), and documents wait while events are applied. The rate counts from the first send."
 
 // fakeExtend serves GET /files/{id} with a presigned link to itself and, at
 // that link, pdf with the file's id appended after its end (so every

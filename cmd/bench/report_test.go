@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The passes of one figure share a row: its goal once, then what each
+// pass measured, its baseline, ratio and verdict side by side; a missed
+// goal is written below the table with its reason.
+func TestReportPutsPassesSideBySide(t *testing.T) {
+	t.Parallel()
+	fig := func(v, base string, m verdict) result {
+		return result{Name: "ack p99", Value: v, Baseline: base, Goal: "p99 < 25 ms", Ratio: "1.20×", Met: m, Why: "waits for a core.", Item: "2"}
+	}
+	ps := []pass{
+		{neighbours: 0, loadStart: "0.5", loadEnd: "0.9", results: []result{fig("20 ms", "700 rows/s", met)}},
+		{neighbours: 1, loadStart: "1.5", loadEnd: "1.9", results: []result{fig("30 ms", "600 rows/s", missed), {Name: "heap", Value: "4 MiB", Item: "hardening"}}},
+	}
+	r := render(ps, "go run ./cmd/bench -neighbour 0,1")
+	for _, want := range []string{
+		"| quiet | 0.5 | 0.9 |",
+		"| 1 neighbour | 1.5 | 1.9 |",
+		"## 2. Acknowledgement under contention",
+		"| figure | goal | | quiet | 1 neighbour |",
+		"| ack p99 | p99 < 25 ms | measured | 20 ms | 30 ms |",
+		"|  |  | baseline | 700 rows/s | 600 rows/s |",
+		"|  |  | ratio | 1.20× | 1.20× |",
+		"|  |  | goal met | yes | **no** |",
+		"- **Below its goal** (1 neighbour): ack p99. waits for a core.",
+		"## Also measured: a flood of large webhook bodies and a PDF bomb",
+		"| heap | – | measured | not measured | 4 MiB |",
+	} {
+		if !strings.Contains(r, want) {
+			t.Errorf("the report lacks %q:\n%s", want, r)
+		}
+	}
+	if strings.Contains(r, "## 1. Acknowledged to visible") {
+		t.Errorf("an item no pass measured has a table:\n%s", r)
+	}
+	if strings.Count(r, "| ack p99 |") != 1 {
+		t.Errorf("a figure of two passes takes more than one row:\n%s", r)
+	}
+}
+
+// The report replaces only what was generated before: the sections
+// written by hand below the marker stay, and a file without the marker is
+// refused rather than overwritten.
+func TestReportKeepsTheSectionsWrittenByHand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "BENCHMARKS.md")
+	hand := "## Before and after\n\nwritten by hand\n"
+	if err := os.WriteFile(path, []byte("# old report\n\n| a | b |\n"+generatedEnd+"\n"+hand), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(path, "# new report\n\n"+generatedEnd+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), "# new report\n\n"+generatedEnd+"\n"+hand; got != want {
+		t.Errorf("BENCHMARKS.md is\n%s\nwant\n%s", got, want)
+	}
+
+	bare := filepath.Join(dir, "bare.md")
+	if err := os.WriteFile(bare, []byte(hand), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(bare, "# new report\n"); err == nil || !strings.Contains(err.Error(), "has no line") {
+		t.Errorf("a file without the marker: %v, want it refused", err)
+	}
+	if b, _ := os.ReadFile(bare); string(b) != hand {
+		t.Errorf("a refused file was changed: %q", b)
+	}
+}
