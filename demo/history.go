@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"slices"
 	"time"
 )
 
@@ -51,11 +50,6 @@ func History(now time.Time) ([]Run, error) {
 	var steps []map[string]any
 	if err := json.Unmarshal(tmpl["stepRuns"], &steps); err != nil {
 		return nil, err
-	}
-	for i, st := range steps {
-		if st["step"].(map[string]any)["type"] == "EXTRACT" {
-			steps[i] = measuredOnly(st)
-		}
 	}
 	rnd := rand.New(rand.NewPCG(28, 7))
 	start := now.Truncate(24 * time.Hour).Add(-HistoryDays * 24 * time.Hour) // up to yesterday: today's figures are the day's
@@ -160,27 +154,6 @@ func (h historyValues) extract(s map[string]any) map[string]any {
 	value["total"].(map[string]any)["amount"] = amount
 	for path, c := range map[string]float64{"total": h.totalConf, "invoice_date": h.dateConf, "invoice_number": h.numberConf} {
 		meta[path].(map[string]any)["ocrConfidence"] = c
-	}
-	return s
-}
-
-// historyFields are the fields the measured weeks' runs carry: those the
-// accuracy page measures them on. Every field of a run is a row of its
-// decision and of its check, and the invoice's other twenty (line items,
-// signature, address) would be most of the weeks' loading and say nothing
-// the day's runs do not.
-var historyFields = []string{"invoice_number", "invoice_date", "total"}
-
-// measuredOnly returns a copy of the extraction step with historyFields
-// only: in its schema, its values and their metadata.
-func measuredOnly(s map[string]any) map[string]any {
-	s = deepCopy(s)
-	er := s["result"].(map[string]any)["extractRun"].(map[string]any)
-	schema := er["config"].(map[string]any)["schema"].(map[string]any)
-	out := er["output"].(map[string]any)
-	for _, m := range []any{schema["properties"], out["value"], out["metadata"]} {
-		m := m.(map[string]any)
-		maps.DeleteFunc(m, func(path string, _ any) bool { return !slices.Contains(historyFields, path) })
 	}
 	return s
 }
