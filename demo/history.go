@@ -28,7 +28,8 @@ const HistoryChecker = "dana@example.com"
 
 // History returns the demo's measured weeks: HistoryRuns invoices of the
 // JSON Schema workflow (copies of the AWS invoice, each with its own
-// number and only the historyFields), submitted over the HistoryDays before now and decided a few
+// number: the rules editor checks a rule against its workflow's newest
+// run, one of these), submitted over the HistoryDays before now and decided a few
 // minutes after, with the model's confidence in total, invoice_date and
 // invoice_number spread as a real model's is, and wrong where it is
 // unsure: total below 0.83 (a quarter of the runs) about a third of the
