@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -170,6 +171,12 @@ func spin(n int) (func(), error) {
 
 // runPass runs the benchmarks (only the one named, if any) beside n
 // neighbours.
+// besideNeighbours are the parts the passes with neighbours run again:
+// those answering the items, which ask for each figure quiet and
+// beside one and two neighbours. The others run quiet only, so that make
+// bench keeps to its ten minutes on two cores.
+var besideNeighbours = []string{"ingest", "ingest-postgres", "word", "firstpage", "bigrun", "dashboard", "dashboard-postgres", "postgres"}
+
 func runPass(ctx context.Context, benches []benchmark, only string, n int) (pass, error) {
 	stop, err := spin(n)
 	if err != nil {
@@ -181,6 +188,9 @@ func runPass(ctx context.Context, benches []benchmark, only string, n int) (pass
 	t0 := time.Now()
 	for _, b := range benches {
 		if only != "" && b.name != only || only == "" && strings.HasPrefix(b.name, "ack") { // parts of ingest and postgres, run alone to profile
+			continue
+		}
+		if only == "" && n > 0 && !slices.Contains(besideNeighbours, b.name) {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "== %s, %s (load %s)\n", b.name, passName(n), loadAverage())
