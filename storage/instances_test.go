@@ -166,11 +166,16 @@ func TestCopyToPostgres(t *testing.T) {
 	if _, err := src.CreateUser(ctx, "ana@example.com", "Ana", review.RoleAdmin, "a long enough password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := src.AddDestination(ctx, review.Destination{URL: "https://erp.example/hook", Secret: "0123456789abcdef"}); err != nil {
+	erp, err := src.AddDestination(ctx, review.Destination{URL: "https://erp.example/hook", Secret: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Destinations(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := src.Decide(ctx, "workflow_run_001", 0, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, []byte(`{}`),
-		map[string]review.Outcome{"a": {Edited: true}}, review.Outbound{EventID: "evt_rvw_1", EventType: review.EventRunCompleted, Body: []byte(`{}`)}); err != nil {
+		map[string]review.Outcome{"a": {Edited: true}}, review.Outbound{EventID: "evt_rvw_1", EventType: review.EventRunCompleted, Body: []byte(`{}`), To: []int64{erp}, Seen: ds}); err != nil {
 		t.Fatal(err)
 	}
 	doc := filepath.Join(t.TempDir(), "doc.pdf")
