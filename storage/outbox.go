@@ -61,7 +61,7 @@ func destinations(ctx context.Context, q querier) ([]review.Destination, error) 
 // enqueue writes what a decision sends on into the outbox, inside the
 // decision's transaction: its calls to Extend, and its event for the
 // destinations desk chose (see deliver).
-func (s *Store) enqueue(ctx context.Context, tx *txn, runID, workflowID string, o review.Outbound) error {
+func (s *Store) enqueue(ctx context.Context, tx *txn, runID string, o review.Outbound) error {
 	if err := tell(tx, "outbox"); err != nil {
 		return err
 	}
