@@ -82,8 +82,37 @@ func (d *Desk) Decide(ctx context.Context, runID string, by *review.User, v Verd
 	}
 	outcomes := review.Outcomes(o.Run, o.Current)
 	dec.QA = qa.Sample(o.Run.ID, outcomes, dec.Override)
-	err = d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, outcomes, out)
+	err = d.sendOn(ctx, &out, func(x review.Destination) bool { return x.Wants(out.EventType, o.Run.Workflow.ID) }, func() error {
+		return d.store.Decide(ctx, o.Run.ID, version, dec, reviewed, outcomes, out)
+	})
 	return d.whyRefused(ctx, o.Run, version, actor, err)
+}
+
+// sendOnAttempts bounds how often an event's destinations are chosen anew
+// when they changed between the reading and the write: each change is an
+// admin's, so a few tries suffice.
+const sendOnAttempts = 3
+
+// sendOn chooses the destinations that get out's event, those that wants,
+// as read now, and writes it with write; the store writes it only while
+// the destinations are as read, else they are read and chosen again.
+func (d *Desk) sendOn(ctx context.Context, out *review.Outbound, wants func(review.Destination) bool, write func() error) error {
+	for attempt := 1; ; attempt++ {
+		ds, err := d.store.Destinations(ctx)
+		if err != nil {
+			return err
+		}
+		out.Seen, out.To = ds, nil
+		for _, x := range ds {
+			if wants(x) {
+				out.To = append(out.To, x.ID)
+			}
+		}
+		err = write()
+		if !errors.Is(err, review.ErrDestinationsChanged) || attempt == sendOnAttempts {
+			return err
+		}
+	}
 }
 
 // ruleList names failed rules with their messages, for a sentence.

@@ -44,6 +44,7 @@ type Store interface {
 	Resume(ctx context.Context, runID, actor string) error
 	Alerts(ctx context.Context, idleAfter time.Duration, limit int) ([]review.Alert, error)
 	TellAlert(ctx context.Context, a review.Alert, out review.Outbound) (bool, error)
+	Destinations(ctx context.Context) ([]review.Destination, error)
 
 	Rules(ctx context.Context, workflowID string) ([]review.Rule, error)
 	KeptRuns(ctx context.Context, runIDs []string) (map[string]review.Kept, error)

@@ -695,6 +695,95 @@ func testAlertsAreToldOnce(t *testing.T) {
 	}
 }
 
+// destinationsChangedMidWrite is a store where an admin adds destinations
+// between the desk's reading of the destinations and its write of an
+// outbox event, once; it counts the desk's readings.
+type destinationsChangedMidWrite struct {
+	*storage.Store
+	once   sync.Once
+	change func()
+	reads  int
+}
+
+func (s *destinationsChangedMidWrite) Destinations(ctx context.Context) ([]review.Destination, error) {
+	s.reads++
+	return s.Store.Destinations(ctx)
+}
+
+func (s *destinationsChangedMidWrite) Decide(ctx context.Context, runID string, version int, d review.Decision, reviewed json.RawMessage, outcomes map[string]review.Outcome, out review.Outbound) error {
+	s.once.Do(s.change)
+	return s.Store.Decide(ctx, runID, version, d, reviewed, outcomes, out)
+}
+
+func (s *destinationsChangedMidWrite) TellAlert(ctx context.Context, a review.Alert, out review.Outbound) (bool, error) {
+	s.once.Do(s.change)
+	return s.Store.TellAlert(ctx, a, out)
+}
+
+// TestDestinationsChangedMidWrite: the desk chooses which destinations an
+// event goes to; a destination added after it read them but before its
+// write is not missed: the write is refused and the desk chooses again,
+// so a decision's (and, in TestAlertDestinationsChangedMidWrite, an
+// alert's) event goes to exactly the destinations that want it at commit.
+func TestDestinationsChangedMidWrite(t *testing.T) {
+	pgtest.Each(t, func(t *testing.T) { testDestinationsChangedMidWrite(t, false) })
+}
+
+func TestAlertDestinationsChangedMidWrite(t *testing.T) {
+	pgtest.Each(t, func(t *testing.T) { testDestinationsChangedMidWrite(t, true) })
+}
+
+func testDestinationsChangedMidWrite(t *testing.T, alert bool) {
+	ctx := context.Background()
+	_, s := open(t)
+	before, err := s.AddDestination(ctx, review.Destination{URL: "https://erp.example.com/hook", Secret: "a secret of sixteen or more",
+		Events: []string{review.EventRunCompleted, review.EventRunOverdue}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added []int64
+	mid := &destinationsChangedMidWrite{Store: s, change: func() {
+		for _, d := range []review.Destination{
+			{URL: "https://late.example.com/hook", Events: []string{review.EventRunCompleted, review.EventRunOverdue}},
+			{URL: "https://other.example.com/hook", Workflows: []string{"wf_other"}}, // wants none of this run's
+		} {
+			d.Secret = "a secret of sixteen or more"
+			id, err := s.AddDestination(ctx, d)
+			if err != nil {
+				t.Error(err)
+			}
+			added = append(added, id)
+		}
+	}}
+	d := desk.New(mid, nil, rules.New(nil), nil)
+	want := review.EventRunCompleted
+	if alert {
+		want = review.EventRunOverdue
+		if err := d.SetServiceLevel(ctx, "admin@example.com", "workflow_demo_legacy", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := d.TellAlerts(ctx); err != nil || n != 1 {
+			t.Fatalf("told %d alerts (%v), want the run overdue", n, err)
+		}
+	} else if err := d.Decide(ctx, run, &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, desk.Verdict{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.RecentDeliveries(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, x := range ds {
+		got[x.DestinationID] += x.EventType
+	}
+	if len(added) != 2 || len(got) != 2 || got[before] != want || got[added[0]] != want {
+		t.Errorf("deliveries %v, want one %s to each of %d and %d (of %v)", got, want, before, added[0], added)
+	}
+	if mid.reads != 2 {
+		t.Errorf("the desk read the destinations %d times, want twice: before the change and again after its write was refused", mid.reads)
+	}
+}
+
 // TestIdleAfterFollowsTheSetting: a claim set idle after 5 minutes is told
 // idle after 5, not the default 15; a threshold out of range is refused.
 func TestIdleAfterFollowsTheSetting(t *testing.T) { pgtest.Each(t, testIdleAfterFollowsTheSetting) }

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,15 @@ func (d *Desk) TellAlerts(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		told, err := d.store.TellAlert(ctx, a, out)
+		// Alerts go only to destinations that name them: one taking every
+		// event would not expect them.
+		var told bool
+		err = d.sendOn(ctx, &out, func(x review.Destination) bool {
+			return slices.Contains(x.Events, a.Type) && x.Wants(a.Type, a.WorkflowID)
+		}, func() (err error) {
+			told, err = d.store.TellAlert(ctx, a, out)
+			return err
+		})
 		if err != nil {
 			return n, err
 		}

@@ -102,7 +102,18 @@ func decide(t *testing.T, s *storage.Store, runID string, approve bool, version 
 	body, _ := json.Marshal(map[string]any{"eventId": "evt_" + runID + typ, "eventType": typ, "payload": map[string]string{"id": runID},
 		"reviewerAudit": []review.AuditEntry{{Actor: "ana@example.com", Action: "approve"}}})
 	d := review.Decision{Approved: approve, By: "ana@example.com", At: time.Now(), Note: "n"}
-	if err := s.Decide(ctx, runID, version, d, []byte(`{}`), nil, review.Outbound{EventID: "evt_" + runID + typ, EventType: typ, Body: body}); err != nil {
+	out := review.Outbound{EventID: "evt_" + runID + typ, EventType: typ, Body: body}
+	ds, err := s.Destinations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range ds {
+		if x.Wants(typ, "wf_1") {
+			out.To = append(out.To, x.ID)
+		}
+	}
+	out.Seen = ds
+	if err := s.Decide(ctx, runID, version, d, []byte(`{}`), nil, out); err != nil {
 		t.Fatal(err)
 	}
 }

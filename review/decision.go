@@ -17,8 +17,10 @@ type Outbound struct {
 	EventType string
 	Body      []byte // the envelope, as sent
 	Calls     []ExtendCall
-	Items     []ExtendCall // evaluation-set items, one output each, sent in batches
-	NotBefore time.Time    // nothing goes out before: the decision's undo window
+	Items     []ExtendCall  // evaluation-set items, one output each, sent in batches
+	NotBefore time.Time     // nothing goes out before: the decision's undo window
+	To        []int64       // the destinations desk chose for the event
+	Seen      []Destination // the destinations as desk read them to choose
 }
 
 // UndoWindow is how long after a decision its maker may take it back; nothing

@@ -16,6 +16,11 @@ type Destination struct {
 	Disabled     bool
 }
 
+// ErrDestinationsChanged is an outbox event the store did not write because
+// the destinations changed after desk read them to choose its own: desk
+// reads and chooses again.
+var ErrDestinationsChanged = Errorf(ECONFLICT, "The destinations changed while this was being sent on; try again.")
+
 // Wants reports whether the destination takes an event of a workflow.
 func (d Destination) Wants(eventType, workflowID string) bool {
 	return !d.Disabled && (len(d.Events) == 0 || contains(d.Events, eventType)) && (len(d.Workflows) == 0 || contains(d.Workflows, workflowID))

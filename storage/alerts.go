@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -52,8 +51,8 @@ func (s *Store) Alerts(ctx context.Context, idleAfter time.Duration, limit int) 
 	return out, nil
 }
 
-// TellAlert marks an alert told and puts its event in the outbox for each
-// destination that subscribed to its type by name, in one transaction:
+// TellAlert marks an alert told and puts its event in the outbox for the
+// destinations desk chose (see deliver), in one transaction:
 // told once, whoever calls it how often, on whichever instance. It says
 // whether this call told it.
 func (s *Store) TellAlert(ctx context.Context, a review.Alert, out review.Outbound) (bool, error) {
@@ -71,19 +70,9 @@ func (s *Store) TellAlert(ctx context.Context, a review.Alert, out review.Outbou
 			return nil
 		}
 		told = true
-		ds, err := destinations(ctx, tx)
-		if err != nil {
-			return err
-		}
 		now := ms(s.now())
-		for _, d := range ds {
-			if !slices.Contains(d.Events, a.Type) || !d.Wants(a.Type, a.WorkflowID) {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, destination_id, run_id, event_id, event_type, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				review.OutboxDelivery, d.ID, a.RunID, out.EventID, out.EventType, out.Body, now, now); err != nil {
-				return err
-			}
+		if err := deliver(ctx, tx, a.RunID, out, now, now); err != nil {
+			return err
 		}
 		return tell(tx, "outbox")
 	})

@@ -14,9 +14,9 @@
 // while the run holds the key, and the payload or documents, it was keyed
 // on; for a reopened run or runs a new service level moves, the due times
 // desk decided, written only while the service level, and the run's due
-// basis or waiting, are as desk read them). Not yet moved out: which
-// destinations an outbox event goes to is chosen in the write
-// (review.Destination.Wants), against the destinations at commit.
+// basis or waiting, are as desk read them; for an outbox event, the
+// destinations desk chose, written only while the destinations are as
+// desk read them).
 // Writes made with the context Store.Atomically gives are one transaction
 // (a use-case and its admin's log entry). It imports review (wakeup, for
 // its signals, and s3, for blobs kept in object storage), never the layers

@@ -166,11 +166,16 @@ func TestCopyToPostgres(t *testing.T) {
 	if _, err := src.CreateUser(ctx, "ana@example.com", "Ana", review.RoleAdmin, "a long enough password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := src.AddDestination(ctx, review.Destination{URL: "https://erp.example/hook", Secret: "0123456789abcdef"}); err != nil {
+	erp, err := src.AddDestination(ctx, review.Destination{URL: "https://erp.example/hook", Secret: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Destinations(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := src.Decide(ctx, "workflow_run_001", 0, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, []byte(`{}`),
-		map[string]review.Outcome{"a": {Edited: true}}, review.Outbound{EventID: "evt_rvw_1", EventType: review.EventRunCompleted, Body: []byte(`{}`)}); err != nil {
+		map[string]review.Outcome{"a": {Edited: true}}, review.Outbound{EventID: "evt_rvw_1", EventType: review.EventRunCompleted, Body: []byte(`{}`), To: []int64{erp}, Seen: ds}); err != nil {
 		t.Fatal(err)
 	}
 	doc := filepath.Join(t.TempDir(), "doc.pdf")
@@ -258,5 +263,60 @@ func TestListenerReconnects(t *testing.T) {
 	cs, err := s[0].ChangesSince(ctx, before, 10)
 	if err != nil || len(cs) != 1 || cs[0].Kind != review.FeedClaim {
 		t.Fatalf("after the reconnect the feed has %+v (%v), want the claim", cs, err)
+	}
+}
+
+// TestDestinationAddedAfterDeliveries: on PostgreSQL, where instances
+// write at once, a destination another instance adds does not commit
+// between a delivering write's check of the destinations (against those
+// desk read) and its commit: the adding waits for that commit, so the
+// event is neither missed by it nor written against a list gone stale.
+func TestDestinationAddedAfterDeliveries(t *testing.T) {
+	t.Parallel()
+	s, url := instancesOn(t, 2)
+	ctx := context.Background()
+	queueRuns(t, s[0], 1)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	added := make(chan error, 1)
+	err = s[0].Atomically(ctx, func(ctx context.Context) error {
+		out := review.Outbound{EventID: "evt_rvw_1", EventType: review.EventRunCompleted, Body: []byte(`{}`)} // no destinations yet: none chosen
+		if err := s[0].Decide(ctx, "workflow_run_000", 0, review.Decision{Approved: true, By: "ana@example.com", At: time.Now()}, []byte(`{}`), nil, out); err != nil {
+			return err
+		}
+		go func() {
+			_, err := s[1].AddDestination(context.Background(), review.Destination{URL: "https://erp.example/hook", Secret: "0123456789abcdef"})
+			added <- err
+		}()
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+			var waiting int
+			if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+				WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted`).Scan(&waiting); err != nil {
+				return err
+			}
+			if waiting == 1 {
+				return nil
+			}
+			select {
+			case err := <-added:
+				return fmt.Errorf("the destination was added (%v) before the decision's write committed", err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the adding of a destination never waited for the decision's write")
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-added; err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := s[0].Destinations(ctx); err != nil || len(ds) != 1 {
+		t.Fatalf("destinations %v (%v), want the one added once the decision committed", ds, err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +16,11 @@ import (
 func (s *Store) AddDestination(ctx context.Context, d review.Destination) (int64, error) {
 	var id int64
 	err := s.write(ctx, func(tx *txn) error {
+		if tx.pg { // none commits between a delivering write's reading and its commit
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, lockDestinations); err != nil {
+				return err
+			}
+		}
 		return tx.QueryRowContext(ctx, `INSERT INTO destinations (url, secret, events, workflows, allow_private, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			d.URL, d.Secret, strings.Join(d.Events, ","), strings.Join(d.Workflows, ","), d.AllowPrivate, ms(s.now())).Scan(&id)
 	})
@@ -52,9 +59,9 @@ func destinations(ctx context.Context, q querier) ([]review.Destination, error) 
 }
 
 // enqueue writes what a decision sends on into the outbox, inside the
-// decision's transaction: its calls to Extend, and its event for every
-// destination that wants it.
-func (s *Store) enqueue(ctx context.Context, tx *txn, runID, workflowID string, o review.Outbound) error {
+// decision's transaction: its calls to Extend, and its event for the
+// destinations desk chose (see deliver).
+func (s *Store) enqueue(ctx context.Context, tx *txn, runID string, o review.Outbound) error {
 	if err := tell(tx, "outbox"); err != nil {
 		return err
 	}
@@ -74,16 +81,29 @@ func (s *Store) enqueue(ctx context.Context, tx *txn, runID, workflowID string, 
 	if o.EventType == "" {
 		return nil
 	}
+	return deliver(ctx, tx, runID, o, now, due)
+}
+
+// deliver writes o's event into the outbox for each destination desk chose
+// (o.To), only while the destinations are as desk read them to choose
+// (o.Seen), else review.ErrDestinationsChanged: one added or changed since
+// is neither missed nor sent what it did not ask for.
+func deliver(ctx context.Context, tx *txn, runID string, o review.Outbound, now, due int64) error {
+	if tx.pg { // AddDestination waits for this write's commit
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, lockDestinations); err != nil {
+			return err
+		}
+	}
 	ds, err := destinations(ctx, tx)
 	if err != nil {
 		return err
 	}
-	for _, d := range ds {
-		if !d.Wants(o.EventType, workflowID) {
-			continue
-		}
+	if !slices.EqualFunc(ds, o.Seen, func(a, b review.Destination) bool { return reflect.DeepEqual(a, b) }) {
+		return review.ErrDestinationsChanged
+	}
+	for _, id := range o.To {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, destination_id, run_id, event_id, event_type, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			review.OutboxDelivery, d.ID, runID, o.EventID, o.EventType, o.Body, now, due); err != nil {
+			review.OutboxDelivery, id, runID, o.EventID, o.EventType, o.Body, now, due); err != nil {
 			return err
 		}
 	}

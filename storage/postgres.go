@@ -13,10 +13,11 @@ import (
 // Advisory lock keys, one per thing that must happen one at a time across
 // every instance on a PostgreSQL database.
 const (
-	lockFeed       int64 = 0x7265766965770001 // appending to the change feed
-	lockMigrate    int64 = 0x7265766965770002 // bringing the schema up to date
-	lockFirstAdmin int64 = 0x7265766965770003 // making the first account
-	lockLead       int64 = 0x7265766965770100 // + a worker's number: its leader
+	lockFeed         int64 = 0x7265766965770001 // appending to the change feed
+	lockMigrate      int64 = 0x7265766965770002 // bringing the schema up to date
+	lockFirstAdmin   int64 = 0x7265766965770003 // making the first account
+	lockDestinations int64 = 0x7265766965770004 // adding a destination (exclusive), writing deliveries to them (shared)
+	lockLead         int64 = 0x7265766965770100 // + a worker's number: its leader
 )
 
 // postgres is what a Store on PostgreSQL has beyond its pool: the URL, for

@@ -199,7 +199,7 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 				return err
 			}
 		}
-		if err := s.enqueue(ctx, tx, runID, workflow, out); err != nil {
+		if err := s.enqueue(ctx, tx, runID, out); err != nil {
 			return err
 		}
 		if done, err := review.DecodeRun(reviewed); err == nil { // the corrected values are found too
