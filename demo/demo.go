@@ -72,6 +72,9 @@ type Run struct {
 	Payload json.RawMessage
 	Files   map[string]string // file id → name under files/
 	Decided *Decision
+	// Escalated is the reviewer who sent the run to a supervisor earlier in
+	// the day, and why: the escalation queue is not empty on the first screen.
+	Escalated *Escalation
 	// Truth is the document's values where the model's differ: what a
 	// careful second reviewer gives when QA draws the run.
 	Truth []Edit
@@ -86,6 +89,13 @@ type Decision struct {
 	Edits   []Edit
 }
 
+// Escalation is a run a reviewer could not decide and sent to a
+// supervisor, with the reason they gave.
+type Escalation struct {
+	At         time.Time
+	By, Reason string
+}
+
 // Edit is one field a reviewer corrected before deciding.
 type Edit struct {
 	Output, Path string
@@ -96,11 +106,12 @@ type Edit struct {
 // is or as another run of the same document (another month's invoice, a
 // duplicate sent twice), how long ago it was submitted, and what became of it.
 type visit struct {
-	run      string        // a payload under runs/
-	tag, as  string        // a copy: every "demo_<tag>" id becomes "demo_<as>"
-	name     string        // the copy's name
-	age      time.Duration // since the document was submitted to Extend
-	decision *Decision
+	run       string        // a payload under runs/
+	tag, as   string        // a copy: every "demo_<tag>" id becomes "demo_<as>"
+	name      string        // the copy's name
+	age       time.Duration // since the document was submitted to Extend
+	decision  *Decision
+	escalated *Escalation
 }
 
 // decidedAfter is how long after its arrival each decided run of the
@@ -122,7 +133,8 @@ var day = []visit{
 	{run: "aws_2026.json", tag: "aws", as: "aws_copy", name: "AWS invoice, August 2014 (sent twice)", age: 3*time.Hour + 30*time.Minute,
 		decision: &Decision{By: "ben@example.com", Note: "Duplicate: the same invoice 42183017 is waiting as workflow_run_demo_aws_2026."}},
 	{run: "article_2026.json", age: 2*time.Hour + 50*time.Minute},
-	{run: "story_2026.json", age: 2*time.Hour + 15*time.Minute},
+	{run: "story_2026.json", age: 2*time.Hour + 15*time.Minute,
+		escalated: &Escalation{By: "ben@example.com", Reason: "Not a letter to us: an eight-page film summary. Which team takes it?"}},
 	{run: "packet_2026.json", tag: "packet", as: "packet_nov", name: "Mailroom packet, November scan", age: 100 * time.Minute,
 		decision: &Decision{By: "chris@example.com", Approve: true}},
 	{run: "fiber_2026.json", age: 75 * time.Minute},
@@ -162,6 +174,11 @@ func Runs(now time.Time) ([]Run, error) {
 			d := *v.decision
 			d.At = now.Add(-v.age + decidedAfter)
 			r.Decided = &d
+		}
+		if v.escalated != nil {
+			e := *v.escalated
+			e.At = now.Add(-v.age + decidedAfter)
+			r.Escalated = &e
 		}
 		out = append(out, r)
 	}

@@ -39,8 +39,9 @@ func newCookieStore(ctx context.Context, d *desk.Desk, secure bool) (*sessions.C
 	return cs, nil
 }
 
-// withSession runs next for a signed-in user whose role is enough; others
-// are sent to sign in (pages) or get 401 (JSON).
+// withSession runs next for a signed-in user whose role is enough, and
+// answers its failure knowing who is signed in; others are sent to sign in
+// (pages) or get 401 (JSON).
 func (s *Server) withSession(w http.ResponseWriter, r *http.Request, need access, next handlerFunc) error {
 	se, err := s.session(r)
 	if err != nil {
@@ -62,7 +63,11 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, need access
 		s.fail(w, r, review.Errorf(review.EFORBIDDEN, "This page is for %ss and above; you are signed in as a %s.", role, se.User.Role))
 		return nil
 	}
-	return next(w, r)
+	// The page's own failures are answered here too, for the same reason.
+	if err := next(w, r); err != nil {
+		s.fail(w, r, err)
+	}
+	return nil
 }
 
 func roleFor(a access) review.Role {

@@ -62,6 +62,8 @@ func testHoldsThroughTheAPI(t *testing.T) {
 		{bot, "/api/v1/runs/workflow_run_nope/escalate", js, `{"reason": "why"}`, 404, ""},
 		{bot, "/api/v1/runs/" + run + "/postpone", js, `{"reason": "PO", "until": "2001-01-01T00:00:00Z"}`, 400, "still to come"},
 		{bot, "/api/v1/runs/" + run + "/postpone", js, `{"reason": "PO", "for": "soon"}`, 400, "such as 4h"},
+		// Both ends named: which was meant is not for the server to guess.
+		{bot, "/api/v1/runs/" + run + "/postpone", js, `{"reason": "PO", "for": "4h", "until": "2099-01-01T00:00:00Z"}`, 400, "not both"},
 		{bot, "/api/v1/runs/" + run + "/resume", "", ``, 409, "not held"},
 	}
 	for _, c := range refusals {

@@ -41,8 +41,12 @@ func (s *Server) postpone(w http.ResponseWriter, r *http.Request) error {
 }
 
 // postponedUntil reads when a postponement ends: a time, or a while from
-// now; review.CheckHold bounds it.
+// now; review.CheckHold bounds it. Given both, it refuses rather than pick
+// one: a run put off to a time its sender did not mean is not noticed.
 func postponedUntil(until, span string, now time.Time) (time.Time, error) {
+	if until != "" && span != "" {
+		return time.Time{}, review.Errorf(review.EINVALID, "A run is postponed until a time or for a while, not both; nothing was saved.")
+	}
 	if until != "" {
 		t, err := time.Parse(time.RFC3339, until)
 		if err != nil {

@@ -60,6 +60,12 @@ func loadDemo(ctx context.Context, in *instance.Instance, secret, data, db strin
 				return 0, nil, fmt.Errorf("demo %s: %w", r.Name, err)
 			}
 		}
+		if r.Escalated != nil {
+			if err := past.escalate(ctx, r.ID, r.Escalated); err != nil {
+				past.store.Close()
+				return 0, nil, fmt.Errorf("demo %s: %w", r.Name, err)
+			}
+		}
 	}
 	if err := checkDemoQA(ctx, in); err != nil {
 		past.store.Close()
@@ -306,6 +312,17 @@ func (p *pastDesk) decide(ctx context.Context, runID string, d *demo.Decision) e
 		version = saved.Version
 	}
 	return p.desk.Decide(ctx, runID, &review.User{Email: d.By, Role: review.RoleReviewer}, desk.Verdict{Version: version, Approve: d.Approve, Note: d.Note})
+}
+
+// escalate sends a run to a supervisor at the time of the demo's story; a
+// run held or decided before (a restart) is left as it is.
+func (p *pastDesk) escalate(ctx context.Context, runID string, e *demo.Escalation) error {
+	rv, err := p.store.Review(ctx, runID)
+	if err != nil || rv.Decision != "" || rv.Hold.Kind != "" {
+		return err
+	}
+	p.at = e.At
+	return p.desk.Escalate(ctx, runID, &review.User{Email: e.By, Role: review.RoleReviewer}, e.Reason)
 }
 
 // historyLoaded begins what `serve --demo` says when the measured weeks

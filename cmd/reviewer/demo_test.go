@@ -13,6 +13,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
+	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
 
@@ -54,6 +55,42 @@ func TestDemoLoadsTheDayFirst(t *testing.T) {
 	}
 	if after := events(); !maps.Equal(before, after) {
 		t.Errorf("a restart changed the events from %v to %v", before, after)
+	}
+	// The day has a run a reviewer sent to a supervisor, sent once.
+	store, err := storage.Open(ctx, data, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var escalated []string
+	for _, r := range day {
+		if r.Escalated == nil {
+			continue
+		}
+		escalated = append(escalated, r.ID)
+		rv, err := store.Review(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rv.Hold.Kind != review.HoldEscalated || rv.Hold.By != r.Escalated.By || rv.Hold.Note != r.Escalated.Reason {
+			t.Errorf("%s is held as %+v, want sent to a supervisor by %s", r.ID, rv.Hold, r.Escalated.By)
+		}
+		trail, err := store.Audit(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		for _, e := range trail {
+			if e.Action == review.ActionEscalate {
+				sent++
+			}
+		}
+		if sent != 1 {
+			t.Errorf("%s was sent to a supervisor %d times over two starts, want once", r.ID, sent)
+		}
+	}
+	if len(escalated) == 0 {
+		t.Error("no run of the demo's day is sent to a supervisor")
 	}
 }
 
