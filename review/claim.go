@@ -28,6 +28,14 @@ type QueueFilter struct {
 	Limit         int
 }
 
+// CheckView refuses a view the queue does not have, with the ones it has.
+func (f QueueFilter) CheckView() error {
+	if f.View != "" && f.View != ViewEscalated && f.View != ViewPostponed {
+		return Errorf(EINVALID, "view is empty (the queue), %s or %s", ViewEscalated, ViewPostponed)
+	}
+	return nil
+}
+
 // ErrRefused is a change the run's state did not allow when it was
 // written: the draft had moved on, the run was decided, or someone else
 // held it. Storage answers it from a conditional write; WhyRefused says

@@ -104,8 +104,8 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, runs []review
 func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := review.QueueFilter{WorkflowID: q.Get("workflowId"), View: q.Get("view"), Sort: q.Get("sort"), After: q.Get("cursor"), Limit: 100}
-	if f.View != "" && f.View != review.ViewEscalated && f.View != review.ViewPostponed {
-		return review.Errorf(review.EINVALID, "view is empty (the queue), %s or %s", review.ViewEscalated, review.ViewPostponed)
+	if err := f.CheckView(); err != nil {
+		return err
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)

@@ -23,17 +23,21 @@ func TestForbiddenPageKnowsWhoIsSignedIn(t *testing.T) {
 }
 
 // TestErrorPageKnowsWhoIsSignedIn: a page that fails for what was asked (a
-// run that does not exist, a period out of bounds) keeps the signed-in
+// run that does not exist, a period out of bounds, a queue view there is
+// not) keeps the signed-in
 // person's bar and offers the way back to the queue, not a sign-in.
 func TestErrorPageKnowsWhoIsSignedIn(t *testing.T) {
 	e, rev := editEnv(t)
-	for path, status := range map[string]int{"/runs/workflow_run_nope": 404, "/scorecards?days=-1": 400} {
+	for path, status := range map[string]int{"/runs/workflow_run_nope": 404, "/scorecards?days=-1": 400, "/?view=bogus": 400} {
 		resp, page := get(t, rev, e.srv.URL+path)
 		if resp.StatusCode != status {
 			t.Fatalf("%s: %s, want %d", path, resp.Status, status)
 		}
 		if !strings.Contains(page, "Back to the queue") || strings.Contains(page, `href="/login"`) || !strings.Contains(page, `action="/logout"`) {
 			t.Errorf("the %d page of %s reads:\n%s", status, path, page)
+		}
+		if status == 400 && path == "/?view=bogus" && !strings.Contains(page, "escalated or postponed") {
+			t.Errorf("the queue's refusal of an unknown view does not name the views:\n%s", page)
 		}
 	}
 }

@@ -35,6 +35,9 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	user := userFrom(ctx)
 	f, fvm := queueFilter(r.URL.Query(), user.Email)
+	if err := f.CheckView(); err != nil {
+		return err
+	}
 	runs, next, err := s.store.Queue(ctx, f)
 	if err != nil {
 		return err
