@@ -24,6 +24,7 @@ type Verdict struct {
 // for the workflow's blocking rules to hold, unless a supervisor overrides
 // them with a note; what the rules said travels with the decision.
 func (d *Desk) Decide(ctx context.Context, runID string, by *review.User, v Verdict) error {
+	v.Note = review.Note(v.Note)
 	if !v.Approve && v.Note == "" {
 		return review.Errorf(review.EINVALID, "A rejection needs a note saying why.")
 	}

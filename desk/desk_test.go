@@ -555,7 +555,8 @@ func testEscalateAndPostpone(t *testing.T) {
 	if err := d.Escalate(ctx, run, ana, "  "); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("escalating without a reason: %v", err)
 	}
-	if err := d.Escalate(ctx, run, ana, "The VAT rule blocks it and the invoice shows no VAT."); err != nil {
+	// An override would make the reason read otherwise on the Late board.
+	if err := d.Escalate(ctx, run, ana, "The VAT rule blocks it and the invoice shows no VAT.\u202e"); err != nil {
 		t.Fatal(err)
 	}
 	if q, esc := queued(""), queued(review.ViewEscalated); len(q) != 0 || len(esc) != 1 {

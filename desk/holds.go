@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -14,13 +13,13 @@ import (
 // it, the document is unreadable, the vendor is unknown): it leaves the
 // queue for the escalation queue, and its holder's hands.
 func (d *Desk) Escalate(ctx context.Context, runID string, by *review.User, reason string) error {
-	return d.hold(ctx, runID, review.Hold{Kind: review.HoldEscalated, By: by.Email, Note: strings.TrimSpace(reason)})
+	return d.hold(ctx, runID, review.Hold{Kind: review.HoldEscalated, By: by.Email, Note: review.Note(reason)})
 }
 
 // Postpone puts a run off until a time, with the reason: it leaves the
 // queue, and is back in it by itself once the time has come.
 func (d *Desk) Postpone(ctx context.Context, runID string, by *review.User, reason string, until time.Time) error {
-	return d.hold(ctx, runID, review.Hold{Kind: review.HoldPostponed, By: by.Email, Note: strings.TrimSpace(reason), Until: until.UTC()})
+	return d.hold(ctx, runID, review.Hold{Kind: review.HoldPostponed, By: by.Email, Note: review.Note(reason), Until: until.UTC()})
 }
 
 func (d *Desk) hold(ctx context.Context, runID string, h review.Hold) error {

@@ -3,6 +3,7 @@ package review
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -80,4 +81,21 @@ func (h Hold) Sentence(name func(email string) string) string {
 		return "Sent to a supervisor by " + name(h.By) + ": " + h.Note
 	}
 	return "Postponed by " + name(h.By) + " until " + h.Until.UTC().Format("2 Jan 2006 15:04 UTC") + ": " + h.Note
+}
+
+// Note is a person's note (a hold's reason, a rejection's) as kept: without
+// the spaces around it, control characters other than line breaks and
+// tabs, and the bidirectional embeddings, overrides and isolates (U+202A to
+// U+202E, U+2066 to U+2069) that would make it read otherwise on a page
+// than it was written (a reason that seems to say the reverse).
+func Note(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case unicode.IsControl(r), r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return -1
+		}
+		return r
+	}, s))
 }
