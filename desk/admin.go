@@ -235,6 +235,9 @@ func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, wi
 	if within < 0 || within > review.MaxServiceLevel {
 		return review.Errorf(review.EINVALID, "A service level is at most a year; none removes it.")
 	}
+	if workflowID == "" {
+		return review.Errorf(review.EINVALID, "A service level is for a workflow: name one.")
+	}
 	action := "removed the service level"
 	if within > 0 {
 		action = "set the service level to " + within.String()
@@ -263,6 +266,11 @@ func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, wi
 func (d *Desk) SetQARule(ctx context.Context, actor string, r review.QARule) error {
 	if err := r.Check(); err != nil {
 		return err
+	}
+	if len(r.Fields) > 0 {
+		if err := d.knownFields(ctx, r.WorkflowID, r.Fields); err != nil {
+			return err
+		}
 	}
 	return d.logged(ctx, actor, "set QA sampling", r.WorkflowID, func(ctx context.Context) error {
 		return d.store.SetQARule(ctx, r)

@@ -26,15 +26,8 @@ func (d *Desk) SetDuplicateKeys(ctx context.Context, workflowID string, fields [
 		return err
 	}
 	if len(fields) > 0 {
-		o, err := d.Latest(ctx, workflowID)
-		if err != nil {
+		if err := d.knownFields(ctx, workflowID, fields); err != nil {
 			return err
-		}
-		top := review.TopFields(o.Run)
-		for _, f := range fields {
-			if _, ok := top[f]; !ok {
-				return review.Errorf(review.EINVALID, "%s is not a field of %s, the workflow's newest run.", f, o.Run.ID)
-			}
 		}
 	}
 	err := d.logged(ctx, actor, "set the duplicate key to "+keyWords(fields), workflowID, func(ctx context.Context) error {

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -35,6 +36,27 @@ func (d *Desk) Latest(ctx context.Context, workflowID string) (Opened, error) {
 		return Opened{}, err
 	}
 	return d.Open(ctx, runs[0].ID)
+}
+
+// knownFields refuses, with a sentence, a field (a folded path: total,
+// line_items[].amount) whose top-level field the workflow's newest run
+// does not have, or a workflow no run has reached.
+func (d *Desk) knownFields(ctx context.Context, workflowID string, fields []string) error {
+	o, err := d.Latest(ctx, workflowID)
+	if err != nil {
+		return err
+	}
+	top := review.TopFields(o.Run)
+	for _, f := range fields {
+		head := f
+		if i := strings.IndexAny(f, ".["); i >= 0 {
+			head = f[:i]
+		}
+		if _, ok := top[head]; !ok {
+			return review.Errorf(review.EINVALID, "%s is not a field of %s, the workflow's newest run.", f, o.Run.ID)
+		}
+	}
+	return nil
 }
 
 // recent lists up to n of a workflow's newest runs, newest first.

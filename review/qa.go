@@ -31,6 +31,9 @@ const MaxQAFields = 50
 
 // Check says whether the rule can be kept.
 func (r QARule) Check() error {
+	if r.WorkflowID == "" {
+		return Errorf(EINVALID, "A QA rule is for a workflow: name one.")
+	}
 	if r.SamplePercent < 0 || r.SamplePercent > 100 {
 		return Errorf(EINVALID, "The QA sample is a percentage from 0 to 100.")
 	}

@@ -153,18 +153,19 @@ func TestQASample(t *testing.T) {
 	}
 }
 
-// TestQARuleCheck: a sample outside 0-100% or too many chosen fields is
-// refused with a sentence before anything is kept.
+// TestQARuleCheck: a sample outside 0-100%, too many chosen fields or no
+// workflow is refused with a sentence before anything is kept.
 func TestQARuleCheck(t *testing.T) {
 	for _, c := range []struct {
 		rule QARule
 		ok   bool
 	}{
-		{QARule{SamplePercent: 0}, true},
-		{QARule{SamplePercent: 100}, true},
-		{QARule{SamplePercent: 101}, false},
-		{QARule{SamplePercent: -1}, false},
-		{QARule{Fields: make([]string, MaxQAFields+1)}, false},
+		{QARule{WorkflowID: "wf", SamplePercent: 0}, true},
+		{QARule{WorkflowID: "wf", SamplePercent: 100}, true},
+		{QARule{WorkflowID: "wf", SamplePercent: 101}, false},
+		{QARule{WorkflowID: "wf", SamplePercent: -1}, false},
+		{QARule{WorkflowID: "wf", Fields: make([]string, MaxQAFields+1)}, false},
+		{QARule{SamplePercent: 10}, false},
 	} {
 		if err := c.rule.Check(); (err == nil) != c.ok || err != nil && ErrorCode(err) != EINVALID {
 			t.Errorf("%+v: %v", c.rule, err)
