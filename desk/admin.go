@@ -267,11 +267,6 @@ func (d *Desk) SetQARule(ctx context.Context, actor string, r review.QARule) err
 	if err := r.Check(); err != nil {
 		return err
 	}
-	if len(r.Fields) > 0 {
-		if err := d.knownFields(ctx, r.WorkflowID, r.Fields); err != nil {
-			return err
-		}
-	}
 	return d.logged(ctx, actor, "set QA sampling", r.WorkflowID, func(ctx context.Context) error {
 		return d.store.SetQARule(ctx, r)
 	})

@@ -278,6 +278,17 @@ func decodeQueueCursor(c string) (float64, string, error) {
 	return 0, "", review.Errorf(review.EINVALID, "cursor is not one this server gave out")
 }
 
+// Escalated counts runs waiting for a supervisor (on the held runs'
+// index: they are few).
+func (s *Store) Escalated(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE status = 'NEEDS_REVIEW' AND hold != '' AND hold = 'escalated'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("escalated runs: %w", err)
+	}
+	return n, nil
+}
+
 // QueueDepth counts runs waiting for review.
 func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	var n int64

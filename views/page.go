@@ -23,6 +23,9 @@ type Page struct {
 	Frame  Frame   // what a page adds to the shared frame; most add nothing
 	Undo   *UndoVM // a decision just made, which may still be taken back
 	Held   *HeldVM // a run just sent to a supervisor or postponed
+	// Escalated is how many runs wait for a supervisor, told to
+	// supervisors on every page.
+	Escalated int64
 }
 
 // HeldVM is a run the signed-in person just sent to a supervisor or

@@ -158,7 +158,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 
 // page fills the parts of a page view model every page shares.
 func (s *Server) page(r *http.Request, title, nav string) views.Page {
-	return views.Page{Title: title, User: userFrom(r.Context()), Nav: nav, Asset: s.assets.URL, People: s.people(r.Context()), Undo: s.justDecided(r), Held: s.justHeld(r)}
+	p := views.Page{Title: title, User: userFrom(r.Context()), Nav: nav, Asset: s.assets.URL, People: s.people(r.Context()), Undo: s.justDecided(r), Held: s.justHeld(r)}
+	if p.User != nil && p.User.Role.AtLeast(review.RoleSupervisor) {
+		// A supervisor opening any page is told of the runs already
+		// waiting for one, not only of those sent while it is open.
+		if n, err := s.store.Escalated(r.Context()); err == nil {
+			p.Escalated = n
+		}
+	}
+	return p
 }
 
 // justHeld is the run named by the page's "held" parameter (the page a

@@ -153,3 +153,27 @@ func (e *env) arriveTwins() (string, string) {
 	e.process()
 	return "workflow_run_demo_qh_2025", "workflow_run_demo_qh_copy_2025"
 }
+
+// TestSupervisorsToldOfWaitingEscalations: a supervisor opening any page
+// is told how many runs already wait for a supervisor, with the way to
+// them; a reviewer is not.
+func TestSupervisorsToldOfWaitingEscalations(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	run, _ := e.arriveTwins()
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	rev := e.signIn("ana@example.com", review.RoleReviewer)
+	if _, page := get(t, sup, e.srv.URL+"/"); strings.Contains(page, "for a supervisor: <a") {
+		t.Fatalf("told of escalations before any:\n%s", page)
+	}
+	if err := e.desk.Escalate(t.Context(), run, &review.User{Email: "ana@example.com", Role: review.RoleReviewer}, "the VAT number is unreadable"); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/", "/decided", "/breaches"} {
+		if _, page := get(t, sup, e.srv.URL+path); !strings.Contains(page, `1 run waits for a supervisor: <a href="/?view=escalated">see them</a>`) {
+			t.Errorf("%s does not tell the supervisor of the waiting escalation:\n%s", path, page)
+		}
+	}
+	if _, page := get(t, rev, e.srv.URL+"/"); strings.Contains(page, "waits for a supervisor") {
+		t.Error("a reviewer is told of escalations")
+	}
+}
