@@ -31,7 +31,7 @@ func TestFetchedDocumentIsMeasuredAtOnce(t *testing.T) {
 	store, _ := setup(t, fake.srv.URL, "sk_test")
 	ctx := context.Background()
 	var learnt sync.Map
-	w := ingest.NewWorker(blindStore{store}, applier{store, func(blob string) { learnt.Store(blob, true) }}, extend.New(fake.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	w := ingest.NewWorker(blindStore{store}, applier{store: store, measured: func(blob string) { learnt.Store(blob, true) }}, extend.New(fake.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
 	for i := range 3 {
 		fake.files[fmt.Sprintf("file_burst_%04d", i)] = append(slices.Clip(aws), byte(i)) // each its own blob
 		body := demo.Event(fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
@@ -48,6 +48,46 @@ func TestFetchedDocumentIsMeasuredAtOnce(t *testing.T) {
 			return err == nil && f.Blob != "" && ok
 		})
 	}
+}
+
+// TestMeasuringDoesNotWaitForDrawing: documents are fetched and measured
+// while page one of the first is still being drawn (drawing costs ten times
+// measuring, and once held fetching to 7 documents a second); page one is
+// drawn beside, once there is time.
+func TestMeasuringDoesNotWaitForDrawing(t *testing.T) {
+	const files = 2*ingest.FetchConcurrency + 1
+	fake := newFakeExtend(t, 0)
+	store, _ := setup(t, fake.srv.URL, "sk_test")
+	ctx := context.Background()
+	var measured, drawn atomic.Int32
+	held := make(chan struct{})
+	a := applier{store: store, measured: func(string) { measured.Add(1) }, drawn: func(string) {
+		<-held
+		drawn.Add(1)
+	}}
+	w := ingest.NewWorker(blindStore{store}, a, extend.New(fake.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	for i := range files {
+		fake.files[fmt.Sprintf("file_burst_%04d", i)] = fmt.Appendf(nil, "document %d", i)
+		body := demo.Event(fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
+		ev, _ := review.DecodeEvent(body)
+		if _, err := store.AppendEvent(ctx, ev, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	running(t, w)
+	t.Cleanup(func() { // before the worker stops: its draw is held
+		select {
+		case <-held:
+		default:
+			close(held)
+		}
+	})
+	waitFor(t, "every document measured while page one is held", func() bool { return measured.Load() == files })
+	if d := drawn.Load(); d != 0 {
+		t.Fatalf("%d drawn while drawing was held", d)
+	}
+	close(held)
+	waitFor(t, "every page one drawn", func() bool { return drawn.Load() == files })
 }
 
 // blindStore finds no unmeasured documents.

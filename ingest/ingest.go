@@ -47,6 +47,12 @@ const (
 	// measuring a document costs several times the CPU of applying its
 	// event, and a run's row in the queue comes before its pages.
 	FetchConcurrency = 4
+	// drawQueue is how many measured documents wait for their page one to
+	// be drawn: drawing (50-75 ms of PDFium) costs ten times fetching and
+	// measuring, so under a burst the queue fills and documents beyond it
+	// are not drawn on arrival (their page one is drawn when first asked
+	// for, as any other page). A few seconds of drawing at most.
+	drawQueue = 64
 )
 
 // Store is the durable inbox the worker drains, and where documents go.
@@ -73,6 +79,9 @@ type Desk interface {
 	// Measure measures a document as it arrives, so the pages that show
 	// it only read.
 	Measure(ctx context.Context, blob string) (review.Document, error)
+	// DrawFirst draws page one of a measured document, so its first view
+	// need not wait for it.
+	DrawFirst(ctx context.Context, blob string) error
 }
 
 // Worker processes pending events and fetches due documents.
@@ -85,6 +94,7 @@ type Worker struct {
 	Backoff func(attempt int) time.Duration // wait before a document is fetched again
 
 	filesWake chan struct{}
+	drawing   chan string // measured documents whose page one is to be drawn
 	batch     int         // with one writer, events the next batch takes (see applyBytes)
 	behind    atomic.Bool // the last batch was full: more events may be waiting
 
@@ -102,6 +112,7 @@ func NewWorker(store Store, desk Desk, client *extend.Client, log *slog.Logger) 
 	w := &Worker{
 		Store: store, Desk: desk, Extend: client, Log: log, Now: time.Now, Backoff: Backoff,
 		filesWake: make(chan struct{}, 1),
+		drawing:   make(chan string, drawQueue),
 	}
 	w.behind.Store(true) // until the first batch says otherwise: after a restart, events waiting come first
 	return w
@@ -110,9 +121,11 @@ func NewWorker(store Store, desk Desk, client *extend.Client, log *slog.Logger) 
 // Run processes events and fetches documents until ctx ends. Work cut short
 // stays pending in the database and is done on the next start.
 func (w *Worker) Run(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { defer close(done); w.fetchLoop(ctx) }()
+	done := make(chan struct{}, 2)
+	go func() { w.fetchLoop(ctx); done <- struct{}{} }()
+	go func() { w.drawLoop(ctx); done <- struct{}{} }()
 	w.eventLoop(ctx)
+	<-done
 	<-done
 }
 
@@ -291,11 +304,37 @@ func (w *Worker) measure(ctx context.Context) {
 	}
 }
 
-// measureOne measures one stored document; a failure leaves it
-// unmeasured, for measure to try again.
+// measureOne measures one stored document, and queues its page one to be
+// drawn unless the queue is full; a failure leaves it unmeasured, for
+// measure to try again.
 func (w *Worker) measureOne(ctx context.Context, blob string) {
-	if _, err := w.Desk.Measure(ctx, blob); err != nil && ctx.Err() == nil {
-		w.Log.Warn("measure document", "blob", blob, "err", err)
+	if _, err := w.Desk.Measure(ctx, blob); err != nil {
+		if ctx.Err() == nil {
+			w.Log.Warn("measure document", "blob", blob, "err", err)
+		}
+		return
+	}
+	select {
+	case w.drawing <- blob:
+	default: // behind: drawn when first asked for
+	}
+}
+
+// drawLoop draws page one of measured documents, one at a time, beside
+// fetching and measuring and never holding them up.
+func (w *Worker) drawLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case blob := <-w.drawing:
+			if w.behind.Load() {
+				continue // events first: drawn when first asked for
+			}
+			if err := w.Desk.DrawFirst(ctx, blob); err != nil && ctx.Err() == nil {
+				w.Log.Warn("draw page one", "blob", blob, "err", err)
+			}
+		}
 	}
 }
 

@@ -88,6 +88,7 @@ type applier struct {
 		ApplyEvents(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
 	}
 	measured func(blob string)
+	drawn    func(blob string) // when set, hears of each page one drawn, and may hold it
 }
 
 func (a applier) Arrive(ctx context.Context, outs []review.EventOutcome) (review.Applied, error) {
@@ -109,6 +110,13 @@ func (a applier) Measure(_ context.Context, blob string) (review.Document, error
 		a.measured(blob)
 	}
 	return review.Document{}, nil
+}
+
+func (a applier) DrawFirst(_ context.Context, blob string) error {
+	if a.drawn != nil {
+		a.drawn(blob)
+	}
+	return nil
 }
 
 func send(t *testing.T, s *storage.Store, id, typ string, payload json.RawMessage) {

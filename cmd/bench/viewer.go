@@ -298,6 +298,9 @@ func loadRun(ctx context.Context, e *viewerEnv, runID, fileID string, pdf, value
 	if _, err := e.desk.Measure(ctx, hash); err != nil { // as ingest does on arrival
 		return "", err
 	}
+	if err := e.desk.DrawFirst(ctx, hash); err != nil { // as ingest does after, when it has time
+		return "", err
+	}
 	body := demo.Event("evt_"+runID, review.EventRunNeedsReview, []byte(payload))
 	ev, err := review.DecodeEvent(body)
 	if err != nil {

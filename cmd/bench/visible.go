@@ -376,8 +376,8 @@ func (v *visible) results(base string) []result {
 const whyApply = "Profiled (`-bench ApplyBurst -cpuprofile ./ingest`, 2,000 distinct 20 KB runs): 0.87 ms an event, 0.65 ms of it CPU: decoding 37%, writing 60% (the run's 20 KB into `runs`, the event's row rewritten to mark it done, the commit). Under the sustained load the worker shares the cores with the receiver, the senders and the documents, so on a loaded machine the rows wait for a core."
 
 // whyDocs is where a document's time went when profiled (BENCHMARKS.md,
-// "Ingest as a team feels it").
-const whyDocs = "Profiled in the server under the sustained load: fetching, storing and measuring a document took about 1.6 ms of CPU against 0.45 ms to apply its event, each stored in its own transaction and fsync (`PutFile` 14% of the CPU at load 35), and documents wait while events are applied. The rate counts from the first send."
+// "Documents fetched beside the events").
+const whyDocs = "Profiled on 2026-12-07 (`-only ingest -cpuprofile -blockprofile`, load 3-6): page one is drawn beside, off the fetch path; fetching, storing and measuring a document takes about 2.2 ms of CPU (storing 1.6 ms: `PutFile`, keying its runs, each its own write transaction) and about 37 ms of waiting, over half of it for the one writer, so while events are behind (one fetch at a time, events first) documents go at about 20/s, and at about 100/s when they are not. The rate counts from the first send."
 
 // fakeExtend serves GET /files/{id} with a presigned link to itself and, at
 // that link, pdf with the file's id appended after its end (so every

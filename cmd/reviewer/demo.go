@@ -266,6 +266,9 @@ func storeFiles(ctx context.Context, in *instance.Instance, r demo.Run) error {
 		if _, err := in.Desk.Measure(ctx, hash); err != nil { // measured as it arrives, as the ingest worker does
 			return fmt.Errorf("demo %s: %w", name, err)
 		}
+		if err := in.Desk.DrawFirst(ctx, hash); err != nil {
+			return fmt.Errorf("demo %s: %w", name, err)
+		}
 	}
 	return nil
 }
