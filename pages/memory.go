@@ -3,6 +3,7 @@
 package pages
 
 import (
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,9 +27,17 @@ func reserved(limit uint64) experimental.MemoryAllocator {
 	})
 }
 
-type mapping struct{ buf []byte }
+// mapping is one instance's memory. An instance stopped at its deadline is
+// freed from the timer's goroutine while its call may still be growing the
+// memory in its own: mu keeps the two apart.
+type mapping struct {
+	mu  sync.Mutex
+	buf []byte
+}
 
 func (m *mapping) Reallocate(size uint64) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if size > uint64(cap(m.buf)) {
 		return nil
 	}
@@ -43,6 +52,8 @@ func (m *mapping) Reallocate(size uint64) []byte {
 const unmapAfter = time.Minute
 
 func (m *mapping) Free() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if cap(m.buf) == 0 {
 		return
 	}
