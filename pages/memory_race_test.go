@@ -13,7 +13,7 @@ import (
 // doing so), and a grow after the free fails instead of reaching freed
 // pages.
 func TestFreeWhileGrowing(t *testing.T) {
-	m := reserved(1 << 20).Allocate(0, 1<<20).(*mapping)
+	m := reserved(1<<20).Allocate(0, 1<<20).(*mapping)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
