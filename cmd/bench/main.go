@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -515,15 +516,17 @@ func main() {
 	}
 }
 
-// percentile returns the p-th percentile (0..100) of durations.
+// percentile returns the p-th percentile (0..100) of durations, by nearest
+// rank: the smallest at or above p percent of them. Of ten samples the p99
+// is the largest (rounding the rank down would give the one below it).
 func percentile(ds []time.Duration, p float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
 	}
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	i := int(float64(len(s)-1) * p / 100)
-	return s[i]
+	i := int(math.Ceil(float64(len(s))*p/100)) - 1
+	return s[min(max(i, 0), len(s)-1)]
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The passes of one figure share a row: its goal once, then what each
@@ -76,5 +77,38 @@ func TestReportKeepsTheSectionsWrittenByHand(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(bare); string(b) != hand {
 		t.Errorf("a refused file was changed: %q", b)
+	}
+}
+
+// A p99 of few samples is their largest, not the one below it: with ten
+// samples, the nearest rank of the 99th percentile is the tenth.
+func TestPercentileIsTheNearestRank(t *testing.T) {
+	t.Parallel()
+	var ten []time.Duration
+	for i := 10; i >= 1; i-- {
+		ten = append(ten, time.Duration(i)*time.Millisecond)
+	}
+	for _, c := range []struct {
+		ds   []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{ten, 99, 10 * time.Millisecond},
+		{ten, 100, 10 * time.Millisecond},
+		{ten, 50, 5 * time.Millisecond},
+		{ten, 0, 1 * time.Millisecond},
+		{ten[:5], 99, 10 * time.Millisecond},
+		{[]time.Duration{3, 1, 2}, 50, 2},
+	} {
+		if got := percentile(c.ds, c.p); got != c.want {
+			t.Errorf("percentile(%v, %v) = %v, want %v", c.ds, c.p, got, c.want)
+		}
+	}
+	var many []time.Duration
+	for i := range 200 {
+		many = append(many, time.Duration(i+1))
+	}
+	if got := percentile(many, 99); got != 198 {
+		t.Errorf("p99 of 1..200 = %v, want 198 (two above it)", got)
 	}
 }
