@@ -18,6 +18,10 @@ import (
 // seconds, so three passes of make bench stay in its ten minutes.
 var dashboardRuns = 20_000
 
+// goalRuns is how many runs wait in the issue's goals for the dashboard,
+// the queue page and search (item 6), and what -long fills.
+const goalRuns = 1_000_000
+
 const dashboardSpread = 30 * 24 * time.Hour
 
 // benchDashboard measures the supervisor's dashboard, the queue page and a
@@ -116,14 +120,18 @@ func dashboardOn(ctx context.Context, log io.Writer, name, dir, db string, bare 
 	}
 	fmt.Fprintf(log, "%s at %d waiting: dashboard p50 %s p99 %s (the scan it made: p50 %s); queue page p99 %s (bare %s); search p99 %s (bare %s)\n", name, dashboardRuns,
 		ms(percentile(dash, 50)), ms(percentile(dash, 99)), ms(percentile(scans, 50)), ms(percentile(queue, 99)), ms(percentile(page, 99)), ms(percentile(search, 99)), ms(percentile(found, 99)))
-	return []result{
+	part := "dashboard"
+	if db != "" {
+		part = "dashboard-postgres"
+	}
+	return atScale([]result{
 		{Name: fmt.Sprintf("%s: dashboard with %d runs waiting (queued over 30 days, 5 workflows), server time p99 (p50)", name, dashboardRuns), Value: fmt.Sprintf("%s (%s)", ms(percentile(dash, 99)), ms(percentile(dash, 50))),
 			Baseline: fmt.Sprintf("%s p50 for the bare queries it ran before (every waiting run counted per request)", ms(percentile(scans, 50))), Goal: "< 100 ms",
 			Ratio: ratio(float64(percentile(dash, 50)), float64(percentile(scans, 50))) + " (p50s)", Met: meets(percentile(dash, 99) < 100*time.Millisecond),
 			Why: beside(percentile(dash, 99), percentile(scans, 50), 100*time.Millisecond, "the bare scan it replaced")},
 		pageFigure(fmt.Sprintf("%s: queue page (100 rows of %d waiting), server time p99 (p50)", name, dashboardRuns), queue, page, "the bare SQL query of the page"),
 		pageFigure(fmt.Sprintf("%s: the same, searched for one invoice number", name), search, found, "the bare search query"),
-	}, nil
+	}, dashboardRuns >= goalRuns, fmt.Sprintf("make bench fills %d waiting runs; the goal is set at %d, which `-only %s -long` fills.", dashboardRuns, goalRuns, part)), nil
 }
 
 // pageFigure is a page's server time, p99 under 15 ms the goal, beside the

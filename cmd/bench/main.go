@@ -63,6 +63,10 @@ const (
 	// unjudged: this machine cannot show whether the goal is met; Why
 	// says what it can show.
 	unjudged
+	// smaller: met at a smaller load or scale than the goal's own (make
+	// bench keeps to its ten minutes), which says nothing of the goal; Why
+	// says which -long measures it.
+	smaller
 )
 
 // meets is the verdict of a goal that has one.
@@ -71,6 +75,18 @@ func meets(ok bool) verdict {
 		return met
 	}
 	return missed
+}
+
+// atScale is the verdict of figures measured at their goal's scale (full)
+// or below it: below it a miss stands, for more load only adds to it, but
+// a goal met says nothing, and why says where it is measured.
+func atScale(rs []result, full bool, why string) []result {
+	for i := range rs {
+		if rs[i].Met == met && !full {
+			rs[i].Met, rs[i].Why = smaller, why
+		}
+	}
+	return rs
 }
 
 // ratio is a over b, as the report writes it.
@@ -337,6 +353,8 @@ func render(ps []pass, cmdline string) string {
 						return "**no**"
 					case unjudged:
 						return "cannot tell here"
+					case smaller:
+						return "not at its scale"
 					}
 					return ""
 				}},
@@ -369,7 +387,7 @@ func render(ps []pass, cmdline string) string {
 			for _, v := range []struct {
 				verdict
 				say string
-			}{{missed, "**Below its goal**"}, {unjudged, "**Not judged on this machine**"}} {
+			}{{missed, "**Below its goal**"}, {unjudged, "**Not judged on this machine**"}, {smaller, "**Not measured at the goal's scale**"}} {
 				var in []string
 				why := ""
 				for i, p := range ps {
@@ -440,7 +458,7 @@ func main() {
 	if *long {
 		sustained = longLoad
 		closedLoopEvents = 10_000
-		dashboardRuns = 1_000_000
+		dashboardRuns = goalRuns
 		queueRuns = 100_000
 		accuracyRuns = 100_000
 	}

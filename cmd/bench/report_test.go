@@ -112,3 +112,70 @@ func TestPercentileIsTheNearestRank(t *testing.T) {
 		t.Errorf("p99 of 1..200 = %v, want 198 (two above it)", got)
 	}
 }
+
+// The acknowledged-to-visible goals are set at 3,000 events/s for 60 s:
+// make bench's shorter load met them says nothing of the goal, so the
+// report must not say "yes"; a miss at the shorter load stands.
+func TestVisibleGoalsMetOnlyAtTheirLoad(t *testing.T) {
+	t.Parallel()
+	fast := make([]time.Duration, 100)
+	for i := range fast {
+		fast[i] = time.Millisecond
+	}
+	at := func(l load, backend string) *visible {
+		return &visible{load: l, backend: backend, acked: l.events(), shown: l.events(), ackLat: fast, toVisible: fast, ackRate: float64(l.perSecond), applyRate: float64(l.perSecond)}
+	}
+	for _, backend := range []string{"SQLite", "PostgreSQL"} {
+		short := at(quietLoad, backend).results("base")
+		for _, r := range short[1:3] {
+			if r.Met != smaller || !strings.Contains(r.Why, "-long") {
+				t.Errorf("%s at %d/s for %s: %q judged %v (%q), want not judged at the goal's load, pointing at -long", backend, quietLoad.perSecond, quietLoad.duration, r.Name, r.Met, r.Why)
+			}
+		}
+		for _, r := range at(longLoad, backend).results("base")[1:3] {
+			if r.Met != met {
+				t.Errorf("%s at the goal's load: %q judged %v, want met", backend, r.Name, r.Met)
+			}
+		}
+		late := at(quietLoad, backend)
+		late.toVisible = append([]time.Duration(nil), fast...)
+		late.toVisible[98], late.toVisible[99] = 2*time.Second, 2*time.Second // the 99th of 100 over 1 s
+		if r := late.results("base")[1]; r.Met != missed {
+			t.Errorf("%s: a p99 over 1 s at the shorter load judged %v, want missed", backend, r.Met)
+		}
+	}
+	// The PostgreSQL acknowledgements were never profiled: SQLite's
+	// profile is not their reason.
+	pg := at(quietLoad, "PostgreSQL").results("base")[0]
+	if pg.Why == whyAck {
+		t.Errorf("PostgreSQL's acknowledgements give SQLite's profile as their reason: %q", pg.Why)
+	}
+}
+
+// A figure met below its goal's scale is written as such, not as met.
+func TestReportSaysWhenAGoalWasNotMeasuredAtItsScale(t *testing.T) {
+	t.Parallel()
+	r := render([]pass{{results: []result{{Name: "dashboard p99", Value: "3 ms", Goal: "< 100 ms", Met: smaller, Why: "Filled 20000 runs; the goal is at 1,000,000.", Item: "6"}}}}, "go run ./cmd/bench")
+	for _, want := range []string{
+		"|  |  | goal met | not at its scale |",
+		"- **Not measured at the goal's scale** (quiet): dashboard p99. Filled 20000 runs; the goal is at 1,000,000.",
+	} {
+		if !strings.Contains(r, want) {
+			t.Errorf("the report lacks %q:\n%s", want, r)
+		}
+	}
+}
+
+// Below its goal's scale a miss stands and a figure without a goal stays
+// without one; only a goal met turns into "not at its scale", with why.
+func TestAtScale(t *testing.T) {
+	t.Parallel()
+	in := []result{{Name: "a", Met: met, Why: "x"}, {Name: "b", Met: missed, Why: "slow"}, {Name: "c"}}
+	got := atScale(append([]result(nil), in...), false, "fill more")
+	if got[0].Met != smaller || got[0].Why != "fill more" || got[1].Met != missed || got[1].Why != "slow" || got[2].Met != noGoal {
+		t.Errorf("below its scale: %+v", got)
+	}
+	if got := atScale(append([]result(nil), in...), true, "fill more"); got[0].Met != met || got[0].Why != "x" {
+		t.Errorf("at its scale: %+v", got)
+	}
+}

@@ -353,11 +353,20 @@ func (v *visible) results(base string) []result {
 		prefix, v.perSecond, v.duration, queueSockets)
 	someNever := func(ds []time.Duration) bool { return len(ds) > 0 && percentile(ds, 100) == never }
 	ack99, vis99 := percentile(v.ackLat, 99), percentile(v.toVisible, 99)
-	return []result{
+	whyAcks, part := whyAck, "ingest"
+	if v.backend != "SQLite" {
+		whyAcks, part = whyAckPostgres, "ingest-postgres"
+	}
+	// The issue sets these goals at its own load: met at make bench's
+	// shorter one, they are not met yet.
+	full := v.perSecond >= longLoad.perSecond && v.duration >= longLoad.duration
+	scale := fmt.Sprintf("make bench offers %d events/s for %s; the goal is set at %d events/s for %s, which `-only %s -long` offers.",
+		v.perSecond, v.duration, longLoad.perSecond, longLoad.duration, part)
+	rs := []result{
 		{Name: what + ": acknowledged, latency from the scheduled send p99 (p50)",
 			Value:    fmt.Sprintf("%d of %d, %.0f/s; %s; load average %s to %s", v.acked, v.events(), v.ackRate, latencies(v.ackLat), v.loadBefore, v.loadAfter),
 			Baseline: base, Goal: "every one; p99 < 25 ms",
-			Met: meets(v.acked == v.events() && !someNever(v.ackLat) && ack99 < 25*time.Millisecond), Item: "1", Why: whyAck},
+			Met: meets(v.acked == v.events() && !someNever(v.ackLat) && ack99 < 25*time.Millisecond), Item: "1", Why: whyAcks},
 		{Name: prefix + "the same: from the acknowledgement to the run's row published on every socket, p99 (p50)",
 			Value: fmt.Sprintf("%s, %d of %d shown", latencies(v.toVisible), v.shown, v.acked), Goal: "p99 < 1 s",
 			Met: meets(v.shown == v.acked && vis99 < time.Second), Item: "1", Why: whyApply},
@@ -369,7 +378,14 @@ func (v *visible) results(base string) []result {
 			Value: fmt.Sprintf("%d fetched, %d of %d measured, %.0f/s (last after %s)", v.fetched, v.measured, v.acked, v.docsRate, v.docsDone.Round(time.Millisecond)), Goal: "≥ 100 documents/s",
 			Met: meets(v.measured >= v.acked && v.docsRate >= 100), Item: "6", Why: whyDocs},
 	}
+	atScale(rs[1:3], full, scale)
+	return rs
 }
+
+// whyAckPostgres is what is known of the acknowledgements' time on
+// PostgreSQL: whyAck's profile is SQLite's, whose one writer PostgreSQL
+// does not have.
+const whyAckPostgres = "Not profiled on PostgreSQL in this change (the profile of the acknowledgements on SQLite, whose time went to waiting for its one writer, does not apply). The instance, PostgreSQL and the 50 senders share the same 2 cores."
 
 // whyApply is where the apply worker's time went when profiled
 // (BENCHMARKS.md, "Where the worker's time went").
