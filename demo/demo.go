@@ -282,24 +282,72 @@ func Payload(name string) (json.RawMessage, error) {
 }
 
 // Arrival returns a maker of distinct 20 KB workflow runs for load tests
-// and benchmarks: the 2026 NICS report run, compact, its metadata padded to
-// 20 KB as Extend's payloads with a long document's outputs are, with every
-// id of it (the run's, its file's, its step's and its output's hold
-// "demo_nics") made tag's. Its document is nics-background-checks-2015-11-rotated.pdf.
+// and benchmarks: the 2026 NICS report run with its table of states grown
+// to 20 KB of cited rows, as a long document's line items make Extend's
+// payloads (every row a value, a confidence and a box, so decoding and
+// applying cost what a real run of that size costs), with every id of it
+// (the run's, its file's, its step's and its output's hold "demo_nics")
+// made tag's. Its document is nics-background-checks-2015-11-rotated.pdf.
 func Arrival() (func(tag string) json.RawMessage, error) {
 	b, err := content.ReadFile("runs/nics_rotated_2026.json")
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
+	b, err = growStates(b, arrivalSize)
+	if err != nil {
 		return nil, err
 	}
-	tmpl := buf.String()
-	if pad := 20<<10 - len(tmpl) - 300; pad > 0 {
-		tmpl = `{"metadata":{"padding":"` + strings.Repeat("x", pad) + `"},` + tmpl[1:]
-	}
+	tmpl := string(b)
 	return func(tag string) json.RawMessage {
 		return json.RawMessage(strings.ReplaceAll(tmpl, "demo_nics", tag))
 	}, nil
+}
+
+// arrivalSize is the size of Arrival's runs: Extend's payload for a
+// document of a few pages with a table.
+const arrivalSize = 20 << 10
+
+// growStates adds rows to the extraction's table of states, each cited a
+// row beside the last (the page is turned: rows go along x), until the
+// compact run is size bytes.
+func growStates(run []byte, size int) ([]byte, error) {
+	var whole map[string]any
+	if err := json.Unmarshal(run, &whole); err != nil {
+		return nil, err
+	}
+	steps, _ := whole["stepRuns"].([]any)
+	step, _ := steps[0].(map[string]any)
+	out := dig(step, "result", "extractRun", "output")
+	value, meta := dig(out, "value"), dig(out, "metadata")
+	cits, _ := dig(meta, "states[2].name")["citations"].([]any)
+	if len(cits) == 0 {
+		return nil, fmt.Errorf("demo run: no cited table of states")
+	}
+	cit := cits[0].(map[string]any)
+	states, _ := value["states"].([]any)
+	for i := len(states); ; i++ {
+		b, err := json.Marshal(whole)
+		if err != nil || len(b) >= size {
+			return b, err
+		}
+		name := fmt.Sprintf("State %d", i+1)
+		states = append(states, map[string]any{"name": name})
+		value["states"] = states
+		var poly []any
+		for _, p := range cit["polygon"].([]any) {
+			p := p.(map[string]any)
+			poly = append(poly, map[string]any{"x": p["x"].(float64) - 7.2*float64(i-2), "y": p["y"]})
+		}
+		meta[fmt.Sprintf("states[%d].name", i)] = map[string]any{"ocrConfidence": 0.9, "citations": []any{map[string]any{
+			"page": cit["page"], "fileId": cit["fileId"], "polygon": poly, "referenceText": name,
+		}}}
+	}
+}
+
+// dig walks m's nested objects by keys; nil when one is missing.
+func dig(m map[string]any, keys ...string) map[string]any {
+	for _, k := range keys {
+		m, _ = m[k].(map[string]any)
+	}
+	return m
 }
