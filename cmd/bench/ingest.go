@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,9 +33,14 @@ const (
 	rawRows = 1000
 )
 
-// closedLoopEvents is how many events the closed loops send (10,000 with
-// -long): at a few hundred a second, seconds of sending in make bench.
+// closedLoopEvents is how many events each of the two processes sends (10,000
+// with -long): at a few hundred a second, seconds of sending in make bench.
 var closedLoopEvents = 2_000
+
+// closedLoopFor is how long the closed loops keep their 50 senders busy
+// (30 s with -long): a sustained rate, with documents fetched meanwhile,
+// not a burst over before the workers behind it start.
+var closedLoopFor = 5 * time.Second
 
 // benchIngest measures ingest as a team feels it, through the real wiring
 // (every worker running, documents fetched from a fake Extend API that
@@ -56,7 +62,7 @@ func benchAck(ctx context.Context, log io.Writer) ([]result, error) {
 
 // ingestSQLite is benchIngest, the sustained load only when asked for.
 func ingestSQLite(ctx context.Context, log io.Writer, withSustained bool) ([]result, error) {
-	bodies, err := ingestBodies(closedLoopEvents)
+	bodies, err := ingestBodies(rawRows)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +72,7 @@ func ingestSQLite(ctx context.Context, log io.Writer, withSustained bool) ([]res
 	}
 	defer os.RemoveAll(dir)
 
-	base, err := rawInsertBaseline(ctx, filepath.Join(dir, "raw"), bodies[:min(rawRows, len(bodies))])
+	base, err := rawInsertBaseline(ctx, filepath.Join(dir, "raw"), bodies)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +86,7 @@ func ingestSQLite(ctx context.Context, log io.Writer, withSustained bool) ([]res
 		}
 		out = vis.results(fmt.Sprintf("%.0f rows/s (raw SQLite insert, one row per transaction)", base))
 	}
-	ack, err := closedLoop(ctx, log, filepath.Join(dir, "server"), "", bodies, base)
+	ack, err := closedLoop(ctx, log, filepath.Join(dir, "server"), "", base)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +101,7 @@ func benchAckPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer srv.Stop()
-	bodies, err := ingestBodies(closedLoopEvents)
+	bodies, err := ingestBodies(rawRows)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +114,7 @@ func benchAckPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := rawPostgresInserts(ctx, rawURL, bodies[:min(rawRows, len(bodies))], ingestSenders)
+	base, err := rawPostgresInserts(ctx, rawURL, bodies, ingestSenders)
 	if err != nil {
 		return nil, err
 	}
@@ -117,25 +123,38 @@ func benchAckPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return closedLoop(ctx, log, filepath.Join(dir, "server"), db, bodies, base)
+	return closedLoop(ctx, log, filepath.Join(dir, "server"), db, base)
 }
 
 // closedLoop measures the most the real wiring on a fresh database (db,
-// SQLite in dir when empty) acknowledges: 50 senders, each sending its
-// next event as soon as the last is acknowledged.
-func closedLoop(ctx context.Context, log io.Writer, dir, db string, bodies [][]byte, base float64) ([]result, error) {
-	in, stop, err := startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: "http://127.0.0.1:1", CompileCache: compileCache(dir)})
+// SQLite in dir when empty) acknowledges, sustained for closedLoopFor: 50
+// senders, each sending its next event as soon as the last is
+// acknowledged, every event its own run whose document the instance
+// fetches meanwhile from a fake Extend serving a real PDF.
+func closedLoop(ctx context.Context, log io.Writer, dir, db string, base float64) ([]result, error) {
+	pdf, err := benchPDF()
+	if err != nil {
+		return nil, err
+	}
+	api := fakeExtend(pdf)
+	defer api.Close()
+	in, stop, err := startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: api.URL, ExtendKey: "sk_bench", CompileCache: compileCache(dir)})
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
+	m, err := newBodyMaker()
+	if err != nil {
+		return nil, err
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestSenders}, Timeout: 30 * time.Second}
 	load, cpu := loadAverage(), cpuTime()
-	rate, lat, err := sendAll(ctx, client, in.URL+"/webhooks/extend", bodies)
+	rate, lat, err := sendFor(ctx, client, in.URL+"/webhooks/extend", m, closedLoopFor)
 	if err != nil {
 		return nil, err
 	}
 	cpu = cpuTime() - cpu
+	loadAfter := loadAverage()
 	// On a shared machine the rate follows the CPU the process is given;
 	// the CPU an acknowledgement costs (senders included) and what was
 	// left to apply say where it went.
@@ -147,8 +166,8 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, bodies [][]b
 		sqliteIngest = rate
 	}
 	p50, p99 := percentile(lat, 50), percentile(lat, 99)
-	fmt.Fprintf(log, "ingest closed loop (load %s to %s): %d events of %d bytes, %.0f acknowledged/s (%.2fx the raw insert), p50 %s, p99 %s; CPU %s an event, %d left to apply",
-		load, loadAverage(), len(lat), len(bodies[0]), rate, rate/base, ms(p50), ms(p99), ms(cpu/time.Duration(len(bodies))), counts["pending"])
+	fmt.Fprintf(log, "ingest closed loop (load %s to %s): %d events for %s, %.0f acknowledged/s (%.2fx the raw insert), p50 %s, p99 %s; CPU %s an event, %d left to apply",
+		load, loadAfter, len(lat), closedLoopFor, rate, rate/base, ms(p50), ms(p99), ms(cpu/time.Duration(len(lat))), counts["pending"])
 	t0 := time.Now()
 	for counts["pending"] > 0 && time.Since(t0) < drainCeiling {
 		time.Sleep(100 * time.Millisecond)
@@ -157,9 +176,19 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, bodies [][]b
 		}
 	}
 	fmt.Fprintf(log, ", %d left %s later\n", counts["pending"], time.Since(t0).Round(100*time.Millisecond))
-	what, raw, item := "webhook ingest", "raw SQLite insert, same bytes, one row per transaction", "2"
+	what := fmt.Sprintf("signed 20 KB `needs_review`, each its own run and document (fetched meanwhile from a fake Extend serving a real PDF), 50 senders as fast as acknowledged for %s (%d events), each after a durable commit", closedLoopFor, len(lat))
 	if db != "" {
-		what, raw, item = "PostgreSQL: webhook ingest", fmt.Sprintf("raw PostgreSQL insert, same bytes, one row per transaction, %d connections", ingestSenders), "7"
+		// Item 7: PostgreSQL keeps up with its own raw insert at the same
+		// concurrency, and with half of SQLite.
+		vsSQLite := "SQLite not measured in this pass"
+		if sqliteIngest > 0 {
+			vsSQLite = fmt.Sprintf("%.2f× this pass's SQLite figure (%.0f/s)", rate/sqliteIngest, sqliteIngest)
+		}
+		return []result{{Name: "PostgreSQL: webhook ingest, " + what + " (fsync on)",
+			Value:    fmt.Sprintf("%.0f events/s, p99 %s (p50 %s); %s; load average %s to %s", rate, ms(p99), ms(p50), vsSQLite, load, loadAfter),
+			Baseline: fmt.Sprintf("%.0f rows/s (raw PostgreSQL insert, same bytes, one row per transaction, %d connections)", base, ingestSenders),
+			Goal:     "≥ the raw insert at 50 connections, ≥ 0.5× SQLite",
+			Ratio:    ratio(rate, base), Met: meets(rate >= base && rate >= sqliteIngest/2), Item: "7", Why: whyPostgres}}, nil
 	}
 	// The goal of item 2: group commit puts many acknowledgements in one
 	// fsync, so the endpoint outruns one row per transaction.
@@ -168,11 +197,11 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, bodies [][]b
 		want = 1.0
 	}
 	return []result{
-		{Name: fmt.Sprintf("%s, signed 20 KB `needs_review`, each its own run, %d events from 50 senders as fast as acknowledged, each after a durable commit", what, len(bodies)), Value: fmt.Sprintf("%.0f events/s", rate),
-			Baseline: fmt.Sprintf("%.0f rows/s (%s)", base, raw), Goal: goal,
-			Ratio: ratio(rate, base), Met: meets(rate >= want*base), Item: item, Why: whyAck},
+		{Name: "webhook ingest, " + what, Value: fmt.Sprintf("%.0f events/s; load average %s to %s", rate, load, loadAfter),
+			Baseline: fmt.Sprintf("%.0f rows/s (raw SQLite insert, same bytes, one row per transaction)", base), Goal: goal,
+			Ratio: ratio(rate, base), Met: meets(rate >= want*base), Item: "2", Why: whyAck},
 		{Name: "acknowledgement latency p99 (p50), same closed loop", Value: fmt.Sprintf("%s (%s)", ms(p99), ms(p50)), Goal: "p99 < 25 ms quiet",
-			Met: quietGoal(p99 < 25*time.Millisecond), Item: item, Why: whyAck},
+			Met: quietGoal(p99 < 25*time.Millisecond), Item: "2", Why: whyAck},
 	}, nil
 }
 
@@ -258,6 +287,37 @@ func sendAll(ctx context.Context, client *http.Client, target string, bodies [][
 	return float64(len(bodies)) / time.Since(start).Seconds(), lat, nil
 }
 
+// sendFor sends m's bodies (series "loop") from ingestSenders goroutines
+// for d, each sending its next as soon as the last is acknowledged. It
+// returns the acknowledged rate and each latency.
+func sendFor(ctx context.Context, client *http.Client, target string, m bodyMaker, d time.Duration) (float64, []time.Duration, error) {
+	lats := make([][]time.Duration, ingestSenders)
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	end := start.Add(d)
+	for s := range lats {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				b := m.body("loop", int(next.Add(1)))
+				t0 := time.Now()
+				if err := demo.Send(ctx, client, target, benchSecret, b); err != nil {
+					failed.Add(1)
+				}
+				lats[s] = append(lats[s], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		return 0, nil, fmt.Errorf("%d deliveries failed", n)
+	}
+	lat := slices.Concat(lats...)
+	return float64(len(lat)) / time.Since(start).Seconds(), lat, nil
+}
+
 // bodyMaker makes webhook bodies of about 20 KB, each its own run with its
 // own document (demo.Arrival), in series.
 type bodyMaker struct {
@@ -318,4 +378,13 @@ func rawInsertBaseline(ctx context.Context, dir string, bodies [][]byte) (float6
 	rate := float64(len(bodies)) / time.Since(start).Seconds()
 	fmt.Fprintf(os.Stderr, "raw SQLite insert: CPU %s a row\n", ms((cpuTime()-cpu)/time.Duration(len(bodies))))
 	return rate, nil
+}
+
+// benchPDF is the document of Arrival's runs, which the fake Extend serves.
+func benchPDF() ([]byte, error) {
+	f, err := demo.File("nics-background-checks-2015-11-rotated.pdf")
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(f)
 }

@@ -79,11 +79,7 @@ type visible struct {
 // scheduled time (no coordinated omission); one not sent within sendGrace
 // of the load's end counts as never acknowledged.
 func benchVisible(ctx context.Context, log io.Writer, dir, db string, l load) (*visible, error) {
-	f, err := demo.File("nics-background-checks-2015-11-rotated.pdf")
-	if err != nil {
-		return nil, err
-	}
-	pdf, err := io.ReadAll(f)
+	pdf, err := benchPDF()
 	if err != nil {
 		return nil, err
 	}
