@@ -65,6 +65,7 @@ func (s *Store) ApplyEvents(ctx context.Context, outs []review.EventOutcome) (re
 	}
 	if len(applied.Runs) > 0 {
 		s.notify()
+		s.wroteRuns(len(applied.Runs))
 	}
 	return applied, nil
 }

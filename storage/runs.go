@@ -142,23 +142,11 @@ func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSu
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	where, args, err := queueWhere(ctx, s.r, f, s.now())
+	q, args, err := s.queueQuery(ctx, f)
 	if err != nil {
-		return nil, "", fmt.Errorf("queue: %w", err)
+		return nil, "", err
 	}
-	if f.After != "" {
-		key, id, err := decodeQueueCursor(f.After)
-		if err != nil {
-			return nil, "", err
-		}
-		op := ">"
-		if f.Sort == "newest" {
-			op = "<"
-		}
-		where += " AND (" + queueKey(f.Sort) + ", id) " + op + " (?, ?)"
-		args = append(args, key, id)
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+`, `+queueKey(f.Sort)+` FROM runs WHERE `+where+` ORDER BY `+queueOrder(f.Sort)+` LIMIT ?`, append(args, f.Limit+1)...)
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("queue: %w", err)
 	}
@@ -181,6 +169,28 @@ func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSu
 		next = encodeQueueCursor(keys[f.Limit-1], out[f.Limit-1].ID)
 	}
 	return out, next, s.withDuplicates(ctx, out)
+}
+
+// queueQuery is the query of a page of the queue (Queue), one run more than
+// f.Limit.
+func (s *Store) queueQuery(ctx context.Context, f review.QueueFilter) (string, []any, error) {
+	where, args, err := queueWhere(ctx, s.r, f, s.now())
+	if err != nil {
+		return "", nil, fmt.Errorf("queue: %w", err)
+	}
+	if f.After != "" {
+		key, id, err := decodeQueueCursor(f.After)
+		if err != nil {
+			return "", nil, err
+		}
+		op := ">"
+		if f.Sort == "newest" {
+			op = "<"
+		}
+		where += " AND (" + queueKey(f.Sort) + ", id) " + op + " (?, ?)"
+		args = append(args, key, id)
+	}
+	return `SELECT ` + summaryColumns + `, ` + queueKey(f.Sort) + ` FROM runs WHERE ` + where + ` ORDER BY ` + queueOrder(f.Sort) + ` LIMIT ?`, append(args, f.Limit+1), nil
 }
 
 func queueKey(sort string) string {
