@@ -3,10 +3,15 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/review"
 )
 
 // TestSearchNarrowsByTheRarestWord: on SQLite a search of several words
@@ -85,5 +90,67 @@ func TestDuplicatesReadTheKeyIndex(t *testing.T) {
 	// An arriving run's earlier duplicate is told of it the same way.
 	if steps := plan(t, s, `SELECT `+firstOther+` FROM runs r WHERE r.id = ?`, "workflow_run_x"); !strings.Contains(strings.Join(steps, "; "), "INDEX runs_dup_key") {
 		t.Errorf("an arriving run's duplicate is found by %q", steps)
+	}
+}
+
+// TestSearchOnPostgresAsksTheIndexForTheRarestWord: on PostgreSQL a
+// search of several words reads the runs of its rarest-looking word and
+// checks the others on those rows; the word every run holds is never put
+// to the word index (a GIN index gathers every run of a prefix term before
+// the AND is taken: all of them, for "invoice:*").
+func TestSearchOnPostgresAsksTheIndexForTheRarestWord(t *testing.T) {
+	t.Parallel()
+	s, err := Open(context.Background(), t.TempDir(), Options{DB: pgtest.URL(t), FastPasswordHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	var outs []review.EventOutcome
+	for i := range 50 {
+		p := fmt.Sprintf(`{"object":"workflow_run","id":"workflow_run_%d","status":"NEEDS_REVIEW","files":[{"id":"file_%d","name":"invoice-%04d.pdf","type":"PDF"}]}`, i, i, i)
+		c, err := review.Interpret(review.Event{ID: fmt.Sprint("e", i), Type: review.EventRunNeedsReview, Payload: []byte(p)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, review.EventOutcome{Change: c})
+	}
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	where, args, err := searchWhere(ctx, s.r, true, "invoice-0042")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	if err := s.r.QueryRowContext(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM runs WHERE `+where, args...).Scan(&out); err != nil {
+		t.Fatal(err)
+	}
+	var plans []struct{ Plan map[string]any }
+	if err := json.Unmarshal(out, &plans); err != nil || len(plans) != 1 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	rare := false
+	var walk func(n map[string]any)
+	walk = func(n map[string]any) {
+		reads := n["Relation Name"] == "run_text" || n["Index Name"] == "run_text_tsv"
+		for _, k := range []string{"Index Cond", "Recheck Cond", "Filter"} {
+			c, _ := n[k].(string)
+			if !reads || n["Actual Loops"] == 0.0 {
+				continue
+			}
+			if strings.Contains(c, "invoice") {
+				t.Errorf("%s %s: %s, run %v times", n["Node Type"], k, c, n["Actual Loops"])
+			}
+			rare = rare || strings.Contains(c, "0042")
+		}
+		subs, _ := n["Plans"].([]any)
+		for _, sub := range subs {
+			walk(sub.(map[string]any))
+		}
+	}
+	walk(plans[0].Plan)
+	if !rare {
+		t.Errorf("the runs of 0042 were not read: %s", out)
 	}
 }
