@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
@@ -105,6 +106,10 @@ func dashboardOn(ctx context.Context, log io.Writer, name, dir, db string, bare 
 	if err != nil {
 		return nil, err
 	}
+	// A search that found nothing would be fast for nothing.
+	if _, rec := e.get(fmt.Sprintf("/?q=invoice-%06d", dashboardRuns/2)); !strings.Contains(rec.Body.String(), fmt.Sprintf(`data-run-id="workflow_run_q%06d"`, dashboardRuns/2)) {
+		return nil, fmt.Errorf("the search for invoice-%06d did not find its run", dashboardRuns/2)
+	}
 	now := time.Now().UnixMilli()
 	h := int64(time.Hour / time.Millisecond)
 	// The dashboard's queries of the queue as they were: every waiting run
@@ -125,16 +130,27 @@ func dashboardOn(ctx context.Context, log io.Writer, name, dir, db string, bare 
 	if err != nil {
 		return nil, err
 	}
-	match := fmt.Sprintf(`SELECT s.run_id FROM run_text t JOIN run_search s ON s.key = t.rowid WHERE run_text MATCH '"invoice"* AND "%06d"*'`, dashboardRuns/2)
+	n := dashboardRuns / 2
+	match := fmt.Sprintf(`SELECT s.run_id FROM run_text t JOIN run_search s ON s.key = t.rowid WHERE run_text MATCH '"invoice"* AND "%06d"*'`, n)
+	whole := ""
 	if db != "" {
-		match = fmt.Sprintf(`SELECT run_id FROM run_text WHERE tsv @@ to_tsquery('simple', 'invoice:* & %06d:*')`, dashboardRuns/2)
+		// What the search runs (storage's pgSearchRarest): the runs of the
+		// number, checked for "invoice"; beside it, the whole tsquery it
+		// ran before.
+		match = fmt.Sprintf(`WITH rare AS MATERIALIZED (SELECT run_id, tsv FROM run_text WHERE tsv @@ to_tsquery('simple', '%06d:*')),
+			few AS MATERIALIZED (SELECT run_id, tsv FROM rare LIMIT 1001) SELECT run_id FROM few WHERE tsv @@ to_tsquery('simple', 'invoice:* & %06d:*')`, n, n)
+		wholeTimes, err := bareTimes(ctx, raw, 200, fmt.Sprintf(`SELECT run_id FROM run_text WHERE tsv @@ to_tsquery('simple', 'invoice:* & %06d:*')`, n))
+		if err != nil {
+			return nil, err
+		}
+		whole = fmt.Sprintf("; the whole tsquery p99 %s", ms(percentile(wholeTimes, 99)))
 	}
 	found, err := bareTimes(ctx, raw, 200, match)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "%s at %d waiting: dashboard p50 %s p99 %s (the scan it made: p50 %s); queue page p99 %s (bare %s); search p99 %s (bare %s)\n", name, dashboardRuns,
-		ms(percentile(dash, 50)), ms(percentile(dash, 99)), ms(percentile(scans, 50)), ms(percentile(queue, 99)), ms(percentile(page, 99)), ms(percentile(search, 99)), ms(percentile(found, 99)))
+	fmt.Fprintf(log, "%s at %d waiting: dashboard p50 %s p99 %s (the scan it made: p50 %s); queue page p99 %s (bare %s); search p99 %s (bare %s%s)\n", name, dashboardRuns,
+		ms(percentile(dash, 50)), ms(percentile(dash, 99)), ms(percentile(scans, 50)), ms(percentile(queue, 99)), ms(percentile(page, 99)), ms(percentile(search, 99)), ms(percentile(found, 99)), whole)
 	return []result{
 		{Name: fmt.Sprintf("%s: dashboard with %d runs waiting (queued over 30 days, 5 workflows), server time p99 (p50)", name, dashboardRuns), Value: fmt.Sprintf("%s (%s)", ms(percentile(dash, 99)), ms(percentile(dash, 50))),
 			Baseline: fmt.Sprintf("%s p50 for the bare queries it ran before (every waiting run counted per request)", ms(percentile(scans, 50))), Goal: "< 100 ms",
