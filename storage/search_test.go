@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -105,5 +108,79 @@ func testDecidedPages(t *testing.T) {
 	}
 	if len(seen) != 7 {
 		t.Fatalf("%d runs over the pages, want 7", len(seen))
+	}
+}
+
+// TestSearchFindsTheSameRuns pins what a search finds, and in what order,
+// over more runs than a search narrows to by its rarest word: a word every
+// run holds beside a rare one, a prefix of a number, numbers alone, two
+// common words, a rare-looking word every run holds, a run id, and no
+// match. The expected runs are every run each of whose search words begins
+// one of the run's words (or whose id is the search), in the queue's order.
+func TestSearchFindsTheSameRuns(t *testing.T) { pgtest.Each(t, testSearchFindsTheSameRuns) }
+
+func testSearchFindsTheSameRuns(t *testing.T) {
+	s, _ := clockStore(t)
+	ctx := context.Background()
+	// More than the thousand runs a search reads by its rarest word, each
+	// queued at its own minute in an order other than their ids'.
+	const n = 1050
+	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	texts := map[string][]string{}
+	queued := map[string]time.Time{}
+	var ids []string
+	var outs []review.EventOutcome
+	for i := range n {
+		id := fmt.Sprintf("workflow_run_p%04d", i)
+		vendor := []string{"Acme", "Globex"}[i%2]
+		at := start.Add(time.Duration(i*37%n) * time.Minute)
+		p := fmt.Sprintf(`{"object":"workflow_run","id":%q,"initialRunAt":%q,"status":"NEEDS_REVIEW","workflow":{"id":"wf","name":"Invoices B2026"},
+			"files":[{"id":"file_p%d","name":"invoice-%04d.pdf","type":"PDF"}],
+			"outputs":[{"id":"dpr_p%d","type":"EXTRACT","output":{"vendor":{"type":"string","value":%q,"confidence":0.9},"total":{"type":"number","value":%d,"confidence":0.9}}}]}`,
+			id, at.Format(time.RFC3339), i, i, i, vendor, i*7)
+		c, err := review.Interpret(review.Event{ID: "e" + id, Type: review.EventRunNeedsReview, Payload: []byte(p)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, review.EventOutcome{Change: c})
+		run, err := review.DecodeRun([]byte(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[id], queued[id] = review.Words(run.SearchText()), at
+		ids = append(ids, id)
+	}
+	if _, err := desk.New(s, nil, nil, nil).Arrive(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return queued[a].Compare(queued[b]) })
+	want := func(q string) []string {
+		words := review.SearchWords(q)
+		var out []string
+		for _, id := range ids {
+			if id == q || len(words) > 0 && !slices.ContainsFunc(words, func(w string) bool {
+				return !slices.ContainsFunc(texts[id], func(h string) bool { return strings.HasPrefix(h, w) })
+			}) {
+				out = append(out, id)
+			}
+		}
+		return out[:min(len(out), 500)]
+	}
+	for _, q := range []string{
+		"invoice-0042", "INVOICE 0042", "0042 invoice", "invoice-004", "invoice 10", "acme 0042", "globex 0042",
+		"0042", "004", "invoice", "invoice acme", "b2026 0042", "b2026 invoices", "acme 7", "inv 1049 acme", "inv 1049 globex",
+		"workflow_run_p0042", "invoice 9999", "nothing-like-it", "9999", "acme globex",
+	} {
+		runs, _, err := s.Queue(ctx, review.QueueFilter{Search: q, Sort: "oldest", Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range runs {
+			got = append(got, r.ID)
+		}
+		if w := want(q); !slices.Equal(got, w) {
+			t.Errorf("search %q found %d runs %.5v, want %d %.5v", q, len(got), got, len(w), w)
+		}
 	}
 }

@@ -8,6 +8,7 @@
 //	go run ./cmd/bench -only starvation -out -
 //	go run ./cmd/bench -only ingest -long -out -   # 3,000 events/s for 60 s
 //	go run ./cmd/bench -only dashboard -long -out - # 1,000,000 waiting runs (dashboard-postgres: on PostgreSQL)
+//	go run ./cmd/bench -only dashboard-postgres -long -pg-db URL -out - # the same, on a database kept filled
 //	go run ./cmd/bench -only accuracy -long -out - # the accuracy page at 100,000 decided runs
 package main
 
@@ -454,6 +455,7 @@ func main() {
 	passes := counts{0}
 	flag.Var(&passes, "neighbour", "how many CPU-bound neighbours (each a process spinning on a core) to run beside; a list (0,1,2) runs a pass for each and puts them side by side")
 	long := flag.Bool("long", false, "the long variants: ingest sustained at 3,000 events/s for 60 s, the closed loops for 30 s, the dashboard and search at 1,000,000 waiting runs on SQLite and PostgreSQL, the accuracy page at 100,000 decided runs")
+	flag.StringVar(&dashboardDB, "pg-db", "", "dashboard-postgres on this PostgreSQL database (a postgres:// URL), filled only when it holds no runs, to measure builds on the same runs")
 	flag.Parse()
 	if *long {
 		sustained = longLoad
