@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -303,10 +304,16 @@ type page struct {
 	n      int
 	shown  func(int)
 
-	mu   sync.Mutex
-	mine []bool
-	seq  int64 // the feed read back to here for "all" bursts
+	mu      sync.Mutex
+	mine    []bool
+	seq     int64    // the feed read back to here for "all" bursts
+	pending []string // runs heard of, not read back yet
+	reading bool     // a request for pending is out
 }
+
+// rowsAtOnce is how many runs queue.js names in one request (the server's
+// bound).
+const rowsAtOnce = 200
 
 func newPage(base string, cookie *http.Cookie, store changes, n int, shown func(int)) *page {
 	return &page{base: base, cookie: cookie, store: store, n: n, shown: shown, mine: make([]bool, n),
@@ -345,10 +352,41 @@ func (p *page) get(ctx context.Context, path string) ([]byte, bool) {
 	return b, err == nil && res.StatusCode == http.StatusOK
 }
 
-// row is queue.js's refresh: the run's row, one request per run.
-func (p *page) row(ctx context.Context, id string) {
-	if b, ok := p.get(ctx, "/queue/rows/"+url.PathEscape(id)); ok && bytes.Contains(b, []byte(`data-run-id="`+id+`"`)) {
-		p.note(id)
+// refresh is queue.js's refresh: the run joins those waiting to be read
+// back, one request at a time naming all of them (up to rowsAtOnce).
+func (p *page) refresh(ctx context.Context, reqs *sync.WaitGroup, id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !slices.Contains(p.pending, id) {
+		p.pending = append(p.pending, id)
+	}
+	if !p.reading {
+		p.reading = true
+		reqs.Go(func() { p.readRows(ctx) })
+	}
+}
+
+// readRows is queue.js's readRows: while runs are pending, one request
+// for them all.
+func (p *page) readRows(ctx context.Context) {
+	for {
+		p.mu.Lock()
+		ids := p.pending[:min(len(p.pending), rowsAtOnce)]
+		p.pending = slices.Clone(p.pending[len(ids):])
+		p.reading = len(ids) > 0
+		p.mu.Unlock()
+		if len(ids) == 0 {
+			return
+		}
+		b, ok := p.get(ctx, "/queue/rows?"+url.Values{"id": ids}.Encode())
+		for ok {
+			var id []byte
+			_, b, ok = bytes.Cut(b, []byte(`data-run-id="`))
+			id, b, _ = bytes.Cut(b, []byte(`"`))
+			if ok {
+				p.note(string(id))
+			}
+		}
 	}
 }
 
@@ -404,10 +442,10 @@ func (p *page) read(ctx context.Context, c *websocket.Conn) {
 			reqs.Go(func() { p.all(ctx, m.Seq) })
 		case m.Kind == live.KindBurst:
 			for _, id := range m.RunIDs {
-				reqs.Go(func() { p.row(ctx, id) })
+				p.refresh(ctx, &reqs, id)
 			}
 		case m.RunID != "":
-			reqs.Go(func() { p.row(ctx, m.RunID) })
+			p.refresh(ctx, &reqs, m.RunID)
 		}
 	}
 }
