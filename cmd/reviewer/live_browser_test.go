@@ -30,6 +30,20 @@ func waitText(t *testing.T, ctx context.Context, sel string, ok func(string) boo
 	t.Fatalf("%s: %s reads %q", what, sel, last)
 }
 
+// queueDepth is how many runs the queue page says are waiting.
+func queueDepth(t *testing.T, ctx context.Context) int {
+	t.Helper()
+	depth, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#queue-depth")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waiting int
+	if _, err := fmt.Sscanf(depth, "%d waiting", &waiting); err != nil {
+		t.Fatalf("the queue's count reads %q", depth)
+	}
+	return waiting
+}
+
 // TestQueueIsLive: two people signed in from two browsers. When one opens a
 // run, the other's queue shows who holds it, without a reload; when the
 // first approves, the row leaves the second's queue.
@@ -50,14 +64,7 @@ func TestQueueIsLive(t *testing.T) {
 	if err := chromedp.Do(ana, chromedp.Navigate(s.base+"/"), chromedp.WaitVisible(chromedp.CSS(row)), chromedp.WaitVisible(chromedp.CSS(`#live[data-live="on"]`))); err != nil {
 		t.Fatal(err)
 	}
-	depth, err := chromedp.Run(ana, chromedp.Text(chromedp.CSS("#queue-depth")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var waiting int
-	if _, err := fmt.Sscanf(depth, "%d waiting", &waiting); err != nil {
-		t.Fatalf("the queue's count reads %q", depth)
-	}
+	waiting := queueDepth(t, ana)
 	if err := chromedp.Do(bo, chromedp.Navigate(s.base+"/runs/"+runID), chromedp.WaitVisible(chromedp.CSS(ed("notes"))), settled()); err != nil {
 		t.Fatal(err)
 	}
@@ -90,14 +97,7 @@ func TestManyRunsArriveAtOnce(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/"), chromedp.WaitVisible(chromedp.CSS(`#live[data-live="on"]`))); err != nil {
 		t.Fatal(err)
 	}
-	before, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#queue-depth")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var waiting int
-	if _, err := fmt.Sscanf(before, "%d waiting", &waiting); err != nil {
-		t.Fatalf("the queue's count reads %q", before)
-	}
+	waiting := queueDepth(t, ctx)
 	const runs = 40
 	held := make(chan bool, 1)
 	go func() {
