@@ -20,7 +20,7 @@ type QueueFilter struct {
 	MaxConfidence *float64
 	OlderThan     time.Duration
 	Search        string    // a run id, or words each beginning a word of the run (SearchText)
-	RunID         string    // exactly this run (a live update of one row)
+	RunIDs        []string  // exactly these runs (a live update of their rows)
 	View          string    // "" (the queue), ViewEscalated or ViewPostponed
 	Sort          string    // due (default: the first due first), oldest, newest, confidence
 	DueBefore     time.Time // only runs due by then (the breach board)

@@ -234,7 +234,7 @@ func testQueueRunIDIsExact(t *testing.T) {
 		send(t, s, fmt.Sprint("e", i), review.EventRunNeedsReview, json.RawMessage(p))
 		apply(t, s)
 	}
-	q, _, err := s.Queue(ctx, review.QueueFilter{RunID: "workflow_run_a", Limit: 1})
+	q, _, err := s.Queue(ctx, review.QueueFilter{RunIDs: []string{"workflow_run_a"}, Limit: 1})
 	if err != nil || len(q) != 1 || q[0].ID != "workflow_run_a" {
 		t.Fatalf("queue row = %+v %v", q, err)
 	}

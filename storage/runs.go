@@ -250,8 +250,11 @@ func queueWhere(ctx context.Context, db interface {
 	if f.OlderThan > 0 {
 		where, args = append(where, "queued_at <= ?"), append(args, ms(now.Add(-f.OlderThan)))
 	}
-	if f.RunID != "" {
-		where, args = append(where, "id = ?"), append(args, f.RunID)
+	if len(f.RunIDs) > 0 {
+		where = append(where, "id IN ("+placeholders(len(f.RunIDs))+")")
+		for _, id := range f.RunIDs {
+			args = append(args, id)
+		}
 	}
 	if !f.DueBefore.IsZero() {
 		where, args = append(where, "due_at <= ?"), append(args, ms(f.DueBefore))

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/views"
@@ -83,27 +87,72 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 // queueRow renders one queue row for a live update, or answers 204 when the
 // run is no longer in the queue or outside the page's filter.
 func (s *Server) queueRow(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	f, _ := queueFilter(r.URL.Query(), userFrom(ctx).Email)
-	f.RunID, f.After, f.Limit = r.PathValue("runID"), "", 1
-	runs, _, err := s.store.Queue(ctx, f)
+	runs, err := s.liveRows(w, r, []string{r.PathValue("runID")})
 	if err != nil {
 		return err
 	}
-	depth, err := s.store.QueueDepth(ctx)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("X-Queue-Depth", strconv.FormatInt(depth, 10))
 	if len(runs) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+	return s.renderRows(w, r, runs)
+}
+
+// maxQueueRows is how many runs one live update may name: a burst names at
+// most 200 (web/live's maxBurstRuns), so a page reads any burst back in
+// one request, and a request's work stays that of one queue page.
+const maxQueueRows = 200
+
+// queueRows renders, in one response, the rows of the runs named by id
+// (?id=a&id=b) that are in the queue and in the page's filter: an open
+// page reads back every run it heard of meanwhile in one request, not one
+// request per run. A run named and not answered has left the page's view.
+func (s *Server) queueRows(w http.ResponseWriter, r *http.Request) error {
+	ids := r.URL.Query()["id"]
+	if len(ids) == 0 || len(ids) > maxQueueRows {
+		return review.Errorf(review.EINVALID, "name from 1 to %d runs, each as id=, in one request for queue rows (this named %d)", maxQueueRows, len(ids))
+	}
+	runs, err := s.liveRows(w, r, ids)
+	if err != nil {
+		return err
+	}
+	return s.renderRows(w, r, runs)
+}
+
+// liveRows reads the runs of ids in the queue under the request's filter,
+// and says the queue's depth in the X-Queue-Depth header.
+func (s *Server) liveRows(w http.ResponseWriter, r *http.Request, ids []string) ([]review.RunSummary, error) {
+	ctx := r.Context()
+	f, _ := queueFilter(r.URL.Query(), userFrom(ctx).Email)
+	f.RunIDs, f.After, f.Limit = ids, "", len(ids)
+	runs, _, err := s.store.Queue(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	depth, err := s.store.QueueDepth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.Header().Set("X-Queue-Depth", strconv.FormatInt(depth, 10))
+	return runs, nil
+}
+
+// renderRows answers runs as queue rows, one after the other.
+func (s *Server) renderRows(w http.ResponseWriter, r *http.Request, runs []review.RunSummary) error {
+	ctx := r.Context()
 	t, err := s.desk.Thresholds(ctx)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, views.QueueRow(runs[0], s.now(), t.Soon, userFrom(ctx).Email, s.people(ctx)))
+	me, people, now := userFrom(ctx).Email, s.people(ctx), s.now()
+	return s.render(w, r, http.StatusOK, templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		for _, run := range runs {
+			if err := views.QueueRow(run, now, t.Soon, me, people).Render(ctx, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
 
 // next claims the next run of the reviewer's current filter and opens it.

@@ -40,6 +40,7 @@ func (s *Server) routes() []route {
 
 		{"GET /{$}", reviewer, s.queuePage},
 		{"GET /queue/rows/{runID}", reviewer, s.queueRow},
+		{"GET /queue/rows", reviewer, s.queueRows},
 		{"POST /queue/next", reviewer, s.next},
 		{"GET /decided", reviewer, s.decidedPage},
 		{"GET /ws", reviewer, s.socket},

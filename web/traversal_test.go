@@ -29,7 +29,7 @@ func testPathTraversal(t *testing.T) {
 		strings.Repeat("a", 4000), "..", "%2F", "0000000000000000000000000000000000000000000000000000000000000000",
 	}
 	paths := []string{
-		"GET /runs/ID", "GET /pages/ID/1", "GET /pages/ID/ID", "GET /queue/rows/ID", "GET /api/v1/runs/ID", "GET /api/v1/runs/ID/audit",
+		"GET /runs/ID", "GET /pages/ID/1", "GET /pages/ID/ID", "GET /queue/rows/ID", "GET /queue/rows?id=ID", "GET /api/v1/runs/ID", "GET /api/v1/runs/ID/audit",
 		"POST /runs/ID/edits", "POST /runs/ID/approve", "POST /runs/ID/reject", "POST /runs/ID/reopen", "POST /runs/ID/claim",
 		"POST /runs/ID/release", "POST /runs/ID/files/ID", "POST /admin/deliveries/ID/redeliver", "POST /admin/events/ID/replay",
 		"POST /admin/users/ID", "POST /admin/tokens/ID/revoke",

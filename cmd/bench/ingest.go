@@ -46,9 +46,10 @@ var closedLoopFor = 5 * time.Second
 // (every worker running, documents fetched from a fake Extend API that
 // serves a real PDF for each run): a sustained open-loop load, timed from
 // each event's scheduled send, from the acknowledgement to the run's row
-// on the queue's sockets; then the most the endpoint acknowledges with 50
-// senders as fast as answered. Both beside inserting the same bytes into
-// SQLite one row per transaction.
+// on every open queue page (fetched as queue.js fetches it); then the
+// most the endpoint acknowledges with 50 senders as fast as answered.
+// Both beside inserting the same bytes into SQLite one row per
+// transaction.
 func benchIngest(ctx context.Context, log io.Writer) ([]result, error) {
 	return ingestSQLite(ctx, log, true)
 }

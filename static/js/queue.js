@@ -20,32 +20,61 @@ table.addEventListener("pointerleave", () => {
 });
 newRuns.querySelector("button").addEventListener("click", () => location.reload());
 
-async function refresh(runID) {
-  const res = await fetch(`/queue/rows/${encodeURIComponent(runID)}${location.search}`, { headers: { Accept: "text/html" } });
+// Runs heard of and not read back yet. One request at a time reads them
+// all; those heard of meanwhile gather for the next, so a burst costs the
+// server one request per open page, not one per run.
+const pending = new Set();
+const rowsAtOnce = 200; // the server's bound on the runs one request names
+let reading = false;
+
+function refresh(runID) {
+  pending.add(runID);
+  if (!reading) readRows();
+}
+
+async function readRows() {
+  reading = true;
+  try {
+    while (pending.size) {
+      const ids = [...pending].slice(0, rowsAtOnce);
+      ids.forEach((id) => pending.delete(id));
+      await showRows(ids);
+    }
+  } finally {
+    reading = false;
+  }
+}
+
+// showRows reads the rows of ids as the server now renders them: a run it
+// does not answer has left this view.
+async function showRows(ids) {
+  const q = new URLSearchParams(location.search);
+  ids.forEach((id) => q.append("id", id));
+  const res = await fetch(`/queue/rows?${q}`, { headers: { Accept: "text/html" } });
   if (!res.ok) return;
   const n = res.headers.get("X-Queue-Depth");
   if (n !== null) depth.textContent = `${n} waiting`;
-  const old = tbody.querySelector(`tr[data-run-id="${CSS.escape(runID)}"]`);
-  if (res.status === 204) {
-    if (!old) return;
-    old.classList.add("leaving");
-    if (pointerIn) leaving.add(old);
-    else setTimeout(() => old.remove(), 400);
-    return;
-  }
   const tpl = document.createElement("template");
-  tpl.innerHTML = (await res.text()).trim(); // server-rendered, escaped by templ
-  const row = tpl.content.querySelector("tr");
-  if (!row) return;
-  if (old) {
-    old.replaceWith(row);
-    leaving.delete(old);
-  } else if (paged) {
-    newRuns.hidden = false; // rows of other pages stay where they are
-  } else {
-    row.classList.add("arrived");
-    tbody.append(row);
-    document.getElementById("queue-empty")?.remove();
+  tpl.innerHTML = await res.text(); // server-rendered, escaped by templ
+  const rows = new Map([...tpl.content.querySelectorAll("tr[data-run-id]")].map((tr) => [tr.dataset.runId, tr]));
+  for (const runID of ids) {
+    const old = tbody.querySelector(`tr[data-run-id="${CSS.escape(runID)}"]`);
+    const row = rows.get(runID);
+    if (!row) {
+      if (!old) continue;
+      old.classList.add("leaving");
+      if (pointerIn) leaving.add(old);
+      else setTimeout(() => old.remove(), 400);
+    } else if (old) {
+      old.replaceWith(row);
+      leaving.delete(old);
+    } else if (paged) {
+      newRuns.hidden = false; // rows of other pages stay where they are
+    } else {
+      row.classList.add("arrived");
+      tbody.append(row);
+      document.getElementById("queue-empty")?.remove();
+    }
   }
 }
 
