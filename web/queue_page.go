@@ -12,6 +12,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/views"
+	"github.com/reviewer-app/reviewer/web/live"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -98,10 +99,10 @@ func (s *Server) queueRow(w http.ResponseWriter, r *http.Request) error {
 	return s.renderRows(w, r, runs)
 }
 
-// maxQueueRows is how many runs one live update may name: a burst names at
-// most 200 (web/live's maxBurstRuns), so a page reads any burst back in
-// one request, and a request's work stays that of one queue page.
-const maxQueueRows = 200
+// maxQueueRows is how many runs one request for rows may name: as many as
+// a burst names, so a page reads any burst back in one request, and a
+// request's work stays that of one queue page.
+const maxQueueRows = live.MaxBurstRuns
 
 // queueRows renders, in one response, the rows of the runs named by id
 // (?id=a&id=b) that are in the queue and in the page's filter: an open

@@ -28,9 +28,9 @@ const (
 	KindPresence = "presence"
 )
 
-// maxBurstRuns is how many runs a burst names; past it, a page reloads
+// MaxBurstRuns is how many runs a burst names; past it, a page reloads
 // what it shows (All).
-const maxBurstRuns = 200
+const MaxBurstRuns = 200
 
 // Client is one open page.
 type Client struct {
@@ -131,7 +131,7 @@ func (h *Hub) offer(c *Client, msg []byte) {
 		}
 	}
 	fold(msg)
-	if burst.All || len(burst.RunIDs) > maxBurstRuns {
+	if burst.All || len(burst.RunIDs) > MaxBurstRuns {
 		burst.All, burst.RunIDs = true, nil
 	}
 	b, _ := json.Marshal(burst)
