@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -39,12 +40,10 @@ var longDoc = sync.OnceValue(func() []byte {
 	return hostile.PDF(objs...)
 })
 
-// TestLongDocumentOpensAndJumps: a 300-page document opens with page one
-// drawn (in the first frame, not one after the browser finds it in view)
-// and only the images near the view asked for; Tab to a field cited
-// on page 300 shows that page, drawn, with the field's box in view.
-func TestLongDocumentOpensAndJumps(t *testing.T) {
-	t.Parallel()
+// openLongDoc opens, in the browser, a run of the longDocPages-page
+// document with a field cited on its first page ("first", the field the
+// run opens in) and one on its last ("last").
+func openLongDoc(t *testing.T) context.Context {
 	s := startServer(t)
 	s.user("ana@example.com", review.RoleAdmin)
 	c := s.client("ana@example.com")
@@ -91,6 +90,16 @@ func TestLongDocumentOpensAndJumps(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_long"), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)), settled()); err != nil {
 		t.Fatal(err)
 	}
+	return ctx
+}
+
+// TestLongDocumentOpensAndJumps: a 300-page document opens with page one
+// drawn (in the first frame, not one after the browser finds it in view)
+// and only the images near the view asked for; Tab to a field cited
+// on page 300 shows that page, drawn, with the field's box in view.
+func TestLongDocumentOpensAndJumps(t *testing.T) {
+	t.Parallel()
+	ctx := openLongDoc(t)
 	waitFor(t, ctx, `(() => {
   const img = document.querySelector('.page[data-page="1"] > img');
   return !!img && img.complete && img.naturalWidth > 0 && document.getElementById("page-now").textContent === "1";
@@ -123,4 +132,41 @@ func TestLongDocumentOpensAndJumps(t *testing.T) {
   const v = document.getElementById("pages").getBoundingClientRect(), b = box.getBoundingClientRect();
   return document.getElementById("page-now").textContent === "%d" && b.top >= v.top && b.bottom <= v.bottom && b.width > 0;
 })()`, longDocPages, longDocPages), "Tab to the field on the last page did not show that page, drawn, with its box")
+}
+
+// TestLongDocumentScrolledThroughAsksWhereItStops: scrolling through the
+// long document two pages a frame asks for no image of the pages flown
+// past (the server drew each while the browser waited for a core), and the
+// page where the scroll stops is drawn, its thumbnail too.
+func TestLongDocumentScrolledThroughAsksWhereItStops(t *testing.T) {
+	t.Parallel()
+	ctx := openLongDoc(t)
+	waitFor(t, ctx, `(() => { const img = document.querySelector('.page[data-page="1"] > img'); return !!img && img.complete && img.naturalWidth > 0; })()`, "page 1 was not drawn")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise((done) => {
+  const el = document.getElementById("pages"), steps = 150;
+  let i = 0;
+  function frame() {
+    el.scrollTop = ((el.scrollHeight - el.clientHeight) * ++i) / steps;
+    if (i < steps) requestAnimationFrame(frame); else done(true);
+  }
+  requestAnimationFrame(frame);
+})`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	// Pages 1 and 300 are each more than 60 thumbnails and 10 pages from
+	// the middle.
+	passed, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[
+  [...document.querySelectorAll(".page > img")].filter((img) => Math.abs(img.parentElement.dataset.index - 150) < 140).length,
+  [...document.querySelectorAll(".thumbs img")].filter((img) => Math.abs(img.parentElement.dataset.thumb - 150) < 90).length,
+]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if passed[0]+passed[1] > 0 {
+		t.Fatalf("scrolling through %d pages made %d images of pages it passed and %d thumbnails; want only those near where it started and stopped", longDocPages, passed[0], passed[1])
+	}
+	waitFor(t, ctx, fmt.Sprintf(`(() => {
+  const img = document.querySelector('.page[data-page="%[1]d"] > img'), thumb = document.querySelector('[data-thumb="%[1]d"] img');
+  return !!img && img.complete && img.naturalWidth > 0 && !!thumb && thumb.complete && thumb.naturalWidth > 0 && document.getElementById("page-now").textContent === "%[1]d";
+})()`, longDocPages), "the page the scroll stopped at was not drawn, with its thumbnail")
 }

@@ -40,17 +40,54 @@ function pageImage(p) {
   p.prepend(img);
 }
 
+function thumbImage(a) {
+  const spot = a.querySelector(":scope > .thumb-page");
+  const p = spot && byIndex.get(a.dataset.thumb);
+  if (!p) return;
+  const img = document.createElement("img");
+  img.alt = "";
+  img.decoding = "async";
+  img.style.cssText = spot.style.cssText;
+  img.src = imageURL(p, 240);
+  spot.replaceWith(img);
+}
+
+// An image is asked for once its page (or thumbnail) has stayed near the
+// view for settleFrames frames: a fast scroll through hundreds of pages
+// asks for the pages it stops at, not for every page it passed, each of
+// which the server drew while the browser waited for a core (587 images
+// asked for in a 5-second scroll through 300 pages, half of them answered
+// after 6.5 s). Counted in frames, not time: a page flown past is near for
+// three or four frames however slow they are. Six frames are 100 ms at 60
+// frames a second, well inside the view's height of lead the observers
+// give.
+const settleFrames = 6;
+const settling = new Map(); // page or thumbnail → [frames near so far, its image's maker]
+let settleTick = 0;
+function settle(el, make) {
+  if (!settling.has(el)) settling.set(el, [0, make]);
+  if (!settleTick) settleTick = requestAnimationFrame(settleFrame);
+}
+let settledOn = null; // the current page when the last frame was counted
+function settleFrame() {
+  settleTick = 0;
+  // The rail follows the current page: its thumbnails count from the frame
+  // the current page stopped changing, or a fast scroll would draw those it
+  // ran past, each near for ten frames of the rail's scrolling.
+  const moved = current !== settledOn;
+  settledOn = current;
+  for (const [el, [n, make]] of settling) {
+    const k = moved && make === thumbImage ? 0 : n + 1;
+    if (k < settleFrames) settling.set(el, [k, make]);
+    else if (settling.delete(el) && el.isConnected) make(el); // a thumbnail swapped out since is not
+  }
+  if (settling.size) settleTick = requestAnimationFrame(settleFrame);
+}
+
 const thumbsNear = new IntersectionObserver((entries) => {
   for (const e of entries) {
-    const spot = e.isIntersecting && e.target.querySelector(":scope > .thumb-page");
-    const p = spot && byIndex.get(e.target.dataset.thumb);
-    if (!p) continue;
-    const img = document.createElement("img");
-    img.alt = "";
-    img.decoding = "async";
-    img.style.cssText = spot.style.cssText;
-    img.src = imageURL(p, 240);
-    spot.replaceWith(img);
+    if (!e.isIntersecting) settling.delete(e.target);
+    else if (e.target.querySelector(":scope > .thumb-page")) settle(e.target, thumbImage);
   }
 }, { root: document.getElementById("thumbs"), rootMargin: "100% 0px" });
 const zoomLabel = document.getElementById("zoom-level");
@@ -282,18 +319,19 @@ function ensureWords(page) {
   }
   return words.get(page);
 }
-// A page near the view (within a view's height of it) gets its image (the
-// server sends the first pages' only), and its words while the text is
-// shown or a box drawn.
+// A page near the view (within a view's height of it) gets its image once
+// it stays near (settle; the server sends the first pages' only), and its
+// words while the text is shown or a box drawn.
 const near = new Set();
 const nearView = new IntersectionObserver((entries) => {
   for (const e of entries) {
     if (!e.isIntersecting) {
       near.delete(e.target);
+      settling.delete(e.target);
       continue;
     }
     near.add(e.target);
-    pageImage(e.target);
+    settle(e.target, pageImage);
     if (pagesEl.classList.contains("show-text") || drawing) ensureWords(e.target);
   }
   findCurrent();
