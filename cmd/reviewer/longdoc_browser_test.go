@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -42,8 +43,9 @@ var longDoc = sync.OnceValue(func() []byte {
 
 // openLongDoc opens, in the browser, a run of the longDocPages-page
 // document with a field cited on its first page ("first", the field the
-// run opens in) and one on its last ("last").
-func openLongDoc(t *testing.T) context.Context {
+// run opens in) and one on its last ("last"); atStart, if any, runs in the
+// page before its own scripts.
+func openLongDoc(t *testing.T, atStart string) context.Context {
 	s := startServer(t)
 	s.user("ana@example.com", review.RoleAdmin)
 	c := s.client("ana@example.com")
@@ -87,6 +89,11 @@ func openLongDoc(t *testing.T) context.Context {
 	// Opened by the person who uploaded it (opening claims the run).
 	ctx := browser(t)
 	signIn(t, ctx, s.base, "ana@example.com")
+	if atStart != "" {
+		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: atStart}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_long"), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)), settled()); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +106,7 @@ func openLongDoc(t *testing.T) context.Context {
 // on page 300 shows that page, drawn, with the field's box in view.
 func TestLongDocumentOpensAndJumps(t *testing.T) {
 	t.Parallel()
-	ctx := openLongDoc(t)
+	ctx := openLongDoc(t, "")
 	waitFor(t, ctx, `(() => {
   const img = document.querySelector('.page[data-page="1"] > img');
   return !!img && img.complete && img.naturalWidth > 0 && document.getElementById("page-now").textContent === "1";
@@ -140,7 +147,7 @@ func TestLongDocumentOpensAndJumps(t *testing.T) {
 // page where the scroll stops is drawn, its thumbnail too.
 func TestLongDocumentScrolledThroughAsksWhereItStops(t *testing.T) {
 	t.Parallel()
-	ctx := openLongDoc(t)
+	ctx := openLongDoc(t, "")
 	waitFor(t, ctx, `(() => { const img = document.querySelector('.page[data-page="1"] > img'); return !!img && img.complete && img.naturalWidth > 0; })()`, "page 1 was not drawn")
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise((done) => {
   const el = document.getElementById("pages"), steps = 150;
@@ -169,4 +176,20 @@ func TestLongDocumentScrolledThroughAsksWhereItStops(t *testing.T) {
   const img = document.querySelector('.page[data-page="%[1]d"] > img'), thumb = document.querySelector('[data-thumb="%[1]d"] img');
   return !!img && img.complete && img.naturalWidth > 0 && !!thumb && thumb.complete && thumb.naturalWidth > 0 && document.getElementById("page-now").textContent === "%[1]d";
 })()`, longDocPages), "the page the scroll stopped at was not drawn, with its thumbnail")
+}
+
+// TestLongDocumentOpensRestylingPagesOnce: opening the long document, the
+// viewer sets each page's zoom once. It set it twice (a first zoom, then
+// the fit to the view's width), reading the layout after each: a restyle
+// and layout of all 300 pages forced each time while the page's scripts
+// ran, on some visits before page one was painted.
+func TestLongDocumentOpensRestylingPagesOnce(t *testing.T) {
+	t.Parallel()
+	ctx := openLongDoc(t, `window.zoomsSet = 0;
+new MutationObserver((ms) => { for (const m of ms) if (m.target.dataset.page === "3") window.zoomsSet++; })
+  .observe(document, { subtree: true, attributeFilter: ["style"] });`)
+	waitFor(t, ctx, `(() => { const img = document.querySelector('.page[data-page="1"] > img'); return !!img && img.complete && img.naturalWidth > 0; })()`, "page 1 was not drawn")
+	if n := js(t, ctx, `String(window.zoomsSet)`); n != "1" {
+		t.Fatalf("opening the document set page 3's style %s times; want once", n)
+	}
 }

@@ -93,7 +93,7 @@ const thumbsNear = new IntersectionObserver((entries) => {
 const zoomLabel = document.getElementById("zoom-level");
 const pageNow = document.getElementById("page-now");
 const PX_PER_PT = 96 / 72;
-let scale = 1;
+let scale = 1.2; // --scale's initial value (app.css): the pages as first laid out
 let fit = "width"; // "width", "page" or "" (manual zoom)
 
 function widest() {
@@ -108,11 +108,14 @@ let imageSizes = pagesEl.dataset.sizes;
 
 function setScale(s, keepCenter = true) {
   s = Math.min(Math.max(s, 0.2), 6);
-  const before = pagesEl.scrollHeight;
+  zoomLabel.textContent = Math.round((s / PX_PER_PT) * 100) + "%";
+  // The same zoom again (a resize that changed no width, the observer's
+  // first call) restyles nothing: each call restyles and lays out every page.
+  if (Math.abs(s - scale) < 1e-4) return;
+  const before = keepCenter && pagesEl.scrollHeight;
   const ratio = before ? (pagesEl.scrollTop + pagesEl.clientHeight / 2) / before : 0;
   scale = s;
   for (const p of pageEls) p.style.setProperty("--scale", s.toFixed(4));
-  zoomLabel.textContent = Math.round((s / PX_PER_PT) * 100) + "%";
   // Tell the browser how wide page images now are, so it fetches a sharper
   // rendering when zooming in (srcset); the server's first guess (the
   // viewer's width) stands until the zoom moves well away from it.
@@ -724,8 +727,10 @@ new ResizeObserver(() => {
   opened = null;
 }).observe(pagesEl);
 
-setScale(1.2, false);
-fitWidth();
+// Fitted once, keeping a centre only if the view did not open at the top:
+// each read of the layout after restyling the pages lays out all of them
+// again, before the first page is painted if the browser ran this first.
+setScale((pagesEl.clientWidth - 40) / widest(), pagesEl.scrollTop > 0);
 window.reviewerViewer = { focusField, setScale, get scale() { return scale; } };
 
 // A page the server cannot draw (a document too complex to show, say) says
