@@ -144,7 +144,8 @@ func TestLongDocumentOpensAndJumps(t *testing.T) {
 // TestLongDocumentScrolledThroughAsksWhereItStops: scrolling through the
 // long document two pages a frame asks for no image of the pages flown
 // past (the server drew each while the browser waited for a core), and the
-// page where the scroll stops is drawn, its thumbnail too.
+// page where the scroll stops is drawn, its thumbnail too; the pages drawn
+// in the first frame are no longer drawn once far from the view.
 func TestLongDocumentScrolledThroughAsksWhereItStops(t *testing.T) {
 	t.Parallel()
 	ctx := openLongDoc(t, "")
@@ -176,6 +177,9 @@ func TestLongDocumentScrolledThroughAsksWhereItStops(t *testing.T) {
   const img = document.querySelector('.page[data-page="%[1]d"] > img'), thumb = document.querySelector('[data-thumb="%[1]d"] img');
   return !!img && img.complete && img.naturalWidth > 0 && !!thumb && thumb.complete && thumb.naturalWidth > 0 && document.getElementById("page-now").textContent === "%[1]d";
 })()`, longDocPages), "the page the scroll stopped at was not drawn, with its thumbnail")
+	// Far from the view, the pages drawn in the first frame are skipped as
+	// any other (page one's boxes were walked on every frame of the scroll).
+	waitFor(t, ctx, `[1, 2].every((n) => getComputedStyle(document.querySelector('.page[data-page="' + n + '"]')).contentVisibility === "auto")`, "pages 1 and 2 were still drawn far from the view")
 }
 
 // TestLongDocumentOpensRestylingPagesOnce: opening the long document, the

@@ -331,6 +331,10 @@ const nearView = new IntersectionObserver((entries) => {
     if (!e.isIntersecting) {
       near.delete(e.target);
       settling.delete(e.target);
+      // A page drawn in the first frame is skipped as any other once far
+      // from the view: page one's 500 boxes were walked on every frame of
+      // a scroll through the whole document.
+      e.target.classList.remove("first");
       continue;
     }
     near.add(e.target);
