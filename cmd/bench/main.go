@@ -452,6 +452,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	mutexprofile := flag.String("mutexprofile", "", "write a mutex contention profile here")
 	blockprofile := flag.String("blockprofile", "", "write a profile of where goroutines blocked here")
+	flag.StringVar(&traceDir, "traces", "", "keep each Chromium trace the browser benchmarks take in this directory (open them in the browser's Performance panel)")
 	passes := counts{0}
 	flag.Var(&passes, "neighbour", "how many CPU-bound neighbours (each a process spinning on a core) to run beside; a list (0,1,2) runs a pass for each and puts them side by side")
 	long := flag.Bool("long", false, "the long variants: ingest sustained at 3,000 events/s for 60 s, the closed loops for 30 s, the dashboard and search at 1,000,000 waiting runs on SQLite and PostgreSQL, the accuracy page at 100,000 decided runs")

@@ -6,14 +6,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/chromedp/cdproto/cdp"
 	cdpio "github.com/chromedp/cdproto/io"
 	tracingapi "github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 )
+
+// traceDir is where the Chromium traces are kept (-traces); none if empty.
+var traceDir string
+
+// traceCount numbers the traces kept.
+var traceCount atomic.Int64
 
 // mainThreadTrace is what a Chromium trace says of the page's main thread
 // while a script ran: its tasks (a frame's work is one), and where their
@@ -92,6 +101,12 @@ func tracing(bctx context.Context, do func(ctx context.Context, tg *chromedp.Tar
 				}
 			}
 			cdp.Call(ctx, tg, cdpio.Close, cdpio.CloseParams{Handle: ev.Stream})
+			if traceDir != "" {
+				name := filepath.Join(traceDir, fmt.Sprintf("trace-%02d.json", traceCount.Add(1)))
+				if err := os.WriteFile(name, data.Bytes(), 0o644); err != nil {
+					return err
+				}
+			}
 			tr, err = mainThread(data.Bytes())
 			return err
 		}

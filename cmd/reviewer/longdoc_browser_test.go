@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -39,12 +41,11 @@ var longDoc = sync.OnceValue(func() []byte {
 	return hostile.PDF(objs...)
 })
 
-// TestLongDocumentOpensAndJumps: a 300-page document opens with page one
-// drawn (in the first frame, not one after the browser finds it in view)
-// and only the images near the view asked for; Tab to a field cited
-// on page 300 shows that page, drawn, with the field's box in view.
-func TestLongDocumentOpensAndJumps(t *testing.T) {
-	t.Parallel()
+// openLongDoc opens, in the browser, a run of the longDocPages-page
+// document with a field cited on its first page ("first", the field the
+// run opens in) and one on its last ("last"); atStart, if any, runs in the
+// page before its own scripts.
+func openLongDoc(t *testing.T, atStart string) context.Context {
 	s := startServer(t)
 	s.user("ana@example.com", review.RoleAdmin)
 	c := s.client("ana@example.com")
@@ -88,9 +89,24 @@ func TestLongDocumentOpensAndJumps(t *testing.T) {
 	// Opened by the person who uploaded it (opening claims the run).
 	ctx := browser(t)
 	signIn(t, ctx, s.base, "ana@example.com")
+	if atStart != "" {
+		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: atStart}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/workflow_run_long"), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)), settled()); err != nil {
 		t.Fatal(err)
 	}
+	return ctx
+}
+
+// TestLongDocumentOpensAndJumps: a 300-page document opens with page one
+// drawn (in the first frame, not one after the browser finds it in view)
+// and only the images near the view asked for; Tab to a field cited
+// on page 300 shows that page, drawn, with the field's box in view.
+func TestLongDocumentOpensAndJumps(t *testing.T) {
+	t.Parallel()
+	ctx := openLongDoc(t, "")
 	waitFor(t, ctx, `(() => {
   const img = document.querySelector('.page[data-page="1"] > img');
   return !!img && img.complete && img.naturalWidth > 0 && document.getElementById("page-now").textContent === "1";
@@ -123,4 +139,61 @@ func TestLongDocumentOpensAndJumps(t *testing.T) {
   const v = document.getElementById("pages").getBoundingClientRect(), b = box.getBoundingClientRect();
   return document.getElementById("page-now").textContent === "%d" && b.top >= v.top && b.bottom <= v.bottom && b.width > 0;
 })()`, longDocPages, longDocPages), "Tab to the field on the last page did not show that page, drawn, with its box")
+}
+
+// TestLongDocumentScrolledThroughAsksWhereItStops: scrolling through the
+// long document two pages a frame asks for no image of the pages flown
+// past (the server drew each while the browser waited for a core), and the
+// page where the scroll stops is drawn, its thumbnail too; the pages drawn
+// in the first frame are no longer drawn once far from the view.
+func TestLongDocumentScrolledThroughAsksWhereItStops(t *testing.T) {
+	t.Parallel()
+	ctx := openLongDoc(t, "")
+	waitFor(t, ctx, `(() => { const img = document.querySelector('.page[data-page="1"] > img'); return !!img && img.complete && img.naturalWidth > 0; })()`, "page 1 was not drawn")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise((done) => {
+  const el = document.getElementById("pages"), steps = 150;
+  let i = 0;
+  function frame() {
+    el.scrollTop = ((el.scrollHeight - el.clientHeight) * ++i) / steps;
+    if (i < steps) requestAnimationFrame(frame); else done(true);
+  }
+  requestAnimationFrame(frame);
+})`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	// Pages 1 and 300 are each more than 60 thumbnails and 10 pages from
+	// the middle.
+	passed, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[
+  [...document.querySelectorAll(".page > img")].filter((img) => Math.abs(img.parentElement.dataset.index - 150) < 140).length,
+  [...document.querySelectorAll(".thumbs img")].filter((img) => Math.abs(img.parentElement.dataset.thumb - 150) < 90).length,
+]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if passed[0]+passed[1] > 0 {
+		t.Fatalf("scrolling through %d pages made %d images of pages it passed and %d thumbnails; want only those near where it started and stopped", longDocPages, passed[0], passed[1])
+	}
+	waitFor(t, ctx, fmt.Sprintf(`(() => {
+  const img = document.querySelector('.page[data-page="%[1]d"] > img'), thumb = document.querySelector('[data-thumb="%[1]d"] img');
+  return !!img && img.complete && img.naturalWidth > 0 && !!thumb && thumb.complete && thumb.naturalWidth > 0 && document.getElementById("page-now").textContent === "%[1]d";
+})()`, longDocPages), "the page the scroll stopped at was not drawn, with its thumbnail")
+	// Far from the view, the pages drawn in the first frame are skipped as
+	// any other (page one's boxes were walked on every frame of the scroll).
+	waitFor(t, ctx, `[1, 2].every((n) => getComputedStyle(document.querySelector('.page[data-page="' + n + '"]')).contentVisibility === "auto")`, "pages 1 and 2 were still drawn far from the view")
+}
+
+// TestLongDocumentOpensRestylingPagesOnce: opening the long document, the
+// viewer sets each page's zoom once. It set it twice (a first zoom, then
+// the fit to the view's width), reading the layout after each: a restyle
+// and layout of all 300 pages forced each time while the page's scripts
+// ran, on some visits before page one was painted.
+func TestLongDocumentOpensRestylingPagesOnce(t *testing.T) {
+	t.Parallel()
+	ctx := openLongDoc(t, `window.zoomsSet = 0;
+new MutationObserver((ms) => { for (const m of ms) if (m.target.dataset.page === "3") window.zoomsSet++; })
+  .observe(document, { subtree: true, attributeFilter: ["style"] });`)
+	waitFor(t, ctx, `(() => { const img = document.querySelector('.page[data-page="1"] > img'); return !!img && img.complete && img.naturalWidth > 0; })()`, "page 1 was not drawn")
+	if n := js(t, ctx, `String(window.zoomsSet)`); n != "1" {
+		t.Fatalf("opening the document set page 3's style %s times; want once", n)
+	}
 }

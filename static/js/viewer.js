@@ -40,23 +40,60 @@ function pageImage(p) {
   p.prepend(img);
 }
 
+function thumbImage(a) {
+  const spot = a.querySelector(":scope > .thumb-page");
+  const p = spot && byIndex.get(a.dataset.thumb);
+  if (!p) return;
+  const img = document.createElement("img");
+  img.alt = "";
+  img.decoding = "async";
+  img.style.cssText = spot.style.cssText;
+  img.src = imageURL(p, 240);
+  spot.replaceWith(img);
+}
+
+// An image is asked for once its page (or thumbnail) has stayed near the
+// view for settleFrames frames: a fast scroll through hundreds of pages
+// asks for the pages it stops at, not for every page it passed, each of
+// which the server drew while the browser waited for a core (587 images
+// asked for in a 5-second scroll through 300 pages, half of them answered
+// after 6.5 s). Counted in frames, not time: a page flown past is near for
+// three or four frames however slow they are. Six frames are 100 ms at 60
+// frames a second, well inside the view's height of lead the observers
+// give.
+const settleFrames = 6;
+const settling = new Map(); // page or thumbnail → [frames near so far, its image's maker]
+let settleTick = 0;
+function settle(el, make) {
+  if (!settling.has(el)) settling.set(el, [0, make]);
+  if (!settleTick) settleTick = requestAnimationFrame(settleFrame);
+}
+let settledOn = null; // the current page when the last frame was counted
+function settleFrame() {
+  settleTick = 0;
+  // The rail follows the current page: its thumbnails count from the frame
+  // the current page stopped changing, or a fast scroll would draw those it
+  // ran past, each near for ten frames of the rail's scrolling.
+  const moved = current !== settledOn;
+  settledOn = current;
+  for (const [el, [n, make]] of settling) {
+    const k = moved && make === thumbImage ? 0 : n + 1;
+    if (k < settleFrames) settling.set(el, [k, make]);
+    else if (settling.delete(el) && el.isConnected) make(el); // a thumbnail swapped out since is not
+  }
+  if (settling.size) settleTick = requestAnimationFrame(settleFrame);
+}
+
 const thumbsNear = new IntersectionObserver((entries) => {
   for (const e of entries) {
-    const spot = e.isIntersecting && e.target.querySelector(":scope > .thumb-page");
-    const p = spot && byIndex.get(e.target.dataset.thumb);
-    if (!p) continue;
-    const img = document.createElement("img");
-    img.alt = "";
-    img.decoding = "async";
-    img.style.cssText = spot.style.cssText;
-    img.src = imageURL(p, 240);
-    spot.replaceWith(img);
+    if (!e.isIntersecting) settling.delete(e.target);
+    else if (e.target.querySelector(":scope > .thumb-page")) settle(e.target, thumbImage);
   }
 }, { root: document.getElementById("thumbs"), rootMargin: "100% 0px" });
 const zoomLabel = document.getElementById("zoom-level");
 const pageNow = document.getElementById("page-now");
 const PX_PER_PT = 96 / 72;
-let scale = 1;
+let scale = 1.2; // --scale's initial value (app.css): the pages as first laid out
 let fit = "width"; // "width", "page" or "" (manual zoom)
 
 function widest() {
@@ -71,11 +108,14 @@ let imageSizes = pagesEl.dataset.sizes;
 
 function setScale(s, keepCenter = true) {
   s = Math.min(Math.max(s, 0.2), 6);
-  const before = pagesEl.scrollHeight;
+  zoomLabel.textContent = Math.round((s / PX_PER_PT) * 100) + "%";
+  // The same zoom again (a resize that changed no width, the observer's
+  // first call) restyles nothing: each call restyles and lays out every page.
+  if (Math.abs(s - scale) < 1e-4) return;
+  const before = keepCenter && pagesEl.scrollHeight;
   const ratio = before ? (pagesEl.scrollTop + pagesEl.clientHeight / 2) / before : 0;
   scale = s;
   for (const p of pageEls) p.style.setProperty("--scale", s.toFixed(4));
-  zoomLabel.textContent = Math.round((s / PX_PER_PT) * 100) + "%";
   // Tell the browser how wide page images now are, so it fetches a sharper
   // rendering when zooming in (srcset); the server's first guess (the
   // viewer's width) stands until the zoom moves well away from it.
@@ -282,18 +322,23 @@ function ensureWords(page) {
   }
   return words.get(page);
 }
-// A page near the view (within a view's height of it) gets its image (the
-// server sends the first pages' only), and its words while the text is
-// shown or a box drawn.
+// A page near the view (within a view's height of it) gets its image once
+// it stays near (settle; the server sends the first pages' only), and its
+// words while the text is shown or a box drawn.
 const near = new Set();
 const nearView = new IntersectionObserver((entries) => {
   for (const e of entries) {
     if (!e.isIntersecting) {
       near.delete(e.target);
+      settling.delete(e.target);
+      // A page drawn in the first frame is skipped as any other once far
+      // from the view: page one's 500 boxes were walked on every frame of
+      // a scroll through the whole document.
+      e.target.classList.remove("first");
       continue;
     }
     near.add(e.target);
-    pageImage(e.target);
+    settle(e.target, pageImage);
     if (pagesEl.classList.contains("show-text") || drawing) ensureWords(e.target);
   }
   findCurrent();
@@ -686,8 +731,10 @@ new ResizeObserver(() => {
   opened = null;
 }).observe(pagesEl);
 
-setScale(1.2, false);
-fitWidth();
+// Fitted once, keeping a centre only if the view did not open at the top:
+// each read of the layout after restyling the pages lays out all of them
+// again, before the first page is painted if the browser ran this first.
+setScale((pagesEl.clientWidth - 40) / widest(), pagesEl.scrollTop > 0);
 window.reviewerViewer = { focusField, setScale, get scale() { return scale; } };
 
 // A page the server cannot draw (a document too complex to show, say) says
