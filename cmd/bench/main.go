@@ -435,6 +435,7 @@ func main() {
 	passes := counts{0}
 	flag.Var(&passes, "neighbour", "how many CPU-bound neighbours (each a process spinning on a core) to run beside; a list (0,1,2) runs a pass for each and puts them side by side")
 	long := flag.Bool("long", false, "the long variants: ingest sustained at 3,000 events/s for 60 s, the dashboard and search at 1,000,000 waiting runs on SQLite and PostgreSQL, the accuracy page at 100,000 decided runs")
+	flag.StringVar(&keepTraces, "traces", "", "keep the Chromium traces the browser figures read in this directory (open them in Chromium's DevTools, Performance)")
 	flag.Parse()
 	if *long {
 		sustained = longLoad

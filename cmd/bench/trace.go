@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -69,6 +71,13 @@ func traced[T any](bctx context.Context, script string) (T, mainThreadTrace, err
 	return out, tr, err
 }
 
+// keepTraces is where the Chromium traces are kept (-traces), numbered
+// in the order taken; "": not kept.
+var (
+	keepTraces string
+	keptTraces int
+)
+
 // tracing runs do with Chromium tracing on and returns what the trace says
 // of the renderer's main thread meanwhile.
 func tracing(bctx context.Context, do func(ctx context.Context, tg *chromedp.Target) error) (mainThreadTrace, error) {
@@ -103,6 +112,12 @@ func tracing(bctx context.Context, do func(ctx context.Context, tg *chromedp.Tar
 				}
 			}
 			cdp.Call(ctx, tg, cdpio.Close, cdpio.CloseParams{Handle: ev.Stream})
+			if keepTraces != "" {
+				keptTraces++
+				if err := os.WriteFile(filepath.Join(keepTraces, fmt.Sprintf("trace-%d.json", keptTraces)), data.Bytes(), 0o644); err != nil {
+					return err
+				}
+			}
 			tr, err = mainThread(data.Bytes())
 			return err
 		}
