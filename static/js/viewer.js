@@ -99,21 +99,21 @@ function setScale(s, keepCenter = true) {
 // borders drawn as thin as before.
 const settleAfter = 200;
 let zoomedFrom = 0; // the scale the layers keep the size of; 0: no zoom lasts
-let frozen = [];
+const frozen = new Set(); // the layers held so
 let settling = 0, steps = 0;
 function scaleBoxes(s) {
   steps++;
   if (!zoomedFrom) {
     zoomedFrom = +scale.toFixed(4); // as the pages have it (their --scale)
-    frozen = [];
-    for (const p of near) {
-      const layer = !p.classList.contains("content-doc") && p.querySelector(":scope > .boxes");
-      if (!layer) continue;
-      layer.style.width = `${+p.style.getPropertyValue("--w") * zoomedFrom}px`;
-      layer.style.height = `${+p.style.getPropertyValue("--h") * zoomedFrom}px`;
-      frozen.push(layer);
-    }
     pagesEl.classList.add("zooming");
+  }
+  // A page that came near the view while the zoom lasts is held from then.
+  for (const p of near) {
+    const layer = !p.classList.contains("content-doc") && p.querySelector(":scope > .boxes");
+    if (!layer || frozen.has(layer)) continue;
+    layer.style.width = `${+p.style.getPropertyValue("--w") * zoomedFrom}px`;
+    layer.style.height = `${+p.style.getPropertyValue("--h") * zoomedFrom}px`;
+    frozen.add(layer);
   }
   const t = `scale(${s / zoomedFrom})`;
   for (const layer of frozen) layer.style.transform = t;
@@ -127,7 +127,7 @@ function scaleBoxes(s) {
 function settleZoom() {
   clearTimeout(settling);
   for (const layer of frozen) layer.style.width = layer.style.height = layer.style.transform = "";
-  frozen = [];
+  frozen.clear();
   zoomedFrom = 0;
   pagesEl.classList.remove("zooming");
 }
