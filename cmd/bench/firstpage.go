@@ -44,51 +44,16 @@ const scrollThrough = `new Promise((done) => {
   requestAnimationFrame(frame);
 })`
 
-// panZoom zooms the first page in and out over 60 frames, then pans across
-// it zoomed in over 120, and answers every frame's length and the long
-// tasks seen.
-const panZoom = `new Promise((done) => {
-  const v = window.reviewerViewer, el = document.getElementById("pages");
-  const long = [];
-  const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) long.push(e.duration); });
-  po.observe({ type: "longtask" });
-  const base = v.scale, frames = [];
-  let i = 0, last = 0;
-  function frame(t) {
-    if (last) frames.push(t - last);
-    last = t;
-    if (i < 60) v.setScale(base * (1 + 2 * Math.sin((i * Math.PI) / 60) ** 2));
-    else {
-      if (i === 60) v.setScale(base * 3);
-      const a = ((i - 60) * Math.PI) / 30;
-      el.scrollLeft = (el.scrollWidth - el.clientWidth) * (0.5 + 0.5 * Math.sin(a));
-      el.scrollTop = (el.clientHeight * 3) * (0.5 + 0.5 * Math.cos(a));
-    }
-    if (++i < 180) return requestAnimationFrame(frame);
-    setTimeout(() => { po.disconnect(); done({ frames: frames.length, longest: Math.max(...frames), over: frames.filter((d) => d > 50).length, long: long.length, longestTask: Math.max(0, ...long) }); }, 300);
-  }
-  requestAnimationFrame(frame);
-})`
-
 type scrollFigures struct {
 	Long    int     `json:"long"`
 	Longest float64 `json:"longest"`
 	Frame   float64 `json:"frame"`
 }
 
-type panFigures struct {
-	Frames      int     `json:"frames"`
-	Longest     float64 `json:"longest"`
-	Over        int     `json:"over"`
-	Long        int     `json:"long"`
-	LongestTask float64 `json:"longestTask"`
-}
-
 // benchFirstPage measures, in Chromium against the real wiring, navigation
 // to the first page image painted for fresh 300- and 1,000-page PDFs, beside
 // a bare HTML page holding only that page's image from the same server; the
-// long tasks while scrolling through 300 pages; and frames while zooming and
-// panning a page with 2,000 boxes.
+// long tasks while scrolling through 300 pages.
 func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 	e, stop, err := tempViewerEnv(ctx, "firstpage")
 	if err != nil {
@@ -205,25 +170,6 @@ func benchFirstPage(ctx context.Context, log io.Writer) ([]result, error) {
 			})
 		}
 	}
-	boxes, err := loadBoxesRun(ctx, e)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := paintAfter(bctx, srv.URL+"/runs/"+boxes); err != nil {
-		return nil, err
-	}
-	p, tr, err := traced[panFigures](bctx, panZoom)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(log, "2,000 boxes, zoom and pan over %d frames: longest frame %.0f ms, %d over 50 ms; %d long tasks (longest %.0f ms); load %s\n", p.Frames, p.Longest, p.Over, p.Long, p.LongestTask, loadAverage())
-	fmt.Fprintf(log, "  trace of the main thread: %d tasks, %.0f ms of its own time, longest %.0f ms, %d over 50 ms; %s\n", tr.Tasks, tr.CPU, tr.Longest, tr.Over50, tr.top(8))
-	rs = append(rs, result{
-		Name:  "Chromium: a page with 2,000 boxes zoomed in and out (60 frames) then panned zoomed in (120 frames): longest frame, frames over 50 ms; in the trace, the main thread's longest task, tasks over 50 ms, its own time",
-		Value: fmt.Sprintf("%.0f ms, %d; %.0f ms, %d, %.0f ms; load average %s", p.Longest, p.Over, tr.Longest, tr.Over50, tr.CPU, loadAverage()), Goal: "no frame over 50 ms",
-		Met: meets(p.Over == 0), Item: "5",
-		Why: fmt.Sprintf("The main thread's trace: %s.", tr.top(4)),
-	})
 	return rs, nil
 }
 
@@ -254,12 +200,4 @@ func firstImage(page string) (string, bool) {
 	}
 	src, _, ok := strings.Cut(rest, `"`)
 	return html.UnescapeString(src), ok
-}
-
-// loadBoxesRun ingests a run of 200 fields with 10 references each, all on
-// the first page of a 3-page PDF: 2,000 boxes on one page.
-func loadBoxesRun(ctx context.Context, e *viewerEnv) (string, error) {
-	return loadCited(ctx, e, "workflow_run_bench_boxes", "file_bench_boxes", manyPagePDFOf(3, "boxes"), 200, func(i, j int) (x, y, w, h float64) {
-		return 20 + float64(j)*58, 20 + float64(i)*3.8, 50, 3
-	})
 }

@@ -193,7 +193,7 @@ func spin(n int) (func(), error) {
 // those answering the items, which ask for each figure quiet and
 // beside one and two neighbours. The others run quiet only, so that make
 // bench keeps to its ten minutes on two cores.
-var besideNeighbours = []string{"ingest", "ingest-postgres", "word", "firstpage", "bigrun", "dashboard", "dashboard-postgres", "postgres"}
+var besideNeighbours = []string{"ingest", "ingest-postgres", "word", "firstpage", "bigrun", "boxes", "dashboard", "dashboard-postgres", "postgres"}
 
 func runPass(ctx context.Context, benches []benchmark, only string, n int) (pass, error) {
 	stop, err := spin(n)
@@ -503,6 +503,7 @@ func main() {
 		{"word", "4", benchWord},
 		{"firstpage", "3", benchFirstPage},
 		{"bigrun", "5", benchBigRun},
+		{"boxes", "5", benchBoxes},
 		{"dashboard", "6", benchDashboard},
 		{"dashboard-postgres", "6", benchDashboardPostgres},
 		{"live", "", benchLive},

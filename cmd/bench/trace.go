@@ -37,7 +37,18 @@ type mainThreadTrace struct {
 	// the page was first painted, if it was.
 	ImagePainted *mainThreadTrace
 	ByEvent      map[string]float64 // the thread's own ms in each named event (nested ones counted in each)
+
+	// LongTasks are the longest tasks (at most longTasksKept), each with
+	// its own length as Longest and its events in ByEvent.
+	LongTasks []mainThreadTrace
+	// Raster is the own time of the raster threads' tasks (tiles drawn
+	// off the main thread, as a zoom or a pan asks).
+	Raster float64
 }
+
+// longTasksKept is how many of the longest tasks a trace keeps apart: the
+// frames over a goal are a handful, and each says what made it long.
+const longTasksKept = 3
 
 // top names the n events that took most of the main thread's time.
 func (t mainThreadTrace) top(n int) string {
@@ -150,8 +161,13 @@ func mainThread(data []byte) (mainThreadTrace, error) {
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Ts < events[j].Ts })
 	taskEnd := map[thread]float64{}
 	tr := mainThreadTrace{ByEvent: map[string]float64{}}
+	var tasks []mainThreadTrace
+	inTask := map[thread]int{} // each thread's task now, in tasks
 	for _, e := range events {
 		th := thread{e.Pid, e.Tid}
+		if e.Ph == "X" && e.Name == "RasterTask" {
+			tr.Raster += e.TDur / 1000
+		}
 		if e.Name == "largestContentfulPaint::Candidate" && e.Args.Data.Type == "image" && tr.ImagePainted == nil {
 			tr.ImagePainted = &mainThreadTrace{Tasks: tr.Tasks, Longest: tr.Longest, Over50: tr.Over50, CPU: tr.CPU, ByEvent: maps.Clone(tr.ByEvent)}
 		}
@@ -166,6 +182,8 @@ func mainThread(data []byte) (mainThreadTrace, error) {
 			taskEnd[th] = e.Ts + e.Dur
 			tr.Tasks++
 			tr.CPU += e.TDur / 1000
+			inTask[th] = len(tasks)
+			tasks = append(tasks, mainThreadTrace{Tasks: 1, Longest: d, CPU: e.TDur / 1000, ByEvent: map[string]float64{}})
 			tr.Longest = max(tr.Longest, d)
 			if d > 50 {
 				tr.Over50++
@@ -173,6 +191,11 @@ func mainThread(data []byte) (mainThreadTrace, error) {
 			continue
 		}
 		tr.ByEvent[e.Name] += e.TDur / 1000
+		if i, ok := inTask[th]; ok && e.Ts < taskEnd[th] {
+			tasks[i].ByEvent[e.Name] += e.TDur / 1000
+		}
 	}
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Longest > tasks[j].Longest })
+	tr.LongTasks = tasks[:min(longTasksKept, len(tasks))]
 	return tr, nil
 }

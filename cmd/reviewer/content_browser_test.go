@@ -152,7 +152,7 @@ func TestWordDocumentAsPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, `document.querySelectorAll(".page img").length === 2 && !document.querySelector(".content-doc")`, "the Word document is not shown as its two pages")
-	waitFor(t, ctx, `(() => { const b = document.querySelector('.box.found-by-text[data-ref-field="total"]'); return !!b && b.parentElement.dataset.page === "1" && b.getBoundingClientRect().width > 0; })()`,
+	waitFor(t, ctx, `(() => { const b = document.querySelector('.box.found-by-text[data-ref-field="total"]'); return !!b && b.closest(".page").dataset.page === "1" && b.getBoundingClientRect().width > 0; })()`,
 		"the citation's text was not found on page 1")
 
 	focusField(t, ctx, "terms")

@@ -153,7 +153,7 @@ func TestCitationFoundByText(t *testing.T) {
 	}
 	waitFor(t, ctx, `!!document.querySelector('.box.found-by-text[data-ref-field="plan"]')`, "the citation's text was not found on its page")
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(async () => {
-  const box = document.querySelector('.box[data-ref-field="plan"]'), page = box.parentElement;
+  const box = document.querySelector('.box[data-ref-field="plan"]'), page = box.closest(".page");
   const { words } = await (await fetch(page.dataset.image + "/words", { headers: { Accept: "application/json" } })).json();
   const w = words.filter((w) => w.text === "Haut" || w.text === "Débit");
   const want = { left: Math.min(...w.map((w) => w.rect.left)), top: Math.min(...w.map((w) => w.rect.top)), right: Math.max(...w.map((w) => w.rect.right)), bottom: Math.max(...w.map((w) => w.rect.bottom)) };

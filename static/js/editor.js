@@ -175,7 +175,7 @@ export function apply(fr) {
   for (const [id, html] of Object.entries(fr.pages || {})) {
     const page = document.getElementById(id);
     if (!page) continue;
-    page.querySelectorAll(":scope > .box, :scope > .block:not(.word)").forEach((m) => m.remove()); // the page's own words stay
+    page.querySelectorAll(":scope > .boxes, :scope > .block:not(.word)").forEach((m) => m.remove()); // the page's own words stay
     page.append(fromHTML(html));
   }
   const thumbs = document.getElementById("thumbs");

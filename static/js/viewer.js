@@ -114,6 +114,7 @@ function setScale(s, keepCenter = true) {
   if (Math.abs(s - scale) < 1e-4) return;
   const before = keepCenter && pagesEl.scrollHeight;
   const ratio = before ? (pagesEl.scrollTop + pagesEl.clientHeight / 2) / before : 0;
+  scaleBoxes(s);
   scale = s;
   for (const p of pageEls) p.style.setProperty("--scale", s.toFixed(4));
   // Tell the browser how wide page images now are, so it fetches a sharper
@@ -127,6 +128,48 @@ function setScale(s, keepCenter = true) {
     for (const img of pagesEl.querySelectorAll(".page > img")) img.sizes = imageSizes;
   }
   if (keepCenter) pagesEl.scrollTop = ratio * pagesEl.scrollHeight - pagesEl.clientHeight / 2;
+}
+
+// While a zoom lasts, the layer of boxes of each page near the view keeps
+// the size it had when the zoom began and is scaled as one: a transform, so
+// no box is laid out or painted again a frame, however many a page holds.
+// The zoom settles settleAfter ms after its last step, once a frame has
+// been drawn since with no step (a busy machine's frames can come slower
+// than that): the boxes are laid out at their new size once, and their
+// borders drawn as thin as before.
+const settleAfter = 200;
+let zoomedFrom = 0; // the scale the layers keep the size of; 0: no zoom lasts
+const frozen = new Set(); // the layers held so
+let settling = 0, steps = 0;
+function scaleBoxes(s) {
+  steps++;
+  if (!zoomedFrom) {
+    zoomedFrom = +scale.toFixed(4); // as the pages have it (their --scale)
+    pagesEl.classList.add("zooming");
+  }
+  // A page that came near the view while the zoom lasts is held from then.
+  for (const p of near) {
+    const layer = !p.classList.contains("content-doc") && p.querySelector(":scope > .boxes");
+    if (!layer || frozen.has(layer)) continue;
+    layer.style.width = `${+p.style.getPropertyValue("--w") * zoomedFrom}px`;
+    layer.style.height = `${+p.style.getPropertyValue("--h") * zoomedFrom}px`;
+    frozen.add(layer);
+  }
+  const t = `scale(${s / zoomedFrom})`;
+  for (const layer of frozen) layer.style.transform = t;
+  clearTimeout(settling);
+  settling = setTimeout(() => {
+    const at = steps;
+    requestAnimationFrame(() => steps === at && settleZoom());
+  }, settleAfter);
+}
+
+function settleZoom() {
+  clearTimeout(settling);
+  for (const layer of frozen) layer.style.width = layer.style.height = layer.style.transform = "";
+  frozen.clear();
+  zoomedFrom = 0;
+  pagesEl.classList.remove("zooming");
 }
 
 function fitWidth() {
@@ -498,7 +541,7 @@ async function placeByText() {
     c.title = c.dataset.ownTitle ?? "";
   }
   for (const box of pagesEl.querySelectorAll(".box[data-find]")) {
-    const page = box.parentElement;
+    const page = box.closest(".page");
     await ensureWords(page);
     // A cell Extend's parser read is the likelier source of a value.
     const ms = matchesIn(page, squash(box.dataset.find));
@@ -562,6 +605,7 @@ async function turnOnce(p, by) {
 function showTurn(p, turn) {
   const quarters = (((turn - (+p.dataset.turn || 0)) / 90) % 4 + 4) % 4;
   if (!quarters) return;
+  settleZoom(); // a layer keeps its page's size while a zoom lasts: the size before the turn
   p.dataset.turn = turn;
   const thumb = thumbs.get(p.dataset.index)?.querySelector("img, .thumb-page");
   for (const el of [p, thumb]) {
@@ -714,11 +758,19 @@ for (const [keys, action, help] of [
   bind({ page: keys, field: keys.map((k) => "Alt+" + k), group: "Document", help, run: actions[action] });
 }
 bind({ page: ["Escape"], group: "Document", help: "stop drawing", when: () => drawing, run: () => setDrawing(false) });
-// Ctrl + wheel zooms the document, not the whole page.
+// Ctrl + wheel zooms the document, not the whole page: once a frame, by
+// all the wheel turned since the last (a wheel sends more events than
+// frames).
+let wheeled = 1, wheelFrame = 0;
 pagesEl.addEventListener("wheel", (e) => {
   if (!e.ctrlKey) return;
   e.preventDefault();
-  zoom(e.deltaY < 0 ? 1.1 : 0.9);
+  wheeled *= e.deltaY < 0 ? 1.1 : 0.9;
+  wheelFrame ||= requestAnimationFrame(() => {
+    zoom(wheeled);
+    wheeled = 1;
+    wheelFrame = 0;
+  });
 }, { passive: false });
 // The editor put the cursor in a field before this module listened for it
 // (it is imported first): that field's box is lit and shown once the pages
