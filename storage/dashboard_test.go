@@ -15,6 +15,28 @@ import (
 	"github.com/reviewer-app/reviewer/storage"
 )
 
+// openAt opens a store on a clock the test sets, starting at start.
+func openAt(t *testing.T, start time.Time) (s *storage.Store, clock func() time.Time, set func(time.Time)) {
+	t.Helper()
+	var mu sync.Mutex
+	now := start
+	clock = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, clock, func(t time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		now = t
+	}
+}
+
 // TestDashboardFiguresFollowTheQueue: the dashboard's figures of the queue,
 // kept as runs arrive, leave the queue and change workflow rather than
 // counted per request, are what counting the waiting runs says: how many
@@ -27,23 +49,7 @@ func TestDashboardFiguresFollowTheQueue(t *testing.T) {
 func testDashboardFiguresFollowTheQueue(t *testing.T) {
 	ctx := context.Background()
 	base := time.Date(2026, 12, 7, 10, 30, 0, 0, time.UTC)
-	var mu sync.Mutex
-	now := base
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	at := func(t time.Time) {
-		mu.Lock()
-		defer mu.Unlock()
-		now = t
-	}
+	s, clock, at := openAt(t, base)
 	raw := demoPayload(t, 0)
 	// Queued this long before the end, each: minutes either side of the
 	// buckets' boundaries (1, 4, 24, 72 h) and of the SLA (2 h).
@@ -130,23 +136,7 @@ func TestDashboardDecidedFigures(t *testing.T) { pgtest.Each(t, testDashboardDec
 func testDashboardDecidedFigures(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 7, 12, 30, 0, 0, time.UTC)
-	var mu sync.Mutex
-	clockAt := now
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return clockAt
-	}
-	at := func(t time.Time) {
-		mu.Lock()
-		defer mu.Unlock()
-		clockAt = t
-	}
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, clock, at := openAt(t, now)
 	dk := desk.New(s, nil, nil, clock)
 
 	// Each decision: its run, who, approved, how long ago it was made and
