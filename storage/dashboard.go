@@ -11,80 +11,19 @@ import (
 )
 
 // Dashboard gathers the supervisor's figures. Every query reads summary
-// columns through an index or figures kept by triggers; none reads a
-// payload, and none counts every waiting run.
+// columns through an index or figures kept by triggers or with each
+// decision; none reads a payload, and none counts every waiting run or
+// every decided one.
 func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashboard, error) {
 	now := s.now()
 	d := review.Dashboard{Now: now, SLA: sla}
 	n := ms(now)
-	h := hourMS
 	if err := s.waiting(ctx, &d, n, ms(now.Add(-sla))); err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)
 	}
-
-	// Decisions per hour (24 h) and per day (7 d).
-	hours := map[int64]int{}
-	days := map[string]int{}
-	type decided struct {
-		by       string
-		decision string
-		handling sql.NullInt64
-	}
-	var recent []decided
-	rows, err := s.r.QueryContext(ctx, `SELECT decided_at, decided_by, decision, handling_ms FROM runs WHERE decided_at >= ?`, ms(now.Add(-7*24*time.Hour)))
-	if err != nil {
+	if err := s.decidedFigures(ctx, &d, n); err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)
 	}
-	for rows.Next() {
-		var at int64
-		var x decided
-		if err := rows.Scan(&at, &x.by, &x.decision, &x.handling); err != nil {
-			rows.Close()
-			return d, fmt.Errorf("dashboard: %w", err)
-		}
-		if at > n-24*h {
-			hours[(n-at)/h]++
-		}
-		days[fromMS(at).Format("Mon 2")]++
-		recent = append(recent, x)
-	}
-	rows.Close()
-	for i := int64(23); i >= 0; i-- {
-		d.PerHour = append(d.PerHour, review.Bucket{Label: now.Add(-time.Duration(i) * time.Hour).Format("15h"), Count: hours[i]})
-	}
-	for i := 6; i >= 0; i-- {
-		label := now.AddDate(0, 0, -i).Format("Mon 2")
-		d.PerDay = append(d.PerDay, review.Bucket{Label: label, Count: days[label]})
-	}
-	byReviewer := map[string]*review.ReviewerStats{}
-	handling := map[string][]int64{}
-	for _, x := range recent {
-		r := byReviewer[x.by]
-		if r == nil {
-			r = &review.ReviewerStats{Email: x.by}
-			byReviewer[x.by] = r
-		}
-		if x.decision == review.DecisionApproved {
-			r.Approved++
-		} else {
-			r.Rejected++
-		}
-		if x.handling.Valid {
-			handling[x.by] = append(handling[x.by], x.handling.Int64)
-		}
-	}
-	for by, r := range byReviewer {
-		hs := handling[by]
-		sort.Slice(hs, func(i, j int) bool { return hs[i] < hs[j] })
-		if len(hs) > 0 {
-			r.MedianFor = time.Duration(hs[len(hs)/2]) * time.Millisecond
-		}
-		d.Reviewers = append(d.Reviewers, *r)
-	}
-	sort.Slice(d.Reviewers, func(i, j int) bool {
-		return d.Reviewers[i].Approved+d.Reviewers[i].Rejected > d.Reviewers[j].Approved+d.Reviewers[j].Rejected
-	})
-
 	routing, err := s.RoutingCounts(ctx)
 	if err != nil {
 		return d, err
@@ -100,7 +39,7 @@ func (s *Store) Dashboard(ctx context.Context, sla time.Duration) (review.Dashbo
 	if d.Sending, err = s.sending(ctx); err != nil {
 		return d, err
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT f.workflow_id, coalesce(w.name, ''), f.path, f.edited, f.decided FROM field_corrections f LEFT JOIN workflows w ON w.id = f.workflow_id
+	rows, err := s.r.QueryContext(ctx, `SELECT f.workflow_id, coalesce(w.name, ''), f.path, f.edited, f.decided FROM field_corrections f LEFT JOIN workflows w ON w.id = f.workflow_id
 		WHERE f.edited > 0 ORDER BY 1.0 * f.edited / f.decided DESC, f.decided DESC LIMIT 25`)
 	if err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)
@@ -134,6 +73,114 @@ func (s *Store) CorrectedRuns(ctx context.Context, workflowID, path string, limi
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// decidedFigures fills in the dashboard's figures of the work done from
+// the counts kept with each decision (see keepDecided): decisions per clock
+// hour of the last 24, per day of the 7 shown, and per reviewer over those
+// 7 days, with the median handling read from the kept buckets.
+func (s *Store) decidedFigures(ctx context.Context, d *review.Dashboard, now int64) error {
+	hour, firstDay := now/hourMS, now/dayMS-6
+	hours, days := map[int64]int{}, map[int64]int{}
+	byReviewer := map[string]*review.ReviewerStats{}
+	err := s.each(ctx, `SELECT hour, decided_by, decision, n FROM decided_hours WHERE hour >= ? AND n > 0`, []any{firstDay * 24}, func(rows *sql.Rows) error {
+		var h int64
+		var by, decision string
+		var k int
+		if err := rows.Scan(&h, &by, &decision, &k); err != nil {
+			return err
+		}
+		hours[h] += k
+		days[h*hourMS/dayMS] += k
+		r := byReviewer[by]
+		if r == nil {
+			r = &review.ReviewerStats{Email: by}
+			byReviewer[by] = r
+		}
+		if decision == review.DecisionApproved {
+			r.Approved += k
+		} else {
+			r.Rejected += k
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	handling := map[string]map[int]int{}
+	err = s.each(ctx, `SELECT decided_by, bucket, n FROM handling_days WHERE day >= ? AND n > 0`, []any{firstDay}, func(rows *sql.Rows) error {
+		var by string
+		var b, k int
+		if err := rows.Scan(&by, &b, &k); err != nil {
+			return err
+		}
+		if handling[by] == nil {
+			handling[by] = map[int]int{}
+		}
+		handling[by][b] += k
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for h := hour - 23; h <= hour; h++ {
+		d.PerHour = append(d.PerHour, review.Bucket{Label: fromMS(h * hourMS).Format("15h"), Count: hours[h]})
+	}
+	for day := firstDay; day <= now/dayMS; day++ {
+		d.PerDay = append(d.PerDay, review.Bucket{Label: fromMS(day * dayMS).Format("Mon 2"), Count: days[day]})
+	}
+	for by, r := range byReviewer {
+		r.MedianFor = review.MedianHandling(handling[by])
+		d.Reviewers = append(d.Reviewers, *r)
+	}
+	sort.Slice(d.Reviewers, func(i, j int) bool {
+		a, b := d.Reviewers[i], d.Reviewers[j]
+		return a.Approved+a.Rejected > b.Approved+b.Rejected || a.Approved+a.Rejected == b.Approved+b.Rejected && a.Email < b.Email
+	})
+	return nil
+}
+
+// decided is what the dashboard keeps of a decision.
+type decided struct {
+	at           int64
+	by, decision string
+	handling     sql.NullInt64
+}
+
+// decidedOf reads what the dashboard keeps of a run's decision, before a
+// write takes the decision back; on PostgreSQL the run stays locked to
+// the commit, so the decision taken back is the one read.
+func decidedOf(ctx context.Context, tx *txn, runID string) (decided, error) {
+	q := `SELECT coalesce(decided_at, 0), decided_by, decision, handling_ms FROM runs WHERE id = ?`
+	if tx.isPG() {
+		q += ` FOR UPDATE` // SQLite's one writer holds it already
+	}
+	var x decided
+	err := tx.QueryRowContext(ctx, q, runID).Scan(&x.at, &x.by, &x.decision, &x.handling)
+	if isNoRows(err) {
+		return decided{}, nil
+	}
+	return x, err
+}
+
+// keepDecided adds a decision to the dashboard's kept figures (sign 1),
+// or takes it back (-1): its clock hour's count, and its handling time's
+// bucket (review.HandlingBucket) on its day.
+func keepDecided(ctx context.Context, tx *txn, x decided, sign int) error {
+	if x.decision == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO decided_hours (hour, decided_by, decision, n) VALUES (?, ?, ?, ?)
+		ON CONFLICT (hour, decided_by, decision) DO UPDATE SET n = decided_hours.n + excluded.n`, x.at/hourMS, x.by, x.decision, sign); err != nil {
+		return err
+	}
+	if !x.handling.Valid {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO handling_days (day, decided_by, bucket, n) VALUES (?, ?, ?, ?)
+		ON CONFLICT (day, decided_by, bucket) DO UPDATE SET n = handling_days.n + excluded.n`,
+		x.at/dayMS, x.by, review.HandlingBucket(time.Duration(x.handling.Int64)*time.Millisecond), sign)
+	return err
 }
 
 // hourMS is the width of waiting_hours' hours.

@@ -175,7 +175,11 @@ func (s *Store) Decide(ctx context.Context, runID string, version int, d review.
 			return err
 		}
 		var workflow string
-		if err := tx.QueryRowContext(ctx, `SELECT workflow_id FROM runs WHERE id = ?`, runID).Scan(&workflow); err != nil {
+		kept := decided{at: now, by: d.By, decision: decision}
+		if err := tx.QueryRowContext(ctx, `SELECT workflow_id, handling_ms FROM runs WHERE id = ?`, runID).Scan(&workflow, &kept.handling); err != nil {
+			return err
+		}
+		if err := keepDecided(ctx, tx, kept, 1); err != nil {
 			return err
 		}
 		for _, r := range review.Failed(d.Rules) {
@@ -232,6 +236,10 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 		if sent > 0 {
 			return review.Errorf(review.ECONFLICT, "This decision has been sent on already; an admin can reopen the run.")
 		}
+		kept, err := decidedOf(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET decision = '', decided_by = '', decided_at = NULL, rejection_note = '', reviewed_payload = NULL,
 			status = 'NEEDS_REVIEW', version = version + 1, updated_at = ?, claimed_by = ?, claimed_at = ?, claim_expires = ?
 			WHERE id = ? AND decision != '' AND decided_by = ? AND decided_at = ?`,
@@ -246,6 +254,9 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, ms(now), actor, review.ActionUndo); err != nil {
+			return err
+		}
+		if err := keepDecided(ctx, tx, kept, -1); err != nil {
 			return err
 		}
 		if err := unroll(ctx, tx, runID); err != nil {
@@ -275,6 +286,10 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 func (s *Store) Reopen(ctx context.Context, runID, actor string, ro review.Reopening) error {
 	err := s.write(ctx, func(tx *txn) error {
 		now := ms(s.now())
+		kept, err := decidedOf(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
 		meta := int64(-1)
 		if ro.Basis.Meta != nil {
 			meta = ms(*ro.Basis.Meta)
@@ -299,6 +314,9 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string, ro review.Reope
 			return review.Errorf(review.ECONFLICT, "run %s was not decided here, so there is nothing to reopen", runID)
 		}
 		if _, err = tx.ExecContext(ctx, `INSERT INTO audit (run_id, at, actor, action) VALUES (?, ?, ?, ?)`, runID, now, actor, review.ActionReopen); err != nil {
+			return err
+		}
+		if err = keepDecided(ctx, tx, kept, -1); err != nil {
 			return err
 		}
 		if err = unroll(ctx, tx, runID); err != nil {

@@ -313,7 +313,7 @@ func DashboardBody(d review.Dashboard, people People) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</section><section class=\"panel\"><h2>Reviewers, last 7 days</h2><table class=\"list\"><thead><tr><th>Reviewer</th><th class=\"num\">Approved</th><th class=\"num\">Rejected</th><th class=\"num\">Median handling</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</section><section class=\"panel\"><h2>Reviewers, last 7 days</h2><table class=\"list\"><thead><tr><th>Reviewer</th><th class=\"num\">Approved</th><th class=\"num\">Rejected</th><th class=\"num\" title=\"Read from counts kept in buckets a factor 2^(1/8) wide: within 5% of the exact median.\">Median handling (±5%)</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
