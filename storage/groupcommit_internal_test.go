@@ -352,3 +352,52 @@ func TestWorkersYieldToAcknowledgements(t *testing.T) {
 		t.Errorf("the worker's write saw %d events: it took the writer before an acknowledgement in flight", n)
 	}
 }
+
+// TestWorkersLeaveTheFsyncToAcknowledgements: a worker's write (applying
+// events, storing documents, delivering) is redone from what is durable
+// if a power loss takes it, so it commits without its own fsync and holds
+// the writer that acknowledgements wait for that much shorter; every other
+// write, a webhook's acknowledgement and a reviewer's decision among them,
+// still commits durably, and so makes durable every write before it.
+func TestWorkersLeaveTheFsyncToAcknowledgements(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	ctx := context.Background()
+	worker := context.WithValue(ctx, backgroundKey{}, true)
+	level := func(ctx context.Context) int {
+		t.Helper()
+		var n int
+		err := s.write(ctx, func(tx *txn) error {
+			return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const normal, full = 1, 2
+	if n := level(ctx); n != full {
+		t.Errorf("a reviewer's write commits with synchronous %d, want FULL (%d)", n, full)
+	}
+	for range 2 {
+		if n := level(worker); n != normal {
+			t.Errorf("a worker's write commits with synchronous %d, want NORMAL (%d)", n, normal)
+		}
+	}
+	if n := level(ctx); n != full {
+		t.Errorf("a reviewer's write after a worker's commits with synchronous %d, want FULL (%d)", n, full)
+	}
+	if n := level(worker); n != normal {
+		t.Errorf("a worker's write commits with synchronous %d, want NORMAL (%d)", n, normal)
+	}
+	var n int // the group commit's write, as commitBatch makes it
+	err := s.writeAs(context.Background(), true, func(tx *txn) error {
+		return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != full {
+		t.Errorf("an acknowledgement after a worker's write commits with synchronous %d, want FULL (%d)", n, full)
+	}
+}
