@@ -86,13 +86,13 @@ func testGroupCommitAnswersEachRequest(t *testing.T) {
 	s := openInternal(t, t.TempDir())
 	ctx := context.Background()
 	old := appendReqFor("evt_old")
-	s.commitBatch([]appendReq{old})
+	s.commitBatch([]appendReq{old}, 1)
 	if r := <-old.reply; r.err != nil || !r.fresh {
 		t.Fatalf("first append: %+v", r)
 	}
 
 	batch := []appendReq{appendReqFor("evt_a"), appendReqFor("evt_old"), appendReqFor("evt_a"), appendReqFor("evt_b")}
-	s.commitBatch(batch)
+	s.commitBatch(batch, len(batch))
 	for i, want := range []bool{true, false, false, true} {
 		if r := <-batch[i].reply; r.err != nil || r.fresh != want {
 			t.Errorf("request %d (%s): %+v, want fresh=%v", i, batch[i].ev.ID, r, want)
@@ -108,7 +108,7 @@ func testGroupCommitAnswersEachRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	failing := []appendReq{appendReqFor("evt_c"), appendReqFor("evt_bad"), appendReqFor("evt_d")}
-	s.commitBatch(failing)
+	s.commitBatch(failing, len(failing))
 	for i, r := range failing {
 		if res := <-r.reply; res.err == nil {
 			t.Errorf("request %d (%s) of the failing batch answered %+v, want an error", i, r.ev.ID, res)
@@ -399,5 +399,58 @@ func TestWorkersLeaveTheFsyncToAcknowledgements(t *testing.T) {
 	}
 	if n != full {
 		t.Errorf("an acknowledgement after a worker's write commits with synchronous %d, want FULL (%d)", n, full)
+	}
+}
+
+// TestAcknowledgementsJoinTheBatchWaitingForTheWriter: an acknowledgement
+// that arrives while the group commit waits for the writer is committed in
+// that batch. It used to wait for the batch to be committed, then for the
+// writer again: twice the wait behind a worker's write.
+func TestAcknowledgementsJoinTheBatchWaitingForTheWriter(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	ctx := context.Background()
+	g := s.w.gate
+	if err := g.lock(ctx, false); err != nil { // the writer, busy
+		t.Fatal(err)
+	}
+	acked := make(chan error, 2)
+	ack := func(id string) {
+		r := appendReqFor(id)
+		_, err := s.AppendEvent(ctx, r.ev, r.body)
+		acked <- err
+	}
+	go ack("evt_1")
+	waitUntil(t, "the group commit to wait for the writer", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.first) == 1
+	})
+	go ack("evt_2")
+	waitUntil(t, "the second acknowledgement to be queued", func() bool { return len(s.appends) == 1 })
+	seen := make(chan int, 1)
+	go func() {
+		var n int
+		err := s.write(ctx, func(tx *txn) error {
+			return tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		seen <- n
+	}()
+	waitUntil(t, "a reviewer's write to wait", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.others) == 1
+	})
+	g.unlock()
+	for range 2 {
+		if err := <-acked; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := <-seen; n != 2 {
+		t.Errorf("the write queued behind the group commit saw %d events: the acknowledgement that arrived while the batch waited for the writer was left for a commit of its own", n)
 	}
 }
