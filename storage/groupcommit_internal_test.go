@@ -181,7 +181,6 @@ func testConcurrentAppendsDurable(t *testing.T) {
 func TestAcknowledgementsWriteFirst(t *testing.T) {
 	t.Parallel()
 	s := sqliteStore(t)
-	ctx := context.Background()
 	g := s.w.gate
 	queued := func(n int) func() bool {
 		return func() bool {
@@ -190,37 +189,21 @@ func TestAcknowledgementsWriteFirst(t *testing.T) {
 			return len(g.first)+len(g.others) == n
 		}
 	}
-	if err := g.lock(ctx, false); err != nil { // the writer, busy
-		t.Fatal(err)
-	}
+	ack, acked := busyWriter(t, s)
 	const waiting = 3
-	seen := make(chan int, waiting)
+	var seen []<-chan int
 	for range waiting {
-		go func() {
-			var n int
-			err := s.write(ctx, func(tx *txn) error {
-				return tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
-			})
-			if err != nil {
-				t.Error(err)
-			}
-			seen <- n
-		}()
+		seen = append(seen, countEvents(t, s, false))
 	}
 	waitUntil(t, "the other writes to wait", queued(waiting))
-	acked := make(chan error, 1)
-	go func() {
-		r := appendReqFor("evt_1")
-		_, err := s.AppendEvent(ctx, r.ev, r.body)
-		acked <- err
-	}()
+	ack("evt_1")
 	waitUntil(t, "the group commit to wait", queued(waiting+1))
 	g.unlock()
 	if err := <-acked; err != nil {
 		t.Fatal(err)
 	}
-	for range waiting {
-		if n := <-seen; n != 1 {
+	for _, c := range seen {
+		if n := <-c; n != 1 {
 			t.Errorf("a write waiting before the acknowledgement saw %d events: it went first", n)
 		}
 	}
@@ -301,54 +284,22 @@ func TestMarkingEventsLeavesBodies(t *testing.T) {
 func TestWorkersYieldToAcknowledgements(t *testing.T) {
 	t.Parallel()
 	s := sqliteStore(t)
-	ctx := context.Background()
 	g := s.w.gate
-	g.patience = ceiling                       // as if the machine were quick: no test waits on time
-	if err := g.lock(ctx, false); err != nil { // the writer, busy
-		t.Fatal(err)
-	}
-	acked := make(chan error, 2)
-	ack := func(id string) {
-		r := appendReqFor(id)
-		_, err := s.AppendEvent(ctx, r.ev, r.body)
-		acked <- err
-	}
-	go ack("evt_1")
-	waitUntil(t, "the first acknowledgement to wait for the writer", func() bool {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return len(g.first) == 1
-	})
-	go ack("evt_2") // arrived, held until the group commit is done with evt_1
+	g.patience = ceiling // as if the machine were quick: no test waits on time
+	ack, acked := ackWaiting(t, s)
+	ack("evt_2") // arrived while the group commit waits: in its batch or the next
 	waitUntil(t, "the second acknowledgement to arrive", func() bool {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		return g.acks == 2
 	})
-	seen := make(chan int, 1)
-	worker := context.WithValue(ctx, backgroundKey{}, true)
-	go func() {
-		var n int
-		err := s.write(worker, func(tx *txn) error {
-			return tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
-		})
-		if err != nil {
-			t.Error(err)
-		}
-		seen <- n
-	}()
+	seen := countEvents(t, s, true)
 	waitUntil(t, "the worker's write to wait", func() bool {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		return g.yielding == 1 || len(g.others) == 1
 	})
-	g.unlock()
-	for range 2 {
-		if err := <-acked; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := <-seen; n != 2 {
+	if n := release(t, g, acked, 2, seen); n != 2 {
 		t.Errorf("the worker's write saw %d events: it took the writer before an acknowledgement in flight", n)
 	}
 }
@@ -409,25 +360,62 @@ func TestWorkersLeaveTheFsyncToAcknowledgements(t *testing.T) {
 func TestAcknowledgementsJoinTheBatchWaitingForTheWriter(t *testing.T) {
 	t.Parallel()
 	s := sqliteStore(t)
-	ctx := context.Background()
 	g := s.w.gate
-	if err := g.lock(ctx, false); err != nil { // the writer, busy
+	ack, acked := ackWaiting(t, s)
+	ack("evt_2")
+	waitUntil(t, "the second acknowledgement to be queued", func() bool { return len(s.appends) == 1 })
+	seen := countEvents(t, s, false)
+	waitUntil(t, "a reviewer's write to wait", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.others) == 1
+	})
+	if n := release(t, g, acked, 2, seen); n != 2 {
+		t.Errorf("the write queued behind the group commit saw %d events: the acknowledgement that arrived while the batch waited for the writer was left for a commit of its own", n)
+	}
+}
+
+// busyWriter takes the writer of s, as a write in progress would, and
+// returns ack, which sends an event to be acknowledged beside the test,
+// and acked, where each answer arrives.
+func busyWriter(t *testing.T, s *Store) (ack func(id string), acked <-chan error) {
+	t.Helper()
+	if err := s.w.gate.lock(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
-	acked := make(chan error, 2)
-	ack := func(id string) {
-		r := appendReqFor(id)
-		_, err := s.AppendEvent(ctx, r.ev, r.body)
-		acked <- err
-	}
-	go ack("evt_1")
+	answers := make(chan error, 8)
+	return func(id string) {
+		go func() {
+			r := appendReqFor(id)
+			_, err := s.AppendEvent(context.Background(), r.ev, r.body)
+			answers <- err
+		}()
+	}, answers
+}
+
+// ackWaiting is busyWriter with an acknowledgement (of evt_1) sent, once
+// the group commit waits for the writer with it.
+func ackWaiting(t *testing.T, s *Store) (ack func(id string), acked <-chan error) {
+	t.Helper()
+	ack, acked = busyWriter(t, s)
+	ack("evt_1")
+	g := s.w.gate
 	waitUntil(t, "the group commit to wait for the writer", func() bool {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		return len(g.first) == 1
 	})
-	go ack("evt_2")
-	waitUntil(t, "the second acknowledgement to be queued", func() bool { return len(s.appends) == 1 })
+	return ack, acked
+}
+
+// countEvents counts the events stored, in a write beside the test (a
+// worker's when worker is set), and sends the count on the channel it
+// returns.
+func countEvents(t *testing.T, s *Store, worker bool) <-chan int {
+	ctx := context.Background()
+	if worker {
+		ctx = context.WithValue(ctx, backgroundKey{}, true)
+	}
 	seen := make(chan int, 1)
 	go func() {
 		var n int
@@ -439,18 +427,18 @@ func TestAcknowledgementsJoinTheBatchWaitingForTheWriter(t *testing.T) {
 		}
 		seen <- n
 	}()
-	waitUntil(t, "a reviewer's write to wait", func() bool {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return len(g.others) == 1
-	})
+	return seen
+}
+
+// release hands the writer on, waits for n acknowledgements and returns
+// the count of events the write behind them saw.
+func release(t *testing.T, g *writeGate, acked <-chan error, n int, seen <-chan int) int {
+	t.Helper()
 	g.unlock()
-	for range 2 {
+	for range n {
 		if err := <-acked; err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := <-seen; n != 2 {
-		t.Errorf("the write queued behind the group commit saw %d events: the acknowledgement that arrived while the batch waited for the writer was left for a commit of its own", n)
-	}
+	return <-seen
 }
