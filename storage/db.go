@@ -17,6 +17,9 @@ type pool struct {
 	*sql.DB
 	pg   bool
 	gate *writeGate // SQLite's writer: who writes next (nil elsewhere)
+	// lazy: the writer commits a worker's writes without an fsync (see
+	// syncFor). Changed only by the holder of gate.
+	lazy bool
 }
 
 // txn is a transaction of a pool. Feed entries written in it are appended
@@ -43,6 +46,9 @@ func (p *pool) ExecContext(ctx context.Context, q string, args ...any) (sql.Resu
 			return nil, err
 		}
 		defer p.gate.unlock()
+		if err := p.syncFor(ctx, false); err != nil {
+			return nil, err
+		}
 	}
 	return p.DB.ExecContext(ctx, bind(p.pg, q), pgArgs(p.pg, args)...)
 }
@@ -66,6 +72,10 @@ func (p *pool) beginAs(ctx context.Context, first bool) (*txn, error) {
 			return nil, err
 		}
 		release = p.gate.unlock
+		if err := p.syncFor(ctx, first); err != nil {
+			release()
+			return nil, err
+		}
 	}
 	tx, err := p.DB.BeginTx(ctx, nil)
 	if err != nil {
@@ -73,6 +83,32 @@ func (p *pool) beginAs(ctx context.Context, first bool) (*txn, error) {
 		return nil, err
 	}
 	return &txn{Tx: tx, pg: p.pg, release: release}, nil
+}
+
+// syncFor sets how the next write on SQLite's writer commits, its holder:
+// a worker's write (see Store.Lead) without an fsync, every other write
+// with one. A worker's write lost to a power loss is redone from what is
+// durable (its events are still pending, its documents due, its
+// deliveries sent again, as after a crash between sending and marking),
+// and in WAL mode a later write's fsync makes every write before it
+// durable too, so no durable write ever depends on one that was lost.
+// Each fsync a worker skips is time the writer is not held while
+// acknowledgements wait for it (synchronous FULL per write was most of
+// a worker's hold on a busy disk).
+func (p *pool) syncFor(ctx context.Context, first bool) error {
+	lazy := !first && background(ctx)
+	if lazy == p.lazy {
+		return nil
+	}
+	level := "FULL"
+	if lazy {
+		level = "NORMAL"
+	}
+	if _, err := p.DB.ExecContext(ctx, `PRAGMA synchronous = `+level); err != nil {
+		return err
+	}
+	p.lazy = lazy
+	return nil
 }
 
 // Commit commits and hands the writer on.

@@ -64,29 +64,39 @@ func (s *Store) groupCommit(max int) {
 	defer close(s.done)
 	batch := make([]appendReq, 0, max)
 	for req := range s.appends {
-		batch = append(batch[:0], req)
-	drain:
-		for len(batch) < max {
-			select {
-			case r, ok := <-s.appends:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		s.commitBatch(batch)
+		batch = s.commitBatch(append(batch[:0], req), max)
 	}
 }
 
-func (s *Store) commitBatch(batch []appendReq) {
-	fresh := make([]bool, len(batch))
-	live := make([]bool, len(batch)) // whose events the batch inserts, each with its body
+// gather adds the appends waiting to batch, up to max.
+func (s *Store) gather(batch []appendReq, max int) []appendReq {
+	for len(batch) < max {
+		select {
+		case r, ok := <-s.appends:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commitBatch commits batch and the appends waiting once it holds the
+// writer, and answers each; it returns the batch, to be reused.
+func (s *Store) commitBatch(batch []appendReq, max int) []appendReq {
+	var fresh []bool
 	// First: a webhook sender waits for this commit, the other writers
 	// (applying, storing and measuring documents) only for themselves.
 	err := s.writeAs(context.Background(), true, func(tx *txn) error {
+		// Gathered once the writer is ours: whoever arrived while a
+		// worker's write held it joins this batch, instead of waiting for
+		// it to commit and then for the writer again.
+		batch = s.gather(batch, max)
+		fresh = make([]bool, len(batch))
+		live := make([]bool, len(batch)) // whose events the batch inserts, each with its body
 		// One statement for the events and one for their bodies: with
 		// PostgreSQL two round trips, not two per event. RETURNING names
 		// the events that were new.
@@ -142,6 +152,7 @@ func (s *Store) commitBatch(batch []appendReq) {
 	if err == nil {
 		s.wake.Notify()
 	}
+	return batch
 }
 
 // PendingEvents returns up to limit events not yet processed, oldest first.

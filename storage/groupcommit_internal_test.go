@@ -86,13 +86,13 @@ func testGroupCommitAnswersEachRequest(t *testing.T) {
 	s := openInternal(t, t.TempDir())
 	ctx := context.Background()
 	old := appendReqFor("evt_old")
-	s.commitBatch([]appendReq{old})
+	s.commitBatch([]appendReq{old}, 1)
 	if r := <-old.reply; r.err != nil || !r.fresh {
 		t.Fatalf("first append: %+v", r)
 	}
 
 	batch := []appendReq{appendReqFor("evt_a"), appendReqFor("evt_old"), appendReqFor("evt_a"), appendReqFor("evt_b")}
-	s.commitBatch(batch)
+	s.commitBatch(batch, len(batch))
 	for i, want := range []bool{true, false, false, true} {
 		if r := <-batch[i].reply; r.err != nil || r.fresh != want {
 			t.Errorf("request %d (%s): %+v, want fresh=%v", i, batch[i].ev.ID, r, want)
@@ -108,7 +108,7 @@ func testGroupCommitAnswersEachRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	failing := []appendReq{appendReqFor("evt_c"), appendReqFor("evt_bad"), appendReqFor("evt_d")}
-	s.commitBatch(failing)
+	s.commitBatch(failing, len(failing))
 	for i, r := range failing {
 		if res := <-r.reply; res.err == nil {
 			t.Errorf("request %d (%s) of the failing batch answered %+v, want an error", i, r.ev.ID, res)
@@ -181,7 +181,6 @@ func testConcurrentAppendsDurable(t *testing.T) {
 func TestAcknowledgementsWriteFirst(t *testing.T) {
 	t.Parallel()
 	s := sqliteStore(t)
-	ctx := context.Background()
 	g := s.w.gate
 	queued := func(n int) func() bool {
 		return func() bool {
@@ -190,37 +189,21 @@ func TestAcknowledgementsWriteFirst(t *testing.T) {
 			return len(g.first)+len(g.others) == n
 		}
 	}
-	if err := g.lock(ctx, false); err != nil { // the writer, busy
-		t.Fatal(err)
-	}
+	ack, acked := busyWriter(t, s)
 	const waiting = 3
-	seen := make(chan int, waiting)
+	var seen []<-chan int
 	for range waiting {
-		go func() {
-			var n int
-			err := s.write(ctx, func(tx *txn) error {
-				return tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
-			})
-			if err != nil {
-				t.Error(err)
-			}
-			seen <- n
-		}()
+		seen = append(seen, countEvents(t, s, false))
 	}
 	waitUntil(t, "the other writes to wait", queued(waiting))
-	acked := make(chan error, 1)
-	go func() {
-		r := appendReqFor("evt_1")
-		_, err := s.AppendEvent(ctx, r.ev, r.body)
-		acked <- err
-	}()
+	ack("evt_1")
 	waitUntil(t, "the group commit to wait", queued(waiting+1))
 	g.unlock()
 	if err := <-acked; err != nil {
 		t.Fatal(err)
 	}
-	for range waiting {
-		if n := <-seen; n != 1 {
+	for _, c := range seen {
+		if n := <-c; n != 1 {
 			t.Errorf("a write waiting before the acknowledgement saw %d events: it went first", n)
 		}
 	}
@@ -301,35 +284,142 @@ func TestMarkingEventsLeavesBodies(t *testing.T) {
 func TestWorkersYieldToAcknowledgements(t *testing.T) {
 	t.Parallel()
 	s := sqliteStore(t)
-	ctx := context.Background()
 	g := s.w.gate
-	g.patience = ceiling                       // as if the machine were quick: no test waits on time
-	if err := g.lock(ctx, false); err != nil { // the writer, busy
-		t.Fatal(err)
-	}
-	acked := make(chan error, 2)
-	ack := func(id string) {
-		r := appendReqFor(id)
-		_, err := s.AppendEvent(ctx, r.ev, r.body)
-		acked <- err
-	}
-	go ack("evt_1")
-	waitUntil(t, "the first acknowledgement to wait for the writer", func() bool {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return len(g.first) == 1
-	})
-	go ack("evt_2") // arrived, held until the group commit is done with evt_1
+	g.patience = ceiling // as if the machine were quick: no test waits on time
+	ack, acked := ackWaiting(t, s)
+	ack("evt_2") // arrived while the group commit waits: in its batch or the next
 	waitUntil(t, "the second acknowledgement to arrive", func() bool {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		return g.acks == 2
 	})
-	seen := make(chan int, 1)
+	seen := countEvents(t, s, true)
+	waitUntil(t, "the worker's write to wait", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.yielding == 1 || len(g.others) == 1
+	})
+	if n := release(t, g, acked, 2, seen); n != 2 {
+		t.Errorf("the worker's write saw %d events: it took the writer before an acknowledgement in flight", n)
+	}
+}
+
+// TestWorkersLeaveTheFsyncToAcknowledgements: a worker's write (applying
+// events, storing documents, delivering) is redone from what is durable
+// if a power loss takes it, so it commits without its own fsync and holds
+// the writer that acknowledgements wait for that much shorter; every other
+// write, a webhook's acknowledgement and a reviewer's decision among them,
+// still commits durably, and so makes durable every write before it.
+func TestWorkersLeaveTheFsyncToAcknowledgements(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	ctx := context.Background()
 	worker := context.WithValue(ctx, backgroundKey{}, true)
+	level := func(ctx context.Context) int {
+		t.Helper()
+		var n int
+		err := s.write(ctx, func(tx *txn) error {
+			return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const normal, full = 1, 2
+	if n := level(ctx); n != full {
+		t.Errorf("a reviewer's write commits with synchronous %d, want FULL (%d)", n, full)
+	}
+	for range 2 {
+		if n := level(worker); n != normal {
+			t.Errorf("a worker's write commits with synchronous %d, want NORMAL (%d)", n, normal)
+		}
+	}
+	if n := level(ctx); n != full {
+		t.Errorf("a reviewer's write after a worker's commits with synchronous %d, want FULL (%d)", n, full)
+	}
+	if n := level(worker); n != normal {
+		t.Errorf("a worker's write commits with synchronous %d, want NORMAL (%d)", n, normal)
+	}
+	var n int // the group commit's write, as commitBatch makes it
+	err := s.writeAs(context.Background(), true, func(tx *txn) error {
+		return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != full {
+		t.Errorf("an acknowledgement after a worker's write commits with synchronous %d, want FULL (%d)", n, full)
+	}
+}
+
+// TestAcknowledgementsJoinTheBatchWaitingForTheWriter: an acknowledgement
+// that arrives while the group commit waits for the writer is committed in
+// that batch. It used to wait for the batch to be committed, then for the
+// writer again: twice the wait behind a worker's write.
+func TestAcknowledgementsJoinTheBatchWaitingForTheWriter(t *testing.T) {
+	t.Parallel()
+	s := sqliteStore(t)
+	g := s.w.gate
+	ack, acked := ackWaiting(t, s)
+	ack("evt_2")
+	waitUntil(t, "the second acknowledgement to be queued", func() bool { return len(s.appends) == 1 })
+	seen := countEvents(t, s, false)
+	waitUntil(t, "a reviewer's write to wait", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.others) == 1
+	})
+	if n := release(t, g, acked, 2, seen); n != 2 {
+		t.Errorf("the write queued behind the group commit saw %d events: the acknowledgement that arrived while the batch waited for the writer was left for a commit of its own", n)
+	}
+}
+
+// busyWriter takes the writer of s, as a write in progress would, and
+// returns ack, which sends an event to be acknowledged beside the test,
+// and acked, where each answer arrives.
+func busyWriter(t *testing.T, s *Store) (ack func(id string), acked <-chan error) {
+	t.Helper()
+	if err := s.w.gate.lock(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	answers := make(chan error, 8)
+	return func(id string) {
+		go func() {
+			r := appendReqFor(id)
+			_, err := s.AppendEvent(context.Background(), r.ev, r.body)
+			answers <- err
+		}()
+	}, answers
+}
+
+// ackWaiting is busyWriter with an acknowledgement (of evt_1) sent, once
+// the group commit waits for the writer with it.
+func ackWaiting(t *testing.T, s *Store) (ack func(id string), acked <-chan error) {
+	t.Helper()
+	ack, acked = busyWriter(t, s)
+	ack("evt_1")
+	g := s.w.gate
+	waitUntil(t, "the group commit to wait for the writer", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.first) == 1
+	})
+	return ack, acked
+}
+
+// countEvents counts the events stored, in a write beside the test (a
+// worker's when worker is set), and sends the count on the channel it
+// returns.
+func countEvents(t *testing.T, s *Store, worker bool) <-chan int {
+	ctx := context.Background()
+	if worker {
+		ctx = context.WithValue(ctx, backgroundKey{}, true)
+	}
+	seen := make(chan int, 1)
 	go func() {
 		var n int
-		err := s.write(worker, func(tx *txn) error {
+		err := s.write(ctx, func(tx *txn) error {
 			return tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
 		})
 		if err != nil {
@@ -337,18 +427,18 @@ func TestWorkersYieldToAcknowledgements(t *testing.T) {
 		}
 		seen <- n
 	}()
-	waitUntil(t, "the worker's write to wait", func() bool {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return g.yielding == 1 || len(g.others) == 1
-	})
+	return seen
+}
+
+// release hands the writer on, waits for n acknowledgements and returns
+// the count of events the write behind them saw.
+func release(t *testing.T, g *writeGate, acked <-chan error, n int, seen <-chan int) int {
+	t.Helper()
 	g.unlock()
-	for range 2 {
+	for range n {
 		if err := <-acked; err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := <-seen; n != 2 {
-		t.Errorf("the worker's write saw %d events: it took the writer before an acknowledgement in flight", n)
-	}
+	return <-seen
 }

@@ -204,6 +204,7 @@ func (s *Store) checkpointLoop() {
 // gets them: busy_timeout first, so the others can wait for a lock.
 // synchronous(FULL) makes a commit durable against power loss, not only
 // against a crashed process: an acknowledged webhook must survive both.
+// A worker's writes on the writer commit without it (see pool.syncFor).
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")

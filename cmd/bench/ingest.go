@@ -208,7 +208,7 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, base float64
 
 // whyAck is where the acknowledgement's time went when profiled
 // (BENCHMARKS.md, "Acknowledgement under contention"; NOTE30).
-const whyAck = "Profiled on 2026-12-07 (`-only ack -cpuprofile -blockprofile`, load 10-18): a group commit held about 20 events and took 41 ms, 28 ms of it waiting for SQLite's one writer, which applying held; per event the product spends about 0.5-0.7 ms of CPU (50 in-process senders, HTTP, HMAC, the JSON check, applying) against 0.25 ms per raw row, so on 2 shared cores the rate follows the CPU it gets. With 50 senders a p99 under 25 ms needs over 2,000 acknowledgements a second (Little's law)."
+const whyAck = "Timed on 2026-12-07 (`-only ingest` with the group commit instrumented, load 17-21): at 200/s an acknowledgement spends its time in the store waiting for the group commit before its own to end, then its own batch's wait for SQLite's one writer (11-17 ms mean, under 0.1 ms p50) and its fsync (14-20 ms mean, 7-9 ms p50); workers now commit without their own fsync and hold the writer 7-8 s of a run instead of 19-21 s, and an acknowledgement that arrives while its batch waits for the writer joins it. The handler costs about 0.1 ms of CPU an event, applying 0.4 ms, against 0.25 ms per raw row, so on 2 shared cores the rest is the wait for a core. With 50 senders a p99 under 25 ms needs over 2,000 acknowledgements a second (Little's law)."
 
 // quietGoal is the verdict of a goal set for the quiet pass only.
 func quietGoal(ok bool) verdict {
