@@ -142,21 +142,21 @@ func (s *Store) decidedFigures(ctx context.Context, d *review.Dashboard, now int
 
 // decided is what the dashboard keeps of a decision.
 type decided struct {
-	at           int64
-	by, decision string
-	handling     sql.NullInt64
+	at                     int64
+	workflow, by, decision string
+	handling               sql.NullInt64
 }
 
 // decidedOf reads what the dashboard keeps of a run's decision, before a
 // write takes the decision back; on PostgreSQL the run stays locked to
 // the commit, so the decision taken back is the one read.
 func decidedOf(ctx context.Context, tx *txn, runID string) (decided, error) {
-	q := `SELECT coalesce(decided_at, 0), decided_by, decision, handling_ms FROM runs WHERE id = ?`
+	q := `SELECT coalesce(decided_at, 0), workflow_id, decided_by, decision, handling_ms FROM runs WHERE id = ?`
 	if tx.isPG() {
 		q += ` FOR UPDATE` // SQLite's one writer holds it already
 	}
 	var x decided
-	err := tx.QueryRowContext(ctx, q, runID).Scan(&x.at, &x.by, &x.decision, &x.handling)
+	err := tx.QueryRowContext(ctx, q, runID).Scan(&x.at, &x.workflow, &x.by, &x.decision, &x.handling)
 	if isNoRows(err) {
 		return decided{}, nil
 	}

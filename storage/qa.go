@@ -287,34 +287,31 @@ func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcome
 	return err
 }
 
-// unroll takes a decision's field outcomes out of the daily sums, before
-// the decision is taken back.
-func unroll(ctx context.Context, tx *txn, runID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT workflow_id, decided_by, decided_at, path, edited, confidence FROM field_outcomes WHERE run_id = ?`, runID)
-	if err != nil {
-		return err
+// unroll takes a decision (x, read before it is taken back) and its field
+// outcomes out of the daily sums: the decision counts there even without
+// fields.
+func unroll(ctx context.Context, tx *txn, runID string, x decided) error {
+	if x.decision == "" {
+		return nil
 	}
-	var wf, by string
-	var at int64
 	outcomes := map[string]review.Outcome{}
-	for rows.Next() {
+	err := queryRows(ctx, tx, `SELECT path, edited, confidence FROM field_outcomes WHERE run_id = ?`, []any{runID}, func(rows *sql.Rows) error {
 		var path string
 		var o review.Outcome
 		var conf sql.NullFloat64
-		if err := rows.Scan(&wf, &by, &at, &path, &o.Edited, &conf); err != nil {
-			rows.Close()
+		if err := rows.Scan(&path, &o.Edited, &conf); err != nil {
 			return err
 		}
 		if conf.Valid {
 			o.Confidence = &conf.Float64
 		}
 		outcomes[path] = o
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(outcomes) == 0 {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	return rollUp(ctx, tx, wf, by, at, outcomes, -1)
+	return rollUp(ctx, tx, x.workflow, x.by, x.at, outcomes, -1)
 }
 
 // AddActive adds focused time a reviewer spent on a run's page to the day

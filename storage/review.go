@@ -259,7 +259,7 @@ func (s *Store) UndoDecision(ctx context.Context, runID, actor string, decidedAt
 		if err := keepDecided(ctx, tx, kept, -1); err != nil {
 			return err
 		}
-		if err := unroll(ctx, tx, runID); err != nil {
+		if err := unroll(ctx, tx, runID, kept); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
@@ -319,7 +319,7 @@ func (s *Store) Reopen(ctx context.Context, runID, actor string, ro review.Reope
 		if err = keepDecided(ctx, tx, kept, -1); err != nil {
 			return err
 		}
-		if err = unroll(ctx, tx, runID); err != nil {
+		if err = unroll(ctx, tx, runID, kept); err != nil {
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `DELETE FROM field_outcomes WHERE run_id = ?`, runID); err != nil {
