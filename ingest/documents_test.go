@@ -184,9 +184,9 @@ func (b *backlogStore) ApplyEvents(context.Context, []review.EventOutcome) (revi
 }
 
 // TestDocumentsWaitForEvents: while events wait to be applied, documents
-// are fetched one at a time (a document costs several times the CPU of its
-// event, and the run's row comes first); once the events are caught up,
-// several at once.
+// are fetched ingest.FetchBehind at a time (a document costs several times
+// the CPU of its event, and the run's row comes first); once the events are
+// caught up, ingest.FetchConcurrency at once.
 func TestDocumentsWaitForEvents(t *testing.T) {
 	h := newHeldExtend(t, 0)
 	store, _ := setup(t, h.srv.URL, "sk_test")
@@ -205,12 +205,12 @@ func TestDocumentsWaitForEvents(t *testing.T) {
 	b.endless.Store(true)
 	w := ingest.NewWorker(b, applier{store: b}, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
 	running(t, w)
-	waitFor(t, "a download under way", func() bool { return h.inFlight.Load() >= 1 })
+	waitFor(t, "downloads under way", func() bool { return h.inFlight.Load() >= ingest.FetchBehind })
 	// Each batch applied wakes the fetcher, which would start more if it may.
 	start := b.batches.Load()
 	waitFor(t, "50 more batches", func() bool { return b.batches.Load() >= start+50 })
-	if m := h.most.Load(); m != 1 {
-		t.Fatalf("%d downloads at once while events were waiting, want 1", m)
+	if m := h.most.Load(); m != ingest.FetchBehind {
+		t.Fatalf("%d downloads at once while events were waiting, want %d", m, ingest.FetchBehind)
 	}
 	b.endless.Store(false) // caught up
 	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return h.inFlight.Load() == ingest.FetchConcurrency })
