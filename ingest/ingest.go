@@ -2,8 +2,9 @@
 // fetches the documents they name. It runs behind the webhook receiver: the
 // receiver only makes an event durable; everything that can fail slowly or
 // be retried happens here, after the acknowledgement. What an event does
-// to a run is the desk's (desk.Arrive), as is measuring a document
-// (desk.Measure); the worker fetches, interprets and keeps its inbox.
+// to a run is the desk's (desk.Arrive), as are storing, measuring and
+// keeping a document (desk.Fetch, desk.KeepFetched); the worker fetches,
+// interprets and keeps its inbox.
 package ingest
 
 import (

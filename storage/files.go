@@ -28,9 +28,9 @@ func (s *Store) DueFiles(ctx context.Context, limit int) ([]review.FileTask, err
 	return out, rows.Err()
 }
 
-// PutFile stores a document's bytes (at most limit) and marks it fetched.
-// It serves uploads and tests; the runs showing it are keyed by it by desk
-// (KeyRuns).
+// PutFile stores a document's bytes (at most limit) and marks it fetched,
+// in a write of its own (the benchmarks and tests); the runs showing it
+// are keyed by it by desk (KeyRuns).
 func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error) {
 	hash, size, err := s.PutBlob(r, limit)
 	if err != nil {
