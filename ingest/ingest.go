@@ -47,10 +47,12 @@ const (
 	FetchConcurrency = 4
 	// FetchBehind is how many while events wait to be applied: fetching
 	// and measuring a document costs several times the CPU of applying its
-	// event, and a run's row in the queue comes before its pages. One at a
-	// time kept a document a transaction, about 20 a second beside the
-	// events; two fill a write while the last is kept.
-	FetchBehind = 2
+	// event, and a run's row in the queue comes before its pages. The
+	// documents fetched while a batch is kept are kept together, so one at
+	// a time still fills a write; two at a time took the CPU the events
+	// needed on a busy machine (acknowledged to shown p99 1.3-2.4 times
+	// worse beside 3 times the documents).
+	FetchBehind = 1
 	// keepBatch is the most fetched documents one write keeps (their
 	// files, their measures and their runs' keys): each of their writes
 	// waited about 7 ms for the one writer beside acknowledgements, and
