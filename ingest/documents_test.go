@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/demo"
-	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/review"
@@ -190,17 +189,7 @@ func (b *backlogStore) ApplyEvents(context.Context, []review.EventOutcome) (revi
 func TestDocumentsWaitForEvents(t *testing.T) {
 	h := newHeldExtend(t, 0)
 	store, _ := setup(t, h.srv.URL, "sk_test")
-	ctx := context.Background()
-	for i := range 2 * ingest.FetchConcurrency { // runs whose documents are due
-		send(t, store, fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
-	}
-	evs, _ := store.PendingEvents(ctx, 100)
-	for _, e := range evs {
-		c, _, err := review.InterpretStored(e.Body)
-		if _, err := desk.New(store, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: err}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	arrived(t, store, 2*ingest.FetchConcurrency) // runs whose documents are due
 	b := &backlogStore{Store: store}
 	b.endless.Store(true)
 	w := ingest.NewWorker(b, applier{store: b}, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
@@ -247,18 +236,10 @@ func TestNoDrawingWhileEventsArrive(t *testing.T) {
 	const files = 2 * ingest.FetchConcurrency
 	fake := newFakeExtend(t, 0)
 	store, _ := setup(t, fake.srv.URL, "sk_test")
-	ctx := context.Background()
 	for i := range files {
-		fake.files[fmt.Sprintf("file_burst_%04d", i)] = fmt.Appendf(nil, "document %d", i)
-		send(t, store, fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
+		fake.files[fileID(i)] = fmt.Appendf(nil, "document %d", i)
 	}
-	evs, _ := store.PendingEvents(ctx, 100)
-	for _, e := range evs {
-		c, _, err := review.InterpretStored(e.Body)
-		if _, err := desk.New(store, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: err}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	arrived(t, store, files)
 	s := &trickleStore{Store: store}
 	s.on.Store(true)
 	var measured, drawn atomic.Int32
@@ -272,10 +253,6 @@ func TestNoDrawingWhileEventsArrive(t *testing.T) {
 	s.on.Store(false)
 	fake.files["file_burst_9999"] = []byte("a document after the events")
 	send(t, store, "evt_doc_after", review.EventRunNeedsReview, smallRun(9999))
-	evs, _ = store.PendingEvents(ctx, 100)
-	c, _, err := review.InterpretStored(evs[0].Body)
-	if _, err := desk.New(store, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Seq: evs[0].Seq, Change: c, Err: err}}); err != nil {
-		t.Fatal(err)
-	}
+	applyPending(t, store)
 	waitFor(t, "page one drawn once no events arrive", func() bool { return drawn.Load() == 1 })
 }

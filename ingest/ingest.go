@@ -50,8 +50,8 @@ const (
 	// event, and a run's row in the queue comes before its pages. The
 	// documents fetched while a batch is kept are kept together, so one at
 	// a time still fills a write; two at a time took the CPU the events
-	// needed on a busy machine (acknowledged to shown p99 1.3-2.4 times
-	// worse beside 3 times the documents).
+	// needed on a busy machine (acknowledged to shown p99 1.1-2.4 times
+	// worse in five pairs, beside 1.5-3 times the documents).
 	FetchBehind = 1
 	// keepBatch is the most fetched documents one write keeps (their
 	// files, their measures and their runs' keys): each of their writes

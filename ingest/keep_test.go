@@ -137,14 +137,33 @@ func serveFiles(t *testing.T, files map[string][]byte, held map[string]chan stru
 	return srv.URL
 }
 
+// pagesArrived is a store where n runs arrived, each with its own file
+// (file_burst_0000 on) of a page, and the fake Extend API serving them.
+func pagesArrived(t *testing.T, n int) (*storage.Store, string) {
+	files := map[string][]byte{}
+	for i := range n {
+		files[fileID(i)] = fmt.Appendf(nil, "page %d", i)
+	}
+	url := serveFiles(t, files, nil)
+	store, _ := setup(t, url, "sk_test")
+	arrived(t, store, n)
+	return store, url
+}
+
 // arrived stores and applies n runs, each with its own file
 // (file_burst_0000 on).
 func arrived(t *testing.T, store *storage.Store, n int) {
 	t.Helper()
-	ctx := context.Background()
 	for i := range n {
 		send(t, store, fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
 	}
+	applyPending(t, store)
+}
+
+// applyPending applies the events waiting, one by one.
+func applyPending(t *testing.T, store *storage.Store) {
+	t.Helper()
+	ctx := context.Background()
 	evs, _ := store.PendingEvents(ctx, 100)
 	for _, e := range evs {
 		c, _, err := review.InterpretStored(e.Body)
@@ -167,13 +186,7 @@ func TestFetchedDocumentsKeptTogether(t *testing.T) {
 // its run keyed by its checksum.
 func testFetchedDocumentsKeptTogether(t *testing.T) {
 	const n = 2*ingest.FetchConcurrency + 1
-	files := map[string][]byte{}
-	for i := range n {
-		files[fileID(i)] = fmt.Appendf(nil, "page %d", i)
-	}
-	url := serveFiles(t, files, nil)
-	store, _ := setup(t, url, "sk_test")
-	arrived(t, store, n)
+	store, url := pagesArrived(t, n)
 	k := newKeptDesk(desk.New(store, contentMeasurer{}, nil, nil), n)
 	w := ingest.NewWorker(store, k, extend.New(url, "sk_test", false), slog.New(slog.DiscardHandler))
 	running(t, w)
@@ -283,13 +296,7 @@ func TestStoppedMidBatchFetchesAgain(t *testing.T) { pgtest.Each(t, testStoppedM
 // fetches them.
 func testStoppedMidBatchFetchesAgain(t *testing.T) {
 	const n = ingest.FetchConcurrency + 1
-	files := map[string][]byte{}
-	for i := range n {
-		files[fileID(i)] = fmt.Appendf(nil, "page %d", i)
-	}
-	url := serveFiles(t, files, nil)
-	store, _ := setup(t, url, "sk_test")
-	arrived(t, store, n)
+	store, url := pagesArrived(t, n)
 	k := newKeptDesk(desk.New(store, contentMeasurer{}, nil, nil), n)
 	k.failKeep = true
 	w := ingest.NewWorker(store, k, extend.New(url, "sk_test", false), slog.New(slog.DiscardHandler))
