@@ -53,13 +53,16 @@ const (
 	// needed on a busy machine (acknowledged to shown p99 1.1-2.4 times
 	// worse in five pairs, beside 1.5-3 times the documents).
 	FetchBehind = 1
-	// keepBatch is the most fetched documents one write keeps (their
-	// files, their measures and their runs' keys): each of their writes
-	// waited about 7 ms for the one writer beside acknowledgements, and
-	// those of 16 documents hold it a few milliseconds. Documents fetched
-	// wait to be kept (their bytes on disk, nothing in memory) while a
-	// batch is kept; no more are fetched while a full batch waits.
-	keepBatch = 16
+	// KeepBatch is the most fetched documents one write keeps (their
+	// files, their measures and their runs' keys): each of those writes
+	// waited about 7 ms for the one writer beside acknowledgements. With
+	// SQLite a batch holds the writer acknowledgements wait for: 16 at a
+	// time cut acknowledgements beside a CPU neighbour to 118-128/s of 200
+	// in three pairs; 4 kept them at the build before's (176/s, one pair).
+	// Documents fetched wait to be kept (their bytes on disk, nothing in
+	// memory) while a batch is kept; no more are fetched while a full
+	// batch waits.
+	KeepBatch = 4
 	// drawQueue is how many measured documents wait for their page one to
 	// be drawn: drawing (50-75 ms of PDFium) costs ten times fetching and
 	// measuring, so under a burst the queue fills and documents beyond it
@@ -296,7 +299,7 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 		if w.behind.Load() {
 			slots = FetchBehind // events first
 		}
-		if len(due) == 0 && downloading < slots && len(ready) < keepBatch {
+		if len(due) == 0 && downloading < slots && len(ready) < KeepBatch {
 			// Those in flight are still due: ask for enough to find others.
 			tasks, err := w.Store.DueFiles(ctx, 4*FetchConcurrency+len(inFlight))
 			if err != nil && ctx.Err() == nil {
@@ -308,7 +311,7 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 				}
 			}
 		}
-		for len(due) > 0 && downloading < slots && len(ready) < keepBatch {
+		for len(due) > 0 && downloading < slots && len(ready) < KeepBatch {
 			t := due[0]
 			due = due[1:]
 			inFlight[t.ID] = true
@@ -320,7 +323,7 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 			}()
 		}
 		if !keeping && len(ready) > 0 {
-			batch := ready[:min(len(ready), keepBatch)]
+			batch := ready[:min(len(ready), KeepBatch)]
 			ready = ready[len(batch):]
 			keeping = true
 			go func() { w.keep(ctx, batch); kept <- batch }()

@@ -185,7 +185,7 @@ func TestFetchedDocumentsKeptTogether(t *testing.T) {
 // the one writer three times), and each is kept whole: fetched, measured,
 // its run keyed by its checksum.
 func testFetchedDocumentsKeptTogether(t *testing.T) {
-	const n = 2*ingest.FetchConcurrency + 1
+	const n = ingest.KeepBatch + 1
 	store, url := pagesArrived(t, n)
 	k := newKeptDesk(desk.New(store, contentMeasurer{}, nil, nil), n)
 	w := ingest.NewWorker(store, k, extend.New(url, "sk_test", false), slog.New(slog.DiscardHandler))
