@@ -191,8 +191,12 @@ func testFetchedDocumentsKeptTogether(t *testing.T) {
 	w := ingest.NewWorker(store, k, extend.New(url, "sk_test", false), slog.New(slog.DiscardHandler))
 	running(t, w)
 	waitFor(t, "every document kept", func() bool { return w.FilesFetched.Load() == n })
-	if b := k.keptBatches(); len(b) != 2 || len(b[0])+len(b[1]) != n {
-		t.Fatalf("kept in %d writes %v, want the first and then the %d fetched while it waited", len(b), b, n-len(b[0]))
+	// The first write waits until every document is fetched: those
+	// fetched meanwhile are kept together, in fewer writes than documents
+	// (how many depends on when the worker hears of each fetch).
+	b := k.keptBatches()
+	if kept := slices.Concat(b...); len(b) >= n || len(kept) != n {
+		t.Fatalf("kept %d documents in %d writes %v, want %d in fewer", len(kept), len(b), b, n)
 	}
 	ctx := context.Background()
 	for i := range n {
