@@ -60,7 +60,8 @@ type Store interface {
 	FileRuns(ctx context.Context, fileID string) ([]string, error)
 	FetchedFiles(ctx context.Context, fileIDs []string) (map[string]string, error)
 	KeyRuns(ctx context.Context, workflowID string, fields []string, keys []review.Rekey) error
-	PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error)
+	PutBlob(r io.Reader, limit int64) (hash string, size int64, err error)
+	KeepFile(ctx context.Context, id, hash string, size int64) error
 	Runs(ctx context.Context, f review.RunFilter) ([]review.RunSummary, string, error)
 	Users(ctx context.Context) ([]review.User, error)
 

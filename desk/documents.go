@@ -17,6 +17,17 @@ func (d *Desk) Measure(ctx context.Context, blob string) (review.Document, error
 	if doc, found, err := d.store.Document(ctx, blob); err != nil || found {
 		return doc, err
 	}
+	doc, err := d.inspect(ctx, blob)
+	if err != nil {
+		return review.Document{}, err
+	}
+	return doc, d.store.PutDocument(ctx, blob, doc)
+}
+
+// inspect measures a stored document: what it is and its pages, or the
+// sentence saying why it cannot be shown. A failure that may pass (an
+// internal error) is returned.
+func (d *Desk) inspect(ctx context.Context, blob string) (review.Document, error) {
 	path, err := d.store.BlobPath(blob)
 	if err != nil {
 		return review.Document{}, err
@@ -35,7 +46,7 @@ func (d *Desk) Measure(ctx context.Context, blob string) (review.Document, error
 	default:
 		doc = review.Document{Error: "This document cannot be shown: " + review.ErrorMessage(err)}
 	}
-	return doc, d.store.PutDocument(ctx, blob, doc)
+	return doc, nil
 }
 
 // DrawFirst draws page one of a measured document that can be shown, so

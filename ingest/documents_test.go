@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/demo"
-	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/extend"
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/review"
@@ -184,36 +183,76 @@ func (b *backlogStore) ApplyEvents(context.Context, []review.EventOutcome) (revi
 }
 
 // TestDocumentsWaitForEvents: while events wait to be applied, documents
-// are fetched one at a time (a document costs several times the CPU of its
-// event, and the run's row comes first); once the events are caught up,
-// several at once.
+// are fetched ingest.FetchBehind at a time (a document costs several times
+// the CPU of its event, and the run's row comes first); once the events are
+// caught up, ingest.FetchConcurrency at once.
 func TestDocumentsWaitForEvents(t *testing.T) {
 	h := newHeldExtend(t, 0)
 	store, _ := setup(t, h.srv.URL, "sk_test")
-	ctx := context.Background()
-	for i := range 2 * ingest.FetchConcurrency { // runs whose documents are due
-		send(t, store, fmt.Sprintf("evt_doc_%d", i), review.EventRunNeedsReview, smallRun(i))
-	}
-	evs, _ := store.PendingEvents(ctx, 100)
-	for _, e := range evs {
-		c, _, err := review.InterpretStored(e.Body)
-		if _, err := desk.New(store, nil, nil, nil).Arrive(ctx, []review.EventOutcome{{Seq: e.Seq, Change: c, Err: err}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	arrived(t, store, 2*ingest.FetchConcurrency) // runs whose documents are due
 	b := &backlogStore{Store: store}
 	b.endless.Store(true)
 	w := ingest.NewWorker(b, applier{store: b}, extend.New(h.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
 	running(t, w)
-	waitFor(t, "a download under way", func() bool { return h.inFlight.Load() >= 1 })
+	waitFor(t, "downloads under way", func() bool { return h.inFlight.Load() >= ingest.FetchBehind })
 	// Each batch applied wakes the fetcher, which would start more if it may.
 	start := b.batches.Load()
 	waitFor(t, "50 more batches", func() bool { return b.batches.Load() >= start+50 })
-	if m := h.most.Load(); m != 1 {
-		t.Fatalf("%d downloads at once while events were waiting, want 1", m)
+	if m := h.most.Load(); m != ingest.FetchBehind {
+		t.Fatalf("%d downloads at once while events were waiting, want %d", m, ingest.FetchBehind)
 	}
 	b.endless.Store(false) // caught up
 	waitFor(t, fmt.Sprintf("%d downloads at once", ingest.FetchConcurrency), func() bool { return h.inFlight.Load() == ingest.FetchConcurrency })
 	h.Release()
 	waitFor(t, "every document fetched", func() bool { return w.FilesFetched.Load() == 2*ingest.FetchConcurrency })
+}
+
+// trickleStore has one event waiting at each look while on (a batch far
+// from full: the worker is not behind), applied instantly; documents are
+// the store's.
+type trickleStore struct {
+	*storage.Store
+	on  atomic.Bool
+	seq atomic.Int64
+}
+
+func (s *trickleStore) PendingEvents(context.Context, int) ([]review.StoredEvent, error) {
+	if !s.on.Load() {
+		return nil, nil
+	}
+	n := s.seq.Add(1)
+	return []review.StoredEvent{{Seq: n, Body: demo.Event(fmt.Sprintf("evt_wf_%d", n), review.EventWorkflowCreated, []byte(`{"id":"workflow_1","name":"A"}`))}}, nil
+}
+
+func (s *trickleStore) ApplyEvents(context.Context, []review.EventOutcome) (review.Applied, error) {
+	return review.Applied{Runs: []string{"workflow_run_burst_0000"}}, nil // wakes the fetcher
+}
+
+// TestNoDrawingWhileEventsArrive: while events keep arriving, even a few
+// at a time, documents are fetched and measured but page one is not drawn
+// (50-75 ms of CPU each, beside the events it slowed them); it is drawn
+// when first asked for. Once none arrive, page one is drawn on arrival.
+func TestNoDrawingWhileEventsArrive(t *testing.T) {
+	const files = 2 * ingest.FetchConcurrency
+	fake := newFakeExtend(t, 0)
+	store, _ := setup(t, fake.srv.URL, "sk_test")
+	for i := range files {
+		fake.files[fileID(i)] = fmt.Appendf(nil, "document %d", i)
+	}
+	arrived(t, store, files)
+	s := &trickleStore{Store: store}
+	s.on.Store(true)
+	var measured, drawn atomic.Int32
+	a := applier{store: s, measured: func(string) { measured.Add(1) }, drawn: func(string) { drawn.Add(1) }}
+	w := ingest.NewWorker(s, a, extend.New(fake.srv.URL, "sk_test", false), slog.New(slog.DiscardHandler))
+	running(t, w)
+	waitFor(t, "every document kept while events arrive", func() bool { return w.FilesFetched.Load() == files })
+	if d := drawn.Load(); d != 0 || measured.Load() != files {
+		t.Fatalf("%d of %d measured documents drawn while events arrived", d, measured.Load())
+	}
+	s.on.Store(false)
+	fake.files["file_burst_9999"] = []byte("a document after the events")
+	send(t, store, "evt_doc_after", review.EventRunNeedsReview, smallRun(9999))
+	applyPending(t, store)
+	waitFor(t, "page one drawn once no events arrive", func() bool { return drawn.Load() == 1 })
 }

@@ -2,8 +2,9 @@
 // fetches the documents they name. It runs behind the webhook receiver: the
 // receiver only makes an event durable; everything that can fail slowly or
 // be retried happens here, after the acknowledgement. What an event does
-// to a run is the desk's (desk.Arrive), as is measuring a document
-// (desk.Measure); the worker fetches, interprets and keeps its inbox.
+// to a run is the desk's (desk.Arrive), as are storing, measuring and
+// keeping a document (desk.Fetch, desk.KeepFetched); the worker fetches,
+// interprets and keeps its inbox.
 package ingest
 
 import (
@@ -42,11 +43,26 @@ const (
 	// dozen round trips.
 	applyBytes = 1 << 20
 	// FetchConcurrency is how many documents are fetched and measured at
-	// once: enough that one slow download does not hold up the others. While
-	// events wait to be applied, one at a time: fetching, storing and
-	// measuring a document costs several times the CPU of applying its
-	// event, and a run's row in the queue comes before its pages.
+	// once: enough that one slow download does not hold up the others.
 	FetchConcurrency = 4
+	// FetchBehind is how many while events wait to be applied: fetching
+	// and measuring a document costs several times the CPU of applying its
+	// event, and a run's row in the queue comes before its pages. The
+	// documents fetched while a batch is kept are kept together, so one at
+	// a time still fills a write; two at a time took the CPU the events
+	// needed on a busy machine (acknowledged to shown p99 1.1-2.4 times
+	// worse in five pairs, beside 1.5-3 times the documents).
+	FetchBehind = 1
+	// KeepBatch is the most fetched documents one write keeps (their
+	// files, their measures and their runs' keys): each of those writes
+	// waited about 7 ms for the one writer beside acknowledgements. With
+	// SQLite a batch holds the writer acknowledgements wait for: 16 at a
+	// time cut acknowledgements beside a CPU neighbour to 118-128/s of 200
+	// in three pairs; 4 kept them at the build before's (176/s, one pair).
+	// Documents fetched wait to be kept (their bytes on disk, nothing in
+	// memory) while a batch is kept; no more are fetched while a full
+	// batch waits.
+	KeepBatch = 4
 	// drawQueue is how many measured documents wait for their page one to
 	// be drawn: drawing (50-75 ms of PDFium) costs ten times fetching and
 	// measuring, so under a burst the queue fills and documents beyond it
@@ -73,11 +89,14 @@ type Desk interface {
 	// Arrive applies interpreted events, deciding whether each run goes
 	// to review.
 	Arrive(ctx context.Context, outs []review.EventOutcome) (review.Applied, error)
-	// StoreFile keeps a fetched document and keys by it the runs that
-	// show it.
-	StoreFile(ctx context.Context, fileID string, r io.Reader, limit int64) (hash string, err error)
-	// Measure measures a document as it arrives, so the pages that show
-	// it only read.
+	// Fetch stores a fetched document's bytes and measures them, holding
+	// no writer.
+	Fetch(ctx context.Context, fileID string, r io.Reader, limit int64) (review.Fetched, error)
+	// KeepFetched keeps documents fetched, their measures and the keys of
+	// the runs that show them, in one write: all, or none.
+	KeepFetched(ctx context.Context, docs []review.Fetched) error
+	// Measure measures a document stored by other ways (uploads, the demo,
+	// or fetched before a restart), so the pages that show it only read.
 	Measure(ctx context.Context, blob string) (review.Document, error)
 	// DrawFirst draws page one of a measured document, so its first view
 	// need not wait for it.
@@ -97,6 +116,7 @@ type Worker struct {
 	drawing   chan string // measured documents whose page one is to be drawn
 	batch     int         // with one writer, events the next batch takes (see applyBytes)
 	behind    atomic.Bool // the last batch was full: more events may be waiting
+	arriving  atomic.Bool // the last look found events: page one waits
 
 	Processed, Failed, FilesFetched, FileErrors atomic.Int64
 }
@@ -159,6 +179,7 @@ func (w *Worker) ProcessPending(ctx context.Context) (int, error) {
 	}
 	evs, err := w.Store.PendingEvents(ctx, limit)
 	w.behind.Store(err == nil && len(evs) == limit)
+	w.arriving.Store(err != nil || len(evs) > 0)
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}
@@ -245,24 +266,40 @@ func (w *Worker) fetchPayload(ctx context.Context, link string) ([]byte, error) 
 	return readAll(body, MaxPayloadBytes)
 }
 
-// fetchLoop fetches due documents, FetchConcurrency at a time, and when
-// none is due measures those stored by other ways (uploads, the demo, or
-// before a restart).
+// fetched is a document fetched and stored, waiting to be kept.
+type fetched struct {
+	task review.FileTask
+	doc  review.Fetched
+	err  error
+}
+
+// fetchLoop fetches due documents, FetchConcurrency at a time (FetchBehind
+// while events wait), keeps those fetched a batch at a time while more are
+// fetched, and when none is due measures those stored by other ways
+// (uploads, the demo, or before a restart). A document is fetched again
+// until its batch is kept: one fetched by a process that stops first is
+// still due.
 func (w *Worker) fetchLoop(ctx context.Context) {
 	var due []review.FileTask // looked up a few at a time, not once a document
+	var ready []fetched       // fetched, waiting to be kept
 	inFlight := map[string]bool{}
-	done := make(chan string, FetchConcurrency) // never blocks a fetch: at most that many run
+	downloading, keeping := 0, false
+	done := make(chan fetched, FetchConcurrency) // never blocks a fetch: at most that many run
+	kept := make(chan []fetched, 1)
 	defer func() {
-		for range inFlight {
+		for ; downloading > 0; downloading-- {
 			<-done
+		}
+		if keeping {
+			<-kept
 		}
 	}()
 	for ctx.Err() == nil {
 		slots := FetchConcurrency
 		if w.behind.Load() {
-			slots = 1 // events first
+			slots = FetchBehind // events first
 		}
-		if len(due) == 0 && len(inFlight) < slots {
+		if len(due) == 0 && downloading < slots && len(ready) < KeepBatch {
 			// Those in flight are still due: ask for enough to find others.
 			tasks, err := w.Store.DueFiles(ctx, 4*FetchConcurrency+len(inFlight))
 			if err != nil && ctx.Err() == nil {
@@ -274,21 +311,70 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 				}
 			}
 		}
-		for len(due) > 0 && len(inFlight) < slots {
+		for len(due) > 0 && downloading < slots && len(ready) < KeepBatch {
 			t := due[0]
 			due = due[1:]
 			inFlight[t.ID] = true
-			go func() { w.fetchFile(ctx, t); done <- t.ID }()
+			downloading++
+			go func() {
+				f := fetched{task: t}
+				f.doc, f.err = w.fetchFile(ctx, t)
+				done <- f
+			}()
+		}
+		if !keeping && len(ready) > 0 {
+			batch := ready[:min(len(ready), KeepBatch)]
+			ready = ready[len(batch):]
+			keeping = true
+			go func() { w.keep(ctx, batch); kept <- batch }()
 		}
 		if len(inFlight) == 0 {
 			w.measure(ctx)
 		}
 		select {
 		case <-ctx.Done():
-		case id := <-done:
-			delete(inFlight, id)
+		case f := <-done:
+			downloading--
+			if f.err == nil {
+				ready = append(ready, f)
+			} else {
+				w.fetchFailed(ctx, f.task, f.err)
+				delete(inFlight, f.task.ID)
+			}
+		case batch := <-kept:
+			keeping = false
+			for _, f := range batch {
+				delete(inFlight, f.task.ID)
+			}
 		case <-w.filesWake:
 		case <-time.After(time.Second):
+		}
+	}
+}
+
+// keep keeps a batch of fetched documents in one write, and queues their
+// page one to be drawn. A batch that fails is kept one document at a time,
+// so that only the document whose write fails is fetched again.
+func (w *Worker) keep(ctx context.Context, batch []fetched) {
+	docs := make([]review.Fetched, len(batch))
+	for i, f := range batch {
+		docs[i] = f.doc
+	}
+	err := w.Desk.KeepFetched(ctx, docs)
+	if err != nil && len(batch) > 1 && ctx.Err() == nil {
+		for i := range batch {
+			w.keep(ctx, batch[i:i+1])
+		}
+		return
+	}
+	for _, f := range batch {
+		if err != nil {
+			w.fetchFailed(ctx, f.task, err)
+			continue
+		}
+		w.FilesFetched.Add(1)
+		if f.doc.Measured {
+			w.draw(f.doc.Blob)
 		}
 	}
 }
@@ -305,8 +391,7 @@ func (w *Worker) measure(ctx context.Context) {
 }
 
 // measureOne measures one stored document, and queues its page one to be
-// drawn unless the queue is full; a failure leaves it unmeasured, for
-// measure to try again.
+// drawn; a failure leaves it unmeasured, for measure to try again.
 func (w *Worker) measureOne(ctx context.Context, blob string) {
 	if _, err := w.Desk.Measure(ctx, blob); err != nil {
 		if ctx.Err() == nil {
@@ -314,6 +399,12 @@ func (w *Worker) measureOne(ctx context.Context, blob string) {
 		}
 		return
 	}
+	w.draw(blob)
+}
+
+// draw queues page one of a measured document to be drawn, unless the
+// queue is full.
+func (w *Worker) draw(blob string) {
 	select {
 	case w.drawing <- blob:
 	default: // behind: drawn when first asked for
@@ -321,15 +412,19 @@ func (w *Worker) measureOne(ctx context.Context, blob string) {
 }
 
 // drawLoop draws page one of measured documents, one at a time, beside
-// fetching and measuring and never holding them up.
+// fetching and measuring and never holding them up, while no events are
+// arriving.
 func (w *Worker) drawLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case blob := <-w.drawing:
-			if w.behind.Load() {
-				continue // events first: drawn when first asked for
+			if w.arriving.Load() {
+				// Events first: drawing a page costs 50-75 ms of CPU, as
+				// much as applying a hundred events; this page is drawn
+				// when first asked for.
+				continue
 			}
 			if err := w.Desk.DrawFirst(ctx, blob); err != nil && ctx.Err() == nil {
 				w.Log.Warn("draw page one", "blob", blob, "err", err)
@@ -338,41 +433,41 @@ func (w *Worker) drawLoop(ctx context.Context) {
 	}
 }
 
-// fetchFile downloads one document: Extend's file record first, then its
-// presigned URL. A failure is retried with exponential backoff and jitter and
-// stays visible on the run page with its reason.
-func (w *Worker) fetchFile(ctx context.Context, t review.FileTask) {
+// fetchFile downloads one document, Extend's file record first, then its
+// presigned URL, and stores and measures it, to be kept with others.
+func (w *Worker) fetchFile(ctx context.Context, t review.FileTask) (review.Fetched, error) {
 	if !w.Extend.Configured() {
-		w.Store.FileFailed(ctx, t.ID, "no Extend API key is configured: upload the document or set --extend-api-key", time.Time{})
-		return
+		return review.Fetched{}, errNoAPIKey
 	}
-	err := func() error {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
-		f, err := w.Extend.GetFile(ctx, t.ID, t.APIVersion)
-		if err != nil {
-			return err
-		}
-		body, err := w.Extend.DownloadFile(ctx, f)
-		if err != nil {
-			return err
-		}
-		defer body.Close()
-		hash, err := w.Desk.StoreFile(ctx, t.ID, body, MaxFileBytes)
-		if err == nil {
-			w.FilesFetched.Add(1)
-			w.measureOne(ctx, hash)
-		}
-		return err
-	}()
-	if err == nil {
-		return
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	f, err := w.Extend.GetFile(ctx, t.ID, t.APIVersion)
+	if err != nil {
+		return review.Fetched{}, err
 	}
+	body, err := w.Extend.DownloadFile(ctx, f)
+	if err != nil {
+		return review.Fetched{}, err
+	}
+	defer body.Close()
+	return w.Desk.Fetch(ctx, t.ID, body, MaxFileBytes)
+}
+
+var errNoAPIKey = errors.New("no Extend API key is configured: upload the document or set --extend-api-key")
+
+// fetchFailed records a document that could not be fetched or kept. It is
+// retried with exponential backoff and jitter, and stays visible on the
+// run page with its reason.
+func (w *Worker) fetchFailed(ctx context.Context, t review.FileTask, err error) {
 	if ctx.Err() != nil {
 		return // shutting down: the file stays due
 	}
-	w.FileErrors.Add(1)
 	retryAt := time.Time{}
+	if errors.Is(err, errNoAPIKey) {
+		w.Store.FileFailed(ctx, t.ID, err.Error(), retryAt)
+		return
+	}
+	w.FileErrors.Add(1)
 	var se *extend.StatusError
 	if t.Attempts+1 < maxFileAttempts && (!errors.As(err, &se) || se.Temporary()) {
 		retryAt = w.Now().Add(w.Backoff(t.Attempts))

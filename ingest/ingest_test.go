@@ -98,11 +98,24 @@ func (a applier) Arrive(ctx context.Context, outs []review.EventOutcome) (review
 	return a.store.ApplyEvents(ctx, outs)
 }
 
-func (a applier) StoreFile(ctx context.Context, fileID string, r io.Reader, limit int64) (string, error) {
-	if s, ok := a.store.(desk.Store); ok {
-		return desk.New(s, nil, nil, nil).StoreFile(ctx, fileID, r, limit)
+func (a applier) Fetch(ctx context.Context, fileID string, r io.Reader, limit int64) (review.Fetched, error) {
+	s, ok := a.store.(desk.Store)
+	if !ok {
+		return review.Fetched{}, errors.New("no files here")
 	}
-	return "", errors.New("no files here")
+	f, err := desk.New(s, nil, nil, nil).Fetch(ctx, fileID, r, limit)
+	if err == nil && a.measured != nil {
+		a.measured(f.Blob)
+		f.Measured = true
+	}
+	return f, err
+}
+
+func (a applier) KeepFetched(ctx context.Context, docs []review.Fetched) error {
+	if s, ok := a.store.(desk.Store); ok {
+		return desk.New(s, nil, nil, nil).KeepFetched(ctx, docs)
+	}
+	return errors.New("no files here")
 }
 
 func (a applier) Measure(_ context.Context, blob string) (review.Document, error) {

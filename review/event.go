@@ -261,3 +261,14 @@ type FileTask struct {
 	Attempts   int
 	APIVersion string // of a run that holds it: the version to ask Extend in
 }
+
+// Fetched is a document fetched for a file whose bytes are stored, to be
+// kept with others in one write: the file's blob and size, and what
+// measuring it learnt.
+type Fetched struct {
+	FileID   string
+	Blob     string
+	Size     int64
+	Doc      Document
+	Measured bool // Doc is kept; otherwise the document is measured later
+}

@@ -45,12 +45,12 @@ func (s *Store) PutDocument(ctx context.Context, blob string, doc review.Documen
 		if _, err := tx.ExecContext(ctx, `DELETE FROM unmeasured WHERE blob = ?`, blob); err != nil {
 			return err
 		}
+		tx.after = append(tx.after, s.notify) // at the commit, later within Atomically
 		return s.tellShowing(ctx, tx, review.FeedDocument, blob, "")
 	})
 	if err != nil {
 		return fmt.Errorf("put document: %w", err)
 	}
-	s.notify()
 	return nil
 }
 

@@ -248,6 +248,7 @@ func (s *Store) KeyRuns(ctx context.Context, workflowID string, fields []string,
 			}
 			moved = append(moved, keyMove{k.Read.ID, have.Key, k.Key})
 		}
+		tx.after = append(tx.after, s.notify) // at the commit, later within Atomically
 		return s.tellKeyed(ctx, tx, workflowID, moved, func() error {
 			for _, m := range moved {
 				if _, err := tx.ExecContext(ctx, `UPDATE runs SET dup_key = ? WHERE id = ?`, m.to, m.runID); err != nil {
@@ -260,7 +261,6 @@ func (s *Store) KeyRuns(ctx context.Context, workflowID string, fields []string,
 	if err != nil {
 		return fmt.Errorf("key runs: %w", err)
 	}
-	s.notify()
 	return nil
 }
 

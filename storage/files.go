@@ -28,28 +28,45 @@ func (s *Store) DueFiles(ctx context.Context, limit int) ([]review.FileTask, err
 	return out, rows.Err()
 }
 
-// PutFile stores a document's bytes (at most limit) and marks it fetched.
-// It serves both the fetcher and uploads; the runs showing it are keyed
-// by it by desk (KeyRuns).
+// PutFile stores a document's bytes (at most limit) and marks it fetched,
+// in a write of its own (the benchmarks and tests); the runs showing it
+// are keyed by it by desk (KeyRuns).
 func (s *Store) PutFile(ctx context.Context, id string, r io.Reader, limit int64) (hash string, err error) {
-	hash, size, err := s.Blobs.Put(r, limit)
+	hash, size, err := s.PutBlob(r, limit)
 	if err != nil {
 		return "", err
 	}
-	err = s.write(ctx, func(tx *txn) error {
+	if err := s.KeepFile(ctx, id, hash, size); err != nil {
+		return "", err
+	}
+	return hash, nil
+}
+
+// PutBlob stores a document's bytes (at most limit), holding no writer,
+// and answers their hash and size. Nothing refers to them until KeepFile:
+// bytes stored by a process that stops before are fetched again.
+func (s *Store) PutBlob(r io.Reader, limit int64) (hash string, size int64, err error) {
+	return s.Blobs.Put(r, limit)
+}
+
+// KeepFile marks a file fetched as the blob PutBlob stored, and puts the
+// blob on the unmeasured queue unless it is measured. Within Atomically,
+// several files are kept in one write.
+func (s *Store) KeepFile(ctx context.Context, id, hash string, size int64) error {
+	err := s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO files (id, blob, size, state, error, updated_at) VALUES (?, ?, ?, 'fetched', '', ?)
 			ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, size = excluded.size, state = 'fetched', error = '', updated_at = excluded.updated_at`,
 			id, hash, size, ms(s.now()))
 		if err != nil {
 			return err
 		}
+		tx.after = append(tx.after, s.notify) // at the commit, later within Atomically
 		return stored(ctx, tx, hash)
 	})
 	if err != nil {
-		return "", fmt.Errorf("put file: %w", err)
+		return fmt.Errorf("put file: %w", err)
 	}
-	s.notify()
-	return hash, nil
+	return nil
 }
 
 // PutRunFile stores a document uploaded for one run's file, for that run
