@@ -521,6 +521,7 @@ func main() {
 		p, err := runPass(ctx, benches, *only, n)
 		if err != nil {
 			removeBinary()
+			releaseFills()
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -528,6 +529,7 @@ func main() {
 		ps = append(ps, p)
 	}
 	removeBinary()
+	releaseFills()
 	report := render(ps, "go run ./cmd/bench "+strings.Join(os.Args[1:], " "))
 	if *out == "-" {
 		fmt.Print(report)
