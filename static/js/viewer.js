@@ -131,44 +131,40 @@ function setScale(s, keepCenter = true) {
 }
 
 // While a zoom lasts, the layer of boxes of each page near the view keeps
-// the size it had when the zoom began and is scaled as one: a transform, so
+// the size it had when first held and is scaled as one: a transform, so
 // no box is laid out or painted again a frame, however many a page holds.
 // The zoom settles settleAfter ms after its last step, once a frame has
 // been drawn since with no step (a busy machine's frames can come slower
 // than that): the boxes are laid out at their new size once, and their
 // borders drawn as thin as before.
 const settleAfter = 200;
-let zoomedFrom = 0; // the scale the layers keep the size of; 0: no zoom lasts
-const frozen = new Set(); // the layers held so
-let settling = 0, steps = 0;
+const frozen = new Map(); // the layers held, each with the scale it keeps the size of
+let zoomSettles = 0, steps = 0; // the timer of the zoom settling, and steps taken
 function scaleBoxes(s) {
   steps++;
-  if (!zoomedFrom) {
-    zoomedFrom = +scale.toFixed(4); // as the pages have it (their --scale)
-    pagesEl.classList.add("zooming");
-  }
-  // A page that came near the view while the zoom lasts is held from then.
+  pagesEl.classList.add("zooming");
+  // A page that came near the view while the zoom lasts is held from then,
+  // at the size its boxes were laid out at: the scale before this step.
+  const from = +scale.toFixed(4); // as the pages have it (their --scale)
   for (const p of near) {
     const layer = !p.classList.contains("content-doc") && p.querySelector(":scope > .boxes");
     if (!layer || frozen.has(layer)) continue;
-    layer.style.width = `${+p.style.getPropertyValue("--w") * zoomedFrom}px`;
-    layer.style.height = `${+p.style.getPropertyValue("--h") * zoomedFrom}px`;
-    frozen.add(layer);
+    layer.style.width = `${+p.style.getPropertyValue("--w") * from}px`;
+    layer.style.height = `${+p.style.getPropertyValue("--h") * from}px`;
+    frozen.set(layer, from);
   }
-  const t = `scale(${s / zoomedFrom})`;
-  for (const layer of frozen) layer.style.transform = t;
-  clearTimeout(settling);
-  settling = setTimeout(() => {
+  for (const [layer, at] of frozen) layer.style.transform = `scale(${s / at})`;
+  clearTimeout(zoomSettles);
+  zoomSettles = setTimeout(() => {
     const at = steps;
     requestAnimationFrame(() => steps === at && settleZoom());
   }, settleAfter);
 }
 
 function settleZoom() {
-  clearTimeout(settling);
-  for (const layer of frozen) layer.style.width = layer.style.height = layer.style.transform = "";
+  clearTimeout(zoomSettles);
+  for (const layer of frozen.keys()) layer.style.width = layer.style.height = layer.style.transform = "";
   frozen.clear();
-  zoomedFrom = 0;
   pagesEl.classList.remove("zooming");
 }
 
