@@ -502,8 +502,8 @@ func (v *visible) results(base string) []result {
 
 // whyAckPostgres is what is known of the acknowledgements' time on
 // PostgreSQL: whyAck's profile is SQLite's, whose one writer PostgreSQL
-// does not have.
-const whyAckPostgres = "Not profiled on PostgreSQL in this change (the profile of the acknowledgements on SQLite, whose time went to waiting for its one writer, does not apply). The instance, PostgreSQL and the 50 senders share the same 2 cores."
+// does not have; its own is whyPostgres's.
+const whyAckPostgres = whyPostgres
 
 // whyApply is where the apply worker's time went when profiled
 // (BENCHMARKS.md, "Where the worker's time went").
@@ -511,7 +511,7 @@ const whyApply = "Profiled (`-bench ApplyBurst -cpuprofile ./ingest`, 2,000 dist
 
 // whyDocs is where a document's time went when profiled (BENCHMARKS.md,
 // "Documents fetched beside the events").
-const whyDocs = "Profiled on 2026-12-07 (`-only ingest -cpuprofile -blockprofile`, load 3-6): page one is drawn beside, off the fetch path; fetching, storing and measuring a document takes about 2.2 ms of CPU (storing 1.6 ms: `PutFile`, keying its runs, each its own write transaction) and about 37 ms of waiting, over half of it for the one writer, so while events are behind (one fetch at a time, events first) documents go at about 20/s, and at about 100/s when they are not. The rate counts from the first send."
+const whyDocs = "Profiled on 2026-12-07 (`-only ingest -cpuprofile -blockprofile`, load 19): a document costs about 1.7 ms of CPU and 24 ms blocked in its download; keeping it (its file, measure and runs' keys, up to 4 documents a write transaction) 3.2 ms blocked, 21 ms before batches. While events are behind the worker fetches one document at a time (events first: two at a time made acknowledgement-to-row 1.1-2.4x worse), so documents get the CPU acknowledging and applying leave. The rate counts from the first send."
 
 // fakeExtend serves GET /files/{id} with a presigned link to itself and, at
 // that link, pdf with the file's id appended after its end (so every
