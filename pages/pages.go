@@ -39,6 +39,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/reviewer-app/reviewer/content"
+	"github.com/reviewer-app/reviewer/internal/pdfiumcheck"
 	"github.com/reviewer-app/reviewer/review"
 )
 
@@ -221,10 +222,12 @@ func (r *Renderer) startPool() (pdfium.Pool, error) {
 		FSConfig: wazero.NewFSConfig(),
 		// A call past its deadline is stopped by closing its instance
 		// (CloseOnContextDone), and no instance grows past opt.Memory.
+		// Only the benchmark turns the checks off, to measure them; wazero
+		// caches the two builds under different keys.
 		RuntimeConfig: wazero.NewRuntimeConfig().
 			WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
 			WithCompilationCache(cache).
-			WithCloseOnContextDone(true).
+			WithCloseOnContextDone(!pdfiumcheck.IsUnchecked(r.ctx)).
 			WithMemoryLimitPages(uint32(r.opt.Memory / wasmPage)),
 		Stdout:       io.Discard,
 		Stderr:       io.Discard,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/hostile"
+	"github.com/reviewer-app/reviewer/internal/pdfiumcheck"
 	"github.com/reviewer-app/reviewer/pages"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -177,6 +179,11 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 		raw = append(raw, time.Since(t0))
 	}
 	fmt.Fprintf(log, "300-page PDF: measured on arrival in %s; first page cold %s, cached p50 %s p99 %s, render p50 %s\n", ms(measure), ms(cold), ms(percentile(cached, 50)), ms(percentile(cached, 99)), ms(percentile(renders, 50)))
+	checks, err := benchChecks(ctx, e.renderer, dir, hash, pdf)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "drawing pages directly: checked p50 %s, without termination checks p50 %s (%s)\n", ms(percentile(checks.checked, 50)), ms(percentile(checks.unchecked, 50)), checks.started)
 
 	runID, err := loadBigRun(ctx, e)
 	if err != nil {
@@ -224,13 +231,81 @@ func benchViewer(ctx context.Context, log io.Writer) ([]result, error) {
 		{Name: "a cached page image, p50 (p99), in-process request", Value: fmt.Sprintf("%s (%s)", ms(percentile(cached, 50)), ms(percentile(cached, 99))),
 			Baseline: fmt.Sprintf("%s p50 reading the same PNG from disk", ms(percentile(raw, 50))), Goal: "< 2 ms",
 			Ratio: ratio(float64(percentile(cached, 50)), float64(percentile(raw, 50))) + " (p50s)", Met: meets(percentile(cached, 50) < 2*time.Millisecond)},
-		{Name: "rendering a page of an open PDF, p50 (p99), 1000 px PNG", Value: fmt.Sprintf("%s (%s)", ms(percentile(renders, 50)), ms(percentile(renders, 99))), Baseline: "", Goal: ""},
+		{Name: "rendering a page of an open PDF, p50 (p99), 1000 px PNG; beside it the same pages drawn directly by the product's PDFium and by one compiled without wazero's termination checks (CloseOnContextDone off), in turns", Value: fmt.Sprintf("%s (%s); directly %s (%s)", ms(percentile(renders, 50)), ms(percentile(renders, 99)), ms(percentile(checks.checked, 50)), ms(percentile(checks.checked, 99))),
+			Baseline: fmt.Sprintf("%s (%s) without the checks; %s", ms(percentile(checks.unchecked, 50)), ms(percentile(checks.unchecked, 99)), checks.started),
+			Ratio:    ratio(float64(percentile(checks.checked, 50)), float64(percentile(checks.unchecked, 50))) + " (direct p50s)", Goal: ""},
 		{Name: "review page, run with 50 fields and 500 references, server time p50 (p99)", Value: fmt.Sprintf("%s (%s)", ms(percentile(page, 50)), ms(percentile(page, 99))), Goal: "< 10 ms", Met: meets(percentile(page, 50) < 10*time.Millisecond)},
 		{Name: "a change saved on that run (a durable commit), answered with the page's parts to swap in: every section, the marks of every page, the history; server time p50 (p99)", Value: fmt.Sprintf("%s (%s)", ms(percentile(saves, 50)), ms(percentile(saves, 99))),
 			Baseline: fmt.Sprintf("%s p50 for the whole review page (above)", ms(percentile(page, 50))), Goal: "< 25 ms",
 			Ratio: ratio(float64(percentile(saves, 50)), float64(percentile(page, 50))) + " (p50s)", Met: meets(percentile(saves, 50) < 25*time.Millisecond)},
 		{Name: "Chromium: navigation to the first page image painted, 300-page PDF, 500 references; first visit (page rendered cold) / later visits p50", Value: fmt.Sprintf("%s / %s", ms(first), ms(percentile(again, 50))), Baseline: "", Goal: ""},
 	}, nil
+}
+
+// checkCost is what wazero's termination checks cost a page: the same
+// pages drawn by the product's renderer and by one without the checks.
+type checkCost struct {
+	checked, unchecked []time.Duration
+	started            string // how the unchecked PDFium started: compiled in this run, or from the cache
+}
+
+// checkedPages is how many pages each renderer draws for checkCost: pages
+// 12 on of the 300, which the requests before did not draw.
+const checkedPages = 40
+
+// benchChecks draws checkedPages pages of the open 300-page PDF (hash) at
+// 1000 px, in turns by r (checked, as the product always runs) and by a
+// renderer started without termination checks, with the same options, in
+// the bench's compilation cache: PDFium is compiled without the checks once
+// per machine, and the figure says when this run paid for it.
+func benchChecks(ctx context.Context, r *pages.Renderer, dir, hash string, pdf []byte) (checkCost, error) {
+	var c checkCost
+	file := filepath.Join(dir, "checks-"+hash)
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		return c, err
+	}
+	cache := compileCache(dir)
+	before := cacheFiles(cache)
+	u, err := pages.Open(pdfiumcheck.Unchecked(ctx), filepath.Join(dir, "unchecked"), pages.Options{CompileCache: cache})
+	if err != nil {
+		return c, err
+	}
+	defer u.Close()
+	t0 := time.Now()
+	// Started, and the document opened in an instance, as it is in r's.
+	if _, err := u.PNG(ctx, hash, file, 1, pages.FirstWidth); err != nil {
+		return c, err
+	}
+	c.started = fmt.Sprintf("its PDFium started from the cache in %s", ms(time.Since(t0)))
+	if cacheFiles(cache) > before {
+		c.started = fmt.Sprintf("its PDFium compiled in this run in %s (kept in %s for later runs)", time.Since(t0).Round(100*time.Millisecond), cache)
+	}
+	for p := 12; p < 12+checkedPages; p++ {
+		for _, d := range []struct {
+			r   *pages.Renderer
+			out *[]time.Duration
+		}{{r, &c.checked}, {u, &c.unchecked}} {
+			t0 := time.Now()
+			if _, err := d.r.PNG(ctx, hash, file, p, pages.FirstWidth); err != nil {
+				return c, fmt.Errorf("page %d: %w", p, err)
+			}
+			*d.out = append(*d.out, time.Since(t0))
+		}
+	}
+	return c, nil
+}
+
+// cacheFiles counts the files in a compilation cache: one more after a
+// start means that start compiled.
+func cacheFiles(dir string) int {
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
 }
 
 // loadBigRun ingests a run with 50 fields of 10 references each over the
