@@ -38,7 +38,7 @@ func benchDecoding(ctx context.Context, log io.Writer) ([]result, error) {
 	// at rest, how the views were answered, and how long they took.
 	run := func(name string, opt pages.Options, doc []byte) (int64, map[string]int, time.Duration, error) {
 		rdir := filepath.Join(dir, name)
-		opt.Instances = 1
+		opt.Instances, opt.CompileCache = 1, compileCache()
 		r, err := pages.Open(ctx, rdir, opt)
 		if err != nil {
 			return 0, nil, 0, err

@@ -85,7 +85,7 @@ func benchHardening(ctx context.Context, log io.Writer) ([]result, error) {
 
 	// PDFium: a Flate bomb with the default caps, beside an ordinary page.
 	rdir := filepath.Join(dir, "render")
-	r, err := pages.Open(ctx, rdir, pages.Options{})
+	r, err := pages.Open(ctx, rdir, pages.Options{CompileCache: compileCache()})
 	if err != nil {
 		return nil, err
 	}

@@ -139,7 +139,7 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, base float64
 	}
 	api := fakeExtend(pdf)
 	defer api.Close()
-	in, stop, err := startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: api.URL, ExtendKey: "sk_bench", CompileCache: compileCache(dir)})
+	in, stop, err := startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: api.URL, ExtendKey: "sk_bench"})
 	if err != nil {
 		return nil, err
 	}

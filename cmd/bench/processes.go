@@ -83,7 +83,7 @@ func startServe(ctx context.Context, dir, db string) (*serveProcess, error) {
 	}
 	defer logf.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", dir, "--db", db, "--webhook-secret", benchSecret,
-		"--extend-api-url", "http://127.0.0.1:1", "--compile-cache", compileCache(dir), "--log", "json")
+		"--extend-api-url", "http://127.0.0.1:1", "--compile-cache", compileCache(), "--log", "json")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, err

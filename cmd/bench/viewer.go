@@ -265,7 +265,7 @@ func benchChecks(ctx context.Context, r *pages.Renderer, dir, hash string, pdf [
 	if err := os.WriteFile(file, pdf, 0o600); err != nil {
 		return c, err
 	}
-	cache := compileCache(dir)
+	cache := compileCache()
 	before := cacheFiles(cache)
 	u, err := pages.Open(pdfiumcheck.Unchecked(ctx), filepath.Join(dir, "unchecked"), pages.Options{CompileCache: cache})
 	if err != nil {

@@ -90,7 +90,7 @@ func benchVisible(ctx context.Context, log io.Writer, dir, db string, l load) (*
 	}
 	api := fakeExtend(pdf)
 	defer api.Close()
-	in, stop, err := startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: api.URL, ExtendKey: "sk_bench", CompileCache: compileCache(dir)})
+	in, stop, err := startWith(ctx, instance.Config{Data: dir, DB: db, ExtendURL: api.URL, ExtendKey: "sk_bench"})
 	if err != nil {
 		return nil, err
 	}
@@ -275,9 +275,10 @@ func measured(ctx context.Context, dir, db string) int {
 	return n
 }
 
-// compileCache is where the reviewers of a benchmark keep PDFium's machine
-// code: beside dir, so the second start of a run does not compile again.
-func compileCache(dir string) string { return filepath.Join(filepath.Dir(dir), "wazero-cache") }
+// compileCache is where every reviewer the bench starts keeps PDFium's
+// machine code: one place for the machine, so PDFium is compiled once, not
+// per part or per run.
+func compileCache() string { return filepath.Join(os.TempDir(), "reviewer-bench-wazero-cache") }
 
 // browserConns is how many connections a browser opens to one host
 // (HTTP/1.1): a page's requests beyond them wait for one.
@@ -540,7 +541,7 @@ func fakeExtend(pdf []byte) *httptest.Server {
 // one wiring, every worker running, on a free loopback port, until stop is
 // called.
 func startWith(ctx context.Context, c instance.Config) (in *instance.Instance, stop func(), err error) {
-	c.Addr, c.FastPasswordHash = "127.0.0.1:0", true
+	c.Addr, c.FastPasswordHash, c.CompileCache = "127.0.0.1:0", true, compileCache()
 	c.Web = web.Config{WebhookSecrets: []string{benchSecret}}
 	in, err = instance.New(ctx, c)
 	if err != nil {
