@@ -487,9 +487,10 @@ func TestOthersOnTheRun(t *testing.T) {
 	// Ana types and has not confirmed when the claim goes.
 	focusField(t, ana, "due_date")
 	typeText(t, ana, "2014-06-30")
-	if err := chromedp.Do(sam, chromedp.Click(chromedp.CSS(`#locked button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"]`))); err != nil {
+	if err := chromedp.Do(sam, chromedp.Click(chromedp.CSS(`#locked button[type="submit"]`))); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, sam, `document.body.dataset.editable === "true"`, "the release did not give the supervisor the run")
 	waitFor(t, ana, `document.body.dataset.editable === "false" && !!document.querySelector("#locked")`, "the holder's page stayed editable after the release")
 	// The notice is drawn by the refresh, the typed text kept in it after.
 	waitFor(t, ana, `document.querySelector("#locked .copyable")?.textContent === "2014-06-30"`, "what was being typed is not kept in view")

@@ -184,9 +184,17 @@ export function apply(fr) {
   if (status && fr.status) status.replaceWith(fromHTML(fr.status));
   const notices = document.getElementById("run-notices");
   if (notices && fr.notices !== undefined) {
-    const kept = document.getElementById("kept");
-    notices.replaceChildren(fromHTML(fr.notices));
-    if (kept) (document.getElementById("locked") || notices).append(kept);
+    // Notices that say the same stay as they are: a button in them keeps
+    // its focus, and a click on it is not lost to a swap.
+    const fresh = notices.cloneNode(false);
+    fresh.append(fromHTML(fr.notices));
+    const now = notices.cloneNode(true);
+    now.querySelector("#kept")?.remove();
+    if (!fresh.isEqualNode(now)) {
+      const kept = document.getElementById("kept");
+      notices.replaceChildren(...fresh.childNodes);
+      if (kept) (document.getElementById("locked") || notices).append(kept);
+    }
   }
   const audit = document.getElementById("audit");
   if (audit && fr.audit) {
