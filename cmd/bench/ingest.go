@@ -177,7 +177,7 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, base float64
 		}
 	}
 	fmt.Fprintf(log, ", %d left %s later\n", counts["pending"], time.Since(t0).Round(100*time.Millisecond))
-	what := fmt.Sprintf("signed 20 KB `needs_review`, each its own run and document (fetched meanwhile from a fake Extend serving a real PDF), 50 senders as fast as acknowledged for %s (%d events), each after a durable commit", closedLoopFor, len(lat))
+	what := fmt.Sprintf("signed 20 KB `needs_review`, each its own run and document (fetched meanwhile from a fake Extend serving a real PDF), 50 senders as fast as acknowledged for %s, each after a durable commit", closedLoopFor)
 	if db != "" {
 		// Item 7: PostgreSQL keeps up with its own raw insert at the same
 		// concurrency, and with half of SQLite.
@@ -186,7 +186,7 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, base float64
 			vsSQLite = fmt.Sprintf("%.2f× this pass's SQLite figure (%.0f/s)", rate/sqliteIngest, sqliteIngest)
 		}
 		return []result{{Name: "PostgreSQL: webhook ingest, " + what + " (fsync on)",
-			Value:    fmt.Sprintf("%.0f events/s, p99 %s (p50 %s); %s; load average %s to %s", rate, ms(p99), ms(p50), vsSQLite, load, loadAfter),
+			Value:    fmt.Sprintf("%.0f events/s (%d events), p99 %s (p50 %s); %s; load average %s to %s", rate, len(lat), ms(p99), ms(p50), vsSQLite, load, loadAfter),
 			Baseline: fmt.Sprintf("%.0f rows/s (raw PostgreSQL insert, same bytes, one row per transaction, %d connections)", base, ingestSenders),
 			Goal:     "≥ the raw insert at 50 connections, ≥ 0.5× SQLite",
 			Ratio:    ratio(rate, base), Met: meets(rate >= base && rate >= sqliteIngest/2), Item: "7", Why: whyPostgres}}, nil
@@ -198,7 +198,7 @@ func closedLoop(ctx context.Context, log io.Writer, dir, db string, base float64
 		want = 1.0
 	}
 	return []result{
-		{Name: "webhook ingest, " + what, Value: fmt.Sprintf("%.0f events/s; load average %s to %s", rate, load, loadAfter),
+		{Name: "webhook ingest, " + what, Value: fmt.Sprintf("%.0f events/s (%d events); load average %s to %s", rate, len(lat), load, loadAfter),
 			Baseline: fmt.Sprintf("%.0f rows/s (raw SQLite insert, same bytes, one row per transaction)", base), Goal: goal,
 			Ratio: ratio(rate, base), Met: meets(rate >= want*base), Item: "2", Why: whyAck},
 		{Name: "acknowledgement latency p99 (p50), same closed loop", Value: fmt.Sprintf("%s (%s)", ms(p99), ms(p50)), Goal: "p99 < 25 ms quiet",
