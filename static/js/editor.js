@@ -153,17 +153,29 @@ function fromHTML(html) {
 
 // apply swaps in the parts of the page the server rendered after a change,
 // keeping focus, selection, scroll, and what is being typed elsewhere.
-export function apply(fr) {
+export function apply(fr, answer = null) {
   if (!fr?.outputs) return;
+  // An answer older than what the page shows (a read of the run that
+  // crossed the page's own later save) is not shown: it would put back the
+  // old values, and the old version the next save would be refused for.
+  if (fr.version < +body.dataset.version) return;
   const active = document.activeElement;
   const activeID = active?.id;
   // Inputs of type number have no selection (reading it gives null,
   // setting it throws): only a text selection is kept.
   const sel = active?.selectionStart != null ? [active.selectionStart, active.selectionEnd] : null;
   const scroll = outputs.scrollTop;
+  // What the fields hold and is not saved stays: typed, or on its way to
+  // the server; what a save sent is shown by its answer (answer).
   const typed = new Map();
+  const sending = [];
   document.querySelectorAll(".outputs .field").forEach((f) => {
-    if (ownsEditor(f) && dirty(f)) editorsOf(f).forEach((e) => e.id && typed.set(e.id, e.value));
+    if (!ownsEditor(f)) return;
+    const answered = answer?.output === f.dataset.output && answer.path === f.dataset.path ? answer.sent : undefined;
+    const now = held(f);
+    if (now === f.dataset.saved || now === answered) return;
+    editorsOf(f).forEach((e) => e.id && typed.set(e.id, e.value));
+    if (f.dataset.sent && f.dataset.sent !== answered) sending.push(f);
   });
   for (const [id, html] of Object.entries(fr.outputs)) {
     const old = document.querySelector(`section.output[data-output-id="${CSS.escape(id)}"]`);
@@ -205,6 +217,12 @@ export function apply(fr) {
   for (const [id, v] of typed) {
     const e = document.getElementById(id);
     if (e && !e.disabled) e.value = v;
+  }
+  for (const was of sending) {
+    const now = fieldByPath(was.dataset.output, was.dataset.path);
+    if (!now || now === was) continue;
+    now.dataset.sent = was.dataset.sent;
+    now._saving = was._saving;
   }
   setVersion(fr.version);
   body.dataset.editable = String(fr.editable);
@@ -250,7 +268,15 @@ function saidSaved(fr) {
 function send(field, change) {
   const output = field.dataset.output;
   const path = field.dataset.path;
+  const sent = JSON.stringify(change);
   let saved = false;
+  // answered is the field as the page now shows it, no longer on its way
+  // to the server unless a later save of it is.
+  const answered = () => {
+    const now = fieldByPath(output, path) || field;
+    if (now.dataset.sent === sent) delete now.dataset.sent;
+    return now;
+  };
   const step = async () => {
     say("Saving…");
     const res = await fetch(`/runs/${encodeURIComponent(runID)}/edits${location.search}`, {
@@ -258,16 +284,14 @@ function send(field, change) {
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ version: +body.dataset.version, outputId: output, path, how: "typed", ...change }),
     }).catch(() => null);
-    const now = fieldByPath(output, path) || field;
     if (!res) {
-      delete now.dataset.sent;
-      problem(now, "The server cannot be reached; what you typed is kept here.");
+      problem(answered(), "The server cannot be reached; what you typed is kept here.");
       say("Not saved: the server cannot be reached.");
       return false;
     }
     const out = await res.json().catch(() => ({}));
     if (!res.ok) {
-      delete now.dataset.sent;
+      const now = answered();
       const msg = out.error?.message || res.statusText;
       if (res.status === 409) return conflict(msg);
       problem(now, msg);
@@ -275,10 +299,10 @@ function send(field, change) {
       return false;
     }
     saved = true;
-    forgetTyped(now);
     setVersion(out.version); // first: the next save and the decision need it, whatever happens next
-    if (out.fragments?.outputs) apply(out.fragments); // now is replaced: what it sent is no longer typed
-    delete now.dataset.sent;
+    if (out.fragments?.outputs) apply(out.fragments, { output, path, sent });
+    const now = answered();
+    if (!now.dataset.sent) forgetTyped(now); // a later save's text is kept until its answer
     const after = fieldByPath(output, path);
     if (after && out.alternative) {
       after.querySelector(".problem").textContent = `Read as ${out.text}; type ${out.alternative} if you meant that.`;
@@ -293,9 +317,7 @@ function send(field, change) {
         say(`Saved, but this page could not show it (${err.message}): reload to see the run as saved.`);
         return true;
       }
-      const now = fieldByPath(output, path) || field;
-      delete now.dataset.sent;
-      problem(now, `Not saved: this page failed (${err.message}); what you typed is kept here.`);
+      problem(answered(), `Not saved: this page failed (${err.message}); what you typed is kept here.`);
       say(`Not saved: this page failed (${err.message}).`);
       return false;
     });
