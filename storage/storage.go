@@ -41,7 +41,7 @@ type Store struct {
 	closing sync.RWMutex // held for reading while sending on appends
 	closed  bool
 	appends chan appendReq
-	done    chan struct{}
+	done    chan struct{} // closed when every group commit has ended
 	wake    wakeup.Signal // events committed (the ingest worker)
 	changed wakeup.Signal // the change feed grew (the live relay)
 	outbox  wakeup.Signal // deliveries or Extend calls are due (the outbound worker)
@@ -119,7 +119,15 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.Blobs.remote = opt.Blobs
-	go s.groupCommit(opt.MaxBatch)
+	commits := 1
+	if s.pg != nil {
+		commits = pgGroupCommits
+	}
+	var committing sync.WaitGroup
+	for range commits {
+		committing.Go(func() { s.groupCommit(opt.MaxBatch) })
+	}
+	go func() { committing.Wait(); close(s.done) }()
 	go s.checkpointLoop()
 	ictx, stop := context.WithCancel(context.Background())
 	s.stopIndex, s.indexed = stop, make(chan struct{})
