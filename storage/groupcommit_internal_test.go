@@ -185,11 +185,11 @@ func testOneEventFromManySenders(t *testing.T) {
 	s := openInternal(t, t.TempDir())
 	ctx := context.Background()
 	const senders = 40
-	var fresh sync.WaitGroup
+	var sent sync.WaitGroup
 	var mu sync.Mutex
 	n := 0
 	for range senders {
-		fresh.Go(func() {
+		sent.Go(func() {
 			r := appendReqFor("evt_again")
 			ok, err := s.AppendEvent(ctx, r.ev, r.body)
 			if err != nil {
@@ -202,7 +202,7 @@ func testOneEventFromManySenders(t *testing.T) {
 			}
 		})
 	}
-	fresh.Wait()
+	sent.Wait()
 	if n != 1 {
 		t.Errorf("%d of %d copies answered fresh, want 1", n, senders)
 	}

@@ -230,7 +230,7 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Close stops the group-commit loop and closes the database. Appends already
+// Close stops the group commits and closes the database. Appends already
 // queued are committed first.
 func (s *Store) Close() error {
 	s.closing.Lock()

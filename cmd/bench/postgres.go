@@ -134,7 +134,7 @@ func benchPostgres(ctx context.Context, log io.Writer) ([]result, error) {
 
 // whyPostgres is what is known of PostgreSQL ingest's time (BENCHMARKS.md,
 // "PostgreSQL: the raw insert at 50 connections").
-const whyPostgres = "Profiled on 2026-12-07 (`-only postgres -neighbour 2 -cpuprofile -blockprofile`, load 37): 12 s of the product's CPU in a 356 s run and no lock waits: each acknowledgement waits for PostgreSQL's commit, one group commit at a time per instance, while the raw insert keeps 50 commits in flight; on 2 shared cores the commit's latency (its fsync, PostgreSQL's own CPU) sets the rate. Several group commits in flight on PostgreSQL is the next step."
+const whyPostgres = "Profiled on 2026-12-07 (`-only postgres -neighbour 2 -cpuprofile -blockprofile`, load 37): 12 s of the product's CPU in a 356 s run and no lock waits: each acknowledgement waited for PostgreSQL's commit, one group commit at a time per instance, while the raw insert keeps 50 commits in flight. Now four are in flight (storage.pgGroupCommits): in nine pairs at load 14-22 the closed loop went from a median 263 to 321 events/s (0.31x to 0.44x the raw insert of the same run), and a profiled run got 3.3 s of CPU in 30 s, the group commit 4% of it: on 2 cores shared with other work the commit's latency (its fsync, PostgreSQL's own CPU, each waiting for a core) sets the rate; a quiet machine is needed to say whether 1.0x is met."
 
 // rawPostgresInserts inserts the bodies into a bare table, one row per
 // transaction, from conns connections at once, and returns rows/s.
