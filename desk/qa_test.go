@@ -454,3 +454,52 @@ func TestServiceLevelNamesAWorkflow(t *testing.T) {
 		t.Fatalf("a service level for no workflow: %v", err)
 	}
 }
+
+// TestQACheckByType: a check gives each field in its type's editor's parts,
+// as the run page does: a signature as its parts, read into a signature
+// (its date as YYYY-MM-DD) and compared as a value; an amount and its code,
+// the model's amount written another way being the model's value; a
+// signature date that is no date is refused with a sentence.
+func TestQACheckByType(t *testing.T) { pgtest.Each(t, testQACheckByType) }
+
+func testQACheckByType(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	arrive(t, s, "aws_2026.json")
+	const aws, extraction = "workflow_run_demo_aws_2026", "exr_demo_aws"
+	ana, bo := sampleAll(t, s, aws)
+	if err := d.Decide(ctx, aws, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	values := func(date string) []desk.QAValue {
+		return []desk.QAValue{
+			{OutputID: extraction, Path: "approver_signature", Sig: &review.SignatureParts{Signed: "true", Name: "Jeff Bezos", Title: "CEO", Date: date}},
+			{OutputID: extraction, Path: "total", Text: "4.110", Code: "usd"},
+			{OutputID: extraction, Path: "tax_included", Text: "false"},
+			{OutputID: extraction, Path: "billing_period", Text: "ANNUAL"},
+		}
+	}
+	if _, err := d.CheckQA(ctx, aws, bo, values("31 Feb 2014"), nil); review.ErrorCode(err) != review.EINVALID || review.ErrorMessage(err) == "" {
+		t.Fatalf("a signature dated 31 Feb 2014: %v", err)
+	}
+	q, err := d.CheckQA(ctx, aws, bo, values("3 Jul 2014"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]review.QAField{}
+	for _, f := range q.Fields {
+		got[f.Path] = f
+	}
+	sig := got["approver_signature"]
+	if !review.SameValue(sig.QA, json.RawMessage(`{"is_signed":true,"printed_name":"Jeff Bezos","title_or_role":"CEO","signature_date":"2014-07-03"}`)) || sig.ModelCorrect != 0 || sig.FirstCorrect != 0 {
+		t.Errorf("the signature checked: %s, model right %d, first right %d", sig.QA, sig.ModelCorrect, sig.FirstCorrect)
+	}
+	for path, want := range map[string]int{"total": 1, "tax_included": 1, "billing_period": 0, "invoice_number": 1} {
+		if f := got[path]; f.ModelCorrect != want || f.FirstCorrect != want {
+			t.Errorf("%s checked as %s against the model's %s: right %d, want %d", path, f.QA, f.Model, f.ModelCorrect, want)
+		}
+	}
+	if string(got["total"].QA) != string(got["total"].Model) {
+		t.Errorf("the model's amount written as 4.110 usd was kept as %s, not the model's %s", got["total"].QA, got["total"].Model)
+	}
+}
