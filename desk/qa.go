@@ -15,6 +15,7 @@ type QAStore interface {
 	QAWaiting(ctx context.Context, runIDs []string) ([]review.QASample, error)
 	SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals) error
 	AddActive(ctx context.Context, actor, runID string, at time.Time, d time.Duration) error
+	DecidedFields(ctx context.Context, workflowID string) ([]string, error)
 }
 
 // QAValue is a value the second reviewer gave a field, in the parts its

@@ -503,3 +503,46 @@ func testQACheckByType(t *testing.T) {
 		t.Errorf("the model's amount written as 4.110 usd was kept as %s, not the model's %s", got["total"].QA, got["total"].Model)
 	}
 }
+
+// TestQARuleNamesKnownFields: a QA rule's chosen fields are fields the
+// workflow's runs have had, whatever their document type (the legacy
+// workflow takes hosting invoices and AWS invoices alike): a field of its
+// decided hosting invoice, though the newest run is an AWS invoice; a field
+// of that newest run, decided by no one yet; a list as a whole, and a
+// column of it. A field no run had is refused with a sentence naming the
+// fields there are, and nothing is kept.
+func TestQARuleNamesKnownFields(t *testing.T) { pgtest.Each(t, testQARuleNamesKnownFields) }
+
+func testQARuleNamesKnownFields(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := demo.Payload("aws_2026.json")
+	p = json.RawMessage(strings.ReplaceAll(string(p), "workflow_demo_invoices", "workflow_demo_legacy"))
+	c, err := review.Interpret(review.Event{ID: "evt_aws_legacy", Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	const wf = "workflow_demo_legacy"
+	err = d.SetQARule(ctx, "sup@example.com", review.QARule{WorkflowID: wf, SamplePercent: 10, Fields: []string{"customer_number", "no_such_field"}})
+	if msg := review.ErrorMessage(err); review.ErrorCode(err) != review.EINVALID || !strings.Contains(msg, "no_such_field is not a field") ||
+		!strings.Contains(msg, "customer_number") || !strings.Contains(msg, "purchase_order") {
+		t.Fatalf("a QA rule on a field no run had: %v", err)
+	}
+	if kept, _ := s.QARule(ctx, wf); kept.SamplePercent != 0 || len(kept.Fields) != 0 {
+		t.Fatalf("a refused rule was kept: %+v", kept)
+	}
+	fields := []string{"customer_number", "purchase_order", "line_items", "line_items[].amount"}
+	if err := d.SetQARule(ctx, "sup@example.com", review.QARule{WorkflowID: wf, SamplePercent: 10, Fields: fields}); err != nil {
+		t.Fatalf("a QA rule on fields of the workflow's runs: %v", err)
+	}
+	if kept, _ := s.QARule(ctx, wf); len(kept.Fields) != len(fields) {
+		t.Fatalf("the rule kept %+v", kept)
+	}
+}

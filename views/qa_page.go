@@ -91,6 +91,12 @@ type AccuracyVM struct {
 	Workflows []review.Workflow
 	Days      int
 	Flash     string
+	Typed     QARuleForm // the rule form as it was sent, when refused
+}
+
+// QARuleForm is the QA rule form's values as typed.
+type QARuleForm struct {
+	WorkflowID, Percent, Fields string
 }
 
 // ScorecardsVM is the scorecards page: everyone's, or one's own.

@@ -357,7 +357,16 @@ func (s *Server) saveQARule(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err := s.desk.SetQARule(r.Context(), userFrom(r.Context()).Email, rule); err != nil {
-		return err
+		if review.ErrorCode(err) != review.EINVALID {
+			return err
+		}
+		// Refused beside the form, with the fields there are.
+		vm, verr := s.accuracyVM(r, review.ErrorMessage(err))
+		if verr != nil {
+			return verr
+		}
+		vm.Typed = views.QARuleForm{WorkflowID: rule.WorkflowID, Percent: r.PostFormValue("samplePercent"), Fields: r.PostFormValue("fields")}
+		return s.render(w, r, http.StatusBadRequest, views.AccuracyPage(vm))
 	}
 	http.Redirect(w, r, "/accuracy", http.StatusSeeOther)
 	return nil

@@ -146,7 +146,8 @@ func loadHistory(ctx context.Context, in *instance.Instance, past *pastDesk, cli
 }
 
 // demoQA is the demo's QA: a quarter of the decided runs checked, and
-// every run whose reviewer corrected one of these fields.
+// every run whose reviewer corrected one of these fields, where its
+// workflow has it.
 var demoQA = review.QARule{SamplePercent: 25, Fields: []string{"customer_number", "due_date", "purchase_order"}}
 
 // demoQARules gives the workflows of the demo's decided runs the demo's QA
@@ -163,8 +164,17 @@ func demoQARules(ctx context.Context, in *instance.Instance, runs []demo.Run) er
 		if kept, err := in.Store.QARule(ctx, run.Workflow.ID); err != nil || kept.SamplePercent > 0 || len(kept.Fields) > 0 {
 			return err
 		}
-		rule := demoQA
-		rule.WorkflowID = run.Workflow.ID
+		// Each workflow's rule names the demo's fields its runs have.
+		known, err := in.Desk.KnownFields(ctx, run.Workflow.ID)
+		if err != nil {
+			return err
+		}
+		rule := review.QARule{WorkflowID: run.Workflow.ID, SamplePercent: demoQA.SamplePercent}
+		for _, f := range demoQA.Fields {
+			if slices.Contains(known, f) {
+				rule.Fields = append(rule.Fields, f)
+			}
+		}
 		if err := in.Desk.SetQARule(ctx, "demo", rule); err != nil {
 			return err
 		}
