@@ -291,3 +291,46 @@ func TestQACheckEditsEveryType(t *testing.T) {
 		}
 	}
 }
+
+// TestQARuleNamesKnownFields: on the Accuracy page, Sam gives the legacy
+// vendor invoices a QA rule by keyboard and misspells a field: Enter is
+// answered beside the form with a sentence naming the fields the
+// workflow's runs have had, and the form keeps what he typed; spelt right,
+// with a list as a whole, the rule is kept and listed.
+func TestQARuleNamesKnownFields(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	s.user("sam@example.com", review.RoleSupervisor)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "sam@example.com")
+	form := `[data-qa-rule] `
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/accuracy"), chromedp.WaitVisible(chromedp.CSS(form+`[name="fields"]`)), settled(),
+		chromedp.Focus(chromedp.CSS(form+`[name="workflowId"]`))); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "V") // Vendor invoices (legacy fields)
+	waitFor(t, ctx, `document.activeElement.value === "workflow_demo_legacy"`, "typing V chose no legacy workflow")
+	press(t, ctx, kb.Tab)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`)); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "10")
+	press(t, ctx, kb.Tab)
+	typeText(t, ctx, "custmer_number")
+	press(t, ctx, "\n")
+	waitFor(t, ctx, `document.querySelector("[data-qa-rule-refused]")?.textContent.includes("custmer_number is not a field the runs of workflow_demo_legacy have had")`, "the misspelt field was not refused beside the form")
+	said := js(t, ctx, `document.querySelector("[data-qa-rule-refused]").textContent`)
+	if !strings.Contains(said, "customer_number") || !strings.Contains(said, "line_items") {
+		t.Fatalf("the refusal reads %q, want the workflow's fields named", said)
+	}
+	if kept := js(t, ctx, `["workflowId", "samplePercent", "fields"].map((n) => document.querySelector('[data-qa-rule] [name="' + n + '"]').value).join(" ")`); kept != "workflow_demo_legacy 10 custmer_number" {
+		t.Fatalf("the refused form holds %q, not what was typed", kept)
+	}
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(form+`[name="fields"]`)), chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`)); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "customer_number, line_items")
+	press(t, ctx, "\n")
+	waitFor(t, ctx, `!document.querySelector("[data-qa-rule-refused]") && [...document.querySelectorAll("tr")].some((tr) => tr.innerText.includes("Vendor invoices (legacy fields)") && tr.innerText.includes("10%") && tr.innerText.includes("customer_number, line_items"))`,
+		"the rule spelt right is not listed")
+}
