@@ -87,6 +87,9 @@ type Decision struct {
 	Approve bool
 	Note    string
 	Edits   []Edit
+	// Active is the time the reviewer had the run's page focused before
+	// deciding, reported by the page as it is spent (every half minute).
+	Active time.Duration
 }
 
 // Escalation is a run a reviewer could not decide and sent to a
@@ -123,23 +126,23 @@ const decidedAfter = 15 * time.Minute
 var day = []visit{
 	{run: "qualityhosting_2025.json", age: 7*time.Hour + 40*time.Minute},
 	{run: "fiber_2026.json", tag: "fiber", as: "fiber_june", name: "Free fibre invoice, June 2015", age: 6*time.Hour + 55*time.Minute,
-		decision: &Decision{By: "ana@example.com", Approve: true, Edits: []Edit{{Output: "exr_demo_fiber_june", Path: "due_date", Text: "2015-07-05"}}}},
+		decision: &Decision{By: "ana@example.com", Approve: true, Edits: []Edit{{Output: "exr_demo_fiber_june", Path: "due_date", Text: "2015-07-05"}}, Active: 2*time.Minute + 10*time.Second}},
 	{run: "aws_2026.json", tag: "aws", as: "aws_july", name: "AWS invoice, July 2014", age: 6*time.Hour + 10*time.Minute,
-		decision: &Decision{By: "ben@example.com", Approve: true, Edits: []Edit{{Output: "exr_demo_aws_july", Path: "purchase_order", Text: "PO-2014-0817"}}}},
+		decision: &Decision{By: "ben@example.com", Approve: true, Edits: []Edit{{Output: "exr_demo_aws_july", Path: "purchase_order", Text: "PO-2014-0817"}}, Active: 1*time.Minute + 45*time.Second}},
 	{run: "nics_rotated_2026.json", age: 5*time.Hour + 25*time.Minute},
 	{run: "qualityhosting_2025.json", tag: "qh", as: "qh_june", name: "QualityHosting invoice, June", age: 5 * time.Hour,
-		decision: &Decision{By: "ana@example.com", Approve: true, Edits: []Edit{{Output: "dpr_demo_qh_june_extract", Path: "customer_number", Text: "11082"}}}},
+		decision: &Decision{By: "ana@example.com", Approve: true, Edits: []Edit{{Output: "dpr_demo_qh_june_extract", Path: "customer_number", Text: "11082"}}, Active: 2*time.Minute + 40*time.Second}},
 	{run: "packet_2026.json", age: 4*time.Hour + 5*time.Minute},
 	{run: "aws_2026.json", tag: "aws", as: "aws_copy", name: "AWS invoice, August 2014 (sent twice)", age: 3*time.Hour + 30*time.Minute,
-		decision: &Decision{By: "ben@example.com", Note: "Duplicate: the same invoice 42183017 is waiting as workflow_run_demo_aws_2026."}},
+		decision: &Decision{By: "ben@example.com", Note: "Duplicate: the same invoice 42183017 is waiting as workflow_run_demo_aws_2026.", Active: 55 * time.Second}},
 	{run: "article_2026.json", age: 2*time.Hour + 50*time.Minute},
 	{run: "story_2026.json", age: 2*time.Hour + 15*time.Minute,
 		escalated: &Escalation{By: "ben@example.com", Reason: "Not a letter to us: an eight-page film summary. Which team takes it?"}},
 	{run: "packet_2026.json", tag: "packet", as: "packet_nov", name: "Mailroom packet, November scan", age: 100 * time.Minute,
-		decision: &Decision{By: "chris@example.com", Approve: true}},
+		decision: &Decision{By: "chris@example.com", Approve: true, Active: 3*time.Minute + 20*time.Second}},
 	{run: "fiber_2026.json", age: 75 * time.Minute},
 	{run: "article_2026.json", tag: "article", as: "article_bounced", name: "Scanned post: returned paper", age: 40 * time.Minute,
-		decision: &Decision{By: "chris@example.com", Note: "Not ours: a returned journal article, sent back to the mailroom."}},
+		decision: &Decision{By: "chris@example.com", Note: "Not ours: a returned journal article, sent back to the mailroom.", Active: 40 * time.Second}},
 	{run: "aws_2026.json", age: 25 * time.Minute},
 	{run: "fiber_2026.json", tag: "fiber", as: "fiber_aug", name: "Free fibre invoice, August 2015", age: 8 * time.Minute},
 }

@@ -262,10 +262,17 @@ func (d *Desk) SetServiceLevel(ctx context.Context, actor, workflowID string, wi
 }
 
 // SetQARule sets how many of a workflow's decided runs are drawn for a
-// blind QA check, and the fields whose correction always sends a run there.
+// blind QA check, and the fields whose correction always sends a run there:
+// each one the workflow's runs have had (KnownFields), or the rule is
+// refused with the fields there are.
 func (d *Desk) SetQARule(ctx context.Context, actor string, r review.QARule) error {
 	if err := r.Check(); err != nil {
 		return err
+	}
+	if len(r.Fields) > 0 {
+		if err := d.knownFields(ctx, r.WorkflowID, r.Fields); err != nil {
+			return err
+		}
 	}
 	return d.logged(ctx, actor, "set QA sampling", r.WorkflowID, func(ctx context.Context) error {
 		return d.store.SetQARule(ctx, r)

@@ -17,9 +17,9 @@ const rekeyBatch = 200
 
 // SetDuplicateKeys sets the fields whose values make a workflow's runs
 // duplicates of each other (none: the document's checksum), in the admin's
-// log, and keys its runs again, a batch at a time. Each field must be a
-// top-level field of the workflow's newest run, so a misspelt name is
-// caught here rather than flagging nothing. A run arriving meanwhile is
+// log, and keys its runs again, a batch at a time. Each field must be one
+// the workflow's runs have had (KnownFields), so a misspelt name is caught
+// here rather than flagging nothing. A run arriving meanwhile is
 // keyed by the new fields as it arrives.
 func (d *Desk) SetDuplicateKeys(ctx context.Context, workflowID string, fields []string, actor string) error {
 	if err := review.CheckDuplicateFields(fields); err != nil {

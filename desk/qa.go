@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -14,12 +15,17 @@ type QAStore interface {
 	QAWaiting(ctx context.Context, runIDs []string) ([]review.QASample, error)
 	SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals) error
 	AddActive(ctx context.Context, actor, runID string, at time.Time, d time.Duration) error
+	DecidedFields(ctx context.Context, workflowID string) ([]string, error)
 }
 
-// QAValue is a value the second reviewer gave a field, as typed: a field's
-// text as the review page writes it ("12.50 EUR" for an amount).
+// QAValue is a value the second reviewer gave a field, in the parts its
+// type's editor has (review.FieldTypes), as the review page's are: text; an
+// amount and its currency code (or "12.50 EUR" as text alone); a
+// signature's parts.
 type QAValue struct {
 	OutputID, Path, Text string
+	Code                 string
+	Sig                  *review.SignatureParts
 }
 
 // QARows is a list's rows as the checker left them, in order: each the
@@ -117,17 +123,19 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 			return q, err
 		case f.Type.Container():
 			return q, review.Errorf(review.EINVALID, "%s holds other fields; give their values.", v.Path)
-		case v.Text == review.Text(f.Value):
+		case v.asShown(f):
 			continue // as the model had it
 		}
-		value, _, err := review.ParseText(f, v.Text, "") // as the page shows it: "4.11 USD"
+		value, err := v.value(f)
 		if err != nil {
 			return q, err
 		}
 		if value, err = review.CheckValue(*f, value); err != nil {
 			return q, err
 		}
-		edits = append(edits, review.Edit{OutputID: v.OutputID, Path: v.Path, Value: value, How: review.HowTyped})
+		if !review.SameValue(value, f.Value) { // compared as values: "4.110 USD" is the model's 4.11 USD
+			edits = append(edits, review.Edit{OutputID: v.OutputID, Path: v.Path, Value: value, How: review.HowTyped})
+		}
 	}
 	checked, err := model.WithEdits(edits, d.Sizer(ctx, model))
 	if err != nil {
@@ -144,6 +152,31 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 		return q, err
 	}
 	return d.store.QASample(ctx, runID)
+}
+
+// asShown says whether v is f's value as its editor shows it: left as the
+// model had it, even where the model's value would not read back from its
+// text (an amount's code without the amount).
+func (v QAValue) asShown(f *review.Field) bool {
+	s := f.Show()
+	switch {
+	case v.Sig != nil:
+		return *v.Sig == s.Sig
+	case v.Text == review.Text(f.Value) && v.Code == "":
+		return true
+	case f.Type.Info().Editor == review.EditMoney:
+		return v.Text == s.Amount && v.Code == s.Code
+	}
+	return false
+}
+
+// value reads v as a value of f's type, as the review page's editor would.
+func (v QAValue) value(f *review.Field) (json.RawMessage, error) {
+	if v.Sig != nil {
+		return review.NormaliseValue(f, v.Sig.Value())
+	}
+	value, _, err := review.ParseText(f, v.Text, v.Code)
+	return value, err
 }
 
 // QARows returns run with its lists' rows as a checker left them, and the

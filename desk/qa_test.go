@@ -454,3 +454,95 @@ func TestServiceLevelNamesAWorkflow(t *testing.T) {
 		t.Fatalf("a service level for no workflow: %v", err)
 	}
 }
+
+// TestQACheckByType: a check gives each field in its type's editor's parts,
+// as the run page does: a signature as its parts, read into a signature
+// (its date as YYYY-MM-DD) and compared as a value; an amount and its code,
+// the model's amount written another way being the model's value; a
+// signature date that is no date is refused with a sentence.
+func TestQACheckByType(t *testing.T) { pgtest.Each(t, testQACheckByType) }
+
+func testQACheckByType(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	arrive(t, s, "aws_2026.json")
+	const aws, extraction = "workflow_run_demo_aws_2026", "exr_demo_aws"
+	ana, bo := sampleAll(t, s, aws)
+	if err := d.Decide(ctx, aws, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	values := func(date string) []desk.QAValue {
+		return []desk.QAValue{
+			{OutputID: extraction, Path: "approver_signature", Sig: &review.SignatureParts{Signed: "true", Name: "Jeff Bezos", Title: "CEO", Date: date}},
+			{OutputID: extraction, Path: "total", Text: "4.110", Code: "usd"},
+			{OutputID: extraction, Path: "tax_included", Text: "false"},
+			{OutputID: extraction, Path: "billing_period", Text: "ANNUAL"},
+		}
+	}
+	if _, err := d.CheckQA(ctx, aws, bo, values("31 Feb 2014"), nil); review.ErrorCode(err) != review.EINVALID || review.ErrorMessage(err) == "" {
+		t.Fatalf("a signature dated 31 Feb 2014: %v", err)
+	}
+	q, err := d.CheckQA(ctx, aws, bo, values("3 Jul 2014"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]review.QAField{}
+	for _, f := range q.Fields {
+		got[f.Path] = f
+	}
+	sig := got["approver_signature"]
+	if !review.SameValue(sig.QA, json.RawMessage(`{"is_signed":true,"printed_name":"Jeff Bezos","title_or_role":"CEO","signature_date":"2014-07-03"}`)) || sig.ModelCorrect != 0 || sig.FirstCorrect != 0 {
+		t.Errorf("the signature checked: %s, model right %d, first right %d", sig.QA, sig.ModelCorrect, sig.FirstCorrect)
+	}
+	for path, want := range map[string]int{"total": 1, "tax_included": 1, "billing_period": 0, "invoice_number": 1} {
+		if f := got[path]; f.ModelCorrect != want || f.FirstCorrect != want {
+			t.Errorf("%s checked as %s against the model's %s: right %d, want %d", path, f.QA, f.Model, f.ModelCorrect, want)
+		}
+	}
+	if string(got["total"].QA) != string(got["total"].Model) {
+		t.Errorf("the model's amount written as 4.110 usd was kept as %s, not the model's %s", got["total"].QA, got["total"].Model)
+	}
+}
+
+// TestQARuleNamesKnownFields: a QA rule's chosen fields are fields the
+// workflow's runs have had, whatever their document type (the legacy
+// workflow takes hosting invoices and AWS invoices alike): a field of its
+// decided hosting invoice, though the newest run is an AWS invoice; a field
+// of that newest run, decided by no one yet; a list as a whole, and a
+// column of it. A field no run had is refused with a sentence naming the
+// fields there are, and nothing is kept.
+func TestQARuleNamesKnownFields(t *testing.T) { pgtest.Each(t, testQARuleNamesKnownFields) }
+
+func testQARuleNamesKnownFields(t *testing.T) {
+	d, s := open(t)
+	ctx := context.Background()
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := demo.Payload("aws_2026.json")
+	p = json.RawMessage(strings.ReplaceAll(string(p), "workflow_demo_invoices", "workflow_demo_legacy"))
+	c, err := review.Interpret(review.Event{ID: "evt_aws_legacy", Type: review.EventRunNeedsReview, Payload: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	const wf = "workflow_demo_legacy"
+	err = d.SetQARule(ctx, "sup@example.com", review.QARule{WorkflowID: wf, SamplePercent: 10, Fields: []string{"customer_number", "no_such_field"}})
+	if msg := review.ErrorMessage(err); review.ErrorCode(err) != review.EINVALID || !strings.Contains(msg, "no_such_field is not a field") ||
+		!strings.Contains(msg, "customer_number") || !strings.Contains(msg, "purchase_order") {
+		t.Fatalf("a QA rule on a field no run had: %v", err)
+	}
+	if kept, _ := s.QARule(ctx, wf); kept.SamplePercent != 0 || len(kept.Fields) != 0 {
+		t.Fatalf("a refused rule was kept: %+v", kept)
+	}
+	fields := []string{"customer_number", "purchase_order", "line_items", "line_items[].amount"}
+	if err := d.SetQARule(ctx, "sup@example.com", review.QARule{WorkflowID: wf, SamplePercent: 10, Fields: fields}); err != nil {
+		t.Fatalf("a QA rule on fields of the workflow's runs: %v", err)
+	}
+	if kept, _ := s.QARule(ctx, wf); len(kept.Fields) != len(fields) {
+		t.Fatalf("the rule kept %+v", kept)
+	}
+}

@@ -3,6 +3,9 @@ package desk
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/reviewer-app/reviewer/review"
@@ -38,23 +41,72 @@ func (d *Desk) Latest(ctx context.Context, workflowID string) (Opened, error) {
 	return d.Open(ctx, runs[0].ID)
 }
 
-// knownFields refuses, with a sentence, a field (a folded path: total,
-// line_items[].amount) whose top-level field the workflow's newest run
-// does not have, or a workflow no run has reached.
+// KnownFieldRuns is how many of a workflow's newest runs, decided or not,
+// add their fields to those its decided runs had: a run waiting for review
+// may hold a field no decision has counted yet. Each is read and decoded,
+// so a few.
+const KnownFieldRuns = 20
+
+// MaxFieldsNamed bounds the known fields a refusal lists: a sentence a
+// person reads, not the workflow's schema.
+const MaxFieldsNamed = 30
+
+// KnownFields lists the fields a workflow's runs have had, sorted: folded
+// paths (line_items[].amount) and the fields holding them (line_items),
+// classes and splits. They are those of every run decided, whatever its
+// document type (a workflow may take several), and of its KnownFieldRuns
+// newest runs. A workflow no run has reached has none, and says so.
+func (d *Desk) KnownFields(ctx context.Context, workflowID string) ([]string, error) {
+	decided, err := d.store.DecidedFields(ctx, workflowID)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := d.recent(ctx, workflowID, KnownFieldRuns)
+	if err != nil && (len(decided) == 0 || review.ErrorCode(err) != review.ENOTFOUND) {
+		return nil, err
+	}
+	known := map[string]bool{}
+	add := func(path string) {
+		known[path] = true
+		for i := range len(path) {
+			if (path[i] == '.' || path[i] == '[') && i > 0 && path[i-1] != ']' {
+				known[path[:i]] = true // the field holding it
+			}
+		}
+	}
+	for _, p := range decided {
+		add(p)
+	}
+	for _, r := range runs {
+		run, err := d.store.Run(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		for p := range review.Outcomes(run, run) {
+			add(p)
+		}
+	}
+	return slices.Sorted(maps.Keys(known)), nil
+}
+
+// knownFields refuses, with a sentence naming the fields there are, a
+// field (a folded path: total, line_items[].amount, line_items) the
+// workflow's runs have never had: a misspelt name would otherwise match
+// nothing, and say nothing.
 func (d *Desk) knownFields(ctx context.Context, workflowID string, fields []string) error {
-	o, err := d.Latest(ctx, workflowID)
+	known, err := d.KnownFields(ctx, workflowID)
 	if err != nil {
 		return err
 	}
-	top := review.TopFields(o.Run)
 	for _, f := range fields {
-		head := f
-		if i := strings.IndexAny(f, ".["); i >= 0 {
-			head = f[:i]
+		if _, found := slices.BinarySearch(known, f); found {
+			continue
 		}
-		if _, ok := top[head]; !ok {
-			return review.Errorf(review.EINVALID, "%s is not a field of %s, the workflow's newest run.", f, o.Run.ID)
+		names := strings.Join(known[:min(len(known), MaxFieldsNamed)], ", ")
+		if len(known) > MaxFieldsNamed {
+			names += fmt.Sprintf(" and %d more", len(known)-MaxFieldsNamed)
 		}
+		return review.Errorf(review.EINVALID, "%s is not a field the runs of %s have had. Its fields: %s.", f, workflowID, names)
 	}
 	return nil
 }

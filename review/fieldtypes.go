@@ -361,11 +361,17 @@ func normaliseSignature(raw json.RawMessage) (json.RawMessage, error) {
 }
 
 // showSignature shows a signature's parts; a part missing reads empty.
-func showSignature(f Field, s *Shown) {
+func showSignature(f Field, s *Shown) { s.Sig, _ = ReadSignature(f.Value) }
+
+// ReadSignature reads a signature's parts; ok is false when raw is not an
+// object with a signature's is_signed.
+func ReadSignature(raw json.RawMessage) (p SignatureParts, ok bool) {
+	var members map[string]json.RawMessage
+	ok = json.Unmarshal(raw, &members) == nil && members["is_signed"] != nil
 	var sg signature
-	json.Unmarshal(f.Value, &sg)
+	json.Unmarshal(raw, &sg)
 	if sg.IsSigned != nil {
-		s.Sig.Signed = strconv.FormatBool(*sg.IsSigned)
+		p.Signed = strconv.FormatBool(*sg.IsSigned)
 	}
 	deref := func(p *string) string {
 		if p == nil {
@@ -373,5 +379,24 @@ func showSignature(f Field, s *Shown) {
 		}
 		return *p
 	}
-	s.Sig.Name, s.Sig.Title, s.Sig.Date = deref(sg.PrintedName), deref(sg.TitleOrRole), deref(sg.SignatureDate)
+	p.Name, p.Title, p.Date = deref(sg.PrintedName), deref(sg.TitleOrRole), deref(sg.SignatureDate)
+	return p, ok
+}
+
+// Value is the signature the parts give, as the review page's editor sends
+// it: a part left empty is null, as is "signed" when it is neither yes nor
+// no.
+func (p SignatureParts) Value() json.RawMessage {
+	orNull := func(s string) *string {
+		if s = strings.TrimSpace(s); s == "" {
+			return nil
+		}
+		return &s
+	}
+	var sg signature
+	if b, err := strconv.ParseBool(p.Signed); err == nil {
+		sg.IsSigned = &b
+	}
+	sg.PrintedName, sg.TitleOrRole, sg.SignatureDate = orNull(p.Name), orNull(p.Title), orNull(p.Date)
+	return jsonOf(sg)
 }

@@ -43,8 +43,8 @@ func (r QARule) Check() error {
 	return nil
 }
 
-// Sample says whether a run goes to QA: always when a chosen field was
-// corrected or a supervisor approved over failing rules, else when it falls
+// Sample says whether a run goes to QA: always when a chosen field (or
+// anything in it) was corrected or a supervisor approved over failing rules, else when it falls
 // in the sample. The draw hashes the run id with a salt of its own, so it
 // is repeatable and independent of the routing rule's draw.
 func (r QARule) Sample(runID string, outcomes map[string]Outcome, override bool) bool {
@@ -52,13 +52,22 @@ func (r QARule) Sample(runID string, outcomes map[string]Outcome, override bool)
 		return true
 	}
 	for _, f := range r.Fields {
-		if outcomes[f].Edited {
-			return true
+		for path, o := range outcomes {
+			if o.Edited && within(path, f) {
+				return true
+			}
 		}
 	}
 	h := fnv.New32a()
 	h.Write([]byte("qa:" + runID))
 	return int(h.Sum32()%100) < r.SamplePercent
+}
+
+// within says whether path is field or lies in it: line_items[].amount
+// lies in line_items, as a corrected cell is a correction of its list.
+func within(path, field string) bool {
+	rest, ok := strings.CutPrefix(path, field)
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
 }
 
 // TopLevel is the top-level field a path lies in: line_items for

@@ -138,6 +138,16 @@ func TestQASample(t *testing.T) {
 	if r.Sample("run_1", map[string]Outcome{"total": {}}, false) {
 		t.Error("an uncorrected run is checked at a 0% sample")
 	}
+	// A list or an object chosen is corrected when anything in it is; a
+	// field whose name merely begins the same is not in it.
+	lines := QARule{Fields: []string{"line_items", "bill_to"}}
+	if !lines.Sample("run_1", map[string]Outcome{"line_items[].amount": {Edited: true}}, false) ||
+		!lines.Sample("run_1", map[string]Outcome{"bill_to.name": {Edited: true}}, false) {
+		t.Error("a corrected cell of a chosen list or member of a chosen object is not always checked")
+	}
+	if lines.Sample("run_1", map[string]Outcome{"line_items_total": {Edited: true}, "line_items[].amount": {}}, false) {
+		t.Error("a field beside a chosen list sent the run to the check")
+	}
 	all := QARule{SamplePercent: 100}
 	n := 0
 	for i := range 200 {

@@ -28,6 +28,26 @@ func (s *Store) QARule(ctx context.Context, workflowID string) (review.QARule, e
 	return r, nil
 }
 
+// DecidedFields lists the fields (folded paths, classes and splits) the
+// decided runs of a workflow have had, whatever their document type: the
+// paths its corrections are counted by.
+func (s *Store) DecidedFields(ctx context.Context, workflowID string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT path FROM field_corrections WHERE workflow_id = ? ORDER BY path`, workflowID)
+	if err != nil {
+		return nil, fmt.Errorf("decided fields: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("decided fields: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // QARules lists the workflows' QA rules.
 func (s *Store) QARules(ctx context.Context) (map[string]review.QARule, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT workflow_id, sample_percent, fields FROM qa_rules`)

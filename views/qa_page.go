@@ -37,6 +37,11 @@ type QAInput struct {
 	Depth                             int
 	Cell                              string // in a row: the path after the row's ("[0].description" -> ".description")
 
+	// A field's type and its value as the type's editor shows it: the
+	// form edits a field as the run page does (review.FieldTypes).
+	Type  review.FieldType
+	Shown review.Shown
+
 	RowsKey string // a list's: the form's name for its rows as left
 	Rows    []QARow
 
@@ -49,6 +54,24 @@ type QARow struct {
 	From  string
 	Cells []QAInput
 }
+
+// QAKey names a part of a field's editor in the check's form: "v" (its
+// text, a choice, an amount), "code" (an amount's currency) or a
+// signature's member ("is_signed").
+func QAKey(part, outputID, path string) string { return part + "|" + outputID + "|" + path }
+
+// Signature parts as the check's form names them: Extend's members.
+const (
+	QASigned = "is_signed"
+	QAName   = "printed_name"
+	QATitle  = "title_or_role"
+	QADate   = "signature_date"
+)
+
+func (in QAInput) key(part string) string { return QAKey(part, in.OutputID, in.Path) }
+
+// label names a part of a field's editor for a screen reader.
+func (in QAInput) label(part string) string { return in.Path + " (" + part + ")" }
 
 // rowsFrom is the form's value of a list's rows as they stand.
 func rowsFrom(rows []QARow) string {
@@ -68,6 +91,12 @@ type AccuracyVM struct {
 	Workflows []review.Workflow
 	Days      int
 	Flash     string
+	Typed     QARuleForm // the rule form as it was sent, when refused
+}
+
+// QARuleForm is the QA rule form's values as typed.
+type QARuleForm struct {
+	WorkflowID, Percent, Fields string
 }
 
 // ScorecardsVM is the scorecards page: everyone's, or one's own.
@@ -101,10 +130,20 @@ func advice(f review.FieldAccuracy) string {
 
 func band(b review.Band) string { return fmt.Sprintf("%.1f–%.1f", b.From, b.To) }
 
-// qaText writes a compared value for the comparison table.
+// qaText writes a compared value for the comparison table: a signature
+// as its parts read, not its JSON.
 func qaText(raw json.RawMessage) string {
 	if raw == nil || string(raw) == "null" {
 		return "—"
+	}
+	if p, ok := review.ReadSignature(raw); ok {
+		s := map[string]string{"true": "signed", "false": "not signed", "": "signed?"}[p.Signed]
+		for _, x := range []string{p.Name, p.Title, p.Date} {
+			if x != "" {
+				s += ", " + x
+			}
+		}
+		return s
 	}
 	return review.Text(raw)
 }

@@ -48,7 +48,7 @@ func testDuplicatesSettingsAndAPI(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	if status, page := post("invoice_numbr"); status != http.StatusBadRequest || !strings.Contains(page, "invoice_numbr is not a field of "+later) || !strings.Contains(page, `value="invoice_numbr"`) {
+	if status, page := post("invoice_numbr"); status != http.StatusBadRequest || !strings.Contains(page, "invoice_numbr is not a field the runs of "+wf+" have had") || !strings.Contains(page, "invoice_number, ") || !strings.Contains(page, `value="invoice_numbr"`) {
 		t.Fatalf("a misspelt field: %d", status)
 	}
 	if status, _ := post("invoice_number"); status != http.StatusSeeOther {

@@ -113,11 +113,8 @@ func qaInputs(r *http.Request, o review.Output, from map[string][]string) []view
 	var out []views.QAInput
 	var list *views.QAInput // the top-level list being read
 	for _, f := range o.Fields {
-		text := review.Text(f.Value)
-		if v := r.PostFormValue(qaKey(o.ID, f.Path)); r.Method == http.MethodPost {
-			text = v // what was typed stays when the check is refused
-		}
-		in := views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, Depth: f.Depth, Key: qaKey(o.ID, f.Path), Text: text}
+		in := views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, Depth: f.Depth, Key: qaKey(o.ID, f.Path), Type: f.Type}
+		in.Shown, in.Text = qaShown(r, f, o.ID)
 		switch {
 		case f.Depth == 0 && f.Type.IsList():
 			out = append(out, views.QAInput{OutputID: o.ID, Output: o.Name, Path: f.Path, RowsKey: qaRowsKey(o.ID, f.Path)})
@@ -146,6 +143,33 @@ func qaInputs(r *http.Request, o review.Output, from map[string][]string) []view
 		}
 	}
 	return out
+}
+
+// qaShown is a field's value as its editor shows it in the check's form:
+// the model's, or what was given when the check is refused, which stays.
+func qaShown(r *http.Request, f review.Field, outputID string) (review.Shown, string) {
+	s := f.Show()
+	if r.Method != http.MethodPost {
+		return s, review.Text(f.Value)
+	}
+	posted := func(part string) string { return r.PostFormValue(views.QAKey(part, outputID, f.Path)) }
+	s.Text, s.Amount, s.Code = posted("v"), posted("v"), posted("code")
+	s.Sig = qaSignature(r.PostForm, outputID, f.Path)
+	for i, c := range s.Choices {
+		s.Choices[i].Selected = c.Value == s.Text || f.Type.Info().Editor == review.EditMoney && c.Value == s.Code
+	}
+	return s, s.Text
+}
+
+// qaSignature is a signature's parts as the check's form gives them.
+func qaSignature(form map[string][]string, outputID, path string) review.SignatureParts {
+	part := func(p string) string {
+		if vs := form[views.QAKey(p, outputID, path)]; len(vs) == 1 {
+			return vs[0]
+		}
+		return ""
+	}
+	return review.SignatureParts{Signed: part(views.QASigned), Name: part(views.QAName), Title: part(views.QATitle), Date: part(views.QADate)}
 }
 
 // qaSplits is the check form's sub-documents of a splitter, as rows of
@@ -209,7 +233,7 @@ func (s *Server) awaitsBlindCheck(r *http.Request) (bool, error) {
 	return false, err
 }
 
-func qaKey(outputID, path string) string { return "v|" + outputID + "|" + path }
+func qaKey(outputID, path string) string { return views.QAKey("v", outputID, path) }
 
 // qaRowsKey names a list's rows in the check's form: the model's row each
 // was ("3"), or "new", comma-separated, in the order the checker left them.
@@ -248,7 +272,10 @@ func (s *Server) qaCheck(w http.ResponseWriter, r *http.Request) error {
 		}
 		switch parts[0] {
 		case "v":
-			values = append(values, desk.QAValue{OutputID: parts[1], Path: parts[2], Text: vs[0]})
+			values = append(values, desk.QAValue{OutputID: parts[1], Path: parts[2], Text: vs[0], Code: r.PostForm.Get(views.QAKey("code", parts[1], parts[2]))})
+		case views.QASigned: // a signature: its parts together
+			sig := qaSignature(r.PostForm, parts[1], parts[2])
+			values = append(values, desk.QAValue{OutputID: parts[1], Path: parts[2], Sig: &sig})
 		case "rows":
 			from, err := qaRowsFrom(vs[0])
 			if err != nil {
@@ -330,7 +357,16 @@ func (s *Server) saveQARule(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err := s.desk.SetQARule(r.Context(), userFrom(r.Context()).Email, rule); err != nil {
-		return err
+		if review.ErrorCode(err) != review.EINVALID {
+			return err
+		}
+		// Refused beside the form, with the fields there are.
+		vm, verr := s.accuracyVM(r, review.ErrorMessage(err))
+		if verr != nil {
+			return verr
+		}
+		vm.Typed = views.QARuleForm{WorkflowID: rule.WorkflowID, Percent: r.PostFormValue("samplePercent"), Fields: r.PostFormValue("fields")}
+		return s.render(w, r, http.StatusBadRequest, views.AccuracyPage(vm))
 	}
 	http.Redirect(w, r, "/accuracy", http.StatusSeeOther)
 	return nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -280,5 +282,37 @@ func testQAFormRows(t *testing.T) {
 	}
 	if items.Total != 21 || items.ModelCorrect != 18 || !strings.Contains(string(items.QA), "Domain renewal") {
 		t.Fatalf("the line items checked: %+v, %s", items, items.QA)
+	}
+}
+
+// TestQARuleRefusedBesideTheForm: a QA rule naming a field the workflow's
+// runs never had is refused on the accuracy page, beside its form, with a
+// sentence naming the fields there are and the form as it was typed; the
+// field spelt right is kept.
+func TestQARuleRefusedBesideTheForm(t *testing.T) { pgtest.Each(t, testQARuleRefusedBesideTheForm) }
+
+func testQARuleRefusedBesideTheForm(t *testing.T) {
+	e, _ := editEnv(t)
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	resp, page := postForm(t, sup, e.srv.URL+"/accuracy/rules", url.Values{"workflowId": {"workflow_demo_legacy"}, "samplePercent": {"7"}, "fields": {"custmer_number"}})
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := ""
+	for n := range nodes(doc, func(n *html.Node) bool { return hasAttr(n, "data-qa-rule-refused") }) {
+		refused = n.FirstChild.Data
+	}
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(refused, "custmer_number is not a field") || !strings.Contains(refused, "customer_number") {
+		t.Fatalf("a rule on a misspelt field: %s, refused with %q", resp.Status, refused)
+	}
+	if !strings.Contains(page, `value="custmer_number"`) || !strings.Contains(page, `value="7"`) {
+		t.Fatalf("the form lost what was typed:\n%s", page)
+	}
+	if resp, body := postForm(t, sup, e.srv.URL+"/accuracy/rules", url.Values{"workflowId": {"workflow_demo_legacy"}, "samplePercent": {"7"}, "fields": {"customer_number"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a rule on a field of the workflow: %s %s", resp.Status, body)
+	}
+	if kept, _ := e.store.QARule(context.Background(), "workflow_demo_legacy"); kept.SamplePercent != 7 || len(kept.Fields) != 1 {
+		t.Fatalf("the rule kept: %+v", kept)
 	}
 }

@@ -111,7 +111,10 @@ func loadHistory(ctx context.Context, in *instance.Instance, past *pastDesk, cli
 	if err := g.Wait(); err != nil {
 		return 0, fmt.Errorf("demo history: %w", err)
 	}
-	for _, r := range runs {
+	// Decided in the order they were, each reviewer's focused time
+	// reported as it was spent.
+	past.newDesk()
+	for _, r := range slices.SortedStableFunc(slices.Values(runs), func(a, b demo.Run) int { return a.Decided.At.Compare(b.Decided.At) }) {
 		if err := applied(ctx, in, r.ID); err != nil {
 			return 0, fmt.Errorf("demo %s: %w", r.Name, err)
 		}
@@ -146,7 +149,8 @@ func loadHistory(ctx context.Context, in *instance.Instance, past *pastDesk, cli
 }
 
 // demoQA is the demo's QA: a quarter of the decided runs checked, and
-// every run whose reviewer corrected one of these fields.
+// every run whose reviewer corrected one of these fields, where its
+// workflow has it.
 var demoQA = review.QARule{SamplePercent: 25, Fields: []string{"customer_number", "due_date", "purchase_order"}}
 
 // demoQARules gives the workflows of the demo's decided runs the demo's QA
@@ -163,8 +167,17 @@ func demoQARules(ctx context.Context, in *instance.Instance, runs []demo.Run) er
 		if kept, err := in.Store.QARule(ctx, run.Workflow.ID); err != nil || kept.SamplePercent > 0 || len(kept.Fields) > 0 {
 			return err
 		}
-		rule := demoQA
-		rule.WorkflowID = run.Workflow.ID
+		// Each workflow's rule names the demo's fields its runs have.
+		known, err := in.Desk.KnownFields(ctx, run.Workflow.ID)
+		if err != nil {
+			return err
+		}
+		rule := review.QARule{WorkflowID: run.Workflow.ID, SamplePercent: demoQA.SamplePercent}
+		for _, f := range demoQA.Fields {
+			if slices.Contains(known, f) {
+				rule.Fields = append(rule.Fields, f)
+			}
+		}
 		if err := in.Desk.SetQARule(ctx, "demo", rule); err != nil {
 			return err
 		}
@@ -293,13 +306,41 @@ type pastDesk struct {
 
 func openPast(ctx context.Context, data, db string) (*pastDesk, error) {
 	p := &pastDesk{}
-	then := func() time.Time { return p.at }
-	store, err := storage.Open(ctx, data, storage.Options{DB: db, Now: then})
+	store, err := storage.Open(ctx, data, storage.Options{DB: db, Now: p.then})
 	if err != nil {
 		return nil, err
 	}
-	p.store, p.desk = store, desk.New(store, nil, rules.New(then), then)
+	p.store = store
+	p.newDesk()
 	return p, nil
+}
+
+func (p *pastDesk) then() time.Time { return p.at }
+
+// newDesk gives p a desk of its own. A desk counts a reviewer's focused
+// time up to the time since their last report, so the measured weeks,
+// weeks before the day but loaded after it, need one that has not heard
+// the day's.
+func (p *pastDesk) newDesk() { p.desk = desk.New(p.store, nil, rules.New(p.then), p.then) }
+
+// demoReportEvery is how often the run page reports focused time
+// (static/js/active.js): the demo's reviewers report theirs as it does.
+const demoReportEvery = 30 * time.Second
+
+// focus reports the focused time d's reviewer spent on the run's page
+// before deciding, as the page does while it is open, ending as they
+// decide.
+func (p *pastDesk) focus(ctx context.Context, runID string, d *demo.Decision) error {
+	start := d.At.Add(-d.Active)
+	for spent := time.Duration(0); spent < d.Active; {
+		piece := min(demoReportEvery, d.Active-spent)
+		spent += piece
+		p.at = start.Add(spent)
+		if err := p.desk.Active(ctx, runID, d.By, piece); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decide corrects and decides a run at the time of the demo's story; a
@@ -311,6 +352,9 @@ func (p *pastDesk) decide(ctx context.Context, runID string, d *demo.Decision) e
 	}
 	rv, err := p.store.Review(ctx, runID)
 	if err != nil || rv.Decision != "" {
+		return err
+	}
+	if err := p.focus(ctx, runID, d); err != nil {
 		return err
 	}
 	p.at = d.At

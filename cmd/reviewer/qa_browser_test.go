@@ -204,3 +204,133 @@ func TestQACheckRows(t *testing.T) {
 		t.Fatalf("the line items scored %d (model) and %d (Ben) of %d, want 6 and 6 of 8", items.ModelCorrect, items.FirstCorrect, items.Total)
 	}
 }
+
+// TestQACheckEditsEveryType: the blind check's form edits each field with
+// the editor the run page has for its type (review.FieldTypes): a
+// signature as signed-or-not, a name, a title and a date, not its JSON; an
+// amount and its currency; yes or no and an enum's options as choices.
+// Quinn signs the approver's signature with real keys and records the
+// check with Enter: the API holds the signature as a value, the fields
+// left alone are the model's, and the comparison reads the signature's
+// parts.
+func TestQACheckEditsEveryType(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	s.user("quinn@example.com", review.RoleReviewer)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "quinn@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/qa/"+runAWSJuly), chromedp.WaitVisible(chromedp.CSS(`[data-qa-form] [data-field="approver_signature"]`)), settled()); err != nil {
+		t.Fatal(err)
+	}
+	// One field of each type the run page edits, in Ben's AWS invoice.
+	fields := map[review.FieldType]string{
+		review.TypeString: "invoice_number", review.TypeNumber: "line_items[0].amount", review.TypeDate: "invoice_date",
+		review.TypeBoolean: "tax_included", review.TypeEnum: "billing_period", review.TypeCurrency: "total",
+		review.TypeSignature: "approver_signature",
+	}
+	for _, ti := range review.FieldTypes() {
+		path, ok := fields[ti.Type]
+		switch {
+		case ti.Editor == review.EditNone || ti.Type == review.TypeNull:
+			continue // containers are edited by their fields; null is text, as a string is
+		case !ok:
+			t.Fatalf("no field of type %s is checked here", ti.Type)
+		}
+		got := js(t, ctx, `(() => { const e = document.querySelector('[data-qa-form] [data-field="`+path+`"]'); return e.closest("[data-editor]")?.dataset.editor + " " + e.tagName; })()`)
+		want := string(ti.Editor) + map[review.Editor]string{review.EditChoice: " SELECT", review.EditSignature: " SELECT"}[ti.Editor]
+		if want == string(ti.Editor) {
+			want += " INPUT"
+		}
+		if got != want {
+			t.Errorf("%s (%s) is edited by %q in the QA form, want %q as on the run page", path, ti.Type, got, want)
+		}
+	}
+	if got := js(t, ctx, `[...document.querySelectorAll("[data-qa-form] input")].filter((i) => /^\s*[{\[]/.test(i.value)).map((i) => i.name).join(" ")`); got != "" {
+		t.Fatalf("the QA form shows JSON in %s", got)
+	}
+	if got := js(t, ctx, `["tax_included", "billing_period", "total"].map((p) => document.querySelector('[data-qa-form] [data-field="' + p + '"]').value).join(" ") + " " + document.querySelector('[name="code|exr_demo_aws_july|total"]').value`); got != "false MONTHLY 4.11 USD" {
+		t.Fatalf("the form's yes/no, option, amount and currency read %q", got)
+	}
+	if t.Failed() {
+		return
+	}
+
+	// A click would open the choice's list: the keyboard comes to it.
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`[data-qa-form] [data-field="approver_signature"]`))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, ctx, kb.ArrowUp)
+	waitFor(t, ctx, `document.activeElement.value === "true"`, "ArrowUp chose no Signed")
+	for _, part := range []string{"Jeff Bezos", "CEO", "3 July 2014"} {
+		press(t, ctx, kb.Tab)
+		typeText(t, ctx, part)
+	}
+	press(t, ctx, "\n")
+	waitFor(t, ctx, `!!document.querySelector('[data-qa-result] [data-qa-field="approver_signature"][data-agrees="false"]')`, "the check shows the signature differing")
+	if shown := js(t, ctx, `document.querySelector('[data-qa-field="approver_signature"]').innerText`); strings.Contains(shown, "{") ||
+		!strings.Contains(shown, "signed, Jeff Bezos, CEO, 2014-07-03") || !strings.Contains(shown, "not signed") {
+		t.Fatalf("the comparison reads %q, want the signature's parts", shown)
+	}
+
+	var sample struct {
+		Fields []review.QAField `json:"fields"`
+	}
+	json.Unmarshal(supervisorGet(t, s, "/api/v1/qa/"+runAWSJuly), &sample)
+	got := map[string]review.QAField{}
+	for _, f := range sample.Fields {
+		got[f.Path] = f
+	}
+	sig := got["approver_signature"]
+	if !review.SameValue(sig.QA, json.RawMessage(`{"is_signed":true,"printed_name":"Jeff Bezos","title_or_role":"CEO","signature_date":"2014-07-03"}`)) ||
+		sig.ModelCorrect != 0 || sig.FirstCorrect != 0 {
+		t.Fatalf("the API's signature: %s (model right %d, Ben right %d)", sig.QA, sig.ModelCorrect, sig.FirstCorrect)
+	}
+	for _, p := range []string{"invoice_number", "invoice_date", "tax_included", "billing_period", "total"} {
+		if f := got[p]; f.ModelCorrect != 1 || !review.SameValue(f.QA, f.Model) {
+			t.Errorf("%s, left as the model had it, was checked as %s against the model's %s", p, f.QA, f.Model)
+		}
+	}
+}
+
+// TestQARuleNamesKnownFields: on the Accuracy page, Sam gives the legacy
+// vendor invoices a QA rule by keyboard and misspells a field: Enter is
+// answered beside the form with a sentence naming the fields the
+// workflow's runs have had, and the form keeps what he typed; spelt right,
+// with a list as a whole, the rule is kept and listed.
+func TestQARuleNamesKnownFields(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	s.user("sam@example.com", review.RoleSupervisor)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "sam@example.com")
+	form := `[data-qa-rule] `
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/accuracy"), chromedp.WaitVisible(chromedp.CSS(form+`[name="fields"]`)), settled(),
+		chromedp.Focus(chromedp.CSS(form+`[name="workflowId"]`))); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "V") // Vendor invoices (legacy fields)
+	waitFor(t, ctx, `document.activeElement.value === "workflow_demo_legacy"`, "typing V chose no legacy workflow")
+	press(t, ctx, kb.Tab)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`)); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "10")
+	press(t, ctx, kb.Tab)
+	typeText(t, ctx, "custmer_number")
+	press(t, ctx, "\n")
+	waitFor(t, ctx, `document.querySelector("[data-qa-rule-refused]")?.textContent.includes("custmer_number is not a field the runs of workflow_demo_legacy have had")`, "the misspelt field was not refused beside the form")
+	said := js(t, ctx, `document.querySelector("[data-qa-rule-refused]").textContent`)
+	if !strings.Contains(said, "customer_number") || !strings.Contains(said, "line_items") {
+		t.Fatalf("the refusal reads %q, want the workflow's fields named", said)
+	}
+	if kept := js(t, ctx, `["workflowId", "samplePercent", "fields"].map((n) => document.querySelector('[data-qa-rule] [name="' + n + '"]').value).join(" ")`); kept != "workflow_demo_legacy 10 custmer_number" {
+		t.Fatalf("the refused form holds %q, not what was typed", kept)
+	}
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(form+`[name="fields"]`)), chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`)); err != nil {
+		t.Fatal(err)
+	}
+	typeText(t, ctx, "customer_number, line_items")
+	press(t, ctx, "\n")
+	waitFor(t, ctx, `!document.querySelector("[data-qa-rule-refused]") && [...document.querySelectorAll("tr")].some((tr) => tr.innerText.includes("Vendor invoices (legacy fields)") && tr.innerText.includes("10%") && tr.innerText.includes("customer_number, line_items"))`,
+		"the rule spelt right is not listed")
+}

@@ -12,11 +12,11 @@ const rowOf = (el) => el?.closest?.("[data-qa-form] [data-qa-row]");
 function renumber(list) {
   const rows = [...list.querySelectorAll(":scope > [data-qa-row]")];
   rows.forEach((row, i) => {
-    for (const input of row.querySelectorAll("input[data-field]")) {
-      const path = `${list.dataset.qaList}[${i}]${input.dataset.cell}`;
-      input.name = `v|${list.dataset.output}|${path}`;
-      input.dataset.field = path;
-      input.previousElementSibling.textContent = path;
+    for (const field of row.querySelectorAll(".qa-field[data-cell]")) {
+      const path = `${list.dataset.qaList}[${i}]${field.dataset.cell}`;
+      field.querySelector("span").textContent = path;
+      for (const part of field.querySelectorAll("[data-part]")) part.name = `${part.dataset.part}|${list.dataset.output}|${path}`;
+      field.querySelector("[data-field]").dataset.field = path;
     }
   });
   list.querySelector("[data-rows]").value = rows.map((r) => r.dataset.from).join(",");
@@ -28,23 +28,22 @@ function renumber(list) {
 function insertAfter(row) {
   const added = row.cloneNode(true);
   added.dataset.from = "new";
-  for (const label of added.querySelectorAll("label")) {
-    const input = label.querySelector("input");
-    if (input.dataset.cell.includes("[")) label.remove();
-    else input.value = "";
+  for (const field of added.querySelectorAll(".qa-field[data-cell]")) {
+    if (field.dataset.cell.includes("[")) field.remove();
+    else field.querySelectorAll("[data-part]").forEach((p) => (p.tagName === "SELECT" ? (p.selectedIndex = 0) : (p.value = "")));
   }
   row.after(added);
   renumber(row.parentElement);
-  added.querySelector("input")?.focus();
+  added.querySelector("[data-part]")?.focus();
 }
 
 function remove(row) {
   const list = row.parentElement;
-  const cell = document.activeElement?.dataset.cell;
+  const cell = document.activeElement?.closest(".qa-field")?.dataset.cell;
   const next = row.nextElementSibling?.matches("[data-qa-row]") ? row.nextElementSibling : row.previousElementSibling;
   row.remove();
   renumber(list);
-  const to = next?.matches?.("[data-qa-row]") && (next.querySelector(`input[data-cell="${CSS.escape(cell || "")}"]`) || next.querySelector("input"));
+  const to = next?.matches?.("[data-qa-row]") && (next.querySelector(`.qa-field[data-cell="${CSS.escape(cell || "")}"] [data-part]`) || next.querySelector("[data-part]"));
   (to || list.closest("form").querySelector("button[type=submit]")).focus();
 }
 
