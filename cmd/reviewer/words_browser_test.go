@@ -75,7 +75,6 @@ func TestFindInDocument(t *testing.T) {
 	focusField(t, ctx, "client_id")
 	press(t, ctx, "f", chromedp.ModifierAlt)
 	waitFor(t, ctx, `document.activeElement.id === "find-q"`, "Alt+F did not open the find box")
-	typeText(t, ctx, "562044387")
 	// The current match is on the page it names, and in view.
 	current := func(n, page string) { // of the three: one on page 1, two on page 2
 		t.Helper()
@@ -85,6 +84,16 @@ func TestFindInDocument(t *testing.T) {
   const r = h.getBoundingClientRect();
   return document.getElementById("find-count").textContent === "`+n+` of 3, page `+page+`" && r.top >= v.top && r.bottom <= v.bottom;
 })()`, "the current match is not "+n+" of 3 on page "+page)
+	}
+	// A pause in typing searches what is typed so far (the same three
+	// places); typing on, the count waits for the whole text (it said the
+	// older text's count until the next search, and an Enter meant for
+	// the whole text's matches could land on the older one's).
+	typeText(t, ctx, "5620443")
+	current("1", "1")
+	typeText(t, ctx, "87")
+	if c, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#find-count"))); c != "Searching…" {
+		t.Fatalf("typing on, the count says %q", c)
 	}
 	current("1", "1")
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".find-hit").length`)); n != 3 {

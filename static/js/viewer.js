@@ -506,6 +506,11 @@ function openFind() {
 
 let typing = 0;
 findInput?.addEventListener("input", () => {
+  // What the box said it found was of the text before: a search of that
+  // text still under way stops, and the count waits for this one.
+  finding++;
+  found = null;
+  findCount.textContent = "Searching…";
   clearTimeout(typing);
   typing = setTimeout(() => step(1), 250);
 });
