@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -141,6 +142,52 @@ func main() {
 		"web/web.go:16: Put writes to storage directly",
 		"web/web.go:20: Account reads what the desk decides on (the hash)",
 	}
+	if !reflect.DeepEqual(bad, want) {
+		t.Fatalf("found %q, want %q", bad, want)
+	}
+}
+
+// TestGuardedImports: the unchecked PDFium build is imported by the bench,
+// by pages (which reads whether the bench asked for it) and by its own
+// tests; any other importer is found, the reviewer command beside the
+// bench among them, and a test file or a file under a build tag too. A
+// directory the go command skips (testdata) is skipped.
+func TestGuardedImports(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	use := "package x\n\nimport _ \"" + module + "/internal/pdfiumcheck\"\n"
+	files := map[string]string{
+		"go.mod":                                   "module " + module + "\n\ngo 1.22\n",
+		"internal/pdfiumcheck/pdfiumcheck.go":      "package pdfiumcheck\n",
+		"internal/pdfiumcheck/pdfiumcheck_test.go": use,
+		"cmd/bench/viewer.go":                      use,
+		"pages/pages.go":                           use,
+		"cmd/reviewer/main.go":                     use,
+		"web/web_test.go":                          use,
+		"instance/linux.go":                        "//go:build linux\n\n" + use,
+		"instance/testdata/x.go":                   use,
+		"review/review.go":                         "package review\n\nimport _ \"" + module + "/pages\"\n",
+	}
+	for name, body := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad, err := guardedImports(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := guarded[0].why
+	want := []string{
+		"cmd/reviewer/main.go:3: cmd/reviewer imports internal/pdfiumcheck: " + why,
+		"instance/linux.go:5: instance imports internal/pdfiumcheck: " + why,
+		"web/web_test.go:3: web imports internal/pdfiumcheck: " + why,
+	}
+	slices.Sort(bad)
 	if !reflect.DeepEqual(bad, want) {
 		t.Fatalf("found %q, want %q", bad, want)
 	}
