@@ -97,8 +97,9 @@ type Desk struct {
 	checker Checker
 	now     func() time.Time
 
-	// Passwords checks a sign-in's password; the wiring sets it to the
-	// store's (storage.Store.Passwords). Sign-in fails without it.
+	// Passwords hashes the passwords the desk keeps and checks a sign-in's;
+	// the wiring sets it (package passwords). Signing in and keeping a
+	// password fail without it.
 	Passwords Passwords
 	// unknownHash is the hash an unknown email's password is compared
 	// against, made once, with Passwords.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -17,7 +18,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // need a person rather than the creating of one.
 func createUser(t *testing.T, s *storage.Store, email string, role review.Role) review.User {
 	t.Helper()
-	u, err := s.CreateUser(t.Context(), email, "", role, "a long enough password")
+	u, err := s.CreateUser(t.Context(), email, "", role, passwordtest.Hash(t, "a long enough password"))
 	if err != nil {
 		t.Fatal(err)
 	}

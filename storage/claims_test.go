@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -49,7 +50,7 @@ func (c *clock) Advance(d time.Duration) {
 
 func clockStore(t *testing.T) (*storage.Store, *clock) {
 	c := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), step: time.Millisecond}
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: c.Now, FastPasswordHash: true})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func testClaims(t *testing.T) {
 	if err := s.Reassign(ctx, run, review.User{ID: 404, Email: "nobody@example.com"}, "sup@example.com", time.Minute); !errors.Is(err, review.ErrRefused) {
 		t.Fatalf("reassigned to somebody without an account: %v", err)
 	}
-	cy, err := s.CreateUser(ctx, "cy@example.com", "", review.RoleReviewer, "a long enough password")
+	cy, err := s.CreateUser(ctx, "cy@example.com", "", review.RoleReviewer, passwordtest.Hash(t, "a long enough password"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,8 @@ import (
 // is the desk's own (the account with its password hash), through an
 // interface or on the store. Other reads, allowed bookkeeping and a method
 // of the same name on another type are not. Views importing more than
-// review, and web importing pages, are found too.
+// review, web importing pages, and storage importing passwords (a password
+// reaching storage to be hashed) are found too.
 func TestCheckFindsWrites(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
@@ -68,9 +69,11 @@ type Inbox interface{ Append(n int) }
 
 func Work(i Inbox) { i.Append(1) }
 `,
-		"outbound/outbound.go": "package outbound\n",
-		"review/review.go":     "package review\n\ntype Run struct{}\n",
-		"pages/pages.go":       "package pages\n\ntype Word struct{}\n",
+		"outbound/outbound.go":   "package outbound\n",
+		"review/review.go":       "package review\n\ntype Run struct{}\n",
+		"pages/pages.go":         "package pages\n\ntype Word struct{}\n",
+		"passwords/passwords.go": "package passwords\n\nfunc Hash(p string) []byte { return []byte(p) }\n",
+		"storage/users.go":       "package storage\n\nimport \"" + module + "/passwords\"\n\nvar _ = passwords.Hash\n",
 		"views/views.go": `package views
 
 import (
@@ -137,6 +140,7 @@ func main() {
 		"cmd/reviewer/main.go:7: PutTwice writes to storage directly",
 		"cmd/reviewer/main.go:9: Account reads what the desk decides on (the hash)",
 		"ingest/ingest.go:5: Append writes to storage directly",
+		"storage/users.go:3: storage imports passwords: " + imports[2].why,
 		"views/views.go:5: views imports storage: " + imports[0].why,
 		"web/draw.go:4: web imports pages: " + imports[1].why,
 		"web/web.go:16: Put writes to storage directly",
