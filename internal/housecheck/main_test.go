@@ -113,15 +113,7 @@ func main() {
 }
 `,
 	}
-	for name, body := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write(t, dir, files)
 	if _, err := check(dir); err == nil {
 		t.Fatal("the fixture's allowed list names writes it does not have, and was not refused")
 	}
@@ -172,15 +164,7 @@ func TestGuardedImports(t *testing.T) {
 		"instance/testdata/x.go":                   use,
 		"review/review.go":                         "package review\n\nimport _ \"" + module + "/pages\"\n",
 	}
-	for name, body := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write(t, dir, files)
 	bad, err := guardedImports(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -194,5 +178,19 @@ func TestGuardedImports(t *testing.T) {
 	slices.Sort(bad)
 	if !reflect.DeepEqual(bad, want) {
 		t.Fatalf("found %q, want %q", bad, want)
+	}
+}
+
+// write puts each file, by its path, under dir.
+func write(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
