@@ -105,7 +105,8 @@ lint-quick:
 
 # housecheck fails on any handler, worker or command that calls a storage
 # write itself instead of a desk method, and on an import across the house's
-# edges: views beyond review, web into pages or content (see internal/housecheck).
+# edges: views beyond review, web into pages or content, anything but the bench
+# (and pages, which reads it) into the unchecked PDFium build (see internal/housecheck).
 lint: lint-quick
 	@out=$$($(GO) tool deadcode -test ./...); test -z "$$out" || { echo "unused code:"; echo "$$out"; exit 1; }
 	$(GO) run ./internal/housecheck

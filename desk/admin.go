@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -12,9 +13,9 @@ import (
 // Each write is made as it is told; what may be written is checked here,
 // by review's rules, before.
 type Admin interface {
-	CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error)
-	CreateFirstAdmin(ctx context.Context, email, name, password string) (review.User, error)
-	UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, password *string) error
+	CreateUser(ctx context.Context, email, name string, role review.Role, hash []byte) (review.User, error)
+	CreateFirstAdmin(ctx context.Context, email, name string, hash []byte) (review.User, error)
+	UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, hash []byte) error
 	EndSessions(ctx context.Context, userID int64) error
 	CreateToken(ctx context.Context, name string, role review.Role) (string, error)
 	RevokeToken(ctx context.Context, id int64) error
@@ -57,8 +58,12 @@ func (d *Desk) CreateUser(ctx context.Context, actor, email, name string, role r
 	if err != nil {
 		return review.User{}, err
 	}
+	hash, err := d.hash(password)
+	if err != nil {
+		return review.User{}, err
+	}
 	err = d.logged(ctx, actor, "create user", u.Email, func(ctx context.Context) (err error) {
-		u, err = d.store.CreateUser(ctx, u.Email, u.Name, u.Role, password)
+		u, err = d.store.CreateUser(ctx, u.Email, u.Name, u.Role, hash)
 		return err
 	})
 	return u, err
@@ -71,8 +76,12 @@ func (d *Desk) SetUp(ctx context.Context, email, name, password string) (review.
 	if err != nil {
 		return review.User{}, err
 	}
+	hash, err := d.hash(password)
+	if err != nil {
+		return review.User{}, err
+	}
 	err = d.logged(ctx, u.Email, "set up with first admin", u.Email, func(ctx context.Context) (err error) {
-		u, err = d.store.CreateFirstAdmin(ctx, u.Email, u.Name, password)
+		u, err = d.store.CreateFirstAdmin(ctx, u.Email, u.Name, hash)
 		return err
 	})
 	return u, err
@@ -84,12 +93,28 @@ func (d *Desk) UpdateUser(ctx context.Context, by *review.User, id int64, c revi
 	if err := c.Check(by, id); err != nil {
 		return err
 	}
+	var hash []byte
+	if c.Password != nil {
+		var err error
+		if hash, err = d.hash(*c.Password); err != nil {
+			return err
+		}
+	}
 	return d.logged(ctx, by.Email, action, strconv.FormatInt(id, 10), func(ctx context.Context) error {
-		if err := d.store.UpdateUser(ctx, id, c.Role, c.Disabled, c.Password); err != nil || !c.EndsSessions() {
+		if err := d.store.UpdateUser(ctx, id, c.Role, c.Disabled, hash); err != nil || !c.EndsSessions() {
 			return err
 		}
 		return d.store.EndSessions(ctx, id)
 	})
+}
+
+// hash makes the hash a password is kept as, before the write that keeps
+// it: bcrypt's quarter second holds no transaction.
+func (d *Desk) hash(password string) ([]byte, error) {
+	if d.Passwords == nil {
+		return nil, errors.New("keep a password: the desk has no password hashing")
+	}
+	return d.Passwords.Hash(password)
 }
 
 // CreateToken makes an API token and returns it, shown this once.

@@ -10,7 +10,9 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
@@ -98,7 +100,7 @@ func testAdminWriteAndLogAreOne(t *testing.T) {
 	_, s := open(t)
 	ctx := context.Background()
 	const actor = "root@example.com"
-	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, "a long enough password")
+	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, passwordtest.Hash(t, "a long enough password"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +139,7 @@ func testAdminWriteAndLogAreOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := desk.New(logFails{s}, nil, rules.New(nil), nil)
+	d.Passwords = passwords.New(true)
 	root := &review.User{ID: 99, Email: actor, Role: review.RoleAdmin}
 	disable := true
 	half := 0.5
@@ -219,7 +222,7 @@ func TestSignInIsOne(t *testing.T) { pgtest.Each(t, testSignInIsOne) }
 func testSignInIsOne(t *testing.T) {
 	_, s := open(t)
 	ctx := context.Background()
-	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, "a long enough password")
+	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, passwordtest.Hash(t, "a long enough password"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/reviewer-app/reviewer/review"
 )
@@ -43,9 +44,41 @@ func (d *Desk) Release(ctx context.Context, runID string, by *review.User, force
 		if !supervisor {
 			return review.Errorf(review.EFORBIDDEN, "Only supervisors reassign runs.")
 		}
-		return d.store.Reassign(ctx, runID, to, by.Email, review.ClaimLease)
+		return d.reassign(ctx, runID, to, by.Email)
 	}
 	return d.store.Release(ctx, runID, by.Email, supervisor && force)
+}
+
+// reassign hands a run to the person whose account the email names, by
+// that account's own email (the claim is theirs whatever case the
+// supervisor typed), while it is enabled: the store's write holds that
+// condition, so an account disabled after this read is not given the run.
+func (d *Desk) reassign(ctx context.Context, runID, to, actor string) error {
+	u, err := d.assignable(ctx, to)
+	if err != nil {
+		return err
+	}
+	err = d.store.Reassign(ctx, runID, u, actor, review.ClaimLease)
+	if !errors.Is(err, review.ErrRefused) {
+		return err
+	}
+	if _, err := d.assignable(ctx, u.Email); err != nil {
+		return err
+	}
+	return review.Errorf(review.ECONFLICT, "This run is not waiting for review.")
+}
+
+// assignable reads the person an email names, if a run may be handed to
+// them: they have an account, and it is enabled.
+func (d *Desk) assignable(ctx context.Context, email string) (review.User, error) {
+	a, err := d.store.Account(ctx, strings.TrimSpace(email))
+	switch {
+	case review.ErrorCode(err) == review.ENOTFOUND || (err == nil && a.Disabled):
+		return review.User{}, review.Errorf(review.EINVALID, "Nobody with the email %s can sign in: a run is handed to a person with an account.", email)
+	case err != nil:
+		return review.User{}, err
+	}
+	return a.User, nil
 }
 
 // ClaimFor claims a run for a person, as Claim does; a run sent to a

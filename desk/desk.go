@@ -33,7 +33,7 @@ type Store interface {
 	ClaimRun(ctx context.Context, runID, actor string, lease time.Duration) (review.Claim, error)
 	Next(ctx context.Context, actor string, f review.QueueFilter, lease time.Duration) (string, error)
 	Release(ctx context.Context, runID, actor string, force bool) error
-	Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error
+	Reassign(ctx context.Context, runID string, to review.User, actor string, lease time.Duration) error
 	Reopen(ctx context.Context, runID, actor string, r review.Reopening) error
 	DueBasis(ctx context.Context, runID string) (review.DueBasis, error)
 	WaitingRuns(ctx context.Context, workflowID, after string, limit int) ([]review.Waiting, error)
@@ -97,8 +97,9 @@ type Desk struct {
 	checker Checker
 	now     func() time.Time
 
-	// Passwords checks a sign-in's password; the wiring sets it to the
-	// store's (storage.Store.Passwords). Sign-in fails without it.
+	// Passwords hashes the passwords the desk keeps and checks a sign-in's;
+	// the wiring sets it (package passwords). Signing in and keeping a
+	// password fail without it.
 	Passwords Passwords
 	// unknownHash is the hash an unknown email's password is compared
 	// against, made once, with Passwords.

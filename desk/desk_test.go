@@ -13,6 +13,7 @@ import (
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
@@ -30,7 +31,7 @@ func open(t *testing.T) (*desk.Desk, *storage.Store) {
 // openAt is open with the store and the desk telling time by clock.
 func openAt(t *testing.T, clock func() time.Time) (*desk.Desk, *storage.Store) {
 	t.Helper()
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,9 @@ func openAt(t *testing.T, clock func() time.Time) (*desk.Desk, *storage.Store) {
 	if _, err := desk.New(s, nil, nil, nil).Arrive(context.Background(), []review.EventOutcome{{Change: c}}); err != nil {
 		t.Fatal(err)
 	}
-	return desk.New(s, nil, rules.New(nil), clock), s
+	d := desk.New(s, nil, rules.New(nil), clock)
+	d.Passwords = passwords.New(true)
+	return d, s
 }
 
 func text(s string) *string { return &s }
@@ -227,7 +230,7 @@ func testUndo(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	clock := func() time.Time { return now }
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

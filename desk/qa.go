@@ -13,7 +13,7 @@ type QAStore interface {
 	QARule(ctx context.Context, workflowID string) (review.QARule, error)
 	QASample(ctx context.Context, runID string) (review.QASample, error)
 	QAWaiting(ctx context.Context, runIDs []string) ([]review.QASample, error)
-	SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals) error
+	SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals, reviewed bool) error
 	AddActive(ctx context.Context, actor, runID string, at time.Time, d time.Duration) error
 	DecidedFields(ctx context.Context, workflowID string) ([]string, error)
 }
@@ -148,7 +148,7 @@ func (d *Desk) CheckQA(ctx context.Context, runID string, by *review.User, value
 		}
 	}
 	fields := review.CompareQA(model, first, checked)
-	if err := d.store.SaveQA(ctx, runID, by.Email, d.now(), fields, review.TotalQA(fields)); err != nil {
+	if err := d.store.SaveQA(ctx, runID, by.Email, d.now(), fields, review.TotalQA(fields), q.Reviewed()); err != nil {
 		return q, err
 	}
 	return d.store.QASample(ctx, runID)

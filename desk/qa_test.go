@@ -12,6 +12,7 @@ import (
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
 )
 
@@ -544,5 +545,75 @@ func testQARuleNamesKnownFields(t *testing.T) {
 	}
 	if kept, _ := s.QARule(ctx, wf); len(kept.Fields) != len(fields) {
 		t.Fatalf("the rule kept %+v", kept)
+	}
+}
+
+// toldStore notes what the desk told the store of each check: whether the
+// run had a first review to measure.
+type toldStore struct {
+	*storage.Store
+	reviewed map[string]bool
+}
+
+func (s toldStore) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals, reviewed bool) error {
+	s.reviewed[runID] = reviewed
+	return s.Store.SaveQA(ctx, runID, by, at, fields, t, reviewed)
+}
+
+// TestQAFirstReviewIsTheDesks: the desk decides whether a check measures a
+// first review as well as the model, and the store counts it as told: a
+// run Extend completed alone measures the model only (no first review's
+// sample in the accuracy), a run a person decided measures both.
+func TestQAFirstReviewIsTheDesks(t *testing.T) { pgtest.Each(t, testQAFirstReviewIsTheDesks) }
+
+func testQAFirstReviewIsTheDesks(t *testing.T) {
+	_, s := open(t)
+	told := toldStore{Store: s, reviewed: map[string]bool{}}
+	d := desk.New(told, nil, rules.New(nil), nil)
+	ctx := context.Background()
+	ana, bo := sampleAll(t, s, run)
+	if err := s.SetQARule(ctx, review.QARule{WorkflowID: "wf_done", SamplePercent: 100}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := review.Interpret(review.Event{ID: "evt_done", Type: review.EventRunCompleted, Payload: json.RawMessage(
+		`{"object":"workflow_run","id":"workflow_run_done","status":"PROCESSED","workflow":{"id":"wf_done"},"outputs":[{"id":"dpr_done","type":"EXTRACT","output":{"a":{"type":"string","value":"x","confidence":0.9}}}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Arrive(ctx, []review.EventOutcome{{Change: c}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CheckQA(ctx, "workflow_run_done", bo, []desk.QAValue{{OutputID: "dpr_done", Path: "a", Text: "y"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 0, Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CheckQA(ctx, run, bo, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := told.reviewed["workflow_run_done"]; !ok || r {
+		t.Errorf("the desk told the store a run Extend completed alone had a first review (%v, told %v)", r, ok)
+	}
+	if r := told.reviewed[run]; !r {
+		t.Errorf("the desk told the store a run a person decided had no first review")
+	}
+	now := time.Now()
+	a, err := s.Accuracy(ctx, review.AccuracyFilter{From: now.Add(-time.Hour), To: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]review.FieldAccuracy{}
+	for _, w := range a.Workflows {
+		for _, f := range w.Fields {
+			fields[w.ID+" "+f.Path] = f
+		}
+	}
+	if f := fields["wf_done a"]; f.Model.Samples != 1 || f.Model.Correct != 0 || f.Reviewed.Samples != 0 {
+		t.Errorf("a run Extend completed alone, checked: %+v", f)
+	}
+	r, _ := s.Run(ctx, run)
+	if f := fields[r.Workflow.ID+" customer_number"]; f.Model.Samples != 1 || f.Reviewed.Samples != 1 || f.Reviewed.Correct != 1 {
+		t.Errorf("a run a person decided, checked: %+v", f)
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/reviewer-app/reviewer/review"
 )
 
-// Passwords checks a password against the hash it is kept as (package
-// passwords: bcrypt, at the cost the store hashes with). The desk takes it
-// injected so that it imports only review.
+// Passwords hashes a password to keep, and checks one against the hash it
+// is kept as (package passwords: bcrypt). The desk takes it injected so
+// that it imports only review; the store keeps only the hash.
 type Passwords interface {
 	Hash(password string) ([]byte, error)
 	Matches(hash []byte, password string) bool

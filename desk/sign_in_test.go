@@ -8,6 +8,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
@@ -38,17 +39,17 @@ func (c *compared) took() [][]byte {
 	return h
 }
 
-// signInDesk opens a store hashing at its real cost (or bcrypt's least,
-// when fast) and a desk checking sign-ins with the store's hashing.
+// signInDesk opens a store and a desk hashing passwords at their real cost
+// (or bcrypt's least, when fast), noting what it compares.
 func signInDesk(t *testing.T, fast bool) (*desk.Desk, *storage.Store, *compared) {
 	t.Helper()
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: fast})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	d := desk.New(s, nil, nil, nil)
-	c := &compared{Bcrypt: s.Passwords()}
+	c := &compared{Bcrypt: passwords.New(fast)}
 	d.Passwords = c
 	return d, s, c
 }
@@ -63,11 +64,11 @@ func TestSignIn(t *testing.T) { pgtest.Each(t, testSignIn) }
 func testSignIn(t *testing.T) {
 	d, s, c := signInDesk(t, true)
 	ctx := context.Background()
-	ana, err := s.CreateUser(ctx, "ana@example.com", "Ana", review.RoleSupervisor, "correct horse battery")
+	ana, err := s.CreateUser(ctx, "ana@example.com", "Ana", review.RoleSupervisor, passwordtest.Hash(t, "correct horse battery"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, "a long enough password")
+	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, passwordtest.Hash(t, "a long enough password"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func testSignIn(t *testing.T) {
 func TestUnknownEmailCostsTheSame(t *testing.T) {
 	d, s, c := signInDesk(t, false)
 	ctx := context.Background()
-	if _, err := s.CreateUser(ctx, "a@example.com", "", review.RoleReviewer, "a long enough password"); err != nil {
+	if _, err := d.CreateUser(ctx, "root@example.com", "a@example.com", "", review.RoleReviewer, "a long enough password"); err != nil {
 		t.Fatal(err)
 	}
 	a, err := s.Account(ctx, "a@example.com")
@@ -155,7 +156,7 @@ func TestUserChangeEndsSessions(t *testing.T) { pgtest.Each(t, testUserChangeEnd
 func testUserChangeEndsSessions(t *testing.T) {
 	d, s, _ := signInDesk(t, true)
 	ctx := context.Background()
-	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, "a long enough password")
+	bo, err := s.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, passwordtest.Hash(t, "a long enough password"))
 	if err != nil {
 		t.Fatal(err)
 	}

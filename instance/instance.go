@@ -23,6 +23,7 @@ import (
 	"github.com/reviewer-app/reviewer/ingest"
 	"github.com/reviewer-app/reviewer/outbound"
 	"github.com/reviewer-app/reviewer/pages"
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/s3"
@@ -101,7 +102,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 		return nil, fmt.Errorf("scheduled backups are of SQLite installations: back PostgreSQL up with pg_dump (see the README)")
 	}
 	var err error
-	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, FastPasswordHash: c.FastPasswordHash, NoMigrate: c.NoMigrate, Blobs: c.Blobs})
+	in.Store, err = storage.Open(ctx, c.Data, storage.Options{DB: c.DB, Log: c.Log, Now: c.Now, NoMigrate: c.NoMigrate, Blobs: c.Blobs})
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +131,7 @@ func New(ctx context.Context, c Config) (*Instance, error) {
 	}
 	in.Extend = extend.New(c.ExtendURL, c.ExtendKey, c.ExtendAllowPrivate)
 	in.Desk = desk.New(in.Store, docs, rules.New(c.Now), c.Now)
-	in.Desk.Passwords = in.Store.Passwords()
+	in.Desk.Passwords = passwords.New(c.FastPasswordHash)
 	if c.UndoWindow > 0 {
 		in.Desk.UndoWindow = c.UndoWindow
 	}

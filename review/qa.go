@@ -132,6 +132,11 @@ type QAField struct {
 	QA           json.RawMessage `json:"qa"`
 }
 
+// Reviewed says whether a person decided the run before its check, so the
+// check measures their review as well as the model: not so for a run
+// Extend completed alone.
+func (q QASample) Reviewed() bool { return q.FirstBy != "" }
+
 // Withholds says whether the first review's values are kept from u: while
 // the run waits for its check, from everyone but its first reviewer, on
 // every read (pages, search, the API), since any other person may be the

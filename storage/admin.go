@@ -29,16 +29,10 @@ func (s *Store) Users(ctx context.Context) ([]review.User, error) {
 	return out, rows.Err()
 }
 
-// UpdateUser changes a user's role, disables or enables them, or sets a new
-// password (each when given, as desk checked it: review.UserChange).
-func (s *Store) UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, password *string) error {
-	var hash []byte
-	if password != nil {
-		var err error
-		if hash, err = s.passwords.Hash(*password); err != nil {
-			return err
-		}
-	}
+// UpdateUser changes a user's role, disables or enables them, or keeps the
+// hash of a new password (each when given, as desk checked it and hashed
+// the password: review.UserChange).
+func (s *Store) UpdateUser(ctx context.Context, id int64, role *review.Role, disabled *bool, hash []byte) error {
 	return s.write(ctx, func(tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = ?`, id).Scan(&n); err != nil || n == 0 {

@@ -124,25 +124,21 @@ func (s *Store) Release(ctx context.Context, runID, actor string, force bool) er
 	return err
 }
 
-// Reassign hands a run to another reviewer (a supervisor's move; the
-// audit of who did it is the supervisor's request log).
-func (s *Store) Reassign(ctx context.Context, runID, to, actor string, lease time.Duration) error {
+// Reassign hands a run waiting for review to another person (a
+// supervisor's move; the audit of who did it is the supervisor's request
+// log), as desk read them: only while their account is still enabled, and
+// the run still waits, else review.ErrRefused and nothing is changed.
+func (s *Store) Reassign(ctx context.Context, runID string, to review.User, actor string, lease time.Duration) error {
 	err := s.write(ctx, func(tx *txn) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE lower(email) = lower(?) AND disabled = 0`, to).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return review.Errorf(review.EINVALID, "Nobody with the email %s can sign in: a run is handed to a person with an account.", to)
-		}
 		now := s.now()
-		res, err := tx.ExecContext(ctx, `UPDATE runs SET claimed_by = ?, claimed_at = ?, claim_expires = ? WHERE id = ? AND decision = '' AND status = 'NEEDS_REVIEW'`,
-			to, ms(now), ms(now.Add(lease)), runID)
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET claimed_by = ?, claimed_at = ?, claim_expires = ? WHERE id = ? AND decision = '' AND status = 'NEEDS_REVIEW'
+			AND EXISTS (SELECT 1 FROM users WHERE id = ? AND disabled = 0)`,
+			to.Email, ms(now), ms(now.Add(lease)), runID, to.ID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return review.Errorf(review.ECONFLICT, "This run is not waiting for review.")
+			return review.ErrRefused
 		}
 		return s.logChange(ctx, tx, review.FeedClaim, runID, actor)
 	})

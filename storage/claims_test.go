@@ -3,11 +3,13 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
@@ -48,7 +50,7 @@ func (c *clock) Advance(d time.Duration) {
 
 func clockStore(t *testing.T) (*storage.Store, *clock) {
 	c := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), step: time.Millisecond}
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: c.Now, FastPasswordHash: true})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,13 +135,14 @@ func testClaims(t *testing.T) {
 	if q, _, _ := s.Queue(ctx, review.QueueFilter{Assignee: "bo@example.com"}); len(q) != 1 || q[0].ID != run {
 		t.Fatalf("ana released bo's claim: %+v", q)
 	}
-	if err := s.Reassign(ctx, run, "nobody@example.com", "sup@example.com", time.Minute); review.ErrorCode(err) != review.EINVALID {
+	if err := s.Reassign(ctx, run, review.User{ID: 404, Email: "nobody@example.com"}, "sup@example.com", time.Minute); !errors.Is(err, review.ErrRefused) {
 		t.Fatalf("reassigned to somebody without an account: %v", err)
 	}
-	if _, err := s.CreateUser(ctx, "cy@example.com", "", review.RoleReviewer, "a long enough password"); err != nil {
+	cy, err := s.CreateUser(ctx, "cy@example.com", "", review.RoleReviewer, passwordtest.Hash(t, "a long enough password"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Reassign(ctx, run, "cy@example.com", "sup@example.com", time.Minute); err != nil {
+	if err := s.Reassign(ctx, run, cy, "sup@example.com", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if q, _, _ := s.Queue(ctx, review.QueueFilter{Assignee: "cy@example.com"}); len(q) != 1 || q[0].ClaimedBy != "cy@example.com" {

@@ -25,7 +25,7 @@ func openAt(t *testing.T, start time.Time) (s *storage.Store, clock func() time.
 		defer mu.Unlock()
 		return now
 	}
-	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
+	s, err := storage.Open(context.Background(), t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,10 @@
 // desk decided, written only while the service level, and the run's due
 // basis or waiting, are as desk read them; for an outbox event, the
 // destinations desk chose, written only while the destinations are as
-// desk read them).
+// desk read them; for a run handed to another person, only while the
+// account desk read is still enabled). A password comes as the hash desk
+// made of it; a QA check's first-review figures count when desk says the
+// run had a first review.
 // Writes made with the context Store.Atomically gives are one transaction
 // (a use-case and its admin's log entry). It imports review (wakeup, for
 // its signals, and s3, for blobs kept in object storage), never the layers

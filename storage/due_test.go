@@ -26,7 +26,7 @@ func testDueTimes(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: clock})
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestDueSettingsChangedRefuse(t *testing.T) { pgtest.Each(t, testDueSettings
 func testDueSettingsChangedRefuse(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Now: func() time.Time { return now }})
+	s, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

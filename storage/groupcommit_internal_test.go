@@ -22,7 +22,7 @@ const ceiling = 2 * time.Minute
 
 func openInternal(t *testing.T, dir string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dir, Options{DB: pgtest.DB(t), FastPasswordHash: true})
+	s, err := Open(context.Background(), dir, Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func openInternal(t *testing.T, dir string) *Store {
 // sqliteStore is a store on SQLite, whatever the backend of the run.
 func sqliteStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), t.TempDir(), Options{FastPasswordHash: true})
+	s, err := Open(context.Background(), t.TempDir(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestShowingReadsIndexes(t *testing.T) {
 func TestMarkingEventsLeavesBodies(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	s, err := Open(context.Background(), dir, Options{FastPasswordHash: true})
+	s, err := Open(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +486,7 @@ func release(t *testing.T, g *writeGate, acked <-chan error, n int, seen <-chan 
 // order than a batch beside it.
 func postgresStore(t *testing.T) (s *Store, release func()) {
 	t.Helper()
-	s, err := Open(context.Background(), t.TempDir(), Options{DB: pgtest.URL(t), FastPasswordHash: true})
+	s, err := Open(context.Background(), t.TempDir(), Options{DB: pgtest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

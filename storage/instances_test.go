@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -34,7 +36,7 @@ func instancesOn(t *testing.T, n int) ([]*storage.Store, string) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			stores[i], errs[i] = storage.Open(context.Background(), t.TempDir(), storage.Options{DB: db, FastPasswordHash: true})
+			stores[i], errs[i] = storage.Open(context.Background(), t.TempDir(), storage.Options{DB: db})
 		})
 	}
 	wg.Wait()
@@ -53,14 +55,14 @@ func TestInstancesStartTogether(t *testing.T) {
 	t.Parallel()
 	s := instances(t, 3)
 	ctx := context.Background()
-	if _, err := s[0].CreateUser(ctx, "Ana@Example.com", "Ana", review.RoleAdmin, "a long enough password"); err != nil {
+	if _, err := s[0].CreateUser(ctx, "Ana@Example.com", "Ana", review.RoleAdmin, passwordtest.Hash(t, "a long enough password")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s[1].CreateUser(ctx, "ana@example.com", "Ana again", review.RoleReviewer, "a long enough password"); review.ErrorCode(err) != review.ECONFLICT {
+	if _, err := s[1].CreateUser(ctx, "ana@example.com", "Ana again", review.RoleReviewer, passwordtest.Hash(t, "a long enough password")); review.ErrorCode(err) != review.ECONFLICT {
 		t.Fatalf("the same email in other case on another instance: %v, want a conflict", err)
 	}
 	u, err := s[2].Account(ctx, "ANA@example.com")
-	if err != nil || u.ID == 0 || u.Name != "Ana" || !s[2].Passwords().Matches(u.PasswordHash, "a long enough password") {
+	if err != nil || u.ID == 0 || u.Name != "Ana" || !passwords.New(true).Matches(u.PasswordHash, "a long enough password") {
 		t.Fatalf("signing in on a third instance: %+v %v", u, err)
 	}
 }
@@ -157,13 +159,13 @@ func TestCopyToPostgres(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	src, err := storage.Open(ctx, dir, storage.Options{FastPasswordHash: true})
+	src, err := storage.Open(ctx, dir, storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
 	queueRuns(t, src, 5)
-	if _, err := src.CreateUser(ctx, "ana@example.com", "Ana", review.RoleAdmin, "a long enough password"); err != nil {
+	if _, err := src.CreateUser(ctx, "ana@example.com", "Ana", review.RoleAdmin, passwordtest.Hash(t, "a long enough password")); err != nil {
 		t.Fatal(err)
 	}
 	erp, err := src.AddDestination(ctx, review.Destination{URL: "https://erp.example/hook", Secret: "0123456789abcdef"})
@@ -187,7 +189,7 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dst, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.URL(t), FastPasswordHash: true})
+	dst, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,14 +208,14 @@ func TestCopyToPostgres(t *testing.T) {
 	if err != nil || run.Status != review.StatusProcessed {
 		t.Fatalf("the decided run on PostgreSQL: %v %v", run, err)
 	}
-	if a, err := dst.Account(ctx, "ana@example.com"); err != nil || !dst.Passwords().Matches(a.PasswordHash, "a long enough password") {
+	if a, err := dst.Account(ctx, "ana@example.com"); err != nil || !passwords.New(true).Matches(a.PasswordHash, "a long enough password") {
 		t.Fatalf("Ana's account on PostgreSQL: %v", err)
 	}
 	p, err := dst.BlobPath(hash) // a fresh data directory: read from the database
 	if b, _ := os.ReadFile(p); err != nil || string(b) != "%PDF-1.4 a document" {
 		t.Fatalf("the document on PostgreSQL: %q %v", b, err)
 	}
-	if _, err := dst.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, "a long enough password"); err != nil {
+	if _, err := dst.CreateUser(ctx, "bo@example.com", "Bo", review.RoleReviewer, passwordtest.Hash(t, "a long enough password")); err != nil {
 		t.Fatalf("a new user after the copy (ids continue past the copied ones): %v", err)
 	}
 	if _, err := src.CopyTo(ctx, dst); review.ErrorCode(err) != review.ECONFLICT {

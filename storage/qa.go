@@ -201,8 +201,10 @@ func (s *Store) QAWaiting(ctx context.Context, runIDs []string) ([]review.QASamp
 
 // SaveQA records a check, its fields and their totals as desk counted them
 // (review.TotalQA), if the run is still waiting for one: a second check of
-// the same run is refused.
-func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals) error {
+// the same run is refused. The fields' first-review figures join the daily
+// sums when reviewed: desk's word that a person decided the run first
+// (review.QASample.Reviewed).
+func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fields []review.QAField, t review.QATotals, reviewed bool) error {
 	err := s.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE qa_samples SET qa_by = ?, qa_at = ?, units = ?, model_correct = ?, first_correct = ?, agrees = ?, fields = ? WHERE run_id = ? AND qa_at IS NULL`,
 			by, ms(at), t.Units, t.ModelCorrect, t.FirstCorrect, t.Agrees, len(fields), runID)
@@ -219,7 +221,7 @@ func (s *Store) SaveQA(ctx context.Context, runID, by string, at time.Time, fiel
 		}
 		for _, f := range fields {
 			firstTotal, firstCorrect, firstRuns := 0, 0, 0
-			if firstBy != "" {
+			if reviewed {
 				firstTotal, firstCorrect, firstRuns = f.Total, f.FirstCorrect, 1
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO qa_daily (day, workflow_id, path, total, model_correct, first_total, first_correct, runs, first_runs) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)

@@ -70,7 +70,7 @@ func testListIsOneRow(t *testing.T) {
 		{OutputID: "dpr_list", Path: "line_items", Total: 4, ModelCorrect: 3, FirstCorrect: 4, Model: json.RawMessage(`[]`), First: json.RawMessage(`[]`), QA: json.RawMessage(`[]`)},
 		{OutputID: "dpr_list", Path: "total", Total: 1, ModelCorrect: 1, FirstCorrect: 1, Model: json.RawMessage(`3`), First: json.RawMessage(`3`), QA: json.RawMessage(`3`)},
 	}
-	if err := s.SaveQA(ctx, "workflow_run_list", "bo@example.com", c.Now(), fields, review.TotalQA(fields)); err != nil {
+	if err := s.SaveQA(ctx, "workflow_run_list", "bo@example.com", c.Now(), fields, review.TotalQA(fields), true); err != nil {
 		t.Fatal(err)
 	}
 	a, err := s.Accuracy(ctx, review.AccuracyFilter{From: c.Now().Add(-24 * time.Hour), To: c.Now().Add(time.Hour)})

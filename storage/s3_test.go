@@ -25,7 +25,7 @@ func blobStore(t *testing.T, srv *s3test.Server) *s3.Client {
 
 func openWith(t *testing.T, dir string, blobs *s3.Client) *storage.Store {
 	t.Helper()
-	s, err := storage.Open(context.Background(), dir, storage.Options{DB: pgtest.DB(t), FastPasswordHash: true, Blobs: blobs})
+	s, err := storage.Open(context.Background(), dir, storage.Options{DB: pgtest.DB(t), Blobs: blobs})
 	if err != nil {
 		t.Fatal(err)
 	}

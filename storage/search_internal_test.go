@@ -166,7 +166,7 @@ func TestSearchOnPostgresReadsAShortPendingList(t *testing.T) {
 // the members more(i) of its payload.
 func postgresRuns(t *testing.T, n int, more func(i int) string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), t.TempDir(), Options{DB: pgtest.URL(t), FastPasswordHash: true})
+	s, err := Open(context.Background(), t.TempDir(), Options{DB: pgtest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

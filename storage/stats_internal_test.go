@@ -21,7 +21,7 @@ import (
 func TestQueuePlannedAfterABurst(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir(), Options{DB: pgtest.URL(t), FastPasswordHash: true})
+	s, err := Open(ctx, t.TempDir(), Options{DB: pgtest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

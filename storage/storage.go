@@ -19,7 +19,6 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/s3"
 	"github.com/reviewer-app/reviewer/wakeup"
@@ -30,13 +29,12 @@ var migrations embed.FS
 
 // Store is reviewer's database and blob store.
 type Store struct {
-	w, r      *pool
-	ckpt      *sql.DB // SQLite: one connection that checkpoints the WAL
-	pg        *postgres
-	Blobs     *Blobs
-	now       func() time.Time
-	log       *slog.Logger
-	passwords passwords.Bcrypt
+	w, r  *pool
+	ckpt  *sql.DB // SQLite: one connection that checkpoints the WAL
+	pg    *postgres
+	Blobs *Blobs
+	now   func() time.Time
+	log   *slog.Logger
 
 	closing sync.RWMutex // held for reading while sending on appends
 	closed  bool
@@ -62,8 +60,6 @@ type Options struct {
 	DB       string
 	Now      func() time.Time // the clock; time.Now by default
 	MaxBatch int              // events per group commit; 256 by default
-	// FastPasswordHash lowers the bcrypt cost to its minimum, for tests.
-	FastPasswordHash bool
 	// Log receives what the store's own goroutines meet (the listener, the
 	// leaders, the search index catching up); discarded when nil.
 	Log *slog.Logger
@@ -94,7 +90,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{
-		now: func() time.Time { return opt.Now().UTC() }, log: opt.Log, passwords: passwords.New(opt.FastPasswordHash), noMigrate: opt.NoMigrate,
+		now: func() time.Time { return opt.Now().UTC() }, log: opt.Log, noMigrate: opt.NoMigrate,
 		appends: make(chan appendReq, 4*opt.MaxBatch),
 		done:    make(chan struct{}),
 		stopCk:  make(chan struct{}),

@@ -15,14 +15,16 @@ import (
 
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
 
 func open(t *testing.T, dir string) *storage.Store {
 	t.Helper()
-	s, err := storage.Open(context.Background(), dir, storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
+	s, err := storage.Open(context.Background(), dir, storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,18 +384,18 @@ func TestUsersSessionsTokens(t *testing.T) { pgtest.Each(t, testUsersSessionsTok
 func testUsersSessionsTokens(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, "ana@example.com", "Ana", review.RoleSupervisor, "correct horse battery")
+	u, err := s.CreateUser(ctx, "ana@example.com", "Ana", review.RoleSupervisor, passwordtest.Hash(t, "correct horse battery"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "ANA@example.com", "", review.RoleReviewer, "another password"); review.ErrorCode(err) != review.ECONFLICT {
+	if _, err := s.CreateUser(ctx, "ANA@example.com", "", review.RoleReviewer, passwordtest.Hash(t, "another password")); review.ErrorCode(err) != review.ECONFLICT {
 		t.Fatalf("duplicate email (other case): %v", err)
 	}
 	if _, err := s.Account(ctx, "nobody@example.com"); review.ErrorCode(err) != review.ENOTFOUND {
 		t.Fatalf("unknown user: %v", err)
 	}
 	got, err := s.Account(ctx, "Ana@Example.com")
-	if err != nil || got.ID != u.ID || got.Role != review.RoleSupervisor || !s.Passwords().Matches(got.PasswordHash, "correct horse battery") {
+	if err != nil || got.ID != u.ID || got.Role != review.RoleSupervisor || !passwords.New(true).Matches(got.PasswordHash, "correct horse battery") {
 		t.Fatalf("account: %+v %v", got, err)
 	}
 	sid, err := s.CreateSession(ctx, u.ID)

@@ -10,28 +10,23 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 )
 
 // CreateUser adds a person who can sign in, as desk checked them
-// (review.NewUser). The password is stored as a bcrypt hash only.
-func (s *Store) CreateUser(ctx context.Context, email, name string, role review.Role, password string) (review.User, error) {
-	return s.createUser(ctx, email, name, role, password, false)
+// (review.NewUser), with the hash desk made of their password.
+func (s *Store) CreateUser(ctx context.Context, email, name string, role review.Role, hash []byte) (review.User, error) {
+	return s.createUser(ctx, email, name, role, hash, false)
 }
 
 // CreateFirstAdmin adds the installation's first admin, only while nobody
 // has an account: the check and the insert are one statement, so the
 // one-time setup link makes one admin however many requests race for it.
-func (s *Store) CreateFirstAdmin(ctx context.Context, email, name, password string) (review.User, error) {
-	return s.createUser(ctx, email, name, review.RoleAdmin, password, true)
+func (s *Store) CreateFirstAdmin(ctx context.Context, email, name string, hash []byte) (review.User, error) {
+	return s.createUser(ctx, email, name, review.RoleAdmin, hash, true)
 }
 
-func (s *Store) createUser(ctx context.Context, email, name string, role review.Role, password string, first bool) (review.User, error) {
-	hash, err := s.passwords.Hash(password)
-	if err != nil {
-		return review.User{}, fmt.Errorf("create user: %w", err)
-	}
+func (s *Store) createUser(ctx context.Context, email, name string, role review.Role, hash []byte, first bool) (review.User, error) {
 	u := review.User{Email: email, Name: name, Role: role, CreatedAt: s.now()}
 	// The email is unique without regard to case (a conflict inserts
 	// nothing, and returns no id).
@@ -39,7 +34,7 @@ func (s *Store) createUser(ctx context.Context, email, name string, role review.
 	if first {
 		insert = `INSERT INTO users (email, name, role, password_hash, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT DO NOTHING RETURNING id`
 	}
-	err = s.write(ctx, func(tx *txn) error {
+	err := s.write(ctx, func(tx *txn) error {
 		if first && tx.pg {
 			// "No user yet" must hold until the commit: with PostgreSQL two
 			// setups at once both see none, unless they take turns.
@@ -78,10 +73,6 @@ func (s *Store) Account(ctx context.Context, email string) (review.Account, erro
 	a.Role, a.CreatedAt = review.Role(role), fromMS(created)
 	return a, nil
 }
-
-// Passwords is how this store hashes the passwords it keeps: desk checks
-// a sign-in with it, at the same cost.
-func (s *Store) Passwords() passwords.Bcrypt { return s.passwords }
 
 // UserCount counts users, so a fresh install can tell the newcomer to add one.
 func (s *Store) UserCount(ctx context.Context) (int, error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web"
@@ -293,7 +294,7 @@ func TestPeopleByName(t *testing.T) { pgtest.Each(t, testPeopleByName) }
 
 func testPeopleByName(t *testing.T) {
 	e, c := editEnv(t)
-	if _, err := e.store.CreateUser(t.Context(), "ana@example.com", "Ana Lima", review.RoleReviewer, "a long enough password"); err != nil {
+	if _, err := e.store.CreateUser(t.Context(), "ana@example.com", "Ana Lima", review.RoleReviewer, passwordtest.Hash(t, "a long enough password")); err != nil {
 		t.Fatal(err)
 	}
 	ana := e.login("ana@example.com")

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
@@ -26,20 +28,20 @@ func TestRouteAccessMatrix(t *testing.T) { pgtest.Each(t, testRouteAccessMatrix)
 
 func testRouteAccessMatrix(t *testing.T) {
 	ctx := context.Background()
-	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
+	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
 	d := desk.New(store, nil, rules.New(nil), nil)
-	d.Passwords = store.Passwords()
+	d.Passwords = passwords.New(true)
 	s, err := NewServer(ctx, Config{WebhookSecrets: []string{"wss_x"}}, Deps{Store: store, Desk: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	users := map[string]int64{}
 	for _, role := range []review.Role{review.RoleReviewer, review.RoleSupervisor, review.RoleAdmin} {
-		u, err := store.CreateUser(ctx, string(role)+"@example.com", "", role, "a long enough password")
+		u, err := store.CreateUser(ctx, string(role)+"@example.com", "", role, passwordtest.Hash(t, "a long enough password"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +119,7 @@ func TestSignInLimits(t *testing.T) { pgtest.Each(t, testSignInLimits) }
 
 func testSignInLimits(t *testing.T) {
 	ctx := context.Background()
-	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
+	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,10 +127,10 @@ func testSignInLimits(t *testing.T) {
 	now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
 	proxies, _ := ParseProxies("10.0.0.1, 10.9.0.0/16")
 	d := desk.New(store, nil, nil, nil)
-	d.Passwords = store.Passwords()
+	d.Passwords = passwords.New(true)
 	s, _ := NewServer(ctx, Config{TrustedProxies: proxies}, Deps{Store: store, Desk: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
 	for _, e := range []string{"ana@example.com", "bo@example.com"} {
-		store.CreateUser(ctx, e, "", review.RoleReviewer, "the right password")
+		store.CreateUser(ctx, e, "", review.RoleReviewer, passwordtest.Hash(t, "the right password"))
 	}
 	try := func(email, pw, from, xff string) int {
 		t.Helper()
@@ -205,14 +207,14 @@ func TestSessionKeyRotation(t *testing.T) { pgtest.Each(t, testSessionKeyRotatio
 
 func testSessionKeyRotation(t *testing.T) {
 	ctx := context.Background()
-	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t), FastPasswordHash: true})
+	store, err := storage.Open(ctx, t.TempDir(), storage.Options{DB: pgtest.DB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	old, _ := NewServer(ctx, Config{}, Deps{Store: store, Desk: desk.New(store, nil, nil, nil), Log: quiet})
-	u, _ := store.CreateUser(ctx, "ana@example.com", "", review.RoleReviewer, "a long enough password")
+	u, _ := store.CreateUser(ctx, "ana@example.com", "", review.RoleReviewer, passwordtest.Hash(t, "a long enough password"))
 	rec := httptest.NewRecorder()
 	old.startSession(rec, httptest.NewRequest("GET", "/", nil), u.ID)
 	oldCookie := rec.Result().Cookies()[0]

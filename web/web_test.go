@@ -19,6 +19,7 @@ import (
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/instance"
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/pages"
@@ -129,7 +130,7 @@ func (e *env) process() {
 // signIn creates a user with role and returns a client holding its session.
 func (e *env) signIn(email string, role review.Role) *http.Client {
 	e.t.Helper()
-	if _, err := e.store.CreateUser(context.Background(), email, "", role, "a long enough password"); err != nil {
+	if _, err := e.store.CreateUser(context.Background(), email, "", role, passwordtest.Hash(e.t, "a long enough password")); err != nil {
 		e.t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)

@@ -39,7 +39,7 @@ func benchAccuracy(ctx context.Context, log io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer e.close()
-	if _, err := e.store.CreateUser(ctx, "lead@example.com", "", review.RoleSupervisor, "a long enough password"); err != nil {
+	if err := e.createUser(ctx, "lead@example.com", review.RoleSupervisor); err != nil {
 		return nil, err
 	}
 	if e.cookie, err = e.signIn(ctx, "lead@example.com"); err != nil {

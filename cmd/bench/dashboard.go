@@ -277,7 +277,7 @@ func fillDashboard(ctx context.Context, dir, db string, waiting, decided int, sp
 	clock := func() time.Time { return time.UnixMilli(at.Load()) }
 	now := time.Now()
 	at.Store(now.Add(-8 * 24 * time.Hour).UnixMilli())
-	s, err := storage.Open(ctx, dir, storage.Options{DB: db, Now: clock, FastPasswordHash: true})
+	s, err := storage.Open(ctx, dir, storage.Options{DB: db, Now: clock})
 	if err != nil {
 		return 0, err
 	}

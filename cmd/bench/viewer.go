@@ -54,10 +54,21 @@ func (e *viewerEnv) signIn(ctx context.Context, email string) (*http.Cookie, err
 	return e.signInAs(ctx, email, review.RoleReviewer)
 }
 
+// createUser puts a person of the role in the store, with the password
+// every bench person signs in with, hashed as the desk hashes.
+func (e *viewerEnv) createUser(ctx context.Context, email string, role review.Role) error {
+	hash, err := e.desk.Passwords.Hash("a long enough password")
+	if err != nil {
+		return err
+	}
+	_, err = e.store.CreateUser(ctx, email, "", role, hash)
+	return err
+}
+
 // signInAs creates a person of the role and returns a session cookie of theirs.
 func (e *viewerEnv) signInAs(ctx context.Context, email string, role review.Role) (*http.Cookie, error) {
 	// Instances sharing a database share their people too.
-	if _, err := e.store.CreateUser(ctx, email, "", role, "a long enough password"); err != nil && review.ErrorCode(err) != review.ECONFLICT {
+	if err := e.createUser(ctx, email, role); err != nil && review.ErrorCode(err) != review.ECONFLICT {
 		return nil, err
 	}
 	rec := httptest.NewRecorder()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
 	"github.com/reviewer-app/reviewer/storage"
@@ -317,7 +318,9 @@ func (w *where) desk(ctx context.Context) (*desk.Desk, *storage.Store, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return desk.New(store, nil, rules.New(nil), nil), store, nil
+	d := desk.New(store, nil, rules.New(nil), nil)
+	d.Passwords = passwords.New(false)
+	return d, store, nil
 }
 
 // rulesCmd is "reviewer rules export|import": a workflow's validation

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/reviewer-app/reviewer/desk"
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/s3test"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/rules"
@@ -80,7 +81,7 @@ func TestBackupAndRestore(t *testing.T) {
 func reject(t *testing.T, data string, i int) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := storage.Open(ctx, data, storage.Options{FastPasswordHash: true})
+	store, err := storage.Open(ctx, data, storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func reject(t *testing.T, data string, i int) {
 		t.Fatalf("runs to review: %d %v", len(runs), err)
 	}
 	email := "backup" + string(rune('a'+i)) + "@example.com"
-	u, err := store.CreateUser(ctx, email, "", review.RoleReviewer, testPassword)
+	u, err := store.CreateUser(ctx, email, "", review.RoleReviewer, passwordtest.Hash(t, testPassword))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/reviewer-app/reviewer/demo"
+	"github.com/reviewer-app/reviewer/internal/passwordtest"
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
@@ -192,12 +193,12 @@ func (s *server) user(email string, role review.Role) { s.named(email, "", role)
 func (s *server) named(email, name string, role review.Role) {
 	s.t.Helper()
 	ctx := context.Background()
-	store, err := storage.Open(ctx, s.data, storage.Options{FastPasswordHash: true})
+	store, err := storage.Open(ctx, s.data, storage.Options{})
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	defer store.Close()
-	if _, err := store.CreateUser(ctx, email, name, role, testPassword); err != nil {
+	if _, err := store.CreateUser(ctx, email, name, role, passwordtest.Hash(s.t, testPassword)); err != nil {
 		s.t.Fatal(err)
 	}
 }

@@ -18,10 +18,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/reviewer-app/reviewer/demo"
 	"github.com/reviewer-app/reviewer/internal/pdfiumtest"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/internal/scale"
+	"github.com/reviewer-app/reviewer/passwords"
 	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/storage"
 )
@@ -39,6 +42,15 @@ func TestUserAdd(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "created admin ana@example.com") {
 		t.Fatalf("output %q", out.String())
+	}
+	store, err := storage.Open(ctx, dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := store.Account(ctx, "ana@example.com")
+	store.Close()
+	if cost, _ := bcrypt.Cost(a.PasswordHash); err != nil || cost != passwords.Cost || !passwords.New(false).Matches(a.PasswordHash, "a long password") {
+		t.Fatalf("the account made does not take its password at the real cost (%d): %v", cost, err)
 	}
 	if err := run(ctx, args, noEnv, strings.NewReader("another password\n"), &out, &errOut); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Fatalf("duplicate email: %v", err)

@@ -11,14 +11,19 @@
 // only a desk method may make (desksOwn: the account with its password
 // hash, which is for desk.SignIn to decide on). It also holds the edges
 // the house draws between packages (imports below): views import only
-// review, and web reaches documents through the Pages and Contents it
-// declares. `make lint` runs it: go run ./internal/housecheck.
+// review, web reaches documents through the Pages and Contents it
+// declares, and storage hashes no password (desk does); and the packages only a few may import (guarded below), by
+// their directory, tests included: the unchecked PDFium build is the
+// bench's alone. `make lint` runs it: go run ./internal/housecheck.
 package main
 
 import (
 	"fmt"
 	"go/ast"
+	"go/parser"
+	"go/token"
 	"go/types"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,6 +77,23 @@ var imports = []edge{
 		refuse: []string{"*"}, keep: []string{"review", "views"}},
 	{pkg: "web", why: "web reaches documents through the Pages and Contents it declares; instance wires package pages",
 		refuse: []string{"pages", "content"}},
+	{pkg: "storage", why: "storage keeps the hash desk made of a password; no password reaches it to hash",
+		refuse: []string{"passwords"}},
+}
+
+// guard is a package of the module that only the packages in the
+// directories named (and the package's own tests) may import, in any file,
+// tests included, and why.
+type guard struct {
+	pkg, why  string
+	importers []string
+}
+
+// guarded are the packages the product must not import: named by their
+// directory, not their top one, so cmd/bench is not cmd/reviewer.
+var guarded = []guard{
+	{pkg: "internal/pdfiumcheck", importers: []string{"cmd/bench", "pages"},
+		why: "it starts PDFium without its termination checks, the bench's baseline: only the bench turns them off, and pages reads whether it did"},
 }
 
 func main() {
@@ -150,6 +172,11 @@ func check(dir string) ([]string, error) {
 		return nil, err
 	}
 	bad = append(bad, edges...)
+	kept, err := guardedImports(dir)
+	if err != nil {
+		return nil, err
+	}
+	bad = append(bad, kept...)
 	slices.Sort(bad)
 	return slices.Compact(bad), nil
 }
@@ -190,6 +217,48 @@ func crossings(dir string) ([]string, error) {
 		}
 	}
 	return bad, nil
+}
+
+// guardedImports answers each import of a guarded package by a Go file
+// under dir, tests and every build tag included, outside the directories
+// it names.
+func guardedImports(dir string) ([]string, error) {
+	var bad []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != dir && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir // as the go command skips them
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		own := filepath.ToSlash(filepath.Dir(rel))
+		for _, spec := range f.Imports {
+			inner, ok := strings.CutPrefix(strings.Trim(spec.Path.Value, "\""), module+"/")
+			if !ok {
+				continue
+			}
+			for _, g := range guarded {
+				if inner == g.pkg && own != g.pkg && !slices.Contains(g.importers, own) {
+					bad = append(bad, fmt.Sprintf("%s:%d: %s imports %s: %s", filepath.ToSlash(rel), fset.Position(spec.Pos()).Line, own, inner, g.why))
+				}
+			}
+		}
+		return nil
+	})
+	return bad, err
 }
 
 // callsStorage reports whether fn, a method called in an adapter, is a

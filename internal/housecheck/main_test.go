@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -14,7 +15,8 @@ import (
 // is the desk's own (the account with its password hash), through an
 // interface or on the store. Other reads, allowed bookkeeping and a method
 // of the same name on another type are not. Views importing more than
-// review, and web importing pages, are found too.
+// review, web importing pages, and storage importing passwords (a password
+// reaching storage to be hashed) are found too.
 func TestCheckFindsWrites(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
@@ -67,9 +69,11 @@ type Inbox interface{ Append(n int) }
 
 func Work(i Inbox) { i.Append(1) }
 `,
-		"outbound/outbound.go": "package outbound\n",
-		"review/review.go":     "package review\n\ntype Run struct{}\n",
-		"pages/pages.go":       "package pages\n\ntype Word struct{}\n",
+		"outbound/outbound.go":   "package outbound\n",
+		"review/review.go":       "package review\n\ntype Run struct{}\n",
+		"pages/pages.go":         "package pages\n\ntype Word struct{}\n",
+		"passwords/passwords.go": "package passwords\n\nfunc Hash(p string) []byte { return []byte(p) }\n",
+		"storage/users.go":       "package storage\n\nimport \"" + module + "/passwords\"\n\nvar _ = passwords.Hash\n",
 		"views/views.go": `package views
 
 import (
@@ -109,15 +113,7 @@ func main() {
 }
 `,
 	}
-	for name, body := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write(t, dir, files)
 	if _, err := check(dir); err == nil {
 		t.Fatal("the fixture's allowed list names writes it does not have, and was not refused")
 	}
@@ -136,6 +132,7 @@ func main() {
 		"cmd/reviewer/main.go:7: PutTwice writes to storage directly",
 		"cmd/reviewer/main.go:9: Account reads what the desk decides on (the hash)",
 		"ingest/ingest.go:5: Append writes to storage directly",
+		"storage/users.go:3: storage imports passwords: " + imports[2].why,
 		"views/views.go:5: views imports storage: " + imports[0].why,
 		"web/draw.go:4: web imports pages: " + imports[1].why,
 		"web/web.go:16: Put writes to storage directly",
@@ -143,5 +140,57 @@ func main() {
 	}
 	if !reflect.DeepEqual(bad, want) {
 		t.Fatalf("found %q, want %q", bad, want)
+	}
+}
+
+// TestGuardedImports: the unchecked PDFium build is imported by the bench,
+// by pages (which reads whether the bench asked for it) and by its own
+// tests; any other importer is found, the reviewer command beside the
+// bench among them, and a test file or a file under a build tag too. A
+// directory the go command skips (testdata) is skipped.
+func TestGuardedImports(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	use := "package x\n\nimport _ \"" + module + "/internal/pdfiumcheck\"\n"
+	files := map[string]string{
+		"go.mod":                                   "module " + module + "\n\ngo 1.22\n",
+		"internal/pdfiumcheck/pdfiumcheck.go":      "package pdfiumcheck\n",
+		"internal/pdfiumcheck/pdfiumcheck_test.go": use,
+		"cmd/bench/viewer.go":                      use,
+		"pages/pages.go":                           use,
+		"cmd/reviewer/main.go":                     use,
+		"web/web_test.go":                          use,
+		"instance/linux.go":                        "//go:build linux\n\n" + use,
+		"instance/testdata/x.go":                   use,
+		"review/review.go":                         "package review\n\nimport _ \"" + module + "/pages\"\n",
+	}
+	write(t, dir, files)
+	bad, err := guardedImports(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := guarded[0].why
+	want := []string{
+		"cmd/reviewer/main.go:3: cmd/reviewer imports internal/pdfiumcheck: " + why,
+		"instance/linux.go:5: instance imports internal/pdfiumcheck: " + why,
+		"web/web_test.go:3: web imports internal/pdfiumcheck: " + why,
+	}
+	slices.Sort(bad)
+	if !reflect.DeepEqual(bad, want) {
+		t.Fatalf("found %q, want %q", bad, want)
+	}
+}
+
+// write puts each file, by its path, under dir.
+func write(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
