@@ -167,8 +167,10 @@ export function apply(fr, answer = null) {
   const scroll = outputs.scrollTop;
   // What the fields hold and is not saved stays: typed, or on its way to
   // the server; what a save sent is shown by its answer (answer).
+  // A field refused keeps its mark and why: a decision stops at it.
   const typed = new Map();
   const sending = [];
+  const refused = [];
   document.querySelectorAll(".outputs .field").forEach((f) => {
     if (!ownsEditor(f)) return;
     const answered = answer?.output === f.dataset.output && answer.path === f.dataset.path ? answer.sent : undefined;
@@ -176,6 +178,7 @@ export function apply(fr, answer = null) {
     if (now === f.dataset.saved || now === answered) return;
     editorsOf(f).forEach((e) => e.id && typed.set(e.id, e.value));
     if (f.dataset.sent && f.dataset.sent !== answered) sending.push(f);
+    if (f.classList.contains("invalid")) refused.push(f);
   });
   for (const [id, html] of Object.entries(fr.outputs)) {
     const old = document.querySelector(`section.output[data-output-id="${CSS.escape(id)}"]`);
@@ -223,6 +226,10 @@ export function apply(fr, answer = null) {
     if (!now || now === was) continue;
     now.dataset.sent = was.dataset.sent;
     now._saving = was._saving;
+  }
+  for (const was of refused) {
+    const now = fieldByPath(was.dataset.output, was.dataset.path);
+    if (now && now !== was) problem(now, was.querySelector(".problem")?.textContent || "");
   }
   setVersion(fr.version);
   body.dataset.editable = String(fr.editable);
@@ -732,7 +739,9 @@ async function approve() {
     return stop(`Not approved: this page failed (${err.message}).`);
   }
   await queue;
-  const bad = [...document.querySelectorAll(".outputs .field.invalid")];
+  // A field the saves queued before left holding what they could not save
+  // stops it too, marked or not.
+  const bad = [...new Set([...document.querySelectorAll(".outputs .field.invalid"), ...unsaved()])];
   if (bad.length) {
     stop(`Not approved: fix ${names(bad)} first (marked in red), or Esc to drop what was typed.`);
     bad[0].querySelector(".ed:not([disabled]), .sp:not([disabled])")?.focus();
