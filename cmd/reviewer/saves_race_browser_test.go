@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/cdproto/fetch"
@@ -53,5 +56,67 @@ func TestApprovalWaitsForAFailedSave(t *testing.T) {
 		if got := at(t, reviewed, path); got != want {
 			t.Errorf("%s = %s, want %s", path, got, want)
 		}
+	}
+}
+
+// reviewedItems approves the run by key and reads its line items' reviewed
+// descriptions through the API, as a system downstream does.
+func reviewedItems(t *testing.T, s *server, ctx context.Context) []string {
+	t.Helper()
+	approveByKey(t, ctx, runQH)
+	var items []map[string]any
+	json.Unmarshal([]byte(at(t, s.apiGet("/api/v1/runs/"+runQH), "outputs.0.reviewedOutput.line_items.value")), &items)
+	var out []string
+	for _, it := range items {
+		out = append(out, fmt.Sprint(it["description"]))
+	}
+	return out
+}
+
+// TestTypedCellMovesWithItsRow: text typed in a cell and not yet confirmed
+// when its row is moved (Alt+↑) goes with its row. The page kept it by the
+// cell's place, so it landed in the row moved down into that place, and the
+// moved row showed its old text.
+func TestTypedCellMovesWithItsRow(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	first := value(t, ctx, ed("line_items[0].description"))
+	focusField(t, ctx, "line_items[1].description")
+	typeText(t, ctx, "Setup fee")
+	press(t, ctx, kb.ArrowUp, chromedp.ModifierAlt)
+	waitFor(t, ctx, `document.activeElement.closest(".field")?.dataset.path === "line_items[0].description" && !document.querySelector("#save-state").textContent.startsWith("Saving")`, "focus did not follow the moved row")
+	got := js(t, ctx, `[0, 1].map((i) => document.querySelector('.field[data-path="line_items[' + i + '].description"] .ed').value).join(" | ")`)
+	if want := "Setup fee | " + first; got != want {
+		t.Fatalf("after the move the rows' descriptions read %q, want %q", got, want)
+	}
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	if items := reviewedItems(t, s, ctx); len(items) < 2 || items[0] != "Setup fee" || items[1] != first {
+		t.Fatalf("reviewed descriptions %q, want Setup fee then %q", items, first)
+	}
+}
+
+// TestNoCellSavedIntoAnotherRow: while a row's move is on its way, what is
+// confirmed in one of its cells was saved at the cell's place before the
+// move, which the move gave to another row: the text was saved into the
+// wrong row. The test holds the move's request while a cell is typed in.
+func TestNoCellSavedIntoAnotherRow(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	first := value(t, ctx, ed("line_items[0].description"))
+	second := value(t, ctx, ed("line_items[1].description"))
+	held, release := holdFirst(t, ctx, "*/edits*", fetch.RequestStageRequest)
+	focusField(t, ctx, "line_items[1].description")
+	press(t, ctx, kb.ArrowUp, chromedp.ModifierAlt)
+	waitHeld(t, held, "the move was not sent")
+	typeText(t, ctx, "Setup fee\n")
+	close(release)
+	waitFor(t, ctx, `document.querySelector("#save-state").textContent.startsWith("Saved")`, "the move was not saved")
+	// Whatever the page did with the keys typed meanwhile, the row moved
+	// down keeps its own description.
+	if items := reviewedItems(t, s, ctx); len(items) < 2 || items[1] != first || (items[0] != second && items[0] != "Setup fee") {
+		t.Fatalf("reviewed descriptions %q, want %q or Setup fee, then %q", items, second, first)
 	}
 }

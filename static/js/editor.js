@@ -555,7 +555,16 @@ async function rowOp(list, op, index, from) {
   const listField = document.querySelector(`.outputs .field[data-path="${CSS.escape(list)}"]`);
   if (!listField) return;
   const cell = from?.dataset.path.startsWith(list + "[") ? from.dataset.path.slice(from.dataset.path.indexOf("]", list.length) + 1) : "";
-  if (!(await send(listField, { row: { op, index } }))) return;
+  // What the page holds of a cell is kept by the cell's place, and a save
+  // names the place: the op moves rows under both. So what is typed in the
+  // list is saved first, and nothing is typed in it until the op is done.
+  const inList = (f) => f?.dataset.path.startsWith(list + "[");
+  if ((await Promise.all(unsaved().filter(inList).map(commit))).includes(false)) return;
+  const cells = [...outputs.querySelectorAll(".ed")].filter((e) => inList(fieldOf(e)) && !e.readOnly);
+  cells.forEach((e) => (e.readOnly = true));
+  const done = await send(listField, { row: { op, index } });
+  cells.forEach((e) => (e.readOnly = false));
+  if (!done) return;
   const rows = [...document.querySelectorAll(`.outputs .field[data-list="${CSS.escape(list)}"]`)];
   const at = { add: rows.length - 1, insert: index + 1, up: index - 1, down: index + 1, remove: Math.min(index, rows.length - 1) }[op];
   const same = op === "up" || op === "down" ? cell : "";
