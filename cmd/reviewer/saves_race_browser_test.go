@@ -120,3 +120,32 @@ func TestNoCellSavedIntoAnotherRow(t *testing.T) {
 		t.Fatalf("reviewed descriptions %q, want %q or Setup fee, then %q", items, second, first)
 	}
 }
+
+// TestTypingGoesOnThroughASwap: a field being typed in when the page swaps
+// in the run as read again (Extend changed it) keeps its text and caret,
+// and nothing of it is saved before it is confirmed. The swap removed the
+// focused editor, the browser then fired its change, and the page saved
+// the half-typed text. The test holds the read until the typing began.
+func TestTypingGoesOnThroughASwap(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	held, release := holdFirst(t, ctx, "*/fragments*", fetch.RequestStageResponse)
+	extendSendsAgain(t, s, runQH)
+	waitHeld(t, held, "the page did not read the run again when Extend changed it")
+	focusField(t, ctx, "notes")
+	typeText(t, ctx, "Checked")
+	close(release)
+	waitFor(t, ctx, `window.__reads >= 1`, "the read was not answered")
+	typeText(t, ctx, " with the vendor")
+	if got := js(t, ctx, `(() => { const e = document.querySelector('.field[data-path="notes"] .ed'); return e.value + " | " + (document.activeElement === e) + " | " + document.querySelector("#save-state").textContent; })()`); got != "Checked with the vendor | true | " {
+		t.Fatalf("after the swap the notes read (text | focused | state) %q, want what was typed, focused, nothing saved", got)
+	}
+	for _, a := range auditOf(t, s, runQH) {
+		if a["path"] == "notes" {
+			t.Fatalf("the half-typed notes were saved: %v", a["after"])
+		}
+	}
+	press(t, ctx, kb.Enter)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="notes"] .ed').dataset.saved === "Checked with the vendor"`, "the notes were not saved")
+}

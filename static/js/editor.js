@@ -151,6 +151,11 @@ function fromHTML(html) {
   return t.content;
 }
 
+// swapping is true while apply replaces the fields: the browser fires the
+// change of the editor being typed in as it is removed, which confirms
+// nothing (its text stays, in the editor that replaces it).
+let swapping = false;
+
 // apply swaps in the parts of the page the server rendered after a change,
 // keeping focus, selection, scroll, and what is being typed elsewhere.
 export function apply(fr, answer = null) {
@@ -180,12 +185,17 @@ export function apply(fr, answer = null) {
     if (f.dataset.sent && f.dataset.sent !== answered) sending.push(f);
     if (f.classList.contains("invalid")) refused.push(f);
   });
-  for (const [id, html] of Object.entries(fr.outputs)) {
-    const old = document.querySelector(`section.output[data-output-id="${CSS.escape(id)}"]`);
-    if (!old) continue;
-    const fresh = fromHTML(html).firstElementChild;
-    old.replaceWith(fresh);
-    remember(fresh);
+  swapping = true;
+  try {
+    for (const [id, html] of Object.entries(fr.outputs)) {
+      const old = document.querySelector(`section.output[data-output-id="${CSS.escape(id)}"]`);
+      if (!old) continue;
+      const fresh = fromHTML(html).firstElementChild;
+      old.replaceWith(fresh);
+      remember(fresh);
+    }
+  } finally {
+    swapping = false;
   }
   for (const [id, html] of Object.entries(fr.pages || {})) {
     const page = document.getElementById(id);
@@ -496,11 +506,12 @@ document.addEventListener("pointerdown", (e) => {
 // A choice in a list, or text left by Tab or a click, is confirmed.
 document.addEventListener("change", (e) => {
   const f = fieldOf(e.target);
-  if (e.target.dataset?.browsing) return;
+  if (e.target.dataset?.browsing || swapping) return;
   if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
 });
 document.addEventListener("focusout", (e) => {
   const f = fieldOf(e.target);
+  if (swapping) return;
   if (e.target.dataset?.browsing) {
     delete e.target.dataset.browsing;
     if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
