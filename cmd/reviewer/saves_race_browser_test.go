@@ -34,7 +34,7 @@ func TestApprovalWaitsForAFailedSave(t *testing.T) {
 	close(release)
 	waitFor(t, ctx, `document.body.dataset.runId !== `+jsString(runQH)+` || document.querySelector("#save-state").textContent.startsWith("Not approved") && document.querySelector('.field[data-path="notes"] .ed').dataset.saved === "Checked with the vendor"`,
 		"the approval was not answered")
-	if id := js(t, ctx, `document.body.dataset.runId`); id != runQH {
+	if id := js(t, ctx, `String(document.body.dataset.runId)`); id != runQH {
 		t.Fatalf("the run was approved with a field not saved: the page went on to %s", id)
 	}
 	if got := js(t, ctx, `(() => { const f = document.querySelector('.field[data-path="invoice_date"]'); return f.querySelector(".ed").value + " " + f.classList.contains("invalid"); })()`); got != "31/31/2014 true" {
@@ -148,4 +148,53 @@ func TestTypingGoesOnThroughASwap(t *testing.T) {
 	}
 	press(t, ctx, kb.Enter)
 	waitFor(t, ctx, `document.querySelector('.field[data-path="notes"] .ed').dataset.saved === "Checked with the vendor"`, "the notes were not saved")
+}
+
+// TestApprovalWaitsForAConflictedSave: a save refused because the run
+// changed meanwhile (the reviewer saved in another tab) while Ctrl+Enter
+// waited for it. The page read the run again and took its version, and the
+// approval went ahead with it without what the refused save carried. The
+// approval stops at the field, marked, its text kept; Enter saves it over
+// the latest values, and the run goes downstream with both changes.
+func TestApprovalWaitsForAConflictedSave(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	other, closeOther := chromedp.NewContext(ctx)
+	defer closeOther()
+	if err := chromedp.Do(other, chromedp.Navigate(s.base+"/runs/"+runQH), chromedp.WaitVisible(chromedp.CSS(ed("customer_number"))), settled()); err != nil {
+		t.Fatal(err)
+	}
+	held, release := holdFirst(t, ctx, "*/edits*", fetch.RequestStageRequest)
+	focusField(t, ctx, "notes")
+	typeText(t, ctx, "Checked with the vendor")
+	press(t, ctx, kb.Enter)
+	waitHeld(t, held, "the save was not sent")
+	focusField(t, other, "customer_number")
+	typeText(t, other, "11083")
+	press(t, other, kb.Enter)
+	waitSaved(t, other)
+	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
+	close(release)
+	waitFor(t, ctx, `document.body.dataset.runId !== `+jsString(runQH)+` || document.querySelector("#save-state").textContent.startsWith("Not approved")`, "the approval was not answered")
+	if id := js(t, ctx, `String(document.body.dataset.runId)`); id != runQH {
+		t.Fatalf("the run was approved with a field not saved: the page went on to %s", id)
+	}
+	if got := js(t, ctx, `(() => { const f = document.querySelector('.field[data-path="notes"]'); return f.querySelector(".ed").value + " | " + f.classList.contains("invalid"); })()`); got != "Checked with the vendor | true" {
+		t.Fatalf("the refused notes read (text | marked) %q, want what was typed, marked", got)
+	}
+	focusField(t, ctx, "notes")
+	press(t, ctx, kb.End)
+	press(t, ctx, kb.Enter)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="notes"] .ed').dataset.saved === "Checked with the vendor"`, "the notes were not saved over the latest values")
+	approveByKey(t, ctx, runQH)
+	reviewed := s.apiGet("/api/v1/runs/" + runQH)
+	for path, want := range map[string]string{
+		"outputs.0.reviewedOutput.customer_number.value": `11083`,
+		"outputs.0.reviewedOutput.notes.value":           `"Checked with the vendor"`,
+	} {
+		if got := at(t, reviewed, path); got != want {
+			t.Errorf("%s = %s, want %s", path, got, want)
+		}
+	}
 }

@@ -310,7 +310,7 @@ function send(field, change) {
     if (!res.ok) {
       const now = answered();
       const msg = out.error?.message || res.statusText;
-      if (res.status === 409) return conflict(msg);
+      if (res.status === 409) return conflict(msg, output, path);
       problem(now, msg);
       say("Not saved: " + msg);
       return false;
@@ -376,8 +376,9 @@ export function commit(field) {
 // conflict says a save was refused because the run changed. When the page
 // can no longer edit the run (someone took it over, or decided it), the
 // page's own notice says why and what was typed is kept in it; otherwise
-// a bar offers the latest values.
-async function conflict(msg) {
+// a bar offers the latest values, and the field refused is marked: a
+// decision stops at it.
+async function conflict(msg, output, path) {
   say("");
   const typed = typedNotSaved();
   const fr = await refresh();
@@ -385,6 +386,8 @@ async function conflict(msg) {
     if (typed.length) keepInView(typed);
     return false;
   }
+  const field = fieldByPath(output, path);
+  if (field && dirty(field)) problem(field, "Not saved: the run changed meanwhile. Enter saves this over the latest values; Esc drops it.");
   let bar = document.getElementById("conflict");
   if (!bar) {
     bar = document.createElement("div");
