@@ -198,3 +198,25 @@ func TestApprovalWaitsForAConflictedSave(t *testing.T) {
 		}
 	}
 }
+
+// TestEnterMovesOnBeforeTheAnswer: a fast typist on a slow server presses
+// Enter and types on, meaning the next field. The page moved only when the
+// save answered, so the keys went on into the field just saved. Enter now
+// moves at once; the test holds the save until the next field is typed.
+func TestEnterMovesOnBeforeTheAnswer(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	held, release := holdFirst(t, ctx, "*/edits*", fetch.RequestStageRequest)
+	focusField(t, ctx, "invoice_number")
+	typeText(t, ctx, "30064449\n")
+	waitHeld(t, held, "the save was not sent")
+	typeText(t, ctx, "8/5/2014")
+	close(release)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_number"] .ed').dataset.saved === "30064449"`, "the invoice number was not saved")
+	if got := js(t, ctx, `document.querySelector('.field[data-path="invoice_number"] .ed').value + " | " + document.querySelector('.field[data-path="invoice_date"] .ed').value + " | " + document.activeElement.closest(".field")?.dataset.path`); got != "30064449 | 8/5/2014 | invoice_date" {
+		t.Fatalf("after Enter and typing on, (invoice number | date | focus) read %q", got)
+	}
+	press(t, ctx, kb.Enter)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_date"] .ed').dataset.saved === "2014-05-08"`, "the date typed on was not saved")
+}

@@ -659,13 +659,19 @@ bind({
       row?.querySelector(`[data-part="${next}"]`)?.focus();
       return;
     }
-    const ok = await commit(field);
-    const now = fieldByPath(field.dataset.output, field.dataset.path) || field;
-    if (!ok) return now.querySelector(".ed")?.focus();
+    // The next field takes the keys at once: on a slow server a fast
+    // typist types on into it while the save is on its way. A field
+    // refused gets them back, unless typing has begun there.
     const all = fieldEditors();
+    const next = all[all.indexOf(field) + 1];
+    const saving = commit(field);
+    focusFieldEditor(next);
+    const ok = await saving;
+    const now = fieldByPath(field.dataset.output, field.dataset.path) || field;
+    const at = fieldOf(document.activeElement);
+    if (!ok) return next && at && dirty(at) ? undefined : now.querySelector(".ed")?.focus();
     // The last field is where a review ends: Enter stays, and says what is next.
-    if (all.indexOf(now) === all.length - 1) return say(lastField(state.textContent));
-    focusFieldEditor(all[all.indexOf(now) + 1]);
+    if (!next) say(lastField(state.textContent));
   },
 });
 bind({
