@@ -220,3 +220,29 @@ func TestEnterMovesOnBeforeTheAnswer(t *testing.T) {
 	press(t, ctx, kb.Enter)
 	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_date"] .ed').dataset.saved === "2014-05-08"`, "the date typed on was not saved")
 }
+
+// TestRowMovedTwiceByKey: Alt+↑ twice on the third row, the second pressed
+// while the first move is on its way. The second named the row by its
+// place when pressed, which the first move gave to another row: that row
+// went back up and the third row did not move at all. A row key pressed
+// meanwhile now acts on the row as the first move leaves it (the focus
+// follows it). The test holds the first move's request.
+func TestRowMovedTwiceByKey(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	ctx := openRun(t, s, "rev@example.com", runQH)
+	var was []string
+	for i := range 3 {
+		was = append(was, value(t, ctx, ed("line_items["+itoa(i)+"].description")))
+	}
+	held, release := holdFirst(t, ctx, "*/edits*", fetch.RequestStageRequest)
+	focusField(t, ctx, "line_items[2].description")
+	press(t, ctx, kb.ArrowUp, chromedp.ModifierAlt)
+	waitHeld(t, held, "the move was not sent")
+	press(t, ctx, kb.ArrowUp, chromedp.ModifierAlt)
+	close(release)
+	waitFor(t, ctx, `document.activeElement.closest(".field")?.dataset.path === "line_items[0].description" && document.querySelector("#save-state").textContent.startsWith("Saved")`, "focus did not follow the row to the top")
+	if items := reviewedItems(t, s, ctx); len(items) < 3 || items[0] != was[2] || items[1] != was[0] || items[2] != was[1] {
+		t.Fatalf("reviewed descriptions %q, want the third row first: %q", items, []string{was[2], was[0], was[1]})
+	}
+}

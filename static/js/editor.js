@@ -706,21 +706,34 @@ function rowOf(field) {
   if (!m) return null;
   return document.querySelector(`.outputs .field[data-output="${CSS.escape(field.dataset.output)}"][data-path="${CSS.escape(m[0])}"]`);
 }
+// A row key pressed while another's op is on its way names a row by its
+// place, which that op may give to another row: it waits, and acts where
+// the focus then is (it follows the row).
+let rowKeys = Promise.resolve();
+let rowKeysWaiting = 0;
 function rowKey(op) {
-  return (e) => {
-    const field = fieldOf(e.target);
-    const thumb = e.target.closest?.("[data-thumb]");
+  const act = (target) => {
+    const field = fieldOf(target);
+    const thumb = target.closest?.("[data-thumb]");
     const splits = document.querySelector(".outputs .splits-editor");
     if (thumb && splits && op === "insert") return addSplit(splits, +thumb.dataset.thumb);
     if (!field) return say("Rows are added in a list: go to one of its rows, or its + row button, first.");
     if (field.classList.contains("splits-editor")) {
       if (op === "insert") addSplit(field);
-      if (op === "remove") removeSplit(field, e.target.closest("tr"));
+      if (op === "remove") removeSplit(field, target.closest("tr"));
       return;
     }
     const row = rowOf(field);
     if (row) return rowOp(row.dataset.list, op, +row.dataset.row, field);
-    if (op === "insert" && field.querySelector('[data-action="add-row"]')) rowOp(field.dataset.path, "add", -1, field);
+    if (op === "insert" && field.querySelector('[data-action="add-row"]')) return rowOp(field.dataset.path, "add", -1, field);
+  };
+  return (e) => {
+    const target = rowKeysWaiting ? null : e.target;
+    rowKeysWaiting++;
+    rowKeys = rowKeys
+      .then(() => act(target || document.activeElement))
+      .catch(console.error)
+      .finally(() => rowKeysWaiting--);
   };
 }
 // On a list's own + row button or its table, Alt+= adds a row at the end.
