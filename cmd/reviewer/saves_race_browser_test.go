@@ -48,13 +48,17 @@ func TestApprovalWaitsForAFailedSave(t *testing.T) {
 	press(t, ctx, kb.Enter)
 	waitSaved(t, ctx)
 	approveByKey(t, ctx, runQH)
+	wantReviewed(t, s, map[string]string{"invoice_date": `"2014-05-31"`, "notes": `"Checked with the vendor"`})
+}
+
+// wantReviewed checks the reviewed values of the decided run's fields
+// through the API, as a system downstream reads them.
+func wantReviewed(t *testing.T, s *server, want map[string]string) {
+	t.Helper()
 	reviewed := s.apiGet("/api/v1/runs/" + runQH)
-	for path, want := range map[string]string{
-		"outputs.0.reviewedOutput.invoice_date.value": `"2014-05-31"`,
-		"outputs.0.reviewedOutput.notes.value":        `"Checked with the vendor"`,
-	} {
-		if got := at(t, reviewed, path); got != want {
-			t.Errorf("%s = %s, want %s", path, got, want)
+	for path, v := range want {
+		if got := at(t, reviewed, "outputs.0.reviewedOutput."+path+".value"); got != v {
+			t.Errorf("reviewed %s = %s, want %s", path, got, v)
 		}
 	}
 }
@@ -188,15 +192,7 @@ func TestApprovalWaitsForAConflictedSave(t *testing.T) {
 	press(t, ctx, kb.Enter)
 	waitFor(t, ctx, `document.querySelector('.field[data-path="notes"] .ed').dataset.saved === "Checked with the vendor"`, "the notes were not saved over the latest values")
 	approveByKey(t, ctx, runQH)
-	reviewed := s.apiGet("/api/v1/runs/" + runQH)
-	for path, want := range map[string]string{
-		"outputs.0.reviewedOutput.customer_number.value": `11083`,
-		"outputs.0.reviewedOutput.notes.value":           `"Checked with the vendor"`,
-	} {
-		if got := at(t, reviewed, path); got != want {
-			t.Errorf("%s = %s, want %s", path, got, want)
-		}
-	}
+	wantReviewed(t, s, map[string]string{"customer_number": `11083`, "notes": `"Checked with the vendor"`})
 }
 
 // TestEnterMovesOnBeforeTheAnswer: a fast typist on a slow server presses
