@@ -661,7 +661,8 @@ bind({
     }
     // The next field takes the keys at once: on a slow server a fast
     // typist types on into it while the save is on its way. A field
-    // refused gets them back, unless typing has begun there.
+    // refused gets them back if they are still where Enter put them,
+    // nothing typed there yet.
     const all = fieldEditors();
     const next = all[all.indexOf(field) + 1];
     const saving = commit(field);
@@ -669,7 +670,8 @@ bind({
     const ok = await saving;
     const now = fieldByPath(field.dataset.output, field.dataset.path) || field;
     const at = fieldOf(document.activeElement);
-    if (!ok) return next && at && dirty(at) ? undefined : now.querySelector(".ed")?.focus();
+    const waiting = !next || (at && at.dataset.output === next.dataset.output && at.dataset.path === next.dataset.path && !dirty(at));
+    if (!ok) return waiting ? now.querySelector(".ed")?.focus() : undefined;
     // The last field is where a review ends: Enter stays, and says what is next.
     if (!next) say(lastField(state.textContent));
   },
