@@ -151,6 +151,11 @@ function fromHTML(html) {
   return t.content;
 }
 
+// swapping is true while apply replaces the fields: the browser fires the
+// change of the editor being typed in as it is removed, which confirms
+// nothing (its text stays, in the editor that replaces it).
+let swapping = false;
+
 // apply swaps in the parts of the page the server rendered after a change,
 // keeping focus, selection, scroll, and what is being typed elsewhere.
 export function apply(fr, answer = null) {
@@ -167,8 +172,10 @@ export function apply(fr, answer = null) {
   const scroll = outputs.scrollTop;
   // What the fields hold and is not saved stays: typed, or on its way to
   // the server; what a save sent is shown by its answer (answer).
+  // A field refused keeps its mark and why: a decision stops at it.
   const typed = new Map();
   const sending = [];
+  const refused = [];
   document.querySelectorAll(".outputs .field").forEach((f) => {
     if (!ownsEditor(f)) return;
     const answered = answer?.output === f.dataset.output && answer.path === f.dataset.path ? answer.sent : undefined;
@@ -176,13 +183,19 @@ export function apply(fr, answer = null) {
     if (now === f.dataset.saved || now === answered) return;
     editorsOf(f).forEach((e) => e.id && typed.set(e.id, e.value));
     if (f.dataset.sent && f.dataset.sent !== answered) sending.push(f);
+    if (f.classList.contains("invalid")) refused.push(f);
   });
-  for (const [id, html] of Object.entries(fr.outputs)) {
-    const old = document.querySelector(`section.output[data-output-id="${CSS.escape(id)}"]`);
-    if (!old) continue;
-    const fresh = fromHTML(html).firstElementChild;
-    old.replaceWith(fresh);
-    remember(fresh);
+  swapping = true;
+  try {
+    for (const [id, html] of Object.entries(fr.outputs)) {
+      const old = document.querySelector(`section.output[data-output-id="${CSS.escape(id)}"]`);
+      if (!old) continue;
+      const fresh = fromHTML(html).firstElementChild;
+      old.replaceWith(fresh);
+      remember(fresh);
+    }
+  } finally {
+    swapping = false;
   }
   for (const [id, html] of Object.entries(fr.pages || {})) {
     const page = document.getElementById(id);
@@ -223,6 +236,10 @@ export function apply(fr, answer = null) {
     if (!now || now === was) continue;
     now.dataset.sent = was.dataset.sent;
     now._saving = was._saving;
+  }
+  for (const was of refused) {
+    const now = fieldByPath(was.dataset.output, was.dataset.path);
+    if (now && now !== was) problem(now, was.querySelector(".problem")?.textContent || "");
   }
   setVersion(fr.version);
   body.dataset.editable = String(fr.editable);
@@ -293,7 +310,7 @@ function send(field, change) {
     if (!res.ok) {
       const now = answered();
       const msg = out.error?.message || res.statusText;
-      if (res.status === 409) return conflict(msg);
+      if (res.status === 409) return conflict(msg, output, path);
       problem(now, msg);
       say("Not saved: " + msg);
       return false;
@@ -359,8 +376,9 @@ export function commit(field) {
 // conflict says a save was refused because the run changed. When the page
 // can no longer edit the run (someone took it over, or decided it), the
 // page's own notice says why and what was typed is kept in it; otherwise
-// a bar offers the latest values.
-async function conflict(msg) {
+// a bar offers the latest values, and the field refused is marked: a
+// decision stops at it.
+async function conflict(msg, output, path) {
   say("");
   const typed = typedNotSaved();
   const fr = await refresh();
@@ -368,6 +386,8 @@ async function conflict(msg) {
     if (typed.length) keepInView(typed);
     return false;
   }
+  const field = fieldByPath(output, path);
+  if (field && dirty(field)) problem(field, "Not saved: the run changed meanwhile. Enter saves this over the latest values; Esc drops it.");
   let bar = document.getElementById("conflict");
   if (!bar) {
     bar = document.createElement("div");
@@ -489,11 +509,12 @@ document.addEventListener("pointerdown", (e) => {
 // A choice in a list, or text left by Tab or a click, is confirmed.
 document.addEventListener("change", (e) => {
   const f = fieldOf(e.target);
-  if (e.target.dataset?.browsing) return;
+  if (e.target.dataset?.browsing || swapping) return;
   if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
 });
 document.addEventListener("focusout", (e) => {
   const f = fieldOf(e.target);
+  if (swapping) return;
   if (e.target.dataset?.browsing) {
     delete e.target.dataset.browsing;
     if (f && editable() && !f.classList.contains("splits-editor")) commit(f);
@@ -548,7 +569,16 @@ async function rowOp(list, op, index, from) {
   const listField = document.querySelector(`.outputs .field[data-path="${CSS.escape(list)}"]`);
   if (!listField) return;
   const cell = from?.dataset.path.startsWith(list + "[") ? from.dataset.path.slice(from.dataset.path.indexOf("]", list.length) + 1) : "";
-  if (!(await send(listField, { row: { op, index } }))) return;
+  // What the page holds of a cell is kept by the cell's place, and a save
+  // names the place: the op moves rows under both. So what is typed in the
+  // list is saved first, and nothing is typed in it until the op is done.
+  const inList = (f) => f?.dataset.path.startsWith(list + "[");
+  if ((await Promise.all(unsaved().filter(inList).map(commit))).includes(false)) return;
+  const cells = [...outputs.querySelectorAll(".ed")].filter((e) => inList(fieldOf(e)) && !e.readOnly);
+  cells.forEach((e) => (e.readOnly = true));
+  const done = await send(listField, { row: { op, index } });
+  cells.forEach((e) => (e.readOnly = false));
+  if (!done) return;
   const rows = [...document.querySelectorAll(`.outputs .field[data-list="${CSS.escape(list)}"]`)];
   const at = { add: rows.length - 1, insert: index + 1, up: index - 1, down: index + 1, remove: Math.min(index, rows.length - 1) }[op];
   const same = op === "up" || op === "down" ? cell : "";
@@ -629,13 +659,21 @@ bind({
       row?.querySelector(`[data-part="${next}"]`)?.focus();
       return;
     }
-    const ok = await commit(field);
-    const now = fieldByPath(field.dataset.output, field.dataset.path) || field;
-    if (!ok) return now.querySelector(".ed")?.focus();
+    // The next field takes the keys at once: on a slow server a fast
+    // typist types on into it while the save is on its way. A field
+    // refused gets them back if they are still where Enter put them,
+    // nothing typed there yet.
     const all = fieldEditors();
+    const next = all[all.indexOf(field) + 1];
+    const saving = commit(field);
+    focusFieldEditor(next);
+    const ok = await saving;
+    const now = fieldByPath(field.dataset.output, field.dataset.path) || field;
+    const at = fieldOf(document.activeElement);
+    const waiting = !next || (at && at.dataset.output === next.dataset.output && at.dataset.path === next.dataset.path && !dirty(at));
+    if (!ok) return waiting ? now.querySelector(".ed")?.focus() : undefined;
     // The last field is where a review ends: Enter stays, and says what is next.
-    if (all.indexOf(now) === all.length - 1) return say(lastField(state.textContent));
-    focusFieldEditor(all[all.indexOf(now) + 1]);
+    if (!next) say(lastField(state.textContent));
   },
 });
 bind({
@@ -670,21 +708,34 @@ function rowOf(field) {
   if (!m) return null;
   return document.querySelector(`.outputs .field[data-output="${CSS.escape(field.dataset.output)}"][data-path="${CSS.escape(m[0])}"]`);
 }
+// A row key pressed while another's op is on its way names a row by its
+// place, which that op may give to another row: it waits, and acts where
+// the focus then is (it follows the row).
+let rowKeys = Promise.resolve();
+let rowKeysWaiting = 0;
 function rowKey(op) {
-  return (e) => {
-    const field = fieldOf(e.target);
-    const thumb = e.target.closest?.("[data-thumb]");
+  const act = (target) => {
+    const field = fieldOf(target);
+    const thumb = target.closest?.("[data-thumb]");
     const splits = document.querySelector(".outputs .splits-editor");
     if (thumb && splits && op === "insert") return addSplit(splits, +thumb.dataset.thumb);
     if (!field) return say("Rows are added in a list: go to one of its rows, or its + row button, first.");
     if (field.classList.contains("splits-editor")) {
       if (op === "insert") addSplit(field);
-      if (op === "remove") removeSplit(field, e.target.closest("tr"));
+      if (op === "remove") removeSplit(field, target.closest("tr"));
       return;
     }
     const row = rowOf(field);
     if (row) return rowOp(row.dataset.list, op, +row.dataset.row, field);
-    if (op === "insert" && field.querySelector('[data-action="add-row"]')) rowOp(field.dataset.path, "add", -1, field);
+    if (op === "insert" && field.querySelector('[data-action="add-row"]')) return rowOp(field.dataset.path, "add", -1, field);
+  };
+  return (e) => {
+    const target = rowKeysWaiting ? null : e.target;
+    rowKeysWaiting++;
+    rowKeys = rowKeys
+      .then(() => act(target || document.activeElement))
+      .catch(console.error)
+      .finally(() => rowKeysWaiting--);
   };
 }
 // On a list's own + row button or its table, Alt+= adds a row at the end.
@@ -732,7 +783,9 @@ async function approve() {
     return stop(`Not approved: this page failed (${err.message}).`);
   }
   await queue;
-  const bad = [...document.querySelectorAll(".outputs .field.invalid")];
+  // A field the saves queued before left holding what they could not save
+  // stops it too, marked or not.
+  const bad = [...new Set([...document.querySelectorAll(".outputs .field.invalid"), ...unsaved()])];
   if (bad.length) {
     stop(`Not approved: fix ${names(bad)} first (marked in red), or Esc to drop what was typed.`);
     bad[0].querySelector(".ed:not([disabled]), .sp:not([disabled])")?.focus();
