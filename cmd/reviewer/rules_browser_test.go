@@ -173,3 +173,44 @@ func TestRulesShowThemselves(t *testing.T) {
 		t.Fatalf("the rule was tried on %s, which is %s", m[1], st)
 	}
 }
+
+// TestOverrideButtonStopsAtARefusedField: the supervisor's "Approve
+// anyway…" button is an approval: a field whose save was refused stops it,
+// named, as Ctrl+Enter does (the button opened the dialog at once, and the
+// override approved the run without what the field held).
+func TestOverrideButtonStopsAtARefusedField(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	importRules(t, s, `{"workflow_demo_invoices": [{"name": "has a PO", "expr": "purchase_order != null",
+		"message": "Invoices need a purchase order.", "severity": "block", "fields": ["purchase_order"]}]}`)
+	s.user("sup@example.com", review.RoleSupervisor)
+	ctx := browser(t)
+	signIn(t, ctx, s.base, "sup@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/runs/"+runAWS), chromedp.WaitVisible(chromedp.CSS(ed("invoice_number"))), settled()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `!!document.querySelector('#run-notices [data-blocking="1"]')`, "the failing rule is not shown")
+	focusField(t, ctx, "invoice_date")
+	typeText(t, ctx, "31/31/2014")
+	press(t, ctx, kb.Enter)
+	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_date"]').classList.contains("invalid")`, "the impossible date was not refused")
+	// The button is in the notices at the top of the fields, as a person
+	// scrolls back to it.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector(".outputs").scrollTop = 0`), chromedp.Click(chromedp.CSS(`[data-action="override"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelector("#save-state").textContent.startsWith("Not approved: fix") && document.activeElement.closest(".field")?.dataset.path === "invoice_date"`,
+		"the button did not stop at the refused field")
+	if open, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("override-dialog").open`)); open {
+		t.Fatal("the override dialog opened over a refused field")
+	}
+	// Corrected, the button asks why, as before.
+	focusField(t, ctx, "invoice_date")
+	typeText(t, ctx, "2014-08-31")
+	press(t, ctx, kb.Enter)
+	waitSaved(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector(".outputs").scrollTop = 0`), chromedp.Click(chromedp.CSS(`[data-action="override"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.getElementById("override-dialog")?.open && document.activeElement.id === "overrideNote"`, "the button did not ask the supervisor why")
+}

@@ -828,7 +828,9 @@ function openOverride() {
   dialog.querySelector("textarea").focus();
 }
 document.addEventListener("click", (e) => {
-  if (e.target.closest('[data-action="override"]')) openOverride();
+  // Approving over the rules is approving: what the fields hold and is
+  // not saved stops it first, as Ctrl+Enter's does.
+  if (e.target.closest('[data-action="override"]')) approve();
   if (e.target.closest("#override-dialog [data-close]")) document.getElementById("override-dialog").close();
 });
 document.addEventListener("submit", (e) => {
