@@ -166,9 +166,12 @@ const pgSearchRarest = `id IN (WITH rare AS MATERIALIZED (SELECT run_id, tsv FRO
 	UNION ALL SELECT run_id FROM run_text WHERE (SELECT count(*) FROM few) > ? AND tsv @@ to_tsquery('simple', ?)
 	UNION ALL SELECT ?)`
 
-// rarest is the word of words likeliest to be rare, the one with the most
-// digits, then the longest: an invoice number, not "invoice".
-func rarest(words []string) string {
+// rarest is the word of words likeliest to be rare (rarer).
+func rarest(words []string) string { return slices.MaxFunc(words, rarer) }
+
+// rarer compares words by how likely each is to be rare: the one with the
+// more digits, then the longer; an invoice number, not "invoice".
+func rarer(a, b string) int {
 	digits := func(w string) int {
 		n := 0
 		for _, r := range w {
@@ -178,9 +181,7 @@ func rarest(words []string) string {
 		}
 		return n
 	}
-	return slices.MaxFunc(words, func(a, b string) int {
-		return cmp.Or(cmp.Compare(digits(a), digits(b)), cmp.Compare(len(a), len(b)))
-	})
+	return cmp.Or(cmp.Compare(digits(a), digits(b)), cmp.Compare(len(a), len(b)))
 }
 
 // searchRarest finds on SQLite the runs holding every one of words (each
@@ -239,27 +240,24 @@ func searchFirst(ctx context.Context, db querier, pg bool, where string, args []
 // PostgreSQL a scan that stops at the limit where the statistics say the
 // word is everywhere), so a common word costs a thousand entries here; a
 // word that is only the beginning of common words counts as rare, and the
-// search goes as before. The likeliest rare word is asked first.
+// search goes as before. One statement asks word after word, the likeliest
+// rare word first, and stops at the first rare one (each CASE evaluates
+// its next count only when the one before is over).
 func commonWords(ctx context.Context, db querier, pg bool, words []string) (bool, error) {
 	words = slices.Clone(words)
-	slices.SortFunc(words, func(a, b string) int {
-		if a == rarest([]string{a, b}) {
-			return -1
-		}
-		return 1
-	})
-	q, term := `SELECT count(*) FROM (SELECT 1 FROM run_text WHERE run_text MATCH ? LIMIT ?)`, func(w string) string { return `"` + w + `"` }
+	slices.SortFunc(words, func(a, b string) int { return rarer(b, a) })
+	count, term := `(SELECT count(*) FROM (SELECT 1 FROM run_text WHERE run_text MATCH ? LIMIT ?) c)`, func(w string) string { return `"` + w + `"` }
 	if pg {
-		q, term = `SELECT count(*) FROM (SELECT 1 FROM run_text WHERE tsv @@ to_tsquery('simple', ?) LIMIT ?) c`, func(w string) string { return w }
+		count, term = `(SELECT count(*) FROM (SELECT 1 FROM run_text WHERE tsv @@ to_tsquery('simple', ?) LIMIT ?) c)`, func(w string) string { return w }
 	}
-	for _, w := range words {
-		n := 0
-		err := queryRows(ctx, db, q, []any{term(w), searchCandidates + 1}, func(rows *sql.Rows) error { return rows.Scan(&n) })
-		if err != nil || n <= searchCandidates {
-			return false, err
-		}
+	q, args := "1", []any{}
+	for i := len(words) - 1; i >= 0; i-- {
+		q = "CASE WHEN " + count + " > ? THEN " + q + " ELSE 0 END"
+		args = append([]any{term(words[i]), searchCandidates + 1, searchCandidates}, args...)
 	}
-	return true, nil
+	common := 0
+	err := queryRows(ctx, db, "SELECT "+q, args, func(rows *sql.Rows) error { return rows.Scan(&common) })
+	return common == 1, err
 }
 
 // walkSearch reads the runs of where (with args) in order, at most

@@ -47,16 +47,7 @@ func TestSearchNarrowsByTheRarestWord(t *testing.T) {
 		if narrowed := !strings.Contains(where, "MATCH"); narrowed != (want != nil) {
 			t.Errorf("%q: narrowed=%v (%s)", q, narrowed, where)
 		}
-		var got []string
-		err = queryRows(ctx, s.r, `SELECT run_id FROM run_search WHERE `+strings.Replace(where, "id IN", "run_id IN", 1), args, func(rows *sql.Rows) error {
-			var id string
-			err := rows.Scan(&id)
-			got = append(got, id)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := column(t, s.r, `SELECT run_id FROM run_search WHERE `+strings.Replace(where, "id IN", "run_id IN", 1), args)
 		slices.Sort(got)
 		if want == nil && len(got) != searchCandidates+1 {
 			t.Errorf("%q found %d runs, want %d", q, len(got), searchCandidates+1)
@@ -261,16 +252,8 @@ func testSearchOfCommonWordsReadsThePageInOrder(t *testing.T) {
 					op := map[bool]string{true: "<", false: ">"}[sort == "newest"]
 					where, args = where+" AND ("+queueKey(sort)+", id) "+op+" (?, ?)", append(args, key, id)
 				}
-				var want, got []string
-				err = queryRows(ctx, s.r, `SELECT id FROM runs WHERE `+where+` ORDER BY `+queueOrder(sort)+` LIMIT 100`, args, func(rows *sql.Rows) error {
-					var id string
-					err := rows.Scan(&id)
-					want = append(want, id)
-					return err
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
+				want := column(t, s.r, `SELECT id FROM runs WHERE `+where+` ORDER BY `+queueOrder(sort)+` LIMIT 100`, args)
+				var got []string
 				for _, r := range runs {
 					got = append(got, r.ID)
 				}
@@ -316,4 +299,20 @@ func testSearchOfCommonWordsReadsThePageInOrder(t *testing.T) {
 	if !read {
 		t.Error("the walk read no words")
 	}
+}
+
+// column is the one column of text q selects, row by row.
+func column(t *testing.T, db querier, q string, args []any) []string {
+	t.Helper()
+	var out []string
+	err := queryRows(context.Background(), db, q, args, func(rows *sql.Rows) error {
+		var v string
+		err := rows.Scan(&v)
+		out = append(out, v)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
