@@ -248,7 +248,7 @@ func commonWords(ctx context.Context, db querier, pg bool, words []string) (bool
 	slices.SortFunc(words, func(a, b string) int { return rarer(b, a) })
 	count, term := `(SELECT count(*) FROM (SELECT 1 FROM run_text WHERE run_text MATCH ? LIMIT ?) c)`, func(w string) string { return `"` + w + `"` }
 	if pg {
-		count, term = `(SELECT count(*) FROM (SELECT 1 FROM run_text WHERE tsv @@ to_tsquery('simple', ?) LIMIT ?) c)`, func(w string) string { return w }
+		count, term = pgWordCount, func(w string) string { return w }
 	}
 	q, args := "1", []any{}
 	for i := len(words) - 1; i >= 0; i-- {
@@ -259,6 +259,12 @@ func commonWords(ctx context.Context, db querier, pg bool, words []string) (bool
 	err := queryRows(ctx, db, "SELECT "+q, args, func(rows *sql.Rows) error { return rows.Scan(&common) })
 	return common == 1, err
 }
+
+// pgWordCount counts the runs holding a word, up to a limit (commonWords).
+// PostgreSQL stops at the limit where it expects the word to be common (it
+// reads the table until the limit); where it expects it to be rare, it asks
+// the word index for every run of the word.
+const pgWordCount = `(SELECT count(*) FROM (SELECT 1 FROM run_text WHERE tsv @@ to_tsquery('simple', ?) LIMIT ?) c)`
 
 // walkSearch reads the runs of where (with args) in order, at most
 // searchWalk of them, and returns the ids of the first want holding every
