@@ -206,10 +206,13 @@ func (s *Store) leadOnce(ctx context.Context, key int64, run func(context.Contex
 // 20,000 waiting. Autovacuum gathers them only once a tenth of the whole
 // table changed, at most once a minute. Each gathering reads a sample of
 // 30,000 rows whatever the table's size, so a growing queue costs a few.
+// The word index's statistics are gathered with them: a search asks
+// whether its words are common (commonWords), which PostgreSQL answers in
+// a thousand rows only when it knows the word to be common.
 const replanFloor = 1000
 
 // wroteRuns counts n runs written by events, and gathers the statistics of
-// runs beside when they are due (replanFloor).
+// runs and of their words beside when they are due (replanFloor).
 func (s *Store) wroteRuns(n int) {
 	p := s.pg
 	if p == nil || n == 0 {
@@ -226,7 +229,7 @@ func (s *Store) wroteRuns(n int) {
 	go func() {
 		defer p.analyzed.Done()
 		var waiting int
-		_, err := p.db.ExecContext(p.ctx, `ANALYZE runs`)
+		_, err := p.db.ExecContext(p.ctx, `ANALYZE runs, run_text`)
 		if err == nil {
 			err = p.db.QueryRowContext(p.ctx, `SELECT n FROM queue_depth`).Scan(&waiting)
 		}

@@ -174,6 +174,8 @@ func (s *Store) Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSu
 // queueQuery is the query of a page of the queue (Queue), one run more than
 // f.Limit.
 func (s *Store) queueQuery(ctx context.Context, f review.QueueFilter) (string, []any, error) {
+	search := strings.TrimSpace(f.Search)
+	f.Search = "" // searched last, on the page's runs (searchFirst)
 	where, args, err := queueWhere(ctx, s.r, f, s.now())
 	if err != nil {
 		return "", nil, fmt.Errorf("queue: %w", err)
@@ -189,6 +191,13 @@ func (s *Store) queueQuery(ctx context.Context, f review.QueueFilter) (string, [
 		}
 		where += " AND (" + queueKey(f.Sort) + ", id) " + op + " (?, ?)"
 		args = append(args, key, id)
+	}
+	if search != "" {
+		w, a, err := searchFirst(ctx, s.r, s.r.pg, where, args, queueOrder(f.Sort), search, f.Limit+1)
+		if err != nil {
+			return "", nil, fmt.Errorf("queue: %w", err)
+		}
+		where, args = where+" AND "+w, append(args, a...)
 	}
 	return `SELECT ` + summaryColumns + `, ` + queueKey(f.Sort) + ` FROM runs WHERE ` + where + ` ORDER BY ` + queueOrder(f.Sort) + ` LIMIT ?`, append(args, f.Limit+1), nil
 }

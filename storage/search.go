@@ -166,9 +166,12 @@ const pgSearchRarest = `id IN (WITH rare AS MATERIALIZED (SELECT run_id, tsv FRO
 	UNION ALL SELECT run_id FROM run_text WHERE (SELECT count(*) FROM few) > ? AND tsv @@ to_tsquery('simple', ?)
 	UNION ALL SELECT ?)`
 
-// rarest is the word of words likeliest to be rare, the one with the most
-// digits, then the longest: an invoice number, not "invoice".
-func rarest(words []string) string {
+// rarest is the word of words likeliest to be rare (rarer).
+func rarest(words []string) string { return slices.MaxFunc(words, rarer) }
+
+// rarer compares words by how likely each is to be rare: the one with the
+// more digits, then the longer; an invoice number, not "invoice".
+func rarer(a, b string) int {
 	digits := func(w string) int {
 		n := 0
 		for _, r := range w {
@@ -178,9 +181,7 @@ func rarest(words []string) string {
 		}
 		return n
 	}
-	return slices.MaxFunc(words, func(a, b string) int {
-		return cmp.Or(cmp.Compare(digits(a), digits(b)), cmp.Compare(len(a), len(b)))
-	})
+	return cmp.Or(cmp.Compare(digits(a), digits(b)), cmp.Compare(len(a), len(b)))
 }
 
 // searchRarest finds on SQLite the runs holding every one of words (each
@@ -200,6 +201,128 @@ func searchRarest(ctx context.Context, db querier, words []string) (found []any,
 			return nil
 		})
 	return found, err == nil && n <= searchCandidates, err
+}
+
+// searchWalk is the most runs a search of common words reads in its
+// page's order, checking each for the words, before it asks the word index
+// instead. Where every word is in more than searchCandidates runs, the
+// word index answers only by gathering every run of each (a second at
+// 1,000,000 runs of "invoice"), while the page's order finds a page of
+// runs that half match in about twice the page. Words each common but
+// rare together read this many runs for nothing before the index answers:
+// a thousand runs are read in a few milliseconds.
+const searchWalk = 1000
+
+// searchFirst is searchWhere for a page of at most want runs of where (with
+// args), in order: when every word of q is common, the ids of the first
+// want runs found by walking the page in its order (searchWalk runs at
+// most), if that many are found or the page ends first; else searchWhere.
+func searchFirst(ctx context.Context, db querier, pg bool, where string, args []any, order, q string, want int) (string, []any, error) {
+	words := review.SearchWords(fold(q))
+	if len(words) > 0 {
+		common, err := commonWords(ctx, db, pg, words)
+		if err != nil {
+			return "", nil, err
+		}
+		if common {
+			found, ok, err := walkSearch(ctx, db, pg, where, args, order, words, q, want)
+			if err != nil || ok {
+				return "id IN " + ids(false, 1, len(found)+1), append(found, q), err
+			}
+		}
+	}
+	return searchWhere(ctx, db, pg, q)
+}
+
+// commonWords tells whether each of words is, as a whole word, in more
+// than searchCandidates runs. Whole words, unlike the prefixes a search
+// matches, are read from the index lazily (FTS5's doclist of the term, on
+// PostgreSQL a scan that stops at the limit where the statistics say the
+// word is everywhere), so a common word costs a thousand entries here; a
+// word that is only the beginning of common words counts as rare, and the
+// search goes as before. One statement asks word after word, the likeliest
+// rare word first, and stops at the first rare one (each CASE evaluates
+// its next count only when the one before is over).
+func commonWords(ctx context.Context, db querier, pg bool, words []string) (bool, error) {
+	words = slices.Clone(words)
+	slices.SortFunc(words, func(a, b string) int { return rarer(b, a) })
+	count, term := `(SELECT count(*) FROM (SELECT 1 FROM run_text WHERE run_text MATCH ? LIMIT ?) c)`, func(w string) string { return `"` + w + `"` }
+	if pg {
+		count, term = pgWordCount, func(w string) string { return w }
+	}
+	q, args := "1", []any{}
+	for i := len(words) - 1; i >= 0; i-- {
+		q = "CASE WHEN " + count + " > ? THEN " + q + " ELSE 0 END"
+		args = append([]any{term(words[i]), searchCandidates + 1, searchCandidates}, args...)
+	}
+	common := 0
+	err := queryRows(ctx, db, "SELECT "+q, args, func(rows *sql.Rows) error { return rows.Scan(&common) })
+	return common == 1, err
+}
+
+// pgWordCount counts the runs holding a word, up to a limit (commonWords).
+// PostgreSQL stops at the limit where it expects the word to be common (it
+// reads the table until the limit); where it expects it to be rare, it asks
+// the word index for every run of the word.
+const pgWordCount = `(SELECT count(*) FROM (SELECT 1 FROM run_text WHERE tsv @@ to_tsquery('simple', ?) LIMIT ?) c)`
+
+// walkSearch reads the runs of where (with args) in order, at most
+// searchWalk of them, and returns the ids of the first want holding every
+// one of words (or whose id is q). ok is false when searchWalk runs held
+// fewer.
+func walkSearch(ctx context.Context, db querier, pg bool, where string, args []any, order string, words []string, q string, want int) (found []any, ok bool, err error) {
+	if pg {
+		query, args := pgSearchWalk(where, args, order, words, q, want)
+		end := false
+		err := queryRows(ctx, db, query, args, func(rows *sql.Rows) error {
+			var id string
+			var hit bool
+			var n int
+			err := rows.Scan(&id, &hit, &n)
+			if hit {
+				found = append(found, id)
+			}
+			end = end || n == searchWalk
+			return err
+		})
+		return found, err == nil && (len(found) >= want || !end), err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, (SELECT t.words FROM run_search s JOIN run_text t ON t.rowid = s.key WHERE s.run_id = runs.id) FROM runs WHERE `+where+` ORDER BY `+order+` LIMIT ?`, append(slices.Clone(args), searchWalk)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	n := 0
+	for len(found) < want && rows.Next() {
+		var id string
+		var text sql.NullString
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, false, err
+		}
+		if n++; id == q || beginsWords(review.Words(text.String), words) {
+			found = append(found, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return found, len(found) >= want || n < searchWalk, nil
+}
+
+// pgSearchWalk is walkSearch's query on PostgreSQL: the runs of where in
+// order, at most searchWalk, each with whether its words match (hit) and
+// its place (n); of them the matches, and the searchWalk-th run (to tell
+// that the walk ended there, not with the runs), until want. The LIMIT
+// inside keeps the planner from asking the word index for every matching
+// run first; the one outside stops the walk at the page's end.
+func pgSearchWalk(where string, args []any, order string, words []string, q string, want int) (string, []any) {
+	terms := make([]string, len(words))
+	for i, w := range words {
+		terms[i] = w + ":*"
+	}
+	query := `SELECT id, hit, n FROM (SELECT id, coalesce((SELECT t.tsv @@ to_tsquery('simple', ?) FROM run_text t WHERE t.run_id = runs.id), false) OR id = ? AS hit,
+		row_number() OVER (ORDER BY ` + order + `) AS n FROM runs WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ?) w WHERE hit OR n = ? LIMIT ?`
+	return query, append(append([]any{strings.Join(terms, " & "), q}, args...), searchWalk, searchWalk, want)
 }
 
 // beginsWords tells whether each of words begins one of have, as FTS5's

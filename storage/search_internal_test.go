@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reviewer-app/reviewer/desk"
 	"github.com/reviewer-app/reviewer/internal/pgtest"
@@ -46,16 +47,7 @@ func TestSearchNarrowsByTheRarestWord(t *testing.T) {
 		if narrowed := !strings.Contains(where, "MATCH"); narrowed != (want != nil) {
 			t.Errorf("%q: narrowed=%v (%s)", q, narrowed, where)
 		}
-		var got []string
-		err = queryRows(ctx, s.r, `SELECT run_id FROM run_search WHERE `+strings.Replace(where, "id IN", "run_id IN", 1), args, func(rows *sql.Rows) error {
-			var id string
-			err := rows.Scan(&id)
-			got = append(got, id)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := column(t, s.r, `SELECT run_id FROM run_search WHERE `+strings.Replace(where, "id IN", "run_id IN", 1), args)
 		slices.Sort(got)
 		if want == nil && len(got) != searchCandidates+1 {
 			t.Errorf("%q found %d runs, want %d", q, len(got), searchCandidates+1)
@@ -162,11 +154,17 @@ func TestSearchOnPostgresReadsAShortPendingList(t *testing.T) {
 	}
 }
 
-// postgresRuns is a store on PostgreSQL holding n waiting runs, run i with
-// the members more(i) of its payload.
+// postgresRuns is storeRuns on PostgreSQL.
 func postgresRuns(t *testing.T, n int, more func(i int) string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), t.TempDir(), Options{DB: pgtest.URL(t)})
+	return storeRuns(t, pgtest.URL(t), n, more)
+}
+
+// storeRuns is a store on db ("" for SQLite) holding n waiting runs, run i
+// with the members more(i) of its payload.
+func storeRuns(t *testing.T, db string, n int, more func(i int) string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), t.TempDir(), Options{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,4 +210,109 @@ func explain(t *testing.T, db interface {
 	if t.Failed() {
 		t.Logf("the plan: %s", out)
 	}
+}
+
+// TestSearchOfCommonWordsReadsThePageInOrder: a search whose every word is
+// in more than searchCandidates runs reads the page's runs in the page's
+// order and checks each for the words, stopping at the page's end, instead
+// of asking the word index for every run of every word; the page is then
+// those runs by their ids. Words each common but never together ("acme
+// globex") find too few in searchWalk runs, and the word index answers.
+// On PostgreSQL the walk never reads the word index: it reads each run's
+// words by the run's id, and stops where the page ends.
+func TestSearchOfCommonWordsReadsThePageInOrder(t *testing.T) {
+	pgtest.Each(t, testSearchOfCommonWordsReadsThePageInOrder)
+}
+
+func testSearchOfCommonWordsReadsThePageInOrder(t *testing.T) {
+	const n = 2*searchCandidates + 100
+	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	s := storeRuns(t, pgtest.DB(t), n, func(i int) string {
+		// Queued and sure in orders other than the ids'.
+		return fmt.Sprintf(`"initialRunAt":%q,"files":[{"id":"file_%d","name":"invoice-%04d.pdf","type":"PDF"}],
+			"outputs":[{"id":"dpr_%d","type":"EXTRACT","output":{"vendor":{"type":"string","value":%q,"confidence":0.%02d}}}]`,
+			start.Add(time.Duration(i*37%n)*time.Minute).Format(time.RFC3339), i, i, i, []string{"Acme", "Globex"}[i%2], i*13%97)
+	})
+	ctx := context.Background()
+	// The pages are those the word index finds, in every order, page by page.
+	for _, q := range []string{"invoice acme", "globex", "acme globex", "invoice-0042", "invoice 1"} {
+		for _, sort := range []string{"", "oldest", "newest", "confidence"} {
+			f := review.QueueFilter{Search: q, Sort: sort, Limit: 100}
+			for page := 0; page < 2; page++ {
+				runs, next, err := s.Queue(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				where, args, err := queueWhere(ctx, s.r, f, s.now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f.After != "" {
+					key, id, _ := decodeQueueCursor(f.After)
+					op := map[bool]string{true: "<", false: ">"}[sort == "newest"]
+					where, args = where+" AND ("+queueKey(sort)+", id) "+op+" (?, ?)", append(args, key, id)
+				}
+				want := column(t, s.r, `SELECT id FROM runs WHERE `+where+` ORDER BY `+queueOrder(sort)+` LIMIT 100`, args)
+				var got []string
+				for _, r := range runs {
+					got = append(got, r.ID)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%q by %q, page %d: %d runs %.3v, the word index finds %d %.3v", q, sort, page+1, len(got), got, len(want), want)
+				}
+				if f.After = next; next == "" {
+					break
+				}
+			}
+		}
+	}
+	for q, walked := range map[string]bool{"invoice acme": true, "INVOICE": true, "globex": true, "acme globex": false} {
+		query, args, err := s.queueQuery(ctx, review.QueueFilter{Search: q, Sort: "oldest", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if byIDs := !strings.Contains(query, "run_text"); byIDs != walked {
+			t.Errorf("%q: the page by the ids walked to: %v (%s)", q, byIDs, query)
+		}
+		if walked && len(args) > 120 {
+			t.Errorf("%q: %d arguments, more than a page's ids", q, len(args))
+		}
+	}
+	if !s.r.pg {
+		return
+	}
+	where, args, err := queueWhere(ctx, s.r, review.QueueFilter{}, s.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, args := pgSearchWalk(where, args, queueOrder("oldest"), []string{"invoice", "acme"}, "invoice acme", 101)
+	read := false
+	explain(t, s.r, q, args, func(n map[string]any) {
+		if n["Relation Name"] != "run_text" && n["Index Name"] != "run_text_tsv" {
+			return
+		}
+		read = true
+		if n["Index Name"] != "run_text_pkey" || n["Actual Loops"].(float64) > 2*101+1 {
+			t.Errorf("the walk read the words by %s %v, %v times, for a page of 101 half of whose runs match", n["Node Type"], n["Index Name"], n["Actual Loops"])
+		}
+	})
+	if !read {
+		t.Error("the walk read no words")
+	}
+}
+
+// column is the one column of text q selects, row by row.
+func column(t *testing.T, db querier, q string, args []any) []string {
+	t.Helper()
+	var out []string
+	err := queryRows(context.Background(), db, q, args, func(rows *sql.Rows) error {
+		var v string
+		err := rows.Scan(&v)
+		out = append(out, v)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
