@@ -265,7 +265,9 @@ func (d *Desk) Active(ctx context.Context, runID, actor string, spent time.Durat
 	if spent <= 0 || spent > review.MaxActiveReport {
 		return review.Errorf(review.EINVALID, "A report of focused time is between 0 and %s.", review.MaxActiveReport)
 	}
-	if _, err := d.store.Run(ctx, runID); err != nil {
+	// The run must exist: its review state says so without decoding the
+	// run, which every open page's report every 30 s would pay for.
+	if _, err := d.store.Review(ctx, runID); err != nil {
 		return err
 	}
 	now := d.now()

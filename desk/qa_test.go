@@ -43,6 +43,9 @@ func testQACheck(t *testing.T) {
 	if err := d.Active(ctx, run, ana.Email, time.Hour); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("an hour reported at once: %v", err)
 	}
+	if err := d.Active(ctx, "workflow_run_none", ana.Email, time.Minute); review.ErrorCode(err) != review.ENOTFOUND {
+		t.Fatalf("time reported on no run: %v", err)
+	}
 	if err := d.Decide(ctx, run, ana, desk.Verdict{Version: 1, Approve: true}); err != nil {
 		t.Fatal(err)
 	}
