@@ -88,7 +88,7 @@ func testQueueHeadingCountsItsView(t *testing.T) {
 	if err := e.desk.Escalate(ctx, ids[0], ana, "the VAT number is unreadable"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.desk.Postpone(ctx, ids[1], ana, "waiting for the PO", time.Now().Add(4*time.Hour)); err != nil {
+	if err := e.desk.Postpone(ctx, ids[1], ana, "waiting for the PO", time.Now().Add(4*time.Hour), false); err != nil {
 		t.Fatal(err)
 	}
 	sup := e.signIn("sup@example.com", review.RoleSupervisor)
