@@ -272,9 +272,9 @@ func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcome
 		if bin < 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO field_bins (week, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (week, workflow_id, path, bin) DO UPDATE SET n = field_bins.n + excluded.n, edited = field_bins.edited + excluded.edited`,
-			day/7, workflow, path, bin, sign, sign*e); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_bins (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (day, workflow_id, path, bin) DO UPDATE SET n = field_bins.n + excluded.n, edited = field_bins.edited + excluded.edited`,
+			day, workflow, path, bin, sign, sign*e); err != nil {
 			return err
 		}
 	}
@@ -430,8 +430,8 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}); err != nil {
 		return a, err
 	}
-	// The period's daily sums, whole UTC days, per field; by confidence,
-	// the weeks the period falls in.
+	// The period's daily sums, whole UTC days, per field and by
+	// confidence.
 	if err := s.each(ctx, `SELECT workflow_id, path, sum(n), sum(edited) FROM field_daily`+at("day")+` GROUP BY workflow_id, path HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
 		var wf, path string
 		var n, edited int
@@ -456,8 +456,7 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 		return a, err
 	}
 	bins := map[[2]string][]review.Bin{}
-	weeks := append([]any{from / dayMS / 7, ((to+dayMS-1)/dayMS + 6) / 7}, args[2:]...)
-	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins`+at("week")+` GROUP BY workflow_id, path, bin HAVING sum(n) > 0`, weeks, func(rows *sql.Rows) error {
+	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins`+at("day")+` GROUP BY workflow_id, path, bin HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
 		var wf, path string
 		var b review.Bin
 		var edited int
