@@ -119,8 +119,9 @@ func testBandsCountTheChosenDays(t *testing.T) {
 	ctx := context.Background()
 	const day = 24 * time.Hour
 	d := c.Now().Unix() / 86400
-	block := time.Unix((d-d%7)*86400, 0).UTC() // a seven-day block since 1970, as the weekly sums were kept
-	before, chosen := block.Add(12*time.Hour), block.Add(day+12*time.Hour) // two days of one block
+	// Two days of one seven-day block since 1970, as the weekly sums were kept.
+	block := time.Unix((d-d%7)*86400, 0).UTC()
+	before, chosen := block.Add(12*time.Hour), block.Add(day+12*time.Hour)
 	high := 0.95
 	decide := func(id string, at time.Time, edited bool) {
 		t.Helper()
