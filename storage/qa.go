@@ -272,8 +272,13 @@ func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcome
 		if bin < 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO field_bins (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (day, workflow_id, path, bin) DO UPDATE SET n = field_bins.n + excluded.n, edited = field_bins.edited + excluded.edited`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_bins (week, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (week, workflow_id, path, bin) DO UPDATE SET n = field_bins.n + excluded.n, edited = field_bins.edited + excluded.edited`,
+			day/7, workflow, path, bin, sign, sign*e); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_bins_daily (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (day, workflow_id, path, bin) DO UPDATE SET n = field_bins_daily.n + excluded.n, edited = field_bins_daily.edited + excluded.edited`,
 			day, workflow, path, bin, sign, sign*e); err != nil {
 			return err
 		}
@@ -455,21 +460,46 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}); err != nil {
 		return a, err
 	}
-	bins := map[[2]string][]review.Bin{}
-	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins`+at("day")+` GROUP BY workflow_id, path, bin HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
-		var wf, path string
-		var b review.Bin
-		var edited int
-		if err := rows.Scan(&wf, &path, &b.Bin, &b.Total, &edited); err != nil {
+	// By confidence: the whole weeks within the period from the weekly
+	// sums, the days at its ends (all of them, with no whole week within)
+	// from the daily ones.
+	type binKey struct {
+		wf, path string
+		bin      int
+	}
+	bins := map[binKey]review.Bin{}
+	addBins := func(rows *sql.Rows) error {
+		var k binKey
+		var n, edited int
+		if err := rows.Scan(&k.wf, &k.path, &k.bin, &n, &edited); err != nil {
 			return err
 		}
-		b.Correct = b.Total - edited
-		bins[[2]string{wf, path}] = append(bins[[2]string{wf, path}], b)
+		b := bins[k]
+		b.Bin, b.Total, b.Correct = k.bin, b.Total+n, b.Correct+n-edited
+		bins[k] = b
 		return nil
-	}); err != nil {
+	}
+	fromDay, toDay := from/dayMS, (to+dayMS-1)/dayMS
+	weekFrom, weekTo := (fromDay+6)/7, toDay/7
+	ends := []any{fromDay, toDay, int64(0), int64(0)}
+	if weekFrom < weekTo {
+		ends = []any{fromDay, weekFrom * 7, weekTo * 7, toDay}
+		if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins`+at("week")+` GROUP BY workflow_id, path, bin`,
+			append([]any{weekFrom, weekTo}, args[2:]...), addBins); err != nil {
+			return a, err
+		}
+	}
+	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins_daily WHERE (day >= ? AND day < ? OR day >= ? AND day < ?)`+wfOnly+
+		` GROUP BY workflow_id, path, bin`, append(ends, args[2:]...), addBins); err != nil {
 		return a, err
 	}
-	for k, bs := range bins {
+	byField := map[[2]string][]review.Bin{}
+	for k, b := range bins {
+		if b.Total > 0 {
+			byField[[2]string{k.wf, k.path}] = append(byField[[2]string{k.wf, k.path}], b)
+		}
+	}
+	for k, bs := range byField {
 		fa := field(k[0], k[1])
 		fa.Bands, fa.Advice = review.Bands(bs), review.Advise(bs, a.Target)
 	}

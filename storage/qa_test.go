@@ -9,6 +9,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
 )
 
 // TestQACompleted: a run Extend completed without review is drawn for QA
@@ -134,12 +135,18 @@ func testBandsCountTheChosenDays(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, id := range []string{"workflow_run_before", "workflow_run_chosen"} {
+	for _, id := range []string{"workflow_run_before", "workflow_run_chosen", "workflow_run_later"} {
 		send(t, s, "e_"+id, review.EventRunNeedsReview, json.RawMessage(fmt.Sprintf(`{"object":"workflow_run","id":%q,"status":"NEEDS_REVIEW","workflow":{"id":"wf_bands"},"outputs":[{"id":"dpr_%s","type":"EXTRACT","output":{"total":{"type":"number","value":3,"confidence":0.95}}}]}`, id, id)))
 	}
 	apply(t, s)
 	decide("workflow_run_before", before, false)
 	decide("workflow_run_chosen", chosen, true)
+	// A longer period: the whole week within it read from the weekly sums,
+	// the days at its ends from the daily ones.
+	decide("workflow_run_later", block.Add(8*day), false)
+	if b := bandsOf(t, s, block.Add(day), block.Add(15*day)); len(b) != 1 || b[0].Rate.Samples != 2 || b[0].Rate.Correct != 1 {
+		t.Fatalf("two weeks' bands: %+v, want the chosen day's value and the next week's", b)
+	}
 	bands := func(when string) []review.Band {
 		t.Helper()
 		a, err := s.Accuracy(ctx, review.AccuracyFilter{From: block.Add(day), To: block.Add(2 * day)})
@@ -178,4 +185,21 @@ func testBandsCountTheChosenDays(t *testing.T) {
 	if b := bands("reopened"); len(b) != 0 {
 		t.Fatalf("after reopening, bands %+v", b)
 	}
+}
+
+// bandsOf is the bands of total over a period.
+func bandsOf(t *testing.T, s *storage.Store, from, to time.Time) []review.Band {
+	t.Helper()
+	a, err := s.Accuracy(context.Background(), review.AccuracyFilter{From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range a.Workflows {
+		for _, f := range w.Fields {
+			if f.Path == "total" {
+				return f.Bands
+			}
+		}
+	}
+	return nil
 }
