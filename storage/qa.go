@@ -481,17 +481,23 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}
 	fromDay, toDay := from/dayMS, (to+dayMS-1)/dayMS
 	weekFrom, weekTo := (fromDay+6)/7, toDay/7
-	ends := []any{fromDay, toDay, int64(0), int64(0)}
+	ends := [][2]int64{{fromDay, toDay}}
 	if weekFrom < weekTo {
-		ends = []any{fromDay, weekFrom * 7, weekTo * 7, toDay}
+		ends = [][2]int64{{fromDay, weekFrom * 7}, {weekTo * 7, toDay}}
 		if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins`+at("week")+` GROUP BY workflow_id, path, bin`,
 			append([]any{weekFrom, weekTo}, args[2:]...), addBins); err != nil {
 			return a, err
 		}
 	}
-	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins_daily WHERE (day >= ? AND day < ? OR day >= ? AND day < ?)`+wfOnly+
-		` GROUP BY workflow_id, path, bin`, append(ends, args[2:]...), addBins); err != nil {
-		return a, err
+	// Each end a range of the key's first column, so the index is read
+	// only for those days however long the history.
+	for _, e := range ends {
+		if e[0] < e[1] {
+			if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins_daily`+at("day")+` GROUP BY workflow_id, path, bin`,
+				append([]any{e[0], e[1]}, args[2:]...), addBins); err != nil {
+				return a, err
+			}
+		}
 	}
 	byField := map[[2]string][]review.Bin{}
 	for k, b := range bins {
