@@ -603,13 +603,13 @@ func testEscalateAndPostpone(t *testing.T) {
 		t.Fatalf("resumed, the queue is %v", q)
 	}
 
-	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(-time.Minute)); review.ErrorCode(err) != review.EINVALID {
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(-time.Minute), false); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("postponing into the past: %v", err)
 	}
-	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(review.MaxPostpone+time.Hour)); review.ErrorCode(err) != review.EINVALID {
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(review.MaxPostpone+time.Hour), false); review.ErrorCode(err) != review.EINVALID {
 		t.Fatalf("postponing beyond the bound: %v", err)
 	}
-	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(4*time.Hour)); err != nil {
+	if err := d.Postpone(ctx, run, ana, "waiting for the credit note", now.Add(4*time.Hour), false); err != nil {
 		t.Fatal(err)
 	}
 	if q, later := queued(""), queued(review.ViewPostponed); len(q) != 0 || len(later) != 1 {

@@ -17,9 +17,22 @@ func (d *Desk) Escalate(ctx context.Context, runID string, by *review.User, reas
 }
 
 // Postpone puts a run off until a time, with the reason: it leaves the
-// queue, and is back in it by itself once the time has come.
-func (d *Desk) Postpone(ctx context.Context, runID string, by *review.User, reason string, until time.Time) error {
-	return d.hold(ctx, runID, review.Hold{Kind: review.HoldPostponed, By: by.Email, Note: review.Note(reason), Until: until.UTC()})
+// queue, and is back in it by itself once the time has come. Past the
+// run's due time only a supervisor postpones it, saying so (pastDue;
+// review.CheckPastDue).
+func (d *Desk) Postpone(ctx context.Context, runID string, by *review.User, reason string, until time.Time, pastDue bool) error {
+	h := review.Hold{Kind: review.HoldPostponed, By: by.Email, Note: review.Note(reason), Until: until.UTC()}
+	if err := review.CheckHold(h, d.now()); err != nil {
+		return err
+	}
+	rv, err := d.store.Review(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if err := review.CheckPastDue(h.Until, rv.Due, by.Role, pastDue); err != nil {
+		return err
+	}
+	return d.hold(ctx, runID, h)
 }
 
 func (d *Desk) hold(ctx context.Context, runID string, h review.Hold) error {

@@ -53,6 +53,9 @@ type Review struct {
 	LastEditAt *time.Time
 	Claim      Claim // who holds the run, if anyone (an expired claim holds nothing)
 	Hold       Hold  // why it is out of the queue, if it is (Hold.Active)
+	// Due is when the run is due while it waits; zero when it has no due
+	// time (HasDue).
+	Due time.Time
 }
 
 // Decision names.

@@ -73,6 +73,26 @@ func CheckHold(h Hold, now time.Time) error {
 	return nil
 }
 
+// CheckPastDue says whether someone of role may postpone a run due at due
+// (zero: none) until until. Up to its due time anyone may. Past it, the
+// run is made late on purpose, against what the team promised: a reviewer
+// is refused and pointed to a supervisor (who answers for the due times,
+// and can escalate the run), and a supervisor must say they mean it
+// (confirmed), so that no choice in a list makes a run late unnoticed.
+func CheckPastDue(until, due time.Time, role Role, confirmed bool) error {
+	if due.IsZero() || !until.After(due) {
+		return nil
+	}
+	at := due.UTC().Format("2 Jan 2006 15:04 UTC")
+	if !role.AtLeast(RoleSupervisor) {
+		return Errorf(EFORBIDDEN, "This run is due %s; postponing it past its due time is a supervisor's call. Choose an earlier time, or send it to a supervisor; nothing was saved.", at)
+	}
+	if !confirmed {
+		return Errorf(EINVALID, "This run is due %s: postponed until %s it would be late. Confirm postponing it past its due time to do so; nothing was saved.", at, until.UTC().Format("2 Jan 2006 15:04 UTC"))
+	}
+	return nil
+}
+
 // Sentence says what the hold is, for a person: "Sent to a supervisor by
 // ana@…: the VAT number is unreadable." or "Postponed by ana@… until 7 Dec
 // 2026 15:00 UTC: waiting for the vendor's credit note."

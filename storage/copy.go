@@ -18,7 +18,7 @@ var tables = []struct{ name, identity string }{
 	{"field_outcomes", ""}, {"destinations", "id"}, {"outbox", "id"}, {"outbox_attempts", "id"},
 	{"admin_log", "id"}, {"routing_rules", ""}, {"feedback_rules", ""}, {"sign_in_failures", ""}, {"viewers", ""},
 	{"validation_rules", ""}, {"rule_failures", ""}, {"page_turns", ""}, {"duplicate_keys", ""}, {"service_levels", ""},
-	{"qa_rules", ""}, {"qa_samples", ""}, {"qa_fields", ""}, {"activity", ""}, {"field_daily", ""}, {"field_corrections", ""}, {"reviewer_daily", ""}, {"qa_daily", ""}, {"field_bins", ""},
+	{"qa_rules", ""}, {"qa_samples", ""}, {"qa_fields", ""}, {"activity", ""}, {"field_daily", ""}, {"field_corrections", ""}, {"reviewer_daily", ""}, {"qa_daily", ""}, {"field_bins", ""}, {"field_bins_daily", ""},
 	{"decided_daily", ""}, {"decided_hours", ""}, {"handling_days", ""},
 }
 

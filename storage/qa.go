@@ -299,6 +299,11 @@ func rollUp(ctx context.Context, tx *txn, workflow, by string, at int64, outcome
 			day/7, workflow, path, bin, sign, sign*e); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO field_bins_daily (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (day, workflow_id, path, bin) DO UPDATE SET n = field_bins_daily.n + excluded.n, edited = field_bins_daily.edited + excluded.edited`,
+			day, workflow, path, bin, sign, sign*e); err != nil {
+			return err
+		}
 	}
 	if by == "" {
 		return nil
@@ -452,8 +457,8 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}); err != nil {
 		return a, err
 	}
-	// The period's daily sums, whole UTC days, per field; by confidence,
-	// the weeks the period falls in.
+	// The period's daily sums, whole UTC days, per field and by
+	// confidence.
 	if err := s.each(ctx, `SELECT workflow_id, path, sum(n), sum(edited) FROM field_daily`+at("day")+` GROUP BY workflow_id, path HAVING sum(n) > 0`, days, func(rows *sql.Rows) error {
 		var wf, path string
 		var n, edited int
@@ -477,22 +482,52 @@ func (s *Store) Accuracy(ctx context.Context, f review.AccuracyFilter) (review.A
 	}); err != nil {
 		return a, err
 	}
-	bins := map[[2]string][]review.Bin{}
-	weeks := append([]any{from / dayMS / 7, ((to+dayMS-1)/dayMS + 6) / 7}, args[2:]...)
-	if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins`+at("week")+` GROUP BY workflow_id, path, bin HAVING sum(n) > 0`, weeks, func(rows *sql.Rows) error {
-		var wf, path string
-		var b review.Bin
-		var edited int
-		if err := rows.Scan(&wf, &path, &b.Bin, &b.Total, &edited); err != nil {
+	// By confidence: the whole weeks within the period from the weekly
+	// sums, the days at its ends (all of them, with no whole week within)
+	// from the daily ones.
+	type binKey struct {
+		wf, path string
+		bin      int
+	}
+	bins := map[binKey]review.Bin{}
+	addBins := func(rows *sql.Rows) error {
+		var k binKey
+		var n, edited int
+		if err := rows.Scan(&k.wf, &k.path, &k.bin, &n, &edited); err != nil {
 			return err
 		}
-		b.Correct = b.Total - edited
-		bins[[2]string{wf, path}] = append(bins[[2]string{wf, path}], b)
+		b := bins[k]
+		b.Bin, b.Total, b.Correct = k.bin, b.Total+n, b.Correct+n-edited
+		bins[k] = b
 		return nil
-	}); err != nil {
-		return a, err
 	}
-	for k, bs := range bins {
+	fromDay, toDay := from/dayMS, (to+dayMS-1)/dayMS
+	weekFrom, weekTo := (fromDay+6)/7, toDay/7
+	ends := [][2]int64{{fromDay, toDay}}
+	if weekFrom < weekTo {
+		ends = [][2]int64{{fromDay, weekFrom * 7}, {weekTo * 7, toDay}}
+		if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins`+at("week")+` GROUP BY workflow_id, path, bin`,
+			append([]any{weekFrom, weekTo}, args[2:]...), addBins); err != nil {
+			return a, err
+		}
+	}
+	// Each end a range of the key's first column, so the index is read
+	// only for those days however long the history.
+	for _, e := range ends {
+		if e[0] < e[1] {
+			if err := s.each(ctx, `SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins_daily`+at("day")+` GROUP BY workflow_id, path, bin`,
+				append([]any{e[0], e[1]}, args[2:]...), addBins); err != nil {
+				return a, err
+			}
+		}
+	}
+	byField := map[[2]string][]review.Bin{}
+	for k, b := range bins {
+		if b.Total > 0 {
+			byField[[2]string{k.wf, k.path}] = append(byField[[2]string{k.wf, k.path}], b)
+		}
+	}
+	for k, bs := range byField {
 		fa := field(k[0], k[1])
 		fa.Bands, fa.Advice = review.Bands(bs), review.Advise(bs, a.Target)
 	}

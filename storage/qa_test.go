@@ -9,6 +9,7 @@ import (
 
 	"github.com/reviewer-app/reviewer/internal/pgtest"
 	"github.com/reviewer-app/reviewer/review"
+	"github.com/reviewer-app/reviewer/storage"
 )
 
 // TestQACompleted: a run Extend completed without review is drawn for QA
@@ -105,4 +106,100 @@ func testListIsOneRow(t *testing.T) {
 	if w.Corrections.Samples != 2 {
 		t.Errorf("the workflow by corrections: %+v; want a sample each for the list and the total", w.Corrections)
 	}
+}
+
+// TestBandsCountTheChosenDays: the accuracy page's confidence bands (and
+// the advice drawn from them) count the decisions of the chosen days, not
+// of the seven-day blocks the days fall in: a decision the day before,
+// in the same block, is not in them. A decision taken back, by undo or by
+// reopening, leaves them.
+func TestBandsCountTheChosenDays(t *testing.T) { pgtest.Each(t, testBandsCountTheChosenDays) }
+
+func testBandsCountTheChosenDays(t *testing.T) {
+	s, c := clockStore(t)
+	ctx := context.Background()
+	const day = 24 * time.Hour
+	d := c.Now().Unix() / 86400
+	// Two days of one seven-day block since 1970, as the weekly sums were kept.
+	block := time.Unix((d-d%7)*86400, 0).UTC()
+	before, chosen := block.Add(12*time.Hour), block.Add(day+12*time.Hour)
+	high := 0.95
+	decide := func(id string, at time.Time, edited bool) {
+		t.Helper()
+		rv, err := s.Review(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Decide(ctx, id, rv.Version, review.Decision{Approved: true, By: "ana@example.com", At: at}, []byte(`{}`),
+			map[string]review.Outcome{"total": {Edited: edited, Confidence: &high}}, review.Outbound{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"workflow_run_before", "workflow_run_chosen", "workflow_run_later"} {
+		send(t, s, "e_"+id, review.EventRunNeedsReview, json.RawMessage(fmt.Sprintf(`{"object":"workflow_run","id":%q,"status":"NEEDS_REVIEW","workflow":{"id":"wf_bands"},"outputs":[{"id":"dpr_%s","type":"EXTRACT","output":{"total":{"type":"number","value":3,"confidence":0.95}}}]}`, id, id)))
+	}
+	apply(t, s)
+	decide("workflow_run_before", before, false)
+	decide("workflow_run_chosen", chosen, true)
+	// A longer period: the whole week within it read from the weekly sums,
+	// the days at its ends from the daily ones.
+	decide("workflow_run_later", block.Add(8*day), false)
+	if b := bandsOf(t, s, block.Add(day), block.Add(15*day)); len(b) != 1 || b[0].Rate.Samples != 2 || b[0].Rate.Correct != 1 {
+		t.Fatalf("two weeks' bands: %+v, want the chosen day's value and the next week's", b)
+	}
+	bands := func(when string) []review.Band {
+		t.Helper()
+		a, err := s.Accuracy(ctx, review.AccuracyFilter{From: block.Add(day), To: block.Add(2 * day)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range a.Workflows {
+			for _, f := range w.Fields {
+				if f.Path == "total" {
+					n := 0
+					for _, b := range f.Bands {
+						n += b.Rate.Samples
+					}
+					if n != f.Corrections.Samples {
+						t.Errorf("%s: the corrections count %d decisions, the bands %d", when, f.Corrections.Samples, n)
+					}
+					return f.Bands
+				}
+			}
+		}
+		return nil
+	}
+	if b := bands("decided"); len(b) != 1 || b[0].From != 0.9 || b[0].Rate.Samples != 1 || b[0].Rate.Correct != 0 {
+		t.Fatalf("the chosen day's bands: %+v, want the one corrected value of that day", b)
+	}
+	if err := s.UndoDecision(ctx, "workflow_run_chosen", "ana@example.com", chosen); err != nil {
+		t.Fatal(err)
+	}
+	if b := bands("undone"); len(b) != 0 {
+		t.Fatalf("after undo, bands %+v", b)
+	}
+	decide("workflow_run_chosen", chosen, true)
+	if err := s.Reopen(ctx, "workflow_run_chosen", "bo@example.com", review.Reopen(c.Now(), review.DueBasis{})); err != nil {
+		t.Fatal(err)
+	}
+	if b := bands("reopened"); len(b) != 0 {
+		t.Fatalf("after reopening, bands %+v", b)
+	}
+}
+
+// bandsOf is the bands of total over a period.
+func bandsOf(t *testing.T, s *storage.Store, from, to time.Time) []review.Band {
+	t.Helper()
+	a, err := s.Accuracy(context.Background(), review.AccuracyFilter{From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range a.Workflows {
+		for _, f := range w.Fields {
+			if f.Path == "total" {
+				return f.Bands
+			}
+		}
+	}
+	return nil
 }

@@ -23,13 +23,16 @@ type refJSON struct {
 func (s *Store) Review(ctx context.Context, runID string) (review.Review, error) {
 	var rv review.Review
 	var decided, edited sql.NullInt64
-	var claimedAt sql.NullInt64
-	var expires, holdAt, holdUntil int64
+	var claimedAt, queued sql.NullInt64
+	var expires, holdAt, holdUntil, due int64
 	err := s.r.QueryRowContext(ctx, `SELECT version, decision, decided_by, decided_at, rejection_note, last_editor, last_edit_at, claimed_by, claimed_at, claim_expires,
-			hold, hold_by, hold_note, hold_at, hold_until FROM runs WHERE id = ?`, runID).
+			hold, hold_by, hold_note, hold_at, hold_until, queued_at, due_at FROM runs WHERE id = ?`, runID).
 		Scan(&rv.Version, &rv.Decision, &rv.DecidedBy, &decided, &rv.Note, &rv.LastEditor, &edited, &rv.Claim.By, &claimedAt, &expires,
-			&rv.Hold.Kind, &rv.Hold.By, &rv.Hold.Note, &holdAt, &holdUntil)
+			&rv.Hold.Kind, &rv.Hold.By, &rv.Hold.Note, &holdAt, &holdUntil, &queued, &due)
 	rv.Hold.At, rv.Hold.Until = holdTimes(holdAt, holdUntil)
+	if queued.Valid && review.HasDue(fromMS(due), fromMS(queued.Int64)) {
+		rv.Due = fromMS(due)
+	}
 	if isNoRows(err) {
 		return rv, review.Errorf(review.ENOTFOUND, "no run %q", runID)
 	}

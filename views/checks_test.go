@@ -80,7 +80,7 @@ func TestListsNameRunsByTitle(t *testing.T) {
 	untitled := review.RunSummary{ID: "workflow_run_x", FileName: "free_fiber.pdf", Decision: review.DecisionApproved, DecidedAt: &earlier}
 	runs := []review.RunSummary{june, aug, untitled}
 	for name, c := range map[string]templ.Component{
-		"queue":       QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: runs, Now: now, Depth: 3}),
+		"queue":       QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: runs, Now: now, Count: "3"}),
 		"decided":     DecidedPage(DecidedPageVM{Page: page("Decided", review.RoleReviewer), Runs: runs, Now: now}),
 		"corrections": CorrectedRunsPage(CorrectedRunsVM{Page: page("Corrections", review.RoleSupervisor), Path: "total", Runs: runs, Now: now}),
 	} {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,6 +86,15 @@ func Percent(c float64) string { return fmt.Sprintf("%.0f%%", math.Round(c*100))
 
 // Count says n of a thing, its noun agreeing: "1 rule", "2 rules".
 func Count(n int, one, many string) string { return review.Count(n, one, many) }
+
+// Counted says a count that may have stopped short: "12", or "10000+"
+// when there are more than n.
+func Counted(n int64, more bool) string {
+	if more {
+		return strconv.FormatInt(n, 10) + "+"
+	}
+	return strconv.FormatInt(n, 10)
+}
 
 // age renders a duration the way a queue reads: 45s, 12m, 3h 5m, 2d 4h.
 func age(since time.Time, now time.Time) string {

@@ -21,7 +21,7 @@ type QueuePageVM struct {
 	Runs      []review.RunSummary
 	Now       time.Time
 	Soon      time.Duration // how close to its due time a run is marked
-	Depth     int64
+	Count     string        // how many runs the view lists, on every page (Counted)
 	Filter    QueueFilterVM
 	Workflows []review.Workflow
 	Me        string
@@ -101,9 +101,9 @@ func QueuePage(vm QueuePageVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var4 string
-			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(vm.Depth, 10))
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(vm.Count)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/queue_page.templ`, Line: 49, Col: 90}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/queue_page.templ`, Line: 49, Col: 67}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {

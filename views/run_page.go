@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -547,4 +548,12 @@ func widest(rows [][]string) int {
 // lines cuts a text into its lines.
 func lines(s string) []string {
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// dueMS is a due time as the page's scripts read it (Unix ms), "" for none.
+func dueMS(due time.Time) string {
+	if due.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(due.UnixMilli(), 10)
 }

@@ -173,7 +173,7 @@ func TestPagesSayNoTemplateSyntax(t *testing.T) {
 		{"run waiting", RunPage(runPage("")), []string{"Approve", "Reject", "1 of 2 pass", "Blocks approval", "set Invoice number to “30064449” (was “3006449”)", "reopened the run", "took the decision back", "discarded the saved changes", "replaced the document", "approved the run over the blocking rule “lines add up”: “Checked by phone”"}},
 		{"run approved", RunPage(runPage(review.DecisionApproved)), []string{"Approved by", "Ben Okafor"}},
 		{"run rejected", RunPage(runPage(review.DecisionRejected)), []string{"Rejected by", "Ben Okafor", "Wrong vendor: the invoice is not ours"}},
-		{"queue", QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: []review.RunSummary{summary}, Now: now, Depth: 1, Me: "ana@example.com"}), []string{"Review queue", "1 waiting", "QualityHosting.pdf", "Ben Okafor", "1h 30m"}},
+		{"queue", QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: []review.RunSummary{summary}, Now: now, Count: "1", Me: "ana@example.com"}), []string{"Review queue", "1 waiting", "QualityHosting.pdf", "Ben Okafor", "1h 30m"}},
 		{"queue empty", QueuePage(QueuePageVM{Page: page("Queue", review.RoleAdmin), Now: now, Setup: &SetupHint{WebhookURL: "http://127.0.0.1/webhooks/extend"}}), []string{"Nothing is waiting"}},
 		{"decided", DecidedPage(DecidedPageVM{Page: page("Decided", review.RoleReviewer), Runs: []review.RunSummary{summary}, Now: now}), []string{"Decided runs", "Approved", "Ben Okafor", "1h 30m ago"}},
 		{"dashboard", DashboardPage(DashboardPageVM{Page: page("Dashboard", review.RoleSupervisor), D: review.Dashboard{Now: now, Waiting: 3, Oldest: &earlier, SLA: 4 * time.Hour,
@@ -255,7 +255,7 @@ func TestDuplicateSaysWhatIsShared(t *testing.T) {
 		Duplicate: &review.Duplicate{RunID: "workflow_run_2", FileName: "packet.pdf", Decision: review.DecisionApproved, DecidedBy: "ben@example.com", DecidedAt: &earlier,
 			Key: review.ChecksumKeyPrefix + "aae402f204e1ffff"}}
 	want := "Has a duplicate Same file (sha256 aae402f204e1…) as the later run packet.pdf workflow_run_2: approved by Ben Okafor at 2026-03-02 08:30 UTC."
-	got := said(t, QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: []review.RunSummary{run}, Now: now, Depth: 1}), "duplicate")
+	got := said(t, QueuePage(QueuePageVM{Page: page("Queue", review.RoleReviewer), Runs: []review.RunSummary{run}, Now: now, Count: "1"}), "duplicate")
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("the queue says %q, want %q", got, want)
 	}

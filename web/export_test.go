@@ -179,8 +179,8 @@ func testExportsSayDueHoldAndDuplicate(t *testing.T) {
 	if err := e.desk.Escalate(ctx, first, rev, "Vendor unknown."); err != nil {
 		t.Fatal(err)
 	}
-	until := time.Now().Add(4 * time.Hour).UTC().Truncate(time.Second)
-	if err := e.desk.Postpone(ctx, later, rev, "Waiting for the PO.", until); err != nil {
+	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second) // before its due time: a reviewer postpones no later
+	if err := e.desk.Postpone(ctx, later, rev, "Waiting for the PO.", until, false); err != nil {
 		t.Fatal(err)
 	}
 	decide(t, e, first, true)

@@ -177,3 +177,44 @@ func TestSupervisorsToldOfWaitingEscalations(t *testing.T) {
 		t.Error("a reviewer is told of escalations")
 	}
 }
+
+// TestPostponePastDueThroughTheAPI: through the API as on the page, a
+// reviewer's token cannot postpone a run past its due time (403, with the
+// due time), a supervisor's must say pastDue (400), and with it may.
+func TestPostponePastDueThroughTheAPI(t *testing.T) { pgtest.Each(t, testPostponePastDueThroughTheAPI) }
+
+func testPostponePastDueThroughTheAPI(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	ctx := t.Context()
+	run, _ := e.arriveTwins()
+	if err := e.desk.SetServiceLevel(ctx, "admin@example.com", "workflow_demo_legacy", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	bot, _ := e.store.CreateToken(ctx, "intake-bot", review.RoleReviewer)
+	lead, _ := e.store.CreateToken(ctx, "ops-lead", review.RoleSupervisor)
+	for _, c := range []struct {
+		tok, body string
+		status    int
+		says      string
+	}{
+		{bot, `{"reason": "Waiting for the PO.", "for": "4h", "pastDue": true}`, 403, "a supervisor's call"},
+		{lead, `{"reason": "Waiting for the PO.", "for": "4h"}`, 400, "it would be late"},
+		{lead, `{"reason": "Waiting for the PO.", "for": "4h", "pastDue": true}`, 200, ""},
+	} {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/runs/"+run+"/postpone", strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer "+c.tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.Contains(string(b), c.says) {
+			t.Errorf("%s: %s %s, want %d %q", c.body, resp.Status, b, c.status, c.says)
+		}
+	}
+	if rv, _ := e.store.Review(ctx, run); rv.Hold.Kind != review.HoldPostponed || !rv.Hold.Until.After(rv.Due) {
+		t.Fatalf("the supervisor's postponement: %+v, due %v", rv.Hold, rv.Due)
+	}
+}

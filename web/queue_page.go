@@ -50,7 +50,8 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	var (
 		runs      []review.RunSummary
 		next      string
-		depth     int64
+		count     int64
+		more      bool
 		workflows []review.Workflow
 		t         review.Thresholds
 		back      time.Time
@@ -59,7 +60,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { runs, next, err = s.store.Queue(gctx, f); return err })
-	g.Go(func() (err error) { depth, err = s.store.QueueDepth(gctx); return err })
+	g.Go(func() (err error) { count, more, err = s.store.QueueCount(gctx, f); return err })
 	g.Go(func() (err error) { workflows, err = s.store.Workflows(gctx); return err })
 	g.Go(func() (err error) { t, err = s.desk.Thresholds(gctx); return err })
 	g.Go(func() (err error) { back, backOK, err = s.store.NextReturn(gctx); return err })
@@ -67,7 +68,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	vm := views.QueuePageVM{Page: page, Runs: runs, Depth: depth, Now: s.now(), Soon: t.Soon, Filter: fvm, Workflows: workflows,
+	vm := views.QueuePageVM{Page: page, Runs: runs, Count: views.Counted(count, more), Now: s.now(), Soon: t.Soon, Filter: fvm, Workflows: workflows,
 		Me: user.Email, Flash: r.URL.Query().Get("flash"), Paged: f.After != "", Supervisor: user.Role.AtLeast(review.RoleSupervisor)}
 	if backOK && f.View == "" {
 		vm.BackAt = back.UnixMilli()
@@ -79,8 +80,14 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The steps to connect Extend are for an instance no run has reached
 	// yet; a queue emptied by the day's work is connected already.
-	if len(runs) == 0 && depth == 0 && len(workflows) == 0 && user.Role.AtLeast(review.RoleAdmin) {
-		vm.Setup = &views.SetupHint{WebhookURL: s.cfg.BaseURL + "/webhooks/extend", SecretSet: len(s.cfg.WebhookSecrets) > 0, APIKeySet: s.cfg.APIKeySet}
+	if len(runs) == 0 && len(workflows) == 0 && user.Role.AtLeast(review.RoleAdmin) {
+		depth, err := s.store.QueueDepth(ctx)
+		if err != nil {
+			return err
+		}
+		if depth == 0 {
+			vm.Setup = &views.SetupHint{WebhookURL: s.cfg.BaseURL + "/webhooks/extend", SecretSet: len(s.cfg.WebhookSecrets) > 0, APIKeySet: s.cfg.APIKeySet}
+		}
 	}
 	return s.render(w, r, http.StatusOK, views.QueuePage(vm))
 }
@@ -121,7 +128,7 @@ func (s *Server) queueRows(w http.ResponseWriter, r *http.Request) error {
 }
 
 // liveRows reads the runs of ids in the queue under the request's filter,
-// and says the queue's depth in the X-Queue-Depth header.
+// and says how many runs the filter lists in the X-Queue-Depth header.
 func (s *Server) liveRows(w http.ResponseWriter, r *http.Request, ids []string) ([]review.RunSummary, error) {
 	ctx := r.Context()
 	f, _ := queueFilter(r.URL.Query(), userFrom(ctx).Email)
@@ -130,11 +137,12 @@ func (s *Server) liveRows(w http.ResponseWriter, r *http.Request, ids []string) 
 	if err != nil {
 		return nil, err
 	}
-	depth, err := s.store.QueueDepth(ctx)
+	f.RunIDs = nil
+	n, more, err := s.store.QueueCount(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	w.Header().Set("X-Queue-Depth", strconv.FormatInt(depth, 10))
+	w.Header().Set("X-Queue-Depth", views.Counted(n, more))
 	return runs, nil
 }
 

@@ -67,3 +67,46 @@ func testQueueRowsInOneRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueHeadingCountsItsView: the queue's heading counts the runs its
+// view and filter list, not the whole queue: the escalated view the
+// escalated runs, the postponed view the postponed ones, the queue the
+// runs neither holds, a filter what it keeps; the live rows say the same
+// count, so the heading stays right as rows come and go.
+func TestQueueHeadingCountsItsView(t *testing.T) { pgtest.Each(t, testQueueHeadingCountsItsView) }
+
+func testQueueHeadingCountsItsView(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	ids := []string{"workflow_run_count_a", "workflow_run_count_b", "workflow_run_count_c", "workflow_run_count_d"}
+	for _, id := range ids {
+		p, _ := json.Marshal(map[string]any{"object": "workflow_run", "id": id, "status": "NEEDS_REVIEW"})
+		e.post(demo.Event("evt_"+id, review.EventRunNeedsReview, p), secret, time.Now())
+	}
+	e.process()
+	ctx := t.Context()
+	ana := &review.User{Email: "ana@example.com", Role: review.RoleReviewer}
+	if err := e.desk.Escalate(ctx, ids[0], ana, "the VAT number is unreadable"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.desk.Postpone(ctx, ids[1], ana, "waiting for the PO", time.Now().Add(4*time.Hour), false); err != nil {
+		t.Fatal(err)
+	}
+	sup := e.signIn("sup@example.com", review.RoleSupervisor)
+	heading := regexp.MustCompile(`id="queue-depth">([^<]*)<`)
+	for _, c := range []struct{ query, want string }{
+		{"", "2 waiting"},
+		{"view=escalated", "1 waiting"},
+		{"view=postponed", "1 waiting"},
+		{"assignee=me", "0 waiting"},
+		{"view=escalated&assignee=none", "1 waiting"},
+	} {
+		_, page := get(t, sup, e.srv.URL+"/?"+c.query)
+		if m := heading.FindStringSubmatch(page); m == nil || m[1] != c.want {
+			t.Errorf("/?%s: the heading says %q, want %q", c.query, m, c.want)
+		}
+		resp, body := get(t, sup, e.srv.URL+"/queue/rows?"+c.query+"&id="+ids[2])
+		if got := resp.Header.Get("X-Queue-Depth") + " waiting"; resp.StatusCode != http.StatusOK || got != c.want {
+			t.Errorf("/queue/rows?%s: %s, the count says %q, want %q: %s", c.query, resp.Status, got, c.want, body)
+		}
+	}
+}

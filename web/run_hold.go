@@ -26,14 +26,15 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // postpone puts a run off, until a time (until, RFC 3339) or for a while
-// (for, such as 4h), with the reason given, and opens the next run.
+// (for, such as 4h), with the reason given, and opens the next run; past
+// the run's due time only a supervisor does, with pastDue set.
 func (s *Server) postpone(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	until, err := postponedUntil(r.PostFormValue("until"), r.PostFormValue("for"), s.now())
 	if err != nil {
 		return err
 	}
-	if err := s.desk.Postpone(ctx, r.PathValue("runID"), userFrom(ctx), r.PostFormValue("reason"), until); err != nil {
+	if err := s.desk.Postpone(ctx, r.PathValue("runID"), userFrom(ctx), r.PostFormValue("reason"), until, r.PostFormValue("pastDue") != ""); err != nil {
 		return err
 	}
 	s.onward(w, r, "Postponed until "+until.UTC().Format("2 Jan 2006 15:04 UTC")+".")
@@ -84,17 +85,19 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request) error {
 }
 
 // holdBody is what an API call to hold a run sends: JSON
-// {"reason": …, "until": RFC 3339} or {"reason": …, "for": "4h"}, or the
-// same as a form. It is a few fields, bounded as a form is.
+// {"reason": …, "until": RFC 3339} or {"reason": …, "for": "4h"}, with
+// "pastDue": true to postpone past the run's due time, or the same as a
+// form. It is a few fields, bounded as a form is.
 type holdBody struct {
-	Reason string `json:"reason"`
-	Until  string `json:"until"`
-	For    string `json:"for"`
+	Reason  string `json:"reason"`
+	Until   string `json:"until"`
+	For     string `json:"for"`
+	PastDue bool   `json:"pastDue"`
 }
 
 func readHoldBody(w http.ResponseWriter, r *http.Request) (holdBody, error) {
 	if r.PostForm != nil { // readForm parsed a form
-		return holdBody{r.PostFormValue("reason"), r.PostFormValue("until"), r.PostFormValue("for")}, nil
+		return holdBody{r.PostFormValue("reason"), r.PostFormValue("until"), r.PostFormValue("for"), r.PostFormValue("pastDue") != ""}, nil
 	}
 	var b holdBody
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxForm))
@@ -137,7 +140,7 @@ func (s *Server) apiPostpone(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	if err := s.desk.Postpone(ctx, r.PathValue("runID"), userFrom(ctx), b.Reason, until); err != nil {
+	if err := s.desk.Postpone(ctx, r.PathValue("runID"), userFrom(ctx), b.Reason, until, b.PastDue); err != nil {
 		return err
 	}
 	return s.apiHold(w, r)

@@ -28,6 +28,7 @@ type Store interface {
 	Queue(ctx context.Context, f review.QueueFilter) ([]review.RunSummary, string, error)
 	Decided(ctx context.Context, f review.DecidedFilter) ([]review.RunSummary, string, error)
 	QueueDepth(ctx context.Context) (int64, error)
+	QueueCount(ctx context.Context, f review.QueueFilter) (n int64, more bool, err error)
 	Escalated(ctx context.Context) (int64, error)
 	NextReturn(ctx context.Context) (at time.Time, ok bool, err error)
 	Runs(ctx context.Context, f review.RunFilter) (runs []review.RunSummary, next string, err error)

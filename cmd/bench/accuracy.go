@@ -64,6 +64,7 @@ func benchAccuracy(ctx context.Context, log io.Writer) ([]result, error) {
 		{"accuracy page", "/accuracy", []string{
 			`SELECT workflow_id, path, sum(n), sum(edited) FROM field_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY workflow_id, path`,
 			`SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins WHERE week >= ? / 86400000 / 7 AND week < ? / 86400000 / 7 + 1 GROUP BY workflow_id, path, bin`,
+			`SELECT workflow_id, path, bin, sum(n), sum(edited) FROM field_bins_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY workflow_id, path, bin`,
 			`SELECT workflow_id, path, sum(model_correct), sum(total), sum(first_correct), sum(first_total) FROM qa_daily WHERE day >= ? / 86400000 AND day < ? / 86400000 + 1 GROUP BY workflow_id, path`,
 		}},
 		{"scorecards page", "/scorecards", []string{
@@ -150,6 +151,7 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 	decided := prep(`INSERT INTO decided_daily (day, workflow_id, runs, fields, uncorrected, yy, ym, mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	daily := prep(`INSERT INTO field_daily (day, workflow_id, path, n, edited) VALUES (?, ?, ?, ?, ?)`)
 	weekly := prep(`INSERT INTO field_bins (week, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)`)
+	dailyBins := prep(`INSERT INTO field_bins_daily (day, workflow_id, path, bin, n, edited) VALUES (?, ?, ?, ?, ?, ?)`)
 	reviewers := prep(`INSERT INTO reviewer_daily (day, decided_by, decided, edited, active_ms, active_runs) VALUES (?, ?, ?, ?, ?, ?)`)
 	checks := prep(`INSERT INTO qa_daily (day, workflow_id, path, total, model_correct, first_total, first_correct) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	fields := prep(`INSERT INTO qa_fields (run_id, workflow_id, output_id, path, first_by, first_at, qa_at, confidence, total, model_correct, first_correct, model, first, qa) VALUES (?, ?, 'exr', ?, ?, ?, ?, ?, 1, ?, ?, x'31', x'31', x'31')`)
@@ -237,6 +239,9 @@ func fillAccuracy(ctx context.Context, db *sql.DB, n int) error {
 		d, w := qaDay{k.day, k.wf, k.path}, fieldDay{k.day / 7, k.wf, k.path, k.bin}
 		days[d] = [2]int{days[d][0] + v[0], days[d][1] + v[1]}
 		weeks[w] = [2]int{weeks[w][0] + v[0], weeks[w][1] + v[1]}
+		if _, err := dailyBins.ExecContext(ctx, k.day, k.wf, k.path, k.bin, v[0], v[1]); err != nil {
+			return err
+		}
 	}
 	for k, v := range days {
 		if _, err := daily.ExecContext(ctx, k.day, k.wf, k.path, v[0], v[1]); err != nil {

@@ -84,7 +84,7 @@ func TestPostpone(t *testing.T) {
 	if id, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); id != "postponeFor" {
 		t.Fatalf("Tab went to %q, not the time", id)
 	}
-	press(t, ctx, kb.ArrowDown) // from 4 hours to a day
+	press(t, ctx, kb.ArrowUp) // from 4 hours to an hour (a day is past its due time)
 	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
 	waitFor(t, ctx, `document.body.dataset.runId !== `+jsString(runFiber), "Ctrl+Enter did not postpone the run")
 
@@ -95,8 +95,8 @@ func TestPostpone(t *testing.T) {
 	}
 	until := list[strings.Index(list[i:], `"until":"`)+i+len(`"until":"`):]
 	end, err := time.Parse(time.RFC3339, until[:strings.Index(until, `"`)])
-	if err != nil || end.Before(time.Now().Add(23*time.Hour)) || end.After(time.Now().Add(25*time.Hour)) {
-		t.Fatalf("postponed until %v (%v), want in a day", end, err)
+	if err != nil || end.Before(time.Now().Add(30*time.Minute)) || end.After(time.Now().Add(90*time.Minute)) {
+		t.Fatalf("postponed until %v (%v), want in an hour", end, err)
 	}
 	if q := string(s.apiGet("/api/v1/queue?limit=500")); strings.Contains(q, `"id":"`+runFiber+`"`) {
 		t.Fatalf("the API's queue still lists the postponed run")
@@ -104,6 +104,79 @@ func TestPostpone(t *testing.T) {
 	if trail := string(s.apiGet("/api/v1/runs/" + runFiber + "/audit")); !strings.Contains(trail, `"postpone"`) {
 		t.Fatalf("the history: %s", trail)
 	}
+}
+
+// TestPostponePastDue: the postpone dialog says when the run is due, and
+// says as the time is chosen that a later one would make the run late. A
+// reviewer's Ctrl+Enter then sends nothing: the run is postponed only
+// once an earlier time is chosen, until then. A supervisor is asked to
+// tick that they mean it, and with the box ticked (Space) postpones the
+// run past its due time.
+func TestPostponePastDue(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--demo")
+	const dialog, late, box = `document.getElementById("postpone-dialog")`, `document.getElementById("postpone-late")`, `document.getElementById("postponePastDue")`
+	ctx := openRun(t, s, "rev@example.com", runFiber) // due in 22 h 45 min
+	press(t, ctx, "p", chromedp.ModifierAlt)
+	waitFor(t, ctx, dialog+`.open && /^Due \d+ \w+ \d{4} \d\d:\d\d UTC\.$/.test(document.getElementById("postpone-due").textContent)`, "the dialog does not say when the run is due")
+	typeText(t, ctx, "Waiting for the credit note")
+	press(t, ctx, kb.Tab)
+	waitFor(t, ctx, `document.activeElement.id === "postponeFor" && `+late+`.hidden`, "in 4 hours, before the due time, the dialog warns")
+	press(t, ctx, kb.ArrowDown) // a day: past the due time
+	waitFor(t, ctx, `!`+late+`.hidden && /^Back in the queue \d+ h after it is due: it would be late\. /.test(`+late+`.textContent) && `+late+`.textContent.includes("a supervisor's call") && document.getElementById("postpone-past-due").hidden`,
+		"a reviewer choosing a time past the due time is not told it is a supervisor's call")
+	press(t, ctx, kb.Enter, chromedp.ModifierCtrl) // sends nothing
+	waitFor(t, ctx, dialog+`.open && document.getElementById("postponeFor").matches(":invalid")`, "the reviewer's choice past the due time is not held back")
+	press(t, ctx, kb.ArrowUp) // back to 4 hours
+	waitFor(t, ctx, late+`.hidden && document.getElementById("postponeFor").matches(":valid")`, "an earlier time is still refused")
+	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
+	waitFor(t, ctx, `document.body.dataset.runId !== `+jsString(runFiber), "Ctrl+Enter did not postpone the run")
+	if trail := string(s.apiGet("/api/v1/runs/" + runFiber + "/audit")); strings.Count(trail, `"postpone"`) != 1 {
+		t.Fatalf("the history, after one postponement sent: %s", trail)
+	}
+	if end := postponedUntil(t, s, runFiber); end.Before(time.Now().Add(3*time.Hour)) || end.After(time.Now().Add(5*time.Hour)) {
+		t.Fatalf("the reviewer postponed until %v, want in 4 hours", end)
+	}
+
+	s.user("sup@example.com", review.RoleSupervisor)
+	sup := browser(t)
+	signIn(t, sup, s.base, "sup@example.com")
+	if err := chromedp.Do(sup, chromedp.Navigate(s.base+"/runs/"+runAWS), chromedp.WaitVisible(chromedp.CSS(`body[data-editable="true"] .field .ed`)), settled()); err != nil {
+		t.Fatal(err)
+	}
+	press(t, sup, "p", chromedp.ModifierAlt) // due in 23 h 35 min
+	waitFor(t, sup, dialog+`.open && document.activeElement.id === "postponeReason"`, "Alt+P did not ask the supervisor why")
+	typeText(t, sup, "The vendor sends the corrected invoice tomorrow")
+	press(t, sup, kb.Tab)
+	press(t, sup, kb.ArrowDown) // a day
+	waitFor(t, sup, `!`+late+`.hidden && `+late+`.textContent.includes("it would be late. Tick the box") && !document.getElementById("postpone-past-due").hidden && `+box+`.required`,
+		"the supervisor is not asked to confirm postponing past the due time")
+	press(t, sup, kb.Enter, chromedp.ModifierCtrl) // sends nothing: the box is not ticked
+	// The browser holds the form back and puts the cursor on the box.
+	waitFor(t, sup, dialog+`.open && `+box+`.matches(":invalid") && document.activeElement.id === "postponePastDue"`, "the unconfirmed postponement is not held back at the box")
+	press(t, sup, " ")
+	waitFor(t, sup, box+`.checked`, "Space did not tick the box")
+	press(t, sup, kb.Enter, chromedp.ModifierCtrl)
+	waitFor(t, sup, `document.body.dataset.runId !== `+jsString(runAWS), "Ctrl+Enter did not postpone the run")
+	if end := postponedUntil(t, s, runAWS); end.Before(time.Now().Add(23*time.Hour)) || end.After(time.Now().Add(25*time.Hour)) {
+		t.Fatalf("the supervisor postponed until %v, want in a day", end)
+	}
+}
+
+// postponedUntil is when the API's postponed view says runID comes back.
+func postponedUntil(t *testing.T, s *server, runID string) time.Time {
+	t.Helper()
+	list := string(s.apiGet("/api/v1/queue?view=postponed"))
+	i := strings.Index(list, `"id":"`+runID+`"`)
+	if i < 0 {
+		t.Fatalf("the API's postponed runs lack %s: %s", runID, list)
+	}
+	until := list[strings.Index(list[i:], `"until":"`)+i+len(`"until":"`):]
+	end, err := time.Parse(time.RFC3339, until[:strings.Index(until, `"`)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return end
 }
 
 // TestPostponedRunComesBack: a run postponed for a few seconds leaves the

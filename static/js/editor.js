@@ -865,6 +865,7 @@ for (const [kind, page, field, help] of [
   const open = () => {
     dialog.showModal();
     dialog.querySelector("textarea").focus();
+    dialog.dispatchEvent(new Event("shown"));
   };
   document.querySelectorAll(`[data-action="${kind}"]`).forEach((b) => b.addEventListener("click", open));
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
@@ -874,6 +875,37 @@ for (const [kind, page, field, help] of [
     queue.then(() => submitLater(e.target));
   });
   bind({ page: [page], field: [field], group: "Decide", help, when: editable, run: open });
+}
+// Postponing past the run's due time makes it late on purpose: the dialog
+// says so as the time is chosen (and again as it opens: time passes). A
+// reviewer's choice is refused as the form is sent, and the server refuses
+// it too; a supervisor ticks that they mean it.
+const postponing = document.getElementById("postpone-dialog");
+if (postponing?.dataset.due) {
+  const due = Number(postponing.dataset.due);
+  const supervisor = postponing.dataset.supervisor === "true";
+  const select = document.getElementById("postponeFor");
+  const late = document.getElementById("postpone-late");
+  const confirm = document.getElementById("postpone-past-due");
+  const box = document.getElementById("postponePastDue");
+  const span = (ms) => (ms < 3600e3 ? `${Math.ceil(ms / 60e3)} min` : ms < 48 * 3600e3 ? `${Math.round(ms / 3600e3)} h` : `${Math.round(ms / 86400e3)} days`);
+  const check = () => {
+    const over = Date.now() + parseInt(select.value, 10) * 3600e3 - due;
+    late.hidden = over <= 0;
+    confirm.hidden = over <= 0 || !supervisor;
+    box.required = over > 0 && supervisor;
+    if (over <= 0) box.checked = false;
+    const refused = over > 0 && !supervisor;
+    select.setCustomValidity(refused ? "Choose a time before the run is due, or send it to a supervisor." : "");
+    if (over <= 0) return;
+    late.textContent =
+      `Back in the queue ${span(over)} after it is due: it would be late.` +
+      (refused
+        ? " Postponing past the due time is a supervisor's call: choose an earlier time, or send the run to a supervisor instead (Esc, then Shift+E)."
+        : " Tick the box below to postpone it past its due time.");
+  };
+  select.addEventListener("change", check);
+  postponing.addEventListener("shown", check);
 }
 bind({ page: ["Ctrl+Enter"], field: ["Ctrl+Enter"], group: "Decide", help: "approve and open the next run", when: editable, run: approve });
 bind({ page: ["Shift+R"], field: ["Alt+R"], group: "Decide", help: "reject with a note", when: editable, run: openReject });
