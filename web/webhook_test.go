@@ -100,8 +100,11 @@ func testWebhookFloodKeepsMemoryBounded(t *testing.T) {
 		})
 		peak := stop()
 		t.Logf("answers %v, connections cut %d, peak heap %d MiB (bound %d MiB)", answers, failed, peak>>20, bound>>20)
-		if answers[http.StatusOK] != 0 || answers[http.StatusUnauthorized]+answers[http.StatusServiceUnavailable]+failed != senders {
-			t.Fatalf("answers %v: each must be 401, or 503 when the cap is reached", answers)
+		// A sender starved of CPU on a busy machine may send too slowly for
+		// the server, which answers 400 ("the body arrived too slowly"):
+		// refused too.
+		if answers[http.StatusOK] != 0 || answers[http.StatusUnauthorized]+answers[http.StatusServiceUnavailable]+answers[http.StatusBadRequest]+failed != senders {
+			t.Fatalf("answers %v: each must be 401, or 503 when the cap is reached, or 400 for a body sent too slowly", answers)
 		}
 		if peak > bound {
 			t.Fatalf("peak heap %d MiB, bound %d MiB", peak>>20, bound>>20)
