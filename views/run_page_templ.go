@@ -2069,7 +2069,7 @@ func decisionBar(vm RunPageVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if !vm.Review.Due.IsZero() {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 173, " <p id=\"postpone-late\" class=\"flash warn\" role=\"alert\" hidden></p><label id=\"postpone-past-due\" class=\"check\" hidden><input type=\"checkbox\" id=\"postponePastDue\" name=\"pastDue\" value=\"1\"> Postpone it past its due time</label>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 173, " <p id=\"postpone-late\" class=\"flash warn\" hidden></p><label id=\"postpone-past-due\" class=\"check\" hidden><input type=\"checkbox\" id=\"postponePastDue\" name=\"pastDue\" value=\"1\"> Postpone it past its due time</label>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -123,12 +123,12 @@ func TestPostponePastDue(t *testing.T) {
 	press(t, ctx, kb.Tab)
 	waitFor(t, ctx, `document.activeElement.id === "postponeFor" && `+late+`.hidden`, "in 4 hours, before the due time, the dialog warns")
 	press(t, ctx, kb.ArrowDown) // a day: past the due time
-	waitFor(t, ctx, `!`+late+`.hidden && /^Back in the queue \d+ h after it is due: it would be late\. /.test(`+late+`.textContent) && `+late+`.textContent.includes("a supervisor's call") && document.getElementById("postpone-past-due").hidden`,
+	waitFor(t, ctx, `!`+late+`.hidden && /^Back in the queue \d+ h( \d+ min)? after it is due: it would be late\. /.test(`+late+`.textContent) && `+late+`.textContent.includes("a supervisor's call") && `+late+`.getAttribute("role") === "alert" && getComputedStyle(document.getElementById("postpone-past-due")).display === "none"`,
 		"a reviewer choosing a time past the due time is not told it is a supervisor's call")
 	press(t, ctx, kb.Enter, chromedp.ModifierCtrl) // sends nothing
 	waitFor(t, ctx, dialog+`.open && document.getElementById("postponeFor").matches(":invalid")`, "the reviewer's choice past the due time is not held back")
 	press(t, ctx, kb.ArrowUp) // back to 4 hours
-	waitFor(t, ctx, late+`.hidden && document.getElementById("postponeFor").matches(":valid")`, "an earlier time is still refused")
+	waitFor(t, ctx, late+`.hidden && !`+late+`.hasAttribute("role") && document.getElementById("postponeFor").matches(":valid")`, "an earlier time is still refused")
 	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
 	waitFor(t, ctx, `document.body.dataset.runId !== `+jsString(runFiber), "Ctrl+Enter did not postpone the run")
 	if trail := string(s.apiGet("/api/v1/runs/" + runFiber + "/audit")); strings.Count(trail, `"postpone"`) != 1 {

@@ -888,10 +888,20 @@ if (postponing?.dataset.due) {
   const late = document.getElementById("postpone-late");
   const confirm = document.getElementById("postpone-past-due");
   const box = document.getElementById("postponePastDue");
-  const span = (ms) => (ms < 3600e3 ? `${Math.ceil(ms / 60e3)} min` : ms < 48 * 3600e3 ? `${Math.round(ms / 3600e3)} h` : `${Math.round(ms / 86400e3)} days`);
+  const span = (ms) => {
+    const min = Math.ceil(ms / 60e3);
+    if (min < 60) return `${min} min`;
+    if (min < 48 * 60) return `${Math.floor(min / 60)} h` + (min % 60 ? ` ${min % 60} min` : "");
+    return `${Math.round(min / 1440)} days`;
+  };
   const check = () => {
-    const over = Date.now() + parseInt(select.value, 10) * 3600e3 - due;
+    const now = Date.now();
+    const over = now + parseInt(select.value, 10) * 3600e3 - due;
+    const soonest = Math.min(...[...select.options].map((o) => parseInt(o.value, 10)));
     late.hidden = over <= 0;
+    // An alert only while it says something: an empty one is noise to a screen reader.
+    if (over > 0) late.setAttribute("role", "alert");
+    else late.removeAttribute("role");
     confirm.hidden = over <= 0 || !supervisor;
     box.required = over > 0 && supervisor;
     if (over <= 0) box.checked = false;
@@ -901,7 +911,9 @@ if (postponing?.dataset.due) {
     late.textContent =
       `Back in the queue ${span(over)} after it is due: it would be late.` +
       (refused
-        ? " Postponing past the due time is a supervisor's call: choose an earlier time, or send the run to a supervisor instead (Esc, then Shift+E)."
+        ? now + soonest * 3600e3 > due
+          ? " Postponing past the due time is a supervisor's call, and every time here is past it: send the run to a supervisor instead (Esc, then Shift+E)."
+          : " Postponing past the due time is a supervisor's call: choose an earlier time, or send the run to a supervisor instead (Esc, then Shift+E)."
         : " Tick the box below to postpone it past its due time.");
   };
   select.addEventListener("change", check);
