@@ -391,7 +391,7 @@ func QACheckPage(vm QACheckVM) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<div class=\"qa-check\"><form method=\"post\" class=\"panel qa-form\" data-qa-form><p>Give each field the value the document shows. The model's values are filled in, as the first reviewer saw them; press Enter to record your check. In a list, <kbd>Alt</kbd> <kbd>=</kbd> adds a row the model missed after the one you are in and <kbd>Alt</kbd> <kbd>Delete</kbd> removes a row it invented (<kbd>?</kbd> lists the keys).</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<div class=\"qa-check\"><form method=\"post\" class=\"panel qa-form\" data-qa-form><p>Give each field the value the document shows. The model's values are filled in, as the first reviewer saw them; <kbd>Enter</kbd> goes to the next field and <kbd>Ctrl</kbd> <kbd>Enter</kbd> records your check. In a list, <kbd>Alt</kbd> <kbd>=</kbd> adds a row the model missed after the one you are in and <kbd>Alt</kbd> <kbd>Delete</kbd> removes a row it invented (<kbd>?</kbd> lists the keys).</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -511,7 +511,7 @@ func QACheckPage(vm QACheckVM) templ.Component {
 						}
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<button type=\"submit\" data-action=\"qa-check\">Record check</button></form><div class=\"qa-doc\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<button type=\"submit\" data-action=\"qa-check\">Record check <kbd>Ctrl ↵</kbd></button></form><div class=\"qa-doc\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -22,7 +22,7 @@ const runAWSJuly = "workflow_run_demo_aws_july_2026"
 // TestQABlindCheck: in the demo, the QA queue lists runs a reviewer
 // decided; a second reviewer opens one and sees the model's values only
 // (Ben's correction nowhere on the page), types their own value with real
-// keys and records the check with Enter; then the page shows Ben's value
+// keys and records the check with Ctrl+Enter (Enter goes to the next field); then the page shows Ben's value
 // beside theirs, marked as differing, and the API and the accuracy page
 // count the check with its sample size.
 func TestQABlindCheck(t *testing.T) {
@@ -58,7 +58,14 @@ func TestQABlindCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	typeText(t, ctx, "PO-2014-0818")
+	// Enter goes to the next field, as on the run page: the check is
+	// recorded once, and not before every field is looked at.
 	press(t, ctx, "\n")
+	waitFor(t, ctx, `document.activeElement !== document.querySelector('[data-field="purchase_order"]') && !!document.activeElement.closest("[data-qa-form]")`, "Enter did not go to the next field")
+	if n := js(t, ctx, `String(document.querySelectorAll("[data-qa-result]").length)`); n != "0" {
+		t.Fatal("Enter recorded the check")
+	}
+	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
 	waitFor(t, ctx, `!!document.querySelector('[data-qa-result] [data-qa-field="purchase_order"][data-agrees="false"]')`, "the check shows the purchase order differing")
 	shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-qa-field="purchase_order"]').innerText`))
 	if !strings.Contains(shown, "PO-2014-0817") || !strings.Contains(shown, "PO-2014-0818") {
@@ -138,7 +145,7 @@ func supervisorGet(t *testing.T, s *server, path string) json.RawMessage {
 // TestQACheckRows: checking Ben's run, Quinn finds a line the model missed
 // and one it invented: in the form, Alt+= in the first row adds a row after
 // it, typed with real keys, and Alt+Delete in the last row removes it; the
-// help lists both keys. Enter records the check, and the API's QA record
+// help lists both keys. Ctrl+Enter records the check, and the API's QA record
 // holds the list as Quinn left it, scored as Extend scores arrays: 3 of
 // the model's 4 rows right, 6 of 8 cells.
 func TestQACheckRows(t *testing.T) {
@@ -178,7 +185,7 @@ func TestQACheckRows(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cell("line_items[1].amount")))); err != nil {
 		t.Fatal(err)
 	}
-	press(t, ctx, "\n")
+	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
 	waitFor(t, ctx, `!!document.querySelector('[data-qa-result] [data-qa-field="line_items"][data-agrees="false"]')`, "the check shows the line items differing")
 
 	var sample struct {
@@ -210,7 +217,7 @@ func TestQACheckRows(t *testing.T) {
 // signature as signed-or-not, a name, a title and a date, not its JSON; an
 // amount and its currency; yes or no and an enum's options as choices.
 // Quinn signs the approver's signature with real keys and records the
-// check with Enter: the API holds the signature as a value, the fields
+// check with Ctrl+Enter: the API holds the signature as a value, the fields
 // left alone are the model's, and the comparison reads the signature's
 // parts.
 func TestQACheckEditsEveryType(t *testing.T) {
@@ -265,7 +272,7 @@ func TestQACheckEditsEveryType(t *testing.T) {
 		press(t, ctx, kb.Tab)
 		typeText(t, ctx, part)
 	}
-	press(t, ctx, "\n")
+	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
 	waitFor(t, ctx, `!!document.querySelector('[data-qa-result] [data-qa-field="approver_signature"][data-agrees="false"]')`, "the check shows the signature differing")
 	if shown := js(t, ctx, `document.querySelector('[data-qa-field="approver_signature"]').innerText`); strings.Contains(shown, "{") ||
 		!strings.Contains(shown, "signed, Jeff Bezos, CEO, 2014-07-03") || !strings.Contains(shown, "not signed") {

@@ -52,3 +52,20 @@ function remove(row) {
 const inRow = (e) => (e ? !!rowOf(document.activeElement) : !!document.querySelector("[data-qa-row]"));
 bind({ field: ["Alt+="], group: "Rows", help: "add a row the model missed, after this one", when: inRow, run: () => insertAfter(rowOf(document.activeElement)) });
 bind({ field: ["Alt+Delete"], group: "Rows", help: "remove this row: the model invented it", when: inRow, run: () => remove(rowOf(document.activeElement)) });
+
+// Enter goes to the next field, as on the run page; the check is recorded
+// with Ctrl+Enter or its button. A check is recorded once: Enter recorded
+// it from the first field typed in, every other field unexamined.
+const inForm = (e) => (e ? !!e.target.closest?.("[data-qa-form]") : !!document.querySelector("[data-qa-form]"));
+const editors = (form) => [...form.querySelectorAll("input:not([type=hidden]), select, textarea")].filter((el) => !el.disabled);
+bind({
+  field: ["Enter"], group: "Check", help: "go to the next field", when: inForm,
+  run: (e) => {
+    const form = e.target.closest("[data-qa-form]");
+    const all = editors(form);
+    const next = all[all.indexOf(e.target) + 1];
+    (next || form.querySelector("button[type=submit]")).focus();
+    next?.select?.();
+  },
+});
+bind({ field: ["Ctrl+Enter"], group: "Check", help: "record the check", when: inForm, run: (e) => e.target.closest("[data-qa-form]").requestSubmit() });
