@@ -539,6 +539,10 @@ func testQARuleNamesKnownFields(t *testing.T) {
 		!strings.Contains(msg, "customer_number") || !strings.Contains(msg, "purchase_order") {
 		t.Fatalf("a QA rule on a field no run had: %v", err)
 	}
+	err = d.SetQARule(ctx, "sup@example.com", review.QARule{WorkflowID: wf, SamplePercent: 10, Fields: []string{"custmer_number", "customer_number", "no_such_field"}})
+	if msg := review.ErrorMessage(err); !strings.HasPrefix(msg, "custmer_number and no_such_field are not fields") {
+		t.Fatalf("a QA rule on two fields no run had names %q", msg)
+	}
 	if kept, _ := s.QARule(ctx, wf); kept.SamplePercent != 0 || len(kept.Fields) != 0 {
 		t.Fatalf("a refused rule was kept: %+v", kept)
 	}

@@ -98,17 +98,26 @@ func (d *Desk) knownFields(ctx context.Context, workflowID string, fields []stri
 	if err != nil {
 		return err
 	}
+	var unknown []string
 	for _, f := range fields {
-		if _, found := slices.BinarySearch(known, f); found {
-			continue
+		if _, found := slices.BinarySearch(known, f); !found {
+			unknown = append(unknown, f)
 		}
-		names := strings.Join(known[:min(len(known), MaxFieldsNamed)], ", ")
-		if len(known) > MaxFieldsNamed {
-			names += fmt.Sprintf(" and %d more", len(known)-MaxFieldsNamed)
-		}
-		return review.Errorf(review.EINVALID, "%s is not a field the runs of %s have had. Its fields: %s.", f, workflowID, names)
 	}
-	return nil
+	if len(unknown) == 0 {
+		return nil
+	}
+	names := strings.Join(known[:min(len(known), MaxFieldsNamed)], ", ")
+	if len(known) > MaxFieldsNamed {
+		names += fmt.Sprintf(" and %d more", len(known)-MaxFieldsNamed)
+	}
+	// Every name not known is said at once: fixing one and sending again to
+	// learn of the next is a round trip per typo.
+	if len(unknown) == 1 {
+		return review.Errorf(review.EINVALID, "%s is not a field the runs of %s have had. Its fields: %s.", unknown[0], workflowID, names)
+	}
+	return review.Errorf(review.EINVALID, "%s and %s are not fields the runs of %s have had. Its fields: %s.",
+		strings.Join(unknown[:len(unknown)-1], ", "), unknown[len(unknown)-1], workflowID, names)
 }
 
 // recent lists up to n of a workflow's newest runs, newest first.

@@ -326,6 +326,8 @@ func TestQARuleNamesKnownFields(t *testing.T) {
 	typeText(t, ctx, "custmer_number")
 	press(t, ctx, "\n")
 	waitFor(t, ctx, `document.querySelector("[data-qa-rule-refused]")?.textContent.includes("custmer_number is not a field the runs of workflow_demo_legacy have had")`, "the misspelt field was not refused beside the form")
+	// The refused form has the keys again, in the field to correct.
+	waitFor(t, ctx, `document.activeElement === document.querySelector('[data-qa-rule] [name="fields"]')`, "after the refusal the focus is not in the fields to correct")
 	said := js(t, ctx, `document.querySelector("[data-qa-rule-refused]").textContent`)
 	if !strings.Contains(said, "customer_number") || !strings.Contains(said, "line_items") {
 		t.Fatalf("the refusal reads %q, want the workflow's fields named", said)
