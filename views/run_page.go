@@ -557,3 +557,12 @@ func dueMS(due time.Time) string {
 	}
 	return strconv.FormatInt(due.UnixMilli(), 10)
 }
+
+// postponeDescribed is what the postpone dialog's reason is described by:
+// the run's due time, when it has one, read with the question.
+func postponeDescribed(vm RunPageVM) string {
+	if vm.Review.Due.IsZero() {
+		return ""
+	}
+	return "postpone-due"
+}

@@ -111,10 +111,14 @@ func TestSupervisorOverridesARule(t *testing.T) {
 	focusField(t, ctx, "invoice_number")
 	press(t, ctx, kb.Enter, chromedp.ModifierCtrl)
 	waitFor(t, ctx, `document.getElementById("override-dialog")?.open && document.activeElement.id === "overrideNote"`, "Ctrl+Enter did not ask the supervisor why")
+	// The dialog says which rule the approval goes over, read with the question.
+	if said := js(t, ctx, `document.getElementById(document.activeElement.getAttribute("aria-describedby")).innerText`); said != "has a PO: Invoices need a purchase order." {
+		t.Fatalf("the override dialog says %q of the rule it goes over", said)
+	}
 	typeText(t, ctx, "PO sent separately by the vendor")
 	press(t, ctx, kb.Tab) // Cancel
 	press(t, ctx, kb.Tab) // Approve
-	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); f != "Approve" {
+	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); !strings.HasPrefix(f, "Approve") {
 		t.Fatalf("Tab went to %q, not the dialog's Approve", f)
 	}
 	press(t, ctx, kb.Enter)
