@@ -198,6 +198,10 @@ func TestOverrideButtonStopsAtARefusedField(t *testing.T) {
 	typeText(t, ctx, "31/31/2014")
 	press(t, ctx, kb.Enter)
 	waitFor(t, ctx, `document.querySelector('.field[data-path="invoice_date"]').classList.contains("invalid")`, "the impossible date was not refused")
+	// Refused, the field has the keys back with its text selected: typing
+	// on replaces what was refused.
+	waitFor(t, ctx, `(() => { const e = document.activeElement; return e.closest(".field")?.dataset.path === "invoice_date" && e.selectionStart === 0 && e.selectionEnd === e.value.length; })()`,
+		"the refused field did not get the keys back with its text selected")
 	// The button is in the notices at the top of the fields, as a person
 	// scrolls back to it.
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector(".outputs").scrollTop = 0`), chromedp.Click(chromedp.CSS(`[data-action="override"]`))); err != nil {

@@ -662,7 +662,8 @@ bind({
     // The next field takes the keys at once: on a slow server a fast
     // typist types on into it while the save is on its way. A field
     // refused gets them back if they are still where Enter put them,
-    // nothing typed there yet.
+    // nothing typed there yet, its text selected: typing on replaces what
+    // was refused instead of running on from it.
     const all = fieldEditors();
     const next = all[all.indexOf(field) + 1];
     const saving = commit(field);
@@ -671,7 +672,7 @@ bind({
     const now = fieldByPath(field.dataset.output, field.dataset.path) || field;
     const at = fieldOf(document.activeElement);
     const waiting = !next || (at && at.dataset.output === next.dataset.output && at.dataset.path === next.dataset.path && !dirty(at));
-    if (!ok) return waiting ? now.querySelector(".ed")?.focus() : undefined;
+    if (!ok) return waiting ? focusFieldEditor(now) : undefined;
     // The last field is where a review ends: Enter stays, and says what is next.
     if (!next) say(lastField(state.textContent));
   },
