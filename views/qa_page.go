@@ -152,7 +152,7 @@ func units(f review.QAField) string {
 	if f.Total == 1 {
 		return ""
 	}
-	return fmt.Sprintf(" (%d of %d cells)", f.FirstCorrect, f.Total)
+	return fmt.Sprintf(" (%d of %d cells agree)", f.FirstCorrect, f.Total)
 }
 
 func cardDay(t time.Time) string { return t.Format("Mon 2 Jan 2006") }
