@@ -58,6 +58,9 @@ type Server struct {
 	desk     *desk.Desk
 	extend   *extendAPI
 	handler  http.Handler
+	// relayFrom is the feed's last change when the server was made: pages
+	// hear every change after it, made before Run started the relay too.
+	relayFrom int64
 }
 
 // Ingest is what /metrics shows of the ingest worker.
@@ -165,9 +168,14 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	from, err := d.Store.LastChange(ctx)
+	if err != nil {
+		return nil, err
+	}
 	share := max(cfg.BodyMemory/bodyShares, cfg.MaxBody)
 	s := &Server{
-		cfg: cfg, store: d.Store, worker: d.Worker, pages: d.Pages, contents: d.Contents, log: d.Log, now: d.Now,
+		relayFrom: from,
+		cfg:       cfg, store: d.Store, worker: d.Worker, pages: d.Pages, contents: d.Contents, log: d.Log, now: d.Now,
 		assets: static.New(), cookies: cookies, metrics: newMetrics(), hub: live.NewHub(),
 		logins: &limiter{store: d.Store, window: 15 * time.Minute}, presence: newPresence(), bodies: newBodies(cfg.BodyMemory, share, cfg.BodyGrace, cfg.BodyRate),
 		sockets: newSockets(cfg.MaxSockets), desk: d.Desk, extend: extend,

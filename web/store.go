@@ -15,6 +15,7 @@ import (
 // a token's last use, keys made on first use. storage implements it.
 type Store interface {
 	live.Feed
+	LastChange(ctx context.Context) (int64, error) // where the relay starts, and a page's first sequence number
 	Ping(ctx context.Context) error
 	Ready(ctx context.Context) error // why this instance cannot serve (/readyz), or nil
 

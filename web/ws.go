@@ -157,6 +157,6 @@ func (s *Server) lastSeq() int64 {
 func (s *Server) Run(ctx context.Context) {
 	done := make(chan struct{})
 	go func() { defer close(done); s.tellPresence(ctx) }()
-	live.Relay(ctx, s.store, s.hub, s.cfg.FeedPoll, s.log)
+	live.Relay(ctx, s.store, s.hub, s.relayFrom, s.cfg.FeedPoll, s.log)
 	<-done
 }

@@ -1,11 +1,15 @@
 package live_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/reviewer-app/reviewer/review"
 	"github.com/reviewer-app/reviewer/web/live"
 )
 
@@ -107,5 +111,54 @@ func TestPublishIsSafeConcurrently(t *testing.T) {
 	h.Close()
 	if h.Len() != 0 {
 		t.Fatal("clients left after Close")
+	}
+}
+
+// feed is a change feed held in memory.
+type feed struct{ changes []review.FeedEntry }
+
+func (f *feed) Changed() <-chan struct{} { return make(chan struct{}) }
+func (f *feed) ChangesSince(_ context.Context, seq int64, limit int) ([]review.FeedEntry, error) {
+	var out []review.FeedEntry
+	for _, ch := range f.changes {
+		if ch.Seq > seq && len(out) < limit {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
+}
+func (f *feed) Viewers(context.Context, string) ([]string, error) { return []string{"ana"}, nil }
+
+// TestRelayStartsWhereItIsTold: the relay publishes every change after the
+// sequence number it is given, those committed before it started included
+// (it read the feed's last change itself as it started, so a page that
+// opened first never heard of its own presence).
+func TestRelayStartsWhereItIsTold(t *testing.T) {
+	f := &feed{changes: []review.FeedEntry{
+		{Seq: 1, Kind: review.FeedEdit, RunID: "run_old"},
+		{Seq: 2, Kind: review.FeedPresence, RunID: "run_x"},
+		{Seq: 3, Kind: review.FeedEdit, RunID: "run_x"},
+	}}
+	h := live.NewHub()
+	c := live.NewClient("ana", "run_x", 8)
+	h.Join(c)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); live.Relay(ctx, f, h, 1, time.Hour, slog.New(slog.DiscardHandler)) }()
+	var kinds []string
+	for len(kinds) < 2 {
+		select {
+		case b := <-c.Messages():
+			var m live.Message
+			json.Unmarshal(b, &m)
+			kinds = append(kinds, m.Kind)
+		case <-time.After(time.Minute): // a ceiling, not an expectation
+			t.Fatalf("the page heard %v", kinds)
+		}
+	}
+	cancel()
+	<-done
+	if kinds[0] != review.FeedPresence || kinds[1] != review.FeedEdit {
+		t.Fatalf("the page heard %v, want the presence then the edit after change 1", kinds)
 	}
 }

@@ -12,7 +12,6 @@ import (
 // transaction, and Changed is closed at the next commit that does.
 type Feed interface {
 	Changed() <-chan struct{}
-	LastChange(ctx context.Context) (int64, error)
 	ChangesSince(ctx context.Context, seq int64, limit int) ([]review.FeedEntry, error)
 	// Viewers returns who has a run open, on any instance.
 	Viewers(ctx context.Context, runID string) ([]string, error)
@@ -21,13 +20,14 @@ type Feed interface {
 // relayPage is how many changes the relay reads at a time.
 const relayPage = 500
 
-// Relay publishes every change of feed to hub, in order, from the newest
-// at the start until ctx ends; then it closes the hub. It reads the feed
-// when woken by a commit, and every poll besides, for commits another
+// Relay publishes every change of feed after seq to hub, in order, until
+// ctx ends; then it closes the hub. The caller reads seq before it lets
+// pages in: read here, a change a page made before the relay started
+// (its own presence) was skipped, and the page never heard it. It reads the
+// feed when woken by a commit, and every poll besides, for commits another
 // process made (the CLI), which wake nothing here.
-func Relay(ctx context.Context, feed Feed, hub *Hub, poll time.Duration, log *slog.Logger) {
+func Relay(ctx context.Context, feed Feed, hub *Hub, seq int64, poll time.Duration, log *slog.Logger) {
 	defer hub.Close()
-	seq, _ := feed.LastChange(ctx)
 	for {
 		wake := feed.Changed() // before reading: a commit meanwhile wakes the wait below
 		for {
