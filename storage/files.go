@@ -114,14 +114,15 @@ func (s *Store) PutRunFile(ctx context.Context, runID, fileID, actor string, r i
 }
 
 // FileFailed records a failed fetch. With retryAt zero the file is given up
-// on (state failed); otherwise it is tried again then.
+// on (state failed); otherwise it is tried again then. A file fetched
+// meanwhile (uploaded, or fetched by another instance) stays fetched.
 func (s *Store) FileFailed(ctx context.Context, id string, reason string, retryAt time.Time) error {
 	state, next := review.FileFailed, int64(0)
 	if !retryAt.IsZero() {
 		state, next = review.FilePending, ms(retryAt)
 	}
-	_, err := s.w.ExecContext(ctx, `UPDATE files SET state = ?, attempts = attempts + 1, next_attempt_at = ?, error = ?, updated_at = ? WHERE id = ?`,
-		state, next, reason, ms(s.now()), id)
+	_, err := s.w.ExecContext(ctx, `UPDATE files SET state = ?, attempts = attempts + 1, next_attempt_at = ?, error = ?, updated_at = ? WHERE id = ? AND state <> ?`,
+		state, next, reason, ms(s.now()), id, review.FileFetched)
 	if err != nil {
 		return fmt.Errorf("file failed: %w", err)
 	}

@@ -471,6 +471,15 @@ func testFiles(t *testing.T) {
 	if run.Files[0].Blob != hash || run.Files[0].FetchState != review.FileFetched {
 		t.Fatalf("run file = %+v", run.Files[0])
 	}
+	// A fetch that fails after the document came another way (uploaded,
+	// or fetched by another instance) leaves it fetched: it was marked
+	// pending again, with no link to it, and fetched once more.
+	if err := s.FileFailed(ctx, "file_demo_aws", "dial tcp: connection refused", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.File(ctx, "file_demo_aws"); f.FetchState != review.FileFetched || f.Blob != hash || f.FetchError != "" {
+		t.Fatalf("after a fetch failed late, the stored file is %+v", f)
+	}
 	b, err := s.Blobs.Open(hash)
 	if err != nil {
 		t.Fatal(err)
